@@ -1,0 +1,27 @@
+# Quick start: `make run` (set up, run the default scenario) and `make test` (set up, run the tests).
+VENV := .venv/bin
+ARGS ?=
+
+.PHONY: setup setup-dev run test lint bench clean
+
+setup:
+	scripts/setup.sh
+
+setup-dev:
+	scripts/setup.sh dev
+
+run: setup
+	$(VENV)/escalation run $(ARGS)
+
+lint: setup-dev
+	$(VENV)/ruff check sim tests benchmarks
+	$(VENV)/ruff format --check sim tests benchmarks
+
+test: lint
+	$(VENV)/python -m pytest -n 2 $(ARGS)
+
+bench: setup-dev
+	$(VENV)/python benchmarks/bench_model.py
+
+clean:
+	rm -rf .venv .pytest_cache .ruff_cache .hypothesis

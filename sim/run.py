@@ -1,0 +1,185 @@
+"""One job: build the model from a validated config, run R replications, write the results."""
+
+import hashlib
+import json
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim import __version__
+from sim.config import Config, ScenarioConfig
+from sim.history import RealPath, real_path
+from sim.model import EscalationModel
+from sim.moves import ALLIES
+from sim.outcomes import OUTCOMES, replication_table
+from sim.plots import make_fan_data, plot_tension_fan
+from sim.scenario import Scenario, load_scenario
+from sim.store import SUMMARY, write_figure, write_json, write_parquet
+
+REPLICATIONS = "replications.parquet"
+TRAJECTORIES = "trajectories.parquet"
+FAN = "tension_fan.parquet"
+FAN_FIGURE = "tension_fan.png"
+
+
+def build_scenario(config: ScenarioConfig) -> Scenario:
+    """Load the scenario a config names, with its span and initial rungs overridden."""
+    scenario = load_scenario(config.name).with_span(config.start, config.end)
+    return scenario.with_initial_rungs(dict(config.initial_rungs))
+
+
+def build_model(config: Config, scenario: Scenario | None = None) -> EscalationModel:
+    """The model a config describes, seeded with ``run.seed``."""
+    return EscalationModel(
+        scenario=scenario or build_scenario(config.scenario),
+        payoffs=config.payoffs,
+        seoul=config.seoul,
+        tokyo=config.tokyo,
+        us=config.us,
+        replications=config.run.replications,
+        weeks=config.run.weeks,
+        keep_trajectories=config.run.trajectories,
+        rng=config.run.seed,
+    )
+
+
+def config_hash(config: Config) -> str:
+    """Short SHA-256 of the resolved config, ignoring nothing but key order."""
+    text = json.dumps(asdict(config), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@dataclass
+class RunResult:
+    """A finished job's tables, its real path and its summary."""
+
+    model: EscalationModel
+    replications: pd.DataFrame
+    fan: pd.DataFrame
+    real: RealPath | None
+    summary: dict
+
+
+def _median_week(values: pd.Series) -> float | None:
+    clean = values.dropna()
+    return float(np.median(clean)) if len(clean) else None
+
+
+def summarize(config: Config, model: EscalationModel, table: pd.DataFrame,
+              real: RealPath | None, timings: dict) -> dict:
+    """The numbers a reader wants first, simulated beside real, as a JSON-ready dict."""
+    shares = table["outcome"].value_counts(normalize=True).reindex(OUTCOMES, fill_value=0.0)
+    simulated = {
+        "outcome_shares": {k: float(v) for k, v in shares.items()},
+        "median_first_retaliation_week": {
+            a: _median_week(table[f"first_retaliation_{a}"]) for a in ALLIES
+        },
+        "share_never_retaliating": {
+            a: float(table[f"first_retaliation_{a}"].isna().mean()) for a in ALLIES
+        },
+        "share_noticed": float(table["notice_week"].notna().mean()),
+        "share_terminated": float((table["outcome"] == "terminated").mean()),
+        "median_peak_tension": float(table["peak_tension"].median()),
+    }
+    observed = None
+    if real is not None:
+        observed = {
+            "outcome": real.outcome,
+            "first_retaliation_week": real.first_retaliation,
+            "noticed": real.noticed,
+            "terminated": real.outcome == "terminated",
+            "peak_tension": float(real.tension.max()),
+            "milestones": real.milestones,
+        }
+    return {
+        "scenario": model.case.name,
+        "start": model.case.start.isoformat(),
+        "weeks": model.weeks,
+        "replications": model.replications,
+        "seed": config.run.seed,
+        "version": __version__,
+        "config_hash": config_hash(config),
+        "rules": {a: getattr(config, a).rule for a in ALLIES},
+        "us_policy": config.us.policy,
+        "us_pressure": config.us.pressure,
+        "simulated": simulated,
+        "real": observed,
+        "timings_s": timings,
+    }
+
+
+def simulate(config: Config) -> RunResult:
+    """Run one job in memory (no files): the model, its tables and summary."""
+    t0 = time.perf_counter()
+    scenario = build_scenario(config.scenario)
+    real = real_path(scenario) if scenario.events_path else None
+    model = build_model(config, scenario)
+    t1 = time.perf_counter()
+    model.run(progress=config.run.progress and config.run.replications >= 1000)
+    t2 = time.perf_counter()
+    table = replication_table(model)
+    fan = model.recorder.fan_table(model.dates)
+    timings = {"setup": round(t1 - t0, 4), "simulate": round(t2 - t1, 4)}
+    summary = summarize(config, model, table, real, timings)
+    return RunResult(model, table, fan, real, summary)
+
+
+def write_results(result: RunResult, folder: Path) -> Path:
+    """Write a job's files into ``folder``; ``summary.json`` goes last, marking completion."""
+    t0 = time.perf_counter()
+    folder = Path(folder)
+    write_parquet(result.replications, folder / REPLICATIONS)
+    if result.model.recorder.keep:
+        write_parquet(result.model.recorder.table(result.model), folder / TRAJECTORIES)
+    write_parquet(result.fan, folder / FAN)
+    figure = plot_tension_fan(make_fan_data(result.fan, result.model.case, result.real))
+    write_figure(figure, folder / FAN_FIGURE)
+    result.summary["timings_s"]["write"] = round(time.perf_counter() - t0, 4)
+    result.summary["files"] = sorted(
+        p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")
+    ) + [SUMMARY]
+    write_json(result.summary, folder / SUMMARY)
+    return folder
+
+
+def _fmt(value: object) -> str:
+    if value is None:
+        return "never"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    return str(value)
+
+
+def format_summary(summary: dict, folder: Path | None = None) -> str:
+    """A short plain-text table: simulated distribution beside the real 2019 values."""
+    sim, real = summary["simulated"], summary["real"] or {}
+    rows = [("outcome", "simulated share", "real")]
+    for outcome, share in sim["outcome_shares"].items():
+        mark = "<- real" if real.get("outcome") == outcome else ""
+        rows.append((f"  {outcome}", f"{share:.1%}", mark))
+    for a in ALLIES:
+        rows.append((
+            f"median week of {a}'s first retaliation",
+            _fmt(sim["median_first_retaliation_week"][a]),
+            _fmt(real.get("first_retaliation_week", {}).get(a)),
+        ))
+    rows.append(("GSOMIA put on notice", f"{sim['share_noticed']:.1%}", _fmt(real.get("noticed"))))
+    rows.append(("GSOMIA terminated", f"{sim['share_terminated']:.1%}",
+                 _fmt(real.get("terminated"))))
+    rows.append(("median peak tension", _fmt(sim["median_peak_tension"]),
+                 _fmt(real.get("peak_tension"))))
+    width = max(len(r[0]) for r in rows)
+    lines = [
+        f"{summary['scenario']}: {summary['replications']} replications x {summary['weeks']} weeks"
+        f" from {summary['start']} (seed {summary['seed']}, rules "
+        f"{summary['rules']['seoul']}/{summary['rules']['tokyo']}, US {summary['us_policy']})",
+    ]
+    lines += [f"{a:<{width}}  {b:>15}  {c}" for a, b, c in rows]
+    if folder is not None:
+        lines.append(f"results: {folder}")
+    return "\n".join(lines)
