@@ -27,9 +27,9 @@ def build_rule(strategy: StrategyConfig) -> Rule:
 
 def sample(probabilities: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Draw one move per row of a (R, 3) probability array."""
-    cumulative = probabilities.cumsum(axis=1)
-    u = rng.random(probabilities.shape[0])[:, None]
-    return (u >= cumulative[:, :-1]).sum(axis=1).astype(np.int8)
+    u = rng.random(probabilities.shape[0])
+    first = probabilities[:, 0]
+    return ((u >= first).astype(np.int8) + (u >= first + probabilities[:, 1])).astype(np.int8)
 
 
 class Capital(mesa.Agent):
@@ -56,16 +56,19 @@ class Capital(mesa.Agent):
         self.total_payoff = np.zeros(n)
         self.other: Capital | None = None
         self.utility: np.ndarray | None = None
+        self.standing: np.ndarray | None = None
         self.observation: Observation | None = None
         self.probabilities: np.ndarray | None = None
 
     def observe(self) -> Observation:
         """What this capital knows now: its memory of moves and this week's payoffs."""
+        if self.standing is None:
+            self.standing = self.model.payoffs.standing(self.name, self.ladder, self.other.ladder)
         self.utility = self.model.payoffs.utility(
             self.name,
+            self.standing,
             self.ladder,
             self.rung,
-            self.other.ladder,
             self.other.rung,
             self.model.washington.pressure,
         )

@@ -1,6 +1,6 @@
 """The escalation model: Seoul, Tokyo and Washington, week by week, over R replications."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import mesa
 import numpy as np
@@ -16,15 +16,16 @@ from sim.trajectories import Recorder
 
 @dataclass(frozen=True)
 class Forcing:
-    """A fixed history to replay instead of sampling (teacher forcing for the likelihood).
+    """A fixed history to replay instead of sampling: teacher forcing, or a scripted opponent.
 
-    Each array has one entry per week; ``moves`` and ``rungs`` are keyed by ally. Forced moves
-    and rungs apply to every replication.
+    ``moves`` and ``rungs`` map an ally to one entry per week; ``pressure`` has one entry per
+    week. Whatever is left out (an ally, or ``pressure=None``) is simulated as usual. Forced
+    values apply to every replication.
     """
 
-    moves: dict[str, np.ndarray]
-    rungs: dict[str, np.ndarray]
-    pressure: np.ndarray
+    moves: dict[str, np.ndarray] = field(default_factory=dict)
+    rungs: dict[str, np.ndarray] = field(default_factory=dict)
+    pressure: np.ndarray | None = None
 
 
 def mean_tension(model: "EscalationModel") -> float:
@@ -119,19 +120,19 @@ class EscalationModel(mesa.Model):
         return (s.weight[self.seoul.rung] + t.weight[self.tokyo.rung]) / total
 
     def forced_move(self, actor: str) -> np.ndarray | None:
-        """This week's forced move for ``actor``, when replaying a fixed history."""
-        if self.forcing is None:
+        """This week's forced move for ``actor``, or None when it chooses freely."""
+        if self.forcing is None or actor not in self.forcing.moves:
             return None
         return np.full(self.replications, self.forcing.moves[actor][self.week], dtype=np.int8)
 
     def forced_rung(self, actor: str) -> np.ndarray | None:
-        """This week's forced rung for ``actor``, when replaying a fixed history."""
-        if self.forcing is None:
+        """This week's forced rung for ``actor``, or None when its ladder moves freely."""
+        if self.forcing is None or actor not in self.forcing.rungs:
             return None
         return np.full(self.replications, self.forcing.rungs[actor][self.week], dtype=np.int16)
 
     def forced_pressure(self) -> np.ndarray | None:
-        """This week's forced US pressure, when replaying a fixed history."""
-        if self.forcing is None:
+        """This week's forced US pressure, or None when Washington follows its policy."""
+        if self.forcing is None or self.forcing.pressure is None:
             return None
         return np.full(self.replications, self.forcing.pressure[self.week])

@@ -4,14 +4,14 @@ For ally i against ally j, with own move m and the other's move b this week (doc
 
     u_i(m, b) = G_i(m, b)                                      stage game
               + a_i [m = retaliate]                            domestic audience
-              - e_i E_j(b)                                     economic interdependence
+              - e_i (E_i(m) + E_j(b))                          economic interdependence
               - s_i min(1, S_i(m) + S_j(b))                    security cost
               - p k_i w(d_i) [m = retaliate]                   US pressure on retaliation
               + p k_i c [m = cooperate]                        US reward for cooperation
 
 G_i is the 2x2 stage game extended to hold by treating hold as the midpoint between cooperate
 and retaliate (bilinear interpolation). E_j(b) is the intensity of the other's trade and society
-measures in force after its move, S(.) the intensity of security measures in force after each
+measures in force after its move, E_i(m) that of one's own (trade measures cut both ways), S(.) the intensity of security measures in force after each
 move, p Washington's pressure this week, and w(d_i) the weight of the domain of the rung a
 retaliation by i would climb to.
 """
@@ -60,24 +60,44 @@ class Payoffs:
             domain_weight=np.array([getattr(config.domains, d) for d in DOMAINS]),
         )
 
+    def standing(self, actor: str, own_ladder: Ladder, other_ladder: Ladder) -> np.ndarray:
+        """The pressure-free part of the payoff for every pair of rungs in force.
+
+        Shape (own rungs + 1, other rungs + 1, 3, 3): the stage game, the audience reward and
+        the economic and security costs, for each own move against each of the other's.
+        """
+        own_next = own_ladder.next_rung  # (own rungs + 1, 3)
+        other_next = other_ladder.next_rung
+        own_security = own_ladder.security[own_next][:, None, :, None]
+        other_security = other_ladder.security[other_next][None, :, None, :]
+        table = self.stage[actor] - self.security[actor] * np.minimum(
+            1.0, own_security + other_security
+        )
+        economic = (
+            own_ladder.economic[own_next][:, None, :, None]
+            + other_ladder.economic[other_next][None, :, None, :]
+        )
+        table = table - self.economic[actor] * economic
+        table[:, :, R, :] += self.audience[actor]
+        return table
+
     def utility(
         self,
         actor: str,
+        standing: np.ndarray,
         own_ladder: Ladder,
         own_rung: np.ndarray,
-        other_ladder: Ladder,
         other_rung: np.ndarray,
         pressure: np.ndarray,
     ) -> np.ndarray:
-        """This week's payoff of each own move against each of the other's, shape (R, 3, 3)."""
-        own_next = own_ladder.next_rung[own_rung]  # (R, 3)
-        other_next = other_ladder.next_rung[other_rung]
-        security = np.minimum(
-            1.0, own_ladder.security[own_next][:, :, None] + other_ladder.security[other_next][:, None, :]
-        )
-        u = self.stage[actor] - self.security[actor] * security
-        u -= self.economic[actor] * other_ladder.economic[other_next][:, None, :]
+        """This week's payoff of each own move against each of the other's, shape (R, 3, 3).
+
+        ``standing`` is `standing`'s table for this pair of ladders; the pressure terms are
+        added per replication.
+        """
+        u = standing[own_rung, other_rung]
         push = pressure * self.sensitivity[actor]
-        u[:, R, :] += (self.audience[actor] - push * self.domain_weight[own_ladder.climb_domain[own_rung]])[:, None]
+        weight = self.domain_weight[own_ladder.climb_domain[own_rung]]
+        u[:, R, :] -= (push * weight)[:, None]
         u[:, C, :] += (push * self.cooperation_reward)[:, None]
         return u

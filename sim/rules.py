@@ -235,8 +235,8 @@ class QuantalResponse(Rule):
 
     def intent(self, obs: Observation) -> np.ndarray:
         """Logit response to each move's expected payoff."""
-        expected = np.einsum("rmb,rmb->rm", self.beliefs(), obs.utility)
-        return softmax(expected, self.rationality)
+        weighted = np.einsum("rmb,rmb->rm", self.counts, obs.utility)
+        return softmax(weighted / self.counts.sum(axis=2), self.rationality)
 
     def learn(self, obs: Observation, own: np.ndarray, other: np.ndarray, payoff: np.ndarray):
         """Count the opponent's move against the actor's move of the week before."""

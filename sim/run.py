@@ -91,7 +91,7 @@ def summarize(config: Config, model: EscalationModel, table: pd.DataFrame,
             "first_retaliation_week": real.first_retaliation,
             "noticed": real.noticed,
             "terminated": real.outcome == "terminated",
-            "peak_tension": float(real.tension.max()),
+            "peak_tension": round(float(real.tension.max()), 12),
             "milestones": real.milestones,
         }
     return {
