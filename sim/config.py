@@ -5,8 +5,8 @@ cross-field rules once, at the boundary, and raises `ConfigError` naming the key
 """
 
 import dataclasses
-from dataclasses import dataclass, field, make_dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass, field, make_dataclass
 from typing import Any, Optional
 
 from hydra.core.config_store import ConfigStore
@@ -201,7 +201,8 @@ def validate(config: Config) -> Config:
             )
     if config.us.policy not in US_POLICIES:
         raise ConfigError(
-            f"us.policy={config.us.policy!r} is not a policy; choose one of {', '.join(US_POLICIES)}"
+            f"us.policy={config.us.policy!r} is not a policy; "
+            f"choose one of {', '.join(US_POLICIES)}"
         )
     _check_stage(config.payoffs)
     return config

@@ -60,8 +60,16 @@ def _event(row: dict[str, str], line: int, where: str) -> Event:
         raise bad("move", "lower-case letters, digits and underscores")
     if not row["source"].strip():
         raise bad("source", "a URL, several separated by ' ; ', or 'unverified'")
-    return Event(date, row["actor"], row["domain"], row["direction"], row["move"],
-                 row["description"].strip(), row["source"].strip(), line)
+    return Event(
+        date,
+        row["actor"],
+        row["domain"],
+        row["direction"],
+        row["move"],
+        row["description"].strip(),
+        row["source"].strip(),
+        line,
+    )
 
 
 def load_events(path: str | Path) -> list[Event]:
@@ -127,7 +135,9 @@ def encode(events: list[Event], scenario: Scenario) -> RealPath:
     weeks = scenario.weeks
     moves = {a: np.full(weeks, Move.HOLD, dtype=np.int8) for a in ALLIES}
     pressure = np.zeros(weeks)
-    changes: dict[str, list[list[tuple[int, bool]]]] = {a: [[] for _ in range(weeks)] for a in ALLIES}
+    changes: dict[str, list[list[tuple[int, bool]]]] = {
+        a: [[] for _ in range(weeks)] for a in ALLIES
+    }
     for event in events:
         week = scenario.week_of(event.date)
         if not 0 <= week < weeks:
@@ -175,10 +185,13 @@ def encode(events: list[Event], scenario: Scenario) -> RealPath:
                 col = ladders[m.actor].index(m.rung) - 1
                 milestones[m.id] = _first(in_force[m.actor][:, col])
             case "withdraw":
-                milestones[m.id] = None if tracker.withdrawal_week[0] < 0 else int(
-                    tracker.withdrawal_week[0])
+                milestones[m.id] = (
+                    None if tracker.withdrawal_week[0] < 0 else int(tracker.withdrawal_week[0])
+                )
             case "peak_pressure":
-                milestones[m.id] = _first(window >= window.max() - 1e-12) if pressure.any() else None
+                milestones[m.id] = (
+                    _first(window >= window.max() - 1e-12) if pressure.any() else None
+                )
             case other:
                 raise EventsFileError(f"scenario milestone {m.id!r}: unknown kind {other!r}")
     return RealPath(

@@ -44,8 +44,8 @@ class EscalationModel(mesa.Model):
     Each agent's state is an array over ``replications``, so one `step` advances every
     replication by one week in lockstep; ``replications=1`` is a single classic run.
     The scenario (the real case the model is set in) is ``self.case``: Mesa's `Model` reserves
-    ``scenario`` for its own use. Tension is the intensity of all measures in force on both ladders, as a share of the
-    intensity of both full ladders, in [0, 1].
+    ``scenario`` for its own use. Tension is the intensity of all measures in force on both
+    ladders, as a share of the intensity of both full ladders, in [0, 1].
     """
 
     def __init__(
@@ -75,8 +75,13 @@ class EscalationModel(mesa.Model):
         default_rule = STRATEGY_CONFIGS["quantal_response"]
         self.washington = Washington(self, us or UsConfig())
         seoul_agent, tokyo_agent = (
-            Capital(self, name, self.ladders[name], strategy or default_rule(),
-                    self.case.initial_rungs.get(name, 0))
+            Capital(
+                self,
+                name,
+                self.ladders[name],
+                strategy or default_rule(),
+                self.case.initial_rungs.get(name, 0),
+            )
             for name, strategy in (("seoul", seoul), ("tokyo", tokyo))
         )
         seoul_agent.other, tokyo_agent.other = tokyo_agent, seoul_agent

@@ -10,10 +10,11 @@ For ally i against ally j, with own move m and the other's move b this week (doc
               + p k_i c [m = cooperate]                        US reward for cooperation
 
 G_i is the 2x2 stage game extended to hold by treating hold as the midpoint between cooperate
-and retaliate (bilinear interpolation). E_j(b) is the intensity of the other's trade and society
-measures in force after its move, E_i(m) that of one's own (trade measures cut both ways), S(.) the intensity of security measures in force after each
-move, p Washington's pressure this week, and w(d_i) the weight of the domain of the rung a
-retaliation by i would climb to.
+and retaliate (bilinear interpolation). E_j(b) is the intensity of the other's trade and
+society measures in force after its move, E_i(m) that of one's own (trade measures cut both
+ways), S(.) the intensity of security measures in force after each move, p Washington's
+pressure this week, and w(d_i) the weight of the domain of the rung a retaliation by i would
+climb to.
 """
 
 from dataclasses import dataclass

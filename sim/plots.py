@@ -54,18 +54,37 @@ def plot_tension_fan(data: FanData, ax=None) -> Figure:
         ax = figure.add_subplot()
     else:
         figure = ax.figure
-    ax.fill_between(data.dates, *data.band90, step="post", color="tab:blue", alpha=0.15,
-                    label="simulated 90% band")
-    ax.fill_between(data.dates, *data.band50, step="post", color="tab:blue", alpha=0.3,
-                    label="simulated 50% band")
+    ax.fill_between(
+        data.dates,
+        *data.band90,
+        step="post",
+        color="tab:blue",
+        alpha=0.15,
+        label="simulated 90% band",
+    )
+    ax.fill_between(
+        data.dates,
+        *data.band50,
+        step="post",
+        color="tab:blue",
+        alpha=0.3,
+        label="simulated 50% band",
+    )
     ax.step(data.dates, data.median, where="post", color="tab:blue", lw=2, label="simulated median")
     if data.real is not None:
         ax.step(data.dates, data.real, where="post", color="black", lw=2, label="real 2018-2019")
     top = 1.02
     for i, (date, label) in enumerate(data.milestones):
         ax.axvline(date, color="tab:red", lw=0.8, ls="--", alpha=0.7)
-        ax.text(date, top - 0.07 * (i % 4), f" {label}", fontsize=7, color="tab:red",
-                va="top", ha="left")
+        ax.text(
+            date,
+            top - 0.07 * (i % 4),
+            f" {label}",
+            fontsize=7,
+            color="tab:red",
+            va="top",
+            ha="left",
+        )
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("tension (share of both ladders in force)")
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))

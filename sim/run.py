@@ -68,8 +68,13 @@ def _median_week(values: pd.Series) -> float | None:
     return float(np.median(clean)) if len(clean) else None
 
 
-def summarize(config: Config, model: EscalationModel, table: pd.DataFrame,
-              real: RealPath | None, timings: dict) -> dict:
+def summarize(
+    config: Config,
+    model: EscalationModel,
+    table: pd.DataFrame,
+    real: RealPath | None,
+    timings: dict,
+) -> dict:
     """The numbers a reader wants first, simulated beside real, as a JSON-ready dict."""
     shares = table["outcome"].value_counts(normalize=True).reindex(OUTCOMES, fill_value=0.0)
     simulated = {
@@ -163,16 +168,20 @@ def format_summary(summary: dict, folder: Path | None = None) -> str:
         mark = "<- real" if real.get("outcome") == outcome else ""
         rows.append((f"  {outcome}", f"{share:.1%}", mark))
     for a in ALLIES:
-        rows.append((
-            f"median week of {a}'s first retaliation",
-            _fmt(sim["median_first_retaliation_week"][a]),
-            _fmt(real.get("first_retaliation_week", {}).get(a)),
-        ))
+        rows.append(
+            (
+                f"median week of {a}'s first retaliation",
+                _fmt(sim["median_first_retaliation_week"][a]),
+                _fmt(real.get("first_retaliation_week", {}).get(a)),
+            )
+        )
     rows.append(("GSOMIA put on notice", f"{sim['share_noticed']:.1%}", _fmt(real.get("noticed"))))
-    rows.append(("GSOMIA terminated", f"{sim['share_terminated']:.1%}",
-                 _fmt(real.get("terminated"))))
-    rows.append(("median peak tension", _fmt(sim["median_peak_tension"]),
-                 _fmt(real.get("peak_tension"))))
+    rows.append(
+        ("GSOMIA terminated", f"{sim['share_terminated']:.1%}", _fmt(real.get("terminated")))
+    )
+    rows.append(
+        ("median peak tension", _fmt(sim["median_peak_tension"]), _fmt(real.get("peak_tension")))
+    )
     width = max(len(r[0]) for r in rows)
     lines = [
         f"{summary['scenario']}: {summary['replications']} replications x {summary['weeks']} weeks"

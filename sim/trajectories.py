@@ -65,19 +65,25 @@ class Recorder:
             lookup = np.array([rung_names.index(i) for i in ("none", *model.ladders[a].ids)])
             rung_code.append(lookup[self.rung[a]])
         rung_code.append(np.full((weeks, reps), -1))
-        rung = spread([self.rung[a].astype(np.float64) for a in ALLIES] + [np.full((weeks, reps), np.nan)])
+        rung = spread(
+            [self.rung[a].astype(np.float64) for a in ALLIES] + [np.full((weeks, reps), np.nan)]
+        )
         dates = np.array(model.dates[:weeks], dtype="datetime64[D]")
         return pd.DataFrame(
             {
                 "replication": np.repeat(np.arange(reps, dtype=np.int32), weeks * n_actors),
                 "week": np.tile(np.repeat(np.arange(weeks, dtype=np.int16), n_actors), reps),
                 "date": np.tile(np.repeat(dates, n_actors), reps),
-                "actor": pd.Categorical.from_codes(np.tile(np.arange(n_actors), reps * weeks), ACTORS),
+                "actor": pd.Categorical.from_codes(
+                    np.tile(np.arange(n_actors), reps * weeks), ACTORS
+                ),
                 "move": pd.Categorical.from_codes(move, move_names),
                 "rung": pd.array(rung, dtype="Int16"),
                 "rung_name": pd.Categorical.from_codes(spread(rung_code), rung_names),
                 "pressure": np.repeat(self.pressure.T.reshape(-1), n_actors),
                 "tension": np.repeat(self.tension.T.reshape(-1), n_actors),
-                "payoff": spread([self.payoff[a] for a in ALLIES] + [np.full((weeks, reps), np.nan)]),
+                "payoff": spread(
+                    [self.payoff[a] for a in ALLIES] + [np.full((weeks, reps), np.nan)]
+                ),
             }
         )

@@ -1,0 +1,11 @@
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+
+@pytest.fixture(scope="session")
+def default():
+    from sim.config import default_config
+
+    return default_config(["run.progress=false"])

@@ -1,0 +1,141 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from PIL import Image
+
+from sim.outcomes import OUTCOMES
+
+ROOT = Path(__file__).resolve().parents[1]
+ESCALATION = [sys.executable, "-m", "sim"]
+
+
+def escalation(*args, cwd=ROOT):
+    return subprocess.run(
+        [*ESCALATION, *args], cwd=cwd, capture_output=True, text=True, timeout=300
+    )
+
+
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("run")
+    done = escalation("run", "run.replications=300", f"hydra.run.dir={folder}")
+    assert done.returncode == 0, done.stderr
+    return folder, done
+
+
+def test_default_command_writes_every_file(default_run):
+    folder, _ = default_run
+    for name in (
+        "replications.parquet",
+        "trajectories.parquet",
+        "tension_fan.parquet",
+        "tension_fan.png",
+        "summary.json",
+        ".hydra/config.yaml",
+    ):
+        assert (folder / name).is_file(), name
+    assert not list(folder.glob(".*.tmp")), "a temporary file was left behind"
+
+
+def test_replications_table_has_one_row_per_replication(default_run):
+    table = pd.read_parquet(default_run[0] / "replications.parquet")
+    assert len(table) == 300
+    assert table["replication"].tolist() == list(range(300))
+    assert set(table["outcome"].astype(str)) <= set(OUTCOMES)
+    for column in (
+        "peak_tension",
+        "weeks_at_peak",
+        "first_retaliation_seoul",
+        "first_retaliation_tokyo",
+        "retaliations_seoul",
+        "payoff_tokyo",
+    ):
+        assert column in table
+    assert table["peak_tension"].between(0, 1).all()
+
+
+def test_trajectories_are_long_and_consistent(default_run):
+    folder, _ = default_run
+    table = pd.read_parquet(folder / "trajectories.parquet")
+    assert list(table.columns) == [
+        "replication",
+        "week",
+        "date",
+        "actor",
+        "move",
+        "rung",
+        "rung_name",
+        "pressure",
+        "tension",
+        "payoff",
+    ]
+    assert len(table) == 300 * 62 * 3
+    first = table.iloc[:3]
+    assert first["actor"].astype(str).tolist() == ["seoul", "tokyo", "washington"]
+    assert str(first["date"].iloc[0].date()) == "2018-10-29"
+    allies = table[table["actor"] != "washington"]
+    assert set(allies["move"].astype(str)) <= {"cooperate", "hold", "retaliate"}
+    us = table[table["actor"] == "washington"]
+    assert set(us["move"].astype(str)) <= {"abstain", "engage", "press"}
+    assert us["rung"].isna().all()
+    # the replication table's retaliation counts are the trajectories' counts
+    replications = pd.read_parquet(folder / "replications.parquet")
+    counted = (
+        table[(table["actor"] == "seoul") & (table["move"] == "retaliate")]
+        .groupby("replication")
+        .size()
+        .reindex(range(300), fill_value=0)
+    )
+    assert counted.tolist() == replications["retaliations_seoul"].tolist()
+
+
+def test_summary_has_provenance_and_the_real_values(default_run):
+    folder, done = default_run
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["seed"] == 2019
+    assert summary["replications"] == 300
+    assert summary["version"]
+    assert len(summary["config_hash"]) == 16
+    assert sum(summary["simulated"]["outcome_shares"].values()) == pytest.approx(1)
+    assert summary["real"]["outcome"] == "noticed_then_kept"
+    assert summary["real"]["milestones"]["seoul_gsomia_notice"] == 42
+    assert "noticed_then_kept" in done.stdout and "GSOMIA terminated" in done.stdout
+
+
+def test_fan_figure_is_a_real_picture(default_run):
+    image = Image.open(default_run[0] / "tension_fan.png")
+    assert image.size[0] > 600 and image.size[1] > 300
+    assert len(image.convert("L").getcolors(maxcolors=100_000)) > 20  # not a blank canvas
+
+
+def test_bad_value_prints_one_clear_error_and_writes_no_result(tmp_path):
+    done = escalation("run", "seoul.noise=1.5", f"hydra.run.dir={tmp_path}")
+    assert done.returncode == 2
+    assert "error: seoul.noise=1.5 is outside the allowed range" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "summary.json").exists()
+    assert not (tmp_path / "replications.parquet").exists()
+
+
+def test_mistyped_key_is_named(tmp_path):
+    done = escalation("run", "us.presure=0.5", f"hydra.run.dir={tmp_path}")
+    assert done.returncode != 0
+    assert "presure" in done.stderr
+
+
+def test_help_lists_the_config_groups():
+    done = escalation("run", "--help")
+    assert done.returncode == 0
+    for group in ("scenario", "payoffs", "strategy", "us", "quantal_response", "tit_for_tat"):
+        assert group in done.stdout
+    top = escalation("--help")
+    assert "run" in top.stdout and top.returncode == 0
+
+
+def test_unknown_command_says_what_to_do():
+    done = escalation("fly")
+    assert done.returncode == 2 and "escalation --help" in done.stderr
