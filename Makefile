@@ -14,8 +14,8 @@ run: setup
 	$(VENV)/escalation run $(ARGS)
 
 lint: setup-dev
-	$(VENV)/ruff check sim tests benchmarks
-	$(VENV)/ruff format --check sim tests benchmarks
+	$(VENV)/ruff check .
+	$(VENV)/ruff format --check .
 
 test: lint
 	$(VENV)/python -m pytest -n 2 $(ARGS)
