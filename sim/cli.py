@@ -22,6 +22,10 @@ commands:
   run [OVERRIDES...]   run the model (a Hydra app): one job of run.replications replications,
                        or a sweep with -m. `escalation run --help` lists the config groups
                        (scenario, payoffs, strategy@seoul, strategy@tokyo, us) and every key.
+                       Sweep presets: -m +experiment=us_pressure | pressure_x_nationalism |
+                       rule_tournament | payoff_structures.
+  plot PATH            redraw the figures of a finished sweep folder (and its sweep.parquet)
+                       or of a single run folder.
 
 examples:
   escalation run
@@ -41,16 +45,45 @@ def fail(message: str) -> None:
 @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
 def run_job(cfg: DictConfig) -> dict:
     """Hydra task: one job (one sweep cell) of R replications, written to its run folder."""
-    from sim.run import format_summary, simulate, write_results
+    from sim.run import completed_summary, format_summary, simulate, write_results
+    from sim.sweep import cell_label
 
+    hydra_config = HydraConfig.get()
+    folder = Path(hydra_config.runtime.output_dir)
+    label = cell_label(hydra_config)
     try:
-        result = simulate(to_config(cfg))
+        config = to_config(cfg)
+        if (done := completed_summary(folder, config)) is not None:
+            print(f"{label}already complete, kept as is: {folder}")
+            return done
+        result = simulate(config)
+    except EscalationError as problem:
+        fail(f"{label}{problem}")
+    write_results(result, folder)
+    print(label + format_summary(result.summary, folder))
+    return result.summary
+
+
+def plot(args: list[str]) -> None:
+    """``escalation plot PATH``: redraw a sweep's table and figures, or a run's fan chart."""
+    from sim.run import redraw_run
+    from sim.sweep import aggregate_sweep, cell_folders
+
+    if len(args) != 1 or args[0].startswith("-"):
+        fail("usage: escalation plot PATH (a sweep folder, or a run folder)")
+    folder = Path(args[0])
+    if not folder.is_dir():
+        fail(f"{folder} is not a folder; give the folder of a finished sweep or run")
+    try:
+        if cell_folders(folder):
+            table, figures = aggregate_sweep(folder)
+            print(f"{len(table)} cells -> {folder / 'sweep.parquet'}")
+        else:
+            figures = [redraw_run(folder)]
     except EscalationError as problem:
         fail(str(problem))
-    folder = Path(HydraConfig.get().runtime.output_dir)
-    write_results(result, folder)
-    print(format_summary(result.summary, folder))
-    return result.summary
+    for path in figures:
+        print(f"figure: {path}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -68,5 +101,7 @@ def main(argv: list[str] | None = None) -> None:
             register()
             sys.argv = ["escalation run", *rest]
             run_job()
+        case "plot":
+            plot(rest)
         case _:
             fail(f"unknown command {command!r}; run `escalation --help` for the commands")

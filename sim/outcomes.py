@@ -92,6 +92,19 @@ class Tracker:
         self.peak_pressure_week = np.where(rising, week, self.peak_pressure_week).astype(np.int16)
 
 
+def milestone_column(milestone) -> str:
+    """The replication-table column that holds a scenario milestone's week."""
+    match milestone.kind:
+        case "reach":
+            return f"week_{milestone.actor}_{milestone.rung}"
+        case "withdraw":
+            return "withdrawal_week"
+        case "peak_pressure":
+            return "peak_pressure_week"
+        case other:
+            raise ValueError(f"milestone {milestone.id!r}: unknown kind {other!r}")
+
+
 def _weeks(values: np.ndarray) -> pd.Series:
     """Week numbers with -1 (never) as a missing value."""
     return pd.Series(values, dtype="Int16").mask(values < 0)

@@ -3,7 +3,7 @@
 import hashlib
 import json
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -143,11 +143,51 @@ def write_results(result: RunResult, folder: Path) -> Path:
     figure = plot_tension_fan(make_fan_data(result.fan, result.model.case, result.real))
     write_figure(figure, folder / FAN_FIGURE)
     result.summary["timings_s"]["write"] = round(time.perf_counter() - t0, 4)
-    result.summary["files"] = sorted(
-        p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")
-    ) + [SUMMARY]
+    result.summary["files"] = {
+        p.name: p.stat().st_size
+        for p in sorted(folder.iterdir())
+        if p.is_file() and p.suffix in (".parquet", ".png")
+    }
     write_json(result.summary, folder / SUMMARY)
     return folder
+
+
+def completed_summary(folder: Path, config: Config) -> dict | None:
+    """The summary of a finished job in ``folder`` for this very config, else None.
+
+    A job counts as finished when its summary exists, was made from a config with the same
+    hash, and every file it lists is present with the size it had when written.
+    """
+    path = Path(folder) / SUMMARY
+    if not path.is_file():
+        return None
+    try:
+        summary = json.loads(path.read_text())
+    except json.JSONDecodeError:
+        return None
+    if summary.get("config_hash") != config_hash(config):
+        return None
+    files = summary.get("files") or {}
+    for name, size in files.items():
+        file = Path(folder) / name
+        if not file.is_file() or file.stat().st_size != size:
+            return None
+    return summary
+
+
+def redraw_run(folder: Path) -> Path:
+    """Redraw a finished run's fan chart from its tension_fan.parquet and summary."""
+    from sim.errors import ConfigError
+
+    folder = Path(folder)
+    if not (folder / SUMMARY).is_file() or not (folder / FAN).is_file():
+        raise ConfigError(f"{folder} is neither a sweep nor a finished run (no {SUMMARY})")
+    summary = json.loads((folder / SUMMARY).read_text())
+    scenario = load_scenario(summary["scenario"]).with_span(summary["start"])
+    scenario = replace(scenario, end=scenario.week_start(summary["weeks"] - 1))
+    real = real_path(scenario) if scenario.events_path else None
+    fan = pd.read_parquet(folder / FAN)
+    return write_figure(plot_tension_fan(make_fan_data(fan, scenario, real)), folder / FAN_FIGURE)
 
 
 def _fmt(value: object) -> str:
