@@ -8,7 +8,7 @@ setup:
 	scripts/setup.sh
 
 setup-dev:
-	scripts/setup.sh dev
+	scripts/setup.sh dev,ray
 
 run: setup
 	$(VENV)/escalation run $(ARGS)

@@ -17,8 +17,8 @@ import numpy as np
 
 from sim.errors import EventsFileError
 from sim.moves import ACTORS, ALLIES, DOMAINS, Move
-from sim.outcomes import OUTCOMES, PRESSURE_WINDOW, NoticeTracker
-from sim.scenario import Scenario
+from sim.outcomes import OUTCOMES, NoticeTracker, pressure_window_mean
+from sim.scenario import Scenario, strict_date
 
 COLUMNS = ("date", "actor", "domain", "direction", "move", "description", "source")
 DIRECTIONS = ("retaliate", "pressure", "cooperate", "neutral")
@@ -47,7 +47,7 @@ def _event(row: dict[str, str], line: int, where: str) -> Event:
         )
 
     try:
-        date = dt.date.fromisoformat(row["date"].strip())
+        date = strict_date(row["date"].strip())
     except ValueError:
         raise bad("date", "expected YYYY-MM-DD") from None
     if row["actor"] not in ACTORS:
@@ -77,7 +77,7 @@ def load_events(path: str | Path) -> list[Event]:
     path = Path(path)
     if not path.is_file():
         raise EventsFileError(f"no events file at {path}")
-    with path.open(newline="", encoding="utf-8") as handle:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
         header = tuple(reader.fieldnames or ())
         if header != COLUMNS:
@@ -170,7 +170,7 @@ def encode(events: list[Event], scenario: Scenario) -> RealPath:
     ladders = scenario.ladders
     intensity = {a: np.array([r.intensity for r in ladders[a].rungs]) for a in ALLIES}
     total = sum(v.sum() for v in intensity.values())
-    tension = sum(in_force[a] @ intensity[a] for a in ALLIES) / total
+    tension = np.clip(sum(in_force[a] @ intensity[a] for a in ALLIES) / total, 0.0, 1.0)
 
     notice = scenario.notice
     tracker = NoticeTracker(1, notice.lapse_weeks)
@@ -178,7 +178,7 @@ def encode(events: list[Event], scenario: Scenario) -> RealPath:
     for week in range(weeks):
         tracker.update(week, in_force[notice.actor][week, notice_col][None])
     milestones = {}
-    window = np.convolve(pressure, np.ones(PRESSURE_WINDOW), "full")[:weeks] / PRESSURE_WINDOW
+    window = pressure_window_mean(pressure[:, None])[:, 0]
     for m in scenario.milestones:
         match m.kind:
             case "reach":

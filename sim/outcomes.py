@@ -12,6 +12,19 @@ from sim.moves import ALLIES, Move
 OUTCOMES = ("never_noticed", "noticed_then_kept", "terminated", "pending")
 PRESSURE_WINDOW = 4  # weeks over which Washington's pressure is averaged to find its peak
 
+
+def pressure_window_mean(pressure: np.ndarray) -> np.ndarray:
+    """Mean pressure over the last `PRESSURE_WINDOW` weeks (fewer at the start).
+
+    ``pressure`` has shape (weeks, R); so has the result. `Tracker` computes the same online.
+    """
+    cumulative = np.cumsum(pressure, axis=0)
+    lagged = np.zeros_like(cumulative)
+    lagged[PRESSURE_WINDOW:] = cumulative[:-PRESSURE_WINDOW]
+    weeks = np.minimum(np.arange(1, len(pressure) + 1), PRESSURE_WINDOW)[:, None]
+    return (cumulative - lagged) / weeks
+
+
 _NEVER, _KEPT, _TERMINATED, _PENDING = range(4)  # codes are indices into OUTCOMES
 
 

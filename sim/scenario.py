@@ -2,6 +2,7 @@
 
 import datetime as dt
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -24,12 +25,22 @@ def monday(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def strict_date(text: str) -> dt.date:
+    """Read a date written exactly YYYY-MM-DD; raise ValueError for anything else."""
+    if not ISO_DATE.match(text):
+        raise ValueError(f"{text!r} is not written YYYY-MM-DD")
+    return dt.date.fromisoformat(text)
+
+
 def parse_date(text: object, where: str) -> dt.date:
     """Read an ISO date (YYYY-MM-DD), naming ``where`` when it is not one."""
     if isinstance(text, dt.date):
         return text
     try:
-        return dt.date.fromisoformat(str(text))
+        return strict_date(str(text))
     except ValueError:
         raise ScenarioError(f"{where}: {text!r} is not a date in YYYY-MM-DD form") from None
 
@@ -132,6 +143,28 @@ def _rung(raw: dict, where: str) -> Rung:
         raise ScenarioError(f"{where}: a rung lacks the key {missing}") from None
 
 
+def _check_milestone(m: Milestone, scenario: Scenario, where: str) -> None:
+    """A milestone must name an actor that can reach it and, for a rung, an existing rung."""
+    if m.actor not in ACTORS:
+        raise ScenarioError(f"{where}: milestone {m.id!r} names unknown actor {m.actor!r}")
+    match m.kind:
+        case "reach" | "withdraw":
+            if m.actor not in ALLIES:
+                raise ScenarioError(
+                    f"{where}: milestone {m.id!r} ({m.kind}) needs an ally with a ladder, "
+                    f"not {m.actor!r}"
+                )
+            scenario.ladders[m.actor].index(m.rung)
+        case "peak_pressure":
+            if m.actor != "washington":
+                raise ScenarioError(f"{where}: milestone {m.id!r}: peak_pressure is washington's")
+        case other:
+            raise ScenarioError(
+                f"{where}: milestone {m.id!r} has kind {other!r}; "
+                "use reach, withdraw or peak_pressure"
+            )
+
+
 def load_scenario(name: str) -> Scenario:
     """Load ``scenarios/<name>/scenario.yaml`` (or a folder path) into a `Scenario`."""
     folder = Path(name) if os.sep in name or Path(name).is_absolute() else scenarios_root() / name
@@ -169,8 +202,9 @@ def load_scenario(name: str) -> Scenario:
         )
     except (KeyError, TypeError) as problem:
         raise ScenarioError(f"{where}: missing or malformed entry ({problem})") from None
+    if notice.actor not in ALLIES:
+        raise ScenarioError(f"{where}: outcome.actor {notice.actor!r} must be one of {ALLIES}")
     scenario.ladders[notice.actor].index(notice.rung)  # the notice rung must exist
     for m in milestones:
-        if m.actor not in ACTORS:
-            raise ScenarioError(f"{where}: milestone {m.id!r} names unknown actor {m.actor!r}")
+        _check_milestone(m, scenario, where)
     return scenario.with_initial_rungs(raw.get("initial_rungs") or {})

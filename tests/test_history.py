@@ -98,11 +98,6 @@ def test_error_after_a_multiline_description_names_the_right_line(tmp_path):
         load_events(path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: date.fromisoformat (Python 3.11+) also takes 20190802 and 2019-W31-5, "
-    "though the file format is YYYY-MM-DD",
-)
 @pytest.mark.parametrize("date", ["20190802", "2019-W31-5"])
 def test_dates_other_than_yyyy_mm_dd_are_rejected(tmp_path, date):
     path = write(tmp_path, [HEADER, R1, R2.replace("2019-08-02", date)])
@@ -334,11 +329,6 @@ def test_real_tension(real):
     assert tension.argmax() == 45
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: encode() sums the intensities in force in another order than their total, "
-    "so with every rung in force tension is 1.0000000000000002, not 1.0",
-)
 def test_real_tension_never_exceeds_one(real):
     assert real.tension.max() <= 1.0
 
