@@ -231,3 +231,23 @@ def compose_config(overrides: Sequence[str] = ()) -> DictConfig:
 def default_config(overrides: Sequence[str] = ()) -> Config:
     """The default configuration as validated objects (tests, notebooks, the web page)."""
     return to_config(compose_config(overrides))
+
+
+def config_from_dict(data: dict) -> Config:
+    """Rebuild a validated `Config` from its `dataclasses.asdict` form (e.g. a game record)."""
+    try:
+        payoffs = dict(data["payoffs"])
+        for key in ("audience", "economic", "security", "pressure"):
+            payoffs[key] = PerAlly(**payoffs[key])
+        payoffs["domains"] = DomainWeights(**payoffs["domains"])
+        config = Config(
+            scenario=ScenarioConfig(**data["scenario"]),
+            payoffs=PayoffsConfig(**payoffs),
+            seoul=STRATEGY_CONFIGS[data["seoul"]["rule"]](**data["seoul"]),
+            tokyo=STRATEGY_CONFIGS[data["tokyo"]["rule"]](**data["tokyo"]),
+            us=UsConfig(**data["us"]),
+            run=RunConfig(**data["run"]),
+        )
+    except (KeyError, TypeError) as problem:
+        raise ConfigError(f"a stored configuration is incomplete or malformed: {problem}") from None
+    return validate(config)

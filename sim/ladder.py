@@ -121,6 +121,6 @@ class Ladder:
                     return rung.undo or f"steps back from {rung.id}"
                 return self.gesture
             case Move.HOLD:
-                return "holds its position"
+                return f"{self.actor.title()} holds its position"
             case _:
                 raise ValueError(f"unknown move {move!r}")
