@@ -27,6 +27,7 @@ from sim.run import build_model, build_scenario
 
 #: Washington's choices when a person plays it: name -> pressure level.
 US_CHOICES = {"abstain": 0.0, "engage": 0.3, "press": 1.0}
+US_VERBS = {"abstain": "abstains", "engage": "engages its allies", "press": "presses its allies"}
 DEBRIEF_REPLICATIONS = 1000
 
 
@@ -246,7 +247,7 @@ class Game:
         pressure = float(self.model.washington.pressure[0])
         level = WASHINGTON_MOVES[int(Washington.move_name(np.array(pressure)))]
         moves["washington"] = level
-        described["washington"] = f"Washington {level}s (pressure {pressure:.2g})"
+        described["washington"] = f"Washington {US_VERBS[level]} (pressure {pressure:.2g})"
         injected = [i["text"] for i in self.injections if i["week"] == week]
         return WeekReport(
             week,
