@@ -120,7 +120,7 @@ class Capital(mesa.Agent):
         )
         self.pending_age = np.where(other_acted, 0, age).astype(np.int16)
         self.recent = np.where(acted, self.move, self.recent).astype(np.int8)
-        self.provoked |= other_move == R
+        self.provoked = self.provoked | (other_move == R)  # a new array: observations keep theirs
         self.last = self.move
 
 

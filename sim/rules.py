@@ -70,7 +70,7 @@ class Rule:
 
     name: ClassVar[str]
     deterministic: ClassVar[bool]
-    memory: ClassVar[float]  # weeks of history the rule uses (inf: the whole history)
+    memory: ClassVar[float]  # classifier: weeks of history the rule uses (inf: all of it)
     uses_payoffs: ClassVar[bool] = False
     ranges: ClassVar[dict[str, tuple[float, float]]] = {}
 
@@ -146,7 +146,9 @@ class WinStayLoseShift(Rule):
     the Prisoner's Dilemma game", Nature 364: 56-58. The payoff judged is the stage game's for
     the actor's latest move against the opponent's unanswered reply; the default aspiration is
     midway between mutual cooperation and mutual retaliation. Switching turns cooperation into
-    retaliation and retaliation (or a hold that was hit) into its opposite.
+    retaliation, retaliation into cooperation, and a hold that was hit into retaliation. While
+    the opponent has made no move to answer, there is no exchange to judge and the rule holds,
+    as tit-for-tat does.
     """
 
     name: ClassVar[str] = "win_stay_lose_shift"
@@ -163,6 +165,7 @@ class WinStayLoseShift(Rule):
             aspiration = (stage[C, C] + stage[R, R]) / 2
         won = stage[obs.own_recent, obs.pending] >= aspiration
         move = np.where(won, obs.own_recent, self.SHIFT[obs.own_recent])
+        move = np.where(obs.pending == H, H, move)
         return ONE_HOT[np.where(obs.opening, C, move)]
 
 
