@@ -201,7 +201,7 @@ def test_all_deterministic_rules_have_tables():
     [
         (0.0, ALL_D, "CCCCCCCC"),  # every payoff is a win: stay with the first move
         (10.0, ALL_C, "CRCRCRCR"),  # every payoff is a loss: shift every week
-        (3.5, "CCCC", "CCRR"),  # C (3) against C loses, R (5) against C wins
+        (3.5, "CCCC", "CRRR"),  # C (3) against C loses, R (5) against C wins
         (3.0, "CCHHCC", "CCCHHC"),  # C against C wins; no move to answer: hold
     ],
     ids=["never-lose", "never-win", "aspiration-3.5", "aspiration-3"],
