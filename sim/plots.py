@@ -47,13 +47,17 @@ def make_fan_data(fan: pd.DataFrame, scenario: Scenario, real: RealPath | None) 
     )
 
 
+def figure_and_axes(ax=None, size: tuple[float, float] = (10, 5)):
+    """The axes to draw on and their figure: a new figure of ``size`` when ``ax`` is None."""
+    if ax is not None:
+        return ax.figure, ax
+    figure = Figure(figsize=size, layout="constrained")
+    return figure, figure.add_subplot()
+
+
 def plot_tension_fan(data: FanData, ax=None) -> Figure:
     """Median simulated tension with 50% and 90% bands, the real path and its milestones."""
-    if ax is None:
-        figure = Figure(figsize=(10, 5), layout="constrained")
-        ax = figure.add_subplot()
-    else:
-        figure = ax.figure
+    figure, ax = figure_and_axes(ax)
     ax.fill_between(
         data.dates,
         *data.band90,

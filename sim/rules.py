@@ -170,29 +170,32 @@ class WinStayLoseShift(Rule):
 
 
 @dataclass
-class AlwaysCooperate(Rule):
-    """Cooperate every week (the unconditional dove)."""
+class Unconditional(Rule):
+    """Base of the rules that play one fixed move whatever happens."""
 
-    name: ClassVar[str] = "always_cooperate"
     deterministic: ClassVar[bool] = True
     memory: ClassVar[float] = 0
+    move: ClassVar[Move]
 
     def intent(self, obs: Observation) -> np.ndarray:
-        """One-hot on cooperate."""
-        return np.broadcast_to(ONE_HOT[C], (obs.replications, N_MOVES))
+        """One-hot on the rule's move."""
+        return np.broadcast_to(ONE_HOT[self.move], (obs.replications, N_MOVES))
 
 
 @dataclass
-class AlwaysRetaliate(Rule):
+class AlwaysCooperate(Unconditional):
+    """Cooperate every week (the unconditional dove)."""
+
+    name: ClassVar[str] = "always_cooperate"
+    move: ClassVar[Move] = C
+
+
+@dataclass
+class AlwaysRetaliate(Unconditional):
     """Retaliate every week (the unconditional hawk)."""
 
     name: ClassVar[str] = "always_retaliate"
-    deterministic: ClassVar[bool] = True
-    memory: ClassVar[float] = 0
-
-    def intent(self, obs: Observation) -> np.ndarray:
-        """One-hot on retaliate."""
-        return np.broadcast_to(ONE_HOT[R], (obs.replications, N_MOVES))
+    move: ClassVar[Move] = R
 
 
 @dataclass

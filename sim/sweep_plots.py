@@ -15,6 +15,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from sim.outcomes import OUTCOMES, milestone_column  # noqa: E402
+from sim.plots import figure_and_axes  # noqa: E402
 from sim.scenario import load_scenario  # noqa: E402
 from sim.store import write_figure  # noqa: E402
 
@@ -75,11 +76,7 @@ def make_outcome_curve_data(
 
 def plot_outcome_curve(data: OutcomeCurve, ax=None) -> Figure:
     """Each outcome's probability with its interval; the real outcome drawn thick."""
-    if ax is None:
-        figure = Figure(figsize=(8, 4.5), layout="constrained")
-        ax = figure.add_subplot()
-    else:
-        figure = ax.figure
+    figure, ax = figure_and_axes(ax, (8, 4.5))
     for outcome in OUTCOMES:
         real = outcome == data.real_outcome
         label = f"{outcome} (real 2019 outcome)" if real else outcome
@@ -180,11 +177,7 @@ def make_heatmap_data(table: pd.DataFrame, x_key: str, y_key: str, outcome: str)
 
 def plot_heatmap(data: Heatmap, ax=None) -> Figure:
     """The grid as a colour map with each cell's value written in it."""
-    if ax is None:
-        figure = Figure(figsize=(6.5, 5), layout="constrained")
-        ax = figure.add_subplot()
-    else:
-        figure = ax.figure
+    figure, ax = figure_and_axes(ax, (6.5, 5))
     image = ax.imshow(data.value, origin="lower", cmap="Reds", vmin=0, vmax=1, aspect="auto")
     for (i, j), v in np.ndenumerate(data.value):
         ax.text(
