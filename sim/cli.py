@@ -26,11 +26,21 @@ commands:
                        rule_tournament | payoff_structures.
   plot PATH            redraw the figures of a finished sweep folder (and its sweep.parquet)
                        or of a single run folder.
+  play --as ROLE [--as ROLE] [--weeks N] [--record PATH] [OVERRIDES...]
+                       play seoul, tokyo and/or washington in the terminal, week by week,
+                       against agents; ends with a debrief beside 2019 and the model.
+                       `escalation play --replay PATH` replays a saved game.
+  classroom [--host HOST] [--port PORT]
+                       serve the classroom web page (single player, or an instructor and
+                       teams in several browsers); default http://127.0.0.1:8765, use
+                       --host 0.0.0.0 to serve a class network. Needs the `web` extra.
 
 examples:
   escalation run
   escalation run us.pressure=0.8 run.replications=5000 run.seed=7 strategy@seoul=tit_for_tat
   escalation run -m us.pressure=0,0.5,1
+  escalation play --as seoul us.pressure=0.8
+  escalation classroom --host 0.0.0.0
 
 `python -m sim` is the same command.
 """
@@ -86,6 +96,32 @@ def plot(args: list[str]) -> None:
         print(f"figure: {path}")
 
 
+def classroom(args: list[str]) -> None:
+    """``escalation classroom [--host H] [--port P]``: replace this process by the web server."""
+    import argparse
+    import importlib.util
+    import os
+
+    parser = argparse.ArgumentParser(prog="escalation classroom")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8765, help="port to listen on")
+    options = parser.parse_args(args)
+    missing = [m for m in ("solara", "solara_assets") if importlib.util.find_spec(m) is None]
+    if missing:
+        fail(
+            f"the classroom needs the web extra ({', '.join(missing)} missing): "
+            "run scripts/setup.sh web, or pip install -e '.[web]'"
+        )
+    shown = "127.0.0.1" if options.host in ("0.0.0.0", "::") else options.host
+    print(f"Escalation classroom: open http://{shown}:{options.port}/ in a browser", flush=True)
+    if shown != options.host:
+        print(f"Other machines: http://THIS-MACHINE'S-ADDRESS:{options.port}/", flush=True)
+    server = [sys.executable, "-m", "solara", "run", "sim.classroom", "--production"]
+    server += ["--host", options.host, "--port", str(options.port), "--no-open", "--workers", "1"]
+    env = dict(os.environ, PYTHONWARNINGS="ignore:Cookies with samesite=none")
+    os.execve(sys.executable, server, env)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Dispatch ``escalation COMMAND ...``."""
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -103,5 +139,11 @@ def main(argv: list[str] | None = None) -> None:
             run_job()
         case "plot":
             plot(rest)
+        case "play":
+            from sim.play import main as play
+
+            play(rest)
+        case "classroom":
+            classroom(rest)
         case _:
             fail(f"unknown command {command!r}; run `escalation --help` for the commands")

@@ -123,7 +123,7 @@ class Game:
         """Each move ``actor`` may choose this week, with the concrete step it would be."""
         if actor == "washington":
             return {
-                name: f"Washington {name}s (pressure {level:g})"
+                name: f"Washington {US_VERBS[name]} (pressure {level:g})"
                 for name, level in US_CHOICES.items()
             }
         ally = getattr(self.model, actor)

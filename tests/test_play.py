@@ -1,0 +1,263 @@
+"""`escalation play`: scripted games through the real command, records, replays, the debrief."""
+
+import datetime as dt
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+from PIL import Image
+
+from sim.config import config_from_dict, default_config
+from sim.debrief import (
+    debrief_markdown,
+    make_debrief_data,
+    plot_debrief,
+    real_outcome_after,
+    share,
+)
+from sim.game import Game
+from sim.outcomes import OUTCOMES
+from sim.play import ask_move, debrief_paths, gauge, record_path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Seoul's script for 12 weeks, with a refused answer ("x"), a help request and an empty line.
+SEOUL_SCRIPT = ["r", "x", "h", "retaliate", "?", "c", "", "h", "r", "r", "h", "c", "h", "r", "h"]
+SEOUL_MOVES = ["retaliate", "hold", "retaliate", "cooperate", "hold", "retaliate", "retaliate"]
+SEOUL_MOVES += ["hold", "cooperate", "hold", "retaliate", "hold"]
+
+
+def play(*args: str, script: list[str] | None = None) -> subprocess.CompletedProcess:
+    """Run ``python -m sim play ARGS`` fed by ``script`` (one answer a line) on stdin."""
+    return subprocess.run(
+        [sys.executable, "-m", "sim", "play", *args],
+        cwd=ROOT,
+        input=None if script is None else "".join(f"{line}\n" for line in script),
+        stdin=subprocess.DEVNULL if script is None else None,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def load(path: Path) -> dict:
+    return json.loads(path.read_text())
+
+
+@pytest.fixture(scope="module")
+def seoul_game(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("seoul")
+    done = play(
+        "--as", "seoul", "--weeks", "12", "--record", str(folder), "run.seed=3", script=SEOUL_SCRIPT
+    )
+    assert done.returncode == 0, done.stderr
+    return folder, done
+
+
+# -- one game as Seoul, through the real command ---------------------------------------------
+def test_briefing_shows_what_a_player_needs(seoul_game):
+    out = seoul_game[1].stdout
+    assert "Week 1/12, Monday 2018-10-29: you play Seoul" in out
+    assert "Week 12/12, Monday 2019-01-14" in out
+    assert "Tension     [" in out and "US pressure [" in out and "Your payoff" in out
+    assert "In force    Seoul  1/7  court rulings" in out
+    # options name the concrete ladder move
+    assert "r  retaliate  Korea's Supreme Court orders Japanese firms" in out
+    assert "r  retaliate  A Korean court approves seizing" in out
+    assert "scenarios/gsomia_2019/briefs/seoul.md" in out
+
+
+def test_invalid_input_is_refused_with_a_reason_and_asked_again(seoul_game):
+    out = seoul_game[1].stdout
+    assert "refused: 'x' is not a move for seoul: choose one of cooperate, hold, retaliate" in out
+    assert "refused: '' is not a move for seoul" in out
+    assert "type the letter or the word" in out  # the help answer
+    assert "Traceback" not in seoul_game[1].stderr
+
+
+def test_game_reaches_the_debrief(seoul_game):
+    folder, done = seoul_game
+    assert "The game is over." in done.stdout
+    assert "# Debrief" in done.stdout and "## Payoffs" in done.stdout
+    assert "In 2018-2019: **noticed_then_kept**" in done.stdout
+    debrief = load(folder / "debrief.json")
+    assert debrief["humans"] == ["seoul"] and debrief["seed"] == 3
+    assert len(debrief["tension"]) == len(debrief["real_tension"]) == 12
+    assert debrief["outcome"] in OUTCOMES
+    assert f"**{debrief['outcome']}**" in (folder / "debrief.md").read_text()
+
+
+def test_record_holds_config_seed_roles_and_timed_moves(seoul_game):
+    record = load(seoul_game[0] / "game.json")
+    assert record["seed"] == 3 and record["humans"] == ["seoul"]
+    config = config_from_dict(record["config"])
+    assert config.run.seed == 3 and config.run.weeks == 12
+    assert [m["move"] for m in record["moves"]] == SEOUL_MOVES
+    assert [m["week"] for m in record["moves"]] == list(range(12))
+    assert {m["actor"] for m in record["moves"]} == {"seoul"}
+    for move in record["moves"]:
+        assert dt.datetime.fromisoformat(move["time"]).tzinfo is not None
+    assert [w["moves"]["seoul"] for w in record["timeline"]] == SEOUL_MOVES
+    assert record["outcome"] in OUTCOMES
+
+
+def test_debrief_figure_is_a_real_image(seoul_game):
+    image = Image.open(seoul_game[0] / "debrief.png")
+    assert image.format == "PNG"
+    assert image.size[0] > 600 and image.size[1] > 300
+    assert len(image.convert("L").getcolors(maxcolors=100_000)) > 20
+
+
+def test_replay_reproduces_the_game_without_asking(seoul_game, tmp_path):
+    folder, _ = seoul_game
+    done = play("--replay", str(folder / "game.json"), "--record", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert "Replayed 12 week(s): the same timeline as recorded." in done.stdout
+    assert "warning" not in done.stderr
+    original, replayed = load(folder / "game.json"), load(tmp_path / "game.json")
+    assert replayed["timeline"] == original["timeline"]
+    assert replayed["outcome"] == original["outcome"]
+    assert load(tmp_path / "debrief.json") == load(folder / "debrief.json")
+    assert "Seoul's move" not in done.stdout
+
+
+# -- other roles, and games left early -----------------------------------------------------
+def test_two_people_play_seoul_and_tokyo(tmp_path):
+    script = ["r", "h", "h", "r", "c", "retaliate", "hold", "hold"]
+    done = play(
+        "--as", "seoul", "--as", "tokyo", "--weeks", "4", "--record", str(tmp_path / "duo.json"),
+        "--no-figure", "run.seed=3", script=script,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "you play Tokyo" in done.stdout and "you play Seoul" in done.stdout
+    record = load(tmp_path / "duo.json")
+    assert record["humans"] == ["seoul", "tokyo"]
+    assert [(m["actor"], m["move"]) for m in record["moves"][:2]] == [
+        ("seoul", "retaliate"),
+        ("tokyo", "hold"),
+    ]
+    tokyo = [w["moves"]["tokyo"] for w in record["timeline"]]
+    assert tokyo == ["hold", "retaliate", "retaliate", "hold"]
+    assert (tmp_path / "duo_debrief.md").is_file() and not (tmp_path / "duo_debrief.png").exists()
+
+
+def test_washington_played_by_a_person(tmp_path):
+    script = ["p", "surrender", "engage", "a"]
+    done = play(
+        "--as", "washington", "--weeks", "3", "--record", str(tmp_path), "--no-figure",
+        script=script,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "p  press    Washington presses its allies (pressure 1)" in done.stdout
+    assert "refused: 'surrender' is not a move for washington" in done.stdout
+    assert "(Washington has no payoff in the model)" in done.stdout
+    record = load(tmp_path / "game.json")
+    assert [w["pressure"] for w in record["timeline"]] == [1.0, 0.3, 0.0]
+    assert [w["moves"]["washington"] for w in record["timeline"]] == ["press", "engage", "abstain"]
+
+
+@pytest.mark.parametrize(("ending", "why"), [([], "the input ended"), (["q"], "you quit")])
+def test_a_game_left_early_keeps_a_valid_partial_record(tmp_path, ending, why):
+    done = play(
+        "--as", "seoul", "--weeks", "12", "--record", str(tmp_path), "run.seed=3",
+        script=["r", "h", "r", *ending],
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert f"Game left after 3 of 12 weeks ({why})" in done.stdout
+    record = load(tmp_path / "game.json")
+    assert len(record["timeline"]) == 3 and record["outcome"] is None
+    assert [m["move"] for m in record["moves"]] == ["retaliate", "hold", "retaliate"]
+    assert not (tmp_path / "debrief.json").exists()
+    game = Game.load(tmp_path / "game.json")
+    assert [r.tension for r in game.timeline] == [w["tension"] for w in record["timeline"]]
+    assert not game.finished
+
+
+def test_bad_override_is_one_clear_error(tmp_path):
+    done = play("--as", "seoul", "--record", str(tmp_path), "us.pressure=3")
+    assert done.returncode == 2
+    assert "error: us.pressure=3.0 is outside the allowed range" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "game.json").exists()
+
+
+# -- the pieces, in-process -------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def finished_game():
+    game = Game(default_config(["run.seed=3", "run.weeks=12", "run.replications=200"]), ["seoul"])
+    for move in SEOUL_MOVES:
+        game.submit("seoul", move)
+        game.advance()
+    return game
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(0.0, "[----------] 0.00"), (0.52, "[#####-----] 0.52"), (1.0, "[##########] 1.00")],
+)
+def test_gauge(value, shown):
+    assert gauge(value) == shown
+
+
+def test_ask_move_refuses_until_valid_and_stops_on_quit(default):
+    game = Game(default, ["tokyo"])
+    answers, out = iter(["maybe", "retaliate"]), io.StringIO()
+    assert ask_move(game, "tokyo", lambda _: next(answers), out) == "retaliate"
+    assert "refused: 'maybe' is not a move for tokyo" in out.getvalue()
+    game.advance()
+    assert ask_move(game, "tokyo", lambda _: "q", out) is None
+
+
+def test_record_and_debrief_paths(tmp_path):
+    assert record_path(str(tmp_path)) == tmp_path / "game.json"
+    assert record_path(str(tmp_path / "a.json")) == tmp_path / "a.json"
+    assert debrief_paths(tmp_path / "game.json")["png"] == tmp_path / "debrief.png"
+    assert debrief_paths(tmp_path / "a.json")["md"] == tmp_path / "a_debrief.md"
+
+
+def test_debrief_data_holds_the_game_beside_the_model_and_2019(finished_game):
+    debrief = finished_game.debrief(200)
+    data = make_debrief_data(debrief, finished_game.scenario, finished_game.real, ("seoul",))
+    assert data.weeks == 12 and data.who == "Seoul"
+    np.testing.assert_array_equal(data.played, [r.tension for r in finished_game.timeline])
+    fan = np.array(debrief["model_fan"])
+    np.testing.assert_array_equal(data.fan.median, fan[:, 2])
+    np.testing.assert_array_equal(data.fan.band90[0], fan[:, 0])
+    np.testing.assert_array_equal(data.fan.band90[1], fan[:, 4])
+    np.testing.assert_allclose(data.fan.real, finished_game.real.tension[:12])
+    above = int((data.played > fan[:, 4] + 1e-12).sum())
+    assert data.weeks_above_90 == above
+    assert data.outcome == finished_game.outcome()
+    assert data.real_outcome == "noticed_then_kept"
+    assert data.real_outcome_by_end == "never_noticed"  # 2019's notice came in week 42
+    text = debrief_markdown(data)
+    assert f"**{data.outcome}**" in text and "![" in text
+    figure = plot_debrief(data)
+    assert isinstance(figure, Figure)
+    labels = [line.get_label() for line in figure.axes[0].get_lines()]
+    assert "your game (Seoul)" in labels and "real 2018-2019" in labels
+    figure.clf()
+
+
+@pytest.mark.parametrize(
+    ("weeks", "outcome"), [(10, "never_noticed"), (43, "pending"), (62, "noticed_then_kept")]
+)
+def test_real_outcome_after_a_number_of_weeks(finished_game, weeks, outcome):
+    assert real_outcome_after(finished_game.real, finished_game.scenario, weeks) == outcome
+
+
+def test_top_level_help_lists_play():
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", "--help"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 0 and "play --as ROLE" in done.stdout
+
+
+@pytest.mark.parametrize(("value", "shown"), [(0.0, "0%"), (0.003, "0.3%"), (0.42, "42%")])
+def test_share_keeps_small_shares_visible(value, shown):
+    assert share(value) == shown
