@@ -7,7 +7,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from sim.agents import Capital, Washington
-from sim.config import PayoffsConfig, StrategyConfig, UsConfig
+from sim.config import STRATEGY_CONFIGS, PayoffsConfig, StrategyConfig, UsConfig
 from sim.outcomes import NoticeTracker, Tracker
 from sim.payoffs import Payoffs
 from sim.scenario import Scenario, load_scenario
@@ -62,8 +62,6 @@ class EscalationModel(mesa.Model):
         rng: int | np.random.Generator | None = None,
     ) -> None:
         super().__init__(rng=rng)
-        from sim.config import STRATEGY_CONFIGS
-
         self.case = load_scenario(scenario) if isinstance(scenario, str) else scenario
         self.replications = replications
         self.weeks = weeks or self.case.weeks
