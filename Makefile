@@ -2,22 +2,27 @@
 VENV := .venv/bin
 ARGS ?=
 
-.PHONY: setup setup-dev run test lint bench clean
+.PHONY: setup setup-dev run classroom test lint bench clean
 
 setup:
 	scripts/setup.sh
 
 setup-dev:
-	scripts/setup.sh dev,ray
+	scripts/setup.sh dev,ray,web
 
 run: setup
 	$(VENV)/escalation run $(ARGS)
+
+classroom:
+	scripts/setup.sh web
+	$(VENV)/escalation classroom $(ARGS)
 
 lint: setup-dev
 	$(VENV)/ruff check .
 	$(VENV)/ruff format --check .
 
 test: lint
+	scripts/install-browser.sh
 	$(VENV)/python -m pytest -n 2 $(ARGS)
 
 bench: setup-dev

@@ -115,7 +115,17 @@ def classroom(args: list[str]) -> None:
     shown = "127.0.0.1" if options.host in ("0.0.0.0", "::") else options.host
     print(f"Escalation classroom: open http://{shown}:{options.port}/ in a browser", flush=True)
     if shown != options.host:
-        print(f"Other machines: http://THIS-MACHINE'S-ADDRESS:{options.port}/", flush=True)
+        import socket
+
+        address = "THIS-MACHINE'S-ADDRESS"
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            try:  # the address of the route out; a UDP "connect" sends nothing
+                probe.connect(("10.255.255.255", 1))
+                address = probe.getsockname()[0]
+            except OSError:
+                pass
+        print(f"Other machines on the network: http://{address}:{options.port}/", flush=True)
+    print("Stop the server with Ctrl+C.", flush=True)
     server = [sys.executable, "-m", "solara", "run", "sim.classroom", "--production"]
     server += ["--host", options.host, "--port", str(options.port), "--no-open", "--workers", "1"]
     env = dict(os.environ, PYTHONWARNINGS="ignore:Cookies with samesite=none")
