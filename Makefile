@@ -27,6 +27,7 @@ test: lint
 
 bench: setup-dev
 	$(VENV)/python benchmarks/bench_model.py
+	$(VENV)/python benchmarks/bench_likelihood.py
 
 clean:
 	rm -rf .venv .pytest_cache .ruff_cache .hypothesis

@@ -26,6 +26,16 @@ commands:
                        rule_tournament | payoff_structures.
   plot PATH            redraw the figures of a finished sweep folder (and its sweep.parquet)
                        or of a single run folder.
+  compare [OVERRIDES...] [events=PATH]
+                       score a configuration against a real event sequence: likelihood of
+                       the real moves against baselines, milestone percentiles, outcome
+                       probability, tension-path distance; writes comparison.json/.md and
+                       figures under results/compare/ (a Hydra app, like run).
+  calibrate [OVERRIDES...] [params=[KEY,...]]
+                       fit parameters to a real sequence by maximum likelihood, with profile
+                       intervals and a hold-out check; writes the presets
+                       payoffs=calibrated_2019 and +experiment=calibrated_2019 and a report
+                       under results/calibrate/ (a Hydra app, like run).
   play --as ROLE [--as ROLE] [--weeks N] [--record PATH] [OVERRIDES...]
                        play seoul, tokyo and/or washington in the terminal, week by week,
                        against agents; ends with a debrief beside 2019 and the model.
@@ -39,6 +49,8 @@ examples:
   escalation run
   escalation run us.pressure=0.8 run.replications=5000 run.seed=7 strategy@seoul=tit_for_tat
   escalation run -m us.pressure=0,0.5,1
+  escalation compare +experiment=calibrated_2019
+  escalation calibrate params=[seoul.rationality,tokyo.rationality,seoul.activity,tokyo.activity]
   escalation play --as seoul us.pressure=0.8
   escalation classroom --host 0.0.0.0
 
@@ -72,6 +84,43 @@ def run_job(cfg: DictConfig) -> dict:
     write_results(result, folder)
     print(label + format_summary(result.summary, folder))
     return result.summary
+
+
+def _command(name: str) -> str:
+    """The command line of this Hydra job, for provenance: ``escalation NAME OVERRIDES``."""
+    overrides = list(HydraConfig.get().overrides.task)
+    return " ".join(["escalation", name, *overrides])
+
+
+@hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="compare")
+def compare_job(cfg: DictConfig) -> dict:
+    """Hydra task: compare one configuration with a real sequence, written to its folder."""
+    from sim.compare import format_comparison, run_comparison
+
+    folder = Path(HydraConfig.get().runtime.output_dir)
+    try:
+        result = run_comparison(to_config(cfg), folder)
+    except EscalationError as problem:
+        fail(str(problem))
+    print(format_comparison(result.report, folder))
+    return result.report
+
+
+@hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="calibrate")
+def calibrate_job(cfg: DictConfig) -> dict:
+    """Hydra task: fit parameters to a real sequence; report and presets."""
+    import datetime as dt
+
+    from sim.calibrate import format_calibration, run_calibration
+
+    folder = Path(HydraConfig.get().runtime.output_dir)
+    try:
+        config = to_config(cfg)
+        result = run_calibration(config, folder, _command("calibrate"), dt.date.today().isoformat())
+    except EscalationError as problem:
+        fail(str(problem))
+    print(format_calibration(result.report, folder))
+    return result.report
 
 
 def plot(args: list[str]) -> None:
@@ -147,6 +196,14 @@ def main(argv: list[str] | None = None) -> None:
             register()
             sys.argv = ["escalation run", *rest]
             run_job()
+        case "compare":
+            register()
+            sys.argv = ["escalation compare", *rest]
+            compare_job()
+        case "calibrate":
+            register()
+            sys.argv = ["escalation calibrate", *rest]
+            calibrate_job()
         case "plot":
             plot(rest)
         case "play":

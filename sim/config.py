@@ -122,6 +122,47 @@ class Config:
     run: RunConfig = field(default_factory=RunConfig)
 
 
+@dataclass
+class CompareOptions:
+    """How `escalation compare` shows the comparison."""
+
+    samples: int = bounded(6, 0, 50)  # simulated runs drawn under the real one in the raster
+
+
+@dataclass
+class CompareJobConfig(Config):
+    """`escalation compare`: a model config and the real sequence to hold it against.
+
+    ``events`` is an events file (default: the scenario's); the compared span is the file's
+    first to last week unless ``scenario.start``/``scenario.end`` are set.
+    """
+
+    events: Optional[str] = None  # noqa: UP045
+    compare: CompareOptions = field(default_factory=CompareOptions)
+
+
+@dataclass
+class CalibrateOptions:
+    """How `escalation calibrate` fits: hold-out cut-off, preset, intervals, starts."""
+
+    cutoff: Optional[str] = "2019-08-22"  # noqa: UP045
+    preset: str = "calibrated_2019"
+    conf_dir: Optional[str] = None  # noqa: UP045 (default: the checkout's conf/)
+    intervals: bool = True
+    starts: int = bounded(1, 1, 50)  # optimiser starts: the config's values, then seeded draws
+
+
+@dataclass
+class CalibrateJobConfig(CompareJobConfig):
+    """`escalation calibrate`: a compare config plus the parameters to fit.
+
+    Each entry of ``params`` is a config key, or ``KEY:LOW:HIGH`` to narrow its bounds.
+    """
+
+    params: list[str] = field(default_factory=list)
+    calibrate: CalibrateOptions = field(default_factory=CalibrateOptions)
+
+
 def _strategy_config(rule: type[Rule]) -> type[StrategyConfig]:
     """A config dataclass for one rule: the shared fields plus the rule's parameters."""
     params = []
@@ -149,6 +190,8 @@ def register() -> None:
     """Register the schema and the strategy and US options in Hydra's ConfigStore."""
     cs = ConfigStore.instance()
     cs.store(name="base_config", node=Config)
+    cs.store(name="base_compare", node=CompareJobConfig)
+    cs.store(name="base_calibrate", node=CalibrateJobConfig)
     for name, cls in STRATEGY_CONFIGS.items():
         cs.store(group="strategy", name=name, node=cls)
     for policy in US_POLICIES:
@@ -217,20 +260,23 @@ def to_config(cfg: DictConfig) -> Config:
     return validate(config)
 
 
-def compose_config(overrides: Sequence[str] = ()) -> DictConfig:
-    """Compose the Hydra config tree with command-line style overrides, without running."""
+def compose_config(overrides: Sequence[str] = (), config_name: str = "config") -> DictConfig:
+    """Compose the Hydra config tree with command-line style overrides, without running.
+
+    ``config_name`` is the primary config: ``config`` (a run), ``compare`` or ``calibrate``.
+    """
     from hydra import compose, initialize_config_dir
 
     from sim.paths import CONF_DIR
 
     register()
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-        return compose("config", overrides=list(overrides))
+        return compose(config_name, overrides=list(overrides))
 
 
-def default_config(overrides: Sequence[str] = ()) -> Config:
+def default_config(overrides: Sequence[str] = (), config_name: str = "config") -> Config:
     """The default configuration as validated objects (tests, notebooks, the web page)."""
-    return to_config(compose_config(overrides))
+    return to_config(compose_config(overrides, config_name))
 
 
 def config_from_dict(data: dict) -> Config:
