@@ -33,6 +33,7 @@ from sim.config import US_POLICIES  # noqa: E402
 from sim.debrief import debrief_markdown, make_debrief_data, plot_debrief  # noqa: E402
 from sim.errors import EscalationError  # noqa: E402
 from sim.moves import ACTORS  # noqa: E402
+from sim.plots import figure_and_axes
 from sim.rooms import (  # noqa: E402
     REGISTRY,
     SCENARIO_EVENTS,
@@ -89,11 +90,7 @@ def make_tension_chart_data(status: dict, show_real: bool) -> TensionChartData:
 
 def plot_tension_chart(data: TensionChartData, ax=None) -> Figure:
     """Tension week by week in this game (and 2019's path over the same weeks, if asked)."""
-    if ax is None:
-        figure = Figure(figsize=(7.5, 3.2), layout="constrained")
-        ax = figure.add_subplot()
-    else:
-        figure = ax.figure
+    figure, ax = figure_and_axes(ax, (7.5, 3.2))
     if data.played:
         ax.step(
             data.dates[: len(data.played)],

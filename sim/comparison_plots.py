@@ -21,6 +21,7 @@ from matplotlib.patches import Patch  # noqa: E402
 from sim.agents import Washington  # noqa: E402
 from sim.history import RealPath  # noqa: E402
 from sim.moves import ALLIES, N_MOVES  # noqa: E402
+from sim.plots import figure_and_axes
 from sim.scenario import Scenario  # noqa: E402
 
 #: Cell codes of the raster: the three moves, then Washington's three pressure levels.
@@ -84,11 +85,7 @@ def make_raster_data(
 def plot_event_raster(data: RasterData, ax=None) -> Figure:
     """Rows: actors; columns: weeks; the real sequence on top, sampled runs below."""
     rows, weeks = data.codes.shape
-    if ax is None:
-        figure = Figure(figsize=(11, 1.6 + 0.22 * rows), layout="constrained")
-        ax = figure.add_subplot()
-    else:
-        figure = ax.figure
+    figure, ax = figure_and_axes(ax, (11, 1.6 + 0.22 * rows))
     cmap = ListedColormap(RASTER_COLOURS)
     ax.imshow(
         data.codes,
@@ -206,11 +203,7 @@ def make_gain_data(
 
 def plot_cumulative_gain(data: GainData, ax=None) -> Figure:
     """Where the model wins and loses against each baseline, week by week."""
-    if ax is None:
-        figure = Figure(figsize=(10, 4), layout="constrained")
-        ax = figure.add_subplot()
-    else:
-        figure = ax.figure
+    figure, ax = figure_and_axes(ax, (10, 4))
     styles = {"base_rates": "--", "markov": "-"}
     colours = {"seoul": "tab:blue", "tokyo": "tab:red"}
     for name, per_actor in data.gains.items():

@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from sim.history import RealPath
 from sim.moves import ALLIES
 from sim.outcomes import OUTCOMES, NoticeTracker
-from sim.plots import FanData, make_fan_data, plot_tension_fan
+from sim.plots import FanData, figure_and_axes, make_fan_data, plot_tension_fan
 from sim.scenario import Scenario
 from sim.trajectories import FAN_QUANTILES
 
@@ -131,9 +131,7 @@ def _with_last_week(values: np.ndarray | None) -> np.ndarray | None:
 
 def plot_debrief(data: DebriefData, ax=None) -> Figure:
     """The players' tension path over the model's bands for the same settings and 2019's path."""
-    if ax is None:
-        figure = Figure(figsize=(10, 5), layout="constrained")
-        ax = figure.add_subplot()
+    figure, ax = figure_and_axes(ax)
     fan = data.fan
     dates = fan.dates.append(fan.dates[-1:] + pd.Timedelta(weeks=1))
     drawn = dataclasses.replace(
@@ -144,7 +142,7 @@ def plot_debrief(data: DebriefData, ax=None) -> Figure:
         band90=tuple(_with_last_week(b) for b in fan.band90),
         real=_with_last_week(fan.real),
     )
-    figure = plot_tension_fan(drawn, ax=ax)
+    plot_tension_fan(drawn, ax=ax)
     locator = mdates.AutoDateLocator()
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
