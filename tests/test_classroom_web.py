@@ -400,3 +400,51 @@ def test_bad_links_and_broken_clients_do_not_stop_the_server(open_page, server):
     joined(again, code, "Seoul")
     move(again, "Hold")
     expect(again.get_by_text("You chose hold for week 1.")).to_be_visible()
+
+
+def test_thirty_clients_in_one_room_and_five_rooms_at_once(open_page, server):
+    """Load over loopback: 30 browser pages on one room, then 5 rooms played at once.
+
+    Each of the three teams has its seat link open on 10 screens (30 clients, as a class
+    watching on laptops); a week played must reach every one of them. Then five instructors
+    run five rooms at once. Bounded: every wait has the page timeout; the server must stay up
+    with no traceback in its log (checked by the `server` fixture).
+    """
+    _url, process, _log = server
+    started = time.monotonic()
+    instructor = open_page("/")
+    code = open_room(instructor, weeks=3)
+    screens = []
+    for role in ("Seoul", "Tokyo", "Washington"):
+        team = open_page("/")
+        join(team, code, role)
+        joined(team, code, role)
+        screens.append(team)
+        for _ in range(9):
+            extra = team.context.new_page()
+            extra.goto(team.url)
+            screens.append(extra)
+    assert len(screens) == 30
+    for page in screens:
+        at_week(page, 1, 3)
+    for first, name in zip(screens[::10], ("Retaliate", "Hold", "Press"), strict=True):
+        move(first, name)
+    for page in screens + [instructor]:
+        at_week(page, 2, 3)
+    assert process.poll() is None
+
+    instructors = [open_page("/") for _ in range(5)]
+    codes = [open_room(page, weeks=2, humans=("Seoul",)) for page in instructors]
+    assert len(set(codes)) == 5
+    players = []
+    for code_ in codes:
+        player = open_page("/")
+        join(player, code_, "Seoul")
+        joined(player, code_, "Seoul")
+        players.append(player)
+    for player in players:
+        move(player, "Retaliate")
+    for page in players + instructors:
+        at_week(page, 2, 2)
+    assert process.poll() is None
+    assert time.monotonic() - started < 240
