@@ -29,6 +29,7 @@ from sim.model import EscalationModel
 from sim.moves import ALLIES
 from sim.outcomes import OUTCOMES, milestone_column, replication_table
 from sim.plots import make_fan_data, plot_tension_fan
+from sim.run import build_model
 from sim.scenario import Scenario, load_scenario
 from sim.store import write_figure, write_json, write_text
 
@@ -212,16 +213,7 @@ def path_report(real_tension: np.ndarray, fan: pd.DataFrame) -> dict:
 
 def simulate_case(config: CompareJobConfig, case: Case) -> EscalationModel:
     """Run ``run.replications`` free (unforced) replications over the compared span."""
-    model = EscalationModel(
-        scenario=case.scenario,
-        payoffs=config.payoffs,
-        seoul=config.seoul,
-        tokyo=config.tokyo,
-        us=config.us,
-        replications=config.run.replications,
-        keep_trajectories=True,
-        rng=config.run.seed,
-    )
+    model = build_model(config, case.scenario, weeks=None, keep_trajectories=True)
     return model.run(progress=config.run.progress and config.run.replications >= 5000)
 
 

@@ -20,7 +20,7 @@ from sim.agents import WASHINGTON_MOVES, Washington
 from sim.config import Config, config_from_dict
 from sim.errors import EscalationError, InvalidMoveError
 from sim.history import RealPath, real_path
-from sim.model import EscalationModel, Forcing
+from sim.model import Forcing
 from sim.moves import ACTORS, ALLIES, MOVE_NAMES, Move
 from sim.outcomes import OUTCOMES, replication_table
 from sim.run import build_model, build_scenario
@@ -74,12 +74,9 @@ class Game:
             moves={a: np.full(weeks, Move.HOLD, dtype=np.int8) for a in ALLIES if a in self.humans},
             pressure=np.zeros(weeks) if "washington" in self.humans else None,
         )
-        self.model = EscalationModel(
-            scenario=self.scenario,
-            payoffs=config.payoffs,
-            seoul=config.seoul,
-            tokyo=config.tokyo,
-            us=config.us,
+        self.model = build_model(
+            config,
+            self.scenario,
             replications=1,
             weeks=weeks,
             keep_trajectories=True,

@@ -22,8 +22,9 @@ import numpy as np
 
 from sim.config import Config, StrategyConfig
 from sim.history import RealPath
-from sim.model import EscalationModel, Forcing
+from sim.model import Forcing
 from sim.moves import ALLIES, N_MOVES, Move
+from sim.run import build_model
 from sim.scenario import Scenario
 
 #: Probabilities are floored here before the log, so a move the model rules out costs about
@@ -64,17 +65,13 @@ def forced_probabilities(
     model's outcome trackers and recorders only watch, so they are left out unless ``record``.
     """
     weeks = weeks or scenario.weeks
-    model = EscalationModel(
-        scenario=scenario,
-        payoffs=config.payoffs,
-        seoul=config.seoul,
-        tokyo=config.tokyo,
-        us=config.us,
+    model = build_model(
+        config,
+        scenario,
         replications=replications,
         weeks=weeks,
         keep_trajectories=False,
         forcing=forcing(real),
-        rng=config.run.seed,
     )
     if not record:
         model.notice = model.tracker = model.recorder = model.datacollector = _Unrecorded()

@@ -5,6 +5,7 @@ import json
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,18 +32,28 @@ def build_scenario(config: ScenarioConfig) -> Scenario:
     return scenario.with_initial_rungs(dict(config.initial_rungs))
 
 
-def build_model(config: Config, scenario: Scenario | None = None) -> EscalationModel:
-    """The model a config describes, seeded with ``run.seed``."""
+def build_model(
+    config: Config, scenario: Scenario | None = None, **changes: Any
+) -> EscalationModel:
+    """The model a config describes, seeded with ``run.seed``.
+
+    ``changes`` replace `EscalationModel` keyword arguments taken from ``run`` (replications,
+    weeks, keep_trajectories, rng) or add others (forcing).
+    """
+    arguments = {
+        "replications": config.run.replications,
+        "weeks": config.run.weeks,
+        "keep_trajectories": config.run.trajectories,
+        "rng": config.run.seed,
+        **changes,
+    }
     return EscalationModel(
         scenario=scenario or build_scenario(config.scenario),
         payoffs=config.payoffs,
         seoul=config.seoul,
         tokyo=config.tokyo,
         us=config.us,
-        replications=config.run.replications,
-        weeks=config.run.weeks,
-        keep_trajectories=config.run.trajectories,
-        rng=config.run.seed,
+        **arguments,
     )
 
 

@@ -30,7 +30,7 @@ from sim.history import RealPath
 from sim.likelihood import TeacherForcing, summarize
 from sim.model import EscalationModel
 from sim.paths import CONF_DIR
-from sim.run import build_scenario
+from sim.run import build_model, build_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -121,14 +121,7 @@ def test_known_parameters_are_recovered_from_a_simulated_sequence():
     }
     config = default_config(["run.progress=false", *(f"{k}={v}" for k, v in truth.items())])
     scenario = build_scenario(config.scenario).with_span("2018-10-29", "2026-10-26")
-    model = EscalationModel(
-        scenario=scenario,
-        payoffs=config.payoffs,
-        seoul=config.seoul,
-        tokyo=config.tokyo,
-        us=config.us,
-        rng=7,
-    ).run()
+    model = build_model(config, scenario, replications=1, weeks=None, rng=7).run()
     start = default_config(["run.progress=false"])  # rationality 1, activity 0.25
     parameters = resolve_parameters(start, list(truth))
     objective = Objective(start, parameters, TeacherForcing(scenario, simulated_path(model)))
