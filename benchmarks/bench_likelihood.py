@@ -33,9 +33,9 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.compare import build_case
-from sim.config import default_config
-from sim.likelihood import TeacherForcing, forced_probabilities
+from sim.analysis.compare import build_case
+from sim.analysis.likelihood import TeacherForcing, forced_probabilities
+from sim.experiment.config import default_config
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -45,10 +45,10 @@ import numpy as np
 import pandas as pd
 import pyarrow
 
-from sim.config import Config, default_config
-from sim.model import EscalationModel
-from sim.run import REPLICATIONS, TRAJECTORIES, build_model, build_scenario, simulate
-from sim.store import write_parquet
+from sim.core.model import EscalationModel
+from sim.experiment.config import Config, default_config
+from sim.experiment.job import REPLICATIONS, TRAJECTORIES, build_model, build_scenario, simulate
+from sim.experiment.store import write_parquet
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "results" / "benchmarks" / "bench_model.json"

@@ -8,9 +8,9 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from sim import __version__
-from sim.config import register, to_config
-from sim.errors import EscalationError
-from sim.paths import CONF_DIR
+from sim.core.errors import EscalationError
+from sim.core.folders import CONF_DIR
+from sim.experiment.config import register, to_config
 
 USAGE = f"""\
 usage: escalation COMMAND [ARGS...]      (version {__version__})
@@ -67,8 +67,8 @@ def fail(message: str) -> None:
 @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
 def run_job(cfg: DictConfig) -> dict:
     """Hydra task: one job (one sweep cell) of R replications, written to its run folder."""
-    from sim.run import completed_summary, format_summary, simulate, write_results
-    from sim.sweep import cell_label
+    from sim.experiment.job import completed_summary, format_summary, simulate, write_results
+    from sim.experiment.sweep import cell_label
 
     hydra_config = HydraConfig.get()
     folder = Path(hydra_config.runtime.output_dir)
@@ -95,7 +95,7 @@ def _command(name: str) -> str:
 @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="compare")
 def compare_job(cfg: DictConfig) -> dict:
     """Hydra task: compare one configuration with a real sequence, written to its folder."""
-    from sim.compare import format_comparison, run_comparison
+    from sim.analysis.compare import format_comparison, run_comparison
 
     folder = Path(HydraConfig.get().runtime.output_dir)
     try:
@@ -111,7 +111,7 @@ def calibrate_job(cfg: DictConfig) -> dict:
     """Hydra task: fit parameters to a real sequence; report and presets."""
     import datetime as dt
 
-    from sim.calibrate import format_calibration, run_calibration
+    from sim.analysis.calibrate import format_calibration, run_calibration
 
     folder = Path(HydraConfig.get().runtime.output_dir)
     try:
@@ -125,8 +125,8 @@ def calibrate_job(cfg: DictConfig) -> dict:
 
 def plot(args: list[str]) -> None:
     """``escalation plot PATH``: redraw a sweep's table and figures, or a run's fan chart."""
-    from sim.run import redraw_run
-    from sim.sweep import aggregate_sweep, cell_folders
+    from sim.experiment.job import redraw_run
+    from sim.experiment.sweep import aggregate_sweep, cell_folders
 
     if len(args) != 1 or args[0].startswith("-"):
         fail("usage: escalation plot PATH (a sweep folder, or a run folder)")
@@ -175,7 +175,7 @@ def classroom(args: list[str]) -> None:
                 pass
         print(f"Other machines on the network: http://{address}:{options.port}/", flush=True)
     print("Stop the server with Ctrl+C.", flush=True)
-    server = [sys.executable, "-m", "solara", "run", "sim.classroom", "--production"]
+    server = [sys.executable, "-m", "solara", "run", "sim.play.web", "--production"]
     server += ["--host", options.host, "--port", str(options.port), "--no-open", "--workers", "1"]
     env = dict(os.environ, PYTHONWARNINGS="ignore:Cookies with samesite=none")
     os.execve(sys.executable, server, env)
@@ -207,7 +207,7 @@ def main(argv: list[str] | None = None) -> None:
         case "plot":
             plot(rest)
         case "play":
-            from sim.play import main as play
+            from sim.play.terminal import main as play
 
             play(rest)
         case "classroom":

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.errors import EventsFileError
-from sim.moves import ACTORS, ALLIES, DOMAINS, Move
-from sim.outcomes import OUTCOMES, NoticeTracker, pressure_window_mean
-from sim.scenario import Scenario, strict_date
+from sim.core.errors import EventsFileError
+from sim.core.metrics import OUTCOMES, NoticeTracker, pressure_window_mean
+from sim.core.moves import ACTORS, ALLIES, DOMAINS, Move
+from sim.core.scenario import Scenario, strict_date
 
 COLUMNS = ("date", "actor", "domain", "direction", "move", "description", "source")
 DIRECTIONS = ("retaliate", "pressure", "cooperate", "neutral")

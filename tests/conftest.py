@@ -6,6 +6,6 @@ matplotlib.use("Agg")
 
 @pytest.fixture(scope="session")
 def default():
-    from sim.config import default_config
+    from sim.experiment.config import default_config
 
     return default_config(["run.progress=false"])

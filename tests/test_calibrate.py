@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import yaml
 
-from sim.calibrate import (
+from sim.analysis.calibrate import (
     DROP_95,
     Objective,
     calibrate,
@@ -23,14 +23,14 @@ from sim.calibrate import (
     with_values,
     write_presets,
 )
-from sim.compare import baseline_log_probabilities, build_case
-from sim.config import default_config
-from sim.errors import ConfigError
+from sim.analysis.compare import baseline_log_probabilities, build_case
+from sim.analysis.likelihood import TeacherForcing, summarize
+from sim.core.errors import ConfigError
+from sim.core.folders import CONF_DIR
+from sim.core.model import EscalationModel
+from sim.experiment.config import default_config
+from sim.experiment.job import build_model, build_scenario
 from sim.history import RealPath
-from sim.likelihood import TeacherForcing, summarize
-from sim.model import EscalationModel
-from sim.paths import CONF_DIR
-from sim.run import build_model, build_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -163,7 +163,7 @@ def test_presets_compose_into_the_fitted_configuration(tmp_path):
     write_presets(result.config, result.report, "fit_test", "escalation calibrate", conf)
     from hydra import compose, initialize_config_dir
 
-    from sim.config import register, to_config
+    from sim.experiment.config import register, to_config
 
     register()
     with initialize_config_dir(config_dir=str(conf), version_base="1.3"):
@@ -304,7 +304,7 @@ def test_batched_gradient_equals_one_parameter_at_a_time(calibrate_default):
 def test_gain_and_profile_figures_draw_their_numbers():
     from matplotlib.figure import Figure
 
-    from sim.comparison_plots import (
+    from sim.figures.comparison import (
         make_gain_data,
         make_profile_data,
         plot_cumulative_gain,

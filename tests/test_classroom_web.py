@@ -182,7 +182,7 @@ def screenshot(page: Page, name: str) -> Path:
 # -- the page's numbers, without a browser ---------------------------------------------------
 @pytest.fixture
 def played_room():
-    from sim.rooms import RoomRegistry, RoomSettings
+    from sim.play.rooms import RoomRegistry, RoomSettings
 
     room = RoomRegistry().create(RoomSettings(humans=("seoul",), weeks=6))
     token = room.claim("seoul")
@@ -193,7 +193,7 @@ def played_room():
 
 
 def test_the_live_chart_shows_the_real_path_only_up_to_this_week(played_room):
-    from sim.classroom import make_tension_chart_data, plot_tension_chart
+    from sim.play.web import make_tension_chart_data, plot_tension_chart
 
     room, _ = played_room
     status = room.status()
@@ -210,7 +210,7 @@ def test_the_live_chart_shows_the_real_path_only_up_to_this_week(played_room):
 
 
 def test_typed_text_is_escaped_in_the_timeline(played_room):
-    from sim.classroom import timeline_markdown
+    from sim.play.web import timeline_markdown
 
     text = timeline_markdown(played_room[0].status())
     assert "&lt;b&gt;Tokyo&lt;/b&gt; &#124; hardens" in text
@@ -219,8 +219,8 @@ def test_typed_text_is_escaped_in_the_timeline(played_room):
 
 
 def test_the_settings_form_becomes_room_settings():
-    from sim.classroom import DEFAULT_VALUES, join_instructions, settings_from
-    from sim.errors import EscalationError
+    from sim.core.errors import EscalationError
+    from sim.play.web import DEFAULT_VALUES, join_instructions, settings_from
 
     solo = settings_from({**DEFAULT_VALUES, "role": "Washington", "weeks": 9}, solo=True)
     assert (solo.humans, solo.weeks, solo.solo) == (("washington",), 9, True)
@@ -233,8 +233,8 @@ def test_the_settings_form_becomes_room_settings():
 
 
 def test_a_game_ended_before_its_first_week_has_a_debrief():
-    from sim.classroom import debrief_view
-    from sim.rooms import RoomRegistry, RoomSettings
+    from sim.play.rooms import RoomRegistry, RoomSettings
+    from sim.play.web import debrief_view
 
     room = RoomRegistry().create(RoomSettings(weeks=3))
     room.end(room.instructor_key)

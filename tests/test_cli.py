@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from sim.outcomes import OUTCOMES
+from sim.core.metrics import OUTCOMES
 
 ROOT = Path(__file__).resolve().parents[1]
 ESCALATION = [sys.executable, "-m", "sim"]

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.figure import Figure
 
-from sim.compare import (
+from sim.analysis.compare import (
     build_case,
     compare,
     dtw_distance,
@@ -22,10 +22,10 @@ from sim.compare import (
     path_report,
     write_comparison,
 )
-from sim.comparison_plots import RASTER_CODES, make_raster_data, plot_event_raster
-from sim.config import default_config
-from sim.errors import ConfigError, EventsFileError, ScenarioError
-from sim.scenario import load_scenario
+from sim.core.errors import ConfigError, EventsFileError, ScenarioError
+from sim.core.scenario_yaml import load_scenario
+from sim.experiment.config import default_config
+from sim.figures.comparison import RASTER_CODES, make_raster_data, plot_event_raster
 
 ROOT = Path(__file__).resolve().parents[1]
 HEADER = "date,actor,domain,direction,move,description,source"

@@ -1,10 +1,10 @@
 import pytest
 from hydra.errors import ConfigCompositionException, MissingConfigException
 
-from sim.config import STRATEGY_CONFIGS, compose_config, default_config, to_config
-from sim.errors import ConfigError, ScenarioError
-from sim.rules import RULES
-from sim.run import build_scenario
+from sim.core.errors import ConfigError, ScenarioError
+from sim.core.rules import RULES
+from sim.experiment.config import STRATEGY_CONFIGS, compose_config, default_config, to_config
+from sim.experiment.job import build_scenario
 
 
 def test_default_config_composes_to_the_documented_defaults():

@@ -13,11 +13,11 @@ import re
 import numpy as np
 import pytest
 
-from sim.errors import EventsFileError
+from sim.core.errors import EventsFileError
+from sim.core.metrics import OUTCOMES, NoticeTracker
+from sim.core.moves import Move
+from sim.core.scenario_yaml import load_scenario
 from sim.history import COLUMNS, US_PRESSURE, encode, load_events, real_path
-from sim.moves import Move
-from sim.outcomes import OUTCOMES, NoticeTracker
-from sim.scenario import load_scenario
 
 SCENARIO = load_scenario("gsomia_2019")
 HEADER = ",".join(COLUMNS)
@@ -133,7 +133,7 @@ def test_valid_file_loads_with_line_numbers(tmp_path):
 
 
 def test_error_is_an_escalation_error():
-    from sim.errors import EscalationError
+    from sim.core.errors import EscalationError
 
     assert issubclass(EventsFileError, EscalationError)
 

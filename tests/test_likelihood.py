@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.baselines import (
+from sim.analysis.baselines import (
     base_rate_log_probabilities,
     base_rates,
     markov_log_probabilities,
@@ -15,17 +15,17 @@ from sim.baselines import (
     transition_counts,
     transition_matrix,
 )
-from sim.config import STRATEGY_CONFIGS, default_config
-from sim.history import real_path
-from sim.likelihood import (
+from sim.analysis.likelihood import (
     TeacherForcing,
     forced_probabilities,
     log_of_real,
     real_moves,
     summarize,
 )
-from sim.moves import ALLIES
-from sim.run import build_scenario
+from sim.core.moves import ALLIES
+from sim.experiment.config import STRATEGY_CONFIGS, default_config
+from sim.experiment.job import build_scenario
+from sim.history import real_path
 
 C, H, R = 0, 1, 2
 WEEKS = 14

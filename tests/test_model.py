@@ -5,14 +5,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.config import STRATEGY_CONFIGS, UsConfig, default_config
-from sim.model import EscalationModel
-from sim.moves import Move
-from sim.outcomes import OUTCOMES, replication_table
-from sim.rules import RULES
-from sim.run import build_model, build_scenario
-from sim.scenario import load_scenario
-from sim.store import write_parquet
+from sim.core.metrics import OUTCOMES, replication_table
+from sim.core.model import EscalationModel
+from sim.core.moves import Move
+from sim.core.rules import RULES
+from sim.core.scenario_yaml import load_scenario
+from sim.experiment.config import STRATEGY_CONFIGS, UsConfig, default_config
+from sim.experiment.job import build_model, build_scenario
+from sim.experiment.store import write_parquet
 
 SCENARIO = load_scenario("gsomia_2019")
 

@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 
-from sim.config import default_config
-from sim.moves import DOMAINS, ECONOMIC_DOMAINS, Move
-from sim.payoffs import Payoffs, stage_game
-from sim.scenario import load_scenario
+from sim.core.moves import DOMAINS, ECONOMIC_DOMAINS, Move
+from sim.core.payoffs import Payoffs, stage_game
+from sim.core.scenario_yaml import load_scenario
+from sim.experiment.config import default_config
 
 C, H, R = Move.COOPERATE, Move.HOLD, Move.RETALIATE
 SCENARIO = load_scenario("gsomia_2019")

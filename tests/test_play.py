@@ -12,17 +12,17 @@ import pytest
 from matplotlib.figure import Figure
 from PIL import Image
 
-from sim.config import config_from_dict, default_config
-from sim.debrief import (
+from sim.core.metrics import OUTCOMES
+from sim.experiment.config import config_from_dict, default_config
+from sim.play.debrief import (
     debrief_markdown,
     make_debrief_data,
     plot_debrief,
     real_outcome_after,
     share,
 )
-from sim.game import Game
-from sim.outcomes import OUTCOMES
-from sim.play import ask_move, debrief_paths, gauge, record_path
+from sim.play.game import Game
+from sim.play.terminal import ask_move, debrief_paths, gauge, record_path
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -4,8 +4,8 @@ from collections import Counter
 
 import pytest
 
-from sim.game import Game
-from sim.rooms import (
+from sim.play.game import Game
+from sim.play.rooms import (
     CODE_LENGTH,
     CODE_LETTERS,
     SCENARIO_EVENTS,

@@ -21,12 +21,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.config import STRATEGY_CONFIGS
-from sim.model import EscalationModel, Forcing
-from sim.moves import N_MOVES, Move
-from sim.payoffs import stage_game
-from sim.rules import RULES, Observation, QLearning, QuantalResponse
-from sim.scenario import load_scenario
+from sim.core.model import EscalationModel, Forcing
+from sim.core.moves import N_MOVES, Move
+from sim.core.payoffs import stage_game
+from sim.core.rules import RULES, Observation, QLearning, QuantalResponse
+from sim.core.scenario_yaml import load_scenario
+from sim.experiment.config import STRATEGY_CONFIGS
 
 C, H, R = Move.COOPERATE, Move.HOLD, Move.RETALIATE
 SCENARIO = load_scenario("gsomia_2019")

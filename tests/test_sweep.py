@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from sim.sweep import wilson_interval
-from sim.sweep_plots import make_heatmap_data, make_outcome_curve_data
+from sim.experiment.sweep import wilson_interval
+from sim.figures.sweep import make_heatmap_data, make_outcome_curve_data
 
 ROOT = Path(__file__).resolve().parents[1]
 

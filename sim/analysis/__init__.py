@@ -1,0 +1,1 @@
+"""The comparison with history: likelihood, baselines, compare and calibrate."""

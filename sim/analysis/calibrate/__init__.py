@@ -1,0 +1,3 @@
+"""Calibration to a real sequence."""
+
+from sim.analysis.calibrate.fit import *  # noqa: F403

@@ -1,0 +1,149 @@
+"""Outcomes and metrics per replication, tracked week by week as the model runs.
+
+Everything here is online (updated once a week from the agents' state), so the per-replication
+table exists whether or not the per-week trajectories are kept.
+"""
+
+import numpy as np
+import pandas as pd
+
+from sim.core.moves import ALLIES, Move
+
+OUTCOMES = ("never_noticed", "noticed_then_kept", "terminated", "pending")
+PRESSURE_WINDOW = 4  # weeks over which Washington's pressure is averaged to find its peak
+
+
+def pressure_window_mean(pressure: np.ndarray) -> np.ndarray:
+    """Mean pressure over the last `PRESSURE_WINDOW` weeks (fewer at the start).
+
+    ``pressure`` has shape (weeks, R); so has the result. `Tracker` computes the same online.
+    """
+    cumulative = np.cumsum(pressure, axis=0)
+    lagged = np.zeros_like(cumulative)
+    lagged[PRESSURE_WINDOW:] = cumulative[:-PRESSURE_WINDOW]
+    weeks = np.minimum(np.arange(1, len(pressure) + 1), PRESSURE_WINDOW)[:, None]
+    return (cumulative - lagged) / weeks
+
+
+_NEVER, _KEPT, _TERMINATED, _PENDING = range(4)  # codes are indices into OUTCOMES
+
+
+class NoticeTracker:
+    """The agreement a notice rung threatens (GSOMIA), per replication.
+
+    Climbing to the notice rung puts the agreement on notice; stepping below it withdraws the
+    notice; holding it for ``lapse_weeks`` weeks after the week of notice terminates the
+    agreement for good. A run that ends with a notice still running is ``pending``.
+    """
+
+    def __init__(self, replications: int, lapse_weeks: int) -> None:
+        self.lapse_weeks = lapse_weeks
+        self.status = np.full(replications, _NEVER, dtype=np.int8)
+        self.age = np.zeros(replications, dtype=np.int16)
+        self.notice_week = np.full(replications, -1, dtype=np.int16)
+        self.withdrawal_week = np.full(replications, -1, dtype=np.int16)
+        self.termination_week = np.full(replications, -1, dtype=np.int16)
+
+    def update(self, week: int, on_notice: np.ndarray) -> None:
+        """Advance every replication's notice state, given whether the notice rung is in force."""
+        running = self.status == _PENDING
+        new = on_notice & ((self.status == _NEVER) | (self.status == _KEPT))
+        withdrawn = running & ~on_notice
+        held = running & on_notice
+        self.age = np.where(held, self.age + 1, np.where(new, 0, self.age)).astype(np.int16)
+        lapsed = held & (self.age >= self.lapse_weeks)
+        self.status[new] = _PENDING
+        self.status[withdrawn] = _KEPT
+        self.status[lapsed] = _TERMINATED
+        self.notice_week[new & (self.notice_week < 0)] = week
+        self.withdrawal_week[withdrawn & (self.withdrawal_week < 0)] = week
+        self.termination_week[lapsed] = week
+
+    def outcome_codes(self) -> np.ndarray:
+        """Index into `OUTCOMES` per replication."""
+        return self.status.copy()
+
+
+class Tracker:
+    """Online metrics: peaks, first moves, counts, payoffs, milestone weeks."""
+
+    def __init__(self, model) -> None:
+        n = model.replications
+        self.peak_tension = np.full(n, -1.0)
+        self.weeks_at_peak = np.zeros(n, dtype=np.int16)
+        self.first_retaliation = {a: np.full(n, -1, dtype=np.int16) for a in ALLIES}
+        self.retaliations = {a: np.zeros(n, dtype=np.int16) for a in ALLIES}
+        self.cooperations = {a: np.zeros(n, dtype=np.int16) for a in ALLIES}
+        self.reached = {
+            a: np.full((n, model.ladders[a].top + 1), -1, dtype=np.int16) for a in ALLIES
+        }
+        self.recent_pressure = np.zeros((PRESSURE_WINDOW, n))
+        self.peak_pressure = np.full(n, -1.0)
+        self.peak_pressure_week = np.full(n, -1, dtype=np.int16)
+
+    def update(self, model) -> None:
+        """Fold this week's state into the metrics."""
+        week, tension = model.week, model.tension
+        higher = tension > self.peak_tension
+        self.weeks_at_peak = np.where(
+            higher, 1, self.weeks_at_peak + (tension == self.peak_tension)
+        ).astype(np.int16)
+        self.peak_tension = np.maximum(self.peak_tension, tension)
+        for ally in model.allies:
+            a, move = ally.name, ally.move
+            retaliated = move == Move.RETALIATE
+            self.first_retaliation[a][retaliated & (self.first_retaliation[a] < 0)] = week
+            self.retaliations[a] += retaliated
+            self.cooperations[a] += move == Move.COOPERATE
+            reached = self.reached[a]
+            levels = np.arange(reached.shape[1])
+            reached[(ally.rung[:, None] >= levels) & (reached < 0)] = week
+        self.recent_pressure[week % PRESSURE_WINDOW] = model.washington.pressure
+        window = self.recent_pressure.sum(axis=0) / min(week + 1, PRESSURE_WINDOW)
+        rising = window > self.peak_pressure + 1e-12
+        self.peak_pressure = np.where(rising, window, self.peak_pressure)
+        self.peak_pressure_week = np.where(rising, week, self.peak_pressure_week).astype(np.int16)
+
+
+def milestone_column(milestone) -> str:
+    """The replication-table column that holds a scenario milestone's week."""
+    match milestone.kind:
+        case "reach":
+            return f"week_{milestone.actor}_{milestone.rung}"
+        case "withdraw":
+            return "withdrawal_week"
+        case "peak_pressure":
+            return "peak_pressure_week"
+        case other:
+            raise ValueError(f"milestone {milestone.id!r}: unknown kind {other!r}")
+
+
+def _weeks(values: np.ndarray) -> pd.Series:
+    """Week numbers with -1 (never) as a missing value."""
+    return pd.Series(values, dtype="Int16").mask(values < 0)
+
+
+def replication_table(model) -> pd.DataFrame:
+    """One row per replication: the outcome class and every metric."""
+    tracker, notice = model.tracker, model.notice
+    columns: dict[str, object] = {
+        "replication": np.arange(model.replications, dtype=np.int32),
+        "outcome": pd.Categorical.from_codes(notice.outcome_codes(), categories=OUTCOMES),
+        "peak_tension": tracker.peak_tension,
+        "weeks_at_peak": tracker.weeks_at_peak,
+        "notice_week": _weeks(notice.notice_week),
+        "withdrawal_week": _weeks(notice.withdrawal_week),
+        "termination_week": _weeks(notice.termination_week),
+        "peak_pressure": tracker.peak_pressure,
+        "peak_pressure_week": tracker.peak_pressure_week,
+    }
+    for ally in model.allies:
+        a = ally.name
+        columns[f"first_retaliation_{a}"] = _weeks(tracker.first_retaliation[a])
+        columns[f"retaliations_{a}"] = tracker.retaliations[a]
+        columns[f"cooperations_{a}"] = tracker.cooperations[a]
+        columns[f"payoff_{a}"] = ally.total_payoff
+        columns[f"final_rung_{a}"] = ally.rung
+        for index, rung_id in enumerate(ally.ladder.ids, start=1):
+            columns[f"week_{a}_{rung_id}"] = _weeks(tracker.reached[a][:, index])
+    return pd.DataFrame(columns)

@@ -1,0 +1,1 @@
+"""Experiments: config schemas, config to model, the job that writes results, sweeps."""

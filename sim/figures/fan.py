@@ -1,0 +1,98 @@
+"""Figures: each is data-making (`make_*_data`, tested on values) plus drawing (`plot_*`)."""
+
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")  # figures are written to files; the web page embeds them itself
+
+import matplotlib.dates as mdates  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from sim.core.scenario import Scenario  # noqa: E402
+from sim.history import RealPath  # noqa: E402
+
+
+@dataclass(frozen=True)
+class FanData:
+    """What the tension fan chart draws: simulated quantiles, the real path, milestones."""
+
+    dates: pd.DatetimeIndex
+    median: np.ndarray
+    band50: tuple[np.ndarray, np.ndarray]
+    band90: tuple[np.ndarray, np.ndarray]
+    real: np.ndarray | None
+    milestones: list[tuple[pd.Timestamp, str]]
+    title: str
+
+
+def make_fan_data(fan: pd.DataFrame, scenario: Scenario, real: RealPath | None) -> FanData:
+    """Numbers for the fan chart, from the per-week quantile table of a run."""
+    milestones = []
+    if real is not None:
+        labels = {m.id: m.label for m in scenario.milestones}
+        for key, week in real.milestones.items():
+            if week is not None and week < len(fan):
+                milestones.append((pd.Timestamp(scenario.week_start(week)), labels[key]))
+    return FanData(
+        dates=pd.DatetimeIndex(fan["date"]),
+        median=fan["q50"].to_numpy(),
+        band50=(fan["q25"].to_numpy(), fan["q75"].to_numpy()),
+        band90=(fan["q05"].to_numpy(), fan["q95"].to_numpy()),
+        real=None if real is None else real.tension[: len(fan)],
+        milestones=sorted(milestones),
+        title=scenario.title,
+    )
+
+
+def figure_and_axes(ax=None, size: tuple[float, float] = (10, 5)):
+    """The axes to draw on and their figure: a new figure of ``size`` when ``ax`` is None."""
+    if ax is not None:
+        return ax.figure, ax
+    figure = Figure(figsize=size, layout="constrained")
+    return figure, figure.add_subplot()
+
+
+def plot_tension_fan(data: FanData, ax=None) -> Figure:
+    """Median simulated tension with 50% and 90% bands, the real path and its milestones."""
+    figure, ax = figure_and_axes(ax)
+    ax.fill_between(
+        data.dates,
+        *data.band90,
+        step="post",
+        color="tab:blue",
+        alpha=0.15,
+        label="simulated 90% band",
+    )
+    ax.fill_between(
+        data.dates,
+        *data.band50,
+        step="post",
+        color="tab:blue",
+        alpha=0.3,
+        label="simulated 50% band",
+    )
+    ax.step(data.dates, data.median, where="post", color="tab:blue", lw=2, label="simulated median")
+    if data.real is not None:
+        ax.step(data.dates, data.real, where="post", color="black", lw=2, label="real 2018-2019")
+    top = 1.02
+    for i, (date, label) in enumerate(data.milestones):
+        ax.axvline(date, color="tab:red", lw=0.8, ls="--", alpha=0.7)
+        ax.text(
+            date,
+            top - 0.07 * (i % 4),
+            f" {label}",
+            fontsize=7,
+            color="tab:red",
+            va="top",
+            ha="left",
+        )
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("tension (share of both ladders in force)")
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+    ax.set_title(data.title, fontsize=10)
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    ax.grid(alpha=0.3)
+    return figure

@@ -1,0 +1,247 @@
+"""Sweep figures: outcome curves, milestone violins, heatmaps and the rule tournament.
+
+Each figure is a `make_*_data` function (numbers, tested) and a `plot_*` function (drawing).
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from sim.core.metrics import OUTCOMES, milestone_column  # noqa: E402
+from sim.core.scenario_yaml import load_scenario  # noqa: E402
+from sim.experiment.store import write_figure  # noqa: E402
+from sim.figures.fan import figure_and_axes  # noqa: E402
+
+TOURNAMENT_KEYS = ("strategy@seoul", "strategy@tokyo")
+MAX_VIOLIN_CELLS = 25
+COLOURS = {
+    "never_noticed": "tab:green",
+    "noticed_then_kept": "tab:blue",
+    "terminated": "tab:red",
+    "pending": "tab:gray",
+}
+
+
+def is_numeric(values: pd.Series) -> bool:
+    """Whether every value of a swept key is a number."""
+    return all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+
+
+def cell_names(table: pd.DataFrame, keys: list[str]) -> list[str]:
+    """A short label per cell: the swept values, joined."""
+    if not keys:
+        return [f"cell {c}" for c in table["cell"]]
+    return [", ".join(str(row[k]) for k in keys) for _, row in table.iterrows()]
+
+
+@dataclass(frozen=True)
+class OutcomeCurve:
+    """Outcome probabilities with 95% Wilson intervals against one swept key."""
+
+    key: str
+    x: np.ndarray
+    labels: list[str]
+    numeric: bool
+    p: dict[str, np.ndarray]
+    lo: dict[str, np.ndarray]
+    hi: dict[str, np.ndarray]
+    real_outcome: str | None
+
+
+def make_outcome_curve_data(
+    table: pd.DataFrame, key: str, real_outcome: str | None
+) -> OutcomeCurve:
+    """Numbers of the outcome curve, cells sorted by the key when it is numeric."""
+    numeric = is_numeric(table[key])
+    ordered = table.sort_values(key, kind="stable") if numeric else table
+    x = ordered[key].to_numpy(dtype=float) if numeric else np.arange(len(ordered), dtype=float)
+    return OutcomeCurve(
+        key=key,
+        x=x,
+        labels=[str(v) for v in ordered[key]],
+        numeric=numeric,
+        p={o: ordered[f"p_{o}"].to_numpy() for o in OUTCOMES},
+        lo={o: ordered[f"p_{o}_lo"].to_numpy() for o in OUTCOMES},
+        hi={o: ordered[f"p_{o}_hi"].to_numpy() for o in OUTCOMES},
+        real_outcome=real_outcome,
+    )
+
+
+def plot_outcome_curve(data: OutcomeCurve, ax=None) -> Figure:
+    """Each outcome's probability with its interval; the real outcome drawn thick."""
+    figure, ax = figure_and_axes(ax, (8, 4.5))
+    for outcome in OUTCOMES:
+        real = outcome == data.real_outcome
+        label = f"{outcome} (real 2019 outcome)" if real else outcome
+        ax.fill_between(
+            data.x, data.lo[outcome], data.hi[outcome], color=COLOURS[outcome], alpha=0.15
+        )
+        ax.plot(
+            data.x,
+            data.p[outcome],
+            marker="o",
+            color=COLOURS[outcome],
+            lw=3 if real else 1.5,
+            label=label,
+            ls="-" if data.numeric else "none",
+        )
+    if not data.numeric:
+        ax.set_xticks(data.x, data.labels, rotation=20, ha="right")
+    ax.set_xlabel(data.key)
+    ax.set_ylabel("share of replications (95% Wilson interval)")
+    ax.set_ylim(-0.02, 1.02)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, frameon=False)
+    return figure
+
+
+@dataclass(frozen=True)
+class MilestoneViolins:
+    """Per milestone, the distribution of its week in each cell, and the real week."""
+
+    labels: list[str]
+    axis: str
+    milestones: list[str]
+    weeks: dict[str, list[np.ndarray]]
+    real: dict[str, int | None]
+
+
+def make_milestone_data(cells: list[dict], labels: list[str], axis: str) -> MilestoneViolins:
+    """Milestone weeks per cell, from each cell's replication table."""
+    scenario = load_scenario(cells[0]["summary"]["scenario"])
+    real = (cells[0]["summary"].get("real") or {}).get("milestones", {})
+    weeks = {
+        m.label: [c["replications"][milestone_column(m)].dropna().to_numpy(float) for c in cells]
+        for m in scenario.milestones
+    }
+    return MilestoneViolins(
+        labels=labels,
+        axis=axis,
+        milestones=[m.label for m in scenario.milestones],
+        weeks=weeks,
+        real={m.label: real.get(m.id) for m in scenario.milestones},
+    )
+
+
+def plot_milestone_violins(data: MilestoneViolins) -> Figure:
+    """One panel per milestone: a violin of its week per cell, the real week as a line."""
+    n = len(data.milestones)
+    figure = Figure(figsize=(4 * min(n, 3), 3.2 * int(np.ceil(n / 3))), layout="constrained")
+    axes = figure.subplots(int(np.ceil(n / 3)), min(n, 3), squeeze=False).ravel()
+    positions = np.arange(len(data.labels))
+    for ax, milestone in zip(axes, data.milestones, strict=False):
+        series = data.weeks[milestone]
+        present = [i for i, w in enumerate(series) if len(w) > 1]
+        if present:
+            ax.violinplot(
+                [series[i] for i in present],
+                positions=positions[present],
+                vert=False,
+                showmedians=True,
+            )
+        if data.real[milestone] is not None:
+            ax.axvline(data.real[milestone], color="black", lw=1.5, label="real")
+        ax.set_yticks(positions, data.labels, fontsize=7)
+        ax.set_ylabel(data.axis, fontsize=8)
+        ax.set_title(milestone, fontsize=9)
+        ax.set_xlabel("week")
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    return figure
+
+
+@dataclass(frozen=True)
+class Heatmap:
+    """A probability over a 2-D grid of swept values."""
+
+    x_key: str
+    y_key: str
+    x: list
+    y: list
+    value: np.ndarray  # shape (len(y), len(x))
+    outcome: str
+
+
+def make_heatmap_data(table: pd.DataFrame, x_key: str, y_key: str, outcome: str) -> Heatmap:
+    """Pivot one outcome's probability onto the grid of two swept keys (mean over the rest)."""
+    grid = table.pivot_table(index=y_key, columns=x_key, values=f"p_{outcome}", aggfunc="mean")
+    return Heatmap(x_key, y_key, list(grid.columns), list(grid.index), grid.to_numpy(), outcome)
+
+
+def plot_heatmap(data: Heatmap, ax=None) -> Figure:
+    """The grid as a colour map with each cell's value written in it."""
+    figure, ax = figure_and_axes(ax, (6.5, 5))
+    image = ax.imshow(data.value, origin="lower", cmap="Reds", vmin=0, vmax=1, aspect="auto")
+    for (i, j), v in np.ndenumerate(data.value):
+        ax.text(
+            j,
+            i,
+            f"{v:.2f}",
+            ha="center",
+            va="center",
+            fontsize=7,
+            color="white" if v > 0.6 else "black",
+        )
+    ax.set_xticks(range(len(data.x)), [str(v) for v in data.x], rotation=45, fontsize=7)
+    ax.set_yticks(range(len(data.y)), [str(v) for v in data.y], fontsize=7)
+    ax.set_xlabel(data.x_key)
+    ax.set_ylabel(data.y_key)
+    ax.set_title(f"P({data.outcome})", fontsize=10)
+    figure.colorbar(image, ax=ax, shrink=0.8)
+    return figure
+
+
+def make_tournament_data(table: pd.DataFrame, outcome: str, keys: list[str]) -> dict[str, Heatmap]:
+    """One Seoul-rule x Tokyo-rule matrix of an outcome's probability per value of other keys."""
+    others = [k for k in keys if k not in TOURNAMENT_KEYS]
+    groups = table.groupby(others, sort=False) if others else [((), table)]
+    panels = {}
+    for value, group in groups:
+        name = ", ".join(f"{k}={v}" for k, v in zip(others, np.atleast_1d(value), strict=True))
+        panels[name or "all"] = make_heatmap_data(
+            group, "strategy@tokyo", "strategy@seoul", outcome
+        )
+    return panels
+
+
+def plot_tournament(panels: dict[str, Heatmap]) -> Figure:
+    """Side-by-side rule-pair matrices."""
+    figure = Figure(figsize=(7 * len(panels), 6), layout="constrained")
+    axes = figure.subplots(1, len(panels), squeeze=False).ravel()
+    for ax, (name, data) in zip(axes, panels.items(), strict=True):
+        plot_heatmap(data, ax=ax)
+        ax.set_title(f"P({data.outcome}) — {name}", fontsize=10)
+    return figure
+
+
+def draw_sweep_figures(
+    table: pd.DataFrame, keys: list[str], cells: list[dict], folder: Path
+) -> list[Path]:
+    """Draw every figure that fits the sweep's shape; return the files written."""
+    real_outcome = (cells[0]["summary"].get("real") or {}).get("outcome")
+    written = []
+    numeric = [k for k in keys if is_numeric(table[k])]
+    if set(TOURNAMENT_KEYS) <= set(keys):
+        panels = make_tournament_data(table, "terminated", keys)
+        written.append(write_figure(plot_tournament(panels), folder / "tournament.png"))
+    elif len(numeric) >= 2:
+        data = make_heatmap_data(table, numeric[0], numeric[1], "terminated")
+        written.append(write_figure(plot_heatmap(data), folder / "heatmap_terminated.png"))
+        if real_outcome:
+            data = make_heatmap_data(table, numeric[0], numeric[1], real_outcome)
+            written.append(write_figure(plot_heatmap(data), folder / f"heatmap_{real_outcome}.png"))
+    for key in keys if len(keys) == 1 else numeric[:1] if len(numeric) == 1 else []:
+        data = make_outcome_curve_data(table, key, real_outcome)
+        name = "outcomes_by_" + key.replace("@", "_").replace(".", "_") + ".png"
+        written.append(write_figure(plot_outcome_curve(data), folder / name))
+    if len(cells) <= MAX_VIOLIN_CELLS:
+        data = make_milestone_data(cells, cell_names(table, keys), ", ".join(keys))
+        written.append(write_figure(plot_milestone_violins(data), folder / "milestones.png"))
+    return written

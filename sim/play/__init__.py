@@ -1,0 +1,1 @@
+"""People play the crisis: the game, the terminal, the classroom rooms and web page."""

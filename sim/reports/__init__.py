@@ -1,0 +1,1 @@
+"""Text and Markdown renderers of the typed results."""
