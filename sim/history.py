@@ -17,12 +17,18 @@ import numpy as np
 
 from sim.core.errors import EventsFileError
 from sim.core.metrics import OUTCOMES, NoticeTracker, pressure_window_mean
-from sim.core.moves import ACTORS, ALLIES, DOMAINS, Move
+from sim.core.moves import ACTORS, ALLIES, DOMAINS, Move, UsMove
 from sim.core.scenario import Scenario, strict_date
 
 COLUMNS = ("date", "actor", "domain", "direction", "move", "description", "source")
 DIRECTIONS = ("retaliate", "pressure", "cooperate", "neutral")
-US_PRESSURE = {"retaliate": 1.0, "pressure": 1.0, "cooperate": 0.3, "neutral": 0.0}
+#: The US move each event direction stands for, as a pressure level.
+US_PRESSURE = {
+    "retaliate": UsMove.PRESS.value,
+    "pressure": UsMove.PRESS.value,
+    "cooperate": UsMove.ENGAGE.value,
+    "neutral": UsMove.ABSTAIN.value,
+}
 MOVE_ID = re.compile(r"^[a-z0-9_]+$")
 
 

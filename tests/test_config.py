@@ -2,8 +2,7 @@ import pytest
 from hydra.errors import ConfigCompositionException, MissingConfigException
 
 from sim.core.errors import ConfigError, ScenarioError
-from sim.core.rules import RULES
-from sim.experiment.config import STRATEGY_CONFIGS, compose_config, default_config, to_config
+from sim.experiment.config import compose_config, default_config, to_config
 from sim.experiment.job import build_scenario
 
 
@@ -55,7 +54,6 @@ def test_payoff_presets_hold_their_orderings():
 
 
 def test_every_rule_has_a_strategy_option_with_its_parameters():
-    assert set(STRATEGY_CONFIGS) == set(RULES)
     config = default_config(["strategy@seoul=generous_tit_for_tat", "seoul.generosity=0.5"])
     assert config.seoul.generosity == 0.5
 

@@ -23,7 +23,8 @@ from sim.analysis.likelihood import (
     summarize,
 )
 from sim.core.moves import ALLIES
-from sim.experiment.config import STRATEGY_CONFIGS, default_config
+from sim.core.rules import RULES
+from sim.experiment.config import default_config
 from sim.experiment.job import build_scenario
 from sim.history import real_path
 
@@ -47,7 +48,7 @@ def with_moves(real, seoul, tokyo):
 
 
 def strategy(rule, **values):
-    return STRATEGY_CONFIGS[rule](**values)
+    return RULES[rule](**values)
 
 
 def hand_probabilities(rule, noise, activity, memory, own, other):

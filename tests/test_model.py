@@ -8,9 +8,10 @@ from hypothesis import strategies as st
 from sim.core.metrics import OUTCOMES, replication_table
 from sim.core.model import EscalationModel
 from sim.core.moves import Move
+from sim.core.params import ModelParams, UsPolicy
 from sim.core.rules import RULES
 from sim.core.scenario_yaml import load_scenario
-from sim.experiment.config import STRATEGY_CONFIGS, UsConfig, default_config
+from sim.experiment.config import default_config
 from sim.experiment.job import build_model, build_scenario
 from sim.experiment.store import write_parquet
 
@@ -75,7 +76,7 @@ def test_lockstep_replications_match_separate_single_runs(default):
 def test_one_replication_is_one_slice_of_many(default):
     """A single run's state has the same shapes and ranges as one replication of many."""
     model = run_model(default, replications=1, seed=3)
-    assert model.seoul.rung.shape == (1,)
+    assert model.capitals["seoul"].rung.shape == (1,)
     assert model.recorder.table(model).shape[0] == model.weeks * 3
 
 
@@ -92,10 +93,10 @@ def test_ladder_transitions_follow_the_rules():
 def test_tension_is_the_share_of_both_ladders_in_force():
     model = EscalationModel(SCENARIO, rng=0)
     assert model.tension[0] == 0
-    model.seoul.rung[:] = SCENARIO.ladders["seoul"].top
-    model.tokyo.rung[:] = SCENARIO.ladders["tokyo"].top
+    model.capitals["seoul"].rung[:] = SCENARIO.ladders["seoul"].top
+    model.capitals["tokyo"].rung[:] = SCENARIO.ladders["tokyo"].top
     assert model.measure_tension()[0] == pytest.approx(1.0)
-    model.tokyo.rung[:] = 0
+    model.capitals["tokyo"].rung[:] = 0
     seoul_total = sum(r.intensity for r in SCENARIO.ladders["seoul"].rungs)
     tokyo_total = sum(r.intensity for r in SCENARIO.ladders["tokyo"].rungs)
     assert model.measure_tension()[0] == pytest.approx(seoul_total / (seoul_total + tokyo_total))
@@ -115,21 +116,21 @@ def test_initial_rungs_and_span_are_honoured(default):
     model = build_model(
         dataclasses.replace(config, run=dataclasses.replace(config.run, replications=50))
     )
-    assert (model.tokyo.rung == 3).all()
+    assert (model.capitals["tokyo"].rung == 3).all()
     model.run()
     assert model.week == 31
 
 
 def test_washington_reactive_presses_after_the_delay():
-    us = UsConfig(policy="reactive", pressure=0.9, delay=2, baseline=0.1)
-    model = EscalationModel(SCENARIO, us=us, replications=1, rng=0)
+    us = UsPolicy(policy="reactive", pressure=0.9, delay=2, baseline=0.1)
+    model = EscalationModel(SCENARIO, ModelParams(us=us), replications=1, rng=0)
     washington = model.washington
     washington.press()
     assert washington.pressure[0] == 0.1
-    model.seoul.rung[:] = SCENARIO.ladders["seoul"].index("gsomia_notice")
+    model.capitals["seoul"].rung[:] = SCENARIO.ladders["seoul"].index("gsomia_notice")
     seen = []
     for _ in range(4):
-        washington.watch([model.seoul, model.tokyo])
+        washington.watch([model.capitals["seoul"], model.capitals["tokyo"]])
         washington.press()
         seen.append(float(washington.pressure[0]))
     assert seen == [0.1, 0.1, 0.9, 0.9]  # in force 1, 2 weeks: wait; more than 2: press
@@ -154,19 +155,22 @@ def test_any_valid_config_runs_and_no_state_escapes_its_range(
 ):
     config = default_config([f"payoffs={payoffs}", f"us={policy}", f"us.pressure={pressure}"])
     shared = {"noise": noise, "activity": activity, "memory": memory}
+    params = ModelParams(
+        payoffs=config.payoffs,
+        seoul=RULES[seoul_rule](**shared),
+        tokyo=RULES[tokyo_rule](**shared),
+        us=config.us,
+    )
     model = EscalationModel(
         SCENARIO,
-        payoffs=config.payoffs,
-        seoul=STRATEGY_CONFIGS[seoul_rule](**shared),
-        tokyo=STRATEGY_CONFIGS[tokyo_rule](**shared),
-        us=config.us,
+        params,
         replications=16,
         weeks=20,
         rng=seed,
     )
     for _ in range(20):
         model.step()
-        for ally in (model.seoul, model.tokyo):
+        for ally in (model.capitals["seoul"], model.capitals["tokyo"]):
             assert ((ally.rung >= 0) & (ally.rung <= ally.ladder.top)).all()
             assert np.isin(ally.move, list(Move)).all()
             assert np.allclose(ally.probabilities.sum(axis=1), 1)

@@ -28,7 +28,7 @@ def plain_utility(p, actor, own, other, own_rung, other_rung, pressure, m, b):
     """The payoff equation of docs/model.md, written out term by term for one replication."""
     own_after = own.next_rung[own_rung, m]
     other_after = other.next_rung[other_rung, b]
-    u = p.stage[actor][m, b]
+    u = stage_game(p.stage[actor])[m, b]
     u += p.audience[actor] * (m == R)
     u -= p.economic[actor] * (
         in_force(own, own_after, ECONOMIC_DOMAINS) + in_force(other, other_after, ECONOMIC_DOMAINS)
@@ -36,38 +36,38 @@ def plain_utility(p, actor, own, other, own_rung, other_rung, pressure, m, b):
     security = in_force(own, own_after, ("security",)) + in_force(other, other_after, ("security",))
     u -= p.security[actor] * min(1.0, security)
     climbs_to = own.rungs[min(own_rung, own.top - 1)]
-    weight = p.domain_weight[DOMAINS.index(climbs_to.domain)]
-    u -= pressure * p.sensitivity[actor] * weight * (m == R)
-    u += pressure * p.sensitivity[actor] * p.cooperation_reward * (m == C)
+    weight = getattr(p.domains, DOMAINS[DOMAINS.index(climbs_to.domain)])
+    u -= pressure * p.pressure[actor] * weight * (m == R)
+    u += pressure * p.pressure[actor] * p.cooperation_reward * (m == C)
     return u
 
 
 @pytest.mark.parametrize("actor", ["seoul", "tokyo"])
 def test_vectorised_utility_equals_the_equation_term_by_term(actor):
-    payoffs = Payoffs.from_config(default_config().payoffs)
+    params = default_config().payoffs
+    payoffs = Payoffs(params, SCENARIO.ladders)
     other_actor = "tokyo" if actor == "seoul" else "seoul"
     own, other = SCENARIO.ladders[actor], SCENARIO.ladders[other_actor]
     own_rungs = np.repeat(np.arange(own.top + 1), other.top + 1)
     other_rungs = np.tile(np.arange(other.top + 1), own.top + 1)
     pressure = np.linspace(0, 1, own_rungs.size)
-    standing = payoffs.standing(actor, own, other)
-    u = payoffs.utility(actor, standing, own, own_rungs, other_rungs, pressure)
+    u = payoffs.utility(actor, own_rungs, other_rungs, pressure)
     for i in range(own_rungs.size):
         for m in Move:
             for b in Move:
                 expected = plain_utility(
-                    payoffs, actor, own, other, own_rungs[i], other_rungs[i], pressure[i], m, b
+                    params, actor, own, other, own_rungs[i], other_rungs[i], pressure[i], m, b
                 )
                 assert u[i, m, b] == pytest.approx(expected), (i, m, b)
 
 
 def test_pressure_makes_retaliation_costlier_and_cooperation_dearer():
-    payoffs = Payoffs.from_config(default_config().payoffs)
-    seoul, tokyo = SCENARIO.ladders["seoul"], SCENARIO.ladders["tokyo"]
-    standing = payoffs.standing("seoul", seoul, tokyo)
+    params = default_config().payoffs
+    payoffs = Payoffs(params, SCENARIO.ladders)
+    seoul = SCENARIO.ladders["seoul"]
     at_notice = np.array([seoul.index("gsomia_notice")] * 2)
-    u = payoffs.utility("seoul", standing, seoul, at_notice, np.array([4, 4]), np.array([0, 1.0]))
+    u = payoffs.utility("seoul", at_notice, np.array([4, 4]), np.array([0, 1.0]))
     assert u[1, R, H] < u[0, R, H]
     assert u[1, C, H] > u[0, C, H]
     # the next rung up from the notice is security: the full security weight applies
-    assert u[0, R, H] - u[1, R, H] == pytest.approx(payoffs.sensitivity["seoul"] * 1.0)
+    assert u[0, R, H] - u[1, R, H] == pytest.approx(params.pressure.seoul * 1.0)

@@ -23,10 +23,10 @@ from hypothesis import strategies as st
 
 from sim.core.model import EscalationModel, Forcing
 from sim.core.moves import N_MOVES, Move
+from sim.core.params import ModelParams
 from sim.core.payoffs import stage_game
-from sim.core.rules import RULES, Observation, QLearning, QuantalResponse
+from sim.core.rules import RULES, Observation, QLearning, QuantalResponse, rule_name
 from sim.core.scenario_yaml import load_scenario
-from sim.experiment.config import STRATEGY_CONFIGS
 
 C, H, R = Move.COOPERATE, Move.HOLD, Move.RETALIATE
 SCENARIO = load_scenario("gsomia_2019")
@@ -49,8 +49,14 @@ def decode(moves) -> str:
     return "".join(NAME[int(m)] for m in moves)
 
 
+def make_model(seoul=None, tokyo=None, **arguments):
+    """A model whose allies play the given rules (the default rule where None)."""
+    roles = {k: v for k, v in (("seoul", seoul), ("tokyo", tokyo)) if v is not None}
+    return EscalationModel(params=ModelParams(**roles), **arguments)
+
+
 def strategy(rule_name: str, noise: float = 0.0, activity: float = 1.0, **params):
-    return STRATEGY_CONFIGS[rule_name](noise=noise, activity=activity, **params)
+    return RULES[rule_name](noise=noise, activity=activity, **params)
 
 
 def play(rule_name: str, script: str, side: str = "seoul", replications: int = 1, **params):
@@ -60,7 +66,7 @@ def play(rule_name: str, script: str, side: str = "seoul", replications: int = 1
     replications every replication must agree (they all see the same script).
     """
     config = strategy(rule_name, **params)
-    model = EscalationModel(
+    model = make_model(
         scenario=SCENARIO,
         replications=replications,
         weeks=len(script),
@@ -68,7 +74,7 @@ def play(rule_name: str, script: str, side: str = "seoul", replications: int = 1
         rng=1,
         **{side: config},
     )
-    agent, opponent = getattr(model, side), getattr(model, OTHER[side])
+    agent, opponent = model.capitals[side], model.capitals[OTHER[side]]
     moves = []
     for week in range(len(script)):
         model.step()
@@ -80,7 +86,7 @@ def play(rule_name: str, script: str, side: str = "seoul", replications: int = 1
 
 def run_moves(seoul, tokyo=None, weeks=25, replications=16, seed=7, forcing=None):
     """Moves of both capitals, shape (weeks, 2, replications), and Seoul's probabilities."""
-    model = EscalationModel(
+    model = make_model(
         scenario=SCENARIO,
         seoul=seoul,
         tokyo=tokyo,
@@ -92,8 +98,8 @@ def run_moves(seoul, tokyo=None, weeks=25, replications=16, seed=7, forcing=None
     moves, probs = [], []
     for _ in range(weeks):
         model.step()
-        moves.append(np.stack([model.seoul.move, model.tokyo.move]))
-        probs.append(model.seoul.probabilities.copy())
+        moves.append(np.stack([model.capitals["seoul"].move, model.capitals["tokyo"].move]))
+        probs.append(model.capitals["seoul"].probabilities.copy())
     return np.array(moves), np.array(probs)
 
 
@@ -356,7 +362,7 @@ def test_q_learning_starts_from_initial_and_learns_in_the_model():
     np.testing.assert_array_equal(rule.values, np.full((3, 3), 1.5))
     # in the model the update uses the payoff the agent actually collected
     config = strategy("q_learning", learning_rate=0.5)
-    model = EscalationModel(
+    model = make_model(
         scenario=SCENARIO,
         seoul=config,
         weeks=2,
@@ -365,8 +371,8 @@ def test_q_learning_starts_from_initial_and_learns_in_the_model():
         rng=0,
     )
     model.step()
-    values = model.seoul.rule.values
-    np.testing.assert_allclose(values[:, R], 0.5 * model.seoul.payoff)
+    values = model.capitals["seoul"].rule.values
+    np.testing.assert_allclose(values[:, R], 0.5 * model.capitals["seoul"].payoff)
     np.testing.assert_array_equal(values[:, [C, H]], 0.0)
 
 
@@ -390,7 +396,7 @@ def test_probabilities_are_distributions(rule, data, noise, activity, seed):
         for side in ("seoul", "tokyo")
     }
     config = strategy(rule, noise=noise, activity=activity)
-    model = EscalationModel(
+    model = make_model(
         scenario=SCENARIO,
         seoul=config,
         tokyo=config,
@@ -401,7 +407,7 @@ def test_probabilities_are_distributions(rule, data, noise, activity, seed):
     )
     for _ in range(weeks):
         model.step()
-        for agent in (model.seoul, model.tokyo):
+        for agent in (model.capitals["seoul"], model.capitals["tokyo"]):
             probs = agent.probabilities
             assert probs.shape == (3, N_MOVES)
             assert (probs >= 0).all()
@@ -435,8 +441,8 @@ def test_no_activity_means_every_move_is_hold(rule):
 def test_rule_class_is_documented_and_named(name):
     cls = RULES[name]
     assert cls.__doc__ and len(cls.__doc__.strip()) > 20
-    assert cls.name == name
-    assert name in STRATEGY_CONFIGS
+    assert rule_name(cls) == name
+    assert name in RULES
     assert isinstance(cls.deterministic, bool)
 
 
@@ -461,10 +467,10 @@ def test_deterministic_flag_matches_intents(name):
 def test_noise_and_activity_mixing():
     noise, activity = 0.3, 0.5
     config = strategy("tit_for_tat", noise=noise, activity=activity)
-    model = EscalationModel(scenario=SCENARIO, seoul=config, weeks=1, replications=6, rng=0)
+    model = make_model(scenario=SCENARIO, seoul=config, weeks=1, replications=6, rng=0)
     obs = all_observations()
     onehot = np.eye(N_MOVES)[np.where(obs.opening, C, obs.pending)]
-    probs = model.seoul.move_probabilities(obs)
+    probs = model.capitals["seoul"].rule.probabilities(obs)
     expected = activity * ((1 - noise) * onehot + noise / 3) + (1 - activity) * np.array([0, 1, 0])
     np.testing.assert_allclose(probs, expected, rtol=0, atol=1e-15)
     # by hand: an intended cooperation is 0.5 * (0.7 + 0.1), hold 0.5 * 0.1 + 0.5, R 0.05

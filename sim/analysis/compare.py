@@ -23,13 +23,13 @@ from sim.analysis.baselines import (
 from sim.analysis.likelihood import TeacherForcing, real_moves, summarize
 from sim.core.errors import ConfigError, EventsFileError
 from sim.core.folders import display_path
-from sim.core.metrics import OUTCOMES, milestone_column, replication_table
+from sim.core.metrics import OUTCOMES, replication_table
 from sim.core.model import EscalationModel
 from sim.core.moves import ALLIES
 from sim.core.scenario import Scenario
 from sim.core.scenario_yaml import load_scenario
 from sim.experiment.config import CompareJobConfig
-from sim.experiment.job import build_model
+from sim.experiment.factory import build_model
 from sim.experiment.store import write_figure, write_json, write_text
 from sim.figures.comparison import make_raster_data, plot_event_raster
 from sim.figures.fan import make_fan_data, plot_tension_fan
@@ -140,7 +140,7 @@ def milestone_report(scenario: Scenario, real: RealPath, table: pd.DataFrame) ->
     """
     rows = []
     for m in scenario.milestones:
-        weeks = table[milestone_column(m)].astype("Float64")
+        weeks = table[m.column].astype("Float64")
         if m.kind == "peak_pressure":
             weeks = weeks.mask(table["peak_pressure"] <= 0)
         happened = weeks.dropna().to_numpy(dtype=float)
@@ -208,7 +208,7 @@ def path_report(real_tension: np.ndarray, fan: pd.DataFrame) -> dict:
 def simulate_case(config: CompareJobConfig, case: Case) -> EscalationModel:
     """Run ``run.replications`` free (unforced) replications over the compared span."""
     model = build_model(config, case.scenario, weeks=None, keep_trajectories=True)
-    return model.run(progress=config.run.progress and config.run.replications >= 5000)
+    return model.run()
 
 
 @dataclass

@@ -8,7 +8,7 @@ drawn: forced moves replace sampling, so a score is a deterministic function of 
 
 With both allies forced, the rules' intents (the probabilities before noise and activity) do not
 depend on ``noise`` or ``activity``: those only mix the intent with the uniform distribution and
-with ``hold`` (`Capital.move_probabilities`). `TeacherForcing` therefore runs the model once per
+with ``hold`` (`sim.core.rules.mix`). `TeacherForcing` therefore runs the model once per
 *structural* config (activity 1, noise 0, so the agents' probabilities are the intents), keeps
 the intents, and mixes in any noise and activity afterwards, all weeks at once. Calibrating the
 activity rates thus costs no model run at all.
@@ -21,10 +21,11 @@ from collections import OrderedDict
 import numpy as np
 
 from sim.core.model import Forcing
-from sim.core.moves import ALLIES, N_MOVES, Move
+from sim.core.moves import ALLIES, N_MOVES
+from sim.core.rules import mix
 from sim.core.scenario import Scenario
-from sim.experiment.config import Config, StrategyConfig
-from sim.experiment.job import build_model
+from sim.experiment.config import Config
+from sim.experiment.factory import build_model
 from sim.history import RealPath
 
 #: Probabilities are floored here before the log, so a move the model rules out costs about
@@ -41,15 +42,6 @@ def forcing(real: RealPath) -> Forcing:
     )
 
 
-class _Unrecorded:
-    """Stands in for the model's recorders, which scoring does not need (it halves the time)."""
-
-    def update(self, *args: object) -> None:
-        """Record nothing."""
-
-    record = collect = update
-
-
 def forced_probabilities(
     config: Config,
     scenario: Scenario,
@@ -62,7 +54,7 @@ def forced_probabilities(
 
     Returns shape (weeks, replications, allies, 3), allies in `ALLIES` order. Replications are
     identical copies (forcing leaves nothing to chance); more than one only checks that. The
-    model's outcome trackers and recorders only watch, so they are left out unless ``record``.
+    model's outcome trackers and recorders only watch, so they are off unless ``record``.
     """
     weeks = weeks or scenario.weeks
     model = build_model(
@@ -71,11 +63,10 @@ def forced_probabilities(
         replications=replications,
         weeks=weeks,
         keep_trajectories=False,
+        track=record,
         forcing=forcing(real),
     )
-    if not record:
-        model.notice = model.tracker = model.recorder = model.datacollector = _Unrecorded()
-    allies = [getattr(model, a) for a in ALLIES]
+    allies = [model.capitals[a] for a in ALLIES]
     probabilities = np.empty((weeks, replications, len(ALLIES), N_MOVES))
     for week in range(weeks):
         model.step()
@@ -99,18 +90,6 @@ def log_of_real(probabilities: np.ndarray, moves: np.ndarray) -> np.ndarray:
     shape = (moves.shape[0],) + (1,) * (probabilities.ndim - 3) + (moves.shape[1], 1)
     picked = np.take_along_axis(probabilities, moves.reshape(shape), axis=-1)[..., 0]
     return np.log(np.maximum(picked, FLOOR))
-
-
-def mix(intent: np.ndarray, strategy: StrategyConfig) -> np.ndarray:
-    """Mix rule intents (N, 3) with a strategy's noise and activity, as the agent does.
-
-    The same formula as `Capital.move_probabilities`:
-    activity x ((1 - noise) x intent + noise / 3), plus (1 - activity) on hold.
-    """
-    noise, activity = strategy.noise, strategy.activity
-    probabilities = activity * ((1 - noise) * intent + noise / N_MOVES)
-    probabilities[..., Move.HOLD] += 1 - activity
-    return probabilities
 
 
 def structural(config: Config) -> Config:
@@ -161,7 +140,15 @@ class TeacherForcing:
         """Each ally's move probabilities each week, shape (weeks, allies, 3)."""
         intents = self.intents(config)
         return np.stack(
-            [mix(intents[:, i], getattr(config, a)) for i, a in enumerate(ALLIES)], axis=1
+            [
+                mix(
+                    intents[:, i],
+                    config.model_params.strategy(a).noise,
+                    config.model_params.strategy(a).activity,
+                )
+                for i, a in enumerate(ALLIES)
+            ],
+            axis=1,
         )
 
     def log_probabilities(self, config: Config) -> np.ndarray:

@@ -5,24 +5,17 @@ climb or step down their ladder, and then settle (payoff, memory, learning). Was
 `Washington` agent that sets its pressure on both allies before they choose.
 """
 
+import dataclasses
+
 import mesa
 import numpy as np
 
 from sim.core.ladder import Ladder
-from sim.core.moves import N_MOVES, Move
-from sim.core.rules import RULES, Observation, Rule
-from sim.experiment.config import StrategyConfig, UsConfig
+from sim.core.moves import Move
+from sim.core.params import UsPolicy, UsPolicyKind
+from sim.core.rules import Observation, Rule
 
 C, H, R = Move.COOPERATE, Move.HOLD, Move.RETALIATE
-WASHINGTON_MOVES = ("abstain", "engage", "press")
-
-
-def build_rule(strategy: StrategyConfig) -> Rule:
-    """Instantiate the rule a strategy config names, with its parameters."""
-    rule_cls = RULES[strategy.rule]
-    shared = {"rule", "noise", "activity", "memory"}
-    params = {k: v for k, v in vars(strategy).items() if k not in shared}
-    return rule_cls(**params)
 
 
 def sample(probabilities: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -36,14 +29,13 @@ class Capital(mesa.Agent):
     """Seoul or Tokyo: a ladder, a decision rule, and per-replication state of shape (R,)."""
 
     def __init__(
-        self, model: mesa.Model, name: str, ladder: Ladder, strategy: StrategyConfig, rung: int
+        self, model: mesa.Model, name: str, ladder: Ladder, strategy: Rule, rung: int
     ) -> None:
         super().__init__(model)
         n = model.replications
         self.name = name
         self.ladder = ladder
-        self.strategy = strategy
-        self.rule = build_rule(strategy)
+        self.rule = dataclasses.replace(strategy)  # a fresh copy: its state is this agent's
         self.rule.start(n)
         self.rung = np.full(n, rung, dtype=np.int16)
         self.move = np.full(n, H, dtype=np.int8)
@@ -56,21 +48,13 @@ class Capital(mesa.Agent):
         self.total_payoff = np.zeros(n)
         self.other: Capital | None = None
         self.utility: np.ndarray | None = None
-        self.standing: np.ndarray | None = None
         self.observation: Observation | None = None
         self.probabilities: np.ndarray | None = None
 
     def observe(self) -> Observation:
         """What this capital knows now: its memory of moves and this week's payoffs."""
-        if self.standing is None:
-            self.standing = self.model.payoffs.standing(self.name, self.ladder, self.other.ladder)
         self.utility = self.model.payoffs.utility(
-            self.name,
-            self.standing,
-            self.ladder,
-            self.rung,
-            self.other.rung,
-            self.model.washington.pressure,
+            self.name, self.rung, self.other.rung, self.model.washington.pressure
         )
         return Observation(
             week=self.model.week,
@@ -82,24 +66,21 @@ class Capital(mesa.Agent):
             stage=self.model.payoffs.stage[self.name],
         )
 
-    def move_probabilities(self, observation: Observation) -> np.ndarray:
-        """The rule's intent mixed with trembling-hand noise, gated by the activity rate."""
-        noise, activity = self.strategy.noise, self.strategy.activity
-        probs = activity * ((1 - noise) * self.rule.intent(observation) + noise / N_MOVES)
-        probs[:, H] += 1 - activity
-        return probs
-
     def choose(self) -> None:
-        """Pick this week's move in every replication (forced moves, if set, take precedence)."""
+        """Pick this week's move in every replication (an imposed move takes precedence)."""
         self.observation = self.observe()
-        self.probabilities = self.move_probabilities(self.observation)
-        forced = self.model.forced_move(self.name)
-        self.move = forced if forced is not None else sample(self.probabilities, self.model.rng)
+        self.probabilities = self.rule.probabilities(self.observation)
+        imposed = self.model.imposed_move(self.name)
+        self.move = imposed if imposed is not None else sample(self.probabilities, self.model.rng)
 
     def climb(self) -> None:
         """Apply the move to the ladder: up a rung, down a rung, or stay."""
-        forced = self.model.forced_rung(self.name)
-        self.rung = forced if forced is not None else self.ladder.next_rung[self.rung, self.move]
+        imposed = self.model.imposed_rung(self.name)
+        self.rung = imposed if imposed is not None else self.ladder.next_rung[self.rung, self.move]
+
+    def shift(self, move: Move) -> None:
+        """Move the ladder outside the weekly choice (an injected event): up or down a rung."""
+        self.rung = self.ladder.next_rung[self.rung, move]
 
     def settle(self) -> None:
         """Collect the payoff, let the rule learn, and update the memory of unanswered moves."""
@@ -114,7 +95,7 @@ class Capital(mesa.Agent):
         acted = self.move != H
         other_acted = other_move != H
         age = self.pending_age + 1
-        stale = acted | (age >= self.strategy.memory)
+        stale = acted | (age >= self.rule.memory)
         self.pending = np.where(other_acted, other_move, np.where(stale, H, self.pending)).astype(
             np.int8
         )
@@ -125,34 +106,34 @@ class Capital(mesa.Agent):
 
 
 class Washington(mesa.Agent):
-    """Washington: sets the pressure on its allies each week, from its policy.
+    """Washington: sets the pressure on its allies each week, from its policy (`UsPolicy`)."""
 
-    Policies: ``absent`` (no pressure), ``constant`` (``pressure`` every week) and ``reactive``
-    (``baseline``, rising to ``pressure`` once an ally has had a security measure in force for
-    more than ``delay`` weeks).
-    """
-
-    def __init__(self, model: mesa.Model, policy: UsConfig) -> None:
+    def __init__(self, model: mesa.Model, policy: UsPolicy) -> None:
         super().__init__(model)
         n = model.replications
         self.policy = policy
+        self.kind = UsPolicyKind(policy.policy)
         self.pressure = np.zeros(n)
         self.security_weeks = np.zeros(n, dtype=np.int16)
 
     def press(self) -> None:
         """Set this week's pressure from what Washington saw up to last week."""
-        forced = self.model.forced_pressure()
-        if forced is not None:
-            self.pressure = forced
+        imposed = self.model.imposed_pressure()
+        if imposed is not None:
+            self.pressure = imposed
             return
-        match self.policy.policy:
-            case "absent":
-                self.pressure = np.zeros_like(self.pressure)
-            case "constant":
-                self.pressure = np.full_like(self.pressure, self.policy.pressure)
-            case "reactive":
+        shape = self.pressure.shape
+        match self.kind:
+            case UsPolicyKind.ABSENT:
+                self.pressure = np.zeros(shape)
+            case UsPolicyKind.CONSTANT:
+                self.pressure = np.broadcast_to(
+                    np.asarray(self.policy.pressure, dtype=float), shape
+                ).copy()
+            case UsPolicyKind.REACTIVE:
                 alarmed = self.security_weeks > self.policy.delay
                 self.pressure = np.where(alarmed, self.policy.pressure, self.policy.baseline)
+                self.pressure = np.broadcast_to(self.pressure, shape).astype(float)
             case other:
                 raise ValueError(f"unknown US policy {other!r}")
 
@@ -162,8 +143,3 @@ class Washington(mesa.Agent):
         for ally in allies:
             alarm |= ally.ladder.security[ally.rung] > 0
         self.security_weeks = np.where(alarm, self.security_weeks + 1, 0).astype(np.int16)
-
-    @staticmethod
-    def move_name(pressure: np.ndarray) -> np.ndarray:
-        """Name a pressure level: abstain (0), engage (below 0.5), press (0.5 and above)."""
-        return np.select([pressure <= 0, pressure < 0.5], [0, 1], 2)

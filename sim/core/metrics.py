@@ -13,16 +13,42 @@ OUTCOMES = ("never_noticed", "noticed_then_kept", "terminated", "pending")
 PRESSURE_WINDOW = 4  # weeks over which Washington's pressure is averaged to find its peak
 
 
-def pressure_window_mean(pressure: np.ndarray) -> np.ndarray:
-    """Mean pressure over the last `PRESSURE_WINDOW` weeks (fewer at the start).
+class PressureWindow:
+    """Washington's pressure averaged over the last `PRESSURE_WINDOW` weeks (fewer at first).
 
-    ``pressure`` has shape (weeks, R); so has the result. `Tracker` computes the same online.
+    The one formula behind the peak-pressure milestone: `Tracker` pushes each simulated week
+    into one, `pressure_window_mean` pushes a whole real path, so real and simulated peaks are
+    found the same way.
     """
-    cumulative = np.cumsum(pressure, axis=0)
-    lagged = np.zeros_like(cumulative)
-    lagged[PRESSURE_WINDOW:] = cumulative[:-PRESSURE_WINDOW]
-    weeks = np.minimum(np.arange(1, len(pressure) + 1), PRESSURE_WINDOW)[:, None]
-    return (cumulative - lagged) / weeks
+
+    def __init__(self, replications: int) -> None:
+        self.recent = np.zeros((PRESSURE_WINDOW, replications))
+        self.weeks = 0
+
+    def push(self, pressure: np.ndarray) -> np.ndarray:
+        """Add one week's pressure (R,) and return the window's mean (R,)."""
+        self.recent[self.weeks % PRESSURE_WINDOW] = pressure
+        self.weeks += 1
+        return self.recent.sum(axis=0) / min(self.weeks, PRESSURE_WINDOW)
+
+
+def pressure_window_mean(pressure: np.ndarray) -> np.ndarray:
+    """The window mean of each week of a (weeks, R) pressure path; shape (weeks, R)."""
+    window = PressureWindow(pressure.shape[1])
+    return np.stack([window.push(week) for week in pressure]) if len(pressure) else pressure
+
+
+def outcome_shares(outcomes: pd.Series) -> dict[str, float]:
+    """Share of each outcome class (`OUTCOMES` order, zeros included) among replications."""
+    counts = pd.Series(outcomes).astype(str).value_counts()
+    total = max(len(outcomes), 1)
+    return {o: float(counts.get(o, 0)) / total for o in OUTCOMES}
+
+
+def midrank_percentile(values: np.ndarray, x: float) -> float:
+    """Where ``x`` falls among ``values``: the share below it plus half the share equal to it."""
+    values = np.asarray(values, dtype=float)
+    return float(((values < x).sum() + 0.5 * (values == x).sum()) / values.size)
 
 
 _NEVER, _KEPT, _TERMINATED, _PENDING = range(4)  # codes are indices into OUTCOMES
@@ -77,7 +103,7 @@ class Tracker:
         self.reached = {
             a: np.full((n, model.ladders[a].top + 1), -1, dtype=np.int16) for a in ALLIES
         }
-        self.recent_pressure = np.zeros((PRESSURE_WINDOW, n))
+        self.pressure_window = PressureWindow(n)
         self.peak_pressure = np.full(n, -1.0)
         self.peak_pressure_week = np.full(n, -1, dtype=np.int16)
 
@@ -98,24 +124,10 @@ class Tracker:
             reached = self.reached[a]
             levels = np.arange(reached.shape[1])
             reached[(ally.rung[:, None] >= levels) & (reached < 0)] = week
-        self.recent_pressure[week % PRESSURE_WINDOW] = model.washington.pressure
-        window = self.recent_pressure.sum(axis=0) / min(week + 1, PRESSURE_WINDOW)
+        window = self.pressure_window.push(model.washington.pressure)
         rising = window > self.peak_pressure + 1e-12
         self.peak_pressure = np.where(rising, window, self.peak_pressure)
         self.peak_pressure_week = np.where(rising, week, self.peak_pressure_week).astype(np.int16)
-
-
-def milestone_column(milestone) -> str:
-    """The replication-table column that holds a scenario milestone's week."""
-    match milestone.kind:
-        case "reach":
-            return f"week_{milestone.actor}_{milestone.rung}"
-        case "withdraw":
-            return "withdrawal_week"
-        case "peak_pressure":
-            return "peak_pressure_week"
-        case other:
-            raise ValueError(f"milestone {milestone.id!r}: unknown kind {other!r}")
 
 
 def _weeks(values: np.ndarray) -> pd.Series:

@@ -4,15 +4,15 @@ from dataclasses import dataclass, field
 
 import mesa
 import numpy as np
-from tqdm.auto import tqdm
 
 from sim.core.agents import Capital, Washington
 from sim.core.metrics import NoticeTracker, Tracker
+from sim.core.moves import ALLIES, Move
+from sim.core.params import ModelParams, check
 from sim.core.payoffs import Payoffs
 from sim.core.recorder import Recorder
 from sim.core.scenario import Scenario
-from sim.core.scenario_yaml import load_scenario
-from sim.experiment.config import STRATEGY_CONFIGS, PayoffsConfig, StrategyConfig, UsConfig
+from sim.core.scenario_yaml import DEFAULT_SCENARIO, load_scenario
 
 
 @dataclass(frozen=True)
@@ -43,54 +43,66 @@ class EscalationModel(mesa.Model):
     """Weekly escalation between Seoul and Tokyo under Washington's pressure.
 
     Each agent's state is an array over ``replications``, so one `step` advances every
-    replication by one week in lockstep; ``replications=1`` is a single classic run.
-    The scenario (the real case the model is set in) is ``self.case``: Mesa's `Model` reserves
-    ``scenario`` for its own use. Tension is the intensity of all measures in force on both
-    ladders, as a share of the intensity of both full ladders, in [0, 1].
+    replication by one week in lockstep; ``replications=1`` is a single classic run. A bare
+    ``EscalationModel()`` is the default scenario with the default `ModelParams`: the same model
+    as ``escalation run`` without overrides. The real case the model is set in is ``self.case``
+    (Mesa's `Model` reserves ``scenario`` for its own use). Tension is the intensity of all
+    measures in force on both ladders, as a share of the intensity of both full ladders, in
+    [0, 1].
+
+    Args:
+        scenario: the case (a `Scenario`, or the name of a scenario folder).
+        params: payoffs, decision rules and Washington's policy.
+        replications: R, the number of runs advanced in lockstep.
+        weeks: how many weeks to run (default: the scenario's span).
+        keep_trajectories: record every replication's week-by-week state.
+        track: keep the outcome, metrics and records; scoring, which only reads each week's
+            probabilities, turns it off.
+        forcing: a history to replay instead of sampling (`Forcing`).
+        rng: seed or generator of every random draw.
     """
 
     def __init__(
         self,
-        scenario: Scenario | str = "gsomia_2019",
-        payoffs: PayoffsConfig | None = None,
-        seoul: StrategyConfig | None = None,
-        tokyo: StrategyConfig | None = None,
-        us: UsConfig | None = None,
+        scenario: Scenario | str = DEFAULT_SCENARIO,
+        params: ModelParams | None = None,
         replications: int = 1,
         weeks: int | None = None,
         keep_trajectories: bool = True,
+        track: bool = True,
         forcing: Forcing | None = None,
         rng: int | np.random.Generator | None = None,
     ) -> None:
         super().__init__(rng=rng)
         self.case = load_scenario(scenario) if isinstance(scenario, str) else scenario
+        self.params = check(params or ModelParams())
         self.replications = replications
-        self.weeks = weeks or self.case.weeks
+        self.weeks = self.case.weeks if weeks is None else weeks
         self.dates = [self.case.week_start(w) for w in range(self.weeks)]
         self.ladders = self.case.ladders
-        self.payoffs = Payoffs.from_config(payoffs or PayoffsConfig())
-        self.forcing = forcing
+        self.payoffs = Payoffs(self.params.payoffs, self.ladders)
+        self.forcing = forcing or Forcing()
+        self._imposed: tuple[dict[str, Move], float | None] = ({}, None)
         self.week = 0
-        default_rule = STRATEGY_CONFIGS["quantal_response"]
-        self.washington = Washington(self, us or UsConfig())
-        seoul_agent, tokyo_agent = (
-            Capital(
+        self.washington = Washington(self, self.params.us)
+        self.capitals = {
+            name: Capital(
                 self,
                 name,
                 self.ladders[name],
-                strategy or default_rule(),
+                self.params.strategy(name),
                 self.case.initial_rungs.get(name, 0),
             )
-            for name, strategy in (("seoul", seoul), ("tokyo", tokyo))
-        )
-        seoul_agent.other, tokyo_agent.other = tokyo_agent, seoul_agent
-        self.seoul, self.tokyo = seoul_agent, tokyo_agent
+            for name in ALLIES
+        }
+        seoul, tokyo = (self.capitals[a] for a in ALLIES)
+        seoul.other, tokyo.other = tokyo, seoul
         self.allies = self.agents_by_type[Capital]
         self.tension = self.measure_tension()
-        notice = self.case.notice
-        self.notice = NoticeTracker(replications, notice.lapse_weeks)
+        self.track = track
+        self.notice = NoticeTracker(replications, self.case.notice.lapse_weeks)
         self.tracker = Tracker(self)
-        self.recorder = Recorder(self.weeks, replications, keep_trajectories)
+        self.recorder = Recorder(self.weeks, replications, keep_trajectories and track)
         self.datacollector = mesa.DataCollector(
             model_reporters={"tension": mean_tension, "pressure": mean_pressure}
         )
@@ -101,42 +113,59 @@ class EscalationModel(mesa.Model):
         self.allies.do("choose")
         self.allies.do("climb")
         self.allies.do("settle")
-        self.washington.watch([self.seoul, self.tokyo])
+        self.washington.watch(list(self.capitals.values()))
         self.tension = self.measure_tension()
-        notice_actor = getattr(self, self.case.notice.actor)
-        self.notice.update(self.week, notice_actor.rung >= self.case.notice_index)
-        self.tracker.update(self)
-        self.recorder.record(self)
-        self.datacollector.collect(self)
+        if self.track:
+            notice_actor = self.capitals[self.case.notice.actor]
+            self.notice.update(self.week, notice_actor.rung >= self.case.notice_index)
+            self.tracker.update(self)
+            self.recorder.record(self)
+            self.datacollector.collect(self)
+        self._imposed = ({}, None)
         self.week += 1
         self.running = self.week < self.weeks
 
-    def run(self, progress: bool = False) -> "EscalationModel":
-        """Run every remaining week, with a progress bar when asked."""
-        for _ in tqdm(range(self.week, self.weeks), desc="weeks", unit="wk", disable=not progress):
+    def run(self) -> "EscalationModel":
+        """Run every remaining week."""
+        while self.week < self.weeks:
             self.step()
         return self
 
     def measure_tension(self) -> np.ndarray:
         """Share of the two ladders' total intensity now in force, shape (R,)."""
-        s, t = self.ladders["seoul"], self.ladders["tokyo"]
-        total = s.weight[-1] + t.weight[-1]
-        return (s.weight[self.seoul.rung] + t.weight[self.tokyo.rung]) / total
+        total = sum(ladder.weight[-1] for ladder in self.ladders.values())
+        in_force = [self.ladders[a].weight[self.capitals[a].rung] for a in ALLIES]
+        return (in_force[0] + in_force[1]) / total
 
-    def forced_move(self, actor: str) -> np.ndarray | None:
-        """This week's forced move for ``actor``, or None when it chooses freely."""
-        if self.forcing is None or actor not in self.forcing.moves:
+    def impose(self, moves: dict[str, Move] | None = None, pressure: float | None = None) -> None:
+        """Fix the next week's moves of some roles (the ones people play); `step` uses them once."""
+        self._imposed = (dict(moves or {}), pressure)
+
+    def apply_event(self, actor: str, move: Move) -> None:
+        """An event outside the weekly choice (an instructor's injection) moves a ladder now."""
+        self.capitals[actor].shift(move)
+        self.tension = self.measure_tension()
+
+    def imposed_move(self, actor: str) -> np.ndarray | None:
+        """This week's forced or imposed move for ``actor``, or None when it chooses freely."""
+        if actor in self.forcing.moves:
+            move = self.forcing.moves[actor][self.week]
+        elif actor in self._imposed[0]:
+            move = self._imposed[0][actor]
+        else:
             return None
-        return np.full(self.replications, self.forcing.moves[actor][self.week], dtype=np.int8)
+        return np.full(self.replications, move, dtype=np.int8)
 
-    def forced_rung(self, actor: str) -> np.ndarray | None:
+    def imposed_rung(self, actor: str) -> np.ndarray | None:
         """This week's forced rung for ``actor``, or None when its ladder moves freely."""
-        if self.forcing is None or actor not in self.forcing.rungs:
+        if actor not in self.forcing.rungs:
             return None
         return np.full(self.replications, self.forcing.rungs[actor][self.week], dtype=np.int16)
 
-    def forced_pressure(self) -> np.ndarray | None:
-        """This week's forced US pressure, or None when Washington follows its policy."""
-        if self.forcing is None or self.forcing.pressure is None:
-            return None
-        return np.full(self.replications, self.forcing.pressure[self.week])
+    def imposed_pressure(self) -> np.ndarray | None:
+        """This week's forced or imposed US pressure, or None when Washington follows its policy."""
+        if self.forcing.pressure is not None:
+            return np.full(self.replications, self.forcing.pressure[self.week])
+        if self._imposed[1] is not None:
+            return np.full(self.replications, self._imposed[1])
+        return None

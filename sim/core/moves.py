@@ -1,6 +1,8 @@
 """The moves, actors and domains every other module speaks in."""
 
-from enum import IntEnum
+from enum import Enum, IntEnum
+
+import numpy as np
 
 from sim.core.errors import InvalidMoveError
 
@@ -22,6 +24,53 @@ class Move(IntEnum):
         allowed = ", ".join(m.name.lower() for m in cls)
         raise InvalidMoveError(f"unknown move {text!r}: choose one of {allowed}")
 
+
+class UsMove(Enum):
+    """Washington's weekly move, named by the pressure level it stands for.
+
+    A person playing Washington picks one of these levels; a real week's US events are coded
+    to one of them (`sim.history`); a simulated pressure level is named by `UsMove.of`.
+    """
+
+    ABSTAIN = 0.0
+    ENGAGE = 0.3
+    PRESS = 1.0
+
+    @property
+    def label(self) -> str:
+        """The move's name in lower case, as tables and records write it."""
+        return self.name.lower()
+
+    @property
+    def verb(self) -> str:
+        """What Washington does, as a sentence's verb phrase."""
+        return {"ABSTAIN": "abstains", "ENGAGE": "engages its allies"}.get(
+            self.name, "presses its allies"
+        )
+
+    @classmethod
+    def parse(cls, text: str) -> "UsMove":
+        """Read a move from its name or first letter (``a``, ``e``, ``p``)."""
+        key = text.strip().lower()
+        for move in cls:
+            if key in (move.label, move.label[0]):
+                return move
+        allowed = ", ".join(m.label for m in cls)
+        raise InvalidMoveError(f"{text!r} is not a move for Washington: choose one of {allowed}")
+
+    @staticmethod
+    def of(pressure: np.ndarray) -> np.ndarray:
+        """Index into `US_MOVES` of each pressure level.
+
+        Abstain at 0 or below, engage below `PRESS_THRESHOLD`, press at or above it.
+        """
+        pressure = np.asarray(pressure)
+        return np.select([pressure <= 0, pressure < PRESS_THRESHOLD], [0, 1], 2)
+
+
+#: Pressure from which Washington's move counts as pressing rather than engaging.
+PRESS_THRESHOLD = 0.5
+US_MOVES = tuple(UsMove)
 
 N_MOVES = len(Move)
 MOVE_NAMES = tuple(m.name.lower() for m in Move)

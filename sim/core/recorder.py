@@ -3,8 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from sim.core.agents import WASHINGTON_MOVES, Washington
-from sim.core.moves import ACTORS, ALLIES, MOVE_NAMES
+from sim.core.moves import ACTORS, ALLIES, MOVE_NAMES, US_MOVES, UsMove
 
 FAN_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
@@ -56,8 +55,8 @@ class Recorder:
             # (weeks, R) arrays per actor -> flat array in (replication, week, actor) order
             return np.stack([a.T for a in per_actor], axis=2).reshape(-1)
 
-        move_names = (*MOVE_NAMES, *WASHINGTON_MOVES)
-        us_move = Washington.move_name(self.pressure) + len(MOVE_NAMES)
+        move_names = (*MOVE_NAMES, *(m.label for m in US_MOVES))
+        us_move = UsMove.of(self.pressure) + len(MOVE_NAMES)
         move = spread([self.move[a].astype(np.int16) for a in ALLIES] + [us_move.astype(np.int16)])
         rung_names = ["none", *dict.fromkeys(i for a in ALLIES for i in model.ladders[a].ids)]
         rung_code = []

@@ -3,6 +3,7 @@
 import datetime as dt
 import re
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from pathlib import Path
 
 from sim.core.errors import ScenarioError
@@ -45,6 +46,15 @@ class NoticeRule:
     actor: str
     rung: str
     lapse_weeks: int
+    label: str = "the agreement"  # what the notice threatens, as reports name it (GSOMIA)
+
+
+class MilestoneKind(StrEnum):
+    """What a milestone looks for: a rung first reached, the notice withdrawn, peak pressure."""
+
+    REACH = "reach"
+    WITHDRAW = "withdraw"
+    PEAK_PRESSURE = "peak_pressure"
 
 
 @dataclass(frozen=True)
@@ -57,9 +67,22 @@ class Milestone:
 
     id: str
     label: str
-    kind: str
+    kind: MilestoneKind
     actor: str
     rung: str = ""
+
+    @property
+    def column(self) -> str:
+        """The replication-table column that holds this milestone's week."""
+        match self.kind:
+            case MilestoneKind.REACH:
+                return f"week_{self.actor}_{self.rung}"
+            case MilestoneKind.WITHDRAW:
+                return "withdrawal_week"
+            case MilestoneKind.PEAK_PRESSURE:
+                return "peak_pressure_week"
+            case other:
+                raise ValueError(f"milestone {self.id!r}: unknown kind {other!r}")
 
 
 @dataclass(frozen=True)

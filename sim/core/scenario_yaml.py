@@ -15,7 +15,10 @@ from sim.core.errors import ScenarioError
 from sim.core.folders import scenarios_root
 from sim.core.ladder import Ladder, Rung
 from sim.core.moves import ACTORS, ALLIES
-from sim.core.scenario import Milestone, NoticeRule, Scenario, monday, parse_date
+from sim.core.scenario import Milestone, MilestoneKind, NoticeRule, Scenario, monday, parse_date
+
+#: The case a bare model and `escalation run` without overrides are set in.
+DEFAULT_SCENARIO = "gsomia_2019"
 
 
 def _rung(raw: dict, where: str) -> Rung:
@@ -34,19 +37,28 @@ def _rung(raw: dict, where: str) -> Rung:
         raise ScenarioError(f"{where}: a rung lacks the key {missing}") from None
 
 
+def _milestone(raw: dict, where: str) -> Milestone:
+    kinds = ", ".join(MilestoneKind)
+    if raw.get("kind") not in set(MilestoneKind):
+        raise ScenarioError(
+            f"{where}: milestone {raw.get('id')!r} has kind {raw.get('kind')!r}; use {kinds}"
+        )
+    return Milestone(**{**raw, "kind": MilestoneKind(raw["kind"])})
+
+
 def _check_milestone(m: Milestone, scenario: Scenario, where: str) -> None:
     """A milestone must name an actor that can reach it and, for a rung, an existing rung."""
     if m.actor not in ACTORS:
         raise ScenarioError(f"{where}: milestone {m.id!r} names unknown actor {m.actor!r}")
     match m.kind:
-        case "reach" | "withdraw":
+        case MilestoneKind.REACH | MilestoneKind.WITHDRAW:
             if m.actor not in ALLIES:
                 raise ScenarioError(
                     f"{where}: milestone {m.id!r} ({m.kind}) needs an ally with a ladder, "
                     f"not {m.actor!r}"
                 )
             scenario.ladders[m.actor].index(m.rung)
-        case "peak_pressure":
+        case MilestoneKind.PEAK_PRESSURE:
             if m.actor != "washington":
                 raise ScenarioError(f"{where}: milestone {m.id!r}: peak_pressure is washington's")
         case other:
@@ -79,7 +91,7 @@ def load_scenario(name: str) -> Scenario:
         if set(ladders) != set(ALLIES):
             raise ScenarioError(f"{where}: ladders must be given for {', '.join(ALLIES)}")
         notice = NoticeRule(**raw["outcome"])
-        milestones = tuple(Milestone(**m) for m in raw.get("milestones", ()))
+        milestones = tuple(_milestone(m, where) for m in raw.get("milestones", ()))
         scenario = Scenario(
             name=raw.get("name", folder.name),
             title=raw.get("title", folder.name),
@@ -104,8 +116,9 @@ def load_scenario(name: str) -> Scenario:
 def load_case(
     name: str, start: object = None, end: object = None, initial_rungs: dict | None = None
 ) -> Scenario:
-    """The scenario ``name`` over ``start``..``end`` (default: its own span), with
-    ``initial_rungs`` (actor -> rung id) in force at the start on top of its own.
+    """The scenario ``name`` over ``start``..``end`` (default: its own span).
+
+    ``initial_rungs`` (actor -> rung id) are in force at the start, on top of its own.
     """
     scenario = load_scenario(name).with_span(start, end)
     return scenario.with_initial_rungs(dict(initial_rungs or {}))

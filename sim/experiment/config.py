@@ -1,27 +1,35 @@
-"""Structured configs: the dataclasses behind every Hydra config group, and their validation.
+"""Structured configs: the Hydra schema of every config group, and its validation.
+
+The schema *is* the core's parameter classes (`sim.core.params`, the rules in
+`sim.core.rules`): their defaults are the defaults of ``escalation run``, and their range
+metadata is what `validate` checks. This module adds what only jobs have: which case to run,
+how many replications, the comparison and calibration options.
 
 Hydra checks types and key names when it composes; `validate` then checks ranges and
 cross-field rules once, at the boundary, and raises `ConfigError` naming the key.
 """
 
-import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass, field, make_dataclass
+from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
 
 from sim.core.errors import ConfigError
-from sim.core.moves import ALLIES
-from sim.core.rules import RULES, Rule
-
-US_POLICIES = ("absent", "constant", "reactive")
-
-
-def bounded(default: Any, low: float, high: float) -> Any:
-    """A dataclass field whose value must lie in [low, high]."""
-    return field(default=default, metadata={"range": (low, high)})
+from sim.core.params import (
+    DomainWeights,
+    ModelParams,
+    PayoffParams,
+    PerAlly,
+    UsPolicy,
+    UsPolicyKind,
+    bounded,
+    check,
+    check_ranges,
+)
+from sim.core.rules import RULES
+from sim.core.scenario_yaml import DEFAULT_SCENARIO
 
 
 @dataclass
@@ -39,75 +47,10 @@ class RunConfig:
 class ScenarioConfig:
     """Which real case to run, over which span, from which state."""
 
-    name: str = "gsomia_2019"
+    name: str = DEFAULT_SCENARIO
     start: Optional[str] = None  # noqa: UP045
     end: Optional[str] = None  # noqa: UP045
     initial_rungs: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class PerAlly:
-    """One number for Seoul and one for Tokyo."""
-
-    seoul: float = bounded(0.0, 0.0, 100.0)
-    tokyo: float = bounded(0.0, 0.0, 100.0)
-
-
-def per_ally(seoul: float, tokyo: float) -> Any:
-    """A `PerAlly` field default."""
-    return field(default_factory=lambda: PerAlly(seoul, tokyo))
-
-
-@dataclass
-class DomainWeights:
-    """How strongly Washington's pressure weighs on a retaliation in each domain."""
-
-    legal: float = bounded(0.3, 0.0, 1.0)
-    trade: float = bounded(0.6, 0.0, 1.0)
-    security: float = bounded(1.0, 0.0, 1.0)
-    diplomatic: float = bounded(0.3, 0.0, 1.0)
-    society: float = bounded(0.1, 0.0, 1.0)
-
-
-def _pd() -> dict[str, list[list[float]]]:
-    return {actor: [[3.0, 0.0], [5.0, 1.0]] for actor in ALLIES}
-
-
-@dataclass
-class PayoffsConfig:
-    """Stage games per ally ([[R, S], [T, P]], rows own move, columns the other's) and terms.
-
-    The equations are in docs/model.md.
-    """
-
-    name: str = "prisoners_dilemma"
-    stage: dict[str, Any] = field(default_factory=_pd)  # checked by `validate`
-    audience: PerAlly = per_ally(1.0, 1.0)
-    economic: PerAlly = per_ally(2.0, 1.0)
-    security: PerAlly = per_ally(2.0, 1.0)
-    pressure: PerAlly = per_ally(4.0, 2.0)
-    cooperation_reward: float = bounded(0.5, 0.0, 100.0)
-    domains: DomainWeights = field(default_factory=DomainWeights)
-
-
-@dataclass
-class StrategyConfig:
-    """A decision rule for one ally, with the behaviour every rule shares."""
-
-    rule: str = MISSING
-    noise: float = bounded(0.02, 0.0, 1.0)
-    activity: float = bounded(0.25, 0.0, 1.0)
-    memory: int = bounded(4, 1, 520)
-
-
-@dataclass
-class UsConfig:
-    """Washington's policy: ``absent``, ``constant`` pressure, or ``reactive`` pressure."""
-
-    policy: str = "reactive"
-    pressure: float = bounded(0.6, 0.0, 1.0)
-    delay: int = bounded(1, 0, 520)
-    baseline: float = bounded(0.1, 0.0, 1.0)
 
 
 @dataclass
@@ -115,11 +58,16 @@ class Config:
     """The whole configuration of one job (one sweep cell)."""
 
     scenario: ScenarioConfig = MISSING
-    payoffs: PayoffsConfig = MISSING
-    seoul: Any = MISSING
+    payoffs: PayoffParams = MISSING
+    seoul: Any = MISSING  # a rule of `sim.core.rules`, chosen with strategy@seoul=NAME
     tokyo: Any = MISSING
-    us: UsConfig = MISSING
+    us: UsPolicy = MISSING
     run: RunConfig = field(default_factory=RunConfig)
+
+    @property
+    def model_params(self) -> ModelParams:
+        """The model's parameters: payoffs, both decision rules, Washington's policy."""
+        return ModelParams(payoffs=self.payoffs, seoul=self.seoul, tokyo=self.tokyo, us=self.us)
 
 
 @dataclass
@@ -147,7 +95,7 @@ class CalibrateOptions:
 
     cutoff: Optional[str] = "2019-08-22"  # noqa: UP045
     preset: str = "calibrated_2019"
-    conf_dir: Optional[str] = None  # noqa: UP045 (default: the checkout's conf/)
+    conf_dir: Optional[str] = None  # noqa: UP045 (default: the shipped conf/)
     intervals: bool = True
     starts: int = bounded(1, 1, 50)  # optimiser starts: the config's values, then seeded draws
 
@@ -163,91 +111,22 @@ class CalibrateJobConfig(CompareJobConfig):
     calibrate: CalibrateOptions = field(default_factory=CalibrateOptions)
 
 
-def _strategy_config(rule: type[Rule]) -> type[StrategyConfig]:
-    """A config dataclass for one rule: the shared fields plus the rule's parameters."""
-    params = []
-    for f in dataclasses.fields(rule):
-        if not f.init:
-            continue
-        meta = {"range": rule.ranges[f.name]} if f.name in rule.ranges else {}
-        params.append((f.name, f.type, field(default=f.default, metadata=meta)))
-    camel = "".join(part.title() for part in rule.name.split("_"))
-    return make_dataclass(
-        f"{camel}Config",
-        [("rule", str, field(default=rule.name)), *params],
-        bases=(StrategyConfig,),
-        module=__name__,
-    )
-
-
-STRATEGY_CONFIGS: dict[str, type[StrategyConfig]] = {
-    name: _strategy_config(rule) for name, rule in RULES.items()
-}
-globals().update({cls.__name__: cls for cls in STRATEGY_CONFIGS.values()})  # picklable by name
-
-
 def register() -> None:
     """Register the schema and the strategy and US options in Hydra's ConfigStore."""
     cs = ConfigStore.instance()
     cs.store(name="base_config", node=Config)
     cs.store(name="base_compare", node=CompareJobConfig)
     cs.store(name="base_calibrate", node=CalibrateJobConfig)
-    for name, cls in STRATEGY_CONFIGS.items():
-        cs.store(group="strategy", name=name, node=cls)
-    for policy in US_POLICIES:
-        cs.store(group="us", name=policy, node=UsConfig(policy=policy))
+    for name, rule in RULES.items():
+        cs.store(group="strategy", name=name, node=rule)
+    for policy in UsPolicyKind:
+        cs.store(group="us", name=policy.value, node=UsPolicy(policy=policy.value))
 
 
-def _check_ranges(obj: Any, path: str) -> None:
-    for f in dataclasses.fields(obj):
-        value = getattr(obj, f.name)
-        key = f"{path}.{f.name}" if path else f.name
-        if dataclasses.is_dataclass(value):
-            _check_ranges(value, key)
-        elif "range" in f.metadata and value is not None:
-            low, high = f.metadata["range"]
-            if not low <= value <= high:
-                raise ConfigError(
-                    f"{key}={value} is outside the allowed range [{low}, {high}]; "
-                    f"set it on the command line, e.g. {key}={low}"
-                )
-
-
-def _check_stage(payoffs: PayoffsConfig) -> None:
-    missing = [a for a in ALLIES if a not in payoffs.stage]
-    if missing:
-        raise ConfigError(f"payoffs.stage lacks a matrix for {', '.join(missing)}")
-    for actor, matrix in payoffs.stage.items():
-        if actor not in ALLIES:
-            raise ConfigError(f"payoffs.stage.{actor}: {actor!r} is not one of {ALLIES}")
-        numbers = all(
-            isinstance(v, int | float) and not isinstance(v, bool)
-            for row in (matrix if isinstance(matrix, list) else [])
-            for v in (row if isinstance(row, list) else [None])
-        )
-        if not numbers or len(matrix) != 2 or any(len(row) != 2 for row in matrix):
-            raise ConfigError(
-                f"payoffs.stage.{actor} must be a 2x2 matrix [[R, S], [T, P]] (rows: own "
-                f"cooperate, retaliate; columns: the other's), got {matrix}"
-            )
-
-
-def validate(config: Config) -> Config:
+def validate[C: Config](config: C) -> C:
     """Check ranges and cross-field rules; raise `ConfigError` naming the first bad key."""
-    _check_ranges(config, "")
-    for actor in ALLIES:
-        strategy = getattr(config, actor)
-        if strategy.rule not in RULES:
-            raise ConfigError(
-                f"{actor}.rule={strategy.rule!r} is not a decision rule; "
-                f"choose strategy@{actor}= one of {', '.join(RULES)}"
-            )
-    if config.us.policy not in US_POLICIES:
-        raise ConfigError(
-            f"us.policy={config.us.policy!r} is not a policy; "
-            f"choose one of {', '.join(US_POLICIES)}"
-        )
-    _check_stage(config.payoffs)
+    check_ranges(config)
+    check(config.model_params)
     return config
 
 
@@ -288,10 +167,10 @@ def config_from_dict(data: dict) -> Config:
         payoffs["domains"] = DomainWeights(**payoffs["domains"])
         config = Config(
             scenario=ScenarioConfig(**data["scenario"]),
-            payoffs=PayoffsConfig(**payoffs),
-            seoul=STRATEGY_CONFIGS[data["seoul"]["rule"]](**data["seoul"]),
-            tokyo=STRATEGY_CONFIGS[data["tokyo"]["rule"]](**data["tokyo"]),
-            us=UsConfig(**data["us"]),
+            payoffs=PayoffParams(**payoffs),
+            seoul=RULES[data["seoul"]["rule"]](**data["seoul"]),
+            tokyo=RULES[data["tokyo"]["rule"]](**data["tokyo"]),
+            us=UsPolicy(**data["us"]),
             run=RunConfig(**data["run"]),
         )
     except (KeyError, TypeError) as problem:

@@ -5,18 +5,18 @@ import json
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
 from sim import __version__
 from sim.core.metrics import OUTCOMES, replication_table
 from sim.core.model import EscalationModel
 from sim.core.moves import ALLIES
-from sim.core.scenario import Scenario
 from sim.core.scenario_yaml import load_scenario
-from sim.experiment.config import Config, ScenarioConfig
+from sim.experiment.config import Config
+from sim.experiment.factory import build_model, build_scenario
 from sim.experiment.store import SUMMARY, write_figure, write_json, write_parquet
 from sim.figures.fan import make_fan_data, plot_tension_fan
 from sim.history import RealPath, real_path
@@ -25,37 +25,6 @@ REPLICATIONS = "replications.parquet"
 TRAJECTORIES = "trajectories.parquet"
 FAN = "tension_fan.parquet"
 FAN_FIGURE = "tension_fan.png"
-
-
-def build_scenario(config: ScenarioConfig) -> Scenario:
-    """Load the scenario a config names, with its span and initial rungs overridden."""
-    scenario = load_scenario(config.name).with_span(config.start, config.end)
-    return scenario.with_initial_rungs(dict(config.initial_rungs))
-
-
-def build_model(
-    config: Config, scenario: Scenario | None = None, **changes: Any
-) -> EscalationModel:
-    """The model a config describes, seeded with ``run.seed``.
-
-    ``changes`` replace `EscalationModel` keyword arguments taken from ``run`` (replications,
-    weeks, keep_trajectories, rng) or add others (forcing).
-    """
-    arguments = {
-        "replications": config.run.replications,
-        "weeks": config.run.weeks,
-        "keep_trajectories": config.run.trajectories,
-        "rng": config.run.seed,
-        **changes,
-    }
-    return EscalationModel(
-        scenario=scenario or build_scenario(config.scenario),
-        payoffs=config.payoffs,
-        seoul=config.seoul,
-        tokyo=config.tokyo,
-        us=config.us,
-        **arguments,
-    )
 
 
 def config_hash(config: Config) -> str:
@@ -128,6 +97,11 @@ def summarize(
     }
 
 
+def show_progress(config: Config) -> bool:
+    """Whether a job shows a progress bar: when asked, and when it is long enough to need one."""
+    return config.run.progress and config.run.replications >= 1000
+
+
 def simulate(config: Config) -> RunResult:
     """Run one job in memory (no files): the model, its tables and summary."""
     t0 = time.perf_counter()
@@ -135,7 +109,9 @@ def simulate(config: Config) -> RunResult:
     real = real_path(scenario) if scenario.events_path else None
     model = build_model(config, scenario)
     t1 = time.perf_counter()
-    model.run(progress=config.run.progress and config.run.replications >= 1000)
+    weeks = range(model.weeks)
+    for _ in tqdm(weeks, desc="weeks", unit="wk", disable=not show_progress(config)):
+        model.step()
     t2 = time.perf_counter()
     table = replication_table(model)
     fan = model.recorder.fan_table(model.dates)

@@ -20,7 +20,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
 from sim.core.errors import ConfigError, EscalationError
-from sim.core.metrics import OUTCOMES, milestone_column
+from sim.core.metrics import OUTCOMES
 from sim.core.scenario_yaml import load_scenario
 from sim.experiment.store import SUMMARY, write_parquet
 
@@ -57,7 +57,7 @@ def check_cells(config: DictConfig, config_name: str) -> int:
     from hydra import compose
 
     from sim.experiment.config import to_config
-    from sim.experiment.job import build_scenario
+    from sim.experiment.factory import build_scenario
 
     cells = sweep_cells(config)
     for number, overrides in enumerate(cells):
@@ -169,7 +169,7 @@ def cell_row(cell: dict, keys: list[str], milestones: list) -> dict:
         row[f"p_{outcome}_lo"] = float(lo)
         row[f"p_{outcome}_hi"] = float(hi)
     for milestone in milestones:
-        weeks = table[milestone_column(milestone)].dropna().astype(float)
+        weeks = table[milestone.column].dropna().astype(float)
         for name, q in MILESTONE_QUANTILES.items():
             row[f"{milestone.id}_{name}"] = float(np.quantile(weeks, q)) if len(weeks) else np.nan
         row[f"{milestone.id}_never"] = 1 - len(weeks) / n

@@ -18,8 +18,7 @@ from matplotlib.colors import ListedColormap  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from sim.core.agents import Washington  # noqa: E402
-from sim.core.moves import ALLIES, N_MOVES  # noqa: E402
+from sim.core.moves import ALLIES, N_MOVES, UsMove  # noqa: E402
 from sim.core.scenario import Scenario  # noqa: E402
 from sim.figures.fan import figure_and_axes
 from sim.history import RealPath  # noqa: E402
@@ -46,7 +45,7 @@ class RasterData:
 
 
 def _block(moves: dict[str, np.ndarray], pressure: np.ndarray) -> np.ndarray:
-    us = Washington.move_name(np.asarray(pressure)) + N_MOVES
+    us = UsMove.of(np.asarray(pressure)) + N_MOVES
     return np.stack([*(np.asarray(moves[a], dtype=int) for a in ALLIES), us])
 
 

@@ -14,7 +14,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from sim.core.metrics import OUTCOMES, milestone_column  # noqa: E402
+from sim.core.metrics import OUTCOMES  # noqa: E402
 from sim.core.scenario_yaml import load_scenario  # noqa: E402
 from sim.experiment.store import write_figure  # noqa: E402
 from sim.figures.fan import figure_and_axes  # noqa: E402
@@ -118,7 +118,7 @@ def make_milestone_data(cells: list[dict], labels: list[str], axis: str) -> Mile
     scenario = load_scenario(cells[0]["summary"]["scenario"])
     real = (cells[0]["summary"].get("real") or {}).get("milestones", {})
     weeks = {
-        m.label: [c["replications"][milestone_column(m)].dropna().to_numpy(float) for c in cells]
+        m.label: [c["replications"][m.column].dropna().to_numpy(float) for c in cells]
         for m in scenario.milestones
     }
     return MilestoneViolins(

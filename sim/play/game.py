@@ -16,18 +16,13 @@ from pathlib import Path
 import numpy as np
 
 from sim import __version__
-from sim.core.agents import WASHINGTON_MOVES, Washington
 from sim.core.errors import EscalationError, InvalidMoveError
 from sim.core.metrics import OUTCOMES, replication_table
-from sim.core.model import Forcing
-from sim.core.moves import ACTORS, ALLIES, MOVE_NAMES, Move
+from sim.core.moves import ACTORS, ALLIES, MOVE_NAMES, US_MOVES, Move, UsMove
 from sim.experiment.config import Config, config_from_dict
-from sim.experiment.job import build_model, build_scenario
+from sim.experiment.factory import build_model, build_scenario
 from sim.history import RealPath, real_path
 
-#: Washington's choices when a person plays it: name -> pressure level.
-US_CHOICES = {"abstain": 0.0, "engage": 0.3, "press": 1.0}
-US_VERBS = {"abstain": "abstains", "engage": "engages its allies", "press": "presses its allies"}
 DEBRIEF_REPLICATIONS = 1000
 
 
@@ -38,7 +33,7 @@ class GameError(EscalationError):
 def parse_choice(actor: str, text: str) -> str:
     """Normalise a person's choice for ``actor`` to a move name, or raise `InvalidMoveError`."""
     key = text.strip().lower()
-    names = tuple(US_CHOICES) if actor == "washington" else MOVE_NAMES
+    names = tuple(m.label for m in US_MOVES) if actor == "washington" else MOVE_NAMES
     for name in names:
         if key in (name, name[0]):
             return name
@@ -70,17 +65,12 @@ class Game:
         self.seed = config.run.seed if seed is None else seed
         self.scenario = build_scenario(config.scenario)
         weeks = config.run.weeks or self.scenario.weeks
-        self.forcing = Forcing(
-            moves={a: np.full(weeks, Move.HOLD, dtype=np.int8) for a in ALLIES if a in self.humans},
-            pressure=np.zeros(weeks) if "washington" in self.humans else None,
-        )
         self.model = build_model(
             config,
             self.scenario,
             replications=1,
             weeks=weeks,
             keep_trajectories=True,
-            forcing=self.forcing,
             rng=self.seed,
         )
         self.pending: dict[str, str] = {}
@@ -113,24 +103,23 @@ class Game:
 
     def in_force(self, actor: str) -> list[str]:
         """Names of the measures ``actor`` has in force now."""
-        ally = getattr(self.model, actor)
+        ally = self.model.capitals[actor]
         return [r.name for r in ally.ladder.rungs[: int(ally.rung[0])]]
 
     def options(self, actor: str) -> dict[str, str]:
         """Each move ``actor`` may choose this week, with the concrete step it would be."""
         if actor == "washington":
             return {
-                name: f"Washington {US_VERBS[name]} (pressure {level:g})"
-                for name, level in US_CHOICES.items()
+                move.label: f"Washington {move.verb} (pressure {move.value:g})" for move in US_MOVES
             }
-        ally = getattr(self.model, actor)
+        ally = self.model.capitals[actor]
         return {m.name.lower(): ally.ladder.describe(int(ally.rung[0]), m) for m in Move}
 
     def briefing(self, actor: str) -> dict:
         """What ``actor`` knows at the start of this week, ready to print or render."""
         last = self.timeline[-1] if self.timeline else None
         others = {a: last.described[a] for a in ACTORS if a != actor} if last else {}
-        payoff = float(getattr(self.model, actor).total_payoff[0]) if actor in ALLIES else None
+        payoff = float(self.model.capitals[actor].total_payoff[0]) if actor in ALLIES else None
         return {
             "role": actor,
             "week": self.week,
@@ -199,10 +188,8 @@ class Game:
             )
 
     def _apply_injection(self, actor: str, direction: str) -> None:
-        ally = getattr(self.model, actor)
         move = Move.RETALIATE if direction == "escalate" else Move.COOPERATE
-        ally.rung = ally.ladder.next_rung[ally.rung, move]
-        self.model.tension = self.model.measure_tension()
+        self.model.apply_event(actor, move)
 
     def advance(self) -> WeekReport:
         """Play this week: people's moves as submitted (a missing one is a hold), agents decide."""
@@ -210,6 +197,8 @@ class Game:
             if self.finished:
                 raise GameError("the game is over")
             week = self.week
+            moves: dict[str, Move] = {}
+            pressure = None
             for actor in self.humans:
                 choice = self.pending.get(actor)
                 if choice is None:
@@ -224,10 +213,11 @@ class Game:
                         }
                     )
                 if actor == "washington":
-                    self.forcing.pressure[week] = US_CHOICES[choice]
+                    pressure = UsMove.parse(choice).value
                 else:
-                    self.forcing.moves[actor][week] = Move[choice.upper()]
-            before = {a: int(getattr(self.model, a).rung[0]) for a in ALLIES}
+                    moves[actor] = Move[choice.upper()]
+            before = {a: int(self.model.capitals[a].rung[0]) for a in ALLIES}
+            self.model.impose(moves, pressure)
             self.model.step()
             report = self._report(week, before)
             self.timeline.append(report)
@@ -237,14 +227,14 @@ class Game:
     def _report(self, week: int, before: dict[str, int]) -> WeekReport:
         moves, described = {}, {}
         for actor in ALLIES:
-            ally = getattr(self.model, actor)
+            ally = self.model.capitals[actor]
             move = Move(int(ally.move[0]))
             moves[actor] = move.name.lower()
             described[actor] = ally.ladder.describe(before[actor], move)
         pressure = float(self.model.washington.pressure[0])
-        level = WASHINGTON_MOVES[int(Washington.move_name(np.array(pressure)))]
-        moves["washington"] = level
-        described["washington"] = f"Washington {US_VERBS[level]} (pressure {pressure:.2g})"
+        level = US_MOVES[int(UsMove.of(np.array(pressure)))]
+        moves["washington"] = level.label
+        described["washington"] = f"Washington {level.verb} (pressure {pressure:.2g})"
         injected = [i["text"] for i in self.injections if i["week"] == week]
         return WeekReport(
             week,
@@ -333,7 +323,7 @@ class Game:
         tension = [r.tension for r in self.timeline]
         peak = max(tension) if tension else 0.0
         shares = table["outcome"].astype(str).value_counts(normalize=True)
-        payoffs = {a: float(getattr(self.model, a).total_payoff[0]) for a in ALLIES}
+        payoffs = {a: float(self.model.capitals[a].total_payoff[0]) for a in ALLIES}
         return {
             "weeks_played": played,
             "outcome": self.outcome(),

@@ -18,7 +18,8 @@ from dataclasses import asdict, dataclass, field
 from sim.core.errors import EscalationError
 from sim.core.folders import CONF_DIR
 from sim.core.moves import ACTORS
-from sim.experiment.config import US_POLICIES, default_config
+from sim.core.params import US_POLICIES
+from sim.experiment.config import default_config
 from sim.play.game import DEBRIEF_REPLICATIONS, Game, GameError, WeekReport
 
 #: Letters for room codes: no I or O, so a code read aloud or off a projector is unambiguous.

@@ -164,7 +164,7 @@ def format_briefing(game: Game, actor: str) -> str:
     lines.append(f"{'US pressure':<12}{gauge(brief['pressure'])}")
     if brief["payoff"] is None:
         totals = ", ".join(
-            f"{a.title()} {float(getattr(game.model, a).total_payoff[0]):+.1f}" for a in ALLIES
+            f"{a.title()} {float(game.model.capitals[a].total_payoff[0]):+.1f}" for a in ALLIES
         )
         lines.append(f"{'Payoffs':<12}{totals} (Washington has no payoff in the model)")
     else:

@@ -31,7 +31,7 @@ from mesa.visualization.solara_viz import UserInputs  # noqa: E402
 
 from sim.core.errors import EscalationError  # noqa: E402
 from sim.core.moves import ACTORS  # noqa: E402
-from sim.experiment.config import US_POLICIES  # noqa: E402
+from sim.core.params import US_POLICIES  # noqa: E402
 from sim.figures.fan import figure_and_axes
 from sim.play.debrief import debrief_markdown, make_debrief_data, plot_debrief  # noqa: E402
 from sim.play.rooms import (  # noqa: E402
