@@ -29,5 +29,7 @@ def build_model(
         **changes,
     }
     return EscalationModel(
-        scenario=scenario or build_scenario(config.scenario), params=config.model_params, **arguments
+        scenario=scenario or build_scenario(config.scenario),
+        params=config.model_params,
+        **arguments,
     )
