@@ -95,32 +95,43 @@ def _command(name: str) -> str:
 @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="compare")
 def compare_job(cfg: DictConfig) -> dict:
     """Hydra task: compare one configuration with a real sequence, written to its folder."""
-    from sim.analysis.compare import format_comparison, run_comparison
-
-    folder = Path(HydraConfig.get().runtime.output_dir)
-    try:
-        result = run_comparison(to_config(cfg), folder)
-    except EscalationError as problem:
-        fail(str(problem))
-    print(format_comparison(result.report, folder))
-    return result.report
-
-
-@hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="calibrate")
-def calibrate_job(cfg: DictConfig) -> dict:
-    """Hydra task: fit parameters to a real sequence; report and presets."""
-    import datetime as dt
-
-    from sim.analysis.calibrate import format_calibration, run_calibration
+    from sim.analysis.compare import compare
+    from sim.reports.comparison import format_comparison, write_comparison
 
     folder = Path(HydraConfig.get().runtime.output_dir)
     try:
         config = to_config(cfg)
-        result = run_calibration(config, folder, _command("calibrate"), dt.date.today().isoformat())
+        result = compare(config)
     except EscalationError as problem:
         fail(str(problem))
-    print(format_calibration(result.report, folder))
-    return result.report
+    write_comparison(result, folder, config.compare.samples)
+    print(format_comparison(result.report, folder))
+    return result.report.to_json()
+
+
+def say(message: str) -> None:
+    """Progress of a long command, on standard error so it stays out of the report."""
+    print(message, file=sys.stderr, flush=True)
+
+
+@hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="calibrate")
+def calibrate_job(cfg: DictConfig) -> dict:
+    """Hydra task: fit parameters to a real sequence; write the report and the fit."""
+    import datetime as dt
+
+    from sim.analysis.calibrate.job import run_calibration
+    from sim.reports.calibration import format_calibration, write_calibration
+
+    folder = Path(HydraConfig.get().runtime.output_dir)
+    try:
+        config = to_config(cfg)
+        today = dt.date.today().isoformat()
+        report = run_calibration(config, _command("calibrate"), today, say)
+    except EscalationError as problem:
+        fail(str(problem))
+    write_calibration(report, folder)
+    print(format_calibration(report, folder))
+    return report.to_json()
 
 
 def plot(args: list[str]) -> None:

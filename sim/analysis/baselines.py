@@ -1,82 +1,250 @@
-"""Baselines for the likelihood of a real move sequence: base rates and a first-order Markov chain.
+"""Baselines for the real moves: four statistical models fitted on the same data as the model.
 
-Each baseline is fitted per actor by maximum likelihood to a sequence of weekly moves (0, 1, 2
-for cooperate, hold, retaliate) and scores a sequence week by week. In sample the fit is the
-plain MLE (a move never seen gets probability 0, which cannot happen in the fitting sample
-itself); out of sample (the hold-out check) add-one (Laplace) smoothing keeps every move
-possible. The Markov chain scores its first week with the base rate, since no move precedes it.
+Each baseline predicts a side's weekly move (cooperate, hold, retaliate) from what was known
+before the week, is fitted per side by maximum likelihood, and states its parameter count:
+
+- `BaseRates`: a constant probability of each move (2 parameters per side);
+- `Markov`: a first-order Markov chain, the first week scored by the base rates (8);
+- `RegimeBreak`: base rates that change once, at a fitted week (5: two sets of rates and the
+  break);
+- `Logit`: a multinomial logit (statsmodels' `MNLogit`) on the covariates the model sees: the
+  side's and the other's move last week, the patron's pressure last week and the share of the
+  side's measures in force (14).
+
+The acts given the moves are scored for every baseline by the same fitted conduct as the model
+(`sim.analysis.conduct_fit`), so totals compare like with like. Out of sample (rolling origins)
+the count baselines add half a count to every cell (Jeffreys), and the logit adds one pseudo-row
+per move at the training means, so that a move not yet seen keeps a probability.
 """
+
+import warnings
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.core.moves import N_MOVES
+from sim.core.moves import N_MOVES, Move
+from sim.core.scenario import Scenario
+from sim.history import RealPath
 
-#: Free parameters per actor: 2 for the base rates; 6 transition probabilities plus the 2 base
-#: rates that score the first week for the Markov chain.
-PARAMETERS = {"base_rates": 2, "markov": 8}
-
-
-def move_counts(moves: np.ndarray) -> np.ndarray:
-    """How often each move occurs, shape (3,)."""
-    return np.bincount(np.asarray(moves, dtype=np.int64), minlength=N_MOVES).astype(float)
+LOG_FLOOR = float(np.log(np.finfo(float).tiny))
 
 
-def transition_counts(moves: np.ndarray) -> np.ndarray:
-    """How often each move follows each move, shape (3, 3): rows last week, columns this week."""
-    moves = np.asarray(moves, dtype=np.int64)
-    counts = np.zeros((N_MOVES, N_MOVES))
-    np.add.at(counts, (moves[:-1], moves[1:]), 1.0)
-    return counts
+@dataclass(frozen=True)
+class MoveData:
+    """The real moves of both sides, shape (weeks, sides), and the covariates the model sees.
 
-
-def base_rates(moves: np.ndarray, smoothing: float = 0.0) -> np.ndarray:
-    """Probability of each move, shape (3,): (count + smoothing) / (weeks + 3 smoothing)."""
-    counts = move_counts(moves) + smoothing
-    return counts / counts.sum()
-
-
-def transition_matrix(moves: np.ndarray, smoothing: float = 0.0) -> np.ndarray:
-    """First-order Markov transition probabilities, shape (3, 3), rows summing to 1.
-
-    A row whose move never occurs before the last week has no data; it takes the base rates.
+    ``covariates`` has shape (weeks, sides, 6): own last move was cooperate / retaliate, the
+    other's last move was cooperate / retaliate, the patron's pressure last week, the share of
+    the side's measures in force at the start of the week.
     """
-    counts = transition_counts(moves) + smoothing
-    totals = counts.sum(axis=1, keepdims=True)
-    fallback = base_rates(moves, smoothing)
-    return np.where(totals > 0, counts / np.where(totals > 0, totals, 1.0), fallback)
+
+    moves: np.ndarray
+    covariates: np.ndarray
+
+    @property
+    def weeks(self) -> int:
+        """Number of weeks."""
+        return self.moves.shape[0]
+
+    @classmethod
+    def of(cls, real: RealPath, scenario: Scenario) -> "MoveData":
+        """The data of a real path."""
+        moves = np.stack([real.moves[s] for s in scenario.sides], axis=1).astype(np.int64)
+        weeks, sides = moves.shape
+        last = np.vstack([np.full((1, sides), Move.HOLD), moves[:-1]])
+        pressure = np.concatenate([[0.0], real.pressure[:-1]])
+        covariates = np.zeros((weeks, sides, 6))
+        for i, side in enumerate(scenario.sides):
+            other = last[:, 1 - i]
+            repertoire = scenario.measures[side]
+            before = np.concatenate([[scenario.initial.get(side, 0)], real.masks[side][:-1]])
+            covariates[:, i] = np.column_stack(
+                [
+                    last[:, i] == Move.COOPERATE,
+                    last[:, i] == Move.RETALIATE,
+                    other == Move.COOPERATE,
+                    other == Move.RETALIATE,
+                    pressure,
+                    repertoire.in_force(before).sum(axis=1) / repertoire.size,
+                ]
+            )
+        return cls(moves, covariates)
+
+
+def _counts(moves: np.ndarray, smoothing: float) -> np.ndarray:
+    return np.bincount(moves, minlength=N_MOVES).astype(float) + smoothing
 
 
 def _log(p: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore"):
-        return np.log(p)
+        return np.maximum(np.log(p), LOG_FLOOR)
 
 
-def base_rate_log_probabilities(
-    moves: np.ndarray, train: np.ndarray | None = None, smoothing: float = 0.0
-) -> np.ndarray:
-    """Log-probability of each week's move under base rates fitted to ``train`` (or itself)."""
-    moves = np.asarray(moves, dtype=np.int64)
-    rates = base_rates(moves if train is None else train, smoothing)
-    return _log(rates[moves])
+@dataclass
+class Baseline:
+    """A baseline fitted per side; subclasses implement `fit_side` and `predict_side`."""
+
+    name: str = ""
+    smoothing: float = 0.0
+    per_side: int = 0
+    fitted: list = field(default_factory=list)
+
+    @property
+    def parameters(self) -> int:
+        """Free parameters over both sides."""
+        return self.per_side * len(self.fitted)
+
+    def fit(self, data: MoveData, weeks: int | None = None) -> "Baseline":
+        """Fit on the first ``weeks`` weeks (default: all)."""
+        span = slice(0, weeks)
+        self.fitted = [
+            self.fit_side(data.moves[span, i], data.covariates[span, i])
+            for i in range(data.moves.shape[1])
+        ]
+        return self
+
+    def probabilities(self, data: MoveData, weeks: np.ndarray, horizon: int = 1) -> np.ndarray:
+        """Each side's move probabilities in ``weeks``, shape (len(weeks), sides, 3).
+
+        ``horizon`` h: the prediction for week t uses what was known before week t - h + 1.
+        """
+        return np.stack(
+            [
+                self.predict_side(state, data.moves[:, i], data.covariates[:, i], weeks, horizon)
+                for i, state in enumerate(self.fitted)
+            ],
+            axis=1,
+        )
+
+    def log_probabilities(self, data: MoveData, weeks: np.ndarray, horizon: int = 1) -> np.ndarray:
+        """Log-probability of each real move in ``weeks``, shape (len(weeks), sides)."""
+        probs = self.probabilities(data, weeks, horizon)
+        picked = np.take_along_axis(probs, data.moves[weeks][..., None], axis=-1)[..., 0]
+        return _log(picked)
+
+    def fit_side(self, moves: np.ndarray, covariates: np.ndarray):
+        """Fit one side; return its fitted state."""
+        raise NotImplementedError
+
+    def predict_side(self, state, moves, covariates, weeks, horizon) -> np.ndarray:
+        """Probabilities (len(weeks), 3) for one side."""
+        raise NotImplementedError
 
 
-def markov_log_probabilities(
-    moves: np.ndarray,
-    train: np.ndarray | None = None,
-    smoothing: float = 0.0,
-    previous: int | None = None,
-) -> np.ndarray:
-    """Log-probability of each week's move under a Markov chain fitted to ``train``.
+@dataclass
+class BaseRates(Baseline):
+    """A constant probability of each move."""
 
-    ``previous`` is the move of the week before the first (known when ``moves`` continue the
-    training weeks); without it the first week is scored with the base rates of ``train``.
-    """
-    moves = np.asarray(moves, dtype=np.int64)
-    fit = moves if train is None else np.asarray(train, dtype=np.int64)
-    matrix = transition_matrix(fit, smoothing)
-    probabilities = np.empty(len(moves))
-    if len(moves):
-        first = base_rates(fit, smoothing) if previous is None else matrix[previous]
-        probabilities[0] = first[moves[0]]
-        probabilities[1:] = matrix[moves[:-1], moves[1:]]
-    return _log(probabilities)
+    name: str = "base_rates"
+    per_side: int = 2
+
+    def fit_side(self, moves, covariates):
+        """The share of each move."""
+        counts = _counts(moves, self.smoothing)
+        return counts / counts.sum()
+
+    def predict_side(self, state, moves, covariates, weeks, horizon):
+        """The same shares every week."""
+        return np.broadcast_to(state, (len(weeks), N_MOVES))
+
+
+@dataclass
+class Markov(Baseline):
+    """A first-order Markov chain; the first week takes the base rates."""
+
+    name: str = "markov"
+    per_side: int = 8
+
+    def fit_side(self, moves, covariates):
+        """Transition shares (rows: last week's move) and the base rates."""
+        counts = np.full((N_MOVES, N_MOVES), self.smoothing)
+        np.add.at(counts, (moves[:-1], moves[1:]), 1.0)
+        rates = _counts(moves, self.smoothing)
+        rates = rates / rates.sum()
+        totals = counts.sum(axis=1, keepdims=True)
+        matrix = np.where(totals > 0, counts / np.where(totals > 0, totals, 1.0), rates)
+        return matrix, rates
+
+    def predict_side(self, state, moves, covariates, weeks, horizon):
+        """The row of the move ``horizon`` weeks before, through ``horizon`` steps."""
+        matrix, rates = state
+        steps = np.linalg.matrix_power(matrix, horizon)
+        out = np.empty((len(weeks), N_MOVES))
+        for n, week in enumerate(weeks):
+            known = week - horizon
+            out[n] = rates if known < 0 else steps[moves[known]]
+        return out
+
+
+@dataclass
+class RegimeBreak(Baseline):
+    """Base rates that change once, at the week that fits best (the break is a parameter)."""
+
+    name: str = "regime_break"
+    per_side: int = 5
+
+    def fit_side(self, moves, covariates):
+        """The best break and the rates on each side of it."""
+
+        def rates(part):
+            counts = _counts(part, self.smoothing)
+            return counts / counts.sum()
+
+        def loglik(b):
+            return sum(
+                float((_counts(p, 0.0) * _log(rates(p))).sum()) for p in (moves[:b], moves[b:])
+            )
+
+        if len(moves) < 4:
+            return len(moves), rates(moves), rates(moves)
+        best = max(range(2, len(moves) - 1), key=loglik)
+        return best, rates(moves[:best]), rates(moves[best:])
+
+    def predict_side(self, state, moves, covariates, weeks, horizon):
+        """The rates of the regime each week falls in (after the fitted span: the last)."""
+        break_week, early, late = state
+        return np.stack([early if w < break_week else late for w in weeks])
+
+
+@dataclass
+class Logit(Baseline):
+    """A multinomial logit of the move on the model's covariates (statsmodels `MNLogit`)."""
+
+    name: str = "logit"
+    per_side: int = 14
+
+    def _design(self, covariates: np.ndarray) -> np.ndarray:
+        return np.column_stack([np.ones(len(covariates)), covariates])
+
+    def fit_side(self, moves, covariates):
+        """Maximum-likelihood coefficients; with smoothing, one pseudo-row per move first."""
+        from statsmodels.discrete.discrete_model import MNLogit
+
+        x, y = self._design(covariates), moves
+        if self.smoothing:
+            means = np.tile(x.mean(axis=0), (N_MOVES, 1))
+            x, y = np.vstack([x, means]), np.concatenate([y, np.arange(N_MOVES)])
+        present = np.unique(y)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = MNLogit(y, x).fit(method="bfgs", maxiter=2000, disp=False)
+        return present, result
+
+    def _lagged(self, covariates, weeks, horizon) -> np.ndarray:
+        rows = np.asarray(weeks) - (horizon - 1)
+        return self._design(covariates[np.clip(rows, 0, None)])
+
+    def predict_side(self, state, moves, covariates, weeks, horizon):
+        """The fitted logit's probabilities; moves never seen in fitting get none."""
+        present, result = state
+        probs = np.zeros((len(weeks), N_MOVES))
+        probs[:, present] = result.predict(self._lagged(covariates, weeks, horizon))
+        return probs
+
+
+BASELINES = (BaseRates, Markov, RegimeBreak, Logit)
+
+
+def fit_baselines(data: MoveData, weeks: int | None = None, smoothing: float = 0.0) -> list:
+    """Every baseline, fitted on the first ``weeks`` weeks of ``data``."""
+    return [cls(smoothing=smoothing).fit(data, weeks) for cls in BASELINES]

@@ -1,169 +1,121 @@
-"""Likelihood of the real weekly moves under the model, by teacher forcing through the model itself.
+"""Likelihood of the real weekly acts under the model, by teacher forcing through the model itself.
 
-The real history is fed in (`Forcing`: Seoul's and Tokyo's moves and rungs, Washington's
-pressure) and the model steps week by week; after the allies choose, each ally's
-``probabilities`` hold the chance the model gave to each move that week, and the log of the one
-really played is that week's score. Washington's pressure is data, not scored. Nothing random is
-drawn: forced moves replace sampling, so a score is a deterministic function of the config.
+The real history is fed in (`Forcing`: each side's acts and the measures they changed, the
+patron's pressure) and the model steps week by week exactly as in a free run; after the sides
+choose, each side holds the log-probability the model gave its real move that week and the
+log-probability of the real act given that move (`sim.core.conduct.log_probability`). The
+patron's moves are data, not scored, and reach the sides a week later, as in a free run.
+Nothing random is drawn: forced acts replace sampling, so a score is a deterministic function
+of the parameters.
 
-With both allies forced, the rules' intents (the probabilities before noise and activity) do not
-depend on ``noise`` or ``activity``: those only mix the intent with the uniform distribution and
-with ``hold`` (`sim.core.rules.mix`). `TeacherForcing` therefore runs the model once per
-*structural* config (activity 1, noise 0, so the agents' probabilities are the intents), keeps
-the intents, and mixes in any noise and activity afterwards, all weeks at once. Calibrating the
-activity rates thus costs no model run at all.
+Every real-valued parameter may be an array over replications (`sim.core.params.with_values`),
+so one model run scores a whole population of parameter vectors: an optimiser's generation,
+an ensemble sampler's walkers.
 """
 
-import dataclasses
-import json
-from collections import OrderedDict
+from dataclasses import dataclass
 
 import numpy as np
 
-from sim.core.model import Forcing
-from sim.core.moves import ALLIES, N_MOVES
-from sim.core.rules import mix
+from sim.core.model import EscalationModel, Forcing
+from sim.core.params import ModelParams
 from sim.core.scenario import Scenario
-from sim.experiment.config import Config
-from sim.experiment.factory import build_model
 from sim.history import RealPath
 
-#: Probabilities are floored here before the log, so a move the model rules out costs about
+#: Probabilities are floored here before the log, so an act the model rules out costs about
 #: 708 nats instead of making every total minus infinity.
 FLOOR = np.finfo(float).tiny
+LOG_FLOOR = float(np.log(FLOOR))
 
 
 def forcing(real: RealPath) -> Forcing:
-    """The forcing that replays a real path: both allies' moves and rungs, and US pressure."""
+    """The forcing that replays a real path: each side's acts, and the patron's pressure."""
     return Forcing(
-        moves={a: real.moves[a] for a in ALLIES},
-        rungs={a: real.rungs[a] for a in ALLIES},
+        acts=dict(real.acts),
+        enacted=dict(real.enacted),
+        lifted=dict(real.lifted),
         pressure=real.pressure,
     )
 
 
-def forced_probabilities(
-    config: Config,
+@dataclass(frozen=True)
+class Scores:
+    """Log-probabilities of the real sequence, each of shape (weeks, R, sides).
+
+    ``moves``: of each real move (cooperate, hold, retaliate) under the rule; ``acts``: of each
+    real act given its move, under the conduct. Their sum is the log-likelihood of the acts.
+    """
+
+    moves: np.ndarray
+    acts: np.ndarray
+
+    @property
+    def total(self) -> np.ndarray:
+        """Log-probability of each real act, (weeks, R, sides)."""
+        return self.moves + self.acts
+
+    def per_replication(self) -> np.ndarray:
+        """Total log-likelihood of each replication's parameters, shape (R,)."""
+        return self.total.sum(axis=(0, 2))
+
+
+def score(
+    params: ModelParams,
     scenario: Scenario,
     real: RealPath,
     weeks: int | None = None,
     replications: int = 1,
-    record: bool = False,
-) -> np.ndarray:
-    """Each ally's move probabilities each week, with the real history fed in.
+) -> Scores:
+    """The real sequence's log-probabilities, week by week, with the real history fed in.
 
-    Returns shape (weeks, replications, allies, 3), allies in `ALLIES` order. Replications are
-    identical copies (forcing leaves nothing to chance); more than one only checks that. The
-    model's outcome trackers and recorders only watch, so they are off unless ``record``.
+    ``replications`` must match the length of any array-valued parameter; with plain numbers
+    every replication is an identical copy. ``weeks`` scores only the first weeks.
     """
-    weeks = weeks or scenario.weeks
-    model = build_model(
-        config,
+    weeks = scenario.weeks if weeks is None else weeks
+    model = EscalationModel(
         scenario,
+        params,
         replications=replications,
         weeks=weeks,
         keep_trajectories=False,
-        track=record,
+        track=False,
         forcing=forcing(real),
+        rng=0,
     )
-    allies = [model.capitals[a] for a in ALLIES]
-    probabilities = np.empty((weeks, replications, len(ALLIES), N_MOVES))
+    sides = list(model.capitals.values())
+    moves = np.empty((weeks, replications, len(sides)))
+    acts = np.empty_like(moves)
     for week in range(weeks):
         model.step()
-        for i, ally in enumerate(allies):
-            probabilities[week, :, i] = ally.probabilities
-    return probabilities
+        for i, side in enumerate(sides):
+            moves[week, :, i] = side.move_log_probability
+            acts[week, :, i] = side.act_log_probability
+    return Scores(np.maximum(moves, LOG_FLOOR), np.maximum(acts, LOG_FLOOR))
 
 
-def real_moves(real: RealPath, weeks: int | None = None) -> np.ndarray:
-    """The real moves as shape (weeks, allies)."""
-    moves = np.stack([real.moves[a] for a in ALLIES], axis=1).astype(np.int64)
+@dataclass(frozen=True)
+class Episode:
+    """A real sequence to fit or score.
+
+    A case's scenario, its real path, and how many of its weeks count (None: all). A fit on
+    several episodes sums their log-likelihoods.
+    """
+
+    scenario: Scenario
+    real: RealPath
+    weeks: int | None = None
+
+    @property
+    def span(self) -> int:
+        """Number of weeks that count."""
+        return self.scenario.weeks if self.weeks is None else self.weeks
+
+    def score(self, params: ModelParams, replications: int = 1) -> Scores:
+        """`score` on this episode."""
+        return score(params, self.scenario, self.real, self.weeks, replications)
+
+
+def real_moves(real: RealPath, sides: tuple[str, ...], weeks: int | None = None) -> np.ndarray:
+    """The real moves as shape (weeks, sides)."""
+    moves = np.stack([real.moves[a] for a in sides], axis=1).astype(np.int64)
     return moves if weeks is None else moves[:weeks]
-
-
-def log_of_real(probabilities: np.ndarray, moves: np.ndarray) -> np.ndarray:
-    """Log of the probability of each real move: ``probabilities[..., move]``, floored.
-
-    ``probabilities`` has shape (weeks, ..., allies, 3) and ``moves`` (weeks, allies); the
-    result drops the last axis.
-    """
-    shape = (moves.shape[0],) + (1,) * (probabilities.ndim - 3) + (moves.shape[1], 1)
-    picked = np.take_along_axis(probabilities, moves.reshape(shape), axis=-1)[..., 0]
-    return np.log(np.maximum(picked, FLOOR))
-
-
-def structural(config: Config) -> Config:
-    """The config with both allies' activity 1 and noise 0: what the rules' intents depend on."""
-    changes = {a: dataclasses.replace(getattr(config, a), activity=1.0, noise=0.0) for a in ALLIES}
-    return dataclasses.replace(config, **changes)
-
-
-def _key(config: Config) -> str:
-    data = dataclasses.asdict(config)
-    data.pop("run", None)
-    return json.dumps(data, sort_keys=True, default=str)
-
-
-class TeacherForcing:
-    """Scores configs on one real path; keeps the model's intents per structural config.
-
-    ``weeks`` limits the run to the first weeks of the path (a hold-out fit needs no more).
-    ``runs`` counts the model runs made, for benchmarks.
-    """
-
-    def __init__(
-        self, scenario: Scenario, real: RealPath, weeks: int | None = None, cache: int = 512
-    ) -> None:
-        self.scenario = scenario
-        self.real = real
-        self.weeks = weeks or scenario.weeks
-        self.moves = real_moves(real, self.weeks)
-        self.cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self.cache_size = cache
-        self.runs = 0
-
-    def intents(self, config: Config) -> np.ndarray:
-        """Each ally's rule intent each week, shape (weeks, allies, 3)."""
-        base = structural(config)
-        key = _key(base)
-        if key in self.cache:
-            self.cache.move_to_end(key)
-            return self.cache[key]
-        intents = forced_probabilities(base, self.scenario, self.real, self.weeks)[:, 0]
-        self.runs += 1
-        self.cache[key] = intents
-        if len(self.cache) > self.cache_size:
-            self.cache.popitem(last=False)
-        return intents
-
-    def probabilities(self, config: Config) -> np.ndarray:
-        """Each ally's move probabilities each week, shape (weeks, allies, 3)."""
-        intents = self.intents(config)
-        return np.stack(
-            [
-                mix(
-                    intents[:, i],
-                    config.model_params.strategy(a).noise,
-                    config.model_params.strategy(a).activity,
-                )
-                for i, a in enumerate(ALLIES)
-            ],
-            axis=1,
-        )
-
-    def log_probabilities(self, config: Config) -> np.ndarray:
-        """Log-probability of each ally's real move each week, shape (weeks, allies)."""
-        return log_of_real(self.probabilities(config), self.moves)
-
-
-def summarize(log_probabilities: np.ndarray) -> dict:
-    """Total, per-actor and per-actor-week log-likelihood of a (weeks, allies) array."""
-    weeks = log_probabilities.shape[0]
-    per_actor = log_probabilities.sum(axis=0)
-    total = float(per_actor.sum())
-    return {
-        "total": total,
-        "per_actor": {a: float(v) for a, v in zip(ALLIES, per_actor, strict=True)},
-        "per_actor_week": total / max(weeks * len(ALLIES), 1),
-        "weeks": weeks,
-    }

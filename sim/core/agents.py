@@ -1,21 +1,40 @@
 """The Mesa agents: one per capital, each holding its state as arrays over R replications.
 
-Seoul and Tokyo are `Capital` agents: each week they choose a move from their decision rule,
-climb or step down their ladder, and then settle (payoff, memory, learning). Washington is a
-`Washington` agent that sets its pressure on both allies before they choose.
+The two sides are `Capital` agents: each week they look at what each move would pay
+(`prepare`), choose a move from their decision rule and turn it into an act (`choose`), put
+their measures in force or lift them (`act`), and then settle (payoff, memory, learning). The
+patron is a `Washington` agent that sets its pressure each week from what it saw up to the
+week before; the sides feel that pressure a week later, in the simulation and in the scoring
+of the real sequence alike (no choice sees its own week).
 """
 
 import dataclasses
+from dataclasses import dataclass
 
 import mesa
 import numpy as np
 
-from sim.core.ladder import Ladder
-from sim.core.moves import Move
+from sim.core import conduct
+from sim.core.measures import Repertoire
+from sim.core.moves import STANCE_OF_ACT, Act, Move
 from sim.core.params import UsPolicy, UsPolicyKind
-from sim.core.rules import Observation, Rule
+from sim.core.rules import Observation, Rule, arouse
 
 C, H, R = Move.COOPERATE, Move.HOLD, Move.RETALIATE
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A concrete act a person chooses: the act, and the measures it enacts or lifts (masks)."""
+
+    act: Act
+    enacted: int = 0
+    lifted: int = 0
+
+    @property
+    def move(self) -> Move:
+        """The move the act expresses."""
+        return Move(int(STANCE_OF_ACT[self.act]))
 
 
 def sample(probabilities: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -25,36 +44,102 @@ def sample(probabilities: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return ((u >= first).astype(np.int8) + (u >= first + probabilities[:, 1])).astype(np.int8)
 
 
+@dataclass
+class Outlook:
+    """What each own move would leave in force, in expectation, shape (R, 3) each.
+
+    ``intensity``, ``economic`` and ``security``: the total, economic and security intensity in
+    force after each move; ``weight``: the patron's domain weight of a retaliation, shape (R,).
+    """
+
+    intensity: np.ndarray
+    economic: np.ndarray
+    security: np.ndarray
+    weight: np.ndarray
+
+
 class Capital(mesa.Agent):
-    """Seoul or Tokyo: a ladder, a decision rule, and per-replication state of shape (R,)."""
+    """A side of the dispute: its measures, a decision rule and per-replication state (R,).
+
+    ``name`` is the actor (``seoul``, ``beijing``...); ``slot`` the model's first or second side
+    (``seoul`` or ``tokyo``), which names its parameters.
+    """
 
     def __init__(
-        self, model: mesa.Model, name: str, ladder: Ladder, strategy: Rule, rung: int
+        self,
+        model: mesa.Model,
+        name: str,
+        slot: str,
+        repertoire: Repertoire,
+        strategy: Rule,
+        initial: int,
     ) -> None:
         super().__init__(model)
         n = model.replications
         self.name = name
-        self.ladder = ladder
+        self.slot = slot
+        self.repertoire = repertoire
         self.rule = dataclasses.replace(strategy)  # a fresh copy: its state is this agent's
         self.rule.start(n)
-        self.rung = np.full(n, rung, dtype=np.int16)
+        self.mask = np.full(n, initial, dtype=np.int16)
         self.move = np.full(n, H, dtype=np.int8)
+        self.act_code = np.full(n, Act.NOTHING, dtype=np.int8)
+        self.enacted = np.zeros(n, dtype=np.int16)
+        self.lifted = np.zeros(n, dtype=np.int16)
         self.last = np.full(n, H, dtype=np.int8)
+        self.other_last = np.full(n, H, dtype=np.int8)
         self.recent = np.full(n, H, dtype=np.int8)
         self.pending = np.full(n, H, dtype=np.int8)
         self.pending_age = np.zeros(n, dtype=np.int16)
         self.provoked = np.zeros(n, dtype=bool)
+        self.arousal = np.zeros(n)
         self.payoff = np.zeros(n)
         self.total_payoff = np.zeros(n)
+        self.move_log_probability = np.zeros(n)
+        self.act_log_probability = np.zeros(n)
         self.other: Capital | None = None
+        self.options: conduct.Options | None = None
+        self.outlook: Outlook | None = None
         self.utility: np.ndarray | None = None
         self.observation: Observation | None = None
         self.probabilities: np.ndarray | None = None
 
+    def prepare(self) -> None:
+        """Work out what each move can do from the measures in force, and what it would leave."""
+        rule, order = self.rule, self.model.params.conduct.order
+        self.options = conduct.Options.of(self.repertoire, self.mask, order)
+        weights = self.model.payoffs.domain_weight
+        per_measure = weights[..., self.repertoire.domain]
+        signal_weight = weights[..., self.model.payoffs.signal_domain]
+        after = [
+            conduct.expected_after(
+                self.repertoire,
+                self.mask,
+                self.options,
+                rule.signal,
+                rule.lift,
+                self.model.params.conduct.burst,
+                quantity,
+            )
+            for quantity in (
+                self.repertoire.intensity,
+                self.repertoire.economic,
+                self.repertoire.security,
+            )
+        ]
+        enact_weight = conduct.weigh(self.options.enact, per_measure)
+        signal = np.broadcast_to(np.asarray(rule.signal, dtype=float), self.mask.shape)
+        weight = np.where(
+            self.options.can_enact,
+            signal * signal_weight + (1 - signal) * enact_weight,
+            signal_weight,
+        )
+        self.outlook = Outlook(*after, weight=weight)
+
     def observe(self) -> Observation:
         """What this capital knows now: its memory of moves and this week's payoffs."""
         self.utility = self.model.payoffs.utility(
-            self.name, self.rung, self.other.rung, self.model.washington.pressure
+            self.slot, self.outlook, self.other.outlook, self.model.washington.felt
         )
         return Observation(
             week=self.model.week,
@@ -62,25 +147,67 @@ class Capital(mesa.Agent):
             pending=self.pending,
             provoked=self.provoked,
             own_last=self.last,
+            other_last=self.other_last,
+            arousal=self.arousal,
+            tension=self.model.tension,
             utility=self.utility,
-            stage=self.model.payoffs.stage[self.name],
+            stage=self.model.payoffs.stage[self.slot],
         )
 
     def choose(self) -> None:
-        """Pick this week's move in every replication (an imposed move takes precedence)."""
+        """Pick this week's move and act in every replication (a forced act takes precedence)."""
         self.observation = self.observe()
         self.probabilities = self.rule.probabilities(self.observation)
-        imposed = self.model.imposed_move(self.name)
-        self.move = imposed if imposed is not None else sample(self.probabilities, self.model.rng)
+        forced = self.model.forced_choice(self.name)
+        if forced is None:
+            self.move = sample(self.probabilities, self.model.rng)
+            self._draw_act()
+            return
+        if isinstance(forced, Move):
+            self.move = np.full(self.mask.shape, forced, dtype=np.int8)
+            self._draw_act()
+            return
+        self.move = np.full(self.mask.shape, forced.move, dtype=np.int8)
+        self.act_code = np.full(self.mask.shape, forced.act, dtype=np.int8)
+        self.enacted = np.full(self.mask.shape, forced.enacted, dtype=np.int16)
+        self.lifted = np.full(self.mask.shape, forced.lifted, dtype=np.int16)
+        rule, params = self.rule, self.model.params.conduct
+        with np.errstate(divide="ignore"):
+            self.move_log_probability = np.log(self.probabilities[:, forced.move])
+        self.act_log_probability = conduct.log_probability(
+            self.repertoire,
+            self.mask,
+            self.options,
+            forced.act,
+            forced.enacted,
+            forced.lifted,
+            rule.signal,
+            rule.lift,
+            params.order,
+            params.burst,
+        )
 
-    def climb(self) -> None:
-        """Apply the move to the ladder: up a rung, down a rung, or stay."""
-        imposed = self.model.imposed_rung(self.name)
-        self.rung = imposed if imposed is not None else self.ladder.next_rung[self.rung, self.move]
+    def _draw_act(self) -> None:
+        rule, params = self.rule, self.model.params.conduct
+        self.act_code, self.enacted, self.lifted = conduct.draw(
+            self.repertoire,
+            self.mask,
+            self.options,
+            self.move,
+            rule.signal,
+            rule.lift,
+            params.order,
+            params.burst,
+            self.model.rng,
+        )
 
-    def shift(self, move: Move) -> None:
-        """Move the ladder outside the weekly choice (an injected event): up or down a rung."""
-        self.rung = self.ladder.next_rung[self.rung, move]
+    def act(self) -> None:
+        """Bring the enacted measures into force and lift the lifted ones."""
+        self.mask = ((self.mask | self.enacted) & ~self.lifted).astype(np.int16)
+
+    def apply(self, choice: Choice) -> None:
+        """An event outside the weekly choice (an instructor's injection) changes the measures."""
+        self.mask = ((self.mask | choice.enacted) & ~choice.lifted).astype(np.int16)
 
     def settle(self) -> None:
         """Collect the payoff, let the rule learn, and update the memory of unanswered moves."""
@@ -102,11 +229,23 @@ class Capital(mesa.Agent):
         self.pending_age = np.where(other_acted, 0, age).astype(np.int16)
         self.recent = np.where(acted, self.move, self.recent).astype(np.int8)
         self.provoked = self.provoked | (other_move == R)  # a new array: observations keep theirs
+        self.arousal = arouse(self.arousal, self.rule.decay, acted, other_acted)
         self.last = self.move
+        self.other_last = other_move
+
+
+def feel(felt: np.ndarray, pressure: np.ndarray, persistence: object) -> np.ndarray:
+    """The pressure the sides feel this week, from last week's pressure and the older memory."""
+    return np.maximum(pressure, np.asarray(persistence, dtype=float) * felt)
 
 
 class Washington(mesa.Agent):
-    """Washington: sets the pressure on its allies each week, from its policy (`UsPolicy`)."""
+    """The patron: sets its pressure on the sides each week, from its policy (`UsPolicy`).
+
+    ``pressure`` is this week's move. The sides' payoffs feel ``felt``: last week's pressure,
+    or the memory of earlier pressure fading by ``payoffs.persistence`` a week, whichever is
+    higher (`feel`), so a week without a US statement is not a week without US pressure.
+    """
 
     def __init__(self, model: mesa.Model, policy: UsPolicy) -> None:
         super().__init__(model)
@@ -114,32 +253,32 @@ class Washington(mesa.Agent):
         self.policy = policy
         self.kind = UsPolicyKind(policy.policy)
         self.pressure = np.zeros(n)
+        self.felt = np.zeros(n)
         self.security_weeks = np.zeros(n, dtype=np.int16)
 
     def press(self) -> None:
         """Set this week's pressure from what Washington saw up to last week."""
-        imposed = self.model.imposed_pressure()
-        if imposed is not None:
-            self.pressure = imposed
+        self.felt = feel(self.felt, self.pressure, self.model.params.payoffs.persistence)
+        forced = self.model.forced_pressure()
+        if forced is not None:
+            self.pressure = forced
             return
         shape = self.pressure.shape
         match self.kind:
             case UsPolicyKind.ABSENT:
                 self.pressure = np.zeros(shape)
             case UsPolicyKind.CONSTANT:
-                self.pressure = np.broadcast_to(
-                    np.asarray(self.policy.pressure, dtype=float), shape
-                ).copy()
+                self.pressure = np.broadcast_to(np.asarray(self.policy.pressure, float), shape)
             case UsPolicyKind.REACTIVE:
                 alarmed = self.security_weeks > self.policy.delay
-                self.pressure = np.where(alarmed, self.policy.pressure, self.policy.baseline)
-                self.pressure = np.broadcast_to(self.pressure, shape).astype(float)
+                pressure = np.where(alarmed, self.policy.pressure, self.policy.baseline)
+                self.pressure = np.broadcast_to(pressure, shape).astype(float)
             case other:
                 raise ValueError(f"unknown US policy {other!r}")
 
-    def watch(self, allies: list[Capital]) -> None:
-        """Count the weeks a security measure has been in force, after this week's moves."""
+    def watch(self, sides: list[Capital]) -> None:
+        """Count the weeks a security measure has been in force, after this week's acts."""
         alarm = np.zeros_like(self.security_weeks, dtype=bool)
-        for ally in allies:
-            alarm |= ally.ladder.security[ally.rung] > 0
+        for side in sides:
+            alarm |= side.repertoire.security_by_state[side.mask] > 0
         self.security_weeks = np.where(alarm, self.security_weeks + 1, 0).astype(np.int16)

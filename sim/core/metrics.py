@@ -7,8 +7,11 @@ table exists whether or not the per-week trajectories are kept.
 import numpy as np
 import pandas as pd
 
-from sim.core.moves import ALLIES, Move
+from sim.core.moves import PRESS_THRESHOLD, Act, Move
+from sim.core.scenario import NoticeRule
 
+#: Outcome classes of a case with a notice rule; ``pending`` (the notice still running at the
+#: end) is censored: it would end either way after the span.
 OUTCOMES = ("never_noticed", "noticed_then_kept", "terminated", "pending")
 PRESSURE_WINDOW = 4  # weeks over which Washington's pressure is averaged to find its peak
 
@@ -32,10 +35,37 @@ class PressureWindow:
         return self.recent.sum(axis=0) / min(self.weeks, PRESSURE_WINDOW)
 
 
-def pressure_window_mean(pressure: np.ndarray) -> np.ndarray:
-    """The window mean of each week of a (weeks, R) pressure path; shape (weeks, R)."""
-    window = PressureWindow(pressure.shape[1])
-    return np.stack([window.push(week) for week in pressure]) if len(pressure) else pressure
+class PressurePeak:
+    """The week the patron's windowed pressure first reaches its highest level, per replication.
+
+    Only pressing counts: a peak whose window mean stays below `PRESS_THRESHOLD` (a constant
+    low baseline, say) is no peak, and its week is -1.
+    """
+
+    def __init__(self, replications: int) -> None:
+        self.window = PressureWindow(replications)
+        self.level = np.full(replications, -1.0)
+        self.first = np.full(replications, -1, dtype=np.int16)
+
+    def push(self, week: int, pressure: np.ndarray) -> None:
+        """Fold in one week's pressure (R,)."""
+        mean = self.window.push(pressure)
+        rising = mean > self.level + 1e-12
+        self.level = np.where(rising, mean, self.level)
+        self.first = np.where(rising, week, self.first).astype(np.int16)
+
+    @property
+    def week(self) -> np.ndarray:
+        """The peak's week, -1 where the patron never pressed."""
+        return np.where(self.level >= PRESS_THRESHOLD - 1e-12, self.first, -1).astype(np.int16)
+
+
+def peak_pressure_week(pressure: np.ndarray) -> int | None:
+    """The peak-pressure week of one real pressure path (weeks,), or None if it never pressed."""
+    peak = PressurePeak(1)
+    for week, level in enumerate(pressure):
+        peak.push(week, np.array([level]))
+    return None if peak.week[0] < 0 else int(peak.week[0])
 
 
 def outcome_shares(outcomes: pd.Series) -> dict[str, float]:
@@ -55,15 +85,16 @@ _NEVER, _KEPT, _TERMINATED, _PENDING = range(4)  # codes are indices into OUTCOM
 
 
 class NoticeTracker:
-    """The agreement a notice rung threatens (GSOMIA), per replication.
+    """The agreement a notice measure threatens (GSOMIA), per replication.
 
-    Climbing to the notice rung puts the agreement on notice; stepping below it withdraws the
-    notice; holding it for ``lapse_weeks`` weeks after the week of notice terminates the
-    agreement for good. A run that ends with a notice still running is ``pending``.
+    Enacting the notice measure puts the agreement on notice; lifting it withdraws the notice;
+    keeping it in force for ``lapse_weeks`` weeks after the week of notice terminates the
+    agreement for good. A run that ends with a notice still running is ``pending``. A case
+    without a notice rule (``rule`` None) stays ``never_noticed``.
     """
 
-    def __init__(self, replications: int, lapse_weeks: int) -> None:
-        self.lapse_weeks = lapse_weeks
+    def __init__(self, replications: int, rule: NoticeRule | None) -> None:
+        self.lapse_weeks = rule.lapse_weeks if rule is not None else 0
         self.status = np.full(replications, _NEVER, dtype=np.int8)
         self.age = np.zeros(replications, dtype=np.int16)
         self.notice_week = np.full(replications, -1, dtype=np.int16)
@@ -71,7 +102,7 @@ class NoticeTracker:
         self.termination_week = np.full(replications, -1, dtype=np.int16)
 
     def update(self, week: int, on_notice: np.ndarray) -> None:
-        """Advance every replication's notice state, given whether the notice rung is in force."""
+        """Advance every replication's notice state, given whether the notice is in force."""
         running = self.status == _PENDING
         new = on_notice & ((self.status == _NEVER) | (self.status == _KEPT))
         withdrawn = running & ~on_notice
@@ -90,22 +121,32 @@ class NoticeTracker:
         return self.status.copy()
 
 
+def replay_notice(on_notice: np.ndarray, rule: NoticeRule | None) -> NoticeTracker:
+    """The notice's history along one path: ``on_notice`` is a (weeks,) boolean series."""
+    tracker = NoticeTracker(1, rule)
+    for week, flag in enumerate(on_notice):
+        tracker.update(week, np.array([bool(flag)]))
+    return tracker
+
+
 class Tracker:
     """Online metrics: peaks, first moves, counts, payoffs, milestone weeks."""
 
     def __init__(self, model) -> None:
         n = model.replications
+        sides = list(model.capitals)
         self.peak_tension = np.full(n, -1.0)
         self.weeks_at_peak = np.zeros(n, dtype=np.int16)
-        self.first_retaliation = {a: np.full(n, -1, dtype=np.int16) for a in ALLIES}
-        self.retaliations = {a: np.zeros(n, dtype=np.int16) for a in ALLIES}
-        self.cooperations = {a: np.zeros(n, dtype=np.int16) for a in ALLIES}
+        self.first_retaliation = {a: np.full(n, -1, dtype=np.int16) for a in sides}
+        self.retaliations = {a: np.zeros(n, dtype=np.int16) for a in sides}
+        self.cooperations = {a: np.zeros(n, dtype=np.int16) for a in sides}
+        self.enactments = {a: np.zeros(n, dtype=np.int16) for a in sides}
+        self.liftings = {a: np.zeros(n, dtype=np.int16) for a in sides}
         self.reached = {
-            a: np.full((n, model.ladders[a].top + 1), -1, dtype=np.int16) for a in ALLIES
+            a: np.full((n, c.repertoire.size), -1, dtype=np.int16)
+            for a, c in model.capitals.items()
         }
-        self.pressure_window = PressureWindow(n)
-        self.peak_pressure = np.full(n, -1.0)
-        self.peak_pressure_week = np.full(n, -1, dtype=np.int16)
+        self.pressure = PressurePeak(n)
 
     def update(self, model) -> None:
         """Fold this week's state into the metrics."""
@@ -115,19 +156,16 @@ class Tracker:
             higher, 1, self.weeks_at_peak + (tension == self.peak_tension)
         ).astype(np.int16)
         self.peak_tension = np.maximum(self.peak_tension, tension)
-        for ally in model.allies:
-            a, move = ally.name, ally.move
-            retaliated = move == Move.RETALIATE
+        for a, side in model.capitals.items():
+            retaliated = side.move == Move.RETALIATE
             self.first_retaliation[a][retaliated & (self.first_retaliation[a] < 0)] = week
             self.retaliations[a] += retaliated
-            self.cooperations[a] += move == Move.COOPERATE
+            self.cooperations[a] += side.move == Move.COOPERATE
+            self.enactments[a] += side.act_code == Act.ENACT
+            self.liftings[a] += side.act_code == Act.LIFT
             reached = self.reached[a]
-            levels = np.arange(reached.shape[1])
-            reached[(ally.rung[:, None] >= levels) & (reached < 0)] = week
-        window = self.pressure_window.push(model.washington.pressure)
-        rising = window > self.peak_pressure + 1e-12
-        self.peak_pressure = np.where(rising, window, self.peak_pressure)
-        self.peak_pressure_week = np.where(rising, week, self.peak_pressure_week).astype(np.int16)
+            reached[side.repertoire.in_force(side.mask) & (reached < 0)] = week
+        self.pressure.push(week, model.washington.pressure)
 
 
 def _weeks(values: np.ndarray) -> pd.Series:
@@ -146,16 +184,17 @@ def replication_table(model) -> pd.DataFrame:
         "notice_week": _weeks(notice.notice_week),
         "withdrawal_week": _weeks(notice.withdrawal_week),
         "termination_week": _weeks(notice.termination_week),
-        "peak_pressure": tracker.peak_pressure,
-        "peak_pressure_week": tracker.peak_pressure_week,
+        "peak_pressure": tracker.pressure.level,
+        "peak_pressure_week": _weeks(tracker.pressure.week),
     }
-    for ally in model.allies:
-        a = ally.name
+    for a, side in model.capitals.items():
         columns[f"first_retaliation_{a}"] = _weeks(tracker.first_retaliation[a])
         columns[f"retaliations_{a}"] = tracker.retaliations[a]
         columns[f"cooperations_{a}"] = tracker.cooperations[a]
-        columns[f"payoff_{a}"] = ally.total_payoff
-        columns[f"final_rung_{a}"] = ally.rung
-        for index, rung_id in enumerate(ally.ladder.ids, start=1):
-            columns[f"week_{a}_{rung_id}"] = _weeks(tracker.reached[a][:, index])
+        columns[f"enactments_{a}"] = tracker.enactments[a]
+        columns[f"liftings_{a}"] = tracker.liftings[a]
+        columns[f"payoff_{a}"] = side.total_payoff
+        columns[f"final_measures_{a}"] = side.mask
+        for k, measure_id in enumerate(side.repertoire.ids):
+            columns[f"week_{a}_{measure_id}"] = _weeks(tracker.reached[a][:, k])
     return pd.DataFrame(columns)

@@ -1,13 +1,14 @@
-"""The escalation model: Seoul, Tokyo and Washington, week by week, over R replications."""
+"""The escalation model: two sides and their patron, week by week, over R replications."""
 
 from dataclasses import dataclass, field
 
 import mesa
 import numpy as np
 
-from sim.core.agents import Capital, Washington
+from sim.core.agents import Capital, Choice, Washington
+from sim.core.fitted import fitted_params
 from sim.core.metrics import NoticeTracker, Tracker
-from sim.core.moves import ALLIES, Move
+from sim.core.moves import ALLIES, Act, Move
 from sim.core.params import ModelParams, check
 from sim.core.payoffs import Payoffs
 from sim.core.recorder import Recorder
@@ -17,16 +18,34 @@ from sim.core.scenario_yaml import DEFAULT_SCENARIO, load_scenario
 
 @dataclass(frozen=True)
 class Forcing:
-    """A fixed history to replay instead of sampling: teacher forcing, or a scripted opponent.
+    """A fixed history to replay instead of sampling: the real sequence, or a scripted side.
 
-    ``moves`` and ``rungs`` map an ally to one entry per week; ``pressure`` has one entry per
-    week. Whatever is left out (an ally, or ``pressure=None``) is simulated as usual. Forced
-    values apply to every replication.
+    ``acts`` maps a side to one `Act` code per week, ``enacted`` and ``lifted`` to the masks of
+    the measures each week's act brought into force or lifted; ``pressure`` has the patron's
+    pressure per week. Whatever is left out (a side, ``pressure=None``, or the weeks after the
+    arrays end) is simulated as usual: a forcing shorter than the run replays the history up to
+    a week and lets the model run free from there. Forced values apply to every replication.
     """
 
-    moves: dict[str, np.ndarray] = field(default_factory=dict)
-    rungs: dict[str, np.ndarray] = field(default_factory=dict)
+    acts: dict[str, np.ndarray] = field(default_factory=dict)
+    enacted: dict[str, np.ndarray] = field(default_factory=dict)
+    lifted: dict[str, np.ndarray] = field(default_factory=dict)
     pressure: np.ndarray | None = None
+
+    def choice(self, actor: str, week: int) -> Choice | None:
+        """The forced act of ``actor`` in ``week``, or None when it is not forced."""
+        if actor not in self.acts or week >= len(self.acts[actor]):
+            return None
+        return Choice(
+            Act(int(self.acts[actor][week])),
+            int(self.enacted[actor][week]),
+            int(self.lifted[actor][week]),
+        )
+
+
+def default_params() -> ModelParams:
+    """The parameters of a bare model: the fitted model, as ``escalation run`` uses it."""
+    return fitted_params()
 
 
 def mean_tension(model: "EscalationModel") -> float:
@@ -35,24 +54,25 @@ def mean_tension(model: "EscalationModel") -> float:
 
 
 def mean_pressure(model: "EscalationModel") -> float:
-    """DataCollector reporter: Washington's pressure averaged over replications."""
+    """DataCollector reporter: the patron's pressure averaged over replications."""
     return float(model.washington.pressure.mean())
 
 
 class EscalationModel(mesa.Model):
-    """Weekly escalation between Seoul and Tokyo under Washington's pressure.
+    """Weekly escalation between two sides under their patron's pressure.
 
     Each agent's state is an array over ``replications``, so one `step` advances every
     replication by one week in lockstep; ``replications=1`` is a single classic run. A bare
     ``EscalationModel()`` is the default scenario with the default `ModelParams`: the same model
     as ``escalation run`` without overrides. The real case the model is set in is ``self.case``
     (Mesa's `Model` reserves ``scenario`` for its own use). Tension is the intensity of all
-    measures in force on both ladders, as a share of the intensity of both full ladders, in
+    measures in force on both sides, as a share of the intensity of all their measures, in
     [0, 1].
 
     Args:
         scenario: the case (a `Scenario`, or the name of a scenario folder).
-        params: payoffs, decision rules and Washington's policy.
+        params: payoffs, decision rules, conduct and the patron's policy; real-valued fields may
+            be arrays of shape (R,) (`sim.core.params.with_values`).
         replications: R, the number of runs advanced in lockstep.
         weeks: how many weeks to run (default: the scenario's span).
         keep_trajectories: record every replication's week-by-week state.
@@ -75,32 +95,32 @@ class EscalationModel(mesa.Model):
     ) -> None:
         super().__init__(rng=rng)
         self.case = load_scenario(scenario) if isinstance(scenario, str) else scenario
-        self.params = check(params or ModelParams())
+        self.params = check(params or default_params())
         self.replications = replications
         self.weeks = self.case.weeks if weeks is None else weeks
         self.dates = [self.case.week_start(w) for w in range(self.weeks)]
-        self.ladders = self.case.ladders
-        self.payoffs = Payoffs(self.params.payoffs, self.ladders)
+        self.payoffs = Payoffs(self.params.payoffs)
         self.forcing = forcing or Forcing()
-        self._imposed: tuple[dict[str, Move], float | None] = ({}, None)
+        self._imposed: tuple[dict[str, Choice | Move], float | None] = ({}, None)
         self.week = 0
         self.washington = Washington(self, self.params.us)
         self.capitals = {
             name: Capital(
                 self,
                 name,
-                self.ladders[name],
-                self.params.strategy(name),
-                self.case.initial_rungs.get(name, 0),
+                slot,
+                self.case.measures[name],
+                self.params.strategy(slot),
+                self.case.initial.get(name, 0),
             )
-            for name in ALLIES
+            for name, slot in zip(self.case.sides, ALLIES, strict=True)
         }
-        seoul, tokyo = (self.capitals[a] for a in ALLIES)
-        seoul.other, tokyo.other = tokyo, seoul
+        first, second = self.capitals.values()
+        first.other, second.other = second, first
         self.allies = self.agents_by_type[Capital]
         self.tension = self.measure_tension()
         self.track = track
-        self.notice = NoticeTracker(replications, self.case.notice.lapse_weeks)
+        self.notice = NoticeTracker(replications, self.case.notice)
         self.tracker = Tracker(self)
         self.recorder = Recorder(self.weeks, replications, keep_trajectories and track)
         self.datacollector = mesa.DataCollector(
@@ -108,16 +128,16 @@ class EscalationModel(mesa.Model):
         )
 
     def step(self) -> None:
-        """One week: Washington sets its pressure, both allies choose at once, moves take effect."""
+        """One week: the patron presses, both sides choose at once, their acts take effect."""
         self.washington.press()
+        self.allies.do("prepare")
         self.allies.do("choose")
-        self.allies.do("climb")
+        self.allies.do("act")
         self.allies.do("settle")
         self.washington.watch(list(self.capitals.values()))
         self.tension = self.measure_tension()
         if self.track:
-            notice_actor = self.capitals[self.case.notice.actor]
-            self.notice.update(self.week, notice_actor.rung >= self.case.notice_index)
+            self.notice.update(self.week, self.on_notice())
             self.tracker.update(self)
             self.recorder.record(self)
             self.datacollector.collect(self)
@@ -132,40 +152,42 @@ class EscalationModel(mesa.Model):
         return self
 
     def measure_tension(self) -> np.ndarray:
-        """Share of the two ladders' total intensity now in force, shape (R,)."""
-        total = sum(ladder.weight[-1] for ladder in self.ladders.values())
-        in_force = [self.ladders[a].weight[self.capitals[a].rung] for a in ALLIES]
-        return (in_force[0] + in_force[1]) / total
+        """Share of both sides' total intensity now in force, shape (R,)."""
+        in_force = [c.repertoire.total_by_state[c.mask] for c in self.capitals.values()]
+        return (in_force[0] + in_force[1]) / self.case.full
 
-    def impose(self, moves: dict[str, Move] | None = None, pressure: float | None = None) -> None:
-        """Fix the next week's moves of some roles (the ones people play); `step` uses them once."""
-        self._imposed = (dict(moves or {}), pressure)
+    def on_notice(self) -> np.ndarray:
+        """Whether the notice measure is in force, per replication (all False without one)."""
+        notice = self.case.notice
+        if notice is None:
+            return np.zeros(self.replications, dtype=bool)
+        return (self.capitals[notice.actor].mask & self.case.notice_bit) != 0
 
-    def apply_event(self, actor: str, move: Move) -> None:
-        """An event outside the weekly choice (an instructor's injection) moves a ladder now."""
-        self.capitals[actor].shift(move)
+    def impose(
+        self, choices: dict[str, Choice | Move] | None = None, pressure: float | None = None
+    ) -> None:
+        """Fix the next week's moves or acts of some roles (those people play).
+
+        `step` uses them once. A `Move` leaves the concrete act to the side's conduct; a
+        `Choice` fixes it.
+        """
+        self._imposed = (dict(choices or {}), pressure)
+
+    def apply_event(self, actor: str, choice: Choice) -> None:
+        """An event outside the weekly choice (an instructor's injection) changes measures now."""
+        self.capitals[actor].apply(choice)
         self.tension = self.measure_tension()
 
-    def imposed_move(self, actor: str) -> np.ndarray | None:
-        """This week's forced or imposed move for ``actor``, or None when it chooses freely."""
-        if actor in self.forcing.moves:
-            move = self.forcing.moves[actor][self.week]
-        elif actor in self._imposed[0]:
-            move = self._imposed[0][actor]
-        else:
-            return None
-        return np.full(self.replications, move, dtype=np.int8)
+    def forced_choice(self, actor: str) -> Choice | Move | None:
+        """This week's forced or imposed act (or move) of ``actor``, or None when it is free."""
+        forced = self.forcing.choice(actor, self.week)
+        return forced if forced is not None else self._imposed[0].get(actor)
 
-    def imposed_rung(self, actor: str) -> np.ndarray | None:
-        """This week's forced rung for ``actor``, or None when its ladder moves freely."""
-        if actor not in self.forcing.rungs:
-            return None
-        return np.full(self.replications, self.forcing.rungs[actor][self.week], dtype=np.int16)
-
-    def imposed_pressure(self) -> np.ndarray | None:
-        """This week's forced or imposed US pressure, or None when Washington follows its policy."""
-        if self.forcing.pressure is not None:
-            return np.full(self.replications, self.forcing.pressure[self.week])
+    def forced_pressure(self) -> np.ndarray | None:
+        """This week's forced or imposed pressure, or None when the patron follows its policy."""
+        forced = self.forcing.pressure
+        if forced is not None and self.week < len(forced):
+            return np.full(self.replications, forced[self.week])
         if self._imposed[1] is not None:
             return np.full(self.replications, self._imposed[1])
         return None

@@ -25,6 +25,38 @@ class Move(IntEnum):
         raise InvalidMoveError(f"unknown move {text!r}: choose one of {allowed}")
 
 
+class Act(IntEnum):
+    """What a side did in a week, as the events coding and the model both see it.
+
+    A week with a measure change is an enactment or a lifting (a week that enacts one and lifts
+    another counts as an enactment); otherwise a hostile signal (a protest, a statement, a
+    rejection), a conciliatory one (a proposal, a meeting, talks), or nothing.
+    """
+
+    NOTHING = 0
+    HOSTILE_SIGNAL = 1
+    CONCILIATORY_SIGNAL = 2
+    ENACT = 3
+    LIFT = 4
+
+    @property
+    def label(self) -> str:
+        """The act's name in lower case, as tables write it."""
+        return self.name.lower()
+
+    @property
+    def stance(self) -> "Move":
+        """The move the act expresses: retaliate, cooperate or hold."""
+        return STANCE_OF_ACT[self]
+
+
+#: The move each act expresses, indexed by `Act`.
+STANCE_OF_ACT = np.array(
+    [Move.HOLD, Move.RETALIATE, Move.COOPERATE, Move.RETALIATE, Move.COOPERATE], dtype=np.int8
+)
+ACT_NAMES = tuple(a.name.lower() for a in Act)
+
+
 class UsMove(Enum):
     """Washington's weekly move, named by the pressure level it stands for.
 

@@ -23,7 +23,7 @@ import numpy as np
 
 from sim.core.errors import ConfigError
 from sim.core.moves import ALLIES, DOMAINS
-from sim.core.rules import RULES, QuantalResponse, Rule
+from sim.core.rules import RULES, FictitiousPlay, Rule
 
 
 def bounded(default: Any, low: float, high: float) -> Any:
@@ -82,6 +82,7 @@ class PayoffParams:
     security: PerAlly = per_ally(2.0, 2.0)
     pressure: PerAlly = per_ally(4.0, 2.0)
     cooperation_reward: float = bounded(0.5, 0.0, 100.0)
+    persistence: float = bounded(0.0, 0.0, 1.0)
     domains: DomainWeights = field(default_factory=DomainWeights)
 
 
@@ -111,13 +112,31 @@ class UsPolicy:
 
 
 @dataclass
+class ConductParams:
+    """How both sides choose which measure to enact (`sim.core.conduct`).
+
+    ``order``: how strictly enactments follow the escalation order (0: any available measure
+    equally likely; large: the mildest available first). ``burst``: the probability that an
+    enactment brings a second measure into force the same week.
+    """
+
+    order: float = bounded(1.0, 0.0, 20.0)
+    burst: float = bounded(0.1, 0.0, 1.0)
+
+
+@dataclass
 class ModelParams:
-    """Everything that shapes a run apart from the case and the run's size."""
+    """Everything that shapes a run apart from the case and the run's size.
+
+    ``seoul`` and ``tokyo`` are the decision rules of a case's first and second side: Seoul and
+    Tokyo in 2019 (a case names its sides in its scenario file).
+    """
 
     payoffs: PayoffParams = field(default_factory=PayoffParams)
-    seoul: Rule = field(default_factory=QuantalResponse)
-    tokyo: Rule = field(default_factory=QuantalResponse)
+    seoul: Rule = field(default_factory=FictitiousPlay)
+    tokyo: Rule = field(default_factory=FictitiousPlay)
     us: UsPolicy = field(default_factory=UsPolicy)
+    conduct: ConductParams = field(default_factory=ConductParams)
 
     def strategy(self, actor: str) -> Rule:
         """The decision rule (with its parameters) of ``actor``."""

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from sim.core.moves import ACTORS, ALLIES, MOVE_NAMES, US_MOVES, UsMove
+from sim.core.moves import ACT_NAMES, MOVE_NAMES, US_MOVES, UsMove
 
 FAN_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
@@ -15,12 +15,20 @@ class Recorder:
         self.keep = keep
         self.fan = np.zeros((weeks, len(FAN_QUANTILES)))
         self.mean_tension = np.zeros(weeks)
-        shape = (weeks, replications) if keep else (0, 0)
-        self.move = {a: np.zeros(shape, dtype=np.int8) for a in ALLIES}
-        self.rung = {a: np.zeros(shape, dtype=np.int16) for a in ALLIES}
-        self.payoff = {a: np.zeros(shape) for a in ALLIES}
-        self.pressure = np.zeros(shape)
-        self.tension = np.zeros(shape)
+        self.shape = (weeks, replications) if keep else (0, 0)
+        self.move: dict[str, np.ndarray] = {}
+        self.act: dict[str, np.ndarray] = {}
+        self.mask: dict[str, np.ndarray] = {}
+        self.payoff: dict[str, np.ndarray] = {}
+        self.pressure = np.zeros(self.shape)
+        self.tension = np.zeros(self.shape)
+
+    def _side(self, name: str) -> None:
+        if name not in self.move:
+            self.move[name] = np.zeros(self.shape, dtype=np.int8)
+            self.act[name] = np.zeros(self.shape, dtype=np.int8)
+            self.mask[name] = np.zeros(self.shape, dtype=np.int16)
+            self.payoff[name] = np.zeros(self.shape)
 
     def record(self, model) -> None:
         """Store week ``model.week``."""
@@ -29,10 +37,12 @@ class Recorder:
         self.mean_tension[week] = tension.mean()
         if not self.keep:
             return
-        for ally in model.allies:
-            self.move[ally.name][week] = ally.move
-            self.rung[ally.name][week] = ally.rung
-            self.payoff[ally.name][week] = ally.payoff
+        for name, side in model.capitals.items():
+            self._side(name)
+            self.move[name][week] = side.move
+            self.act[name][week] = side.act_code
+            self.mask[name][week] = side.mask
+            self.payoff[name][week] = side.payoff
         self.pressure[week] = model.washington.pressure
         self.tension[week] = tension
 
@@ -45,11 +55,20 @@ class Recorder:
         return table
 
     def table(self, model) -> pd.DataFrame:
-        """One row per replication x week x actor, in that order (tidy, long form)."""
+        """One row per replication x week x actor, in that order (tidy, long form).
+
+        Columns: replication, week, date, actor, move (cooperate/hold/retaliate, or the patron's
+        abstain/engage/press), act (what the move did), in_force (the side's measures in force
+        after the week, as a bit mask in its escalation order; missing for the patron),
+        top_measure (the last of those in escalation order, ``none`` if none), pressure,
+        tension, payoff.
+        """
         if not self.keep:
             raise ValueError("trajectories were not kept: run with run.trajectories=true")
         weeks, reps = self.pressure.shape
-        n_actors = len(ACTORS)
+        sides = list(model.capitals)
+        actors = [*sides, model.case.patron]
+        n_actors = len(actors)
 
         def spread(per_actor: list[np.ndarray]) -> np.ndarray:
             # (weeks, R) arrays per actor -> flat array in (replication, week, actor) order
@@ -57,15 +76,19 @@ class Recorder:
 
         move_names = (*MOVE_NAMES, *(m.label for m in US_MOVES))
         us_move = UsMove.of(self.pressure) + len(MOVE_NAMES)
-        move = spread([self.move[a].astype(np.int16) for a in ALLIES] + [us_move.astype(np.int16)])
-        rung_names = ["none", *dict.fromkeys(i for a in ALLIES for i in model.ladders[a].ids)]
-        rung_code = []
-        for a in ALLIES:
-            lookup = np.array([rung_names.index(i) for i in ("none", *model.ladders[a].ids)])
-            rung_code.append(lookup[self.rung[a]])
-        rung_code.append(np.full((weeks, reps), -1))
-        rung = spread(
-            [self.rung[a].astype(np.float64) for a in ALLIES] + [np.full((weeks, reps), np.nan)]
+        move = spread([self.move[a].astype(np.int16) for a in sides] + [us_move.astype(np.int16)])
+        act = spread([self.act[a].astype(np.int16) for a in sides] + [np.full((weeks, reps), -1)])
+        measure_names = [
+            "none",
+            *dict.fromkeys(i for a in sides for i in model.capitals[a].repertoire.ids),
+        ]
+        top = [
+            self._top_code(model.capitals[a].repertoire.ids, self.mask[a], measure_names)
+            for a in sides
+        ]
+        top.append(np.full((weeks, reps), -1))
+        in_force = spread(
+            [self.mask[a].astype(np.float64) for a in sides] + [np.full((weeks, reps), np.nan)]
         )
         dates = np.array(model.dates[:weeks], dtype="datetime64[D]")
         return pd.DataFrame(
@@ -74,15 +97,25 @@ class Recorder:
                 "week": np.tile(np.repeat(np.arange(weeks, dtype=np.int16), n_actors), reps),
                 "date": np.tile(np.repeat(dates, n_actors), reps),
                 "actor": pd.Categorical.from_codes(
-                    np.tile(np.arange(n_actors), reps * weeks), ACTORS
+                    np.tile(np.arange(n_actors), reps * weeks), actors
                 ),
                 "move": pd.Categorical.from_codes(move, move_names),
-                "rung": pd.array(rung, dtype="Int16"),
-                "rung_name": pd.Categorical.from_codes(spread(rung_code), rung_names),
+                "act": pd.Categorical.from_codes(act, ACT_NAMES),
+                "in_force": pd.array(in_force, dtype="Int16"),
+                "top_measure": pd.Categorical.from_codes(spread(top), measure_names),
                 "pressure": np.repeat(self.pressure.T.reshape(-1), n_actors),
                 "tension": np.repeat(self.tension.T.reshape(-1), n_actors),
                 "payoff": spread(
-                    [self.payoff[a] for a in ALLIES] + [np.full((weeks, reps), np.nan)]
+                    [self.payoff[a] for a in sides] + [np.full((weeks, reps), np.nan)]
                 ),
             }
         )
+
+    @staticmethod
+    def _top_code(ids: tuple[str, ...], masks: np.ndarray, names: list[str]) -> np.ndarray:
+        """Code (into ``names``) of the last measure in force in each state, 0 for none."""
+        lookup = np.array([names.index(i) for i in ids])
+        highest = np.zeros(masks.shape, dtype=np.int64)
+        for k in range(len(ids)):
+            highest = np.where(masks >> k & 1, lookup[k], highest)
+        return highest

@@ -1,4 +1,4 @@
-"""Scenarios: a real case as data (dates, ladders, outcome rule, milestones, events file)."""
+"""Scenarios: a real case as data (dates, sides, measures, outcome rule, milestones, events)."""
 
 import datetime as dt
 import re
@@ -7,7 +7,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from sim.core.errors import ScenarioError
-from sim.core.ladder import Ladder
+from sim.core.measures import Repertoire
 
 
 def monday(day: dt.date) -> dt.date:
@@ -37,20 +37,20 @@ def parse_date(text: object, where: str) -> dt.date:
 
 @dataclass(frozen=True)
 class NoticeRule:
-    """Outcome rule for an agreement put on notice by climbing to ``rung``.
+    """Outcome rule for an agreement put on notice by enacting the measure ``measure``.
 
-    The agreement ends (``terminated``) when the rung stays in force for ``lapse_weeks`` weeks
-    after the week of the notice; stepping below it before then keeps the agreement.
+    The agreement ends (``terminated``) when the measure stays in force for ``lapse_weeks``
+    weeks after the week of the notice; lifting it before then keeps the agreement.
     """
 
     actor: str
-    rung: str
+    measure: str
     lapse_weeks: int
     label: str = "the agreement"  # what the notice threatens, as reports name it (GSOMIA)
 
 
 class MilestoneKind(StrEnum):
-    """What a milestone looks for: a rung first reached, the notice withdrawn, peak pressure."""
+    """What a milestone looks for: a measure first in force, the notice withdrawn, peak pressure."""
 
     REACH = "reach"
     WITHDRAW = "withdraw"
@@ -61,22 +61,22 @@ class MilestoneKind(StrEnum):
 class Milestone:
     """A named moment the comparison looks for in real and simulated runs.
 
-    ``kind`` is ``reach`` (``actor`` first climbs to ``rung``), ``withdraw`` (the notice rung is
-    stepped down from) or ``peak_pressure`` (Washington's pressure reaches its maximum).
+    ``kind`` is ``reach`` (``actor`` first has ``measure`` in force), ``withdraw`` (the notice
+    measure is lifted) or ``peak_pressure`` (the patron's pressure reaches its maximum).
     """
 
     id: str
     label: str
     kind: MilestoneKind
     actor: str
-    rung: str = ""
+    measure: str = ""
 
     @property
     def column(self) -> str:
         """The replication-table column that holds this milestone's week."""
         match self.kind:
             case MilestoneKind.REACH:
-                return f"week_{self.actor}_{self.rung}"
+                return f"week_{self.actor}_{self.measure}"
             case MilestoneKind.WITHDRAW:
                 return "withdrawal_week"
             case MilestoneKind.PEAK_PRESSURE:
@@ -87,18 +87,30 @@ class Milestone:
 
 @dataclass(frozen=True)
 class Scenario:
-    """A case on the weekly grid: week 0 starts on ``start`` (a Monday), the last on ``end``."""
+    """A case on the weekly grid: week 0 starts on ``start`` (a Monday), the last on ``end``.
+
+    ``sides`` are the two disputants (the model's first and second side, configured as
+    ``seoul`` and ``tokyo``), ``patron`` the third actor who presses them; ``measures`` holds
+    each side's repertoire and ``initial`` each side's measures in force at the start (a mask).
+    """
 
     name: str
     title: str
     start: dt.date
     end: dt.date
-    ladders: dict[str, Ladder]
-    notice: NoticeRule
+    sides: tuple[str, str]
+    patron: str
+    measures: dict[str, Repertoire]
+    notice: NoticeRule | None = None
     milestones: tuple[Milestone, ...] = ()
-    initial_rungs: dict[str, int] = field(default_factory=dict)
+    initial: dict[str, int] = field(default_factory=dict)
     events_path: Path | None = None
     folder: Path | None = None
+
+    @property
+    def actors(self) -> tuple[str, str, str]:
+        """The two sides, then the patron."""
+        return (*self.sides, self.patron)
 
     @property
     def weeks(self) -> int:
@@ -114,9 +126,16 @@ class Scenario:
         return (monday(day) - self.start).days // 7
 
     @property
-    def notice_index(self) -> int:
-        """Rung index of the notice rung on its actor's ladder."""
-        return self.ladders[self.notice.actor].index(self.notice.rung)
+    def notice_bit(self) -> int:
+        """The mask bit of the notice measure (0 when the case has no notice rule)."""
+        if self.notice is None:
+            return 0
+        return self.measures[self.notice.actor].bit(self.notice.measure)
+
+    @property
+    def full(self) -> float:
+        """Total intensity of both sides' measures: tension's denominator."""
+        return sum(r.full for r in self.measures.values())
 
     def with_span(self, start: object = None, end: object = None) -> "Scenario":
         """The same scenario over another span of weeks (dates snap to their Monday)."""
@@ -126,14 +145,15 @@ class Scenario:
             raise ScenarioError(f"scenario.end {new_end} is before scenario.start {new_start}")
         return replace(self, start=new_start, end=new_end)
 
-    def with_initial_rungs(self, rungs: dict[str, str]) -> "Scenario":
-        """The same scenario starting with the named rungs already in force."""
-        initial = dict(self.initial_rungs)
-        for actor, rung_id in rungs.items():
-            if actor not in self.ladders:
+    def with_initial(self, measures: dict[str, list[str] | str]) -> "Scenario":
+        """The same scenario starting with the named measures in force (added to its own)."""
+        initial = dict(self.initial)
+        for actor, ids in measures.items():
+            if actor not in self.measures:
                 raise ScenarioError(
-                    f"scenario.initial_rungs: {actor!r} is not an actor with a ladder "
-                    f"({', '.join(self.ladders)})"
+                    f"scenario.initial_measures: {actor!r} is not a side of {self.name} "
+                    f"({', '.join(self.sides)})"
                 )
-            initial[actor] = self.ladders[actor].index(rung_id)
-        return replace(self, initial_rungs=initial)
+            ids = [ids] if isinstance(ids, str) else list(ids)
+            initial[actor] = initial.get(actor, 0) | self.measures[actor].mask(ids)
+        return replace(self, initial=initial)

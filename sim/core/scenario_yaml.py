@@ -1,71 +1,146 @@
 """Scenario folders: ``scenarios/<name>/scenario.yaml`` read into a `Scenario`.
 
-A scenario folder holds ``scenario.yaml`` (dates, ladders, outcome rule, milestones), the events
-file it names and the role briefs. `load_case` is the one way to build the scenario a run,
-a comparison or a game uses: the folder's scenario over an optional span, with optional rungs
-already in force.
+A scenario folder holds ``scenario.yaml`` (dates, sides, measures, outcome rule, milestones),
+the events file it names, its coding notes and the role briefs (scenarios/README.md documents
+the format). `load_case` is the one way to build the scenario a run, a comparison or a game
+uses: the folder's scenario over an optional span, with optional measures already in force.
 """
 
 import os
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from sim.core.errors import ScenarioError
 from sim.core.folders import scenarios_root
-from sim.core.ladder import Ladder, Rung
-from sim.core.moves import ACTORS, ALLIES
+from sim.core.measures import Measure, Repertoire
 from sim.core.scenario import Milestone, MilestoneKind, NoticeRule, Scenario, monday, parse_date
 
 #: The case a bare model and `escalation run` without overrides are set in.
 DEFAULT_SCENARIO = "gsomia_2019"
 
 
-def _rung(raw: dict, where: str) -> Rung:
+def _measure(raw: Any, where: str) -> Measure:
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"{where}: a measure must be a mapping of id, name, domain, ...")
     try:
-        return Rung(
-            id=raw["id"],
-            name=raw["name"],
-            domain=raw["domain"],
+        return Measure(
+            id=str(raw["id"]),
+            name=str(raw["name"]),
+            domain=str(raw["domain"]),
             intensity=float(raw["intensity"]),
             reversible=bool(raw.get("reversible", True)),
-            undo=raw.get("undo", ""),
-            events=tuple(raw.get("events", ())),
-            undone_by=tuple(raw.get("undone_by", ())),
+            undo=str(raw.get("undo", "")),
+            events=tuple(str(e) for e in raw.get("events") or ()),
+            lifted_by=tuple(str(e) for e in raw.get("lifted_by") or ()),
         )
     except KeyError as missing:
-        raise ScenarioError(f"{where}: a rung lacks the key {missing}") from None
+        raise ScenarioError(f"{where}: measure {raw.get('id')!r} lacks the key {missing}") from None
+    except (TypeError, ValueError) as problem:
+        raise ScenarioError(f"{where}: measure {raw.get('id')!r}: {problem}") from None
 
 
-def _milestone(raw: dict, where: str) -> Milestone:
+def _repertoire(actor: str, raw: Any, where: str) -> Repertoire:
+    if not isinstance(raw, dict) or not isinstance(raw.get("list"), list):
+        raise ScenarioError(f"{where}: measures.{actor} needs a `list` of measures")
+    return Repertoire(
+        actor=actor,
+        measures=tuple(_measure(m, f"{where}: measures.{actor}") for m in raw["list"]),
+        gesture=str(raw.get("gesture", f"{actor.title()} proposes talks")),
+        signal=str(raw.get("signal", f"{actor.title()} protests")),
+    )
+
+
+def _milestone(raw: Any, where: str) -> Milestone:
     kinds = ", ".join(MilestoneKind)
-    if raw.get("kind") not in set(MilestoneKind):
-        raise ScenarioError(
-            f"{where}: milestone {raw.get('id')!r} has kind {raw.get('kind')!r}; use {kinds}"
-        )
-    return Milestone(**{**raw, "kind": MilestoneKind(raw["kind"])})
+    if not isinstance(raw, dict) or raw.get("kind") not in set(MilestoneKind):
+        kind = raw.get("kind") if isinstance(raw, dict) else raw
+        raise ScenarioError(f"{where}: milestone {raw!r} has kind {kind!r}; use {kinds}")
+    try:
+        return Milestone(**{**raw, "kind": MilestoneKind(raw["kind"])})
+    except TypeError as problem:
+        raise ScenarioError(f"{where}: milestone {raw.get('id')!r}: {problem}") from None
 
 
 def _check_milestone(m: Milestone, scenario: Scenario, where: str) -> None:
-    """A milestone must name an actor that can reach it and, for a rung, an existing rung."""
-    if m.actor not in ACTORS:
+    """A milestone must name an actor that can reach it and, for a measure, an existing one."""
+    if m.actor not in scenario.actors:
         raise ScenarioError(f"{where}: milestone {m.id!r} names unknown actor {m.actor!r}")
     match m.kind:
         case MilestoneKind.REACH | MilestoneKind.WITHDRAW:
-            if m.actor not in ALLIES:
+            if m.actor not in scenario.sides:
                 raise ScenarioError(
-                    f"{where}: milestone {m.id!r} ({m.kind}) needs an ally with a ladder, "
+                    f"{where}: milestone {m.id!r} ({m.kind}) needs a side with measures, "
                     f"not {m.actor!r}"
                 )
-            scenario.ladders[m.actor].index(m.rung)
+            if m.kind == MilestoneKind.WITHDRAW and scenario.notice is None:
+                raise ScenarioError(f"{where}: milestone {m.id!r}: the case has no notice rule")
+            scenario.measures[m.actor].index(m.measure or _notice_measure(scenario))
         case MilestoneKind.PEAK_PRESSURE:
-            if m.actor != "washington":
-                raise ScenarioError(f"{where}: milestone {m.id!r}: peak_pressure is washington's")
+            if m.actor != scenario.patron:
+                raise ScenarioError(
+                    f"{where}: milestone {m.id!r}: peak_pressure is {scenario.patron}'s"
+                )
         case other:
-            raise ScenarioError(
-                f"{where}: milestone {m.id!r} has kind {other!r}; "
-                "use reach, withdraw or peak_pressure"
-            )
+            raise ScenarioError(f"{where}: milestone {m.id!r} has kind {other!r}")
+
+
+def _notice_measure(scenario: Scenario) -> str:
+    return scenario.notice.measure if scenario.notice else ""
+
+
+def _events_path(folder: Path, raw: Any, where: str) -> Path | None:
+    """The events file a scenario names, which must lie inside its folder."""
+    if not raw:
+        return None
+    path = (folder / str(raw)).resolve()
+    if not path.is_relative_to(folder.resolve()):
+        raise ScenarioError(f"{where}: events: {raw!r} lies outside the scenario folder")
+    return path
+
+
+def _read(path: Path) -> dict:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as problem:
+        first = str(problem).splitlines()[0] if str(problem) else type(problem).__name__
+        raise ScenarioError(f"{path}: not valid YAML text ({first})") from None
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"{path}: expected a mapping of keys (name, start, measures, ...)")
+    return raw
+
+
+def _scenario(raw: dict, folder: Path, where: str) -> Scenario:
+    sides = tuple(str(a) for a in raw.get("sides") or ("seoul", "tokyo"))
+    if len(sides) != 2 or len(set(sides)) != 2:
+        raise ScenarioError(f"{where}: sides must name two different actors, got {sides}")
+    patron = str(raw.get("patron", "washington"))
+    if not isinstance(raw.get("measures"), dict) or set(raw["measures"]) != set(sides):
+        raise ScenarioError(f"{where}: measures must be given for exactly {', '.join(sides)}")
+    measures = {a: _repertoire(a, raw["measures"][a], where) for a in sides}
+    outcome = raw.get("outcome")
+    notice = None
+    if outcome:
+        notice = NoticeRule(
+            actor=str(outcome["actor"]),
+            measure=str(outcome["measure"]),
+            lapse_weeks=int(outcome["lapse_weeks"]),
+            label=str(outcome.get("label", "the agreement")),
+        )
+    return Scenario(
+        name=str(raw.get("name", folder.name)),
+        title=str(raw.get("title", folder.name)),
+        start=monday(parse_date(raw["start"], f"{where}: start")),
+        end=monday(parse_date(raw["end"], f"{where}: end")),
+        sides=(sides[0], sides[1]),
+        patron=patron,
+        measures=measures,
+        notice=notice,
+        milestones=tuple(_milestone(m, where) for m in raw.get("milestones") or ()),
+        events_path=_events_path(folder, raw.get("events"), where),
+        folder=folder,
+    )
 
 
 def load_scenario(name: str) -> Scenario:
@@ -77,48 +152,27 @@ def load_scenario(name: str) -> Scenario:
         raise ScenarioError(
             f"no scenario {name!r}: {path} does not exist (known scenarios: {', '.join(known)})"
         )
-    raw = yaml.safe_load(path.read_text())
     where = str(path)
+    raw = _read(path)
     try:
-        ladders = {
-            actor: Ladder(
-                actor=actor,
-                rungs=tuple(_rung(r, f"{where}: ladders.{actor}") for r in spec["rungs"]),
-                gesture=spec.get("gesture", "proposes talks"),
-            )
-            for actor, spec in raw["ladders"].items()
-        }
-        if set(ladders) != set(ALLIES):
-            raise ScenarioError(f"{where}: ladders must be given for {', '.join(ALLIES)}")
-        notice = NoticeRule(**raw["outcome"])
-        milestones = tuple(_milestone(m, where) for m in raw.get("milestones", ()))
-        scenario = Scenario(
-            name=raw.get("name", folder.name),
-            title=raw.get("title", folder.name),
-            start=monday(parse_date(raw["start"], f"{where}: start")),
-            end=monday(parse_date(raw["end"], f"{where}: end")),
-            ladders=ladders,
-            notice=notice,
-            milestones=milestones,
-            events_path=folder / raw["events"] if raw.get("events") else None,
-            folder=folder,
-        )
-    except (KeyError, TypeError) as problem:
+        scenario = _scenario(raw, folder, where)
+    except (KeyError, TypeError, ValueError) as problem:
         raise ScenarioError(f"{where}: missing or malformed entry ({problem})") from None
-    if notice.actor not in ALLIES:
-        raise ScenarioError(f"{where}: outcome.actor {notice.actor!r} must be one of {ALLIES}")
-    scenario.ladders[notice.actor].index(notice.rung)  # the notice rung must exist
-    for m in milestones:
+    if scenario.notice is not None:
+        if scenario.notice.actor not in scenario.sides:
+            raise ScenarioError(f"{where}: outcome.actor {scenario.notice.actor!r} is not a side")
+        scenario.measures[scenario.notice.actor].index(scenario.notice.measure)
+    for m in scenario.milestones:
         _check_milestone(m, scenario, where)
-    return scenario.with_initial_rungs(raw.get("initial_rungs") or {})
+    return scenario.with_initial(raw.get("initial_measures") or {})
 
 
 def load_case(
-    name: str, start: object = None, end: object = None, initial_rungs: dict | None = None
+    name: str, start: object = None, end: object = None, initial: dict | None = None
 ) -> Scenario:
     """The scenario ``name`` over ``start``..``end`` (default: its own span).
 
-    ``initial_rungs`` (actor -> rung id) are in force at the start, on top of its own.
+    ``initial`` (side -> measure ids) are in force at the start, on top of the scenario's own.
     """
     scenario = load_scenario(name).with_span(start, end)
-    return scenario.with_initial_rungs(dict(initial_rungs or {}))
+    return scenario.with_initial(dict(initial or {}))

@@ -18,6 +18,7 @@ from omegaconf import MISSING, DictConfig, OmegaConf
 
 from sim.core.errors import ConfigError
 from sim.core.params import (
+    ConductParams,
     DomainWeights,
     ModelParams,
     PayoffParams,
@@ -28,7 +29,7 @@ from sim.core.params import (
     check,
     check_ranges,
 )
-from sim.core.rules import RULES
+from sim.core.rules import ALIASES, RULES
 from sim.core.scenario_yaml import DEFAULT_SCENARIO
 
 
@@ -41,6 +42,7 @@ class RunConfig:
     weeks: Optional[int] = None  # noqa: UP045 (OmegaConf needs typing.Optional)
     trajectories: bool = True
     progress: bool = True
+    posterior: bool = False  # give each replication its own draw from the fit's posterior
 
 
 @dataclass
@@ -50,7 +52,7 @@ class ScenarioConfig:
     name: str = DEFAULT_SCENARIO
     start: Optional[str] = None  # noqa: UP045
     end: Optional[str] = None  # noqa: UP045
-    initial_rungs: dict[str, str] = field(default_factory=dict)
+    initial_measures: dict[str, Any] = field(default_factory=dict)  # side -> measure id(s)
 
 
 @dataclass
@@ -62,19 +64,29 @@ class Config:
     seoul: Any = MISSING  # a rule of `sim.core.rules`, chosen with strategy@seoul=NAME
     tokyo: Any = MISSING
     us: UsPolicy = MISSING
+    conduct: ConductParams = field(default_factory=ConductParams)
+    fit: str = "none"  # the fit applied (set by the `fit` group's preset): conf/fit/<fit>.yaml
     run: RunConfig = field(default_factory=RunConfig)
 
     @property
     def model_params(self) -> ModelParams:
-        """The model's parameters: payoffs, both decision rules, Washington's policy."""
-        return ModelParams(payoffs=self.payoffs, seoul=self.seoul, tokyo=self.tokyo, us=self.us)
+        """The model's parameters: payoffs, both decision rules, the patron, the conduct."""
+        return ModelParams(
+            payoffs=self.payoffs,
+            seoul=self.seoul,
+            tokyo=self.tokyo,
+            us=self.us,
+            conduct=self.conduct,
+        )
 
 
 @dataclass
 class CompareOptions:
-    """How `escalation compare` shows the comparison."""
+    """How `escalation compare` shows the comparison and what it adds."""
 
     samples: int = bounded(6, 0, 50)  # simulated runs drawn under the real one in the raster
+    rolling: bool = False  # rolling-origin forecasts (refits the model at every origin: minutes)
+    origin: str = "2019-05-06"  # the first origin of the rolling forecasts
 
 
 @dataclass
@@ -82,22 +94,34 @@ class CompareJobConfig(Config):
     """`escalation compare`: a model config and the real sequence to hold it against.
 
     ``events`` is an events file (default: the scenario's); the compared span is the file's
-    first to last week unless ``scenario.start``/``scenario.end`` are set.
+    first to last week unless ``scenario.start``/``scenario.end`` are set. ``train_events``
+    is the events file the baselines are fitted on (default: the one compared), so that
+    scoring an unseen case is out of sample for the baselines too.
     """
 
     events: Optional[str] = None  # noqa: UP045
+    train_events: Optional[str] = None  # noqa: UP045
     compare: CompareOptions = field(default_factory=CompareOptions)
 
 
 @dataclass
 class CalibrateOptions:
-    """How `escalation calibrate` fits: hold-out cut-off, preset, intervals, starts."""
+    """How `escalation calibrate` fits, what it adds, and where it writes the fit."""
 
-    cutoff: Optional[str] = "2019-08-22"  # noqa: UP045
-    preset: str = "calibrated_2019"
+    fit: str = "gsomia_2019"  # the fit's name: conf/fit/<fit>.yaml, .json, .posterior.parquet
     conf_dir: Optional[str] = None  # noqa: UP045 (default: the shipped conf/)
-    intervals: bool = True
-    starts: int = bounded(1, 1, 50)  # optimiser starts: the config's values, then seeded draws
+    write: bool = True  # write the fit into the config tree (it becomes the default model)
+    popsize: int = bounded(15, 5, 200)  # differential evolution: members per parameter
+    maxiter: int = bounded(300, 1, 100_000)  # differential evolution: generations at most
+    posterior: bool = True  # sample the posterior (emcee) after the ML fit
+    walkers: int = bounded(32, 8, 4096)
+    steps: int = bounded(1500, 10, 10_000_000)
+    burn: int = bounded(500, 0, 10_000_000)
+    thin: int = bounded(5, 1, 10_000)
+    rolling: bool = False  # rolling-origin forecasts (refits at every origin)
+    origin: str = "2019-05-06"  # the first origin of the rolling forecasts
+    loco: bool = False  # leave-one-case-out over calibrate.cases
+    cases: list[str] = field(default_factory=lambda: ["gsomia_2019", "thaad_2016", "senkaku_2010"])
 
 
 @dataclass
@@ -119,6 +143,8 @@ def register() -> None:
     cs.store(name="base_calibrate", node=CalibrateJobConfig)
     for name, rule in RULES.items():
         cs.store(group="strategy", name=name, node=rule)
+    for alias, name in ALIASES.items():
+        cs.store(group="strategy", name=alias, node=RULES[name])
     for policy in UsPolicyKind:
         cs.store(group="us", name=policy.value, node=UsPolicy(policy=policy.value))
 

@@ -61,10 +61,10 @@ def summarize(
     simulated = {
         "outcome_shares": {k: float(v) for k, v in shares.items()},
         "median_first_retaliation_week": {
-            a: _median_week(table[f"first_retaliation_{a}"]) for a in ALLIES
+            a: _median_week(table[f"first_retaliation_{a}"]) for a in model.case.sides
         },
         "share_never_retaliating": {
-            a: float(table[f"first_retaliation_{a}"].isna().mean()) for a in ALLIES
+            a: float(table[f"first_retaliation_{a}"].isna().mean()) for a in model.case.sides
         },
         "share_noticed": float(table["notice_week"].notna().mean()),
         "share_terminated": float((table["outcome"] == "terminated").mean()),
@@ -89,6 +89,11 @@ def summarize(
         "version": __version__,
         "config_hash": config_hash(config),
         "rules": {a: getattr(config, a).rule for a in ALLIES},
+        "fit": config.fit,
+        "parameters": "posterior draws, one per replication"
+        if config.run.posterior
+        else ("point estimate" if config.fit != "none" else "hand-set"),
+        "notice_label": model.case.notice.label if model.case.notice else None,
         "us_policy": config.us.policy,
         "us_pressure": config.us.pressure,
         "simulated": simulated,
@@ -195,7 +200,7 @@ def format_summary(summary: dict, folder: Path | None = None) -> str:
     for outcome, share in sim["outcome_shares"].items():
         mark = "<- real" if real.get("outcome") == outcome else ""
         rows.append((f"  {outcome}", f"{share:.1%}", mark))
-    for a in ALLIES:
+    for a in sim["median_first_retaliation_week"]:
         rows.append(
             (
                 f"median week of {a}'s first retaliation",
@@ -203,9 +208,12 @@ def format_summary(summary: dict, folder: Path | None = None) -> str:
                 _fmt(real.get("first_retaliation_week", {}).get(a)),
             )
         )
-    rows.append(("GSOMIA put on notice", f"{sim['share_noticed']:.1%}", _fmt(real.get("noticed"))))
+    label = summary.get("notice_label") or "agreement"
     rows.append(
-        ("GSOMIA terminated", f"{sim['share_terminated']:.1%}", _fmt(real.get("terminated")))
+        (f"{label} put on notice", f"{sim['share_noticed']:.1%}", _fmt(real.get("noticed")))
+    )
+    rows.append(
+        (f"{label} terminated", f"{sim['share_terminated']:.1%}", _fmt(real.get("terminated")))
     )
     rows.append(
         ("median peak tension", _fmt(sim["median_peak_tension"]), _fmt(real.get("peak_tension")))

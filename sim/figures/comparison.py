@@ -1,32 +1,27 @@
 """Figures of the comparison with history and of the calibration.
 
 Each figure is a `make_*_data` function (numbers, tested) and a `plot_*` function (drawing):
-the event raster (the real sequence above a few simulated runs), the profile likelihood of each
-fitted parameter, and the cumulative log-likelihood gain of the model over the baselines.
+the event raster (the real sequence above a few simulated runs), the posterior of each fitted
+parameter, and the cumulative log-likelihood gain of the model over a baseline.
 """
 
 from dataclasses import dataclass
 
-import matplotlib
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
-matplotlib.use("Agg")
-
-import matplotlib.dates as mdates  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.colors import ListedColormap  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
-
-from sim.core.moves import ALLIES, N_MOVES, UsMove  # noqa: E402
-from sim.core.scenario import Scenario  # noqa: E402
+from sim.core.moves import N_MOVES, UsMove
+from sim.core.scenario import Scenario
 from sim.figures.fan import figure_and_axes
-from sim.history import RealPath  # noqa: E402
+from sim.history import RealPath
 
-#: Cell codes of the raster: the three moves, then Washington's three pressure levels.
+#: Cell codes of the raster: the three moves, then the patron's three pressure levels.
 RASTER_CODES = ("cooperate", "hold", "retaliate", "no pressure", "engage", "press")
 RASTER_COLOURS = ("#2b8cbe", "#f0f0f0", "#d7301f", "#f7f7f7", "#fdd9b5", "#e6550d")
-ROWS = (*ALLIES, "washington")
 
 
 @dataclass(frozen=True)
@@ -34,19 +29,20 @@ class RasterData:
     """What the event raster draws.
 
     ``codes`` has shape (blocks x 3 rows, weeks): per block (the real sequence, then each
-    sampled run) one row per actor in `ROWS` order, holding indices into `RASTER_CODES`.
+    sampled run) one row per actor in ``actors`` order, holding indices into `RASTER_CODES`.
     """
 
     dates: pd.DatetimeIndex
     codes: np.ndarray
     blocks: list[str]
+    actors: tuple[str, ...]
     milestones: list[tuple[int, str]]
     title: str
 
 
-def _block(moves: dict[str, np.ndarray], pressure: np.ndarray) -> np.ndarray:
+def _block(sides: tuple[str, ...], moves: dict, pressure: np.ndarray) -> np.ndarray:
     us = UsMove.of(np.asarray(pressure)) + N_MOVES
-    return np.stack([*(np.asarray(moves[a], dtype=int) for a in ALLIES), us])
+    return np.stack([*(np.asarray(moves[a], dtype=int) for a in sides), us])
 
 
 def make_raster_data(
@@ -58,15 +54,17 @@ def make_raster_data(
 ) -> RasterData:
     """Numbers for the event raster: the real moves, then the first ``samples`` runs.
 
-    ``moves`` maps each ally to simulated moves of shape (weeks, R) and ``pressure`` has shape
+    ``moves`` maps each side to simulated moves of shape (weeks, R) and ``pressure`` has shape
     (weeks, R) (a `Recorder`'s arrays); replications are in random order already, so the first
     ones are a fair sample.
     """
     weeks = len(real.pressure)
+    sides = scenario.sides
     runs = min(samples, pressure.shape[1] if pressure.ndim == 2 else 0)
-    blocks = [_block(real.moves, real.pressure)]
+    blocks = [_block(sides, real.moves, real.pressure)]
     blocks += [
-        _block({a: moves[a][:weeks, r] for a in ALLIES}, pressure[:weeks, r]) for r in range(runs)
+        _block(sides, {a: moves[a][:weeks, r] for a in sides}, pressure[:weeks, r])
+        for r in range(runs)
     ]
     labels = {m.id: m.label for m in scenario.milestones}
     milestones = sorted(
@@ -76,6 +74,7 @@ def make_raster_data(
         dates=pd.DatetimeIndex([scenario.week_start(w) for w in range(weeks)]),
         codes=np.concatenate(blocks),
         blocks=["real", *(f"run {r + 1}" for r in range(runs))],
+        actors=scenario.actors,
         milestones=milestones,
         title=scenario.title,
     )
@@ -95,11 +94,10 @@ def plot_event_raster(data: RasterData, ax=None) -> Figure:
         interpolation="nearest",
         extent=(-0.5, weeks - 0.5, rows - 0.5, -0.5),
     )
-    names = {"seoul": "Seoul", "tokyo": "Tokyo", "washington": "Washington"}
-    labels = [f"{block}: {names[a]}" for block in data.blocks for a in ROWS]
+    labels = [f"{block}: {a.title()}" for block in data.blocks for a in data.actors]
     ax.set_yticks(range(rows), labels, fontsize=7)
     for b in range(1, len(data.blocks)):
-        ax.axhline(b * len(ROWS) - 0.5, color="black", lw=1.5 if b == 1 else 0.6)
+        ax.axhline(b * len(data.actors) - 0.5, color="black", lw=1.5 if b == 1 else 0.6)
     for i, (week, label) in enumerate(data.milestones):
         ax.axvline(week, color="black", lw=0.7, ls=":")
         ax.text(week, -0.7 - 1.0 * (i % 4), f" {label}", fontsize=6, va="bottom")
@@ -126,54 +124,37 @@ def plot_event_raster(data: RasterData, ax=None) -> Figure:
 
 
 @dataclass(frozen=True)
-class ProfileData:
-    """Profile log-likelihood curves: per parameter, values, drops below the maximum, interval."""
+class PosteriorData:
+    """Posterior draws of each fitted parameter, with its ML estimate and its box."""
 
     keys: list[str]
-    values: list[np.ndarray]
-    drops: list[np.ndarray]
-    estimates: list[float]
-    intervals: list[tuple[float, float]]
-    threshold: float
+    draws: np.ndarray  # (draws, k)
+    estimates: np.ndarray
+    bounds: list[tuple[float, float]]
 
 
-def make_profile_data(profiles: list[dict], threshold: float) -> ProfileData:
-    """Numbers for the profile plot, from the ``profiles`` of a calibration report."""
-    ordered = [sorted(zip(p["values"], p["drops"], strict=True)) for p in profiles]
-    return ProfileData(
-        keys=[p["key"] for p in profiles],
-        values=[np.array([v for v, _ in o]) for o in ordered],
-        drops=[np.array([d for _, d in o]) for o in ordered],
-        estimates=[p["estimate"] for p in profiles],
-        intervals=[(p["lower"], p["upper"]) for p in profiles],
-        threshold=threshold,
+def make_posterior_data(keys, draws, estimates, low, high) -> PosteriorData:
+    """Numbers for the posterior figure."""
+    return PosteriorData(
+        list(keys), np.asarray(draws), np.asarray(estimates), list(zip(low, high, strict=True))
     )
 
 
-def plot_profiles(data: ProfileData) -> Figure:
-    """One panel per parameter: the profile's drop in log-likelihood around the estimate.
-
-    At each value the other parameters are refitted; the 95% interval is where the drop stays
-    below the dashed line.
-    """
-    n = len(data.keys)
-    cols = min(3, max(n, 1))
-    nrows = max(1, -(-n // cols))
-    figure = Figure(figsize=(3.6 * cols, 2.7 * nrows), layout="constrained")
-    axes = figure.subplots(nrows, cols, squeeze=False).ravel()
-    for ax, key, x, y, estimate, (low, high) in zip(
-        axes, data.keys, data.values, data.drops, data.estimates, data.intervals, strict=False
-    ):
-        ax.plot(x, y, "o-", ms=3, color="tab:blue")
-        ax.axhline(data.threshold, color="tab:red", lw=0.8, ls="--")
-        ax.axvline(estimate, color="black", lw=0.8)
-        ax.axvspan(low, high, color="tab:blue", alpha=0.12)
-        ax.set_title(key, fontsize=9)
-        ax.set_ylabel("drop in log-lik. (nats)", fontsize=8)
-        ax.set_ylim(bottom=0, top=max(2.5 * data.threshold, float(np.nanmax(y)) if len(y) else 1))
+def plot_posterior(data: PosteriorData) -> Figure:
+    """One histogram per parameter: posterior draws, the ML estimate, the prior's box."""
+    k = len(data.keys)
+    columns = 3
+    rows = -(-k // columns)
+    figure = Figure(figsize=(3.4 * columns, 2.2 * rows), layout="constrained")
+    for i, key in enumerate(data.keys):
+        ax = figure.add_subplot(rows, columns, i + 1)
+        ax.hist(data.draws[:, i], bins=40, color="tab:blue", alpha=0.6)
+        ax.axvline(data.estimates[i], color="black", lw=1.2, label="ML estimate")
+        ax.set_xlim(*data.bounds[i])
+        ax.set_title(key, fontsize=8)
         ax.tick_params(labelsize=7)
-    for ax in axes[n:]:
-        ax.set_visible(False)
+        ax.set_yticks([])
+    figure.suptitle("posterior draws (uniform priors on the boxes shown)", fontsize=9)
     return figure
 
 
@@ -182,19 +163,20 @@ class GainData:
     """Cumulative log-likelihood of the model minus each baseline, week by week, per actor."""
 
     dates: pd.DatetimeIndex
-    gains: dict[str, dict[str, np.ndarray]]  # baseline -> actor -> cumulative gain
+    gains: dict[str, dict[str, np.ndarray]]  # baseline -> side -> cumulative gain
     cutoff: int | None
 
 
 def make_gain_data(
     dates: list,
+    sides: tuple[str, ...],
     model: np.ndarray,
     baselines: dict[str, np.ndarray],
     cutoff: int | None = None,
 ) -> GainData:
-    """Numbers for the gain plot from (weeks, allies) log-probability arrays."""
+    """Numbers for the gain plot from (weeks, sides) log-probability arrays."""
     gains = {
-        name: {a: np.cumsum(model[:, i] - scores[:, i]) for i, a in enumerate(ALLIES)}
+        name: {a: np.cumsum(model[:, i] - scores[:, i]) for i, a in enumerate(sides)}
         for name, scores in baselines.items()
     }
     return GainData(pd.DatetimeIndex(dates), gains, cutoff)
@@ -203,16 +185,16 @@ def make_gain_data(
 def plot_cumulative_gain(data: GainData, ax=None) -> Figure:
     """Where the model wins and loses against each baseline, week by week."""
     figure, ax = figure_and_axes(ax, (10, 4))
-    styles = {"base_rates": "--", "markov": "-"}
-    colours = {"seoul": "tab:blue", "tokyo": "tab:red"}
-    for name, per_actor in data.gains.items():
-        for actor, gain in per_actor.items():
+    styles = ("-", "--", ":", "-.")
+    colours = ("tab:blue", "tab:red")
+    for n, (name, per_actor) in enumerate(data.gains.items()):
+        for i, (actor, gain) in enumerate(per_actor.items()):
             ax.step(
                 data.dates,
                 gain,
                 where="post",
-                ls=styles.get(name, ":"),
-                color=colours[actor],
+                ls=styles[n % len(styles)],
+                color=colours[i % 2],
                 label=f"{actor.title()}: model - {name.replace('_', ' ')}",
             )
     ax.axhline(0, color="black", lw=0.6)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.core.metrics import OUTCOMES, NoticeTracker
+from sim.core.metrics import OUTCOMES, replay_notice
 from sim.core.moves import ALLIES
 from sim.core.recorder import FAN_QUANTILES
 from sim.core.scenario import Scenario
@@ -56,12 +56,14 @@ class DebriefData:
 
 def outcome_meanings(scenario: Scenario) -> dict[str, str]:
     """Each outcome class in plain words, for this scenario's notice rule."""
-    actor, rung = scenario.notice.actor.title(), scenario.notice.rung
+    if scenario.notice is None:
+        return {o: o.replace("_", " ") for o in OUTCOMES}
+    actor, rung = scenario.notice.actor.title(), scenario.notice.measure
     lapse = scenario.notice.lapse_weeks
     return {
-        "never_noticed": f"{actor} never climbed to {rung}",
-        "noticed_then_kept": f"{actor} climbed to {rung}, then stepped back within {lapse} weeks",
-        "terminated": f"{actor} held {rung} for {lapse} weeks: the agreement lapsed",
+        "never_noticed": f"{actor} never enacted {rung}",
+        "noticed_then_kept": f"{actor} enacted {rung}, then lifted it within {lapse} weeks",
+        "terminated": f"{actor} kept {rung} for {lapse} weeks: the agreement lapsed",
         "pending": f"{actor}'s {rung} was still running when the game ended",
     }
 
@@ -69,11 +71,10 @@ def outcome_meanings(scenario: Scenario) -> dict[str, str]:
 def real_outcome_after(real: RealPath, scenario: Scenario, weeks: int) -> str:
     """The real case's outcome class had it stopped after ``weeks`` weeks."""
     notice = scenario.notice
-    column = scenario.ladders[notice.actor].index(notice.rung) - 1
-    tracker = NoticeTracker(1, notice.lapse_weeks)
-    for week in range(min(weeks, len(real.tension))):
-        tracker.update(week, real.in_force[notice.actor][week, column][None])
-    return OUTCOMES[int(tracker.outcome_codes()[0])]
+    if notice is None:
+        return OUTCOMES[0]
+    on_notice = (real.masks[notice.actor][:weeks] & scenario.notice_bit) != 0
+    return OUTCOMES[int(replay_notice(on_notice, notice).outcome_codes()[0])]
 
 
 def _fit(values: Sequence[float] | None, weeks: int) -> np.ndarray | None:

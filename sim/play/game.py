@@ -16,9 +16,10 @@ from pathlib import Path
 import numpy as np
 
 from sim import __version__
+from sim.core.agents import Choice
 from sim.core.errors import EscalationError, InvalidMoveError
 from sim.core.metrics import OUTCOMES, replication_table
-from sim.core.moves import ACTORS, ALLIES, MOVE_NAMES, US_MOVES, Move, UsMove
+from sim.core.moves import ACTORS, ALLIES, MOVE_NAMES, US_MOVES, Act, Move, UsMove
 from sim.experiment.config import Config, config_from_dict
 from sim.experiment.factory import build_model, build_scenario
 from sim.history import RealPath, real_path
@@ -103,8 +104,8 @@ class Game:
 
     def in_force(self, actor: str) -> list[str]:
         """Names of the measures ``actor`` has in force now."""
-        ally = self.model.capitals[actor]
-        return [r.name for r in ally.ladder.rungs[: int(ally.rung[0])]]
+        side = self.model.capitals[actor]
+        return side.repertoire.names_in_force(int(side.mask[0]))
 
     def options(self, actor: str) -> dict[str, str]:
         """Each move ``actor`` may choose this week, with the concrete step it would be."""
@@ -112,8 +113,8 @@ class Game:
             return {
                 move.label: f"Washington {move.verb} (pressure {move.value:g})" for move in US_MOVES
             }
-        ally = self.model.capitals[actor]
-        return {m.name.lower(): ally.ladder.describe(int(ally.rung[0]), m) for m in Move}
+        side = self.model.capitals[actor]
+        return {m.name.lower(): side.repertoire.describe(int(side.mask[0]), m) for m in Move}
 
     def briefing(self, actor: str) -> dict:
         """What ``actor`` knows at the start of this week, ready to print or render."""
@@ -168,12 +169,16 @@ class Game:
         return [a for a in self.humans if a not in self.pending]
 
     def inject(self, actor: str, direction: str, text: str) -> None:
-        """Apply a scenario event now: ``actor`` climbs (``escalate``) or steps down a rung."""
+        """Apply a scenario event now.
+
+        ``actor`` enacts its next measure (``escalate``) or lifts its last reversible one
+        (``deescalate``).
+        """
         with self.lock:
             if self.finished:
                 raise GameError("the game is over: nothing to inject")
             if actor not in ALLIES:
-                raise GameError(f"events move an ally's ladder: choose {' or '.join(ALLIES)}")
+                raise GameError(f"events change a side's measures: choose {' or '.join(ALLIES)}")
             if direction not in ("escalate", "deescalate"):
                 raise GameError(f"direction {direction!r}: choose escalate or deescalate")
             self._apply_injection(actor, direction)
@@ -188,8 +193,15 @@ class Game:
             )
 
     def _apply_injection(self, actor: str, direction: str) -> None:
-        move = Move.RETALIATE if direction == "escalate" else Move.COOPERATE
-        self.model.apply_event(actor, move)
+        side = self.model.capitals[actor]
+        mask = int(side.mask[0])
+        if direction == "escalate":
+            k = side.repertoire.next_available(mask)
+            choice = Choice(Act.ENACT, enacted=0 if k is None else 1 << k)
+        else:
+            k = side.repertoire.last_liftable(mask)
+            choice = Choice(Act.LIFT, lifted=0 if k is None else 1 << k)
+        self.model.apply_event(actor, choice)
 
     def advance(self) -> WeekReport:
         """Play this week: people's moves as submitted (a missing one is a hold), agents decide."""
@@ -216,7 +228,7 @@ class Game:
                     pressure = UsMove.parse(choice).value
                 else:
                     moves[actor] = Move[choice.upper()]
-            before = {a: int(self.model.capitals[a].rung[0]) for a in ALLIES}
+            before = {a: int(self.model.capitals[a].mask[0]) for a in ALLIES}
             self.model.impose(moves, pressure)
             self.model.step()
             report = self._report(week, before)
@@ -230,7 +242,7 @@ class Game:
             ally = self.model.capitals[actor]
             move = Move(int(ally.move[0]))
             moves[actor] = move.name.lower()
-            described[actor] = ally.ladder.describe(before[actor], move)
+            described[actor] = ally.repertoire.describe(before[actor], move)
         pressure = float(self.model.washington.pressure[0])
         level = US_MOVES[int(UsMove.of(np.array(pressure)))]
         moves["washington"] = level.label

@@ -34,7 +34,7 @@ INJECTION_TEXT_LENGTH = 200
 
 @dataclass(frozen=True)
 class ScenarioEvent:
-    """An event the instructor can inject: it moves one ally's ladder up or down a rung."""
+    """An event the instructor can inject: one side enacts a measure or lifts one."""
 
     text: str
     actor: str
@@ -354,7 +354,7 @@ class Room:
             self._note("resumed", "the instructor resumed the game")
 
     def inject(self, key: str, actor: str, direction: str, text: str) -> None:
-        """Instructor: a scenario event that moves ``actor``'s ladder now, shown to every team."""
+        """Instructor: an event that changes ``actor``'s measures now, shown to every team."""
         text = " ".join(str(text).split())
         with self.lock:
             self._instructor(key)

@@ -156,10 +156,10 @@ def format_briefing(game: Game, actor: str) -> str:
     lines.append(f"{'Tension':<12}{gauge(brief['tension'])}")
     label = "In force"
     for ally in ALLIES:
-        ladder = game.scenario.ladders[ally]
-        ids = ladder.ids[: len(brief["in_force"][ally])]
+        repertoire = game.scenario.measures[ally]
+        ids = repertoire.ids_in_force(int(game.model.capitals[ally].mask[0]))
         measures = ", ".join(i.replace("_", " ") for i in ids) or "nothing"
-        lines.append(f"{label:<12}{ally.title():<6} {len(ids)}/{ladder.top}  {measures}")
+        lines.append(f"{label:<12}{ally.title():<6} {len(ids)}/{repertoire.size}  {measures}")
         label = ""
     lines.append(f"{'US pressure':<12}{gauge(brief['pressure'])}")
     if brief["payoff"] is None:

@@ -615,7 +615,7 @@ def InstructorPage():
             )
             with solara.Row():
                 solara.Select(
-                    "Whose ladder", values=["seoul", "tokyo"], value=actor, on_value=set_actor
+                    "Whose measures", values=["seoul", "tokyo"], value=actor, on_value=set_actor
                 )
                 solara.Select(
                     "Direction",

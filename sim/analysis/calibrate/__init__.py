@@ -1,3 +1,1 @@
-"""Calibration to a real sequence."""
-
-from sim.analysis.calibrate.fit import *  # noqa: F403
+"""Calibration: fit the model to a real sequence and make the fit the default."""

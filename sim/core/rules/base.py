@@ -49,6 +49,10 @@ class Observation:
             forgotten after the strategy's ``memory`` weeks), ``HOLD`` if none.
         provoked: whether the opponent has ever retaliated.
         own_last: the actor's move last week (``HOLD`` before week 0).
+        other_last: the opponent's move last week (``HOLD`` before week 0).
+        arousal: the stock of the opponent's moves the actor has not answered, each decaying
+            by the rule's ``decay`` per week (`arouse`); it raises the chance to act.
+        tension: the tension of the measures in force at the start of the week (R,).
         utility: shape (R, 3, 3), this week's payoff of each own move against each opponent move.
         stage: shape (3, 3) or (R, 3, 3), the stage game alone, without the scenario's terms.
     """
@@ -58,6 +62,9 @@ class Observation:
     pending: np.ndarray
     provoked: np.ndarray
     own_last: np.ndarray
+    other_last: np.ndarray
+    arousal: np.ndarray
+    tension: np.ndarray
     utility: np.ndarray
     stage: np.ndarray
 
@@ -98,15 +105,51 @@ def mix(intent: np.ndarray, noise: Any, activity: Any) -> np.ndarray:
     return probabilities
 
 
+def activity_now(
+    base: Any, provocation: Any, arousal: np.ndarray, stakes: Any = 0.0, tension: Any = 0.0
+) -> np.ndarray:
+    """The chance to act this week, shape (R,): a hazard that rises with unanswered moves.
+
+    base + (1 - base) x (1 - exp(-provocation x arousal - stakes x tension)): at rest (nothing
+    unanswered, nothing in force) the actor acts with probability ``base``; each unanswered move
+    of the opponent raises the chance toward 1, so a provocation is likely to be answered soon,
+    and the answer provokes in turn (the burst of July-August 2019); so does what is at stake,
+    the tension of the measures in force. ``provocation`` and ``stakes`` 0 give a constant rate.
+    """
+    base = np.asarray(base, dtype=float)
+    pull = (
+        np.asarray(provocation, dtype=float) * arousal + np.asarray(stakes, dtype=float) * tension
+    )
+    return base + (1 - base) * -np.expm1(-pull)
+
+
+def arouse(arousal: np.ndarray, decay: Any, acted: np.ndarray, other_moved: np.ndarray):
+    """Next week's arousal.
+
+    The old stock decays, is spent when the actor acts, and grows by one for each move of the
+    opponent.
+    """
+    return np.where(acted, 0.0, np.asarray(decay, dtype=float) * arousal) + other_moved
+
+
 @dataclass
 class Rule:
     """Base of all decision rules; subclasses are dataclasses whose fields are parameters.
 
+    The fields after ``rule`` are shared by every rule: how often the actor acts and how its
+    move becomes an act (`sim.core.conduct`).
+
     Attributes:
         rule: the rule's registered name (each subclass sets it as the default).
         noise: probability that an active week's move is uniform (a trembling hand).
-        activity: probability that the actor acts at all in a week; otherwise it holds.
-        memory: weeks an unanswered move of the opponent is remembered.
+        activity: probability of acting in a week with nothing unanswered; otherwise it holds.
+        provocation: how much each unanswered move of the opponent raises that chance
+            (`activity_now`).
+        decay: the share of an unanswered move's pull left a week later.
+        stakes: how much the tension of the measures in force raises the chance to act.
+        memory: weeks an unanswered move of the opponent is remembered by reciprocating rules.
+        signal: probability that a retaliation is a hostile signal rather than a new measure.
+        lift: probability that a cooperation lifts a measure rather than being a gesture.
     """
 
     deterministic: ClassVar[bool]
@@ -116,7 +159,12 @@ class Rule:
     rule: str = ""
     noise: float = bounded(0.02, 0.0, 1.0)
     activity: float = bounded(0.25, 0.0, 1.0)
+    provocation: float = bounded(0.0, 0.0, 50.0)
+    decay: float = bounded(0.5, 0.0, 1.0)
+    stakes: float = bounded(0.0, 0.0, 50.0)
     memory: int = bounded(4, 1, 520)
+    signal: float = bounded(0.5, 0.0, 1.0)
+    lift: float = bounded(0.3, 0.0, 1.0)
 
     def start(self, replications: int) -> None:
         """Allocate the rule's per-replication state for a new run."""
@@ -131,8 +179,11 @@ class Rule:
         """Update the rule's state after the week's moves ``own`` and ``other``."""
 
     def probabilities(self, obs: Observation) -> np.ndarray:
-        """The rule's intent mixed with its noise and activity (`mix`), shape (R, 3)."""
-        return mix(self.intent(obs), self.noise, self.activity)
+        """The rule's intent mixed with its noise and this week's activity (`mix`), (R, 3)."""
+        activity = activity_now(
+            self.activity, self.provocation, obs.arousal, self.stakes, obs.tension
+        )
+        return mix(self.intent(obs), self.noise, activity)
 
 
 def rule_name(cls: type[Rule]) -> str:

@@ -1,4 +1,4 @@
-"""Rules that learn from play and respond to payoffs: logit response to beliefs, Q-learning."""
+"""Rules that learn from play and respond to payoffs: fictitious play and Q-learning."""
 
 from dataclasses import dataclass
 from typing import ClassVar
@@ -10,20 +10,23 @@ from sim.core.rules.base import Observation, Rule, bounded, column, softmax
 
 
 @dataclass
-class QuantalResponse(Rule):
-    """Logit (quantal) response to expected payoffs under conditional fictitious-play beliefs.
+class FictitiousPlay(Rule):
+    """Stochastic fictitious play: a logit response to beliefs learned from the other's moves.
 
-    Choice probabilities are proportional to exp(rationality x expected payoff) (McKelvey &
-    Palfrey 1995, "Quantal response equilibria for normal form games", GEB 10: 6-38). Beliefs
-    are fictitious play (Brown 1951) conditioned on the actor's own move: counts of the
-    opponent's move in the week after each own move, starting from ``prior`` pseudo-counts per
-    cell, so an actor learns how the other answers its retaliation and its cooperation.
+    The actor counts the opponent's move in each week after each of its own moves (from
+    ``prior`` pseudo-counts per cell), so it learns how the other answers its retaliation and
+    its cooperation (conditional fictitious play; Brown 1951). This week the other answers the
+    actor's move of last week, so the belief about the other's move now is the row of last
+    week's own move; each own move is valued at its expected payoff under that belief, and
+    chosen with probability proportional to exp(rationality x expected payoff) (Fudenberg &
+    Kreps 1993, "Learning mixed equilibria", GEB 5: 320-367). It is a learning rule, not a
+    quantal response equilibrium: beliefs are not required to be correct.
     """
 
     deterministic: ClassVar[bool] = False
     depth: ClassVar[float] = float("inf")
     uses_payoffs: ClassVar[bool] = True
-    rule: str = "quantal_response"
+    rule: str = "fictitious_play"
     rationality: float = bounded(1.0, 0.0, 100.0)
     prior: float = bounded(1.0, 1e-6, 1e6)
 
@@ -34,14 +37,15 @@ class QuantalResponse(Rule):
             prior if prior.ndim == 0 else prior[:, None, None]
         )
 
-    def beliefs(self) -> np.ndarray:
-        """Shape (R, own move, opponent move): the expected reply to each own move."""
-        return self.counts / self.counts.sum(axis=2, keepdims=True)
+    def beliefs(self, own_last: np.ndarray) -> np.ndarray:
+        """Shape (R, 3): the expected distribution of the other's move this week."""
+        row = self.counts[np.arange(self.counts.shape[0]), own_last]
+        return row / row.sum(axis=1, keepdims=True)
 
     def intent(self, obs: Observation) -> np.ndarray:
-        """Logit response to each move's expected payoff."""
-        weighted = np.einsum("rmb,rmb->rm", self.counts, obs.utility)
-        return softmax(weighted / self.counts.sum(axis=2), self.rationality)
+        """Logit response to each move's expected payoff under the beliefs."""
+        expected = np.einsum("rmb,rb->rm", obs.utility, self.beliefs(obs.own_last))
+        return softmax(expected, self.rationality)
 
     def learn(
         self, obs: Observation, own: np.ndarray, other: np.ndarray, payoff: np.ndarray
@@ -53,10 +57,14 @@ class QuantalResponse(Rule):
 
 @dataclass
 class QLearning(Rule):
-    """Stateless Q-learning with logit choice: an independent learner (Claus & Boutilier 1998).
+    """Q-learning over the other's last move, with logit choice and full-information updates.
 
-    Each move's value moves toward the payoff it earned by ``learning_rate`` (Watkins 1989;
-    Sutton & Barto 2018, ch. 2), and moves are chosen with probability proportional to
+    The state is the opponent's move last week; each move's value in that state moves toward
+    the payoff it would have earned against the opponent's actual move, by ``learning_rate``
+    (Watkins 1989; Sutton & Barto 2018, ch. 6). Because the payoff of every move is known once
+    the other has moved, all three values are updated every week (experience-weighted
+    attraction with foregone payoffs weighted fully; Camerer & Ho 1999), so the value of a move
+    not played does not go stale. Moves are chosen with probability proportional to
     exp(rationality x value).
     """
 
@@ -69,17 +77,23 @@ class QLearning(Rule):
     initial: float = 0.0
 
     def start(self, replications: int) -> None:
-        """Start every move's value at ``initial``."""
-        self.values = np.zeros((replications, N_MOVES)) + column(self.initial)
+        """Start every value at ``initial``: shape (R, other's last move, own move)."""
+        initial = column(self.initial)
+        self.values = np.zeros((replications, N_MOVES, N_MOVES)) + (
+            initial if np.ndim(initial) == 0 else initial[:, :, None]
+        )
 
     def intent(self, obs: Observation) -> np.ndarray:
-        """Logit choice on learned values."""
-        return softmax(self.values, self.rationality)
+        """Logit choice on the values of the state the actor is in."""
+        rows = np.arange(self.values.shape[0])
+        return softmax(self.values[rows, obs.other_last], self.rationality)
 
     def learn(
         self, obs: Observation, own: np.ndarray, other: np.ndarray, payoff: np.ndarray
     ) -> None:
-        """Move the played move's value toward its payoff."""
+        """Move every value of the week's state toward the payoff it earned against ``other``."""
         rows = np.arange(self.values.shape[0])
-        rate = np.asarray(self.learning_rate, dtype=float)
-        self.values[rows, own] += rate * (payoff - self.values[rows, own])
+        earned = obs.utility[rows, :, other]
+        state = self.values[rows, obs.other_last]
+        rate = column(self.learning_rate)
+        self.values[rows, obs.other_last] = state + rate * (earned - state)

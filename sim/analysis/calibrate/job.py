@@ -1,0 +1,120 @@
+"""`escalation calibrate`: fit the model to a real sequence, report, and make it the default.
+
+Steps, each a function of the layers below: the case (`sim.analysis.case`); the maximum-
+likelihood fit, global and multi-start, with the conduct fitted on its own
+(`sim.analysis.fit`); the posterior (`sim.analysis.posterior`); the in-sample table beside the
+four baselines; optionally the rolling-origin forecasts and the leave-one-case-out scores;
+then the fit is written into the config tree (`sim.analysis.calibrate.presets`), where every
+run picks it up as its default.
+"""
+
+import time
+from collections.abc import Callable
+
+from sim import __version__
+from sim.analysis.baselines import MoveData
+from sim.analysis.calibrate.presets import write_fit
+from sim.analysis.case import Case, build_case
+from sim.analysis.fit import fit_ml
+from sim.analysis.forecast import forecast_summary, rolling_origin
+from sim.analysis.insample import InSample, baseline_rows, make_row
+from sim.analysis.likelihood import Episode
+from sim.analysis.loco import leave_one_case_out
+from sim.analysis.posterior import sample_posterior
+from sim.analysis.results import CalibrationReport
+from sim.analysis.space import Space
+from sim.core.folders import display_path
+from sim.core.moves import ALLIES
+from sim.core.scenario import parse_date
+from sim.core.scenario_yaml import load_scenario
+from sim.experiment.config import CalibrateJobConfig
+from sim.history import real_path
+
+Say = Callable[[str], None]
+
+
+def _in_sample(space: Space, case: Case, fit) -> InSample:
+    params = fit.conduct.apply(space.apply(fit.estimates))
+    moves = case.episode().score(params).moves[:, 0]
+    model = make_row("model", moves, fit.conduct.loglik, fit.parameters, case.scenario.sides)
+    data = MoveData.of(case.real, case.scenario)
+    rows, _ = baseline_rows(data, data, fit.conduct, case.scenario.sides)
+    return InSample(model, rows)
+
+
+def _loco(space: Space, config: CalibrateJobConfig, say: Say):
+    episodes = {}
+    for name in config.calibrate.cases:
+        scenario = load_scenario(name)
+        episodes[name] = Episode(scenario, real_path(scenario))
+    say(f"leave one case out over {', '.join(episodes)}")
+    c = config.calibrate
+    return leave_one_case_out(space, episodes, config.run.seed, c.popsize, c.maxiter)
+
+
+def calibrate(config: CalibrateJobConfig, command: str, date: str, say: Say) -> CalibrationReport:
+    """Fit ``params`` to the real sequence; everything the report holds (no files)."""
+    timings: dict[str, float] = {}
+    c = config.calibrate
+    case = build_case(config)
+    space = Space.of(config.model_params, list(config.params))
+    say(f"fitting {len(space)} parameters to {case.weeks} weeks by differential evolution")
+    t = time.perf_counter()
+    ml = fit_ml(space, (case.episode(),), config.run.seed, c.popsize, c.maxiter)
+    timings["fit"] = time.perf_counter() - t
+    posterior = None
+    if c.posterior:
+        say(f"sampling the posterior: {c.walkers} walkers x {c.steps} steps")
+        t = time.perf_counter()
+        posterior = sample_posterior(
+            space, (case.episode(),), ml, c.walkers, c.steps, c.burn, c.thin, config.run.seed
+        )
+        timings["posterior"] = time.perf_counter() - t
+    forecasts = None
+    if c.rolling:
+        origin = case.scenario.week_of(parse_date(c.origin, "calibrate.origin"))
+        say(f"rolling-origin forecasts from week {origin}")
+        t = time.perf_counter()
+
+        def progress(done: int, total: int) -> None:
+            say(f"  origin {done}/{total}")
+
+        forecasts = forecast_summary(
+            rolling_origin(
+                space, case.episode(), max(origin, 4), config.run.seed, progress=progress
+            )
+        )
+        timings["rolling"] = time.perf_counter() - t
+    loco = None
+    if c.loco:
+        t = time.perf_counter()
+        loco = _loco(space, config, say)
+        timings["loco"] = time.perf_counter() - t
+    return CalibrationReport(
+        scenario=case.scenario.name,
+        events=display_path(case.events_path),
+        start=case.scenario.start.isoformat(),
+        weeks=case.weeks,
+        seed=config.run.seed,
+        version=__version__,
+        date=date,
+        command=command,
+        rules={slot: config.model_params.strategy(slot).rule for slot in ALLIES},
+        bounds={p.key: (p.low, p.high) for p in space.parameters},
+        ml=ml,
+        posterior=posterior,
+        in_sample=_in_sample(space, case, ml),
+        forecasts=forecasts,
+        loco=loco,
+        timings={k: round(v, 2) for k, v in timings.items()},
+    )
+
+
+def run_calibration(
+    config: CalibrateJobConfig, command: str, date: str, say: Say
+) -> CalibrationReport:
+    """Calibrate, and write the fit into the config tree when ``calibrate.write``."""
+    report = calibrate(config, command, date, say)
+    if config.calibrate.write:
+        write_fit(report, config)
+    return report

@@ -1,0 +1,85 @@
+"""A real case to compare or fit: the scenario over the compared span and its real path."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sim.analysis.likelihood import Episode
+from sim.core.errors import ConfigError, EventsFileError
+from sim.core.scenario import Scenario
+from sim.core.scenario_yaml import load_scenario
+from sim.experiment.config import CompareJobConfig
+from sim.history import Event, RealPath, encode, load_events
+
+
+@dataclass(frozen=True)
+class Case:
+    """A real case on the weekly grid: the scenario over the compared span and its real path."""
+
+    scenario: Scenario
+    real: RealPath
+    events_path: Path
+    events: list[Event]
+    left_out: int  # events outside the compared span
+
+    @property
+    def weeks(self) -> int:
+        """Number of weeks compared."""
+        return self.scenario.weeks
+
+    def episode(self, weeks: int | None = None) -> Episode:
+        """The case as an episode to fit or score (its first ``weeks`` weeks, default all)."""
+        return Episode(self.scenario, self.real, weeks)
+
+
+def load_case_events(
+    name: str,
+    events: str | Path | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    initial: dict | None = None,
+) -> Case:
+    """Load a scenario and an events file and put the events on the compared span.
+
+    The span is the events file's own (week of its first event to week of its last) unless
+    ``start`` or ``end`` is set; the state at the start is the scenario's, with ``initial``
+    (side -> measure ids) on top. Raises `EventsFileError` when no event of a side falls in
+    the span.
+    """
+    scenario = load_scenario(name).with_initial(dict(initial or {}))
+    path = Path(events) if events else scenario.events_path
+    if path is None:
+        raise EventsFileError(
+            f"scenario {scenario.name!r} names no events file; give one with events=PATH"
+        )
+    loaded = load_events(path, scenario.actors)
+    first, last = loaded[0].date, loaded[-1].date
+    scenario = scenario.with_span(start or first.isoformat(), end or last.isoformat())
+    inside = [e for e in loaded if 0 <= scenario.week_of(e.date) < scenario.weeks]
+    span = f"{scenario.start} to the week of {scenario.end}"
+    if not inside:
+        raise EventsFileError(
+            f"{path}: its events run from {first} to {last}, outside the compared span "
+            f"({span}); set scenario.start and scenario.end to cover them, or leave both unset"
+        )
+    if not any(e.actor in scenario.sides for e in inside):
+        raise EventsFileError(
+            f"{path}: no move of {' or '.join(scenario.sides)} falls in the compared span "
+            f"({span}); there is nothing to score"
+        )
+    return Case(scenario, encode(loaded, scenario), path, loaded, len(loaded) - len(inside))
+
+
+def build_case(config: CompareJobConfig, events: str | None = None) -> Case:
+    """The case a compare or calibrate config names (``events`` overrides its events file).
+
+    Raises `ConfigError` when ``run.weeks`` is set: the span decides the weeks.
+    """
+    if config.run.weeks is not None:
+        raise ConfigError(
+            f"run.weeks={config.run.weeks} does not apply to a comparison: the events file (or "
+            "scenario.start and scenario.end) sets the compared weeks"
+        )
+    s = config.scenario
+    return load_case_events(
+        s.name, events or config.events, s.start, s.end, dict(s.initial_measures)
+    )

@@ -1,0 +1,132 @@
+"""Fitting the conduct: how moves became acts in the real sequence.
+
+Given the real moves, the probability of each real act depends only on the conduct's
+parameters (each side's ``signal`` and ``lift`` shares, the shared ``order`` and ``burst``) and
+on the measures in force, which the real history fixes; the decision rules do not enter it.
+So the conduct is fitted on its own, by maximum likelihood of the acts given their moves, and
+the same fitted conduct completes the model and every baseline: they differ only in how they
+predict the moves. Its parameters count in every parameter total.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import minimize
+
+from sim.analysis.likelihood import Episode
+from sim.core import conduct
+from sim.core.measures import Repertoire
+from sim.core.moves import ALLIES
+from sim.core.params import ModelParams, with_values
+from sim.history import RealPath
+
+BOUNDS = {
+    "signal": (0.005, 0.995),
+    "lift": (0.005, 0.995),
+    "order": (0.0, 20.0),
+    "burst": (0.005, 0.995),
+}
+
+
+@dataclass(frozen=True)
+class ConductFit:
+    """The fitted conduct, its log-likelihood and its parameter count."""
+
+    signal: dict[str, float]  # by side slot (seoul, tokyo: the first and second side)
+    lift: dict[str, float]
+    order: float
+    burst: float
+    loglik: float
+    per_side: dict[str, float]  # by slot
+
+    @property
+    def parameters(self) -> int:
+        """Free parameters: a signal and a lift share per side, order and burst."""
+        return 2 * len(self.signal) + 2
+
+    def values(self) -> dict[str, float]:
+        """The fit as config keys and values."""
+        out = {f"{slot}.signal": v for slot, v in self.signal.items()}
+        out |= {f"{slot}.lift": v for slot, v in self.lift.items()}
+        return out | {"conduct.order": self.order, "conduct.burst": self.burst}
+
+    def apply(self, params: ModelParams) -> ModelParams:
+        """``params`` with this conduct."""
+        return with_values(params, self.values())
+
+
+def act_log_probabilities(
+    repertoire: Repertoire,
+    real: RealPath,
+    side: str,
+    initial: int,
+    signal: float,
+    lift: float,
+    order: float,
+    burst: float,
+    weeks: slice = slice(None),
+) -> np.ndarray:
+    """Log-probability of each week's real act given its move, for one side, shape (weeks,)."""
+    acts, enacted, lifted = real.acts[side], real.enacted[side], real.lifted[side]
+    before = np.concatenate([[initial], real.masks[side][:-1]]).astype(np.int16)
+    out = np.empty(len(acts))
+    for week in range(len(acts))[weeks]:
+        mask = before[week : week + 1]
+        options = conduct.Options.of(repertoire, mask, order)
+        out[week] = conduct.log_probability(
+            repertoire,
+            mask,
+            options,
+            int(acts[week]),
+            int(enacted[week]),
+            int(lifted[week]),
+            signal,
+            lift,
+            order,
+            burst,
+        )[0]
+    return out[weeks]
+
+
+def _slot_loglik(episodes: tuple[Episode, ...], i: int, theta: tuple) -> float:
+    """Log-likelihood of the acts of the ``i``-th side of every episode."""
+    signal, lift, order, burst = theta
+    total = 0.0
+    for e in episodes:
+        side = e.scenario.sides[i]
+        values = act_log_probabilities(
+            e.scenario.measures[side],
+            e.real,
+            side,
+            e.scenario.initial.get(side, 0),
+            signal,
+            lift,
+            order,
+            burst,
+            slice(0, e.weeks),
+        )
+        total += float(np.maximum(values, np.log(np.finfo(float).tiny)).sum())
+    return total
+
+
+def fit_conduct(episodes: tuple[Episode, ...]) -> ConductFit:
+    """Maximum-likelihood conduct for real sequences (each side's slot pooled over them)."""
+
+    def theta(x: np.ndarray, i: int) -> tuple:
+        return x[2 * i], x[2 * i + 1], x[-2], x[-1]
+
+    def negative(x: np.ndarray) -> float:
+        return -sum(_slot_loglik(episodes, i, theta(x, i)) for i in range(len(ALLIES)))
+
+    names = [n for _ in ALLIES for n in ("signal", "lift")] + ["order", "burst"]
+    start = np.array([0.5 if n in ("signal", "lift", "burst") else 1.0 for n in names])
+    result = minimize(negative, start, method="L-BFGS-B", bounds=[BOUNDS[n] for n in names])
+    x = result.x
+    return ConductFit(
+        signal={slot: float(x[2 * i]) for i, slot in enumerate(ALLIES)},
+        lift={slot: float(x[2 * i + 1]) for i, slot in enumerate(ALLIES)},
+        order=float(x[-2]),
+        burst=float(x[-1]),
+        loglik=float(-result.fun),
+        per_side={slot: _slot_loglik(episodes, i, theta(x, i)) for i, slot in enumerate(ALLIES)},
+    )

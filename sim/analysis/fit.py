@@ -1,0 +1,123 @@
+"""Maximum-likelihood fit of the model to a real sequence, global and multi-start.
+
+The objective is the log-likelihood of the real moves under the model with the real history
+fed in (`sim.analysis.likelihood`), with the conduct fixed at its own maximum-likelihood fit
+(`sim.analysis.conduct_fit`). Every parameter is a smooth function of the model's probabilities
+once the history is forced, so the objective has no steps; it can still have several local
+maxima, so the search is global: scipy's `differential_evolution` (a seeded population over
+the whole box, each generation scored in one model run with one replication per member), then
+L-BFGS-B from its best point. A fit is a deterministic function of its data, space and seed.
+"""
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import differential_evolution
+
+from sim.analysis.conduct_fit import ConductFit, fit_conduct
+from sim.analysis.likelihood import Episode
+from sim.analysis.space import Space
+
+#: Most parameter vectors scored in one model run (memory grows with it).
+BATCH = 512
+
+
+@dataclass
+class MovesObjective:
+    """The moves' log-likelihood as a function of the fitted values, batched over columns.
+
+    Summed over ``episodes`` (one case, or several for a pooled fit).
+    """
+
+    space: Space
+    episodes: tuple[Episode, ...]
+    evaluations: int = 0
+
+    def loglik(self, values: np.ndarray) -> np.ndarray:
+        """Log-likelihood of the real moves for each column of ``values`` (k, S): shape (S,)."""
+        values = np.asarray(values, dtype=float).reshape(len(self.space), -1)
+        out = np.empty(values.shape[1])
+        for start in range(0, values.shape[1], BATCH):
+            block = values[:, start : start + BATCH]
+            params = self.space.apply(block)
+            out[start : start + BATCH] = sum(
+                e.score(params, block.shape[1]).moves.sum(axis=(0, 2)) for e in self.episodes
+            )
+        self.evaluations += values.shape[1]
+        return out
+
+    def __call__(self, values: np.ndarray) -> np.ndarray:
+        """The negative log-likelihood, for minimisers (vectorised: columns are members)."""
+        result = -self.loglik(values)
+        return result if np.ndim(values) > 1 else result[0]
+
+
+@dataclass(frozen=True)
+class MLFit:
+    """A maximum-likelihood fit: estimates, log-likelihoods and parameter counts."""
+
+    keys: tuple[str, ...]
+    estimates: np.ndarray
+    at_bound: tuple[bool, ...]
+    moves_loglik: float
+    conduct: ConductFit
+    evaluations: int
+    seconds: float
+    converged: bool
+    message: str
+
+    @property
+    def loglik(self) -> float:
+        """Log-likelihood of the real acts: the moves' under the rule plus the conduct's."""
+        return self.moves_loglik + self.conduct.loglik
+
+    @property
+    def parameters(self) -> int:
+        """Free parameters: the fitted keys plus the conduct's."""
+        return len(self.keys) + self.conduct.parameters
+
+    def values(self) -> dict[str, float]:
+        """Every fitted key and value, the conduct's included."""
+        fitted = {k: float(v) for k, v in zip(self.keys, self.estimates, strict=True)}
+        return fitted | self.conduct.values()
+
+
+def fit_ml(
+    space: Space,
+    episodes: tuple[Episode, ...],
+    seed: int = 0,
+    popsize: int = 15,
+    maxiter: int = 300,
+    init: np.ndarray | None = None,
+) -> MLFit:
+    """Fit ``space`` to ``episodes`` by maximum likelihood.
+
+    ``init`` optionally seeds the population (rows are members), e.g. with an earlier fit.
+    """
+    started = time.perf_counter()
+    conduct = fit_conduct(episodes)
+    objective = MovesObjective(space.with_base(conduct.apply(space.base)), episodes)
+    result = differential_evolution(
+        objective,
+        list(zip(space.low, space.high, strict=True)),
+        vectorized=True,
+        updating="deferred",
+        popsize=popsize,
+        maxiter=maxiter,
+        tol=1e-8,
+        seed=seed,
+        polish=True,
+        init="latinhypercube" if init is None else np.clip(init, space.low, space.high),
+    )
+    return MLFit(
+        keys=tuple(space.keys),
+        estimates=np.asarray(result.x, dtype=float),
+        at_bound=tuple(space.at_bound(result.x)),
+        moves_loglik=float(-result.fun),
+        conduct=conduct,
+        evaluations=objective.evaluations,
+        seconds=time.perf_counter() - started,
+        converged=bool(result.success),
+        message=str(result.message),
+    )

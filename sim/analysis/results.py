@@ -1,0 +1,193 @@
+"""Typed results of the comparison and the calibration, and their JSON form.
+
+`ComparisonReport` is what `escalation compare` computes, `CalibrationReport` what
+`escalation calibrate` does. JSON is written from them at the edge (`to_json`); the schema is
+documented in docs/comparison.md and keeps the keys the first version wrote (``loglik`` with
+``model``, ``base_rates``, ``markov``, each with ``total`` and ``per_actor``;
+``gain_nats_per_actor_week``; ``milestones``; ``outcome_probability``; ``path``).
+"""
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.analysis.fit import MLFit
+from sim.analysis.insample import InSample, Row
+from sim.analysis.posterior import Posterior
+from sim.analysis.predictive import CountCheck, MilestoneCheck, PathCheck
+
+
+def _row_json(row: Row) -> dict:
+    return {
+        "total": row.loglik,
+        "moves": row.moves,
+        "acts": row.acts,
+        "per_actor": row.per_side,
+        "parameters": row.parameters,
+        "aic": row.aic,
+        "bic": row.bic,
+        "per_actor_week": row.loglik / row.observations,
+    }
+
+
+@dataclass(frozen=True)
+class ComparisonReport:
+    """Everything `escalation compare` reports (docs/comparison.md explains each number)."""
+
+    scenario: str
+    events: str
+    train_events: str | None
+    start: str
+    end: str
+    weeks: int
+    sides: tuple[str, ...]
+    initial: dict[str, list[str]]
+    events_left_out: int
+    replications: int
+    seed: int
+    version: str
+    rules: dict[str, str]
+    in_sample: InSample
+    milestones: list[MilestoneCheck]
+    outcome: str
+    outcome_probability: float
+    outcome_shares: dict[str, float]
+    path: PathCheck
+    counts: list[CountCheck]
+    forecasts: pd.DataFrame | None
+    weekly_model: np.ndarray
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def gain_nats_per_actor_week(self) -> float:
+        """The model's log-likelihood minus the best baseline's (by AIC), per side-week."""
+        best = self.in_sample.best("aic")
+        return (self.in_sample.model.loglik - best.loglik) / self.in_sample.model.observations
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as a JSON-ready dict (the schema docs/comparison.md documents)."""
+        rows = self.in_sample
+        loglik = {row.name: _row_json(row) for row in rows.rows}
+        loglik["best_baseline_aic"] = rows.best("aic").name
+        loglik["best_baseline_bic"] = rows.best("bic").name
+        loglik["margin_aic"] = rows.margin("aic")
+        loglik["margin_bic"] = rows.margin("bic")
+        return {
+            "scenario": self.scenario,
+            "events": self.events,
+            "train_events": self.train_events,
+            "start": self.start,
+            "end": self.end,
+            "weeks": self.weeks,
+            "sides": list(self.sides),
+            "initial_measures": self.initial,
+            "events_left_out": self.events_left_out,
+            "replications": self.replications,
+            "seed": self.seed,
+            "version": self.version,
+            "rules": self.rules,
+            "loglik": loglik,
+            "gain_nats_per_actor_week": self.gain_nats_per_actor_week,
+            "weekly_log_probabilities": {
+                "model": {s: self.weekly_model[:, i].tolist() for i, s in enumerate(self.sides)}
+            },
+            "milestones": [dataclasses.asdict(m) for m in self.milestones],
+            "outcome": self.outcome,
+            "outcome_probability": self.outcome_probability,
+            "outcome_shares": self.outcome_shares,
+            "path": dataclasses.asdict(self.path),
+            "counts": [dataclasses.asdict(c) for c in self.counts],
+            "forecasts": None
+            if self.forecasts is None
+            else {int(h): row.to_dict() for h, row in self.forecasts.iterrows()},
+            "timings_s": self.timings,
+        }
+
+
+@dataclass(frozen=True)
+class CalibrationReport:
+    """What `escalation calibrate` found: the ML fit, the posterior, the comparison tables."""
+
+    scenario: str
+    events: str
+    start: str
+    weeks: int
+    seed: int
+    version: str
+    date: str
+    command: str
+    rules: dict[str, str]
+    bounds: dict[str, tuple[float, float]]
+    ml: MLFit
+    posterior: Posterior | None
+    in_sample: InSample
+    forecasts: pd.DataFrame | None
+    loco: pd.DataFrame | None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def estimates(self) -> list[dict[str, Any]]:
+        """One row per fitted key: estimate, bounds, at-bound flag, posterior summary."""
+        rows = []
+        for key, value, at_bound in zip(
+            self.ml.keys, self.ml.estimates, self.ml.at_bound, strict=True
+        ):
+            row = {
+                "key": key,
+                "estimate": float(value),
+                "low": self.bounds[key][0],
+                "high": self.bounds[key][1],
+                "at_bound": at_bound,
+            }
+            if self.posterior is not None:
+                summary = self.posterior.summary.loc[key]
+                row |= {f"posterior_{k}": float(v) for k, v in summary.items()}
+            rows.append(row)
+        return rows
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as a JSON-ready dict."""
+        rows = self.in_sample
+        return {
+            "scenario": self.scenario,
+            "events": self.events,
+            "start": self.start,
+            "weeks": self.weeks,
+            "seed": self.seed,
+            "version": self.version,
+            "date": self.date,
+            "command": self.command,
+            "rules": self.rules,
+            "estimates": self.estimates(),
+            "conduct": self.ml.conduct.values(),
+            "parameters": self.ml.parameters,
+            "loglik": {row.name: _row_json(row) for row in rows.rows},
+            "best_baseline_aic": rows.best("aic").name,
+            "best_baseline_bic": rows.best("bic").name,
+            "margin_aic": rows.margin("aic"),
+            "margin_bic": rows.margin("bic"),
+            "optimiser": {
+                "evaluations": self.ml.evaluations,
+                "converged": self.ml.converged,
+                "message": self.ml.message,
+                "seconds": self.ml.seconds,
+            },
+            "posterior": None
+            if self.posterior is None
+            else {
+                "walkers": self.posterior.walkers,
+                "steps": self.posterior.steps,
+                "burn": self.posterior.burn,
+                "draws": len(self.posterior.draws),
+                "acceptance": self.posterior.acceptance,
+                "converged": self.posterior.converged,
+                "seconds": self.posterior.seconds,
+            },
+            "forecasts": None
+            if self.forecasts is None
+            else {int(h): row.to_dict() for h, row in self.forecasts.iterrows()},
+            "loco": None if self.loco is None else self.loco.to_dict(orient="records"),
+            "timings_s": self.timings,
+        }

@@ -1,0 +1,165 @@
+"""The parameters a fit varies: config keys with bounds, and the box they span.
+
+A fit names config keys (``seoul.activity``, ``payoffs.audience.tokyo``); each key's bounds are
+the range its schema field declares (``metadata["range"]``), optionally narrowed with
+``KEY:LOW:HIGH``. `Space.apply` turns a matrix of values (one column per replication) into
+per-replication model parameters, so one model run scores a whole population.
+"""
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from sim.core.errors import ConfigError
+from sim.core.params import ModelParams, lookup, real_keys, with_values
+
+#: Config groups whose keys do not enter the likelihood, and why.
+NOT_FITTED = {
+    "us": "the patron's weekly pressure is replayed from the events file, so us.* does not "
+    "enter the likelihood",
+    "run": "run.* sets how the job runs, not the model",
+    "scenario": "scenario.* sets the case, not the model's parameters",
+    "conduct": "conduct.* is fitted on its own, from the acts given the moves "
+    "(sim.analysis.conduct_fit)",
+}
+CONDUCT_FIELDS = ("signal", "lift")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A config key being fitted, with its bounds."""
+
+    key: str
+    low: float
+    high: float
+
+    @property
+    def width(self) -> float:
+        """High minus low."""
+        return self.high - self.low
+
+
+def parse_entry(entry: str) -> tuple[str, tuple[float, float] | None]:
+    """Read one entry: ``KEY`` or ``KEY:LOW:HIGH``."""
+    parts = str(entry).strip().split(":")
+    if len(parts) == 1 and parts[0]:
+        return parts[0], None
+    if len(parts) == 3:
+        try:
+            return parts[0], (float(parts[1]), float(parts[2]))
+        except ValueError:
+            pass
+    raise ConfigError(
+        f"params: {entry!r} is not KEY or KEY:LOW:HIGH (e.g. seoul.activity or "
+        "seoul.activity:0.01:0.9)"
+    )
+
+
+def fittable_keys(params: ModelParams) -> list[str]:
+    """Every real-valued parameter that enters the moves' likelihood."""
+    keys = real_keys(params)
+    return [
+        k
+        for k in keys
+        if k.split(".")[0] not in NOT_FITTED and k.split(".")[-1] not in CONDUCT_FIELDS
+    ]
+
+
+def _parameter(params: ModelParams, key: str, narrowed: tuple[float, float] | None) -> Parameter:
+    head = key.split(".")[0]
+    if head in NOT_FITTED:
+        raise ConfigError(f"params: {key!r} cannot be fitted: {NOT_FITTED[head]}")
+    if key.split(".")[-1] in CONDUCT_FIELDS:
+        raise ConfigError(f"params: {key!r} cannot be fitted here: {NOT_FITTED['conduct']}")
+    try:
+        field, value = lookup(params, key)
+    except KeyError:
+        raise ConfigError(
+            f"params: {key!r} is not a parameter of this configuration; parameters that can "
+            f"be fitted: {', '.join(fittable_keys(params))}"
+        ) from None
+    if isinstance(value, bool) or not isinstance(value, float):
+        kind = "an integer" if isinstance(value, int) else "not a real number"
+        raise ConfigError(f"params: {key}={value!r} is {kind}; only real numbers can be fitted")
+    allowed = field.metadata.get("range")
+    if narrowed is not None:
+        low, high = narrowed
+        if not low < high:
+            raise ConfigError(f"params: {key}:{low:g}:{high:g} needs LOW < HIGH")
+        if allowed is not None and not allowed[0] <= low < high <= allowed[1]:
+            raise ConfigError(
+                f"params: the bounds {key}:{low:g}:{high:g} go beyond the allowed range "
+                f"[{allowed[0]}, {allowed[1]}]; bounds can only narrow it"
+            )
+    elif allowed is not None:
+        low, high = float(allowed[0]), float(allowed[1])
+    else:
+        raise ConfigError(f"params: {key} has no allowed range; give one as {key}:LOW:HIGH")
+    return Parameter(key, float(low), float(high))
+
+
+@dataclass(frozen=True)
+class Space:
+    """The box of fitted parameters over a base configuration."""
+
+    base: ModelParams
+    parameters: tuple[Parameter, ...]
+
+    @classmethod
+    def of(cls, base: ModelParams, entries: list[str]) -> "Space":
+        """Resolve ``entries`` (keys, or ``KEY:LOW:HIGH``) against ``base``'s schema."""
+        if not entries:
+            raise ConfigError("params is empty: name the parameters to fit, e.g. params=[...]")
+        parsed = [parse_entry(e) for e in entries]
+        keys = [k for k, _ in parsed]
+        repeated = sorted({k for k in keys if keys.count(k) > 1})
+        if repeated:
+            raise ConfigError(f"params names {', '.join(repeated)} more than once")
+        return cls(base, tuple(_parameter(base, key, bounds) for key, bounds in parsed))
+
+    @property
+    def keys(self) -> list[str]:
+        """The fitted keys, in order."""
+        return [p.key for p in self.parameters]
+
+    @property
+    def low(self) -> np.ndarray:
+        """Lower bounds."""
+        return np.array([p.low for p in self.parameters])
+
+    @property
+    def high(self) -> np.ndarray:
+        """Upper bounds."""
+        return np.array([p.high for p in self.parameters])
+
+    def __len__(self) -> int:
+        return len(self.parameters)
+
+    def apply(self, values: np.ndarray) -> ModelParams:
+        """Parameters for each column of ``values`` (k, R): per-replication arrays."""
+        values = np.asarray(values, dtype=float)
+        if values.ndim == 1:
+            return with_values(self.base, dict(zip(self.keys, map(float, values), strict=True)))
+        return with_values(self.base, {k: values[i] for i, k in enumerate(self.keys)})
+
+    def start(self) -> np.ndarray:
+        """The base configuration's values of the fitted keys."""
+        return np.array([float(lookup(self.base, k)[1]) for k in self.keys])
+
+    def at_bound(self, values: np.ndarray, tolerance: float = 1e-3) -> list[bool]:
+        """Whether each value sits within ``tolerance`` x width of a bound."""
+        return [
+            bool(min(v - p.low, p.high - v) <= tolerance * p.width)
+            for v, p in zip(values, self.parameters, strict=True)
+        ]
+
+    def with_base(self, base: ModelParams) -> "Space":
+        """The same box over another base configuration."""
+        return dataclasses.replace(self, base=base)
+
+
+def values_of(space: Space, values: np.ndarray) -> dict[str, Any]:
+    """The fitted keys and values as a dict."""
+    return {k: float(v) for k, v in zip(space.keys, values, strict=True)}

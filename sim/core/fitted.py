@@ -1,0 +1,73 @@
+"""The fitted model: the values `escalation calibrate` wrote, applied by default.
+
+A fit lives in the config tree as ``conf/fit/<name>.yaml``: a Hydra preset (package
+``_global_``) that sets the fitted keys; ``escalation run`` includes ``fit: gsomia_2019`` in its
+defaults list, and a bare `EscalationModel()` applies the same file through `fitted_params`,
+so both run the fitted model (``fit=none`` gives the hand-set values of `sim.core.params`).
+Beside it, ``<name>.json`` records what was fitted (the keys, the parameter count, the
+log-likelihood, how and when) and ``<name>.posterior.parquet`` holds posterior draws, which a
+run can give each replication (``run.posterior=true``).
+"""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from sim.core.errors import ConfigError
+from sim.core.folders import CONF_DIR
+from sim.core.params import ModelParams, with_values
+
+#: The fit every run uses unless told otherwise.
+DEFAULT_FIT = "gsomia_2019"
+
+
+def fit_folder() -> Path:
+    """Where fits live: ``conf/fit``."""
+    return CONF_DIR / "fit"
+
+
+def _flatten(node: dict, prefix: str = "") -> dict[str, Any]:
+    """Nested mappings as dotted keys: {"a": {"b": 1}} -> {"a.b": 1}."""
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if isinstance(value, dict):
+            out |= _flatten(value, f"{prefix}{key}.")
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def fit_values(name: str = DEFAULT_FIT) -> dict[str, float]:
+    """The fitted keys and values of ``conf/fit/<name>.yaml`` (empty for ``none``)."""
+    path = fit_folder() / f"{name}.yaml"
+    if not path.is_file():
+        raise ConfigError(f"no fit {name!r}: {path} does not exist")
+    data = yaml.safe_load(path.read_text()) or {}
+    data.pop("defaults", None)
+    data.pop("fit", None)
+    return {key: float(value) for key, value in _flatten(data).items()}
+
+
+def fitted_params(name: str = DEFAULT_FIT, base: ModelParams | None = None) -> ModelParams:
+    """``base`` (default: the hand-set values) with the fit ``name`` applied.
+
+    Without a fit file (a fresh checkout before the first calibration) the base is returned.
+    """
+    if not (fit_folder() / f"{name}.yaml").is_file():
+        return base or ModelParams()
+    return with_values(base or ModelParams(), fit_values(name))
+
+
+def fit_record(name: str = DEFAULT_FIT) -> dict[str, Any] | None:
+    """What a fit recorded about itself (``<name>.json``), or None without one."""
+    path = fit_folder() / f"{name}.json"
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def posterior_draws(name: str = DEFAULT_FIT) -> pd.DataFrame | None:
+    """A fit's posterior draws (one column per key), or None without them."""
+    path = fit_folder() / f"{name}.posterior.parquet"
+    return pd.read_parquet(path) if path.is_file() else None

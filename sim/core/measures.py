@@ -1,0 +1,196 @@
+"""Measures: the lasting steps of coercion a side has in force, as a set.
+
+Each side of a case has a `Repertoire`: its measures in their documented escalation order,
+mildest first (for Seoul in 2019: court rulings, asset seizure, boycott, white-list removal,
+GSOMIA notice, Dokdo drills, WTO case). Each measure is in force or not, so the state of a
+side is a set, held as a bit mask per replication (bit k: the k-th measure in force). Any
+reversible measure can be lifted on its own: in 2019 Seoul suspended its GSOMIA notice while
+its drills and WTO case stayed.
+"""
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from sim.core.errors import ScenarioError
+from sim.core.moves import DOMAINS, ECONOMIC_DOMAINS
+
+#: Most measures a side can have: masks are int16 with one bit per measure.
+MAX_MEASURES = 12
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One named measure, with its domain and intensity in (0, 1].
+
+    ``events`` are the move ids (in an events file) that bring it into force, ``lifted_by``
+    those that lift it; ``undo`` describes the lift in words.
+    """
+
+    id: str
+    name: str
+    domain: str
+    intensity: float
+    reversible: bool = True
+    undo: str = ""
+    events: tuple[str, ...] = ()
+    lifted_by: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.domain not in DOMAINS:
+            raise ScenarioError(
+                f"measure {self.id!r}: domain {self.domain!r} is not one of {', '.join(DOMAINS)}"
+            )
+        if not 0 < self.intensity <= 1:
+            raise ScenarioError(f"measure {self.id!r}: intensity {self.intensity} is not in (0, 1]")
+
+
+@dataclass(frozen=True)
+class Repertoire:
+    """A side's measures in escalation order, and how its signals read in words.
+
+    State arrays are bit masks: ``mask & (1 << k)`` is set when measure k is in force.
+    """
+
+    actor: str
+    measures: tuple[Measure, ...]
+    gesture: str = "proposes talks"
+    signal: str = "protests"
+    ids: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        if not self.measures:
+            raise ScenarioError(f"{self.actor} has no measures")
+        if len(self.measures) > MAX_MEASURES:
+            raise ScenarioError(f"{self.actor} has more than {MAX_MEASURES} measures")
+        ids = tuple(m.id for m in self.measures)
+        if len(set(ids)) != len(ids):
+            raise ScenarioError(f"{self.actor} repeats a measure id: {ids}")
+        object.__setattr__(self, "ids", ids)
+
+    @property
+    def size(self) -> int:
+        """Number of measures."""
+        return len(self.measures)
+
+    @property
+    def states(self) -> int:
+        """Number of possible sets of measures in force (2 ** size)."""
+        return 1 << self.size
+
+    def index(self, measure_id: str) -> int:
+        """Position (0-based) of a measure in the escalation order."""
+        if measure_id not in self.ids:
+            raise ScenarioError(
+                f"{self.actor} has no measure {measure_id!r}; its measures are: "
+                f"{', '.join(self.ids)}"
+            )
+        return self.ids.index(measure_id)
+
+    def bit(self, measure_id: str) -> int:
+        """The mask bit of a measure."""
+        return 1 << self.index(measure_id)
+
+    def mask(self, measure_ids: list[str] | tuple[str, ...]) -> int:
+        """The mask with the named measures in force."""
+        total = 0
+        for measure_id in measure_ids:
+            total |= self.bit(measure_id)
+        return total
+
+    def names_in_force(self, mask: int) -> list[str]:
+        """Names of the measures in force in one state."""
+        return [m.name for k, m in enumerate(self.measures) if mask >> k & 1]
+
+    def ids_in_force(self, mask: int) -> list[str]:
+        """Ids of the measures in force in one state."""
+        return [m.id for k, m in enumerate(self.measures) if mask >> k & 1]
+
+    @cached_property
+    def bits(self) -> np.ndarray:
+        """Each measure's bit, shape (size,)."""
+        return (1 << np.arange(self.size)).astype(np.int16)
+
+    @cached_property
+    def intensity(self) -> np.ndarray:
+        """Each measure's intensity, shape (size,)."""
+        return np.array([m.intensity for m in self.measures])
+
+    @cached_property
+    def domain(self) -> np.ndarray:
+        """Each measure's domain as an index into `DOMAINS`, shape (size,)."""
+        return np.array([DOMAINS.index(m.domain) for m in self.measures])
+
+    @cached_property
+    def reversible(self) -> np.ndarray:
+        """Whether each measure can be lifted by its side, shape (size,)."""
+        return np.array([m.reversible for m in self.measures])
+
+    @cached_property
+    def economic(self) -> np.ndarray:
+        """Intensity of each measure counted as economic (trade, society), shape (size,)."""
+        return np.where(
+            np.isin(self.domain, [DOMAINS.index(d) for d in ECONOMIC_DOMAINS]), self.intensity, 0.0
+        )
+
+    @cached_property
+    def security(self) -> np.ndarray:
+        """Intensity of each measure counted as security, shape (size,)."""
+        return np.where(self.domain == DOMAINS.index("security"), self.intensity, 0.0)
+
+    def in_force(self, masks: np.ndarray) -> np.ndarray:
+        """Which measures are in force in each state: booleans of shape (R, size)."""
+        return (np.asarray(masks)[..., None] & self.bits) != 0
+
+    @cached_property
+    def total_by_state(self) -> np.ndarray:
+        """Total intensity in force in every state, shape (states,)."""
+        return self.in_force(np.arange(self.states)) @ self.intensity
+
+    @cached_property
+    def economic_by_state(self) -> np.ndarray:
+        """Economic intensity in force in every state, shape (states,)."""
+        return self.in_force(np.arange(self.states)) @ self.economic
+
+    @cached_property
+    def security_by_state(self) -> np.ndarray:
+        """Security intensity in force in every state, shape (states,)."""
+        return self.in_force(np.arange(self.states)) @ self.security
+
+    @property
+    def full(self) -> float:
+        """Total intensity of every measure in force."""
+        return float(self.intensity.sum())
+
+    def next_available(self, mask: int) -> int | None:
+        """The mildest measure not in force (its index), or None when all are."""
+        for k in range(self.size):
+            if not mask >> k & 1:
+                return k
+        return None
+
+    def last_liftable(self, mask: int) -> int | None:
+        """The last reversible measure in force in escalation order (its index), or None."""
+        for k in reversed(range(self.size)):
+            if mask >> k & 1 and self.measures[k].reversible:
+                return k
+        return None
+
+    def describe(self, mask: int, move: int) -> str:
+        """The concrete step a move is most likely to be from state ``mask``, in words.
+
+        Retaliating enacts the mildest measure not yet in force (a hostile signal when all
+        are); cooperating lifts the last reversible measure in force (a gesture when none is);
+        holding changes nothing.
+        """
+        if move == 2:  # retaliate
+            k = self.next_available(mask)
+            return self.signal if k is None else self.measures[k].name
+        if move == 0:  # cooperate
+            k = self.last_liftable(mask)
+            if k is None:
+                return self.gesture
+            measure = self.measures[k]
+            return measure.undo or f"{self.actor.title()} lifts {measure.id}"
+        return f"{self.actor.title()} holds its position"

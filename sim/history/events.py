@@ -1,0 +1,125 @@
+"""Events files: a real case's dated, sourced moves, read and checked line by line.
+
+An events file is a CSV with the columns ``date, actor, domain, direction, move, description,
+source`` (see scenarios/README.md). `load_events` rejects a malformed file with one message
+naming the line at fault.
+"""
+
+import csv
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from sim.core.errors import EventsFileError
+from sim.core.moves import ACTORS, DOMAINS, UsMove
+from sim.core.scenario import strict_date
+
+COLUMNS = ("date", "actor", "domain", "direction", "move", "description", "source")
+DIRECTIONS = ("retaliate", "pressure", "cooperate", "neutral")
+#: The US move each event direction stands for, as a pressure level.
+US_PRESSURE = {
+    "retaliate": UsMove.PRESS.value,
+    "pressure": UsMove.PRESS.value,
+    "cooperate": UsMove.ENGAGE.value,
+    "neutral": UsMove.ABSTAIN.value,
+}
+MOVE_ID = re.compile(r"^[a-z0-9_]+$")
+
+
+@dataclass(frozen=True)
+class Event:
+    """One dated move of one actor, with its sources; ``line`` is its line in the file."""
+
+    date: dt.date
+    actor: str
+    domain: str
+    direction: str
+    move: str
+    description: str
+    source: str
+    line: int
+
+
+def _event(row: dict[str, str], line: int, where: str, actors: tuple[str, ...]) -> Event:
+    def bad(column: str, allowed: str) -> EventsFileError:
+        return EventsFileError(
+            f"{where}, line {line}: {column} {row[column]!r} is not valid ({allowed})"
+        )
+
+    try:
+        date = strict_date(row["date"].strip())
+    except ValueError:
+        raise bad("date", "expected YYYY-MM-DD") from None
+    if row["actor"] not in actors:
+        raise bad("actor", f"one of {', '.join(actors)}")
+    if row["domain"] not in DOMAINS:
+        raise bad("domain", f"one of {', '.join(DOMAINS)}")
+    if row["direction"] not in DIRECTIONS:
+        raise bad("direction", f"one of {', '.join(DIRECTIONS)}")
+    if not MOVE_ID.match(row["move"]):
+        raise bad("move", "lower-case letters, digits and underscores")
+    if not row["source"].strip():
+        raise bad("source", "a URL, several separated by ' ; ', or 'unverified'")
+    return Event(
+        date,
+        row["actor"],
+        row["domain"],
+        row["direction"],
+        row["move"],
+        row["description"].strip(),
+        row["source"].strip(),
+        line,
+    )
+
+
+def load_events(path: str | Path, actors: tuple[str, ...] = ACTORS) -> list[Event]:
+    """Read and validate an events file; raise `EventsFileError` naming the line at fault.
+
+    ``actors`` are the actors a row may name (the case's sides and patron).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise EventsFileError(f"no events file at {path}")
+    try:
+        return _read_events(path, actors)
+    except UnicodeDecodeError as problem:
+        raise EventsFileError(
+            f"{path}: not UTF-8 text (byte {problem.start}); save the file as UTF-8 CSV"
+        ) from None
+    except csv.Error as problem:
+        raise EventsFileError(f"{path}: not a readable CSV file ({problem})") from None
+
+
+def _read_events(path: Path, actors: tuple[str, ...]) -> list[Event]:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        header = tuple(reader.fieldnames or ())
+        if header != COLUMNS:
+            raise EventsFileError(
+                f"{path}, line 1: the header is {','.join(header) or '(empty)'}; "
+                f"expected {','.join(COLUMNS)}"
+            )
+        events: list[Event] = []
+        seen: dict[tuple, int] = {}
+        for row in reader:
+            line = reader.line_num
+            if None in row or any(v is None for v in row.values()):
+                raise EventsFileError(f"{path}, line {line}: expected {len(COLUMNS)} fields")
+            event = _event(row, line, str(path), actors)
+            if events and event.date < events[-1].date:
+                raise EventsFileError(
+                    f"{path}, line {line}: {event.date} comes after {events[-1].date} "
+                    f"(line {events[-1].line}); rows must be sorted by date"
+                )
+            key = (event.date, event.actor, event.move)
+            if key in seen:
+                raise EventsFileError(
+                    f"{path}, line {line}: duplicates line {seen[key]} "
+                    f"({event.date} {event.actor} {event.move})"
+                )
+            seen[key] = line
+            events.append(event)
+    if not events:
+        raise EventsFileError(f"{path}: no events")
+    return events

@@ -1,0 +1,148 @@
+"""Renderers of a `CalibrationReport`: what `escalation calibrate` prints and writes."""
+
+import json
+from pathlib import Path
+
+from sim.analysis.results import CalibrationReport
+from sim.reports.likelihood import likelihood_markdown, likelihood_text
+from sim.reports.tables import markdown_table, text_table
+
+POSTERIOR_FIGURE = "posterior.png"
+CONVERGED = "every R-hat below 1.05 and every bulk ESS above 100"
+
+
+def estimate_rows(report: CalibrationReport) -> list[tuple[str, ...]]:
+    """Rows of the estimates table: ML estimate, posterior median and 90% interval, R-hat."""
+    rows = [("parameter", "ML estimate", "posterior median", "90% interval", "R-hat", "ESS", "box")]
+    for row in report.estimates():
+        posterior = ("—", "—", "—", "—")
+        if "posterior_q50" in row:
+            posterior = (
+                f"{row['posterior_q50']:.4g}",
+                f"[{row['posterior_q05']:.4g}, {row['posterior_q95']:.4g}]",
+                f"{row['posterior_r_hat']:.3f}",
+                f"{row['posterior_ess_bulk']:.0f}",
+            )
+        rows.append(
+            (
+                row["key"],
+                f"{row['estimate']:.4g}" + (" (at bound)" if row["at_bound"] else ""),
+                *posterior,
+                f"[{row['low']:g}, {row['high']:g}]",
+            )
+        )
+    for key, value in report.ml.conduct.values().items():
+        rows.append((key, f"{value:.4g} (conduct)", "—", "—", "—", "—", "—"))
+    return rows
+
+
+def _forecast_rows(report: CalibrationReport) -> list[tuple[str, ...]]:
+    table = report.forecasts
+    names = list(table.columns)
+    rows = [("horizon", *(n.replace("_", " ") for n in names))]
+    rows += [(f"{h} week(s)", *(f"{r[n]:.3f}" for n in names)) for h, r in table.iterrows()]
+    return rows
+
+
+def _loco_rows(report: CalibrationReport) -> list[tuple[str, ...]]:
+    table = report.loco
+    names = [c for c in table.columns if c not in ("case", "side", "weeks")]
+    rows = [("case left out", "side", "weeks", *(n.replace("_", " ") for n in names))]
+    for _, r in table.iterrows():
+        rows.append((r["case"], r["side"], str(r["weeks"]), *(f"{r[n]:.2f}" for n in names)))
+    return rows
+
+
+def format_calibration(report: CalibrationReport, folder: Path | None = None) -> str:
+    """The plain-text summary `escalation calibrate` prints."""
+    ml = report.ml
+    lines = [
+        f"{report.scenario}: fitted {len(ml.keys)} parameters and the conduct "
+        f"({ml.parameters} in all) to {report.events} ({report.weeks} weeks from {report.start}; "
+        f"rules {report.rules['seoul']}/{report.rules['tokyo']}; seed {report.seed})",
+        "",
+        text_table(estimate_rows(report)),
+        "",
+        likelihood_text(report.in_sample),
+    ]
+    if report.posterior is not None:
+        p = report.posterior
+        state = "converged" if p.converged else "NOT converged (R-hat >= 1.05 or ESS < 100)"
+        lines.append(
+            f"posterior: {len(p.draws)} draws from {p.walkers} walkers, acceptance "
+            f"{p.acceptance:.2f}, {state}"
+        )
+    if report.forecasts is not None:
+        lines += ["", "rolling-origin forecasts (mean log score per side-week)"]
+        lines.append(text_table(_forecast_rows(report)))
+    if report.loco is not None:
+        lines += ["", "leave one case out (log-likelihood of the left-out case's moves)"]
+        lines.append(text_table(_loco_rows(report)))
+    timings = ", ".join(f"{k} {v:.1f} s" for k, v in report.timings.items())
+    lines.append(f"time: {timings}; {ml.evaluations} likelihood evaluations in the ML fit")
+    if folder is not None:
+        lines.append(f"results: {folder}")
+    return "\n".join(lines)
+
+
+def calibration_markdown(report: CalibrationReport) -> str:
+    """``calibration.md``: a methods-appendix report of the fit."""
+    ml = report.ml
+    posterior = "No posterior was sampled (calibrate.posterior=false)."
+    if report.posterior is not None:
+        p = report.posterior
+        posterior = (
+            f"emcee ensemble sampler, {p.walkers} walkers x {p.steps} steps, the first {p.burn} "
+            f"discarded, {len(p.draws)} draws kept; mean acceptance {p.acceptance:.2f}; "
+            f"{CONVERGED if p.converged else 'NOT converged'} ({p.seconds:.0f} s).\n\n"
+            f"![posterior draws]({POSTERIOR_FIGURE})"
+        )
+    extra = ""
+    if report.forecasts is not None:
+        extra += "\n## Rolling-origin forecasts\n\n" + markdown_table(_forecast_rows(report)) + "\n"
+    if report.loco is not None:
+        extra += "\n## Leave one case out\n\n" + markdown_table(_loco_rows(report)) + "\n"
+    return f"""# Calibration to {report.scenario}: methods and results
+
+Data: `{report.events}`, {report.weeks} weeks from {report.start}. Rules
+{report.rules["seoul"]} (first side) and {report.rules["tokyo"]} (second side); version
+{report.version}, seed {report.seed}, date {report.date}. Command: `{report.command}`.
+
+## Method
+
+Conduct (how moves became acts) fitted first by maximum likelihood of the acts given the moves;
+then the rule and payoff parameters by maximum likelihood of the moves, with the real history fed
+in: scipy's differential evolution over the whole box (seeded), polished by L-BFGS-B
+({ml.evaluations} evaluations, {ml.seconds:.0f} s; {ml.message}). Priors for the posterior:
+uniform on each parameter's box. docs/comparison.md explains every number.
+
+## Estimates
+
+{markdown_table(estimate_rows(report))}
+
+## Posterior
+
+{posterior}
+
+## Fit beside the baselines
+
+{likelihood_markdown(report.in_sample)}
+{extra}"""
+
+
+def write_calibration(report: CalibrationReport, folder: Path) -> Path:
+    """Write the posterior figure, ``calibration.md`` and (last) ``calibration.json``."""
+    from sim.experiment.store import write_figure, write_text
+    from sim.figures.comparison import make_posterior_data, plot_posterior
+
+    folder = Path(folder)
+    if report.posterior is not None:
+        low = [report.bounds[k][0] for k in report.ml.keys]
+        high = [report.bounds[k][1] for k in report.ml.keys]
+        data = make_posterior_data(
+            report.ml.keys, report.posterior.draws, report.ml.estimates, low, high
+        )
+        write_figure(plot_posterior(data), folder / POSTERIOR_FIGURE)
+    write_text(calibration_markdown(report), folder / "calibration.md")
+    write_text(json.dumps(report.to_json(), indent=2) + "\n", folder / "calibration.json")
+    return folder

@@ -1,0 +1,192 @@
+"""Renderers of a `ComparisonReport`: the table `escalation compare` prints, and its Markdown."""
+
+from pathlib import Path
+
+from sim.analysis.results import ComparisonReport
+from sim.reports.likelihood import likelihood_markdown, likelihood_text
+from sim.reports.tables import markdown_table, number, percent, text_table
+
+FAN_FIGURE = "tension_fan.png"
+RASTER_FIGURE = "event_raster.png"
+GAIN_FIGURE = "cumulative_gain.png"
+
+
+def milestone_rows(report: ComparisonReport) -> list[tuple[str, ...]]:
+    """Rows of the milestone table."""
+    rows = [("milestone", "real week", "real date", "percentile", "never", "sim. median")]
+    for m in report.milestones:
+        rows.append(
+            (
+                m.label,
+                number(m.real_week),
+                m.real_date or "never",
+                percent(m.percentile),
+                percent(m.never_share),
+                number(m.simulated_median_week, 1),
+            )
+        )
+    return rows
+
+
+def count_rows(report: ComparisonReport) -> list[tuple[str, ...]]:
+    """Rows of the counts table: real value, simulated median, percentile."""
+    rows = [("side", "statistic", "real", "sim. median", "percentile")]
+    for c in report.counts:
+        rows.append(
+            (
+                c.side,
+                c.statistic,
+                f"{c.real:.2f}",
+                f"{c.simulated_median:.2f}",
+                percent(c.percentile),
+            )
+        )
+    return rows
+
+
+def forecast_rows(report: ComparisonReport) -> list[tuple[str, ...]]:
+    """Rows of the out-of-sample table: mean log score per side-week by horizon."""
+    table = report.forecasts
+    names = list(table.columns)
+    rows = [("horizon", *(n.replace("_", " ") for n in names))]
+    for horizon, row in table.iterrows():
+        rows.append((f"{horizon} week(s)", *(f"{row[n]:.3f}" for n in names)))
+    return rows
+
+
+def _outcome_line(report: ComparisonReport) -> str:
+    pending = report.outcome_shares.get("pending", 0.0)
+    probability = report.outcome_probability
+    line = f"real outcome {report.outcome}: probability {probability:.1%} among the runs"
+    if pending:
+        line += f" ({pending:.1%} still pending at the end: censored, neither kept nor terminated)"
+    return line
+
+
+def format_comparison(report: ComparisonReport, folder: Path | None = None) -> str:
+    """The plain-text report `escalation compare` prints."""
+    path = report.path
+    lines = [
+        f"{report.scenario}: real sequence {report.events} ({report.weeks} weeks from "
+        f"{report.start}) against {report.replications} runs (seed {report.seed}, rules "
+        f"{report.rules['seoul']}/{report.rules['tokyo']})",
+        "",
+        "log-likelihood of the real acts (teacher forcing; moves per side, then the acts given "
+        "the moves)",
+        likelihood_text(report.in_sample),
+        f"gain over the best baseline by AIC: {report.gain_nats_per_actor_week:+.4f} nats per "
+        "side-week",
+        "",
+        text_table(milestone_rows(report)),
+        "",
+        _outcome_line(report),
+        f"tension path: RMSE {path.rmse:.3f}, DTW {path.dtw:.3f} ({path.dtw_per_week:.4f} per "
+        f"week), real path inside the 5-95% band {path.band_coverage:.0%} of weeks",
+        "",
+        text_table(count_rows(report)),
+    ]
+    if report.forecasts is not None:
+        lines += [
+            "",
+            "rolling-origin forecasts, mean log score per side-week",
+            text_table(forecast_rows(report)),
+        ]
+    if report.events_left_out:
+        lines.append(f"note: {report.events_left_out} events fall outside the span, left out")
+    if folder is not None:
+        lines.append(f"results: {folder}")
+    return "\n".join(lines)
+
+
+def comparison_markdown(report: ComparisonReport) -> str:
+    """``comparison.md``: the report as Markdown, with its figures."""
+    path = report.path
+    initial = ", ".join(f"{a}: {', '.join(m) or 'none'}" for a, m in report.initial.items())
+    train = f" Baselines fitted on `{report.train_events}`." if report.train_events else ""
+    forecasts = ""
+    if report.forecasts is not None:
+        forecasts = (
+            "\n## Out of sample: rolling-origin forecasts\n\nMean log score of the real move per "
+            "side-week (higher is better), each model fitted on the weeks before each origin.\n\n"
+            + markdown_table(forecast_rows(report))
+            + "\n"
+        )
+    return f"""# Comparison with the real sequence: {report.scenario}
+
+Events file `{report.events}`, {report.weeks} weeks from {report.start} (week of the last:
+{report.end}); measures in force at the start: {initial}. Model: rules
+{report.rules["seoul"]} (first side) and {report.rules["tokyo"]} (second side),
+{report.replications} simulated runs, seed {report.seed}, version {report.version}.{train}
+How to read each number: docs/comparison.md.
+
+## Likelihood of the real acts (teacher forcing)
+
+Log-likelihood in nats (higher is better): each side's moves under the model or baseline, and
+the acts given the moves under the fitted conduct. k counts every fitted parameter.
+
+{likelihood_markdown(report.in_sample)}
+
+Gain over the best baseline by AIC: **{report.gain_nats_per_actor_week:+.4f} nats per
+side-week**.
+
+![cumulative log-likelihood gain]({GAIN_FIGURE})
+{forecasts}
+## Milestones
+
+Percentile: where the real week falls among the runs in which the milestone happens (50% is
+the middle; near 0% the real one came early, near 100% late). Never: share of runs without it.
+
+{markdown_table(milestone_rows(report))}
+
+## Outcome
+
+{_outcome_line(report).capitalize()}; every outcome's share:
+{", ".join(f"{k} {v:.1%}" for k, v in report.outcome_shares.items())}.
+
+## Tension path, counts and bursts
+
+RMSE between the real path and the simulated median: {path.rmse:.3f}; dynamic time warping
+distance {path.dtw:.3f} ({path.dtw_per_week:.4f} per week); the real path lies inside the
+simulated 5-95% band in {path.band_coverage:.0%} of weeks.
+
+{markdown_table(count_rows(report))}
+
+![tension fan with the real path]({FAN_FIGURE})
+
+![event raster: the real sequence above sampled runs]({RASTER_FIGURE})
+"""
+
+
+def write_comparison(result, folder: Path, samples: int) -> Path:
+    """Write the figures, ``comparison.md`` and (last) ``comparison.json`` into ``folder``.
+
+    ``result`` is a `sim.analysis.compare.Comparison`.
+    """
+    import json
+
+    from sim.experiment.store import write_figure, write_text
+    from sim.figures.comparison import (
+        make_gain_data,
+        make_raster_data,
+        plot_cumulative_gain,
+        plot_event_raster,
+    )
+    from sim.figures.fan import make_fan_data, plot_tension_fan
+
+    folder = Path(folder)
+    case, report = result.case, result.report
+    write_figure(
+        plot_tension_fan(make_fan_data(result.fan, case.scenario, case.real)), folder / FAN_FIGURE
+    )
+    recorder = result.model.recorder
+    raster = make_raster_data(case.scenario, case.real, recorder.move, recorder.pressure, samples)
+    write_figure(plot_event_raster(raster), folder / RASTER_FIGURE)
+    best = report.in_sample.best("aic").name
+    dates = [case.scenario.week_start(w) for w in range(case.weeks)]
+    gain = make_gain_data(
+        dates, case.scenario.sides, result.model_moves, {best: result.baseline_moves[best]}
+    )
+    write_figure(plot_cumulative_gain(gain), folder / GAIN_FIGURE)
+    write_text(comparison_markdown(report), folder / "comparison.md")
+    write_text(json.dumps(report.to_json(), indent=2) + "\n", folder / "comparison.json")
+    return folder

@@ -1,0 +1,33 @@
+"""Plain-text and Markdown tables: the shape every report prints its rows in."""
+
+
+def markdown_table(rows: list[tuple[str, ...]]) -> str:
+    """A Markdown table from a header row and body rows."""
+    lines = ["| " + " | ".join(rows[0]) + " |", "|" + " --- |" * len(rows[0])]
+    lines += ["| " + " | ".join(row) + " |" for row in rows[1:]]
+    return "\n".join(lines)
+
+
+def text_table(rows: list[tuple[str, ...]]) -> str:
+    """A plain-text table with aligned columns (first column left, the rest right)."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(
+            cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(row)
+        )
+        for row in rows
+    )
+
+
+def number(value: object, digits: int = 3) -> str:
+    """A cell: a float with ``digits`` decimals, None as an em dash, anything else as text."""
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def percent(value: float | None) -> str:
+    """A share as a whole percentage, None as an em dash."""
+    return "—" if value is None else f"{value:.0%}"
