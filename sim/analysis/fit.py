@@ -58,7 +58,8 @@ class MLFit:
     """A maximum-likelihood fit: estimates, log-likelihoods and parameter counts."""
 
     keys: tuple[str, ...]
-    estimates: np.ndarray
+    estimates: np.ndarray  # values
+    coordinates: np.ndarray  # the same in search coordinates (log10 for log-scale keys)
     at_bound: tuple[bool, ...]
     moves_loglik: float
     conduct: ConductFit
@@ -112,8 +113,9 @@ def fit_ml(
     )
     return MLFit(
         keys=tuple(space.keys),
-        estimates=np.asarray(result.x, dtype=float),
-        at_bound=tuple(space.at_bound(result.x)),
+        estimates=space.values(result.x),
+        coordinates=np.asarray(result.x, dtype=float),
+        at_bound=tuple(space.at_bound(space.values(result.x))),
         moves_loglik=float(-result.fun),
         conduct=conduct,
         evaluations=objective.evaluations,

@@ -65,7 +65,7 @@ def _model_rows(
     fit: MLFit, space: Space, episode: Episode, origin: int, replications: int, seed: int
 ) -> dict[int, np.ndarray]:
     """The model's log-probability of each side's real move at each horizon."""
-    params = space.apply(fit.estimates)
+    params = space.apply(fit.coordinates)
     params = fit.conduct.apply(params)
     moves = np.stack([episode.real.moves[s] for s in episode.scenario.sides], axis=1)
     out = {1: Episode(episode.scenario, episode.real, origin + 1).score(params).moves[origin, 0]}
@@ -105,7 +105,7 @@ def rolling_origin(
         fit = fit_ml(
             space, (Episode(episode.scenario, episode.real, origin),), seed, popsize, maxiter, init
         )
-        previous = fit.estimates
+        previous = fit.coordinates
         model = _model_rows(fit, space, episode, origin, replications, seed + origin)
         baselines = fit_baselines(data, origin, SMOOTHING)
         for horizon, values in model.items():

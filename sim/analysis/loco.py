@@ -57,7 +57,7 @@ def leave_one_case_out(
     for name, left_out in episodes.items():
         training = tuple(e for n, e in episodes.items() if n != name)
         fit = fit_ml(space, training, seed, popsize, maxiter)
-        params = fit.conduct.apply(space.apply(fit.estimates))
+        params = fit.conduct.apply(space.apply(fit.coordinates))
         model = left_out.score(params).moves[:, 0].sum(axis=0)
         data = MoveData.of(left_out.real, left_out.scenario)
         pooled = _Pooled(tuple(MoveData.of(e.real, e.scenario) for e in training))

@@ -1,7 +1,8 @@
 """Bayesian posterior of the fitted parameters: emcee's ensemble sampler, checked with ArviZ.
 
 Priors: independent uniform distributions on each parameter's box (the schema's range, or the
-narrower one a fit names), stated in every report; the conduct is fixed at its own
+narrower one a fit names), in the parameter's search coordinate: uniform for most, log-uniform
+for a key searched on a log scale; stated in every report; the conduct is fixed at its own
 maximum-likelihood fit, as in the ML fit. The likelihood is the moves' log-likelihood through
 the model with the real history fed in; each step scores all walkers in one model run (one
 replication per walker). Convergence: ArviZ's rank-normalised R-hat and bulk effective sample
@@ -105,14 +106,15 @@ def sample_posterior(
 
     rng = np.random.default_rng(seed)
     width = high - low
-    start = ml.estimates + 1e-3 * width * rng.standard_normal((walkers, len(space)))
+    start = ml.coordinates + 1e-3 * width * rng.standard_normal((walkers, len(space)))
     start = np.clip(start, low + 1e-6 * width, high - 1e-6 * width)
     sampler = emcee.EnsembleSampler(walkers, len(space), log_probability, vectorize=True)
     state = emcee.State(
         start, random_state=np.random.RandomState(int(rng.integers(2**31))).get_state()
     )
     sampler.run_mcmc(state, steps, progress=False)
-    chain = sampler.get_chain(discard=burn, thin=thin)  # (steps, walkers, k)
+    chain = sampler.get_chain(discard=burn, thin=thin)  # (steps, walkers, k), coordinates
+    chain = np.moveaxis(space.values(np.moveaxis(chain, -1, 0)), 0, -1)  # values
     keys = tuple(space.keys)
     return Posterior(
         keys=keys,

@@ -2,8 +2,11 @@
 
 A fit names config keys (``seoul.activity``, ``payoffs.audience.tokyo``); each key's bounds are
 the range its schema field declares (``metadata["range"]``), optionally narrowed with
-``KEY:LOW:HIGH``. `Space.apply` turns a matrix of values (one column per replication) into
-per-replication model parameters, so one model run scores a whole population.
+``KEY:LOW:HIGH``, and ``KEY:LOW:HIGH:log`` searches a positive key on a log10 scale (its prior
+is then log-uniform): the right scale for a weight that may matter at 0.1 or at 50. A fit works
+in *coordinates* (the value, or its log10); `Space.apply` turns a matrix of coordinates (one
+column per replication) into per-replication model parameters, so one model run scores a whole
+population, and `Space.values` turns coordinates back into values.
 """
 
 import dataclasses
@@ -29,31 +32,40 @@ CONDUCT_FIELDS = ("signal", "lift")
 
 @dataclass(frozen=True)
 class Parameter:
-    """A config key being fitted, with its bounds."""
+    """A config key being fitted, with its bounds (values) and its scale."""
 
     key: str
     low: float
     high: float
+    log: bool = False
 
     @property
     def width(self) -> float:
         """High minus low."""
         return self.high - self.low
 
+    def coordinate(self, value: np.ndarray | float) -> np.ndarray:
+        """The search coordinate of a value: the value, or its log10."""
+        return np.log10(value) if self.log else np.asarray(value, dtype=float)
 
-def parse_entry(entry: str) -> tuple[str, tuple[float, float] | None]:
-    """Read one entry: ``KEY`` or ``KEY:LOW:HIGH``."""
+    def value(self, coordinate: np.ndarray | float) -> np.ndarray:
+        """The value at a search coordinate."""
+        return 10.0 ** np.asarray(coordinate) if self.log else np.asarray(coordinate, dtype=float)
+
+
+def parse_entry(entry: str) -> tuple[str, tuple[float, float] | None, bool]:
+    """Read one entry: ``KEY``, ``KEY:LOW:HIGH`` or ``KEY:LOW:HIGH:log``."""
     parts = str(entry).strip().split(":")
     if len(parts) == 1 and parts[0]:
-        return parts[0], None
-    if len(parts) == 3:
+        return parts[0], None, False
+    if len(parts) in (3, 4) and (len(parts) == 3 or parts[3] == "log"):
         try:
-            return parts[0], (float(parts[1]), float(parts[2]))
+            return parts[0], (float(parts[1]), float(parts[2])), len(parts) == 4
         except ValueError:
             pass
     raise ConfigError(
-        f"params: {entry!r} is not KEY or KEY:LOW:HIGH (e.g. seoul.activity or "
-        "seoul.activity:0.01:0.9)"
+        f"params: {entry!r} is not KEY, KEY:LOW:HIGH or KEY:LOW:HIGH:log (e.g. seoul.activity, "
+        "seoul.activity:0.01:0.9 or payoffs.audience.seoul:0.01:100:log)"
     )
 
 
@@ -67,7 +79,9 @@ def fittable_keys(params: ModelParams) -> list[str]:
     ]
 
 
-def _parameter(params: ModelParams, key: str, narrowed: tuple[float, float] | None) -> Parameter:
+def _parameter(
+    params: ModelParams, key: str, narrowed: tuple[float, float] | None, log: bool
+) -> Parameter:
     head = key.split(".")[0]
     if head in NOT_FITTED:
         raise ConfigError(f"params: {key!r} cannot be fitted: {NOT_FITTED[head]}")
@@ -97,7 +111,9 @@ def _parameter(params: ModelParams, key: str, narrowed: tuple[float, float] | No
         low, high = float(allowed[0]), float(allowed[1])
     else:
         raise ConfigError(f"params: {key} has no allowed range; give one as {key}:LOW:HIGH")
-    return Parameter(key, float(low), float(high))
+    if log and low <= 0:
+        raise ConfigError(f"params: {key} on a log scale needs LOW > 0, got {low:g}")
+    return Parameter(key, float(low), float(high), log)
 
 
 @dataclass(frozen=True)
@@ -113,11 +129,11 @@ class Space:
         if not entries:
             raise ConfigError("params is empty: name the parameters to fit, e.g. params=[...]")
         parsed = [parse_entry(e) for e in entries]
-        keys = [k for k, _ in parsed]
+        keys = [k for k, _, _ in parsed]
         repeated = sorted({k for k in keys if keys.count(k) > 1})
         if repeated:
             raise ConfigError(f"params names {', '.join(repeated)} more than once")
-        return cls(base, tuple(_parameter(base, key, bounds) for key, bounds in parsed))
+        return cls(base, tuple(_parameter(base, k, bounds, log) for k, bounds, log in parsed))
 
     @property
     def keys(self) -> list[str]:
@@ -126,20 +142,30 @@ class Space:
 
     @property
     def low(self) -> np.ndarray:
-        """Lower bounds."""
-        return np.array([p.low for p in self.parameters])
+        """Lower bounds, in coordinates."""
+        return np.array([float(p.coordinate(p.low)) for p in self.parameters])
 
     @property
     def high(self) -> np.ndarray:
-        """Upper bounds."""
-        return np.array([p.high for p in self.parameters])
+        """Upper bounds, in coordinates."""
+        return np.array([float(p.coordinate(p.high)) for p in self.parameters])
 
     def __len__(self) -> int:
         return len(self.parameters)
 
-    def apply(self, values: np.ndarray) -> ModelParams:
-        """Parameters for each column of ``values`` (k, R): per-replication arrays."""
+    def values(self, coordinates: np.ndarray) -> np.ndarray:
+        """Values at coordinates of shape (k,) or (k, R)."""
+        coordinates = np.asarray(coordinates, dtype=float)
+        return np.stack([p.value(c) for p, c in zip(self.parameters, coordinates, strict=True)])
+
+    def coordinates(self, values: np.ndarray) -> np.ndarray:
+        """Coordinates of values of shape (k,) or (k, R)."""
         values = np.asarray(values, dtype=float)
+        return np.stack([p.coordinate(v) for p, v in zip(self.parameters, values, strict=True)])
+
+    def apply(self, coordinates: np.ndarray) -> ModelParams:
+        """Parameters at each column of ``coordinates`` (k, R): per-replication arrays."""
+        values = self.values(coordinates)
         if values.ndim == 1:
             return with_values(self.base, dict(zip(self.keys, map(float, values), strict=True)))
         return with_values(self.base, {k: values[i] for i, k in enumerate(self.keys)})
@@ -149,10 +175,11 @@ class Space:
         return np.array([float(lookup(self.base, k)[1]) for k in self.keys])
 
     def at_bound(self, values: np.ndarray, tolerance: float = 1e-3) -> list[bool]:
-        """Whether each value sits within ``tolerance`` x width of a bound."""
+        """Whether each value sits within ``tolerance`` x width of a bound (in coordinates)."""
+        coordinates = self.coordinates(values)
         return [
-            bool(min(v - p.low, p.high - v) <= tolerance * p.width)
-            for v, p in zip(values, self.parameters, strict=True)
+            bool(min(c - lo, hi - c) <= tolerance * (hi - lo))
+            for c, lo, hi in zip(coordinates, self.low, self.high, strict=True)
         ]
 
     def with_base(self, base: ModelParams) -> "Space":

@@ -111,22 +111,15 @@ class Capital(mesa.Agent):
         weights = self.model.payoffs.domain_weight
         per_measure = weights[..., self.repertoire.domain]
         signal_weight = weights[..., self.model.payoffs.signal_domain]
-        after = [
-            conduct.expected_after(
-                self.repertoire,
-                self.mask,
-                self.options,
-                rule.signal,
-                rule.lift,
-                self.model.params.conduct.burst,
-                quantity,
-            )
-            for quantity in (
-                self.repertoire.intensity,
-                self.repertoire.economic,
-                self.repertoire.security,
-            )
-        ]
+        after = conduct.expected_after(
+            self.repertoire,
+            self.mask,
+            self.options,
+            rule.signal,
+            rule.lift,
+            self.model.params.conduct.burst,
+            self.repertoire.profile,
+        )
         enact_weight = conduct.weigh(self.options.enact, per_measure)
         signal = np.broadcast_to(np.asarray(rule.signal, dtype=float), self.mask.shape)
         weight = np.where(
@@ -134,7 +127,7 @@ class Capital(mesa.Agent):
             signal * signal_weight + (1 - signal) * enact_weight,
             signal_weight,
         )
-        self.outlook = Outlook(*after, weight=weight)
+        self.outlook = Outlook(after[..., 0], after[..., 1], after[..., 2], weight=weight)
 
     def observe(self) -> Observation:
         """What this capital knows now: its memory of moves and this week's payoffs."""

@@ -203,22 +203,28 @@ def expected_after(
     burst: Any,
     per_measure: np.ndarray,
 ) -> np.ndarray:
-    """Expected total of a per-measure quantity in force after each move, shape (R, 3).
+    """Expected total of per-measure quantities in force after each move.
 
-    ``per_measure`` (size,) or (R, size) is, e.g., each measure's economic intensity. Used by
-    the payoffs: a rule that weighs payoffs expects what its move will most likely do. A burst
-    counts as one more enactment like the first (an approximation the docs state).
+    ``per_measure`` (size,) gives shape (R, 3); (size, q), several quantities at once, gives
+    (R, 3, q). It is, e.g., each measure's economic intensity. Used by the payoffs: a rule that
+    weighs payoffs expects what its move will most likely do. A burst counts as one more
+    enactment like the first (an approximation the docs state).
     """
     n = masks.shape[0]
+    matrix = np.asarray(per_measure, dtype=float)
+    single = matrix.ndim == 1
+    matrix = matrix[:, None] if single else matrix
     signal, lift, burst = _vector(signal, n), _vector(lift, n), _vector(burst, n)
-    now = weigh(repertoire.in_force(masks), per_measure)
-    added = weigh(options.enact, per_measure) * np.where(options.can_burst, 1 + burst, 1.0)
-    removed = weigh(options.lift, per_measure)
-    after = np.empty((n, 3))
+    now = repertoire.in_force(masks) @ matrix
+    growth = np.where(
+        options.can_enact, (1 - signal) * np.where(options.can_burst, 1 + burst, 1.0), 0.0
+    )
+    shrink = np.where(options.can_lift, lift, 0.0)
+    after = np.empty((n, 3, matrix.shape[1]))
     after[:, H] = now
-    after[:, R] = now + np.where(options.can_enact, (1 - signal) * added, 0.0)
-    after[:, C] = now - np.where(options.can_lift, lift * removed, 0.0)
-    return after
+    after[:, R] = now + growth[:, None] * (options.enact @ matrix)
+    after[:, C] = now - shrink[:, None] * (options.lift @ matrix)
+    return after[..., 0] if single else after
 
 
 def weigh(shares: np.ndarray, per_measure: np.ndarray) -> np.ndarray:

@@ -128,6 +128,11 @@ class Repertoire:
         return np.array([m.reversible for m in self.measures])
 
     @cached_property
+    def profile(self) -> np.ndarray:
+        """Each measure's total, economic and security intensity, shape (size, 3)."""
+        return np.column_stack([self.intensity, self.economic, self.security])
+
+    @cached_property
     def economic(self) -> np.ndarray:
         """Intensity of each measure counted as economic (trade, society), shape (size,)."""
         return np.where(

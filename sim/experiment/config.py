@@ -64,8 +64,8 @@ class Config:
     seoul: Any = MISSING  # a rule of `sim.core.rules`, chosen with strategy@seoul=NAME
     tokyo: Any = MISSING
     us: UsPolicy = MISSING
-    conduct: ConductParams = field(default_factory=ConductParams)
-    fit: str = "none"  # the fit applied (set by the `fit` group's preset): conf/fit/<fit>.yaml
+    conduct: ConductParams = MISSING  # the `conduct` group (its `default`), then the fit's values
+    fit: str = MISSING  # the fit applied, set by the `fit` group's preset: conf/fit/<fit>.yaml
     run: RunConfig = field(default_factory=RunConfig)
 
     @property
@@ -147,6 +147,7 @@ def register() -> None:
         cs.store(group="strategy", name=alias, node=RULES[name])
     for policy in UsPolicyKind:
         cs.store(group="us", name=policy.value, node=UsPolicy(policy=policy.value))
+    cs.store(group="conduct", name="default", node=ConductParams)
 
 
 def validate[C: Config](config: C) -> C:
@@ -197,6 +198,8 @@ def config_from_dict(data: dict) -> Config:
             seoul=RULES[data["seoul"]["rule"]](**data["seoul"]),
             tokyo=RULES[data["tokyo"]["rule"]](**data["tokyo"]),
             us=UsPolicy(**data["us"]),
+            conduct=ConductParams(**data.get("conduct", {})),
+            fit=str(data.get("fit", "none")),
             run=RunConfig(**data["run"]),
         )
     except (KeyError, TypeError) as problem:

@@ -14,7 +14,9 @@ Each row of an events file by a side is coded, in date order, as one of:
 - ``context``: a row of direction ``neutral`` (a measure taking effect that was counted when
   it was decided, a routine drill, a procedural meeting, a disputed incident): no move.
 
-A patron's row is coded by its direction as a pressure level (`US_PRESSURE`). A week's act
+A patron's row is coded by its direction as one of its moves: ``press`` (retaliate or
+pressure), ``engage`` (cooperate) or ``abstain`` (neutral), whose pressure level is the week's
+if no other row of the week is higher (`US_PRESSURE`). A week's act
 for a side is then: an enactment if any row enacted a measure, else a lifting if any row
 lifted one, else a hostile signal, else a conciliatory one, else nothing (`Act`).
 """
@@ -34,9 +36,17 @@ class Code(StrEnum):
     HOSTILE_SIGNAL = "hostile_signal"
     CONCILIATORY_SIGNAL = "conciliatory_signal"
     CONTEXT = "context"
-    PRESSURE = "pressure"  # a patron's row
+    PRESS = "press"  # a patron's rows
+    ENGAGE = "engage"
+    ABSTAIN = "abstain"
 
 
+PATRON_OF_DIRECTION = {
+    "retaliate": Code.PRESS,
+    "pressure": Code.PRESS,
+    "cooperate": Code.ENGAGE,
+    "neutral": Code.ABSTAIN,
+}
 SIGNAL_OF_DIRECTION = {
     "retaliate": Code.HOSTILE_SIGNAL,
     "pressure": Code.HOSTILE_SIGNAL,
@@ -71,7 +81,7 @@ def code_events(events: list[Event], scenario: Scenario) -> list[CodedEvent]:
     coded = []
     for event in events:
         if event.actor not in scenario.sides:
-            coded.append(CodedEvent(event, Code.PRESSURE))
+            coded.append(CodedEvent(event, PATRON_OF_DIRECTION[event.direction]))
             continue
         named = _named(scenario, event)
         if named is None:

@@ -95,7 +95,7 @@ def encode(events: list[Event], scenario: Scenario) -> RealPath:
     placed = [(scenario.week_of(c.event.date), c) for c in coded]
     pressure = np.zeros(weeks)
     for week, c in placed:
-        if c.code == Code.PRESSURE:
+        if c.event.actor == scenario.patron:
             pressure[week] = max(pressure[week], US_PRESSURE[c.event.direction])
     acts, enacted, lifted, masks = {}, {}, {}, {}
     for side in scenario.sides:

@@ -34,7 +34,7 @@ Say = Callable[[str], None]
 
 
 def _in_sample(space: Space, case: Case, fit) -> InSample:
-    params = fit.conduct.apply(space.apply(fit.estimates))
+    params = fit.conduct.apply(space.apply(fit.coordinates))
     moves = case.episode().score(params).moves[:, 0]
     model = make_row("model", moves, fit.conduct.loglik, fit.parameters, case.scenario.sides)
     data = MoveData.of(case.real, case.scenario)
