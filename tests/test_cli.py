@@ -67,8 +67,9 @@ def test_trajectories_are_long_and_consistent(default_run):
         "date",
         "actor",
         "move",
-        "rung",
-        "rung_name",
+        "act",
+        "in_force",
+        "top_measure",
         "pressure",
         "tension",
         "payoff",
@@ -81,7 +82,11 @@ def test_trajectories_are_long_and_consistent(default_run):
     assert set(allies["move"].astype(str)) <= {"cooperate", "hold", "retaliate"}
     us = table[table["actor"] == "washington"]
     assert set(us["move"].astype(str)) <= {"abstain", "engage", "press"}
-    assert us["rung"].isna().all()
+    assert us["in_force"].isna().all() and us["act"].isna().all()
+    # an act expresses its move: enactments and hostile signals are retaliations
+    hostile = allies["act"].astype(str).isin(["enact", "hostile_signal"])
+    assert (allies.loc[hostile, "move"].astype(str) == "retaliate").all()
+    assert (allies.loc[allies["move"].astype(str) == "hold", "act"].astype(str) == "nothing").all()
     # the replication table's retaliation counts are the trajectories' counts
     replications = pd.read_parquet(folder / "replications.parquet")
     counted = (

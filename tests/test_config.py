@@ -3,17 +3,35 @@ from hydra.errors import ConfigCompositionException, MissingConfigException
 
 from sim.core.errors import ConfigError, ScenarioError
 from sim.experiment.config import compose_config, default_config, to_config
-from sim.experiment.job import build_scenario
+from sim.core.fitted import fit_values
+from sim.core.params import lookup
+from sim.experiment.factory import build_scenario
 
 
 def test_default_config_composes_to_the_documented_defaults():
     config = default_config()
     assert config.scenario.name == "gsomia_2019"
     assert config.payoffs.name == "gsomia_2019"
-    assert config.seoul.rule == config.tokyo.rule == "quantal_response"
+    assert config.seoul.rule == config.tokyo.rule == "fictitious_play"
     assert config.us.policy == "reactive"
     assert config.run.seed == 2019
     assert config.payoffs.stage["seoul"] == [[3, 0], [5, 1]]
+    assert config.fit == "gsomia_2019"
+
+
+def test_the_default_run_carries_the_fit_and_fit_none_the_hand_set_values():
+    fitted, hand_set = default_config(), default_config(["fit=none"])
+    values = fit_values("gsomia_2019")
+    assert values, "the shipped fit sets values"
+    for key, value in values.items():
+        assert float(lookup(fitted, key)[1]) == pytest.approx(value)
+    differs = [k for k, v in values.items() if float(lookup(hand_set, k)[1]) != pytest.approx(v)]
+    assert differs, "fit=none must not carry the fit"
+    assert hand_set.fit == "none"
+
+
+def test_the_former_rule_name_still_selects_fictitious_play():
+    assert default_config(["strategy@seoul=quantal_response"]).seoul.rule == "fictitious_play"
 
 
 @pytest.mark.parametrize(
@@ -98,7 +116,7 @@ def test_missing_scenario_names_the_known_ones():
         build_scenario(config.scenario)
 
 
-def test_unknown_initial_rung_is_named():
-    config = default_config(["+scenario.initial_rungs.tokyo=embargo"])
-    with pytest.raises(ScenarioError, match="tokyo has no rung 'embargo'"):
+def test_unknown_initial_measure_is_named():
+    config = default_config(["+scenario.initial_measures.tokyo=[embargo]"])
+    with pytest.raises(ScenarioError, match="tokyo has no measure 'embargo'"):
         build_scenario(config.scenario)

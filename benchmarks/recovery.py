@@ -1,0 +1,69 @@
+"""Study: simulate and recover. Do the posterior's 90% intervals cover the true values?
+
+Run from the project root (it takes about a minute per repeat on these 2-core machines)::
+
+    .venv/bin/python benchmarks/recovery.py [--repeats 50] [--seed 0]
+
+The truth is the fitted model (conf/fit/gsomia_2019.yaml); each repeat simulates one 2018-2019
+history from it, fits it by the calibration's method with smaller settings
+(`sim.analysis.recovery.RecoverySettings`) and checks each parameter's central 90% interval.
+Writes results/benchmarks/recovery.parquet (one row per repeat and key) and recovery.json
+(coverage per key and overall), and prints the coverage table.
+"""
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from sim.analysis.recovery import coverage, recover
+from sim.analysis.space import Space
+from sim.core.fitted import fit_record, fitted_params
+from sim.core.params import lookup
+from sim.core.scenario_yaml import load_scenario
+from sim.experiment.config import default_config
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=50)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--output", default=str(ROOT / "results/benchmarks"))
+    options = parser.parse_args()
+
+    config = default_config(["run.progress=false", "fit=none"], "calibrate")
+    record = fit_record()
+    if record is None:
+        raise SystemExit("no fit to recover: run `escalation calibrate` first")
+    truth_params = fitted_params()
+    space = Space.of(truth_params, list(config.params))
+    truth = np.array([float(lookup(truth_params, key)[1]) for key in space.keys])
+    scenario = load_scenario("gsomia_2019")
+    started = time.perf_counter()
+
+    def progress(done: int, total: int) -> None:
+        elapsed = time.perf_counter() - started
+        print(f"repeat {done}/{total} ({elapsed:.0f} s)", flush=True)
+
+    table = recover(space, truth, scenario, options.repeats, options.seed, progress=progress)
+    result = coverage(table)
+    print(result.to_string())
+    folder = Path(options.output)
+    folder.mkdir(parents=True, exist_ok=True)
+    table.to_parquet(folder / "recovery.parquet", index=False)
+    summary = {
+        "repeats": options.repeats,
+        "seed": options.seed,
+        "seconds": time.perf_counter() - started,
+        "coverage": result["coverage"].to_dict(),
+        "median_r_hat": float(table["r_hat"].median()),
+    }
+    (folder / "recovery.json").write_text(json.dumps(summary, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
