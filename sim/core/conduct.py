@@ -5,10 +5,12 @@ A decision rule chooses the move; conduct turns it into what the events coding r
 
 - **retaliate**: a hostile signal with probability ``signal`` (always, when every measure is
   already in force); otherwise it enacts a measure not yet in force, the k-th still available
-  in the escalation order with probability proportional to exp(-order x k), and with
-  probability ``burst`` a second one the same week (drawn the same way from the rest);
+  in the escalation order with probability proportional to exp(-order x k), and after each
+  enactment, with probability ``burst``, another the same week (drawn the same way from the
+  rest, while any remains);
 - **cooperate**: it lifts one of its reversible measures in force (each equally likely) with
-  probability ``lift``; otherwise, or when none can be lifted, a conciliatory signal;
+  probability ``lift``, and after each lifting, with probability ``burst``, another; otherwise,
+  or when none can be lifted, a conciliatory signal;
 - **hold**: nothing.
 
 The same functions draw acts in a free run and give the probability of a real act when the
@@ -17,6 +19,8 @@ number of uniforms per replication whatever the move, so two runs from one seed 
 random numbers (common random numbers) even when their moves differ.
 """
 
+import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +30,6 @@ from sim.core.measures import Repertoire
 from sim.core.moves import Act, Move
 
 C, H, R = Move.COOPERATE, Move.HOLD, Move.RETALIATE
-UNIFORMS = 4  # per replication and week: signal or not, first pick, burst, second pick
 
 
 def _vector(value: Any, n: int) -> np.ndarray:
@@ -65,7 +68,6 @@ class Options:
     lift: np.ndarray  # (R, size): the lifting's probabilities
     can_enact: np.ndarray  # (R,) bool
     can_lift: np.ndarray  # (R,) bool
-    can_burst: np.ndarray  # (R,) bool: at least two measures available
 
     @classmethod
     def of(cls, repertoire: Repertoire, masks: np.ndarray, order: Any) -> "Options":
@@ -77,7 +79,6 @@ class Options:
             lift=lift,
             can_enact=available > 0,
             can_lift=lift.sum(axis=1) > 0,
-            can_burst=available > 1,
         )
 
 
@@ -93,6 +94,16 @@ def _pick(weights: np.ndarray, u: np.ndarray) -> np.ndarray:
     return (u[:, None] >= cumulative).sum(axis=1)
 
 
+def _available(repertoire: Repertoire, masks: np.ndarray) -> np.ndarray:
+    """How many measures are not in force, per replication."""
+    return (~repertoire.in_force(masks)).sum(axis=1)
+
+
+def uniforms(repertoire: Repertoire) -> int:
+    """Uniforms one draw takes per replication: the signal, then a pick and a go-on per measure."""
+    return 1 + 2 * repertoire.size
+
+
 def draw(
     repertoire: Repertoire,
     masks: np.ndarray,
@@ -104,31 +115,37 @@ def draw(
     burst: Any,
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Turn each replication's move into an act: returns (act, enacted mask, lifted mask)."""
+    """Turn each replication's move into an act: returns (act, enacted mask, lifted mask).
+
+    Takes `uniforms` uniforms per replication, whatever the moves.
+    """
     n = masks.shape[0]
-    u = rng.random((UNIFORMS, n))
+    u = rng.random((uniforms(repertoire), n))
     signal, lift, burst = _vector(signal, n), _vector(lift, n), _vector(burst, n)
     act = np.full(n, Act.NOTHING, dtype=np.int8)
-    enacted = np.zeros(n, dtype=np.int16)
-    lifted = np.zeros(n, dtype=np.int16)
-
     hostile = moves == R
     enacts = hostile & options.can_enact & (u[0] >= signal)
     act[hostile] = Act.HOSTILE_SIGNAL
     act[enacts] = Act.ENACT
-    first = repertoire.bits[_pick(options.enact, u[1])]
-    enacted = np.where(enacts, first, 0).astype(np.int16)
-    second_mask = masks | enacted
-    second = repertoire.bits[_pick(enact_weights(repertoire, second_mask, order), u[3])]
-    doubles = enacts & options.can_burst & (u[2] < burst)
-    enacted = np.where(doubles, enacted | second, enacted).astype(np.int16)
-
     friendly = moves == C
     lifts = friendly & options.can_lift & (u[0] < lift)
     act[friendly] = Act.CONCILIATORY_SIGNAL
     act[lifts] = Act.LIFT
-    lifted = np.where(lifts, repertoire.bits[_pick(options.lift, u[1])], 0).astype(np.int16)
-    return act, enacted, lifted
+
+    enacted = np.zeros(n, dtype=np.int16)
+    lifted = np.zeros(n, dtype=np.int16)
+    going_up, going_down = enacts.copy(), lifts.copy()
+    for step in range(repertoire.size):
+        pick, more = u[1 + 2 * step], u[2 + 2 * step]
+        weights = enact_weights(repertoire, masks | enacted, order)
+        enacted = np.where(going_up, enacted | repertoire.bits[_pick(weights, pick)], enacted)
+        left = lift_weights(repertoire, masks & ~lifted)
+        lifted = np.where(going_down, lifted | repertoire.bits[_pick(left, pick)], lifted)
+        still_up = _available(repertoire, masks | enacted) > 0
+        still_down = lift_weights(repertoire, masks & ~lifted).sum(axis=1) > 0
+        going_up &= still_up & (more < burst)
+        going_down &= still_down & (more < burst)
+    return act, enacted.astype(np.int16), lifted.astype(np.int16)
 
 
 def log_probability(
@@ -146,11 +163,18 @@ def log_probability(
     """Log-probability of a real act given its move, in each replication's state, shape (R,).
 
     ``enacted`` and ``lifted`` are the masks of the measures the act brought into force or
-    lifted. An act the conduct cannot produce (three enactments in a week, two liftings, a
-    measure already in force) gets -inf; the likelihood floors it.
+    lifted. An act the conduct cannot produce (enacting a measure already in force, lifting one
+    not in force or irreversible) gets -inf; the likelihood floors it.
     """
     n = masks.shape[0]
     signal, lift, burst = _vector(signal, n), _vector(lift, n), _vector(burst, n)
+
+    def enact(state: np.ndarray) -> np.ndarray:
+        return enact_weights(repertoire, state, order)
+
+    def unlift(state: np.ndarray) -> np.ndarray:
+        return lift_weights(repertoire, state)
+
     with np.errstate(divide="ignore"):
         match Act(act):
             case Act.NOTHING:
@@ -160,38 +184,43 @@ def log_probability(
             case Act.CONCILIATORY_SIGNAL:
                 return np.where(options.can_lift, np.log1p(-lift), 0.0)
             case Act.ENACT:
-                return np.log1p(-signal) + np.log(
-                    _enactment(repertoire, masks, enacted, options, order, burst)
-                )
+                chosen = _sequence(repertoire, masks, enacted, burst, enact, up=True)
+                return np.log1p(-signal) + np.log(chosen)
             case Act.LIFT:
-                picked = repertoire.in_force(np.array([lifted]))[0]
-                if picked.sum() != 1:
-                    return np.full(n, -np.inf)
-                return np.log(lift) + np.log(options.lift[:, picked.argmax()])
+                chosen = _sequence(repertoire, masks, lifted, burst, unlift, up=False)
+                return np.log(lift) + np.log(chosen)
             case other:
                 raise ValueError(f"unknown act {other!r}")
 
 
-def _enactment(
+def _sequence(
     repertoire: Repertoire,
     masks: np.ndarray,
-    enacted: int,
-    options: Options,
-    order: Any,
+    changed: int,
     burst: np.ndarray,
+    weights_of: Callable[[np.ndarray], np.ndarray],
+    up: bool,
 ) -> np.ndarray:
-    """Probability of enacting exactly the measures in ``enacted`` (one or two), shape (R,)."""
-    picked = np.flatnonzero(repertoire.in_force(np.array([enacted]))[0])
-    single = np.where(options.can_burst, 1 - burst, 1.0)
-    if len(picked) == 1:
-        return options.enact[:, picked[0]] * single
-    if len(picked) != 2:
-        return np.zeros(masks.shape[0])
+    """Probability that one week's picks change exactly the measures in ``changed``, (R,).
+
+    The picks come one at a time (each from ``weights_of`` the state so far), each followed by
+    another with probability ``burst`` while one remains possible; the set's probability sums
+    over the orders in which it could have been picked.
+    """
+    picked = np.flatnonzero(repertoire.in_force(np.array([changed]))[0])
     total = np.zeros(masks.shape[0])
-    for first, second in (picked, picked[::-1]):
-        after = enact_weights(repertoire, masks | repertoire.bits[first], order)
-        total += options.enact[:, first] * after[:, second]
-    return burst * total
+    for sequence in itertools.permutations(picked):
+        state = masks.copy()
+        probability = np.ones(masks.shape[0])
+        for step, k in enumerate(sequence):
+            if step:
+                probability = probability * burst
+            probability = probability * weights_of(state)[:, k]
+            bit = repertoire.bits[k]
+            state = (state | bit) if up else (state & ~bit)
+        more = weights_of(state).sum(axis=1) > 0
+        total += probability * np.where(more, 1 - burst, 1.0)
+    return total
 
 
 def expected_after(
@@ -207,8 +236,8 @@ def expected_after(
 
     ``per_measure`` (size,) gives shape (R, 3); (size, q), several quantities at once, gives
     (R, 3, q). It is, e.g., each measure's economic intensity. Used by the payoffs: a rule that
-    weighs payoffs expects what its move will most likely do. A burst counts as one more
-    enactment like the first (an approximation the docs state).
+    weighs payoffs expects what its move will most likely do. The expected number of picks
+    counts the burst; each pick is valued like the first (an approximation the docs state).
     """
     n = masks.shape[0]
     matrix = np.asarray(per_measure, dtype=float)
@@ -216,15 +245,20 @@ def expected_after(
     matrix = matrix[:, None] if single else matrix
     signal, lift, burst = _vector(signal, n), _vector(lift, n), _vector(burst, n)
     now = repertoire.in_force(masks) @ matrix
-    growth = np.where(
-        options.can_enact, (1 - signal) * np.where(options.can_burst, 1 + burst, 1.0), 0.0
-    )
-    shrink = np.where(options.can_lift, lift, 0.0)
+    growth = (1 - signal) * _expected_count(burst, _available(repertoire, masks))
+    liftable = (repertoire.in_force(masks) & repertoire.reversible).sum(axis=1)
+    shrink = lift * _expected_count(burst, liftable)
     after = np.empty((n, 3, matrix.shape[1]))
     after[:, H] = now
     after[:, R] = now + growth[:, None] * (options.enact @ matrix)
     after[:, C] = now - shrink[:, None] * (options.lift @ matrix)
     return after[..., 0] if single else after
+
+
+def _expected_count(burst: np.ndarray, possible: np.ndarray) -> np.ndarray:
+    """Expected number of picks in a week: 1 + burst + burst^2 + ..., at most ``possible``."""
+    powers = burst[:, None] ** np.arange(max(int(possible.max(initial=0)), 1))
+    return np.where(np.arange(powers.shape[1]) < possible[:, None], powers, 0.0).sum(axis=1)
 
 
 def weigh(shares: np.ndarray, per_measure: np.ndarray) -> np.ndarray:
