@@ -398,15 +398,15 @@ def test_random_plays_each_move_a_third_of_the_time():
     np.testing.assert_allclose(shares, 1 / 3, atol=0.03)
 
 
-# Seeded tables of the learning rules at their default parameters against one script (a
-# regression pin: the probabilities are the rules' own, but each move must be the one the
-# week's uniform picks from them, which the test checks week by week).
+# Seeded tables of the learning rules at their default parameters, on the prisoner's dilemma
+# alone, against one script (a regression pin: the probabilities are the rules' own, but each
+# move must be the one the week's uniform picks from them, which the test checks week by week).
 LEARNING_SCRIPT = "CRRHCRCCRHRR"
 LEARNING_TABLES = [
-    ("fictitious_play", 1, "RHRHRRHRRHRC"),
+    ("fictitious_play", 1, "RRRRRRRRRRRC"),
     ("fictitious_play", 2, "HRRRHRHHRHRR"),
     ("q_learning", 1, "HHRHRRHRRHRC"),
-    ("q_learning", 2, "CRHHHRCHRHRR"),
+    ("q_learning", 2, "CRHRHRCHRHRR"),
 ]
 
 
@@ -414,7 +414,7 @@ LEARNING_TABLES = [
 def test_learning_rule_seeded_table(name, seed, table):
     model = EscalationModel(
         SCENARIO,
-        ModelParams(seoul=strategy(name)),
+        dataclasses.replace(stage_only(PD), seoul=strategy(name)),
         replications=1,
         weeks=len(table),
         forcing=scripted({"tokyo": LEARNING_SCRIPT}),
