@@ -9,3 +9,30 @@ def default():
     from sim.experiment.config import default_config
 
     return default_config(["run.progress=false"])
+
+
+@pytest.fixture(scope="session")
+def gsomia():
+    """The 2019 case as its scenario folder describes it."""
+    from sim.core.scenario_yaml import load_scenario
+
+    return load_scenario("gsomia_2019")
+
+
+@pytest.fixture(scope="session")
+def gsomia_real(gsomia):
+    """The real 2019 sequence on the weekly grid."""
+    from sim.history import real_path
+
+    return real_path(gsomia)
+
+
+@pytest.fixture(scope="session")
+def finished_run(gsomia):
+    """A free run of the default model, 200 replications with trajectories kept (seed 2019).
+
+    Shared by the metrics and recorder tests, which only read it.
+    """
+    from sim.core.model import EscalationModel
+
+    return EscalationModel(gsomia, replications=200, rng=2019).run()

@@ -1,13 +1,17 @@
+"""The payoff equation of sim/core/payoffs.py, checked term by term and per replication."""
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from sim.core.moves import DOMAINS, ECONOMIC_DOMAINS, Move
+from sim.core.agents import Outlook
+from sim.core.moves import Move
+from sim.core.params import PayoffParams, PerAlly, real_keys, with_values
 from sim.core.payoffs import Payoffs, stage_game
-from sim.core.scenario_yaml import load_scenario
-from sim.experiment.config import default_config
 
 C, H, R = Move.COOPERATE, Move.HOLD, Move.RETALIATE
-SCENARIO = load_scenario("gsomia_2019")
+N = 6  # replications in the equation tests
 
 
 def test_stage_game_keeps_the_2x2_corners_and_puts_hold_midway():
@@ -20,54 +24,117 @@ def test_stage_game_keeps_the_2x2_corners_and_puts_hold_midway():
     assert game[H, H] == pytest.approx((3 + 0 + 5 + 1) / 4)
 
 
-def in_force(ladder, rung, domains):
-    return sum(r.intensity for r in ladder.rungs[:rung] if r.domain in domains)
+def test_stage_game_extends_a_batch_of_games():
+    games = np.array([[[3, 0], [5, 1]], [[4, 0], [3, 2]]], dtype=float)
+    batch = stage_game(games)
+    assert batch.shape == (2, 3, 3)
+    np.testing.assert_allclose(batch[1], stage_game(games[1]))
 
 
-def plain_utility(p, actor, own, other, own_rung, other_rung, pressure, m, b):
-    """The payoff equation of docs/model.md, written out term by term for one replication."""
-    own_after = own.next_rung[own_rung, m]
-    other_after = other.next_rung[other_rung, b]
-    u = stage_game(p.stage[actor])[m, b]
-    u += p.audience[actor] * (m == R)
-    u -= p.economic[actor] * (
-        in_force(own, own_after, ECONOMIC_DOMAINS) + in_force(other, other_after, ECONOMIC_DOMAINS)
+def random_outlook(rng: np.random.Generator) -> Outlook:
+    """What each move would leave in force, for N replications, drawn at random."""
+    return Outlook(
+        intensity=rng.uniform(0, 3, (N, 3)),
+        economic=rng.uniform(0, 1.5, (N, 3)),
+        security=rng.uniform(0, 0.8, (N, 3)),
+        weight=rng.uniform(0, 1, N),
     )
-    security = in_force(own, own_after, ("security",)) + in_force(other, other_after, ("security",))
-    u -= p.security[actor] * min(1.0, security)
-    climbs_to = own.rungs[min(own_rung, own.top - 1)]
-    weight = getattr(p.domains, DOMAINS[DOMAINS.index(climbs_to.domain)])
-    u -= pressure * p.pressure[actor] * weight * (m == R)
-    u += pressure * p.pressure[actor] * p.cooperation_reward * (m == C)
-    return u
 
 
-@pytest.mark.parametrize("actor", ["seoul", "tokyo"])
-def test_vectorised_utility_equals_the_equation_term_by_term(actor):
-    params = default_config().payoffs
-    payoffs = Payoffs(params, SCENARIO.ladders)
-    other_actor = "tokyo" if actor == "seoul" else "seoul"
-    own, other = SCENARIO.ladders[actor], SCENARIO.ladders[other_actor]
-    own_rungs = np.repeat(np.arange(own.top + 1), other.top + 1)
-    other_rungs = np.tile(np.arange(other.top + 1), own.top + 1)
-    pressure = np.linspace(0, 1, own_rungs.size)
-    u = payoffs.utility(actor, own_rungs, other_rungs, pressure)
-    for i in range(own_rungs.size):
+def random_params(rng: np.random.Generator) -> PayoffParams:
+    def ally() -> PerAlly:
+        return PerAlly(*rng.uniform(0, 5, 2))
+
+    stage = {a: rng.normal(0, 3, (2, 2)).tolist() for a in ("seoul", "tokyo")}
+    return PayoffParams(
+        stage=stage,
+        audience=ally(),
+        economic=ally(),
+        security=ally(),
+        pressure=ally(),
+        cooperation_reward=float(rng.uniform(0, 2)),
+    )
+
+
+def equation(p: PayoffParams, slot, own: Outlook, other: Outlook, pressure, r, m, b) -> float:
+    """The module docstring's equation for replication r, own move m, the other's move b.
+
+    u = G(m, b) + a (I(m) - I(hold)) - e (E_own(m) + E_other(b))
+        - s min(1, S_own(m) + S_other(b)) - p k w [m = R] + p k c [m = C]
+    """
+    g = stage_game(p.stage[slot])[m, b]
+    audience = p.audience[slot] * (own.intensity[r, m] - own.intensity[r, H])
+    economic = p.economic[slot] * (own.economic[r, m] + other.economic[r, b])
+    security = p.security[slot] * min(1.0, own.security[r, m] + other.security[r, b])
+    push = pressure[r] * p.pressure[slot]
+    patron = -push * own.weight[r] * (m == R) + push * p.cooperation_reward * (m == C)
+    return g + audience - economic - security + patron
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), slot=st.sampled_from(["seoul", "tokyo"]))
+def test_vectorised_utility_equals_the_equation_term_by_term(seed, slot):
+    rng = np.random.default_rng(seed)
+    params = random_params(rng)
+    own, other = random_outlook(rng), random_outlook(rng)
+    pressure = rng.uniform(0, 1, N)
+    u = Payoffs(params).utility(slot, own, other, pressure)
+    assert u.shape == (N, 3, 3)
+    for r in range(N):
         for m in Move:
             for b in Move:
-                expected = plain_utility(
-                    params, actor, own, other, own_rungs[i], other_rungs[i], pressure[i], m, b
-                )
-                assert u[i, m, b] == pytest.approx(expected), (i, m, b)
+                expected = equation(params, slot, own, other, pressure, r, m, b)
+                assert u[r, m, b] == pytest.approx(expected), (r, m, b)
+
+
+def test_the_security_cost_is_capped_at_one():
+    params = PayoffParams(security=PerAlly(2.0, 2.0), pressure=PerAlly(), audience=PerAlly())
+    params.economic = PerAlly()
+    own = Outlook(np.zeros((1, 3)), np.zeros((1, 3)), np.full((1, 3), 0.9), np.zeros(1))
+    u = Payoffs(params).utility("seoul", own, own, np.zeros(1))
+    stage = stage_game(params.stage["seoul"])
+    np.testing.assert_allclose(u[0], stage - 2.0)  # min(1, 0.9 + 0.9) = 1
 
 
 def test_pressure_makes_retaliation_costlier_and_cooperation_dearer():
-    params = default_config().payoffs
-    payoffs = Payoffs(params, SCENARIO.ladders)
-    seoul = SCENARIO.ladders["seoul"]
-    at_notice = np.array([seoul.index("gsomia_notice")] * 2)
-    u = payoffs.utility("seoul", at_notice, np.array([4, 4]), np.array([0, 1.0]))
-    assert u[1, R, H] < u[0, R, H]
-    assert u[1, C, H] > u[0, C, H]
-    # the next rung up from the notice is security: the full security weight applies
-    assert u[0, R, H] - u[1, R, H] == pytest.approx(params.pressure.seoul * 1.0)
+    params = PayoffParams()
+    outlook = Outlook(
+        np.ones((2, 3)), np.zeros((2, 3)), np.zeros((2, 3)), weight=np.array([0.8, 0.8])
+    )
+    u = Payoffs(params).utility("seoul", outlook, outlook, np.array([0.0, 1.0]))
+    assert u[0, R, H] - u[1, R, H] == pytest.approx(params.pressure.seoul * 0.8)
+    assert u[1, C, H] - u[0, C, H] == pytest.approx(
+        params.pressure.seoul * params.cooperation_reward
+    )
+    assert u[1, H, H] == u[0, H, H]  # holding is neither punished nor rewarded
+
+
+def replication(outlook: Outlook, r: int) -> Outlook:
+    """Replication r of an outlook, as an outlook of one replication."""
+    return Outlook(*(a[r : r + 1] for a in vars(outlook).values()))
+
+
+def test_per_replication_parameters_equal_scalars_one_at_a_time():
+    rng = np.random.default_rng(3)
+    base = PayoffParams()
+    keys = real_keys(base)
+    assert "audience.seoul" in keys and "domains.security" in keys
+    values = {key: rng.uniform(0.05, 1.0, N) for key in keys}
+    own, other = random_outlook(rng), random_outlook(rng)
+    pressure = rng.uniform(0, 1, N)
+    for slot in ("seoul", "tokyo"):
+        together = Payoffs(with_values(base, values)).utility(slot, own, other, pressure)
+        for r in range(N):
+            one = with_values(base, {key: float(v[r]) for key, v in values.items()})
+            alone = Payoffs(one).utility(
+                slot, replication(own, r), replication(other, r), pressure[r : r + 1]
+            )
+            np.testing.assert_allclose(together[r], alone[0], rtol=1e-12, atol=1e-12)
+
+
+def test_domain_weights_per_replication_keep_the_replication_axis_first():
+    values = {"domains.trade": np.array([0.1, 0.9]), "domains.legal": np.array([0.2, 0.4])}
+    weights = Payoffs(with_values(PayoffParams(), values)).domain_weight
+    assert weights.shape == (2, 5)
+    np.testing.assert_allclose(weights[:, 0], [0.2, 0.4])  # legal
+    np.testing.assert_allclose(weights[:, 1], [0.1, 0.9])  # trade
