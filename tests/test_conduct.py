@@ -37,6 +37,18 @@ def states(*masks: int) -> np.ndarray:
     return np.array(masks, dtype=np.int16)
 
 
+def pick_sequence(mask: int, sequence: tuple[int, ...], order: float = 1.0) -> float:
+    """Probability of picking ``sequence`` (bits) one by one, written from the rule: each pick
+    is the k-th still available in escalation order with weight exp(-order k)."""
+    probability, state = 1.0, mask
+    for bit in sequence:
+        available = [b for b in (RULING, BOYCOTT, TARIFF, DRILLS) if not state & b]
+        weights = {b: np.exp(-order * k) for k, b in enumerate(available)}
+        probability *= weights[bit] / sum(weights.values())
+        state |= bit
+    return probability
+
+
 def log_p(mask, act, enacted=0, lifted=0, signal=0.5, lift=0.3, order=1.0, burst=0.1):
     """Log-probability of one act given its move, from one state."""
     masks = states(mask)
@@ -72,7 +84,6 @@ def test_lift_weights_are_uniform_over_reversible_measures_in_force():
 def test_options_say_what_each_state_allows():
     options = conduct.Options.of(SMALL, states(0, RULING | BOYCOTT | TARIFF, 15, RULING), 1.0)
     assert options.can_enact.tolist() == [True, True, False, True]
-    assert options.can_burst.tolist() == [True, False, False, True]
     assert options.can_lift.tolist() == [False, True, True, False]
 
 
@@ -85,10 +96,18 @@ def test_log_probability_by_hand():
         np.log((1 - signal) * first[2] * (1 - burst))
     )
     # two measures, either order: boycott then drills (drills 2nd of tariff, drills), or
-    # drills then boycott (boycott 1st of boycott, tariff)
+    # drills then boycott (boycott 1st of boycott, tariff); then the tariff is left, and the
+    # week stops with probability 1 - burst
     pair = first[1] * E / (1 + E) + first[3] * 1 / (1 + E)
     assert log_p(RULING, Act.ENACT, enacted=BOYCOTT | DRILLS) == pytest.approx(
-        np.log((1 - signal) * burst * pair)
+        np.log((1 - signal) * burst * pair * (1 - burst))
+    )
+    # all three left: the six orders, each a product of picks, two bursts and no stop
+    three = sum(
+        pick_sequence(RULING, order) for order in itertools.permutations((BOYCOTT, TARIFF, DRILLS))
+    )
+    assert log_p(RULING, Act.ENACT, enacted=BOYCOTT | TARIFF | DRILLS) == pytest.approx(
+        np.log((1 - signal) * burst**2 * three)
     )
     # with one measure left there is no burst to avoid: the single enactment has 1 - signal
     assert log_p(15 & ~DRILLS, Act.ENACT, enacted=DRILLS) == pytest.approx(np.log(1 - signal))
@@ -96,7 +115,11 @@ def test_log_probability_by_hand():
     assert log_p(15, Act.HOSTILE_SIGNAL) == 0.0
     # cooperation: a gesture or one of the two liftable measures
     assert log_p(15, Act.CONCILIATORY_SIGNAL) == pytest.approx(np.log(1 - lift))
-    assert log_p(15, Act.LIFT, lifted=TARIFF) == pytest.approx(np.log(lift * 0.5))
+    assert log_p(15, Act.LIFT, lifted=TARIFF) == pytest.approx(np.log(lift * 0.5 * (1 - burst)))
+    # both liftable measures in one week: either order, one burst, nothing left to stop
+    assert log_p(15, Act.LIFT, lifted=TARIFF | DRILLS) == pytest.approx(
+        np.log(lift * 2 * (0.5 * 1.0) * burst)
+    )
     assert log_p(RULING | BOYCOTT, Act.CONCILIATORY_SIGNAL) == 0.0  # nothing to lift
     assert log_p(0, Act.NOTHING) == 0.0
 
@@ -105,27 +128,28 @@ def test_log_probability_by_hand():
     ("mask", "act", "enacted", "lifted"),
     [
         (RULING, Act.ENACT, RULING, 0),  # already in force
-        (0, Act.ENACT, RULING | BOYCOTT | TARIFF, 0),  # three in a week
-        (0, Act.ENACT, 0, 0),  # an enactment of nothing
+        (RULING, Act.ENACT, RULING | BOYCOTT, 0),  # one of them already in force
         (15, Act.ENACT, DRILLS, 0),  # nothing available
-        (15, Act.LIFT, 0, TARIFF | DRILLS),  # two liftings
         (15, Act.LIFT, 0, RULING),  # irreversible
+        (15, Act.LIFT, 0, TARIFF | RULING),  # one of them irreversible
         (RULING | TARIFF, Act.LIFT, 0, DRILLS),  # not in force
-        (0, Act.LIFT, 0, 0),  # a lifting of nothing
     ],
     ids=[
         "in-force",
-        "three",
-        "nothing-enacted",
+        "one-in-force",
         "none-available",
-        "two-lifts",
         "irreversible",
+        "one-irreversible",
         "not-in-force",
-        "nothing-lifted",
     ],
 )
 def test_impossible_acts_get_minus_infinity(mask, act, enacted, lifted):
     assert log_p(mask, act, enacted=enacted, lifted=lifted) == -np.inf
+
+
+def test_an_enactment_or_lifting_of_nothing_has_probability_zero():
+    assert log_p(0, Act.ENACT, enacted=0) == -np.inf
+    assert log_p(15, Act.LIFT, lifted=0) == -np.inf
 
 
 def test_certain_signals_rule_out_measures():
@@ -138,12 +162,20 @@ def outcomes(mask: int, move: Move) -> list[tuple[int, int, int]]:
     """Every (act, enacted, lifted) the conduct could produce for ``move`` from ``mask``."""
     free = [b for b in (RULING, BOYCOTT, TARIFF, DRILLS) if not mask & b]
     liftable = [b for b in (TARIFF, DRILLS) if mask & b]
+
+    def subsets(bits: list[int]) -> list[int]:
+        return [
+            sum(chosen)
+            for k in range(1, len(bits) + 1)
+            for chosen in itertools.combinations(bits, k)
+        ]
+
     match move:
         case Move.RETALIATE:
-            pairs = [a | b for a, b in itertools.combinations(free, 2)]
-            return [(Act.HOSTILE_SIGNAL, 0, 0)] + [(Act.ENACT, m, 0) for m in free + pairs]
+            return [(Act.HOSTILE_SIGNAL, 0, 0)] + [(Act.ENACT, m, 0) for m in subsets(free)]
         case Move.COOPERATE:
-            return [(Act.CONCILIATORY_SIGNAL, 0, 0)] + [(Act.LIFT, 0, b) for b in liftable]
+            lifts = [(Act.LIFT, 0, m) for m in subsets(liftable)]
+            return [(Act.CONCILIATORY_SIGNAL, 0, 0)] + lifts
         case Move.HOLD:
             return [(Act.NOTHING, 0, 0)]
         case other:
@@ -204,7 +236,7 @@ def test_draw_uses_per_replication_parameters():
 
 
 def test_draw_takes_the_same_uniforms_whatever_the_move():
-    """Common random numbers: every draw takes `UNIFORMS` per replication, whatever happens."""
+    """Common random numbers: every draw takes `uniforms` per replication, whatever happens."""
     masks = states(0, 15, RULING, TARIFF)
     options = conduct.Options.of(SMALL, masks, 1.0)
     ends = []
@@ -213,7 +245,7 @@ def test_draw_takes_the_same_uniforms_whatever_the_move():
         conduct.draw(SMALL, masks, options, np.full(4, move, np.int8), 0.5, 0.3, 1.0, 0.1, rng)
         ends.append(rng.random())
     reference = np.random.default_rng(7)
-    reference.random((conduct.UNIFORMS, 4))
+    reference.random((conduct.uniforms(SMALL), 4))
     assert ends == [reference.random()] * 3
 
 
@@ -224,10 +256,13 @@ def test_expected_after_by_hand():
     options = conduct.Options.of(SMALL, masks, 1.0)
     after = conduct.expected_after(SMALL, masks, options, signal, lift, burst, SMALL.intensity)
     first = np.array([0, 1, E, E**2]) / (1 + E + E**2)
-    added = first @ SMALL.intensity * (1 + burst)  # a burst counts as one more like the first
+    # three measures left: 1 + burst + burst^2 picks expected, each valued like the first
+    added = first @ SMALL.intensity * (1 + burst + burst**2)
     np.testing.assert_allclose(after[0], [0.2, 0.2, 0.2 + (1 - signal) * added])  # C, H, R
-    # all in force: retaliation adds nothing; cooperation lifts the tariff or the drills
-    np.testing.assert_allclose(after[1], [1.4 - lift * (0.5 + 0.4) / 2, 1.4, 1.4])
+    # all in force: retaliation adds nothing; cooperation lifts the tariff or the drills (and
+    # the other with probability burst)
+    lifted = (0.5 + 0.4) / 2 * (1 + burst)
+    np.testing.assert_allclose(after[1], [1.4 - lift * lifted, 1.4, 1.4])
 
 
 def producible(scenario_name: str) -> list[tuple[str, int, Act, float]]:
@@ -265,15 +300,7 @@ def producible(scenario_name: str) -> list[tuple[str, int, Act, float]]:
     [
         "gsomia_2019",
         "thaad_2016",
-        pytest.param(
-            "senkaku_2010",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="Tokyo enacts three measures in week 0 and Beijing three in week 2, and "
-                "Beijing lifts two in week 4: the conduct allows two enactments or one "
-                "lifting a week",
-            ),
-        ),
+        "senkaku_2010",  # three enactments in a week, two liftings in a week
     ],
 )
 def test_every_real_transition_is_producible(case):

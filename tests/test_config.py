@@ -2,9 +2,9 @@ import pytest
 from hydra.errors import ConfigCompositionException, MissingConfigException
 
 from sim.core.errors import ConfigError, ScenarioError
-from sim.experiment.config import compose_config, default_config, to_config
 from sim.core.fitted import fit_values
 from sim.core.params import lookup
+from sim.experiment.config import compose_config, default_config, to_config
 from sim.experiment.factory import build_scenario
 
 

@@ -27,7 +27,6 @@ from sim.history import (
     load_events,
     real_path,
 )
-from sim.history.coding import SIGNAL_OF_DIRECTION
 
 SCENARIO = load_scenario("gsomia_2019")
 HEADER = ",".join(COLUMNS)
@@ -220,9 +219,15 @@ def test_lifting_a_measure_not_in_force_is_a_signal_by_its_direction():
 )
 def test_other_rows_are_signals_by_direction(direction, code):
     assert codes([event("2019-07-01", "tokyo", direction, "any_statement")]) == [(code, "")]
-    # a patron's row is never a measure or a signal: it is pressure, at its direction's level
+    # a patron's row is never a measure or a signal: it is one of the patron's moves
+    patron = {
+        "retaliate": "press",
+        "pressure": "press",
+        "cooperate": "engage",
+        "neutral": "abstain",
+    }
     assert codes([event("2019-07-01", "washington", direction, "any_statement")]) == [
-        ("pressure", "")
+        (patron[direction], "")
     ]
 
 
@@ -231,6 +236,11 @@ def test_a_measures_event_is_an_enactment_whatever_its_direction():
     assert codes([event("2019-07-05", "seoul", "neutral", "consumer_boycott_begins")]) == [
         ("enact", "boycott")
     ]
+
+
+def patron_rows(counts) -> int:
+    """How many rows the patron's three codes count."""
+    return counts[Code.PRESS] + counts[Code.ENGAGE] + counts[Code.ABSTAIN]
 
 
 def test_us_pressure_levels_by_direction():
@@ -274,8 +284,7 @@ def test_every_measures_event_ids_are_in_its_cases_events_file(case):
 def test_coding_csv_agrees_row_by_row_with_the_protocol(case):
     """Each scenario's coding.csv is the protocol's coding of its events file, with a reason.
 
-    The file writes a patron's row as the signal of its direction; the protocol codes it as
-    pressure at that direction's level.
+    A patron's row is one of its moves (press, engage, abstain), by its direction.
     """
     scenario = load_scenario(case)
     coded = code_events(load_events(scenario.events_path, scenario.actors), scenario)
@@ -289,11 +298,8 @@ def test_coding_csv_agrees_row_by_row_with_the_protocol(case):
         where_ = f"{case} line {e.line}"
         assert (row["date"], row["actor"], row["move"]) == (e.date.isoformat(), e.actor, e.move)
         if e.actor == scenario.patron:
-            assert c.code == Code.PRESSURE, where_
-            assert row["code"] == SIGNAL_OF_DIRECTION[e.direction].value, where_
-            assert row["measure"] == "", where_
-        else:
-            assert (row["code"], row["measure"]) == (c.code.value, c.measure), where_
+            assert c.code in (Code.PRESS, Code.ENGAGE, Code.ABSTAIN), where_
+        assert (row["code"], row["measure"]) == (c.code.value, c.measure), where_
         assert row["reason"].strip(), where_
 
 
@@ -454,7 +460,7 @@ def test_real_path_keeps_the_coded_rows(gsomia_real):
     counts = {code: sum(c.code == code for c in gsomia_real.coded) for code in Code}
     # 11 enactments (Seoul 7 measures in 6 weeks, Tokyo 4), 1 lifting, and 12 patron rows:
     # 2 in week 37, 1 in 38, 2 in 39, 3 in 42, 1 in 53, 1 in 54, 2 in 55
-    assert counts[Code.ENACT] == 11 and counts[Code.LIFT] == 1 and counts[Code.PRESSURE] == 12
+    assert counts[Code.ENACT] == 11 and counts[Code.LIFT] == 1 and patron_rows(counts) == 12
     assert sum(counts.values()) == 68
 
 

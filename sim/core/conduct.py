@@ -209,6 +209,8 @@ def _sequence(
     """
     picked = np.flatnonzero(repertoire.in_force(np.array([changed]))[0])
     total = np.zeros(masks.shape[0])
+    if picked.size == 0:  # an enactment or lifting must change something
+        return total
     for sequence in itertools.permutations(picked):
         state = masks.copy()
         probability = np.ones(masks.shape[0])
