@@ -54,9 +54,10 @@ def main() -> None:
     space = Space.of(config.model_params, list(config.params))
     objective = MovesObjective(space, (case.episode(),))
     rng = np.random.default_rng(0)
-    batch = space.low[:, None] + rng.random((len(space), options.batch)) * (
-        space.high - space.low
-    )[:, None]
+    batch = (
+        space.low[:, None]
+        + rng.random((len(space), options.batch)) * (space.high - space.low)[:, None]
+    )
 
     singles = [timed(lambda: objective.loglik(batch[:, :1])) for _ in range(options.repeats)]
     batched = [timed(lambda: objective.loglik(batch)) for _ in range(options.repeats)]
