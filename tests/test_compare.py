@@ -288,3 +288,26 @@ def test_counts_and_the_outcome_beside_the_runs(gsomia):
     share, shares = outcome_probability(outcomes, "noticed_then_kept")
     assert share == 0.75 and shares["terminated"] == 0.25
     assert outcome_probability(outcomes, "never_noticed")[0] == 0.0
+
+
+def test_the_gain_and_posterior_figures_draw_their_numbers():
+    from matplotlib.figure import Figure
+
+    from sim.figures.comparison import (
+        make_gain_data,
+        make_posterior_data,
+        plot_cumulative_gain,
+        plot_posterior,
+    )
+
+    model = np.log(np.array([[0.5, 0.5], [0.25, 0.5], [0.5, 0.5]]))
+    rates = np.log(np.full((3, 2), 0.5))
+    dates = ["2019-01-07", "2019-01-14", "2019-01-21"]
+    data = make_gain_data(dates, ("seoul", "tokyo"), model, {"base_rates": rates})
+    np.testing.assert_allclose(data.gains["base_rates"]["seoul"], [0, np.log(0.5), np.log(0.5)])
+    np.testing.assert_allclose(data.gains["base_rates"]["tokyo"], [0, 0, 0])
+    assert isinstance(plot_cumulative_gain(data), Figure)
+    draws = np.array([[0.2, 1.0], [0.3, 10.0], [0.4, 3.0]])
+    shown = make_posterior_data(["a", "b"], draws, [0.3, 3.0], [0.0, 0.01], [1.0, 100.0])
+    assert shown.bounds == [(0.0, 1.0), (0.01, 100.0)] and shown.keys == ["a", "b"]
+    assert isinstance(plot_posterior(shown), Figure)
