@@ -1,375 +1,313 @@
-"""`escalation compare`: the case on its span, milestones, paths, the report and the command."""
+"""`escalation compare`: the command end to end, its JSON, its baselines and its checks."""
 
 import json
 import subprocess
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from matplotlib.figure import Figure
 
-from sim.analysis.compare import (
-    build_case,
-    compare,
+from sim.analysis.baselines import MoveData
+from sim.analysis.case import build_case, load_case_events
+from sim.analysis.compare import compare, model_acts, model_parameters, score_in_sample
+from sim.analysis.conduct_fit import fit_conduct
+from sim.analysis.predictive import (
+    burstiness,
+    count_checks,
     dtw_distance,
-    likelihood_report,
-    milestone_report,
-    path_report,
-    write_comparison,
+    milestone_checks,
+    outcome_probability,
+    path_check,
 )
-from sim.core.errors import ConfigError, EventsFileError, ScenarioError
-from sim.core.scenario_yaml import load_scenario
+from sim.core.errors import EscalationError
+from sim.core.folders import CONF_DIR
+from sim.core.moves import Move
 from sim.experiment.config import default_config
-from sim.figures.comparison import RASTER_CODES, make_raster_data, plot_event_raster
 
 ROOT = Path(__file__).resolve().parents[1]
-HEADER = "date,actor,domain,direction,move,description,source"
-SEVERAL_YEARS = [
-    HEADER,
-    "2017-03-08,tokyo,trade,retaliate,announce_export_controls_three_chemicals,Controls.,unverified",
-    "2017-06-14,seoul,diplomatic,cooperate,propose_talks,Talks.,unverified",
-    "2017-09-12,seoul,trade,retaliate,announce_japan_whitelist_removal,List.,unverified",
-    "2018-05-16,washington,security,pressure,press_allies,Pressure.,unverified",
-    "2019-02-06,seoul,security,retaliate,announce_gsomia_termination,Notice.,unverified",
-    "2019-04-03,seoul,security,cooperate,conditionally_suspend_gsomia_termination,Kept.,unverified",
-    "2020-11-18,tokyo,diplomatic,cooperate,offer_talks,Talks.,unverified",
-]
-SPAN = ["scenario.start=2017-01-02", "scenario.end=2020-12-28"]
-INITIAL = ["+scenario.initial_rungs.tokyo=arbitration", "+scenario.initial_rungs.seoul=boycott"]
+C, H, R = Move.COOPERATE, Move.HOLD, Move.RETALIATE
+ROWS = ["model", "base_rates", "markov", "regime_break", "logit"]
+FIGURES = ["tension_fan.png", "event_raster.png", "cumulative_gain.png"]
+SUMMER = ["scenario.start=2019-06-24", "scenario.end=2019-08-26"]  # ten busy weeks
 
 
-def write_events(tmp_path, lines, name="events.csv"):
-    path = tmp_path / name
-    path.write_text("\n".join(lines) + "\n")
-    return path
+def escalation(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
-def config_for(events, *overrides, replications=200):
+def config(*overrides: str, replications: int = 20):
     return default_config(
-        [
-            "run.progress=false",
-            f"run.replications={replications}",
-            f"events={events}",
-            *overrides,
-        ],
-        "compare",
+        ["run.progress=false", f"run.replications={replications}", *overrides], "compare"
     )
 
 
 @pytest.fixture(scope="module")
-def several_years(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("several_years")
-    events = write_events(folder, SEVERAL_YEARS)
-    result = compare(config_for(events, *SPAN, *INITIAL))
-    write_comparison(result, folder / "out", samples=4)
-    return result, folder / "out"
+def command(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("compare") / "out"
+    done = escalation("compare", "run.replications=30", f"hydra.run.dir={folder}")
+    return done, folder
 
 
-def test_several_year_case_with_rungs_in_force_runs_end_to_end(several_years):
-    result, folder = several_years
-    report = result.report
-    assert report["weeks"] == 209  # 2017-01-02 .. week of 2020-12-28
-    assert report["initial_rungs"] == {"seoul": "boycott", "tokyo": "arbitration"}
-    real = result.case.real
-    assert real.rungs["tokyo"][0] == 3 and real.rungs["seoul"][0] == 3
-    assert real.rungs["tokyo"][9] == 4  # export controls in the week of 2017-03-06
-    assert report["outcome"] == "noticed_then_kept"
-    weeks = {m["id"]: m["real_week"] for m in report["milestones"]}
-    assert weeks == {
-        "tokyo_export_controls": 9,
-        "tokyo_whitelist_removal": None,
-        "seoul_whitelist_removal": 36,
-        "seoul_gsomia_notice": 109,
-        "washington_peak_pressure": 71,
-        "seoul_gsomia_suspension": 117,
-    }
-    # the simulated runs start from the same rungs as the real path
-    # boycott is irreversible, so Seoul never falls below it; Tokyo moves one rung at most
-    assert (result.model.recorder.rung["seoul"] >= 3).all()
-    assert set(np.unique(result.model.recorder.rung["tokyo"][0])) <= {2, 3, 4}
-    for name in ("comparison.json", "comparison.md", "tension_fan.png", "event_raster.png"):
-        assert (folder / name).is_file(), name
+def test_compare_writes_its_report_and_figures(command):
+    done, folder = command
+    assert done.returncode == 0, done.stderr
+    for name in ["comparison.json", "comparison.md", *FIGURES]:
+        assert (folder / name).stat().st_size > 0, name
+    markdown = (folder / "comparison.md").read_text()
+    for name in FIGURES:
+        assert f"]({name})" in markdown
+    assert "regime break" in done.stdout and "logit" in done.stdout
+    assert f"results: {folder}" in done.stdout
 
 
-def test_report_holds_every_documented_number(several_years):
-    report = json.loads((several_years[1] / "comparison.json").read_text())
-    for name in ("model", "base_rates", "markov"):
-        assert set(report["loglik"][name]["per_actor"]) == {"seoul", "tokyo"}
-        total = report["loglik"][name]["total"]
-        assert total == pytest.approx(sum(report["loglik"][name]["per_actor"].values()))
-        assert total < 0
-    assert report["gain_nats_per_actor_week"] == pytest.approx(
-        (
-            report["loglik"]["model"]["total"]
-            - max(report["loglik"]["base_rates"]["total"], report["loglik"]["markov"]["total"])
-        )
-        / (2 * report["weeks"])
+def test_the_json_keeps_its_keys_and_adds_the_new_baselines(command):
+    _, folder = command
+    report = json.loads((folder / "comparison.json").read_text())
+    loglik = report["loglik"]
+    assert set(ROWS) <= set(loglik)
+    for name in ROWS:
+        row = loglik[name]
+        assert set(row) >= {"total", "per_actor", "parameters", "aic", "bic"}, name
+        assert set(row["per_actor"]) == {"seoul", "tokyo"}
+        assert row["total"] == pytest.approx(row["moves"] + row["acts"])
+        assert row["moves"] == pytest.approx(sum(row["per_actor"].values()))
+        n = 2 * report["weeks"]
+        assert row["aic"] == pytest.approx(2 * row["parameters"] - 2 * row["total"])
+        assert row["bic"] == pytest.approx(row["parameters"] * np.log(n) - 2 * row["total"])
+    baselines = {name: loglik[name] for name in ROWS[1:]}
+    best_aic = min(baselines, key=lambda name: baselines[name]["aic"])
+    assert loglik["best_baseline_aic"] == best_aic
+    assert loglik["best_baseline_bic"] == min(baselines, key=lambda n: baselines[n]["bic"])
+    assert loglik["margin_aic"] == pytest.approx(
+        baselines[best_aic]["aic"] - loglik["model"]["aic"]
     )
+    gain = (loglik["model"]["total"] - baselines[best_aic]["total"]) / (2 * report["weeks"])
+    assert report["gain_nats_per_actor_week"] == pytest.approx(gain)
+    assert [m["id"] for m in report["milestones"]] == [
+        "tokyo_export_controls",
+        "tokyo_whitelist_removal",
+        "seoul_whitelist_removal",
+        "seoul_gsomia_notice",
+        "washington_peak_pressure",
+        "seoul_gsomia_suspension",
+    ]
     assert 0 <= report["outcome_probability"] <= 1
-    assert set(report["path"]) >= {"rmse", "dtw", "band_coverage"}
-    assert 0 <= report["path"]["band_coverage"] <= 1
-    for m in report["milestones"]:
-        assert m["percentile"] is None or 0 <= m["percentile"] <= 1
-        assert 0 <= m["never_share"] <= 1
+    assert report["outcome_probability"] == report["outcome_shares"].get(report["outcome"], 0.0)
+    assert set(report["path"]) == {"rmse", "dtw", "dtw_per_week", "band_coverage"}
+    assert (report["weeks"], report["replications"], report["train_events"]) == (61, 30, None)
 
 
-def test_default_span_is_the_events_files_own(tmp_path):
-    events = write_events(tmp_path, SEVERAL_YEARS)
-    case = build_case(config_for(events))
-    assert case.scenario.start.isoformat() == "2017-03-06"
-    assert case.scenario.end.isoformat() == "2020-11-16"
-    assert case.left_out == 0
-    trimmed = build_case(config_for(events, "scenario.start=2018-01-01"))
-    assert trimmed.left_out == 3 and trimmed.scenario.end.isoformat() == "2020-11-16"
+def test_the_model_row_counts_the_fits_parameters(command):
+    _, folder = command
+    report = json.loads((folder / "comparison.json").read_text())
+    record = json.loads((CONF_DIR / "fit" / "gsomia_2019.json").read_text())
+    assert report["loglik"]["model"]["parameters"] == record["parameters"] > 0
+    for name, per_side in {"base_rates": 2, "markov": 8, "regime_break": 5, "logit": 14}.items():
+        conduct = report["loglik"][name]["parameters"] - 2 * per_side
+        assert conduct == 6, name  # each baseline also counts the conduct it shares
 
 
-def test_2019_sequence_is_compared_from_its_first_to_its_last_week():
-    case = build_case(config_for(ROOT / "scenarios/gsomia_2019/events.csv"))
-    assert case.scenario.start.isoformat() == "2018-10-29"
-    assert case.weeks == 61
-    assert case.real.outcome == "noticed_then_kept"
+def test_a_hand_set_model_has_no_fitted_parameters(compare_default):
+    record = json.loads((CONF_DIR / "fit" / "gsomia_2019.json").read_text())
+    assert model_parameters(compare_default.model_params) == record["parameters"]
+    hand_set = config("fit=none", *SUMMER)
+    assert model_parameters(hand_set.model_params) == 0
+    table, _, _ = score_in_sample(hand_set, build_case(hand_set))
+    assert table.model.parameters == 0
+    assert table.model.aic == pytest.approx(-2 * table.model.loglik)
+
+
+def write_events(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_train_events_fit_the_baselines_and_their_conduct_on_another_file(tmp_path, gsomia_case):
+    lines = gsomia_case.events_path.read_text().splitlines()
+    # The training file: the real events without Tokyo's rows of July and August 2019.
+    kept = [
+        line
+        for line in lines
+        if not (line.startswith(("2019-07", "2019-08")) and ",tokyo," in line[:20])
+    ]
+    assert len(kept) < len(lines)
+    train = write_events(tmp_path / "train.csv", kept)
+    compared = config(*SUMMER, f"train_events={train}")
+    result = compare(compared)
+    report = result.report
+    assert report.train_events == str(train) and report.to_json()["train_events"] == str(train)
+    case = result.case
+    training = load_case_events("gsomia_2019", train, "2019-06-24", "2019-08-26")
+    rates = report.in_sample.baselines[0]
+    assert rates.name == "base_rates"
+    moves = MoveData.of(case.real, case.scenario).moves
+    trained = MoveData.of(training.real, training.scenario).moves
+    expected = 0.0
+    for i in range(2):
+        counts = np.bincount(trained[:, i], minlength=3) + 0.5
+        expected += np.log(counts[moves[:, i]] / counts.sum()).sum()
+    assert rates.moves == pytest.approx(expected)
+    # The acts scored are the compared case's, under the conduct fitted on the training file.
+    conduct = fit_conduct((training.episode(),))
+    acts = model_acts(conduct.apply(compared.model_params), case)
+    assert rates.acts == pytest.approx(acts)
+    assert rates.acts != pytest.approx(conduct.loglik)
+    own, _, _ = score_in_sample(config(*SUMMER), case)
+    assert own.baselines[0].moves != pytest.approx(rates.moves)
+    assert report.in_sample.model.loglik == pytest.approx(own.model.loglik)
+
+
+def test_bad_input_is_one_line_and_exit_2(tmp_path):
+    done = escalation("compare", f"events={tmp_path / 'missing.csv'}", f"hydra.run.dir={tmp_path}")
+    assert done.returncode == 2
+    assert done.stderr == f"error: no events file at {tmp_path / 'missing.csv'}\n"
+    assert not (tmp_path / "comparison.json").exists()
+
+
+HEADER = "date,actor,domain,direction,move,description,source"
 
 
 @pytest.mark.parametrize(
-    ("lines", "overrides", "error", "fragment"),
+    ("overrides", "lines", "fragment"),
     [
+        (["run.weeks=10"], None, "run.weeks=10 does not apply to a comparison"),
+        (["train_events=nowhere.csv"], None, "no events file at nowhere.csv"),
         (
-            SEVERAL_YEARS,
-            ["scenario.start=2022-01-03", "scenario.end=2022-12-26"],
-            EventsFileError,
+            ["scenario.start=2019-01-07", "scenario.end=2019-03-25"],
+            [HEADER, "2018-06-05,seoul,diplomatic,pressure,protest,Protest.,unverified"],
             "outside the compared span",
         ),
         (
-            [*SEVERAL_YEARS[:2], "2017-04-05,beijing,trade,retaliate,tariffs,Tariffs.,unverified"],
             [],
-            EventsFileError,
-            "actor 'beijing' is not valid",
+            [HEADER, "2019-03-05,washington,security,pressure,press,Press.,unverified"],
+            "no move of seoul or tokyo falls in the compared span",
         ),
-        (
-            [HEADER, "2018-05-16,washington,security,pressure,press_allies,Pressure.,unverified"],
-            [],
-            EventsFileError,
-            "nothing to score",
-        ),
-        (SEVERAL_YEARS, ["run.weeks=10"], ConfigError, "run.weeks=10 does not apply"),
-        (
-            SEVERAL_YEARS,
-            ["+scenario.initial_rungs.tokyo=embargo"],
-            ScenarioError,
-            "tokyo has no rung 'embargo'",
-        ),
+        ([], [HEADER, "2019-03-05,seoul,nowhere,pressure,x,X.,unverified"], "line 2: domain"),
+        (["+scenario.initial_measures.osaka=[x]"], None, "'osaka' is not a side"),
     ],
-    ids=["outside-span", "unknown-actor", "no-ally-move", "run-weeks", "unknown-rung"],
 )
-def test_bad_input_is_a_clear_error(tmp_path, lines, overrides, error, fragment):
-    events = write_events(tmp_path, lines)
-    with pytest.raises(error, match=fragment):
-        build_case(config_for(events, *overrides))
+def test_bad_input_raises_one_clear_line(tmp_path, overrides, lines, fragment):
+    if lines is not None:
+        overrides = [*overrides, f"events={write_events(tmp_path / 'events.csv', lines)}"]
+    with pytest.raises(EscalationError) as error:
+        compare(config(*overrides))
+    assert fragment in str(error.value) and "\n" not in str(error.value)
 
 
-def test_missing_events_file_names_the_path(tmp_path):
-    with pytest.raises(EventsFileError, match="no events file at"):
-        build_case(config_for(tmp_path / "nowhere.csv"))
+@pytest.mark.parametrize("scenario", ["thaad_2016", "senkaku_2010"])
+def test_the_other_cases_compare_too(scenario):
+    result = compare(config(f"scenario={scenario}"))
+    case, report = result.case, result.report
+    assert report.scenario == scenario and report.sides == case.scenario.sides
+    assert report.weeks == case.weeks == len(case.real.pressure)
+    rows = report.in_sample.rows
+    assert [r.name for r in rows] == ROWS
+    assert all(np.isfinite(r.loglik) and r.loglik < 0 for r in rows)
+    assert all(set(r.per_side) == set(case.scenario.sides) for r in rows)
+    assert [m.id for m in report.milestones] == [m.id for m in case.scenario.milestones]
+    data = json.loads(json.dumps(report.to_json()))
+    assert set(data["loglik"]["model"]["per_actor"]) == set(case.scenario.sides)
 
 
-# Milestones on hand-made sequences.
-def hand_table(**columns):
-    n = len(next(iter(columns.values())))
-    base = {
-        "week_tokyo_export_controls": [None] * n,
-        "week_tokyo_whitelist_removal": [None] * n,
-        "week_seoul_whitelist_removal": [None] * n,
-        "week_seoul_gsomia_notice": [None] * n,
-        "withdrawal_week": [None] * n,
-        "peak_pressure_week": [0] * n,
-        "peak_pressure": [0.0] * n,
-    }
-    base.update(columns)
-    return pd.DataFrame(
-        {k: pd.array(v, dtype="Int16") if k != "peak_pressure" else v for k, v in base.items()}
+def test_milestone_percentiles_are_mid_ranks_among_runs_where_it_happens(gsomia_case):
+    scenario, real = gsomia_case.scenario, gsomia_case.real
+    notice = next(m for m in scenario.milestones if m.id == "seoul_gsomia_notice")
+    assert real.milestones["seoul_gsomia_notice"] == 42
+    weeks = {m.column: [10.0, 20.0, 30.0, 40.0] for m in scenario.milestones}
+    weeks[notice.column] = [30.0, 42.0, 42.0, 50.0, None, None]
+    table = pd.DataFrame({k: v + [None] * (6 - len(v)) for k, v in weeks.items()})
+    checks = {c.id: c for c in milestone_checks(scenario, real, table)}
+    check = checks["seoul_gsomia_notice"]
+    # Among the 4 runs with a notice: one earlier, two in the same week, one later.
+    assert check.percentile == pytest.approx((1 + 0.5 * 2) / 4)
+    assert check.never_share == pytest.approx(2 / 6)
+    assert check.simulated_median_week == 42.0
+    assert check.real_date == "2019-08-19" and check.real_week == 42
+    export = checks["tokyo_export_controls"]
+    assert real.milestones["tokyo_export_controls"] == 35
+    assert export.percentile == 0.75 and export.never_share == pytest.approx(2 / 6)
+
+
+def test_dtw_and_the_path_check_by_hand():
+    # Cost |a_i - b_j|; the cheapest monotone alignment of [0, 1, 3] with [1, 3, 3, 0] pairs
+    # (0,1), (1,1), (3,3), (3,3), (3,0): 1 + 0 + 0 + 0 + 3 = 4.
+    assert dtw_distance(np.array([0, 1, 3]), np.array([1, 3, 3, 0])) == pytest.approx(4.0)
+    assert dtw_distance(np.array([0, 2, 2, 1]), np.array([0, 2, 1])) == 0.0
+    assert dtw_distance(np.array([1, 3]), np.array([2])) == pytest.approx(2.0)
+    real = np.array([0.1, 0.5, 0.9])
+    fan = pd.DataFrame({"q05": [0.0, 0.2, 0.3], "q50": [0.1, 0.4, 0.5], "q95": [0.2, 0.6, 0.8]})
+    check = path_check(real, fan)
+    assert check.rmse == pytest.approx(np.sqrt((0.0 + 0.01 + 0.16) / 3))
+    # |0.1-0.1| + |0.5-0.4| then |0.5-0.5| + |0.9-0.5|: 0 + 0.1 + 0 + 0.4.
+    assert check.dtw == pytest.approx(0.5)
+    assert check.dtw_per_week == pytest.approx(0.5 / 3)
+    assert check.band_coverage == pytest.approx(2 / 3)
+
+
+def test_burstiness_by_hand():
+    moves = np.full((4, 12), H)
+    moves[0, [0, 1, 2, 10]] = R  # gaps 1, 1, 8
+    moves[1, [0, 3, 6, 9]] = C  # gaps 3, 3, 3: regular
+    moves[2, [2, 7]] = R  # one gap: undefined
+    moves[3, [0, 1, 2, 3, 11]] = [R, C, R, C, R]  # gaps 1, 1, 1, 8
+    values = burstiness(moves)
+    mean, sd = 10 / 3, np.sqrt((2 * (1 - 10 / 3) ** 2 + (8 - 10 / 3) ** 2) / 3)
+    assert values[0] == pytest.approx((sd - mean) / (sd + mean))
+    assert values[1] == -1.0
+    assert np.isnan(values[2])
+    mean, sd = 11 / 4, np.sqrt((3 * (1 - 11 / 4) ** 2 + (8 - 11 / 4) ** 2) / 4)
+    assert values[3] == pytest.approx((sd - mean) / (sd + mean))
+
+
+def test_counts_and_the_outcome_beside_the_runs(gsomia_case):
+    real = gsomia_case.real
+    sides = gsomia_case.scenario.sides
+    retaliations = {s: int((real.moves[s] == R).sum()) for s in sides}
+    simulated = {}
+    for s in sides:
+        runs = np.full((4, gsomia_case.weeks), H)
+        for run, extra in enumerate([-2, 0, 0, 3]):
+            runs[run, : retaliations[s] + extra] = R
+        simulated[s] = runs
+    checks = {(c.side, c.statistic): c for c in count_checks(real, sides, simulated)}
+    seoul = checks[("seoul", "retaliations")]
+    assert seoul.real == retaliations["seoul"]
+    assert seoul.percentile == pytest.approx((1 + 0.5 * 2) / 4)
+    assert seoul.simulated_median == retaliations["seoul"]
+    assert checks[("tokyo", "cooperations")].simulated_median == 0
+    assert checks[("tokyo", "cooperations")].percentile == 1.0
+    outcomes = pd.DataFrame({"outcome": ["noticed_then_kept"] * 3 + ["terminated"]})
+    share, shares = outcome_probability(outcomes, "noticed_then_kept")
+    assert share == 0.75 and shares["terminated"] == 0.25
+    assert outcome_probability(outcomes, "never_noticed")[0] == 0.0
+
+
+def test_the_gain_and_posterior_figures_draw_their_numbers():
+    from matplotlib.figure import Figure
+
+    from sim.figures.comparison import (
+        make_gain_data,
+        make_posterior_data,
+        plot_cumulative_gain,
+        plot_posterior,
     )
 
-
-def test_milestone_percentile_counts_earlier_runs_and_half_the_ties():
-    scenario = load_scenario("gsomia_2019")
-    real = SimpleNamespace(
-        milestones={
-            "tokyo_export_controls": 20,
-            "tokyo_whitelist_removal": None,
-            "seoul_whitelist_removal": 5,
-            "seoul_gsomia_notice": 40,
-            "washington_peak_pressure": 3,
-            "seoul_gsomia_suspension": 50,
-        }
-    )
-    table = hand_table(
-        week_tokyo_export_controls=[10, 20, 20, 30, None],
-        week_tokyo_whitelist_removal=[1, 2, None, None, None],
-        week_seoul_whitelist_removal=[6, 7, 8, 9, 10],
-        week_seoul_gsomia_notice=[None] * 5,
-        withdrawal_week=[50, 50, 50, 50, 60],
-        peak_pressure_week=[0, 3, 5, 3, 1],
-        peak_pressure=[0.0, 0.5, 0.5, 0.6, 0.0],
-    )
-    rows = {m["id"]: m for m in milestone_report(scenario, real, table)}
-    assert rows["tokyo_export_controls"]["percentile"] == pytest.approx((1 + 2 / 2) / 4)
-    assert rows["tokyo_export_controls"]["never_share"] == pytest.approx(0.2)
-    assert rows["tokyo_export_controls"]["simulated_median_week"] == 20
-    assert rows["tokyo_whitelist_removal"]["percentile"] is None  # never happened for real
-    assert rows["tokyo_whitelist_removal"]["never_share"] == pytest.approx(0.6)
-    assert rows["seoul_whitelist_removal"]["percentile"] == 0.0  # real came before every run
-    assert rows["seoul_gsomia_notice"]["percentile"] is None  # no run reached it
-    assert rows["seoul_gsomia_notice"]["never_share"] == 1.0
-    assert rows["seoul_gsomia_suspension"]["percentile"] == pytest.approx((0 + 4 / 2) / 5)
-    # a run whose pressure never rose above 0 has no peak: 3 of 5 runs count
-    assert rows["washington_peak_pressure"]["never_share"] == pytest.approx(0.4)
-    assert rows["washington_peak_pressure"]["percentile"] == pytest.approx((0 + 2 / 2) / 3)
-    assert rows["seoul_gsomia_notice"]["real_date"] == scenario.week_start(40).isoformat()
-
-
-def test_milestones_of_a_hand_made_events_file(tmp_path):
-    events = write_events(
-        tmp_path,
-        [
-            HEADER,
-            "2019-01-09,tokyo,trade,retaliate,announce_export_controls_three_chemicals,C.,unverified",
-            "2019-01-23,tokyo,trade,retaliate,cabinet_removes_korea_whitelist,W.,unverified",
-            "2019-02-13,seoul,security,retaliate,announce_gsomia_termination,N.,unverified",
-            "2019-02-20,washington,security,pressure,press,P.,unverified",
-            "2019-03-06,seoul,security,cooperate,conditionally_suspend_gsomia_termination,K.,u",
-        ],
-    )
-    case = build_case(
-        config_for(
-            events,
-            "+scenario.initial_rungs.tokyo=arbitration",
-            "+scenario.initial_rungs.seoul=whitelist_removal",
-        )
-    )
-    assert case.scenario.start.isoformat() == "2019-01-07"
-    assert case.real.milestones == {
-        "tokyo_export_controls": 0,
-        "tokyo_whitelist_removal": 2,
-        "seoul_whitelist_removal": 0,  # in force from the start
-        "seoul_gsomia_notice": 5,
-        "washington_peak_pressure": 6,
-        "seoul_gsomia_suspension": 8,
-    }
-    assert case.real.outcome == "noticed_then_kept"
-
-
-# Paths.
-def test_dtw_of_small_series():
-    assert dtw_distance([0, 0, 1, 1], [0, 1, 1, 1]) == 0.0  # the same shape, shifted
-    assert dtw_distance([0, 1], [1, 0]) == 2.0
-    assert dtw_distance([1, 2, 3], [2, 3, 4]) == 2.0  # 1-2, 2-2, 3-3, 3-4
-
-
-@settings(max_examples=40, deadline=None)
-@given(st.lists(st.floats(0, 1), min_size=1, max_size=15), st.integers(0, 2**31 - 1))
-def test_dtw_is_at_most_the_unwarped_distance(series, seed):
-    a = np.array(series)
-    b = np.random.default_rng(seed).random(len(a))
-    assert dtw_distance(a, b) <= np.abs(a - b).sum() + 1e-12
-    assert dtw_distance(a, a) == 0.0
-
-
-def test_path_report_by_hand():
-    fan = pd.DataFrame({"q05": [0, 0, 0], "q50": [0, 0.5, 0.5], "q95": [0.1, 0.6, 0.9]})
-    report = path_report(np.array([0.0, 0.5, 1.0]), fan)
-    assert report["rmse"] == pytest.approx(np.sqrt(0.25 / 3))
-    assert report["band_coverage"] == pytest.approx(2 / 3)
-    assert report["dtw"] == pytest.approx(0.5)
-
-
-def test_gain_is_against_the_better_baseline():
-    model = np.log(np.full((4, 2), 0.5))
-    report = likelihood_report(
-        model, {"base_rates": np.log(np.full((4, 2), 0.25)), "markov": np.log(np.full((4, 2), 0.4))}
-    )
-    assert report["better_baseline"] == "markov"
-    assert report["gain_nats_per_actor_week"] == pytest.approx(np.log(0.5) - np.log(0.4))
-    assert report["gain_per_actor"]["base_rates"]["seoul"] == pytest.approx(4 * np.log(2))
-
-
-# The event raster.
-def test_raster_puts_the_real_sequence_above_the_sampled_runs():
-    scenario = load_scenario("gsomia_2019").with_span("2019-01-07", "2019-01-28")
-    real = SimpleNamespace(
-        moves={"seoul": np.array([2, 1, 1, 0]), "tokyo": np.array([1, 2, 1, 1])},
-        pressure=np.array([0.0, 0.3, 1.0, 0.0]),
-        milestones={"seoul_gsomia_notice": 2, "tokyo_export_controls": None},
-    )
-    moves = {"seoul": np.zeros((4, 5), dtype=int), "tokyo": np.full((4, 5), 2)}
-    pressure = np.full((4, 5), 0.6)
-    data = make_raster_data(scenario, real, moves, pressure, samples=3)
-    assert data.codes.shape == (3 * 4, 4)
-    np.testing.assert_array_equal(data.codes[0], [2, 1, 1, 0])
-    np.testing.assert_array_equal(data.codes[1], [1, 2, 1, 1])
-    assert [RASTER_CODES[c] for c in data.codes[2]] == [
-        "no pressure",
-        "engage",
-        "press",
-        "no pressure",
-    ]
-    np.testing.assert_array_equal(data.codes[3], [0, 0, 0, 0])
-    assert [RASTER_CODES[c] for c in data.codes[5]] == ["press"] * 4
-    assert data.blocks == ["real", "run 1", "run 2", "run 3"]
-    assert data.milestones == [(2, "Seoul: GSOMIA notice")]
-    figure = plot_event_raster(data)
-    assert isinstance(figure, Figure)
-
-
-def test_compare_command_writes_its_files(tmp_path):
-    events = write_events(tmp_path, SEVERAL_YEARS)
-    folder = tmp_path / "run"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sim",
-            "compare",
-            f"events={events}",
-            *SPAN,
-            *INITIAL,
-            "run.replications=100",
-            f"hydra.run.dir={folder}",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr
-    assert "log-likelihood of the real moves" in done.stdout
-    report = json.loads((folder / "comparison.json").read_text())
-    assert report["weeks"] == 209 and report["replications"] == 100
-    assert (folder / "event_raster.png").is_file()
-
-
-def test_compare_command_prints_an_error_without_traceback(tmp_path):
-    events = write_events(tmp_path, SEVERAL_YEARS)
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sim",
-            "compare",
-            f"events={events}",
-            "scenario.start=2022-01-03",
-            "scenario.end=2022-12-26",
-            f"hydra.run.dir={tmp_path}/x",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 2
-    assert done.stderr.startswith("error: ") and "outside the compared span" in done.stderr
-    assert "Traceback" not in done.stderr
+    model = np.log(np.array([[0.5, 0.5], [0.25, 0.5], [0.5, 0.5]]))
+    rates = np.log(np.full((3, 2), 0.5))
+    dates = ["2019-01-07", "2019-01-14", "2019-01-21"]
+    data = make_gain_data(dates, ("seoul", "tokyo"), model, {"base_rates": rates})
+    np.testing.assert_allclose(data.gains["base_rates"]["seoul"], [0, np.log(0.5), np.log(0.5)])
+    np.testing.assert_allclose(data.gains["base_rates"]["tokyo"], [0, 0, 0])
+    assert isinstance(plot_cumulative_gain(data), Figure)
+    draws = np.array([[0.2, 1.0], [0.3, 10.0], [0.4, 3.0]])
+    shown = make_posterior_data(["a", "b"], draws, [0.3, 3.0], [0.0, 0.01], [1.0, 100.0])
+    assert shown.bounds == [(0.0, 1.0), (0.01, 100.0)] and shown.keys == ["a", "b"]
+    assert isinstance(plot_posterior(shown), Figure)

@@ -1,232 +1,234 @@
-"""Likelihood by teacher forcing, checked against a plain per-week loop, and the baselines."""
+"""The likelihood by teacher forcing: batched over parameters, by hand, floored, no look-ahead."""
 
 import dataclasses
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from sim.analysis.baselines import (
-    base_rate_log_probabilities,
-    base_rates,
-    markov_log_probabilities,
-    move_counts,
-    transition_counts,
-    transition_matrix,
-)
-from sim.analysis.likelihood import (
-    TeacherForcing,
-    forced_probabilities,
-    log_of_real,
-    real_moves,
-    summarize,
-)
-from sim.core.moves import ALLIES
+from sim.analysis.conduct_fit import act_log_probabilities, fit_conduct
+from sim.analysis.likelihood import LOG_FLOOR, Episode, real_moves, score
+from sim.core.moves import ALLIES, STANCE_OF_ACT, Act, Move
+from sim.core.params import ModelParams, with_values
 from sim.core.rules import RULES
-from sim.experiment.config import default_config
-from sim.experiment.job import build_scenario
-from sim.history import real_path
 
-C, H, R = 0, 1, 2
-WEEKS = 14
+C, H, R = Move.COOPERATE, Move.HOLD, Move.RETALIATE
 
-
-@pytest.fixture(scope="module")
-def case():
-    """The first 14 weeks of 2018-2019 on the scenario's grid."""
-    config = default_config(["run.progress=false"])
-    scenario = build_scenario(config.scenario).with_span("2018-10-29", "2019-01-28")
-    assert scenario.weeks == WEEKS
-    return config, scenario, real_path(scenario)
-
-
-def with_moves(real, seoul, tokyo):
-    """The real path with hand-made move sequences (rungs and pressure stay real)."""
-    moves = {"seoul": np.array(seoul, dtype=np.int8), "tokyo": np.array(tokyo, dtype=np.int8)}
-    return dataclasses.replace(real, moves=moves)
-
-
-def strategy(rule, **values):
-    return RULES[rule](**values)
+#: Three parameter vectors scored at once: rule, payoff and conduct keys of both slots.
+VARIED = {
+    "seoul.activity": [0.2, 0.35, 0.6],
+    "tokyo.provocation": [0.0, 0.4, 2.0],
+    "seoul.decay": [0.2, 0.5, 0.9],
+    "payoffs.audience.seoul": [0.5, 5.0, 40.0],
+    "payoffs.pressure.tokyo": [1.0, 10.0, 60.0],
+    "seoul.signal": [0.3, 0.5, 0.8],
+    "tokyo.lift": [0.1, 0.3, 0.6],
+    "conduct.order": [0.5, 3.0, 12.0],
+    "conduct.burst": [0.05, 0.2, 0.5],
+}
+RULE_KEYS = {
+    "fictitious_play": {"seoul.rationality": [0.5, 1.0, 3.0], "tokyo.prior": [0.5, 1.0, 4.0]},
+    "q_learning": {"seoul.learning_rate": [0.1, 0.3, 0.9], "tokyo.rationality": [0.3, 1.0, 2.0]},
+    "generous_tit_for_tat": {"seoul.generosity": [0.0, 0.3, 0.9], "tokyo.noise": [0.01, 0.1, 0.3]},
+}
 
 
-def hand_probabilities(rule, noise, activity, memory, own, other):
-    """Plain per-week loop: the rule's move probabilities, written from its description.
-
-    Tit-for-tat cooperates while neither side has moved, then plays the opponent's latest
-    non-hold move that it has not answered yet, forgotten after ``memory`` weeks; random plays
-    each move with probability 1/3; always_* always intends one move. Each week's intent is
-    mixed with noise (uniform) and activity (otherwise hold).
-    """
-    recent, pending, age = H, H, 0
-    rows = []
-    for mine, theirs in zip(own, other, strict=True):
-        match rule:
-            case "tit_for_tat":
-                intent = np.eye(3)[C if (recent == H and pending == H) else pending]
-            case "random":
-                intent = np.full(3, 1 / 3)
-            case "always_cooperate":
-                intent = np.eye(3)[C]
-            case "always_retaliate":
-                intent = np.eye(3)[R]
-            case _:
-                raise ValueError(rule)
-        p = activity * ((1 - noise) * intent + noise / 3)
-        p[H] += 1 - activity
-        rows.append(p)
-        # memory of the opponent's unanswered move, after this week's moves
-        age += 1
-        if theirs != H:
-            pending, age = theirs, 0
-        elif mine != H or age >= memory:
-            pending = H
-        if mine != H:
-            recent = mine
-    return np.array(rows)
+def rule_params(rule: str, base: ModelParams) -> ModelParams:
+    """``base`` with both slots on ``rule`` (its other fields at the rule's defaults)."""
+    return dataclasses.replace(base, seoul=RULES[rule](), tokyo=RULES[rule]())
 
 
-SEQUENCES = [
-    ([R, H, H, R, R, H, H, H, C, R, H, H, C, H], [R, H, H, H, R, H, H, R, R, R, R, H, R, H]),
-    ([H] * 14, [R] + [H] * 13),
-    ([C, R, C, R, H, H, H, H, H, H, R, R, R, C], [H, H, H, H, H, H, R, H, H, H, H, H, H, C]),
-]
-
-
-@pytest.mark.parametrize("rule", ["tit_for_tat", "random", "always_cooperate", "always_retaliate"])
-@pytest.mark.parametrize("sequence", range(len(SEQUENCES)))
-@pytest.mark.parametrize(("noise", "activity", "memory"), [(0.1, 0.4, 4), (0.02, 0.9, 2)])
-def test_forced_probabilities_equal_a_plain_per_week_loop(
-    case, rule, sequence, noise, activity, memory
-):
-    config, scenario, real = case
-    seoul, tokyo = SEQUENCES[sequence]
-    real = with_moves(real, seoul, tokyo)
-    ally = strategy(rule, noise=noise, activity=activity, memory=memory)
-    config = dataclasses.replace(config, seoul=ally, tokyo=ally)
-    model = forced_probabilities(config, scenario, real, replications=3)
-    for i, (own, other) in enumerate(((seoul, tokyo), (tokyo, seoul))):
-        expected = hand_probabilities(rule, noise, activity, memory, own, other)
-        for r in range(3):  # every replication is the same forced history
-            np.testing.assert_allclose(model[:, r, i], expected, rtol=0, atol=1e-12)
-    scores = log_of_real(model, real_moves(real))
-    assert scores.shape == (WEEKS, 3, 2)
-    hand = np.log(
-        hand_probabilities(rule, noise, activity, memory, seoul, tokyo)[np.arange(WEEKS), seoul]
+@pytest.mark.parametrize("rule", list(RULE_KEYS))
+def test_a_batched_score_equals_the_single_scores_one_by_one(gsomia_case, compare_default, rule):
+    base = rule_params(rule, compare_default.model_params)
+    varied = VARIED | RULE_KEYS[rule]
+    batched = score(
+        with_values(base, {k: np.array(v) for k, v in varied.items()}),
+        gsomia_case.scenario,
+        gsomia_case.real,
+        replications=3,
     )
-    np.testing.assert_allclose(scores[:, 0, 0], hand, atol=1e-12)
+    assert batched.moves.shape == (gsomia_case.weeks, 3, 2)
+    for r in range(3):
+        single = score(
+            with_values(base, {k: v[r] for k, v in varied.items()}),
+            gsomia_case.scenario,
+            gsomia_case.real,
+        )
+        np.testing.assert_allclose(batched.moves[:, r], single.moves[:, 0], rtol=1e-10, atol=0)
+        np.testing.assert_allclose(batched.acts[:, r], single.acts[:, 0], rtol=1e-10, atol=0)
+    totals = batched.per_replication()
+    assert len(set(np.round(totals, 6))) == 3  # the three vectors really differ
+
+
+def pending_move(own: np.ndarray, other: np.ndarray, week: int, memory: int) -> int:
+    """The opponent's latest non-hold move before ``week`` that the actor has not answered.
+
+    Answered: the actor made a non-hold move in a later week. Forgotten: more than ``memory``
+    weeks old.
+    """
+    moved = [w for w in range(week) if other[w] != H]
+    if not moved:
+        return H
+    last = moved[-1]
+    answered = any(own[u] != H for u in range(last + 1, week))
+    return H if answered or week - last > memory else int(other[last])
+
+
+def hand_log_probabilities(rule: str, p: dict, own, other, tension) -> np.ndarray:
+    """Each week's log-probability of the actor's real move, written from the rules' docs.
+
+    Tit-for-tat cooperates while it has not moved and nothing is pending, then plays the pending
+    move in kind (hold when nothing is pending); grim trigger retaliates once the opponent has
+    ever retaliated, and plays tit-for-tat before. The chance to act is
+    activity + (1 - activity) (1 - exp(-provocation x arousal - stakes x tension)), arousal
+    being each opponent move since the actor last acted (that week included) decayed by
+    ``decay`` per week; an active week follows the intent except with probability ``noise``
+    (uniform over the three moves); an inactive week holds.
+    """
+    out = []
+    for t in range(len(own)):
+        pending = pending_move(own, other, t, p["memory"])
+        moved_before = [u for u in range(t) if own[u] != H]
+        opening = not moved_before and pending == H
+        intent_move = C if opening else pending
+        if rule == "grim_trigger" and any(other[u] == R for u in range(t)):
+            intent_move = R
+        since = moved_before[-1] if moved_before else 0
+        arousal = sum(p["decay"] ** (t - 1 - w) for w in range(since, t) if other[w] != H)
+        pull = p["provocation"] * arousal + p["stakes"] * tension[t]
+        active = p["activity"] + (1 - p["activity"]) * (1 - np.exp(-pull))
+        probability = active * ((1 - p["noise"]) * (own[t] == intent_move) + p["noise"] / 3)
+        if own[t] == H:
+            probability += 1 - active
+        out.append(np.log(probability))
+    return np.array(out)
+
+
+SEOUL = {"noise": 0.05, "activity": 0.3, "provocation": 0.8, "decay": 0.6, "stakes": 0.4}
+TOKYO = {"noise": 0.1, "activity": 0.2, "provocation": 1.5, "decay": 0.3, "stakes": 0.0}
 
 
 @pytest.mark.parametrize(
-    "overrides",
-    [
-        [],
-        ["strategy@seoul=q_learning", "strategy@tokyo=q_learning", "seoul.rationality=5"],
-        ["strategy@seoul=generous_tit_for_tat", "strategy@tokyo=grim_trigger", "tokyo.noise=0.3"],
-        ["strategy@seoul=win_stay_lose_shift", "seoul.activity=0.7", "us=absent"],
-    ],
+    ("seoul_rule", "tokyo_rule", "memory"),
+    [("tit_for_tat", "grim_trigger", (3, 1)), ("grim_trigger", "tit_for_tat", (1, 6))],
 )
-def test_teacher_forcing_mixes_noise_and_activity_like_the_agents(case, overrides):
-    # The cached path runs the model once at activity 1, noise 0 and mixes afterwards; it must
-    # equal the agents' own probabilities in a full run (with every recorder on).
-    _, scenario, real = case
-    config = default_config(["run.progress=false", *overrides])
-    full = forced_probabilities(config, scenario, real, record=True)[:, 0]
-    scorer = TeacherForcing(scenario, real)
-    np.testing.assert_allclose(scorer.probabilities(config), full, rtol=0, atol=1e-13)
-    np.testing.assert_allclose(
-        scorer.log_probabilities(config), log_of_real(full, real_moves(real)), atol=1e-12
+def test_the_score_of_a_deterministic_rule_equals_a_plain_weekly_computation(
+    gsomia_case, seoul_rule, tokyo_rule, memory
+):
+    scenario, real = gsomia_case.scenario, gsomia_case.real
+    values = {"seoul": SEOUL | {"memory": memory[0]}, "tokyo": TOKYO | {"memory": memory[1]}}
+    params = ModelParams(
+        seoul=RULES[seoul_rule](**values["seoul"]), tokyo=RULES[tokyo_rule](**values["tokyo"])
     )
+    before = {s: np.concatenate([[scenario.initial.get(s, 0)], real.masks[s][:-1]]) for s in ALLIES}
+    tension = sum(scenario.measures[s].total_by_state[before[s]] for s in ALLIES) / scenario.full
+    moves = real_moves(real, scenario.sides)
+    scores = score(params, scenario, real)
+    for i, (side, rule) in enumerate(zip(ALLIES, (seoul_rule, tokyo_rule), strict=True)):
+        hand = hand_log_probabilities(rule, values[side], moves[:, i], moves[:, 1 - i], tension)
+        np.testing.assert_allclose(scores.moves[:, 0, i], hand, rtol=1e-12, err_msg=side)
 
 
-def test_activity_and_noise_cost_no_model_run(case):
-    config, scenario, real = case
-    scorer = TeacherForcing(scenario, real)
-    for activity in (0.1, 0.5, 0.9):
-        seoul = dataclasses.replace(config.seoul, activity=activity, noise=activity / 10)
-        scorer.log_probabilities(dataclasses.replace(config, seoul=seoul))
-    assert scorer.runs == 1
-    tokyo = dataclasses.replace(config.tokyo, rationality=3.0)
-    scorer.log_probabilities(dataclasses.replace(config, tokyo=tokyo))
-    assert scorer.runs == 2
-
-
-def test_a_ruled_out_move_costs_a_finite_floor(case):
-    config, scenario, real = case
-    real = with_moves(real, *SEQUENCES[2])
-    dove = strategy("always_cooperate", noise=0.0, activity=1.0)
-    config = dataclasses.replace(config, seoul=dove, tokyo=dove)
-    scores = TeacherForcing(scenario, real).log_probabilities(config)
-    assert np.isfinite(scores).all()
-    assert scores.min() < -700  # log of the smallest normal float
-    assert scores[real_moves(real) == C].max() == 0.0
-
-
-def test_summary_counts_per_actor_week():
-    scores = np.log(np.array([[0.5, 0.25], [0.5, 0.5], [1.0, 0.5]]))
-    summary = summarize(scores)
-    assert summary["per_actor"] == pytest.approx(
-        {"seoul": 2 * np.log(0.5), "tokyo": np.log(0.25) + 2 * np.log(0.5)}
+def test_acts_the_model_rules_out_cost_the_floor_not_minus_infinity(gsomia_case):
+    # Seoul retaliates for sure (no noise, always active): its real holds and cooperations are
+    # impossible; Tokyo's retaliations are always signals, so its real enactments are impossible.
+    params = ModelParams(
+        seoul=RULES["always_retaliate"](noise=0.0, activity=1.0),
+        tokyo=RULES["fictitious_play"](signal=1.0),
     )
-    assert summary["total"] == pytest.approx(4 * np.log(0.5) + np.log(0.25))
-    assert summary["per_actor_week"] == pytest.approx(summary["total"] / 6)
-    assert list(summary["per_actor"]) == list(ALLIES)
+    scores = score(params, gsomia_case.scenario, gsomia_case.real)
+    seoul = gsomia_case.real.moves["seoul"]
+    np.testing.assert_array_equal(scores.moves[seoul == R, 0, 0], 0.0)
+    np.testing.assert_array_equal(scores.moves[seoul != R, 0, 0], LOG_FLOOR)
+    enacts = gsomia_case.real.acts["tokyo"] == Act.ENACT
+    assert enacts.sum() >= 2
+    np.testing.assert_array_equal(scores.acts[enacts, 0, 1], LOG_FLOOR)
+    assert np.all(scores.acts[~enacts, 0, 1] > LOG_FLOOR)
+    assert LOG_FLOOR == pytest.approx(np.log(np.finfo(float).tiny)) and LOG_FLOOR < -700
+    assert np.isfinite(scores.per_replication()).all()
 
 
-# Baselines: closed forms on a hand-made sequence.
-MOVES = np.array([H, H, R, R, H, C, H, H, R, H])  # counts: C 1, H 6, R 3
+def test_the_conduct_log_likelihood_equals_the_models_act_log_probabilities(
+    gsomia_case, compare_default
+):
+    conduct = {"seoul.signal": 0.3, "tokyo.signal": 0.7, "seoul.lift": 0.4, "tokyo.lift": 0.15}
+    conduct |= {"conduct.order": 2.5, "conduct.burst": 0.2}
+    params = with_values(compare_default.model_params, conduct)
+    scores = score(params, gsomia_case.scenario, gsomia_case.real)
+    for i, side in enumerate(gsomia_case.scenario.sides):
+        weekly = act_log_probabilities(
+            gsomia_case.scenario.measures[side],
+            gsomia_case.real,
+            side,
+            gsomia_case.scenario.initial.get(side, 0),
+            conduct[f"{side}.signal"],
+            conduct[f"{side}.lift"],
+            conduct["conduct.order"],
+            conduct["conduct.burst"],
+        )
+        assert np.isfinite(weekly).all()
+        np.testing.assert_allclose(scores.acts[:, 0, i], weekly, rtol=1e-12, err_msg=side)
+        quiet = gsomia_case.real.acts[side] == Act.NOTHING
+        np.testing.assert_array_equal(weekly[quiet], 0.0)
 
 
-def test_base_rates_are_frequencies_and_their_likelihood_the_closed_form():
-    np.testing.assert_array_equal(move_counts(MOVES), [1, 6, 3])
-    np.testing.assert_allclose(base_rates(MOVES), [0.1, 0.6, 0.3])
-    expected = 1 * np.log(0.1) + 6 * np.log(0.6) + 3 * np.log(0.3)
-    assert base_rate_log_probabilities(MOVES).sum() == pytest.approx(expected, abs=1e-12)
+def test_the_fitted_conduct_scores_what_the_model_scores_and_is_a_maximum(gsomia_case):
+    episode = gsomia_case.episode()
+    fitted = fit_conduct((episode,))
+    params = fitted.apply(ModelParams())
+    acts = episode.score(params).acts[:, 0]
+    assert acts.sum() == pytest.approx(fitted.loglik, rel=1e-9)
+    for i, slot in enumerate(ALLIES):
+        assert acts[:, i].sum() == pytest.approx(fitted.per_side[slot], rel=1e-9)
+    assert fitted.parameters == 6
+    for key, value in fitted.values().items():
+        nudged = fitted.apply(ModelParams())
+        moved = min(value + 0.05, 0.99) if value < 0.9 else value - 0.05
+        nudged = with_values(nudged, {key: moved})
+        assert episode.score(nudged).acts.sum() <= fitted.loglik + 1e-4, key
 
 
-def test_markov_chain_is_the_transition_frequencies_and_its_likelihood_the_closed_form():
-    counts = transition_counts(MOVES)
-    # from C: C->H 1; from H: H->C 1, H->H 2, H->R 2; from R: R->H 2, R->R 1
-    np.testing.assert_array_equal(counts, [[0, 1, 0], [1, 2, 2], [0, 2, 1]])
-    matrix = transition_matrix(MOVES)
-    np.testing.assert_allclose(matrix, [[0, 1, 0], [0.2, 0.4, 0.4], [0, 2 / 3, 1 / 3]])
-    expected = (
-        np.log(0.6)  # first week: base rate of hold
-        + np.log(1.0)  # C->H
-        + np.log(0.2)  # H->C
-        + 4 * np.log(0.4)  # H->H twice, H->R twice
-        + 2 * np.log(2 / 3)  # R->H
-        + np.log(1 / 3)  # R->R
-    )
-    assert markov_log_probabilities(MOVES).sum() == pytest.approx(expected, abs=1e-12)
+def with_week_changed(real, week: int, side: str | None = None, pressure: float | None = None):
+    """The real path with ``side``'s act in ``week`` replaced by nothing, or the pressure set."""
+    changes = {}
+    if side is not None:
+        acts = {s: v.copy() for s, v in real.acts.items()}
+        enacted = {s: v.copy() for s, v in real.enacted.items()}
+        lifted = {s: v.copy() for s, v in real.lifted.items()}
+        acts[side][week], enacted[side][week], lifted[side][week] = Act.NOTHING, 0, 0
+        moves = {s: STANCE_OF_ACT[a] for s, a in acts.items()}
+        changes |= {"acts": acts, "enacted": enacted, "lifted": lifted, "moves": moves}
+    if pressure is not None:
+        changed = real.pressure.copy()
+        changed[week] = pressure
+        changes["pressure"] = changed
+    return dataclasses.replace(real, **changes)
 
 
-def test_markov_row_without_data_falls_back_to_base_rates():
-    moves = np.array([H, H, H, R])  # R only ever last: its row has no data
-    np.testing.assert_allclose(transition_matrix(moves)[R], base_rates(moves))
+NOTICE_WEEK = 42  # Seoul's GSOMIA notice, 2019-08-22, with Washington's reactions that week
 
 
-def test_laplace_smoothing_for_held_out_weeks():
-    train, test = np.array([H, H, H, R]), np.array([C, H])
-    np.testing.assert_allclose(base_rates(train, 1.0), [1 / 7, 4 / 7, 2 / 7])
-    assert base_rate_log_probabilities(test, train, 1.0).sum() == pytest.approx(
-        np.log(1 / 7) + np.log(4 / 7)
-    )
-    # Markov from R (last training move) to C: row R has no data, so (0+1)/(0+3); C->H: 1/3
-    scores = markov_log_probabilities(test, train, 1.0, previous=R)
-    np.testing.assert_allclose(scores, np.log([1 / 3, 1 / 3]))
-    # from H: counts H->H 2, H->R 1, smoothed (1, 3, 2) / 6
-    np.testing.assert_allclose(transition_matrix(train, 1.0)[H], [1 / 6, 3 / 6, 2 / 6])
+def test_no_choice_sees_its_own_week(gsomia_case, compare_default):
+    params = compare_default.model_params
+    real = gsomia_case.real
+    assert real.acts["seoul"][NOTICE_WEEK] == Act.ENACT and real.pressure[NOTICE_WEEK] > 0
+    full = Episode(gsomia_case.scenario, real).score(params)
+    # Washington's reactions in the notice week reach the sides a week later.
+    quiet = Episode(gsomia_case.scenario, with_week_changed(real, NOTICE_WEEK, pressure=0.0))
+    scores = quiet.score(params)
+    np.testing.assert_array_equal(scores.total[: NOTICE_WEEK + 1], full.total[: NOTICE_WEEK + 1])
+    assert not np.allclose(scores.moves[NOTICE_WEEK + 1], full.moves[NOTICE_WEEK + 1])
+    # Seoul's notice is unknown to Tokyo in the same week (simultaneous moves).
+    unnoticed = Episode(gsomia_case.scenario, with_week_changed(real, NOTICE_WEEK, side="seoul"))
+    scores = unnoticed.score(params)
+    np.testing.assert_array_equal(scores.total[:NOTICE_WEEK], full.total[:NOTICE_WEEK])
+    np.testing.assert_array_equal(scores.moves[NOTICE_WEEK, :, 1], full.moves[NOTICE_WEEK, :, 1])
+    assert scores.moves[NOTICE_WEEK, 0, 0] != full.moves[NOTICE_WEEK, 0, 0]
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.integers(0, 2), min_size=2, max_size=40))
-def test_in_sample_markov_never_does_worse_than_base_rates(moves):
-    # The Markov family holds the base-rate model (every row the same), so on the weeks it
-    # scores by transition (all but the first) it fits at least as well as base rates fitted
-    # to those weeks.
-    moves = np.array(moves)
-    markov = markov_log_probabilities(moves)[1:].sum()
-    assert markov >= base_rate_log_probabilities(moves[1:]).sum() - 1e-9
-    assert np.isfinite(markov)
+def test_an_episode_scores_only_its_first_weeks(gsomia_case, compare_default):
+    params = compare_default.model_params
+    full = gsomia_case.episode().score(params)
+    first = gsomia_case.episode(20)
+    assert first.span == 20 and gsomia_case.episode().span == gsomia_case.weeks
+    np.testing.assert_array_equal(first.score(params).total, full.total[:20])

@@ -235,10 +235,17 @@ class Logit(Baseline):
         return self._design(covariates[np.clip(rows, 0, None)])
 
     def predict_side(self, state, moves, covariates, weeks, horizon):
-        """The fitted logit's probabilities; moves never seen in fitting get none."""
+        """The fitted logit's probabilities; moves never seen in fitting get none.
+
+        Computed with a stable softmax: on a few weeks of training data a covariate can
+        separate the moves, the coefficients grow large and `MNLogit.predict` overflows to NaN.
+        """
+        from scipy.special import softmax
+
         present, result = state
+        linear = self._lagged(covariates, weeks, horizon) @ np.asarray(result.params)
         probs = np.zeros((len(weeks), N_MOVES))
-        probs[:, present] = result.predict(self._lagged(covariates, weeks, horizon))
+        probs[:, present] = softmax(np.column_stack([np.zeros(len(linear)), linear]), axis=1)
         return probs
 
 

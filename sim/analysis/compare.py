@@ -9,6 +9,7 @@ coverage; the real counts and burstiness of the moves beside the runs'; optional
 origin forecasts (`compare.rolling=true`: the model refitted at every origin, minutes).
 """
 
+import dataclasses
 import time
 from dataclasses import dataclass
 
@@ -98,6 +99,8 @@ def score_in_sample(config: CompareJobConfig, case: Case) -> tuple:
         s = config.scenario
         train = load_case_events(s.name, config.train_events, s.start, s.end)
     conduct = fit_conduct((train.episode(),))
+    if train is not case:  # the baselines score the compared acts, under the conduct of train
+        conduct = dataclasses.replace(conduct, loglik=model_acts(conduct.apply(params), case))
     data = MoveData.of(case.real, case.scenario)
     train_data = data if train is case else MoveData.of(train.real, train.scenario)
     rows, scores = baseline_rows(data, train_data, conduct, case.scenario.sides)

@@ -23,6 +23,7 @@ from sim.analysis.loco import leave_one_case_out
 from sim.analysis.posterior import sample_posterior
 from sim.analysis.results import CalibrationReport
 from sim.analysis.space import Space
+from sim.core.errors import ConfigError
 from sim.core.folders import display_path
 from sim.core.moves import ALLIES
 from sim.core.scenario import parse_date
@@ -58,6 +59,12 @@ def calibrate(config: CalibrateJobConfig, command: str, date: str, say: Say) -> 
     c = config.calibrate
     case = build_case(config)
     space = Space.of(config.model_params, list(config.params))
+    if c.posterior and c.walkers < 2 * len(space):  # emcee refuses fewer, after the whole fit
+        raise ConfigError(
+            f"calibrate.walkers={c.walkers} is too few for {len(space)} fitted parameters: the "
+            f"ensemble sampler needs at least two walkers per parameter; set "
+            f"calibrate.walkers={2 * len(space)} or more"
+        )
     say(f"fitting {len(space)} parameters to {case.weeks} weeks by differential evolution")
     t = time.perf_counter()
     ml = fit_ml(space, (case.episode(),), config.run.seed, c.popsize, c.maxiter)

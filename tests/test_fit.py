@@ -1,0 +1,297 @@
+"""The fitted box, the maximum-likelihood fit, the posterior and simulate-and-recover."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.analysis.fit import fit_ml
+from sim.analysis.likelihood import LOG_FLOOR, Episode, score
+from sim.analysis.posterior import sample_posterior
+from sim.analysis.recovery import RecoverySettings, coverage, recover, synthetic_path
+from sim.analysis.space import Space, fittable_keys, parse_entry
+from sim.core.errors import ConfigError
+from sim.core.moves import STANCE_OF_ACT, Act
+from sim.core.params import ModelParams, lookup, with_values
+from sim.core.rules import RULES
+from sim.history import Event, encode
+
+
+@pytest.mark.parametrize(
+    ("entries", "key", "fragment"),
+    [
+        (["seoul.nerve"], "seoul.nerve", "is not a parameter of this configuration"),
+        (["payoffs.nerve.seoul"], "payoffs.nerve", "is not a parameter of this configuration"),
+        (["seoul.memory"], "seoul.memory", "is an integer; only real numbers"),
+        (["seoul.rule"], "seoul.rule", "is not a real number"),
+        (["payoffs.stage"], "payoffs.stage", "is not a real number"),
+        (["seoul.activity:0:2"], "seoul.activity:0:2", "go beyond the allowed range [0.0, 1.0]"),
+        (["payoffs.audience.seoul:-1:5"], "payoffs.audience.seoul", "beyond the allowed range"),
+        (["seoul.activity:0.5:0.5"], "seoul.activity:0.5:0.5", "needs LOW < HIGH"),
+        (["seoul.activity:0.6:0.2"], "seoul.activity:0.6:0.2", "needs LOW < HIGH"),
+        (["payoffs.audience.seoul:0:10:log"], "payoffs.audience.seoul", "needs LOW > 0"),
+        (["seoul.activity", "tokyo.decay", "seoul.activity:0.1:0.5"], "seoul.activity", "once"),
+        (["conduct.order"], "conduct.order", "conduct.* is fitted on its own"),
+        (["conduct.burst:0.1:0.5"], "conduct.burst", "conduct.* is fitted on its own"),
+        (["seoul.signal"], "seoul.signal", "conduct.* is fitted on its own"),
+        (["tokyo.lift"], "tokyo.lift", "conduct.* is fitted on its own"),
+        (["us.pressure"], "us.pressure", "replayed from the events file"),
+        (["us.baseline:0:0.5"], "us.baseline", "replayed from the events file"),
+        (["run.seed"], "run.seed", "how the job runs"),
+        (["scenario.start"], "scenario.start", "sets the case"),
+        (["seoul.activity:0.1"], "seoul.activity:0.1", "is not KEY, KEY:LOW:HIGH"),
+        (["seoul.activity:a:b"], "seoul.activity:a:b", "is not KEY, KEY:LOW:HIGH"),
+        (["seoul.activity:0.1:0.5:lin"], "seoul.activity:0.1:0.5:lin", "is not KEY"),
+        ([""], "''", "is not KEY"),
+        ([], "params", "params is empty"),
+    ],
+)
+def test_every_bad_entry_is_one_clear_error_naming_the_key(compare_default, entries, key, fragment):
+    with pytest.raises(ConfigError) as error:
+        Space.of(compare_default.model_params, entries)
+    message = str(error.value)
+    assert key in message and fragment in message
+    assert "\n" not in message
+
+
+def test_a_key_without_a_range_needs_bounds():
+    base = ModelParams(seoul=RULES["q_learning"]())
+    with pytest.raises(ConfigError, match=r"seoul.initial has no allowed range; give one as"):
+        Space.of(base, ["seoul.initial"])
+    (initial,) = Space.of(base, ["seoul.initial:-5:5"]).parameters
+    assert (initial.low, initial.high, initial.log) == (-5.0, 5.0, False)
+
+
+def test_bounds_come_from_the_schema_and_narrow_inline(compare_default):
+    space = Space.of(
+        compare_default.model_params,
+        ["seoul.activity", "tokyo.decay:0.2:0.8", "payoffs.audience.seoul:0.01:100:log"],
+    )
+    assert space.keys == ["seoul.activity", "tokyo.decay", "payoffs.audience.seoul"]
+    assert [(p.low, p.high, p.log) for p in space.parameters] == [
+        (0.0, 1.0, False),
+        (0.2, 0.8, False),
+        (0.01, 100.0, True),
+    ]
+    np.testing.assert_allclose(space.low, [0.0, 0.2, -2.0])
+    np.testing.assert_allclose(space.high, [1.0, 0.8, 2.0])
+    np.testing.assert_allclose(
+        space.start(),
+        [lookup(compare_default.model_params, k)[1] for k in space.keys],
+    )
+    assert space.at_bound(np.array([0.0, 0.5, 100.0])) == [True, False, True]
+    assert space.at_bound(np.array([0.5, 0.21, 1.0])) == [False, False, False]
+
+
+def test_fittable_keys_leave_out_what_the_likelihood_does_not_see(compare_default):
+    keys = fittable_keys(compare_default.model_params)
+    assert "seoul.activity" in keys and "payoffs.audience.tokyo" in keys
+    assert not [k for k in keys if k.split(".")[0] in ("us", "conduct")]
+    assert not [k for k in keys if k.endswith((".signal", ".lift"))]
+    assert parse_entry(" seoul.activity:0.1:0.5:log ") == ("seoul.activity", (0.1, 0.5), True)
+
+
+LOG_SPACE = ["seoul.activity:0.05:0.9", "payoffs.audience.seoul:0.01:100:log", "tokyo.decay"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(0.05, 0.9), st.floats(0.01, 100.0), st.floats(0.0, 1.0, allow_subnormal=False)
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_log_coordinates_round_trip(columns):
+    space = Space.of(ModelParams(), LOG_SPACE)
+    values = np.array(columns, dtype=float).T  # (k, R)
+    coordinates = space.coordinates(values)
+    np.testing.assert_allclose(coordinates[1], np.log10(values[1]), rtol=1e-12)
+    np.testing.assert_array_equal(coordinates[[0, 2]], values[[0, 2]])
+    np.testing.assert_allclose(space.values(coordinates), values, rtol=1e-12)
+    assert np.all((coordinates >= space.low[:, None]) & (coordinates <= space.high[:, None]))
+    applied = space.apply(coordinates)
+    for i, key in enumerate(space.keys):
+        np.testing.assert_allclose(lookup(applied, key)[1], values[i], rtol=1e-12)
+    single = space.apply(coordinates[:, 0])
+    assert lookup(single, "payoffs.audience.seoul")[1] == pytest.approx(values[1, 0], rel=1e-12)
+
+
+#: The parameters behind the synthetic sequence, and how close the fit must come. Over seeds 0-7
+#: of this setup the activity estimates fell within 0.2 of the truth and 7 of 8 audience weights
+#: within a factor of 10 (61 weeks of one sequence carry little information about a weight).
+ENTRIES = ["seoul.activity", "tokyo.activity", "payoffs.audience.seoul:0.01:100:log"]
+TRUTH = np.array([0.3, 0.5, 5.0])
+ACTIVITY_TOLERANCE = 0.2
+DECADES = 1.0
+
+
+@pytest.fixture(scope="module")
+def recovery(gsomia_case, compare_default):
+    """One sequence simulated from ``TRUTH`` over 2018-2019's weeks, and its ML fit."""
+    space = Space.of(compare_default.model_params, ENTRIES)
+    params = space.apply(space.coordinates(TRUTH))
+    real = synthetic_path(params, gsomia_case.scenario, seed=0)
+    episodes = (Episode(gsomia_case.scenario, real),)
+    fit = fit_ml(space, episodes, seed=1, popsize=5, maxiter=5)
+    return space, params, episodes, fit
+
+
+def test_the_ml_estimate_lands_near_the_truth(recovery):
+    space, params, episodes, fit = recovery
+    assert fit.keys == tuple(ENTRIES[:2]) + ("payoffs.audience.seoul",)
+    np.testing.assert_allclose(fit.estimates[:2], TRUTH[:2], atol=ACTIVITY_TOLERANCE)
+    assert abs(np.log10(fit.estimates[2] / TRUTH[2])) < DECADES
+    np.testing.assert_allclose(fit.estimates, space.values(fit.coordinates))
+    # The estimate is at least as likely as the truth (both with the fitted conduct).
+    at = fit.conduct.apply(space.apply(fit.coordinates))
+    truth = fit.conduct.apply(params)
+    moves = episodes[0].score(at).moves.sum()
+    assert moves == pytest.approx(fit.moves_loglik, rel=1e-9)
+    assert fit.moves_loglik >= episodes[0].score(truth).moves.sum() - 1e-6
+
+
+def test_the_fit_counts_and_reports_what_it_fitted(recovery):
+    space, _, _, fit = recovery
+    assert fit.parameters == 3 + 6
+    assert fit.loglik == pytest.approx(fit.moves_loglik + fit.conduct.loglik)
+    assert set(fit.values()) == set(space.keys) | set(fit.conduct.values())
+    assert fit.at_bound == tuple(space.at_bound(fit.estimates))
+    assert fit.evaluations >= 5 * 3 * 2  # at least the first two generations
+    assert np.all((fit.coordinates >= space.low) & (fit.coordinates <= space.high))
+
+
+def test_the_fit_is_deterministic_for_a_seed(recovery, compare_default):
+    _, _, episodes, _ = recovery
+    space = Space.of(compare_default.model_params, ["seoul.activity", "tokyo.decay"])
+    short = (Episode(episodes[0].scenario, episodes[0].real, 12),)
+    one = fit_ml(space, short, seed=4, popsize=5, maxiter=1)
+    two = fit_ml(space, short, seed=4, popsize=5, maxiter=1)
+    np.testing.assert_array_equal(one.coordinates, two.coordinates)
+    assert one.moves_loglik == two.moves_loglik and one.evaluations == two.evaluations
+    assert one.conduct == two.conduct
+
+
+POSTERIOR_COLUMNS = ["mean", "sd", "q05", "q50", "q95", "r_hat", "ess_bulk"]
+
+
+def test_the_posterior_summarises_its_draws_and_its_intervals_hold_the_ml_estimate(recovery):
+    space, _, episodes, fit = recovery
+    walkers, steps, burn, thin = 8, 30, 10, 2
+    post = sample_posterior(space, episodes, fit, walkers, steps, burn, thin, seed=0)
+    assert list(post.summary.columns) == POSTERIOR_COLUMNS
+    assert list(post.summary.index) == space.keys
+    assert post.draws.shape == (walkers * (steps - burn) // thin, len(space))
+    assert list(post.table().columns) == space.keys
+    assert 0 < post.acceptance <= 1 and (post.walkers, post.steps, post.burn) == (8, 30, 10)
+    for i, key in enumerate(space.keys):
+        column = post.draws[:, i]
+        p = space.parameters[i]
+        assert np.all((column >= p.low) & (column <= p.high)), key  # values, not coordinates
+        row = post.summary.loc[key]
+        assert row["q05"] <= row["q50"] <= row["q95"]
+        assert row["mean"] == pytest.approx(column.mean())
+        assert row["q50"] == pytest.approx(np.median(column))
+        low, high = post.interval(key, 0.9)
+        assert (low, high) == pytest.approx((row["q05"], row["q95"]))
+        assert low <= fit.estimates[i] <= high, key
+    converged = (post.summary["r_hat"] < 1.05).all() and (post.summary["ess_bulk"] >= 100).all()
+    assert post.converged == bool(converged)
+
+
+def codable(scenario):
+    """The scenario with an enacting and a lifting move id for every measure."""
+    measures = {}
+    for side, repertoire in scenario.measures.items():
+        renamed = tuple(
+            dataclasses.replace(m, events=(f"enact_{m.id}",), lifted_by=(f"lift_{m.id}",))
+            for m in repertoire.measures
+        )
+        measures[side] = dataclasses.replace(repertoire, measures=renamed)
+    return dataclasses.replace(scenario, measures=measures)
+
+
+def as_events(path, scenario) -> list[Event]:
+    """An events file that says what ``path`` did: a row per measure change or signal."""
+    rows = []
+    for week in range(path.weeks):
+        date = scenario.week_start(week)
+        for side in scenario.sides:
+            repertoire = scenario.measures[side]
+            act = Act(int(path.acts[side][week]))
+            changes = []
+            if act == Act.ENACT:
+                changes = [
+                    ("retaliate", f"enact_{m}")
+                    for m in repertoire.ids_in_force(int(path.enacted[side][week]))
+                ]
+            elif act == Act.LIFT:
+                changes = [
+                    ("cooperate", f"lift_{m}")
+                    for m in repertoire.ids_in_force(int(path.lifted[side][week]))
+                ]
+            elif act == Act.HOSTILE_SIGNAL:
+                changes = [("retaliate", "protest")]
+            elif act == Act.CONCILIATORY_SIGNAL:
+                changes = [("cooperate", "propose_talks")]
+            for direction, move in changes:
+                rows.append(
+                    Event(date, side, "diplomatic", direction, move, "-", "-", len(rows) + 2)
+                )
+    return rows
+
+
+def test_a_synthetic_path_is_coded_as_the_history_codes_a_real_one(gsomia_case, compare_default):
+    scenario = codable(gsomia_case.scenario)
+    busy = {"seoul.activity": 0.6, "tokyo.activity": 0.6, "seoul.lift": 0.6, "tokyo.lift": 0.6}
+    params = with_values(compare_default.model_params, busy | {"conduct.burst": 0.5})
+    path = synthetic_path(params, scenario, seed=3)
+    for side in scenario.sides:
+        acts, enacted, lifted = path.acts[side], path.enacted[side], path.lifted[side]
+        before = np.concatenate([[scenario.initial.get(side, 0)], path.masks[side][:-1]])
+        np.testing.assert_array_equal(path.masks[side], (before | enacted) & ~lifted)
+        assert not np.any(enacted & before) and np.all(lifted & before == lifted)
+        np.testing.assert_array_equal(acts == Act.ENACT, enacted != 0)
+        np.testing.assert_array_equal(acts == Act.LIFT, lifted != 0)
+        np.testing.assert_array_equal(path.moves[side], STANCE_OF_ACT[acts])
+    # The run shows every kind of act, bursts of two enactments included.
+    assert {int(a) for s in scenario.sides for a in path.acts[s]} == set(Act)
+    assert any(bin(int(m)).count("1") == 2 for s in scenario.sides for m in path.enacted[s])
+    coded = encode(as_events(path, scenario), scenario)
+    for field in ("acts", "enacted", "lifted", "masks", "moves"):
+        for side in scenario.sides:
+            np.testing.assert_array_equal(
+                getattr(coded, field)[side], getattr(path, field)[side], err_msg=field
+            )
+    np.testing.assert_allclose(coded.tension, path.tension, rtol=1e-12)
+    assert (coded.outcome, coded.noticed) == (path.outcome, path.noticed)
+    # Simulated under these parameters, every act has a probability under them.
+    scores = score(params, scenario, path)
+    assert np.all(np.isfinite(scores.total)) and np.all(scores.total > LOG_FLOOR)
+
+
+def test_simulate_and_recover_tabulates_each_repeat_and_key(gsomia_case, compare_default):
+    scenario = gsomia_case.scenario.with_span("2019-06-03", "2019-08-19")
+    space = Space.of(compare_default.model_params, ["seoul.activity"])
+    tiny = RecoverySettings(popsize=5, maxiter=1, walkers=8, steps=12, burn=4, thin=2)
+    table = recover(space, np.array([0.4]), scenario, repeats=1, seed=5, settings=tiny)
+    assert list(table.columns) == [
+        "repeat",
+        "key",
+        "truth",
+        "estimate",
+        "q05",
+        "q95",
+        "covered",
+        "r_hat",
+    ]
+    (row,) = table.to_dict(orient="records")
+    assert row["key"] == "seoul.activity" and row["truth"] == 0.4
+    assert row["q05"] <= row["q95"] and row["covered"] == (row["q05"] <= 0.4 <= row["q95"])
+    shares = coverage(table)
+    assert list(shares.index) == ["seoul.activity", "all"]
+    assert shares.loc["all", "coverage"] == float(row["covered"])

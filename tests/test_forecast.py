@@ -1,0 +1,197 @@
+"""Out-of-sample skill: rolling-origin forecasts and leave one case out, with tiny fits."""
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.analysis.baselines import BaseRates, Markov, MoveData
+from sim.analysis.case import load_case_events
+from sim.analysis.fit import fit_ml
+from sim.analysis.forecast import forecast_summary, rolling_origin
+from sim.analysis.likelihood import Episode
+from sim.analysis.loco import leave_one_case_out
+from sim.analysis.space import Space
+from sim.core.moves import STANCE_OF_ACT, Act
+
+#: Eight weeks of summer 2019 (export controls, white lists); origins 4 to 7.
+START, END, FIRST = "2019-06-17", "2019-08-05", 4
+TINY = {"seed": 3, "replications": 200, "popsize": 5, "maxiter": 1}
+BASELINES = ["base_rates", "markov", "regime_break", "logit"]
+COLUMNS = ["origin", "horizon", "week", "side", "model", *BASELINES]
+
+
+@pytest.fixture(scope="module")
+def summer(compare_default):
+    case = load_case_events("gsomia_2019", start=START, end=END)
+    space = Space.of(compare_default.model_params, ["seoul.activity"])
+    return case, space
+
+
+def forecast(space, case, real=None):
+    episode = Episode(case.scenario, case.real if real is None else real)
+    return rolling_origin(space, episode, FIRST, **TINY)
+
+
+@pytest.fixture(scope="module")
+def table(summer):
+    case, space = summer
+    return forecast(space, case)
+
+
+def rewritten(case, weeks, act=Act.HOSTILE_SIGNAL, pressure=1.0):
+    """The real path with both sides' acts in ``weeks`` replaced, measures kept consistent."""
+    real = case.real
+    acts, enacted, lifted, masks = {}, {}, {}, {}
+    for side in case.scenario.sides:
+        acts[side] = real.acts[side].copy()
+        enacted[side], lifted[side] = real.enacted[side].copy(), real.lifted[side].copy()
+        acts[side][weeks], enacted[side][weeks], lifted[side][weeks] = act, 0, 0
+        state, masks[side] = case.scenario.initial.get(side, 0), np.zeros_like(real.masks[side])
+        for week in range(case.weeks):
+            state = (state | enacted[side][week]) & ~lifted[side][week]
+            masks[side][week] = state
+    changed = real.pressure.copy()
+    changed[weeks] = pressure
+    moves = {s: STANCE_OF_ACT[a] for s, a in acts.items()}
+    return dataclasses.replace(
+        real, acts=acts, enacted=enacted, lifted=lifted, masks=masks, moves=moves, pressure=changed
+    )
+
+
+def rows_of(table: pd.DataFrame, origin: int, horizon: int) -> pd.DataFrame:
+    return table[(table.origin == origin) & (table.horizon == horizon)].reset_index(drop=True)
+
+
+def test_the_table_has_one_row_per_origin_horizon_and_side(summer, table):
+    case, _ = summer
+    assert case.weeks == 8
+    assert list(table.columns) == COLUMNS
+    expected = [
+        (o, h, s)
+        for o in range(FIRST, case.weeks)
+        for h in (1, 4)
+        if o + h - 1 < case.weeks
+        for s in case.scenario.sides
+    ]
+    assert list(table[["origin", "horizon", "side"]].itertuples(index=False, name=None)) == expected
+    assert (table.week == table.origin + table.horizon - 1).all()
+    scores = table[["model", *BASELINES]].to_numpy()
+    assert np.isfinite(scores).all() and (scores <= 0).all()
+    summary = forecast_summary(table)
+    assert list(summary.index) == [1, 4] and list(summary.columns) == ["model", *BASELINES]
+    assert summary.loc[4, "model"] == pytest.approx(rows_of(table, FIRST, 4).model.mean())
+
+
+def test_baselines_are_fitted_on_the_weeks_before_each_origin(summer, table):
+    case, _ = summer
+    data = MoveData.of(case.real, case.scenario)
+    for row in table.itertuples():
+        i = case.scenario.sides.index(row.side)
+        before = data.moves[: row.origin, i]
+        move = data.moves[row.week, i]
+        counts = np.bincount(before, minlength=3) + 0.5
+        assert row.base_rates == pytest.approx(np.log(counts[move] / counts.sum()))
+    chain = Markov(smoothing=0.5).fit(data, FIRST)
+    (expected,) = chain.log_probabilities(data, np.array([FIRST + 3]), horizon=4)
+    np.testing.assert_allclose(rows_of(table, FIRST, 4).markov, expected)
+
+
+def test_the_model_forecasts_with_its_fit_on_the_weeks_before_the_origin(summer, table):
+    case, space = summer
+    fit = fit_ml(space, (case.episode(FIRST),), TINY["seed"], TINY["popsize"], TINY["maxiter"])
+    params = fit.conduct.apply(space.apply(fit.coordinates))
+    one_week = Episode(case.scenario, case.real, FIRST + 1).score(params).moves[FIRST, 0]
+    np.testing.assert_allclose(rows_of(table, FIRST, 1).model, one_week, rtol=1e-12)
+
+
+def test_a_forecast_does_not_see_the_weeks_it_forecasts(summer, table):
+    case, space = summer
+    o = FIRST
+    # Weeks after the origin change: the origin's fit and its 1-week scores stay.
+    later = rewritten(case, slice(o + 1, None))
+    changed = forecast(space, case, later)
+    tables = [changed]
+    pd.testing.assert_frame_equal(rows_of(changed, o, 1), rows_of(table, o, 1))
+    fits = [
+        fit_ml(space, (Episode(case.scenario, real, o),), 3, 5, 1) for real in (case.real, later)
+    ]
+    np.testing.assert_array_equal(fits[0].coordinates, fits[1].coordinates)
+    assert fits[0].conduct == fits[1].conduct
+    assert not changed[changed.origin > o + 1].equals(table[table.origin > o + 1])
+    # The origin week and the two after it change, the target four weeks on does not: the
+    # 4-week scores stay.
+    target = o + 3
+    around = rewritten(case, slice(o, target), act=Act.CONCILIATORY_SIGNAL, pressure=0.0)
+    assert around.moves["seoul"][o] != case.real.moves["seoul"][o]
+    assert (around.moves["seoul"][target], around.moves["tokyo"][target]) == (
+        case.real.moves["seoul"][target],
+        case.real.moves["tokyo"][target],
+    )
+    changed = forecast(space, case, around)
+    tables.append(changed)
+    pd.testing.assert_frame_equal(rows_of(changed, o, 4), rows_of(table, o, 4))
+    assert not rows_of(changed, o, 1).equals(rows_of(table, o, 1))
+    for other in tables:
+        assert np.isfinite(other[["model", *BASELINES]].to_numpy()).all()
+
+
+#: A stretch of each case with moves on both sides.
+CASES = {
+    "gsomia_2019": ("2019-06-24", "2019-08-26"),
+    "thaad_2016": ("2016-12-26", "2017-03-13"),
+    "senkaku_2010": ("2010-09-06", "2010-11-08"),
+}
+
+
+@pytest.fixture(scope="module")
+def loco(compare_default):
+    cases = {n: load_case_events(n, start=s, end=e) for n, (s, e) in CASES.items()}
+    space = Space.of(compare_default.model_params, ["seoul.activity"])
+    episodes = {n: c.episode() for n, c in cases.items()}
+    return cases, leave_one_case_out(space, episodes, seed=1, popsize=5, maxiter=1)
+
+
+def test_leave_one_case_out_has_one_row_per_case_and_side(loco):
+    cases, table = loco
+    assert list(table.columns) == [
+        "case",
+        "side",
+        "weeks",
+        "model",
+        "base_rates",
+        "markov",
+        "logit",
+    ]
+    expected = [(n, s, c.weeks) for n, c in cases.items() for s in c.scenario.sides]
+    assert list(table[["case", "side", "weeks"]].itertuples(index=False, name=None)) == expected
+    scores = table[["model", "base_rates", "markov", "logit"]].to_numpy()
+    assert np.isfinite(scores).all() and (scores < 0).all()
+
+
+def test_leave_one_case_out_fits_the_baselines_on_the_other_cases(loco):
+    cases, table = loco
+    data = {n: MoveData.of(c.real, c.scenario) for n, c in cases.items()}
+    for row in table.itertuples():
+        others = [d for n, d in data.items() if n != row.case]
+        i = cases[row.case].scenario.sides.index(row.side)
+        left_out = data[row.case].moves[:, i]
+        counts = sum(np.bincount(d.moves[:, i], minlength=3) for d in others) + 0.5
+        rates = counts / counts.sum()
+        assert row.base_rates == pytest.approx(np.log(rates[left_out]).sum())
+        # Pooled transitions never run from one case into the next.
+        pairs = np.full((3, 3), 0.5)
+        for d in others:
+            np.add.at(pairs, (d.moves[:-1, i], d.moves[1:, i]), 1.0)
+        matrix = pairs / pairs.sum(axis=1, keepdims=True)
+        chain = np.log(rates[left_out[0]]) + np.log(matrix[left_out[:-1], left_out[1:]]).sum()
+        assert row.markov == pytest.approx(chain)
+        pooled = MoveData(
+            np.concatenate([d.moves for d in others]),
+            np.concatenate([d.covariates for d in others]),
+        )
+        rates_fit = BaseRates(smoothing=0.5).fit(pooled)
+        weeks = np.arange(data[row.case].weeks)
+        scored = rates_fit.log_probabilities(data[row.case], weeks)[:, i].sum()
+        assert row.base_rates == pytest.approx(scored)
