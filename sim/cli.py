@@ -204,6 +204,10 @@ def main(argv: list[str] | None = None) -> None:
             register()
             sys.argv = ["escalation calibrate", *rest]
             calibrate_job()
+        case "explore":
+            from sim.experiment.explore.app import main as explore
+
+            explore(rest)
         case "plot":
             plot(rest)
         case "play":
