@@ -120,8 +120,15 @@ def compute_indices(
                 x = unit[names].to_numpy(float)
                 tables.append(
                     morris_indices(
-                        problem, x, y, outcome, n, manifest["morris_levels"], resamples,
-                        confidence, seed,
+                        problem,
+                        x,
+                        y,
+                        outcome,
+                        n,
+                        manifest["morris_levels"],
+                        resamples,
+                        confidence,
+                        seed,
                     )
                 )
             case _:
@@ -176,7 +183,10 @@ def ranking(result: ExploreResult, outcome: str) -> pd.Series:
     rows = result.indices[
         (result.indices["outcome"] == outcome)
         & (result.indices["index"] == index)
-        & (result.indices["n"] == (result.manifest["n"] if method != "latin" else len(result.design)))
+        & (
+            result.indices["n"]
+            == (result.manifest["n"] if method != "latin" else len(result.design))
+        )
     ]
     return rows.set_index("input")["value"].sort_values(ascending=False)
 

@@ -112,7 +112,9 @@ def sobol_convergence(
     """
     half = n // 2
     rows = sobol_rows(half, problem["num_vars"], second_order)
-    small = sobol_indices(problem, y[:rows], outcome, half, second_order, resamples, confidence, seed)
+    small = sobol_indices(
+        problem, y[:rows], outcome, half, second_order, resamples, confidence, seed
+    )
     full = sobol_indices(problem, y, outcome, n, second_order, resamples, confidence, seed)
     st_small = small[small["index"] == "ST"].set_index("input")["value"]
     st_full = full[full["index"] == "ST"].set_index("input")["value"].reindex(st_small.index)
@@ -124,7 +126,9 @@ def sobol_convergence(
         if finite.sum() > 2
         else float("nan")
     )
-    change = (small.set_index(["index", "input"])["value"] - full.set_index(["index", "input"])["value"]).abs()
+    change = (
+        small.set_index(["index", "input"])["value"] - full.set_index(["index", "input"])["value"]
+    ).abs()
     summary = {
         "outcome": outcome,
         "n_small": half,

@@ -41,6 +41,7 @@ class RunConfig:
     weeks: Optional[int] = None  # noqa: UP045 (OmegaConf needs typing.Optional)
     trajectories: bool = True
     progress: bool = True
+    objective: Optional[str] = None  # noqa: UP045 (what a run returns: sim.experiment.objective)
 
 
 @dataclass

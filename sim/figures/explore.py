@@ -127,7 +127,9 @@ def make_prim_box_data(limits: list, ranges: dict[str, tuple[float, float]]) -> 
                 "quasi_p": limit.quasi_p,
             }
         )
-    return pd.DataFrame(rows, columns=["input", "low", "high", "low_value", "high_value", "quasi_p"])
+    return pd.DataFrame(
+        rows, columns=["input", "low", "high", "low_value", "high_value", "quasi_p"]
+    )
 
 
 def plot_prim_box(data: pd.DataFrame, rule: str, ax=None) -> Figure:
@@ -193,7 +195,9 @@ def plot_surface(data: Surface, ax=None) -> Figure:
 def make_convergence_data(indices: pd.DataFrame, outcome: str, n: int) -> pd.DataFrame:
     """ST of each input at n/2 and at n: columns input, half, full."""
     rows = indices[
-        (indices["outcome"] == outcome) & (indices["method"] == "sobol") & (indices["index"] == "ST")
+        (indices["outcome"] == outcome)
+        & (indices["method"] == "sobol")
+        & (indices["index"] == "ST")
     ]
     half = rows[rows["n"] == n // 2].set_index("input")["value"].rename("half")
     full = rows[rows["n"] == n].set_index("input")["value"].rename("full")

@@ -25,7 +25,9 @@ OUTCOME_WORDS = {
 def _table(frame: pd.DataFrame) -> list[str]:
     header = "| " + " | ".join(frame.columns) + " |"
     rule = "| " + " | ".join("---" for _ in frame.columns) + " |"
-    body = ["| " + " | ".join(_cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    body = [
+        "| " + " | ".join(_cell(v) for v in row) + " |" for row in frame.itertuples(index=False)
+    ]
     return [header, rule, *body]
 
 
@@ -49,7 +51,9 @@ def _ranked(result: "ExploreResult", outcome: str, top: int = 10) -> pd.DataFram
         cols[name] = value[name]
         if conf[name].notna().any():
             cols[f"{name} ±"] = conf[name]
-    table = pd.DataFrame(cols).sort_values(names[kind][-1 if kind == "sobol" else 0], ascending=False)
+    table = pd.DataFrame(cols).sort_values(
+        names[kind][-1 if kind == "sobol" else 0], ascending=False
+    )
     return table.head(top).reset_index()
 
 

@@ -26,7 +26,7 @@ CHUNK_DONE = "chunk.json"
 
 
 def chunk_slice(points: int, chunks: int, chunk: int) -> slice:
-    """The design rows of ``chunk`` when ``points`` rows are split into ``chunks`` near-equal parts."""
+    """The rows of ``chunk`` when ``points`` design rows are split into ``chunks`` parts."""
     parts = max(min(chunks, points), 1)
     if chunk >= parts:
         return slice(points, points)
@@ -74,9 +74,7 @@ def evaluate_chunk(config: ExploreJobConfig, folder: Path) -> pd.DataFrame:
     groups = read_groups(folder)
     model = evaluator(options)
     numeric = [
-        c
-        for c in design.columns
-        if c not in ("point", "group") and design[c].dtype.kind in "fiu"
+        c for c in design.columns if c not in ("point", "group") and design[c].dtype.kind in "fiu"
     ]
     parts = [pd.DataFrame({"point": pd.Series(dtype=int)})]
     for group, points in rows.groupby("group", sort=True):
@@ -89,7 +87,7 @@ def evaluate_chunk(config: ExploreJobConfig, folder: Path) -> pd.DataFrame:
 
 def run_chunk(config: ExploreJobConfig, folder: Path) -> ChunkResult:
     """Evaluate and write this job's chunk, unless it is already finished (resume)."""
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     chunk = config.explore.chunk
     digest = explore_hash(config)
     if finished(folder, chunk, digest):
@@ -105,7 +103,7 @@ def run_chunk(config: ExploreJobConfig, folder: Path) -> ChunkResult:
         "config_hash": digest,
         "size": path.stat().st_size,
         "seconds": seconds,
+        "cpu_seconds": round(time.process_time() - cpu0, 3),
     }
     write_json(record, out / CHUNK_DONE)
     return ChunkResult(chunk, len(table), False, seconds)
-

@@ -89,7 +89,12 @@ class EscalationEvaluator:
         presets = sorted(p.stem for p in (CONF_DIR / "payoffs").glob("*.yaml"))
         rules = list(RULES)
         policies = [p.value for p in UsPolicyKind]
-        return {"payoffs.name": presets, "seoul.rule": rules, "tokyo.rule": rules, "us.policy": policies}
+        return {
+            "payoffs.name": presets,
+            "seoul.rule": rules,
+            "tokyo.rule": rules,
+            "us.policy": policies,
+        }
 
     def optional(self) -> set[str]:
         """Parameters of every decision rule, for either ally."""

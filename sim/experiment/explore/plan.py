@@ -52,7 +52,9 @@ def explore_hash(config: ExploreJobConfig) -> str:
 
 def model_config(config: Config) -> Config:
     """The plain model config inside an exploration's config."""
-    return Config(config.scenario, config.payoffs, config.seoul, config.tokyo, config.us, config.run)
+    return Config(
+        config.scenario, config.payoffs, config.seoul, config.tokyo, config.us, config.run
+    )
 
 
 @dataclass

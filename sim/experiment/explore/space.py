@@ -124,7 +124,11 @@ class InputSpace:
 
     def problem(self) -> dict:
         """SALib's problem: every input on the unit interval (values are mapped afterwards)."""
-        return {"num_vars": len(self.inputs), "names": self.names, "bounds": [[0.0, 1.0]] * len(self.inputs)}
+        return {
+            "num_vars": len(self.inputs),
+            "names": self.names,
+            "bounds": [[0.0, 1.0]] * len(self.inputs),
+        }
 
     def values(self, unit: np.ndarray) -> pd.DataFrame:
         """Design points in config units, one column per input."""
@@ -133,7 +137,13 @@ class InputSpace:
     def table(self) -> pd.DataFrame:
         """One row per input: key, kind, low, high, levels (for the report and the manifest)."""
         rows = [
-            {"input": i.key, "kind": i.kind.value, "range": i.describe(), "low": i.low, "high": i.high}
+            {
+                "input": i.key,
+                "kind": i.kind.value,
+                "range": i.describe(),
+                "low": i.low,
+                "high": i.high,
+            }
             for i in self.inputs
         ]
         return pd.DataFrame(rows)
@@ -249,8 +259,13 @@ def build_space(
         field = fields[key]
         if key in choices:
             if key not in levels:
-                raise ConfigError(f"explore.inputs: {key} is categorical; give its levels, explore.levels.{key}=[A,B]")
-            chosen.append(Input(key, InputKind.CATEGORICAL, levels=_levels(key, levels[key], choices)))
+                raise ConfigError(
+                    f"explore.inputs: {key} is categorical; give its levels, "
+                    f"explore.levels.{key}=[A,B]"
+                )
+            chosen.append(
+                Input(key, InputKind.CATEGORICAL, levels=_levels(key, levels[key], choices))
+            )
         elif field.kind in (InputKind.REAL, InputKind.INTEGER):
             low, high = _range(key, ranges.get(key), field)
             chosen.append(Input(key, field.kind, low, high))
