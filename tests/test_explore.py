@@ -282,10 +282,8 @@ def test_an_exploration_folder_holds_every_result(ishigami):
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        (
-            ["explore.ranges.payoffs.audence.seoul=[0,1]"],
-            "payoffs.audence.seoul is not a parameter",
-        ),
+        (["explore.inputs=[us.pressure,payoffs.audence.seoul]"], "payoffs.audence.seoul is not"),
+        (["+explore.ranges.payoffs.audence.seoul=[0,1]"], "payoffs.audence.seoul is not"),
         (["explore.ranges.us.pressure=[0,2]"], "us.pressure=[0, 2] is outside the schema's bounds"),
         (["+explore.ranges.us.policy=[0,1]"], "us.policy is categorical"),
         (["explore.design.n=1000"], "explore.design.n=1000 is not a power of two"),

@@ -26,13 +26,19 @@ def _ema():
 
 @dataclass
 class BoxLimit:
-    """One restricted input of a PRIM box: its bounds (or kept levels) and quasi-p-value."""
+    """One restricted input of a PRIM box: its bounds (or kept levels) and quasi-p-value.
+
+    ``kept`` is the share of the input's observed range (or of its levels) left in the box;
+    ``quasi_p`` is Bryant & Lempert's (2010) one-sided binomial test of the restriction, the
+    smaller of its two sides.
+    """
 
     input: str
     low: float | None
     high: float | None
     levels: list[str] | None
     quasi_p: float | None
+    kept: float = 1.0
 
 
 @dataclass
@@ -63,20 +69,27 @@ def _limits(box, chosen: int, x: pd.DataFrame) -> list[BoxLimit]:
     limits = []
     for name in x.columns:
         low, high = lims[name].iloc[0], lims[name].iloc[1]
+        first_low, first_high = initial[name].iloc[0], initial[name].iloc[1]
         if isinstance(low, set) or isinstance(high, set):
-            kept = sorted(str(v) for v in low)
-            if set(low) != set(initial[name].iloc[0]):
-                limits.append(BoxLimit(name, None, None, kept, _p(p_values, name)))
-        elif low != initial[name].iloc[0] or high != initial[name].iloc[1]:
-            limits.append(BoxLimit(name, float(low), float(high), None, _p(p_values, name)))
-    return limits
+            levels = sorted(str(v) for v in low)
+            if set(low) != set(first_low):
+                share = len(low) / len(first_low)
+                limits.append(BoxLimit(name, None, None, levels, _p(p_values, name), share))
+        elif low != first_low or high != first_high:
+            share = (high - low) / (first_high - first_low) if first_high > first_low else 1.0
+            limits.append(
+                BoxLimit(name, float(low), float(high), None, _p(p_values, name), float(share))
+            )
+    return sorted(limits, key=lambda limit: limit.kept)
 
 
 def _p(p_values: dict, name: str) -> float | None:
     values = p_values.get(name) if isinstance(p_values, dict) else None
     if values is None:
         return None
-    finite = [float(v) for v in np.atleast_1d(values) if v is not None and np.isfinite(v)]
+    finite = [  # EMA marks a side that is not restricted with -1
+        float(v) for v in np.atleast_1d(values) if v is not None and np.isfinite(v) and v >= 0
+    ]
     return min(finite) if finite else None
 
 
@@ -129,13 +142,21 @@ def prim_box(
     )
 
 
-def feature_scores(x: pd.DataFrame, outcomes: dict[str, np.ndarray], seed: int) -> pd.DataFrame:
+FEATURE_POINTS = 10_000  # extra trees on more points cost time and change the ranking little
+
+
+def feature_scores(
+    x: pd.DataFrame, outcomes: dict[str, np.ndarray], seed: int, points: int = FEATURE_POINTS
+) -> pd.DataFrame:
     """Extra-trees feature scores of every input for every outcome (EMA Workbench).
 
-    A tidy table: ``outcome``, ``input``, ``score`` (the scores of one outcome sum to 1).
+    Scored on at most ``points`` design points drawn with ``seed``. A tidy table:
+    ``outcome``, ``input``, ``score`` (the scores of one outcome sum to 1).
     """
     _, scoring = _ema()
-    x = x.reset_index(drop=True).copy()
+    keep = np.sort(np.random.default_rng(seed).permutation(len(x))[:points])
+    x = x.iloc[keep].reset_index(drop=True).copy()
+    outcomes = {name: np.asarray(y)[keep] for name, y in outcomes.items()}
     for column in x.columns:
         if x[column].dtype == object:
             x[column] = x[column].astype("category")

@@ -33,7 +33,9 @@ def _table(frame: pd.DataFrame) -> list[str]:
 
 def _cell(value: object) -> str:
     if isinstance(value, float):
-        return "" if pd.isna(value) else f"{value:.3f}"
+        if pd.isna(value):
+            return ""
+        return f"{value:.1e}" if 0 < abs(value) < 0.001 else f"{value:.3f}"
     return str(value)
 
 
@@ -112,11 +114,18 @@ def render_explore(result: "ExploreResult", figures: list[str]) -> str:
             {
                 "input": b.input,
                 "kept": " | ".join(b.levels) if b.levels else f"{b.low:.4g} to {b.high:.4g}",
+                "share of range kept": b.kept,
                 "quasi-p": b.quasi_p,
             }
             for b in box.limits
         ]
         if rows:
             lines += _table(pd.DataFrame(rows)) + [""]
+            lines += [
+                "Restrictions are listed from the tightest; one that keeps more than 90% of its "
+                "input's range, or has a quasi-p above 0.05, is weak: the box barely depends "
+                "on it.",
+                "",
+            ]
     lines += ["## Figures", "", *[f"- `{name}`" for name in figures], ""]
     return "\n".join(lines)
