@@ -40,7 +40,12 @@ from sim.figures.explore import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-SMALL = ["explore.design.n=8", "explore.replications=10", "explore.chunks=3"]
+SMALL = [
+    "explore.design.n=8",
+    "explore.replications=10",
+    "explore.chunks=3",
+    "explore.bootstrap=20",
+]
 
 
 def explore(folder, *overrides, launcher=None, env=None):
@@ -328,3 +333,26 @@ def test_launchers_give_identical_indices_and_resume_keeps_finished_chunks(tmp_p
     pd.testing.assert_frame_equal(
         outcomes, pd.read_parquet(tmp_path / "basic" / "outcomes.parquet")
     )
+
+
+def test_a_morris_screening_ranks_every_input(tmp_path):
+    done = explore(
+        tmp_path,
+        "explore=morris",
+        "explore.design.n=4",
+        "explore.replications=10",
+        "explore.chunks=2",
+        "explore.bootstrap=20",
+        "explore.outcomes=[p_terminated,peak_tension]",
+        "explore.prim.outcome=peak_tension",
+        "explore.prim.threshold=0.7",
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    manifest = json.loads((tmp_path / "explore.json").read_text())
+    assert manifest["points"] == 4 * (len(manifest["inputs"]) + 1)
+    indices = pd.read_parquet(tmp_path / "indices.parquet")
+    morris = indices[(indices["method"] == "morris") & (indices["index"] == "mu_star")]
+    assert len(morris) == 2 * len(manifest["inputs"])
+    assert (morris["value"] >= 0).all()
+    assert (tmp_path / "morris_p_terminated.png").is_file()
+    assert "mu_star" in (tmp_path / "explore.md").read_text()

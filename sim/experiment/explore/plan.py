@@ -23,7 +23,7 @@ from sim.core.params import lookup
 from sim.experiment.config import Config, config_from_dict, to_config
 from sim.experiment.explore.design import Design, draw_design
 from sim.experiment.explore.models import Evaluator, evaluator
-from sim.experiment.explore.options import ExploreJobConfig
+from sim.experiment.explore.options import OUTCOMES, ExploreJobConfig
 from sim.experiment.explore.space import build_space
 from sim.experiment.job import config_hash
 from sim.experiment.store import write_json, write_parquet
@@ -71,9 +71,8 @@ class Plan:
 
 def check_outcomes(config: ExploreJobConfig, available: list[str]) -> list[str]:
     """The requested outcomes this model can measure; an unknown name is a `ConfigError`."""
-    every = {"p_terminated", "p_real", "peak_tension", "weeks_to_notice", "pressure_effect"}
     for name in config.explore.outcomes:
-        if name not in available and name not in every:
+        if name not in available and name not in OUTCOMES:
             raise ConfigError(
                 f"explore.outcomes: {name!r} is not an outcome; choose among {', '.join(available)}"
             )
