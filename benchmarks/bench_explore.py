@@ -155,6 +155,9 @@ def main(argv: list[str] | None = None) -> None:
         "simulated_replications": replications,
         "rows": rows,
         "identical_indices_across_launchers": same,
+        "chunk_cpu_s_per_million_replications": {
+            name: round(cpu[name] / replications * 1e6, 1) for name in timings
+        },
         "target_s": TARGET_S,
         "target_met": best < TARGET_S,
         "baseline_points_timed": args.baseline_points,
@@ -166,6 +169,8 @@ def main(argv: list[str] | None = None) -> None:
         f"same indices on every launcher: {same}; target < {TARGET_S:.0f} s: "
         f"{'met' if result['target_met'] else 'NOT met'} ({best:.0f} s)"
     )
+    per_million = min(result["chunk_cpu_s_per_million_replications"].values())
+    print(f"chunk CPU per million simulated replications: {per_million:.1f} s")
     print(f"written: {args.output}")
 
 
