@@ -86,18 +86,18 @@ def run_explore(launcher: str, folder: Path, n: int, replications: int) -> float
     return seconds
 
 
-def design_baseline(folder: Path, points: int, replications: int) -> float:
-    """Seconds per design point when each point is its own model (the plain way)."""
+def design_baseline(folder: Path, points: int, replications: int) -> tuple[float, float]:
+    """Wall and CPU seconds per design point when each point is its own model (the plain way)."""
     design = pd.read_parquet(folder / "design.parquet")
     sample = design.sample(points, random_state=1)
     numeric = [c for c in design.columns if c not in ("point", "group")]
     config = default_config(["run.progress=false", "run.trajectories=false"])
     model = EscalationEvaluator(ExploreOptions(replications=replications, batch=replications))
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     for k in range(points):
         row = sample.iloc[[k]][numeric].reset_index(drop=True)
         model.evaluate(config, row, np.random.SeedSequence(k))
-    return (time.perf_counter() - t0) / points
+    return (time.perf_counter() - t0) / points, (time.process_time() - cpu0) / points
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -115,12 +115,13 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{launcher}: {timings[launcher]:.1f} s", flush=True)
         first = Path(scratch) / launchers[0]
         manifest = json.loads((first / "explore.json").read_text())
-        per_point = design_baseline(first, args.baseline_points, args.replications)
+        per_point, cpu_per_point = design_baseline(first, args.baseline_points, args.replications)
         same = all(indices[k].equals(indices[launchers[0]]) for k in launchers)
     points = manifest["points"]
     plain = per_point * points
     replications = points * args.replications * 3
     best = min(timings.values())
+    full_size = args.n >= 1024 and args.replications >= 100
     rows = [
         {
             "method": f"escalation explore, {name} launcher",
@@ -137,7 +138,7 @@ def main(argv: list[str] | None = None) -> None:
             "seconds": round(plain, 1),
             "replications_per_s": round(replications / plain),
             "x_plain": 1.0,
-            "chunk_cpu_s": round(plain, 1),
+            "chunk_cpu_s": round(cpu_per_point * points, 1),
         }
     )
     result = {
@@ -159,7 +160,7 @@ def main(argv: list[str] | None = None) -> None:
             name: round(cpu[name] / replications * 1e6, 1) for name in timings
         },
         "target_s": TARGET_S,
-        "target_met": best < TARGET_S,
+        "target_met": best < TARGET_S if full_size else None,
         "baseline_points_timed": args.baseline_points,
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
