@@ -45,6 +45,7 @@ SMALL = [
     "explore.replications=10",
     "explore.chunks=3",
     "explore.bootstrap=20",
+    "explore.outcomes=[p_terminated,peak_tension]",
 ]
 
 
