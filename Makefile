@@ -8,7 +8,7 @@ setup:
 	scripts/setup.sh
 
 setup-dev:
-	scripts/setup.sh dev,ray,web
+	scripts/setup.sh dev,ray,web,optuna
 
 run: setup
 	$(VENV)/escalation run $(ARGS)
@@ -28,6 +28,7 @@ test: lint
 bench: setup-dev
 	$(VENV)/python benchmarks/bench_model.py
 	$(VENV)/python benchmarks/bench_likelihood.py
+	$(VENV)/python benchmarks/bench_explore.py
 
 clean:
 	rm -rf .venv .pytest_cache .ruff_cache .hypothesis

@@ -24,8 +24,13 @@ commands:
                        (scenario, payoffs, strategy@seoul, strategy@tokyo, us) and every key.
                        Sweep presets: -m +experiment=us_pressure | pressure_x_nationalism |
                        rule_tournament | payoff_structures.
-  plot PATH            redraw the figures of a finished sweep folder (and its sweep.parquet)
-                       or of a single run folder.
+  explore [OVERRIDES...]
+                       global sensitivity (Sobol, Morris) and scenario discovery (PRIM) over
+                       every hand-set input; a multirun over chunks of one design; writes
+                       design, outcomes, indices, PRIM boxes, figures and explore.md under
+                       results/explore/. Presets: explore=sobol | morris | latin | ishigami.
+  plot PATH            redraw the figures of a finished sweep folder (and its sweep.parquet),
+                       of a single run folder, or of an exploration folder.
   compare [OVERRIDES...] [events=PATH]
                        score a configuration against a real event sequence: likelihood of
                        the real moves against baselines, milestone percentiles, outcome
@@ -49,6 +54,8 @@ examples:
   escalation run
   escalation run us.pressure=0.8 run.replications=5000 run.seed=7 strategy@seoul=tit_for_tat
   escalation run -m us.pressure=0,0.5,1
+  escalation run -m +experiment=least_pressure
+  escalation explore explore=morris hydra/launcher=joblib
   escalation compare +experiment=calibrated_2019
   escalation calibrate params=[seoul.rationality,tokyo.rationality,seoul.activity,tokyo.activity]
   escalation play --as seoul us.pressure=0.8
@@ -65,9 +72,13 @@ def fail(message: str) -> None:
 
 
 @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
-def run_job(cfg: DictConfig) -> dict:
-    """Hydra task: one job (one sweep cell) of R replications, written to its run folder."""
+def run_job(cfg: DictConfig) -> dict | float:
+    """Hydra task: one job (one sweep cell) of R replications, written to its run folder.
+
+    Returns the summary, or the number ``run.objective`` names (for optimising sweepers).
+    """
     from sim.experiment.job import completed_summary, format_summary, simulate, write_results
+    from sim.experiment.objective import objective_value, parse_objective
     from sim.experiment.sweep import cell_label
 
     hydra_config = HydraConfig.get()
@@ -75,15 +86,18 @@ def run_job(cfg: DictConfig) -> dict:
     label = cell_label(hydra_config)
     try:
         config = to_config(cfg)
+        objective = config.run.objective
+        if objective is not None:
+            parse_objective(objective)
         if (done := completed_summary(folder, config)) is not None:
             print(f"{label}already complete, kept as is: {folder}")
-            return done
+            return done if objective is None else objective_value(objective, done)
         result = simulate(config)
     except EscalationError as problem:
         fail(f"{label}{problem}")
     write_results(result, folder)
     print(label + format_summary(result.summary, folder))
-    return result.summary
+    return result.summary if objective is None else objective_value(objective, result.summary)
 
 
 def _command(name: str) -> str:
@@ -145,7 +159,11 @@ def plot(args: list[str]) -> None:
     if not folder.is_dir():
         fail(f"{folder} is not a folder; give the folder of a finished sweep or run")
     try:
-        if cell_folders(folder):
+        if (folder / "explore.json").is_file():
+            from sim.analysis.exploration import redraw_exploration
+
+            figures = redraw_exploration(folder)
+        elif cell_folders(folder):
             table, figures = aggregate_sweep(folder)
             print(f"{len(table)} cells -> {folder / 'sweep.parquet'}")
         else:
@@ -215,6 +233,10 @@ def main(argv: list[str] | None = None) -> None:
             register()
             sys.argv = ["escalation calibrate", *rest]
             calibrate_job()
+        case "explore":
+            from sim.experiment.explore.app import main as explore
+
+            explore(rest)
         case "plot":
             plot(rest)
         case "play":

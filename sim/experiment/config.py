@@ -43,6 +43,7 @@ class RunConfig:
     trajectories: bool = True
     progress: bool = True
     posterior: bool = False  # give each replication its own draw from the fit's posterior
+    objective: Optional[str] = None  # noqa: UP045 (what a run returns: sim.experiment.objective)
 
 
 @dataclass

@@ -1,0 +1,172 @@
+"""Scenario discovery: where in the input space an outcome of interest happens.
+
+PRIM (Friedman & Fisher 1999, "Bump hunting in high-dimensional data", Statistics and
+Computing 9: 123-143) peels the input space down to a box where the cases of interest are
+dense, trading coverage (the share of all cases of interest inside the box) against density
+(the share of the box's points that are of interest). We use EMA Workbench's implementation
+(Kwakkel 2017), the reference for scenario discovery, and its extra-trees feature scoring.
+EMA Workbench takes about 2 s to import, so it is imported only when called.
+"""
+
+import logging
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+
+def _ema():
+    logging.getLogger("EMA").setLevel(logging.WARNING)  # its progress lines are not for users
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "ipyparallel not installed": not used here
+        from ema_workbench.analysis import feature_scoring, prim
+    return prim, feature_scoring
+
+
+@dataclass
+class BoxLimit:
+    """One restricted input of a PRIM box: its bounds (or kept levels) and quasi-p-value.
+
+    ``kept`` is the share of the input's observed range (or of its levels) left in the box;
+    ``quasi_p`` is Bryant & Lempert's (2010) one-sided binomial test of the restriction, the
+    smaller of its two sides.
+    """
+
+    input: str
+    low: float | None
+    high: float | None
+    levels: list[str] | None
+    quasi_p: float | None
+    kept: float = 1.0
+
+
+@dataclass
+class PrimBox:
+    """The chosen box on a PRIM peeling trajectory, and the whole trajectory.
+
+    ``trajectory`` has one entry per peeling step: ``coverage``, ``density``, ``mass`` (share
+    of all points inside) and ``res_dim`` (inputs restricted).
+    """
+
+    outcome: str
+    rule: str
+    cases: int
+    points: int
+    chosen: int
+    coverage: float
+    density: float
+    mass: float
+    res_dim: int
+    limits: list[BoxLimit] = field(default_factory=list)
+    trajectory: list[dict] = field(default_factory=list)
+
+
+def _limits(box, chosen: int, x: pd.DataFrame) -> list[BoxLimit]:
+    lims = box.box_lims[chosen]
+    initial = box.box_lims[0]
+    p_values = box.p_values[chosen] if chosen < len(box.p_values) else {}
+    limits = []
+    for name in x.columns:
+        low, high = lims[name].iloc[0], lims[name].iloc[1]
+        first_low, first_high = initial[name].iloc[0], initial[name].iloc[1]
+        if isinstance(low, set) or isinstance(high, set):
+            levels = sorted(str(v) for v in low)
+            if set(low) != set(first_low):
+                share = len(low) / len(first_low)
+                limits.append(BoxLimit(name, None, None, levels, _p(p_values, name), share))
+        elif low != first_low or high != first_high:
+            share = (high - low) / (first_high - first_low) if first_high > first_low else 1.0
+            limits.append(
+                BoxLimit(name, float(low), float(high), None, _p(p_values, name), float(share))
+            )
+    return sorted(limits, key=lambda limit: limit.kept)
+
+
+def _p(p_values: dict, name: str) -> float | None:
+    values = p_values.get(name) if isinstance(p_values, dict) else None
+    if values is None:
+        return None
+    finite = [  # EMA marks a side that is not restricted with -1
+        float(v) for v in np.atleast_1d(values) if v is not None and np.isfinite(v) and v >= 0
+    ]
+    return min(finite) if finite else None
+
+
+def prim_box(
+    x: pd.DataFrame,
+    of_interest: np.ndarray,
+    outcome: str,
+    rule: str,
+    peel_alpha: float,
+    min_coverage: float,
+) -> PrimBox | None:
+    """The densest box of the first PRIM peeling trajectory with coverage >= ``min_coverage``.
+
+    Returns None when no design point (or every one) is of interest: there is nothing to find.
+    """
+    of_interest = np.asarray(of_interest, dtype=bool)
+    if not of_interest.any() or of_interest.all():
+        return None
+    prim, _ = _ema()
+    x = x.reset_index(drop=True).copy()
+    for column in x.columns:
+        if x[column].dtype == object:
+            x[column] = x[column].astype("category")
+        elif x[column].dtype.kind in "iu":
+            # PRIM's pasting writes fractional limits into integer columns, which pandas 3
+            # refuses (EMA Workbench 3.0): integer inputs are peeled as reals
+            x[column] = x[column].astype(float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        box = prim.Prim(x, of_interest, peel_alpha=peel_alpha).find_box()
+    steps = box.peeling_trajectory.reset_index(drop=True)
+    eligible = steps[steps["coverage"] >= min_coverage]
+    chosen = int(eligible["density"].idxmax()) if len(eligible) else 0
+    trajectory = [
+        {k: float(steps.loc[i, k]) for k in ("coverage", "density", "mass", "res_dim")}
+        for i in steps.index
+    ]
+    return PrimBox(
+        outcome=outcome,
+        rule=rule,
+        cases=int(of_interest.sum()),
+        points=len(of_interest),
+        chosen=chosen,
+        coverage=float(steps.loc[chosen, "coverage"]),
+        density=float(steps.loc[chosen, "density"]),
+        mass=float(steps.loc[chosen, "mass"]),
+        res_dim=int(steps.loc[chosen, "res_dim"]),
+        limits=_limits(box, chosen, x),
+        trajectory=trajectory,
+    )
+
+
+FEATURE_POINTS = 10_000  # extra trees on more points cost time and change the ranking little
+
+
+def feature_scores(
+    x: pd.DataFrame, outcomes: dict[str, np.ndarray], seed: int, points: int = FEATURE_POINTS
+) -> pd.DataFrame:
+    """Extra-trees feature scores of every input for every outcome (EMA Workbench).
+
+    Scored on at most ``points`` design points drawn with ``seed``. A tidy table:
+    ``outcome``, ``input``, ``score`` (the scores of one outcome sum to 1).
+    """
+    _, scoring = _ema()
+    keep = np.sort(np.random.default_rng(seed).permutation(len(x))[:points])
+    x = x.iloc[keep].reset_index(drop=True).copy()
+    outcomes = {name: np.asarray(y)[keep] for name, y in outcomes.items()}
+    for column in x.columns:
+        if x[column].dtype == object:
+            x[column] = x[column].astype("category")
+    rows = []
+    for name, y in outcomes.items():
+        y = np.asarray(y, dtype=float)
+        keep = np.isfinite(y)
+        scores, _ = scoring.get_ex_feature_scores(
+            x[keep], y[keep], mode=scoring.RuleInductionType.REGRESSION, random_state=seed
+        )
+        for feature, score in scores.iloc[:, 0].items():
+            rows.append({"outcome": name, "input": feature, "score": float(score)})
+    return pd.DataFrame(rows, columns=["outcome", "input", "score"])

@@ -1,0 +1,64 @@
+"""Objectives: the one number a run returns to an optimising sweeper (Optuna, Nevergrad).
+
+``run.objective=NAME`` makes ``escalation run`` return a float instead of its summary, so
+``escalation run -m hydra/sweeper=optuna 'us.pressure=interval(0,1)' run.objective=...``
+works. Names:
+
+- ``p_<outcome>`` (``p_terminated``, ``p_noticed_then_kept``, ...): an outcome's share;
+- ``p_real``: the share of the real case's outcome;
+- ``peak_tension``: the median peak tension;
+- ``least_pressure:T``: for "the least US pressure that keeps P(terminated) under T": the run's
+  ``us.pressure`` when the upper end of P(terminated)'s 95% Wilson interval is under T, else
+  1 plus the excess, so any run that meets the cap beats any that does not. Minimise it.
+"""
+
+from sim.core.errors import ConfigError
+from sim.core.metrics import OUTCOMES
+from sim.experiment.sweep import wilson_interval
+
+SIMPLE = (*(f"p_{o}" for o in OUTCOMES), "p_real", "peak_tension")
+CAPPED = "least_pressure"
+
+
+def parse_objective(name: str) -> tuple[str, float | None]:
+    """The objective's name and its cap (for ``least_pressure:T``); `ConfigError` if unknown."""
+    base, _, cap = name.partition(":")
+    if base in SIMPLE and not cap:
+        return base, None
+    if base == CAPPED:
+        try:
+            value = float(cap)
+        except ValueError:
+            value = -1.0
+        if 0.0 < value < 1.0:
+            return base, value
+        raise ConfigError(
+            f"run.objective={name}: give the cap on P(terminated) as a share, "
+            f"e.g. run.objective={CAPPED}:0.10"
+        )
+    raise ConfigError(
+        f"run.objective={name!r} is not an objective; choose one of {', '.join(SIMPLE)}, "
+        f"or {CAPPED}:CAP"
+    )
+
+
+def objective_value(name: str, summary: dict) -> float:
+    """The objective ``name`` of a finished run, from its summary."""
+    base, cap = parse_objective(name)
+    simulated = summary["simulated"]
+    shares = simulated["outcome_shares"]
+    match base:
+        case "p_real":
+            real = (summary.get("real") or {}).get("outcome")
+            if real is None:
+                raise ConfigError("run.objective=p_real needs a scenario with real events")
+            return float(shares[real])
+        case "peak_tension":
+            return float(simulated["median_peak_tension"])
+        case "least_pressure":
+            n = summary["replications"]
+            _, high = wilson_interval(shares["terminated"] * n, n)
+            excess = float(high) - cap
+            return float(summary["us_pressure"]) if excess < 0 else 1.0 + excess
+        case _:
+            return float(shares[base.removeprefix("p_")])

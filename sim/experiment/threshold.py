@@ -1,0 +1,140 @@
+"""The least US pressure that keeps P(terminated) under a cap, from an optimising sweep.
+
+`ThresholdCallback` runs when a ``run.objective=least_pressure:CAP`` sweep (the
+``least_pressure`` preset, driven by Optuna) ends. Every trial is a run at one pressure with
+its P(terminated) and 95% Wilson interval; assuming P(terminated) falls as pressure rises, the
+least pressure that meets the cap lies above every pressure whose interval lies wholly above
+the cap, and at or below the least pressure whose interval lies wholly under it. That bracket
+is the answer's uncertainty; the point estimate interpolates the estimates where they cross
+the cap. It writes ``threshold.json``, ``threshold.md`` and ``threshold.png``.
+"""
+
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig, OmegaConf
+
+from sim.core.errors import EscalationError
+from sim.experiment.objective import CAPPED, parse_objective
+from sim.experiment.store import write_figure, write_json, write_text
+from sim.experiment.sweep import read_cells, wilson_interval
+from sim.figures.threshold import plot_threshold
+
+
+@dataclass
+class Threshold:
+    """The answer: the cap, the bracket of the least pressure and a point estimate.
+
+    ``trials`` has one row per trial: ``pressure``, ``replications``, ``p_terminated``,
+    ``lo``, ``hi`` (95% Wilson interval).
+    """
+
+    cap: float
+    estimate: float | None
+    above: float | None  # greatest pressure whose whole interval is over the cap
+    meets: float | None  # least pressure whose whole interval is under the cap
+    trials: pd.DataFrame
+
+
+def trial_table(cells: list[dict]) -> pd.DataFrame:
+    """One row per finished trial: pressure, replications, P(terminated) and its interval."""
+    rows = []
+    for cell in cells:
+        summary = cell["summary"]
+        n = summary["replications"]
+        k = round(summary["simulated"]["outcome_shares"]["terminated"] * n)
+        lo, hi = wilson_interval(k, n)
+        rows.append(
+            {
+                "pressure": float(summary["us_pressure"]),
+                "replications": n,
+                "p_terminated": k / n,
+                "lo": float(lo),
+                "hi": float(hi),
+            }
+        )
+    return pd.DataFrame(rows).sort_values("pressure", ignore_index=True)
+
+
+def find_threshold(trials: pd.DataFrame, cap: float) -> Threshold:
+    """Bracket and estimate the least pressure whose P(terminated) is under ``cap``."""
+    meets = trials.loc[trials["hi"] < cap, "pressure"]
+    least = float(meets.min()) if len(meets) else None
+    over = trials.loc[(trials["lo"] >= cap) & (trials["pressure"] < (least or np.inf)), "pressure"]
+    above = float(over.max()) if len(over) else None
+    estimate = None
+    p, y = trials["pressure"].to_numpy(), trials["p_terminated"].to_numpy()
+    for k in range(1, len(p)):
+        if y[k - 1] >= cap > y[k]:
+            estimate = float(p[k - 1] + (y[k - 1] - cap) / (y[k - 1] - y[k]) * (p[k] - p[k - 1]))
+            break
+    if estimate is None and len(y) and y[0] < cap:
+        estimate = float(p[0])
+    return Threshold(cap, estimate, above, least, trials)
+
+
+def render_threshold(result: Threshold, command: str) -> str:
+    """threshold.md: the answer in words, with the trials."""
+
+    def show(value: float | None) -> str:
+        return "not found" if value is None else f"{value:.3f}"
+
+    lines = [
+        f"# The least US pressure that keeps P(terminated) under {result.cap:.0%}",
+        "",
+        f"Command: `{command}`",
+        "",
+        f"- Estimate (the P(terminated) estimates crossing the cap, interpolated): "
+        f"**{show(result.estimate)}**",
+        f"- Bracket: above {show(result.above)} (every pressure up to it has P(terminated) "
+        f"over the cap at 95%) and at most {show(result.meets)} (the least pressure whose "
+        "95% interval lies under the cap)",
+        f"- {len(result.trials)} trials; assumes P(terminated) falls as pressure rises.",
+        "",
+        "| us.pressure | replications | P(terminated) | 95% interval |",
+        "| --- | --- | --- | --- |",
+    ]
+    for row in result.trials.itertuples(index=False):
+        lines.append(
+            f"| {row.pressure:.3f} | {row.replications} | {row.p_terminated:.3f} | "
+            f"[{row.lo:.3f}, {row.hi:.3f}] |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+class ThresholdCallback(Callback):
+    """Hydra callback: answer the least-pressure question when the optimising sweep ends."""
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        """Write threshold.json, threshold.md and threshold.png into the sweep folder."""
+        folder = Path(config.hydra.sweep.dir)
+        objective = OmegaConf.select(config, "run.objective") or ""
+        try:
+            name, cap = parse_objective(objective)
+            if name != CAPPED:
+                raise EscalationError(f"the threshold needs run.objective={CAPPED}:CAP")
+            cells = read_cells(folder)
+            if not cells:
+                raise EscalationError(f"{folder} holds no finished trial")
+            result = find_threshold(trial_table(cells), cap)
+        except EscalationError as problem:
+            print(f"error: {problem}", file=sys.stderr)
+            sys.exit(2)
+        command = " ".join(["escalation run -m", *config.hydra.overrides.task])
+        data = asdict(result) | {"trials": result.trials.to_dict(orient="records")}
+        write_json(data | {"command": command}, folder / "threshold.json")
+        write_text(render_threshold(result, command), folder / "threshold.md")
+        write_figure(
+            plot_threshold(result.trials, result.cap, result.above, result.meets),
+            folder / "threshold.png",
+        )
+        print(
+            f"least pressure keeping P(terminated) under {cap:.0%}: estimate "
+            f"{result.estimate}, bracket ({result.above}, {result.meets}] -> "
+            f"{folder / 'threshold.md'}"
+        )

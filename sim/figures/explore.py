@@ -1,0 +1,218 @@
+"""Figures of an exploration: indices with intervals, Morris mu*-sigma, PRIM, a response surface.
+
+Each figure is a `make_*_data` function (numbers, tested on their values) and a `plot_*`
+function that only draws and returns a matplotlib `Figure`.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from sim.figures.fan import figure_and_axes
+
+
+@dataclass
+class IndexBars:
+    """Indices of one outcome, one row per input, sorted by the ranking index (largest first)."""
+
+    outcome: str
+    method: str
+    table: pd.DataFrame  # input, then <index> and <index>_conf columns
+    indices: tuple[str, ...]
+
+
+def make_index_bar_data(indices: pd.DataFrame, outcome: str, method: str, n: int) -> IndexBars:
+    """The ``method`` indices of ``outcome`` at base size ``n``, ranked (ST, mu* or score)."""
+    rows = indices[
+        (indices["outcome"] == outcome) & (indices["method"] == method) & (indices["n"] == n)
+    ]
+    names = {"sobol": ("S1", "ST"), "morris": ("mu_star",), "feature_scoring": ("score",)}[method]
+    value = rows.pivot(index="input", columns="index", values="value")
+    conf = rows.pivot(index="input", columns="index", values="conf").add_suffix("_conf")
+    table = value.join(conf)[[c for k in names for c in (k, f"{k}_conf")]]
+    table = table.sort_values(names[-1], ascending=False).reset_index()
+    return IndexBars(outcome, method, table, names)
+
+
+def plot_index_bars(data: IndexBars, ax=None) -> Figure:
+    """Horizontal bars of each index, with its bootstrap interval as an error bar."""
+    height = max(3.0, 0.28 * len(data.table) + 1.2)
+    figure, ax = figure_and_axes(ax, size=(8, height))
+    y = np.arange(len(data.table))
+    width = 0.8 / len(data.indices)
+    for k, name in enumerate(data.indices):
+        conf = data.table[f"{name}_conf"].to_numpy(float)
+        ax.barh(
+            y + (k - (len(data.indices) - 1) / 2) * width,
+            data.table[name],
+            height=width,
+            xerr=np.where(np.isfinite(conf), conf, 0.0),
+            capsize=2,
+            label=name,
+        )
+    ax.set_yticks(y, data.table["input"])
+    ax.invert_yaxis()
+    ax.axvline(0, color="black", linewidth=0.6)
+    ax.set_xlabel("index (bars: 95% bootstrap interval)")
+    ax.set_title(f"{data.outcome}: {data.method} indices")
+    ax.legend(loc="lower right")
+    return figure
+
+
+def make_morris_data(indices: pd.DataFrame, outcome: str) -> pd.DataFrame:
+    """mu* and sigma of each input for ``outcome``: columns input, mu_star, sigma."""
+    rows = indices[(indices["outcome"] == outcome) & (indices["method"] == "morris")]
+    table = rows.pivot(index="input", columns="index", values="value")
+    return table[["mu_star", "sigma"]].reset_index()
+
+
+def plot_morris(data: pd.DataFrame, outcome: str, labels: int = 8, ax=None) -> Figure:
+    """Morris sigma against mu*: far right matters, high up interacts or is non-linear."""
+    figure, ax = figure_and_axes(ax, size=(7, 5))
+    ax.scatter(data["mu_star"], data["sigma"], color="tab:blue")
+    for _, row in data.nlargest(labels, "mu_star").iterrows():
+        ax.annotate(row["input"], (row["mu_star"], row["sigma"]), fontsize=8)
+    top = float(max(data["mu_star"].max(), data["sigma"].max(), 1e-12))
+    ax.plot([0, top], [0, top], color="grey", linestyle=":", linewidth=0.8, label="sigma = mu*")
+    ax.set_xlabel("mu* (mean |elementary effect| per range)")
+    ax.set_ylabel("sigma")
+    ax.set_title(f"{outcome}: Morris screening")
+    ax.legend()
+    return figure
+
+
+def make_prim_tradeoff_data(trajectory: list[dict]) -> pd.DataFrame:
+    """The peeling trajectory as a table: coverage, density, mass, res_dim per step."""
+    return pd.DataFrame(trajectory, columns=["coverage", "density", "mass", "res_dim"])
+
+
+def plot_prim_tradeoff(data: pd.DataFrame, chosen: int, rule: str, ax=None) -> Figure:
+    """Coverage against density along the peeling trajectory, coloured by restricted inputs."""
+    figure, ax = figure_and_axes(ax, size=(7, 5))
+    points = ax.scatter(data["coverage"], data["density"], c=data["res_dim"], cmap="viridis")
+    ax.plot(data["coverage"], data["density"], color="grey", linewidth=0.6)
+    ax.scatter(
+        [data.loc[chosen, "coverage"]],
+        [data.loc[chosen, "density"]],
+        s=160,
+        facecolors="none",
+        edgecolors="red",
+        label="chosen box",
+    )
+    figure.colorbar(points, ax=ax, label="inputs restricted")
+    ax.set_xlabel("coverage (share of cases of interest inside the box)")
+    ax.set_ylabel("density (share of the box that is of interest)")
+    ax.set_title(f"PRIM peeling trajectory: {rule}")
+    ax.legend()
+    return figure
+
+
+def make_prim_box_data(limits: list, ranges: dict[str, tuple[float, float]]) -> pd.DataFrame:
+    """The box's numeric limits as shares of each input's range (0 = low end, 1 = high end)."""
+    rows = []
+    for limit in limits:
+        if limit.levels is not None or limit.input not in ranges:
+            continue
+        low, high = ranges[limit.input]
+        span = high - low or 1.0
+        rows.append(
+            {
+                "input": limit.input,
+                "low": (limit.low - low) / span,
+                "high": (limit.high - low) / span,
+                "low_value": limit.low,
+                "high_value": limit.high,
+                "quasi_p": limit.quasi_p,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["input", "low", "high", "low_value", "high_value", "quasi_p"]
+    )
+
+
+def plot_prim_box(data: pd.DataFrame, rule: str, ax=None) -> Figure:
+    """Each restricted input's kept interval within its full range, labelled in its units."""
+    figure, ax = figure_and_axes(ax, size=(7, max(2.5, 0.5 * len(data) + 1.5)))
+    y = np.arange(len(data))
+    ax.barh(y, [1.0] * len(data), color="lightgrey", height=0.5)
+    ax.barh(y, data["high"] - data["low"], left=data["low"], color="tab:red", height=0.5)
+    for k, row in data.iterrows():
+        ax.annotate(
+            f"{row['low_value']:.3g} to {row['high_value']:.3g}",
+            (1.02, k),
+            va="center",
+            fontsize=8,
+            annotation_clip=False,
+        )
+    ax.set_yticks(y, data["input"])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("share of the input's range kept in the box")
+    ax.set_title(f"PRIM box: {rule}")
+    return figure
+
+
+@dataclass
+class Surface:
+    """Mean of an outcome over a grid of two inputs' values (bin centres and means)."""
+
+    outcome: str
+    x: str
+    y: str
+    x_edges: np.ndarray
+    y_edges: np.ndarray
+    mean: np.ndarray  # shape (y bins, x bins); NaN where a bin holds no point
+
+
+def make_surface_data(
+    design: pd.DataFrame, outcomes: pd.DataFrame, outcome: str, x: str, y: str, bins: int = 12
+) -> Surface:
+    """Bin the design points on inputs ``x`` and ``y`` and average ``outcome`` in each bin."""
+    xs, ys = design[x].to_numpy(float), design[y].to_numpy(float)
+    z = outcomes[outcome].to_numpy(float)
+    x_edges = np.linspace(xs.min(), xs.max(), bins + 1)
+    y_edges = np.linspace(ys.min(), ys.max(), bins + 1)
+    total, _, _ = np.histogram2d(ys, xs, bins=[y_edges, x_edges], weights=z)
+    count, _, _ = np.histogram2d(ys, xs, bins=[y_edges, x_edges])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(count > 0, total / count, np.nan)
+    return Surface(outcome, x, y, x_edges, y_edges, mean)
+
+
+def plot_surface(data: Surface, ax=None) -> Figure:
+    """The binned response surface as a heat map."""
+    figure, ax = figure_and_axes(ax, size=(7, 5.5))
+    mesh = ax.pcolormesh(data.x_edges, data.y_edges, data.mean, cmap="magma", shading="flat")
+    figure.colorbar(mesh, ax=ax, label=f"mean {data.outcome}")
+    ax.set_xlabel(data.x)
+    ax.set_ylabel(data.y)
+    ax.set_title(f"{data.outcome} over the two most influential inputs")
+    return figure
+
+
+def make_convergence_data(indices: pd.DataFrame, outcome: str, n: int) -> pd.DataFrame:
+    """ST of each input at n/2 and at n: columns input, half, full."""
+    rows = indices[
+        (indices["outcome"] == outcome)
+        & (indices["method"] == "sobol")
+        & (indices["index"] == "ST")
+    ]
+    half = rows[rows["n"] == n // 2].set_index("input")["value"].rename("half")
+    full = rows[rows["n"] == n].set_index("input")["value"].rename("full")
+    return pd.concat([half, full], axis=1).reset_index()
+
+
+def plot_convergence(data: pd.DataFrame, outcome: str, n: int, ax=None) -> Figure:
+    """ST at n/2 against ST at n: points on the diagonal have converged."""
+    figure, ax = figure_and_axes(ax, size=(6, 5))
+    ax.scatter(data["full"], data["half"], color="tab:blue")
+    top = float(np.nanmax(data[["half", "full"]].to_numpy())) if len(data) else 1.0
+    ax.plot([0, top], [0, top], color="grey", linestyle=":")
+    for _, row in data.nlargest(5, "full").iterrows():
+        ax.annotate(row["input"], (row["full"], row["half"]), fontsize=8)
+    ax.set_xlabel(f"ST at n = {n}")
+    ax.set_ylabel(f"ST at n = {n // 2}")
+    ax.set_title(f"{outcome}: convergence of the total indices")
+    return figure

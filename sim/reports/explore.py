@@ -1,0 +1,131 @@
+"""explore.md: an exploration as a report a methods appendix can cite.
+
+The renderer takes the typed result of `sim.analysis.exploration` and writes what was varied
+(inputs and ranges), how (design, replications, seed, version), what was measured, the ranked
+indices with their intervals, the convergence check, the PRIM box and the feature scores.
+"""
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:  # the result type lives above this layer; only its fields are read here
+    from sim.analysis.exploration import ExploreResult
+
+OUTCOME_WORDS = {
+    "p_terminated": "P(GSOMIA terminated)",
+    "p_real": "P(the real outcome)",
+    "peak_tension": "mean peak tension",
+    "weeks_to_notice": "mean week of the notice (never = horizon)",
+    "pressure_effect": "US-pressure effect on P(terminated) (common random numbers)",
+    "y": "the test function's value",
+}
+
+
+def _table(frame: pd.DataFrame) -> list[str]:
+    header = "| " + " | ".join(frame.columns) + " |"
+    rule = "| " + " | ".join("---" for _ in frame.columns) + " |"
+    body = [
+        "| " + " | ".join(_cell(v) for v in row) + " |" for row in frame.itertuples(index=False)
+    ]
+    return [header, rule, *body]
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, float):
+        if pd.isna(value):
+            return ""
+        return f"{value:.1e}" if 0 < abs(value) < 0.001 else f"{value:.3f}"
+    return str(value)
+
+
+def _ranked(result: "ExploreResult", outcome: str, top: int = 10) -> pd.DataFrame:
+    m, idx = result.manifest, result.indices
+    method = m["method"]
+    at = len(result.design) if method == "latin" else m["n"]
+    kind = {"latin": "feature_scoring"}.get(method, method)
+    rows = idx[(idx["outcome"] == outcome) & (idx["method"] == kind) & (idx["n"] == at)]
+    value = rows.pivot(index="input", columns="index", values="value")
+    conf = rows.pivot(index="input", columns="index", values="conf")
+    names = {"sobol": ["S1", "ST"], "morris": ["mu_star", "sigma"], "feature_scoring": ["score"]}
+    cols = {}
+    for name in names[kind]:
+        cols[name] = value[name]
+        if conf[name].notna().any():
+            cols[f"{name} ±"] = conf[name]
+    table = pd.DataFrame(cols).sort_values(
+        names[kind][-1 if kind == "sobol" else 0], ascending=False
+    )
+    return table.head(top).reset_index()
+
+
+def render_explore(result: "ExploreResult", figures: list[str]) -> str:
+    """The Markdown report of a finished exploration."""
+    m = result.manifest
+    lines = [
+        f"# Exploration: {m['method']} design over {len(m['inputs'])} inputs",
+        "",
+        f"Command: `{m['command']}`  ",
+        f"Model: {m['model']} (scenario {m['scenario']}); seed {m['seed']}; "
+        f"escalation-sim {m['version']}; config hash {m['config_hash']}.",
+        "",
+        "## Design",
+        "",
+        f"{m['method']} design, base size n = {m['n']}: {m['points']:,} design points, "
+        f"{m['replications']} replications each, in {m['chunks']} chunks. Intervals are "
+        f"{m['confidence']:.0%} bootstrap intervals over {m['bootstrap']} resamples (SALib).",
+        "",
+        *_table(pd.DataFrame(m["inputs"])[["input", "kind", "range"]]),
+        "",
+        "## Outcomes per design point",
+        "",
+        *[f"- `{o}`: {OUTCOME_WORDS.get(o, o)}" for o in m["outcomes"]],
+        "",
+    ]
+    summary = result.outcomes[m["outcomes"]].describe().T[["mean", "std", "min", "max"]]
+    lines += _table(summary.reset_index().rename(columns={"index": "outcome"})) + [""]
+    lines += ["## Which inputs matter", ""]
+    for outcome in m["outcomes"]:
+        lines += [f"### {OUTCOME_WORDS.get(outcome, outcome)} (`{outcome}`)", ""]
+        lines += _table(_ranked(result, outcome)) + [""]
+    if result.convergence:
+        lines += ["## Convergence: indices at n/2 and n", ""]
+        conv = pd.DataFrame(result.convergence)
+        lines += _table(conv) + [""]
+        lines += [
+            "`rank_correlation_st` is Spearman's correlation of the total indices computed on "
+            "the first half of the base sample and on all of it; `top_inputs_same` says whether "
+            "the most influential inputs are the same set at both sizes.",
+            "",
+        ]
+    lines += ["## Scenario discovery (PRIM)", ""]
+    box = result.box
+    if box is None:
+        lines += [f"No box: no design point (or every one) meets {m['prim']['outcome']}.", ""]
+    else:
+        lines += [
+            f"Cases of interest: {box.rule}, {box.cases:,} of {box.points:,} points. "
+            f"Chosen box (step {box.chosen} of the peeling trajectory, the densest with coverage "
+            f">= {m['prim']['min_coverage']:.0%}): coverage {box.coverage:.1%}, density "
+            f"{box.density:.1%}, mass {box.mass:.1%}, {box.res_dim} inputs restricted.",
+            "",
+        ]
+        rows = [
+            {
+                "input": b.input,
+                "kept": " | ".join(b.levels) if b.levels else f"{b.low:.4g} to {b.high:.4g}",
+                "share of range kept": b.kept,
+                "quasi-p": b.quasi_p,
+            }
+            for b in box.limits
+        ]
+        if rows:
+            lines += _table(pd.DataFrame(rows)) + [""]
+            lines += [
+                "Restrictions are listed from the tightest; one that keeps more than 90% of its "
+                "input's range, or has a quasi-p above 0.05, is weak: the box barely depends "
+                "on it.",
+                "",
+            ]
+    lines += ["## Figures", "", *[f"- `{name}`" for name in figures], ""]
+    return "\n".join(lines)

@@ -1,0 +1,359 @@
+"""escalation explore: input space, designs, chunked evaluation, indices, PRIM, launchers."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from matplotlib.figure import Figure
+from SALib.sample import morris as morris_sample
+
+from sim.analysis.discovery import BoxLimit, feature_scores, prim_box
+from sim.analysis.sensitivity import morris_indices
+from sim.core.errors import ConfigError
+from sim.core.params import ModelParams
+from sim.experiment.explore.chunk import chunk_slice
+from sim.experiment.explore.design import draw_design, sobol_points
+from sim.experiment.explore.models import (
+    ISHIGAMI_S1,
+    ISHIGAMI_ST,
+    EscalationEvaluator,
+    IshigamiInputs,
+)
+from sim.experiment.explore.options import DesignOptions, ExploreOptions
+from sim.experiment.explore.space import Input, InputKind, build_space, schema_fields
+from sim.figures.explore import (
+    make_index_bar_data,
+    make_prim_box_data,
+    make_surface_data,
+    plot_index_bars,
+    plot_prim_box,
+    plot_surface,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+SMALL = [
+    "explore.design.n=8",
+    "explore.replications=10",
+    "explore.chunks=3",
+    "explore.bootstrap=20",
+    "explore.outcomes=[p_terminated,peak_tension]",
+]
+
+
+def explore(folder, *overrides, launcher=None, env=None):
+    args = [sys.executable, "-m", "sim", "explore", f"hydra.sweep.dir={folder}", *overrides]
+    if launcher:
+        args.append(f"hydra/launcher={launcher}")
+    return subprocess.run(
+        args,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_default_space_is_every_bounded_parameter_with_the_schemas_ranges():
+    params = ModelParams()
+    space = build_space(params, None, [], {}, {}, EscalationEvaluator.choices)
+    fields = schema_fields(params)
+    assert len(space.inputs) >= 20
+    for item in space.inputs:
+        assert fields[item.key].bounds == (item.low, item.high)
+    bounded = {
+        k for k, f in fields.items() if f.bounds and f.kind in (InputKind.REAL, InputKind.INTEGER)
+    }
+    assert set(space.names) == bounded
+    assert space.inputs[space.names.index("us.delay")].kind == InputKind.INTEGER
+
+
+def test_a_preset_narrows_ranges_and_adds_levels():
+    space = build_space(
+        ModelParams(),
+        ["us.pressure"],
+        [],
+        {"us": {"pressure": [0.2, 0.6]}},
+        {"seoul": {"rule": ["tit_for_tat", "quantal_response"]}},
+        {"seoul.rule": ["tit_for_tat", "quantal_response", "grim_trigger"]},
+    )
+    assert space.names == ["us.pressure", "seoul.rule"]
+    assert (space.inputs[0].low, space.inputs[0].high) == (0.2, 0.6)
+    assert space.inputs[1].levels == ("tit_for_tat", "quantal_response")
+
+
+@pytest.mark.parametrize(
+    ("ranges", "levels", "message"),
+    [
+        (
+            {"payoffs.audence.seoul": [0, 1]},
+            {},
+            "payoffs.audence.seoul is not a parameter of this model "
+            "(did you mean payoffs.audience.seoul?)",
+        ),
+        (
+            {"us": {"pressure": [0, 2]}},
+            {},
+            "us.pressure=[0, 2] is outside the schema's bounds [0, 1] of us.pressure",
+        ),
+        ({"us": {"policy": [0, 1]}}, {}, "us.policy is categorical"),
+        ({}, {"us": {"pressure": ["a", "b"]}}, "us.pressure is not a choice key"),
+        ({"us": {"delay": [0.5, 3]}}, {}, "us.delay is an integer"),
+    ],
+)
+def test_bad_input_spaces_name_the_key(ranges, levels, message):
+    with pytest.raises(ConfigError, match=None) as problem:
+        build_space(ModelParams(), None, [], ranges, levels, EscalationEvaluator.choices)
+    assert message in str(problem.value)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    unit=st.lists(st.floats(0.0, 1.0), min_size=1, max_size=30),
+    low=st.integers(-5, 5),
+    span=st.integers(0, 9),
+)
+def test_unit_samples_map_into_each_inputs_range(unit, low, span):
+    unit = np.array(unit)
+    real = Input("x", InputKind.REAL, low, low + span + 0.5).values(unit)
+    assert np.all((real >= low) & (real <= low + span + 0.5))
+    integer = Input("k", InputKind.INTEGER, low, low + span).values(unit)
+    assert integer.dtype.kind == "i" and np.all((integer >= low) & (integer <= low + span))
+    levels = Input("c", InputKind.CATEGORICAL, levels=("a", "b", "c")).values(unit)
+    assert set(levels) <= {"a", "b", "c"}
+
+
+def test_sobol_design_size_and_power_of_two_check():
+    space = build_space(IshigamiInputs(), None, [], {}, {}, {})
+    design = draw_design(space, DesignOptions(method="sobol", n=64), seed=1)
+    assert design.points == sobol_points(64, 3, False) == 64 * 5
+    assert design.table()["x1"].between(-np.pi, np.pi).all()
+    with pytest.raises(ConfigError, match=r"explore.design.n=1000 is not a power of two.*1024"):
+        draw_design(space, DesignOptions(method="sobol", n=1000), seed=1)
+
+
+@settings(max_examples=50, deadline=None)
+@given(points=st.integers(1, 500), chunks=st.integers(1, 40))
+def test_chunks_cover_the_design_once(points, chunks):
+    covered = np.concatenate(
+        [np.arange(points)[chunk_slice(points, chunks, c)] for c in range(chunks)]
+    )
+    assert np.array_equal(covered, np.arange(points))
+
+
+@pytest.fixture(scope="module")
+def evaluator(default):
+    options = ExploreOptions(replications=200, batch=2000)
+    return EscalationEvaluator(options), default
+
+
+def test_each_design_point_gets_its_own_parameters(evaluator):
+    model, config = evaluator
+    values = pd.DataFrame({"seoul.activity": [0.0, 0.5, 0.0], "tokyo.activity": [0.0, 0.5, 0.0]})
+    out = model.evaluate(config, values, np.random.SeedSequence(3))
+    still = out.iloc[[0, 2]]
+    weeks = config.run.weeks or 62
+    assert (still["p_terminated"] == 0).all() and (still["weeks_to_notice"] == weeks).all()
+    assert (still["pressure_effect"] == 0).all()
+    assert out.loc[1, "weeks_to_notice"] < weeks  # the active point does give notice at times
+
+
+def test_pressure_effect_uses_common_random_numbers(default):
+    values = pd.DataFrame({"us.pressure": [0.3, 0.9], "seoul.activity": [0.4, 0.2]})
+    same = ExploreOptions(replications=300)
+    same.pressure_effect.low = same.pressure_effect.high = 0.7
+    out = EscalationEvaluator(same).evaluate(default, values, np.random.SeedSequence(5))
+    assert (out["pressure_effect"] == 0).all()  # equal levels, same random numbers: exactly 0
+    apart = ExploreOptions(replications=2000)
+    out = EscalationEvaluator(apart).evaluate(default, values, np.random.SeedSequence(5))
+    assert (out["pressure_effect"] < 0).all()  # full pressure saves GSOMIA in the default model
+
+
+def test_morris_finds_the_linear_effect():
+    problem = {"num_vars": 3, "names": ["a", "b", "c"], "bounds": [[0, 1]] * 3}
+    x = morris_sample.sample(problem, 20, num_levels=4, seed=2)
+    y = 3 * x[:, 0] + x[:, 1] ** 2
+    table = morris_indices(problem, x, y, "y", 20, 4, 100, 0.95, 2)
+    mu_star = table[table["index"] == "mu_star"].set_index("input")["value"]
+    assert mu_star["a"] == pytest.approx(3.0, abs=1e-9)
+    assert mu_star["c"] == pytest.approx(0.0, abs=1e-12)
+    assert 0 < mu_star["b"] < 3
+
+
+def test_prim_recovers_a_planted_box_and_feature_scores_rank_it():
+    rng = np.random.default_rng(4)
+    x = pd.DataFrame(rng.random((3000, 4)), columns=["a", "b", "c", "d"])
+    interesting = (x["a"] > 0.7) & (x["b"] < 0.4)
+    box = prim_box(x, interesting.to_numpy(), "y", "planted", 0.05, 0.8)
+    limits = {b.input: b for b in box.limits}
+    assert set(limits) == {"a", "b"}
+    assert limits["a"].low == pytest.approx(0.7, abs=0.03)
+    assert limits["b"].high == pytest.approx(0.4, abs=0.03)
+    assert box.density > 0.9 and box.coverage >= 0.8
+    scores = feature_scores(x, {"y": interesting.to_numpy(float)}, seed=1)
+    top = scores.sort_values("score", ascending=False)["input"].head(2)
+    assert set(top) == {"a", "b"}
+    assert prim_box(x, np.zeros(3000, bool), "y", "none", 0.05, 0.5) is None
+
+
+def test_figure_data_are_the_table_values():
+    indices = pd.DataFrame(
+        {
+            "outcome": "y",
+            "method": "sobol",
+            "input": ["a", "b", "a", "b"],
+            "index": ["S1", "S1", "ST", "ST"],
+            "value": [0.1, 0.5, 0.2, 0.6],
+            "conf": [0.01, 0.02, 0.03, 0.04],
+            "n": 64,
+        }
+    )
+    bars = make_index_bar_data(indices, "y", "sobol", 64)
+    assert list(bars.table["input"]) == ["b", "a"]
+    assert bars.table.loc[0, "ST_conf"] == 0.04
+    assert isinstance(plot_index_bars(bars), Figure)
+    design = pd.DataFrame({"a": [0.0, 0.0, 1.0, 1.0], "b": [0.0, 1.0, 0.0, 1.0]})
+    surface = make_surface_data(
+        design, pd.DataFrame({"y": [1.0, 2.0, 3.0, 5.0]}), "y", "a", "b", bins=2
+    )
+    assert surface.mean.tolist() == [[1.0, 3.0], [2.0, 5.0]]
+    assert isinstance(plot_surface(surface), Figure)
+    box = make_prim_box_data([BoxLimit("a", 2.0, 4.0, None, 0.01)], {"a": (0.0, 8.0)})
+    assert box.loc[0, ["low", "high"]].tolist() == [0.25, 0.5]
+    assert isinstance(plot_prim_box(box, "rule"), Figure)
+
+
+@pytest.fixture(scope="module")
+def ishigami(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("ishigami")
+    done = explore(folder, "explore=ishigami")
+    assert done.returncode == 0, done.stderr[-3000:]
+    return folder, done
+
+
+def test_ishigami_indices_match_the_analytic_values_within_their_intervals(ishigami):
+    folder, _ = ishigami
+    indices = pd.read_parquet(folder / "indices.parquet")
+    sobol = indices[(indices["method"] == "sobol") & (indices["n"] == 1024)]
+    for index, truth in (("S1", ISHIGAMI_S1), ("ST", ISHIGAMI_ST)):
+        rows = sobol[sobol["index"] == index].set_index("input")
+        for name, value in truth.items():
+            assert abs(rows.loc[name, "value"] - value) <= rows.loc[name, "conf"], (index, name)
+
+
+def test_an_exploration_folder_holds_every_result(ishigami):
+    folder, done = ishigami
+    for name in (
+        "design.parquet",
+        "outcomes.parquet",
+        "indices.parquet",
+        "prim_boxes.json",
+        "explore.md",
+        "explore.json",
+        "multirun.yaml",
+        "indices_y.png",
+        "prim_tradeoff.png",
+        "surface.png",
+        "convergence.png",
+    ):
+        assert (folder / name).is_file(), name
+    manifest = json.loads((folder / "explore.json").read_text())
+    assert manifest["seed"] == 2019 and manifest["version"] and manifest["finished"]
+    assert len(pd.read_parquet(folder / "design.parquet")) == manifest["points"] == 5120
+    boxes = json.loads((folder / "prim_boxes.json").read_text())["boxes"]
+    assert boxes[0]["trajectory"][0]["coverage"] == 1.0
+    convergence = manifest["convergence"][0]
+    assert convergence["top_inputs_same"] and convergence["rank_correlation_st"] == 1.0
+    (folder / "surface.png").unlink()
+    redraw = subprocess.run(
+        [sys.executable, "-m", "sim", "plot", str(folder)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert redraw.returncode == 0, redraw.stderr
+    assert (folder / "surface.png").is_file()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["explore.inputs=[us.pressure,payoffs.audence.seoul]"], "payoffs.audence.seoul is not"),
+        (["+explore.ranges.payoffs.audence.seoul=[0,1]"], "payoffs.audence.seoul is not"),
+        (["explore.ranges.us.pressure=[0,2]"], "us.pressure=[0, 2] is outside the schema's bounds"),
+        (["+explore.ranges.us.policy=[0,1]"], "us.policy is categorical"),
+        (["explore.design.n=1000"], "explore.design.n=1000 is not a power of two"),
+    ],
+)
+def test_bad_input_fails_in_one_line_before_any_job(tmp_path, overrides, message):
+    done = explore(tmp_path / "bad", *SMALL[1:], *overrides)
+    assert done.returncode == 2
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert lines[-1].startswith("error: ") and message in lines[-1]
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "bad" / "chunks").exists()
+
+
+def test_launchers_give_identical_indices_and_resume_keeps_finished_chunks(tmp_path):
+    ray_temp = tempfile.mkdtemp(prefix="ray", dir="/tmp")
+    runs = {
+        "basic": explore(tmp_path / "basic", *SMALL),
+        "joblib": explore(
+            tmp_path / "joblib", *SMALL, "hydra.launcher.n_jobs=2", launcher="joblib"
+        ),
+        "ray": explore(
+            tmp_path / "ray",
+            *SMALL,
+            f"+hydra.launcher.ray.init._temp_dir={ray_temp}",
+            "+hydra.launcher.ray.init.num_cpus=2",
+            launcher="ray",
+            env={"RAY_AUTH_MODE": "disabled"},
+        ),
+    }
+    shutil.rmtree(ray_temp, ignore_errors=True)
+    for name, done in runs.items():
+        assert done.returncode == 0, (name, done.stderr[-3000:])
+    tables = {k: pd.read_parquet(tmp_path / k / "indices.parquet") for k in runs}
+    pd.testing.assert_frame_equal(tables["basic"], tables["joblib"])
+    pd.testing.assert_frame_equal(tables["basic"], tables["ray"])
+    outcomes = pd.read_parquet(tmp_path / "basic" / "outcomes.parquet")
+    (tmp_path / "basic" / "chunks" / "1" / "chunk.json").unlink()
+    again = explore(tmp_path / "basic", *SMALL)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert again.stdout.count("already complete") == 2 and "[chunk 2/3] " in again.stdout
+    pd.testing.assert_frame_equal(
+        outcomes, pd.read_parquet(tmp_path / "basic" / "outcomes.parquet")
+    )
+
+
+def test_a_morris_screening_ranks_every_input(tmp_path):
+    done = explore(
+        tmp_path,
+        "explore=morris",
+        "explore.design.n=4",
+        "explore.replications=10",
+        "explore.chunks=2",
+        "explore.bootstrap=20",
+        "explore.outcomes=[p_terminated,peak_tension]",
+        "explore.prim.outcome=peak_tension",
+        "explore.prim.threshold=0.7",
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    manifest = json.loads((tmp_path / "explore.json").read_text())
+    assert manifest["points"] == 4 * (len(manifest["inputs"]) + 1)
+    indices = pd.read_parquet(tmp_path / "indices.parquet")
+    morris = indices[(indices["method"] == "morris") & (indices["index"] == "mu_star")]
+    assert len(morris) == 2 * len(manifest["inputs"])
+    assert (morris["value"] >= 0).all()
+    assert (tmp_path / "morris_p_terminated.png").is_file()
+    assert "mu_star" in (tmp_path / "explore.md").read_text()

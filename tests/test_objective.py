@@ -1,0 +1,105 @@
+"""run.objective: a run returns one number, so Hydra's optimising sweepers (Optuna) work."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from sim.core.errors import ConfigError
+from sim.experiment.objective import objective_value, parse_objective
+from sim.experiment.sweep import wilson_interval
+from sim.experiment.threshold import find_threshold
+
+ROOT = Path(__file__).resolve().parents[1]
+SUMMARY = {
+    "replications": 1000,
+    "us_pressure": 0.55,
+    "simulated": {
+        "outcome_shares": {
+            "never_noticed": 0.5,
+            "noticed_then_kept": 0.36,
+            "terminated": 0.06,
+            "pending": 0.08,
+        },
+        "median_peak_tension": 0.65,
+    },
+    "real": {"outcome": "noticed_then_kept"},
+}
+
+
+def run(*args, timeout=600):
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("p_terminated", 0.06),
+        ("p_never_noticed", 0.5),
+        ("p_real", 0.36),
+        ("peak_tension", 0.65),
+        ("least_pressure:0.10", 0.55),  # Wilson upper bound of 60/1000 is 0.0766 < 0.10
+        ("least_pressure:0.07", 1.0 + float(wilson_interval(60, 1000)[1]) - 0.07),
+    ],
+)
+def test_objective_values_come_from_the_summary(name, value):
+    assert objective_value(name, SUMMARY) == pytest.approx(value)
+
+
+@pytest.mark.parametrize("name", ["p_bogus", "least_pressure", "least_pressure:2", "tension"])
+def test_unknown_objectives_are_refused_with_the_key(name):
+    with pytest.raises(ConfigError, match="run.objective"):
+        parse_objective(name)
+
+
+def test_threshold_brackets_the_least_pressure():
+    trials = pd.DataFrame(
+        {
+            "pressure": [0.1, 0.3, 0.5, 0.7, 0.9],
+            "replications": 1000,
+            "p_terminated": [0.30, 0.18, 0.10, 0.06, 0.04],
+            "lo": [0.27, 0.16, 0.085, 0.047, 0.03],
+            "hi": [0.33, 0.20, 0.12, 0.077, 0.055],
+        }
+    )
+    result = find_threshold(trials, 0.10)
+    assert (result.above, result.meets) == (0.3, 0.7)
+    assert result.estimate == pytest.approx(0.5)
+
+
+def test_a_bad_objective_stops_the_run_in_one_line(tmp_path):
+    done = run("run", "run.objective=p_bogus", f"hydra.run.dir={tmp_path}", "run.replications=10")
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1].startswith("error: run.objective='p_bogus'")
+    assert not (tmp_path / "summary.json").exists()
+
+
+def test_optuna_finds_the_least_pressure_with_its_bracket(tmp_path):
+    done = run(
+        "run",
+        "-m",
+        "+experiment=least_pressure",
+        "hydra.sweeper.n_trials=6",
+        "run.replications=1500",
+        f"hydra.sweep.dir={tmp_path}",
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    best = yaml.safe_load((tmp_path / "optimization_results.yaml").read_text())
+    assert 0.0 <= best["best_value"] <= 1.0  # a trial met the cap: the value is its pressure
+    threshold = json.loads((tmp_path / "threshold.json").read_text())
+    assert threshold["meets"] == pytest.approx(best["best_value"])
+    trials = pd.DataFrame(threshold["trials"])
+    assert len(trials) == 6 and (trials["lo"] <= trials["p_terminated"]).all()
+    met = trials[trials["pressure"] == threshold["meets"]].iloc[0]
+    assert met["hi"] < 0.10
+    assert (tmp_path / "threshold.png").is_file() and (tmp_path / "sweep.parquet").is_file()
