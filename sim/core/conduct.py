@@ -71,7 +71,15 @@ class Options:
 
     @classmethod
     def of(cls, repertoire: Repertoire, masks: np.ndarray, order: Any) -> "Options":
-        """The options of every replication in the states ``masks``."""
+        """The options of every replication in the states ``masks``.
+
+        With one ``order`` for all replications the options depend on the state alone, so they
+        are worked out once per distinct state and spread (a side has at most 2^size states);
+        with an order per replication, row by row.
+        """
+        if np.ndim(order) == 0 and masks.size > 64:
+            states, where = np.unique(masks, return_inverse=True)
+            return cls.of(repertoire, states, order).take(where)
         available = (~repertoire.in_force(masks)).sum(axis=1)
         lift = lift_weights(repertoire, masks)
         return cls(
@@ -80,6 +88,10 @@ class Options:
             can_enact=available > 0,
             can_lift=lift.sum(axis=1) > 0,
         )
+
+    def take(self, rows: np.ndarray) -> "Options":
+        """The options of the given rows."""
+        return Options(self.enact[rows], self.lift[rows], self.can_enact[rows], self.can_lift[rows])
 
 
 def _pick(weights: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -96,7 +108,7 @@ def _pick(weights: np.ndarray, u: np.ndarray) -> np.ndarray:
 
 def _available(repertoire: Repertoire, masks: np.ndarray) -> np.ndarray:
     """How many measures are not in force, per replication."""
-    return (~repertoire.in_force(masks)).sum(axis=1)
+    return repertoire.available_by_state[masks]
 
 
 def uniforms(repertoire: Repertoire) -> int:
@@ -134,18 +146,24 @@ def draw(
 
     enacted = np.zeros(n, dtype=np.int16)
     lifted = np.zeros(n, dtype=np.int16)
-    going_up, going_down = enacts.copy(), lifts.copy()
+    orders = np.broadcast_to(np.asarray(order, dtype=float), (n,))
+    up, down = np.flatnonzero(enacts), np.flatnonzero(lifts)  # rows still picking
     for step in range(repertoire.size):
+        if up.size == 0 and down.size == 0:
+            break
         pick, more = u[1 + 2 * step], u[2 + 2 * step]
-        weights = enact_weights(repertoire, masks | enacted, order)
-        enacted = np.where(going_up, enacted | repertoire.bits[_pick(weights, pick)], enacted)
-        left = lift_weights(repertoire, masks & ~lifted)
-        lifted = np.where(going_down, lifted | repertoire.bits[_pick(left, pick)], lifted)
-        still_up = _available(repertoire, masks | enacted) > 0
-        still_down = lift_weights(repertoire, masks & ~lifted).sum(axis=1) > 0
-        going_up &= still_up & (more < burst)
-        going_down &= still_down & (more < burst)
-    return act, enacted.astype(np.int16), lifted.astype(np.int16)
+        if up.size:
+            state = masks[up] | enacted[up]
+            weights = enact_weights(repertoire, state, orders[up])
+            enacted[up] |= repertoire.bits[_pick(weights, pick[up])]
+            still = _available(repertoire, masks[up] | enacted[up]) > 0
+            up = up[still & (more[up] < burst[up])]
+        if down.size:
+            left = lift_weights(repertoire, masks[down] & ~lifted[down])
+            lifted[down] |= repertoire.bits[_pick(left, pick[down])]
+            still = lift_weights(repertoire, masks[down] & ~lifted[down]).sum(axis=1) > 0
+            down = down[still & (more[down] < burst[down])]
+    return act, enacted, lifted
 
 
 def log_probability(
@@ -246,10 +264,9 @@ def expected_after(
     single = matrix.ndim == 1
     matrix = matrix[:, None] if single else matrix
     signal, lift, burst = _vector(signal, n), _vector(lift, n), _vector(burst, n)
-    now = repertoire.in_force(masks) @ matrix
-    growth = (1 - signal) * _expected_count(burst, _available(repertoire, masks))
-    liftable = (repertoire.in_force(masks) & repertoire.reversible).sum(axis=1)
-    shrink = lift * _expected_count(burst, liftable)
+    now = (repertoire.in_force_by_state @ matrix)[masks]
+    growth = (1 - signal) * _expected_count(burst, repertoire.available_by_state[masks])
+    shrink = lift * _expected_count(burst, repertoire.liftable_by_state[masks])
     after = np.empty((n, 3, matrix.shape[1]))
     after[:, H] = now
     after[:, R] = now + growth[:, None] * (options.enact @ matrix)
@@ -258,9 +275,11 @@ def expected_after(
 
 
 def _expected_count(burst: np.ndarray, possible: np.ndarray) -> np.ndarray:
-    """Expected number of picks in a week: 1 + burst + burst^2 + ..., at most ``possible``."""
-    powers = burst[:, None] ** np.arange(max(int(possible.max(initial=0)), 1))
-    return np.where(np.arange(powers.shape[1]) < possible[:, None], powers, 0.0).sum(axis=1)
+    """Expected number of picks in a week: 1 + burst + ... + burst^(possible - 1)."""
+    geometric = np.divide(
+        1 - burst**possible, 1 - burst, out=possible.astype(float), where=burst < 1
+    )
+    return np.where(possible > 0, geometric, 0.0)
 
 
 def weigh(shares: np.ndarray, per_measure: np.ndarray) -> np.ndarray:

@@ -149,6 +149,21 @@ class Repertoire:
         return (np.asarray(masks)[..., None] & self.bits) != 0
 
     @cached_property
+    def in_force_by_state(self) -> np.ndarray:
+        """Which measures are in force in every state, as 0/1, shape (states, size)."""
+        return self.in_force(np.arange(self.states)).astype(float)
+
+    @cached_property
+    def available_by_state(self) -> np.ndarray:
+        """How many measures are not in force in every state, shape (states,)."""
+        return self.size - self.in_force_by_state.sum(axis=1).astype(np.int64)
+
+    @cached_property
+    def liftable_by_state(self) -> np.ndarray:
+        """How many reversible measures are in force in every state, shape (states,)."""
+        return (self.in_force(np.arange(self.states)) & self.reversible).sum(axis=1)
+
+    @cached_property
     def total_by_state(self) -> np.ndarray:
         """Total intensity in force in every state, shape (states,)."""
         return self.in_force(np.arange(self.states)) @ self.intensity
