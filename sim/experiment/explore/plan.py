@@ -53,7 +53,14 @@ def explore_hash(config: ExploreJobConfig) -> str:
 def model_config(config: Config) -> Config:
     """The plain model config inside an exploration's config."""
     return Config(
-        config.scenario, config.payoffs, config.seoul, config.tokyo, config.us, config.run
+        scenario=config.scenario,
+        payoffs=config.payoffs,
+        seoul=config.seoul,
+        tokyo=config.tokyo,
+        us=config.us,
+        conduct=config.conduct,
+        fit=config.fit,
+        run=config.run,
     )
 
 
