@@ -209,7 +209,12 @@ def main(argv: list[str] | None = None) -> None:
         case "play":
             from sim.play.terminal import main as play
 
-            play(rest)
+            try:
+                status = play(rest)
+            except EscalationError as problem:
+                fail(str(problem))
+            if status:
+                sys.exit(status)
         case "classroom":
             classroom(rest)
         case _:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.core.errors import EventsFileError
-from sim.core.metrics import OUTCOMES, NoticeTracker, pressure_window_mean
+from sim.core.metrics import OUTCOMES, pressure_window_mean, replay_notice
 from sim.core.moves import ACTORS, ALLIES, DOMAINS, Move, UsMove
 from sim.core.scenario import Scenario, strict_date
 
@@ -179,10 +179,8 @@ def encode(events: list[Event], scenario: Scenario) -> RealPath:
     tension = np.clip(sum(in_force[a] @ intensity[a] for a in ALLIES) / total, 0.0, 1.0)
 
     notice = scenario.notice
-    tracker = NoticeTracker(1, notice.lapse_weeks)
     notice_col = ladders[notice.actor].index(notice.rung) - 1
-    for week in range(weeks):
-        tracker.update(week, in_force[notice.actor][week, notice_col][None])
+    tracker = replay_notice(in_force[notice.actor][:, notice_col], notice.lapse_weeks)
     milestones = {}
     window = pressure_window_mean(pressure[:, None])[:, 0]
     for m in scenario.milestones:

@@ -90,6 +90,20 @@ class NoticeTracker:
         return self.status.copy()
 
 
+def replay_notice(on_notice: np.ndarray, lapse_weeks: int) -> NoticeTracker:
+    """A `NoticeTracker` fed a whole path: ``on_notice`` is (weeks,) or (weeks, R) booleans.
+
+    The one replay of a notice path: the real sequence (`sim.history`) and a debrief cut
+    short (`sim.play`) both find their outcome class with it.
+    """
+    path = np.asarray(on_notice, dtype=bool)
+    path = path[:, None] if path.ndim == 1 else path
+    tracker = NoticeTracker(path.shape[1], lapse_weeks)
+    for week, state in enumerate(path):
+        tracker.update(week, state)
+    return tracker
+
+
 class Tracker:
     """Online metrics: peaks, first moves, counts, payoffs, milestone weeks."""
 
