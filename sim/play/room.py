@@ -30,6 +30,10 @@ from sim.reports.labels import role_name
 __all__ = ["BAD_LINK", "Room", "epoch_time", "iso_time"]
 
 
+#: An instructor's advance this soon after the week began is taken for a repeated click.
+ADVANCE_GUARD_SECONDS = 2.0
+
+
 class Room(RoomState):
     """One shared game with the actions people may take in it, each checked for who acts."""
 
@@ -143,13 +147,18 @@ class Room(RoomState):
     def advance(self, key: str, week: int | None = None) -> WeekReport | None:
         """Instructor: play this week now (a team that has not moved holds).
 
-        ``week`` is the week the instructor's page showed: when it is already played (a double
-        click, two tabs), nothing happens and None is returned.
+        ``week`` is the week the instructor's page showed: when it is already played (two
+        tabs), or the week began less than `ADVANCE_GUARD_SECONDS` ago (a double click whose
+        second click reached a page that had already caught up), nothing happens and None is
+        returned.
         """
         with self.lock:
             self._instructor(key)
             if week is not None and (week != self.game.week or self.ended):
                 return None
+            recent = time.time() - self.week_started < ADVANCE_GUARD_SECONDS
+            if week is not None and recent and self.game.timeline:
+                return None  # the second click of a double click, however the page caught up
             self._open()
             if self.paused:
                 raise RoomError("the game is paused: resume it before advancing")

@@ -33,7 +33,7 @@ from sim.reports.labels import role_name
 #: A seat counts as connected when its page sent a heartbeat this recently (seconds).
 CONNECTED_SECONDS = 10.0
 LOG_LENGTH = 500
-INJECTION_TEXT_LENGTH = 200
+INJECTION_TEXT_LENGTH = 280
 MESSAGE_LENGTH = 280
 NOTE_LENGTH = 200
 NAME_LENGTH = 30
