@@ -184,7 +184,7 @@ def join(page: Page, code: str, role: str, team: str = "") -> None:
 def move(page: Page, name: str, note: str = "") -> None:
     if note:
         page.get_by_label("Why").fill(note)
-    page.get_by_role("button", name=name, exact=True).click()
+    page.get_by_role("button", name=name, exact=True).last.click()
 
 
 def at_week(page: Page, week: int, weeks: int) -> None:

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from sim.experiment.config import default_config
 from sim.play.game import TERMS, Game, GameError
+from sim.play.record import record, replay
 
 # (Seoul's move, Tokyo's move): the rung each ally holds after the week, from the scenario's
 # ladders (Seoul's first three rungs cannot be lifted: cooperating from them is a gesture).
@@ -118,7 +119,7 @@ def test_an_injection_moves_a_ladder_and_is_replayed(config):
     game.submit("seoul", "h")
     game.advance()
     assert game.timeline[0].injected == ["Tokyo hardens"]
-    again = Game.replay(game.record())
+    again = replay(record(game))
     assert [r.moves for r in again.timeline] == [r.moves for r in game.timeline]
     assert again.injections == game.injections
 
@@ -131,7 +132,7 @@ def test_replay_gives_the_same_game(config, moves):
         if move is not None:
             game.submit("seoul", move)
         game.advance()
-    again = Game.replay(game.record())
+    again = replay(record(game))
     assert [r.tension for r in again.timeline] == [r.tension for r in game.timeline]
     assert again.outcome() == game.outcome()
     assert again.total_score("seoul") == game.total_score("seoul")

@@ -4,9 +4,9 @@ from collections import Counter
 
 import pytest
 
-from sim.play.game import Game
 from sim.play.materials import load_materials
 from sim.play.ratelimit import Limit
+from sim.play.record import record, replay
 from sim.play.registry import CODE_LENGTH, CODE_LETTERS, Limits, RoomRegistry
 from sim.play.room import Room
 from sim.play.settings import RoomError, RoomSettings
@@ -380,7 +380,7 @@ def check_consistent(room: Room, accepted: Counter) -> None:
     logged = Counter((m["week"], m["actor"]) for m in game.moves_log)
     assert logged == Counter({(w, a): 1 for w in range(game.weeks) for a in game.humans})
     assert all(n == 1 for n in accepted.values())
-    replayed = Game.replay(game.record())
+    replayed = replay(record(game))
     assert [r.moves for r in replayed.timeline] == [r.moves for r in game.timeline]
     assert [r.tension for r in replayed.timeline] == [r.tension for r in game.timeline]
 

@@ -3,8 +3,9 @@
 The same files come from the instructor's page (download links) and from
 ``escalation classroom export``: per room ``CODE_moves.csv`` and ``CODE_moves.json`` (every
 move with its week, date, role, team name, "why" note, whether it was a default hold, and its
-time), ``CODE_record.json`` (the game's record, for `Game.replay`), ``CODE_debrief.md`` and
-``CODE_debrief.png``; per class ``class_CLASS_results.csv``, one row per team to grade from.
+time), ``CODE_record.json`` (the game's record, for `sim.play.record.replay`),
+``CODE_debrief.md`` and ``CODE_debrief.png``; per class ``class_CLASS_results.csv``, one row
+per team to grade from.
 """
 
 import argparse
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from sim.core.errors import EscalationError
 from sim.play.debrief import debrief_data, debrief_text
+from sim.play.record import record
 from sim.play.room import Room, epoch_time
 from sim.play.settings import RoomSettings
 from sim.play.store import DEFAULT_DB, RoomStore, StoredRoom
@@ -101,7 +103,7 @@ def room_files(room: Room, figure: bool = True) -> list[ExportFile]:
     files = [
         ExportFile(f"{code}_moves.csv", _csv(rows, MOVE_COLUMNS)),
         ExportFile(f"{code}_moves.json", json.dumps(rows, indent=2).encode()),
-        ExportFile(f"{code}_record.json", json.dumps(room.game.record(), indent=2).encode()),
+        ExportFile(f"{code}_record.json", json.dumps(record(room.game), indent=2).encode()),
     ]
     if room.ended:
         debrief = room.debrief()

@@ -3,8 +3,9 @@
 The terminal (`sim.play.terminal`) and the classroom (`sim.play.rooms`) both drive a `Game`:
 people `submit` moves for their roles, the week `advance`s when everyone has moved (or when the
 instructor says so: a missing move is a hold), an instructor may `inject` an event, and at the
-end `debrief` sets the game beside 2019 and beside the model's runs over the same weeks. The
-`record` holds every move with its time and the config, and `Game.replay` plays it again.
+end `debrief` sets the game beside 2019 and beside the model's runs over the same weeks.
+`sim.play.record` writes a game's record (every move with its time, and the config) and plays
+it again.
 
 This is the one module of the apps that touches the model: through ``model.capitals``,
 ``model.impose``, ``model.apply_event``, ``model.tension``, ``model.payoffs``, ``model.notice``,
@@ -14,19 +15,16 @@ This is the one module of the apps that touches the model: through ``model.capit
 
 import dataclasses
 import datetime as dt
-import json
 import threading
-from pathlib import Path
 
 import numpy as np
 
-from sim import __version__
 from sim.core.errors import EscalationError, InvalidMoveError
 from sim.core.metrics import OUTCOMES, midrank_percentile, outcome_shares, replication_table
 from sim.core.moves import ACTORS, ALLIES, MOVE_NAMES, US_MOVES, Move, UsMove
 from sim.core.params import PerAlly
 from sim.core.payoffs import Payoffs
-from sim.experiment.config import Config, config_from_dict
+from sim.experiment.config import Config
 from sim.experiment.factory import build_model, build_scenario
 from sim.history import RealPath, real_path
 from sim.play.materials import load_materials
@@ -304,49 +302,6 @@ class Game:
         """Advance every remaining week with holds for people (used by replays and tests)."""
         while not self.finished:
             self.advance()
-
-    def record(self) -> dict:
-        """Everything needed to replay the game: config, seed, roles, moves, injections."""
-        return {
-            "version": __version__,
-            "created": _now(),
-            "seed": self.seed,
-            "humans": list(self.humans),
-            "config": dataclasses.asdict(self.config),
-            "moves": self.moves_log,
-            "injections": self.injections,
-            "timeline": [dataclasses.asdict(r) for r in self.timeline],
-            "outcome": self.outcome() if self.finished else None,
-        }
-
-    def save(self, path: Path) -> Path:
-        """Write the record as JSON (atomically)."""
-        from sim.experiment.store import write_json
-
-        return write_json(self.record(), Path(path))
-
-    @classmethod
-    def replay(cls, record: dict) -> "Game":
-        """Play a recorded game again, move for move; the result is the same game."""
-        game = cls(config_from_dict(record["config"]), record["humans"], record["seed"])
-        moves = [m for m in record["moves"] if not m.get("default")]
-        played = len(record["timeline"])
-        while not game.finished:
-            week = game.week
-            for inj in (i for i in record["injections"] if i["week"] == week):
-                game.inject(inj["actor"], inj["direction"], inj["text"])
-                game.injections[-1] = dict(inj)
-            for move in (m for m in moves if m["week"] == week):
-                game.submit(move["actor"], move["move"])
-            if week >= played:
-                break
-            game.advance()
-        return game
-
-    @classmethod
-    def load(cls, path: Path) -> "Game":
-        """Replay the game recorded in a JSON file."""
-        return cls.replay(json.loads(Path(path).read_text()))
 
     def outcome(self) -> str:
         """The game's outcome class so far."""

@@ -27,7 +27,7 @@ from sim.play.status import (
     TeamView,
 )
 from sim.play.store import RoomStore
-from sim.reports.game_results import Debrief
+from sim.reports.game_results import Briefing, Debrief
 from sim.reports.labels import role_name
 
 #: A seat counts as connected when its page sent a heartbeat this recently (seconds).
@@ -127,6 +127,7 @@ class RoomState:
         self.messages: list[Message] = []
         self.notes: list[Note] = []
         self._debrief: Debrief | None = None
+        self._briefings: dict[str, tuple[int, Briefing]] = {}
         self._log(self.created, "created", f"room {self.code} opened; people play {self._people()}")
 
     def _people(self) -> str:
@@ -315,9 +316,17 @@ class RoomState:
                 role=role,
                 name=self.seats[role].name,
                 status=self.status(),
-                briefing=self.game.briefing(role),
+                briefing=self._briefing(role),
                 messages=[m for m in self.messages if role in (m.sender, m.to)],
             )
+
+    def _briefing(self, role: str) -> Briefing:
+        """A role's briefing, computed once per room version (every screen of a team shares it)."""
+        cached = self._briefings.get(role)
+        if cached is None or cached[0] != self.version:
+            cached = (self.version, self.game.briefing(role))
+            self._briefings[role] = cached
+        return cached[1]
 
     def instructor_view(self, key: str) -> InstructorView:
         """What the instructor sees: the room, the seat tokens, every message, the log."""

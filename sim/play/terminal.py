@@ -23,6 +23,8 @@ from sim.core.moves import ACTORS
 from sim.experiment.config import Config
 from sim.play.debrief import write_debrief
 from sim.play.game import Game
+from sim.play.record import replay as replay_record
+from sim.play.record import save
 from sim.play.transcript import format_briefing, format_header, format_options, format_report
 
 GAMES_DIR = Path("results") / "games"
@@ -236,8 +238,8 @@ def play(args: argparse.Namespace, read: Callable[[str], str], out: TextIO) -> i
         )
     record = record_path(args.record)
     print(format_header(game, record), file=out, flush=True)
-    status = play_weeks(game, read, out, lambda: game.save(record))
-    game.save(record)
+    status = play_weeks(game, read, out, lambda: save(game, record))
+    save(game, record)
     if status == "closed":
         silence_stdout()
         return 1
@@ -269,7 +271,7 @@ def replay(args: argparse.Namespace, out: TextIO) -> int:
     except json.JSONDecodeError as problem:
         raise PlayError(f"{path} is not a JSON game record: {problem}") from None
     try:
-        game = Game.replay(record)
+        game = replay_record(record)
     except EscalationError as problem:
         raise PlayError(f"{path}: {problem}") from None
     except (KeyError, TypeError, AttributeError) as problem:
@@ -296,7 +298,7 @@ def replay(args: argparse.Namespace, out: TextIO) -> int:
     target = path
     if args.record is not None:
         target = record_path(args.record)
-        game.save(target)
+        save(game, target)
         print(f"Replayed record saved: {target}", file=out)
     if not game.finished:
         print(

@@ -110,7 +110,7 @@ def SettingsForm(solo: bool, on_create, button: str):
             change("us_policy"),
         )
         solara.SliderFloat(
-            "US pressure when Washington presses",
+            f"US pressure when Washington presses: {float(values['us_pressure']):.2f}",
             value=values["us_pressure"],
             min=0.0,
             max=1.0,
@@ -120,7 +120,7 @@ def SettingsForm(solo: bool, on_create, button: str):
         )
     weeks = load_scenario(values["scenario"]).weeks
     solara.SliderInt(
-        "Weeks to play",
+        f"Weeks to play: {min(int(values['weeks']), weeks)} of {weeks}",
         value=min(int(values["weeks"]), weeks),
         min=1,
         max=weeks,
