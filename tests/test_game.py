@@ -171,3 +171,16 @@ def test_the_debrief_percentile_is_the_midrank_of_the_models_runs(config):
 def test_nothing_played_gives_an_empty_debrief(config):
     debrief = Game(config, ["seoul"]).debrief(50)
     assert debrief.weeks_played == 0 and debrief.model_fan == []
+
+
+def test_the_game_and_the_terminal_load_neither_matplotlib_nor_the_cli():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, sim.play.game, sim.play.record, sim.play.terminal; "
+        "bad = [m for m in ('matplotlib', 'sim.cli') if m in sys.modules]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr

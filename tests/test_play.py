@@ -121,7 +121,7 @@ def test_replay_reproduces_the_game_without_asking(seoul_game, tmp_path):
     assert done.returncode == 0, done.stderr
     assert "Replayed 12 week(s): the same timeline as recorded." in done.stdout
     assert "warning" not in done.stderr
-    original, replayed = load(folder / "game.json"), load_game(tmp_path / "game.json")
+    original, replayed = load(folder / "game.json"), load(tmp_path / "game.json")
     assert replayed["timeline"] == original["timeline"]
     assert replayed["outcome"] == original["outcome"]
     assert load(tmp_path / "debrief.json") == load(folder / "debrief.json")
@@ -176,7 +176,8 @@ def test_a_game_left_early_keeps_a_valid_partial_record(tmp_path, ending, why):
     record = load(tmp_path / "game.json")
     assert len(record["timeline"]) == 3 and record["outcome"] is None
     assert [m["move"] for m in record["moves"]] == ["retaliate", "hold", "retaliate"]
-    assert not (tmp_path / "debrief.json").exists()
+    debrief = load(tmp_path / "debrief.json")  # the weeks played, beside 3-week model runs
+    assert debrief["weeks_played"] == 3 and len(debrief["model_fan"]) == 3
     game = load_game(tmp_path / "game.json")
     assert [r.tension for r in game.timeline] == [w["tension"] for w in record["timeline"]]
     assert not game.finished

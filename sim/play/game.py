@@ -1,6 +1,6 @@
 """A game: one run (R = 1) in which people play some capitals and agents play the others.
 
-The terminal (`sim.play.terminal`) and the classroom (`sim.play.rooms`) both drive a `Game`:
+The terminal (`sim.play.terminal`) and the classroom (`sim.play.room`) both drive a `Game`:
 people `submit` moves for their roles, the week `advance`s when everyone has moved (or when the
 instructor says so: a missing move is a hold), an instructor may `inject` an event, and at the
 end `debrief` sets the game beside 2019 and beside the model's runs over the same weeks.

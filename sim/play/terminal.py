@@ -21,7 +21,6 @@ from typing import TextIO
 from sim.core.errors import ConfigError, EscalationError
 from sim.core.moves import ACTORS
 from sim.experiment.config import Config
-from sim.play.debrief import write_debrief
 from sim.play.game import Game
 from sim.play.record import replay as replay_record
 from sim.play.record import save
@@ -207,7 +206,7 @@ class PlayError(EscalationError):
 
 def show_debrief(game: Game, record: Path, out: TextIO, figure: bool = True) -> dict[str, Path]:
     """Print the debrief of each role played by a person and write their files beside the record."""
-    from sim.play.debrief import debrief_data, debrief_text
+    from sim.play.debrief import debrief_data, debrief_text, write_debrief
 
     result = game.debrief(game.config.run.replications)
     shown = game.humans[0] if len(game.humans) == 1 else None
@@ -250,7 +249,11 @@ def play(args: argparse.Namespace, read: Callable[[str], str], out: TextIO) -> i
             f"Record saved: {record}\nReplay it with: escalation play --replay {record}",
             file=out,
         )
-        return 130 if status == "interrupted" else 0
+        if status == "interrupted":
+            return 130
+        if game.timeline:  # a debrief of the weeks played, beside model runs as long
+            show_debrief(game, record, out, figure=not args.no_figure)
+        return 0
     print(
         "\nThe last week:\n" + format_report(game.timeline[-1], game.weeks, game.humans), file=out
     )
@@ -300,12 +303,15 @@ def replay(args: argparse.Namespace, out: TextIO) -> int:
         target = record_path(args.record)
         save(game, target)
         print(f"Replayed record saved: {target}", file=out)
+    if not game.timeline:
+        print("No week was played: no debrief.", file=out)
+        return 0
     if not game.finished:
         print(
-            f"The game was left after {len(game.timeline)} of {game.weeks} weeks: no debrief.",
+            f"The game was left after {len(game.timeline)} of {game.weeks} weeks: the debrief "
+            "covers the weeks played.",
             file=out,
         )
-        return 0
     show_debrief(game, target, out, figure=not args.no_figure)
     return 0
 

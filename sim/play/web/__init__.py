@@ -46,12 +46,17 @@ CSS = """
 .ec-scroll { overflow-x: auto; }
 .ec-md table { border-collapse: collapse; margin: 6px 0; }
 .ec-md th, .ec-md td { padding: 2px 8px; border-bottom: 1px solid #ddd; text-align: left;
-  vertical-align: top; }
+  vertical-align: top; word-break: normal; overflow-wrap: break-word; }
+.ec-md td { min-width: 4rem; }
 .ec-timer { height: 8px; background: #eee; border-radius: 4px; overflow: hidden; }
 .ec-timer-bar { height: 100%; background: #e65100; animation-name: ec-run;
   animation-timing-function: linear; animation-fill-mode: forwards; }
 @keyframes ec-run { to { width: 100%; } }
+.ec-page:has(.ec-projector) { max-width: none; }
 .ec-projector { font-size: 1.5rem; }
+.ec-projector-body { display: grid; gap: 16px; grid-template-columns: minmax(0, 1fr); }
+@media (min-width: 1400px) {
+  .ec-projector-body { grid-template-columns: minmax(0, 1fr) minmax(0, 1.2fr); } }
 .ec-projector .ec-status { font-size: 2rem; }
 .ec-projector .ec-big { font-size: 2rem; font-weight: 600; }
 .ec-projector .ec-code { font-size: 3.5rem; }

@@ -59,8 +59,9 @@ def ProjectorPage():
             Debrief(room, None)
             return
         News(status)
-        Table(["capital", "team", "last week", "what it did", "this week"], last_moves(status))
-        Chart(status, False, classes=["ec-chart", "ec-chart-big"])
+        with solara.Div(classes=["ec-projector-body"]):
+            Table(["capital", "team", "last week", "what it did", "this week"], last_moves(status))
+            Chart(status, False, classes=["ec-chart", "ec-chart-big"])
 
 
 @solara.component
