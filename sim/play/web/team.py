@@ -82,8 +82,12 @@ def Briefing_(brief: Briefing, pressure_cost: float):
 
 
 @solara.component
-def Moves(room, seat: str, brief: Briefing, asked: str | None, set_notice):
-    """The three moves, each with its concrete step and what it pays, and the "why" note."""
+def Moves(room, seat: str, brief: Briefing, asked: str | None, notice, set_notice):
+    """The three moves, each with its concrete step and what it pays, and the "why" note.
+
+    Nothing above the buttons appears or disappears as the week changes (the "moved" line is
+    always there, refusals show below the buttons), so a click never lands on a moved button.
+    """
     note, set_note = solara.use_state("")
 
     def move(name: str) -> None:
@@ -96,8 +100,12 @@ def Moves(room, seat: str, brief: Briefing, asked: str | None, set_notice):
             set_notice(("success", f"You chose {MOVE_NAMES[chosen]} for week {brief.week + 1}."))
 
     with solara.Card(f"Your move for week {brief.week + 1}"):
-        if brief.moved:
-            solara.Info("Your team has moved this week; the week is played when every team has.")
+        solara.Text(
+            "Your team has moved this week; the week is played when every team has."
+            if brief.moved
+            else "Your team has not moved yet this week.",
+            classes=["ec-moved"],
+        )
         solara.InputText(
             "Why (optional, shown in the debrief)",
             value=note,
@@ -114,11 +122,13 @@ def Moves(room, seat: str, brief: Briefing, asked: str | None, set_notice):
                 solara.Text(described, classes=["ec-described"])
                 if pays := preview_text(brief, name):
                     solara.Text(pays, classes=["ec-preview"])
+        Notice(notice)
 
 
 @solara.component
-def Messages(room, seat: str, view, set_notice):
+def Messages(room, seat: str, view):
     """The private channel between teams (the instructor sees it too)."""
+    notice, set_notice = solara.use_state(None)
     others = [r for r in view.status.humans if r != view.role]
     to, set_to = solara.use_state(others[0] if others else "")
     text, set_text = solara.use_state("")
@@ -147,11 +157,13 @@ def Messages(room, seat: str, view, set_notice):
                     f"(week {message.week + 1}): "
                 )
                 Plain(message.text, classes=["ec-plain", "ec-inline"])
+        Notice(notice)
 
 
 @solara.component
-def TeamName(room, seat: str, name: str, set_notice):
+def TeamName(room, seat: str, name: str):
     """The team's name, and a field to change it."""
+    notice, set_notice = solara.use_state(None)
     draft, set_draft = solara.use_state(name)
     with solara.Div(classes=["ec-row"]):
         solara.InputText("Team name", value=draft, on_value=set_draft, continuous_update=True)
@@ -160,6 +172,7 @@ def TeamName(room, seat: str, name: str, set_notice):
             text=True,
             on_click=lambda: attempt(lambda: room.rename(seat, draft), set_notice, "Team renamed."),
         )
+    Notice(notice)
 
 
 @solara.component
@@ -208,25 +221,26 @@ def TeamPage():
         f"Room {room.code}: your team plays {role_name(view.role)}{team}", classes=["ec-header"]
     )
     StatusLine(status)
-    Broadcasts(status)
-    Notice(notice)
     if status.ended:
+        Broadcasts(status)
+        Notice(notice)
         Debrief(room, view.role)
         Timeline(status)
         return
-    News(status)
     with solara.Div(classes=["ec-grid"]):
-        Moves(room, seat, brief, params.get("role"), set_notice)
+        Moves(room, seat, brief, params.get("role"), notice, set_notice)
         with solara.Card("Briefing"):
+            Broadcasts(status)
+            News(status)
             Briefing_(brief, room.game.materials.pressure_cost)
     with solara.Card("Tension"):
         ChartWithReal(status)
     Timeline(status)
-    Messages(room, seat, view, set_notice)
+    Messages(room, seat, view)
     brief_text = room.game.materials.briefs.get(view.role)
     if brief_text:
         with solara.Details(summary=f"Your role brief ({role_name(view.role)})"):
             Markdown(brief_text)
-    TeamName(room, seat, view.name, set_notice)
+    TeamName(room, seat, view.name)
     if room.settings.solo:
         Leave(room, seat, set_notice)
