@@ -5,6 +5,7 @@ SQLite database); each team and the instructor is its own browser context (its o
 as separate machines would be). Screenshots land in results/screenshots/.
 """
 
+import json
 import os
 import re
 import shutil
@@ -108,10 +109,10 @@ class Server:
             self.process.wait()
         return alive
 
-    def threads(self) -> int:
-        """The server process's thread count (from /proc)."""
-        status = Path(f"/proc/{self.process.pid}/status").read_text()
-        return int(re.search(r"^Threads:\s+(\d+)", status, re.M).group(1))
+    def health(self) -> dict:
+        """The server's own count of rooms, running games and open page threads."""
+        with urllib.request.urlopen(self.url + "/classroom-files/health", timeout=10) as answer:
+            return json.loads(answer.read())
 
 
 def open_in(browser, url: str, width: int = 1280, height: int = 1000) -> Page:
@@ -219,13 +220,17 @@ def page_width(page: Page) -> int:
     return page.evaluate("document.documentElement.scrollWidth")
 
 
-def connect(browser, port: int, seconds: float = 20.0):
-    """A Chromium started by the test (so that it can kill it), reached over its debug port."""
-    deadline = time.monotonic() + seconds
-    while True:
+def kill_browser(profile: str) -> None:
+    """SIGKILL the Chromium started by this test on ``profile`` (found by its own profile path)."""
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
         try:
-            return browser.browser_type.connect_over_cdp(f"http://127.0.0.1:{port}")
-        except Exception:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.3)
+            command = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if f"--user-data-dir={profile}".encode() in command:
+            try:
+                os.kill(int(proc.name), signal.SIGKILL)
+            except ProcessLookupError:
+                pass

@@ -8,7 +8,6 @@ must hold on a busy 2-core machine); benchmarks/bench_classroom.py measures them
 
 import re
 import statistics
-import subprocess
 import tempfile
 import time
 
@@ -22,9 +21,8 @@ from classroom_browser import (
     card,
     choose,
     confirm,
-    connect,
-    free_port,
     join,
+    kill_browser,
     move,
     open_in,
     open_room,
@@ -129,31 +127,26 @@ def test_3_a_killed_browser_shows_disconnected_and_its_page_is_reaped(open_page,
     instructor = open_page("/")
     code = open_room(instructor, 3, humans=("Seoul",))
     seats = card(instructor, "Seats")
-    before = server.threads()
-    port = free_port()
+    before = server.health()["page_threads"]
     profile = tempfile.mkdtemp()
-    crashing = subprocess.Popen(
-        [CHROMIUM, *FLAGS, f"--remote-debugging-port={port}", f"--user-data-dir={profile}"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    crashing = browser.browser_type.launch_persistent_context(
+        profile, executable_path=CHROMIUM, args=FLAGS, headless=True
     )
-    try:
-        other = connect(browser, port)
-        page = open_in(other, server.url + "/")
-        join(page, code, "Seoul")
-        expect(seats.locator("tr", has_text="Seoul")).to_contain_text("yes")
-    finally:
-        crashing.kill()  # the browser crashes: SIGKILL
-        crashing.wait()
+    page = crashing.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(server.url + "/")
+    join(page, code, "Seoul")
+    expect(seats.locator("tr", has_text="Seoul")).to_contain_text("yes")
+    kill_browser(profile)  # the browser crashes: SIGKILL, no goodbye to the server
     expect(seats.locator("tr", has_text="Seoul").locator("td").nth(3)).to_have_text(
         "no", timeout=25_000
     )
     expect(seats.get_by_text("Pages open on this room: 1")).to_be_visible(timeout=25_000)
-    # its page thread ends when Solara culls the page (5 s here); idle pool threads may linger
-    deadline = time.monotonic() + 40
-    while server.threads() > before + 3 and time.monotonic() < deadline:
+    # its page's thread ends when Solara culls the page (5 s here), so no thread is left over
+    deadline = time.monotonic() + 60
+    while server.health()["page_threads"] > before and time.monotonic() < deadline:
         time.sleep(1)
-    assert server.threads() <= before + 3
+    assert server.health()["page_threads"] <= before
 
 
 def test_5_7_11_instructor_controls_projector_dashboard_and_wrong_links(open_page):

@@ -1,14 +1,16 @@
 """The classroom server: Solara's app for the pages, plus charts and exports over plain HTTP.
 
 `app` is an ASGI app in front of Solara's (`solara.server.starlette.app`, which serves
-`sim.play.web`): paths under ``/classroom-files/`` are the shared chart images and the
-instructor's downloads; everything else goes to Solara, with the client's address put in an
+`sim.play.web`): paths under ``/classroom-files/`` are the shared chart images, the
+instructor's downloads and ``health`` (rooms in memory, games running, open page
+threads); everything else goes to Solara, with the client's address put in an
 ``x-classroom-client`` header (replacing any the client sent) so that the pages can limit
 what one address does. `main` is ``escalation classroom``: it restores the stored rooms,
 prints their instructor links (the way back to a lost one), and runs uvicorn.
 """
 
 import argparse
+import json
 import os
 import secrets
 from pathlib import Path
@@ -66,6 +68,15 @@ def _answer(path: str, query: dict[str, str]) -> tuple[bytes, str, str, str]:
 
     parts = path[len(PREFIX) :].split("/")
     match parts:
+        case ["health"]:
+            from sim.play.web.common import page_threads
+
+            health = {
+                "rooms": len(REGISTRY),
+                "running": REGISTRY.running(),
+                "page_threads": page_threads(),
+            }
+            return json.dumps(health).encode(), "application/json", "no-store", ""
         case ["chart", code, name]:
             real = name.endswith("-1.png")
             png = charts.tension_png(REGISTRY.get(code), real)

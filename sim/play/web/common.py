@@ -18,6 +18,20 @@ log = logging.getLogger(__name__)
 
 #: How often an open page tells the room it is still there (seconds).
 HEARTBEAT_SECONDS = 3.0
+_threads_lock = threading.Lock()
+_threads = 0
+
+
+def page_threads() -> int:
+    """How many page threads are running now (one per open page of a room)."""
+    with _threads_lock:
+        return _threads
+
+
+def _count_thread(change: int) -> None:
+    global _threads
+    with _threads_lock:
+        _threads += change
 
 
 def query(router) -> dict[str, str]:
@@ -103,6 +117,37 @@ def Notice(notice):
         solara.Success(text, classes=["ec-notice"])
 
 
+class Typed:
+    """Text being typed in a field: ``value`` for the field, ``current`` for a button's handler.
+
+    A click that follows typing at once can reach the server before the page has redrawn with
+    the typed text, so a handler made at the last drawing would see the old text; ``current``
+    is updated as each keystroke arrives, so a handler always reads what was typed.
+    """
+
+    def __init__(self, value: str, set_value, ref) -> None:
+        self.value = value
+        self._set = set_value
+        self._ref = ref
+
+    @property
+    def current(self) -> str:
+        """The text as last typed."""
+        return self._ref.current
+
+    def set(self, text: str) -> None:
+        """Change the text (typing, or clearing it after use)."""
+        self._ref.current = text
+        self._set(text)
+
+
+def use_typed(initial: str = "") -> Typed:
+    """State for a text field whose value a button's handler reads (see `Typed`)."""
+    value, set_value = solara.use_state(initial)
+    ref = solara.use_ref(initial)
+    return Typed(value, set_value, ref)
+
+
 def use_week_notice(week: int):
     """A notice that clears itself when the week changes (last week's refusal is old news)."""
     notice, set_notice = solara.use_state(None)
@@ -141,6 +186,13 @@ def use_room_updates(room, token: str | None = None) -> int:
     def poll(cancel: threading.Event) -> None:
         if room is None:
             return
+        _count_thread(+1)
+        try:
+            _beat_until_cancelled(cancel)
+        finally:
+            _count_thread(-1)
+
+    def _beat_until_cancelled(cancel: threading.Event) -> None:
         page = secrets.token_hex(6)
         seen = room.version
         beat = 0.0

@@ -1,5 +1,7 @@
 """The settings form for a class room or a single-player game, with readable names."""
 
+import functools
+
 import solara
 
 from sim.core.moves import ACTORS
@@ -8,6 +10,13 @@ from sim.core.scenario_yaml import load_scenario
 from sim.play.settings import RoomSettings, defaults, payoff_presets, scenario_names
 from sim.play.web.common import Notice, attempt
 from sim.reports.labels import payoff_name, policy_name, role_name, role_of_name, scenario_title
+
+
+@functools.cache
+def scenario_weeks(name: str) -> int:
+    """Number of weeks of a scenario (read once per server)."""
+    return load_scenario(name).weeks
+
 
 TIMERS = {"no timer": 0, "1 minute": 60, "2 minutes": 120, "3 minutes": 180, "5 minutes": 300}
 
@@ -21,7 +30,7 @@ def default_values() -> dict:
         "payoffs": config.payoffs.name,
         "us_policy": config.us.policy,
         "us_pressure": float(config.us.pressure),
-        "weeks": load_scenario(config.scenario.name).weeks,
+        "weeks": scenario_weeks(config.scenario.name),
         "seed": str(config.run.seed),
         "timer": "no timer",
         **{f"human_{role}": True for role in ACTORS},
@@ -118,7 +127,7 @@ def SettingsForm(solo: bool, on_create, button: str):
             thumb_label="always",
             on_value=change("us_pressure"),
         )
-    weeks = load_scenario(values["scenario"]).weeks
+    weeks = scenario_weeks(values["scenario"])
     solara.SliderInt(
         f"Weeks to play: {min(int(values['weeks']), weeks)} of {weeks}",
         value=min(int(values["weeks"]), weeks),

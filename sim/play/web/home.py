@@ -4,7 +4,15 @@ import solara
 
 from sim.core.moves import ACTORS
 from sim.play.settings import RoomSettings
-from sim.play.web.common import Markdown, Notice, attempt, client_address, link, query
+from sim.play.web.common import (
+    Markdown,
+    Notice,
+    attempt,
+    client_address,
+    link,
+    query,
+    use_typed,
+)
 from sim.play.web.forms import SettingsForm
 from sim.play.web.state import REGISTRY
 from sim.reports.labels import role_name, role_of_name
@@ -14,9 +22,9 @@ from sim.reports.labels import role_name, role_of_name
 def Home():
     """Choose: play alone, open a class room (instructor), or join a room (team)."""
     router = solara.use_router()
-    code, set_code = solara.use_state(query(router).get("room", ""))
+    code = use_typed(query(router).get("room", ""))
     role, set_role = solara.use_state("Seoul")
-    team, set_team = solara.use_state("")
+    team = use_typed("")
     notice, set_notice = solara.use_state(None)
 
     def start_solo(settings: RoomSettings) -> None:
@@ -29,7 +37,7 @@ def Home():
         router.push(link("/instructor", room=room.code, key=room.instructor_key))
 
     def join() -> None:
-        room, seat = REGISTRY.join(code, role_of_name(role), client_address(), team)
+        room, seat = REGISTRY.join(code.current, role_of_name(role), client_address(), team.current)
         router.push(link("/team", room=room.code, seat=seat))
 
     solara.Title("Escalation classroom")
@@ -41,12 +49,14 @@ def Home():
     with solara.Div(classes=["ec-grid"]):
         with solara.Card("Join a room (team)"):
             Markdown("Type the code the instructor shows and pick your team's role.")
-            solara.InputText("Room code", value=code, on_value=set_code, continuous_update=True)
+            solara.InputText(
+                "Room code", value=code.value, on_value=code.set, continuous_update=True
+            )
             solara.Select(
                 "Role", values=[role_name(a) for a in ACTORS], value=role, on_value=set_role
             )
             solara.InputText(
-                "Team name (optional)", value=team, on_value=set_team, continuous_update=True
+                "Team name (optional)", value=team.value, on_value=team.set, continuous_update=True
             )
             solara.Button("Join", color="primary", on_click=lambda: attempt(join, set_notice))
             Notice(notice)

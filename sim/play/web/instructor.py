@@ -16,6 +16,7 @@ from sim.play.web.common import (
     query,
     request_host,
     use_room_updates,
+    use_typed,
     use_week_notice,
 )
 from sim.play.web.forms import TIMERS
@@ -119,14 +120,14 @@ def Inject(room, key: str, set_notice):
     """Inject a ready-made event of the scenario, or one written here."""
     events = [e.text for e in room.game.materials.injections] + ["Write my own event"]
     event, set_event = solara.use_state(events[0])
-    custom, set_custom = solara.use_state("")
+    custom = use_typed("")
     actor, set_actor = solara.use_state("Seoul")
     direction, set_direction = solara.use_state("escalate")
     with solara.Card("Inject a scenario event"):
         solara.Select("Event", values=events, value=event, on_value=set_event)
         if event == events[-1]:
             solara.InputText(
-                "What happens", value=custom, on_value=set_custom, continuous_update=True
+                "What happens", value=custom.value, on_value=custom.set, continuous_update=True
             )
             with solara.Div(classes=["ec-row"]):
                 solara.Select(
@@ -141,8 +142,8 @@ def Inject(room, key: str, set_notice):
 
         def inject() -> None:
             if event == events[-1]:
-                room.inject(key, actor.lower(), direction, custom)
-                set_custom("")
+                room.inject(key, actor.lower(), direction, custom.current)
+                custom.set("")
             else:
                 chosen = next(e for e in room.game.materials.injections if e.text == event)
                 room.inject(key, chosen.actor, chosen.direction, chosen.text)
@@ -157,15 +158,15 @@ def Inject(room, key: str, set_notice):
 @solara.component
 def Talk(room, key: str, view, set_notice):
     """Broadcast to every page; read the teams' private messages."""
-    text, set_text = solara.use_state("")
+    text = use_typed("")
 
     def send() -> None:
-        room.broadcast(key, text)
-        set_text("")
+        room.broadcast(key, text.current)
+        text.set("")
 
     with solara.Card("Messages"):
         solara.InputText(
-            "Message to every team", value=text, on_value=set_text, continuous_update=True
+            "Message to every team", value=text.value, on_value=text.set, continuous_update=True
         )
         solara.Button("Broadcast", on_click=lambda: attempt(send, set_notice, "Sent to all."))
         for message in reversed(view.messages[-15:]):

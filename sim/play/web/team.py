@@ -10,6 +10,7 @@ from sim.play.web.common import (
     attempt,
     query,
     use_room_updates,
+    use_typed,
     use_week_notice,
 )
 from sim.play.web.state import REGISTRY
@@ -88,15 +89,17 @@ def Moves(room, seat: str, brief: Briefing, asked: str | None, notice, set_notic
     Nothing above the buttons appears or disappears as the week changes (the "moved" line is
     always there, refusals show below the buttons), so a click never lands on a moved button.
     """
-    note, set_note = solara.use_state("")
+    note = use_typed("")
 
     def move(name: str) -> None:
         chosen = attempt(
-            lambda: room.submit(seat, name, role=asked or brief.role, week=brief.week, note=note),
+            lambda: room.submit(
+                seat, name, role=asked or brief.role, week=brief.week, note=note.current
+            ),
             set_notice,
         )
         if chosen is not None:
-            set_note("")
+            note.set("")
             set_notice(("success", f"You chose {MOVE_NAMES[chosen]} for week {brief.week + 1}."))
 
     with solara.Card(f"Your move for week {brief.week + 1}"):
@@ -108,8 +111,8 @@ def Moves(room, seat: str, brief: Briefing, asked: str | None, notice, set_notic
         )
         solara.InputText(
             "Why (optional, shown in the debrief)",
-            value=note,
-            on_value=set_note,
+            value=note.value,
+            on_value=note.set,
             continuous_update=True,
         )
         for name, described in brief.options.items():
@@ -131,7 +134,7 @@ def Messages(room, seat: str, view):
     notice, set_notice = solara.use_state(None)
     others = [r for r in view.status.humans if r != view.role]
     to, set_to = solara.use_state(others[0] if others else "")
-    text, set_text = solara.use_state("")
+    text = use_typed("")
     with solara.Card("Private messages"):
         if not others:
             solara.Text("No other team plays in this room.")
@@ -142,14 +145,13 @@ def Messages(room, seat: str, view):
             value=role_name(to),
             on_value=lambda name: set_to(name.lower()),
         )
-        solara.InputText("Message", value=text, on_value=set_text, continuous_update=True)
+        solara.InputText("Message", value=text.value, on_value=text.set, continuous_update=True)
 
         def send() -> None:
-            if attempt(lambda: room.message(seat, to, text), set_notice, "Message sent.") is None:
-                return
-            set_text("")
+            room.message(seat, to, text.current)
+            text.set("")  # kept when refused: send raised before this line
 
-        solara.Button("Send", on_click=lambda: attempt(send, set_notice))
+        solara.Button("Send", on_click=lambda: attempt(send, set_notice, "Message sent."))
         for message in reversed(view.messages[-10:]):
             with solara.Div(classes=["ec-message"]):
                 solara.Text(
@@ -164,13 +166,15 @@ def Messages(room, seat: str, view):
 def TeamName(room, seat: str, name: str):
     """The team's name, and a field to change it."""
     notice, set_notice = solara.use_state(None)
-    draft, set_draft = solara.use_state(name)
+    draft = use_typed(name)
     with solara.Div(classes=["ec-row"]):
-        solara.InputText("Team name", value=draft, on_value=set_draft, continuous_update=True)
+        solara.InputText("Team name", value=draft.value, on_value=draft.set, continuous_update=True)
         solara.Button(
             "Rename",
             text=True,
-            on_click=lambda: attempt(lambda: room.rename(seat, draft), set_notice, "Team renamed."),
+            on_click=lambda: attempt(
+                lambda: room.rename(seat, draft.current), set_notice, "Team renamed."
+            ),
         )
     Notice(notice)
 
