@@ -20,7 +20,7 @@ from sim.play.game import Game
 from sim.play.real import real_outcome_after
 from sim.play.record import load as load_game
 from sim.play.terminal import ask_move, record_path
-from sim.play.transcript import gauge
+from sim.reports.briefing import gauge
 from sim.reports.debrief import debrief_markdown
 from sim.reports.text import share
 

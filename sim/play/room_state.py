@@ -141,7 +141,10 @@ class RoomState:
     def replay(self, actions: list[dict]) -> None:
         """Rebuild the room from stored actions (at a restart, or after an undo)."""
         with self.lock:
+            seen = {role: seat.seen for role, seat in getattr(self, "seats", {}).items()}
             self._reset()
+            for role, when in seen.items():  # an undo does not disconnect anyone
+                self.seats[role].seen = when
             skipped = undone(actions)
             for action in actions:
                 if action["seq"] not in skipped:

@@ -24,7 +24,8 @@ from sim.experiment.config import Config
 from sim.play.game import Game
 from sim.play.record import replay as replay_record
 from sim.play.record import save
-from sim.play.transcript import format_briefing, format_header, format_options, format_report
+from sim.play.transcript import format_header
+from sim.reports.briefing import format_briefing, format_options, format_report
 
 GAMES_DIR = Path("results") / "games"
 RECORD = "game.json"
@@ -172,7 +173,7 @@ def play_weeks(
     try:
         while not game.finished:
             for actor in game.waiting_for():
-                brief = format_briefing(game, game.briefing(actor))
+                brief = format_briefing(game.briefing(actor), game.scenario)
                 print("\n" + brief, file=out, flush=True)
                 if ask_move(game, actor, read, out) is None:
                     return "quit"

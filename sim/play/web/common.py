@@ -203,7 +203,8 @@ def use_room_updates(room, token: str | None = None) -> int:
                 if token is not None:
                     try:
                         room.touch(token)
-                    except EscalationError:
+                    except EscalationError:  # the seat was freed: redraw with the reason
+                        set_tick(-1)
                         return
                 beat = now
             version = room.wait_changed(seen, HEARTBEAT_SECONDS)
