@@ -59,7 +59,6 @@ def seoul_game(tmp_path_factory):
     return folder, done
 
 
-# -- one game as Seoul, through the real command ---------------------------------------------
 def test_briefing_shows_what_a_player_needs(seoul_game):
     out = seoul_game[1].stdout
     assert "Week 1/12, Monday 2018-10-29: you play Seoul" in out
@@ -128,7 +127,6 @@ def test_replay_reproduces_the_game_without_asking(seoul_game, tmp_path):
     assert "Seoul's move" not in done.stdout
 
 
-# -- other roles, and games left early -----------------------------------------------------
 def test_two_people_play_seoul_and_tokyo(tmp_path):
     script = ["r", "h", "h", "r", "c", "retaliate", "hold", "hold"]
     done = play(
@@ -191,7 +189,6 @@ def test_bad_override_is_one_clear_error(tmp_path):
     assert not (tmp_path / "game.json").exists()
 
 
-# -- the pieces, in-process -------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def finished_game():
     game = Game(default_config(["run.seed=3", "run.weeks=12", "run.replications=200"]), ["seoul"])
