@@ -45,10 +45,14 @@ commands:
                        play seoul, tokyo and/or washington in the terminal, week by week,
                        against agents; ends with a debrief beside 2019 and the model.
                        `escalation play --replay PATH` replays a saved game.
-  classroom [--host HOST] [--port PORT]
+  classroom [--host HOST] [--port PORT] [--db PATH]
                        serve the classroom web page (single player, or an instructor and
                        teams in several browsers); default http://127.0.0.1:8765, use
-                       --host 0.0.0.0 to serve a class network. Needs the `web` extra.
+                       --host 0.0.0.0 to serve a class network. Rooms are kept in
+                       results/classroom/rooms.sqlite and survive a restart. Needs the
+                       `web` extra. `escalation classroom links` prints each open room's
+                       instructor link; `escalation classroom export` writes moves,
+                       debriefs and class results.
 
 examples:
   escalation run
@@ -175,39 +179,15 @@ def plot(args: list[str]) -> None:
 
 
 def classroom(args: list[str]) -> None:
-    """``escalation classroom [--host H] [--port P]``: replace this process by the web server."""
-    import argparse
-    import importlib.util
-    import os
+    """``escalation classroom [--host H] [--port P] [--db PATH] | links | export``."""
+    from sim.play.server import classroom_main
 
-    parser = argparse.ArgumentParser(prog="escalation classroom")
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=8765, help="port to listen on")
-    options = parser.parse_args(args)
-    missing = [m for m in ("solara", "solara_assets") if importlib.util.find_spec(m) is None]
-    if missing:
-        fail(
-            f"the classroom needs the web extra ({', '.join(missing)} missing): "
-            "run scripts/setup.sh web, or pip install -e '.[web]'"
-        )
-    shown = "127.0.0.1" if options.host in ("0.0.0.0", "::") else options.host
-    print(f"Escalation classroom: open http://{shown}:{options.port}/ in a browser", flush=True)
-    if shown != options.host:
-        import socket
-
-        address = "THIS-MACHINE'S-ADDRESS"
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-            try:  # the address of the route out; a UDP "connect" sends nothing
-                probe.connect(("10.255.255.255", 1))
-                address = probe.getsockname()[0]
-            except OSError:
-                pass
-        print(f"Other machines on the network: http://{address}:{options.port}/", flush=True)
-    print("Stop the server with Ctrl+C.", flush=True)
-    server = [sys.executable, "-m", "solara", "run", "sim.play.web", "--production"]
-    server += ["--host", options.host, "--port", str(options.port), "--no-open", "--workers", "1"]
-    env = dict(os.environ, PYTHONWARNINGS="ignore:Cookies with samesite=none")
-    os.execve(sys.executable, server, env)
+    try:
+        status = classroom_main(args)
+    except EscalationError as problem:
+        fail(str(problem))
+    if status:
+        sys.exit(status)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -242,7 +222,12 @@ def main(argv: list[str] | None = None) -> None:
         case "play":
             from sim.play.terminal import main as play
 
-            play(rest)
+            try:
+                status = play(rest)
+            except EscalationError as problem:
+                fail(str(problem))
+            if status:
+                sys.exit(status)
         case "classroom":
             classroom(rest)
         case _:

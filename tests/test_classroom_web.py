@@ -1,91 +1,43 @@
-"""The classroom in a real browser: Debian's headless Chromium, driven by Playwright.
+"""The classroom in a real browser (Debian's headless Chromium, driven by Playwright).
 
-The server is the real one (`escalation classroom` on a free loopback port). Each team, and
-the instructor, is its own browser context (its own cookies and storage, as separate
-machines would be). Screenshots land in results/screenshots/.
+One test per finding of issue 11 (the numbers in the test names), each reproducing what a
+class session showed and checking the fix, plus full games with a single player and with
+three teams and an instructor. The load and latency figures are bounded loosely here (they
+must hold on a busy 2-core machine); benchmarks/bench_classroom.py measures them.
 """
 
 import re
-import shutil
-import socket
-import subprocess
-import sys
+import statistics
+import tempfile
 import time
-import urllib.request
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from classroom_browser import (
+    CHROMIUM,
+    FLAGS,
+    NO_CHROMIUM,
+    Server,
+    at_week,
+    card,
+    choose,
+    confirm,
+    join,
+    kill_browser,
+    move,
+    open_in,
+    open_room,
+    page_width,
+    screenshot,
+    shows_debrief,
+    start_solo,
+)
+from playwright.sync_api import expect, sync_playwright
 
-ROOT = Path(__file__).resolve().parents[1]
-SCREENSHOTS = ROOT / "results" / "screenshots"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-TIMEOUT_MS = 20_000
-expect.set_options(timeout=TIMEOUT_MS)
-
-NO_CHROMIUM = "no chromium on PATH: run scripts/install-browser.sh (as root, on Debian) first"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """The classroom server as a subprocess; fails the test if it dies."""
-    if CHROMIUM is None:
-        pytest.skip(NO_CHROMIUM)
-    port = free_port()
-    log = tmp_path_factory.mktemp("classroom") / "server.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "sim", "classroom", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        if process.poll() is not None:
-            pytest.fail(f"the classroom server exited:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(url + "/", timeout=2) as answer:
-                if answer.status == 200:
-                    break
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"the classroom server did not answer:\n{log.read_text()}")
-        time.sleep(0.3)
-    yield url, process, log
-    alive = process.poll() is None
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    assert alive, f"the server died during the tests:\n{log.read_text()}"
-    assert "Traceback" not in log.read_text(), log.read_text()
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def browser():
-    # launch() gives every context a fresh, temporary profile (user data dir)
     if CHROMIUM is None:
         pytest.skip(NO_CHROMIUM)
     with sync_playwright() as playwright:
@@ -94,19 +46,25 @@ def browser():
         chromium.close()
 
 
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    if CHROMIUM is None:
+        pytest.skip(NO_CHROMIUM)
+    running = Server(tmp_path_factory.mktemp("classroom"), cull="5s").start()
+    yield running
+    alive = running.stop()
+    log = running.log.read_text()
+    assert alive, f"the server died during the tests:\n{log}"
+    assert "Traceback" not in log, log
+
+
 @pytest.fixture
 def open_page(browser, server):
-    """Open a URL of the server in a new browser context (a separate machine)."""
-    url = server[0]
     contexts = []
 
-    def open_(path: str = "/") -> Page:
-        context = browser.new_context(viewport={"width": 1280, "height": 1000})
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        page.goto(url + path)
-        expect(page.get_by_text("Escalation classroom").first).to_be_visible()
+    def open_(path: str = "/", width: int = 1280):
+        page = open_in(browser, server.url + path, width)
+        contexts.append(page.context)
         return page
 
     yield open_
@@ -114,337 +72,251 @@ def open_page(browser, server):
         context.close()
 
 
-# -- driving Vuetify widgets ---------------------------------------------------------------
-def card(page: Page, title: str):
-    return page.locator(".v-card", has_text=title)
+def test_1_a_game_ended_early_is_compared_with_the_weeks_played(open_page):
+    page = open_page("/")
+    start_solo(page, "Washington", 62)
+    for week, choice in enumerate(["Press", "Engage", "Abstain", "Press"], start=1):
+        at_week(page, week, 62)
+        move(page, choice)
+    at_week(page, 5, 62)
+    moves = page.locator(".v-card", has_text="Your move for week")
+    leave = page.locator(".v-card", has_text="Stop here")
+    assert leave.bounding_box()["y"] > moves.bounding_box()["y"] + moves.bounding_box()["height"]
+    page.get_by_role("button", name="End the game now…").click()
+    page.locator(".v-dialog--active").get_by_role("button", name="Cancel").click()
+    at_week(page, 5, 62)  # cancelled: still playing
+    confirm(page, "End the game now…", "End the game")
+    shows_debrief(page)
+    expect(page.get_by_text("the same 4 weeks")).to_be_visible()
+    expect(page.get_by_text("Weeks played: 4")).to_be_visible()
+    expect(page.get_by_text("Your score (Washington)")).to_be_visible()
+    expect(page.get_by_text("When did you press")).to_be_visible()  # Washington's prompts
+    screenshot(page, "debrief_after_4_weeks.png")
 
 
-def choose(page: Page, scope, label: str, option: str) -> None:
-    scope.locator(".v-input", has_text=label).locator(".v-select__slot").click()
-    page.locator(".menuable__content__active .v-list-item", has_text=option).first.click()
-    expect(scope.locator(".v-input", has_text=label)).to_contain_text(option)
-
-
-def set_weeks(scope, weeks: int) -> None:
-    slider = scope.get_by_role("slider", name="Weeks to play")
-    slider.focus()
-    slider.press("Home")  # the slider starts at 1
-    for _ in range(weeks - 1):
-        slider.press("ArrowRight")
-    expect(scope.get_by_text(f"{weeks} weeks to play")).to_be_visible()
-
-
-def open_room(page: Page, weeks: int, humans=("Seoul", "Tokyo", "Washington")) -> str:
-    """As the instructor: set the weeks and the roles people play, open the room, read its code."""
-    form = card(page, "Open a class room")
-    set_weeks(form, weeks)
-    for role in ("Seoul", "Tokyo", "Washington"):
-        if role not in humans:
-            form.get_by_text(f"{role} is played by a team").click()
-    form.get_by_role("button", name="Open room").click()
-    code = page.locator(".ec-code")
-    expect(code).to_have_text(re.compile(r"^[A-Z]{4}$"))
-    return code.inner_text()
-
-
-def join(page: Page, code: str, role: str) -> None:
-    form = card(page, "Join a room")
-    form.get_by_label("Room code").fill(code)
-    choose(page, form, "Role", role)
-    form.get_by_role("button", name="Join").click()
-
-
-def joined(page: Page, code: str, role: str) -> None:
-    expect(page.get_by_text(f"Room {code}: your team plays {role}")).to_be_visible()
-
-
-def move(page: Page, name: str) -> None:
-    page.get_by_role("button", name=name, exact=True).click()
-
-
-def at_week(page: Page, week: int, weeks: int) -> None:
-    expect(page.get_by_text(f"Week {week} of {weeks}")).to_be_visible()
-
-
-def shows_debrief(page: Page) -> None:
-    expect(page.get_by_role("heading", name="Debrief")).to_be_visible()
-    expect(page.get_by_text("Your game:")).to_be_visible()
-    expect(page.locator("img").first).to_be_visible()
-
-
-def screenshot(page: Page, name: str) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / name
-    page.screenshot(path=str(path), full_page=True)
-    return path
-
-
-# -- the page's numbers, without a browser ---------------------------------------------------
-@pytest.fixture
-def played_room():
-    from sim.play.rooms import RoomRegistry, RoomSettings
-
-    room = RoomRegistry().create(RoomSettings(humans=("seoul",), weeks=6))
-    token = room.claim("seoul")
-    room.inject(room.instructor_key, "tokyo", "escalate", "<b>Tokyo</b> | hardens")
-    for move_name in ("retaliate", "hold"):
-        room.submit(token, move_name)
-    return room, token
-
-
-def test_the_live_chart_shows_the_real_path_only_up_to_this_week(played_room):
-    from sim.play.web import make_tension_chart_data, plot_tension_chart
-
-    room, _ = played_room
-    status = room.status()
-    hidden = make_tension_chart_data(status, show_real=False)
-    shown = make_tension_chart_data(status, show_real=True)
-    assert hidden.real is None
-    assert shown.real == pytest.approx(status["real_tension"][:2])
-    assert hidden.played == [r["tension"] for r in status["timeline"]]
-    assert hidden.now == (hidden.dates[2], status["tension"])
-    assert hidden.injected == [(hidden.dates[0], "<b>Tokyo</b> | hardens")]
-    figure = plot_tension_chart(shown)
-    labels = [line.get_label() for line in figure.axes[0].get_lines()]
-    assert {"this game", "2018-2019 as it happened"} <= set(labels)
-
-
-def test_typed_text_is_escaped_in_the_timeline(played_room):
-    from sim.play.web import timeline_markdown
-
-    text = timeline_markdown(played_room[0].status())
-    assert "&lt;b&gt;Tokyo&lt;/b&gt; &#124; hardens" in text
-    assert "<b>" not in text
-    assert text.splitlines()[2].startswith("| 2 |")  # newest first
-
-
-def test_the_settings_form_becomes_room_settings():
-    from sim.core.errors import EscalationError
-    from sim.play.web import DEFAULT_VALUES, join_instructions, settings_from
-
-    solo = settings_from({**DEFAULT_VALUES, "role": "Washington", "weeks": 9}, solo=True)
-    assert (solo.humans, solo.weeks, solo.solo) == (("washington",), 9, True)
-    values = {**DEFAULT_VALUES, "human_tokyo": False}
-    assert settings_from(values, solo=False).humans == ("seoul", "washington")
-    with pytest.raises(EscalationError, match="seed 'x1'"):
-        settings_from({**DEFAULT_VALUES, "seed": "x1"}, solo=False)
-    assert "--host 0.0.0.0" in join_instructions("ABCD", ["seoul"], "127.0.0.1:8765")
-    assert "--host" not in join_instructions("ABCD", ["seoul"], "192.168.1.20:8765")
-
-
-def test_a_game_ended_before_its_first_week_has_a_debrief():
-    from sim.play.rooms import RoomRegistry, RoomSettings
-    from sim.play.web import debrief_view
-
-    room = RoomRegistry().create(RoomSettings(weeks=3))
-    room.end(room.instructor_key)
-    text, figure = debrief_view(room)
-    assert "before any week was played" in text and figure is None
-
-
-# -- the tests in the browser ----------------------------------------------------------------
-def test_single_player_game_from_start_to_debrief(open_page):
+def test_4_10_a_move_shows_quickly_one_chart_per_week_and_the_gsomia_countdown(open_page):
     page = open_page("/")
     form = card(page, "Play alone")
-    choose(page, form, "Your role", "Tokyo")
-    set_weeks(form, 4)
-    form.get_by_role("button", name="Start game").click()
-    expect(page.get_by_text("your team plays Tokyo")).to_be_visible()
-    page.get_by_text("Show the real 2018-2019 path").click()
-    for week, choice in enumerate(["Retaliate", "Hold", "Cooperate"], start=1):
-        at_week(page, week, 4)
-        move(page, choice)
-        expect(page.get_by_text(f"You chose {choice.lower()} for week {week}.")).to_be_visible()
-    at_week(page, 4, 4)
-    timeline = page.locator(".ec-md table").last
-    expect(timeline.locator("tbody tr")).to_have_count(3)
-    expect(timeline).to_contain_text("Tokyo lodges a formal protest")  # week 1's retaliation
-    page.get_by_role("button", name="End the game now").click()
-    shows_debrief(page)
-    expect(page.get_by_text("Weeks played: 3")).to_be_visible()
-    screenshot(page, "single_player_debrief.png")
+    expect(form.get_by_text("US pressure when Washington presses: 0.60")).to_be_visible()
+    expect(form.get_by_text("Weeks to play: 62 of 62")).to_be_visible()
+    start_solo(page, "Seoul", 8)
+    times = []
+    for week in range(1, 6):  # court rulings, seizure, boycott, white list, GSOMIA notice
+        at_week(page, week, 8)
+        page.wait_for_timeout(200)
+        started = time.monotonic()
+        move(page, "Retaliate")
+        at_week(page, week + 1, 8)
+        times.append(time.monotonic() - started)
+    assert statistics.median(times) < 2.0, times  # bar: 0.4 s on an idle machine (benchmark)
+    countdown = page.locator(".ec-countdown")
+    expect(countdown).to_contain_text("GSOMIA notice given by Seoul in week 5")
+    expect(countdown).to_contain_text("lapses in 13 week(s)")
+    chart = page.locator("img.ec-chart").first
+    expect(chart).to_have_attribute("src", re.compile(r"-5-0\.png$"))  # one image per week
+    code = re.search(r"room=([A-Z]+)", page.url).group(1)
+    projector = open_page(f"/projector?room={code}", width=1920)
+    expect(projector.locator("img.ec-chart").first).to_have_attribute(
+        "src", chart.get_attribute("src")
+    )
+    move(page, "Hold")
+    expect(countdown).to_contain_text("lapses in 12 week(s)")
 
 
-def test_class_game_with_three_teams_and_an_instructor(open_page):
+def test_3_a_killed_browser_shows_disconnected_and_its_page_is_reaped(open_page, server, browser):
     instructor = open_page("/")
-    code = open_room(instructor, weeks=3)
-    teams = {}
-    for role in ("Seoul", "Tokyo", "Washington"):
-        teams[role] = open_page("/")
-        join(teams[role], code, role)
-        joined(teams[role], code, role)
-    seats = instructor.locator(".v-card", has_text="Seats")
-    expect(seats).not_to_contain_text("waiting for a team")
+    code = open_room(instructor, 3, humans=("Seoul",))
+    seats = card(instructor, "Seats")
+    before = server.health()["page_threads"]
+    profile = tempfile.mkdtemp()
+    crashing = browser.browser_type.launch_persistent_context(
+        profile, executable_path=CHROMIUM, args=FLAGS, headless=True
+    )
+    page = crashing.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(server.url + "/")
+    join(page, code, "Seoul")
+    expect(seats.locator("tr", has_text="Seoul")).to_contain_text("yes")
+    kill_browser(profile)  # the browser crashes: SIGKILL, no goodbye to the server
+    expect(seats.locator("tr", has_text="Seoul").locator("td").nth(3)).to_have_text(
+        "no", timeout=25_000
+    )
+    expect(seats.get_by_text("Pages open on this room: 1")).to_be_visible(timeout=25_000)
+    # its page's thread ends when Solara culls the page (5 s here), so no thread is left over
+    deadline = time.monotonic() + 60
+    while server.health()["page_threads"] > before and time.monotonic() < deadline:
+        time.sleep(1)
+    assert server.health()["page_threads"] <= before
 
-    # a team cannot take, or move for, another team's role
-    intruder = open_page("/")
-    join(intruder, code, "Seoul")
-    expect(intruder.get_by_text("Refused: Seoul is already taken by another team")).to_be_visible()
-    tokyo_as_seoul = teams["Tokyo"].context.new_page()
-    tokyo_as_seoul.goto(teams["Tokyo"].url + "&role=seoul")
-    joined(tokyo_as_seoul, code, "Tokyo")
-    move(tokyo_as_seoul, "Retaliate")
-    expect(
-        tokyo_as_seoul.get_by_text("Refused: your team plays Tokyo: you cannot move for Seoul")
-    ).to_be_visible()
-    tokyo_as_seoul.close()
 
-    # week 1: Seoul moves, and cannot move twice
-    move(teams["Seoul"], "Retaliate")
-    expect(teams["Seoul"].get_by_text("You chose retaliate for week 1.")).to_be_visible()
-    move(teams["Seoul"], "Hold")
-    expect(teams["Seoul"].get_by_text("Refused: seoul has already moved this week")).to_be_visible()
-    expect(seats.locator("tr", has_text="Seoul").locator("td").last).to_have_text("yes")
+def test_5_7_11_instructor_controls_projector_dashboard_and_wrong_links(open_page):
+    instructor = open_page("/")
+    code = open_room(instructor, 4, humans=("Seoul", "Tokyo"))
+    key = re.search(r"key=([^&]+)", instructor.url).group(1)
+    team = open_page("/")
+    join(team, code, "Seoul")
+    # 5: a double click plays one week; undo and end ask first
+    instructor.get_by_role("button", name="Advance week").dblclick()
+    at_week(instructor, 2, 4)
+    instructor.wait_for_timeout(1500)
+    at_week(instructor, 2, 4)
+    at_week(team, 2, 4)
+    confirm(instructor, "Undo last week…", "Undo last week")
+    at_week(instructor, 1, 4)
+    at_week(team, 1, 4)
+    instructor.get_by_role("button", name="End game…").click()
+    instructor.locator(".v-dialog--active").get_by_role("button", name="Cancel").click()
+    at_week(instructor, 1, 4)
+    # 7: the projector shows no key, no seat token, no button; the class dashboard every room
+    projector = open_page(f"/projector?room={code}", width=1920)
+    expect(projector.locator(".ec-code")).to_have_text(f"Room {code}")
+    html = projector.content()
+    assert key not in html and "seat=" not in html
+    assert projector.get_by_role("button").count() == 0
+    screenshot(projector, "projector.png")
+    dashboard_path = instructor.locator("a[href^='/class?']").get_attribute("href")
+    instructor.get_by_role("button", name="Open another room for this class").click()
+    expect(instructor.locator(".ec-code")).not_to_have_text(code)
+    second = instructor.locator(".ec-code").inner_text()
+    projector.goto(projector.url.split("/projector")[0] + dashboard_path)
+    expect(projector.get_by_text(f"Room {code}").first).to_be_visible()
+    expect(projector.get_by_text(f"Room {second}").first).to_be_visible()
+    # 11: a wrong link gets the same answer whether or not the room exists
+    base = projector.url.split("/class")[0]
+    answers = []
+    for path in (
+        f"/team?room={code}&seat=guess",
+        "/team?room=QQQQQ&seat=guess",
+        f"/instructor?room={code}&key=guess",
+    ):
+        projector.goto(base + path)
+        answers.append(projector.locator(".ec-notice").inner_text())
+    assert len(set(answers)) == 1 and code not in answers[0], answers
+    # 5: End game ends it after the confirmation
+    instructor.goto(base + f"/instructor?room={code}&key={key}")
+    confirm(instructor, "End game…", "End game")
+    expect(instructor.get_by_text("Game over after 0 weeks.")).to_be_visible()
 
-    # the instructor injects an event: every team sees it
-    events = instructor.locator(".v-card", has_text="Inject a scenario event")
+
+def test_8_9_10_plain_text_phones_names_previews_notes_messages_and_debriefs(open_page):
+    instructor = open_page("/")
+    form = card(instructor, "Open a class room")
+    expect(form).to_contain_text("2019 dispute (default)")
+    expect(form).not_to_contain_text("gsomia_2019")
+    expect(form.get_by_text("set each week by the player of Washington")).to_be_visible()
+    expect(form.get_by_text("US pressure when Washington presses")).to_have_count(0)
+    code = open_room(instructor, 3, humans=("Seoul", "Tokyo"))
+    events = card(instructor, "Inject a scenario event")
+    choose(instructor, events, "Event", "Write my own event")
+    evil = "[click me](javascript:alert(1)) ![x](http://example.invalid/x.png) " + "W" * 200
+    events.get_by_label("What happens").fill(evil)
     events.get_by_role("button", name="Inject event").click()
-    expect(instructor.get_by_text("Event injected")).to_be_visible()
-    for page in teams.values():
-        expect(
-            page.get_by_text("Scenario event (week 1): A Korean court orders the sale")
-        ).to_be_visible()
-    screenshot(instructor, "instructor.png")
-    screenshot(teams["Tokyo"], "team.png")
-
-    # a paused game refuses moves, with the reason
-    instructor.get_by_role("button", name="Pause").click()
-    expect(teams["Washington"].get_by_text("Paused by the instructor")).to_be_visible()
-    move(teams["Washington"], "Press")
-    expect(
-        teams["Washington"].get_by_text("Refused: the instructor has paused the game")
-    ).to_be_visible()
-    instructor.get_by_role("button", name="Resume").click()
-    expect(teams["Washington"].get_by_text("Paused by the instructor")).to_have_count(0)
-
-    # Seoul's browser closes its page, then reopens its seat link: same role, same week
-    seat_link = teams["Seoul"].url
-    context = teams["Seoul"].context
-    teams["Seoul"].close()
-    teams["Seoul"] = context.new_page()
-    teams["Seoul"].set_default_timeout(TIMEOUT_MS)
-    teams["Seoul"].goto(seat_link)
-    joined(teams["Seoul"], code, "Seoul")
-    expect(teams["Seoul"].get_by_text("Your team has moved this week")).to_be_visible()
-
-    # the week is played when every team has moved
-    move(teams["Tokyo"], "Hold")
-    move(teams["Washington"], "Press")
-    for page in [instructor, *teams.values()]:
-        at_week(page, 2, 3)
-    expect(
-        teams["Tokyo"].get_by_role("cell", name="A Korean court approves seizing")
-    ).to_be_visible()
-
-    # week 2: only Seoul moves; the instructor advances (the others hold)
-    move(teams["Seoul"], "Cooperate")
-    expect(seats.locator("tr", has_text="Seoul").locator("td").last).to_have_text("yes")
-    instructor.get_by_role("button", name="Advance week").click()
-    for page in [instructor, *teams.values()]:
-        at_week(page, 3, 3)
-
-    # week 3, the last: everyone moves, and everyone sees the debrief
-    for role, choice in (("Seoul", "Hold"), ("Tokyo", "Cooperate"), ("Washington", "Engage")):
-        move(teams[role], choice)
-    for page in [instructor, *teams.values()]:
-        shows_debrief(page)
-    expect(instructor.get_by_text("Weeks played: 3")).to_be_visible()
-    screenshot(teams["Seoul"], "class_debrief.png")
+    seoul = open_page("/", width=390)
+    tokyo = open_page("/")
+    join(seoul, code, "Seoul", team="Blue House")
+    join(tokyo, code, "Tokyo", team="Kantei")
+    # 8, 9: typed text stays plain, long words wrap on a 390 px phone
+    expect(seoul.get_by_text("click me", exact=False).first).to_be_visible()
+    assert seoul.locator("a[href^='javascript']").count() == 0
+    assert seoul.locator("img[src*='example.invalid']").count() == 0
+    assert page_width(seoul) <= 390
+    # 10: the payoff preview by term, the brief in the page, messages, broadcasts
+    expect(tokyo.get_by_text("pays +4.20 this week if Seoul holds")).to_be_visible()
+    expect(tokyo.get_by_text("audience +1.20").first).to_be_visible()
+    tokyo.get_by_text("Your role brief (Tokyo)").click()
+    expect(tokyo.get_by_text("Brief: Tokyo")).to_be_visible()
+    messages = card(tokyo, "Private messages")
+    messages.get_by_label("Message").fill("Talks in Osaka?")
+    messages.get_by_role("button", name="Send").click()
+    expect(seoul.get_by_text("Talks in Osaka?")).to_be_visible()
+    expect(instructor.get_by_text("Talks in Osaka?")).to_be_visible()
+    talk = card(instructor, "Messages")
+    talk.get_by_label("Message to every team").fill("Ten minutes left")
+    talk.get_by_role("button", name="Broadcast").click()
+    for page in (seoul, tokyo):
+        expect(page.get_by_text("Ten minutes left")).to_be_visible()
+    # 9: a refusal shows in red, and is gone the next week
+    move(seoul, "Retaliate", note="the court has ruled")
+    move(seoul, "Hold")
+    expect(seoul.get_by_text("Refused: Seoul has already moved this week")).to_be_visible()
+    move(tokyo, "Hold")
+    at_week(seoul, 2, 3)
+    expect(seoul.get_by_text("Refused:")).to_have_count(0)
+    expect(seoul.get_by_text("last week)")).to_be_visible()  # this week's payoff beside the total
+    screenshot(seoul, "team_on_a_phone.png")
+    # 10: each role's debrief, with its prompts, the notes and the events marked
+    confirm(instructor, "End game…", "End game")
+    shows_debrief(seoul)
+    expect(seoul.get_by_text("the court has ruled")).to_be_visible()
+    expect(seoul.get_by_text("Did the GSOMIA notice buy you anything")).to_be_visible()
+    expect(seoul.get_by_text("E1, week of 2018-10-29")).to_be_visible()
+    expect(tokyo.get_by_text("Export controls cost both sides")).to_be_visible()
+    expect(tokyo.get_by_text("Did the GSOMIA notice buy you anything")).to_have_count(0)
+    expect(seoul.get_by_text("Blue House").first).to_be_visible()
+    assert page_width(seoul) <= 390
 
 
-def test_two_rooms_at_once_stay_apart(open_page):
-    instructors = [open_page("/"), open_page("/")]
-    codes = [open_room(page, weeks=5, humans=("Seoul",)) for page in instructors]
-    assert codes[0] != codes[1]
-    seoul = [open_page("/"), open_page("/")]
-    for page, code in zip(seoul, codes, strict=True):
-        join(page, code, "Seoul")
-        joined(page, code, "Seoul")
-
-    move(seoul[0], "Retaliate")  # Seoul is the only person in room A: the week is played
-    for page in (seoul[0], instructors[0]):
-        at_week(page, 2, 5)
-    expect(seoul[0].locator(".ec-md table").last.locator("tbody tr")).to_have_count(1)
-    for page in (seoul[1], instructors[1]):
-        at_week(page, 1, 5)
-        expect(page.get_by_text("No week has been played yet.")).to_be_visible()
-
-    # room A's seat link does not open a seat in room B
-    stranger = seoul[0].context.new_page()
-    stranger.goto(seoul[0].url.replace(codes[0], codes[1]))
-    expect(stranger.get_by_text("Refused: this seat link does not hold a role")).to_be_visible()
-
-
-def test_bad_links_and_broken_clients_do_not_stop_the_server(open_page, server):
-    url, process, _log = server
-    page = open_page("/team?room=QQQQ&seat=nothing")
-    expect(page.get_by_text("Refused: there is no room QQQQ on this server")).to_be_visible()
-    instructor = open_page("/")
-    code = open_room(instructor, weeks=2)
-    wrong_key = open_page(f"/instructor?room={code}&key=guess")
-    expect(wrong_key.get_by_text(f"Refused: only the instructor of room {code}")).to_be_visible()
-    host, port = url.removeprefix("http://").split(":")
-    for junk in (b"\x00\xffnot http\r\n\r\n", b"GET /jupyter/api/kernels/x HTTP/1.1\r\n\r\n"):
-        with socket.create_connection((host, int(port)), timeout=5) as client:
-            client.sendall(junk)
-    broken = open_page("/")
-    join(broken, code, "Seoul")
-    joined(broken, code, "Seoul")
-    broken.context.close()  # vanishes mid-game, and its seat link with it
-    assert process.poll() is None
-    instructor.get_by_text("Seat links").click()
-    instructor.get_by_role("button", name="Free Seoul's seat").click()
-    expect(instructor.get_by_text("Seoul's seat is free")).to_be_visible()
-    again = open_page(f"/?room={code}")
-    join(again, code, "Seoul")
-    joined(again, code, "Seoul")
-    move(again, "Hold")
-    expect(again.get_by_text("You chose hold for week 1.")).to_be_visible()
+def test_2_6_kill_9_mid_game_then_every_room_goes_on_and_limits(browser, tmp_path):
+    server = Server(tmp_path, limits="2,10,10").start()
+    try:
+        instructor = open_in(browser, server.url + "/")
+        code = open_room(instructor, 4, humans=("Seoul", "Tokyo"))
+        seoul, tokyo = open_in(browser, server.url + "/"), open_in(browser, server.url + "/")
+        join(seoul, code, "Seoul", team="Blue House")
+        join(tokyo, code, "Tokyo")
+        move(seoul, "Retaliate", note="rulings stand")
+        move(tokyo, "Hold")
+        at_week(seoul, 2, 4)
+        move(seoul, "Hold")
+        expect(seoul.get_by_text("You chose Hold for week 2.")).to_be_visible()  # acknowledged
+        links = {name: page.url for name, page in (("i", instructor), ("s", seoul), ("t", tokyo))}
+        server.kill()
+        server.start()
+        assert f"room {code} (week 2 of 4)" in server.log.read_text()
+        pages = {name: open_in(browser, url) for name, url in links.items()}
+        at_week(pages["t"], 2, 4)
+        seats = card(pages["i"], "Seats")
+        expect(seats.locator("tr", has_text="Seoul")).to_contain_text("Blue House")
+        move(pages["s"], "Cooperate")
+        expect(pages["s"].get_by_text("Refused: Seoul has already moved this week")).to_be_visible()
+        move(pages["t"], "Retaliate")
+        at_week(pages["i"], 3, 4)
+        confirm(pages["i"], "End game…", "End game")
+        expect(pages["s"].get_by_text("rulings stand")).to_be_visible()
+        # 6: opening rooms is limited per address (here 2 a minute)
+        for _ in range(2):
+            pages["t"].goto(server.url + "/")
+            open_room(pages["t"], 2, humans=("Seoul",))
+        pages["t"].goto(server.url + "/")
+        card(pages["t"], "Open a class room").get_by_role("button", name="Open room").click()
+        refusal = "Refused: too many rooms opened from this address"
+        expect(pages["t"].get_by_text(refusal)).to_be_visible()
+    finally:
+        assert server.stop()
+        assert "Traceback" not in server.log.read_text()
 
 
-def test_thirty_clients_in_one_room_and_five_rooms_at_once(open_page, server):
-    """Load over loopback: 30 browser pages on one room, then 5 rooms played at once.
+def test_a_class_of_four_pages_reaches_the_next_week_together(open_page, server):
+    """Load over loopback: three teams and the instructor (the bar's class of 4 pages).
 
-    Each of the three teams has its seat link open on 10 screens (30 clients, as a class
-    watching on laptops); a week played must reach every one of them. Then five instructors
-    run five rooms at once. Bounded: every wait has the page timeout; the server must stay up
-    with no traceback in its log (checked by the `server` fixture).
+    After the last move every page must show the next week; bounded loosely (a busy 2-core
+    machine). The 30-page room is measured by benchmarks/bench_classroom.py.
     """
-    _url, process, _log = server
-    started = time.monotonic()
     instructor = open_page("/")
-    code = open_room(instructor, weeks=3)
-    screens = []
+    code = open_room(instructor, 3)
+    teams = []
     for role in ("Seoul", "Tokyo", "Washington"):
         team = open_page("/")
         join(team, code, role)
-        joined(team, code, role)
-        screens.append(team)
-        for _ in range(9):
-            extra = team.context.new_page()
-            extra.goto(team.url)
-            screens.append(extra)
-    assert len(screens) == 30
-    for page in screens:
+        teams.append(team)
+    for page in [*teams, instructor]:
         at_week(page, 1, 3)
-    for first, name in zip(screens[::10], ("Retaliate", "Hold", "Press"), strict=True):
-        move(first, name)
-    for page in screens + [instructor]:
+    move(teams[0], "Retaliate")
+    move(teams[1], "Hold")
+    teams[2].wait_for_timeout(300)
+    started = time.monotonic()
+    move(teams[2], "Press")
+    for page in [*teams, instructor]:
         at_week(page, 2, 3)
-    assert process.poll() is None
-
-    instructors = [open_page("/") for _ in range(5)]
-    codes = [open_room(page, weeks=2, humans=("Seoul",)) for page in instructors]
-    assert len(set(codes)) == 5
-    players = []
-    for code_ in codes:
-        player = open_page("/")
-        join(player, code_, "Seoul")
-        joined(player, code_, "Seoul")
-        players.append(player)
-    for player in players:
-        move(player, "Retaliate")
-    for page in players + instructors:
-        at_week(page, 2, 2)
-    assert process.poll() is None
-    assert time.monotonic() - started < 240
+    assert time.monotonic() - started < 10
+    assert server.process.poll() is None

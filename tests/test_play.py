@@ -14,15 +14,15 @@ from PIL import Image
 
 from sim.core.metrics import OUTCOMES
 from sim.experiment.config import config_from_dict, default_config
-from sim.play.debrief import (
-    debrief_markdown,
-    make_debrief_data,
-    plot_debrief,
-    real_outcome_after,
-    share,
-)
+from sim.figures.debrief import make_debrief_data, plot_debrief
+from sim.play.debrief import debrief_paths
 from sim.play.game import Game
-from sim.play.terminal import ask_move, debrief_paths, gauge, record_path
+from sim.play.real import real_outcome_after
+from sim.play.record import load as load_game
+from sim.play.terminal import ask_move, record_path
+from sim.reports.briefing import gauge
+from sim.reports.debrief import debrief_markdown
+from sim.reports.text import share
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -59,7 +59,6 @@ def seoul_game(tmp_path_factory):
     return folder, done
 
 
-# -- one game as Seoul, through the real command ---------------------------------------------
 def test_briefing_shows_what_a_player_needs(seoul_game):
     out = seoul_game[1].stdout
     assert "Week 1/12, Monday 2018-10-29: you play Seoul" in out
@@ -83,13 +82,15 @@ def test_invalid_input_is_refused_with_a_reason_and_asked_again(seoul_game):
 def test_game_reaches_the_debrief(seoul_game):
     folder, done = seoul_game
     assert "The game is over." in done.stdout
-    assert "# Debrief" in done.stdout and "## Payoffs" in done.stdout
-    assert "In 2018-2019: **noticed_then_kept**" in done.stdout
+    assert "# Debrief for Seoul" in done.stdout and "## Scores" in done.stdout
+    assert "In 2018-2019: **noticed then kept**" in done.stdout
     debrief = load(folder / "debrief.json")
     assert debrief["humans"] == ["seoul"] and debrief["seed"] == 3
     assert len(debrief["tension"]) == len(debrief["real_tension"]) == 12
     assert debrief["outcome"] in OUTCOMES
-    assert f"**{debrief['outcome']}**" in (folder / "debrief.md").read_text()
+    assert f"**{debrief['outcome'].replace('_', ' ')}**" in (folder / "debrief.md").read_text()
+    assert debrief["weeks_played"] == 12 and debrief["schema"] == 2
+    assert set(debrief["payoffs"]) == {"seoul", "tokyo", "washington"}
 
 
 def test_record_holds_config_seed_roles_and_timed_moves(seoul_game):
@@ -126,7 +127,6 @@ def test_replay_reproduces_the_game_without_asking(seoul_game, tmp_path):
     assert "Seoul's move" not in done.stdout
 
 
-# -- other roles, and games left early -----------------------------------------------------
 def test_two_people_play_seoul_and_tokyo(tmp_path):
     script = ["r", "h", "h", "r", "c", "retaliate", "hold", "hold"]
     done = play(
@@ -143,7 +143,9 @@ def test_two_people_play_seoul_and_tokyo(tmp_path):
     ]
     tokyo = [w["moves"]["tokyo"] for w in record["timeline"]]
     assert tokyo == ["hold", "retaliate", "retaliate", "hold"]
-    assert (tmp_path / "duo_debrief.md").is_file() and not (tmp_path / "duo_debrief.png").exists()
+    assert (tmp_path / "duo_debrief_seoul.md").is_file()
+    assert "Your score (Tokyo)" in (tmp_path / "duo_debrief_tokyo.md").read_text()
+    assert not (tmp_path / "duo_debrief_seoul.png").exists()
 
 
 def test_washington_played_by_a_person(tmp_path):
@@ -155,7 +157,7 @@ def test_washington_played_by_a_person(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "p  press    Washington presses its allies (pressure 1)" in done.stdout
     assert "refused: 'surrender' is not a move for washington" in done.stdout
-    assert "(Washington has no payoff in the model)" in done.stdout
+    assert "Your score  +0.0 so far" in done.stdout  # Washington's score (docs/model.md)
     record = load(tmp_path / "game.json")
     assert [w["pressure"] for w in record["timeline"]] == [1.0, 0.3, 0.0]
     assert [w["moves"]["washington"] for w in record["timeline"]] == ["press", "engage", "abstain"]
@@ -172,8 +174,9 @@ def test_a_game_left_early_keeps_a_valid_partial_record(tmp_path, ending, why):
     record = load(tmp_path / "game.json")
     assert len(record["timeline"]) == 3 and record["outcome"] is None
     assert [m["move"] for m in record["moves"]] == ["retaliate", "hold", "retaliate"]
-    assert not (tmp_path / "debrief.json").exists()
-    game = Game.load(tmp_path / "game.json")
+    debrief = load(tmp_path / "debrief.json")  # the weeks played, beside 3-week model runs
+    assert debrief["weeks_played"] == 3 and len(debrief["model_fan"]) == 3
+    game = load_game(tmp_path / "game.json")
     assert [r.tension for r in game.timeline] == [w["tension"] for w in record["timeline"]]
     assert not game.finished
 
@@ -186,7 +189,6 @@ def test_bad_override_is_one_clear_error(tmp_path):
     assert not (tmp_path / "game.json").exists()
 
 
-# -- the pieces, in-process -------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def finished_game():
     game = Game(default_config(["run.seed=3", "run.weeks=12", "run.replications=200"]), ["seoul"])
@@ -222,10 +224,10 @@ def test_record_and_debrief_paths(tmp_path):
 
 def test_debrief_data_holds_the_game_beside_the_model_and_2019(finished_game):
     debrief = finished_game.debrief(200)
-    data = make_debrief_data(debrief, finished_game.scenario, finished_game.real, ("seoul",))
+    data = make_debrief_data(debrief, finished_game.scenario, finished_game.real, "seoul")
     assert data.weeks == 12 and data.who == "Seoul"
     np.testing.assert_array_equal(data.played, [r.tension for r in finished_game.timeline])
-    fan = np.array(debrief["model_fan"])
+    fan = np.array(debrief.model_fan)
     np.testing.assert_array_equal(data.fan.median, fan[:, 2])
     np.testing.assert_array_equal(data.fan.band90[0], fan[:, 0])
     np.testing.assert_array_equal(data.fan.band90[1], fan[:, 4])
@@ -236,7 +238,8 @@ def test_debrief_data_holds_the_game_beside_the_model_and_2019(finished_game):
     assert data.real_outcome == "noticed_then_kept"
     assert data.real_outcome_by_end == "never_noticed"  # 2019's notice came in week 42
     text = debrief_markdown(data)
-    assert f"**{data.outcome}**" in text and "![" in text
+    assert f"**{data.outcome.replace('_', ' ')}**" in text and "![" in text
+    assert "Your score (Seoul)" in text
     figure = plot_debrief(data)
     assert isinstance(figure, Figure)
     labels = [line.get_label() for line in figure.axes[0].get_lines()]

@@ -197,6 +197,23 @@ class Repertoire:
                 return k
         return None
 
+    def describe_act(self, act: int, enacted: int, lifted: int) -> str:
+        """What an act did, in words: the measures it enacted or lifted, or its signal."""
+        if act == 3:  # enact
+            return "; ".join(self.names_in_force(enacted))
+        if act == 4:  # lift
+            undone = [
+                m.undo or f"{self.actor.title()} lifts {m.id}"
+                for m in self.measures
+                if lifted & (1 << self.index(m.id))
+            ]
+            return "; ".join(undone)
+        if act == 1:
+            return self.signal
+        if act == 2:
+            return self.gesture
+        return f"{self.actor.title()} holds its position"
+
     def describe(self, mask: int, move: int) -> str:
         """The concrete step a move is most likely to be from state ``mask``, in words.
 

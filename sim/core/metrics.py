@@ -122,10 +122,16 @@ class NoticeTracker:
 
 
 def replay_notice(on_notice: np.ndarray, rule: NoticeRule | None) -> NoticeTracker:
-    """The notice's history along one path: ``on_notice`` is a (weeks,) boolean series."""
-    tracker = NoticeTracker(1, rule)
-    for week, flag in enumerate(on_notice):
-        tracker.update(week, np.array([bool(flag)]))
+    """A `NoticeTracker` fed a whole path: ``on_notice`` is (weeks,) or (weeks, R) booleans.
+
+    The one replay of a notice path: the real sequence (`sim.history`) and a debrief cut
+    short (`sim.play`) both find their outcome class with it.
+    """
+    path = np.asarray(on_notice, dtype=bool)
+    path = path[:, None] if path.ndim == 1 else path
+    tracker = NoticeTracker(path.shape[1], rule)
+    for week, state in enumerate(path):
+        tracker.update(week, state)
     return tracker
 
 

@@ -1,30 +1,47 @@
 """A game: one run (R = 1) in which people play some capitals and agents play the others.
 
-The terminal (`sim.play.terminal`) and the web page (`sim.play.web`) both drive a `Game`: people
-`submit` moves for their roles, the week `advance`s when everyone has moved (or when the
+The terminal (`sim.play.terminal`) and the classroom (`sim.play.room`) both drive a `Game`:
+people `submit` moves for their roles, the week `advance`s when everyone has moved (or when the
 instructor says so: a missing move is a hold), an instructor may `inject` an event, and at the
-end `debrief` sets the game beside 2019 and beside the model's own distribution. The `record`
-holds every move with its time and the config, and `Game.replay` plays it again exactly.
+end `debrief` sets the game beside 2019 and beside the model's runs over the same weeks.
+`sim.play.record` writes a game's record (every move with its time, and the config) and plays
+it again.
+
+This is the one module of the apps that touches the model: through ``model.capitals``,
+``model.impose``, ``model.apply_event``, ``model.tension``, ``model.payoffs``, ``model.notice``,
+`replication_table` and the recorder. Everything it hands out is a typed result
+(`sim.play.results`).
 """
 
+import dataclasses
 import datetime as dt
-import json
 import threading
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import numpy as np
 
-from sim import __version__
-from sim.core.agents import Choice
+from sim.core.agents import Choice, feel
 from sim.core.errors import EscalationError, InvalidMoveError
-from sim.core.metrics import OUTCOMES, replication_table
+from sim.core.metrics import OUTCOMES, midrank_percentile, outcome_shares, replication_table
 from sim.core.moves import ACTORS, ALLIES, MOVE_NAMES, US_MOVES, Act, Move, UsMove
-from sim.experiment.config import Config, config_from_dict
+from sim.core.params import PerAlly
+from sim.core.payoffs import Payoffs
+from sim.experiment.config import Config
 from sim.experiment.factory import build_model, build_scenario
 from sim.history import RealPath, real_path
+from sim.play.materials import load_materials
+from sim.play.real import real_outcome_after
+from sim.reports.game_results import (
+    Briefing,
+    Debrief,
+    Injection,
+    MovePreview,
+    NoticeClock,
+    WeekReport,
+)
 
 DEBRIEF_REPLICATIONS = 1000
+#: The payoff equation's terms, in the order pages show them (docs/model.md).
+TERMS = ("stage", "audience", "economic", "security", "pressure")
 
 
 class GameError(EscalationError):
@@ -33,25 +50,24 @@ class GameError(EscalationError):
 
 def parse_choice(actor: str, text: str) -> str:
     """Normalise a person's choice for ``actor`` to a move name, or raise `InvalidMoveError`."""
-    key = text.strip().lower()
+    key = str(text).strip().lower()
     names = tuple(m.label for m in US_MOVES) if actor == "washington" else MOVE_NAMES
     for name in names:
-        if key in (name, name[0]):
+        if key and key in (name, name[0]):
             return name
     raise InvalidMoveError(f"{text!r} is not a move for {actor}: choose one of {', '.join(names)}")
 
 
-@dataclass
-class WeekReport:
-    """What happened in one week, as named moves."""
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat()
 
-    week: int
-    date: str
-    moves: dict[str, str]
-    described: dict[str, str]
-    tension: float
-    pressure: float
-    injected: list[str] = field(default_factory=list)
+
+def _without(params, term: str):
+    """Payoff parameters with every term but ``term`` switched off (``stage`` keeps none)."""
+    zero = PerAlly(0.0, 0.0)
+    off = {"audience": zero, "economic": zero, "security": zero, "pressure": zero}
+    off.pop(term, None)
+    return dataclasses.replace(params, **off)
 
 
 class Game:
@@ -74,14 +90,15 @@ class Game:
             keep_trajectories=True,
             rng=self.seed,
         )
+        self.materials = load_materials(self.scenario.folder or self.scenario.name)
         self.pending: dict[str, str] = {}
         self.timeline: list[WeekReport] = []
         self.moves_log: list[dict] = []
         self.injections: list[dict] = []
         self.lock = threading.RLock()
         self._real: RealPath | None = None
+        self._term_payoffs: dict[str, Payoffs] | None = None
 
-    # -- state a player sees -------------------------------------------------------------
     @property
     def week(self) -> int:
         """The week now being decided (0-based)."""
@@ -110,34 +127,91 @@ class Game:
     def options(self, actor: str) -> dict[str, str]:
         """Each move ``actor`` may choose this week, with the concrete step it would be."""
         if actor == "washington":
-            return {
-                move.label: f"Washington {move.verb} (pressure {move.value:g})" for move in US_MOVES
-            }
+            return {m.label: f"Washington {m.verb} (pressure {m.value:g})" for m in US_MOVES}
         side = self.model.capitals[actor]
         return {m.name.lower(): side.repertoire.describe(int(side.mask[0]), m) for m in Move}
 
-    def briefing(self, actor: str) -> dict:
-        """What ``actor`` knows at the start of this week, ready to print or render."""
-        last = self.timeline[-1] if self.timeline else None
-        others = {a: last.described[a] for a in ACTORS if a != actor} if last else {}
-        payoff = float(self.model.capitals[actor].total_payoff[0]) if actor in ALLIES else None
-        return {
-            "role": actor,
-            "week": self.week,
-            "weeks": self.weeks,
-            "date": self.date.isoformat(),
-            "last_week": others,
-            "injected": last.injected if last else [],
-            "tension": float(self.model.tension[0]),
-            "pressure": float(self.model.washington.pressure[0]),
-            "in_force": {a: self.in_force(a) for a in ALLIES},
-            "payoff": payoff,
-            "options": self.options(actor),
-            "moved": actor in self.pending,
-            "finished": self.finished,
-        }
+    def total_score(self, actor: str) -> float:
+        """Summed payoff of an ally, or Washington's score, over the weeks played."""
+        if actor in ALLIES:
+            return float(self.model.capitals[actor].total_payoff[0])
+        return float(sum(r.payoffs.get("washington", 0.0) for r in self.timeline))
 
-    # -- actions -------------------------------------------------------------------------
+    def washington_week(self, tension: float, pressure: float) -> float:
+        """Washington's score for one week (docs/model.md): calm allies, cheap pressure."""
+        return 1.0 - tension - self.materials.pressure_cost * pressure
+
+    def previews(self, actor: str) -> list[MovePreview]:
+        """What each move would pay ``actor`` this week, by term, from the model's payoffs.
+
+        The payoff object is the model's own (``model.payoffs``); each term is its utility with
+        only that term switched on, less the stage game, so the terms add up to the total.
+        Pressure is what the side will feel this week: Washington's last pressure, or the memory
+        of earlier pressure (`sim.core.agents.feel`).
+        """
+        if actor not in ALLIES:
+            return []
+        model = self.model
+        if self._term_payoffs is None:
+            params = model.payoffs.params
+            self._term_payoffs = {term: Payoffs(_without(params, term)) for term in TERMS}
+        for side in model.capitals.values():
+            side.prepare()  # the outlooks of this week's moves, from the measures in force
+        own = model.capitals[actor]
+        washington = model.washington
+        felt = feel(washington.felt, washington.pressure, model.params.payoffs.persistence)
+        args = (own.slot, own.outlook, own.other.outlook, felt)
+        total = model.payoffs.utility(*args)[0]
+        parts = {term: p.utility(*args)[0] for term, p in self._term_payoffs.items()}
+        stage = parts["stage"]
+        terms = {t: (stage if t == "stage" else parts[t] - stage) for t in TERMS}
+        options = self.options(actor)
+        return [
+            MovePreview(
+                move=m.name.lower(),
+                described=options[m.name.lower()],
+                terms={t: float(terms[t][m, Move.HOLD]) for t in TERMS},
+                total=float(total[m, Move.HOLD]),
+                low=float(total[m].min()),
+                high=float(total[m].max()),
+            )
+            for m in Move
+        ]
+
+    def notice_clock(self) -> NoticeClock | None:
+        """The notice now running (GSOMIA's), with the weeks left before it lapses, or None."""
+        notice, rule = self.model.notice, self.scenario.notice
+        if rule is None or int(notice.status[0]) != OUTCOMES.index("pending"):
+            return None
+        return NoticeClock(
+            actor=rule.actor,
+            label=rule.label,
+            given_week=int(notice.notice_week[0]),
+            weeks_left=max(rule.lapse_weeks - int(notice.age[0]), 0),
+        )
+
+    def briefing(self, actor: str) -> Briefing:
+        """What ``actor`` knows at the start of this week."""
+        last = self.timeline[-1] if self.timeline else None
+        return Briefing(
+            role=actor,
+            week=self.week,
+            weeks=self.weeks,
+            date=self.date.isoformat(),
+            last_week={a: last.described[a] for a in ACTORS if a != actor} if last else {},
+            injected=list(last.injected) if last else [],
+            tension=float(self.model.tension[0]),
+            pressure=float(self.model.washington.pressure[0]),
+            in_force={a: self.in_force(a) for a in ALLIES},
+            payoff=self.total_score(actor),
+            last_payoff=last.payoffs.get(actor) if last else None,
+            options=self.options(actor),
+            previews=self.previews(actor) if not self.finished else [],
+            moved=actor in self.pending,
+            finished=self.finished,
+            notice=self.notice_clock(),
+        )
+
     def submit(self, actor: str, choice: str) -> str:
         """Record a person's move for this week; refuse it with a reason when not allowed."""
         with self.lock:
@@ -149,14 +223,7 @@ class Game:
                 raise GameError(f"{actor} has already moved this week ({self.pending[actor]})")
             move = parse_choice(actor, choice)
             self.pending[actor] = move
-            self.moves_log.append(
-                {
-                    "week": self.week,
-                    "actor": actor,
-                    "move": move,
-                    "time": dt.datetime.now(dt.UTC).isoformat(),
-                }
-            )
+            self.moves_log.append({"week": self.week, "actor": actor, "move": move, "time": _now()})
             return move
 
     @property
@@ -169,39 +236,27 @@ class Game:
         return [a for a in self.humans if a not in self.pending]
 
     def inject(self, actor: str, direction: str, text: str) -> None:
-        """Apply a scenario event now.
-
-        ``actor`` enacts its next measure (``escalate``) or lifts its last reversible one
-        (``deescalate``).
-        """
+        """Apply a scenario event now: ``actor`` takes a step up (``escalate``) or down."""
         with self.lock:
             if self.finished:
                 raise GameError("the game is over: nothing to inject")
             if actor not in ALLIES:
-                raise GameError(f"events change a side's measures: choose {' or '.join(ALLIES)}")
+                raise GameError(f"events move an ally's measures: choose {' or '.join(ALLIES)}")
             if direction not in ("escalate", "deescalate"):
                 raise GameError(f"direction {direction!r}: choose escalate or deescalate")
-            self._apply_injection(actor, direction)
+            side = self.model.capitals[actor]
+            mask = int(side.mask[0])
+            if direction == "escalate":
+                k = side.repertoire.next_available(mask)
+                choice = Choice(Act.ENACT, enacted=0 if k is None else 1 << k)
+            else:
+                k = side.repertoire.last_liftable(mask)
+                choice = Choice(Act.LIFT, lifted=0 if k is None else 1 << k)
+            self.model.apply_event(actor, choice)
             self.injections.append(
-                {
-                    "week": self.week,
-                    "actor": actor,
-                    "direction": direction,
-                    "text": text,
-                    "time": dt.datetime.now(dt.UTC).isoformat(),
-                }
+                {"week": self.week, "actor": actor, "direction": direction, "text": text}
+                | {"time": _now()}
             )
-
-    def _apply_injection(self, actor: str, direction: str) -> None:
-        side = self.model.capitals[actor]
-        mask = int(side.mask[0])
-        if direction == "escalate":
-            k = side.repertoire.next_available(mask)
-            choice = Choice(Act.ENACT, enacted=0 if k is None else 1 << k)
-        else:
-            k = side.repertoire.last_liftable(mask)
-            choice = Choice(Act.LIFT, lifted=0 if k is None else 1 << k)
-        self.model.apply_event(actor, choice)
 
     def advance(self) -> WeekReport:
         """Play this week: people's moves as submitted (a missing one is a hold), agents decide."""
@@ -216,97 +271,46 @@ class Game:
                 if choice is None:
                     choice = "hold" if actor in ALLIES else "abstain"
                     self.moves_log.append(
-                        {
-                            "week": week,
-                            "actor": actor,
-                            "move": choice,
-                            "time": dt.datetime.now(dt.UTC).isoformat(),
-                            "default": True,
-                        }
+                        {"week": week, "actor": actor, "move": choice, "time": _now()}
+                        | {"default": True}
                     )
                 if actor == "washington":
                     pressure = UsMove.parse(choice).value
                 else:
                     moves[actor] = Move[choice.upper()]
-            before = {a: int(self.model.capitals[a].mask[0]) for a in ALLIES}
             self.model.impose(moves, pressure)
             self.model.step()
-            report = self._report(week, before)
+            report = self._report(week)
             self.timeline.append(report)
             self.pending = {}
             return report
 
-    def _report(self, week: int, before: dict[str, int]) -> WeekReport:
-        moves, described = {}, {}
+    def _report(self, week: int) -> WeekReport:
+        moves, described, payoffs = {}, {}, {}
         for actor in ALLIES:
-            ally = self.model.capitals[actor]
-            move = Move(int(ally.move[0]))
+            side = self.model.capitals[actor]
+            move = Move(int(side.move[0]))
             moves[actor] = move.name.lower()
-            described[actor] = ally.repertoire.describe(before[actor], move)
+            act = Act(int(side.act_code[0]))
+            described[actor] = side.repertoire.describe_act(
+                act, int(side.enacted[0]), int(side.lifted[0])
+            )
+            payoffs[actor] = float(side.payoff[0])
         pressure = float(self.model.washington.pressure[0])
+        tension = float(self.model.tension[0])
         level = US_MOVES[int(UsMove.of(np.array(pressure)))]
         moves["washington"] = level.label
         described["washington"] = f"Washington {level.verb} (pressure {pressure:.2g})"
+        payoffs["washington"] = self.washington_week(tension, pressure)
         injected = [i["text"] for i in self.injections if i["week"] == week]
-        return WeekReport(
-            week,
-            self.scenario.week_start(week).isoformat(),
-            moves,
-            described,
-            float(self.model.tension[0]),
-            pressure,
-            injected,
-        )
+        date = self.scenario.week_start(week).isoformat()
+        return WeekReport(week, date, moves, described, tension, pressure, injected, payoffs)
 
     def play_agents_to_end(self) -> None:
         """Advance every remaining week with holds for people (used by replays and tests)."""
         while not self.finished:
             self.advance()
 
-    # -- record and replay ---------------------------------------------------------------
-    def record(self) -> dict:
-        """Everything needed to replay the game: config, seed, roles, moves, injections."""
-        return {
-            "version": __version__,
-            "created": dt.datetime.now(dt.UTC).isoformat(),
-            "seed": self.seed,
-            "humans": list(self.humans),
-            "config": asdict(self.config),
-            "moves": self.moves_log,
-            "injections": self.injections,
-            "timeline": [asdict(r) for r in self.timeline],
-            "outcome": self.outcome() if self.finished else None,
-        }
-
-    def save(self, path: Path) -> Path:
-        """Write the record as JSON (atomically)."""
-        from sim.experiment.store import write_json
-
-        return write_json(self.record(), Path(path))
-
-    @classmethod
-    def replay(cls, record: dict) -> "Game":
-        """Play a recorded game again, move for move; the result is the same game."""
-        game = cls(config_from_dict(record["config"]), record["humans"], record["seed"])
-        moves = [m for m in record["moves"] if not m.get("default")]
-        while not game.finished:
-            week = game.week
-            for inj in (i for i in record["injections"] if i["week"] == week):
-                game._apply_injection(inj["actor"], inj["direction"])
-                game.injections.append(inj)
-            for move in (m for m in moves if m["week"] == week):
-                game.submit(move["actor"], move["move"])
-            if week >= len(record["timeline"]):
-                break
-            game.advance()
-        return game
-
-    @classmethod
-    def load(cls, path: Path) -> "Game":
-        """Replay the game recorded in a JSON file."""
-        return cls.replay(json.loads(Path(path).read_text()))
-
-    # -- debrief -------------------------------------------------------------------------
     def outcome(self) -> str:
         """The game's outcome class so far."""
         return OUTCOMES[int(self.model.notice.outcome_codes()[0])]
@@ -318,38 +322,66 @@ class Game:
             self._real = real_path(self.scenario)
         return self._real
 
-    def debrief(self, replications: int = DEBRIEF_REPLICATIONS) -> dict:
-        """The game beside 2019 and beside the model's distribution for the same settings."""
-        from dataclasses import replace
-
-        run = replace(
-            self.config.run,
-            replications=replications,
-            trajectories=False,
-            progress=False,
-            seed=self.seed,
-        )
-        model = build_model(replace(self.config, run=run), self.scenario).run()
-        table = replication_table(model)
+    def debrief(self, replications: int = DEBRIEF_REPLICATIONS) -> Debrief:
+        """The game beside 2019 and beside model runs of exactly the weeks played."""
         played = len(self.timeline)
         tension = [r.tension for r in self.timeline]
-        peak = max(tension) if tension else 0.0
-        shares = table["outcome"].astype(str).value_counts(normalize=True)
-        payoffs = {a: float(self.model.capitals[a].total_payoff[0]) for a in ALLIES}
-        return {
+        scores = {a: self.total_score(a) for a in ACTORS}
+        real = self.real
+        common = {
             "weeks_played": played,
+            "replications": replications,
+            "humans": list(self.humans),
+            "seed": self.seed,
             "outcome": self.outcome(),
-            "outcome_share_in_model": float(shares.get(self.outcome(), 0.0)),
-            "model_outcome_shares": {o: float(shares.get(o, 0.0)) for o in OUTCOMES},
-            "real_outcome": self.real.outcome if self.real else None,
-            "peak_tension": peak,
-            "peak_tension_percentile": float(
-                (table["peak_tension"] < peak).mean() + 0.5 * (table["peak_tension"] == peak).mean()
+            "real_outcome": real.outcome if real else None,
+            "real_outcome_by_end": (
+                real_outcome_after(real, self.scenario, played)
+                if real is not None and played < len(real.tension)
+                else None
             ),
-            "payoffs": payoffs,
-            "model_median_payoffs": {a: float(table[f"payoff_{a}"].median()) for a in ALLIES},
+            "peak_tension": max(tension, default=0.0),
+            "payoffs": scores,
             "tension": tension,
-            "real_tension": self.real.tension[:played].tolist() if self.real else None,
-            "model_fan": model.recorder.fan[:played].tolist(),
+            "real_tension": real.tension[:played].tolist() if real else None,
             "dates": [r.date for r in self.timeline],
+            "injections": [
+                Injection(i["week"], i["actor"], i["direction"], i["text"]) for i in self.injections
+            ],
         }
+        if played == 0:
+            return Debrief(
+                **common,
+                outcome_share_in_model=0.0,
+                model_outcome_shares=dict.fromkeys(OUTCOMES, 0.0),
+                peak_tension_percentile=0.0,
+                model_median_payoffs=dict.fromkeys(ACTORS, 0.0),
+                payoff_percentiles=dict.fromkeys(ACTORS, 0.0),
+                model_fan=[],
+            )
+        model = build_model(
+            self.config,
+            self.scenario,
+            replications=replications,
+            weeks=played,
+            keep_trajectories=True,
+            rng=self.seed,
+        ).run()
+        table = replication_table(model)
+        shares = outcome_shares(table["outcome"])
+        model_scores = {a: table[f"payoff_{a}"].to_numpy() for a in ALLIES}
+        recorder = model.recorder
+        model_scores["washington"] = self.washington_week(recorder.tension, recorder.pressure).sum(
+            axis=0
+        )
+        return Debrief(
+            **common,
+            outcome_share_in_model=shares[self.outcome()],
+            model_outcome_shares=shares,
+            peak_tension_percentile=midrank_percentile(
+                table["peak_tension"].to_numpy(), common["peak_tension"]
+            ),
+            model_median_payoffs={a: float(np.median(v)) for a, v in model_scores.items()},
+            payoff_percentiles={a: midrank_percentile(model_scores[a], scores[a]) for a in ACTORS},
+            model_fan=recorder.fan[:played].tolist(),
+        )

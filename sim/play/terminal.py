@@ -18,17 +18,19 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TextIO
 
-from sim.cli import fail
-from sim.core.errors import EscalationError
-from sim.core.moves import ACTORS, ALLIES
+from sim.core.errors import ConfigError, EscalationError
+from sim.core.moves import ACTORS
 from sim.experiment.config import Config
-from sim.play.game import Game, WeekReport
+from sim.play.game import Game
+from sim.play.record import replay as replay_record
+from sim.play.record import save
+from sim.play.transcript import format_header
+from sim.reports.briefing import format_briefing, format_options, format_report
 
 GAMES_DIR = Path("results") / "games"
 RECORD = "game.json"
 QUIT = ("q", "quit", "exit")
 HELP = ("?", "help")
-GAUGE_WIDTH = 10
 
 DESCRIPTION = """\
 Play Seoul, Tokyo and/or Washington in the terminal, one week at a time, from the model's
@@ -109,11 +111,8 @@ def compose(overrides: list[str], weeks: int | None) -> Config:
         overrides = [*overrides, f"run.weeks={weeks}"]
     try:
         return default_config(overrides)
-    except EscalationError as problem:
-        fail(str(problem))
     except (HydraException, OmegaConfBaseException) as problem:
-        fail(f"bad override: {override_error(problem)}")
-    raise AssertionError("unreachable")  # fail() exits
+        raise ConfigError(f"bad override: {override_error(problem)}") from None
 
 
 def override_error(problem: Exception) -> str:
@@ -126,61 +125,6 @@ def override_error(problem: Exception) -> str:
     if problem.__cause__ is not None:
         return f"{head}: {str(problem.__cause__).splitlines()[0]}"
     return " ".join(str(problem).split())
-
-
-def gauge(value: float, width: int = GAUGE_WIDTH) -> str:
-    """A bar gauge for a value in [0, 1], e.g. ``[#####-----] 0.52``."""
-    filled = round(min(max(value, 0.0), 1.0) * width)
-    return f"[{'#' * filled}{'-' * (width - filled)}] {value:.2f}"
-
-
-def format_options(options: dict[str, str]) -> str:
-    """The moves on offer, each with its key letter and the concrete step it would be."""
-    width = max(len(name) for name in options)
-    return "\n".join(
-        f"  {name[0]}  {name:<{width}}  {concrete}" for name, concrete in options.items()
-    )
-
-
-def format_briefing(game: Game, actor: str) -> str:
-    """The block a person reads before choosing ``actor``'s move this week."""
-    brief = game.briefing(actor)
-    role = actor.title()
-    head = f"== Week {brief['week'] + 1}/{brief['weeks']}, Monday {brief['date']}: you play {role} "
-    lines = [head.ljust(78, "=")]
-    label = "Last week"
-    for text in brief["last_week"].values() or ["(the game starts: nothing has happened yet)"]:
-        lines.append(f"{label:<12}{text}")
-        label = ""
-    lines += [f"{'Event':<12}{text}" for text in brief["injected"]]
-    lines.append(f"{'Tension':<12}{gauge(brief['tension'])}")
-    label = "In force"
-    for ally in ALLIES:
-        repertoire = game.scenario.measures[ally]
-        ids = repertoire.ids_in_force(int(game.model.capitals[ally].mask[0]))
-        measures = ", ".join(i.replace("_", " ") for i in ids) or "nothing"
-        lines.append(f"{label:<12}{ally.title():<6} {len(ids)}/{repertoire.size}  {measures}")
-        label = ""
-    lines.append(f"{'US pressure':<12}{gauge(brief['pressure'])}")
-    if brief["payoff"] is None:
-        totals = ", ".join(
-            f"{a.title()} {float(game.model.capitals[a].total_payoff[0]):+.1f}" for a in ALLIES
-        )
-        lines.append(f"{'Payoffs':<12}{totals} (Washington has no payoff in the model)")
-    else:
-        lines.append(f"{'Your payoff':<12}{brief['payoff']:+.1f} so far")
-    lines += ["Your options this week:", format_options(brief["options"])]
-    return "\n".join(lines)
-
-
-def format_report(report: WeekReport, weeks: int, humans: tuple[str, ...] = ()) -> str:
-    """One played week: its date, every capital's named move and the tension after it."""
-    lines = [f"week {report.week + 1}/{weeks} ({report.date})  tension {gauge(report.tension)}"]
-    for actor, text in report.described.items():
-        who = f"{actor.title()}{' (person)' if actor in humans else ''}"
-        lines.append(f"    {who}: {text}")
-    lines += [f"    Event: {text}" for text in report.injected]
-    return "\n".join(lines)
 
 
 def silence_stdout() -> None:
@@ -208,7 +152,7 @@ def ask_move(game: Game, actor: str, read: Callable[[str], str], out: TextIO) ->
         if key in QUIT:
             return None
         if key in HELP:
-            print(format_options(game.options(actor)), file=out)
+            print(format_options(game.options(actor), game.previews(actor)), file=out)
             print("  type the letter or the word; q saves the game and quits", file=out)
             continue
         try:
@@ -229,7 +173,8 @@ def play_weeks(
     try:
         while not game.finished:
             for actor in game.waiting_for():
-                print("\n" + format_briefing(game, actor), file=out, flush=True)
+                brief = format_briefing(game.briefing(actor), game.scenario)
+                print("\n" + brief, file=out, flush=True)
                 if ask_move(game, actor, read, out) is None:
                     return "quit"
             game.advance()
@@ -256,86 +201,45 @@ def record_path(arg: str | None) -> Path:
     return folder / RECORD
 
 
-def debrief_paths(record: Path) -> dict[str, Path]:
-    """The debrief's files: ``debrief.*`` beside ``game.json``, else ``STEM_debrief.*``."""
-    stem = "debrief" if record.stem == "game" else f"{record.stem}_debrief"
-    return {kind: record.with_name(f"{stem}.{kind}") for kind in ("png", "md", "json")}
+class PlayError(EscalationError):
+    """``escalation play`` cannot go on: the message says what to change."""
 
 
-def write_debrief(game: Game, record: Path, out: TextIO, figure: bool = True) -> dict[str, Path]:
-    """Print the debrief and write it beside the record (figure, Markdown, JSON)."""
-    from sim.experiment.store import write_figure, write_json, write_text
-    from sim.play.debrief import debrief_markdown, make_debrief_data, plot_debrief
+def show_debrief(game: Game, record: Path, out: TextIO, figure: bool = True) -> dict[str, Path]:
+    """Print the debrief of each role played by a person and write their files beside the record."""
+    from sim.play.debrief import debrief_data, debrief_text, write_debrief
 
     result = game.debrief(game.config.run.replications)
-    data = make_debrief_data(result, game.scenario, game.real, game.humans)
-    paths = debrief_paths(record)
-    print("\n" + debrief_markdown(data, figure=None), file=out)
-    write_json({"humans": list(game.humans), "seed": game.seed, **result}, paths["json"])
-    write_text(debrief_markdown(data, figure=paths["png"].name if figure else None), paths["md"])
-    if figure:
-        write_figure(plot_debrief(data), paths["png"])
-    else:
-        del paths["png"]
+    shown = game.humans[0] if len(game.humans) == 1 else None
+    print("\n" + debrief_text(debrief_data(game, result, shown)), file=out)
+    several = len(game.humans) > 1
+    paths: dict[str, Path] = {}
+    for role in game.humans:
+        suffix = role if several else None
+        written = write_debrief(game, result, record, role, figure=figure, suffix=suffix)
+        paths |= {f"{kind}_{role}": path for kind, path in written.items()}
     for path in paths.values():
         print(f"debrief: {path}", file=out)
     return paths
 
 
-def _brief_file(game: Game, actor: str) -> str | None:
-    if game.scenario.folder is None:
-        return None
-    path = game.scenario.folder / "briefs" / f"{actor}.md"
-    if not path.is_file():
-        return None
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
-def _header(game: Game, record: Path) -> str:
-    config = game.config
-    agents = [f"{a.title()} ({getattr(config, a).rule})" for a in ALLIES if a not in game.humans]
-    if "washington" not in game.humans:
-        agents.append(f"Washington ({config.us.policy} policy)")
-    people = " and ".join(a.title() for a in game.humans)
-    lines = [
-        game.scenario.title,
-        f"You play {people}"
-        + (f"; agents play {' and '.join(agents)}" if agents else "")
-        + f". {game.weeks} weeks from Monday {game.scenario.week_start(0)} (seed {game.seed}).",
-        "Each week: c cooperate, h hold, r retaliate (Washington: a abstain, e engage, p press);",
-        "full words work too; ? repeats the options; q saves the game and quits.",
-    ]
-    for actor in game.humans:
-        if brief := _brief_file(game, actor):
-            lines.append(f"{actor.title()}'s brief: {brief}")
-    lines.append(f"The record is saved after every week to {record}")
-    return "\n".join(lines)
-
-
 def play(args: argparse.Namespace, read: Callable[[str], str], out: TextIO) -> int:
     """Run a new game from the command's arguments; return the exit status."""
     if not args.roles:
-        fail(
+        raise PlayError(
             "choose a role to play: --as seoul, --as tokyo or --as washington "
             "(repeat --as to play several)"
         )
-    config = compose(args.overrides, args.weeks)
-    try:
-        game = Game(config, args.roles)
-    except EscalationError as problem:
-        fail(str(problem))
+    game = Game(compose(args.overrides, args.weeks), args.roles)
     if game.weeks > game.scenario.weeks:
-        fail(
+        raise PlayError(
             f"run.weeks={game.weeks}: the scenario has {game.scenario.weeks} weeks "
             f"({game.scenario.start} to {game.scenario.end}); play at most that many"
         )
     record = record_path(args.record)
-    print(_header(game, record), file=out, flush=True)
-    status = play_weeks(game, read, out, lambda: game.save(record))
-    game.save(record)
+    print(format_header(game, record), file=out, flush=True)
+    status = play_weeks(game, read, out, lambda: save(game, record))
+    save(game, record)
     if status == "closed":
         silence_stdout()
         return 1
@@ -346,32 +250,36 @@ def play(args: argparse.Namespace, read: Callable[[str], str], out: TextIO) -> i
             f"Record saved: {record}\nReplay it with: escalation play --replay {record}",
             file=out,
         )
-        return 130 if status == "interrupted" else 0
+        if status == "interrupted":
+            return 130
+        if game.timeline:  # a debrief of the weeks played, beside model runs as long
+            show_debrief(game, record, out, figure=not args.no_figure)
+        return 0
     print(
         "\nThe last week:\n" + format_report(game.timeline[-1], game.weeks, game.humans), file=out
     )
     print(f"\nThe game is over. Record saved: {record}", file=out)
-    write_debrief(game, record, out, figure=not args.no_figure)
+    show_debrief(game, record, out, figure=not args.no_figure)
     return 0
 
 
 def replay(args: argparse.Namespace, out: TextIO) -> int:
     """Replay a saved record week by week, check it against the record, write the debrief."""
     if args.roles or args.weeks or args.overrides:
-        fail("--replay takes no --as, --weeks or overrides: the record holds them")
+        raise PlayError("--replay takes no --as, --weeks or overrides: the record holds them")
     path = Path(args.replay)
     try:
         record = json.loads(path.read_text())
     except OSError as problem:
-        fail(f"cannot read the record {path}: {problem.strerror}")
+        raise PlayError(f"cannot read the record {path}: {problem.strerror}") from None
     except json.JSONDecodeError as problem:
-        fail(f"{path} is not a JSON game record: {problem}")
+        raise PlayError(f"{path} is not a JSON game record: {problem}") from None
     try:
-        game = Game.replay(record)
+        game = replay_record(record)
     except EscalationError as problem:
-        fail(f"{path}: {problem}")
+        raise PlayError(f"{path}: {problem}") from None
     except (KeyError, TypeError, AttributeError) as problem:
-        fail(f"{path} is not a game record (missing or malformed {problem})")
+        raise PlayError(f"{path} is not a game record (missing or malformed {problem})") from None
     people = " and ".join(a.title() for a in game.humans)
     print(f"Replaying {path}: {people} played by people, seed {game.seed}.", file=out)
     for report in game.timeline:
@@ -394,26 +302,28 @@ def replay(args: argparse.Namespace, out: TextIO) -> int:
     target = path
     if args.record is not None:
         target = record_path(args.record)
-        game.save(target)
+        save(game, target)
         print(f"Replayed record saved: {target}", file=out)
+    if not game.timeline:
+        print("No week was played: no debrief.", file=out)
+        return 0
     if not game.finished:
         print(
-            f"The game was left after {len(game.timeline)} of {game.weeks} weeks: no debrief.",
+            f"The game was left after {len(game.timeline)} of {game.weeks} weeks: the debrief "
+            "covers the weeks played.",
             file=out,
         )
-        return 0
-    write_debrief(game, target, out, figure=not args.no_figure)
+    show_debrief(game, target, out, figure=not args.no_figure)
     return 0
 
 
-def main(
-    argv: list[str], read: Callable[[str], str] = read_line, out: TextIO | None = None
-) -> None:
-    """``escalation play ...``: play a new game, or ``--replay`` a saved one."""
+def main(argv: list[str], read: Callable[[str], str] = read_line, out: TextIO | None = None) -> int:
+    """``escalation play ...``: play a new game, or ``--replay`` a saved one; the exit status.
+
+    Errors are raised (`EscalationError`); `sim.cli` prints them and exits.
+    """
     args = parse_args(argv)
     out = sys.stdout if out is None else out
     if sys.stdin.isatty():
         import readline  # noqa: F401 (line editing for input())
-    status = replay(args, out) if args.replay else play(args, read, out)
-    if status:
-        sys.exit(status)
+    return replay(args, out) if args.replay else play(args, read, out)

@@ -1,0 +1,84 @@
+"""The classroom's live tension chart: numbers (`make_tension_chart_data`) and drawing."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+import matplotlib.dates as mdates
+from matplotlib.figure import Figure
+
+from sim.figures.fan import figure_and_axes
+
+
+@dataclass(frozen=True)
+class TensionChartData:
+    """What the live chart draws: the weeks played, 2019's path if shown, the injected events."""
+
+    dates: list[dt.date]
+    played: list[float]
+    real: list[float] | None
+    injected: list[dt.date]
+    now: tuple[dt.date, float] | None
+
+
+def make_tension_chart_data(status, show_real: bool) -> TensionChartData:
+    """Numbers for the chart from a room's status; the real path only up to this week."""
+    dates = [dt.date.fromisoformat(d) for d in status.dates]
+    played = [float(r.tension) for r in status.timeline]
+    real = status.real_tension if show_real else None
+    shown = max(len(played), 1)
+    return TensionChartData(
+        dates=dates,
+        played=played,
+        real=None if real is None else [float(v) for v in real[:shown]],
+        injected=[dates[min(i.week, len(dates) - 1)] for i in status.injections],
+        now=None if status.ended else (dates[status.week], float(status.tension)),
+    )
+
+
+def plot_tension_chart(data: TensionChartData, ax=None) -> Figure:
+    """Tension week by week in this game (and 2019's path over the same weeks, if asked)."""
+    figure, ax = figure_and_axes(ax, (7.5, 3.2))
+    if data.played:
+        ax.step(
+            data.dates[: len(data.played)],
+            data.played,
+            where="post",
+            color="tab:orange",
+            lw=2.5,
+            marker="o",
+            ms=3,
+            label="this game",
+        )
+    if data.real:
+        ax.step(
+            data.dates[: len(data.real)],
+            data.real,
+            where="post",
+            color="black",
+            lw=1.8,
+            label="2018-2019 as it happened",
+        )
+    if data.now is not None:
+        ax.plot(
+            *data.now,
+            marker="o",
+            ms=8,
+            mfc="white",
+            mec="tab:orange",
+            mew=2,
+            ls="none",
+            label="now, before this week's moves",
+        )
+    for number, date in enumerate(data.injected, start=1):
+        ax.axvline(date, color="tab:purple", lw=1.2, ls=":")
+        ax.annotate(f"E{number}", (date, 0.95), color="tab:purple", fontsize=8)
+    ax.set_xlim(data.dates[0] - dt.timedelta(days=3), data.dates[-1] + dt.timedelta(weeks=1))
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("tension")
+    ax.grid(alpha=0.3)
+    if data.played or data.real or data.now:
+        ax.legend(loc="upper left", fontsize=8, frameon=False)
+    locator = mdates.AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    return figure

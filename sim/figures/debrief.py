@@ -1,0 +1,173 @@
+"""The debrief chart: numbers (`make_debrief_data`, tested on values) and drawing (`plot_debrief`).
+
+`make_debrief_data` takes the typed `Debrief` of `sim.play.game.Game.debrief` and a role
+(whose debrief it is; None for the class's, as the projector shows it); `plot_debrief` draws
+the game's tension path over the model's bands for the same weeks, 2019's path and the
+injected events. `sim.reports.debrief` writes the same findings as text.
+"""
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from sim.core.moves import ACTORS
+from sim.core.recorder import FAN_QUANTILES
+from sim.core.scenario import Scenario
+from sim.figures.fan import FanData, figure_and_axes, make_fan_data, plot_tension_fan
+from sim.history import RealPath
+from sim.reports.game_results import Debrief
+from sim.reports.labels import outcome_meanings, role_name
+from sim.reports.text import share
+
+
+@dataclass(frozen=True)
+class DebriefData:
+    """What a debrief shows: the chart's series (one value per week) and its findings."""
+
+    fan: FanData
+    played: np.ndarray
+    players: tuple[str, ...]
+    role: str | None
+    outcome: str
+    outcome_share: float
+    model_outcome_shares: dict[str, float]
+    real_outcome: str | None
+    real_outcome_by_end: str | None
+    outcome_meaning: dict[str, str]
+    peak_tension: float
+    peak_percentile: float
+    payoffs: dict[str, float]
+    median_payoffs: dict[str, float]
+    payoff_percentiles: dict[str, float]
+    weeks_above_90: int
+    weeks_below_90: int
+    injected: list[tuple[pd.Timestamp, str]]
+    prompts: tuple[str, ...]
+    replications: int
+
+    @property
+    def weeks(self) -> int:
+        """Number of weeks played."""
+        return len(self.played)
+
+    @property
+    def who(self) -> str:
+        """The roles people played, for labels (e.g. ``Seoul and Tokyo``)."""
+        names = [role_name(p) for p in self.players]
+        return " and ".join(names) if names else "the agents"
+
+
+def fit_weeks(values: Sequence[float] | None, weeks: int) -> np.ndarray | None:
+    """``values`` as an array of ``weeks`` entries (NaN past their end), or None."""
+    if values is None:
+        return None
+    out = np.full(weeks, np.nan)
+    given = np.asarray(values, dtype=float)[:weeks]
+    out[: len(given)] = given
+    return out
+
+
+def make_debrief_data(
+    debrief: Debrief,
+    scenario: Scenario,
+    real: RealPath | None = None,
+    role: str | None = None,
+    prompts: Sequence[str] = (),
+) -> DebriefData:
+    """Numbers for a debrief of at least one week; ``real`` adds 2019's milestones."""
+    weeks = debrief.weeks_played
+    if weeks < 1:
+        raise ValueError("a debrief needs at least one week played")
+    quantiles = np.asarray(debrief.model_fan, dtype=float).reshape(weeks, len(FAN_QUANTILES))
+    fan_table = pd.DataFrame(
+        quantiles, columns=[f"q{int(q * 100):02d}" for q in FAN_QUANTILES]
+    ).assign(date=pd.to_datetime(debrief.dates))
+    fan = make_fan_data(fan_table, scenario, real)
+    fan = dataclasses.replace(fan, real=fit_weeks(debrief.real_tension, weeks))
+    played = np.asarray(debrief.tension, dtype=float)
+    low, high = fan.band90
+    rule = scenario.notice
+    injected = [
+        (pd.Timestamp(scenario.week_start(i.week)), i.text)
+        for i in debrief.injections
+        if i.week < weeks
+    ]
+    return DebriefData(
+        fan=fan,
+        played=played,
+        players=tuple(debrief.humans),
+        role=role,
+        outcome=debrief.outcome,
+        outcome_share=debrief.outcome_share_in_model,
+        model_outcome_shares=dict(debrief.model_outcome_shares),
+        real_outcome=debrief.real_outcome,
+        real_outcome_by_end=debrief.real_outcome_by_end,
+        outcome_meaning=outcome_meanings(rule.actor, rule.rung, rule.lapse_weeks, rule.label),
+        peak_tension=debrief.peak_tension,
+        peak_percentile=debrief.peak_tension_percentile,
+        payoffs={a: float(debrief.payoffs[a]) for a in ACTORS},
+        median_payoffs={a: float(debrief.model_median_payoffs[a]) for a in ACTORS},
+        payoff_percentiles={a: float(debrief.payoff_percentiles[a]) for a in ACTORS},
+        weeks_above_90=int((played > high + 1e-12).sum()),
+        weeks_below_90=int((played < low - 1e-12).sum()),
+        injected=injected,
+        prompts=tuple(prompts),
+        replications=debrief.replications,
+    )
+
+
+def with_last_week(values: np.ndarray | None) -> np.ndarray | None:
+    """A weekly series with its last value repeated, so a step plot shows the last week too."""
+    return None if values is None else np.append(values, values[-1:])
+
+
+def plot_debrief(data: DebriefData, ax=None) -> Figure:
+    """Draw the debrief: the game, the model's bands, 2019, the events."""
+    figure, ax = figure_and_axes(ax)
+    fan = data.fan
+    dates = fan.dates.append(fan.dates[-1:] + pd.Timedelta(weeks=1))
+    drawn = dataclasses.replace(
+        fan,
+        dates=dates,
+        median=with_last_week(fan.median),
+        band50=tuple(with_last_week(b) for b in fan.band50),
+        band90=tuple(with_last_week(b) for b in fan.band90),
+        real=with_last_week(fan.real),
+    )
+    plot_tension_fan(drawn, ax=ax)
+    locator = mdates.AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.step(
+        dates,
+        with_last_week(data.played),
+        where="post",
+        color="tab:orange",
+        lw=2.5,
+        label=f"your game ({data.who})",
+    )
+    for number, (date, _text) in enumerate(data.injected, start=1):
+        ax.axvline(date, color="tab:purple", lw=1.2, ls=":")
+        ax.annotate(
+            f"E{number}",
+            (date, 0.02),
+            color="tab:purple",
+            fontsize=8,
+            fontweight="bold",
+            xytext=(2, 0),
+            textcoords="offset points",
+        )
+    if data.injected:
+        ax.plot([], [], color="tab:purple", lw=1.2, ls=":", label="injected event (E1, E2, ...)")
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    ax.set_title(
+        f"{fan.title}\nyour game: {data.outcome.replace('_', ' ')}, as in "
+        f"{share(data.outcome_share)} of the model's runs over the same {data.weeks} weeks",
+        fontsize=10,
+    )
+    return figure

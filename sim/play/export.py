@@ -1,0 +1,200 @@
+"""Exports of the classroom: each room's moves, record and debrief, and one file per class.
+
+The same files come from the instructor's page (download links) and from
+``escalation classroom export``: per room ``CODE_moves.csv`` and ``CODE_moves.json`` (every
+move with its week, date, role, team name, "why" note, whether it was a default hold, and its
+time), ``CODE_record.json`` (the game's record, for `sim.play.record.replay`),
+``CODE_debrief.md`` and ``CODE_debrief.png``; per class ``class_CLASS_results.csv``, one row
+per team to grade from.
+"""
+
+import argparse
+import csv
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from sim.core.errors import EscalationError
+from sim.play.debrief import debrief_data, debrief_text
+from sim.play.record import record
+from sim.play.room import Room, epoch_time
+from sim.play.settings import RoomSettings
+from sim.play.store import DEFAULT_DB, RoomStore, StoredRoom
+from sim.reports.game_results import to_json
+from sim.reports.labels import role_name
+
+MOVE_COLUMNS = ("room", "class", "week", "date", "role", "team", "move", "default", "note", "time")
+RESULT_COLUMNS = (
+    "class",
+    "room",
+    "role",
+    "team",
+    "weeks_played",
+    "ended",
+    "outcome",
+    "score",
+    "model_median_score",
+    "score_percentile",
+    "peak_tension",
+    "notes",
+)
+
+
+class ExportError(EscalationError):
+    """An export cannot be made: no such room or class, or no database."""
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    """One exported file: its name and its bytes."""
+
+    name: str
+    data: bytes
+
+
+def room_from_stored(stored: StoredRoom) -> Room:
+    """A stored room rebuilt in memory (for reading only: it writes nothing back)."""
+    settings = RoomSettings.from_dict(stored.settings)
+    room = Room(
+        stored.code,
+        settings,
+        stored.class_id,
+        stored.instructor_key,
+        created=epoch_time(stored.created),
+    )
+    room.replay(stored.actions)
+    return room
+
+
+def move_rows(room: Room) -> list[dict]:
+    """Every move of the game (default holds included), with team names and notes."""
+    game = room.game
+    notes = {(n.week, n.role): n.text for n in room.notes}
+    return [
+        {
+            "room": room.code,
+            "class": room.class_id,
+            "week": m["week"] + 1,
+            "date": game.scenario.week_start(m["week"]).isoformat(),
+            "role": m["actor"],
+            "team": room.seats[m["actor"]].name if m["actor"] in room.seats else "",
+            "move": m["move"],
+            "default": bool(m.get("default", False)),
+            "note": notes.get((m["week"], m["actor"]), ""),
+            "time": m["time"],
+        }
+        for m in game.moves_log
+    ]
+
+
+def _csv(rows: list[dict], columns: tuple[str, ...]) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def room_files(room: Room, figure: bool = True) -> list[ExportFile]:
+    """The files of one room: moves (CSV, JSON), record, and the class debrief when it ended."""
+    rows = move_rows(room)
+    code = room.code
+    files = [
+        ExportFile(f"{code}_moves.csv", _csv(rows, MOVE_COLUMNS)),
+        ExportFile(f"{code}_moves.json", json.dumps(rows, indent=2).encode()),
+        ExportFile(f"{code}_record.json", json.dumps(record(room.game), indent=2).encode()),
+    ]
+    if room.ended:
+        debrief = room.debrief()
+        data = debrief_data(room.game, debrief, None)
+        files.append(ExportFile(f"{code}_debrief.json", json.dumps(to_json(debrief)).encode()))
+        text = debrief_text(data, f"{code}_debrief.png" if figure and data else None)
+        files.append(ExportFile(f"{code}_debrief.md", text.encode()))
+        if figure and data is not None:
+            from sim.play.charts import debrief_png
+
+            files.append(ExportFile(f"{code}_debrief.png", debrief_png(room, None)))
+    return files
+
+
+def result_rows(rooms: list[Room]) -> list[dict]:
+    """One row per team of each room: its score beside the model's, outcome, notes."""
+    rows = []
+    for room in rooms:
+        debrief = room.debrief() if room.ended else None
+        timeline = room.game.timeline
+        for role in room.game.humans:
+            rows.append(
+                {
+                    "class": room.class_id,
+                    "room": room.code,
+                    "role": role,
+                    "team": room.seats[role].name or role_name(role),
+                    "weeks_played": len(room.game.timeline),
+                    "ended": room.ended,
+                    "outcome": room.game.outcome(),
+                    "score": round(room.game.total_score(role), 3),
+                    "model_median_score": (
+                        round(debrief.model_median_payoffs[role], 3) if debrief else ""
+                    ),
+                    "score_percentile": (
+                        round(debrief.payoff_percentiles[role], 3) if debrief else ""
+                    ),
+                    "peak_tension": round(max((w.tension for w in timeline), default=0), 3),
+                    "notes": sum(n.role == role for n in room.notes),
+                }
+            )
+    return rows
+
+
+def class_file(class_id: str, rooms: list[Room]) -> ExportFile:
+    """The class's results: one row per team of every room of the class."""
+    return ExportFile(f"class_{class_id}_results.csv", _csv(result_rows(rooms), RESULT_COLUMNS))
+
+
+def stored_rooms(store: RoomStore, codes: list[str], class_id: str | None) -> list[Room]:
+    """The rooms to export: those named, those of a class, or every stored room."""
+    if codes:
+        found = []
+        for code in codes:
+            stored = store.room(code.strip().upper())
+            if stored is None:
+                raise ExportError(f"no room {code} in {store.path}")
+            found.append(stored)
+    else:
+        found = list(store.rooms(class_id=class_id))
+        if not found:
+            what = f"of class {class_id} " if class_id else ""
+            raise ExportError(f"no rooms {what}in {store.path}")
+    return [room_from_stored(s) for s in found]
+
+
+def export_main(argv: list[str]) -> int:
+    """``escalation classroom export``: write rooms' files and class results to a folder."""
+    parser = argparse.ArgumentParser(
+        prog="escalation classroom export",
+        description="Write the moves, records, debriefs and class results of stored rooms.",
+    )
+    parser.add_argument("--db", default=str(DEFAULT_DB), help=f"rooms database ({DEFAULT_DB})")
+    parser.add_argument("--room", action="append", default=[], help="a room code (repeatable)")
+    parser.add_argument("--class", dest="class_id", help="every room of one class")
+    parser.add_argument("--out", default="results/classroom/export", help="folder to write to")
+    parser.add_argument("--no-figure", action="store_true", help="skip the debrief figures")
+    args = parser.parse_args(argv)
+    if not Path(args.db).is_file():
+        raise ExportError(f"no rooms database at {args.db}: give --db PATH")
+    rooms = stored_rooms(RoomStore(args.db), args.room, args.class_id)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    from sim.experiment.store import write_atomic
+
+    written = []
+    for room in rooms:
+        written += room_files(room, figure=not args.no_figure)
+    for class_id in dict.fromkeys(r.class_id for r in rooms):
+        written.append(class_file(class_id, [r for r in rooms if r.class_id == class_id]))
+    for file in written:
+        write_atomic(out / file.name, lambda path, data=file.data: path.write_bytes(data))
+        print(f"export: {out / file.name}")
+    return 0

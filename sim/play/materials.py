@@ -1,0 +1,90 @@
+"""A scenario's classroom material: ready-made events, debrief prompts, Washington's score.
+
+It lives beside the scenario in ``scenarios/<name>/classroom.yaml`` (scenario facts stay out of
+the code), with the role briefs in ``briefs/<role>.md``. A scenario without the file gets no
+ready-made events, no prompts beyond the general ones, and the default pressure cost.
+"""
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from sim.core.errors import ScenarioError
+from sim.core.folders import scenarios_root
+from sim.core.moves import ACTORS, ALLIES
+
+FILE = "classroom.yaml"
+DIRECTIONS = ("escalate", "deescalate")
+#: Washington's weekly pressure cost when a scenario sets none (docs/model.md).
+PRESSURE_COST = 0.25
+
+
+@dataclass(frozen=True)
+class ScenarioEvent:
+    """An event the instructor can inject: it moves one ally's measures up or down a step."""
+
+    text: str
+    actor: str
+    direction: str
+
+
+@dataclass(frozen=True)
+class Materials:
+    """What a scenario gives the classroom besides its model data."""
+
+    injections: tuple[ScenarioEvent, ...]
+    prompts: dict[str, tuple[str, ...]]
+    pressure_cost: float
+    briefs: dict[str, str]
+
+    def prompts_for(self, role: str | None) -> tuple[str, ...]:
+        """The discussion prompts for ``role``: the general ones, then the role's own."""
+        return self.prompts.get("all", ()) + self.prompts.get(role or "", ())
+
+
+def _event(raw: object, where: str) -> ScenarioEvent:
+    if not isinstance(raw, dict) or set(raw) != {"text", "actor", "direction"}:
+        raise ScenarioError(f"{where}: an injection needs exactly text, actor and direction")
+    if raw["actor"] not in ALLIES:
+        raise ScenarioError(f"{where}: injection actor {raw['actor']!r}: use {' or '.join(ALLIES)}")
+    if raw["direction"] not in DIRECTIONS:
+        raise ScenarioError(
+            f"{where}: injection direction {raw['direction']!r}: use {' or '.join(DIRECTIONS)}"
+        )
+    return ScenarioEvent(str(raw["text"]), raw["actor"], raw["direction"])
+
+
+def _briefs(folder: Path) -> dict[str, str]:
+    briefs = {}
+    for role in ACTORS:
+        path = folder / "briefs" / f"{role}.md"
+        if path.is_file():
+            briefs[role] = path.read_text()
+    return briefs
+
+
+@functools.cache
+def load_materials(folder: Path | str) -> Materials:
+    """Read ``classroom.yaml`` and the briefs of a scenario folder (or a scenario's name)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        folder = scenarios_root() / str(folder)
+    path = folder / FILE
+    raw = yaml.safe_load(path.read_text()) if path.is_file() else {}
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"{path}: expected a mapping with injections, prompts")
+    where = str(path)
+    prompts = raw.get("prompts") or {}
+    if unknown := sorted(set(prompts) - {"all", *ACTORS}):
+        raise ScenarioError(f"{where}: prompts for unknown roles {unknown}")
+    cost = float((raw.get("washington_score") or {}).get("pressure_cost", PRESSURE_COST))
+    if not 0.0 <= cost <= 1.0:
+        raise ScenarioError(f"{where}: washington_score.pressure_cost {cost} must lie in [0, 1]")
+    return Materials(
+        injections=tuple(_event(e, where) for e in raw.get("injections") or ()),
+        prompts={k: tuple(str(p) for p in v) for k, v in prompts.items()},
+        pressure_cost=cost,
+        briefs=_briefs(folder),
+    )

@@ -1,0 +1,267 @@
+"""A room: one shared `Game` for a class, with an instructor and teams in seats.
+
+Every live action names who acts (the instructor's key or a team's seat token), is refused
+with a reason (`RoomError`) when it is not allowed, and otherwise becomes an action that
+`sim.play.room_state.RoomState` applies, stores and announces to the room's pages.
+"""
+
+import secrets
+import time
+
+from sim.core.errors import EscalationError
+from sim.core.moves import ACTORS, ALLIES
+from sim.play.game import parse_choice
+from sim.play.room_state import (
+    BAD_LINK,
+    CONNECTED_SECONDS,
+    INJECTION_TEXT_LENGTH,
+    MESSAGE_LENGTH,
+    NAME_LENGTH,
+    NOTE_LENGTH,
+    RoomState,
+    clean,
+    epoch_time,
+    iso_time,
+)
+from sim.play.settings import RoomError, RoomSettings
+from sim.reports.game_results import WeekReport
+from sim.reports.labels import role_name
+
+__all__ = ["BAD_LINK", "Room", "epoch_time", "iso_time"]
+
+
+#: An instructor's advance this soon after the week began is taken for a repeated click.
+ADVANCE_GUARD_SECONDS = 2.0
+
+
+class Room(RoomState):
+    """One shared game with the actions people may take in it, each checked for who acts."""
+
+    def claim(self, role: str, name: str = "") -> str:
+        """Give a team the seat for ``role`` and return its token (its way back in)."""
+        with self.lock:
+            self._open()
+            if role not in ACTORS:
+                raise RoomError(f"no such role {role!r}: roles are {', '.join(ACTORS)}")
+            if role not in self.seats:
+                raise RoomError(
+                    f"{role_name(role)} is played by the model in room {self.code}; "
+                    f"people play {self._people()}"
+                )
+            if self.seats[role].token is not None:
+                raise RoomError(
+                    f"{role_name(role)} is already taken by another team in room {self.code}. "
+                    "If this is your team, reopen your seat link (the instructor can show it)"
+                )
+            name = clean(name, NAME_LENGTH, "team name")
+            token = secrets.token_urlsafe(16)
+            self._act("claim", role=role, token=token, name=name)
+            self.seats[role].seen = time.monotonic()
+            return token
+
+    def rename(self, token: str, name: str) -> str:
+        """A team names itself (shown on every page and in the exports)."""
+        with self.lock:
+            role = self.role_of(token)
+            name = clean(name, NAME_LENGTH, "team name")
+            if not name:
+                raise RoomError("write a name for your team")
+            self._act("rename", role=role, name=name)
+            return name
+
+    def touch(self, token: str) -> str:
+        """A heartbeat from a team's page: its seat counts as connected; return its role."""
+        with self.lock:
+            role = self.role_of(token)
+            seat = self.seats[role]
+            was = self._connected(seat)
+            seat.seen = time.monotonic()
+            if not was:
+                self._bump()
+            return role
+
+    def heartbeat(self, page: str) -> None:
+        """A page of this room is open (any page: team, instructor, projector)."""
+        with self.lock:
+            self.pages[page] = time.monotonic()
+
+    def reap(self, now: float | None = None) -> int:
+        """Forget pages without a heartbeat for `CONNECTED_SECONDS`; the number still open."""
+        now = time.monotonic() if now is None else now
+        with self.lock:
+            for page, seen in list(self.pages.items()):
+                if now - seen > CONNECTED_SECONDS:
+                    del self.pages[page]
+            presence = {r: self._connected(s) for r, s in self.seats.items()}
+            if presence != self._presence:
+                self._presence = presence
+                self._bump()
+            return len(self.pages)
+
+    def release(self, key: str, role: str) -> None:
+        """Instructor: free a seat, so that its old link stops working and a team can rejoin."""
+        with self.lock:
+            self._instructor(key)
+            if role not in self.seats:
+                raise RoomError(f"{role_name(role)} has no seat in room {self.code}")
+            self._act("release", role=role)
+
+    def submit(
+        self,
+        token: str,
+        choice: str,
+        role: str | None = None,
+        week: int | None = None,
+        note: str = "",
+    ) -> str:
+        """A team's move for this week, with an optional "why" note; refused when not allowed.
+
+        ``role`` is the role the page asked to move for and ``week`` the week it showed: a move
+        for another team's role, or for a week that is already over, is refused.
+        """
+        with self.lock:
+            own = self.role_of(token)
+            if role is not None and role != own:
+                raise RoomError(
+                    f"your team plays {role_name(own)}: you cannot move for {role_name(role)}"
+                )
+            self._open()
+            if week is not None and week != self.game.week:
+                raise RoomError(
+                    f"too late: week {week + 1} is over, it is now week {self.game.week + 1}"
+                )
+            if self.paused:
+                raise RoomError("the instructor has paused the game: wait until it resumes")
+            if own in self.game.pending:
+                raise RoomError(f"{role_name(own)} has already moved this week")
+            note = clean(note, NOTE_LENGTH, "note")
+            try:
+                move = parse_choice(own, choice)
+            except EscalationError as problem:
+                raise RoomError(str(problem)) from None
+            self._act("move", role=own, move=move, note=note)
+            if self.game.ready:
+                self._act("advance", why="every team has moved")
+            return move
+
+    def advance(self, key: str, week: int | None = None) -> WeekReport | None:
+        """Instructor: play this week now (a team that has not moved holds).
+
+        ``week`` is the week the instructor's page showed: when it is already played (two
+        tabs), or the week began less than `ADVANCE_GUARD_SECONDS` ago (a double click whose
+        second click reached a page that had already caught up), nothing happens and None is
+        returned.
+        """
+        with self.lock:
+            self._instructor(key)
+            if week is not None and (week != self.game.week or self.ended):
+                return None
+            recent = time.time() - self.week_started < ADVANCE_GUARD_SECONDS
+            if week is not None and recent and self.game.timeline:
+                return None  # the second click of a double click, however the page caught up
+            self._open()
+            if self.paused:
+                raise RoomError("the game is paused: resume it before advancing")
+            waiting = self.game.waiting_for()
+            why = "the instructor advanced"
+            if waiting:
+                why += f" ({', '.join(role_name(r) for r in waiting)} held)"
+            self._act("advance", why=why)
+            return self.game.timeline[-1]
+
+    def tick(self, now: float | None = None) -> bool:
+        """Advance the week if its round timer has run out; whether it did."""
+        with self.lock:
+            deadline = self.deadline()
+            if deadline is None or (time.time() if now is None else now) < deadline:
+                return False
+            self._act("advance", why="the round timer ran out")
+            return True
+
+    def deadline(self) -> float | None:
+        """When this week's round ends (seconds since the epoch), or None without a timer."""
+        if not self.round_seconds or self.paused or self.ended:
+            return None
+        return self.week_started + self.round_seconds
+
+    def undo(self, key: str) -> None:
+        """Instructor: take back the last week played (its moves can be made again)."""
+        with self.lock:
+            self._instructor(key)
+            self._open()
+            if not self.game.timeline:
+                raise RoomError("no week has been played yet: nothing to undo")
+            self._act("undo")
+
+    def set_timer(self, key: str, seconds: int) -> None:
+        """Instructor: a round timer (seconds per week; 0 for none), starting now."""
+        with self.lock:
+            self._instructor(key)
+            self._open()
+            RoomSettings(round_seconds=int(seconds)).validated()
+            self._act("timer", seconds=int(seconds))
+
+    def pause(self, key: str) -> None:
+        """Instructor: stop moves, advances and the timer until `resume`."""
+        with self.lock:
+            self._instructor(key)
+            self._open()
+            if self.paused:
+                raise RoomError("the game is already paused")
+            self._act("pause")
+
+    def resume(self, key: str) -> None:
+        """Instructor: let teams move again."""
+        with self.lock:
+            self._instructor(key)
+            self._open()
+            if not self.paused:
+                raise RoomError("the game is not paused")
+            self._act("resume")
+
+    def inject(self, key: str, actor: str, direction: str, text: str) -> None:
+        """Instructor: an event that moves ``actor``'s measures now, shown to every team."""
+        with self.lock:
+            self._instructor(key)
+            self._open()
+            text = clean(text, INJECTION_TEXT_LENGTH, "event")
+            if not text:
+                raise RoomError("write what happens: the event needs a description")
+            if actor not in ALLIES:
+                raise RoomError(f"events move an ally's measures: choose {' or '.join(ALLIES)}")
+            if direction not in ("escalate", "deescalate"):
+                raise RoomError(f"direction {direction!r}: choose escalate or deescalate")
+            self._act("inject", actor=actor, direction=direction, text=text)
+
+    def broadcast(self, key: str, text: str) -> None:
+        """Instructor: a message every page of the room shows."""
+        with self.lock:
+            self._instructor(key)
+            text = clean(text, MESSAGE_LENGTH, "message")
+            if not text:
+                raise RoomError("write a message first")
+            self._act("broadcast", sender="instructor", to=None, text=text)
+
+    def message(self, token: str, to: str, text: str) -> None:
+        """A private message from one team to another (the instructor sees it too)."""
+        with self.lock:
+            sender = self.role_of(token)
+            if to not in self.seats or to == sender:
+                others = [role_name(r) for r in self.seats if r != sender]
+                raise RoomError(f"write to another team: {', '.join(others) or 'there is none'}")
+            text = clean(text, MESSAGE_LENGTH, "message")
+            if not text:
+                raise RoomError("write a message first")
+            self._act("message", sender=sender, to=to, text=text)
+
+    def end(self, token: str) -> None:
+        """End the game now: the instructor, or the player of a single-player game."""
+        with self.lock:
+            if not self.is_instructor(token):
+                role = self.role_of(token)
+                if not self.settings.solo:
+                    raise RoomError(
+                        f"only the instructor can end the game ({role_name(role)} cannot)"
+                    )
+            self._open()
+            self._act("end")

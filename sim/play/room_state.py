@@ -1,0 +1,359 @@
+"""A room's state: one shared `Game`, its seats, messages and log, changed by actions.
+
+Everything people do in a room is an action (a dict with ``kind``, ``time``, ``seq`` and its
+data): joining, naming a team, a move with its "why" note, an advance, an undo, a pause, an
+injected event, a broadcast, a private message, the end. `Room._apply` is the one place an
+action changes the room; a live action is applied, then stored (`sim.play.store`), then
+acknowledged, and a restarted server rebuilds the room by applying its stored actions again.
+An undo rebuilds the game without the last advance. Every live action names who acts (the
+instructor's key or a team's seat token) and is refused with a reason (`RoomError`).
+"""
+
+import datetime as dt
+import secrets
+import threading
+import time
+
+from sim.play.game import DEBRIEF_REPLICATIONS, Game
+from sim.play.settings import RoomError, RoomSettings, new_game
+from sim.play.status import (
+    InjectedEvent,
+    InstructorView,
+    LogEntry,
+    Message,
+    Note,
+    RoomStatus,
+    SeatStatus,
+    TeamView,
+)
+from sim.play.store import RoomStore
+from sim.reports.game_results import Briefing, Debrief
+from sim.reports.labels import role_name
+
+#: A seat counts as connected when its page sent a heartbeat this recently (seconds).
+CONNECTED_SECONDS = 10.0
+LOG_LENGTH = 500
+INJECTION_TEXT_LENGTH = 280
+MESSAGE_LENGTH = 280
+NOTE_LENGTH = 200
+NAME_LENGTH = 30
+#: What a seat link or instructor link that opens nothing is told, whether the room exists or not.
+BAD_LINK = "this link does not open a seat or a room: check it, or ask the instructor for yours"
+GAME_KINDS = ("move", "inject")
+
+
+def iso_time(now: float) -> str:
+    """Seconds since the epoch as an ISO timestamp (UTC), as actions store their time."""
+    return dt.datetime.fromtimestamp(now, dt.UTC).isoformat()
+
+
+def epoch_time(iso: str) -> float:
+    """An action's ISO timestamp as seconds since the epoch."""
+    return dt.datetime.fromisoformat(iso).timestamp()
+
+
+def clean(text: object, limit: int, what: str) -> str:
+    """Text someone typed, on one line, refused when too long."""
+    flat = " ".join(str(text or "").split())
+    if len(flat) > limit:
+        raise RoomError(f"keep the {what} under {limit} characters (it has {len(flat)})")
+    return flat
+
+
+class Seat:
+    """A role played by people: the token that proves it, its team's name, its last heartbeat."""
+
+    def __init__(self, role: str) -> None:
+        self.role = role
+        self.token: str | None = None
+        self.name = ""
+        self.seen = 0.0
+
+
+def undone(actions: list[dict]) -> set[int]:
+    """Sequence numbers an undo takes back: each undo's last advance and the moves after it."""
+    skipped: set[int] = set()
+    for i, action in enumerate(actions):
+        if action["kind"] != "undo":
+            continue
+        earlier = [a for a in actions[:i] if a["seq"] not in skipped]
+        advance = next((a for a in reversed(earlier) if a["kind"] == "advance"), None)
+        if advance is None:
+            continue
+        skipped.add(advance["seq"])
+        skipped |= {
+            a["seq"] for a in earlier if a["seq"] > advance["seq"] and a["kind"] in GAME_KINDS
+        }
+    return skipped
+
+
+class RoomState:
+    """A room's game, seats, messages and log; `_apply` is the one way they change."""
+
+    def __init__(
+        self,
+        code: str,
+        settings: RoomSettings,
+        class_id: str = "",
+        instructor_key: str | None = None,
+        store: RoomStore | None = None,
+        created: float | None = None,
+    ) -> None:
+        self.code = code
+        self.settings = settings.validated()
+        self.class_id = class_id or code
+        self.instructor_key = instructor_key or secrets.token_urlsafe(16)
+        self.store = store
+        self.created = time.time() if created is None else created
+        self.lock = threading.RLock()
+        self.changed = threading.Condition(self.lock)
+        self.version = 0
+        self.chart_version = 0
+        self.last_activity = time.monotonic()
+        self.pages: dict[str, float] = {}
+        self._presence: dict[str, bool] = {}
+        self.actions: list[dict] = []
+        self._reset()
+
+    def _reset(self) -> None:
+        """The room as it was opened, before any action."""
+        self.game: Game = new_game(self.settings)
+        self.seats = {role: Seat(role) for role in self.game.humans}
+        self.paused = False
+        self.ended = False
+        self.round_seconds = int(self.settings.round_seconds)
+        self.week_started = self.created
+        self.log: list[LogEntry] = []
+        self.messages: list[Message] = []
+        self.notes: list[Note] = []
+        self._debrief: Debrief | None = None
+        self._briefings: dict[str, tuple[int, Briefing]] = {}
+        self._log(self.created, "created", f"room {self.code} opened; people play {self._people()}")
+
+    def _people(self) -> str:
+        return ", ".join(role_name(r) for r in self.game.humans)
+
+    def _log(self, now: float, kind: str, text: str) -> None:
+        stamp = dt.datetime.fromtimestamp(now, dt.UTC).strftime("%H:%M:%S")
+        self.log.append(LogEntry(stamp, self.game.week, kind, text))
+        del self.log[:-LOG_LENGTH]
+
+    def replay(self, actions: list[dict]) -> None:
+        """Rebuild the room from stored actions (at a restart, or after an undo)."""
+        with self.lock:
+            seen = {role: seat.seen for role, seat in getattr(self, "seats", {}).items()}
+            self._reset()
+            for role, when in seen.items():  # an undo does not disconnect anyone
+                self.seats[role].seen = when
+            skipped = undone(actions)
+            for action in actions:
+                if action["seq"] not in skipped:
+                    self._apply(action)
+            self.actions = list(actions)
+            self._bump(chart=True)
+
+    def _act(self, kind: str, **data) -> dict:
+        """Apply a live action, store it, and wake the pages; refused actions change nothing."""
+        action = {"kind": kind, "time": iso_time(time.time()), "seq": len(self.actions), **data}
+        if kind == "undo":
+            self.replay([*self.actions, action])
+        else:
+            self._apply(action)
+            self.actions.append(action)
+        if self.store is not None:
+            try:
+                self.store.append(self.code, action["seq"], action)
+            except Exception as problem:
+                self.replay(self.actions[:-1])
+                raise RoomError(f"the server could not save this, try again ({problem})") from None
+        self._bump(chart=kind in ("advance", "undo", "inject", "end"))
+        return action
+
+    def _bump(self, chart: bool = False) -> None:
+        self.version += 1
+        self.chart_version += chart
+        self.last_activity = time.monotonic()
+        self.changed.notify_all()
+
+    def _apply(self, action: dict) -> None:  # noqa: C901 (one case per kind of action)
+        """Change the room by one action (live, or replayed from the store)."""
+        now, game = epoch_time(action["time"]), self.game
+        match action["kind"]:
+            case "claim":
+                seat = self.seats[action["role"]]
+                seat.token, seat.name = action["token"], action.get("name", "")
+                self._log(
+                    now, "joined", f"{self._team(seat.role)} joined as {role_name(seat.role)}"
+                )
+            case "rename":
+                self.seats[action["role"]].name = action["name"]
+                self._log(now, "renamed", f"{role_name(action['role'])} is now {action['name']}")
+            case "release":
+                self.seats[action["role"]] = Seat(action["role"])
+                self._log(now, "released", f"the instructor freed {role_name(action['role'])}")
+            case "move":
+                game.submit(action["role"], action["move"])
+                if action.get("note"):
+                    self.notes.append(
+                        Note(game.week, action["role"], action["move"], action["note"])
+                    )
+                self._log(now, "moved", f"{role_name(action['role'])} has moved")
+            case "advance":
+                report = game.advance()
+                self.week_started = now
+                self._log(now, "advanced", f"week {report.week + 1} played: {action['why']}")
+                if game.finished:
+                    self._finish(now, "every week has been played")
+            case "undo":
+                self.week_started = now
+                self._log(now, "undone", f"the instructor took back week {game.week + 1}")
+            case "pause":
+                self.paused = True
+                self._log(now, "paused", "the instructor paused the game")
+            case "resume":
+                self.paused, self.week_started = False, now
+                self._log(now, "resumed", "the instructor resumed the game (the round restarts)")
+            case "timer":
+                self.round_seconds, self.week_started = int(action["seconds"]), now
+                self._log(now, "timer", f"round timer set to {action['seconds']} s")
+            case "inject":
+                game.inject(action["actor"], action["direction"], action["text"])
+                self._log(now, "injected", f"event ({role_name(action['actor'])})")
+            case "broadcast" | "message":
+                self.messages.append(
+                    Message(
+                        action["time"],
+                        game.week,
+                        action["sender"],
+                        action.get("to"),
+                        action["text"],
+                    )
+                )
+                self._log(
+                    now,
+                    action["kind"],
+                    f"{action['sender']} wrote to {action.get('to') or 'everyone'}",
+                )
+            case "end":
+                self._finish(now, f"ended after {len(game.timeline)} weeks")
+            case other:
+                raise RoomError(f"unknown action {other!r} in room {self.code}")
+
+    def _finish(self, now: float, why: str) -> None:
+        self.ended, self.paused = True, False
+        self._log(now, "ended", f"the game is over: {why}")
+
+    def _team(self, role: str) -> str:
+        seat = self.seats.get(role)
+        return seat.name if seat is not None and seat.name else f"the {role_name(role)} team"
+
+    def is_instructor(self, key: str | None) -> bool:
+        """Whether ``key`` is this room's instructor key."""
+        return bool(key) and secrets.compare_digest(str(key), self.instructor_key)
+
+    def _instructor(self, key: str | None) -> None:
+        if not self.is_instructor(key):
+            raise RoomError(BAD_LINK)
+
+    def role_of(self, token: str | None) -> str:
+        """The role a seat token holds; refuse a token that holds none, with `BAD_LINK`."""
+        with self.lock:
+            for seat in self.seats.values():
+                if token and seat.token and secrets.compare_digest(str(token), seat.token):
+                    return seat.role
+        raise RoomError(BAD_LINK)
+
+    def _open(self) -> None:
+        if self.ended:
+            raise RoomError("the game is over: see the debrief")
+
+    def _connected(self, seat: Seat) -> bool:
+        return seat.token is not None and time.monotonic() - seat.seen < CONNECTED_SECONDS
+
+    def status(self) -> RoomStatus:
+        """The room's public state, as every page and the projector show it."""
+        with self.lock:
+            game = self.game
+            real = game.real
+            return RoomStatus(
+                code=self.code,
+                class_id=self.class_id,
+                version=self.version,
+                chart_version=self.chart_version,
+                week=game.week,
+                weeks=game.weeks,
+                date=game.date.isoformat(),
+                dates=[game.scenario.week_start(w).isoformat() for w in range(game.weeks)],
+                paused=self.paused,
+                ended=self.ended,
+                solo=self.settings.solo,
+                humans=list(game.humans),
+                seats={
+                    role: SeatStatus(
+                        seat.token is not None,
+                        seat.name,
+                        self._connected(seat),
+                        role in game.pending,
+                    )
+                    for role, seat in self.seats.items()
+                },
+                waiting_for=[] if self.ended else game.waiting_for(),
+                timeline=list(game.timeline),
+                injections=[
+                    InjectedEvent(i["week"], i["actor"], i["direction"], i["text"])
+                    for i in game.injections
+                ],
+                broadcasts=[m for m in self.messages if m.to is None],
+                tension=float(game.model.tension[0]),
+                real_tension=None if real is None else real.tension[: game.weeks].tolist(),
+                deadline=self.deadline(),
+                round_seconds=self.round_seconds,
+                notes=list(self.notes) if self.ended else [],
+            )
+
+    def team_view(self, token: str) -> TeamView:
+        """What a team's page shows: the room, its briefing, its own private messages."""
+        with self.lock:
+            role = self.role_of(token)
+            return TeamView(
+                role=role,
+                name=self.seats[role].name,
+                status=self.status(),
+                briefing=self._briefing(role),
+                messages=[m for m in self.messages if role in (m.sender, m.to)],
+            )
+
+    def _briefing(self, role: str) -> Briefing:
+        """A role's briefing, computed once per room version (every screen of a team shares it)."""
+        cached = self._briefings.get(role)
+        if cached is None or cached[0] != self.version:
+            cached = (self.version, self.game.briefing(role))
+            self._briefings[role] = cached
+        return cached[1]
+
+    def instructor_view(self, key: str) -> InstructorView:
+        """What the instructor sees: the room, the seat tokens, every message, the log."""
+        with self.lock:
+            self._instructor(key)
+            return InstructorView(
+                status=self.status(),
+                seat_tokens={r: s.token for r, s in self.seats.items()},
+                messages=list(self.messages),
+                log=list(self.log),
+                pages=len(self.pages),
+            )
+
+    def debrief(self, replications: int = DEBRIEF_REPLICATIONS) -> Debrief:
+        """The debrief (once the game is over), computed once and shared by every page."""
+        with self.lock:
+            if not self.ended:
+                raise RoomError("the debrief opens when the game is over")
+            if self._debrief is None:
+                self._debrief = self.game.debrief(replications)
+            return self._debrief
+
+    def wait_changed(self, version: int, timeout: float) -> int:
+        """Block until the room's version differs from ``version`` (or ``timeout`` passes)."""
+        with self.changed:
+            self.changed.wait_for(lambda: self.version != version, timeout=timeout)
+            return self.version

@@ -1,0 +1,227 @@
+"""The classroom server: Solara's app for the pages, plus charts and exports over plain HTTP.
+
+`app` is an ASGI app in front of Solara's (`solara.server.starlette.app`, which serves
+`sim.play.web`): paths under ``/classroom-files/`` are the shared chart images, the
+instructor's downloads and ``health`` (rooms in memory, games running, open page
+threads); everything else goes to Solara, with the client's address put in an
+``x-classroom-client`` header (replacing any the client sent) so that the pages can limit
+what one address does. `main` is ``escalation classroom``: it restores the stored rooms,
+prints their instructor links (the way back to a lost one), and runs uvicorn.
+"""
+
+import argparse
+import json
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import parse_qs
+
+from sim.core.errors import EscalationError
+from sim.play.store import DEFAULT_DB
+
+PREFIX = "/classroom-files/"
+CLIENT_HEADER = b"x-classroom-client"
+#: Changes at each start, so a browser never shows a chart cached from an earlier run.
+BOOT = secrets.token_hex(3)
+os.environ.setdefault("SOLARA_APP", "sim.play.web")
+os.environ.setdefault("SOLARA_MODE", "production")
+#: A page whose browser is gone is closed (its thread ends) after this long.
+os.environ.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", "30s")
+
+
+class ServerError(EscalationError):
+    """The classroom server cannot start: the message says what to change."""
+
+
+def chart_path(code: str, version: int, real: bool) -> str:
+    """The address of a room's live chart at a chart version."""
+    return f"{PREFIX}chart/{code}/{BOOT}-{version}-{int(real)}.png"
+
+
+def debrief_path(code: str, version: int) -> str:
+    """The address of a finished room's debrief chart."""
+    return f"{PREFIX}debrief/{code}/{BOOT}-{version}.png"
+
+
+def export_path(code: str, name: str, key: str) -> str:
+    """The address of one of a room's export files (``name`` like ``moves.csv``)."""
+    return f"{PREFIX}export/{code}/{name}?key={key}"
+
+
+def class_export_path(class_id: str, code: str, key: str) -> str:
+    """The address of a class's results file (any room's instructor key of the class opens it)."""
+    return f"{PREFIX}class/{class_id}/results.csv?room={code}&key={key}"
+
+
+async def _send(send, status: int, body: bytes, kind: str, cache: str, name: str = "") -> None:
+    headers = [(b"content-type", kind.encode()), (b"cache-control", cache.encode())]
+    if name:
+        headers.append((b"content-disposition", f'attachment; filename="{name}"'.encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _answer(path: str, query: dict[str, str]) -> tuple[bytes, str, str, str]:
+    """Body, content type, cache policy and download name for a file address."""
+    from sim.play import charts, export
+    from sim.play.web.state import REGISTRY
+
+    parts = path[len(PREFIX) :].split("/")
+    match parts:
+        case ["health"]:
+            from sim.play.web.common import page_threads
+
+            health = {
+                "rooms": len(REGISTRY),
+                "running": REGISTRY.running(),
+                "page_threads": page_threads(),
+            }
+            return json.dumps(health).encode(), "application/json", "no-store", ""
+        case ["chart", code, name]:
+            real = name.endswith("-1.png")
+            png = charts.tension_png(REGISTRY.get(code), real)
+            return png, "image/png", "public, max-age=31536000, immutable", ""
+        case ["debrief", code, _name]:
+            png = charts.debrief_png(REGISTRY.get(code), None)
+            return png, "image/png", "public, max-age=31536000, immutable", ""
+        case ["export", code, name]:
+            room = REGISTRY.instructor(code, query.get("key"))
+            files = {f.name: f for f in export.room_files(room)}
+            file = files.get(f"{room.code}_{name}")
+            if file is None:
+                raise ServerError(f"no export {name} for this room")
+            kind = "text/csv" if name.endswith(".csv") else "application/octet-stream"
+            return file.data, kind, "no-store", file.name
+        case ["class", class_id, "results.csv"]:
+            room = REGISTRY.instructor(query.get("room"), query.get("key"))
+            if room.class_id != class_id:
+                raise ServerError("this link does not open that class")
+            file = export.class_file(class_id, REGISTRY.of_class(class_id))
+            return file.data, "text/csv", "no-store", file.name
+        case _:
+            raise ServerError("no such file")
+
+
+async def files(scope, receive, send) -> None:
+    """Serve a chart or an export; anything wrong is a plain 404 with the reason."""
+    import anyio
+
+    query = {k: v[-1] for k, v in parse_qs(scope.get("query_string", b"").decode()).items()}
+    try:
+        body, kind, cache, name = await anyio.to_thread.run_sync(_answer, scope["path"], query)
+    except (EscalationError, ValueError) as problem:
+        await _send(send, 404, str(problem).encode(), "text/plain; charset=utf-8", "no-store")
+        return
+    await _send(send, 200, body, kind, cache, name)
+
+
+def _solara():
+    import solara.server.starlette
+
+    return solara.server.starlette.app
+
+
+async def app(scope, receive, send) -> None:
+    """The classroom's ASGI app: our files, else Solara with the client's address attached."""
+    if scope["type"] == "http" and scope["path"].startswith(PREFIX):
+        await files(scope, receive, send)
+        return
+    if scope["type"] in ("http", "websocket"):
+        client = (scope.get("client") or ("unknown", 0))[0]
+        headers = [(k, v) for k, v in scope.get("headers", []) if k != CLIENT_HEADER]
+        scope = {**scope, "headers": [*headers, (CLIENT_HEADER, client.encode())]}
+    await _solara()(scope, receive, send)
+
+
+def print_links(rooms, host: str, port: int) -> None:
+    """Each open room's instructor link (the person who started the server can give it back)."""
+    for room in rooms:
+        state = "ended" if room.ended else f"week {room.game.week + 1} of {room.game.weeks}"
+        print(
+            f"  room {room.code} ({state}): instructor link "
+            f"http://{host}:{port}/instructor?room={room.code}&key={room.instructor_key}",
+            flush=True,
+        )
+
+
+def main(argv: list[str]) -> int:
+    """``escalation classroom [--host H] [--port P] [--db PATH]``: serve the classroom."""
+    import importlib.util
+
+    parser = argparse.ArgumentParser(prog="escalation classroom")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8765, help="port to listen on")
+    parser.add_argument("--db", default=str(DEFAULT_DB), help=f"rooms database ({DEFAULT_DB})")
+    options = parser.parse_args(argv)
+    missing = [m for m in ("solara", "solara_assets") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise ServerError(
+            f"the classroom needs the web extra ({', '.join(missing)} missing): "
+            "run scripts/setup.sh web, or pip install -e '.[web]'"
+        )
+    os.environ["ESCALATION_CLASSROOM_DB"] = str(Path(options.db))
+    shown = "127.0.0.1" if options.host in ("0.0.0.0", "::") else options.host
+    from sim.play.web.state import REGISTRY
+
+    rooms = [REGISTRY.get(code) for code in REGISTRY.codes()]
+    print(f"Escalation classroom: open http://{shown}:{options.port}/ in a browser", flush=True)
+    print(f"Rooms are kept in {options.db}; {len(rooms)} open room(s) restored.", flush=True)
+    print_links(rooms, shown, options.port)
+    if shown != options.host:
+        print(f"Other machines on the network: http://{network_address()}:{options.port}/")
+    print("Stop the server with Ctrl+C; `escalation classroom links` lists the rooms.", flush=True)
+    import uvicorn
+
+    uvicorn.run(
+        "sim.play.server:app",
+        host=options.host,
+        port=options.port,
+        workers=1,
+        ws_ping_interval=5.0,
+        ws_ping_timeout=10.0,
+        log_level="warning",
+    )
+    return 0
+
+
+def network_address() -> str:
+    """This machine's address on its network (a UDP "connect" sends nothing)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.255.255.255", 1))
+            return probe.getsockname()[0]
+        except OSError:
+            return "THIS-MACHINE'S-ADDRESS"
+
+
+def links_main(argv: list[str]) -> int:
+    """``escalation classroom links [--db PATH]``: every stored open room's instructor link."""
+    from sim.play.store import RoomStore
+
+    parser = argparse.ArgumentParser(prog="escalation classroom links")
+    parser.add_argument("--db", default=str(DEFAULT_DB), help=f"rooms database ({DEFAULT_DB})")
+    parser.add_argument("--host", default="127.0.0.1:8765", help="host:port the server answers")
+    options = parser.parse_args(argv)
+    if not Path(options.db).is_file():
+        raise ServerError(f"no rooms database at {options.db}: give --db PATH")
+    for stored in RoomStore(options.db).rooms(open_only=True):
+        print(
+            f"room {stored.code} (class {stored.class_id}, opened {stored.created[:16]}): "
+            f"http://{options.host}/instructor?room={stored.code}&key={stored.instructor_key}"
+        )
+    return 0
+
+
+def classroom_main(argv: list[str]) -> int:
+    """``escalation classroom [serve options] | links ... | export ...``."""
+    match argv[:1]:
+        case ["export"]:
+            from sim.play.export import export_main
+
+            return export_main(argv[1:])
+        case ["links"]:
+            return links_main(argv[1:])
+        case _:
+            return main(argv)

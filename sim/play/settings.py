@@ -1,0 +1,144 @@
+"""What an instructor (or a single player) chooses when opening a room, and the game it makes.
+
+Every setting left as None is the project's default (`default_config()`, the same composition
+`escalation run` uses): the defaults are written once, in ``conf/`` and `sim.core.params`.
+"""
+
+import functools
+import threading
+from dataclasses import asdict, dataclass, fields
+
+from sim.core.errors import EscalationError
+from sim.core.folders import CONF_DIR
+from sim.core.moves import ACTORS
+from sim.core.params import US_POLICIES
+from sim.experiment.config import Config, default_config
+from sim.play.game import Game, GameError
+
+#: Longest round an instructor may set (seconds); 0 means no timer.
+MAX_ROUND_SECONDS = 3600
+
+
+class RoomError(GameError):
+    """An action in a room that is refused: the message says why, for the person who tried."""
+
+
+def _names(folder: str) -> tuple[str, ...]:
+    return tuple(sorted(p.stem for p in (CONF_DIR / folder).glob("*.yaml")))
+
+
+def payoff_presets() -> tuple[str, ...]:
+    """Names of the payoff presets (``conf/payoffs``)."""
+    return _names("payoffs")
+
+
+def scenario_names() -> tuple[str, ...]:
+    """Names of the scenarios (``conf/scenario``)."""
+    return _names("scenario")
+
+
+_COMPOSE = threading.Lock()  # Hydra's composition uses process-wide state
+
+
+@functools.cache
+def _composed(overrides: tuple[str, ...]) -> Config:
+    with _COMPOSE:
+        return default_config(list(overrides))
+
+
+def defaults() -> Config:
+    """The default configuration, as `escalation run` composes it without overrides."""
+    return _composed(())
+
+
+@dataclass(frozen=True)
+class RoomSettings:
+    """A room's settings; None means the project's default for that setting."""
+
+    scenario: str | None = None
+    payoffs: str | None = None
+    us_policy: str | None = None
+    us_pressure: float | None = None
+    humans: tuple[str, ...] = ACTORS
+    seed: int | None = None
+    weeks: int | None = None
+    solo: bool = False
+    round_seconds: int = 0
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "RoomSettings":
+        """Settings from their stored form (unknown keys are refused)."""
+        names = {f.name for f in fields(cls)}
+        if unknown := sorted(set(data) - names):
+            raise RoomError(f"unknown room settings {unknown}")
+        return cls(**{**data, "humans": tuple(data.get("humans", ACTORS))})
+
+    def to_dict(self) -> dict:
+        """The settings as JSON-ready data."""
+        return {**asdict(self), "humans": list(self.humans)}
+
+    def validated(self) -> "RoomSettings":
+        """Return the settings with roles in order; raise `RoomError` naming a bad one."""
+        humans = tuple(a for a in ACTORS if a in set(self.humans))
+        if unknown := sorted(set(self.humans) - set(ACTORS)):
+            raise RoomError(f"no such role {', '.join(unknown)}: roles are {', '.join(ACTORS)}")
+        if not humans:
+            raise RoomError("choose at least one role played by people")
+        if self.solo and len(humans) != 1:
+            raise RoomError("a single-player game has exactly one role played by a person")
+        if self.scenario is not None and self.scenario not in scenario_names():
+            raise RoomError(
+                f"scenario {self.scenario!r}: choose one of {', '.join(scenario_names())}"
+            )
+        if self.payoffs is not None and self.payoffs not in payoff_presets():
+            presets = ", ".join(payoff_presets())
+            raise RoomError(f"payoffs {self.payoffs!r}: choose one of {presets}")
+        if self.us_policy is not None and self.us_policy not in US_POLICIES:
+            raise RoomError(f"US policy {self.us_policy!r}: choose one of {', '.join(US_POLICIES)}")
+        if self.us_pressure is not None and not 0.0 <= float(self.us_pressure) <= 1.0:
+            raise RoomError(f"US pressure {self.us_pressure} must lie between 0 and 1")
+        if self.seed is not None and (
+            isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0
+        ):
+            raise RoomError(f"seed {self.seed!r} must be a whole number, 0 or more")
+        if self.weeks is not None and (not isinstance(self.weeks, int) or self.weeks < 1):
+            raise RoomError(f"weeks {self.weeks!r} must be a whole number, 1 or more")
+        if not 0 <= int(self.round_seconds) <= MAX_ROUND_SECONDS:
+            raise RoomError(
+                f"round timer {self.round_seconds} s: choose 0 (none) to {MAX_ROUND_SECONDS} s"
+            )
+        return RoomSettings(**{**asdict(self), "humans": humans})
+
+    def overrides(self) -> tuple[str, ...]:
+        """The Hydra overrides that turn the default config into this room's."""
+        chosen = {
+            "scenario": self.scenario,
+            "payoffs": self.payoffs,
+            "us": self.us_policy,
+            "us.pressure": None if self.us_pressure is None else float(self.us_pressure),
+            "run.seed": self.seed,
+            "run.weeks": self.weeks,
+        }
+        given = tuple(f"{key}={value}" for key, value in chosen.items() if value is not None)
+        return (*given, "run.replications=1", "run.progress=false")
+
+
+def room_config(settings: RoomSettings) -> Config:
+    """The validated config of a room (composed once per distinct settings)."""
+    try:
+        return _composed(settings.validated().overrides())
+    except EscalationError as problem:
+        raise RoomError(str(problem)) from None
+
+
+def new_game(settings: RoomSettings) -> Game:
+    """Build the `Game` a room plays from its settings."""
+    settings = settings.validated()
+    config = room_config(settings)
+    game = Game(config, settings.humans, config.run.seed)
+    if settings.weeks is not None and settings.weeks > game.scenario.weeks:
+        raise RoomError(
+            f"weeks {settings.weeks}: the scenario {game.scenario.name} has "
+            f"{game.scenario.weeks} weeks at most"
+        )
+    return game

@@ -1,0 +1,220 @@
+"""Pieces every classroom page uses: links, refusals, plain text, tables, live updates."""
+
+import html
+import logging
+import secrets
+import threading
+import time
+from urllib.parse import parse_qs, urlencode
+
+import markdown
+import solara
+import solara.lab
+
+from sim.core.errors import EscalationError
+from sim.play.server import CLIENT_HEADER
+
+log = logging.getLogger(__name__)
+
+#: How often an open page tells the room it is still there (seconds).
+HEARTBEAT_SECONDS = 3.0
+_threads_lock = threading.Lock()
+_threads = 0
+
+
+def page_threads() -> int:
+    """How many page threads are running now (one per open page of a room)."""
+    with _threads_lock:
+        return _threads
+
+
+def _count_thread(change: int) -> None:
+    global _threads
+    with _threads_lock:
+        _threads += change
+
+
+def query(router) -> dict[str, str]:
+    """The page's query string as a dict of single values."""
+    return {k: v[-1] for k, v in parse_qs(router.search or "").items()}
+
+
+def link(path: str, **params: str) -> str:
+    """A path with its query string."""
+    return f"{path}?{urlencode(params)}"
+
+
+def client_address() -> str:
+    """The address of this page's browser (set by `sim.play.server` for every connection)."""
+    headers = solara.lab.headers.value or {}
+    values = headers.get(CLIENT_HEADER.decode()) or []
+    return values[-1] if values else "unknown"
+
+
+def request_host() -> str | None:
+    """The host and port this browser used to reach the server."""
+    headers = solara.lab.headers.value or {}
+    hosts = headers.get("host") or headers.get("Host") or []
+    return hosts[0] if hosts else None
+
+
+def attempt(action, set_notice, done: str | None = None):
+    """Run ``action``; show its refusal (or an unexpected failure) instead of raising."""
+    try:
+        result = action()
+    except EscalationError as problem:
+        set_notice(("error", f"Refused: {problem}"))
+        return None
+    except Exception as problem:  # a bug must not take the page, or the server, down
+        log.exception("classroom action failed")
+        set_notice(("error", f"Something went wrong on the server: {problem}"))
+        return None
+    set_notice(("success", done) if done else None)
+    return result
+
+
+@solara.component
+def Markdown(text: str):
+    """Our own Markdown (never text people typed), rendered on the server without a CDN."""
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=markdown.markdown(text, extensions=["tables"]),
+        classes=["ec-md"],
+    )
+
+
+@solara.component
+def Plain(text: str, classes: list[str] | None = None):
+    """Text people typed, shown exactly as typed: never a link, an image or markup."""
+    solara.HTML(tag="div", unsafe_innerHTML=html.escape(str(text)), classes=classes or ["ec-plain"])
+
+
+def table_html(head: list[str], rows: list[list[str]]) -> str:
+    """An HTML table whose every cell is escaped (safe for text people typed)."""
+    cells = "".join(f"<th>{html.escape(h)}</th>" for h in head)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows
+    )
+    table = f"<table><thead><tr>{cells}</tr></thead><tbody>{body}</tbody></table>"
+    return f'<div class="ec-scroll">{table}</div>'
+
+
+@solara.component
+def Table(head: list[str], rows: list[list[str]]):
+    """A table of plain cells."""
+    solara.HTML(tag="div", unsafe_innerHTML=table_html(head, rows), classes=["ec-md"])
+
+
+@solara.component
+def Notice(notice):
+    """A refusal or a confirmation, shown until the next action or the next week."""
+    if notice is None:
+        return
+    kind, text = notice
+    if kind == "error":
+        solara.Error(text, classes=["ec-notice"])
+    else:
+        solara.Success(text, classes=["ec-notice"])
+
+
+class Typed:
+    """Text being typed in a field: ``value`` for the field, ``current`` for a button's handler.
+
+    A click that follows typing at once can reach the server before the page has redrawn with
+    the typed text, so a handler made at the last drawing would see the old text; ``current``
+    is updated as each keystroke arrives, so a handler always reads what was typed.
+    """
+
+    def __init__(self, value: str, set_value, ref) -> None:
+        self.value = value
+        self._set = set_value
+        self._ref = ref
+
+    @property
+    def current(self) -> str:
+        """The text as last typed."""
+        return self._ref.current
+
+    def set(self, text: str) -> None:
+        """Change the text (typing, or clearing it after use)."""
+        self._ref.current = text
+        self._set(text)
+
+
+def use_typed(initial: str = "") -> Typed:
+    """State for a text field whose value a button's handler reads (see `Typed`)."""
+    value, set_value = solara.use_state(initial)
+    ref = solara.use_ref(initial)
+    return Typed(value, set_value, ref)
+
+
+def use_week_notice(week: int):
+    """A notice that clears itself when the week changes (last week's refusal is old news)."""
+    notice, set_notice = solara.use_state(None)
+    shown_week, set_shown_week = solara.use_state(week)
+    if shown_week != week:
+        set_shown_week(week)
+        if notice is not None:
+            set_notice(None)
+        return None, set_notice
+    return notice, set_notice
+
+
+def _connected(context) -> bool:
+    """Whether this page's browser is still connected (its websocket is open)."""
+    from solara.server.kernel_context import PageStatus
+
+    return context is None or PageStatus.CONNECTED in tuple(context.page_status.values())
+
+
+def use_room_updates(room, token: str | None = None) -> int:
+    """Redraw when the room changes; beat while the browser is connected; nothing else.
+
+    A page's thread sleeps on the room's condition and wakes on a change or every
+    `HEARTBEAT_SECONDS` to tell the room (and the team's seat) it is still open. A page whose
+    browser is gone stops beating at once, and Solara closes it (ending the thread) after its
+    cull timeout.
+    """
+    from solara.server import kernel_context
+
+    tick, set_tick = solara.use_state(0)
+    try:
+        context = kernel_context.get_current_context()
+    except Exception:  # no kernel (a test rendering the component directly)
+        context = None
+
+    def poll(cancel: threading.Event) -> None:
+        if room is None:
+            return
+        _count_thread(+1)
+        try:
+            _beat_until_cancelled(cancel)
+        finally:
+            _count_thread(-1)
+
+    def _beat_until_cancelled(cancel: threading.Event) -> None:
+        page = secrets.token_hex(6)
+        seen = room.version
+        beat = 0.0
+        while not cancel.is_set():
+            now = time.monotonic()
+            if now - beat >= HEARTBEAT_SECONDS and _connected(context):
+                room.heartbeat(page)
+                if token is not None:
+                    try:
+                        room.touch(token)
+                    except EscalationError:  # the seat was freed: redraw with the reason
+                        set_tick(-1)
+                        return
+                beat = now
+            version = room.wait_changed(seen, HEARTBEAT_SECONDS)
+            if cancel.is_set():
+                return
+            if version != seen:
+                seen = version
+                set_tick(version)
+
+    solara.use_thread(
+        poll, dependencies=[room.code if room else None, id(room), token], intrusive_cancel=False
+    )
+    return tick

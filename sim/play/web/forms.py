@@ -1,0 +1,164 @@
+"""The settings form for a class room or a single-player game, with readable names."""
+
+import functools
+
+import solara
+
+from sim.core.moves import ACTORS
+from sim.core.params import US_POLICIES
+from sim.core.scenario_yaml import load_scenario
+from sim.play.settings import RoomSettings, defaults, payoff_presets, scenario_names
+from sim.play.web.common import Notice, attempt
+from sim.reports.labels import payoff_name, policy_name, role_name, role_of_name, scenario_title
+
+
+@functools.cache
+def scenario_weeks(name: str) -> int:
+    """Number of weeks of a scenario (read once per server)."""
+    return load_scenario(name).weeks
+
+
+TIMERS = {"no timer": 0, "1 minute": 60, "2 minutes": 120, "3 minutes": 180, "5 minutes": 300}
+
+
+def default_values() -> dict:
+    """The form's first values: the project's defaults (`default_config()`)."""
+    config = defaults()
+    return {
+        "role": "Seoul",
+        "scenario": config.scenario.name,
+        "payoffs": config.payoffs.name,
+        "us_policy": config.us.policy,
+        "us_pressure": float(config.us.pressure),
+        "weeks": scenario_weeks(config.scenario.name),
+        "seed": str(config.run.seed),
+        "timer": "no timer",
+        **{f"human_{role}": True for role in ACTORS},
+    }
+
+
+def humans_of(values: dict, solo: bool) -> tuple[str, ...]:
+    """The roles people play, from the form."""
+    if solo:
+        return (role_of_name(values["role"]),)
+    return tuple(a for a in ACTORS if values[f"human_{a}"])
+
+
+def settings_from(values: dict, solo: bool) -> RoomSettings:
+    """Room settings from the form; a seed that is not a number is refused with a reason."""
+    from sim.play.settings import RoomError
+
+    seed = str(values["seed"]).strip()
+    if not seed.isdigit():
+        raise RoomError(f"seed {seed!r} must be a whole number, 0 or more")
+    return RoomSettings(
+        scenario=values["scenario"],
+        payoffs=values["payoffs"],
+        us_policy=values["us_policy"],
+        us_pressure=float(values["us_pressure"]),
+        humans=humans_of(values, solo),
+        seed=int(seed),
+        weeks=int(values["weeks"]),
+        solo=solo,
+        round_seconds=0 if solo else TIMERS[values["timer"]],
+    )
+
+
+@solara.component
+def Choice(label: str, names: dict[str, str], value: str, on_value):
+    """A select showing readable names for identifiers (``names``: identifier -> name)."""
+    back = {name: key for key, name in names.items()}
+    solara.Select(
+        label,
+        values=list(names.values()),
+        value=names.get(value, value),
+        on_value=lambda name: on_value(back[name]),
+    )
+
+
+@solara.component
+def SettingsForm(solo: bool, on_create, button: str):
+    """The instructor's settings (or a single player's), and the button that opens the room."""
+    initial = solara.use_memo(default_values, dependencies=[])
+    values, set_values = solara.use_state(initial)
+    notice, set_notice = solara.use_state(None)
+
+    def change(name):
+        return lambda value: set_values({**values, name: value})
+
+    if solo:
+        solara.Select(
+            "Your role",
+            values=[role_name(a) for a in ACTORS],
+            value=values["role"],
+            on_value=change("role"),
+        )
+    Choice(
+        "Scenario",
+        {n: scenario_title(n) for n in scenario_names()},
+        values["scenario"],
+        change("scenario"),
+    )
+    Choice(
+        "Payoffs",
+        {n: payoff_name(n) for n in payoff_presets()},
+        values["payoffs"],
+        change("payoffs"),
+    )
+    washington_played = "washington" in humans_of(values, solo)
+    if washington_played:
+        solara.Text(
+            "Washington's pressure: set each week by the player of Washington.",
+            classes=["ec-summary"],
+        )
+    else:
+        Choice(
+            "Washington (the model)",
+            {p: policy_name(p) for p in US_POLICIES},
+            values["us_policy"],
+            change("us_policy"),
+        )
+        solara.SliderFloat(
+            f"US pressure when Washington presses: {float(values['us_pressure']):.2f}",
+            value=values["us_pressure"],
+            min=0.0,
+            max=1.0,
+            step=0.05,
+            thumb_label="always",
+            on_value=change("us_pressure"),
+        )
+    weeks = scenario_weeks(values["scenario"])
+    solara.SliderInt(
+        f"Weeks to play: {min(int(values['weeks']), weeks)} of {weeks}",
+        value=min(int(values["weeks"]), weeks),
+        min=1,
+        max=weeks,
+        thumb_label="always",
+        on_value=change("weeks"),
+    )
+    solara.InputText(
+        "Seed (same seed, same agents' choices)", value=values["seed"], on_value=change("seed")
+    )
+    if not solo:
+        solara.Select(
+            "Round timer (the week is played when it runs out)",
+            values=list(TIMERS),
+            value=values["timer"],
+            on_value=change("timer"),
+        )
+        for role in ACTORS:
+            solara.Checkbox(
+                label=f"{role_name(role)} is played by a team",
+                value=values[f"human_{role}"],
+                on_value=change(f"human_{role}"),
+            )
+    summary = f"{int(values['weeks'])} weeks to play"
+    if not washington_played:
+        summary += f"; US pressure {float(values['us_pressure']):.2f}"
+    solara.Text(summary, classes=["ec-summary"])
+    solara.Button(
+        button,
+        color="primary",
+        on_click=lambda: attempt(lambda: on_create(settings_from(values, solo)), set_notice),
+    )
+    Notice(notice)

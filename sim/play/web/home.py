@@ -1,0 +1,68 @@
+"""The start page: join a room (team), open a class room (instructor), or play alone."""
+
+import solara
+
+from sim.core.moves import ACTORS
+from sim.play.settings import RoomSettings
+from sim.play.web.common import (
+    Markdown,
+    Notice,
+    attempt,
+    client_address,
+    link,
+    query,
+    use_typed,
+)
+from sim.play.web.forms import SettingsForm
+from sim.play.web.state import REGISTRY
+from sim.reports.labels import role_name, role_of_name
+
+
+@solara.component
+def Home():
+    """Choose: play alone, open a class room (instructor), or join a room (team)."""
+    router = solara.use_router()
+    code = use_typed(query(router).get("room", ""))
+    role, set_role = solara.use_state("Seoul")
+    team = use_typed("")
+    notice, set_notice = solara.use_state(None)
+
+    def start_solo(settings: RoomSettings) -> None:
+        room = REGISTRY.create(settings, client_address())
+        seat = room.claim(settings.humans[0])
+        router.push(link("/team", room=room.code, seat=seat))
+
+    def open_room(settings: RoomSettings) -> None:
+        room = REGISTRY.create(settings, client_address())
+        router.push(link("/instructor", room=room.code, key=room.instructor_key))
+
+    def join() -> None:
+        room, seat = REGISTRY.join(code.current, role_of_name(role), client_address(), team.current)
+        router.push(link("/team", room=room.code, seat=seat))
+
+    solara.Title("Escalation classroom")
+    Markdown(
+        "Play the 2018-2019 dispute between **Seoul**, **Tokyo** and **Washington** week by "
+        "week, alone against the model or as teams in a class, and compare your path with "
+        "what really happened."
+    )
+    with solara.Div(classes=["ec-grid"]):
+        with solara.Card("Join a room (team)"):
+            Markdown("Type the code the instructor shows and pick your team's role.")
+            solara.InputText(
+                "Room code", value=code.value, on_value=code.set, continuous_update=True
+            )
+            solara.Select(
+                "Role", values=[role_name(a) for a in ACTORS], value=role, on_value=set_role
+            )
+            solara.InputText(
+                "Team name (optional)", value=team.value, on_value=team.set, continuous_update=True
+            )
+            solara.Button("Join", color="primary", on_click=lambda: attempt(join, set_notice))
+            Notice(notice)
+        with solara.Card("Open a class room (instructor)"):
+            Markdown("Choose the settings and which roles teams play; the model plays the rest.")
+            SettingsForm(False, open_room, "Open room")
+        with solara.Card("Play alone"):
+            Markdown("One role is yours; the model plays the other two.")
+            SettingsForm(True, start_solo, "Start game")

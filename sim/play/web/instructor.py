@@ -1,0 +1,295 @@
+"""The instructor's page: the code, seats, running the game, events, messages, exports, log."""
+
+import solara
+import solara.lab
+
+from sim.core.errors import EscalationError
+from sim.play.server import class_export_path, export_path
+from sim.play.web.common import (
+    Markdown,
+    Notice,
+    Plain,
+    Table,
+    attempt,
+    client_address,
+    link,
+    query,
+    request_host,
+    use_room_updates,
+    use_typed,
+    use_week_notice,
+)
+from sim.play.web.forms import TIMERS
+from sim.play.web.state import REGISTRY
+from sim.play.web.team import RoomMissing
+from sim.play.web.widgets import Broadcasts, ChartWithReal, Debrief, News, StatusLine, Timeline
+from sim.reports.labels import role_name
+
+
+def join_instructions(code: str, humans: list[str], host: str | None) -> str:
+    """How teams join: the address to open (when known), the code, the roles to pick."""
+    people = ", ".join(role_name(r) for r in humans)
+    where = f"**http://{host}/?room={code}**" if host else "this server's start page"
+    lines = [
+        f"Teams open {where}, choose **Join a room** with code **{code}** and pick their role "
+        f"({people}; the model plays the rest)."
+    ]
+    if host and host.split(":")[0] in ("127.0.0.1", "localhost", "[::1]"):
+        lines.append(
+            "That address works on this machine only: for other machines, start the server "
+            "with `--host 0.0.0.0` and use this machine's network address instead."
+        )
+    return "\n\n".join(lines)
+
+
+@solara.component
+def Confirmed(label: str, question: str, detail: str, action, color: str = "primary"):
+    """A button that asks before it acts (End game, Undo)."""
+    asking, set_asking = solara.use_state(False)
+    solara.Button(label, color=color, on_click=lambda: set_asking(True))
+    solara.lab.ConfirmationDialog(
+        asking,
+        on_close=lambda: set_asking(False),
+        title=question,
+        content=detail,
+        ok=label.rstrip("…"),
+        on_ok=action,
+    )
+
+
+@solara.component
+def RunGame(room, key: str, view, set_notice):
+    """Advance (once per week however often clicked), undo, pause, the timer, end."""
+    status = view.status
+    timer, set_timer = solara.use_state("no timer")
+
+    def advance() -> None:
+        if room.advance(key, week=status.week) is None:
+            set_notice(("success", f"Week {status.week + 1} was already played."))
+        else:
+            set_notice(("success", f"Week {status.week + 1} played."))
+
+    with solara.Card("Run the game"):
+        with solara.Div(classes=["ec-row"]):
+            solara.Button(
+                "Advance week", color="primary", on_click=lambda: attempt(advance, set_notice)
+            )
+            if status.paused:
+                solara.Button(
+                    "Resume",
+                    on_click=lambda: attempt(lambda: room.resume(key), set_notice, "Resumed."),
+                )
+            else:
+                solara.Button(
+                    "Pause",
+                    on_click=lambda: attempt(lambda: room.pause(key), set_notice, "Paused."),
+                )
+            Confirmed(
+                "Undo last week…",
+                "Take back the last week played?",
+                "The game returns to the start of that week; teams that moved in it keep "
+                "their moves, the others may move.",
+                lambda: attempt(lambda: room.undo(key), set_notice, "Last week undone."),
+            )
+            Confirmed(
+                "End game…",
+                "End the game for every team?",
+                "Every team sees the debrief of the weeks played; this cannot be undone.",
+                lambda: attempt(lambda: room.end(key), set_notice),
+                color="error",
+            )
+        Markdown(
+            "A week is played when every team has moved, when the round timer runs out, "
+            "or when you advance it (a team that has not moved holds)."
+        )
+        with solara.Div(classes=["ec-row"]):
+            solara.Select("Round timer", values=list(TIMERS), value=timer, on_value=set_timer)
+            solara.Button(
+                "Set timer",
+                text=True,
+                on_click=lambda: attempt(
+                    lambda: room.set_timer(key, TIMERS[timer]),
+                    set_notice,
+                    f"Round timer: {timer}, starting now.",
+                ),
+            )
+
+
+@solara.component
+def Inject(room, key: str, set_notice):
+    """Inject a ready-made event of the scenario, or one written here."""
+    events = [e.text for e in room.game.materials.injections] + ["Write my own event"]
+    event, set_event = solara.use_state(events[0])
+    custom = use_typed("")
+    actor, set_actor = solara.use_state("Seoul")
+    direction, set_direction = solara.use_state("escalate")
+    with solara.Card("Inject a scenario event"):
+        solara.Select("Event", values=events, value=event, on_value=set_event)
+        if event == events[-1]:
+            solara.InputText(
+                "What happens", value=custom.value, on_value=custom.set, continuous_update=True
+            )
+            with solara.Div(classes=["ec-row"]):
+                solara.Select(
+                    "Whose measures", values=["Seoul", "Tokyo"], value=actor, on_value=set_actor
+                )
+                solara.Select(
+                    "Direction",
+                    values=["escalate", "deescalate"],
+                    value=direction,
+                    on_value=set_direction,
+                )
+
+        def inject() -> None:
+            if event == events[-1]:
+                room.inject(key, actor.lower(), direction, custom.current)
+                custom.set("")
+            else:
+                chosen = next(e for e in room.game.materials.injections if e.text == event)
+                room.inject(key, chosen.actor, chosen.direction, chosen.text)
+
+        solara.Button(
+            "Inject event",
+            color="warning",
+            on_click=lambda: attempt(inject, set_notice, "Event injected: every team sees it."),
+        )
+
+
+@solara.component
+def Talk(room, key: str, view, set_notice):
+    """Broadcast to every page; read the teams' private messages."""
+    text = use_typed("")
+
+    def send() -> None:
+        room.broadcast(key, text.current)
+        text.set("")
+
+    with solara.Card("Messages"):
+        solara.InputText(
+            "Message to every team", value=text.value, on_value=text.set, continuous_update=True
+        )
+        solara.Button("Broadcast", on_click=lambda: attempt(send, set_notice, "Sent to all."))
+        for message in reversed(view.messages[-15:]):
+            to = "everyone" if message.to is None else role_name(message.to)
+            with solara.Div(classes=["ec-message"]):
+                solara.Text(f"{role_name(message.sender)} to {to} (week {message.week + 1}): ")
+                Plain(message.text, classes=["ec-plain", "ec-inline"])
+
+
+@solara.component
+def Seats(room, key: str, view, set_notice):
+    """Each seat: team name, joined, connected, moved; its link back, and freeing it."""
+    status = view.status
+    rows = [
+        [
+            role_name(role),
+            seat.name or "-",
+            "joined" if seat.taken else "waiting for a team",
+            "yes" if seat.connected else "no",
+            "yes" if seat.moved else "no",
+        ]
+        for role, seat in status.seats.items()
+    ]
+    with solara.Card("Seats"):
+        Table(["role", "team", "seat", "connected", "moved this week"], rows)
+        solara.Text(f"Pages open on this room: {view.pages}")
+        with solara.Details(summary="Seat links (give a team its link back, or free its seat)"):
+            prefix = f"http://{host}" if (host := request_host()) else ""
+            for role, token in view.seat_tokens.items():
+                if token:
+                    solara.Text(
+                        f"{role_name(role)}: {prefix}{link('/team', room=room.code, seat=token)}",
+                        classes=["ec-link"],
+                    )
+                    solara.Button(
+                        f"Free {role_name(role)}'s seat",
+                        text=True,
+                        on_click=lambda role=role: attempt(
+                            lambda: room.release(key, role),
+                            set_notice,
+                            f"{role_name(role)}'s seat is free.",
+                        ),
+                    )
+
+
+@solara.component
+def Exports(room, key: str):
+    """Download links: moves (CSV, JSON), the record, the debrief, the class's results."""
+    with solara.Card("Downloads"):
+        names = ["moves.csv", "moves.json", "record.json"]
+        if room.ended:
+            names += ["debrief.md", "debrief.png"]
+        html = " · ".join(
+            f'<a href="{export_path(room.code, n, key)}" download>{n}</a>' for n in names
+        )
+        html += (
+            f' · <a href="{class_export_path(room.class_id, room.code, key)}" download>'
+            "class results (CSV)</a>"
+        )
+        solara.HTML(tag="div", unsafe_innerHTML=html, classes=["ec-downloads"])
+
+
+@solara.component
+def InstructorPage():
+    """The instructor's room: code, seats, running the game, events, messages, exports."""
+    router = solara.use_router()
+    params = query(router)
+    key = params.get("key")
+    try:
+        room, problem = REGISTRY.instructor(params.get("room"), key), None
+    except EscalationError as refused:
+        room, problem = None, str(refused)
+    use_room_updates(room)
+    notice, set_notice = use_week_notice(room.game.week if room is not None else -1)
+    if room is None:
+        RoomMissing(problem)
+        return
+    view = room.instructor_view(key)
+    status = view.status
+    solara.Title(f"Instructor: room {room.code}")
+    with solara.Div(classes=["ec-row", "ec-baseline"]):
+        solara.Text("Room code", classes=["ec-header"])
+        solara.Text(room.code, classes=["ec-code"])
+    Markdown(join_instructions(room.code, status.humans, request_host()))
+    projector = link("/projector", room=room.code)
+    dashboard = link("/class", id=room.class_id)
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=(
+            f'Projector view (no keys, safe to show): <a href="{projector}" target="_blank">'
+            f"{projector}</a> · class dashboard: "
+            f'<a href="{dashboard}" target="_blank">{dashboard}</a>'
+        ),
+        classes=["ec-links"],
+    )
+
+    def another() -> None:
+        new = REGISTRY.create(room.settings, client_address(), class_id=room.class_id)
+        router.push(link("/instructor", room=new.code, key=new.instructor_key))
+
+    solara.Button(
+        "Open another room for this class (same settings)",
+        text=True,
+        on_click=lambda: attempt(another, set_notice),
+    )
+    StatusLine(status)
+    with solara.Div(classes=["ec-notice-area"]):  # always there: buttons below never jump
+        Notice(notice)
+    if status.ended:
+        Broadcasts(status)
+        Debrief(room, None)
+        Exports(room, key)
+        Timeline(status)
+        return
+    Seats(room, key, view, set_notice)
+    RunGame(room, key, view, set_notice)
+    News(status)
+    Broadcasts(status)
+    Inject(room, key, set_notice)
+    Talk(room, key, view, set_notice)
+    with solara.Card("Tension"):
+        ChartWithReal(status)
+    Timeline(status)
+    Exports(room, key)
+    with solara.Details(summary="Room log"):
+        Table(["time", "week", "what"], [[e.time, str(e.week + 1), e.text] for e in view.log])

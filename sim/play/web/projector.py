@@ -1,0 +1,98 @@
+"""Read-only views for a screen the class sees: a room's projector view and the class dashboard.
+
+Their addresses carry only the room code or the class id, never a key or a seat token, and
+they have no buttons: projecting them shows nothing a team could use to act for another.
+"""
+
+import solara
+
+from sim.core.errors import EscalationError
+from sim.play.web.common import Table, query, use_room_updates
+from sim.play.web.state import REGISTRY
+from sim.play.web.team import RoomMissing
+from sim.play.web.widgets import Broadcasts, Chart, Debrief, News, StatusLine, status_line
+from sim.reports.labels import MOVE_NAMES, role_name
+
+
+def last_moves(status) -> list[list[str]]:
+    """Each capital's move last week, the team's name and whether it has moved this week."""
+    last = status.timeline[-1] if status.timeline else None
+    rows = []
+    for role in ("seoul", "tokyo", "washington"):
+        seat = status.seats.get(role)
+        team = (seat.name or "a team") if seat is not None else "the model"
+        moved = "" if seat is None else ("moved" if seat.moved else "thinking")
+        rows.append(
+            [
+                role_name(role),
+                team,
+                MOVE_NAMES.get(last.moves[role], "") if last else "-",
+                last.described[role] if last else "-",
+                moved,
+            ]
+        )
+    return rows
+
+
+@solara.component
+def ProjectorPage():
+    """One room in big type: the week, the timer, every team's last move, tension, events."""
+    router = solara.use_router()
+    params = query(router)
+    try:
+        room, problem = REGISTRY.get(params.get("room")), None
+    except EscalationError as refused:
+        room, problem = None, str(refused)
+    use_room_updates(room)
+    if room is None:
+        RoomMissing(problem)
+        return
+    status = room.status()
+    solara.Title(f"Room {room.code}")
+    with solara.Div(classes=["ec-projector"]):
+        with solara.Div(classes=["ec-row", "ec-baseline"]):
+            solara.Text(f"Room {room.code}", classes=["ec-code"])
+            solara.Text(f"tension {status.tension:.2f}", classes=["ec-big"])
+        StatusLine(status)
+        Broadcasts(status)
+        if status.ended:
+            Debrief(room, None)
+            return
+        News(status)
+        with solara.Div(classes=["ec-projector-body"]):
+            Table(["capital", "team", "last week", "what it did", "this week"], last_moves(status))
+            Chart(status, False, classes=["ec-chart", "ec-chart-big"])
+
+
+@solara.component
+def DashboardPage():
+    """Every room of a class side by side: week, whom it waits for, tension, its chart."""
+    router = solara.use_router()
+    class_id = query(router).get("id")
+    rooms = REGISTRY.of_class(class_id)
+    tick, set_tick = solara.use_state(0)
+
+    def poll(cancel) -> None:
+        versions = [r.version for r in rooms]
+        while not cancel.wait(2.0):
+            now = [r.version for r in rooms]
+            if now != versions:
+                versions = now
+                set_tick(sum(now))
+
+    solara.use_thread(poll, dependencies=[class_id, len(rooms)], intrusive_cancel=False)
+    solara.Title("Class dashboard")
+    if not rooms:
+        RoomMissing("this link does not open a class on this server: check it")
+        return
+    solara.Text(f"Class dashboard: {len(rooms)} room(s)", classes=["ec-header"])
+    with solara.Div(classes=["ec-dashboard"]):
+        for room in rooms:
+            status = room.status()
+            with solara.Card(f"Room {room.code}", classes=["ec-dash-card"]):
+                solara.Text(status_line(status))
+                solara.Text(
+                    f"Tension {status.tension:.2f}; outcome so far: "
+                    f"{room.game.outcome().replace('_', ' ')}"
+                )
+                Chart(status, False)

@@ -1,0 +1,250 @@
+"""A team's page: the week, its briefing, three moves with what each pays, notes, messages."""
+
+import solara
+
+from sim.core.errors import EscalationError
+from sim.play.web.common import (
+    Markdown,
+    Notice,
+    Plain,
+    attempt,
+    query,
+    use_room_updates,
+    use_typed,
+    use_week_notice,
+)
+from sim.play.web.state import REGISTRY
+from sim.play.web.widgets import Broadcasts, ChartWithReal, Debrief, News, StatusLine, Timeline
+from sim.reports.game_results import Briefing
+from sim.reports.labels import MOVE_NAMES, role_name
+
+TERM_NAMES = {
+    "stage": "stage game",
+    "audience": "audience",
+    "economic": "economic",
+    "security": "security",
+    "pressure": "US pressure",
+}
+
+
+@solara.component
+def RoomMissing(problem: str):
+    """A room or a link that does not work: the reason, and the way back."""
+    router = solara.use_router()
+    solara.Error(f"Refused: {problem}", classes=["ec-notice"])
+    solara.Button("Back to the start page", text=True, on_click=lambda: router.push("/"))
+
+
+def preview_text(brief: Briefing, move: str) -> str:
+    """What a move would pay this week, by term (empty for Washington)."""
+    preview = next((p for p in brief.previews if p.move == move), None)
+    if preview is None:
+        return ""
+    other = next(role_name(a) for a in ("seoul", "tokyo") if a != brief.role)
+    terms = ", ".join(f"{TERM_NAMES[t]} {v:+.2f}" for t, v in preview.terms.items())
+    return (
+        f"pays {preview.total:+.2f} this week if {other} holds ({preview.low:+.2f} to "
+        f"{preview.high:+.2f} as {other} moves): {terms}"
+    )
+
+
+def score_text(brief: Briefing, pressure_cost: float) -> str:
+    """The role's total and last week's payoff (or Washington's score)."""
+    what = "score" if brief.role == "washington" else "payoff"
+    text = f"Your {what}: {brief.payoff:+.1f} so far"
+    if brief.last_payoff is not None:
+        text += f" ({brief.last_payoff:+.2f} last week)"
+    if brief.role == "washington":
+        text += f". Each week scores 1 less the tension less {pressure_cost:g} x your pressure."
+    return text
+
+
+@solara.component
+def Briefing_(brief: Briefing, pressure_cost: float):
+    """What the team knows at the start of the week."""
+    if brief.last_week:
+        solara.Text("Last week:", classes=["ec-strong"])
+        for text in brief.last_week.values():
+            solara.Text(f"• {text}")
+    else:
+        solara.Text("First week: nobody has moved yet.")
+    for ally, measures in brief.in_force.items():
+        held = "; ".join(measures) if measures else "none"
+        solara.Text(f"{role_name(ally)}'s measures in force: {held}")
+    solara.Text(f"Tension {brief.tension:.2f}; US pressure {brief.pressure:.2f}")
+    if brief.notice is not None:
+        clock = brief.notice
+        solara.Warning(
+            f"{clock.label} notice given by {role_name(clock.actor)} in week "
+            f"{clock.given_week + 1}: it lapses in {clock.weeks_left} week(s) unless withdrawn.",
+            classes=["ec-countdown"],
+        )
+    solara.Text(score_text(brief, pressure_cost), classes=["ec-strong"])
+
+
+@solara.component
+def Moves(room, seat: str, brief: Briefing, asked: str | None, notice, set_notice):
+    """The three moves, each with its concrete step and what it pays, and the "why" note.
+
+    Nothing above the buttons appears or disappears as the week changes (the "moved" line is
+    always there, refusals show below the buttons), so a click never lands on a moved button.
+    """
+    note = use_typed("")
+
+    def move(name: str) -> None:
+        chosen = attempt(
+            lambda: room.submit(
+                seat, name, role=asked or brief.role, week=brief.week, note=note.current
+            ),
+            set_notice,
+        )
+        if chosen is not None:
+            note.set("")
+            set_notice(("success", f"You chose {MOVE_NAMES[chosen]} for week {brief.week + 1}."))
+
+    with solara.Card(f"Your move for week {brief.week + 1}"):
+        solara.Text(
+            "Your team has moved this week; the week is played when every team has."
+            if brief.moved
+            else "Your team has not moved yet this week.",
+            classes=["ec-moved"],
+        )
+        solara.InputText(
+            "Why (optional, shown in the debrief)",
+            value=note.value,
+            on_value=note.set,
+            continuous_update=True,
+        )
+        for name, described in brief.options.items():
+            with solara.Div(classes=["ec-move"]):
+                solara.Button(
+                    MOVE_NAMES[name],
+                    color={"retaliate": "error", "cooperate": "success"}.get(name, "primary"),
+                    on_click=lambda name=name: move(name),
+                )
+                solara.Text(described, classes=["ec-described"])
+                if pays := preview_text(brief, name):
+                    solara.Text(pays, classes=["ec-preview"])
+        Notice(notice)
+
+
+@solara.component
+def Messages(room, seat: str, view):
+    """The private channel between teams (the instructor sees it too)."""
+    notice, set_notice = solara.use_state(None)
+    others = [r for r in view.status.humans if r != view.role]
+    to, set_to = solara.use_state(others[0] if others else "")
+    text = use_typed("")
+    with solara.Card("Private messages"):
+        if not others:
+            solara.Text("No other team plays in this room.")
+            return
+        solara.Select(
+            "To",
+            values=[role_name(r) for r in others],
+            value=role_name(to),
+            on_value=lambda name: set_to(name.lower()),
+        )
+        solara.InputText("Message", value=text.value, on_value=text.set, continuous_update=True)
+
+        def send() -> None:
+            room.message(seat, to, text.current)
+            text.set("")  # kept when refused: send raised before this line
+
+        solara.Button("Send", on_click=lambda: attempt(send, set_notice, "Message sent."))
+        for message in reversed(view.messages[-10:]):
+            with solara.Div(classes=["ec-message"]):
+                solara.Text(
+                    f"{role_name(message.sender)} to {role_name(message.to)} "
+                    f"(week {message.week + 1}): "
+                )
+                Plain(message.text, classes=["ec-plain", "ec-inline"])
+        Notice(notice)
+
+
+@solara.component
+def TeamName(room, seat: str, name: str):
+    """The team's name, and a field to change it."""
+    notice, set_notice = solara.use_state(None)
+    draft = use_typed(name)
+    with solara.Div(classes=["ec-row"]):
+        solara.InputText("Team name", value=draft.value, on_value=draft.set, continuous_update=True)
+        solara.Button(
+            "Rename",
+            text=True,
+            on_click=lambda: attempt(
+                lambda: room.rename(seat, draft.current), set_notice, "Team renamed."
+            ),
+        )
+    Notice(notice)
+
+
+@solara.component
+def Leave(room, seat: str, set_notice):
+    """End a single-player game early, after a confirmation (kept away from the moves)."""
+    asking, set_asking = solara.use_state(False)
+    with solara.Card("Stop here"):
+        solara.Text("End the game now and see the debrief for the weeks played.")
+        solara.Button("End the game now…", text=True, on_click=lambda: set_asking(True))
+        solara.lab.ConfirmationDialog(
+            asking,
+            on_close=lambda: set_asking(False),
+            title="End the game now?",
+            content="The debrief will cover only the weeks played so far.",
+            ok="End the game",
+            on_ok=lambda: attempt(lambda: room.end(seat), set_notice),
+        )
+
+
+@solara.component
+def TeamPage():
+    """A team's seat: briefing, moves, messages, chart, timeline, then its debrief."""
+    router = solara.use_router()
+    params = query(router)
+    seat = params.get("seat")
+    try:
+        room, _role = REGISTRY.seat(params.get("room"), seat)
+        problem = None
+    except EscalationError as refused:
+        room, problem = None, str(refused)
+    use_room_updates(room, seat)
+    week = room.game.week if room is not None else -1
+    notice, set_notice = use_week_notice(week)
+    if room is None:
+        RoomMissing(problem)
+        return
+    try:
+        view = room.team_view(seat)
+    except EscalationError as refused:
+        RoomMissing(str(refused))
+        return
+    status, brief = view.status, view.briefing
+    solara.Title(f"{role_name(view.role)}: room {room.code}")
+    team = f" ({view.name})" if view.name else ""
+    solara.Text(
+        f"Room {room.code}: your team plays {role_name(view.role)}{team}", classes=["ec-header"]
+    )
+    StatusLine(status)
+    if status.ended:
+        Broadcasts(status)
+        Notice(notice)
+        Debrief(room, view.role)
+        Timeline(status)
+        return
+    with solara.Div(classes=["ec-grid"]):
+        Moves(room, seat, brief, params.get("role"), notice, set_notice)
+        with solara.Card("Briefing"):
+            Broadcasts(status)
+            News(status)
+            Briefing_(brief, room.game.materials.pressure_cost)
+    with solara.Card("Tension"):
+        ChartWithReal(status)
+    Timeline(status)
+    Messages(room, seat, view)
+    brief_text = room.game.materials.briefs.get(view.role)
+    if brief_text:
+        with solara.Details(summary=f"Your role brief ({role_name(view.role)})"):
+            Markdown(brief_text)
+    TeamName(room, seat, view.name)
+    if room.settings.solo:
+        Leave(room, seat, set_notice)

@@ -1,0 +1,153 @@
+"""What several pages show: the status line, timer, events, broadcasts, chart, timeline, debrief."""
+
+import html
+import time
+
+import solara
+
+from sim.play.debrief import debrief_data, debrief_text
+from sim.play.room import Room
+from sim.play.server import chart_path, debrief_path
+from sim.play.status import RoomStatus
+from sim.play.web.common import Markdown, Plain, Table
+from sim.reports.labels import MOVE_NAMES, role_name
+
+
+def status_line(status: RoomStatus) -> str:
+    """Week, date and whom the game waits for, in one line."""
+    if status.ended:
+        return f"Game over after {len(status.timeline)} weeks."
+    text = f"Week {status.week + 1} of {status.weeks} (week of {status.date})."
+    if status.paused:
+        return text + " Paused by the instructor."
+    waiting = ", ".join(role_name(r) for r in status.waiting_for) or "nobody"
+    return text + f" Waiting for: {waiting}."
+
+
+@solara.component
+def StatusLine(status: RoomStatus):
+    """The status line and, with a round timer, a bar that runs out in the browser itself."""
+    solara.Text(status_line(status), classes=["ec-status"])
+    if status.deadline is None:
+        return
+    left = max(status.deadline - time.time(), 0.0)
+    done = 1.0 - left / status.round_seconds if status.round_seconds else 1.0
+    end = time.strftime("%H:%M:%S", time.localtime(status.deadline))
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=(
+            f'<div class="ec-timer-text">Round ends at {end} (about {left:.0f} s left)</div>'
+            f'<div class="ec-timer"><div class="ec-timer-bar" style="width:{done:.0%};'
+            f'animation-duration:{left:.1f}s"></div></div>'
+        ),
+    )
+
+
+@solara.component
+def Broadcasts(status: RoomStatus, last: int = 3):
+    """The instructor's latest messages to everyone."""
+    for message in status.broadcasts[-last:]:
+        with solara.Div(classes=["ec-broadcast"]):
+            solara.Text(f"Instructor (week {message.week + 1}): ")
+            Plain(message.text, classes=["ec-plain", "ec-inline"])
+
+
+@solara.component
+def News(status: RoomStatus):
+    """Scenario events the instructor injected this week or last week."""
+    for number, event in enumerate(status.injections, start=1):
+        if event.week >= status.week - 1:
+            with solara.Div(classes=["ec-event"]):
+                solara.Text(
+                    f"Scenario event E{number} (week {event.week + 1}, "
+                    f"{role_name(event.actor)} {event.direction}s): "
+                )
+                Plain(event.text, classes=["ec-plain", "ec-inline"])
+
+
+@solara.component
+def Chart(status: RoomStatus, show_real: bool = False, classes: list[str] | None = None):
+    """The room's live tension chart: one image per room and week, shared by every page."""
+    src = chart_path(status.code, status.chart_version, show_real)
+    solara.HTML(
+        tag="img",
+        attributes={"src": src, "alt": "tension week by week"},
+        classes=classes or ["ec-chart"],
+    )
+
+
+@solara.component
+def ChartWithReal(status: RoomStatus):
+    """The live chart with 2019's path behind a checkbox."""
+    show_real, set_show_real = solara.use_state(False)
+    if status.real_tension is not None:
+        solara.Checkbox(
+            label="Show the real 2018-2019 path", value=show_real, on_value=set_show_real
+        )
+    Chart(status, show_real)
+
+
+def timeline_rows(status: RoomStatus, names: bool = True) -> list[list[str]]:
+    """The weeks played so far, newest first."""
+    rows = []
+    for report in reversed(status.timeline):
+        events = "; ".join(report.injected)
+        rows.append(
+            [str(report.week + 1), report.date]
+            + [report.described[a] for a in ("seoul", "tokyo", "washington")]
+            + [f"{report.tension:.2f}", events]
+        )
+    return rows
+
+
+@solara.component
+def Timeline(status: RoomStatus):
+    """The timeline of moves, week by week (every cell plain text)."""
+    solara.Text("Timeline", classes=["ec-h3"])
+    if not status.timeline:
+        solara.Text("No week has been played yet.")
+        return
+    Table(
+        ["week", "date", "Seoul", "Tokyo", "Washington", "tension", "events"], timeline_rows(status)
+    )
+
+
+@solara.component
+def Debrief(room: Room, role: str | None):
+    """A finished room's debrief for ``role`` (the class's when None), chart shared."""
+    debrief = solara.use_memo(room.debrief, dependencies=[room.code, id(room), room.ended])
+    data = debrief_data(room.game, debrief, role)
+    text = debrief_text(data)
+    head, _, findings = text.partition("\n## ")
+    Markdown(head)
+    if data is not None:
+        solara.HTML(
+            tag="img",
+            attributes={
+                "src": debrief_path(room.code, room.chart_version),
+                "alt": "the game beside 2019 and the model",
+            },
+            classes=["ec-chart"],
+        )
+    if findings:
+        Markdown("## " + findings)
+    notes = room.status().notes
+    if notes:
+        solara.Text("Why teams moved as they did", classes=["ec-h3"])
+        Table(
+            ["week", "team", "move", "why"],
+            [
+                [
+                    str(n.week + 1),
+                    room.seats[n.role].name or role_name(n.role),
+                    MOVE_NAMES.get(n.move, n.move),
+                    n.text,
+                ]
+                for n in notes
+            ],
+        )
+
+
+def escape(text: str) -> str:
+    """Text made safe for HTML."""
+    return html.escape(str(text))

@@ -1,0 +1,70 @@
+"""The terminal game's text: a role's weekly briefing, the moves on offer, a played week."""
+
+from sim.core.moves import ALLIES
+from sim.core.scenario import Scenario
+from sim.reports.game_results import Briefing, MovePreview, WeekReport
+from sim.reports.labels import role_name
+
+GAUGE_WIDTH = 10
+
+
+def gauge(value: float, width: int = GAUGE_WIDTH) -> str:
+    """A bar gauge for a value in [0, 1], e.g. ``[#####-----] 0.52``."""
+    filled = round(min(max(value, 0.0), 1.0) * width)
+    return f"[{'#' * filled}{'-' * (width - filled)}] {value:.2f}"
+
+
+def format_options(options: dict[str, str], previews: list[MovePreview] = ()) -> str:
+    """The moves on offer: key letter, name, the concrete step, and what it would pay."""
+    width = max(len(name) for name in options)
+    pays = {p.move: p for p in previews}
+    lines = []
+    for name, concrete in options.items():
+        line = f"  {name[0]}  {name:<{width}}  {concrete}"
+        if (p := pays.get(name)) is not None:
+            line += f"\n     {'':<{width}}pays {p.total:+.2f} if the other holds ({p.low:+.2f} to "
+            line += f"{p.high:+.2f}): " + ", ".join(f"{t} {v:+.2f}" for t, v in p.terms.items())
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def format_briefing(brief: Briefing, scenario: Scenario) -> str:
+    """The block a person reads before choosing a move this week."""
+    role = role_name(brief.role)
+    head = f"== Week {brief.week + 1}/{brief.weeks}, Monday {brief.date}: you play {role} "
+    lines = [head.ljust(78, "=")]
+    label = "Last week"
+    for text in brief.last_week.values() or ["(the game starts: nothing has happened yet)"]:
+        lines.append(f"{label:<12}{text}")
+        label = ""
+    lines += [f"{'Event':<12}{text}" for text in brief.injected]
+    lines.append(f"{'Tension':<12}{gauge(brief.tension)}")
+    if brief.notice is not None:
+        clock = brief.notice
+        lines.append(
+            f"{'Notice':<12}{clock.label} lapses in {clock.weeks_left} week(s) unless "
+            f"{role_name(clock.actor)} withdraws it"
+        )
+    label = "In force"
+    for ally in ALLIES:
+        ladder = scenario.ladders[ally]
+        ids = ladder.ids[: len(brief.in_force[ally])]
+        measures = ", ".join(i.replace("_", " ") for i in ids) or "nothing"
+        lines.append(f"{label:<12}{role_name(ally):<6} {len(ids)}/{ladder.top}  {measures}")
+        label = ""
+    lines.append(f"{'US pressure':<12}{gauge(brief.pressure)}")
+    score = "Your score" if brief.role == "washington" else "Your payoff"
+    last = "" if brief.last_payoff is None else f" ({brief.last_payoff:+.2f} last week)"
+    lines.append(f"{score:<12}{brief.payoff:+.1f} so far{last}")
+    lines += ["Your options this week:", format_options(brief.options, brief.previews)]
+    return "\n".join(lines)
+
+
+def format_report(report: WeekReport, weeks: int, humans: tuple[str, ...] = ()) -> str:
+    """One played week: its date, every capital's named move and the tension after it."""
+    lines = [f"week {report.week + 1}/{weeks} ({report.date})  tension {gauge(report.tension)}"]
+    for actor, text in report.described.items():
+        who = f"{role_name(actor)}{' (person)' if actor in humans else ''}"
+        lines.append(f"    {who}: {text}")
+    lines += [f"    Event: {text}" for text in report.injected]
+    return "\n".join(lines)

@@ -1,0 +1,119 @@
+"""The debrief as Markdown (also plain enough to read in a terminal), per role or for a class."""
+
+import numpy as np
+
+from sim.core.moves import ACTORS
+from sim.figures.debrief import DebriefData
+from sim.reports.labels import plain, role_name
+from sim.reports.text import markdown_text, signed
+
+
+def _outcome_lines(data) -> list[str]:
+    dates = data.fan.dates
+    lines = [
+        "## Outcome",
+        "",
+        f"- Your game: **{plain(data.outcome)}**: {data.outcome_meaning[data.outcome]}.",
+        f"- The model, same settings and the same {data.weeks} weeks: {data.outcome_share:.1%} "
+        f"of its {data.replications:,} runs end this way.",
+    ]
+    if data.real_outcome is not None:
+        real = (
+            f"- In 2018-2019: **{plain(data.real_outcome)}**: "
+            f"{data.outcome_meaning[data.real_outcome]}"
+        )
+        if data.real_outcome_by_end is not None:
+            real += (
+                f" (by {dates[-1]:%Y-%m-%d}, where your game stopped, it stood at "
+                f"{plain(data.real_outcome_by_end)})"
+            )
+        lines.append(real + ".")
+    lines += [
+        "",
+        "| outcome | share of the model's runs |",
+        "| --- | --- |",
+        *(
+            f"| {plain(o)}{' (yours)' if o == data.outcome else ''} | {s:.1%} |"
+            for o, s in data.model_outcome_shares.items()
+        ),
+    ]
+    return lines
+
+
+def _tension_lines(data) -> list[str]:
+    lines = [
+        "## Tension",
+        "",
+        f"- Peak tension {data.peak_tension:.2f}: higher than in {data.peak_percentile:.1%} of "
+        "the model's runs over the same weeks (ties count half).",
+        f"- Weeks outside the model's 90% band: {data.weeks_above_90} above, "
+        f"{data.weeks_below_90} below, of {data.weeks}.",
+    ]
+    if data.fan.real is not None and np.isfinite(data.fan.real).any():
+        lines.append(
+            f"- Peak of the real path over the same weeks: {np.nanmax(data.fan.real):.2f}."
+        )
+    return lines
+
+
+def _score_lines(data) -> list[str]:
+    lines = []
+    if data.role is not None:
+        own = data.role
+        lines += [
+            f"## Your score ({role_name(own)})",
+            "",
+            f"- {signed(data.payoffs[own])}, against a median of "
+            f"{signed(data.median_payoffs[own])} in the model's runs: higher than "
+            f"{data.payoff_percentiles[own]:.0%} of them.",
+            "",
+        ]
+    lines += [
+        "## Scores (Seoul and Tokyo: summed payoffs; Washington: its score)",
+        "",
+        "| capital | your game | model median | difference |",
+        "| --- | --- | --- | --- |",
+        *(
+            f"| {role_name(a)}{' (a person)' if a in data.players else ''} | "
+            f"{signed(data.payoffs[a])} | {signed(data.median_payoffs[a])} | "
+            f"{signed(data.payoffs[a] - data.median_payoffs[a])} |"
+            for a in ACTORS
+        ),
+        "",
+        "Washington's score adds, each week, 1 less the tension less a cost for its pressure "
+        "(docs/model.md).",
+    ]
+    return lines
+
+
+def debrief_markdown(data: DebriefData, figure: str | None = "debrief.png") -> str:
+    """The debrief of `sim.play.debrief.DebriefData` as a short Markdown page."""
+    dates = data.fan.dates
+    span = f"{dates[0]:%Y-%m-%d} to {dates[-1]:%Y-%m-%d}"
+    agents = [role_name(a) for a in ACTORS if a not in data.players]
+    title = f"# Debrief{f' for {role_name(data.role)}' if data.role else ''}: {data.fan.title}"
+    lines = [
+        title,
+        "",
+        f"Played by people: {data.who}"
+        + (f"; agents played {' and '.join(agents)}" if agents else "")
+        + f". Weeks played: {data.weeks} ({span}).",
+        "",
+        *_outcome_lines(data),
+        "",
+        *_tension_lines(data),
+        "",
+        *_score_lines(data),
+    ]
+    if data.injected:
+        lines += ["", "## Injected events (E on the chart)", ""]
+        lines += [
+            f"{n}. E{n}, week of {date:%Y-%m-%d}: {markdown_text(text)}"
+            for n, (date, text) in enumerate(data.injected, start=1)
+        ]
+    if data.prompts:
+        lines += ["", "## To discuss", ""]
+        lines += [f"{n}. {p}" for n, p in enumerate(data.prompts, start=1)]
+    if figure:
+        lines += ["", f"![your path, 2019's and the model's bands]({figure})"]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,75 @@
+"""Readable names for what the model calls by identifiers (roles, presets, policies, outcomes)."""
+
+import functools
+
+from sim.core.errors import EscalationError
+from sim.core.scenario_yaml import load_scenario
+
+ROLE_NAMES = {"seoul": "Seoul", "tokyo": "Tokyo", "washington": "Washington"}
+PAYOFF_NAMES = {
+    "gsomia_2019": "2019 dispute (default)",
+    "calibrated_2019": "fitted to 2019",
+    "prisoners_dilemma": "prisoner's dilemma",
+    "chicken": "chicken",
+    "stag_hunt": "stag hunt",
+    "deadlock": "deadlock",
+}
+POLICY_NAMES = {
+    "reactive": "presses once a security measure lasts",
+    "constant": "presses at a constant level",
+    "absent": "stays out",
+}
+MOVE_NAMES = {
+    "cooperate": "Cooperate",
+    "hold": "Hold",
+    "retaliate": "Retaliate",
+    "abstain": "Abstain",
+    "engage": "Engage",
+    "press": "Press",
+}
+
+
+def role_name(role: str) -> str:
+    """A role's display name (``seoul`` -> ``Seoul``)."""
+    return ROLE_NAMES.get(role, role)
+
+
+def role_of_name(name: str) -> str:
+    """The role a display name stands for (``Seoul`` -> ``seoul``)."""
+    return str(name).strip().lower()
+
+
+def plain(identifier: str) -> str:
+    """An identifier in words (``noticed_then_kept`` -> ``noticed then kept``)."""
+    return str(identifier).replace("_", " ")
+
+
+def payoff_name(name: str) -> str:
+    """A payoff preset's display name."""
+    return PAYOFF_NAMES.get(name, plain(name))
+
+
+def policy_name(name: str) -> str:
+    """A US policy's display name."""
+    return POLICY_NAMES.get(name, plain(name))
+
+
+@functools.cache
+def scenario_title(name: str) -> str:
+    """A scenario's title from its folder (its name in words if it cannot be read)."""
+    try:
+        return load_scenario(name).title
+    except EscalationError:
+        return plain(name)
+
+
+def outcome_meanings(actor: str, rung: str, lapse_weeks: int, label: str) -> dict[str, str]:
+    """Each outcome class in plain words, for a notice rule (``label`` names the agreement)."""
+    who, step = actor.title(), plain(rung)
+    return {
+        "never_noticed": f"{label} never put on notice ({who} never took the {step} step)",
+        "noticed_then_kept": f"{label} put on notice, then kept ({who} stepped back within "
+        f"{lapse_weeks} weeks)",
+        "terminated": f"{label} terminated ({who} held the {step} for {lapse_weeks} weeks)",
+        "pending": f"{label} on notice when the game ended",
+    }

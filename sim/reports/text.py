@@ -1,0 +1,22 @@
+"""Text that people typed, made inert before it goes into Markdown or HTML."""
+
+import html
+import re
+
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
+
+
+def markdown_text(text: object) -> str:
+    """User text for a Markdown page: shown as typed, never a link, image, tag or table cell."""
+    flat = " ".join(str(text).split())
+    return MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(flat, quote=False))
+
+
+def signed(value: float) -> str:
+    """A number with its sign and one decimal (``+3.2``)."""
+    return f"{value:+.1f}"
+
+
+def share(value: float) -> str:
+    """A share as a percentage, with a decimal when it is small (``0.3%``, ``42%``)."""
+    return f"{value:.0%}" if value >= 0.1 or value == 0 else f"{value:.1%}"

@@ -1,0 +1,186 @@
+"""The game in-process: what each week does, the payoff preview, the notice clock, record/replay."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.experiment.config import default_config
+from sim.play.game import TERMS, Game, GameError
+from sim.play.record import record, replay
+
+# (Seoul's move, Tokyo's move): the rung each ally holds after the week, from the scenario's
+# ladders (Seoul's first three rungs cannot be lifted: cooperating from them is a gesture).
+WEEKS = [
+    (("retaliate", "hold"), {"seoul": 1, "tokyo": 0}),
+    (("retaliate", "retaliate"), {"seoul": 2, "tokyo": 1}),
+    (("cooperate", "cooperate"), {"seoul": 2, "tokyo": 0}),
+    (("hold", "retaliate"), {"seoul": 2, "tokyo": 1}),
+    (("retaliate", "hold"), {"seoul": 3, "tokyo": 1}),
+]
+
+
+@pytest.fixture(scope="module")
+def config():
+    return default_config(["run.seed=5", "run.weeks=8", "run.replications=100"])
+
+
+@pytest.fixture
+def duo(config):
+    return Game(config, ["seoul", "tokyo"])
+
+
+def test_each_week_does_what_both_people_chose(duo):
+    for week, ((seoul, tokyo), rungs) in enumerate(WEEKS):
+        assert duo.week == week
+        duo.submit("seoul", seoul)
+        duo.submit("tokyo", tokyo)
+        assert duo.ready
+        report = duo.advance()
+        assert report.moves["seoul"] == seoul and report.moves["tokyo"] == tokyo
+        assert {a: len(duo.in_force(a)) for a in rungs} == rungs
+    described = duo.timeline[0].described["seoul"]
+    assert described == duo.scenario.ladders["seoul"].rungs[0].name
+
+
+def test_a_missing_move_is_a_hold_and_marked_as_default(duo):
+    duo.advance()
+    assert duo.timeline[0].moves == {**duo.timeline[0].moves, "seoul": "hold", "tokyo": "hold"}
+    assert [m.get("default") for m in duo.moves_log] == [True, True]
+
+
+@pytest.mark.parametrize(
+    ("actor", "choice", "reason"),
+    [
+        ("washington", "press", "played by the model"),
+        ("seoul", "surrender", "not a move for seoul"),
+        ("beijing", "hold", "played by the model"),
+    ],
+)
+def test_refusals(duo, actor, choice, reason):
+    with pytest.raises(GameError if reason == "played by the model" else ValueError, match=reason):
+        duo.submit(actor, choice)
+
+
+def test_a_second_move_in_a_week_is_refused(duo):
+    duo.submit("seoul", "r")
+    with pytest.raises(GameError, match="already moved"):
+        duo.submit("seoul", "h")
+
+
+def test_the_payoff_preview_is_the_models_own_payoff_by_term(duo):
+    """Terms add up to the total, and the total is what the week then pays."""
+    previews = {p.move: p for p in duo.previews("seoul")}
+    assert set(previews) == {"cooperate", "hold", "retaliate"}
+    for preview in previews.values():
+        assert set(preview.terms) == set(TERMS)
+        assert sum(preview.terms.values()) == pytest.approx(preview.total)
+        assert preview.low <= preview.total <= preview.high
+    assert previews["retaliate"].terms["audience"] == pytest.approx(1.5)  # a_seoul, default
+    assert previews["hold"].terms["audience"] == 0.0
+    duo.submit("seoul", "retaliate")
+    duo.submit("tokyo", "hold")
+    report = duo.advance()
+    # pressure is last week's in the preview; with none yet it matches the week exactly
+    pressure = report.pressure * duo.config.payoffs.pressure.seoul * 0.3  # legal domain weight
+    assert report.payoffs["seoul"] == pytest.approx(previews["retaliate"].total - pressure)
+
+
+def test_washington_scores_calm_allies_and_cheap_pressure(config):
+    game = Game(config, ["washington"])
+    game.submit("washington", "press")
+    report = game.advance()
+    expected = 1.0 - report.tension - game.materials.pressure_cost * 1.0
+    assert report.payoffs["washington"] == pytest.approx(expected)
+    assert game.total_score("washington") == pytest.approx(expected)
+
+
+def test_the_notice_clock_counts_down_once_notice_is_given(config):
+    game = Game(config, ["seoul"])
+    rule = game.scenario.notice
+    for _ in range(game.scenario.notice_index):  # up Seoul's ladder to the notice
+        game.inject("seoul", "escalate", "step")
+    assert game.notice_clock() is None  # not given until a week is played with it in force
+    for week, left in enumerate([rule.lapse_weeks, rule.lapse_weeks - 1]):
+        game.submit("seoul", "hold")
+        game.advance()
+        clock = game.notice_clock()
+        assert clock is not None and clock.actor == rule.actor and clock.given_week == 0
+        assert clock.weeks_left == left, week
+    game.submit("seoul", "cooperate")  # withdraw the notice
+    game.advance()
+    assert game.notice_clock() is None and game.outcome() == "noticed_then_kept"
+
+
+def test_an_injection_moves_a_ladder_and_is_replayed(config):
+    game = Game(config, ["seoul"])
+    game.inject("tokyo", "escalate", "Tokyo hardens")
+    assert len(game.in_force("tokyo")) == 1
+    game.submit("seoul", "h")
+    game.advance()
+    assert game.timeline[0].injected == ["Tokyo hardens"]
+    again = replay(record(game))
+    assert [r.moves for r in again.timeline] == [r.moves for r in game.timeline]
+    assert again.injections == game.injections
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.sampled_from(["c", "h", "r", None]), min_size=1, max_size=8))
+def test_replay_gives_the_same_game(config, moves):
+    game = Game(config, ["seoul"])
+    for move in moves:
+        if move is not None:
+            game.submit("seoul", move)
+        game.advance()
+    again = replay(record(game))
+    assert [r.tension for r in again.timeline] == [r.tension for r in game.timeline]
+    assert again.outcome() == game.outcome()
+    assert again.total_score("seoul") == game.total_score("seoul")
+
+
+def test_the_debrief_covers_exactly_the_weeks_played(config):
+    game = Game(config, ["washington"])
+    for choice in ("press", "engage", "abstain", "press"):
+        game.submit("washington", choice)
+        game.advance()
+    debrief = game.debrief(200)
+    assert debrief.weeks_played == 4 and len(debrief.model_fan) == 4
+    assert len(debrief.tension) == len(debrief.dates) == len(debrief.real_tension) == 4
+    assert sum(debrief.model_outcome_shares.values()) == pytest.approx(1.0)
+    assert debrief.real_outcome_by_end == "never_noticed"  # 2019's notice came in week 42
+    assert 0.0 <= debrief.peak_tension_percentile <= 1.0
+    assert debrief.payoffs["washington"] == pytest.approx(game.total_score("washington"))
+    # the model's Washington over the same 4 weeks scores about as much: not 62 weeks' worth
+    assert abs(debrief.model_median_payoffs["washington"]) < 4.0 + 1e-9
+
+
+def test_the_debrief_percentile_is_the_midrank_of_the_models_runs(config):
+    from sim.core.metrics import midrank_percentile
+
+    game = Game(config, ["seoul"])
+    for _ in range(3):
+        game.submit("seoul", "r")
+        game.advance()
+    debrief = game.debrief(300)
+    replay = game.debrief(300)
+    assert debrief == replay  # same seed, same numbers
+    values = np.array([0.0, 0.5, 0.5, 1.0])
+    assert midrank_percentile(values, 0.5) == pytest.approx(0.5)
+
+
+def test_nothing_played_gives_an_empty_debrief(config):
+    debrief = Game(config, ["seoul"]).debrief(50)
+    assert debrief.weeks_played == 0 and debrief.model_fan == []
+
+
+def test_the_game_and_the_terminal_load_neither_matplotlib_nor_the_cli():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, sim.play.game, sim.play.record, sim.play.terminal; "
+        "bad = [m for m in ('matplotlib', 'sim.cli') if m in sys.modules]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr

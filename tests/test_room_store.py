@@ -1,0 +1,157 @@
+"""Rooms in SQLite, and what a class needs from a room: undo, timer, limits, cap, messages."""
+
+import sqlite3
+import time
+
+import pytest
+
+from sim.play.export import class_file, move_rows, room_files, room_from_stored
+from sim.play.ratelimit import Limit, RateLimiter
+from sim.play.registry import Limits, RoomRegistry
+from sim.play.room import BAD_LINK
+from sim.play.settings import RoomError, RoomSettings
+from sim.play.store import RoomStore
+
+LOOSE = Limits(Limit(10_000, 60.0), Limit(10_000, 3600.0), Limit(10_000, 60.0))
+
+
+@pytest.fixture
+def store(tmp_path):
+    return RoomStore(tmp_path / "rooms.sqlite")
+
+
+@pytest.fixture
+def registry(store):
+    return RoomRegistry(store=store, limits=LOOSE)
+
+
+def play_some(room):
+    seats = {r: room.claim(r, name=f"team {r}") for r in ("seoul", "tokyo")}
+    room.submit(seats["seoul"], "retaliate", note="the court ruled")
+    room.submit(seats["tokyo"], "hold")
+    room.inject(room.instructor_key, "tokyo", "escalate", "Tokyo hardens")
+    room.broadcast(room.instructor_key, "five minutes")
+    room.message(seats["seoul"], "tokyo", "talks?")
+    room.submit(seats["seoul"], "hold")
+    return seats
+
+
+def test_the_database_is_sqlite_in_wal_mode(store):
+    mode = sqlite3.connect(store.path).execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+
+
+def test_a_restarted_server_finds_every_room_where_it_was(registry, store):
+    room = registry.create(RoomSettings(humans=("seoul", "tokyo"), weeks=5))
+    seats = play_some(room)
+    again = RoomRegistry(store=RoomStore(store.path), limits=LOOSE)
+    [back] = again.restore()
+    assert back.code == room.code and back.instructor_key == room.instructor_key
+    assert [w.moves for w in back.game.timeline] == [w.moves for w in room.game.timeline]
+    assert back.game.pending == {"seoul": "hold"}
+    assert back.notes == room.notes and back.messages == room.messages
+    assert back.seats["tokyo"].name == "team tokyo"
+    assert again.seat(room.code, seats["tokyo"]) == (back, "tokyo")
+    back.submit(seats["tokyo"], "cooperate")  # the game goes on
+    assert back.game.week == 2
+
+
+def test_undo_takes_back_the_last_week_and_survives_a_restart(registry, store):
+    room = registry.create(RoomSettings(humans=("seoul", "tokyo"), weeks=5))
+    play_some(room)
+    key = room.instructor_key
+    before = room.status().tension
+    room.advance(key)
+    assert room.game.week == 2
+    room.undo(key)
+    assert room.game.week == 1 and room.game.pending == {"seoul": "hold"}
+    assert room.status().tension == before
+    [back] = RoomRegistry(store=RoomStore(store.path), limits=LOOSE).restore()
+    assert back.game.week == 1 and back.game.pending == {"seoul": "hold"}
+
+
+def test_advance_for_a_week_already_played_does_nothing(registry):
+    room = registry.create(RoomSettings(humans=("seoul",), weeks=5))
+    key = room.instructor_key
+    assert room.advance(key, week=0) is not None
+    assert room.advance(key, week=0) is None  # the second click
+    assert room.advance(key, week=1) is None  # within the guard after the week began
+    assert room.game.week == 1
+
+
+def test_the_round_timer_plays_the_week_when_it_runs_out(registry):
+    room = registry.create(RoomSettings(humans=("seoul",), weeks=5, round_seconds=30))
+    assert room.deadline() == pytest.approx(room.week_started + 30)
+    assert not room.tick(now=room.week_started + 29)
+    assert room.tick(now=room.week_started + 31)
+    assert room.game.week == 1 and "round timer ran out" in room.log[-1].text
+    room.pause(room.instructor_key)
+    assert room.deadline() is None
+
+
+def test_finished_rooms_do_not_count_toward_the_cap_and_expire(store):
+    registry = RoomRegistry(max_rooms=1, store=store, limits=LOOSE, finished_hours=0.0)
+    first = registry.create(RoomSettings(humans=("seoul",), weeks=2))
+    with pytest.raises(RoomError, match="already runs 1 games"):
+        registry.create(RoomSettings(humans=("seoul",), weeks=2))
+    first.end(first.instructor_key)
+    registry.create(RoomSettings(humans=("seoul",), weeks=2))
+    time.sleep(0.01)
+    registry.tick()
+    assert first.code not in registry.codes()
+    assert store.room(first.code).closed is not None  # kept on disk for the exports
+
+
+def test_opening_and_joining_are_limited_per_client():
+    limiter = RateLimiter(Limit(2, 60.0))
+    assert limiter.allow("a", now=0) == 0 and limiter.allow("a", now=1) == 0
+    assert limiter.allow("a", now=2) == pytest.approx(58)
+    assert limiter.allow("b", now=2) == 0
+    assert limiter.allow("a", now=61) == 0
+    registry = RoomRegistry(limits=Limits(Limit(1, 60.0), Limit(10, 3600.0), Limit(10, 60.0)))
+    registry.create(RoomSettings(humans=("seoul",), weeks=2), client="10.0.0.1")
+    with pytest.raises(RoomError, match="too many rooms opened from this address"):
+        registry.create(RoomSettings(humans=("seoul",), weeks=2), client="10.0.0.1")
+    registry.create(RoomSettings(humans=("seoul",), weeks=2), client="10.0.0.2")
+
+
+def test_a_wrong_link_gets_the_same_answer_whether_or_not_the_room_exists(registry):
+    room = registry.create(RoomSettings(humans=("seoul",), weeks=2))
+    answers = set()
+    for code, token in ((room.code, "guess"), ("ZZZZZ", "guess"), (room.code, None)):
+        with pytest.raises(RoomError) as refusal:
+            registry.seat(code, token)
+        answers.add(str(refusal.value))
+    with pytest.raises(RoomError) as refusal:
+        registry.instructor(room.code, "guess")
+    answers.add(str(refusal.value))
+    assert answers == {BAD_LINK}
+    assert len(room.claim("seoul")) >= 20  # 128 random bits, URL-safe
+
+
+def test_private_messages_reach_only_the_two_teams(registry):
+    room = registry.create(RoomSettings(weeks=3))
+    seats = {r: room.claim(r) for r in ("seoul", "tokyo", "washington")}
+    room.message(seats["seoul"], "tokyo", "talks?")
+    assert [m.text for m in room.team_view(seats["tokyo"]).messages] == ["talks?"]
+    assert room.team_view(seats["washington"]).messages == []
+    assert room.instructor_view(room.instructor_key).messages[0].text == "talks?"
+    with pytest.raises(RoomError, match="write to another team"):
+        room.message(seats["seoul"], "seoul", "me")
+
+
+def test_exports_hold_moves_team_names_notes_and_class_results(registry, store):
+    room = registry.create(RoomSettings(humans=("seoul", "tokyo"), weeks=3))
+    play_some(room)
+    room.end(room.instructor_key)
+    rebuilt = room_from_stored(store.room(room.code))
+    rows = move_rows(rebuilt)
+    assert [(r["week"], r["role"], r["move"]) for r in rows[:2]] == [
+        (1, "seoul", "retaliate"),
+        (1, "tokyo", "hold"),
+    ]
+    assert rows[0]["note"] == "the court ruled" and rows[0]["team"] == "team seoul"
+    names = [f.name for f in room_files(rebuilt, figure=False)]
+    assert f"{room.code}_moves.csv" in names and f"{room.code}_debrief.md" in names
+    results = class_file(room.class_id, [rebuilt]).data.decode().splitlines()
+    assert len(results) == 3 and results[1].split(",")[2] == "seoul"
