@@ -9,8 +9,10 @@ from sim.experiment.config import default_config
 from sim.play.game import TERMS, Game, GameError
 from sim.play.record import record, replay
 
-# (Seoul's move, Tokyo's move): the rung each ally holds after the week, from the scenario's
-# ladders (Seoul's first three rungs cannot be lifted: cooperating from them is a gesture).
+# (Seoul's move, Tokyo's move): how many measures each side has in force after the week. A
+# person's retaliation enacts the mildest measure not yet in force; a cooperation lifts the
+# last reversible one (Seoul's first three measures cannot be lifted: cooperating from them is
+# a gesture).
 WEEKS = [
     (("retaliate", "hold"), {"seoul": 1, "tokyo": 0}),
     (("retaliate", "retaliate"), {"seoul": 2, "tokyo": 1}),
@@ -40,7 +42,7 @@ def test_each_week_does_what_both_people_chose(duo):
         assert report.moves["seoul"] == seoul and report.moves["tokyo"] == tokyo
         assert {a: len(duo.in_force(a)) for a in rungs} == rungs
     described = duo.timeline[0].described["seoul"]
-    assert described == duo.scenario.ladders["seoul"].rungs[0].name
+    assert described == duo.scenario.measures["seoul"].measures[0].name
 
 
 def test_a_missing_move_is_a_hold_and_marked_as_default(duo):
@@ -76,14 +78,17 @@ def test_the_payoff_preview_is_the_models_own_payoff_by_term(duo):
         assert set(preview.terms) == set(TERMS)
         assert sum(preview.terms.values()) == pytest.approx(preview.total)
         assert preview.low <= preview.total <= preview.high
-    assert previews["retaliate"].terms["audience"] == pytest.approx(1.5)  # a_seoul, default
+    # the audience rewards the intensity a retaliation is expected to bring into force
+    outlook = duo.model.capitals["seoul"].outlook
+    gain = outlook.intensity[0, 2] - outlook.intensity[0, 1]
+    audience = duo.config.payoffs.audience.seoul
+    assert previews["retaliate"].terms["audience"] == pytest.approx(audience * gain)
     assert previews["hold"].terms["audience"] == 0.0
     duo.submit("seoul", "retaliate")
     duo.submit("tokyo", "hold")
     report = duo.advance()
-    # pressure is last week's in the preview; with none yet it matches the week exactly
-    pressure = report.pressure * duo.config.payoffs.pressure.seoul * 0.3  # legal domain weight
-    assert report.payoffs["seoul"] == pytest.approx(previews["retaliate"].total - pressure)
+    # the preview feels the pressure the week will feel: it is what the week then pays
+    assert report.payoffs["seoul"] == pytest.approx(previews["retaliate"].total)
 
 
 def test_washington_scores_calm_allies_and_cheap_pressure(config):
@@ -98,7 +103,8 @@ def test_washington_scores_calm_allies_and_cheap_pressure(config):
 def test_the_notice_clock_counts_down_once_notice_is_given(config):
     game = Game(config, ["seoul"])
     rule = game.scenario.notice
-    for _ in range(game.scenario.notice_index):  # up Seoul's ladder to the notice
+    steps = game.scenario.measures["seoul"].index(rule.measure) + 1
+    for _ in range(steps):  # Seoul's measures in order, up to the notice
         game.inject("seoul", "escalate", "step")
     assert game.notice_clock() is None  # not given until a week is played with it in force
     for week, left in enumerate([rule.lapse_weeks, rule.lapse_weeks - 1]):
@@ -112,7 +118,7 @@ def test_the_notice_clock_counts_down_once_notice_is_given(config):
     assert game.notice_clock() is None and game.outcome() == "noticed_then_kept"
 
 
-def test_an_injection_moves_a_ladder_and_is_replayed(config):
+def test_an_injection_changes_measures_and_is_replayed(config):
     game = Game(config, ["seoul"])
     game.inject("tokyo", "escalate", "Tokyo hardens")
     assert len(game.in_force("tokyo")) == 1

@@ -107,7 +107,7 @@ def make_debrief_data(
         model_outcome_shares=dict(debrief.model_outcome_shares),
         real_outcome=debrief.real_outcome,
         real_outcome_by_end=debrief.real_outcome_by_end,
-        outcome_meaning=outcome_meanings(rule.actor, rule.rung, rule.lapse_weeks, rule.label),
+        outcome_meaning=outcome_meanings(rule.actor, rule.measure, rule.lapse_weeks, rule.label),
         peak_tension=debrief.peak_tension,
         peak_percentile=debrief.peak_tension_percentile,
         payoffs={a: float(debrief.payoffs[a]) for a in ACTORS},

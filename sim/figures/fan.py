@@ -90,7 +90,7 @@ def plot_tension_fan(data: FanData, ax=None) -> Figure:
             ha="left",
         )
     ax.set_ylim(0, 1.05)
-    ax.set_ylabel("tension (share of both ladders in force)")
+    ax.set_ylabel("tension (share of both sides' measures in force)")
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
     ax.set_title(data.title, fontsize=10)
     ax.legend(loc="upper left", fontsize=8, frameon=False)

@@ -264,7 +264,7 @@ class Game:
             if self.finished:
                 raise GameError("the game is over")
             week = self.week
-            moves: dict[str, Move] = {}
+            moves: dict[str, Choice] = {}
             pressure = None
             for actor in self.humans:
                 choice = self.pending.get(actor)
@@ -277,13 +277,35 @@ class Game:
                 if actor == "washington":
                     pressure = UsMove.parse(choice).value
                 else:
-                    moves[actor] = Move[choice.upper()]
+                    moves[actor] = self._concrete(actor, Move[choice.upper()])
             self.model.impose(moves, pressure)
             self.model.step()
             report = self._report(week)
             self.timeline.append(report)
             self.pending = {}
             return report
+
+    def _concrete(self, actor: str, move: Move) -> Choice:
+        """The act a person's move is, as `options` describes it.
+
+        Retaliating enacts the mildest measure not yet in force (a protest when all are);
+        cooperating lifts the last reversible measure in force (a gesture when none is).
+        """
+        side = self.model.capitals[actor]
+        mask = int(side.mask[0])
+        match move:
+            case Move.RETALIATE:
+                k = side.repertoire.next_available(mask)
+                return Choice(Act.HOSTILE_SIGNAL) if k is None else Choice(Act.ENACT, 1 << k)
+            case Move.COOPERATE:
+                k = side.repertoire.last_liftable(mask)
+                if k is None:
+                    return Choice(Act.CONCILIATORY_SIGNAL)
+                return Choice(Act.LIFT, lifted=1 << k)
+            case Move.HOLD:
+                return Choice(Act.NOTHING)
+            case other:
+                raise InvalidMoveError(f"unknown move {other!r}")
 
     def _report(self, week: int) -> WeekReport:
         moves, described, payoffs = {}, {}, {}

@@ -1,7 +1,7 @@
 """`escalation play`: people play capitals in the terminal, week by week, then a debrief.
 
 Each week every role played by a person sees a briefing (the date, what the others did last
-week as named ladder moves, the tension gauge, the measures in force, US pressure, its payoff
+week as concrete acts, the tension gauge, the measures in force, US pressure, its payoff
 so far) and chooses a move; agents play the other roles with the configured rules
 (`sim.play.game.Game`). The record is saved after every week, so a game left early (``q``, the end
 of the input, Ctrl-C) still replays. ``--replay`` plays a saved record again, without asking

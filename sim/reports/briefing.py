@@ -47,10 +47,11 @@ def format_briefing(brief: Briefing, scenario: Scenario) -> str:
         )
     label = "In force"
     for ally in ALLIES:
-        ladder = scenario.ladders[ally]
-        ids = ladder.ids[: len(brief.in_force[ally])]
-        measures = ", ".join(i.replace("_", " ") for i in ids) or "nothing"
-        lines.append(f"{label:<12}{role_name(ally):<6} {len(ids)}/{ladder.top}  {measures}")
+        repertoire = scenario.measures[ally]
+        named = set(brief.in_force[ally])
+        ids = [m.id.replace("_", " ") for m in repertoire.measures if m.name in named]
+        measures = ", ".join(ids) or "nothing"
+        lines.append(f"{label:<12}{role_name(ally):<6} {len(ids)}/{repertoire.size}  {measures}")
         label = ""
     lines.append(f"{'US pressure':<12}{gauge(brief.pressure)}")
     score = "Your score" if brief.role == "washington" else "Your payoff"

@@ -90,7 +90,7 @@ class Briefing:
 
 @dataclass(frozen=True)
 class Injection:
-    """An event the instructor injected: in which week, on whose ladder, which way, and why."""
+    """An event the instructor injected: in which week, on whose measures, which way, and why."""
 
     week: int
     actor: str

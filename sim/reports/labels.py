@@ -63,13 +63,13 @@ def scenario_title(name: str) -> str:
         return plain(name)
 
 
-def outcome_meanings(actor: str, rung: str, lapse_weeks: int, label: str) -> dict[str, str]:
+def outcome_meanings(actor: str, measure: str, lapse_weeks: int, label: str) -> dict[str, str]:
     """Each outcome class in plain words, for a notice rule (``label`` names the agreement)."""
-    who, step = actor.title(), plain(rung)
+    who, step = actor.title(), plain(measure)
     return {
         "never_noticed": f"{label} never put on notice ({who} never took the {step} step)",
-        "noticed_then_kept": f"{label} put on notice, then kept ({who} stepped back within "
-        f"{lapse_weeks} weeks)",
-        "terminated": f"{label} terminated ({who} held the {step} for {lapse_weeks} weeks)",
+        "noticed_then_kept": f"{label} put on notice, then kept ({who} lifted the {step} "
+        f"within {lapse_weeks} weeks)",
+        "terminated": f"{label} terminated ({who} kept the {step} for {lapse_weeks} weeks)",
         "pending": f"{label} on notice when the game ended",
     }
