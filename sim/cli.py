@@ -164,7 +164,7 @@ def plot(args: list[str]) -> None:
         fail(f"{folder} is not a folder; give the folder of a finished sweep or run")
     try:
         if (folder / "explore.json").is_file():
-            from sim.analysis.exploration import redraw_exploration
+            from sim.reports.explore_folder import redraw_exploration
 
             figures = redraw_exploration(folder)
         elif cell_folders(folder):

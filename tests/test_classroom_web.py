@@ -36,6 +36,20 @@ from playwright.sync_api import expect, sync_playwright
 pytestmark = pytest.mark.slow
 
 
+def assert_terms_add_up(lines: list[str]) -> None:
+    """Each move's preview: its terms add up to what it pays, and a retaliation pleases the
+    audience (it enacts a measure)."""
+    assert len(lines) == 3, lines
+    for line in lines:
+        total = float(re.search(r"pays ([+-]\d+\.\d+)", line).group(1))
+        terms = dict(
+            re.findall(r"(stage game|audience|economic|security|US pressure) ([+-]\d+\.\d+)", line)
+        )
+        assert set(terms) == {"stage game", "audience", "economic", "security", "US pressure"}
+        assert sum(map(float, terms.values())) == pytest.approx(total, abs=0.03), line
+    assert float(dict(re.findall(r"(audience) ([+-]\d+\.\d+)", lines[2]))["audience"]) > 0
+
+
 @pytest.fixture(scope="module")
 def browser():
     if CHROMIUM is None:
@@ -221,8 +235,9 @@ def test_8_9_10_plain_text_phones_names_previews_notes_messages_and_debriefs(ope
     assert seoul.locator("img[src*='example.invalid']").count() == 0
     assert page_width(seoul) <= 390
     # 10: the payoff preview by term, the brief in the page, messages, broadcasts
-    expect(tokyo.get_by_text("pays +4.20 this week if Seoul holds")).to_be_visible()
-    expect(tokyo.get_by_text("audience +1.20").first).to_be_visible()
+    preview = tokyo.get_by_text(re.compile(r"pays [+-]\d+\.\d\d this week if Seoul holds"))
+    expect(preview.first).to_be_visible()
+    assert_terms_add_up(preview.all_inner_texts())
     tokyo.get_by_text("Your role brief (Tokyo)").click()
     expect(tokyo.get_by_text("Brief: Tokyo")).to_be_visible()
     messages = card(tokyo, "Private messages")

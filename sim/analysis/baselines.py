@@ -14,7 +14,8 @@ before the week, is fitted per side by maximum likelihood, and states its parame
 The acts given the moves are scored for every baseline by the same fitted conduct as the model
 (`sim.analysis.conduct_fit`), so totals compare like with like. Out of sample (rolling origins)
 the count baselines add half a count to every cell (Jeffreys), and the logit adds one pseudo-row
-per move at the training means, so that a move not yet seen keeps a probability.
+per move at the training means and an L1 penalty on its slopes, so that a move not yet seen
+keeps a probability and a few separating weeks do not make it certain.
 """
 
 import warnings
@@ -27,6 +28,8 @@ from sim.core.scenario import Scenario
 from sim.history import RealPath
 
 LOG_FLOOR = float(np.log(np.finfo(float).tiny))
+#: The L1 weight of the logit's coefficients out of sample (`Logit.fit_side`).
+PENALTY = 1.0
 
 
 @dataclass(frozen=True)
@@ -217,7 +220,12 @@ class Logit(Baseline):
         return np.column_stack([np.ones(len(covariates)), covariates])
 
     def fit_side(self, moves, covariates):
-        """Maximum-likelihood coefficients; with smoothing, one pseudo-row per move first."""
+        """Maximum-likelihood coefficients (in sample).
+
+        Out of sample (with smoothing): one pseudo-row per move first and an L1 penalty (weight
+        `PENALTY`), so that a few training weeks that separate the moves do not give infinite
+        coefficients.
+        """
         from statsmodels.discrete.discrete_model import MNLogit
 
         x, y = self._design(covariates), moves
@@ -227,7 +235,14 @@ class Logit(Baseline):
         present = np.unique(y)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            result = MNLogit(y, x).fit(method="bfgs", maxiter=2000, disp=False)
+            model = MNLogit(y, x)
+            if self.smoothing:
+                alpha = np.full((x.shape[1], len(present) - 1), PENALTY)
+                alpha[0] = 0.0  # the intercepts are not shrunk
+                alpha = alpha.ravel(order="F")  # statsmodels' order: one class after another
+                result = model.fit_regularized(method="l1", alpha=alpha, disp=False)
+            else:
+                result = model.fit(method="bfgs", maxiter=2000, disp=False)
         return present, result
 
     def _lagged(self, covariates, weeks, horizon) -> np.ndarray:

@@ -1,58 +1,21 @@
-"""An exploration's two ends: plan before the first chunk job, analyse after the last.
+"""An exploration's analysis: the chunks gathered, the indices, the PRIM box, the scores.
 
-`ExploreCallback` is the Hydra callback of ``conf/explore.yaml``. When the multirun starts it
-checks the config and writes the design (`sim.experiment.explore.plan`), so bad input fails
-with one line before any job starts; when it ends it gathers the chunks into
-``outcomes.parquet`` and computes the indices (`sim.analysis.sensitivity`), the PRIM box and
-the feature scores (`sim.analysis.discovery`), then draws the figures and writes
-``explore.md``. `finish_exploration` and `redraw_exploration` do the same from disk.
+`analyse` turns an exploration's design and outcomes into an `ExploreResult`: the Sobol or
+Morris indices (`sim.analysis.sensitivity`), the convergence check, the PRIM box and the feature
+scores (`sim.analysis.discovery`). Writing the folder (figures, ``explore.md``) and the Hydra
+callback are `sim.reports.explore_folder`'s.
 """
 
-import json
-import sys
-import traceback
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
-from hydra.experimental.callback import Callback
-from omegaconf import DictConfig
 
-from sim.analysis.discovery import BoxLimit, PrimBox, feature_scores, prim_box
+from sim.analysis.discovery import PrimBox, feature_scores, prim_box
 from sim.analysis.sensitivity import morris_indices, sobol_convergence, sobol_indices
-from sim.core.errors import ConfigError, EscalationError
+from sim.core.errors import ConfigError
 from sim.experiment.explore.chunk import CHUNK_OUTCOMES, CHUNKS
-from sim.experiment.explore.plan import (
-    DESIGN,
-    DESIGN_UNIT,
-    MANIFEST,
-    overrides_of,
-    plan_exploration,
-    write_plan,
-)
-from sim.experiment.store import write_figure, write_json, write_parquet, write_text
-from sim.figures.explore import (
-    make_convergence_data,
-    make_index_bar_data,
-    make_morris_data,
-    make_prim_box_data,
-    make_prim_tradeoff_data,
-    make_surface_data,
-    plot_convergence,
-    plot_index_bars,
-    plot_morris,
-    plot_prim_box,
-    plot_prim_tradeoff,
-    plot_surface,
-)
-from sim.reports.explore import render_explore
-
-OUTCOMES_FILE = "outcomes.parquet"
-INDICES = "indices.parquet"
-PRIM_BOXES = "prim_boxes.json"
-REPORT = "explore.md"
 
 
 @dataclass
@@ -189,153 +152,3 @@ def ranking(result: ExploreResult, outcome: str) -> pd.Series:
         )
     ]
     return rows.set_index("input")["value"].sort_values(ascending=False)
-
-
-def draw_explore_figures(result: ExploreResult, folder: Path) -> list[Path]:
-    """Draw every figure of an exploration into ``folder``; return their paths."""
-    manifest, folder = result.manifest, Path(folder)
-    method, n = manifest["method"], manifest["n"]
-    kind = {"latin": "feature_scoring"}.get(method, method)
-    at = len(result.design) if method == "latin" else n
-    paths = []
-    for outcome in manifest["outcomes"]:
-        bars = make_index_bar_data(result.indices, outcome, kind, at)
-        paths.append(write_figure(plot_index_bars(bars), folder / f"indices_{outcome}.png"))
-        if method == "morris":
-            data = make_morris_data(result.indices, outcome)
-            paths.append(write_figure(plot_morris(data, outcome), folder / f"morris_{outcome}.png"))
-    focus = manifest["prim"]["outcome"]
-    if method == "sobol" and result.convergence:
-        data = make_convergence_data(result.indices, focus, n)
-        paths.append(write_figure(plot_convergence(data, focus, n), folder / "convergence.png"))
-    if result.box is not None:
-        trade = make_prim_tradeoff_data(result.box.trajectory)
-        figure = plot_prim_tradeoff(trade, result.box.chosen, result.box.rule)
-        paths.append(write_figure(figure, folder / "prim_tradeoff.png"))
-        ranges = {i["input"]: (i["low"], i["high"]) for i in manifest["inputs"]}
-        box = make_prim_box_data(result.box.limits, ranges)
-        if len(box):
-            paths.append(write_figure(plot_prim_box(box, result.box.rule), folder / "prim_box.png"))
-    numeric = [i["input"] for i in manifest["inputs"] if i["kind"] != "categorical"]
-    top = [k for k in ranking(result, focus).index if k in numeric][:2]
-    if len(top) == 2:
-        data = make_surface_data(result.design, result.outcomes, focus, top[0], top[1])
-        paths.append(write_figure(plot_surface(data), folder / "surface.png"))
-    return paths
-
-
-def write_result(result: ExploreResult, folder: Path) -> list[Path]:
-    """Write the tables, prim_boxes.json, the figures and explore.md; the manifest last."""
-    folder = Path(folder)
-    write_parquet(result.outcomes, folder / OUTCOMES_FILE)
-    write_parquet(result.indices, folder / INDICES)
-    boxes = {"rule": result.manifest["prim"], "boxes": [asdict(result.box)] if result.box else []}
-    write_json(boxes, folder / PRIM_BOXES)
-    figures = draw_explore_figures(result, folder)
-    write_text(render_explore(result, [p.name for p in figures]), folder / REPORT)
-    result.manifest["convergence"] = result.convergence
-    result.manifest["finished"] = True
-    write_json(result.manifest, folder / MANIFEST)
-    return figures
-
-
-def load_box(folder: Path) -> PrimBox | None:
-    """The PRIM box stored in prim_boxes.json, if any."""
-    data = json.loads((Path(folder) / PRIM_BOXES).read_text())
-    if not data["boxes"]:
-        return None
-    box = dict(data["boxes"][0])
-    box["limits"] = [BoxLimit(**limit) for limit in box["limits"]]
-    return PrimBox(**box)
-
-
-def finish_exploration(folder: Path) -> tuple[ExploreResult, list[Path]]:
-    """Gather the chunks of ``folder``, analyse them and write every result file."""
-    folder = Path(folder)
-    manifest = _manifest(folder)
-    design = pd.read_parquet(folder / DESIGN)
-    unit = pd.read_parquet(folder / DESIGN_UNIT)
-    outcomes = gather_chunks(folder, manifest["points"])
-    result = analyse(manifest, design, unit, outcomes)
-    return result, write_result(result, folder)
-
-
-def redraw_exploration(folder: Path) -> list[Path]:
-    """Redraw the figures and explore.md from the stored tables (no recomputation)."""
-    folder = Path(folder)
-    manifest = _manifest(folder)
-    if not (folder / INDICES).is_file():
-        return finish_exploration(folder)[1]
-    result = ExploreResult(
-        manifest,
-        pd.read_parquet(folder / DESIGN),
-        pd.read_parquet(folder / OUTCOMES_FILE),
-        pd.read_parquet(folder / INDICES),
-        manifest.get("convergence", []),
-        load_box(folder),
-    )
-    figures = draw_explore_figures(result, folder)
-    write_text(render_explore(result, [p.name for p in figures]), folder / REPORT)
-    return figures
-
-
-def _manifest(folder: Path) -> dict[str, Any]:
-    path = Path(folder) / MANIFEST
-    if not path.is_file():
-        raise ConfigError(f"{folder} is not an exploration folder (no {MANIFEST})")
-    return json.loads(path.read_text())
-
-
-def is_exploration(folder: Path) -> bool:
-    """Whether ``folder`` holds an exploration (its manifest)."""
-    return (Path(folder) / MANIFEST).is_file()
-
-
-class ExploreCallback(Callback):
-    """Hydra callback of `escalation explore`: plan at the start, analyse at the end."""
-
-    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        """Check the inputs and write the design before any job starts."""
-        from hydra import compose
-
-        config_name = kwargs.get("config_name") or "explore"
-        base = overrides_of(config)
-
-        def with_levels(extra: list[str]) -> DictConfig:
-            keys = {e.split("=")[0] for e in extra}
-            kept = [o for o in base if o.lstrip("+~").split("=")[0] not in keys]
-            return compose(config_name, overrides=kept + extra)
-
-        folder = Path(config.hydra.sweep.dir)
-        try:
-            plan = plan_exploration(config, with_levels)
-            command = " ".join(["escalation explore", *base])
-            kept = write_plan(plan, folder, command)
-        except EscalationError as problem:
-            print(f"error: {problem}", file=sys.stderr)
-            sys.exit(2)
-        options = plan.config.explore
-        chunks = min(options.chunks, plan.design.points)
-        reps = options.replications if options.model == "escalation" else 1
-        print(
-            f"explore: {plan.design.method.value} design of {len(plan.design.space.inputs)} "
-            f"inputs, n={plan.design.n}: {plan.design.points:,} points x {reps} replications "
-            f"in {chunks} chunks -> {folder}" + (" (resuming)" if kept else ""),
-            flush=True,
-        )
-
-    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
-        """Gather the chunks, analyse, write the tables, figures and report."""
-        folder = Path(config.hydra.sweep.dir)
-        try:
-            _, figures = finish_exploration(folder)
-        except EscalationError as problem:
-            print(f"error: {problem}", file=sys.stderr)
-            sys.exit(2)
-        except Exception:  # Hydra would turn it into a warning and exit 0
-            traceback.print_exc()
-            print(f"error: the analysis of {folder} failed (above)", file=sys.stderr)
-            sys.exit(1)
-        print(f"explore: results in {folder}: {OUTCOMES_FILE}, {INDICES}, {PRIM_BOXES}, {REPORT}")
-        for path in figures:
-            print(f"  figure: {path}")

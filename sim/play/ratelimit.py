@@ -5,6 +5,9 @@ import time
 from collections import defaultdict, deque
 from dataclasses import dataclass
 
+#: The request header the server puts each client's address in, for the per-client limits.
+CLIENT_HEADER = b"x-classroom-client"
+
 
 @dataclass(frozen=True)
 class Limit:

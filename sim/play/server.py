@@ -17,10 +17,10 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 from sim.core.errors import EscalationError
+from sim.play.ratelimit import CLIENT_HEADER
 from sim.play.store import DEFAULT_DB
 
 PREFIX = "/classroom-files/"
-CLIENT_HEADER = b"x-classroom-client"
 #: Changes at each start, so a browser never shows a chart cached from an earlier run.
 BOOT = secrets.token_hex(3)
 os.environ.setdefault("SOLARA_APP", "sim.play.web")

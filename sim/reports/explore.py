@@ -5,12 +5,9 @@ The renderer takes the typed result of `sim.analysis.exploration` and writes wha
 indices with their intervals, the convergence check, the PRIM box and the feature scores.
 """
 
-from typing import TYPE_CHECKING
-
 import pandas as pd
 
-if TYPE_CHECKING:  # the result type lives above this layer; only its fields are read here
-    from sim.analysis.exploration import ExploreResult
+from sim.analysis.exploration import ExploreResult
 
 OUTCOME_WORDS = {
     "p_terminated": "P(GSOMIA terminated)",

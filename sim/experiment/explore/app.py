@@ -1,7 +1,7 @@
 """`escalation explore`: the Hydra app whose jobs are the chunks of one design.
 
 ``conf/explore.yaml`` makes it a multirun over ``explore.chunk`` (0 to ``explore.chunks`` - 1)
-with `sim.analysis.exploration.ExploreCallback`, which plans the design before the first job
+with `sim.reports.explore_folder.ExploreCallback`, which plans the design before the first job
 and analyses the outcomes after the last. Launchers are chosen on the command line, as for
 ``escalation run -m`` (``hydra/launcher=joblib``, ``hydra/launcher=ray``).
 """

@@ -12,7 +12,7 @@ import solara
 import solara.lab
 
 from sim.core.errors import EscalationError
-from sim.play.server import CLIENT_HEADER
+from sim.play.ratelimit import CLIENT_HEADER
 
 log = logging.getLogger(__name__)
 
