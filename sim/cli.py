@@ -1,16 +1,24 @@
-"""The `escalation` command: subcommands over the Hydra app and the analysis tools."""
+"""The `escalation` command: subcommands over the Hydra apps and the analysis tools.
 
+This is the one place that prints errors and exits: every error a command can expect is an
+`EscalationError` (or a Hydra composition error), printed as one line with exit status 2 (a
+Hydra task prints it and raises `SystemExit`, which passes Hydra's and joblib's machinery);
+Ctrl-C ends any command with one line and status 130, SIGTERM with status 143. Heavy modules
+are imported inside the commands, so an interrupt during start-up is handled too.
+"""
+
+import os
+import shutil
+import signal
 import sys
+import warnings
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-
-import hydra
-from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig
+from typing import Any, NoReturn
 
 from sim import __version__
 from sim.core.errors import EscalationError
-from sim.core.folders import CONF_DIR
-from sim.experiment.config import register, to_config
 
 USAGE = f"""\
 usage: escalation COMMAND [ARGS...]      (version {__version__})
@@ -57,45 +65,102 @@ examples:
 `python -m sim` is the same command.
 """
 
+MULTIRUN = ("-m", "--multirun")
 
-def fail(message: str) -> None:
-    """Print an error the user can act on, without a traceback, and exit with status 2."""
+
+def fail(message: str, status: int = 2) -> NoReturn:
+    """Print an error the user can act on, without a traceback, and exit (status 2)."""
     print(f"error: {message}", file=sys.stderr)
-    sys.exit(2)
+    sys.exit(status)
 
 
-@hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
-def run_job(cfg: DictConfig) -> dict:
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind like Ctrl-C, so temporary files are removed on the way out."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+def show_warning(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
+    """Warnings as one line each: ``warning: ...``."""
+    print(f"warning: {message}", file=sys.stderr)
+
+
+def hydra_app(task: Callable[[Any], Any], config_name: str, arguments: list[str]) -> None:
+    """Run ``task`` as the Hydra app of ``config_name`` on ``arguments``.
+
+    Hydra's own error report is switched off (``HYDRA_FULL_ERROR``), so its exceptions reach
+    `main`, which prints them as one line.
+    """
+    import hydra
+
+    from sim.core.folders import CONF_DIR
+    from sim.experiment.config import register
+
+    register()
+    os.environ["HYDRA_FULL_ERROR"] = "1"
+    app = hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name=config_name)
+    name = {"config": "run"}.get(config_name, config_name)
+    sys.argv = [f"escalation {name}", *arguments]
+    app(task)()
+
+
+def run_job(cfg: Any) -> Any:
     """Hydra task: one job (one sweep cell) of R replications, written to its run folder."""
-    from sim.experiment.job import completed_summary, format_summary, simulate, write_results
-    from sim.experiment.sweep import cell_label
+    from hydra.core.hydra_config import HydraConfig
 
+    from sim.core.errors import ConfigError
+    from sim.experiment.config import to_config
+    from sim.experiment.factory import build_scenario
+    from sim.experiment.identity import run_identity
+    from sim.experiment.job import progress_bar, resume_state, run_into, show_progress
+    from sim.experiment.launch import cell_context, end_with_parent
+    from sim.reports.run import format_summary
+
+    warnings.showwarning = show_warning
     hydra_config = HydraConfig.get()
     folder = Path(hydra_config.runtime.output_dir)
-    label = cell_label(hydra_config)
+    context = cell_context(hydra_config)
+    if context.launcher_pid is not None:
+        end_with_parent(context.launcher_pid)
     try:
         config = to_config(cfg)
-        if (done := completed_summary(folder, config)) is not None:
-            print(f"{label}already complete, kept as is: {folder}")
-            return done
-        result = simulate(config)
+        scenario = build_scenario(config.scenario)
+        identity = run_identity(config, scenario)
+        if context.identity is not None and identity.cell != context.identity:
+            raise ConfigError(
+                "the job's config differs from the one the launch checked; "
+                "run the sweep's command again"
+            )
+        state = resume_state(folder, identity)
+        if state.complete is not None:
+            print(f"{context.label}already complete, kept as is: {folder}", flush=True)
+            return state.complete
+        for reason in state.reasons:
+            print(f"{context.label}recomputing {folder}: {reason}", flush=True)
+        bar = progress_bar if show_progress(config) else None
+        summary = run_into(config, folder, scenario, bar)
     except EscalationError as problem:
-        fail(f"{label}{problem}")
-    write_results(result, folder)
-    print(label + format_summary(result.summary, folder))
-    return result.summary
+        fail(f"{context.label}{problem}")
+    print(context.label + format_summary(summary, folder), flush=True)
+    return summary
 
 
 def _command(name: str) -> str:
     """The command line of this Hydra job, for provenance: ``escalation NAME OVERRIDES``."""
+    from hydra.core.hydra_config import HydraConfig
+
     overrides = list(HydraConfig.get().overrides.task)
     return " ".join(["escalation", name, *overrides])
 
 
-@hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="compare")
-def compare_job(cfg: DictConfig) -> dict:
+def compare_job(cfg: Any) -> dict:
     """Hydra task: compare one configuration with a real sequence, written to its folder."""
+    from hydra.core.hydra_config import HydraConfig
+
     from sim.analysis.compare import format_comparison, run_comparison
+    from sim.experiment.config import to_config
 
     folder = Path(HydraConfig.get().runtime.output_dir)
     try:
@@ -106,50 +171,110 @@ def compare_job(cfg: DictConfig) -> dict:
     return result.report
 
 
-@hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="calibrate")
-def calibrate_job(cfg: DictConfig) -> dict:
+def calibrate_job(cfg: Any) -> dict:
     """Hydra task: fit parameters to a real sequence; report and presets."""
     import datetime as dt
 
+    from hydra.core.hydra_config import HydraConfig
+
     from sim.analysis.calibrate import format_calibration, run_calibration
+    from sim.experiment.config import to_config
 
     folder = Path(HydraConfig.get().runtime.output_dir)
     try:
         config = to_config(cfg)
-        result = run_calibration(config, folder, _command("calibrate"), dt.date.today().isoformat())
+        today = dt.date.today().isoformat()
+        result = run_calibration(config, folder, _command("calibrate"), today)
     except EscalationError as problem:
         fail(str(problem))
     print(format_calibration(result.report, folder))
     return result.report
 
 
+def hydra_command(task: Callable[[Any], Any], config_name: str, args: list[str]) -> None:
+    """``escalation run|compare|calibrate ARGS``: check first, claim the folder, run, aggregate.
+
+    Arguments other than overrides and ``-m`` (``--help``, ``--cfg job``, ...) go to Hydra
+    untouched.
+    """
+    from sim.experiment.launch import prepare_run, prepare_sweep
+
+    multirun = any(a in MULTIRUN for a in args)
+    overrides = [a for a in args if a not in MULTIRUN]
+    if any(a.startswith("-") for a in overrides) or (multirun and config_name != "config"):
+        hydra_app(task, config_name, args)
+        return
+    if multirun:
+        launch = prepare_sweep(overrides, config_name)
+        start_sweep(launch)
+    else:
+        launch = prepare_run(overrides, config_name)
+    for note in launch.notes:
+        print(note, flush=True)
+    finished = False
+    try:
+        hydra_app(task, config_name, launch.arguments)
+        finished = True
+    finally:
+        launch.release()
+        if not finished and not multirun and launch.created is not None:
+            shutil.rmtree(launch.created, ignore_errors=True)
+    if multirun and launch.manifest is not None:
+        aggregate(launch.folder)
+
+
+def start_sweep(launch: Any) -> None:
+    """Say what the sweep will run; remove an earlier launch's table and figures."""
+    from sim.experiment.sweep import SWEEP_TABLE
+
+    for stale in [launch.folder / SWEEP_TABLE, *launch.folder.glob("*.png")]:
+        stale.unlink(missing_ok=True)
+    cells = len(launch.manifest.cells) if launch.manifest else "?"
+    replications = launch.jobs[0].config.run.replications
+    print(f"sweep: {cells} cells of {replications} replications -> {launch.folder}", flush=True)
+    for job in launch.jobs[:1]:
+        if job.budget is not None and job.budget.large:
+            launch.notes.append(f"large cells: each needs {job.budget.describe()}")
+
+
+def aggregate(folder: Path) -> None:
+    """Aggregate a finished sweep and say where its table and figures are."""
+    from sim.experiment.store import FolderLock
+    from sim.experiment.sweep import SWEEP_TABLE, aggregate_sweep
+
+    with FolderLock(folder):
+        result = aggregate_sweep(folder)
+    print(f"sweep: {len(result.table)} cells aggregated into {folder / SWEEP_TABLE}")
+    if result.ignored:
+        names = ", ".join(p.name for p in result.ignored)
+        print(f"  left out cell folders of an earlier launch: {names}")
+    for path in result.figures:
+        print(f"  figure: {path}")
+
+
 def plot(args: list[str]) -> None:
     """``escalation plot PATH``: redraw a sweep's table and figures, or a run's fan chart."""
+    from sim.experiment.cells import MANIFEST
     from sim.experiment.job import redraw_run
-    from sim.experiment.sweep import aggregate_sweep, cell_folders
+    from sim.experiment.store import FolderLock
 
     if len(args) != 1 or args[0].startswith("-"):
         fail("usage: escalation plot PATH (a sweep folder, or a run folder)")
     folder = Path(args[0])
     if not folder.is_dir():
         fail(f"{folder} is not a folder; give the folder of a finished sweep or run")
-    try:
-        if cell_folders(folder):
-            table, figures = aggregate_sweep(folder)
-            print(f"{len(table)} cells -> {folder / 'sweep.parquet'}")
-        else:
-            figures = [redraw_run(folder)]
-    except EscalationError as problem:
-        fail(str(problem))
-    for path in figures:
-        print(f"figure: {path}")
+    if (folder / MANIFEST).is_file():
+        aggregate(folder)
+        return
+    with FolderLock(folder):
+        figure = redraw_run(folder)
+    print(f"figure: {figure}")
 
 
 def classroom(args: list[str]) -> None:
     """``escalation classroom [--host H] [--port P]``: replace this process by the web server."""
     import argparse
     import importlib.util
-    import os
 
     parser = argparse.ArgumentParser(prog="escalation classroom")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
@@ -181,36 +306,64 @@ def classroom(args: list[str]) -> None:
     os.execve(sys.executable, server, env)
 
 
+def play(args: list[str]) -> None:
+    """``escalation play ...``: the terminal game (`sim.play.terminal`)."""
+    from sim.play.terminal import main as play_main
+
+    play_main(args)
+
+
+COMMANDS: dict[str, Callable[[list[str]], None]] = {
+    "run": partial(hydra_command, run_job, "config"),
+    "compare": partial(hydra_command, compare_job, "compare"),
+    "calibrate": partial(hydra_command, calibrate_job, "calibrate"),
+    "plot": plot,
+    "play": play,
+    "classroom": classroom,
+}
+
+
+def one_line(problem: Exception) -> str | None:
+    """The one-line message of an error the user can fix, or None for a bug."""
+    if isinstance(problem, EscalationError):
+        return str(problem)
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    if isinstance(problem, HydraException | OmegaConfBaseException):
+        from sim.experiment.checks import composition_error
+
+        return str(composition_error(problem))
+    return None
+
+
 def main(argv: list[str] | None = None) -> None:
     """Dispatch ``escalation COMMAND ...``."""
     argv = sys.argv[1:] if argv is None else list(argv)
+    signal.signal(signal.SIGTERM, _terminate)
+    warnings.showwarning = show_warning
+    try:
+        dispatch(argv)
+    except KeyboardInterrupt:
+        fail("interrupted; temporary files were removed (a sweep resumes where it stopped)", 130)
+    except Terminated:
+        fail("terminated; temporary files were removed", 143)
+    except Exception as problem:
+        message = one_line(problem)
+        if message is None:
+            raise
+        fail(message)
+
+
+def dispatch(argv: list[str]) -> None:
+    """Run the command ``argv`` names."""
     if not argv or argv[0] in ("-h", "--help", "help"):
         print(USAGE)
         return
     if argv[0] in ("-V", "--version"):
         print(__version__)
         return
-    command, rest = argv[0], argv[1:]
-    match command:
-        case "run":
-            register()
-            sys.argv = ["escalation run", *rest]
-            run_job()
-        case "compare":
-            register()
-            sys.argv = ["escalation compare", *rest]
-            compare_job()
-        case "calibrate":
-            register()
-            sys.argv = ["escalation calibrate", *rest]
-            calibrate_job()
-        case "plot":
-            plot(rest)
-        case "play":
-            from sim.play.terminal import main as play
-
-            play(rest)
-        case "classroom":
-            classroom(rest)
-        case _:
-            fail(f"unknown command {command!r}; run `escalation --help` for the commands")
+    command = COMMANDS.get(argv[0])
+    if command is None:
+        fail(f"unknown command {argv[0]!r}; run `escalation --help` for the commands")
+    command(argv[1:])

@@ -29,7 +29,7 @@ from sim.core.errors import ConfigError
 from sim.core.folders import CONF_DIR
 from sim.core.model import EscalationModel
 from sim.experiment.config import default_config
-from sim.experiment.job import build_model, build_scenario
+from sim.experiment.factory import build_model, build_scenario
 from sim.history import RealPath
 
 ROOT = Path(__file__).resolve().parents[1]

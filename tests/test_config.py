@@ -3,7 +3,7 @@ from hydra.errors import ConfigCompositionException, MissingConfigException
 
 from sim.core.errors import ConfigError, ScenarioError
 from sim.experiment.config import compose_config, default_config, to_config
-from sim.experiment.job import build_scenario
+from sim.experiment.factory import build_scenario
 
 
 def test_default_config_composes_to_the_documented_defaults():

@@ -25,7 +25,7 @@ from sim.analysis.likelihood import (
 from sim.core.moves import ALLIES
 from sim.core.rules import RULES
 from sim.experiment.config import default_config
-from sim.experiment.job import build_scenario
+from sim.experiment.factory import build_scenario
 from sim.history import real_path
 
 C, H, R = 0, 1, 2

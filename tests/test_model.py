@@ -12,7 +12,7 @@ from sim.core.params import ModelParams, UsPolicy
 from sim.core.rules import RULES
 from sim.core.scenario_yaml import load_scenario
 from sim.experiment.config import default_config
-from sim.experiment.job import build_model, build_scenario
+from sim.experiment.factory import build_model, build_scenario
 from sim.experiment.store import write_parquet
 
 SCENARIO = load_scenario("gsomia_2019")

@@ -137,9 +137,9 @@ def new_game(settings: RoomSettings) -> Game:
     try:
         with _COMPOSE:
             config = default_config(settings.overrides())
+        game = Game(config, settings.humans, settings.seed)
     except EscalationError as problem:
         raise RoomError(str(problem)) from None
-    game = Game(config, settings.humans, settings.seed)
     if settings.weeks is not None and settings.weeks > game.scenario.weeks:
         raise RoomError(
             f"weeks {settings.weeks}: the scenario {settings.scenario} has "
