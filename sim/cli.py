@@ -82,9 +82,14 @@ def _terminate(signum: int, frame: object) -> None:
     raise Terminated
 
 
+_warned: set[str] = set()
+
+
 def show_warning(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
-    """Warnings as one line each: ``warning: ...``."""
-    print(f"warning: {message}", file=sys.stderr)
+    """Warnings as one line each, ``warning: ...``, each said once (checks run twice)."""
+    if str(message) not in _warned:
+        _warned.add(str(message))
+        print(f"warning: {message}", file=sys.stderr)
 
 
 def hydra_app(task: Callable[[Any], Any], config_name: str, arguments: list[str]) -> None:
@@ -118,11 +123,11 @@ def run_job(cfg: Any) -> Any:
     from sim.experiment.launch import cell_context, end_with_parent
     from sim.reports.run import format_summary
 
-    warnings.showwarning = show_warning
     hydra_config = HydraConfig.get()
     folder = Path(hydra_config.runtime.output_dir)
     context = cell_context(hydra_config)
-    if context.launcher_pid is not None:
+    if context.launcher_pid not in (None, os.getpid()):  # a worker of a parallel launcher
+        warnings.showwarning = show_warning
         end_with_parent(context.launcher_pid)
     try:
         config = to_config(cfg)
@@ -340,7 +345,8 @@ def one_line(problem: Exception) -> str | None:
 def main(argv: list[str] | None = None) -> None:
     """Dispatch ``escalation COMMAND ...``."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    signal.signal(signal.SIGTERM, _terminate)
+    handler = signal.signal(signal.SIGTERM, _terminate)
+    shown = warnings.showwarning
     warnings.showwarning = show_warning
     try:
         dispatch(argv)
@@ -353,6 +359,9 @@ def main(argv: list[str] | None = None) -> None:
         if message is None:
             raise
         fail(message)
+    finally:
+        signal.signal(signal.SIGTERM, handler)
+        warnings.showwarning = shown
 
 
 def dispatch(argv: list[str]) -> None:

@@ -29,8 +29,9 @@ from sim.experiment.factory import build_model
 BLOCK = 20_000
 
 
-def block_spans(replications: int, block: int = BLOCK) -> list[tuple[int, int]]:
-    """(first replication, size) of each block."""
+def block_spans(replications: int, block: int | None = None) -> list[tuple[int, int]]:
+    """(first replication, size) of each block of at most ``block`` (default `BLOCK`)."""
+    block = block or BLOCK
     return [(start, min(block, replications - start)) for start in range(0, replications, block)]
 
 

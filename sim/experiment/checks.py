@@ -133,13 +133,13 @@ def composition_error(problem: Exception) -> ConfigError:
 def check_overrides(overrides: Sequence[str]) -> None:
     """Raise `ConfigError` naming the first override Hydra's grammar cannot read."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
-    from hydra.errors import OverrideParseException
+    from hydra.errors import HydraException
 
     parser = OverridesParser.create()
     for text in overrides:
         try:
             parser.parse_override(text)
-        except OverrideParseException as problem:
+        except HydraException as problem:  # the parser raises HydraException itself
             raise ConfigError(
                 f"cannot read the override {text!r} ({_first_line(problem)}); "
                 "write key=value, e.g. us.pressure=0.8"

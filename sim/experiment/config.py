@@ -117,6 +117,16 @@ class CalibrateJobConfig(CompareJobConfig):
     calibrate: CalibrateOptions = field(default_factory=CalibrateOptions)
 
 
+def check_seed(seed: object, where: str = "run.seed") -> int:
+    """``seed`` if it is a whole number in [0, `MAX_SEED`], else a `ConfigError` naming ``where``.
+
+    For seeds kept outside a `Config` (a game record's own ``seed``).
+    """
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= MAX_SEED:
+        raise ConfigError(f"{where}={seed!r} must be a whole number from 0 to {MAX_SEED}")
+    return seed
+
+
 def register() -> None:
     """Register the schema and the strategy and US options in Hydra's ConfigStore."""
     cs = ConfigStore.instance()

@@ -170,9 +170,14 @@ def read_summary(folder: Path) -> RunSummary:
         raise ConfigError(f"{path} is not a run summary ({detail}); run the job again") from None
 
 
-def check_files(folder: Path, summary: RunSummary) -> None:
-    """Raise `ConfigError` unless every file the summary lists has its recorded size."""
+def check_files(folder: Path, summary: RunSummary, redrawn: tuple[str, ...] = ()) -> None:
+    """Raise `ConfigError` unless every file the summary lists has its recorded size.
+
+    Files in ``redrawn`` (figures about to be drawn again) may be missing.
+    """
     for name, size in summary.files.items():
+        if name in redrawn:
+            continue
         file = Path(folder) / name
         if not file.is_file():
             raise ConfigError(f"{folder} lacks {name}, which its {SUMMARY} lists; run it again")
@@ -272,7 +277,7 @@ def redraw_run(folder: Path) -> Path:
     """Redraw a finished run's fan chart from its tension_fan.parquet and summary."""
     folder = Path(folder)
     summary = read_summary(folder)
-    check_files(folder, summary)
+    check_files(folder, summary, redrawn=(FAN_FIGURE,))
     if FAN not in summary.files:
         raise ConfigError(f"{folder} is not a run folder: its {SUMMARY} lists no {FAN}")
     scenario = load_scenario(summary.scenario).with_span(summary.start)
