@@ -93,8 +93,9 @@ def test_a_killed_holder_leaves_no_stale_lock(tmp_path):
         [
             sys.executable,
             "-c",
-            "import sys, time; from sim.experiment.store import FolderLock;"
-            f"lock = FolderLock({str(tmp_path)!r}).acquire(); print('held', flush=True); time.sleep(60)",
+            "import time; from sim.experiment.store import FolderLock;"
+            f"lock = FolderLock({str(tmp_path)!r}).acquire();"
+            "print('held', flush=True); time.sleep(60)",
         ],
         stdout=subprocess.PIPE,
         text=True,
