@@ -139,3 +139,60 @@ def test_help_lists_the_config_groups():
 def test_unknown_command_says_what_to_do():
     done = escalation("fly")
     assert done.returncode == 2 and "escalation --help" in done.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("signal_name", "status", "word"),
+    [("SIGINT", 130, "interrupted"), ("SIGTERM", 143, "terminated")],
+)
+def test_an_interrupted_run_ends_in_one_line_and_leaves_nothing(
+    tmp_path, signal_name, status, word
+):
+    import signal
+    import time
+
+    folder = tmp_path / "runs" / "one"
+    running = subprocess.Popen(
+        [
+            *ESCALATION,
+            "run",
+            "run.replications=400000",
+            "run.progress=false",
+            f"hydra.run.dir={folder}",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not (folder / ".hydra").is_dir() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1.0)  # inside the job, writing its first block
+    running.send_signal(getattr(signal, signal_name))
+    out, err = running.communicate(timeout=60)
+    assert running.returncode == status, err
+    assert err.strip().splitlines() == [
+        f"error: {word}; temporary files were removed"
+        + err.strip().split(word + "; temporary files were removed", 1)[1]
+    ]
+    assert not (tmp_path / "runs").exists(), "the unfinished run's folder was left behind"
+
+
+def test_an_interrupt_during_start_up_ends_in_one_line(tmp_path):
+    import signal
+    import time
+
+    running = subprocess.Popen(
+        [*ESCALATION, "run", f"hydra.run.dir={tmp_path / 'run'}"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(0.8)  # importing Hydra and composing the config
+    running.send_signal(signal.SIGINT)
+    _, err = running.communicate(timeout=60)
+    assert running.returncode == 130, err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
