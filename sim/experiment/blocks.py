@@ -13,6 +13,7 @@ intensities and takes few distinct values, so the counts stay small.
 """
 
 import dataclasses
+import gc
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -123,4 +124,5 @@ def simulate_blocks(
             if progress is not None:
                 progress.update(1)  # type: ignore[attr-defined]
         yield Block(start=start, model=model)
-        del model  # let the block go before the next one is built
+        del model  # a Mesa model and its agents refer to each other: only the cycle
+        gc.collect()  # collector frees them, and a block's arrays must go before the next

@@ -14,21 +14,21 @@ from pathlib import Path
 
 from sim.core.errors import ConfigError
 
-#: Interpreter and libraries, before any model (measured ~0.25 GB).
-BASE_BYTES = 350e6
+#: Interpreter and libraries, before any model (measured 0.20 GB).
+BASE_BYTES = 250e6
 #: One replication's model state, online metrics and replication-table row.
-MODEL_BYTES = 2_500
+MODEL_BYTES = 3_000
 #: One replication-week of kept trajectories: recorder arrays and the table built from them.
-TRAJECTORY_BYTES = 450
+TRAJECTORY_BYTES = 480
 #: What ``escalation run`` keeps for every replication until the end (summary columns).
 SUMMARY_BYTES = 24
 #: Bytes on disk per replication (replications.parquet) and per replication-week
 #: (trajectories.parquet).
-REPLICATION_DISK_BYTES = 70
-TRAJECTORY_DISK_BYTES = 5
+REPLICATION_DISK_BYTES = 40
+TRAJECTORY_DISK_BYTES = 6
 #: Seconds per replication-week, without and with trajectories, on a 2-core machine.
 SECONDS = 1.5e-6
-TRAJECTORY_SECONDS = 1.2e-6
+TRAJECTORY_SECONDS = 1.0e-6
 #: Runs needing more than this much memory or disk, or this long, are announced.
 LARGE_BYTES = 1e9
 LARGE_SECONDS = 60.0
