@@ -165,11 +165,13 @@ def compare_job(cfg: Any) -> dict:
     from hydra.core.hydra_config import HydraConfig
 
     from sim.analysis.compare import format_comparison, run_comparison
-    from sim.experiment.config import to_config
+    from sim.experiment.config import CompareJobConfig, to_config
 
     folder = Path(HydraConfig.get().runtime.output_dir)
     try:
-        result = run_comparison(to_config(cfg), folder)
+        config = to_config(cfg)
+        assert isinstance(config, CompareJobConfig)  # composed from conf/compare.yaml
+        result = run_comparison(config, folder)
     except EscalationError as problem:
         fail(str(problem))
     print(format_comparison(result.report, folder))
@@ -183,11 +185,12 @@ def calibrate_job(cfg: Any) -> dict:
     from hydra.core.hydra_config import HydraConfig
 
     from sim.analysis.calibrate import format_calibration, run_calibration
-    from sim.experiment.config import to_config
+    from sim.experiment.config import CalibrateJobConfig, to_config
 
     folder = Path(HydraConfig.get().runtime.output_dir)
     try:
         config = to_config(cfg)
+        assert isinstance(config, CalibrateJobConfig)  # composed from conf/calibrate.yaml
         today = dt.date.today().isoformat()
         result = run_calibration(config, folder, _command("calibrate"), today)
     except EscalationError as problem:

@@ -6,6 +6,7 @@ climb or step down their ladder, and then settle (payoff, memory, learning). Was
 """
 
 import dataclasses
+from typing import cast
 
 import mesa
 import numpy as np
@@ -46,9 +47,9 @@ class Capital(mesa.Agent):
         self.provoked = np.zeros(n, dtype=bool)
         self.payoff = np.zeros(n)
         self.total_payoff = np.zeros(n)
-        self.other: Capital | None = None
-        self.utility: np.ndarray | None = None
-        self.observation: Observation | None = None
+        self.other: Capital = cast("Capital", None)  # set by the model once both allies exist
+        self.utility: np.ndarray = cast(np.ndarray, None)  # set by `observe` each week
+        self.observation: Observation = cast(Observation, None)  # set by `choose` each week
         self.probabilities: np.ndarray | None = None
 
     def observe(self) -> Observation:

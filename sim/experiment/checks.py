@@ -27,7 +27,7 @@ def unknown_keys(node: DictConfig, path: str = "") -> Iterator[tuple[str, list[s
     schema = OmegaConf.get_type(node)
     known = [f.name for f in dataclasses.fields(schema)] if dataclasses.is_dataclass(schema) else []
     for key in node.keys():
-        name = f"{path}{key}"
+        name = f"{path}{key!s}"
         if name == "hydra":
             continue
         if known and key not in known:
@@ -117,8 +117,7 @@ def composition_error(problem: Exception) -> ConfigError:
         detail = _first_line(problem).removeprefix("In 'config': ")
         choose = f"; choose one of {', '.join(options)}" if options else ""
         return ConfigError(f"{detail}{choose}")
-    unknown = isinstance(cause, ConfigKeyError | ConfigAttributeError)
-    if unknown and getattr(cause, "full_key", None):
+    if isinstance(cause, ConfigKeyError | ConfigAttributeError) and cause.full_key:
         key = str(cause.full_key)
         schema = getattr(cause, "object_type", None)
         known = (
@@ -126,7 +125,7 @@ def composition_error(problem: Exception) -> ConfigError:
         )
         return ConfigError(unknown_key_message(key, known))
     if isinstance(cause, OmegaConfBaseException) and getattr(cause, "full_key", None):
-        return ConfigError(f"{cause.full_key}: {_first_line(cause)}")
+        return ConfigError(f"{getattr(cause, 'full_key', '')}: {_first_line(cause)}")
     return ConfigError(_first_line(problem))
 
 

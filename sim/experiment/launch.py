@@ -65,8 +65,8 @@ class CheckedJob:
 
 def check_job(config: Config, config_name: str, scenarios: dict[Any, Scenario]) -> CheckedJob:
     """Build what a job will build (scenario, real path, horizon) and check its budget."""
-    key = (config.scenario.name, config.scenario.start, config.scenario.end)
-    key += tuple(sorted(config.scenario.initial_rungs.items()))
+    spec = config.scenario
+    key = (spec.name, spec.start, spec.end, tuple(sorted(spec.initial_rungs.items())))
     if key not in scenarios:
         scenarios[key] = build_scenario(config.scenario)
         if config_name == RUN_CONFIG:  # compare and calibrate read their own events file
@@ -142,9 +142,9 @@ def split_overrides(overrides: Sequence[str]) -> tuple[list[str], list[str], lis
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     parsed = OverridesParser.create().parse_overrides(list(overrides))
-    task = [o.input_line for o in parsed if not o.is_hydra_override()]
-    own = [o.input_line for o in parsed if o.is_hydra_override()]
-    fixed = [o.input_line for o in parsed if not o.is_sweep_override()]
+    task = [str(o.input_line) for o in parsed if not o.is_hydra_override()]
+    own = [str(o.input_line) for o in parsed if o.is_hydra_override()]
+    fixed = [str(o.input_line) for o in parsed if not o.is_sweep_override()]
     return task, own, fixed
 
 
@@ -164,7 +164,8 @@ def prepare_sweep(overrides: Sequence[str], config_name: str = RUN_CONFIG) -> La
         created, lock = claim(folder, [])
         return Launch(folder, created, lock, arguments, [job])
     node = OmegaConf.select(cfg, "hydra.sweeper.params")
-    params = OmegaConf.to_container(node, resolve=True) if isinstance(node, DictConfig) else {}
+    container = OmegaConf.to_container(node, resolve=True) if isinstance(node, DictConfig) else {}
+    params = container if isinstance(container, dict) else {}
     plan = sweep_cells({str(k): v for k, v in params.items()}, task)
     scenarios: dict[Any, Scenario] = {}
     jobs = []

@@ -11,17 +11,17 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.dates as mdates  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.colors import ListedColormap  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
-from sim.core.moves import ALLIES, N_MOVES, UsMove  # noqa: E402
-from sim.core.scenario import Scenario  # noqa: E402
+from sim.core.moves import ALLIES, N_MOVES, UsMove
+from sim.core.scenario import Scenario
 from sim.figures.fan import figure_and_axes
-from sim.history import RealPath  # noqa: E402
+from sim.history import RealPath
 
 #: Cell codes of the raster: the three moves, then Washington's three pressure levels.
 RASTER_CODES = ("cooperate", "hold", "retaliate", "no pressure", "engage", "press")

@@ -21,20 +21,20 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import markdown  # noqa: E402
-import matplotlib.dates as mdates  # noqa: E402
-import solara  # noqa: E402
-import solara.lab  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from mesa.visualization import Slider  # noqa: E402
-from mesa.visualization.solara_viz import UserInputs  # noqa: E402
+import markdown
+import matplotlib.dates as mdates
+import solara
+import solara.lab
+from matplotlib.figure import Figure
+from mesa.visualization import Slider
+from mesa.visualization.solara_viz import UserInputs
 
-from sim.core.errors import EscalationError  # noqa: E402
-from sim.core.moves import ACTORS  # noqa: E402
-from sim.core.params import US_POLICIES  # noqa: E402
+from sim.core.errors import EscalationError
+from sim.core.moves import ACTORS
+from sim.core.params import US_POLICIES
 from sim.figures.fan import figure_and_axes
-from sim.play.debrief import debrief_markdown, make_debrief_data, plot_debrief  # noqa: E402
-from sim.play.rooms import (  # noqa: E402
+from sim.play.debrief import debrief_markdown, make_debrief_data, plot_debrief
+from sim.play.rooms import (
     REGISTRY,
     SCENARIO_EVENTS,
     Room,
