@@ -1,4 +1,5 @@
 import dataclasses
+import re
 import shutil
 from pathlib import Path
 
@@ -213,3 +214,29 @@ def test_the_run_summary_names_the_scenarios_agreement_not_gsomia(tmp_path):
     assert "GSOMIA terminated" in format_summary(summary)
     text = format_summary(dataclasses.replace(summary, notice_label="the 1965 treaty"))
     assert "the 1965 treaty put on notice" in text and "GSOMIA" not in text
+
+
+def test_a_model_too_big_for_memory_is_refused_with_an_estimate():
+    with pytest.raises(
+        ConfigError,
+        match=r"10000000 replications x 62 weeks with trajectories "
+        r"in one model need about \d+\.\d GB of memory, and .* is available",
+    ):
+        build_model(config(), replications=10_000_000)
+
+
+def test_a_seed_given_apart_from_the_config_is_checked():
+    with pytest.raises(ConfigError, match=r"seed=-1 must be a whole number from 0"):
+        build_model(config(), replications=1, rng=-1)
+
+
+def test_a_large_run_says_what_it_will_need(tmp_path):
+    from sim.experiment.launch import prepare_run
+
+    launch = prepare_run(["run.replications=1000000", f"hydra.run.dir={tmp_path / 'big'}"])
+    launch.release()
+    assert len(launch.notes) == 1
+    assert re.fullmatch(
+        r"large run: about \d+ MB of memory, \d+ MB of disk and \d+ minutes", launch.notes[0]
+    )
+    assert launch.arguments[-1] == f"hydra.run.dir='{tmp_path / 'big'}'"

@@ -19,7 +19,7 @@ from sim.core.scenario import Scenario
 from sim.core.scenario_yaml import load_case
 from sim.event_ids import event_id_warnings
 from sim.experiment.budget import check_memory
-from sim.experiment.config import MAX_WEEKS, Config, ScenarioConfig
+from sim.experiment.config import MAX_WEEKS, Config, ScenarioConfig, check_seed
 from sim.history import Event, RealPath, encode, load_events
 
 #: What reading a malformed file raises besides our own errors (YAML, encoding, CSV, values).
@@ -129,7 +129,7 @@ def build_model(
 
     ``changes`` replace `EscalationModel` keyword arguments taken from ``run`` (replications,
     weeks, keep_trajectories, rng) or add others (track, forcing). Raises `ConfigError` when
-    the weeks exceed the span or the model would not fit in memory.
+    the weeks exceed the span, a seed is out of range, or the model would not fit in memory.
     """
     scenario = scenario or build_scenario(config.scenario)
     arguments = {
@@ -141,5 +141,7 @@ def build_model(
     }
     if arguments["weeks"] is None:
         arguments["weeks"] = scenario.weeks
+    if isinstance(arguments["rng"], int):  # a seed given apart from the config (a game's)
+        check_seed(arguments["rng"], "seed")
     check_memory(arguments["replications"], arguments["weeks"], arguments["keep_trajectories"])
     return EscalationModel(scenario=scenario, params=config.model_params, **arguments)
