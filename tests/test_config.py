@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from hydra.errors import ConfigCompositionException, MissingConfigException
 
@@ -198,3 +200,9 @@ def test_a_tampered_stored_config_is_refused_like_fresh_input(default, change, m
 def test_a_seed_kept_outside_a_config_is_checked(seed):
     with pytest.raises(ConfigError, match="must be a whole number from 0 to 4294967295"):
         check_seed(seed, "seed")
+
+
+def test_run_and_sweep_folders_are_unique_to_the_microsecond():
+    hydra = compose_config(with_hydra=True).hydra
+    assert re.fullmatch(r"results/runs/\d{4}-\d\d-\d\d/\d\d-\d\d-\d\d-\d{6}", hydra.run.dir)
+    assert re.fullmatch(r"results/sweeps/\d{4}-\d\d-\d\d/\d\d-\d\d-\d\d-\d{6}", hydra.sweep.dir)

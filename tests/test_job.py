@@ -240,3 +240,9 @@ def test_a_large_run_says_what_it_will_need(tmp_path):
         r"large run: about \d+ MB of memory, \d+ MB of disk and \d+ minutes", launch.notes[0]
     )
     assert launch.arguments[-1] == f"hydra.run.dir='{tmp_path / 'big'}'"
+
+
+def test_a_temporary_file_left_by_kill_9_goes_with_the_next_job(tmp_path):
+    tmp_path.joinpath(".trajectories.parquet.4242.tmp").write_bytes(b"\0" * 1000)
+    run_into(config("run.replications=20"), tmp_path)
+    assert not list(tmp_path.glob("*.tmp")) and not list(tmp_path.glob(".*.tmp"))
