@@ -137,21 +137,20 @@ def prepare_run(overrides: Sequence[str], config_name: str = RUN_CONFIG) -> Laun
     return Launch(folder, created, lock, arguments, [job], notes=notes)
 
 
-def split_overrides(overrides: Sequence[str]) -> tuple[list[str], list[str], list[str]]:
-    """(task overrides, Hydra's own overrides, the task overrides without lists)."""
+def split_overrides(overrides: Sequence[str]) -> tuple[list[str], list[str]]:
+    """(the task's overrides, every override that is not a list to sweep)."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     parsed = OverridesParser.create().parse_overrides(list(overrides))
     task = [str(o.input_line) for o in parsed if not o.is_hydra_override()]
-    own = [str(o.input_line) for o in parsed if o.is_hydra_override()]
     fixed = [str(o.input_line) for o in parsed if not o.is_sweep_override()]
-    return task, own, fixed
+    return task, fixed
 
 
 def prepare_sweep(overrides: Sequence[str], config_name: str = RUN_CONFIG) -> Launch:
     """Check every cell of a sweep; claim its folder and write the launch's manifest."""
     check_overrides(overrides)
-    task, _, fixed = split_overrides(overrides)
+    task, fixed = split_overrides(overrides)
     cfg = compose(fixed, config_name)
     folder = Path(str(cfg.hydra.sweep.dir))
     arguments = [
