@@ -107,6 +107,7 @@ def simulated_path(model: EscalationModel) -> RealPath:
     )
 
 
+@pytest.mark.slow
 def test_known_parameters_are_recovered_from_a_simulated_sequence():
     """Simulate 418 weeks with known logit rationality and activity, then fit from defaults.
 
@@ -145,6 +146,7 @@ SMALL = [
 ]
 
 
+@pytest.mark.slow
 def test_the_fit_is_deterministic_and_reproduces_its_preset():
     config = default_config(SMALL, "calibrate")
     first, second = calibrate(config, "2026-01-01"), calibrate(config, "2026-01-01")
@@ -196,6 +198,7 @@ def test_calibrated_2019_beats_both_baselines_per_its_log():
     assert model["total"] > baselines["markov"]["total"] > baselines["base_rates"]["total"]
 
 
+@pytest.mark.slow
 def test_rerunning_the_default_calibration_reproduces_the_committed_preset():
     # Intervals only matter if a profile finds a better optimum, which restarts the fit; the
     # committed fit had none (restarts_from_profiles: 0), so the fit alone must reproduce it.
@@ -215,6 +218,7 @@ def test_rerunning_the_default_calibration_reproduces_the_committed_preset():
         assert float(f"{e['estimate']:.6g}") == pytest.approx(expected, rel=1e-9), e["key"]
 
 
+@pytest.mark.slow
 def test_calibrate_command_writes_report_figures_and_presets(tmp_path):
     folder = tmp_path / "run"
     done = subprocess.run(
@@ -259,6 +263,7 @@ def test_calibrate_command_writes_report_figures_and_presets(tmp_path):
     assert "seed: 2019" in preset and "command: escalation calibrate" in preset
 
 
+@pytest.mark.slow
 def test_calibrate_command_prints_an_error_without_traceback(tmp_path):
     done = subprocess.run(
         [

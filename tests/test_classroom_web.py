@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
+pytestmark = pytest.mark.slow  # every test serves the page and drives a browser
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "results" / "screenshots"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -70,6 +70,7 @@ def several_years(tmp_path_factory):
     return result, folder / "out"
 
 
+@pytest.mark.slow
 def test_several_year_case_with_rungs_in_force_runs_end_to_end(several_years):
     result, folder = several_years
     report = result.report
@@ -325,6 +326,7 @@ def test_raster_puts_the_real_sequence_above_the_sampled_runs():
     assert isinstance(figure, Figure)
 
 
+@pytest.mark.slow
 def test_compare_command_writes_its_files(tmp_path):
     events = write_events(tmp_path, SEVERAL_YEARS)
     folder = tmp_path / "run"
@@ -352,6 +354,7 @@ def test_compare_command_writes_its_files(tmp_path):
     assert (folder / "event_raster.png").is_file()
 
 
+@pytest.mark.slow
 def test_compare_command_prints_an_error_without_traceback(tmp_path):
     events = write_events(tmp_path, SEVERAL_YEARS)
     done = subprocess.run(

@@ -58,6 +58,7 @@ def test_a_ladder_id_the_file_never_uses_is_reported(typo_copy):
     ]
 
 
+@pytest.mark.slow
 def test_the_run_command_prints_the_warning_on_one_line(typo_copy, tmp_path):
     events = typo_copy / "events.csv"
     events.write_text(events.read_text().replace("file_wto_complaint", "file_wto_complaimt"))

@@ -13,6 +13,7 @@ import warnings
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -78,6 +79,7 @@ VALUES = st.one_of(
 )
 
 
+@pytest.mark.slow
 @FUZZ
 @given(st.lists(st.tuples(st.sampled_from(KEYS), VALUES), max_size=3))
 def test_any_overrides_give_a_clean_config_or_one_error(pairs):

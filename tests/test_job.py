@@ -177,6 +177,7 @@ def test_blocks_draw_independent_streams(monkeypatch):
     assert not first.drop(columns="replication").equals(second.drop(columns="replication"))
 
 
+@pytest.mark.slow
 def test_streamed_results_are_the_same_bytes_every_time(tmp_path, monkeypatch):
     monkeypatch.setattr(blocks, "BLOCK", 100)
     base = config("run.replications=250")

@@ -41,6 +41,7 @@ def test_different_seeds_give_different_runs(default):
     assert (a["retaliations_seoul"].to_numpy() != b["retaliations_seoul"].to_numpy()).any()
 
 
+@pytest.mark.slow
 def test_lockstep_replications_match_separate_single_runs(default):
     """R replications in one model are distributed like R separate R=1 models.
 
@@ -136,6 +137,7 @@ def test_washington_reactive_presses_after_the_delay():
     assert seen == [0.1, 0.1, 0.9, 0.9]  # in force 1, 2 weeks: wait; more than 2: press
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     seoul_rule=st.sampled_from(sorted(RULES)),
@@ -181,6 +183,7 @@ def test_any_valid_config_runs_and_no_state_escapes_its_range(
     assert set(table["outcome"].astype(str)) <= set(OUTCOMES)
 
 
+@pytest.mark.slow
 def test_us_pressure_lowers_the_chance_gsomia_is_terminated():
     """The sweep's headline: P(terminated) falls as Washington presses harder.
 

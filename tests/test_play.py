@@ -60,6 +60,7 @@ def seoul_game(tmp_path_factory):
 
 
 # -- one game as Seoul, through the real command ---------------------------------------------
+@pytest.mark.slow
 def test_briefing_shows_what_a_player_needs(seoul_game):
     out = seoul_game[1].stdout
     assert "Week 1/12, Monday 2018-10-29: you play Seoul" in out
@@ -113,6 +114,7 @@ def test_debrief_figure_is_a_real_image(seoul_game):
     assert len(image.convert("L").getcolors(maxcolors=100_000)) > 20
 
 
+@pytest.mark.slow
 def test_replay_reproduces_the_game_without_asking(seoul_game, tmp_path):
     folder, _ = seoul_game
     done = play("--replay", str(folder / "game.json"), "--record", str(tmp_path))
@@ -127,6 +129,7 @@ def test_replay_reproduces_the_game_without_asking(seoul_game, tmp_path):
 
 
 # -- other roles, and games left early -----------------------------------------------------
+@pytest.mark.slow
 def test_two_people_play_seoul_and_tokyo(tmp_path):
     script = ["r", "h", "h", "r", "c", "retaliate", "hold", "hold"]
     done = play(
@@ -146,6 +149,7 @@ def test_two_people_play_seoul_and_tokyo(tmp_path):
     assert (tmp_path / "duo_debrief.md").is_file() and not (tmp_path / "duo_debrief.png").exists()
 
 
+@pytest.mark.slow
 def test_washington_played_by_a_person(tmp_path):
     script = ["p", "surrender", "engage", "a"]
     done = play(
@@ -161,6 +165,7 @@ def test_washington_played_by_a_person(tmp_path):
     assert [w["moves"]["washington"] for w in record["timeline"]] == ["press", "engage", "abstain"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("ending", "why"), [([], "the input ended"), (["q"], "you quit")])
 def test_a_game_left_early_keeps_a_valid_partial_record(tmp_path, ending, why):
     done = play(
@@ -178,6 +183,7 @@ def test_a_game_left_early_keeps_a_valid_partial_record(tmp_path, ending, why):
     assert not game.finished
 
 
+@pytest.mark.slow
 def test_bad_override_is_one_clear_error(tmp_path):
     done = play("--as", "seoul", "--record", str(tmp_path), "us.pressure=3")
     assert done.returncode == 2

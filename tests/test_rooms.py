@@ -73,6 +73,7 @@ def test_settings_reach_the_game(registry):
 
 
 # -- codes and seats -----------------------------------------------------------------------
+@pytest.mark.slow
 def test_codes_are_short_unique_and_read_in_any_case(registry):
     rooms = [registry.create(RoomSettings(weeks=2)) for _ in range(12)]
     codes = [r.code for r in rooms]
@@ -415,6 +416,7 @@ def test_thirty_clients_in_one_room(registry):
     assert len(views) == 10 and all(v is views[0] for v in views)
 
 
+@pytest.mark.slow
 def test_five_rooms_at_once(registry):
     rooms, problems = [], []
 

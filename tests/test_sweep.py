@@ -71,6 +71,7 @@ def small_sweep(tmp_path_factory):
     return folder, done
 
 
+@pytest.mark.slow
 def test_aggregation_matches_the_per_cell_tables(small_sweep):
     folder, done = small_sweep
     table = pd.read_parquet(folder / "sweep.parquet")
@@ -90,6 +91,7 @@ def test_aggregation_matches_the_per_cell_tables(small_sweep):
     assert "[cell 2/2]" in done.stdout and "sweep: 2 cells" in done.stdout
 
 
+@pytest.mark.slow
 def test_sweep_figures_are_real_pictures(small_sweep):
     folder, _ = small_sweep
     for name in ("outcomes_by_us_pressure.png", "milestones.png"):
@@ -98,6 +100,7 @@ def test_sweep_figures_are_real_pictures(small_sweep):
         assert len(image.convert("L").getcolors(maxcolors=100_000)) > 20, name
 
 
+@pytest.mark.slow
 def test_plot_command_redraws_from_disk(small_sweep, tmp_path):
     folder, _ = small_sweep
     before = pd.read_parquet(folder / "sweep.parquet")
@@ -115,6 +118,7 @@ def test_plot_command_redraws_from_disk(small_sweep, tmp_path):
     assert (folder / "milestones.png").stat().st_size > 10_000
 
 
+@pytest.mark.slow
 def test_resume_recomputes_only_the_incomplete_cell(tmp_path):
     args = ("us.pressure=0.0,0.5,1.0", "run.replications=200", "run.trajectories=false")
     assert sweep(tmp_path, *args).returncode == 0
@@ -130,6 +134,7 @@ def test_resume_recomputes_only_the_incomplete_cell(tmp_path):
     pd.testing.assert_frame_equal(first, pd.read_parquet(tmp_path / "sweep.parquet"))
 
 
+@pytest.mark.slow
 def test_a_changed_config_is_recomputed_and_stale_cells_are_left_out(tmp_path):
     first = ("us.pressure=0.0,0.5,1.0", "run.replications=100", "run.trajectories=false")
     assert sweep(tmp_path, *first).returncode == 0
@@ -144,6 +149,7 @@ def test_a_changed_config_is_recomputed_and_stale_cells_are_left_out(tmp_path):
     assert "left out cell folders of an earlier launch: 2" in done.stdout
 
 
+@pytest.mark.slow
 def test_resume_after_editing_the_scenario_equals_a_fresh_sweep(tmp_path):
     scenarios = tmp_path / "scenarios"
     shutil.copytree(ROOT / "scenarios" / "gsomia_2019", scenarios / "gsomia_2019")
@@ -171,6 +177,7 @@ def test_a_sweep_folder_in_use_is_refused_before_any_cell(tmp_path, capsys):
     assert cells(tmp_path) == [] and not (tmp_path / "manifest.json").exists()
 
 
+@pytest.mark.slow
 def test_an_unfinished_cell_fails_the_aggregation_in_one_line(small_sweep, tmp_path, capsys):
     from sim.cli import main
 
@@ -185,6 +192,7 @@ def test_an_unfinished_cell_fails_the_aggregation_in_one_line(small_sweep, tmp_p
     assert "is not finished" in err and "lacks replications.parquet" in err
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
@@ -203,6 +211,7 @@ def test_bad_sweep_fails_before_any_job_starts(tmp_path, overrides, message):
     assert cells(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_launchers_give_identical_sweeps(tmp_path):
     args = ("us.pressure=0.0,0.6", "run.replications=300", "run.trajectories=false")
     ray = {"RAY_AUTH_MODE": "disabled"}
@@ -228,6 +237,7 @@ def test_launchers_give_identical_sweeps(tmp_path):
     shutil.rmtree(ray_temp, ignore_errors=True)
 
 
+@pytest.mark.slow
 def test_two_dimensional_and_tournament_sweeps_draw_their_figures(tmp_path):
     grid = sweep(
         tmp_path / "grid",

@@ -20,8 +20,8 @@ BASE_BYTES = 250e6
 MODEL_BYTES = 3_000
 #: One replication-week of kept trajectories: recorder arrays and the table built from them.
 TRAJECTORY_BYTES = 480
-#: What ``escalation run`` keeps for every replication until the end (summary columns).
-SUMMARY_BYTES = 24
+#: What ``escalation run`` keeps for every replication until the end (summary columns, joined).
+SUMMARY_BYTES = 40
 #: Bytes on disk per replication (replications.parquet) and per replication-week
 #: (trajectories.parquet).
 REPLICATION_DISK_BYTES = 40
