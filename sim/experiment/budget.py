@@ -21,7 +21,7 @@ MODEL_BYTES = 3_000
 #: One replication-week of kept trajectories: recorder arrays and the table built from them.
 TRAJECTORY_BYTES = 480
 #: What ``escalation run`` keeps for every replication until the end (summary columns, joined).
-SUMMARY_BYTES = 40
+SUMMARY_BYTES = 90
 #: Bytes on disk per replication (replications.parquet) and per replication-week
 #: (trajectories.parquet).
 REPLICATION_DISK_BYTES = 40
