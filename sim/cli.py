@@ -231,15 +231,20 @@ def hydra_command(task: Callable[[Any], Any], config_name: str, args: list[str])
         aggregate(launch.folder)
 
 
+def cell_count(n: int) -> str:
+    """``1 cell``, ``11 cells``."""
+    return f"{n} cell" if n == 1 else f"{n} cells"
+
+
 def start_sweep(launch: Any) -> None:
     """Say what the sweep will run; remove an earlier launch's table and figures."""
     from sim.experiment.sweep import SWEEP_TABLE
 
     for stale in [launch.folder / SWEEP_TABLE, *launch.folder.glob("*.png")]:
         stale.unlink(missing_ok=True)
-    cells = len(launch.manifest.cells) if launch.manifest else "?"
     replications = launch.jobs[0].config.run.replications
-    print(f"sweep: {cells} cells of {replications} replications -> {launch.folder}", flush=True)
+    cells = cell_count(len(launch.manifest.cells)) if launch.manifest else "cells chosen as it runs"
+    print(f"sweep: {cells} of {replications} replications -> {launch.folder}", flush=True)
     for job in launch.jobs[:1]:
         if job.budget is not None and job.budget.large:
             launch.notes.append(f"large cells: each needs {job.budget.describe()}")
@@ -252,7 +257,7 @@ def aggregate(folder: Path) -> None:
 
     with FolderLock(folder):
         result = aggregate_sweep(folder)
-    print(f"sweep: {len(result.table)} cells aggregated into {folder / SWEEP_TABLE}")
+    print(f"sweep: {cell_count(len(result.table))} aggregated into {folder / SWEEP_TABLE}")
     if result.ignored:
         names = ", ".join(p.name for p in result.ignored)
         print(f"  left out cell folders of an earlier launch: {names}")
