@@ -223,12 +223,12 @@ def hydra_command(task: Callable[[Any], Any], config_name: str, args: list[str])
     try:
         hydra_app(task, config_name, launch.arguments)
         finished = True
+        if multirun and launch.manifest is not None:
+            aggregate(launch.folder)  # still holding the sweep folder's lock
     finally:
         launch.release()
         if not finished and not multirun and launch.created is not None:
             shutil.rmtree(launch.created, ignore_errors=True)
-    if multirun and launch.manifest is not None:
-        aggregate(launch.folder)
 
 
 def cell_count(n: int) -> str:
@@ -251,12 +251,10 @@ def start_sweep(launch: Any) -> None:
 
 
 def aggregate(folder: Path) -> None:
-    """Aggregate a finished sweep and say where its table and figures are."""
-    from sim.experiment.store import FolderLock
+    """Aggregate a finished sweep and say where its table and figures are (hold its lock)."""
     from sim.experiment.sweep import SWEEP_TABLE, aggregate_sweep
 
-    with FolderLock(folder):
-        result = aggregate_sweep(folder)
+    result = aggregate_sweep(folder)
     print(f"sweep: {cell_count(len(result.table))} aggregated into {folder / SWEEP_TABLE}")
     if result.ignored:
         names = ", ".join(p.name for p in result.ignored)
@@ -276,10 +274,10 @@ def plot(args: list[str]) -> None:
     folder = Path(args[0])
     if not folder.is_dir():
         fail(f"{folder} is not a folder; give the folder of a finished sweep or run")
-    if (folder / MANIFEST).is_file():
-        aggregate(folder)
-        return
     with FolderLock(folder):
+        if (folder / MANIFEST).is_file():
+            aggregate(folder)
+            return
         figure = redraw_run(folder)
     print(f"figure: {figure}")
 
