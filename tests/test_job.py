@@ -1,6 +1,7 @@
 import dataclasses
 import re
 import shutil
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,7 @@ from sim.reports.run import RunSummary, format_summary
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@cache
 def config(*overrides):
     return default_config(["run.progress=false", *overrides])
 

@@ -213,7 +213,7 @@ def cell_context(hydra_config: Any) -> CellContext:
 _watched: set[int] = set()
 
 
-def end_with_parent(parent: int, grace: float = 10.0, every: float = 1.0) -> None:
+def end_with_parent(parent: int, grace: float = 3.0, every: float = 1.0) -> None:
     """In a worker of ``parent``: when ``parent`` is gone, interrupt this process, then end it.
 
     A worker of a parallel launcher (joblib) would otherwise outlive a killed sweep for
