@@ -20,6 +20,7 @@ classroom:
 lint: setup-dev
 	$(VENV)/ruff check .
 	$(VENV)/ruff format --check .
+	$(VENV)/mypy
 
 test: lint
 	scripts/install-browser.sh

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from classroom_browser import (  # noqa: E402
+from classroom_browser import (
     CHROMIUM,
     FLAGS,
     Server,
@@ -33,7 +33,7 @@ from classroom_browser import (  # noqa: E402
     open_room,
     start_solo,
 )
-from playwright.sync_api import sync_playwright  # noqa: E402
+from playwright.sync_api import sync_playwright
 
 OUT = Path("results") / "benchmarks" / "classroom.json"
 

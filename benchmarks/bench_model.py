@@ -47,7 +47,8 @@ import pyarrow
 
 from sim.core.model import EscalationModel
 from sim.experiment.config import Config, default_config
-from sim.experiment.job import REPLICATIONS, TRAJECTORIES, build_model, build_scenario, simulate
+from sim.experiment.factory import build_model, build_scenario
+from sim.experiment.job import REPLICATIONS, TRAJECTORIES, simulate
 from sim.experiment.store import write_parquet
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -113,7 +114,8 @@ def lockstep_job(config: Config) -> dict[str, float]:
         t0 = time.perf_counter()
         result = simulate(config)  # build + run + replication table (+ fan, summary)
         t1 = time.perf_counter()
-        trajectories = result.model.recorder.table(result.model)
+        model = result.blocks[0].model  # one block up to BLOCK replications
+        trajectories = model.recorder.table(model)
         t2 = time.perf_counter()
         write_parquet(result.replications, folder / REPLICATIONS)
         write_parquet(trajectories, folder / TRAJECTORIES)

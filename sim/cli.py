@@ -1,16 +1,24 @@
-"""The `escalation` command: subcommands over the Hydra app and the analysis tools."""
+"""The `escalation` command: subcommands over the Hydra apps and the analysis tools.
 
+This is the one place that prints errors and exits: every error a command can expect is an
+`EscalationError` (or a Hydra composition error), printed as one line with exit status 2 (a
+Hydra task prints it and raises `SystemExit`, which passes Hydra's and joblib's machinery);
+Ctrl-C ends any command with one line and status 130, SIGTERM with status 143. Heavy modules
+are imported inside the commands, so an interrupt during start-up is handled too.
+"""
+
+import os
+import shutil
+import signal
 import sys
+import warnings
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-
-import hydra
-from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig
+from typing import Any, NoReturn
 
 from sim import __version__
 from sim.core.errors import EscalationError
-from sim.core.folders import CONF_DIR
-from sim.experiment.config import register, to_config
 
 USAGE = f"""\
 usage: escalation COMMAND [ARGS...]      (version {__version__})
@@ -37,10 +45,10 @@ commands:
                        probability, tension-path distance; writes comparison.json/.md and
                        figures under results/compare/ (a Hydra app, like run).
   calibrate [OVERRIDES...] [params=[KEY,...]]
-                       fit parameters to a real sequence by maximum likelihood, with profile
-                       intervals and a hold-out check; writes the presets
-                       payoffs=calibrated_2019 and +experiment=calibrated_2019 and a report
-                       under results/calibrate/ (a Hydra app, like run).
+                       fit the model to a real sequence by maximum likelihood (global
+                       search), sample its posterior (emcee), score it against fitted
+                       baselines in and out of sample; writes the fit conf/fit/<name>.yaml
+                       (the default model) and a report under results/calibrate/.
   play --as ROLE [--as ROLE] [--weeks N] [--record PATH] [OVERRIDES...]
                        play seoul, tokyo and/or washington in the terminal, week by week,
                        against agents; ends with a debrief beside 2019 and the model.
@@ -68,61 +76,127 @@ examples:
 `python -m sim` is the same command.
 """
 
+MULTIRUN = ("-m", "--multirun")
 
-def fail(message: str) -> None:
-    """Print an error the user can act on, without a traceback, and exit with status 2."""
+
+def fail(message: str, status: int = 2) -> NoReturn:
+    """Print an error the user can act on, without a traceback, and exit (status 2)."""
     print(f"error: {message}", file=sys.stderr)
-    sys.exit(2)
+    sys.exit(status)
 
 
-@hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
-def run_job(cfg: DictConfig) -> dict | float:
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind like Ctrl-C, so temporary files are removed on the way out."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+_warned: set[str] = set()
+
+
+def show_warning(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
+    """Warnings as one line each, ``warning: ...``, each said once (checks run twice)."""
+    if str(message) not in _warned:
+        _warned.add(str(message))
+        print(f"warning: {message}", file=sys.stderr)
+
+
+def hydra_app(task: Callable[[Any], Any], config_name: str, arguments: list[str]) -> None:
+    """Run ``task`` as the Hydra app of ``config_name`` on ``arguments``.
+
+    Hydra's own error report is switched off (``HYDRA_FULL_ERROR``), so its exceptions reach
+    `main`, which prints them as one line.
+    """
+    import hydra
+
+    from sim.core.folders import CONF_DIR
+    from sim.experiment.config import register
+
+    register()
+    os.environ["HYDRA_FULL_ERROR"] = "1"
+    app = hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name=config_name)
+    name = {"config": "run"}.get(config_name, config_name)
+    sys.argv = [f"escalation {name}", *arguments]
+    app(task)()
+
+
+def run_job(cfg: Any) -> Any:
     """Hydra task: one job (one sweep cell) of R replications, written to its run folder.
 
     Returns the summary, or the number ``run.objective`` names (for optimising sweepers).
     """
-    from sim.experiment.job import completed_summary, format_summary, simulate, write_results
+    from hydra.core.hydra_config import HydraConfig
+
+    from sim.core.errors import ConfigError
+    from sim.experiment.config import to_config
+    from sim.experiment.factory import build_scenario
+    from sim.experiment.identity import run_identity
+    from sim.experiment.job import progress_bar, resume_state, run_into, show_progress
+    from sim.experiment.launch import cell_context, end_with_parent
     from sim.experiment.objective import objective_value, parse_objective
-    from sim.experiment.sweep import cell_label
+    from sim.reports.run import format_summary
 
     hydra_config = HydraConfig.get()
     folder = Path(hydra_config.runtime.output_dir)
-    label = cell_label(hydra_config)
+    context = cell_context(hydra_config)
+    if context.launcher_pid not in (None, os.getpid()):  # a worker of a parallel launcher
+        warnings.showwarning = show_warning
+        end_with_parent(context.launcher_pid)
     try:
         config = to_config(cfg)
         objective = config.run.objective
         if objective is not None:
             parse_objective(objective)
-        if (done := completed_summary(folder, config)) is not None:
-            print(f"{label}already complete, kept as is: {folder}")
-            return done if objective is None else objective_value(objective, done)
-        result = simulate(config)
+        scenario = build_scenario(config.scenario)
+        identity = run_identity(config, scenario)
+        if context.identity is not None and identity.cell != context.identity:
+            raise ConfigError(
+                "the job's config differs from the one the launch checked; "
+                "run the sweep's command again"
+            )
+        state = resume_state(folder, identity)
+        if state.complete is not None:
+            print(f"{context.label}already complete, kept as is: {folder}", flush=True)
+            summary = state.complete
+        else:
+            for reason in state.reasons:
+                print(f"{context.label}recomputing {folder}: {reason}", flush=True)
+            bar = progress_bar if show_progress(config) else None
+            summary = run_into(config, folder, scenario, bar)
+            print(context.label + format_summary(summary, folder), flush=True)
+        if objective is not None:
+            return objective_value(objective, summary.to_dict())
     except EscalationError as problem:
-        fail(f"{label}{problem}")
-    write_results(result, folder)
-    print(label + format_summary(result.summary, folder))
-    return result.summary if objective is None else objective_value(objective, result.summary)
+        fail(f"{context.label}{problem}")
+    return summary
 
 
 def _command(name: str) -> str:
     """The command line of this Hydra job, for provenance: ``escalation NAME OVERRIDES``."""
+    from hydra.core.hydra_config import HydraConfig
+
     overrides = list(HydraConfig.get().overrides.task)
     return " ".join(["escalation", name, *overrides])
 
 
-@hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="compare")
-def compare_job(cfg: DictConfig) -> dict:
+def compare_job(cfg: Any) -> dict:
     """Hydra task: compare one configuration with a real sequence, written to its folder."""
+    from hydra.core.hydra_config import HydraConfig
+
     from sim.analysis.compare import compare
+    from sim.experiment.config import CompareJobConfig, to_config
     from sim.reports.comparison import format_comparison, write_comparison
 
     folder = Path(HydraConfig.get().runtime.output_dir)
     try:
         config = to_config(cfg)
+        assert isinstance(config, CompareJobConfig)  # composed from conf/compare.yaml
         result = compare(config)
+        write_comparison(result, folder, config.compare.samples)
     except EscalationError as problem:
         fail(str(problem))
-    write_comparison(result, folder, config.compare.samples)
     print(format_comparison(result.report, folder))
     return result.report.to_json()
 
@@ -132,48 +206,116 @@ def say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-@hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="calibrate")
-def calibrate_job(cfg: DictConfig) -> dict:
+def calibrate_job(cfg: Any) -> dict:
     """Hydra task: fit parameters to a real sequence; write the report and the fit."""
     import datetime as dt
 
+    from hydra.core.hydra_config import HydraConfig
+
     from sim.analysis.calibrate.job import run_calibration
+    from sim.experiment.config import CalibrateJobConfig, to_config
     from sim.reports.calibration import format_calibration, write_calibration
 
     folder = Path(HydraConfig.get().runtime.output_dir)
     try:
         config = to_config(cfg)
+        assert isinstance(config, CalibrateJobConfig)  # composed from conf/calibrate.yaml
         today = dt.date.today().isoformat()
         report = run_calibration(config, _command("calibrate"), today, say)
+        write_calibration(report, folder)
     except EscalationError as problem:
         fail(str(problem))
-    write_calibration(report, folder)
     print(format_calibration(report, folder))
     return report.to_json()
 
 
+def hydra_command(task: Callable[[Any], Any], config_name: str, args: list[str]) -> None:
+    """``escalation run|compare|calibrate ARGS``: check first, claim the folder, run, aggregate.
+
+    Arguments other than overrides and ``-m`` (``--help``, ``--cfg job``, ...) go to Hydra
+    untouched.
+    """
+    from sim.experiment.launch import prepare_run, prepare_sweep
+
+    multirun = any(a in MULTIRUN for a in args)
+    overrides = [a for a in args if a not in MULTIRUN]
+    if any(a.startswith("-") for a in overrides) or (multirun and config_name != "config"):
+        hydra_app(task, config_name, args)
+        return
+    if multirun:
+        launch = prepare_sweep(overrides, config_name)
+        start_sweep(launch)
+    else:
+        launch = prepare_run(overrides, config_name)
+    for note in launch.notes:
+        print(note, flush=True)
+    finished = False
+    try:
+        hydra_app(task, config_name, launch.arguments)
+        finished = True
+        if multirun and launch.search is not None:  # an optimising sweep: record its trials
+            launch.manifest = launch.search.manifest(launch.folder)
+        if multirun and launch.manifest is not None:
+            aggregate(launch.folder)  # still holding the sweep folder's lock
+    finally:
+        launch.release()
+        if not finished and not multirun and launch.created is not None:
+            shutil.rmtree(launch.created, ignore_errors=True)
+
+
+def cell_count(n: int) -> str:
+    """``1 cell``, ``11 cells``."""
+    return f"{n} cell" if n == 1 else f"{n} cells"
+
+
+def start_sweep(launch: Any) -> None:
+    """Say what the sweep will run; remove an earlier launch's table and figures."""
+    from sim.experiment.sweep import SWEEP_TABLE
+
+    for stale in [launch.folder / SWEEP_TABLE, *launch.folder.glob("*.png")]:
+        stale.unlink(missing_ok=True)
+    replications = launch.jobs[0].config.run.replications
+    cells = cell_count(len(launch.manifest.cells)) if launch.manifest else "cells chosen as it runs"
+    print(f"sweep: {cells} of {replications} replications -> {launch.folder}", flush=True)
+    for job in launch.jobs[:1]:
+        if job.budget is not None and job.budget.large:
+            launch.notes.append(f"large cells: each needs {job.budget.describe()}")
+
+
+def aggregate(folder: Path) -> None:
+    """Aggregate a finished sweep and say where its table and figures are (hold its lock)."""
+    from sim.experiment.sweep import SWEEP_TABLE, aggregate_sweep
+
+    result = aggregate_sweep(folder)
+    print(f"sweep: {cell_count(len(result.table))} aggregated into {folder / SWEEP_TABLE}")
+    if result.ignored:
+        names = ", ".join(p.name for p in result.ignored)
+        print(f"  left out cell folders of an earlier launch: {names}")
+    for path in result.figures:
+        print(f"  figure: {path}")
+
+
 def plot(args: list[str]) -> None:
     """``escalation plot PATH``: redraw a sweep's table and figures, or a run's fan chart."""
+    from sim.experiment.cells import MANIFEST
     from sim.experiment.job import redraw_run
-    from sim.experiment.sweep import aggregate_sweep, cell_folders
+    from sim.experiment.store import FolderLock
 
     if len(args) != 1 or args[0].startswith("-"):
-        fail("usage: escalation plot PATH (a sweep folder, or a run folder)")
+        fail("usage: escalation plot PATH (a sweep, run or exploration folder)")
     folder = Path(args[0])
     if not folder.is_dir():
         fail(f"{folder} is not a folder; give the folder of a finished sweep or run")
-    try:
+    with FolderLock(folder):
         if (folder / "explore.json").is_file():
             from sim.reports.explore_folder import redraw_exploration
 
             figures = redraw_exploration(folder)
-        elif cell_folders(folder):
-            table, figures = aggregate_sweep(folder)
-            print(f"{len(table)} cells -> {folder / 'sweep.parquet'}")
+        elif (folder / MANIFEST).is_file():
+            aggregate(folder)
+            return
         else:
             figures = [redraw_run(folder)]
-    except EscalationError as problem:
-        fail(str(problem))
     for path in figures:
         print(f"figure: {path}")
 
@@ -182,53 +324,83 @@ def classroom(args: list[str]) -> None:
     """``escalation classroom [--host H] [--port P] [--db PATH] | links | export``."""
     from sim.play.server import classroom_main
 
-    try:
-        status = classroom_main(args)
-    except EscalationError as problem:
-        fail(str(problem))
+    status = classroom_main(args)
     if status:
         sys.exit(status)
+
+
+def play(args: list[str]) -> None:
+    """``escalation play ...``: the terminal game (`sim.play.terminal`)."""
+    from sim.play.terminal import main as play_main
+
+    status = play_main(args)
+    if status:
+        sys.exit(status)
+
+
+def explore(args: list[str]) -> None:
+    """``escalation explore ...``: sensitivity and scenario discovery (`sim.experiment.explore`)."""
+    from sim.experiment.explore.app import main as explore_main
+
+    explore_main(args)
+
+
+COMMANDS: dict[str, Callable[[list[str]], None]] = {
+    "run": partial(hydra_command, run_job, "config"),
+    "compare": partial(hydra_command, compare_job, "compare"),
+    "calibrate": partial(hydra_command, calibrate_job, "calibrate"),
+    "explore": explore,
+    "plot": plot,
+    "play": play,
+    "classroom": classroom,
+}
+
+
+def one_line(problem: Exception) -> str | None:
+    """The one-line message of an error the user can fix, or None for a bug."""
+    if isinstance(problem, EscalationError):
+        return str(problem)
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    if isinstance(problem, HydraException | OmegaConfBaseException):
+        from sim.experiment.checks import composition_error
+
+        return str(composition_error(problem))
+    return None
 
 
 def main(argv: list[str] | None = None) -> None:
     """Dispatch ``escalation COMMAND ...``."""
     argv = sys.argv[1:] if argv is None else list(argv)
+    handler = signal.signal(signal.SIGTERM, _terminate)
+    shown = warnings.showwarning
+    warnings.showwarning = show_warning
+    try:
+        dispatch(argv)
+    except KeyboardInterrupt:
+        fail("interrupted; temporary files were removed (a sweep resumes where it stopped)", 130)
+    except Terminated:
+        fail("terminated; temporary files were removed", 143)
+    except Exception as problem:
+        message = one_line(problem)
+        if message is None:
+            raise
+        fail(message)
+    finally:
+        signal.signal(signal.SIGTERM, handler)
+        warnings.showwarning = shown
+
+
+def dispatch(argv: list[str]) -> None:
+    """Run the command ``argv`` names."""
     if not argv or argv[0] in ("-h", "--help", "help"):
         print(USAGE)
         return
     if argv[0] in ("-V", "--version"):
         print(__version__)
         return
-    command, rest = argv[0], argv[1:]
-    match command:
-        case "run":
-            register()
-            sys.argv = ["escalation run", *rest]
-            run_job()
-        case "compare":
-            register()
-            sys.argv = ["escalation compare", *rest]
-            compare_job()
-        case "calibrate":
-            register()
-            sys.argv = ["escalation calibrate", *rest]
-            calibrate_job()
-        case "explore":
-            from sim.experiment.explore.app import main as explore
-
-            explore(rest)
-        case "plot":
-            plot(rest)
-        case "play":
-            from sim.play.terminal import main as play
-
-            try:
-                status = play(rest)
-            except EscalationError as problem:
-                fail(str(problem))
-            if status:
-                sys.exit(status)
-        case "classroom":
-            classroom(rest)
-        case _:
-            fail(f"unknown command {command!r}; run `escalation --help` for the commands")
+    command = COMMANDS.get(argv[0])
+    if command is None:
+        fail(f"unknown command {argv[0]!r}; run `escalation --help` for the commands")
+    command(argv[1:])

@@ -27,6 +27,7 @@ def default_run(tmp_path_factory):
     return folder, done
 
 
+@pytest.mark.slow
 def test_default_command_writes_every_file(default_run):
     folder, _ = default_run
     for name in (
@@ -41,6 +42,7 @@ def test_default_command_writes_every_file(default_run):
     assert not list(folder.glob(".*.tmp")), "a temporary file was left behind"
 
 
+@pytest.mark.slow
 def test_replications_table_has_one_row_per_replication(default_run):
     table = pd.read_parquet(default_run[0] / "replications.parquet")
     assert len(table) == 300
@@ -58,6 +60,7 @@ def test_replications_table_has_one_row_per_replication(default_run):
     assert table["peak_tension"].between(0, 1).all()
 
 
+@pytest.mark.slow
 def test_trajectories_are_long_and_consistent(default_run):
     folder, _ = default_run
     table = pd.read_parquet(folder / "trajectories.parquet")
@@ -98,6 +101,7 @@ def test_trajectories_are_long_and_consistent(default_run):
     assert counted.tolist() == replications["retaliations_seoul"].tolist()
 
 
+@pytest.mark.slow
 def test_summary_has_provenance_and_the_real_values(default_run):
     folder, done = default_run
     summary = json.loads((folder / "summary.json").read_text())
@@ -111,12 +115,14 @@ def test_summary_has_provenance_and_the_real_values(default_run):
     assert "noticed_then_kept" in done.stdout and "GSOMIA terminated" in done.stdout
 
 
+@pytest.mark.slow
 def test_fan_figure_is_a_real_picture(default_run):
     image = Image.open(default_run[0] / "tension_fan.png")
     assert image.size[0] > 600 and image.size[1] > 300
     assert len(image.convert("L").getcolors(maxcolors=100_000)) > 20  # not a blank canvas
 
 
+@pytest.mark.slow
 def test_bad_value_prints_one_clear_error_and_writes_no_result(tmp_path):
     done = escalation("run", "seoul.noise=1.5", f"hydra.run.dir={tmp_path}")
     assert done.returncode == 2
@@ -126,12 +132,14 @@ def test_bad_value_prints_one_clear_error_and_writes_no_result(tmp_path):
     assert not (tmp_path / "replications.parquet").exists()
 
 
+@pytest.mark.slow
 def test_mistyped_key_is_named(tmp_path):
     done = escalation("run", "us.presure=0.5", f"hydra.run.dir={tmp_path}")
     assert done.returncode != 0
     assert "presure" in done.stderr
 
 
+@pytest.mark.slow
 def test_help_lists_the_config_groups():
     done = escalation("run", "--help")
     assert done.returncode == 0
@@ -141,6 +149,67 @@ def test_help_lists_the_config_groups():
     assert "run" in top.stdout and top.returncode == 0
 
 
+@pytest.mark.slow
 def test_unknown_command_says_what_to_do():
     done = escalation("fly")
     assert done.returncode == 2 and "escalation --help" in done.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("signal_name", "status", "word"),
+    [("SIGINT", 130, "interrupted"), ("SIGTERM", 143, "terminated")],
+)
+def test_an_interrupted_run_ends_in_one_line_and_leaves_nothing(
+    tmp_path, signal_name, status, word
+):
+    import signal
+    import time
+
+    folder = tmp_path / "runs" / "one"
+    running = subprocess.Popen(
+        [
+            *ESCALATION,
+            "run",
+            "run.replications=400000",
+            "run.progress=false",
+            f"hydra.run.dir={folder}",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not (folder / ".hydra").is_dir() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1.0)  # inside the job, writing its first block
+    running.send_signal(getattr(signal, signal_name))
+    out, err = running.communicate(timeout=60)
+    assert running.returncode == status, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {word}; temporary files were removed")
+    assert not (tmp_path / "runs").exists(), "the unfinished run's folder was left behind"
+
+
+@pytest.mark.slow
+def test_an_interrupt_during_start_up_ends_in_one_line(tmp_path):
+    import signal
+    import time
+
+    running = subprocess.Popen(
+        [*ESCALATION, "run", f"hydra.run.dir={tmp_path / 'run'}"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    maps = Path(f"/proc/{running.pid}/maps")
+    deadline = time.monotonic() + 60
+    while "numpy" not in maps.read_text() and time.monotonic() < deadline:
+        time.sleep(0.01)  # until the command imports its libraries (sim.cli itself needs none)
+    running.send_signal(signal.SIGINT)
+    _, err = running.communicate(timeout=60)
+    assert running.returncode == 130, err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert not (tmp_path / "run").exists()

@@ -1,10 +1,18 @@
+import re
+
 import pytest
 from hydra.errors import ConfigCompositionException, MissingConfigException
 
-from sim.core.errors import ConfigError, ScenarioError
+from sim.core.errors import ConfigError, EscalationError, ScenarioError
 from sim.core.fitted import fit_values
 from sim.core.params import lookup
-from sim.experiment.config import compose_config, default_config, to_config
+from sim.experiment.config import (
+    check_seed,
+    compose_config,
+    config_from_dict,
+    default_config,
+    to_config,
+)
 from sim.experiment.factory import build_scenario
 
 
@@ -120,3 +128,99 @@ def test_unknown_initial_measure_is_named():
     config = default_config(["+scenario.initial_measures.tokyo=[embargo]"])
     with pytest.raises(ScenarioError, match="tokyo has no measure 'embargo'"):
         build_scenario(config.scenario)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [  # each a case of the reliability pass (issue 12): accepted before, or a traceback
+        (["+run.foo=1"], r"^run\.foo is not a config key; run has seed, replications"),
+        (["+run.replicatons=10"], r"^run\.replicatons is not a config key; did you mean "),
+        (["+seoul.nois=0.9"], r"^seoul\.nois is not a config key; did you mean seoul\.noise\?"),
+        (["us.presure=0.5"], r"^us\.presure is not a config key; did you mean us\.pressure\?"),
+        (
+            ["payoffs.stage.seoul=[[1,2],[3,nan]]"],
+            r"payoffs\.stage\.seoul\.1\.1=nan is not a finite number",
+        ),
+        (
+            ["strategy@seoul=q_learning", "seoul.initial=nan"],
+            r"^seoul\.initial=nan is not a finite number",
+        ),
+        (["seoul.noise=inf"], r"^seoul\.noise=inf is not a finite number"),
+        (["payoffs.stage.seoul=5"], r"^payoffs\.stage\.seoul must be a 2x2 matrix"),
+        (["run.weeks=0"], r"^run\.weeks=0 is outside the allowed range \[1, 5200\]"),
+        (["run.weeks=-5"], r"^run\.weeks=-5 is outside"),
+        (["run.weeks=1e9"], r"^run\.weeks: Value '1000000000\.0' of type 'float' could not be"),
+        (["run.seed=-1"], r"^run\.seed=-1 is outside the allowed range \[0, 4294967295\]"),
+        (["run.replications=many"], r"^run\.replications: Value 'many' of type 'str'"),
+        (["strategy@seoul=chaos"], r"^Could not find 'strategy/chaos'; choose one of always_coop"),
+        (["us.pressure=[1"], r"^cannot read the override 'us\.pressure=\[1'"),
+    ],
+)
+def test_strict_config_fails_in_one_line_naming_the_key(overrides, message):
+    with pytest.raises(ConfigError, match=message) as caught:
+        default_config(overrides)
+    assert "\n" not in str(caught.value)
+
+
+def test_initial_measures_still_take_new_keys():
+    config = default_config(["+scenario.initial_measures.tokyo=[arbitration]"])
+    assert config.scenario.initial_measures == {"tokyo": ["arbitration"]}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["run.weeks=100"], r"run\.weeks=100 is beyond the scenario's span: it has 62 weeks"),
+        (
+            ["scenario.start=0001-01-01"],
+            r"the span 0001-01-01 to 2019-12-30 is 105347 weeks; a run may span at most 5200",
+        ),
+    ],
+)
+def test_weeks_must_fit_the_scenario(overrides, message):
+    from sim.experiment.factory import build_model
+
+    config = default_config(overrides)
+    with pytest.raises(EscalationError, match=message):
+        build_model(config, replications=1)
+
+
+def test_a_stored_config_round_trips(default):
+    from dataclasses import asdict
+
+    assert config_from_dict(asdict(default)) == default
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d["run"].update(seed=-1), r"run\.seed=-1 is outside"),
+        (lambda d: d["run"].update(weeks=100_000), r"run\.weeks=100000 is outside"),
+        (lambda d: d["run"].update(replications=1e8), r"run\.replications"),
+        (lambda d: d["seoul"].update(noise=float("nan")), r"seoul\.noise=nan is not a finite"),
+        (lambda d: d["seoul"].update(nerve=1), r"seoul\.nerve is not a config key"),
+        (lambda d: d["us"].update(pressure="high"), r"us\.pressure: Value 'high'"),
+        (lambda d: d["tokyo"].update(rule="chaos"), r"tokyo\.rule='chaos'.*is not a decision rule"),
+        (lambda d: d.update(payoffs=[1, 2]), r"a stored configuration"),
+        (lambda d: d["payoffs"]["stage"].update(seoul=[[1, 2], [3]]), r"payoffs\.stage\.seoul"),
+    ],
+)
+def test_a_tampered_stored_config_is_refused_like_fresh_input(default, change, message):
+    from dataclasses import asdict
+
+    data = asdict(default)
+    change(data)
+    with pytest.raises(ConfigError, match=message):
+        config_from_dict(data)
+
+
+@pytest.mark.parametrize("seed", [-1, 2**32, 1.5, True, "7", None])
+def test_a_seed_kept_outside_a_config_is_checked(seed):
+    with pytest.raises(ConfigError, match="must be a whole number from 0 to 4294967295"):
+        check_seed(seed, "seed")
+
+
+def test_run_and_sweep_folders_are_unique_to_the_microsecond():
+    hydra = compose_config(with_hydra=True).hydra
+    assert re.fullmatch(r"results/runs/\d{4}-\d\d-\d\d/\d\d-\d\d-\d\d-\d{6}", hydra.run.dir)
+    assert re.fullmatch(r"results/sweeps/\d{4}-\d\d-\d\d/\d\d-\d\d-\d\d-\d{6}", hydra.sweep.dir)

@@ -1,14 +1,17 @@
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from PIL import Image
 
 from sim.experiment.sweep import wilson_interval
@@ -68,6 +71,7 @@ def small_sweep(tmp_path_factory):
     return folder, done
 
 
+@pytest.mark.slow
 def test_aggregation_matches_the_per_cell_tables(small_sweep):
     folder, done = small_sweep
     table = pd.read_parquet(folder / "sweep.parquet")
@@ -87,6 +91,7 @@ def test_aggregation_matches_the_per_cell_tables(small_sweep):
     assert "[cell 2/2]" in done.stdout and "sweep: 2 cells" in done.stdout
 
 
+@pytest.mark.slow
 def test_sweep_figures_are_real_pictures(small_sweep):
     folder, _ = small_sweep
     for name in ("outcomes_by_us_pressure.png", "milestones.png"):
@@ -95,6 +100,7 @@ def test_sweep_figures_are_real_pictures(small_sweep):
         assert len(image.convert("L").getcolors(maxcolors=100_000)) > 20, name
 
 
+@pytest.mark.slow
 def test_plot_command_redraws_from_disk(small_sweep, tmp_path):
     folder, _ = small_sweep
     before = pd.read_parquet(folder / "sweep.parquet")
@@ -112,6 +118,7 @@ def test_plot_command_redraws_from_disk(small_sweep, tmp_path):
     assert (folder / "milestones.png").stat().st_size > 10_000
 
 
+@pytest.mark.slow
 def test_resume_recomputes_only_the_incomplete_cell(tmp_path):
     args = ("us.pressure=0.0,0.5,1.0", "run.replications=200", "run.trajectories=false")
     assert sweep(tmp_path, *args).returncode == 0
@@ -127,13 +134,65 @@ def test_resume_recomputes_only_the_incomplete_cell(tmp_path):
     pd.testing.assert_frame_equal(first, pd.read_parquet(tmp_path / "sweep.parquet"))
 
 
-def test_a_changed_config_is_not_taken_for_a_finished_cell(tmp_path):
-    assert sweep(tmp_path, "us.pressure=0.0,1.0", "run.replications=100").returncode == 0
-    done = sweep(tmp_path, "us.pressure=0.0,1.0", "run.replications=150")
+@pytest.mark.slow
+def test_a_changed_config_is_recomputed_and_stale_cells_are_left_out(tmp_path):
+    first = ("us.pressure=0.0,0.5,1.0", "run.replications=100", "run.trajectories=false")
+    assert sweep(tmp_path, *first).returncode == 0
+    done = sweep(tmp_path, "us.pressure=0.0,1.0", "run.replications=150", "run.trajectories=false")
+    assert done.returncode == 0, done.stderr
     assert "already complete" not in done.stdout
-    assert pd.read_parquet(tmp_path / "sweep.parquet")["replications"].tolist() == [150, 150]
+    assert done.stdout.count("recomputing") == 2
+    assert "the configuration changed since it was computed" in done.stdout
+    table = pd.read_parquet(tmp_path / "sweep.parquet")
+    assert table["replications"].tolist() == [150, 150]  # not cell 2 of the first launch
+    assert table["us.pressure"].tolist() == [0.0, 1.0]
+    assert "left out cell folders of an earlier launch: 2" in done.stdout
 
 
+@pytest.mark.slow
+def test_resume_after_editing_the_scenario_equals_a_fresh_sweep(tmp_path):
+    scenarios = tmp_path / "scenarios"
+    shutil.copytree(ROOT / "scenarios" / "gsomia_2019", scenarios / "gsomia_2019")
+    env = {"ESCALATION_SCENARIOS": str(scenarios)}
+    args = ("us.pressure=0.0,1.0", "run.replications=200", "run.trajectories=false")
+    assert sweep(tmp_path / "resumed", *args, env=env).returncode == 0
+    yaml_file = scenarios / "gsomia_2019" / "scenario.yaml"
+    yaml_file.write_text(yaml_file.read_text().replace("lapse_weeks: 13", "lapse_weeks: 8"))
+    done = sweep(tmp_path / "resumed", *args, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("the scenario's files changed since it was computed") == 2
+    assert sweep(tmp_path / "fresh", *args, env=env).returncode == 0
+    resumed = (tmp_path / "resumed" / "sweep.parquet").read_bytes()
+    assert resumed == (tmp_path / "fresh" / "sweep.parquet").read_bytes()
+
+
+def test_a_sweep_folder_in_use_is_refused_before_any_cell(tmp_path, capsys):
+    from sim.cli import main
+    from sim.experiment.store import FolderLock
+
+    with FolderLock(tmp_path), pytest.raises(SystemExit) as stop:
+        main(["run", "-m", "us.pressure=0,1", f"hydra.sweep.dir={tmp_path}"])
+    assert stop.value.code == 2
+    assert "is being written by escalation process" in capsys.readouterr().err
+    assert cells(tmp_path) == [] and not (tmp_path / "manifest.json").exists()
+
+
+@pytest.mark.slow
+def test_an_unfinished_cell_fails_the_aggregation_in_one_line(small_sweep, tmp_path, capsys):
+    from sim.cli import main
+
+    folder = tmp_path / "copy"
+    shutil.copytree(small_sweep[0], folder)
+    (folder / "1" / "replications.parquet").unlink()
+    with pytest.raises(SystemExit) as stop:
+        main(["plot", str(folder)])
+    err = capsys.readouterr().err.strip()
+    assert stop.value.code == 2 and "\n" not in err
+    assert err.startswith("error: cell 1 (") and "us.pressure=1.0" in err
+    assert "is not finished" in err and "lacks replications.parquet" in err
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
@@ -152,6 +211,7 @@ def test_bad_sweep_fails_before_any_job_starts(tmp_path, overrides, message):
     assert cells(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_launchers_give_identical_sweeps(tmp_path):
     args = ("us.pressure=0.0,0.6", "run.replications=300", "run.trajectories=false")
     ray = {"RAY_AUTH_MODE": "disabled"}
@@ -177,6 +237,7 @@ def test_launchers_give_identical_sweeps(tmp_path):
     shutil.rmtree(ray_temp, ignore_errors=True)
 
 
+@pytest.mark.slow
 def test_two_dimensional_and_tournament_sweeps_draw_their_figures(tmp_path):
     grid = sweep(
         tmp_path / "grid",
@@ -199,6 +260,11 @@ def test_two_dimensional_and_tournament_sweeps_draw_their_figures(tmp_path):
     assert Image.open(tmp_path / "cup" / "tournament.png").size[0] > 800
     table = pd.read_parquet(tmp_path / "cup" / "sweep.parquet")
     assert len(table) == 8 and {"strategy@seoul", "strategy@tokyo", "us"} <= set(table.columns)
+    manifest = json.loads((tmp_path / "cup" / "manifest.json").read_text())
+    for entry in manifest["cells"]:  # the launch's cells are Hydra's jobs, in Hydra's order
+        hydra_overrides = tmp_path / "cup" / str(entry["cell"]) / ".hydra" / "overrides.yaml"
+        assert yaml.safe_load(hydra_overrides.read_text()) == entry["overrides"]
+    assert manifest["keys"] == ["strategy@seoul", "strategy@tokyo", "us"]
 
 
 def test_outcome_curve_and_heatmap_data_are_the_table_values():
@@ -220,3 +286,51 @@ def test_outcome_curve_and_heatmap_data_are_the_table_values():
     curve = make_outcome_curve_data(table.iloc[:2], "x", "noticed_then_kept")
     assert curve.x.tolist() == [0.0, 1.0]
     assert curve.p["terminated"].tolist() == [0.2, 0.1]
+
+
+def children_of(pid):
+    """Process ids whose parent is ``pid`` (from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def alive(pid):
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.slow
+def test_joblib_workers_end_with_a_killed_sweep(tmp_path):
+    args = [sys.executable, "-m", "sim", "run", "-m", f"hydra.sweep.dir={tmp_path}"]
+    args += ["us.pressure=0.0,1.0", "run.replications=400000", "run.trajectories=false"]
+    args += ["run.progress=false", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2"]
+    parent = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    workers = []
+    while len(workers) < 2 and time.monotonic() < deadline:
+        time.sleep(0.5)
+        workers = [
+            p for p in children_of(parent.pid) if "loky" in Path(f"/proc/{p}/cmdline").read_text()
+        ]
+    assert len(workers) >= 2, "no joblib workers started"
+    while (
+        not list(tmp_path.glob("[01]/.replications.parquet.*.tmp")) and time.monotonic() < deadline
+    ):
+        time.sleep(0.5)  # the cells are writing
+    parent.kill()
+    parent.wait(timeout=10)
+    deadline = time.monotonic() + 30
+    while any(alive(p) for p in workers) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not any(alive(p) for p in workers), "joblib workers outlived their sweep"
+    assert not list(tmp_path.rglob("*.tmp")), "a worker left a temporary file"

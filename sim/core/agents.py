@@ -10,6 +10,7 @@ of the real sequence alike (no choice sees its own week).
 
 import dataclasses
 from dataclasses import dataclass
+from typing import cast
 
 import mesa
 import numpy as np
@@ -97,11 +98,13 @@ class Capital(mesa.Agent):
         self.total_payoff = np.zeros(n)
         self.move_log_probability = np.zeros(n)
         self.act_log_probability = np.zeros(n)
-        self.other: Capital | None = None
-        self.options: conduct.Options | None = None
-        self.outlook: Outlook | None = None
-        self.utility: np.ndarray | None = None
-        self.observation: Observation | None = None
+        # Set before first use: `other` by the model once both sides exist, `options` and
+        # `outlook` by `prepare`, `utility` by `observe`, `observation` by `choose`, each week.
+        self.other: Capital = cast("Capital", None)
+        self.options: conduct.Options = cast(conduct.Options, None)
+        self.outlook: Outlook = cast(Outlook, None)
+        self.utility: np.ndarray = cast(np.ndarray, None)
+        self.observation: Observation = cast(Observation, None)
         self.probabilities: np.ndarray | None = None
 
     def prepare(self) -> None:

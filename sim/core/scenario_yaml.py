@@ -100,6 +100,13 @@ def _events_path(folder: Path, raw: Any, where: str) -> Path | None:
     return path
 
 
+def _whole(value: Any, where: str) -> int:
+    """``value`` if it is a whole number >= 1, else a `ScenarioError` naming ``where``."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ScenarioError(f"{where}={value!r} must be a whole number of weeks >= 1")
+    return value
+
+
 def _read(path: Path) -> dict:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -125,7 +132,7 @@ def _scenario(raw: dict, folder: Path, where: str) -> Scenario:
         notice = NoticeRule(
             actor=str(outcome["actor"]),
             measure=str(outcome["measure"]),
-            lapse_weeks=int(outcome["lapse_weeks"]),
+            lapse_weeks=_whole(outcome.get("lapse_weeks"), f"{where}: outcome.lapse_weeks"),
             label=str(outcome.get("label", "the agreement")),
         )
     return Scenario(
@@ -156,6 +163,8 @@ def load_scenario(name: str) -> Scenario:
     raw = _read(path)
     try:
         scenario = _scenario(raw, folder, where)
+    except ScenarioError:
+        raise
     except (KeyError, TypeError, ValueError) as problem:
         raise ScenarioError(f"{where}: missing or malformed entry ({problem})") from None
     if scenario.notice is not None:

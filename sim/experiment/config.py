@@ -5,8 +5,10 @@ The schema *is* the core's parameter classes (`sim.core.params`, the rules in
 metadata is what `validate` checks. This module adds what only jobs have: which case to run,
 how many replications, the comparison and calibration options.
 
-Hydra checks types and key names when it composes; `validate` then checks ranges and
-cross-field rules once, at the boundary, and raises `ConfigError` naming the key.
+Hydra checks types and key names when it composes; `to_config` then rejects keys the schema
+lacks (``+run.foo=1``), and `validate` checks that every number is finite and in its range, once,
+at the boundary, raising `ConfigError` naming the key. What needs the scenario (the weeks within
+its span) is checked where the scenario is built (`sim.experiment.factory`).
 """
 
 from collections.abc import Sequence
@@ -19,10 +21,8 @@ from omegaconf import MISSING, DictConfig, OmegaConf
 from sim.core.errors import ConfigError
 from sim.core.params import (
     ConductParams,
-    DomainWeights,
     ModelParams,
     PayoffParams,
-    PerAlly,
     UsPolicy,
     UsPolicyKind,
     bounded,
@@ -31,15 +31,21 @@ from sim.core.params import (
 )
 from sim.core.rules import ALIASES, RULES
 from sim.core.scenario_yaml import DEFAULT_SCENARIO
+from sim.experiment.checks import check_finite, check_keys, check_stage_shape, composition_error
+
+#: The longest horizon a run may have: 100 years of weeks (week counters are 16-bit).
+MAX_WEEKS = 5200
+MAX_SEED = 2**32 - 1
+MAX_REPLICATIONS = 10_000_000
 
 
 @dataclass
 class RunConfig:
-    """How a job runs: seed, number of replications, horizon, what it keeps."""
+    """How a job runs: seed, number of replications, horizon (default: the span), what it keeps."""
 
-    seed: int = 2019
-    replications: int = bounded(1000, 1, 10_000_000)
-    weeks: Optional[int] = None  # noqa: UP045 (OmegaConf needs typing.Optional)
+    seed: int = bounded(2019, 0, MAX_SEED)
+    replications: int = bounded(1000, 1, MAX_REPLICATIONS)
+    weeks: Optional[int] = bounded(None, 1, MAX_WEEKS)  # noqa: UP045 (OmegaConf needs Optional)
     trajectories: bool = True
     progress: bool = True
     posterior: bool = False  # give each replication its own draw from the fit's posterior
@@ -136,6 +142,16 @@ class CalibrateJobConfig(CompareJobConfig):
     calibrate: CalibrateOptions = field(default_factory=CalibrateOptions)
 
 
+def check_seed(seed: object, where: str = "run.seed") -> int:
+    """``seed`` if it is a whole number in [0, `MAX_SEED`], else a `ConfigError` naming ``where``.
+
+    For seeds kept outside a `Config` (a game record's own ``seed``).
+    """
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= MAX_SEED:
+        raise ConfigError(f"{where}={seed!r} must be a whole number from 0 to {MAX_SEED}")
+    return seed
+
+
 def register() -> None:
     """Register the schema and the strategy and US options in Hydra's ConfigStore."""
     cs = ConfigStore.instance()
@@ -152,7 +168,9 @@ def register() -> None:
 
 
 def validate[C: Config](config: C) -> C:
-    """Check ranges and cross-field rules; raise `ConfigError` naming the first bad key."""
+    """Check finiteness, ranges and cross-field rules; raise `ConfigError` naming a bad key."""
+    check_finite(config)
+    check_stage_shape(config.payoffs.stage)
     check_ranges(config)
     check(config.model_params)
     return config
@@ -160,17 +178,25 @@ def validate[C: Config](config: C) -> C:
 
 def to_config(cfg: DictConfig) -> Config:
     """Turn a composed Hydra config into validated dataclass objects."""
+    from omegaconf.errors import OmegaConfBaseException
+
+    check_keys(cfg)
     try:
         config = OmegaConf.to_object(cfg)
-    except Exception as problem:  # OmegaConf reports missing values and bad types here
-        raise ConfigError(f"configuration is incomplete or mistyped: {problem}") from None
+    except OmegaConfBaseException as problem:  # missing values and bad types
+        raise composition_error(problem) from None
+    if not isinstance(config, Config):
+        raise ConfigError(f"the configuration is a {type(config).__name__}, not a job's config")
     return validate(config)
 
 
-def compose_config(overrides: Sequence[str] = (), config_name: str = "config") -> DictConfig:
+def compose_config(
+    overrides: Sequence[str] = (), config_name: str = "config", with_hydra: bool = False
+) -> DictConfig:
     """Compose the Hydra config tree with command-line style overrides, without running.
 
-    ``config_name`` is the primary config: ``config`` (a run), ``compare`` or ``calibrate``.
+    ``config_name`` is the primary config: ``config`` (a run), ``compare`` or ``calibrate``;
+    ``with_hydra`` keeps Hydra's own node (folders, sweeper, launcher).
     """
     from hydra import compose, initialize_config_dir
 
@@ -178,31 +204,64 @@ def compose_config(overrides: Sequence[str] = (), config_name: str = "config") -
 
     register()
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-        return compose(config_name, overrides=list(overrides))
+        return compose(config_name, overrides=list(overrides), return_hydra_config=with_hydra)
+
+
+def load_config(overrides: Sequence[str] = (), config_name: str = "config") -> Config:
+    """Compose and validate; any error, Hydra's included, is a one-line `ConfigError`."""
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    from sim.experiment.checks import check_overrides
+
+    check_overrides(overrides)
+    try:
+        cfg = compose_config(overrides, config_name)
+    except (HydraException, OmegaConfBaseException) as problem:
+        raise composition_error(problem) from None
+    return to_config(cfg)
 
 
 def default_config(overrides: Sequence[str] = (), config_name: str = "config") -> Config:
     """The default configuration as validated objects (tests, notebooks, the web page)."""
-    return to_config(compose_config(overrides, config_name))
+    return load_config(overrides, config_name)
 
 
-def config_from_dict(data: dict) -> Config:
-    """Rebuild a validated `Config` from its `dataclasses.asdict` form (e.g. a game record)."""
+def config_from_dict(data: Any) -> Config:
+    """Rebuild a validated `Config` from its `dataclasses.asdict` form (e.g. a game record).
+
+    The stored form is checked like fresh input: OmegaConf merges it onto the schema (so an
+    unknown key or a wrong type is an error naming the key), then `validate` checks every
+    number. Raises `ConfigError`.
+    """
+    from omegaconf.errors import OmegaConfBaseException
+
+    if not isinstance(data, dict):
+        raise ConfigError(f"a stored configuration must be a mapping, not {type(data).__name__}")
+    rules = {}
+    for ally in ("seoul", "tokyo"):
+        node = data.get(ally)
+        name = node.get("rule") if isinstance(node, dict) else None
+        if not isinstance(name, str) or name not in RULES:
+            raise ConfigError(
+                f"{ally}.rule={name!r} in a stored configuration is not a decision rule; "
+                f"known rules: {', '.join(RULES)}"
+            )
+        rules[ally] = RULES[name]()
+    schema = Config(
+        scenario=ScenarioConfig(),
+        payoffs=PayoffParams(),
+        seoul=rules["seoul"],
+        tokyo=rules["tokyo"],
+        us=UsPolicy(),
+        conduct=ConductParams(),
+        fit="none",
+        run=RunConfig(),
+    )
     try:
-        payoffs = dict(data["payoffs"])
-        for key in ("audience", "economic", "security", "pressure"):
-            payoffs[key] = PerAlly(**payoffs[key])
-        payoffs["domains"] = DomainWeights(**payoffs["domains"])
-        config = Config(
-            scenario=ScenarioConfig(**data["scenario"]),
-            payoffs=PayoffParams(**payoffs),
-            seoul=RULES[data["seoul"]["rule"]](**data["seoul"]),
-            tokyo=RULES[data["tokyo"]["rule"]](**data["tokyo"]),
-            us=UsPolicy(**data["us"]),
-            conduct=ConductParams(**data.get("conduct", {})),
-            fit=str(data.get("fit", "none")),
-            run=RunConfig(**data["run"]),
-        )
-    except (KeyError, TypeError) as problem:
-        raise ConfigError(f"a stored configuration is incomplete or malformed: {problem}") from None
-    return validate(config)
+        merged = OmegaConf.merge(OmegaConf.structured(schema), data)
+    except OmegaConfBaseException as problem:
+        raise ConfigError(f"a stored configuration: {composition_error(problem)}") from None
+    if not isinstance(merged, DictConfig):
+        raise ConfigError("a stored configuration must be a mapping")
+    return to_config(merged)

@@ -1,21 +1,124 @@
-"""A config becomes a case and a model: the one way every command builds them."""
+"""A config becomes a case, its real path and a model: the one way every command builds them.
 
+Each builder also checks what needs the scenario: the scenario's files are readable and sane,
+its events file lies inside its folder, the run's weeks fit the span, and the model fits in
+memory. Every failure is a one-line `EscalationError` naming the file or the key.
+"""
+
+import csv
+import warnings
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 
-from sim.core.errors import ConfigError
+from sim.core.errors import ConfigError, EscalationError, EventsFileError, ScenarioError
 from sim.core.fitted import posterior_draws
 from sim.core.model import EscalationModel
-from sim.core.params import ModelParams, with_values
+from sim.core.params import with_values
 from sim.core.scenario import Scenario
 from sim.core.scenario_yaml import load_case
-from sim.experiment.config import Config, ScenarioConfig
+from sim.experiment.budget import check_memory
+from sim.experiment.config import MAX_WEEKS, Config, ScenarioConfig, check_seed
+from sim.history import Event, RealPath, encode, load_events
+from sim.history.event_ids import event_id_warnings
+
+#: What reading a malformed file raises besides our own errors (YAML, encoding, CSV, values).
+READ_ERRORS = (
+    yaml.YAMLError,
+    UnicodeDecodeError,
+    csv.Error,
+    ValueError,
+    TypeError,
+    AttributeError,
+    OverflowError,
+    OSError,
+)
+
+
+def _reason(problem: BaseException) -> str:
+    if isinstance(problem, yaml.MarkedYAMLError) and problem.problem_mark is not None:
+        return f"line {problem.problem_mark.line + 1}: {problem.problem} (not valid YAML)"
+    if isinstance(problem, UnicodeDecodeError):
+        return f"not UTF-8 text (byte {problem.start})"
+    text = str(problem).strip()
+    return text.splitlines()[0] if text else type(problem).__name__
+
+
+def check_scenario(scenario: Scenario) -> Scenario:
+    """Raise `ScenarioError` for values the loader takes but the model cannot run on."""
+    where = f"scenario {scenario.name!r}"
+    if scenario.notice is not None:
+        lapse = scenario.notice.lapse_weeks
+        if not isinstance(lapse, int) or isinstance(lapse, bool) or lapse < 1:
+            raise ScenarioError(
+                f"{where}: outcome.lapse_weeks={lapse!r} must be a whole number >= 1"
+            )
+    if scenario.weeks > MAX_WEEKS:
+        raise ScenarioError(
+            f"{where}: the span {scenario.start} to {scenario.end} is {scenario.weeks} weeks; "
+            f"a run may span at most {MAX_WEEKS} weeks (set scenario.start and scenario.end)"
+        )
+    events, folder = scenario.events_path, scenario.folder
+    if events is not None and folder is not None:
+        if not Path(events).resolve().is_relative_to(Path(folder).resolve()):
+            raise ScenarioError(
+                f"{where}: its events file must lie inside the scenario folder {folder}; "
+                "copy the file there and name it in scenario.yaml by its file name"
+            )
+    return scenario
 
 
 def build_scenario(config: ScenarioConfig) -> Scenario:
-    """The scenario a config names, over its span, with its initial rungs."""
-    return load_case(config.name, config.start, config.end, dict(config.initial_measures))
+    """The scenario a config names, over its span, with its initial measures, checked."""
+    try:
+        scenario = load_case(config.name, config.start, config.end, dict(config.initial_measures))
+    except EscalationError:
+        raise
+    except READ_ERRORS as problem:
+        raise ScenarioError(
+            f"scenario {config.name!r}: cannot read scenario.yaml ({_reason(problem)})"
+        ) from None
+    return check_scenario(scenario)
+
+
+def read_events(path: str | Path, actors: tuple[str, ...] | None = None) -> list[Event]:
+    """`load_events`, with unreadable files (binary, not UTF-8, huge fields) as one line."""
+    try:
+        return load_events(path) if actors is None else load_events(path, actors)
+    except EscalationError:
+        raise
+    except READ_ERRORS as problem:
+        raise EventsFileError(f"{path}: cannot read it ({_reason(problem)})") from None
+
+
+def load_real(scenario: Scenario, events_path: str | Path | None = None) -> RealPath | None:
+    """The real sequence on the scenario's grid, or None when the scenario names no events.
+
+    Warns (`UserWarning`) about event ids the measures and the events file do not share.
+    """
+    path = events_path or scenario.events_path
+    if path is None:
+        return None
+    events = read_events(path, scenario.actors)
+    for message in event_id_warnings(scenario, events, str(path)):
+        warnings.warn(message, UserWarning, stacklevel=2)
+    return encode(events, scenario)
+
+
+def horizon(config: Config, scenario: Scenario) -> int:
+    """The weeks a run of ``config`` lasts: ``run.weeks``, at most the scenario's span."""
+    weeks = config.run.weeks
+    if weeks is None:
+        return scenario.weeks
+    if weeks > scenario.weeks:
+        raise ConfigError(
+            f"run.weeks={weeks} is beyond the scenario's span: it has {scenario.weeks} weeks at "
+            f"most ({scenario.start} to {scenario.end}); lower run.weeks or set scenario.end"
+        )
+    return weeks
 
 
 def build_model(
@@ -24,27 +127,39 @@ def build_model(
     """The model a config describes, seeded with ``run.seed``.
 
     ``changes`` replace `EscalationModel` keyword arguments taken from ``run`` (replications,
-    weeks, keep_trajectories, rng) or add others (track, forcing).
+    weeks, keep_trajectories, rng) or add others (track, forcing). Raises `ConfigError` when
+    the weeks exceed the span, a seed is out of range, or the model would not fit in memory.
     """
+    scenario = scenario or build_scenario(config.scenario)
     arguments = {
         "replications": config.run.replications,
-        "weeks": config.run.weeks,
+        "weeks": horizon(config, scenario),
         "keep_trajectories": config.run.trajectories,
         "rng": config.run.seed,
         **changes,
     }
-    scenario = scenario or build_scenario(config.scenario)
-    params = config.model_params
+    if arguments["weeks"] is None:
+        arguments["weeks"] = scenario.weeks
+    if isinstance(arguments["rng"], int):  # a seed given apart from the config (a game's)
+        check_seed(arguments["rng"], "seed")
+    check_memory(arguments["replications"], arguments["weeks"], arguments["keep_trajectories"])
     if config.run.posterior:
-        params = posterior_params(config, arguments["replications"], arguments["rng"])
-    return EscalationModel(scenario=scenario, params=params, **arguments)
+        config = posterior_config(config)
+    return EscalationModel(scenario=scenario, params=config.model_params, **arguments)
 
 
-def posterior_params(config: Config, replications: int, seed: object) -> ModelParams:
-    """The config's parameters with each replication's fitted keys drawn from the posterior.
+#: The random stream posterior draws come from: ``SeedSequence(run.seed, spawn_key=(it,))``,
+#: apart from the model's own draws and from the streams of blocks (`sim.experiment.blocks`).
+POSTERIOR_STREAM = 1 << 31
 
-    Draws are taken with replacement, from a generator seeded by the run's seed, out of
-    ``conf/fit/<fit>.posterior.parquet``; keys not in the posterior keep the config's values.
+
+def posterior_config(config: Config) -> Config:
+    """``config`` with each replication's fitted keys drawn from the fit's posterior.
+
+    Draws are taken with replacement out of ``conf/fit/<fit>.posterior.parquet``, from a stream
+    of ``run.seed``, once for the whole run (so blocks of a large run share one set of draws);
+    keys not in the posterior keep the config's values. The result has ``run.posterior`` off:
+    its parameters are already the draws.
     """
     draws = posterior_draws(config.fit) if config.fit != "none" else None
     if draws is None:
@@ -52,6 +167,7 @@ def posterior_params(config: Config, replications: int, seed: object) -> ModelPa
             f"run.posterior=true needs posterior draws of the fit {config.fit!r} "
             f"(conf/fit/{config.fit}.posterior.parquet); run `escalation calibrate` first"
         )
-    rng = np.random.default_rng(seed if isinstance(seed, int) else None)
-    rows = rng.integers(len(draws), size=replications)
-    return with_values(config.model_params, {k: draws[k].to_numpy()[rows] for k in draws.columns})
+    stream = np.random.SeedSequence(config.run.seed, spawn_key=(POSTERIOR_STREAM,))
+    rows = np.random.default_rng(stream).integers(len(draws), size=config.run.replications)
+    drawn = with_values(config, {k: draws[k].to_numpy()[rows] for k in draws.columns})
+    return replace(drawn, run=replace(drawn.run, posterior=False))

@@ -1,9 +1,16 @@
-"""One job: build the model from a validated config, run R replications, write the results."""
+"""One job: simulate R replications of a validated config, stream the results, resume.
 
-import hashlib
+A job writes its folder's files as it goes (replication and trajectory tables in Parquet row
+groups, one block of replications at a time, so memory stays bounded), then the fan chart,
+then ``summary.json`` last. A folder whose summary records the same `RunIdentity` and whose
+files all have their recorded sizes is complete and kept; any other folder is cleared of the
+files a job writes before the job starts again, so it never mixes two runs.
+"""
+
 import json
 import time
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -11,95 +18,39 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from sim import __version__
+from sim.core.errors import ConfigError
 from sim.core.metrics import OUTCOMES, replication_table
-from sim.core.model import EscalationModel
 from sim.core.moves import ALLIES
+from sim.core.scenario import Scenario
 from sim.core.scenario_yaml import load_scenario
+from sim.experiment.blocks import Block, TensionFan, block_spans, simulate_blocks
 from sim.experiment.config import Config
-from sim.experiment.factory import build_model, build_scenario
-from sim.experiment.store import SUMMARY, write_figure, write_json, write_parquet
+from sim.experiment.factory import build_scenario, horizon, load_real
+from sim.experiment.identity import config_hash, run_identity
+from sim.experiment.store import (
+    SUMMARY,
+    ParquetStream,
+    remove_leftovers,
+    write_figure,
+    write_json,
+    write_parquet,
+)
 from sim.figures.fan import make_fan_data, plot_tension_fan
-from sim.history import RealPath, real_path
+from sim.history import RealPath
+from sim.reports.run import RealOutcomes, RunIdentity, RunSummary, SimulatedOutcomes
 
 REPLICATIONS = "replications.parquet"
 TRAJECTORIES = "trajectories.parquet"
 FAN = "tension_fan.parquet"
 FAN_FIGURE = "tension_fan.png"
+#: Every file a job writes (a rerun removes them all before it starts).
+OUTPUTS = (SUMMARY, REPLICATIONS, TRAJECTORIES, FAN, FAN_FIGURE)
 
 
-def config_hash(config: Config) -> str:
-    """Short SHA-256 of the resolved config, ignoring nothing but key order."""
-    text = json.dumps(asdict(config), sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-@dataclass
-class RunResult:
-    """A finished job's tables, its real path and its summary."""
-
-    model: EscalationModel
-    replications: pd.DataFrame
-    fan: pd.DataFrame
-    real: RealPath | None
-    summary: dict
-
-
-def _median_week(values: pd.Series) -> float | None:
-    clean = values.dropna()
-    return float(np.median(clean)) if len(clean) else None
-
-
-def summarize(
-    config: Config,
-    model: EscalationModel,
-    table: pd.DataFrame,
-    real: RealPath | None,
-    timings: dict,
-) -> dict:
-    """The numbers a reader wants first, simulated beside real, as a JSON-ready dict."""
-    shares = table["outcome"].value_counts(normalize=True).reindex(OUTCOMES, fill_value=0.0)
-    simulated = {
-        "outcome_shares": {k: float(v) for k, v in shares.items()},
-        "median_first_retaliation_week": {
-            a: _median_week(table[f"first_retaliation_{a}"]) for a in model.case.sides
-        },
-        "share_never_retaliating": {
-            a: float(table[f"first_retaliation_{a}"].isna().mean()) for a in model.case.sides
-        },
-        "share_noticed": float(table["notice_week"].notna().mean()),
-        "share_terminated": float((table["outcome"] == "terminated").mean()),
-        "median_peak_tension": float(table["peak_tension"].median()),
-    }
-    observed = None
-    if real is not None:
-        observed = {
-            "outcome": real.outcome,
-            "first_retaliation_week": real.first_retaliation,
-            "noticed": real.noticed,
-            "terminated": real.outcome == "terminated",
-            "peak_tension": round(float(real.tension.max()), 12),
-            "milestones": real.milestones,
-        }
-    return {
-        "scenario": model.case.name,
-        "start": model.case.start.isoformat(),
-        "weeks": model.weeks,
-        "replications": model.replications,
-        "seed": config.run.seed,
-        "version": __version__,
-        "config_hash": config_hash(config),
-        "rules": {a: getattr(config, a).rule for a in ALLIES},
-        "fit": config.fit,
-        "parameters": "posterior draws, one per replication"
-        if config.run.posterior
-        else ("point estimate" if config.fit != "none" else "hand-set"),
-        "notice_label": model.case.notice.label if model.case.notice else None,
-        "us_policy": config.us.policy,
-        "us_pressure": config.us.pressure,
-        "simulated": simulated,
-        "real": observed,
-        "timings_s": timings,
-    }
+def summary_columns(scenario: Scenario) -> list[str]:
+    """The replication-table columns the summary needs, kept for every replication."""
+    sides = [f"first_retaliation_{a}" for a in scenario.sides]
+    return ["outcome", "notice_week", "peak_tension", *sides]
 
 
 def show_progress(config: Config) -> bool:
@@ -107,124 +58,244 @@ def show_progress(config: Config) -> bool:
     return config.run.progress and config.run.replications >= 1000
 
 
+def _median_week(values: pd.Series) -> float | None:
+    clean = values.dropna()
+    return float(np.median(clean)) if len(clean) else None
+
+
+def simulated_outcomes(table: pd.DataFrame, sides: tuple[str, ...]) -> SimulatedOutcomes:
+    """Outcome shares and medians of a replication table (`summary_columns` suffice)."""
+    shares = table["outcome"].value_counts(normalize=True).reindex(OUTCOMES, fill_value=0.0)
+    return SimulatedOutcomes(
+        outcome_shares={str(k): float(v) for k, v in shares.items()},
+        median_first_retaliation_week={
+            a: _median_week(table[f"first_retaliation_{a}"]) for a in sides
+        },
+        share_never_retaliating={
+            a: float(table[f"first_retaliation_{a}"].isna().mean()) for a in sides
+        },
+        share_noticed=float(table["notice_week"].notna().mean()),
+        share_terminated=float((table["outcome"] == "terminated").mean()),
+        median_peak_tension=float(table["peak_tension"].median()),
+    )
+
+
+def real_outcomes(real: RealPath | None) -> RealOutcomes | None:
+    """The real path's values beside the simulated ones."""
+    if real is None:
+        return None
+    return RealOutcomes(
+        outcome=real.outcome,
+        first_retaliation_week=dict(real.first_retaliation),
+        noticed=real.noticed,
+        terminated=real.outcome == "terminated",
+        peak_tension=round(float(real.tension.max()), 12),
+        milestones=dict(real.milestones),
+    )
+
+
+def summarize(
+    config: Config,
+    scenario: Scenario,
+    identity: RunIdentity,
+    table: pd.DataFrame,
+    real: RealPath | None,
+    timings: dict[str, float],
+) -> RunSummary:
+    """The numbers a reader wants first, simulated beside real, with the run's provenance."""
+    return RunSummary(
+        scenario=scenario.name,
+        start=scenario.start.isoformat(),
+        weeks=horizon(config, scenario),
+        replications=config.run.replications,
+        seed=config.run.seed,
+        version=__version__,
+        config_hash=config_hash(config),
+        identity=identity,
+        rules={a: config.model_params.strategy(a).rule for a in ALLIES},
+        fit=config.fit,
+        parameters=parameter_source(config),
+        us_policy=config.us.policy,
+        us_pressure=float(config.us.pressure),
+        notice_label=scenario.notice.label if scenario.notice else None,
+        simulated=simulated_outcomes(table, scenario.sides),
+        real=real_outcomes(real),
+        blocks=len(block_spans(config.run.replications)),
+        timings_s=timings,
+    )
+
+
+def parameter_source(config: Config) -> str:
+    """Where the run's parameters come from, in words."""
+    if config.run.posterior:
+        return "posterior draws, one per replication"
+    return "point estimate" if config.fit != "none" else "hand-set"
+
+
+def numbered(table: pd.DataFrame, start: int) -> pd.DataFrame:
+    """A block's table with its replications numbered from ``start``."""
+    if start:
+        table["replication"] = (table["replication"] + start).astype(np.int32)
+    return table
+
+
+@dataclass
+class RunResult:
+    """A job run in memory: its replication table, tension fan, real path and summary."""
+
+    replications: pd.DataFrame
+    fan: pd.DataFrame
+    real: RealPath | None
+    summary: RunSummary
+    blocks: list[Block]
+
+
 def simulate(config: Config) -> RunResult:
-    """Run one job in memory (no files): the model, its tables and summary."""
+    """Run one job in memory (no files); for tests, notebooks and benchmarks."""
     t0 = time.perf_counter()
     scenario = build_scenario(config.scenario)
-    real = real_path(scenario) if scenario.events_path else None
-    model = build_model(config, scenario)
+    real = load_real(scenario)
+    fan = TensionFan(horizon(config, scenario))
     t1 = time.perf_counter()
-    weeks = range(model.weeks)
-    for _ in tqdm(weeks, desc="weeks", unit="wk", disable=not show_progress(config)):
-        model.step()
-    t2 = time.perf_counter()
-    table = replication_table(model)
-    fan = model.recorder.fan_table(model.dates)
-    timings = {"setup": round(t1 - t0, 4), "simulate": round(t2 - t1, 4)}
-    summary = summarize(config, model, table, real, timings)
-    return RunResult(model, table, fan, real, summary)
+    blocks = list(simulate_blocks(config, scenario, fan))
+    tables = [numbered(replication_table(b.model), b.start) for b in blocks]
+    table = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
+    timings = {"setup": round(t1 - t0, 4), "simulate": round(time.perf_counter() - t1, 4)}
+    identity = run_identity(config, scenario)
+    summary = summarize(config, scenario, identity, table, real, timings)
+    return RunResult(table, fan.table(blocks[0].model.dates), real, summary, blocks)
 
 
-def write_results(result: RunResult, folder: Path) -> Path:
-    """Write a job's files into ``folder``; ``summary.json`` goes last, marking completion."""
+def read_summary(folder: Path) -> RunSummary:
+    """The folder's ``summary.json``; raise `ConfigError` when it is missing or malformed."""
+    path = Path(folder) / SUMMARY
+    try:
+        return RunSummary.from_dict(json.loads(path.read_text()))
+    except FileNotFoundError:
+        raise ConfigError(f"{folder} holds no {SUMMARY}: the run did not finish") from None
+    except (ValueError, UnicodeDecodeError) as problem:
+        detail = str(problem).splitlines()[0] if str(problem) else type(problem).__name__
+        raise ConfigError(f"{path} is not a run summary ({detail}); run the job again") from None
+
+
+def check_files(folder: Path, summary: RunSummary, redrawn: tuple[str, ...] = ()) -> None:
+    """Raise `ConfigError` unless every file the summary lists has its recorded size.
+
+    Files in ``redrawn`` (figures about to be drawn again) may be missing.
+    """
+    for name, size in summary.files.items():
+        if name in redrawn:
+            continue
+        file = Path(folder) / name
+        if not file.is_file():
+            raise ConfigError(f"{folder} lacks {name}, which its {SUMMARY} lists; run it again")
+        if file.stat().st_size != size:
+            raise ConfigError(
+                f"{folder}/{name} has {file.stat().st_size} bytes, but its {SUMMARY} recorded "
+                f"{size}: the folder mixes two runs; run the job again"
+            )
+
+
+@dataclass(frozen=True)
+class Resume:
+    """What a folder holds for a job: a complete run of it, or why it must run (again)."""
+
+    complete: RunSummary | None
+    reasons: tuple[str, ...]
+
+
+def resume_state(folder: Path, identity: RunIdentity) -> Resume:
+    """Whether ``folder`` already holds this very run, complete; else what differs."""
+    if not (Path(folder) / SUMMARY).exists():
+        return Resume(None, ())
+    try:
+        summary = read_summary(folder)
+        check_files(folder, summary)
+    except ConfigError as problem:
+        return Resume(None, (str(problem),))
+    changed = identity.differences(summary.identity)
+    if changed:
+        return Resume(None, (f"{', '.join(changed)} changed since it was computed",))
+    return Resume(summary, ())
+
+
+def clear(folder: Path) -> None:
+    """Remove a job's files (the summary first) and leftover temporary files from ``folder``."""
+    for name in OUTPUTS:
+        (Path(folder) / name).unlink(missing_ok=True)
+    remove_leftovers(folder)
+
+
+def run_into(
+    config: Config,
+    folder: Path,
+    scenario: Scenario | None = None,
+    progress: Callable[[int], object] | None = None,
+) -> RunSummary:
+    """Run the job into ``folder`` (cleared first), streaming tables; the summary goes last.
+
+    ``progress(total)`` makes a tqdm-like bar over ``total`` block-weeks.
+    """
     t0 = time.perf_counter()
     folder = Path(folder)
-    write_parquet(result.replications, folder / REPLICATIONS)
-    if result.model.recorder.keep:
-        write_parquet(result.model.recorder.table(result.model), folder / TRAJECTORIES)
-    write_parquet(result.fan, folder / FAN)
-    figure = plot_tension_fan(make_fan_data(result.fan, result.model.case, result.real))
-    write_figure(figure, folder / FAN_FIGURE)
-    result.summary["timings_s"]["write"] = round(time.perf_counter() - t0, 4)
-    result.summary["files"] = {
-        p.name: p.stat().st_size
-        for p in sorted(folder.iterdir())
-        if p.is_file() and p.suffix in (".parquet", ".png")
+    scenario = scenario or build_scenario(config.scenario)
+    real = load_real(scenario)
+    identity = run_identity(config, scenario)
+    weeks = horizon(config, scenario)
+    clear(folder)
+    fan = TensionFan(weeks)
+    kept: list[pd.DataFrame] = []
+    bar = progress(len(block_spans(config.run.replications)) * weeks) if progress else None
+    t1 = time.perf_counter()
+    with ParquetStream(folder / REPLICATIONS) as table_file:
+        with ParquetStream(folder / TRAJECTORIES) as paths_file:
+            for block in simulate_blocks(config, scenario, fan, bar):
+                table = numbered(replication_table(block.model), block.start)
+                table_file.write(table)
+                kept.append(table[summary_columns(scenario)])
+                if config.run.trajectories:
+                    paths_file.write(numbered(block.model.recorder.table(block.model), block.start))
+                dates = block.model.dates
+                del block, table
+    if bar is not None:
+        bar.close()  # type: ignore[attr-defined]
+    t2 = time.perf_counter()
+    fan_table = fan.table(dates)
+    write_parquet(fan_table, folder / FAN)
+    write_figure(plot_tension_fan(make_fan_data(fan_table, scenario, real)), folder / FAN_FIGURE)
+    timings = {
+        "setup": round(t1 - t0, 4),
+        "simulate": round(t2 - t1, 4),
+        "write": round(time.perf_counter() - t2, 4),
     }
-    write_json(result.summary, folder / SUMMARY)
-    return folder
-
-
-def completed_summary(folder: Path, config: Config) -> dict | None:
-    """The summary of a finished job in ``folder`` for this very config, else None.
-
-    A job counts as finished when its summary exists, was made from a config with the same
-    hash, and every file it lists is present with the size it had when written.
-    """
-    path = Path(folder) / SUMMARY
-    if not path.is_file():
-        return None
-    try:
-        summary = json.loads(path.read_text())
-    except json.JSONDecodeError:
-        return None
-    if summary.get("config_hash") != config_hash(config):
-        return None
-    files = summary.get("files") or {}
-    for name, size in files.items():
-        file = Path(folder) / name
-        if not file.is_file() or file.stat().st_size != size:
-            return None
+    table = pd.concat(kept, ignore_index=True) if len(kept) > 1 else kept[0]
+    summary = summarize(config, scenario, identity, table, real, timings)
+    written = [REPLICATIONS, FAN, FAN_FIGURE] + ([TRAJECTORIES] if config.run.trajectories else [])
+    summary.files = {name: (folder / name).stat().st_size for name in sorted(written)}
+    write_json(summary.to_dict(), folder / SUMMARY)
     return summary
+
+
+def progress_bar(total: int) -> object:
+    """A tqdm bar over ``total`` block-weeks."""
+    return tqdm(total=total, desc="weeks", unit="wk")
 
 
 def redraw_run(folder: Path) -> Path:
     """Redraw a finished run's fan chart from its tension_fan.parquet and summary."""
-    from sim.core.errors import ConfigError
-
     folder = Path(folder)
-    if not (folder / SUMMARY).is_file() or not (folder / FAN).is_file():
-        raise ConfigError(f"{folder} is neither a sweep nor a finished run (no {SUMMARY})")
-    summary = json.loads((folder / SUMMARY).read_text())
-    scenario = load_scenario(summary["scenario"]).with_span(summary["start"])
-    scenario = replace(scenario, end=scenario.week_start(summary["weeks"] - 1))
-    real = real_path(scenario) if scenario.events_path else None
-    fan = pd.read_parquet(folder / FAN)
-    return write_figure(plot_tension_fan(make_fan_data(fan, scenario, real)), folder / FAN_FIGURE)
-
-
-def _fmt(value: object) -> str:
-    if value is None:
-        return "never"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.3g}"
-    return str(value)
-
-
-def format_summary(summary: dict, folder: Path | None = None) -> str:
-    """A short plain-text table: simulated distribution beside the real 2019 values."""
-    sim, real = summary["simulated"], summary["real"] or {}
-    rows = [("outcome", "simulated share", "real")]
-    for outcome, share in sim["outcome_shares"].items():
-        mark = "<- real" if real.get("outcome") == outcome else ""
-        rows.append((f"  {outcome}", f"{share:.1%}", mark))
-    for a in sim["median_first_retaliation_week"]:
-        rows.append(
-            (
-                f"median week of {a}'s first retaliation",
-                _fmt(sim["median_first_retaliation_week"][a]),
-                _fmt(real.get("first_retaliation_week", {}).get(a)),
-            )
-        )
-    label = summary.get("notice_label") or "agreement"
-    rows.append(
-        (f"{label} put on notice", f"{sim['share_noticed']:.1%}", _fmt(real.get("noticed")))
-    )
-    rows.append(
-        (f"{label} terminated", f"{sim['share_terminated']:.1%}", _fmt(real.get("terminated")))
-    )
-    rows.append(
-        ("median peak tension", _fmt(sim["median_peak_tension"]), _fmt(real.get("peak_tension")))
-    )
-    width = max(len(r[0]) for r in rows)
-    lines = [
-        f"{summary['scenario']}: {summary['replications']} replications x {summary['weeks']} weeks"
-        f" from {summary['start']} (seed {summary['seed']}, rules "
-        f"{summary['rules']['seoul']}/{summary['rules']['tokyo']}, US {summary['us_policy']})",
-    ]
-    lines += [f"{a:<{width}}  {b:>15}  {c}" for a, b, c in rows]
-    if folder is not None:
-        lines.append(f"results: {folder}")
-    return "\n".join(lines)
+    summary = read_summary(folder)
+    check_files(folder, summary, redrawn=(FAN_FIGURE,))
+    if FAN not in summary.files:
+        raise ConfigError(f"{folder} is not a run folder: its {SUMMARY} lists no {FAN}")
+    scenario = load_scenario(summary.scenario).with_span(summary.start)
+    scenario = replace(scenario, end=scenario.week_start(summary.weeks - 1))
+    real = load_real(scenario)
+    try:
+        fan = pd.read_parquet(folder / FAN)
+    except (OSError, ValueError) as problem:
+        raise ConfigError(f"{folder / FAN} cannot be read ({problem}); run the job again") from None
+    figure = write_figure(plot_tension_fan(make_fan_data(fan, scenario, real)), folder / FAN_FIGURE)
+    summary.files[FAN_FIGURE] = figure.stat().st_size
+    write_json(summary.to_dict(), folder / SUMMARY)
+    return figure

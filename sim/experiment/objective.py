@@ -58,6 +58,7 @@ def objective_value(name: str, summary: dict) -> float:
         case "least_pressure":
             n = summary["replications"]
             _, high = wilson_interval(shares["terminated"] * n, n)
+            assert cap is not None  # parse_objective gives least_pressure its cap
             excess = float(high) - cap
             return float(summary["us_pressure"]) if excess < 0 else 1.0 + excess
         case _:

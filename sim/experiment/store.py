@@ -1,26 +1,45 @@
-"""Atomic writes: a file appears under its final name only once it is complete.
+"""Result folders on disk: atomic writes, streamed Parquet, and one writer per folder.
 
 Each writer writes to a hidden temporary file in the same folder and renames it into place, so
-a killed job leaves no half-written file that looks complete. ``summary.json`` is written last
-and marks a finished job.
+a killed job leaves no half-written file that looks complete; the temporary file is removed on
+any exit Python sees (an exception, Ctrl-C, SIGTERM turned into `SystemExit` by the CLI).
+``summary.json`` is written last and marks a finished job. `FolderLock` keeps a second process
+out of a folder that one is writing.
 """
 
+import fcntl
 import json
 import os
 from collections.abc import Callable
 from pathlib import Path
+from types import TracebackType
+from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 from matplotlib.figure import Figure
 
+from sim.core.errors import EscalationError
+
 SUMMARY = "summary.json"
+LOCK = ".lock"
 
 
-def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
+class FolderBusyError(EscalationError):
+    """Another process holds the folder's lock."""
+
+
+def temporary_path(path: Path) -> Path:
+    """The hidden temporary name ``path`` is written under before it is renamed into place."""
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+def write_atomic(path: Path, write: Callable[[Path], object]) -> Path:
     """Call ``write`` on a temporary path next to ``path``, then rename it into place."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = temporary_path(path)
     try:
         write(tmp)
         os.replace(tmp, path)
@@ -35,8 +54,9 @@ def write_parquet(table: pd.DataFrame, path: Path) -> Path:
 
 
 def write_json(data: dict, path: Path) -> Path:
-    """Write a JSON document, atomically."""
-    return write_atomic(path, lambda tmp: tmp.write_text(json.dumps(data, indent=2) + "\n"))
+    """Write a JSON document, atomically; NaN and infinity are refused (they are not JSON)."""
+    text = json.dumps(data, indent=2, allow_nan=False) + "\n"
+    return write_atomic(path, lambda tmp: tmp.write_text(text))
 
 
 def write_text(text: str, path: Path) -> Path:
@@ -48,3 +68,99 @@ def write_figure(figure: Figure, path: Path, dpi: int = 120) -> Path:
     """Save a matplotlib figure, atomically, in the format its suffix names."""
     fmt = Path(path).suffix.lstrip(".")
     return write_atomic(path, lambda tmp: figure.savefig(tmp, format=fmt, dpi=dpi))
+
+
+class ParquetStream:
+    """A Parquet file written one table at a time (one row group or more each), atomically.
+
+    Use it as a context manager: the file appears under its name only when the block ends
+    without an exception; otherwise the temporary file is removed. Every table must have the
+    first one's columns and types.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.tmp = temporary_path(self.path)
+        self.writer: pq.ParquetWriter | None = None
+        self.rows = 0
+
+    def write(self, table: pd.DataFrame) -> None:
+        """Append ``table`` to the file."""
+        arrow = pa.Table.from_pandas(table, preserve_index=False)
+        if self.writer is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.writer = pq.ParquetWriter(self.tmp, arrow.schema)
+        self.writer.write_table(arrow)
+        self.rows += len(table)
+
+    def __enter__(self) -> "ParquetStream":
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        try:
+            if self.writer is not None:
+                self.writer.close()
+                if kind is None:
+                    os.replace(self.tmp, self.path)
+        finally:
+            self.tmp.unlink(missing_ok=True)
+
+
+def remove_leftovers(folder: Path) -> list[Path]:
+    """Delete temporary files a killed writer left in ``folder`` (call it holding the lock)."""
+    leftovers = sorted(Path(folder).glob(".*.tmp")) if Path(folder).is_dir() else []
+    for path in leftovers:
+        path.unlink(missing_ok=True)
+    return leftovers
+
+
+class FolderLock:
+    """An exclusive lock on a result folder, held while one process writes into it.
+
+    The lock is an ``flock`` on ``FOLDER/.lock``: the system releases it when the process
+    ends, however it ends, so a killed run never leaves a stale lock. Taking a lock that another
+    process holds raises `FolderBusyError` at once (no waiting).
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self.handle: Any = None
+
+    def acquire(self) -> "FolderLock":
+        """Create the folder if needed and take its lock."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        handle = (self.folder / LOCK).open("a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise FolderBusyError(
+                f"{self.folder} is being written by {holder}; wait for it to finish "
+                "or choose another folder (hydra.run.dir=PATH or hydra.sweep.dir=PATH)"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"escalation process {os.getpid()}")
+        handle.flush()
+        self.handle = handle
+        return self
+
+    def release(self) -> None:
+        """Give the lock back (the lock file stays: removing it would race another taker)."""
+        if self.handle is not None:
+            fcntl.flock(self.handle, fcntl.LOCK_UN)
+            self.handle.close()
+            self.handle = None
+
+    def __enter__(self) -> "FolderLock":
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()

@@ -19,11 +19,13 @@ import pandas as pd
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
-from sim.core.errors import EscalationError
+from sim.core.errors import ConfigError, EscalationError
+from sim.experiment.job import check_files, read_summary
 from sim.experiment.objective import CAPPED, parse_objective
 from sim.experiment.store import write_figure, write_json, write_text
-from sim.experiment.sweep import read_cells, wilson_interval
+from sim.experiment.sweep import wilson_interval
 from sim.figures.threshold import plot_threshold
+from sim.reports.run import RunSummary
 
 
 @dataclass
@@ -41,17 +43,36 @@ class Threshold:
     trials: pd.DataFrame
 
 
-def trial_table(cells: list[dict]) -> pd.DataFrame:
+def trial_summaries(folder: Path, trials: int) -> list[RunSummary]:
+    """The summaries of trials 0 to ``trials`` - 1 of the sweep folder, each checked complete.
+
+    Only this launch's trial numbers are read, so folders of an earlier, longer search in the
+    same folder are left out.
+    """
+    summaries = []
+    for number in range(trials):
+        trial = Path(folder) / str(number)
+        if not trial.is_dir():
+            continue
+        try:
+            summary = read_summary(trial)
+            check_files(trial, summary)
+        except ConfigError as problem:
+            raise ConfigError(f"trial {number} is not finished: {problem}") from None
+        summaries.append(summary)
+    return summaries
+
+
+def trial_table(summaries: list[RunSummary]) -> pd.DataFrame:
     """One row per finished trial: pressure, replications, P(terminated) and its interval."""
     rows = []
-    for cell in cells:
-        summary = cell["summary"]
-        n = summary["replications"]
-        k = round(summary["simulated"]["outcome_shares"]["terminated"] * n)
+    for summary in summaries:
+        n = summary.replications
+        k = round(summary.simulated.outcome_shares["terminated"] * n)
         lo, hi = wilson_interval(k, n)
         rows.append(
             {
-                "pressure": float(summary["us_pressure"]),
+                "pressure": float(summary.us_pressure),
                 "replications": n,
                 "p_terminated": k / n,
                 "lo": float(lo),
@@ -116,12 +137,13 @@ class ThresholdCallback(Callback):
         objective = OmegaConf.select(config, "run.objective") or ""
         try:
             name, cap = parse_objective(objective)
-            if name != CAPPED:
+            if name != CAPPED or cap is None:
                 raise EscalationError(f"the threshold needs run.objective={CAPPED}:CAP")
-            cells = read_cells(folder)
-            if not cells:
+            trials = int(OmegaConf.select(config, "hydra.sweeper.n_trials") or 0)
+            summaries = trial_summaries(folder, trials)
+            if not summaries:
                 raise EscalationError(f"{folder} holds no finished trial")
-            result = find_threshold(trial_table(cells), cap)
+            result = find_threshold(trial_table(summaries), cap)
         except EscalationError as problem:
             print(f"error: {problem}", file=sys.stderr)
             sys.exit(2)

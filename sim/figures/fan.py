@@ -6,13 +6,13 @@ import matplotlib
 
 matplotlib.use("Agg")  # figures are written to files; the web page embeds them itself
 
-import matplotlib.dates as mdates  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-from sim.core.scenario import Scenario  # noqa: E402
-from sim.history import RealPath  # noqa: E402
+from sim.core.scenario import Scenario
+from sim.history import RealPath
 
 
 @dataclass(frozen=True)

@@ -10,14 +10,14 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-from sim.core.metrics import OUTCOMES  # noqa: E402
-from sim.core.scenario_yaml import load_scenario  # noqa: E402
-from sim.experiment.store import write_figure  # noqa: E402
-from sim.figures.fan import figure_and_axes  # noqa: E402
+from sim.core.metrics import OUTCOMES
+from sim.core.scenario_yaml import load_scenario
+from sim.experiment.store import write_figure
+from sim.figures.fan import figure_and_axes
 
 TOURNAMENT_KEYS = ("strategy@seoul", "strategy@tokyo")
 MAX_VIOLIN_CELLS = 25

@@ -175,7 +175,7 @@ class RoomState:
         self.last_activity = time.monotonic()
         self.changed.notify_all()
 
-    def _apply(self, action: dict) -> None:  # noqa: C901 (one case per kind of action)
+    def _apply(self, action: dict) -> None:
         """Change the room by one action (live, or replayed from the store)."""
         now, game = epoch_time(action["time"]), self.game
         match action["kind"]:

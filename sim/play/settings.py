@@ -135,10 +135,7 @@ def new_game(settings: RoomSettings) -> Game:
     """Build the `Game` a room plays from its settings."""
     settings = settings.validated()
     config = room_config(settings)
-    game = Game(config, settings.humans, config.run.seed)
-    if settings.weeks is not None and settings.weeks > game.scenario.weeks:
-        raise RoomError(
-            f"weeks {settings.weeks}: the scenario {game.scenario.name} has "
-            f"{game.scenario.weeks} weeks at most"
-        )
-    return game
+    try:
+        return Game(config, settings.humans, config.run.seed)
+    except EscalationError as problem:  # e.g. more weeks than the scenario's span
+        raise RoomError(str(problem)) from None

@@ -1,5 +1,7 @@
 """The terminal game's text: a role's weekly briefing, the moves on offer, a played week."""
 
+from collections.abc import Sequence
+
 from sim.core.moves import ALLIES
 from sim.core.scenario import Scenario
 from sim.reports.game_results import Briefing, MovePreview, WeekReport
@@ -14,7 +16,7 @@ def gauge(value: float, width: int = GAUGE_WIDTH) -> str:
     return f"[{'#' * filled}{'-' * (width - filled)}] {value:.2f}"
 
 
-def format_options(options: dict[str, str], previews: list[MovePreview] = ()) -> str:
+def format_options(options: dict[str, str], previews: Sequence[MovePreview] = ()) -> str:
     """The moves on offer: key letter, name, the concrete step, and what it would pay."""
     width = max(len(name) for name in options)
     pays = {p.move: p for p in previews}

@@ -13,7 +13,9 @@ CONVERGED = "every R-hat below 1.05 and every bulk ESS above 100"
 
 def estimate_rows(report: CalibrationReport) -> list[tuple[str, ...]]:
     """Rows of the estimates table: ML estimate, posterior median and 90% interval, R-hat."""
-    rows = [("parameter", "ML estimate", "posterior median", "90% interval", "R-hat", "ESS", "box")]
+    rows: list[tuple[str, ...]] = [
+        ("parameter", "ML estimate", "posterior median", "90% interval", "R-hat", "ESS", "box")
+    ]
     for row in report.estimates():
         posterior = ("—", "—", "—", "—")
         if "posterior_q50" in row:
@@ -38,16 +40,22 @@ def estimate_rows(report: CalibrationReport) -> list[tuple[str, ...]]:
 
 def _forecast_rows(report: CalibrationReport) -> list[tuple[str, ...]]:
     table = report.forecasts
+    if table is None:
+        return []
     names = list(table.columns)
-    rows = [("horizon", *(n.replace("_", " ") for n in names))]
+    rows: list[tuple[str, ...]] = [("horizon", *(n.replace("_", " ") for n in names))]
     rows += [(f"{h} week(s)", *(f"{r[n]:.3f}" for n in names)) for h, r in table.iterrows()]
     return rows
 
 
 def _loco_rows(report: CalibrationReport) -> list[tuple[str, ...]]:
     table = report.loco
+    if table is None:
+        return []
     names = [c for c in table.columns if c not in ("case", "side", "weeks")]
-    rows = [("case left out", "side", "weeks", *(n.replace("_", " ") for n in names))]
+    rows: list[tuple[str, ...]] = [
+        ("case left out", "side", "weeks", *(n.replace("_", " ") for n in names))
+    ]
     for _, r in table.iterrows():
         rows.append((r["case"], r["side"], str(r["weeks"]), *(f"{r[n]:.2f}" for n in names)))
     return rows

@@ -13,7 +13,9 @@ GAIN_FIGURE = "cumulative_gain.png"
 
 def milestone_rows(report: ComparisonReport) -> list[tuple[str, ...]]:
     """Rows of the milestone table."""
-    rows = [("milestone", "real week", "real date", "percentile", "never", "sim. median")]
+    rows: list[tuple[str, ...]] = [
+        ("milestone", "real week", "real date", "percentile", "never", "sim. median")
+    ]
     for m in report.milestones:
         rows.append(
             (
@@ -30,7 +32,7 @@ def milestone_rows(report: ComparisonReport) -> list[tuple[str, ...]]:
 
 def count_rows(report: ComparisonReport) -> list[tuple[str, ...]]:
     """Rows of the counts table: real value, simulated median, percentile."""
-    rows = [("side", "statistic", "real", "sim. median", "percentile")]
+    rows: list[tuple[str, ...]] = [("side", "statistic", "real", "sim. median", "percentile")]
     for c in report.counts:
         rows.append(
             (
@@ -47,8 +49,10 @@ def count_rows(report: ComparisonReport) -> list[tuple[str, ...]]:
 def forecast_rows(report: ComparisonReport) -> list[tuple[str, ...]]:
     """Rows of the out-of-sample table: mean log score per side-week by horizon."""
     table = report.forecasts
+    if table is None:
+        return []
     names = list(table.columns)
-    rows = [("horizon", *(n.replace("_", " ") for n in names))]
+    rows: list[tuple[str, ...]] = [("horizon", *(n.replace("_", " ") for n in names))]
     for horizon, row in table.iterrows():
         rows.append((f"{horizon} week(s)", *(f"{row[n]:.3f}" for n in names)))
     return rows

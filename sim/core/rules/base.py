@@ -17,7 +17,7 @@ in ``metadata["range"]``. Real-valued parameters may be arrays of shape (R,).
 """
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import numpy as np
 
@@ -188,4 +188,4 @@ class Rule:
 
 def rule_name(cls: type[Rule]) -> str:
     """The registered name of a rule class: the default of its ``rule`` field."""
-    return cls.__dataclass_fields__["rule"].default
+    return cast(str, cls.__dataclass_fields__["rule"].default)

@@ -9,7 +9,7 @@ indices check the pipeline.
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
@@ -188,7 +188,7 @@ class IshigamiEvaluator:
     """The Ishigami-Homma test function (SALib's), whose Sobol indices are known exactly."""
 
     options: ExploreOptions
-    choices = {}
+    choices: dict[str, str] = field(default_factory=dict)
 
     def schema(self, config: Config) -> Any:
         """Three inputs on [-pi, pi]."""

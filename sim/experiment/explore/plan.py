@@ -25,7 +25,7 @@ from sim.experiment.explore.design import Design, draw_design
 from sim.experiment.explore.models import Evaluator, evaluator
 from sim.experiment.explore.options import OUTCOMES, ExploreJobConfig
 from sim.experiment.explore.space import build_space
-from sim.experiment.job import config_hash
+from sim.experiment.identity import config_hash
 from sim.experiment.store import write_json, write_parquet
 
 DESIGN = "design.parquet"

@@ -10,6 +10,7 @@ adds choice keys (a decision rule, a payoff preset) as categorical inputs. Every
 import dataclasses
 import difflib
 import math
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -209,7 +210,7 @@ def build_space(
     ranges: dict[str, Any],
     levels: dict[str, Any],
     choices: dict[str, list[str]],
-    optional: set[str] = frozenset(),
+    optional: AbstractSet[str] = frozenset(),
 ) -> InputSpace:
     """The input space of a parameter object ``schema`` under a preset's options.
 

@@ -1,0 +1,145 @@
+"""Strict config checks that Hydra does not make, and Hydra's own errors as one line.
+
+Hydra checks key names and types when it composes, but it lets ``+key=value`` add any key to a
+node, and NaN or infinity pass wherever a key has no range. These checks close both gaps, and
+`composition_error` turns Hydra's and OmegaConf's multi-line messages into one line that names
+the key and what is allowed.
+"""
+
+import dataclasses
+import difflib
+import math
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+from omegaconf import DictConfig, OmegaConf
+
+from sim.core.errors import ConfigError
+
+
+def unknown_keys(node: DictConfig, path: str = "") -> Iterator[tuple[str, list[str]]]:
+    """Each key of ``node`` (nested) that its dataclass schema lacks, with the schema's keys.
+
+    Free-form nodes (``scenario.initial_rungs``, ``payoffs.stage``) take any key; the
+    ``hydra`` node is Hydra's business.
+    """
+    schema = OmegaConf.get_type(node)
+    known = [f.name for f in dataclasses.fields(schema)] if dataclasses.is_dataclass(schema) else []
+    for key in node.keys():
+        name = f"{path}{key!s}"
+        if name == "hydra":
+            continue
+        if known and key not in known:
+            yield name, known
+            continue
+        child = node._get_node(key)
+        if isinstance(child, DictConfig) and not child._is_missing() and not child._is_none():
+            yield from unknown_keys(child, f"{name}.")
+
+
+def unknown_key_message(key: str, known: Sequence[str]) -> str:
+    """One line: ``key`` is not a config key, with the closest real key or the node's keys."""
+    parent, _, last = key.rpartition(".")
+    close = difflib.get_close_matches(last, known, n=1)
+    prefix = f"{parent}." if parent else ""
+    hint = f"did you mean {prefix}{close[0]}?" if close else f"{parent or 'the config'} has "
+    if not close:
+        hint += ", ".join(known)
+    return f"{key} is not a config key; {hint}"
+
+
+def check_keys(cfg: DictConfig) -> None:
+    """Raise `ConfigError` for the first key the schema does not have (e.g. ``+run.foo=1``)."""
+    for key, known in unknown_keys(cfg):
+        raise ConfigError(unknown_key_message(key, known))
+
+
+def _not_finite(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, np.ndarray) and value.dtype.kind in "fc":
+        return not bool(np.all(np.isfinite(value)))
+    return False
+
+
+def check_finite(obj: Any, path: str = "") -> None:
+    """Raise `ConfigError` naming the first NaN or infinite number anywhere in ``obj``."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        items: Iterator[tuple[str, Any]] = (
+            (f.name, getattr(obj, f.name)) for f in dataclasses.fields(obj)
+        )
+    elif isinstance(obj, dict):
+        items = ((str(k), v) for k, v in obj.items())
+    elif isinstance(obj, list | tuple):
+        items = ((f"{i}", v) for i, v in enumerate(obj))
+    else:
+        return
+    for name, value in items:
+        key = f"{path}.{name}" if path else name
+        if _not_finite(value):
+            raise ConfigError(f"{key}={value} is not a finite number; give a finite value")
+        check_finite(value, key)
+
+
+def check_stage_shape(stage: Any) -> None:
+    """Raise `ConfigError` unless each stage game is a 2x2 list of numbers.
+
+    The core's `check` tests the values; this catches shapes it cannot take apart (a number
+    where a matrix belongs).
+    """
+    if not isinstance(stage, dict):
+        raise ConfigError(f"payoffs.stage must map each ally to a 2x2 matrix, got {stage!r}")
+    for actor, matrix in stage.items():
+        rows = matrix if isinstance(matrix, list) else None
+        if rows is None or not all(isinstance(row, list) for row in rows):
+            raise ConfigError(
+                f"payoffs.stage.{actor} must be a 2x2 matrix of finite numbers [[R, S], [T, P]] "
+                f"(rows: own cooperate, retaliate; columns: the other's), got {matrix!r}"
+            )
+
+
+def _first_line(problem: BaseException) -> str:
+    text = str(problem).strip()
+    return text.splitlines()[0].strip() if text else type(problem).__name__
+
+
+def composition_error(problem: Exception) -> ConfigError:
+    """One line for an error Hydra or OmegaConf raised while composing or merging a config."""
+    from hydra.errors import MissingConfigException
+    from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
+
+    cause = problem.__cause__ if problem.__cause__ is not None else problem
+    if isinstance(problem, MissingConfigException):
+        options = list(getattr(problem, "options", None) or [])
+        detail = _first_line(problem).removeprefix("In 'config': ")
+        choose = f"; choose one of {', '.join(options)}" if options else ""
+        return ConfigError(f"{detail}{choose}")
+    if isinstance(cause, ConfigKeyError | ConfigAttributeError) and cause.full_key:
+        key = str(cause.full_key)
+        schema = getattr(cause, "object_type", None)
+        known = (
+            [f.name for f in dataclasses.fields(schema)] if dataclasses.is_dataclass(schema) else []
+        )
+        return ConfigError(unknown_key_message(key, known))
+    if isinstance(cause, OmegaConfBaseException) and getattr(cause, "full_key", None):
+        return ConfigError(f"{getattr(cause, 'full_key', '')}: {_first_line(cause)}")
+    return ConfigError(_first_line(problem))
+
+
+def check_overrides(overrides: Sequence[str]) -> None:
+    """Raise `ConfigError` naming the first override Hydra's grammar cannot read."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+
+    parser = OverridesParser.create()
+    for text in overrides:
+        try:
+            parser.parse_override(text)
+        except HydraException as problem:  # the parser raises HydraException itself
+            raise ConfigError(
+                f"cannot read the override {text!r} ({_first_line(problem)}); "
+                "write key=value, e.g. us.pressure=0.8"
+            ) from None

@@ -1,0 +1,278 @@
+"""Before Hydra starts: compose and check every job, then claim its folder.
+
+Hydra reports a composition error in many lines, turns an exception in a sweep callback into a
+warning, and creates a job's folder before the job can check anything. So ``escalation run``
+composes and validates the run (or every cell of a sweep) here first, with Hydra's public
+compose API and override parser; only then does it create the result folder, take its lock,
+write a sweep's manifest, and hand Hydra the resolved folder. A bad config thus ends in one
+line before any folder exists or any cell has run.
+"""
+
+import os
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf, open_dict, read_write
+
+from sim.core.errors import ConfigError, EscalationError
+from sim.core.scenario import Scenario
+from sim.experiment.blocks import BLOCK
+from sim.experiment.budget import RunBudget, check_budget, run_budget
+from sim.experiment.cells import MANIFEST, Manifest, ManifestCell, read_manifest, sweep_cells
+from sim.experiment.checks import check_overrides, composition_error
+from sim.experiment.config import Config, compose_config, to_config
+from sim.experiment.factory import build_scenario, horizon, load_real
+from sim.experiment.identity import run_identity
+from sim.experiment.store import SUMMARY, FolderLock
+
+BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
+#: Commands whose jobs simulate and write a run (and so get the run checks and budget).
+RUN_CONFIG = "config"
+
+
+def compose(overrides: Sequence[str], config_name: str) -> DictConfig:
+    """The composed config with its ``hydra`` node; Hydra's errors as one `ConfigError`."""
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    try:
+        return compose_config(overrides, config_name, with_hydra=True)
+    except (HydraException, OmegaConfBaseException) as problem:
+        raise composition_error(problem) from None
+
+
+def task_config(cfg: DictConfig) -> Config:
+    """The job's validated config, from a composed config that holds the ``hydra`` node."""
+    task = cfg.copy()
+    with read_write(task), open_dict(task):
+        del task["hydra"]
+    return to_config(task)
+
+
+@dataclass
+class CheckedJob:
+    """A job's validated config, its scenario, identity and (for runs) budget."""
+
+    config: Config
+    scenario: Scenario
+    identity: str
+    budget: RunBudget | None
+
+
+def check_job(config: Config, config_name: str, scenarios: dict[Any, Scenario]) -> CheckedJob:
+    """Build what a job will build (scenario, real path, horizon) and check its budget."""
+    spec = config.scenario
+    key = (spec.name, spec.start, spec.end, repr(sorted(spec.initial_measures.items())))
+    if key not in scenarios:
+        scenarios[key] = build_scenario(config.scenario)
+        if config_name == RUN_CONFIG:  # compare and calibrate read their own events file
+            load_real(scenarios[key])
+    scenario = scenarios[key]
+    budget = None
+    if config_name == RUN_CONFIG:
+        weeks = horizon(config, scenario)
+        budget = run_budget(config.run.replications, weeks, config.run.trajectories, BLOCK)
+    return CheckedJob(config, scenario, run_identity(config, scenario).cell, budget)
+
+
+def quoted(value: str) -> str:
+    """A value in Hydra's override grammar, quoted so any path reads back as itself."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def without_key(overrides: Sequence[str], key: str) -> list[str]:
+    """``overrides`` without those that set ``key``."""
+    return [o for o in overrides if o.split("=", 1)[0].lstrip("+~") != key]
+
+
+@dataclass
+class Launch:
+    """A checked run or sweep, its claimed folder, and the arguments to hand Hydra."""
+
+    folder: Path
+    created: Path | None  # the outermost folder this launch created, if any
+    lock: FolderLock
+    arguments: list[str]
+    jobs: list[CheckedJob]
+    manifest: Manifest | None = None
+    notes: list[str] = field(default_factory=list)
+    search: "Search | None" = None  # an optimising sweeper's search (its cells come as it runs)
+
+    def release(self) -> None:
+        """Give the folder's lock back."""
+        self.lock.release()
+
+
+def first_new_folder(folder: Path) -> Path | None:
+    """The outermost folder on the way to ``folder`` that does not exist yet, if any."""
+    if folder.exists():
+        return None
+    new = folder
+    while not new.parent.exists() and new.parent != new:
+        new = new.parent
+    return new
+
+
+def claim(folder: Path, budgets: list[RunBudget]) -> tuple[Path | None, FolderLock]:
+    """Check the disk budget, create ``folder`` if needed and take its lock."""
+    for budget in budgets:
+        check_budget(budget, folder)
+    created = first_new_folder(folder)
+    lock = FolderLock(folder).acquire()
+    return created, lock
+
+
+def prepare_run(overrides: Sequence[str], config_name: str = RUN_CONFIG) -> Launch:
+    """Check a single job; claim its folder; the arguments run it there."""
+    check_overrides(overrides)
+    cfg = compose(overrides, config_name)
+    job = check_job(task_config(cfg), config_name, {})
+    folder = Path(str(cfg.hydra.run.dir))
+    created, lock = claim(folder, [job.budget] if job.budget else [])
+    arguments = [*without_key(overrides, "hydra.run.dir"), f"hydra.run.dir={quoted(str(folder))}"]
+    notes = [f"large run: {job.budget.describe()}"] if job.budget and job.budget.large else []
+    return Launch(folder, created, lock, arguments, [job], notes=notes)
+
+
+def split_overrides(overrides: Sequence[str]) -> tuple[list[str], list[str]]:
+    """(the task's overrides, every override that is not a list to sweep)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parsed = OverridesParser.create().parse_overrides(list(overrides))
+    task = [str(o.input_line) for o in parsed if not o.is_hydra_override()]
+    fixed = [str(o.input_line) for o in parsed if not o.is_sweep_override()]
+    return task, fixed
+
+
+def prepare_sweep(overrides: Sequence[str], config_name: str = RUN_CONFIG) -> Launch:
+    """Check every cell of a sweep; claim its folder and write the launch's manifest."""
+    check_overrides(overrides)
+    task, fixed = split_overrides(overrides)
+    cfg = compose(fixed, config_name)
+    folder = Path(str(cfg.hydra.sweep.dir))
+    arguments = [
+        "--multirun",
+        *without_key(overrides, "hydra.sweep.dir"),
+        f"hydra.sweep.dir={quoted(str(folder))}",
+    ]
+    if str(cfg.hydra.sweeper._target_) != BASIC_SWEEPER:  # an optimising sweeper picks cells
+        job = check_job(task_config(cfg), config_name, {})
+        created, lock = claim(folder, [])
+        (folder / MANIFEST).unlink(missing_ok=True)  # an earlier launch's cells are not these
+        node = OmegaConf.select(cfg, "hydra.sweeper.params")
+        keys = [str(k) for k in node.keys()] if isinstance(node, DictConfig) else []
+        trials = int(OmegaConf.select(cfg, "hydra.sweeper.n_trials", default=0) or 0)
+        command = " ".join(["escalation run --multirun", *overrides])
+        search = Search(command, keys, trials)
+        return Launch(folder, created, lock, arguments, [job], search=search)
+    node = OmegaConf.select(cfg, "hydra.sweeper.params")
+    container = OmegaConf.to_container(node, resolve=True) if isinstance(node, DictConfig) else {}
+    params = container if isinstance(container, dict) else {}
+    plan = sweep_cells({str(k): v for k, v in params.items()}, task)
+    scenarios: dict[Any, Scenario] = {}
+    jobs = []
+    for number, cell in enumerate(plan.cells):
+        try:
+            jobs.append(check_job(task_config(compose(cell, config_name)), config_name, scenarios))
+        except EscalationError as problem:
+            raise ConfigError(
+                f"sweep cell {number} ({' '.join(cell)}): {problem}; no job was started"
+            ) from None
+    budgets = [j.budget for j in jobs if j.budget]
+    created, lock = claim(folder, budgets)
+    entries = [
+        ManifestCell(number, cell, job.identity)
+        for number, (cell, job) in enumerate(zip(plan.cells, jobs, strict=True))
+    ]
+    command = " ".join(["escalation run --multirun", *overrides])
+    manifest = Manifest(command=command, keys=plan.keys, cells=entries, pid=os.getpid())
+    manifest.write(folder)
+    return Launch(folder, created, lock, arguments, jobs, manifest)
+
+
+@dataclass(frozen=True)
+class Search:
+    """An optimising sweep: its command, the keys it searches and how many trials it runs."""
+
+    command: str
+    keys: list[str]
+    trials: int
+
+    def manifest(self, folder: Path) -> Manifest:
+        """The manifest of the trials that ran, written after the search (trial order).
+
+        Each trial's overrides are those Hydra recorded in its ``.hydra/overrides.yaml``; its
+        identity is the one its summary records. Raises `ConfigError` when no trial finished.
+        """
+        import yaml
+
+        from sim.experiment.job import read_summary
+
+        cells = []
+        for number in range(self.trials):
+            trial = Path(folder) / str(number)
+            recorded = trial / ".hydra" / "overrides.yaml"
+            if not (trial / SUMMARY).is_file() or not recorded.is_file():
+                continue
+            overrides = [str(o) for o in yaml.safe_load(recorded.read_text()) or []]
+            identity = read_summary(trial).identity.cell
+            cells.append(ManifestCell(number, overrides, identity))
+        if not cells:
+            raise ConfigError(f"{folder}: the search finished no trial")
+        manifest = Manifest(self.command, self.keys, cells, os.getpid())
+        manifest.write(folder)
+        return manifest
+
+
+@dataclass(frozen=True)
+class CellContext:
+    """Where a multirun job stands: its label, and what the launch's manifest expects of it."""
+
+    label: str
+    identity: str | None
+    launcher_pid: int | None
+
+
+def cell_context(hydra_config: Any) -> CellContext:
+    """``[cell 3/11] `` and the cell's expected identity, from the launch's manifest."""
+    if str(hydra_config.mode) != "RunMode.MULTIRUN":
+        return CellContext("", None, None)
+    number = int(hydra_config.job.num)
+    try:
+        manifest = read_manifest(Path(str(hydra_config.sweep.dir)))
+    except ConfigError:
+        return CellContext(f"[cell {number + 1}] ", None, None)
+    total = len(manifest.cells)
+    expected = manifest.cells[number].identity if number < total else None
+    return CellContext(f"[cell {number + 1}/{total}] ", expected, manifest.pid)
+
+
+_watched: set[int] = set()
+
+
+def end_with_parent(parent: int, grace: float = 3.0, every: float = 1.0) -> None:
+    """In a worker of ``parent``: when ``parent`` is gone, interrupt this process, then end it.
+
+    A worker of a parallel launcher (joblib) would otherwise outlive a killed sweep for
+    minutes. The interrupt lets ``finally`` blocks remove temporary files; after ``grace``
+    seconds the process exits regardless. Does nothing in ``parent`` itself, in a process
+    that ``parent`` did not start (a Ray worker), or when already watching.
+    """
+    import _thread
+
+    if os.getpid() == parent or os.getppid() != parent or parent in _watched:
+        return
+    _watched.add(parent)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        _thread.interrupt_main()
+        time.sleep(grace)
+        os._exit(130)
+
+    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()

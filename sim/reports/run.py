@@ -1,0 +1,186 @@
+"""The run summary (``summary.json``) as typed objects, and its plain-text rendering.
+
+`RunSummary` is what a job hands to the CLI and writes as ``summary.json``; `to_dict` and
+`from_dict` are its JSON form, whose keys are documented in results/README.md and stay stable
+(``schema`` counts incompatible changes). `format_summary` renders it for the terminal; the
+scenario's own words (the agreement a notice threatens, e.g. "GSOMIA") come from the summary,
+never from this module.
+"""
+
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+SCHEMA = 3  # 1: before identities, notice labels and blocks; 2: before fits were recorded
+
+
+@dataclass(frozen=True)
+class SimulatedOutcomes:
+    """The simulated distribution: outcome shares and the medians a reader wants first."""
+
+    outcome_shares: dict[str, float]
+    median_first_retaliation_week: dict[str, float | None]
+    share_never_retaliating: dict[str, float]
+    share_noticed: float
+    share_terminated: float
+    median_peak_tension: float
+
+
+@dataclass(frozen=True)
+class RealOutcomes:
+    """The same quantities on the real sequence (from the scenario's events file)."""
+
+    outcome: str
+    first_retaliation_week: dict[str, int | None]
+    noticed: bool
+    terminated: bool
+    peak_tension: float
+    milestones: dict[str, int | None]
+
+
+@dataclass(frozen=True)
+class RunIdentity:
+    """Short SHA-256 digests of everything that changes a run's numbers.
+
+    ``cell`` digests the others: two runs with the same ``cell`` have the same numbers.
+    """
+
+    cell: str
+    config: str
+    scenario: str
+    events: str
+    code: str
+    version: str
+
+    def differences(self, other: "RunIdentity") -> list[str]:
+        """What differs from ``other``, in words (empty when the runs are the same)."""
+        names = {
+            "config": "the configuration",
+            "scenario": "the scenario's files",
+            "events": "the events file",
+            "code": "the model's code",
+            "version": "the package version",
+        }
+        return [text for key, text in names.items() if getattr(self, key) != getattr(other, key)]
+
+
+@dataclass
+class RunSummary:
+    """What one job made: provenance, the simulated distribution, the real values, files."""
+
+    scenario: str
+    start: str
+    weeks: int
+    replications: int
+    seed: int
+    version: str
+    config_hash: str
+    identity: RunIdentity
+    rules: dict[str, str]
+    fit: str
+    parameters: str
+    us_policy: str
+    us_pressure: float
+    notice_label: str | None
+    simulated: SimulatedOutcomes
+    real: RealOutcomes | None
+    blocks: int = 1
+    timings_s: dict[str, float] = field(default_factory=dict)
+    files: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form (``summary.json``), ``schema`` first."""
+        return {"schema": SCHEMA, **asdict(self)}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "RunSummary":
+        """Read the JSON form back; raise `ValueError` saying what is missing or malformed."""
+        if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+            found = data.get("schema") if isinstance(data, dict) else type(data).__name__
+            raise ValueError(f"not a run summary of schema {SCHEMA} (found {found!r})")
+        try:
+            fields = {k: v for k, v in data.items() if k != "schema"}
+            fields["identity"] = RunIdentity(**fields["identity"])
+            fields["simulated"] = SimulatedOutcomes(**fields["simulated"])
+            if fields["real"] is not None:
+                fields["real"] = RealOutcomes(**fields["real"])
+            summary = cls(**fields)
+        except (KeyError, TypeError) as problem:
+            raise ValueError(f"missing or malformed entry ({problem})") from None
+        _check_types(summary)
+        return summary
+
+
+def _check_types(summary: RunSummary) -> None:
+    """Raise `ValueError` when a number of the summary is not a number."""
+    for name in ("weeks", "replications", "seed", "blocks"):
+        value = getattr(summary, name)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ValueError(f"{name} is {value!r}, not a count")
+    sizes = summary.files
+    if not isinstance(sizes, dict) or not all(isinstance(v, int) for v in sizes.values()):
+        raise ValueError("files must map each file's name to its size in bytes")
+
+
+def _fmt(value: object) -> str:
+    if value is None:
+        return "never"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return "n/a" if math.isnan(value) else f"{value:.3g}"
+    return str(value)
+
+
+def summary_rows(summary: RunSummary) -> list[tuple[str, str, str]]:
+    """The table's rows: (what, simulated, real), the header first."""
+    sim, real = summary.simulated, summary.real
+    rows = [("outcome", "simulated share", "real")]
+    for outcome, share in sim.outcome_shares.items():
+        mark = "<- real" if real is not None and real.outcome == outcome else ""
+        rows.append((f"  {outcome}", f"{share:.1%}", mark))
+    for ally, week in sim.median_first_retaliation_week.items():
+        real_week = real.first_retaliation_week.get(ally) if real else None
+        rows.append(
+            (
+                f"median week of {ally}'s first retaliation",
+                _fmt(week),
+                _fmt(real_week) if real else "",
+            )
+        )
+    label = summary.notice_label or "the agreement"
+    rows.append(
+        (f"{label} put on notice", f"{sim.share_noticed:.1%}", _fmt(real.noticed) if real else "")
+    )
+    rows.append(
+        (
+            f"{label} terminated",
+            f"{sim.share_terminated:.1%}",
+            _fmt(real.terminated) if real else "",
+        )
+    )
+    rows.append(
+        (
+            "median peak tension",
+            _fmt(sim.median_peak_tension),
+            _fmt(real.peak_tension) if real else "",
+        )
+    )
+    return rows
+
+
+def format_summary(summary: RunSummary, folder: Path | None = None) -> str:
+    """A short plain-text table: the simulated distribution beside the real values."""
+    rows = summary_rows(summary)
+    width = max(len(r[0]) for r in rows)
+    rules = "/".join(summary.rules.values())
+    lines = [
+        f"{summary.scenario}: {summary.replications} replications x {summary.weeks} weeks"
+        f" from {summary.start} (seed {summary.seed}, rules {rules}, US {summary.us_policy})",
+        f"parameters: {summary.parameters} (fit {summary.fit})",
+    ]
+    lines += [f"{a:<{width}}  {b:>15}  {c}".rstrip() for a, b, c in rows]
+    if folder is not None:
+        lines.append(f"results: {folder}")
+    return "\n".join(lines)

@@ -1,0 +1,166 @@
+"""Bad input ends in one line, exit 2, and no folder: the reliability pass's cases (issue 12).
+
+The command runs in this process (`sim.cli.main`), from an empty folder, so each case also
+checks that nothing was written. Every case here was a traceback, a silent wrong result or a
+left-behind folder before.
+"""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sim.cli import main
+from sim.experiment.store import FolderLock
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def refused(capsys, *argv):
+    """Run ``escalation ARGV``; return its one-line error after checking the exit and output."""
+    with pytest.raises(SystemExit) as stop:
+        main(list(argv))
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert stop.value.code == 2, err
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    return lines[0]
+
+
+@pytest.fixture
+def empty(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["run.weeks=-5"], "run.weeks=-5 is outside the allowed range"),
+        (["run.weeks=40000"], "run.weeks=40000 is outside the allowed range [1, 5200]"),
+        (["run.weeks=100"], "run.weeks=100 is beyond the scenario's span: it has 62 weeks"),
+        (["run.weeks=1e9"], "run.weeks: Value '1000000000.0' of type 'float'"),
+        (["run.seed=-1"], "run.seed=-1 is outside the allowed range"),
+        (["payoffs.stage.seoul=5"], "payoffs.stage.seoul must be a 2x2 matrix"),
+        (["payoffs.stage.seoul=[[1,2],[3,nan]]"], "payoffs.stage.seoul.1.1=nan is not a finite"),
+        (["strategy@seoul=q_learning", "seoul.initial=nan"], "seoul.initial=nan is not a finite"),
+        (["+seoul.nois=0.9"], "seoul.nois is not a config key; did you mean seoul.noise?"),
+        (["+run.replicatons=10"], "run.replicatons is not a config key; did you mean"),
+        (["+run.foo=1"], "run.foo is not a config key"),
+        (["us.presure=0.5"], "us.presure is not a config key; did you mean us.pressure?"),
+        (["strategy@seoul=chaos"], "Could not find 'strategy/chaos'; choose one of"),
+        (["scenario.start=0001-01-01"], "is 105347 weeks; a run may span at most 5200 weeks"),
+        (["scenario.name=atlantis"], "no scenario 'atlantis'"),
+        (["-m", "us.pressure=0.5,1.5"], "sweep cell 1 (us.pressure=1.5): us.pressure=1.5 is"),
+        (["-m", "run.seed=1,-1"], "sweep cell 1 (run.seed=-1): run.seed=-1 is outside"),
+    ],
+)
+def test_bad_overrides_end_in_one_line_and_leave_no_folder(empty, capsys, overrides, message):
+    line = refused(capsys, "run", *overrides)
+    assert message in line
+    assert list(empty.iterdir()) == [], "a folder was left behind"
+
+
+def broken_scenario(root, change_yaml=None, events=None):
+    folder = root / "broken"
+    shutil.copytree(ROOT / "scenarios" / "gsomia_2019", folder)
+    if change_yaml is not None:
+        path = folder / "scenario.yaml"
+        text = path.read_bytes()
+        path.write_bytes(change_yaml(text))
+    if events is not None:
+        (folder / "events.csv").write_bytes(events)
+    return folder
+
+
+EVENTS = (ROOT / "scenarios" / "gsomia_2019" / "events.csv").read_bytes()
+HEADER = EVENTS.split(b"\n", 1)[0] + b"\n"
+
+
+@pytest.mark.parametrize(
+    ("change_yaml", "events", "message"),
+    [
+        (lambda t: t.replace(b"lapse_weeks: 13", b"lapse_weeks: [13"), None, "not valid YAML"),
+        (lambda t: t.replace(b"intensity: 0.60", b"intensity: high"), None, "'high'"),
+        (lambda t: t.replace(b"lapse_weeks: 13", b"lapse_weeks: thirteen"), None, "lapse_weeks"),
+        (lambda t: bytes(range(256)) * 4, None, "scenario.yaml: not valid YAML text"),
+        (lambda t: t.replace(b"events: events.csv", b"events: ../../outside.csv"), None, "outside"),
+        (None, bytes(range(256)) * 4, "events.csv: not UTF-8 text"),
+        (None, EVENTS.replace(b"Tokyo protests", "Tokyo protest\xe9".encode("latin-1")), "UTF-8"),
+        (None, HEADER + b"2019-01-01,seoul,legal,pressure,x," + b"a" * 131_073 + b",u\n", "field"),
+        (None, HEADER, "no events"),
+    ],
+)
+def test_malformed_scenario_files_end_in_one_line(
+    empty, capsys, monkeypatch, change_yaml, events, message
+):
+    root = empty.parent / f"{empty.name}-scenarios"
+    broken_scenario(root, change_yaml, events)
+    (root / "outside.csv").write_bytes(EVENTS)
+    monkeypatch.setenv("ESCALATION_SCENARIOS", str(root))
+    line = refused(capsys, "run", "scenario.name=broken", "run.replications=10")
+    assert message in line
+    assert "Date" not in line and "date,actor" not in line, "the outside file's content leaked"
+    assert list(empty.iterdir()) == []
+
+
+def test_a_folder_another_run_is_writing_is_refused(empty, capsys):
+    with FolderLock(empty / "run"):
+        line = refused(capsys, "run", f"hydra.run.dir={empty / 'run'}", "run.replications=10")
+    assert "is being written by escalation process" in line
+    assert sorted(p.name for p in (empty / "run").iterdir()) == [".lock"]
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    from sim.experiment.config import default_config
+    from sim.experiment.job import run_into
+
+    folder = tmp_path_factory.mktemp("finished")
+    run_into(default_config(["run.replications=30", "run.progress=false"]), folder)
+    return folder
+
+
+def copy_of(folder, tmp_path):
+    target = tmp_path / "copy"
+    shutil.copytree(folder, target)
+    return target
+
+
+def test_plot_refuses_a_corrupt_summary(finished_run, tmp_path, capsys):
+    folder = copy_of(finished_run, tmp_path)
+    (folder / "summary.json").write_bytes(b"\xff\xfe not json")
+    assert "summary.json is not a run summary" in refused(capsys, "plot", str(folder))
+
+
+def test_plot_refuses_a_folder_without_its_tables(finished_run, tmp_path, capsys):
+    folder = copy_of(finished_run, tmp_path)
+    for table in folder.glob("*.parquet"):
+        table.unlink()
+    assert "lacks replications.parquet, which its summary.json lists" in refused(
+        capsys, "plot", str(folder)
+    )
+
+
+def test_plot_refuses_a_folder_that_mixes_two_runs(finished_run, tmp_path, capsys):
+    folder = copy_of(finished_run, tmp_path)
+    summary = json.loads((folder / "summary.json").read_text())
+    summary["files"]["replications.parquet"] += 1
+    (folder / "summary.json").write_text(json.dumps(summary))
+    assert "the folder mixes two runs" in refused(capsys, "plot", str(folder))
+
+
+def test_plot_redraws_a_finished_run(finished_run, tmp_path, capsys):
+    folder = copy_of(finished_run, tmp_path)
+    (folder / "tension_fan.png").unlink()
+    main(["plot", str(folder)])
+    assert capsys.readouterr().out.strip() == f"figure: {folder / 'tension_fan.png'}"
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["files"]["tension_fan.png"] == (folder / "tension_fan.png").stat().st_size
+
+
+def test_plot_of_a_sweep_without_manifest_says_what_to_do(tmp_path, capsys):
+    (tmp_path / "0").mkdir()
+    (tmp_path / "manifest.json").write_text("{}")
+    assert "is not a sweep manifest" in refused(capsys, "plot", str(tmp_path))

@@ -1,0 +1,80 @@
+import shutil
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+
+from sim.core.scenario_yaml import load_scenario
+from sim.experiment.factory import load_real, read_events
+from sim.history.event_ids import event_id_warnings
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = ROOT / "scenarios" / "gsomia_2019"
+
+
+def test_the_shipped_data_has_no_suspicious_id():
+    scenario = load_scenario("gsomia_2019")
+    assert event_id_warnings(scenario, read_events(scenario.events_path), "events.csv") == []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_real(scenario)
+
+
+@pytest.fixture
+def typo_copy(tmp_path, monkeypatch):
+    folder = tmp_path / "gsomia_2019"
+    shutil.copytree(SHIPPED, folder)
+    monkeypatch.setenv("ESCALATION_SCENARIOS", str(tmp_path))
+    return folder
+
+
+def test_a_typo_in_the_suspension_flips_the_real_outcome_and_is_reported(typo_copy):
+    events = typo_copy / "events.csv"
+    right = "conditionally_suspend_gsomia_termination"
+    events.write_text(events.read_text().replace(right, "conditionaly_suspend_gsomia_termination"))
+    scenario = load_scenario("gsomia_2019")
+    with pytest.warns(UserWarning) as caught:
+        real = load_real(scenario)
+    assert real.outcome == "terminated"  # what the typo does to the real 2019 outcome
+    messages = [str(w.message) for w in caught]
+    assert any(f"no event has the move id '{right}'" in m for m in messages)
+    assert any(
+        "'conditionaly_suspend_gsomia_termination' is named by no measure; did you mean "
+        f"'{right}' (seoul measure gsomia_notice)?" in m
+        for m in messages
+    )
+
+
+def test_a_measure_id_the_file_never_uses_is_reported(typo_copy):
+    yaml_file = typo_copy / "scenario.yaml"
+    yaml_file.write_text(yaml_file.read_text().replace("[file_wto_complaint]", "[file_wto_case]"))
+    scenario = load_scenario("gsomia_2019")
+    messages = event_id_warnings(scenario, read_events(scenario.events_path), "events.csv")
+    assert messages == [
+        "events.csv: no event has the move id 'file_wto_case' that seoul measure wto_case lists "
+        "in scenario 'gsomia_2019'; check the id for a typo"
+    ]
+
+
+@pytest.mark.slow
+def test_the_run_command_prints_the_warning_on_one_line(typo_copy, tmp_path):
+    events = typo_copy / "events.csv"
+    events.write_text(events.read_text().replace("file_wto_complaint", "file_wto_complaimt"))
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", "run", "run.replications=20", f"hydra.run.dir={tmp_path}/r"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"ESCALATION_SCENARIOS": str(typo_copy.parent), "PATH": "/usr/bin:/bin"},
+    )
+    assert done.returncode == 0, done.stderr
+    warned = [line for line in done.stderr.splitlines() if line.startswith("warning: ")]
+    assert len(warned) == 2, "each warning once, though the data is checked before and in the job"
+    assert (
+        "'file_wto_complaimt' is named by no measure; did you mean 'file_wto_complaint'"
+        in (warned[1])
+    )
+    assert "Traceback" not in done.stderr and "UserWarning" not in done.stderr

@@ -1,0 +1,251 @@
+import dataclasses
+import re
+import shutil
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.core.errors import ConfigError
+from sim.core.metrics import replication_table
+from sim.experiment import blocks
+from sim.experiment.config import default_config
+from sim.experiment.factory import build_model, build_scenario
+from sim.experiment.identity import config_hash, run_identity
+from sim.experiment.job import (
+    REPLICATIONS,
+    SUMMARY,
+    TRAJECTORIES,
+    redraw_run,
+    resume_state,
+    run_into,
+    simulate,
+)
+from sim.reports.run import RunSummary, format_summary
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@cache
+def config(*overrides):
+    return default_config(["run.progress=false", *overrides])
+
+
+@pytest.fixture
+def scenario_copy(tmp_path, monkeypatch):
+    """A private copy of the shipped scenario that a test may edit."""
+    root = tmp_path / "scenarios"
+    shutil.copytree(ROOT / "scenarios" / "gsomia_2019", root / "gsomia_2019")
+    monkeypatch.setenv("ESCALATION_SCENARIOS", str(root))
+    return root / "gsomia_2019"
+
+
+def test_config_hash_ignores_progress_and_nothing_that_changes_numbers():
+    base = config("run.replications=50")
+    assert config_hash(base) == config_hash(config("run.replications=50", "run.progress=true"))
+    assert config_hash(base) != config_hash(config("run.replications=50", "run.seed=7"))
+    assert config_hash(base) != config_hash(config("run.replications=50", "us.pressure=0.7"))
+    assert config_hash(base) != config_hash(config("run.replications=50", "run.trajectories=false"))
+
+
+def test_resume_is_keyed_by_the_config_and_the_scenario_data(tmp_path, scenario_copy):
+    folder = tmp_path / "run"
+    base = config("run.replications=50")
+    done = run_into(base, folder)
+    identity = run_identity(base, build_scenario(base.scenario))
+    assert resume_state(folder, identity).complete == done
+
+    reseeded = config("run.replications=50", "run.seed=7")
+    state = resume_state(folder, run_identity(reseeded, build_scenario(reseeded.scenario)))
+    assert state.complete is None and "the configuration changed" in state.reasons[0]
+
+    yaml_file = scenario_copy / "scenario.yaml"
+    yaml_file.write_text(yaml_file.read_text().replace("lapse_weeks: 13", "lapse_weeks: 12"))
+    state = resume_state(folder, run_identity(base, build_scenario(base.scenario)))
+    assert state.complete is None
+    assert state.reasons == ("the scenario's files changed since it was computed",)
+
+    events = scenario_copy / "events.csv"
+    events.write_text(events.read_text().replace("Tokyo protests", "Tokyo protested"))
+    state = resume_state(folder, run_identity(base, build_scenario(base.scenario)))
+    assert "the events file" in state.reasons[0]
+
+
+def test_a_readme_edit_changes_no_identity(tmp_path, scenario_copy):
+    base = config("run.replications=50")
+    before = run_identity(base, build_scenario(base.scenario))
+    (scenario_copy / "README.md").write_text("edited\n")
+    assert run_identity(base, build_scenario(base.scenario)) == before
+
+
+def test_a_folder_whose_file_changed_size_is_not_complete(tmp_path):
+    base = config("run.replications=50")
+    run_into(base, tmp_path)
+    with (tmp_path / REPLICATIONS).open("ab") as handle:
+        handle.write(b"junk")
+    state = resume_state(tmp_path, run_identity(base, build_scenario(base.scenario)))
+    assert state.complete is None and "mixes two runs" in state.reasons[0]
+
+
+def test_a_rerun_without_trajectories_removes_the_old_trajectories(tmp_path):
+    run_into(config("run.replications=50"), tmp_path)
+    assert (tmp_path / TRAJECTORIES).is_file()
+    summary = run_into(config("run.replications=50", "run.trajectories=false"), tmp_path)
+    assert not (tmp_path / TRAJECTORIES).exists()
+    assert TRAJECTORIES not in summary.files
+
+
+class Stop:
+    """A progress bar that interrupts the run after a few weeks, like Ctrl-C."""
+
+    def __init__(self, total):
+        self.weeks = 0
+
+    def update(self, n):
+        self.weeks += n
+        if self.weeks == 3:
+            raise KeyboardInterrupt
+
+    def close(self):
+        pass
+
+
+def test_an_interrupted_rerun_leaves_no_summary_and_no_partial_file(tmp_path):
+    run_into(config("run.replications=50"), tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        run_into(config("run.replications=50", "run.seed=3"), tmp_path, progress=Stop)
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert SUMMARY not in names and REPLICATIONS not in names
+    assert not [n for n in names if n.endswith(".tmp")]
+    with pytest.raises(ConfigError, match="did not finish"):
+        redraw_run(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("policy", "level", "move"),
+    [("absent", 0.0, "abstain"), ("constant", 0.7, "press"), ("constant", 0.2, "engage")],
+)
+def test_absent_and_constant_us_policies_through_a_job(tmp_path, policy, level, move):
+    summary = run_into(
+        config("run.replications=40", f"us={policy}", f"us.pressure={level}"), tmp_path
+    )
+    paths = pd.read_parquet(tmp_path / TRAJECTORIES)
+    washington = paths[paths["actor"] == "washington"]
+    assert len(washington) == 40 * summary.weeks
+    assert (washington["pressure"] == level).all()
+    assert set(washington["move"].astype(str)) == {move}
+    assert summary.us_policy == policy
+
+
+def test_constant_full_pressure_ends_fewer_agreements_than_no_pressure(tmp_path):
+    # 2,000 replications per policy, seed 2019: the shares differ by far more than their
+    # sampling error (about 0.01 each), so the direction is not luck.
+    shares = {
+        policy: simulate(
+            config("run.replications=2000", f"us={policy}", "us.pressure=1.0")
+        ).summary.simulated.share_terminated
+        for policy in ("absent", "constant")
+    }
+    assert shares["constant"] < shares["absent"] - 0.05
+
+
+def test_one_block_is_the_plain_model_seeded_with_run_seed():
+    base = config("run.replications=300")
+    direct = replication_table(build_model(base).run())
+    pd.testing.assert_frame_equal(simulate(base).replications, direct)
+
+
+def test_blocks_number_replications_and_merge_the_fan_exactly(monkeypatch):
+    monkeypatch.setattr(blocks, "BLOCK", 100)
+    result = simulate(config("run.replications=250"))
+    assert [b.start for b in result.blocks] == [0, 100, 200]
+    assert result.replications["replication"].tolist() == list(range(250))
+    assert result.summary.blocks == 3
+    tension = np.concatenate([b.model.recorder.tension for b in result.blocks], axis=1)
+    expected = np.quantile(tension, blocks.FAN_QUANTILES, axis=1).T
+    columns = ["q05", "q25", "q50", "q75", "q95"]
+    np.testing.assert_array_equal(result.fan[columns].to_numpy(), expected)
+    np.testing.assert_allclose(result.fan["mean"], tension.mean(axis=1), rtol=1e-12)
+    shares = result.replications["outcome"].astype(str).value_counts(normalize=True)
+    assert result.summary.simulated.share_terminated == pytest.approx(shares.get("terminated", 0))
+
+
+def test_blocks_draw_independent_streams(monkeypatch):
+    monkeypatch.setattr(blocks, "BLOCK", 100)
+    table = simulate(config("run.replications=200")).replications
+    first, second = table.iloc[:100].reset_index(drop=True), table.iloc[100:].reset_index(drop=True)
+    assert not first.drop(columns="replication").equals(second.drop(columns="replication"))
+
+
+@pytest.mark.slow
+def test_streamed_results_are_the_same_bytes_every_time(tmp_path, monkeypatch):
+    monkeypatch.setattr(blocks, "BLOCK", 100)
+    base = config("run.replications=250")
+    run_into(base, tmp_path / "a")
+    run_into(base, tmp_path / "b")
+    for name in (REPLICATIONS, TRAJECTORIES, "tension_fan.parquet"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    paths = pd.read_parquet(tmp_path / "a" / TRAJECTORIES)
+    assert paths["replication"].drop_duplicates().tolist() == list(range(250))
+
+
+def test_per_replication_parameters_are_cut_to_each_block(monkeypatch):
+    base = config("run.replications=250")
+    noise = np.linspace(0.0, 0.5, 250)
+    varied = dataclasses.replace(base, seoul=dataclasses.replace(base.seoul, noise=noise))
+    parts = [
+        blocks.block_config(varied, start, size) for start, size in blocks.block_spans(250, 100)
+    ]
+    assert [p.run.replications for p in parts] == [100, 100, 50]
+    np.testing.assert_array_equal(np.concatenate([p.seoul.noise for p in parts]), noise)
+    assert parts[0].tokyo == base.tokyo
+
+
+def test_the_summary_round_trips_through_json_and_rejects_junk(tmp_path):
+    summary = run_into(config("run.replications=50"), tmp_path)
+    assert RunSummary.from_dict(summary.to_dict()) == summary
+    data = summary.to_dict()
+    for broken in ({**data, "schema": 1}, {**data, "files": {"a": "big"}}, {"seed": 1}, [1]):
+        with pytest.raises(ValueError):
+            RunSummary.from_dict(broken)
+
+
+def test_the_run_summary_names_the_scenarios_agreement_not_gsomia(tmp_path):
+    summary = run_into(config("run.replications=50"), tmp_path)
+    assert "GSOMIA terminated" in format_summary(summary)
+    text = format_summary(dataclasses.replace(summary, notice_label="the 1965 treaty"))
+    assert "the 1965 treaty put on notice" in text and "GSOMIA" not in text
+
+
+def test_a_model_too_big_for_memory_is_refused_with_an_estimate():
+    with pytest.raises(
+        ConfigError,
+        match=r"10000000 replications x 62 weeks with trajectories "
+        r"in one model need about \d+\.\d GB of memory, and .* is available",
+    ):
+        build_model(config(), replications=10_000_000)
+
+
+def test_a_seed_given_apart_from_the_config_is_checked():
+    with pytest.raises(ConfigError, match=r"seed=-1 must be a whole number from 0"):
+        build_model(config(), replications=1, rng=-1)
+
+
+def test_a_large_run_says_what_it_will_need(tmp_path):
+    from sim.experiment.launch import prepare_run
+
+    launch = prepare_run(["run.replications=1000000", f"hydra.run.dir={tmp_path / 'big'}"])
+    launch.release()
+    assert len(launch.notes) == 1
+    assert re.fullmatch(
+        r"large run: about \d+ MB of memory, \d+ MB of disk and \d+ minutes", launch.notes[0]
+    )
+    assert launch.arguments[-1] == f"hydra.run.dir='{tmp_path / 'big'}'"
+
+
+def test_a_temporary_file_left_by_kill_9_goes_with_the_next_job(tmp_path):
+    tmp_path.joinpath(".trajectories.parquet.4242.tmp").write_bytes(b"\0" * 1000)
+    run_into(config("run.replications=20"), tmp_path)
+    assert not list(tmp_path.glob("*.tmp")) and not list(tmp_path.glob(".*.tmp"))

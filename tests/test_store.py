@@ -1,0 +1,115 @@
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+
+from sim.experiment.store import (
+    FolderBusyError,
+    FolderLock,
+    ParquetStream,
+    remove_leftovers,
+    write_atomic,
+    write_json,
+    write_parquet,
+)
+
+
+class DiskFull(OSError):
+    pass
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary_file(tmp_path):
+    path = tmp_path / "summary.json"
+    write_json({"run": 1}, path)
+
+    def half_then_fail(tmp):
+        tmp.write_text('{"run": 2, "trunc')
+        raise DiskFull("no space left on device")
+
+    with pytest.raises(DiskFull):
+        write_atomic(path, half_then_fail)
+    assert json.loads(path.read_text()) == {"run": 1}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["summary.json"]
+
+
+def test_a_failed_first_write_leaves_nothing(tmp_path):
+    with pytest.raises(DiskFull):
+        write_atomic(tmp_path / "table.parquet", lambda tmp: (_ for _ in ()).throw(DiskFull()))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_json_refuses_nan_rather_than_writing_invalid_json(tmp_path):
+    with pytest.raises(ValueError):
+        write_json({"tension": float("nan")}, tmp_path / "x.json")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_stream_appears_only_when_complete(tmp_path):
+    path = tmp_path / "replications.parquet"
+    block = pd.DataFrame({"replication": range(3), "tension": [0.1, 0.2, 0.3]})
+    with pytest.raises(KeyboardInterrupt):
+        with ParquetStream(path) as stream:
+            stream.write(block)
+            raise KeyboardInterrupt
+    assert list(tmp_path.iterdir()) == []
+    with ParquetStream(path) as stream:
+        stream.write(block)
+        stream.write(block.assign(replication=block["replication"] + 3))
+    table = pd.read_parquet(path)
+    assert table["replication"].tolist() == [0, 1, 2, 3, 4, 5]
+    assert stream.rows == 6
+    assert [p.name for p in tmp_path.iterdir()] == ["replications.parquet"]
+
+
+def test_a_stream_that_writes_nothing_makes_no_file(tmp_path):
+    with ParquetStream(tmp_path / "trajectories.parquet"):
+        pass
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_leftovers_of_a_killed_writer_are_removed(tmp_path):
+    write_parquet(pd.DataFrame({"a": [1]}), tmp_path / "kept.parquet")
+    (tmp_path / ".trajectories.parquet.4242.tmp").write_bytes(b"\0" * 100)
+    removed = remove_leftovers(tmp_path)
+    assert [p.name for p in removed] == [".trajectories.parquet.4242.tmp"]
+    assert [p.name for p in tmp_path.iterdir()] == ["kept.parquet"]
+
+
+def test_a_second_writer_is_refused_and_says_who_holds_the_folder(tmp_path):
+    with FolderLock(tmp_path / "run"):
+        with pytest.raises(FolderBusyError, match=f"escalation process {os.getpid()}"):
+            FolderLock(tmp_path / "run").acquire()
+    with FolderLock(tmp_path / "run"):  # released: free again
+        pass
+
+
+def test_a_killed_holder_leaves_no_stale_lock(tmp_path):
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import time; from sim.experiment.store import FolderLock;"
+            f"lock = FolderLock({str(tmp_path)!r}).acquire();"
+            "print('held', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout.readline().strip() == "held"
+    with pytest.raises(FolderBusyError):
+        FolderLock(tmp_path).acquire()
+    holder.send_signal(signal.SIGKILL)
+    holder.wait(timeout=10)
+    deadline = time.monotonic() + 5
+    while True:
+        try:
+            FolderLock(tmp_path).acquire().release()
+            break
+        except FolderBusyError:
+            assert time.monotonic() < deadline, "the lock outlived its holder"
+            time.sleep(0.1)
