@@ -2,23 +2,28 @@
 
 Run from the project root (it takes about a minute per repeat on these 2-core machines)::
 
-    .venv/bin/python benchmarks/recovery.py [--repeats 50] [--seed 0]
+    .venv/bin/python benchmarks/recovery.py [--repeats 50] [--seed 0] [--jobs 2]
+        [--walkers 16 --steps 600 --burn 200 --popsize 8 --maxiter 60]
 
 The truth is the fitted model (conf/fit/gsomia_2019.yaml); each repeat simulates one 2018-2019
 history from it, fits it by the calibration's method with smaller settings
-(`sim.analysis.recovery.RecoverySettings`) and checks each parameter's central 90% interval.
+(`sim.analysis.recovery.RecoverySettings`, or the options given) and checks each parameter's
+central 90% interval.
 Writes results/benchmarks/recovery.parquet (one row per repeat and key) and recovery.json
 (coverage per key and overall), and prints the coverage table.
 """
 
 import argparse
+import dataclasses
 import json
 import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
 
-from sim.analysis.recovery import coverage, recover
+from sim.analysis.recovery import RecoverySettings, coverage, recover
 from sim.analysis.space import Space
 from sim.core.fitted import fit_record, fitted_params
 from sim.core.params import lookup
@@ -33,6 +38,10 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=50)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--output", default=str(ROOT / "results/benchmarks"))
+    parser.add_argument("--jobs", type=int, default=1, help="repeats run in parallel (joblib)")
+    defaults = RecoverySettings()
+    for name in ("popsize", "maxiter", "walkers", "steps", "burn", "thin"):
+        parser.add_argument(f"--{name}", type=int, default=getattr(defaults, name))
     options = parser.parse_args()
 
     config = default_config(["run.progress=false", "fit=none"], "calibrate")
@@ -49,7 +58,21 @@ def main() -> None:
         elapsed = time.perf_counter() - started
         print(f"repeat {done}/{total} ({elapsed:.0f} s)", flush=True)
 
-    table = recover(space, truth, scenario, options.repeats, options.seed, progress=progress)
+    settings = RecoverySettings(
+        options.popsize, options.maxiter, options.walkers, options.steps, options.burn, options.thin
+    )
+
+    def one(repeat: int) -> pd.DataFrame:  # each repeat its own seed, whatever the worker
+        table = recover(space, truth, scenario, 1, options.seed + repeat, settings)
+        return table.assign(repeat=repeat)
+
+    tables = []
+    for table in Parallel(n_jobs=options.jobs, return_as="generator")(
+        delayed(one)(repeat) for repeat in range(options.repeats)
+    ):
+        tables.append(table)
+        progress(len(tables), options.repeats)
+    table = pd.concat(tables, ignore_index=True)
     result = coverage(table)
     print(result.to_string())
     folder = Path(options.output)
@@ -58,6 +81,7 @@ def main() -> None:
     summary = {
         "repeats": options.repeats,
         "seed": options.seed,
+        "settings": dataclasses.asdict(settings),
         "seconds": time.perf_counter() - started,
         "coverage": result["coverage"].to_dict(),
         "median_r_hat": float(table["r_hat"].median()),

@@ -79,7 +79,8 @@ def recover(
     """One row per repeat and key: truth, ML estimate, 90% interval, covered or not.
 
     ``truth`` holds the values of ``space``'s keys; the conduct of ``space.base`` is the
-    truth's too (it is refitted on each synthetic history, like a real one).
+    truth's too, and is held there (the study checks the rule and payoff parameters' intervals,
+    which are fitted with the conduct fixed, as in a calibration).
     """
     params = space.apply(space.coordinates(truth))
     rows = []

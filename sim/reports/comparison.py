@@ -144,7 +144,7 @@ the middle; near 0% the real one came early, near 100% late). Never: share of ru
 
 ## Outcome
 
-{_outcome_line(report).capitalize()}; every outcome's share:
+{_outcome_line(report).replace("real", "Real", 1)}; every outcome's share:
 {", ".join(f"{k} {v:.1%}" for k, v in report.outcome_shares.items())}.
 
 ## Tension path, counts and bursts

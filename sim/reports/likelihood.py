@@ -38,6 +38,11 @@ def verdict(table: InSample) -> str:
     return "; ".join(parts)
 
 
+def _sentence(text: str) -> str:
+    """``text`` with its first letter capitalised (and nothing else) and a full stop."""
+    return text[:1].upper() + text[1:] + "."
+
+
 def likelihood_text(table: InSample) -> str:
     """The table as plain text, with its verdict and legend."""
     return "\n".join(
@@ -53,6 +58,6 @@ def likelihood_markdown(table: InSample) -> str:
     return "\n\n".join(
         [
             markdown_table(likelihood_rows(table)),
-            "`*` best baseline by AIC, `+` by BIC. " + verdict(table).capitalize() + ".",
+            "`*` best baseline by AIC, `+` by BIC. " + _sentence(verdict(table)),
         ]
     )
