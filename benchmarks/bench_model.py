@@ -136,10 +136,7 @@ def baseline_parameters(config: Config) -> dict:
     """Fixed batch_run parameters: the scenario object loaded once, and the config objects."""
     return {
         "scenario": build_scenario(config.scenario),
-        "payoffs": config.payoffs,
-        "seoul": config.seoul,
-        "tokyo": config.tokyo,
-        "us": config.us,
+        "params": config.model_params,
         "replications": 1,
         "keep_trajectories": False,
     }

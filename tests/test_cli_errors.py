@@ -86,6 +86,21 @@ HEADER = EVENTS.split(b"\n", 1)[0] + b"\n"
         (lambda t: t.replace(b"lapse_weeks: 13", b"lapse_weeks: thirteen"), None, "lapse_weeks"),
         (lambda t: bytes(range(256)) * 4, None, "scenario.yaml: not valid YAML text"),
         (lambda t: t.replace(b"events: events.csv", b"events: ../../outside.csv"), None, "outside"),
+        (
+            lambda t: t.replace(b"reversible: false", b'reversible: "false"', 1),
+            None,
+            "measure 'court_rulings': reversible is 'false'; write true or false",
+        ),
+        (
+            lambda t: t.replace(b"  label: GSOMIA", b"  lable: GSOMIA"),
+            None,
+            "outcome has an unknown key 'lable' (did you mean 'label'?)",
+        ),
+        (
+            lambda t: t.replace(b"end: 2019-12-30", b"end: 2018-10-01"),
+            None,
+            "end 2018-10-01 is before start 2018-10-29",
+        ),
         (None, bytes(range(256)) * 4, "events.csv: not UTF-8 text"),
         (None, EVENTS.replace(b"Tokyo protests", "Tokyo protest\xe9".encode("latin-1")), "UTF-8"),
         (None, HEADER + b"2019-01-01,seoul,legal,pressure,x," + b"a" * 131_073 + b",u\n", "field"),

@@ -78,3 +78,16 @@ def test_the_run_command_prints_the_warning_on_one_line(typo_copy, tmp_path):
         in (warned[1])
     )
     assert "Traceback" not in done.stderr and "UserWarning" not in done.stderr
+
+
+def test_compare_and_calibrate_report_the_typo_too(typo_copy):
+    from sim.analysis.case import load_case_events
+
+    events = typo_copy / "events.csv"
+    events.write_text(events.read_text().replace("file_wto_complaint", "file_wto_complaimt"))
+    with pytest.warns(UserWarning) as caught:
+        case = load_case_events("gsomia_2019")
+    messages = [str(w.message) for w in caught]
+    assert any("'file_wto_complaimt' is named by no measure" in m for m in messages)
+    assert any("no event has the move id 'file_wto_complaint'" in m for m in messages)
+    assert case.real.outcome == "noticed_then_kept"

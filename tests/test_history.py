@@ -74,7 +74,12 @@ BAD_FILES = [
     ("wrong header", [HEADER.replace("move", "event"), R1], 1, "the header is"),
     ("missing column", [HEADER.replace(",description", ""), R1], 1, "the header is"),
     ("headerless file", [R1, R2], 1, "the header is"),
-    ("unsorted rows", [HEADER, R2, R1, R3], 3, "rows must be sorted by date"),
+    (
+        "unsorted rows",
+        [HEADER, R2, R1, R3],
+        3,
+        "its date 2019-07-01 comes before 2019-08-02 of line 2; rows must be sorted by date",
+    ),
     (
         "duplicate rows",
         [HEADER, R1, R2, R2.replace("Tokyo removes", "Again"), R3],

@@ -10,10 +10,11 @@ import pytest
 
 from sim.core.errors import ConfigError
 from sim.core.metrics import replication_table
+from sim.core.scenario_yaml import load_scenario
 from sim.experiment import blocks
 from sim.experiment.config import default_config
 from sim.experiment.factory import build_model, build_scenario
-from sim.experiment.identity import config_hash, run_identity
+from sim.experiment.identity import config_hash, run_identity, scenario_digest
 from sim.experiment.job import (
     REPLICATIONS,
     SUMMARY,
@@ -78,6 +79,22 @@ def test_a_readme_edit_changes_no_identity(tmp_path, scenario_copy):
     before = run_identity(base, build_scenario(base.scenario))
     (scenario_copy / "README.md").write_text("edited\n")
     assert run_identity(base, build_scenario(base.scenario)) == before
+
+
+def test_coding_and_classroom_edits_keep_the_scenario_digest_and_scenario_yaml_changes_it(
+    scenario_copy,
+):
+    def digest():
+        return scenario_digest(load_scenario("gsomia_2019"))
+
+    before = digest()
+    for name in ("coding.csv", "classroom.yaml"):
+        path = scenario_copy / name
+        path.write_text(path.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+        assert digest() == before, f"editing {name} changed the scenario digest"
+    yaml_file = scenario_copy / "scenario.yaml"
+    yaml_file.write_text(yaml_file.read_text().replace("lapse_weeks: 13", "lapse_weeks: 12"))
+    assert digest() != before
 
 
 def test_a_folder_whose_file_changed_size_is_not_complete(tmp_path):
@@ -217,6 +234,16 @@ def test_the_run_summary_names_the_scenarios_agreement_not_gsomia(tmp_path):
     assert "GSOMIA terminated" in format_summary(summary)
     text = format_summary(dataclasses.replace(summary, notice_label="the 1965 treaty"))
     assert "the 1965 treaty put on notice" in text and "GSOMIA" not in text
+
+
+def test_the_summary_keys_rules_by_the_scenarios_side_names():
+    # thaad_2016's sides are seoul and beijing: strategy@tokyo configures Beijing's rule.
+    summary = simulate(
+        config("scenario=thaad_2016", "strategy@tokyo=tit_for_tat", "run.replications=20")
+    ).summary
+    assert summary.rules == {"seoul": "fictitious_play", "beijing": "tit_for_tat"}
+    assert list(summary.rules) == list(summary.simulated.median_first_retaliation_week)
+    assert "rules seoul fictitious_play/beijing tit_for_tat," in format_summary(summary)
 
 
 def test_a_model_too_big_for_memory_is_refused_with_an_estimate():

@@ -1,5 +1,6 @@
 """A real case to compare or fit: the scenario over the compared span and its real path."""
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -8,7 +9,9 @@ from sim.core.errors import ConfigError, EventsFileError
 from sim.core.scenario import Scenario
 from sim.core.scenario_yaml import load_scenario
 from sim.experiment.config import CompareJobConfig
-from sim.history import Event, RealPath, encode, load_events
+from sim.experiment.factory import read_events
+from sim.history import Event, RealPath, encode
+from sim.history.event_ids import event_id_warnings
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,7 @@ def load_case_events(
     The span is the events file's own (week of its first event to week of its last) unless
     ``start`` or ``end`` is set; the state at the start is the scenario's, with ``initial``
     (side -> measure ids) on top. Raises `EventsFileError` when no event of a side falls in
-    the span.
+    the span; warns (`UserWarning`) about move ids the measures and the file do not share.
     """
     scenario = load_scenario(name).with_initial(dict(initial or {}))
     path = Path(events) if events else scenario.events_path
@@ -51,7 +54,9 @@ def load_case_events(
         raise EventsFileError(
             f"scenario {scenario.name!r} names no events file; give one with events=PATH"
         )
-    loaded = load_events(path, scenario.actors)
+    loaded = read_events(path, scenario.actors)
+    for message in event_id_warnings(scenario, loaded, str(path)):
+        warnings.warn(message, UserWarning, stacklevel=2)
     first, last = loaded[0].date, loaded[-1].date
     scenario = scenario.with_span(start or first.isoformat(), end or last.isoformat())
     inside = [e for e in loaded if 0 <= scenario.week_of(e.date) < scenario.weeks]

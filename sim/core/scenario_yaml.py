@@ -6,6 +6,7 @@ the format). `load_case` is the one way to build the scenario a run, a compariso
 uses: the folder's scenario over an optional span, with optional measures already in force.
 """
 
+import difflib
 import os
 from pathlib import Path
 from typing import Any
@@ -20,30 +21,82 @@ from sim.core.scenario import Milestone, MilestoneKind, NoticeRule, Scenario, mo
 #: The case a bare model and `escalation run` without overrides are set in.
 DEFAULT_SCENARIO = "gsomia_2019"
 
+#: The keys each mapping of scenario.yaml may hold (scenarios/README.md); any other is refused.
+SCENARIO_KEYS = (
+    "name",
+    "title",
+    "start",
+    "end",
+    "events",
+    "sides",
+    "patron",
+    "outcome",
+    "milestones",
+    "measures",
+    "initial_measures",
+)
+OUTCOME_KEYS = ("actor", "measure", "lapse_weeks", "label")
+REPERTOIRE_KEYS = ("list", "gesture", "signal")
+MEASURE_KEYS = ("id", "name", "domain", "intensity", "reversible", "undo", "events", "lifted_by")
+MILESTONE_KEYS = ("id", "label", "kind", "actor", "measure")
+#: Measure ids a scenario may not use: the trajectories table (`sim.core.recorder`) labels a
+#: side with no measure in force ``none`` in its ``top_measure`` column.
+RESERVED_IDS = ("none",)
+
+
+def _check_keys(raw: dict, allowed: tuple[str, ...], place: str) -> None:
+    """Raise `ScenarioError` naming ``place`` for the first key of ``raw`` not in ``allowed``."""
+    for key in raw:
+        if key not in allowed:
+            close = difflib.get_close_matches(str(key), allowed, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ScenarioError(
+                f"{place} has an unknown key {key!r}{hint}; allowed keys: {', '.join(allowed)}"
+            )
+
 
 def _measure(raw: Any, where: str) -> Measure:
     if not isinstance(raw, dict):
         raise ScenarioError(f"{where}: a measure must be a mapping of id, name, domain, ...")
+    place = f"{where}: measure {raw.get('id')!r}"
+    _check_keys(raw, MEASURE_KEYS, place)
+    reversible = raw.get("reversible", True)
+    if not isinstance(reversible, bool):
+        raise ScenarioError(
+            f"{place}: reversible is {reversible!r}; write true or false (without quotes)"
+        )
     try:
-        return Measure(
+        measure = Measure(
             id=str(raw["id"]),
             name=str(raw["name"]),
             domain=str(raw["domain"]),
             intensity=float(raw["intensity"]),
-            reversible=bool(raw.get("reversible", True)),
+            reversible=reversible,
             undo=str(raw.get("undo", "")),
             events=tuple(str(e) for e in raw.get("events") or ()),
             lifted_by=tuple(str(e) for e in raw.get("lifted_by") or ()),
         )
     except KeyError as missing:
-        raise ScenarioError(f"{where}: measure {raw.get('id')!r} lacks the key {missing}") from None
+        raise ScenarioError(f"{place} lacks the key {missing}") from None
     except (TypeError, ValueError) as problem:
-        raise ScenarioError(f"{where}: measure {raw.get('id')!r}: {problem}") from None
+        raise ScenarioError(f"{place}: {problem}") from None
+    if measure.id in RESERVED_IDS:
+        raise ScenarioError(
+            f"{place}: the id {measure.id!r} is reserved (the trajectories table's top_measure "
+            "uses it for no measure in force); choose another id"
+        )
+    if not measure.reversible and measure.lifted_by:
+        raise ScenarioError(
+            f"{place} is not reversible but lists lifted_by {list(measure.lifted_by)}; a "
+            "measure its side cannot lift has no lifting events (drop them or make it reversible)"
+        )
+    return measure
 
 
 def _repertoire(actor: str, raw: Any, where: str) -> Repertoire:
     if not isinstance(raw, dict) or not isinstance(raw.get("list"), list):
         raise ScenarioError(f"{where}: measures.{actor} needs a `list` of measures")
+    _check_keys(raw, REPERTOIRE_KEYS, f"{where}: measures.{actor}")
     return Repertoire(
         actor=actor,
         measures=tuple(_measure(m, f"{where}: measures.{actor}") for m in raw["list"]),
@@ -57,10 +110,18 @@ def _milestone(raw: Any, where: str) -> Milestone:
     if not isinstance(raw, dict) or raw.get("kind") not in set(MilestoneKind):
         kind = raw.get("kind") if isinstance(raw, dict) else raw
         raise ScenarioError(f"{where}: milestone {raw!r} has kind {kind!r}; use {kinds}")
-    try:
-        return Milestone(**{**raw, "kind": MilestoneKind(raw["kind"])})
-    except TypeError as problem:
-        raise ScenarioError(f"{where}: milestone {raw.get('id')!r}: {problem}") from None
+    place = f"{where}: milestone {raw.get('id')!r}"
+    _check_keys(raw, MILESTONE_KEYS, place)
+    for key in ("id", "label", "actor"):
+        if key not in raw:
+            raise ScenarioError(f"{place} lacks the key {key!r}")
+    return Milestone(
+        id=str(raw["id"]),
+        label=str(raw["label"]),
+        kind=MilestoneKind(raw["kind"]),
+        actor=str(raw["actor"]),
+        measure=str(raw.get("measure") or ""),
+    )
 
 
 def _check_milestone(m: Milestone, scenario: Scenario, where: str) -> None:
@@ -119,6 +180,7 @@ def _read(path: Path) -> dict:
 
 
 def _scenario(raw: dict, folder: Path, where: str) -> Scenario:
+    _check_keys(raw, SCENARIO_KEYS, f"{where}: the top level")
     sides = tuple(str(a) for a in raw.get("sides") or ("seoul", "tokyo"))
     if len(sides) != 2 or len(set(sides)) != 2:
         raise ScenarioError(f"{where}: sides must name two different actors, got {sides}")
@@ -129,17 +191,26 @@ def _scenario(raw: dict, folder: Path, where: str) -> Scenario:
     outcome = raw.get("outcome")
     notice = None
     if outcome:
+        if not isinstance(outcome, dict):
+            raise ScenarioError(
+                f"{where}: outcome must be a mapping of {', '.join(OUTCOME_KEYS)}, or null"
+            )
+        _check_keys(outcome, OUTCOME_KEYS, f"{where}: outcome")
         notice = NoticeRule(
             actor=str(outcome["actor"]),
             measure=str(outcome["measure"]),
             lapse_weeks=_whole(outcome.get("lapse_weeks"), f"{where}: outcome.lapse_weeks"),
             label=str(outcome.get("label", "the agreement")),
         )
+    start = parse_date(raw["start"], f"{where}: start")
+    end = parse_date(raw["end"], f"{where}: end")
+    if end.toordinal() < start.toordinal():  # a YAML datetime is a date too
+        raise ScenarioError(f"{where}: end {end} is before start {start}")
     return Scenario(
         name=str(raw.get("name", folder.name)),
         title=str(raw.get("title", folder.name)),
-        start=monday(parse_date(raw["start"], f"{where}: start")),
-        end=monday(parse_date(raw["end"], f"{where}: end")),
+        start=monday(start),
+        end=monday(end),
         sides=(sides[0], sides[1]),
         patron=patron,
         measures=measures,

@@ -21,7 +21,7 @@ from sim.core.errors import ConfigError
 def unknown_keys(node: DictConfig, path: str = "") -> Iterator[tuple[str, list[str]]]:
     """Each key of ``node`` (nested) that its dataclass schema lacks, with the schema's keys.
 
-    Free-form nodes (``scenario.initial_rungs``, ``payoffs.stage``) take any key; the
+    Free-form nodes (``scenario.initial_measures``, ``payoffs.stage``) take any key; the
     ``hydra`` node is Hydra's business.
     """
     schema = OmegaConf.get_type(node)

@@ -26,6 +26,9 @@ INERT_KEYS = (("run", "progress"),)
 MODEL_CODE = ("core", "history", "experiment")
 #: Files of a scenario folder that change no number (documentation, briefs).
 INERT_SUFFIXES = (".md",)
+#: Data files of a scenario folder that no run reads: the coding notes (checked by the tests,
+#: `scripts/coding_table.py`) and the classroom material (`sim.play.materials`).
+INERT_FILES = ("coding.csv", "classroom.yaml")
 DIGEST_LENGTH = 16
 
 
@@ -59,17 +62,23 @@ def files_digest(paths: list[Path], root: Path) -> str:
     return hasher.hexdigest()[:DIGEST_LENGTH]
 
 
+def _inert(path: Path, folder: Path) -> bool:
+    """Whether a file of the scenario folder changes no number of a run."""
+    return (
+        path.suffix in INERT_SUFFIXES
+        or path.relative_to(folder).as_posix() in INERT_FILES
+        or "__pycache__" in path.parts
+    )
+
+
 def scenario_digest(scenario: Scenario) -> str:
-    """Digest of the scenario folder's data files (everything but Markdown)."""
+    """Digest of the scenario folder's data files (all but Markdown and `INERT_FILES`)."""
     folder = scenario.folder
     if folder is None:
         return _digest(repr(scenario).encode())
-    files = [
-        p
-        for p in Path(folder).rglob("*")
-        if p.is_file() and p.suffix not in INERT_SUFFIXES and "__pycache__" not in p.parts
-    ]
-    return files_digest(files, Path(folder))
+    folder = Path(folder)
+    files = [p for p in folder.rglob("*") if p.is_file() and not _inert(p, folder)]
+    return files_digest(files, folder)
 
 
 def events_digest(scenario: Scenario) -> str:

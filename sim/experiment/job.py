@@ -112,7 +112,10 @@ def summarize(
         version=__version__,
         config_hash=config_hash(config),
         identity=identity,
-        rules={a: config.model_params.strategy(a).rule for a in ALLIES},
+        rules={  # per side by name, like the other per-side values: slot i is sides[i]
+            side: config.model_params.strategy(slot).rule
+            for side, slot in zip(scenario.sides, ALLIES, strict=True)
+        },
         fit=config.fit,
         parameters=parameter_source(config),
         us_policy=config.us.policy,

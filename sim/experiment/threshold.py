@@ -113,8 +113,14 @@ def render_threshold(result: Threshold, command: str) -> str:
         f"- Estimate (the P(terminated) estimates crossing the cap, interpolated): "
         f"**{show(result.estimate)}**",
         f"- Bracket: above {show(result.above)} (every pressure up to it has P(terminated) "
-        f"over the cap at 95%) and at most {show(result.meets)} (the least pressure whose "
-        "95% interval lies under the cap)",
+        "over the cap at 95%) and "
+        + (
+            f"at most {show(result.meets)} (the least pressure whose 95% interval lies under "
+            "the cap)"
+            if result.meets is not None
+            else "no upper end: no trial's 95% interval lies wholly under the cap, so the "
+            "answer may be above the greatest pressure tried"
+        ),
         f"- {len(result.trials)} trials; assumes P(terminated) falls as pressure rises.",
         "",
         "| us.pressure | replications | P(terminated) | 95% interval |",

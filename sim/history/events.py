@@ -109,8 +109,8 @@ def _read_events(path: Path, actors: tuple[str, ...]) -> list[Event]:
             event = _event(row, line, str(path), actors)
             if events and event.date < events[-1].date:
                 raise EventsFileError(
-                    f"{path}, line {line}: {event.date} comes after {events[-1].date} "
-                    f"(line {events[-1].line}); rows must be sorted by date"
+                    f"{path}, line {line}: its date {event.date} comes before {events[-1].date} "
+                    f"of line {events[-1].line}; rows must be sorted by date, earliest first"
                 )
             key = (event.date, event.actor, event.move)
             if key in seen:

@@ -174,7 +174,7 @@ def format_summary(summary: RunSummary, folder: Path | None = None) -> str:
     """A short plain-text table: the simulated distribution beside the real values."""
     rows = summary_rows(summary)
     width = max(len(r[0]) for r in rows)
-    rules = "/".join(summary.rules.values())
+    rules = "/".join(f"{side} {rule}" for side, rule in summary.rules.items())
     lines = [
         f"{summary.scenario}: {summary.replications} replications x {summary.weeks} weeks"
         f" from {summary.start} (seed {summary.seed}, rules {rules}, US {summary.us_policy})",

@@ -1,0 +1,143 @@
+"""The scenario loader (`sim.core.scenario_yaml`): bad scenario.yaml files end in one line.
+
+Each case edits a private copy of the shipped 2019 scenario and checks that loading it raises a
+`ScenarioError` whose single line names the file, the place and what is wrong.
+"""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sim.core.errors import ScenarioError
+from sim.core.scenario_yaml import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+CASES = ("gsomia_2019", "thaad_2016", "senkaku_2010")
+
+
+@pytest.fixture
+def copy(tmp_path):
+    """A private copy of the 2019 scenario folder that a test may edit."""
+    folder = tmp_path / "gsomia_2019"
+    shutil.copytree(ROOT / "scenarios" / "gsomia_2019", folder)
+    return folder
+
+
+def edit(folder: Path, old: str, new: str) -> Path:
+    path = folder / "scenario.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) >= 1, f"{old!r} is not in the shipped file"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def refused(folder: Path) -> str:
+    """Load the folder; return the one-line message of the `ScenarioError` it must raise."""
+    with pytest.raises(ScenarioError) as problem:
+        load_scenario(str(folder))
+    message = str(problem.value)
+    assert "\n" not in message
+    assert message.startswith(str(folder / "scenario.yaml")), message
+    return message
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_shipped_scenarios_load(case):
+    scenario = load_scenario(case)
+    for repertoire in scenario.measures.values():
+        for measure in repertoire.measures:
+            assert isinstance(measure.reversible, bool)
+            assert measure.reversible or not measure.lifted_by
+
+
+def test_reversible_reads_yaml_booleans(gsomia):
+    seoul = {m.id: m.reversible for m in gsomia.measures["seoul"].measures}
+    assert seoul["court_rulings"] is False and seoul["gsomia_notice"] is True
+
+
+@pytest.mark.parametrize("value", ['"false"', "'no'", "0", "null"])
+def test_reversible_that_is_not_a_yaml_boolean_is_refused(copy, value):
+    edit(copy, "reversible: false", f"reversible: {value}")
+    message = refused(copy)
+    assert "measures.seoul: measure 'court_rulings': reversible is " in message
+    assert message.endswith("write true or false (without quotes)")
+
+
+def test_the_reserved_measure_id_none_is_refused(copy):
+    edit(copy, "id: wto_case", "id: none")
+    message = refused(copy)
+    assert "measures.seoul: measure 'none': the id 'none' is reserved" in message
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "fragment"),
+    [
+        pytest.param(
+            "start: 2018-10-29",
+            "strat: 2018-10-29",
+            "scenario.yaml: the top level has an unknown key 'strat' (did you mean 'start'?); "
+            "allowed keys: name, title, start, end, events, sides, patron, outcome, milestones, "
+            "measures, initial_measures",
+            id="top level",
+        ),
+        pytest.param(
+            "  label: GSOMIA",
+            "  lable: GSOMIA",
+            "scenario.yaml: outcome has an unknown key 'lable' (did you mean 'label'?); "
+            "allowed keys: actor, measure, lapse_weeks, label",
+            id="outcome",
+        ),
+        pytest.param(
+            "lifted_by: [conditionally",
+            "lifted_bye: [conditionally",
+            "measures.seoul: measure 'gsomia_notice' has an unknown key 'lifted_bye' (did you "
+            "mean 'lifted_by'?); allowed keys: id, name, domain, intensity, reversible, undo, "
+            "events, lifted_by",
+            id="measure",
+        ),
+        pytest.param(
+            "kind: peak_pressure, actor: washington}",
+            "kind: peak_pressure, actor: washington, week: 55}",
+            "milestone 'washington_peak_pressure' has an unknown key 'week'; allowed keys: id, "
+            "label, kind, actor, measure",
+            id="milestone",
+        ),
+        pytest.param(
+            "    gesture: Tokyo offers",
+            "    gestures: Tokyo offers",
+            "measures.tokyo has an unknown key 'gestures' (did you mean 'gesture'?); allowed "
+            "keys: list, gesture, signal",
+            id="side",
+        ),
+    ],
+)
+def test_an_unknown_key_is_refused_with_its_place_and_the_allowed_keys(copy, old, new, fragment):
+    edit(copy, old, new)
+    message = refused(copy)
+    assert fragment in message
+    assert "__init__" not in message
+
+
+def test_a_milestone_without_a_required_key_names_it(copy):
+    edit(copy, 'label: "Washington: peak pressure", ', "")
+    message = refused(copy)
+    assert "milestone 'washington_peak_pressure' lacks the key 'label'" in message
+
+
+def test_end_before_start_is_refused(copy):
+    edit(copy, "end: 2019-12-30", "end: 2018-10-01")
+    assert refused(copy).endswith("scenario.yaml: end 2018-10-01 is before start 2018-10-29")
+
+
+def test_an_irreversible_measure_with_lifting_events_is_refused(copy):
+    edit(
+        copy,
+        "events: [consumer_boycott_begins]",
+        "events: [consumer_boycott_begins]\n        lifted_by: [boycott_fades]",
+    )
+    message = refused(copy)
+    assert (
+        "measures.seoul: measure 'boycott' is not reversible but lists lifted_by "
+        "['boycott_fades']; a measure its side cannot lift has no lifting events"
+    ) in message
