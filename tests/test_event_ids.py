@@ -91,3 +91,20 @@ def test_compare_and_calibrate_report_the_typo_too(typo_copy):
     assert any("'file_wto_complaimt' is named by no measure" in m for m in messages)
     assert any("no event has the move id 'file_wto_complaint'" in m for m in messages)
     assert case.real.outcome == "noticed_then_kept"
+
+
+def test_the_shipped_cases_have_no_suspicious_id():
+    for name in ("thaad_2016", "senkaku_2010"):
+        scenario = load_scenario(name)
+        events = read_events(scenario.events_path, scenario.actors)
+        assert event_id_warnings(scenario, events, "events.csv") == [], name
+
+
+def test_an_id_close_to_one_the_file_uses_is_another_move_not_a_typo(typo_copy):
+    events = typo_copy / "events.csv"
+    header, *rows = events.read_text().splitlines()
+    last = rows[-1].split(",")
+    twin = ",".join([last[0], "seoul", "legal", "retaliate", "file_wto_complaints", *last[5:]])
+    events.write_text("\n".join([header, *rows, twin]) + "\n")
+    scenario = load_scenario("gsomia_2019")
+    assert event_id_warnings(scenario, read_events(scenario.events_path), "events.csv") == []

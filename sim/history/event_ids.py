@@ -6,8 +6,9 @@ move from the real path, and can flip the real outcome. Two signs of such a typo
 
 - an id a measure lists that the events file never uses;
 - an id a side's event uses that no measure lists but that is close to one a measure lists
-  (most of an events file's moves are signals, named by no measure, so only near misses are
-  typos).
+  and the file never uses (most of an events file's moves are signals, named by no measure,
+  so only near misses of a missing id are typos; an id close to one the file does use is
+  another move, such as a second release of detainees beside the last one).
 """
 
 import difflib
@@ -46,7 +47,8 @@ def event_id_warnings(scenario: Scenario, events: Iterable[Event], source: str) 
         if event.actor not in scenario.measures or event.move in listed or event.move in seen:
             continue
         seen.add(event.move)
-        close = difflib.get_close_matches(event.move, listed, n=1, cutoff=TYPO_SIMILARITY)
+        missing = [move for move in listed if move not in used]
+        close = difflib.get_close_matches(event.move, missing, n=1, cutoff=TYPO_SIMILARITY)
         if close:
             messages.append(
                 f"{source}, line {event.line}: the move id {event.move!r} is named by no "
