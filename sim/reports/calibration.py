@@ -5,7 +5,7 @@ from pathlib import Path
 
 from sim.analysis.results import CalibrationReport
 from sim.reports.likelihood import likelihood_markdown, likelihood_text
-from sim.reports.tables import markdown_table, text_table
+from sim.reports.tables import forecast_rows, markdown_table, text_table
 
 POSTERIOR_FIGURE = "posterior.png"
 CONVERGED = "every R-hat below 1.05 and every bulk ESS above 100"
@@ -35,16 +35,6 @@ def estimate_rows(report: CalibrationReport) -> list[tuple[str, ...]]:
         )
     for key, value in report.ml.conduct.values().items():
         rows.append((key, f"{value:.4g} (conduct)", "—", "—", "—", "—", "—"))
-    return rows
-
-
-def _forecast_rows(report: CalibrationReport) -> list[tuple[str, ...]]:
-    table = report.forecasts
-    if table is None:
-        return []
-    names = list(table.columns)
-    rows: list[tuple[str, ...]] = [("horizon", *(n.replace("_", " ") for n in names))]
-    rows += [(f"{h} week(s)", *(f"{r[n]:.3f}" for n in names)) for h, r in table.iterrows()]
     return rows
 
 
@@ -82,7 +72,7 @@ def format_calibration(report: CalibrationReport, folder: Path | None = None) ->
         )
     if report.forecasts is not None:
         lines += ["", "rolling-origin forecasts (mean log score per side-week)"]
-        lines.append(text_table(_forecast_rows(report)))
+        lines.append(text_table(forecast_rows(report.forecasts)))
     if report.loco is not None:
         lines += ["", "leave one case out (log-likelihood of the left-out case's moves)"]
         lines.append(text_table(_loco_rows(report)))
@@ -107,7 +97,11 @@ def calibration_markdown(report: CalibrationReport) -> str:
         )
     extra = ""
     if report.forecasts is not None:
-        extra += "\n## Rolling-origin forecasts\n\n" + markdown_table(_forecast_rows(report)) + "\n"
+        extra += (
+            "\n## Rolling-origin forecasts\n\n"
+            + markdown_table(forecast_rows(report.forecasts))
+            + "\n"
+        )
     if report.loco is not None:
         extra += "\n## Leave one case out\n\n" + markdown_table(_loco_rows(report)) + "\n"
     return f"""# Calibration to {report.scenario}: methods and results

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from sim.analysis.results import ComparisonReport
 from sim.reports.likelihood import likelihood_markdown, likelihood_text
-from sim.reports.tables import markdown_table, number, percent, text_table
+from sim.reports.tables import forecast_rows, markdown_table, number, percent, text_table
 
 FAN_FIGURE = "tension_fan.png"
 RASTER_FIGURE = "event_raster.png"
@@ -46,18 +46,6 @@ def count_rows(report: ComparisonReport) -> list[tuple[str, ...]]:
     return rows
 
 
-def forecast_rows(report: ComparisonReport) -> list[tuple[str, ...]]:
-    """Rows of the out-of-sample table: mean log score per side-week by horizon."""
-    table = report.forecasts
-    if table is None:
-        return []
-    names = list(table.columns)
-    rows: list[tuple[str, ...]] = [("horizon", *(n.replace("_", " ") for n in names))]
-    for horizon, row in table.iterrows():
-        rows.append((f"{horizon} week(s)", *(f"{row[n]:.3f}" for n in names)))
-    return rows
-
-
 def _outcome_line(report: ComparisonReport) -> str:
     pending = report.outcome_shares.get("pending", 0.0)
     probability = report.outcome_probability
@@ -93,7 +81,7 @@ def format_comparison(report: ComparisonReport, folder: Path | None = None) -> s
         lines += [
             "",
             "rolling-origin forecasts, mean log score per side-week",
-            text_table(forecast_rows(report)),
+            text_table(forecast_rows(report.forecasts)),
         ]
     if report.events_left_out:
         lines.append(f"note: {report.events_left_out} events fall outside the span, left out")
@@ -112,7 +100,7 @@ def comparison_markdown(report: ComparisonReport) -> str:
         forecasts = (
             "\n## Out of sample: rolling-origin forecasts\n\nMean log score of the real move per "
             "side-week (higher is better), each model fitted on the weeks before each origin.\n\n"
-            + markdown_table(forecast_rows(report))
+            + markdown_table(forecast_rows(report.forecasts))
             + "\n"
         )
     return f"""# Comparison with the real sequence: {report.scenario}

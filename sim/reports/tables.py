@@ -1,5 +1,7 @@
 """Plain-text and Markdown tables: the shape every report prints its rows in."""
 
+import pandas as pd
+
 
 def markdown_table(rows: list[tuple[str, ...]]) -> str:
     """A Markdown table from a header row and body rows."""
@@ -31,3 +33,13 @@ def number(value: object, digits: int = 3) -> str:
 def percent(value: float | None) -> str:
     """A share as a whole percentage, None as an em dash."""
     return "—" if value is None else f"{value:.0%}"
+
+
+def forecast_rows(table: pd.DataFrame | None) -> list[tuple[str, ...]]:
+    """Rows of an out-of-sample table (one row per horizon, one column per model)."""
+    if table is None:
+        return []
+    names = list(table.columns)
+    rows: list[tuple[str, ...]] = [("horizon", *(n.replace("_", " ") for n in names))]
+    rows += [(f"{h} week(s)", *(f"{r[n]:.3f}" for n in names)) for h, r in table.iterrows()]
+    return rows
