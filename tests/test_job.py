@@ -220,6 +220,32 @@ def test_per_replication_parameters_are_cut_to_each_block(monkeypatch):
     assert parts[0].tokyo == base.tokyo
 
 
+def test_posterior_draws_are_made_once_per_run_and_shared_by_its_blocks(monkeypatch):
+    from sim.core.fitted import posterior_draws
+    from sim.experiment.factory import posterior_config
+
+    monkeypatch.setattr(blocks, "BLOCK", 100)
+    base = config("run.replications=250", "run.posterior=true")
+    drawn = posterior_config(base)
+    again = posterior_config(base)
+    assert not drawn.run.posterior
+    np.testing.assert_array_equal(drawn.seoul.activity, again.seoul.activity)
+    np.testing.assert_array_equal(drawn.payoffs.audience.tokyo, again.payoffs.audience.tokyo)
+    draws = posterior_draws(base.fit)
+    assert set(np.unique(drawn.seoul.activity)) <= set(draws["seoul.activity"])
+    assert len(np.unique(drawn.seoul.activity)) > 100  # each replication its own draw
+    seen = []
+    original = blocks.build_model
+
+    def spy(block_config, scenario, **changes):
+        seen.append(np.asarray(block_config.seoul.activity).copy())
+        return original(block_config, scenario, **changes)
+
+    monkeypatch.setattr(blocks, "build_model", spy)
+    simulate(base)
+    np.testing.assert_array_equal(np.concatenate(seen), drawn.seoul.activity)
+
+
 def test_the_summary_round_trips_through_json_and_rejects_junk(tmp_path):
     summary = run_into(config("run.replications=50"), tmp_path)
     assert RunSummary.from_dict(summary.to_dict()) == summary
