@@ -13,6 +13,18 @@ ROOT = Path(__file__).resolve().parents[1]
 ESCALATION = [sys.executable, "-m", "sim"]
 
 
+def interruptible() -> None:
+    """In the child: Ctrl-C's default action, even if this test runs with SIGINT ignored.
+
+    A shell starts background jobs with SIGINT ignored, and Python then never raises
+    KeyboardInterrupt; a command started from such a job must still be tested as a person at a
+    terminal runs it.
+    """
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def escalation(*args, cwd=ROOT):
     return subprocess.run(
         [*ESCALATION, *args], cwd=cwd, capture_output=True, text=True, timeout=300
@@ -179,6 +191,7 @@ def test_an_interrupted_run_ends_in_one_line_and_leaves_nothing(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=interruptible,
     )
     deadline = time.monotonic() + 120
     while not (folder / ".hydra").is_dir() and time.monotonic() < deadline:
@@ -197,12 +210,13 @@ def test_an_interrupt_during_start_up_ends_in_one_line(tmp_path):
     import signal
     import time
 
-    running = subprocess.Popen(
-        [*ESCALATION, "run", f"hydra.run.dir={tmp_path / 'run'}"],
+    running = subprocess.Popen(  # a run too long to finish before the interrupt, on any machine
+        [*ESCALATION, "run", "run.replications=400000", f"hydra.run.dir={tmp_path / 'run'}"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=interruptible,
     )
     maps = Path(f"/proc/{running.pid}/maps")
     deadline = time.monotonic() + 60

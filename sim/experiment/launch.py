@@ -9,6 +9,7 @@ line before any folder exists or any cell has run.
 """
 
 import os
+import signal
 import threading
 import time
 from collections.abc import Sequence
@@ -267,6 +268,10 @@ def end_with_parent(parent: int, grace: float = 3.0, every: float = 1.0) -> None
     if os.getpid() == parent or os.getppid() != parent or parent in _watched:
         return
     _watched.add(parent)
+    if threading.current_thread() is threading.main_thread():
+        # a worker started from a background job inherits SIGINT ignored, and then the
+        # interrupt below would do nothing: let it raise KeyboardInterrupt here
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
     def watch() -> None:
         while os.getppid() == parent:
