@@ -48,26 +48,16 @@ def _reason(problem: BaseException) -> str:
 
 
 def check_scenario(scenario: Scenario) -> Scenario:
-    """Raise `ScenarioError` for values the loader takes but the model cannot run on."""
-    where = f"scenario {scenario.name!r}"
-    if scenario.notice is not None:
-        lapse = scenario.notice.lapse_weeks
-        if not isinstance(lapse, int) or isinstance(lapse, bool) or lapse < 1:
-            raise ScenarioError(
-                f"{where}: outcome.lapse_weeks={lapse!r} must be a whole number >= 1"
-            )
+    """Raise `ScenarioError` when the span is longer than a run may be (`MAX_WEEKS`).
+
+    The loader checks the files themselves (keys, values, the events file inside the folder).
+    """
     if scenario.weeks > MAX_WEEKS:
         raise ScenarioError(
-            f"{where}: the span {scenario.start} to {scenario.end} is {scenario.weeks} weeks; "
-            f"a run may span at most {MAX_WEEKS} weeks (set scenario.start and scenario.end)"
+            f"scenario {scenario.name!r}: the span {scenario.start} to {scenario.end} is "
+            f"{scenario.weeks} weeks; a run may span at most {MAX_WEEKS} weeks "
+            "(set scenario.start and scenario.end)"
         )
-    events, folder = scenario.events_path, scenario.folder
-    if events is not None and folder is not None:
-        if not Path(events).resolve().is_relative_to(Path(folder).resolve()):
-            raise ScenarioError(
-                f"{where}: its events file must lie inside the scenario folder {folder}; "
-                "copy the file there and name it in scenario.yaml by its file name"
-            )
     return scenario
 
 
