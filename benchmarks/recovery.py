@@ -1,9 +1,10 @@
 """Study: simulate and recover. Do the posterior's 90% intervals cover the true values?
 
-Run from the project root (it takes about a minute per repeat on these 2-core machines)::
+Run from the project root (about 110 s a repeat on one core; 45 minutes for 50 repeats with
+``--jobs 2`` on these 2-core machines)::
 
     .venv/bin/python benchmarks/recovery.py [--repeats 50] [--seed 0] [--jobs 2]
-        [--walkers 16 --steps 600 --burn 200 --popsize 8 --maxiter 60]
+        [--walkers 16 --steps 1500 --burn 500 --popsize 8 --maxiter 60]
 
 The truth is the fitted model (conf/fit/gsomia_2019.yaml); each repeat simulates one 2018-2019
 history from it, fits it by the calibration's method with smaller settings

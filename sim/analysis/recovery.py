@@ -57,13 +57,17 @@ def synthetic_path(params: ModelParams, scenario: Scenario, seed: int) -> RealPa
 
 @dataclass(frozen=True)
 class RecoverySettings:
-    """How each synthetic history is fitted (smaller than a full calibration, to fit 50+)."""
+    """How each synthetic history is fitted (smaller than a full calibration, to fit 50+).
 
-    popsize: int = 10
-    maxiter: int = 100
-    walkers: int = 24
-    steps: int = 800
-    burn: int = 300
+    The defaults are those of the study in docs/comparison.md (§7.4): its chains converge
+    (median R-hat 1.06) in about 110 s a repeat on one core.
+    """
+
+    popsize: int = 8
+    maxiter: int = 60
+    walkers: int = 16
+    steps: int = 1500
+    burn: int = 500
     thin: int = 5
 
 
