@@ -302,3 +302,19 @@ def test_a_temporary_file_left_by_kill_9_goes_with_the_next_job(tmp_path):
     tmp_path.joinpath(".trajectories.parquet.4242.tmp").write_bytes(b"\0" * 1000)
     run_into(config("run.replications=20"), tmp_path)
     assert not list(tmp_path.glob("*.tmp")) and not list(tmp_path.glob(".*.tmp"))
+
+
+def test_a_posterior_run_is_identified_by_its_draws_file_too(tmp_path, monkeypatch):
+    from sim.core.fitted import fit_folder
+    from sim.experiment import identity
+
+    for path in fit_folder().glob("gsomia_2019.*"):
+        shutil.copy(path, tmp_path / path.name)
+    monkeypatch.setattr(identity, "fit_folder", lambda: tmp_path)
+    base = config("run.replications=10", "run.posterior=true")
+    point = config("run.replications=10")
+    before = identity.config_digest(base)
+    assert identity.config_digest(point) == config_hash(point)  # no file behind a point run
+    draws = pd.read_parquet(tmp_path / "gsomia_2019.posterior.parquet")
+    draws.iloc[::-1].to_parquet(tmp_path / "gsomia_2019.posterior.parquet")
+    assert identity.config_digest(base) != before
