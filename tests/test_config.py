@@ -224,3 +224,13 @@ def test_run_and_sweep_folders_are_unique_to_the_microsecond():
     hydra = compose_config(with_hydra=True).hydra
     assert re.fullmatch(r"results/runs/\d{4}-\d\d-\d\d/\d\d-\d\d-\d\d-\d{6}", hydra.run.dir)
     assert re.fullmatch(r"results/sweeps/\d{4}-\d\d-\d\d/\d\d-\d\d-\d\d-\d{6}", hydra.sweep.dir)
+
+
+def test_an_unknown_stored_key_with_a_newline_stays_on_one_line(default):
+    from dataclasses import asdict
+
+    data = asdict(default)
+    data["\n"] = 1
+    with pytest.raises(ConfigError, match=r"'\\n' is not a config key") as caught:
+        config_from_dict(data)
+    assert "\n" not in str(caught.value)

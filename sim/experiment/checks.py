@@ -46,7 +46,8 @@ def unknown_key_message(key: str, known: Sequence[str]) -> str:
     hint = f"did you mean {prefix}{close[0]}?" if close else f"{parent or 'the config'} has "
     if not close:
         hint += ", ".join(known)
-    return f"{key} is not a config key; {hint}"
+    shown = key if key.isprintable() else repr(key)  # a key from a file may hold a newline
+    return f"{shown} is not a config key; {hint}"
 
 
 def check_keys(cfg: DictConfig) -> None:
