@@ -87,6 +87,25 @@ def test_options_say_what_each_state_allows():
     assert options.can_lift.tolist() == [False, True, True, False]
 
 
+def test_options_of_one_order_equal_those_worked_out_row_by_row():
+    # a repertoire of 7 measures has 128 states: more than the 64 rows past which one order's
+    # options are looked up by state (a run with one order once recursed without end here)
+    wide = Repertoire(
+        "seoul",
+        tuple(
+            Measure(f"m{k}", f"M{k}", "trade", 0.1 * (k + 1), reversible=k % 2 == 0)
+            for k in range(7)
+        ),
+    )
+    masks = np.tile(np.arange(wide.states, dtype=np.int16), 3)
+    looked_up = conduct.Options.of(wide, masks, 1.5)
+    row_by_row = conduct.Options.of(wide, masks, np.full(masks.size, 1.5))
+    for field in ("enact", "lift", "can_enact", "can_lift"):
+        np.testing.assert_array_equal(getattr(looked_up, field), getattr(row_by_row, field))
+    assert looked_up.enact.shape == (masks.size, 7)
+    np.testing.assert_allclose(looked_up.enact[masks != 127].sum(axis=1), 1.0)
+
+
 def test_log_probability_by_hand():
     signal, lift, burst = 0.5, 0.3, 0.1
     first = np.array([0, 1, E, E**2]) / (1 + E + E**2)  # from the ruling alone

@@ -814,3 +814,16 @@ def test_provocation_makes_acting_more_likely_in_free_runs():
         shares.append(np.mean(acted[1:]))
     assert shares[0] == pytest.approx(0.1, abs=0.03)
     assert shares[1] - shares[0] > 0.3
+
+
+def test_expected_payoff_is_the_belief_average_whatever_the_layout():
+    from sim.core.rules.learning import expected_payoff
+
+    rng = np.random.default_rng(11)
+    utility = rng.normal(0, 10, (500, 3, 3))
+    beliefs = rng.dirichlet(np.ones(3), 500)
+    expected = expected_payoff(utility, beliefs)
+    np.testing.assert_allclose(expected, np.einsum("rmb,rb->rm", utility, beliefs), rtol=1e-12)
+    # the payoffs come laid out (move, move, replication); the sum must not depend on that
+    moved = np.ascontiguousarray(utility.transpose(1, 2, 0)).transpose(2, 0, 1)
+    np.testing.assert_array_equal(expected_payoff(moved, beliefs), expected)

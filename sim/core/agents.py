@@ -82,6 +82,7 @@ class Capital(mesa.Agent):
         self.repertoire = repertoire
         self.rule = dataclasses.replace(strategy)  # a fresh copy: its state is this agent's
         self.rule.start(n)
+        self.decay = conduct.decay(model.params.conduct.order, repertoire.size)
         self.mask = np.full(n, initial, dtype=np.int16)
         self.move = np.full(n, H, dtype=np.int8)
         self.act_code = np.full(n, Act.NOTHING, dtype=np.int8)
@@ -110,7 +111,7 @@ class Capital(mesa.Agent):
     def prepare(self) -> None:
         """Work out what each move can do from the measures in force, and what it would leave."""
         rule, order = self.rule, self.model.params.conduct.order
-        self.options = conduct.Options.of(self.repertoire, self.mask, order)
+        self.options = conduct.Options.of(self.repertoire, self.mask, order, self.decay)
         weights = self.model.payoffs.domain_weight
         per_measure = weights[..., self.repertoire.domain]
         signal_weight = weights[..., self.model.payoffs.signal_domain]
@@ -195,6 +196,7 @@ class Capital(mesa.Agent):
             params.order,
             params.burst,
             self.model.rng,
+            self.decay,
         )
 
     def act(self) -> None:

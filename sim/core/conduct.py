@@ -19,6 +19,7 @@ number of uniforms per replication whatever the move, so two runs from one seed 
 random numbers (common random numbers) even when their moves differ.
 """
 
+import functools
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,16 +37,34 @@ def _vector(value: Any, n: int) -> np.ndarray:
     return np.broadcast_to(np.asarray(value, dtype=float), (n,))
 
 
-def enact_weights(repertoire: Repertoire, masks: np.ndarray, order: Any) -> np.ndarray:
+def decay(order: Any, size: int) -> np.ndarray:
+    """exp(-order x k) for each rank k = 0 .. size - 1 in the escalation order.
+
+    Shape (size,) for one ``order``, (R, size) for one per replication: worked out once per run,
+    so that the weekly enactment weights are a lookup, not an exponential.
+    """
+    order = np.asarray(order, dtype=float)
+    return np.exp(-(order[..., None] if order.ndim else order) * np.arange(size))
+
+
+def enact_weights(
+    repertoire: Repertoire, masks: np.ndarray, order: Any, factors: np.ndarray | None = None
+) -> np.ndarray:
     """Probability that each measure is the one enacted, shape (R, size).
 
     Measures in force get 0; the k-th available one (in escalation order) gets a weight
-    exp(-order x k). A row with nothing available is all zeros.
+    exp(-order x k). A row with nothing available is all zeros. ``factors`` is `decay` of
+    ``order`` for these rows, when already known.
     """
-    available = ~repertoire.in_force(masks)
-    rank = np.cumsum(available, axis=1) - 1
-    order = np.asarray(order, dtype=float)
-    weights = np.where(available, np.exp(-(order[..., None] if order.ndim else order) * rank), 0.0)
+    if factors is None:
+        factors = decay(order, repertoire.size)
+    available = repertoire.free_by_state[masks]
+    rank = repertoire.rank_by_state[masks]
+    if factors.ndim == 1:
+        by_rank = factors[rank]
+    else:
+        by_rank = np.take_along_axis(factors, rank, axis=1)
+    weights = np.where(available, by_rank, 0.0)
     total = weights.sum(axis=1, keepdims=True)
     return np.divide(weights, total, out=np.zeros_like(weights), where=total > 0)
 
@@ -55,9 +74,7 @@ def lift_weights(repertoire: Repertoire, masks: np.ndarray) -> np.ndarray:
 
     Uniform over the reversible measures in force; a row with none is all zeros.
     """
-    liftable = repertoire.in_force(masks) & repertoire.reversible
-    total = liftable.sum(axis=1, keepdims=True)
-    return np.divide(liftable, total, out=np.zeros(liftable.shape), where=total > 0)
+    return repertoire.lift_by_state[masks]
 
 
 @dataclass
@@ -70,28 +87,48 @@ class Options:
     can_lift: np.ndarray  # (R,) bool
 
     @classmethod
-    def of(cls, repertoire: Repertoire, masks: np.ndarray, order: Any) -> "Options":
+    def of(
+        cls,
+        repertoire: Repertoire,
+        masks: np.ndarray,
+        order: Any,
+        factors: np.ndarray | None = None,
+    ) -> "Options":
         """The options of every replication in the states ``masks``.
 
         With one ``order`` for all replications the options depend on the state alone, so they
-        are worked out once per distinct state and spread (a side has at most 2^size states);
-        with an order per replication, row by row.
+        are worked out once for every state and looked up (a side has at most 2^size states);
+        with an order per replication, row by row. ``factors``: `decay` of ``order``, if known.
         """
-        if np.ndim(order) == 0 and masks.size > 64:
-            states, where = np.unique(masks, return_inverse=True)
-            return cls.of(repertoire, states, order).take(where)
-        available = (~repertoire.in_force(masks)).sum(axis=1)
-        lift = lift_weights(repertoire, masks)
+        if factors is None:
+            factors = decay(order, repertoire.size)
+        if factors.ndim == 1:
+            return state_options(repertoire, factors.tobytes()).take(masks)
         return cls(
-            enact=enact_weights(repertoire, masks, order),
-            lift=lift,
-            can_enact=available > 0,
-            can_lift=lift.sum(axis=1) > 0,
+            enact=enact_weights(repertoire, masks, order, factors),
+            lift=lift_weights(repertoire, masks),
+            can_enact=repertoire.available_by_state[masks] > 0,
+            can_lift=repertoire.can_lift_by_state[masks],
         )
 
     def take(self, rows: np.ndarray) -> "Options":
         """The options of the given rows."""
         return Options(self.enact[rows], self.lift[rows], self.can_enact[rows], self.can_lift[rows])
+
+
+@functools.lru_cache(maxsize=64)
+def state_options(repertoire: Repertoire, factors: bytes) -> Options:
+    """The options in every state of ``repertoire`` for one order, given as its `decay` bytes.
+
+    Cached: a run with one order asks for the same table every week.
+    """
+    every = np.arange(repertoire.states)
+    return Options(
+        enact=enact_weights(repertoire, every, None, np.frombuffer(factors)),
+        lift=lift_weights(repertoire, every),
+        can_enact=repertoire.available_by_state > 0,
+        can_lift=repertoire.can_lift_by_state,
+    )
 
 
 def _pick(weights: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -126,10 +163,12 @@ def draw(
     order: Any,
     burst: Any,
     rng: np.random.Generator,
+    factors: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Turn each replication's move into an act: returns (act, enacted mask, lifted mask).
 
-    Takes `uniforms` uniforms per replication, whatever the moves.
+    Takes `uniforms` uniforms per replication, whatever the moves. ``factors``: `decay` of
+    ``order``, if known.
     """
     n = masks.shape[0]
     u = rng.random((uniforms(repertoire), n))
@@ -146,7 +185,8 @@ def draw(
 
     enacted = np.zeros(n, dtype=np.int16)
     lifted = np.zeros(n, dtype=np.int16)
-    orders = np.broadcast_to(np.asarray(order, dtype=float), (n,))
+    if factors is None:
+        factors = decay(order, repertoire.size)
     up, down = np.flatnonzero(enacts), np.flatnonzero(lifts)  # rows still picking
     for step in range(repertoire.size):
         if up.size == 0 and down.size == 0:
@@ -154,14 +194,15 @@ def draw(
         pick, more = u[1 + 2 * step], u[2 + 2 * step]
         if up.size:
             state = masks[up] | enacted[up]
-            weights = enact_weights(repertoire, state, orders[up])
+            rows = factors if factors.ndim == 1 else factors[up]
+            weights = enact_weights(repertoire, state, order, rows)
             enacted[up] |= repertoire.bits[_pick(weights, pick[up])]
             still = _available(repertoire, masks[up] | enacted[up]) > 0
             up = up[still & (more[up] < burst[up])]
         if down.size:
             left = lift_weights(repertoire, masks[down] & ~lifted[down])
             lifted[down] |= repertoire.bits[_pick(left, pick[down])]
-            still = lift_weights(repertoire, masks[down] & ~lifted[down]).sum(axis=1) > 0
+            still = repertoire.can_lift_by_state[masks[down] & ~lifted[down]]
             down = down[still & (more[down] < burst[down])]
     return act, enacted, lifted
 
@@ -267,7 +308,8 @@ def expected_after(
     now = (repertoire.in_force_by_state @ matrix)[masks]
     growth = (1 - signal) * _expected_count(burst, repertoire.available_by_state[masks])
     shrink = lift * _expected_count(burst, repertoire.liftable_by_state[masks])
-    after = np.empty((n, 3, matrix.shape[1]))
+    # Stored quantity-major, so that each quantity's (3, R) block is contiguous for the payoffs.
+    after = np.empty((matrix.shape[1], 3, n)).transpose(2, 1, 0)
     after[:, H] = now
     after[:, R] = now + growth[:, None] * (options.enact @ matrix)
     after[:, C] = now - shrink[:, None] * (options.lift @ matrix)

@@ -154,6 +154,35 @@ class Repertoire:
         return self.in_force(np.arange(self.states)).astype(float)
 
     @cached_property
+    def free_by_state(self) -> np.ndarray:
+        """Which measures are not in force in every state, booleans of shape (states, size)."""
+        return ~self.in_force(np.arange(self.states))
+
+    @cached_property
+    def rank_by_state(self) -> np.ndarray:
+        """Each measure's rank among those not in force (0 for the mildest), (states, size).
+
+        Measures in force have the rank of the last free one before them (-1 if none): only
+        the ranks of free measures are read.
+        """
+        return np.cumsum(self.free_by_state, axis=1) - 1
+
+    @cached_property
+    def lift_by_state(self) -> np.ndarray:
+        """Probability that each measure is the one lifted in every state, (states, size).
+
+        Uniform over the reversible measures in force; a state with none is all zeros.
+        """
+        liftable = self.in_force(np.arange(self.states)) & self.reversible
+        total = liftable.sum(axis=1, keepdims=True)
+        return np.divide(liftable, total, out=np.zeros(liftable.shape), where=total > 0)
+
+    @cached_property
+    def can_lift_by_state(self) -> np.ndarray:
+        """Whether any reversible measure is in force, in every state, shape (states,)."""
+        return self.lift_by_state.sum(axis=1) > 0
+
+    @cached_property
     def available_by_state(self) -> np.ndarray:
         """How many measures are not in force in every state, shape (states,)."""
         return self.size - self.in_force_by_state.sum(axis=1).astype(np.int64)

@@ -49,6 +49,16 @@ def column(value: Any) -> np.ndarray:
     return value if value.ndim == 0 else value[:, None]
 
 
+def row(value: Any) -> np.ndarray:
+    """A weight as a number, or an array (R,), to scale (3, 3, R) arrays."""
+    return np.asarray(value, dtype=float)
+
+
+def stage_last(game: np.ndarray) -> np.ndarray:
+    """A stage game (3, 3) or (R, 3, 3) laid out to broadcast against (3, 3, R)."""
+    return game[:, :, None] if game.ndim == 2 else game.transpose(1, 2, 0)
+
+
 class Payoffs:
     """The payoff equation, evaluated per replication for each side's slot."""
 
@@ -67,13 +77,18 @@ class Payoffs:
         ``pressure`` is the patron's pressure of last week, shape (R,).
         """
         p = self.params
-        security = np.minimum(1.0, own.security[:, :, None] + other.security[:, None, :])
-        economic = own.economic[:, :, None] + other.economic[:, None, :]
-        u = self.stage[slot] - column(p.security[slot])[..., None] * security
-        u = u - column(p.economic[slot])[..., None] * economic
+        # Worked out as (own move, other's move, replication), so that every loop runs over the
+        # replications, and returned as (R, 3, 3).
+        u = np.add(own.security.T[:, None, :], other.security.T[None, :, :])
+        np.minimum(1.0, u, out=u)
+        u *= row(p.security[slot])
+        np.subtract(stage_last(self.stage[slot]), u, out=u)
+        economic = np.add(own.economic.T[:, None, :], other.economic.T[None, :, :])
+        economic *= row(p.economic[slot])
+        u -= economic
         gain = own.intensity - own.intensity[:, H : H + 1]
-        u = u + (column(p.audience[slot]) * gain)[:, :, None]
+        u += (column(p.audience[slot]) * gain).T[:, None, :]
         push = pressure * p.pressure[slot]
-        u[:, R, :] -= (push * own.weight)[:, None]
-        u[:, C, :] += (push * p.cooperation_reward)[:, None]
-        return u
+        u[R] -= push * own.weight
+        u[C] += push * p.cooperation_reward
+        return u.transpose(2, 0, 1)

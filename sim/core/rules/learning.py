@@ -9,6 +9,17 @@ from sim.core.moves import N_MOVES
 from sim.core.rules.base import Observation, Rule, bounded, column, softmax
 
 
+def expected_payoff(utility: np.ndarray, beliefs: np.ndarray) -> np.ndarray:
+    """Each own move's payoff (R, 3, 3) averaged over the beliefs (R, 3) about the other's.
+
+    The three terms are added in one fixed order, (cooperate + retaliate) + hold, the order
+    the fits of the committed results were computed in, so the sum is the same whatever the
+    memory layout of ``utility``.
+    """
+    terms = [utility[:, :, b] * beliefs[:, None, b] for b in range(N_MOVES)]
+    return (terms[0] + terms[2]) + terms[1]
+
+
 @dataclass
 class FictitiousPlay(Rule):
     """Stochastic fictitious play: a logit response to beliefs learned from the other's moves.
@@ -44,7 +55,7 @@ class FictitiousPlay(Rule):
 
     def intent(self, obs: Observation) -> np.ndarray:
         """Logit response to each move's expected payoff under the beliefs."""
-        expected = np.einsum("rmb,rb->rm", obs.utility, self.beliefs(obs.own_last))
+        expected = expected_payoff(obs.utility, self.beliefs(obs.own_last))
         return softmax(expected, self.rationality)
 
     def learn(
