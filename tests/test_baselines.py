@@ -117,6 +117,15 @@ def test_the_logit_recovers_known_coefficients():
     assert np.all(np.abs(estimates - TRUE_COEFFICIENTS) < np.minimum(4 * errors, 0.3))
 
 
+def test_a_side_with_one_move_only_gets_it_with_certainty_from_every_baseline():
+    # a one-week events file: Seoul retaliates once, Tokyo holds (the logit once crashed here)
+    data = data_of([R], [H])
+    for baseline in fit_baselines(data):
+        probabilities = baseline.probabilities(data, np.array([0]))
+        np.testing.assert_allclose(probabilities[0, 0], [0, 0, 1], err_msg=baseline.name)
+        np.testing.assert_allclose(probabilities[0, 1], [0, 1, 0], err_msg=baseline.name)
+
+
 def test_the_logit_parameter_count_is_its_coefficient_count():
     moves, covariates = simulated_logit(300, seed=2)
     _, result = Logit().fit_side(moves, covariates)

@@ -227,3 +227,20 @@ def test_an_interrupt_during_start_up_ends_in_one_line(tmp_path):
     assert running.returncode == 130, err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert not (tmp_path / "run").exists()
+
+
+def test_output_piped_into_a_closed_reader_keeps_the_finished_run(tmp_path):
+    # `escalation run | head -1`: the reader is gone before the summary is printed
+    folder = tmp_path / "run"
+    running = subprocess.Popen(
+        [*ESCALATION, "run", "run.replications=50", f"hydra.run.dir={folder}"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    running.stdout.close()
+    err = running.stderr.read().decode()
+    running.wait(timeout=120)
+    assert running.returncode == 0, err
+    assert "Traceback" not in err and "BrokenPipe" not in err
+    assert (folder / "summary.json").is_file() and (folder / "replications.parquet").is_file()

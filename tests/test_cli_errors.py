@@ -62,6 +62,38 @@ def test_bad_overrides_end_in_one_line_and_leave_no_folder(empty, capsys, overri
     assert list(empty.iterdir()) == [], "a folder was left behind"
 
 
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["us.presure=1"], "us.presure is not a config key; did you mean us.pressure?"),
+        (["explore.desing.n=8"], "explore.desing is not a config key; did you mean"),
+        (["explore=sobl"], "Could not find 'explore/sobl'; choose one of"),
+        (["scenario=nosuch"], "Could not find 'scenario/nosuch'; choose one of"),
+    ],
+)
+def test_bad_explore_overrides_end_in_one_line_and_leave_no_folder(
+    empty, capsys, overrides, message
+):
+    line = refused(capsys, "explore", "explore.design.n=8", *overrides)
+    assert message in line
+    assert list(empty.iterdir()) == [], "a folder was left behind"
+
+
+@pytest.mark.parametrize(("port", "message"), [("99999", "choose a port from 1 to 65535")])
+def test_a_bad_classroom_port_ends_in_one_line(capsys, port, message):
+    assert message in refused(capsys, "classroom", "--port", port)
+
+
+def test_a_classroom_port_in_use_ends_in_one_line(capsys):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert "cannot listen on 127.0.0.1:" in refused(capsys, "classroom", "--port", str(port))
+
+
 def broken_scenario(root, change_yaml=None, events=None):
     folder = root / "broken"
     shutil.copytree(ROOT / "scenarios" / "gsomia_2019", folder)

@@ -190,3 +190,13 @@ def test_the_game_and_the_terminal_load_neither_matplotlib_nor_the_cli():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("case", ["thaad_2016", "senkaku_2010"])
+def test_a_case_with_other_sides_is_refused_in_one_line(case):
+    from sim.play.settings import RoomError, RoomSettings
+
+    with pytest.raises(GameError, match=f"scenario {case} has the sides"):
+        Game(default_config([f"scenario={case}", "run.replications=1"]), {"seoul"})
+    with pytest.raises(RoomError, match="choose one of gsomia_2019"):
+        RoomSettings(humans=("seoul",), scenario=case).validated()

@@ -233,6 +233,8 @@ class Logit(Baseline):
             means = np.tile(x.mean(axis=0), (N_MOVES, 1))
             x, y = np.vstack([x, means]), np.concatenate([y, np.arange(N_MOVES)])
         present = np.unique(y)
+        if present.size == 1:  # one move only: the likelihood is maximal at certainty
+            return present, None
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             model = MNLogit(y, x)
@@ -258,6 +260,8 @@ class Logit(Baseline):
         from scipy.special import softmax
 
         present, result = state
+        if result is None:
+            return np.tile(np.eye(N_MOVES)[present[0]], (len(weeks), 1))
         linear = self._lagged(covariates, weeks, horizon) @ np.asarray(result.params)
         probs = np.zeros((len(weeks), N_MOVES))
         probs[:, present] = softmax(np.column_stack([np.zeros(len(linear)), linear]), axis=1)

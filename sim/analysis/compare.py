@@ -11,6 +11,7 @@ origin forecasts (`compare.rolling=true`: the model refitted at every origin, mi
 
 import dataclasses
 import time
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -86,6 +87,10 @@ def model_parameters(params: ModelParams) -> int:
     return int(record["parameters"]) if fitted == params else 0
 
 
+#: Fewer training weeks than this for ``train_events`` draw a warning.
+TRAIN_WEEKS = 8
+
+
 def score_in_sample(config: CompareJobConfig, case: Case) -> tuple:
     """The in-sample table and the baselines' weekly scores.
 
@@ -98,6 +103,13 @@ def score_in_sample(config: CompareJobConfig, case: Case) -> tuple:
     if config.train_events:
         s = config.scenario
         train = load_case_events(s.name, config.train_events, s.start, s.end)
+        if train.weeks < TRAIN_WEEKS:
+            warnings.warn(
+                f"train_events={config.train_events} covers {train.weeks} week(s) from "
+                f"{train.scenario.start}: the baselines are fitted on very little data",
+                UserWarning,
+                stacklevel=2,
+            )
     conduct = fit_conduct((train.episode(),))
     if train is not case:  # the baselines score the compared acts, under the conduct of train
         conduct = dataclasses.replace(conduct, loglik=model_acts(conduct.apply(params), case))

@@ -75,10 +75,11 @@ class Payoffs:
         ``own`` and ``other`` are the sides' outlooks (expected economic and security
         intensity after each move, shape (R, 3), and the weight of a retaliation, (R,));
         ``pressure`` is the patron's pressure of last week, shape (R,).
+
+        The payoffs are worked out laid out (own move, other's move, replication), so that
+        every numpy loop runs over the replications, and returned as an (R, 3, 3) view of it.
         """
         p = self.params
-        # Worked out as (own move, other's move, replication), so that every loop runs over the
-        # replications, and returned as (R, 3, 3).
         u = np.add(own.security.T[:, None, :], other.security.T[None, :, :])
         np.minimum(1.0, u, out=u)
         u *= row(p.security[slot])

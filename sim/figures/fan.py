@@ -76,7 +76,9 @@ def plot_tension_fan(data: FanData, ax=None) -> Figure:
     )
     ax.step(data.dates, data.median, where="post", color="tab:blue", lw=2, label="simulated median")
     if data.real is not None:
-        ax.step(data.dates, data.real, where="post", color="black", lw=2, label="real 2018-2019")
+        years = sorted({data.dates[0].year, data.dates[-1].year})
+        label = "real " + "-".join(str(y) for y in years)
+        ax.step(data.dates, data.real, where="post", color="black", lw=2, label=label)
     top = 1.02
     for i, (date, label) in enumerate(data.milestones):
         ax.axvline(date, color="tab:red", lw=0.8, ls="--", alpha=0.7)
@@ -93,6 +95,7 @@ def plot_tension_fan(data: FanData, ax=None) -> Figure:
     ax.set_ylabel("tension (share of both sides' measures in force)")
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
     ax.set_title(data.title, fontsize=10)
-    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    # below the axes, where it cannot hide a milestone's label or the paths
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=4, fontsize=8, frameon=False)
     ax.grid(alpha=0.3)
     return figure

@@ -81,6 +81,12 @@ class Game:
         self.humans = tuple(a for a in ACTORS if a in set(humans))
         self.seed = config.run.seed if seed is None else seed
         self.scenario = build_scenario(config.scenario)
+        if tuple(self.scenario.sides) != ALLIES:
+            raise GameError(
+                f"the game plays the roles of {', '.join(ACTORS)}; scenario "
+                f"{self.scenario.name} has the sides {', '.join(self.scenario.sides)}: "
+                "play gsomia_2019, or use `escalation run` or `compare` for this case"
+            )
         weeks = config.run.weeks or self.scenario.weeks
         self.model = build_model(
             config,

@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import secrets
+import sys
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -153,12 +154,15 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--port", type=int, default=8765, help="port to listen on")
     parser.add_argument("--db", default=str(DEFAULT_DB), help=f"rooms database ({DEFAULT_DB})")
     options = parser.parse_args(argv)
+    if not 1 <= options.port <= 65535:
+        raise ServerError(f"--port {options.port}: choose a port from 1 to 65535")
     missing = [m for m in ("solara", "solara_assets") if importlib.util.find_spec(m) is None]
     if missing:
         raise ServerError(
             f"the classroom needs the web extra ({', '.join(missing)} missing): "
             "run scripts/setup.sh web, or pip install -e '.[web]'"
         )
+    check_free(options.host, options.port)
     os.environ["ESCALATION_CLASSROOM_DB"] = str(Path(options.db))
     shown = "127.0.0.1" if options.host in ("0.0.0.0", "::") else options.host
     from sim.play.web.state import REGISTRY
@@ -181,7 +185,28 @@ def main(argv: list[str]) -> int:
         ws_ping_timeout=10.0,
         log_level="warning",
     )
-    return 0
+    # uvicorn returns when Ctrl-C (or SIGTERM) stops it
+    print(
+        f"error: interrupted; the classroom stopped, its rooms are kept in {options.db}",
+        file=sys.stderr,
+    )
+    return 130
+
+
+def check_free(host: str, port: int) -> None:
+    """Raise `ServerError` when ``host:port`` cannot be listened on (say, already in use)."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as problem:
+            raise ServerError(
+                f"cannot listen on {host}:{port} ({problem.strerror or problem}); "
+                "choose another --port, or stop the program using it"
+            ) from None
 
 
 def network_address() -> str:

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, fields
 
 from sim.core.errors import EscalationError
 from sim.core.folders import CONF_DIR
-from sim.core.moves import ACTORS
+from sim.core.moves import ACTORS, ALLIES
 from sim.core.params import US_POLICIES
 from sim.experiment.config import Config, default_config
 from sim.play.game import Game, GameError
@@ -32,9 +32,15 @@ def payoff_presets() -> tuple[str, ...]:
     return _names("payoffs")
 
 
+@functools.cache
 def scenario_names() -> tuple[str, ...]:
-    """Names of the scenarios (``conf/scenario``)."""
-    return _names("scenario")
+    """Names of the scenarios a class can play (``conf/scenario``).
+
+    Those whose sides are the game's roles: Seoul and Tokyo, with Washington.
+    """
+    from sim.core.scenario_yaml import load_scenario
+
+    return tuple(n for n in _names("scenario") if tuple(load_scenario(n).sides) == ALLIES)
 
 
 _COMPOSE = threading.Lock()  # Hydra's composition uses process-wide state

@@ -30,6 +30,11 @@ def milestone_rows(report: ComparisonReport) -> list[tuple[str, ...]]:
     return rows
 
 
+def statistic(value: float) -> str:
+    """A statistic to two decimals; NaN (undefined, e.g. burstiness without moves) as a dash."""
+    return "—" if value != value else f"{value:.2f}"
+
+
 def count_rows(report: ComparisonReport) -> list[tuple[str, ...]]:
     """Rows of the counts table: real value, simulated median, percentile."""
     rows: list[tuple[str, ...]] = [("side", "statistic", "real", "sim. median", "percentile")]
@@ -38,8 +43,8 @@ def count_rows(report: ComparisonReport) -> list[tuple[str, ...]]:
             (
                 c.side,
                 c.statistic,
-                f"{c.real:.2f}",
-                f"{c.simulated_median:.2f}",
+                statistic(c.real),
+                statistic(c.simulated_median),
                 percent(c.percentile),
             )
         )

@@ -31,8 +31,8 @@ def number(value: object, digits: int = 3) -> str:
 
 
 def percent(value: float | None) -> str:
-    """A share as a whole percentage, None as an em dash."""
-    return "—" if value is None else f"{value:.0%}"
+    """A share as a whole percentage; None or NaN (undefined, e.g. no moves) as an em dash."""
+    return "—" if value is None or value != value else f"{value:.0%}"
 
 
 def forecast_rows(table: pd.DataFrame | None) -> list[tuple[str, ...]]:

@@ -6,6 +6,7 @@ and analyses the outcomes after the last. Launchers are chosen on the command li
 ``escalation run -m`` (``hydra/launcher=joblib``, ``hydra/launcher=ray``).
 """
 
+import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -41,7 +42,12 @@ def explore_job(cfg: DictConfig) -> dict:
 
 
 def main(args: list[str]) -> None:
-    """Run ``escalation explore ARGS`` (Hydra parses the arguments)."""
+    """Run ``escalation explore ARGS`` (Hydra parses the arguments).
+
+    Hydra's own error report is switched off, as for `escalation run`, so a composition error
+    (an unknown key, preset or scenario) reaches `sim.cli.main` and is printed as one line.
+    """
+    os.environ["HYDRA_FULL_ERROR"] = "1"
     register()
     register_explore()
     sys.argv = ["escalation explore", *args]
