@@ -295,6 +295,10 @@ def aggregate(folder: Path) -> None:
         print(f"  figure: {path}")
 
 
+#: Reports of commands whose folders `plot` does not redraw, and the command that wrote each.
+REPORTS = {"comparison.json": "compare", "calibration.json": "calibrate"}
+
+
 def plot(args: list[str]) -> None:
     """``escalation plot PATH``: redraw a sweep's table and figures, or a run's fan chart."""
     from sim.experiment.cells import MANIFEST
@@ -314,6 +318,11 @@ def plot(args: list[str]) -> None:
         elif (folder / MANIFEST).is_file():
             aggregate(folder)
             return
+        elif made_by := [c for f, c in REPORTS.items() if (folder / f).is_file()]:
+            fail(
+                f"{folder} is an `escalation {made_by[0]}` folder: its figures are drawn when "
+                "it runs; plot redraws sweeps, runs and explorations"
+            )
         else:
             figures = [redraw_run(folder)]
     for path in figures:

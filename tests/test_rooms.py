@@ -292,3 +292,11 @@ def test_the_registry_is_bounded_and_forgets_idle_rooms():
     registry.create(RoomSettings(weeks=2))
     with refused("there is no room"):
         registry.get(first.code)
+
+
+def test_the_prompt_about_injected_events_comes_only_after_an_injection():
+    materials = load_materials("gsomia_2019")
+    about = [p for p in materials.prompts_for("seoul", injected=True) if "injected" in p]
+    assert about, "the 2019 material has a prompt about injected events"
+    assert not [p for p in materials.prompts_for("seoul") if "injected" in p]
+    assert set(materials.prompts_for("seoul")) < set(materials.prompts_for("seoul", injected=True))

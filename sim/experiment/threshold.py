@@ -99,12 +99,23 @@ def find_threshold(trials: pd.DataFrame, cap: float) -> Threshold:
     return Threshold(cap, estimate, above, least, trials)
 
 
+def show(value: float | None) -> str:
+    """A pressure to three decimals, or "not found"."""
+    return "not found" if value is None else f"{value:.3f}"
+
+
+def answer_line(result: Threshold) -> str:
+    """The answer in one line: the estimate and its bracket, each end said in words if absent."""
+    low = "no lower end" if result.above is None else f"above {show(result.above)}"
+    high = "no upper end" if result.meets is None else f"at most {show(result.meets)}"
+    return (
+        f"least pressure keeping P(terminated) under {result.cap:.0%}: estimate "
+        f"{show(result.estimate)} ({low}, {high})"
+    )
+
+
 def render_threshold(result: Threshold, command: str) -> str:
     """threshold.md: the answer in words, with the trials."""
-
-    def show(value: float | None) -> str:
-        return "not found" if value is None else f"{value:.3f}"
-
     lines = [
         f"# The least US pressure that keeps P(terminated) under {result.cap:.0%}",
         "",
@@ -161,8 +172,4 @@ class ThresholdCallback(Callback):
             plot_threshold(result.trials, result.cap, result.above, result.meets),
             folder / "threshold.png",
         )
-        print(
-            f"least pressure keeping P(terminated) under {cap:.0%}: estimate "
-            f"{result.estimate}, bracket ({result.above}, {result.meets}] -> "
-            f"{folder / 'threshold.md'}"
-        )
+        print(f"{answer_line(result)} -> {folder / 'threshold.md'}")

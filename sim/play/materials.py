@@ -39,9 +39,14 @@ class Materials:
     pressure_cost: float
     briefs: dict[str, str]
 
-    def prompts_for(self, role: str | None) -> tuple[str, ...]:
-        """The discussion prompts for ``role``: the general ones, then the role's own."""
-        return self.prompts.get("all", ()) + self.prompts.get(role or "", ())
+    def prompts_for(self, role: str | None, injected: bool = False) -> tuple[str, ...]:
+        """The discussion prompts for ``role``.
+
+        The general ones, then those about injected events when the game had any, then the
+        role's own.
+        """
+        about_injections = self.prompts.get("injected", ()) if injected else ()
+        return self.prompts.get("all", ()) + about_injections + self.prompts.get(role or "", ())
 
 
 def _event(raw: object, where: str) -> ScenarioEvent:
@@ -77,7 +82,7 @@ def load_materials(folder: Path | str) -> Materials:
         raise ScenarioError(f"{path}: expected a mapping with injections, prompts")
     where = str(path)
     prompts = raw.get("prompts") or {}
-    if unknown := sorted(set(prompts) - {"all", *ACTORS}):
+    if unknown := sorted(set(prompts) - {"all", "injected", *ACTORS}):
         raise ScenarioError(f"{where}: prompts for unknown roles {unknown}")
     cost = float((raw.get("washington_score") or {}).get("pressure_cost", PRESSURE_COST))
     if not 0.0 <= cost <= 1.0:
