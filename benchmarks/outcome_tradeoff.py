@@ -21,12 +21,14 @@ Writes results/benchmarks/outcome_tradeoff.json and prints a summary.
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from sim import __version__
 from sim.analysis.case import load_case_events
 from sim.core.metrics import replication_table
 from sim.core.model import EscalationModel
@@ -166,6 +168,11 @@ def main() -> None:
     likely = points["p_real"] >= options.threshold
     top = points.nlargest(200, "loglik")
     summary = {
+        "command": " ".join(["benchmarks/outcome_tradeoff.py", *sys.argv[1:]]),
+        "version": __version__,
+        "seed": options.seed,
+        "replications": options.replications,
+        "rounds": options.rounds,
         "folder": str(options.folder),
         "threshold": options.threshold,
         "points": len(points),
