@@ -193,10 +193,13 @@ def test_the_game_and_the_terminal_load_neither_matplotlib_nor_the_cli():
 
 
 @pytest.mark.parametrize("case", ["thaad_2016", "senkaku_2010"])
-def test_a_case_with_other_sides_is_refused_in_one_line(case):
+def test_a_class_plays_only_the_2019_case(case):
     from sim.play.settings import RoomError, RoomSettings
 
-    with pytest.raises(GameError, match=f"scenario {case} has the sides"):
-        Game(default_config([f"scenario={case}", "run.replications=1"]), {"seoul"})
     with pytest.raises(RoomError, match="choose one of gsomia_2019"):
         RoomSettings(humans=("seoul",), scenario=case).validated()
+
+
+def test_the_game_takes_the_case_s_sides_as_roles():
+    game = Game(default_config(["scenario=thaad_2016", "run.replications=1"]), {"beijing"})
+    assert game.roles == ("seoul", "beijing", "washington") and game.humans == ("beijing",)

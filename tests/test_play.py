@@ -83,7 +83,7 @@ def test_game_reaches_the_debrief(seoul_game):
     folder, done = seoul_game
     assert "The game is over." in done.stdout
     assert "# Debrief for Seoul" in done.stdout and "## Scores" in done.stdout
-    assert "In 2018-2019: **noticed then kept**" in done.stdout
+    assert "In the real case: **noticed then kept**" in done.stdout
     debrief = load(folder / "debrief.json")
     assert debrief["humans"] == ["seoul"] and debrief["seed"] == 3
     assert len(debrief["tension"]) == len(debrief["real_tension"]) == 12
@@ -161,6 +161,33 @@ def test_washington_played_by_a_person(tmp_path):
     record = load(tmp_path / "game.json")
     assert [w["pressure"] for w in record["timeline"]] == [1.0, 0.3, 0.0]
     assert [w["moves"]["washington"] for w in record["timeline"]] == ["press", "engage", "abstain"]
+
+
+@pytest.mark.parametrize(
+    ("case", "role", "other"),
+    [("thaad_2016", "beijing", "seoul"), ("senkaku_2010", "tokyo", "beijing")],
+)
+def test_another_case_is_played_with_its_own_sides(tmp_path, case, role, other):
+    done = play(
+        "--as", role, f"scenario={case}", "--weeks", "3", "--record", str(tmp_path),
+        "--no-figure", script=["r", "h", "c"],
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    record = load(tmp_path / "game.json")
+    assert record["humans"] == [role]
+    assert [w["moves"][role] for w in record["timeline"]] == ["retaliate", "hold", "cooperate"]
+    assert set(record["timeline"][0]["moves"]) == {role, other, "washington"}
+    debrief = load(tmp_path / "debrief.json")
+    assert set(debrief["payoffs"]) == {role, other, "washington"}
+    assert f"Your score ({role.title()})" in (tmp_path / "debrief.md").read_text()
+
+
+def test_a_role_the_case_does_not_have_is_refused_in_one_line(tmp_path):
+    done = play("--as", "tokyo", "scenario=thaad_2016", "--record", str(tmp_path), script=[])
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "error: no such role ['tokyo'] in thaad_2016: roles are seoul, beijing, washington"
+    ]
 
 
 @pytest.mark.parametrize(("ending", "why"), [([], "the input ended"), (["q"], "you quit")])

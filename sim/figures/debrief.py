@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.core.moves import ACTORS
+from sim.core.metrics import OUTCOMES
 from sim.core.recorder import FAN_QUANTILES
 from sim.core.scenario import Scenario
 from sim.figures.fan import FanData, figure_and_axes, make_fan_data, plot_tension_fan
@@ -107,12 +107,16 @@ def make_debrief_data(
         model_outcome_shares=dict(debrief.model_outcome_shares),
         real_outcome=debrief.real_outcome,
         real_outcome_by_end=debrief.real_outcome_by_end,
-        outcome_meaning=outcome_meanings(rule.actor, rule.measure, rule.lapse_weeks, rule.label),
+        outcome_meaning=(
+            outcome_meanings(rule.actor, rule.measure, rule.lapse_weeks, rule.label)
+            if rule is not None
+            else dict.fromkeys(OUTCOMES, "this case has no notice to give or keep")
+        ),
         peak_tension=debrief.peak_tension,
         peak_percentile=debrief.peak_tension_percentile,
-        payoffs={a: float(debrief.payoffs[a]) for a in ACTORS},
-        median_payoffs={a: float(debrief.model_median_payoffs[a]) for a in ACTORS},
-        payoff_percentiles={a: float(debrief.payoff_percentiles[a]) for a in ACTORS},
+        payoffs={a: float(v) for a, v in debrief.payoffs.items()},
+        median_payoffs={a: float(debrief.model_median_payoffs[a]) for a in debrief.payoffs},
+        payoff_percentiles={a: float(debrief.payoff_percentiles[a]) for a in debrief.payoffs},
         weeks_above_90=int((played > high + 1e-12).sum()),
         weeks_below_90=int((played < low - 1e-12).sum()),
         injected=injected,

@@ -22,7 +22,7 @@ import numpy as np
 from sim.core.agents import Choice, feel
 from sim.core.errors import EscalationError, InvalidMoveError
 from sim.core.metrics import OUTCOMES, midrank_percentile, outcome_shares, replication_table
-from sim.core.moves import ACTORS, ALLIES, MOVE_NAMES, US_MOVES, Act, Move, UsMove
+from sim.core.moves import MOVE_NAMES, US_MOVES, Act, Move, UsMove
 from sim.core.params import PerAlly
 from sim.core.payoffs import Payoffs
 from sim.experiment.config import Config
@@ -42,6 +42,10 @@ from sim.reports.game_results import (
 DEBRIEF_REPLICATIONS = 1000
 #: The payoff equation's terms, in the order pages show them (docs/model.md).
 TERMS = ("stage", "audience", "economic", "security", "pressure")
+
+
+#: The third role of every game: the patron whose pressure the sides feel.
+PATRON = "washington"
 
 
 class GameError(EscalationError):
@@ -74,19 +78,23 @@ class Game:
     """One game: a single-replication model with some roles played by people."""
 
     def __init__(self, config: Config, humans: set[str] | list[str], seed: int | None = None):
-        unknown = set(humans) - set(ACTORS)
-        if unknown:
-            raise GameError(f"no such role {sorted(unknown)}: roles are {', '.join(ACTORS)}")
         self.config = config
-        self.humans = tuple(a for a in ACTORS if a in set(humans))
-        self.seed = config.run.seed if seed is None else seed
         self.scenario = build_scenario(config.scenario)
-        if tuple(self.scenario.sides) != ALLIES:
+        self.sides: tuple[str, ...] = tuple(self.scenario.sides)
+        self.roles: tuple[str, ...] = (*self.sides, PATRON)
+        if self.scenario.patron != PATRON:
             raise GameError(
-                f"the game plays the roles of {', '.join(ACTORS)}; scenario "
-                f"{self.scenario.name} has the sides {', '.join(self.scenario.sides)}: "
-                "play gsomia_2019, or use `escalation run` or `compare` for this case"
+                f"the game's patron is {PATRON}; scenario {self.scenario.name} has "
+                f"{self.scenario.patron}: use `escalation run` or `compare` for this case"
             )
+        unknown = set(humans) - set(self.roles)
+        if unknown:
+            raise GameError(
+                f"no such role {sorted(unknown)} in {self.scenario.name}: "
+                f"roles are {', '.join(self.roles)}"
+            )
+        self.humans = tuple(a for a in self.roles if a in set(humans))
+        self.seed = config.run.seed if seed is None else seed
         weeks = config.run.weeks or self.scenario.weeks
         self.model = build_model(
             config,
@@ -139,7 +147,7 @@ class Game:
 
     def total_score(self, actor: str) -> float:
         """Summed payoff of an ally, or Washington's score, over the weeks played."""
-        if actor in ALLIES:
+        if actor in self.sides:
             return float(self.model.capitals[actor].total_payoff[0])
         return float(sum(r.payoffs.get("washington", 0.0) for r in self.timeline))
 
@@ -155,7 +163,7 @@ class Game:
         Pressure is what the side will feel this week: Washington's last pressure, or the memory
         of earlier pressure (`sim.core.agents.feel`).
         """
-        if actor not in ALLIES:
+        if actor not in self.sides:
             return []
         model = self.model
         if self._term_payoffs is None:
@@ -204,11 +212,11 @@ class Game:
             week=self.week,
             weeks=self.weeks,
             date=self.date.isoformat(),
-            last_week={a: last.described[a] for a in ACTORS if a != actor} if last else {},
+            last_week={a: last.described[a] for a in self.roles if a != actor} if last else {},
             injected=list(last.injected) if last else [],
             tension=float(self.model.tension[0]),
             pressure=float(self.model.washington.pressure[0]),
-            in_force={a: self.in_force(a) for a in ALLIES},
+            in_force={a: self.in_force(a) for a in self.sides},
             payoff=self.total_score(actor),
             last_payoff=last.payoffs.get(actor) if last else None,
             options=self.options(actor),
@@ -246,8 +254,9 @@ class Game:
         with self.lock:
             if self.finished:
                 raise GameError("the game is over: nothing to inject")
-            if actor not in ALLIES:
-                raise GameError(f"events move an ally's measures: choose {' or '.join(ALLIES)}")
+            if actor not in self.sides:
+                choose = " or ".join(self.sides)
+                raise GameError(f"events move a side's measures: choose {choose}")
             if direction not in ("escalate", "deescalate"):
                 raise GameError(f"direction {direction!r}: choose escalate or deescalate")
             side = self.model.capitals[actor]
@@ -275,7 +284,7 @@ class Game:
             for actor in self.humans:
                 choice = self.pending.get(actor)
                 if choice is None:
-                    choice = "hold" if actor in ALLIES else "abstain"
+                    choice = "hold" if actor in self.sides else "abstain"
                     self.moves_log.append(
                         {"week": week, "actor": actor, "move": choice, "time": _now()}
                         | {"default": True}
@@ -315,7 +324,7 @@ class Game:
 
     def _report(self, week: int) -> WeekReport:
         moves, described, payoffs = {}, {}, {}
-        for actor in ALLIES:
+        for actor in self.sides:
             side = self.model.capitals[actor]
             move = Move(int(side.move[0]))
             moves[actor] = move.name.lower()
@@ -354,7 +363,7 @@ class Game:
         """The game beside 2019 and beside model runs of exactly the weeks played."""
         played = len(self.timeline)
         tension = [r.tension for r in self.timeline]
-        scores = {a: self.total_score(a) for a in ACTORS}
+        scores = {a: self.total_score(a) for a in self.roles}
         real = self.real
         common = {
             "weeks_played": played,
@@ -383,8 +392,8 @@ class Game:
                 outcome_share_in_model=0.0,
                 model_outcome_shares=dict.fromkeys(OUTCOMES, 0.0),
                 peak_tension_percentile=0.0,
-                model_median_payoffs=dict.fromkeys(ACTORS, 0.0),
-                payoff_percentiles=dict.fromkeys(ACTORS, 0.0),
+                model_median_payoffs=dict.fromkeys(self.roles, 0.0),
+                payoff_percentiles=dict.fromkeys(self.roles, 0.0),
                 model_fan=[],
             )
         model = build_model(
@@ -397,7 +406,7 @@ class Game:
         ).run()
         table = replication_table(model)
         shares = outcome_shares(table["outcome"])
-        model_scores = {a: table[f"payoff_{a}"].to_numpy() for a in ALLIES}
+        model_scores = {a: table[f"payoff_{a}"].to_numpy() for a in self.sides}
         recorder = model.recorder
         model_scores["washington"] = self.washington_week(recorder.tension, recorder.pressure).sum(
             axis=0
@@ -410,6 +419,8 @@ class Game:
                 table["peak_tension"].to_numpy(), common["peak_tension"]
             ),
             model_median_payoffs={a: float(np.median(v)) for a, v in model_scores.items()},
-            payoff_percentiles={a: midrank_percentile(model_scores[a], scores[a]) for a in ACTORS},
+            payoff_percentiles={
+                a: midrank_percentile(model_scores[a], scores[a]) for a in self.roles
+            },
             model_fan=recorder.fan[:played].tolist(),
         )

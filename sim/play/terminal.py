@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import TextIO
 
 from sim.core.errors import ConfigError, EscalationError
-from sim.core.moves import ACTORS
 from sim.experiment.config import Config
 from sim.play.game import Game
 from sim.play.record import replay as replay_record
@@ -33,12 +32,13 @@ QUIT = ("q", "quit", "exit")
 HELP = ("?", "help")
 
 DESCRIPTION = """\
-Play Seoul, Tokyo and/or Washington in the terminal, one week at a time, from the model's
-first week; agents play the other roles with the configured rules. Each week you answer
-c (cooperate), h (hold) or r (retaliate), or for Washington a (abstain), e (engage) or
-p (press); full words work too, ? repeats the options, q saves the game and quits. The game
-ends with a debrief: your path beside 2019's and the model's distribution for the same
-settings. The record (every move, with its time, and the config) is saved after every week.
+Play Seoul, Tokyo and/or Washington (or the sides of another case: scenario=thaad_2016 has
+Seoul and Beijing) in the terminal, one week at a time, from the model's first week; agents
+play the other roles with the configured rules. Each week you answer c (cooperate), h (hold)
+or r (retaliate), or for Washington a (abstain), e (engage) or p (press); full words work
+too, ? repeats the options, q saves the game and quits. The game ends with a debrief: your
+path beside the real one and the model's distribution for the same settings. The record
+(every move, with its time, and the config) is saved after every week.
 """
 
 EPILOG = """\
@@ -49,6 +49,7 @@ examples:
   escalation play --as seoul
   escalation play --as seoul --as tokyo --weeks 20 run.seed=3
   escalation play --as washington us.pressure=0.8 --record my_game.json
+  escalation play --as beijing scenario=thaad_2016      # the sides of another case
   escalation play --replay results/games/2026-01-05-101500/game.json
 """
 
@@ -76,10 +77,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--as",
         dest="roles",
         action="append",
-        choices=ACTORS,
         default=[],
         metavar="ROLE",
-        help="a role to play: seoul, tokyo or washington (repeat for several)",
+        help="a role to play: a side of the case (seoul or tokyo in 2019) or washington "
+        "(repeat for several)",
     )
     parser.add_argument(
         "--weeks", type=positive, help="play only the first N weeks (sets run.weeks)"
@@ -227,8 +228,8 @@ def play(args: argparse.Namespace, read: Callable[[str], str], out: TextIO) -> i
     """Run a new game from the command's arguments; return the exit status."""
     if not args.roles:
         raise PlayError(
-            "choose a role to play: --as seoul, --as tokyo or --as washington "
-            "(repeat --as to play several)"
+            "choose a role to play: a side of the case (--as seoul or --as tokyo in 2019) or "
+            "--as washington (repeat --as to play several)"
         )
     game = Game(compose(args.overrides, args.weeks), args.roles)
     if game.weeks > game.scenario.weeks:

@@ -23,7 +23,11 @@ def brief_file(game: Game, actor: str) -> str | None:
 def format_header(game: Game, record: Path) -> str:
     """Who plays what, for how long, and where the record goes."""
     config = game.config
-    agents = [f"{role_name(a)} ({getattr(config, a).rule})" for a in ALLIES if a not in game.humans]
+    agents = [
+        f"{role_name(side)} ({getattr(config, slot).rule})"
+        for side, slot in zip(game.sides, ALLIES, strict=True)  # slots: the config's names
+        if side not in game.humans
+    ]
     if "washington" not in game.humans:
         agents.append(f"Washington ({config.us.policy} policy)")
     people = " and ".join(role_name(a) for a in game.humans)

@@ -2,7 +2,6 @@
 
 from collections.abc import Sequence
 
-from sim.core.moves import ALLIES
 from sim.core.scenario import Scenario
 from sim.reports.game_results import Briefing, MovePreview, WeekReport
 from sim.reports.labels import role_name
@@ -48,12 +47,15 @@ def format_briefing(brief: Briefing, scenario: Scenario) -> str:
             f"{role_name(clock.actor)} withdraws it"
         )
     label = "In force"
-    for ally in ALLIES:
+    width = max(len(role_name(a)) for a in scenario.sides) + 1
+    for ally in scenario.sides:
         repertoire = scenario.measures[ally]
         named = set(brief.in_force[ally])
         ids = [m.id.replace("_", " ") for m in repertoire.measures if m.name in named]
         measures = ", ".join(ids) or "nothing"
-        lines.append(f"{label:<12}{role_name(ally):<6} {len(ids)}/{repertoire.size}  {measures}")
+        lines.append(
+            f"{label:<12}{role_name(ally):<{width}} {len(ids)}/{repertoire.size}  {measures}"
+        )
         label = ""
     lines.append(f"{'US pressure':<12}{gauge(brief.pressure)}")
     score = "Your score" if brief.role == "washington" else "Your payoff"

@@ -2,7 +2,6 @@
 
 import numpy as np
 
-from sim.core.moves import ACTORS
 from sim.figures.debrief import DebriefData
 from sim.reports.labels import plain, role_name
 from sim.reports.text import markdown_text, signed
@@ -19,7 +18,7 @@ def _outcome_lines(data) -> list[str]:
     ]
     if data.real_outcome is not None:
         real = (
-            f"- In 2018-2019: **{plain(data.real_outcome)}**: "
+            f"- In the real case: **{plain(data.real_outcome)}**: "
             f"{data.outcome_meaning[data.real_outcome]}"
         )
         if data.real_outcome_by_end is not None:
@@ -69,7 +68,7 @@ def _score_lines(data) -> list[str]:
             "",
         ]
     lines += [
-        "## Scores (Seoul and Tokyo: summed payoffs; Washington: its score)",
+        "## Scores (the two sides: summed payoffs; Washington: its score)",
         "",
         "| capital | your game | model median | difference |",
         "| --- | --- | --- | --- |",
@@ -77,7 +76,7 @@ def _score_lines(data) -> list[str]:
             f"| {role_name(a)}{' (a person)' if a in data.players else ''} | "
             f"{signed(data.payoffs[a])} | {signed(data.median_payoffs[a])} | "
             f"{signed(data.payoffs[a] - data.median_payoffs[a])} |"
-            for a in ACTORS
+            for a in data.payoffs
         ),
         "",
         "Washington's score adds, each week, 1 less the tension less a cost for its pressure "
@@ -90,7 +89,7 @@ def debrief_markdown(data: DebriefData, figure: str | None = "debrief.png") -> s
     """The debrief of `sim.play.debrief.DebriefData` as a short Markdown page."""
     dates = data.fan.dates
     span = f"{dates[0]:%Y-%m-%d} to {dates[-1]:%Y-%m-%d}"
-    agents = [role_name(a) for a in ACTORS if a not in data.players]
+    agents = [role_name(a) for a in data.payoffs if a not in data.players]
     title = f"# Debrief{f' for {role_name(data.role)}' if data.role else ''}: {data.fan.title}"
     lines = [
         title,

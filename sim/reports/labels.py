@@ -5,7 +5,7 @@ import functools
 from sim.core.errors import EscalationError
 from sim.core.scenario_yaml import load_scenario
 
-ROLE_NAMES = {"seoul": "Seoul", "tokyo": "Tokyo", "washington": "Washington"}
+ROLE_NAMES = {"seoul": "Seoul", "tokyo": "Tokyo", "beijing": "Beijing", "washington": "Washington"}
 PAYOFF_NAMES = {
     "gsomia_2019": "2019 dispute (default)",
     "calibrated_2019": "fitted to 2019",
