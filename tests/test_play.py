@@ -179,7 +179,9 @@ def test_another_case_is_played_with_its_own_sides(tmp_path, case, role, other):
     assert set(record["timeline"][0]["moves"]) == {role, other, "washington"}
     debrief = load(tmp_path / "debrief.json")
     assert set(debrief["payoffs"]) == {role, other, "washington"}
-    assert f"Your score ({role.title()})" in (tmp_path / "debrief.md").read_text()
+    text = (tmp_path / "debrief.md").read_text()
+    assert f"Your score ({role.title()})" in text
+    assert "This case has no notice to give or keep" in text and "| outcome |" not in text
 
 
 def test_a_role_the_case_does_not_have_is_refused_in_one_line(tmp_path):

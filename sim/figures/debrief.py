@@ -21,7 +21,7 @@ from sim.core.scenario import Scenario
 from sim.figures.fan import FanData, figure_and_axes, make_fan_data, plot_tension_fan
 from sim.history import RealPath
 from sim.reports.game_results import Debrief
-from sim.reports.labels import outcome_meanings, role_name
+from sim.reports.labels import NO_NOTICE, outcome_meanings, role_name
 from sim.reports.text import share
 
 
@@ -110,7 +110,7 @@ def make_debrief_data(
         outcome_meaning=(
             outcome_meanings(rule.actor, rule.measure, rule.lapse_weeks, rule.label)
             if rule is not None
-            else dict.fromkeys(OUTCOMES, "this case has no notice to give or keep")
+            else dict.fromkeys(OUTCOMES, NO_NOTICE)
         ),
         peak_tension=debrief.peak_tension,
         peak_percentile=debrief.peak_tension_percentile,

@@ -3,11 +3,13 @@
 import numpy as np
 
 from sim.figures.debrief import DebriefData
-from sim.reports.labels import plain, role_name
+from sim.reports.labels import NO_NOTICE, plain, role_name
 from sim.reports.text import markdown_text, signed
 
 
 def _outcome_lines(data) -> list[str]:
+    if set(data.outcome_meaning.values()) == {NO_NOTICE}:
+        return ["## Outcome", "", f"- {NO_NOTICE.capitalize()}: no outcome class to compare."]
     dates = data.fan.dates
     lines = [
         "## Outcome",

@@ -63,6 +63,10 @@ def scenario_title(name: str) -> str:
         return plain(name)
 
 
+#: What every outcome class means in a case without a notice rule.
+NO_NOTICE = "this case has no notice to give or keep"
+
+
 def outcome_meanings(actor: str, measure: str, lapse_weeks: int, label: str) -> dict[str, str]:
     """Each outcome class in plain words, for a notice rule (``label`` names the agreement)."""
     who, step = actor.title(), plain(measure)
