@@ -51,7 +51,8 @@ commands:
                        (the default model) and a report under results/calibrate/.
   play --as ROLE [--as ROLE] [--weeks N] [--record PATH] [OVERRIDES...]
                        play seoul, tokyo and/or washington in the terminal, week by week,
-                       against agents; ends with a debrief beside 2019 and the model.
+                       against agents (another case plays its own sides, e.g. --as beijing
+                       scenario=thaad_2016); ends with a debrief beside history and the model.
                        `escalation play --replay PATH` replays a saved game.
   classroom [--host HOST] [--port PORT] [--db PATH]
                        serve the classroom web page (single player, or an instructor and
