@@ -180,7 +180,7 @@ class Repertoire:
     @cached_property
     def can_lift_by_state(self) -> np.ndarray:
         """Whether any reversible measure is in force, in every state, shape (states,)."""
-        return self.lift_by_state.sum(axis=1) > 0
+        return self.liftable_by_state > 0
 
     @cached_property
     def available_by_state(self) -> np.ndarray:
