@@ -1,0 +1,39 @@
+"""The command's standard output, made safe for a reader that leaves early (`| head`)."""
+
+import os
+from typing import Any
+
+
+class PipeSafeOutput:
+    """Standard output that goes quiet, without an error, once its reader has gone.
+
+    ``escalation run | head -1`` closes the pipe while the command still has lines to print;
+    the command finishes its work and keeps its result folder instead of failing on a print.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        """Write ``text``, or drop it once the reader has gone."""
+        try:
+            return self.stream.write(text)
+        except BrokenPipeError:
+            self._discard()
+            return len(text)
+
+    def flush(self) -> None:
+        """Flush, or stop quietly once the reader has gone."""
+        try:
+            self.stream.flush()
+        except BrokenPipeError:
+            self._discard()
+
+    def _discard(self) -> None:
+        """Point the descriptor at /dev/null, so later writes and the final flush succeed."""
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, self.stream.fileno())
+        os.close(devnull)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
