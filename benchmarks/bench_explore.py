@@ -6,9 +6,9 @@ Run from the project root::
                                                  [--replications 100] [--baseline-points 200]
 
 It times the whole command a researcher runs, ``escalation explore`` with the default preset
-(40 inputs with the fitted default model: 43,008 design points x 100 replications, each point
+(41 inputs with the fitted default model: 44,032 design points x 100 replications, each point
 also run at the two pressure levels of the pressure effect on common random numbers, so about
-12.9 million simulated replications), from Hydra's start-up to the last figure, once per
+13.2 million simulated replications), from Hydra's start-up to the last figure, once per
 launcher: joblib and Ray with 2 workers (``--launchers joblib,ray,basic`` adds one process).
 Each chunk job records its CPU seconds, so a run slowed by other work on a shared machine
 still shows what it costs.

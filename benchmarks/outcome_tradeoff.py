@@ -5,7 +5,7 @@ model (about 7 minutes on 2 cores)::
 
     .venv/bin/python benchmarks/outcome_tradeoff.py results/explore/DATE/TIME [--rounds 30]
 
-Two steps, both on the explore preset's input box (40 inputs):
+Two steps, both on the explore preset's input box (41 inputs):
 
 1. Every design point of the exploration is scored on the real 2019 sequence (log-likelihood
    of the moves and acts, teacher-forced, one replication per point in one lockstep run),

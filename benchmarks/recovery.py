@@ -4,10 +4,12 @@ Run from the project root (about 110 s a repeat on one core; 45 minutes for 50 r
 ``--jobs 2`` on these 2-core machines)::
 
     .venv/bin/python benchmarks/recovery.py [--repeats 50] [--seed 0] [--jobs 2]
-        [--walkers 16 --steps 1500 --burn 500 --popsize 8 --maxiter 60]
+        [--walkers 16 --steps 1500 --burn 500 --popsize 8 --maxiter 60] [--truth posterior]
 
-The truth is the fitted model (conf/fit/gsomia_2019.yaml); each repeat simulates one 2018-2019
-history from it, fits it by the calibration's method with smaller settings
+The truth is the fitted model (conf/fit/gsomia_2019.yaml), or with ``--truth posterior`` one
+draw of its posterior per repeat (chosen by the repeat's seed), so that truths on a flat ridge or
+near a bound of the box are as likely as the posterior makes them; each repeat simulates one
+2018-2019 history from its truth, fits it by the calibration's method with smaller settings
 (`sim.analysis.recovery.RecoverySettings`, or the options given) and checks each parameter's
 central 90% interval.
 Writes results/benchmarks/recovery.parquet (one row per repeat and key) and recovery.json
@@ -26,7 +28,7 @@ from joblib import Parallel, delayed
 
 from sim.analysis.recovery import RecoverySettings, coverage, recover
 from sim.analysis.space import Space
-from sim.core.fitted import fit_record, fitted_params
+from sim.core.fitted import fit_record, fitted_params, posterior_draws
 from sim.core.params import lookup
 from sim.core.scenario_yaml import load_scenario
 from sim.experiment.config import default_config
@@ -40,6 +42,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--output", default=str(ROOT / "results/benchmarks"))
     parser.add_argument("--jobs", type=int, default=1, help="repeats run in parallel (joblib)")
+    parser.add_argument(
+        "--truth", choices=("fit", "posterior"), default="fit", help="the ML fit or posterior draws"
+    )
     defaults = RecoverySettings()
     for name in ("popsize", "maxiter", "walkers", "steps", "burn", "thin"):
         parser.add_argument(f"--{name}", type=int, default=getattr(defaults, name))
@@ -53,6 +58,16 @@ def main() -> None:
     space = Space.of(truth_params, list(config.params))
     truth = np.array([float(lookup(truth_params, key)[1]) for key in space.keys])
     scenario = load_scenario("gsomia_2019")
+    draws = posterior_draws() if options.truth == "posterior" else None
+    if options.truth == "posterior" and draws is None:
+        raise SystemExit("no posterior draws to recover: run `escalation calibrate` first")
+
+    def truth_of(repeat: int) -> np.ndarray:
+        if draws is None:
+            return truth
+        row = np.random.default_rng(options.seed + repeat).integers(len(draws))
+        return draws[list(space.keys)].to_numpy(float)[row]
+
     started = time.perf_counter()
 
     def progress(done: int, total: int) -> None:
@@ -64,7 +79,7 @@ def main() -> None:
     )
 
     def one(repeat: int) -> pd.DataFrame:  # each repeat its own seed, whatever the worker
-        table = recover(space, truth, scenario, 1, options.seed + repeat, settings)
+        table = recover(space, truth_of(repeat), scenario, 1, options.seed + repeat, settings)
         return table.assign(repeat=repeat)
 
     tables = []
@@ -82,6 +97,7 @@ def main() -> None:
     summary = {
         "repeats": options.repeats,
         "seed": options.seed,
+        "truth": options.truth,
         "settings": dataclasses.asdict(settings),
         "seconds": time.perf_counter() - started,
         "coverage": result["coverage"].to_dict(),

@@ -4,10 +4,11 @@ import numpy as np
 import pytest
 
 from sim.core import conduct
-from sim.core.agents import Choice, feel, sample
+from sim.core.agents import Choice, Outlook, feel, sample
 from sim.core.model import EscalationModel, Forcing
 from sim.core.moves import Act, Move
 from sim.core.params import ModelParams, PayoffParams, UsPolicy
+from sim.core.payoffs import Payoffs
 from sim.core.rules import FictitiousPlay, TitForTat
 
 C, H, R = Move.COOPERATE, Move.HOLD, Move.RETALIATE
@@ -224,3 +225,46 @@ def test_persistence_keeps_pressure_felt_after_the_patron_stops(gsomia):
     assert pressure == [1.0, 0.0, 0.0, 0.3, 0.0, 0.0]
     # felt(t) = max(pressure(t-1), 0.5 felt(t-1))
     assert felt == pytest.approx([0.0, 1.0, 0.5, 0.25, 0.3, 0.15])
+
+
+def test_a_running_notice_ages_and_its_rescue_grows_toward_the_lapse(gsomia):
+    """Seoul gives notice: each week in force raises the urgency by 1/13, up to 1."""
+    model = model_with(gsomia, replications=2)
+    seoul, tokyo, repertoire = (
+        model.capitals["seoul"],
+        model.capitals["tokyo"],
+        gsomia.measures["seoul"],
+    )
+    notice = repertoire.bit("gsomia_notice")
+    lapse = gsomia.notice.lapse_weeks
+    seoul.enacted = np.array([notice, 0], dtype=np.int16)
+    seoul.lifted = np.zeros(2, dtype=np.int16)
+    seoul.act()
+    seoul.enacted[:] = 0
+    for week in range(1, lapse + 3):
+        seoul.prepare()
+        urgency = min(week / lapse, 1.0)
+        # the notice is the one a lifting lifts while it runs (lifted_first)
+        assert seoul.outlook.rescue[0] == pytest.approx(urgency * seoul.rule.lift)
+        assert seoul.outlook.rescue[1] == 0.0  # no notice in force
+        seoul.act()
+    assert seoul.notice_age.tolist() == [lapse + 3, 0]
+    seoul.lifted = np.array([notice, 0], dtype=np.int16)
+    seoul.act()
+    assert seoul.notice_age.tolist() == [0, 0]  # lifted: the clock stops
+    tokyo.prepare()
+    assert np.all(tokyo.outlook.rescue == 0.0)  # Tokyo has no notice to give
+
+
+def test_the_deadline_rewards_only_cooperation_by_its_rescue():
+    params = PayoffParams(deadline=7.0)
+    rescue = np.array([0.0, 0.25])
+    outlook = Outlook(
+        np.ones((2, 3)), np.zeros((2, 3)), np.zeros((2, 3)), weight=np.zeros(2), rescue=rescue
+    )
+    other = Outlook(np.ones((2, 3)), np.zeros((2, 3)), np.zeros((2, 3)), weight=np.zeros(2))
+    pressure = np.zeros(2)
+    u = Payoffs(params).utility("seoul", outlook, other, pressure)
+    base = Payoffs(PayoffParams()).utility("seoul", outlook, other, pressure)
+    np.testing.assert_allclose(u[:, C] - base[:, C], [[0.0] * 3, [7.0 * 0.25] * 3])
+    np.testing.assert_array_equal(u[:, [H, R]], base[:, [H, R]])

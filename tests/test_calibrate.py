@@ -166,12 +166,12 @@ def test_write_false_writes_nothing_into_conf(tmp_path):
 
 
 def test_too_few_walkers_stop_before_the_fit_with_one_line(tmp_path):
-    # 8 parameters need 16 walkers: emcee refused fewer with a traceback after the whole fit.
-    done = escalation("calibrate", "calibrate.walkers=12", f"hydra.run.dir={tmp_path}")
+    # 6 parameters need 12 walkers: emcee refused fewer with a traceback after the whole fit.
+    done = escalation("calibrate", "calibrate.walkers=10", f"hydra.run.dir={tmp_path}")
     assert done.returncode == 2
     assert done.stderr == (
-        "error: calibrate.walkers=12 is too few for 8 fitted parameters: the ensemble sampler "
-        "needs at least two walkers per parameter; set calibrate.walkers=16 or more\n"
+        "error: calibrate.walkers=10 is too few for 6 fitted parameters: the ensemble sampler "
+        "needs at least two walkers per parameter; set calibrate.walkers=12 or more\n"
     )
     assert not (tmp_path / "calibration.json").exists()
 

@@ -229,21 +229,21 @@ def test_posterior_draws_are_made_once_per_run_and_shared_by_its_blocks(monkeypa
     drawn = posterior_config(base)
     again = posterior_config(base)
     assert not drawn.run.posterior
-    np.testing.assert_array_equal(drawn.seoul.activity, again.seoul.activity)
+    np.testing.assert_array_equal(drawn.payoffs.deadline, again.payoffs.deadline)
     np.testing.assert_array_equal(drawn.payoffs.audience.tokyo, again.payoffs.audience.tokyo)
     draws = posterior_draws(base.fit)
-    assert set(np.unique(drawn.seoul.activity)) <= set(draws["seoul.activity"])
-    assert len(np.unique(drawn.seoul.activity)) > 100  # each replication its own draw
+    assert set(np.unique(drawn.payoffs.deadline)) <= set(draws["payoffs.deadline"])
+    assert len(np.unique(drawn.payoffs.deadline)) > 100  # each replication its own draw
     seen = []
     original = blocks.build_model
 
     def spy(block_config, scenario, **changes):
-        seen.append(np.asarray(block_config.seoul.activity).copy())
+        seen.append(np.asarray(block_config.payoffs.deadline).copy())
         return original(block_config, scenario, **changes)
 
     monkeypatch.setattr(blocks, "build_model", spy)
     simulate(base)
-    np.testing.assert_array_equal(np.concatenate(seen), drawn.seoul.activity)
+    np.testing.assert_array_equal(np.concatenate(seen), drawn.payoffs.deadline)
 
 
 def test_the_summary_round_trips_through_json_and_rejects_junk(tmp_path):

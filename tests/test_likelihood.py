@@ -232,3 +232,22 @@ def test_an_episode_scores_only_its_first_weeks(gsomia_case, compare_default):
     first = gsomia_case.episode(20)
     assert first.span == 20 and gsomia_case.episode().span == gsomia_case.weeks
     np.testing.assert_array_equal(first.score(params).total, full.total[:20])
+
+
+SUSPENSION_WEEK = 55  # Seoul suspends its GSOMIA notice, 2019-11-22
+
+
+def test_the_deadline_sees_only_weeks_before(gsomia_case, compare_default):
+    """Without the suspension, the notice keeps running: only later weeks' scores move."""
+    params = compare_default.model_params
+    assert params.payoffs.deadline > 0
+    real = gsomia_case.real
+    assert real.acts["seoul"][SUSPENSION_WEEK] == Act.LIFT
+    full = Episode(gsomia_case.scenario, real).score(params)
+    kept = with_week_changed(real, SUSPENSION_WEEK, side="seoul")
+    scores = Episode(gsomia_case.scenario, kept).score(params)
+    np.testing.assert_array_equal(scores.total[:SUSPENSION_WEEK], full.total[:SUSPENSION_WEEK])
+    np.testing.assert_array_equal(
+        scores.moves[SUSPENSION_WEEK, :, 1], full.moves[SUSPENSION_WEEK, :, 1]
+    )
+    assert scores.moves[SUSPENSION_WEEK + 1, 0, 0] != full.moves[SUSPENSION_WEEK + 1, 0, 0]

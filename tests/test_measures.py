@@ -205,3 +205,19 @@ def test_every_state_round_trips_and_its_intensities_add_up(mask):
     assert parts <= SMALL.total_by_state[mask] + 1e-12
     k = SMALL.next_available(mask)
     assert k is None or (not mask >> k & 1 and all(mask >> j & 1 for j in range(k)))
+
+
+def test_a_running_notice_is_lifted_first(gsomia):
+    """While Seoul's GSOMIA notice is in force, a lifting lifts it; otherwise uniform."""
+    seoul = gsomia.measures["seoul"]
+    assert seoul.lifted_first == "gsomia_notice"
+    assert gsomia.measures["tokyo"].lifted_first is None
+    notice = seoul.index("gsomia_notice")
+    with_notice = seoul.mask(["court_rulings", "whitelist_removal", "gsomia_notice", "wto_case"])
+    expected = np.zeros(seoul.size)
+    expected[notice] = 1.0
+    np.testing.assert_array_equal(seoul.lift_by_state[with_notice], expected)
+    without = seoul.mask(["court_rulings", "whitelist_removal", "dokdo_drills", "wto_case"])
+    liftable = [seoul.index(m) for m in ("whitelist_removal", "dokdo_drills", "wto_case")]
+    np.testing.assert_allclose(seoul.lift_by_state[without][liftable], 1 / 3)
+    assert seoul.lift_by_state[without].sum() == pytest.approx(1.0)

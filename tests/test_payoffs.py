@@ -111,7 +111,7 @@ def test_pressure_makes_retaliation_costlier_and_cooperation_dearer():
 
 def replication(outlook: Outlook, r: int) -> Outlook:
     """Replication r of an outlook, as an outlook of one replication."""
-    return Outlook(*(a[r : r + 1] for a in vars(outlook).values()))
+    return Outlook(*(a[r : r + 1] if np.ndim(a) else a for a in vars(outlook).values()))
 
 
 def test_per_replication_parameters_equal_scalars_one_at_a_time():

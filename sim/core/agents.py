@@ -50,13 +50,16 @@ class Outlook:
     """What each own move would leave in force, in expectation, shape (R, 3) each.
 
     ``intensity``, ``economic`` and ``security``: the total, economic and security intensity in
-    force after each move; ``weight``: the patron's domain weight of a retaliation, shape (R,).
+    force after each move; ``weight``: the patron's domain weight of a retaliation, shape (R,);
+    ``rescue``: how near a running notice is to its lapse (weeks in force over the lapse, at most
+    1) times the chance that a cooperation lifts it, shape (R,); 0 for a side with no notice.
     """
 
     intensity: np.ndarray
     economic: np.ndarray
     security: np.ndarray
     weight: np.ndarray
+    rescue: np.ndarray | float = 0.0
 
 
 class Capital(mesa.Agent):
@@ -83,6 +86,11 @@ class Capital(mesa.Agent):
         self.rule = dataclasses.replace(strategy)  # a fresh copy: its state is this agent's
         self.rule.start(n)
         self.decay = conduct.decay(model.params.conduct.order, repertoire.size)
+        notice = model.case.notice
+        own_notice = notice is not None and notice.actor == name
+        self.notice_index = repertoire.index(notice.measure) if own_notice else None
+        self.lapse_weeks = notice.lapse_weeks if own_notice else 0
+        self.notice_age = np.zeros(n, dtype=np.int16)  # weeks the notice has been in force
         self.mask = np.full(n, initial, dtype=np.int16)
         self.move = np.full(n, H, dtype=np.int8)
         self.act_code = np.full(n, Act.NOTHING, dtype=np.int8)
@@ -131,7 +139,22 @@ class Capital(mesa.Agent):
             signal * signal_weight + (1 - signal) * enact_weight,
             signal_weight,
         )
-        self.outlook = Outlook(after[..., 0], after[..., 1], after[..., 2], weight=weight)
+        self.outlook = Outlook(
+            after[..., 0], after[..., 1], after[..., 2], weight=weight, rescue=self.rescue()
+        )
+
+    def rescue(self) -> np.ndarray | float:
+        """Urgency of a running notice times the chance that a cooperation lifts it, (R,).
+
+        The urgency is the weeks the notice has been in force before this week over its lapse
+        (at most 1): a side that has given notice weighs saving the agreement more as the lapse
+        nears (`Payoffs.utility`, the deadline term). 0 for a side without a notice measure.
+        """
+        if self.notice_index is None:
+            return 0.0
+        urgency = np.minimum(self.notice_age / self.lapse_weeks, 1.0)
+        lifts = np.asarray(self.rule.lift, dtype=float) * self.options.lift[:, self.notice_index]
+        return urgency * np.where(self.options.can_lift, lifts, 0.0)
 
     def observe(self) -> Observation:
         """What this capital knows now: its memory of moves and this week's payoffs."""
@@ -200,8 +223,11 @@ class Capital(mesa.Agent):
         )
 
     def act(self) -> None:
-        """Bring the enacted measures into force and lift the lifted ones."""
+        """Bring the enacted measures into force and lift the lifted ones; age the notice."""
         self.mask = ((self.mask | self.enacted) & ~self.lifted).astype(np.int16)
+        if self.notice_index is not None:
+            running = (self.mask >> self.notice_index) & 1 == 1
+            self.notice_age = np.where(running, self.notice_age + 1, 0).astype(np.int16)
 
     def apply(self, choice: Choice) -> None:
         """An event outside the weekly choice (an instructor's injection) changes the measures."""

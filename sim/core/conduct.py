@@ -8,9 +8,10 @@ A decision rule chooses the move; conduct turns it into what the events coding r
   in the escalation order with probability proportional to exp(-order x k), and after each
   enactment, with probability ``burst``, another the same week (drawn the same way from the
   rest, while any remains);
-- **cooperate**: it lifts one of its reversible measures in force (each equally likely) with
-  probability ``lift``, and after each lifting, with probability ``burst``, another; otherwise,
-  or when none can be lifted, a conciliatory signal;
+- **cooperate**: it lifts one of its reversible measures in force with probability ``lift``
+  (each equally likely, except that a running notice is lifted first:
+  `Repertoire.lifted_first`), and after each lifting, with probability ``burst``, another;
+  otherwise, or when none can be lifted, a conciliatory signal;
 - **hold**: nothing.
 
 The same functions draw acts in a free run and give the probability of a real act when the
@@ -72,7 +73,8 @@ def enact_weights(
 def lift_weights(repertoire: Repertoire, masks: np.ndarray) -> np.ndarray:
     """Probability that each measure is the one lifted, shape (R, size).
 
-    Uniform over the reversible measures in force; a row with none is all zeros.
+    Uniform over the reversible measures in force (a running notice first); a row with none is
+    all zeros.
     """
     return repertoire.lift_by_state[masks]
 

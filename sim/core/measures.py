@@ -51,12 +51,16 @@ class Repertoire:
     """A side's measures in escalation order, and how its signals read in words.
 
     State arrays are bit masks: ``mask & (1 << k)`` is set when measure k is in force.
+    ``lifted_first``: a measure that, while in force, is the one a lifting lifts (the case's
+    notice: while a notice runs, it is what a concession gives up first); None: every
+    reversible measure in force is equally likely.
     """
 
     actor: str
     measures: tuple[Measure, ...]
     gesture: str = "proposes talks"
     signal: str = "protests"
+    lifted_first: str | None = None
     ids: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -171,9 +175,14 @@ class Repertoire:
     def lift_by_state(self) -> np.ndarray:
         """Probability that each measure is the one lifted in every state, (states, size).
 
-        Uniform over the reversible measures in force; a state with none is all zeros.
+        Uniform over the reversible measures in force, except that ``lifted_first``, when in
+        force, is the one lifted; a state with none is all zeros.
         """
         liftable = self.in_force(np.arange(self.states)) & self.reversible
+        if self.lifted_first is not None:
+            first = self.index(self.lifted_first)
+            running = liftable[:, first]
+            liftable[running] = np.arange(self.size) == first
         total = liftable.sum(axis=1, keepdims=True)
         return np.divide(liftable, total, out=np.zeros(liftable.shape), where=total > 0)
 

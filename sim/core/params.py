@@ -83,6 +83,7 @@ class PayoffParams:
     pressure: PerAlly = per_ally(4.0, 2.0)
     cooperation_reward: float = bounded(0.5, 0.0, 100.0)
     persistence: float = bounded(0.0, 0.0, 1.0)
+    deadline: float = bounded(0.0, 0.0, 1000.0)
     domains: DomainWeights = field(default_factory=DomainWeights)
 
 

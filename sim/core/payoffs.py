@@ -8,6 +8,7 @@ For side i against side j, with own move m and the other's move b this week (doc
               - s_i min(1, S_i(m) + S_j(b))                    security cost
               - p k_i w_i [m = retaliate]                      patron's pressure on retaliation
               + p k_i c [m = cooperate]                        patron's reward for cooperation
+              + d g_i L_i [m = cooperate]                      deadline of a running notice
 
 G_i is the 2x2 stage game extended to hold by treating hold as the midpoint between cooperate
 and retaliate (bilinear interpolation). I_i(m) is the total intensity of i's measures expected
@@ -19,7 +20,11 @@ other's; S the same for security measures; the expectation runs over what the mo
 (`sim.core.conduct.expected_after`: which measure a retaliation enacts, whether a cooperation
 lifts one). p is the patron's pressure of *last* week: a choice never sees its own week.
 w_i is the patron's domain weight of what a retaliation would do: the expected weight of the
-measure it would enact, or of the diplomatic domain for a signal.
+measure it would enact, or of the diplomatic domain for a signal. The deadline term concerns
+only the side that can give the case's notice (GSOMIA's in 2019): g_i is how near the notice is
+to its lapse (weeks in force before this week over the lapse, at most 1), L_i the chance that a
+cooperation lifts it this week, and d (``deadline``) how much saving the agreement is worth; 0
+for every other side and whenever no notice runs.
 """
 
 from typing import Any
@@ -92,4 +97,6 @@ class Payoffs:
         push = pressure * p.pressure[slot]
         u[R] -= push * own.weight
         u[C] += push * p.cooperation_reward
+        if np.any(p.deadline):
+            u[C] += row(p.deadline) * own.rescue
         return u.transpose(2, 0, 1)

@@ -6,6 +6,7 @@ the format). `load_case` is the one way to build the scenario a run, a compariso
 uses: the folder's scenario over an optional span, with optional measures already in force.
 """
 
+import dataclasses
 import difflib
 import os
 from pathlib import Path
@@ -202,6 +203,10 @@ def _scenario(raw: dict, folder: Path, where: str) -> Scenario:
             lapse_weeks=_whole(outcome.get("lapse_weeks"), f"{where}: outcome.lapse_weeks"),
             label=str(outcome.get("label", "the agreement")),
         )
+        if notice.actor in measures:  # while the notice runs, a lifting lifts it first
+            notice_side = measures[notice.actor]
+            notice_side.index(notice.measure)  # one clear line if the measure is unknown
+            measures[notice.actor] = dataclasses.replace(notice_side, lifted_first=notice.measure)
     start = parse_date(raw["start"], f"{where}: start")
     end = parse_date(raw["end"], f"{where}: end")
     if end.toordinal() < start.toordinal():  # a YAML datetime is a date too
