@@ -221,3 +221,16 @@ def test_a_running_notice_is_lifted_first(gsomia):
     liftable = [seoul.index(m) for m in ("whitelist_removal", "dokdo_drills", "wto_case")]
     np.testing.assert_allclose(seoul.lift_by_state[without][liftable], 1 / 3)
     assert seoul.lift_by_state[without].sum() == pytest.approx(1.0)
+
+
+def test_a_persons_cooperation_lifts_a_running_notice_first(gsomia):
+    seoul = gsomia.measures["seoul"]
+    running = seoul.mask(["whitelist_removal", "gsomia_notice", "dokdo_drills", "wto_case"])
+    assert seoul.to_lift(running) == seoul.index("gsomia_notice")
+    assert seoul.describe(running, 0) == "Seoul suspends its notice to end GSOMIA"
+    lifted = seoul.mask(["whitelist_removal", "dokdo_drills", "wto_case"])
+    assert seoul.to_lift(lifted) == seoul.index("wto_case")  # the last one, as before
+    tokyo = gsomia.measures["tokyo"]
+    assert tokyo.to_lift(tokyo.mask(["consultations", "export_controls"])) == tokyo.index(
+        "export_controls"
+    )

@@ -235,6 +235,18 @@ class Repertoire:
                 return k
         return None
 
+    def to_lift(self, mask: int) -> int | None:
+        """The measure a person's cooperation lifts (its index), or None when none can be.
+
+        ``lifted_first`` when it is in force (a running notice goes first, as in the model's
+        conduct), otherwise the last reversible measure in force in escalation order.
+        """
+        if self.lifted_first is not None:
+            first = self.index(self.lifted_first)
+            if mask >> first & 1 and self.measures[first].reversible:
+                return first
+        return self.last_liftable(mask)
+
     def describe_act(self, act: int, enacted: int, lifted: int) -> str:
         """What an act did, in words: the measures it enacted or lifted, or its signal."""
         if act == 3:  # enact
@@ -256,14 +268,14 @@ class Repertoire:
         """The concrete step a move is most likely to be from state ``mask``, in words.
 
         Retaliating enacts the mildest measure not yet in force (a hostile signal when all
-        are); cooperating lifts the last reversible measure in force (a gesture when none is);
-        holding changes nothing.
+        are); cooperating lifts a running notice, or else the last reversible measure in force
+        (`to_lift`; a gesture when none is); holding changes nothing.
         """
         if move == 2:  # retaliate
             k = self.next_available(mask)
             return self.signal if k is None else self.measures[k].name
         if move == 0:  # cooperate
-            k = self.last_liftable(mask)
+            k = self.to_lift(mask)
             if k is None:
                 return self.gesture
             measure = self.measures[k]

@@ -265,7 +265,7 @@ class Game:
                 k = side.repertoire.next_available(mask)
                 choice = Choice(Act.ENACT, enacted=0 if k is None else 1 << k)
             else:
-                k = side.repertoire.last_liftable(mask)
+                k = side.repertoire.to_lift(mask)
                 choice = Choice(Act.LIFT, lifted=0 if k is None else 1 << k)
             self.model.apply_event(actor, choice)
             self.injections.append(
@@ -304,7 +304,8 @@ class Game:
         """The act a person's move is, as `options` describes it.
 
         Retaliating enacts the mildest measure not yet in force (a protest when all are);
-        cooperating lifts the last reversible measure in force (a gesture when none is).
+        cooperating lifts a running notice, or else the last reversible measure in force (a
+        gesture when none is).
         """
         side = self.model.capitals[actor]
         mask = int(side.mask[0])
@@ -313,7 +314,7 @@ class Game:
                 k = side.repertoire.next_available(mask)
                 return Choice(Act.HOSTILE_SIGNAL) if k is None else Choice(Act.ENACT, 1 << k)
             case Move.COOPERATE:
-                k = side.repertoire.last_liftable(mask)
+                k = side.repertoire.to_lift(mask)
                 if k is None:
                     return Choice(Act.CONCILIATORY_SIGNAL)
                 return Choice(Act.LIFT, lifted=1 << k)
