@@ -153,8 +153,12 @@ class Capital(mesa.Agent):
         if self.notice_index is None:
             return 0.0
         urgency = np.minimum(self.notice_age / self.lapse_weeks, 1.0)
-        lifts = np.asarray(self.rule.lift, dtype=float) * self.options.lift[:, self.notice_index]
-        return urgency * np.where(self.options.can_lift, lifts, 0.0)
+        # the lifting weights are all 0 where nothing can be lifted
+        return (
+            urgency
+            * np.asarray(self.rule.lift, dtype=float)
+            * self.options.lift[:, self.notice_index]
+        )
 
     def observe(self) -> Observation:
         """What this capital knows now: its memory of moves and this week's payoffs."""
