@@ -204,9 +204,8 @@ def _scenario(raw: dict, folder: Path, where: str) -> Scenario:
             label=str(outcome.get("label", "the agreement")),
         )
         if notice.actor in measures:  # while the notice runs, a lifting lifts it first
-            notice_side = measures[notice.actor]
-            notice_side.index(notice.measure)  # one clear line if the measure is unknown
-            measures[notice.actor] = dataclasses.replace(notice_side, lifted_first=notice.measure)
+            side = measures[notice.actor]  # (load_scenario checks the actor and the measure)
+            measures[notice.actor] = dataclasses.replace(side, lifted_first=notice.measure)
     start = parse_date(raw["start"], f"{where}: start")
     end = parse_date(raw["end"], f"{where}: end")
     if end.toordinal() < start.toordinal():  # a YAML datetime is a date too
