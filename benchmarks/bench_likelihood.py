@@ -10,7 +10,8 @@ It measures, on the 2019 events file (61 weeks) with the default model (fictitio
 (b) batched evaluations: one run scores 64 parameter vectors (R = 64), as the fits do, and
     checks that every batched score equals its single evaluation;
 (c) the wall time of the ML fit (differential evolution + L-BFGS-B) and of the posterior
-    (emcee, the calibration's default 32 walkers x 1500 steps), each in this process.
+    (emcee, the joint posterior of the keys and the conduct with the calibration's own
+    settings, conf/calibrate.yaml), each in this process.
 
 Medians over the repeats; the machine is shared and noisy, so ratios to (a) are reported too.
 Results go to results/benchmarks/bench_likelihood.json.
@@ -76,7 +77,8 @@ def main() -> None:
         ml = fit_ml(space, (case.episode(),), 2019)
         results["ml_fit_seconds"] = time.perf_counter() - start
         start = time.perf_counter()
-        sample_posterior(space, (case.episode(),), ml, seed=2019)
+        c = config.calibrate
+        sample_posterior(space, (case.episode(),), ml, c.walkers, c.steps, c.burn, c.thin, 2019)
         results["posterior_seconds"] = time.perf_counter() - start
     for key, value in results.items():
         print(f"{key}: {value:.4g}" if isinstance(value, float) else f"{key}: {value}")

@@ -1,17 +1,18 @@
 """Study: simulate and recover. Do the posterior's 90% intervals cover the true values?
 
-Run from the project root (about 110 s a repeat on one core; 45 minutes for 50 repeats with
-``--jobs 2`` on these 2-core machines)::
+Run from the project root (about 2.5 minutes a repeat on one core; about an hour for 50
+repeats with ``--jobs 2`` on these 2-core machines)::
 
     .venv/bin/python benchmarks/recovery.py [--repeats 50] [--seed 0] [--jobs 2]
-        [--walkers 16 --steps 1500 --burn 500 --popsize 8 --maxiter 60] [--truth posterior]
+        [--walkers 24 --steps 2500 --burn 1000 --popsize 8 --maxiter 60] [--truth posterior]
 
 The truth is the fitted model (conf/fit/gsomia_2019.yaml), or with ``--truth posterior`` one
 draw of its posterior per repeat (chosen by the repeat's seed), so that truths on a flat ridge or
 near a bound of the box are as likely as the posterior makes them; each repeat simulates one
 2018-2019 history from its truth, fits it by the calibration's method with smaller settings
 (`sim.analysis.recovery.RecoverySettings`, or the options given) and checks each parameter's
-central 90% interval.
+central 90% interval: the fitted keys' and the conduct's, which the posterior samples with them
+(the truth's conduct is the fit's, or the draw's).
 Writes results/benchmarks/recovery.parquet (one row per repeat and key) and recovery.json
 (coverage per key and overall), and prints the coverage table.
 """
@@ -26,6 +27,7 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
+from sim.analysis.posterior import joint_space
 from sim.analysis.recovery import RecoverySettings, coverage, recover
 from sim.analysis.space import Space
 from sim.core.fitted import fit_record, fitted_params, posterior_draws
@@ -56,7 +58,8 @@ def main() -> None:
         raise SystemExit("no fit to recover: run `escalation calibrate` first")
     truth_params = fitted_params()
     space = Space.of(truth_params, list(config.params))
-    truth = np.array([float(lookup(truth_params, key)[1]) for key in space.keys])
+    keys = joint_space(space).keys  # the fitted keys and the conduct's
+    truth = np.array([float(lookup(truth_params, key)[1]) for key in keys])
     scenario = load_scenario("gsomia_2019")
     draws = posterior_draws() if options.truth == "posterior" else None
     if options.truth == "posterior" and draws is None:
@@ -66,7 +69,7 @@ def main() -> None:
         if draws is None:
             return truth
         row = np.random.default_rng(options.seed + repeat).integers(len(draws))
-        return draws[list(space.keys)].to_numpy(float)[row]
+        return draws[keys].to_numpy(float)[row]
 
     started = time.perf_counter()
 

@@ -31,7 +31,15 @@ TINY = [
     "calibrate.maxiter=2",
     "calibrate.steps=30",
     "calibrate.burn=10",
-    "calibrate.walkers=16",
+    "calibrate.walkers=18",  # twice the 3 keys and the conduct's 6
+]
+CONDUCT_KEYS = [
+    "seoul.signal",
+    "tokyo.signal",
+    "seoul.lift",
+    "tokyo.lift",
+    "conduct.order",
+    "conduct.burst",
 ]
 FIT_FILES = ["gsomia_2019.yaml", "gsomia_2019.json", "gsomia_2019.posterior.parquet"]
 
@@ -101,7 +109,14 @@ def test_the_report_holds_estimates_posterior_and_baselines(calibrated):
         "conduct.order",
         "conduct.burst",
     }
-    assert report["posterior"]["draws"] == 16 * (30 - 10) // 5
+    assert report["posterior"]["draws"] == 18 * (30 - 10) // 5
+    # The posterior samples the conduct with the keys: each conduct parameter has its interval.
+    conduct = report["conduct_estimates"]
+    assert [e["key"] for e in conduct] == CONDUCT_KEYS
+    for row in conduct:
+        assert row["estimate"] == report["conduct"][row["key"]]
+        assert row["posterior_q05"] <= row["posterior_q50"] <= row["posterior_q95"]
+        assert row["low"] <= row["posterior_q05"] and row["posterior_q95"] <= row["high"]
     assert set(report["loglik"]) == {"model", "base_rates", "markov", "regime_break", "logit"}
     assert report["loglik"]["model"]["parameters"] == 9
     best = min(list(report["loglik"])[1:], key=lambda n: report["loglik"][n]["aic"])
@@ -121,8 +136,9 @@ def test_the_fit_files_say_what_was_fitted(calibrated):
     assert record["margin_aic"] == pytest.approx(report["margin_aic"])
     assert record["conduct_keys"] == sorted(report["conduct"])
     draws = pd.read_parquet(conf / "fit" / "gsomia_2019.posterior.parquet")
-    assert list(draws.columns) == KEYS and len(draws) == report["posterior"]["draws"]
-    for row in report["estimates"]:
+    assert list(draws.columns) == KEYS + CONDUCT_KEYS
+    assert len(draws) == report["posterior"]["draws"]
+    for row in report["estimates"] + report["conduct_estimates"]:
         assert draws[row["key"]].median() == pytest.approx(row["posterior_q50"])
     preset = (conf / "fit" / "gsomia_2019.yaml").read_text()
     assert preset.startswith("# @package _global_\n")
@@ -154,7 +170,8 @@ def test_write_false_writes_nothing_into_conf(tmp_path):
     before = snapshot(conf)
     config = default_config(
         ["run.progress=false", PARAMS.replace(",payoffs.audience.seoul:0.01:100:log", ""), *TINY]
-        + ["calibrate.steps=12", "calibrate.burn=4", "calibrate.walkers=8", "calibrate.write=false"]
+        + ["calibrate.steps=12", "calibrate.burn=4", "calibrate.walkers=16"]
+        + ["calibrate.write=false"]
         + ["scenario.start=2019-06-24", "scenario.end=2019-08-26", f"calibrate.conf_dir={conf}"],
         "calibrate",
     )
@@ -166,12 +183,14 @@ def test_write_false_writes_nothing_into_conf(tmp_path):
 
 
 def test_too_few_walkers_stop_before_the_fit_with_one_line(tmp_path):
-    # 6 parameters need 12 walkers: emcee refused fewer with a traceback after the whole fit.
-    done = escalation("calibrate", "calibrate.walkers=10", f"hydra.run.dir={tmp_path}")
+    # 6 keys and the conduct's 6 need 24 walkers: emcee refused fewer with a traceback after
+    # the whole fit.
+    done = escalation("calibrate", "calibrate.walkers=20", f"hydra.run.dir={tmp_path}")
     assert done.returncode == 2
     assert done.stderr == (
-        "error: calibrate.walkers=10 is too few for 6 fitted parameters: the ensemble sampler "
-        "needs at least two walkers per parameter; set calibrate.walkers=12 or more\n"
+        "error: calibrate.walkers=20 is too few for the posterior of 12 parameters (6 fitted "
+        "keys and the conduct's 6): the ensemble sampler needs at least two walkers per "
+        "parameter; set calibrate.walkers=24 or more\n"
     )
     assert not (tmp_path / "calibration.json").exists()
 

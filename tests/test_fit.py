@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.analysis.fit import fit_ml
+from sim.analysis.fit import MovesObjective, fit_ml
 from sim.analysis.likelihood import LOG_FLOOR, Episode, score
-from sim.analysis.posterior import sample_posterior
+from sim.analysis.posterior import CONDUCT_PARAMETERS, dimensions, joint_space, sample_posterior
 from sim.analysis.recovery import RecoverySettings, coverage, recover, synthetic_path
 from sim.analysis.space import Space, fittable_keys, parse_entry
 from sim.core.errors import ConfigError
@@ -187,18 +187,22 @@ def test_the_fit_is_deterministic_for_a_seed(recovery, compare_default):
 POSTERIOR_COLUMNS = ["mean", "sd", "q05", "q50", "q95", "r_hat", "ess_bulk"]
 
 
-def test_the_posterior_summarises_its_draws_and_its_intervals_hold_the_ml_estimate(recovery):
+def test_the_posterior_samples_keys_and_conduct_and_its_intervals_hold_the_ml_estimate(recovery):
     space, _, episodes, fit = recovery
-    walkers, steps, burn, thin = 8, 30, 10, 2
+    joint = joint_space(space)
+    assert joint.keys == space.keys + [p.key for p in CONDUCT_PARAMETERS]
+    assert dimensions(space) == len(joint) == len(space) + 6
+    walkers, steps, burn, thin = 18, 30, 10, 2
     post = sample_posterior(space, episodes, fit, walkers, steps, burn, thin, seed=0)
     assert list(post.summary.columns) == POSTERIOR_COLUMNS
-    assert list(post.summary.index) == space.keys
-    assert post.draws.shape == (walkers * (steps - burn) // thin, len(space))
-    assert list(post.table().columns) == space.keys
-    assert 0 < post.acceptance <= 1 and (post.walkers, post.steps, post.burn) == (8, 30, 10)
-    for i, key in enumerate(space.keys):
+    assert list(post.summary.index) == joint.keys
+    assert post.draws.shape == (walkers * (steps - burn) // thin, len(joint))
+    assert list(post.table().columns) == joint.keys
+    assert 0 < post.acceptance <= 1 and (post.walkers, post.steps, post.burn) == (18, 30, 10)
+    estimates = fit.values()
+    for i, key in enumerate(joint.keys):
         column = post.draws[:, i]
-        p = space.parameters[i]
+        p = joint.parameters[i]
         assert np.all((column >= p.low) & (column <= p.high)), key  # values, not coordinates
         row = post.summary.loc[key]
         assert row["q05"] <= row["q50"] <= row["q95"]
@@ -206,9 +210,22 @@ def test_the_posterior_summarises_its_draws_and_its_intervals_hold_the_ml_estima
         assert row["q50"] == pytest.approx(np.median(column))
         low, high = post.interval(key, 0.9)
         assert (low, high) == pytest.approx((row["q05"], row["q95"]))
-        assert low <= fit.estimates[i] <= high, key
+        if min(estimates[key] - p.low, p.high - estimates[key]) > 1e-3 * p.width:
+            assert low <= estimates[key] <= high, key  # the walkers start around the ML fit
     converged = (post.summary["r_hat"] < 1.05).all() and (post.summary["ess_bulk"] >= 100).all()
     assert post.converged == bool(converged)
+
+
+def test_the_posterior_scores_the_acts_through_the_model(recovery):
+    # The joint objective is the model's log-likelihood of moves and acts: at the ML fit it is
+    # the moves' part plus the conduct's own fit (the acts scored the same way in both).
+    space, _, episodes, fit = recovery
+    joint = joint_space(space.with_base(fit.conduct.apply(space.base)))
+    at = np.concatenate([fit.coordinates, [fit.conduct.values()[k] for k in joint.keys[3:]]])
+    both = MovesObjective(joint, episodes, acts=True).loglik(at[:, None])[0]
+    moves = MovesObjective(joint, episodes).loglik(at[:, None])[0]
+    assert moves == pytest.approx(fit.moves_loglik, rel=1e-9)
+    assert both - moves == pytest.approx(fit.conduct.loglik, rel=1e-6)
 
 
 def codable(scenario):
@@ -285,8 +302,10 @@ def test_a_synthetic_path_is_coded_as_the_history_codes_a_real_one(gsomia_case, 
 def test_simulate_and_recover_tabulates_each_repeat_and_key(gsomia_case, compare_default):
     scenario = gsomia_case.scenario.with_span("2019-06-03", "2019-08-19")
     space = Space.of(compare_default.model_params, ["seoul.activity"])
-    tiny = RecoverySettings(popsize=5, maxiter=1, walkers=8, steps=12, burn=4, thin=2)
-    table = recover(space, np.array([0.4]), scenario, repeats=1, seed=5, settings=tiny)
+    tiny = RecoverySettings(popsize=5, maxiter=1, walkers=14, steps=12, burn=4, thin=2)
+    conduct = [lookup(compare_default.model_params, p.key)[1] for p in CONDUCT_PARAMETERS]
+    truth = np.array([0.4, *conduct])
+    table = recover(space, truth, scenario, repeats=1, seed=5, settings=tiny)
     assert list(table.columns) == [
         "repeat",
         "key",
@@ -297,9 +316,12 @@ def test_simulate_and_recover_tabulates_each_repeat_and_key(gsomia_case, compare
         "covered",
         "r_hat",
     ]
-    (row,) = table.to_dict(orient="records")
-    assert row["key"] == "seoul.activity" and row["truth"] == 0.4
-    assert row["q05"] <= row["q95"] and row["covered"] == (row["q05"] <= 0.4 <= row["q95"])
+    rows = table.to_dict(orient="records")
+    assert [r["key"] for r in rows] == joint_space(space).keys  # the conduct's checked too
+    np.testing.assert_array_equal(table["truth"], truth)
+    for r in rows:
+        assert r["q05"] <= r["q95"] and r["covered"] == (r["q05"] <= r["truth"] <= r["q95"])
     shares = coverage(table)
-    assert list(shares.index) == ["seoul.activity", "all"]
-    assert shares.loc["all", "coverage"] == float(row["covered"])
+    assert list(shares.index) == sorted(joint_space(space).keys) + ["all"]
+    assert shares.loc["all", "coverage"] == pytest.approx(table["covered"].mean())
+    assert shares.loc["seoul.activity", "coverage"] == float(rows[0]["covered"])

@@ -10,6 +10,7 @@ import pytest
 
 from sim.core.errors import ConfigError
 from sim.core.metrics import replication_table
+from sim.core.params import lookup
 from sim.core.scenario_yaml import load_scenario
 from sim.experiment import blocks
 from sim.experiment.config import default_config
@@ -234,6 +235,9 @@ def test_posterior_draws_are_made_once_per_run_and_shared_by_its_blocks(monkeypa
     draws = posterior_draws(base.fit)
     assert set(np.unique(drawn.payoffs.deadline)) <= set(draws["payoffs.deadline"])
     assert len(np.unique(drawn.payoffs.deadline)) > 100  # each replication its own draw
+    for key in ("seoul.lift", "conduct.order"):  # the conduct is drawn with the keys
+        values = np.asarray(lookup(drawn.model_params, key)[1])
+        assert values.shape == (250,) and set(np.unique(values)) <= set(draws[key]), key
     seen = []
     original = blocks.build_model
 

@@ -16,7 +16,7 @@ import numpy as np
 from scipy.optimize import differential_evolution
 
 from sim.analysis.conduct_fit import ConductFit, fit_conduct
-from sim.analysis.likelihood import Episode
+from sim.analysis.likelihood import Episode, Scores
 from sim.analysis.space import Space
 
 #: Most parameter vectors scored in one model run (memory grows with it).
@@ -27,12 +27,15 @@ BATCH = 512
 class MovesObjective:
     """The moves' log-likelihood as a function of the fitted values, batched over columns.
 
-    Summed over ``episodes`` (one case, or several for a pooled fit).
+    Summed over ``episodes`` (one case, or several for a pooled fit). With ``acts`` the acts'
+    log-likelihood given the moves is added: the whole likelihood, for a posterior that
+    samples the conduct with the keys.
     """
 
     space: Space
     episodes: tuple[Episode, ...]
     evaluations: int = 0
+    acts: bool = False  # add the acts' log-likelihood given the moves (a fit with the conduct)
 
     def loglik(self, values: np.ndarray) -> np.ndarray:
         """Log-likelihood of the real moves for each column of ``values`` (k, S): shape (S,)."""
@@ -42,10 +45,13 @@ class MovesObjective:
             block = values[:, start : start + BATCH]
             params = self.space.apply(block)
             out[start : start + BATCH] = sum(
-                e.score(params, block.shape[1]).moves.sum(axis=(0, 2)) for e in self.episodes
+                self._scored(e.score(params, block.shape[1])) for e in self.episodes
             )
         self.evaluations += values.shape[1]
         return out
+
+    def _scored(self, scores: Scores) -> np.ndarray:
+        return (scores.total if self.acts else scores.moves).sum(axis=(0, 2))
 
     def __call__(self, values: np.ndarray) -> np.ndarray:
         """The negative log-likelihood, for minimisers (vectorised: columns are members)."""

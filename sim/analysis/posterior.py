@@ -2,11 +2,16 @@
 
 Priors: independent uniform distributions on each parameter's box (the schema's range, or the
 narrower one a fit names), in the parameter's search coordinate: uniform for most, log-uniform
-for a key searched on a log scale; stated in every report; the conduct is fixed at its own
-maximum-likelihood fit, as in the ML fit. The likelihood is the moves' log-likelihood through
-the model with the real history fed in; each step scores all walkers in one model run (one
-replication per walker). Convergence: ArviZ's rank-normalised R-hat and bulk effective sample
-size, the walkers read as chains (as `arviz.from_emcee` does), and the mean acceptance rate.
+for a key searched on a log scale; stated in every report. The conduct's six parameters (each
+side's signal and lift shares, the order and the burst) are sampled with the fitted keys, with
+uniform priors on the bounds of their own fit (`sim.analysis.conduct_fit.BOUNDS`): the ML fit
+estimates the conduct first, from the acts alone, and the rest given it (a two-stage estimate),
+but the posterior is the joint one, so every parameter counted in *k* carries its uncertainty
+into the intervals and into runs drawn from the posterior. The likelihood is that of the acts
+(moves and the acts given them) through the model with the real history fed in; each step
+scores all walkers in one model run (one replication per walker). Convergence: ArviZ's
+rank-normalised R-hat and bulk effective sample size, the walkers read as chains (as
+`arviz.from_emcee` does), and the mean acceptance rate.
 Proposals are differential-evolution moves (80%) and snooker moves (20%), which cross the
 broad, curved posteriors of weakly identified weights better than the default stretch move.
 """
@@ -17,9 +22,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim.analysis.conduct_fit import BOUNDS
 from sim.analysis.fit import MLFit, MovesObjective
 from sim.analysis.likelihood import Episode
-from sim.analysis.space import Space
+from sim.analysis.space import Parameter, Space
+from sim.core.moves import ALLIES
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,23 @@ def _diagnostics(chain: np.ndarray, keys: tuple[str, ...]) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("key")
 
 
+#: The conduct's parameters, sampled with the fitted keys (uniform priors on these bounds).
+CONDUCT_PARAMETERS = (
+    *(Parameter(f"{slot}.{name}", *BOUNDS[name]) for name in ("signal", "lift") for slot in ALLIES),
+    *(Parameter(f"conduct.{name}", *BOUNDS[name]) for name in ("order", "burst")),
+)
+
+
+def joint_space(space: Space) -> Space:
+    """``space``'s fitted keys followed by the conduct's parameters: what the posterior samples."""
+    return Space(space.base, (*space.parameters, *CONDUCT_PARAMETERS))
+
+
+def dimensions(space: Space) -> int:
+    """How many parameters the posterior of a fit of ``space`` samples."""
+    return len(space) + len(CONDUCT_PARAMETERS)
+
+
 def sample_posterior(
     space: Space,
     episodes: tuple[Episode, ...],
@@ -90,14 +114,23 @@ def sample_posterior(
     burn: int = 500,
     thin: int = 5,
     seed: int = 0,
+    spread: float = 0.02,
 ) -> Posterior:
-    """Sample the posterior, starting the walkers in a small ball around the ML estimate."""
+    """Sample the joint posterior of ``space``'s keys and the conduct's, from near the ML fit.
+
+    The walkers start in a ball around the ML estimate (the fitted keys and the conduct's own
+    fit), ``spread`` times each box's width (in coordinates) across, clipped into the box: wide
+    enough that the ensemble's own spread, which scales its proposals, need not grow from
+    nothing. ``walkers`` must be at least twice `dimensions`.
+    """
     import emcee
 
     started = time.perf_counter()
-    base = ml.conduct.apply(space.base)
-    objective = MovesObjective(space.with_base(base), episodes)
+    conduct = ml.conduct.values()
+    space = joint_space(space.with_base(ml.conduct.apply(space.base)))
+    objective = MovesObjective(space, episodes, acts=True)
     low, high = space.low, space.high
+    at_ml = np.concatenate([ml.coordinates, [conduct[p.key] for p in CONDUCT_PARAMETERS]])
 
     def log_probability(theta: np.ndarray) -> np.ndarray:
         inside = np.all((theta >= low) & (theta <= high), axis=1)
@@ -108,7 +141,7 @@ def sample_posterior(
 
     rng = np.random.default_rng(seed)
     width = high - low
-    start = ml.coordinates + 1e-3 * width * rng.standard_normal((walkers, len(space)))
+    start = at_ml + spread * width * rng.standard_normal((walkers, len(space)))
     start = np.clip(start, low + 1e-6 * width, high - 1e-6 * width)
     moves = [(emcee.moves.DEMove(), 0.8), (emcee.moves.DESnookerMove(), 0.2)]
     sampler = emcee.EnsembleSampler(

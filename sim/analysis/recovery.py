@@ -16,7 +16,7 @@ import pandas as pd
 
 from sim.analysis.fit import fit_ml
 from sim.analysis.likelihood import Episode
-from sim.analysis.posterior import sample_posterior
+from sim.analysis.posterior import joint_space, sample_posterior
 from sim.analysis.space import Space
 from sim.core.metrics import OUTCOMES
 from sim.core.model import EscalationModel
@@ -59,15 +59,15 @@ def synthetic_path(params: ModelParams, scenario: Scenario, seed: int) -> RealPa
 class RecoverySettings:
     """How each synthetic history is fitted (smaller than a full calibration, to fit 50+).
 
-    The defaults are those of the study in docs/comparison.md (§7.4): its chains converge
-    (median R-hat 1.06) in about 110 s a repeat on one core.
+    The defaults are those of the study in docs/comparison.md (§7.4); ``walkers`` must be at
+    least twice the parameters the posterior samples (the keys and the conduct's six).
     """
 
     popsize: int = 8
     maxiter: int = 60
-    walkers: int = 16
-    steps: int = 1500
-    burn: int = 500
+    walkers: int = 24
+    steps: int = 2500
+    burn: int = 1000
     thin: int = 5
 
 
@@ -80,13 +80,14 @@ def recover(
     settings: RecoverySettings = RecoverySettings(),
     progress: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
-    """One row per repeat and key: truth, ML estimate, 90% interval, covered or not.
+    """One row per repeat and parameter: truth, ML estimate, 90% interval, covered or not.
 
-    ``truth`` holds the values of ``space``'s keys; the conduct of ``space.base`` is the
-    truth's too, and is held there (the study checks the rule and payoff parameters' intervals,
-    which are fitted with the conduct fixed, as in a calibration).
+    ``truth`` holds the values of every parameter the posterior samples, in the order of
+    `joint_space`: ``space``'s keys, then the conduct's. Each is checked, the conduct's too (the
+    ML fit estimates the conduct on its own; the posterior samples it with the keys).
     """
-    params = space.apply(space.coordinates(truth))
+    joint = joint_space(space)
+    params = joint.apply(joint.coordinates(truth))
     rows = []
     for repeat in range(repeats):
         real = synthetic_path(params, scenario, seed + repeat)
@@ -96,14 +97,15 @@ def recover(
         post = sample_posterior(
             space, episodes, ml, s.walkers, s.steps, s.burn, s.thin, seed + repeat
         )
-        for i, key in enumerate(space.keys):
+        estimates = ml.values()
+        for i, key in enumerate(joint.keys):
             low, high = post.interval(key, 0.9)
             rows.append(
                 {
                     "repeat": repeat,
                     "key": key,
                     "truth": float(truth[i]),
-                    "estimate": float(ml.estimates[i]),
+                    "estimate": estimates[key],
                     "q05": low,
                     "q95": high,
                     "covered": bool(low <= truth[i] <= high),

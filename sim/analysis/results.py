@@ -16,8 +16,9 @@ import pandas as pd
 
 from sim.analysis.fit import MLFit
 from sim.analysis.insample import InSample, Row
-from sim.analysis.posterior import Posterior
+from sim.analysis.posterior import CONDUCT_PARAMETERS, Posterior
 from sim.analysis.predictive import CountCheck, MilestoneCheck, PathCheck
+from sim.analysis.space import Parameter
 
 
 def _row_json(row: Row) -> dict:
@@ -127,25 +128,31 @@ class CalibrationReport:
     forecasts: pd.DataFrame | None
     loco: pd.DataFrame | None
     timings: dict[str, float] = field(default_factory=dict)
+    log_keys: tuple[str, ...] = ()  # keys searched on a log scale (log-uniform priors)
 
     def estimates(self) -> list[dict[str, Any]]:
         """One row per fitted key: estimate, bounds, at-bound flag, posterior summary."""
-        rows = []
-        for key, value, at_bound in zip(
-            self.ml.keys, self.ml.estimates, self.ml.at_bound, strict=True
-        ):
-            row = {
-                "key": key,
-                "estimate": float(value),
-                "low": self.bounds[key][0],
-                "high": self.bounds[key][1],
-                "at_bound": at_bound,
-            }
-            if self.posterior is not None:
-                summary = self.posterior.summary.loc[key]
-                row |= {f"posterior_{k}": float(v) for k, v in summary.items()}
-            rows.append(row)
-        return rows
+        return [
+            self._row(key, float(value), *self.bounds[key], at_bound)
+            for key, value, at_bound in zip(
+                self.ml.keys, self.ml.estimates, self.ml.at_bound, strict=True
+            )
+        ]
+
+    def conduct_estimates(self) -> list[dict[str, Any]]:
+        """The same for the conduct's parameters: their own ML fit, the posterior's box."""
+        fitted = self.ml.conduct.values()
+        return [
+            self._row(p.key, fitted[p.key], p.low, p.high, _near_bound(fitted[p.key], p))
+            for p in CONDUCT_PARAMETERS
+        ]
+
+    def _row(self, key: str, value: float, low: float, high: float, at_bound: bool) -> dict:
+        row = {"key": key, "estimate": value, "low": low, "high": high, "at_bound": at_bound}
+        if self.posterior is not None and key in self.posterior.keys:
+            summary = self.posterior.summary.loc[key]
+            row |= {f"posterior_{k}": float(v) for k, v in summary.items()}
+        return row
 
     def to_json(self) -> dict[str, Any]:
         """The report as a JSON-ready dict."""
@@ -162,6 +169,7 @@ class CalibrationReport:
             "rules": self.rules,
             "estimates": self.estimates(),
             "conduct": self.ml.conduct.values(),
+            "conduct_estimates": self.conduct_estimates(),
             "parameters": self.ml.parameters,
             "loglik": {row.name: _row_json(row) for row in rows.rows},
             "best_baseline_aic": rows.best("aic").name,
@@ -191,3 +199,9 @@ class CalibrationReport:
             "loco": None if self.loco is None else self.loco.to_dict(orient="records"),
             "timings_s": self.timings,
         }
+
+
+def _near_bound(value: float, parameter: Parameter, tolerance: float = 1e-3) -> bool:
+    """Whether ``value`` sits within ``tolerance`` x the box's width of one of its bounds."""
+    margin = tolerance * parameter.width
+    return bool(min(value - parameter.low, parameter.high - value) <= margin)

@@ -144,7 +144,10 @@ POSTERIOR_STREAM = 1 << 31
 
 
 def posterior_config(config: Config) -> Config:
-    """``config`` with each replication's fitted keys drawn from the fit's posterior.
+    """``config`` with each replication's fitted values drawn from the fit's posterior.
+
+    The posterior holds every value the fit estimated, the conduct's included
+    (`sim.analysis.posterior`), so each replication gets a whole draw.
 
     Draws are taken with replacement out of ``conf/fit/<fit>.posterior.parquet``, from a stream
     of ``run.seed``, once for the whole run (so blocks of a large run share one set of draws);

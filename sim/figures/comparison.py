@@ -131,12 +131,17 @@ class PosteriorData:
     draws: np.ndarray  # (draws, k)
     estimates: np.ndarray
     bounds: list[tuple[float, float]]
+    log: list[bool]  # keys searched on a log scale are drawn on one
 
 
-def make_posterior_data(keys, draws, estimates, low, high) -> PosteriorData:
-    """Numbers for the posterior figure."""
+def make_posterior_data(keys, draws, estimates, low, high, log=None) -> PosteriorData:
+    """Numbers for the posterior figure; ``log`` flags the keys with a log-uniform prior."""
     return PosteriorData(
-        list(keys), np.asarray(draws), np.asarray(estimates), list(zip(low, high, strict=True))
+        list(keys),
+        np.asarray(draws),
+        np.asarray(estimates),
+        list(zip(low, high, strict=True)),
+        [False] * len(keys) if log is None else list(log),
     )
 
 
@@ -148,13 +153,21 @@ def plot_posterior(data: PosteriorData) -> Figure:
     figure = Figure(figsize=(3.4 * columns, 2.2 * rows), layout="constrained")
     for i, key in enumerate(data.keys):
         ax = figure.add_subplot(rows, columns, i + 1)
-        ax.hist(data.draws[:, i], bins=40, color="tab:blue", alpha=0.6)
+        low, high = data.bounds[i]
+        bins = np.geomspace(low, high, 41) if data.log[i] else np.linspace(low, high, 41)
+        ax.hist(data.draws[:, i], bins=bins, color="tab:blue", alpha=0.6)
         ax.axvline(data.estimates[i], color="black", lw=1.2, label="ML estimate")
-        ax.set_xlim(*data.bounds[i])
+        if data.log[i]:
+            ax.set_xscale("log")
+        ax.set_xlim(low, high)
         ax.set_title(key, fontsize=8)
         ax.tick_params(labelsize=7)
         ax.set_yticks([])
-    figure.suptitle("posterior draws (uniform priors on the boxes shown)", fontsize=9)
+    figure.suptitle(
+        "posterior draws and ML estimates (uniform priors on the boxes shown; "
+        "log-uniform on a log axis)",
+        fontsize=9,
+    )
     return figure
 
 

@@ -16,7 +16,8 @@ def estimate_rows(report: CalibrationReport) -> list[tuple[str, ...]]:
     rows: list[tuple[str, ...]] = [
         ("parameter", "ML estimate", "posterior median", "90% interval", "R-hat", "ESS", "box")
     ]
-    for row in report.estimates():
+    conduct = report.conduct_estimates()
+    for row in [*report.estimates(), *conduct]:
         posterior = ("—", "—", "—", "—")
         if "posterior_q50" in row:
             posterior = (
@@ -25,16 +26,15 @@ def estimate_rows(report: CalibrationReport) -> list[tuple[str, ...]]:
                 f"{row['posterior_r_hat']:.3f}",
                 f"{row['posterior_ess_bulk']:.0f}",
             )
+        note = " (conduct)" if row in conduct else ""
         rows.append(
             (
                 row["key"],
-                f"{row['estimate']:.4g}" + (" (at bound)" if row["at_bound"] else ""),
+                f"{row['estimate']:.4g}" + note + (" (at bound)" if row["at_bound"] else ""),
                 *posterior,
                 f"[{row['low']:g}, {row['high']:g}]",
             )
         )
-    for key, value in report.ml.conduct.values().items():
-        rows.append((key, f"{value:.4g} (conduct)", "—", "—", "—", "—", "—"))
     return rows
 
 
@@ -115,8 +115,9 @@ Data: `{report.events}`, {report.weeks} weeks from {report.start}. Rules
 Conduct (how moves became acts) fitted first by maximum likelihood of the acts given the moves;
 then the rule and payoff parameters by maximum likelihood of the moves, with the real history fed
 in: scipy's differential evolution over the whole box (seeded), polished by L-BFGS-B
-({ml.evaluations} evaluations, {ml.seconds:.0f} s; {ml.message}). Priors for the posterior:
-uniform on each parameter's box. docs/comparison.md explains every number.
+({ml.evaluations} evaluations, {ml.seconds:.0f} s; {ml.message}). The posterior is the joint
+one of the fitted keys and the conduct's parameters, with uniform priors on each parameter's
+box (log-uniform for a key searched on a log scale). docs/comparison.md explains every number.
 
 ## Estimates
 
@@ -139,10 +140,15 @@ def write_calibration(report: CalibrationReport, folder: Path) -> Path:
 
     folder = Path(folder)
     if report.posterior is not None:
-        low = [report.bounds[k][0] for k in report.ml.keys]
-        high = [report.bounds[k][1] for k in report.ml.keys]
+        rows = {r["key"]: r for r in [*report.estimates(), *report.conduct_estimates()]}
+        keys = report.posterior.keys
         data = make_posterior_data(
-            report.ml.keys, report.posterior.draws, report.ml.estimates, low, high
+            keys,
+            report.posterior.draws,
+            [rows[k]["estimate"] for k in keys],
+            [rows[k]["low"] for k in keys],
+            [rows[k]["high"] for k in keys],
+            [k in report.log_keys for k in keys],
         )
         write_figure(plot_posterior(data), folder / POSTERIOR_FIGURE)
     write_text(calibration_markdown(report), folder / "calibration.md")

@@ -20,7 +20,7 @@ from sim.analysis.forecast import forecast_summary, rolling_origin
 from sim.analysis.insample import InSample, baseline_rows, make_row
 from sim.analysis.likelihood import Episode
 from sim.analysis.loco import leave_one_case_out
-from sim.analysis.posterior import sample_posterior
+from sim.analysis.posterior import dimensions, sample_posterior
 from sim.analysis.results import CalibrationReport
 from sim.analysis.space import Space
 from sim.core.errors import ConfigError
@@ -59,11 +59,13 @@ def calibrate(config: CalibrateJobConfig, command: str, date: str, say: Say) -> 
     c = config.calibrate
     case = build_case(config)
     space = Space.of(config.model_params, list(config.params))
-    if c.posterior and c.walkers < 2 * len(space):  # emcee refuses fewer, after the whole fit
+    sampled = dimensions(space)  # the fitted keys and the conduct's
+    if c.posterior and c.walkers < 2 * sampled:  # emcee refuses fewer, after the whole fit
         raise ConfigError(
-            f"calibrate.walkers={c.walkers} is too few for {len(space)} fitted parameters: the "
-            f"ensemble sampler needs at least two walkers per parameter; set "
-            f"calibrate.walkers={2 * len(space)} or more"
+            f"calibrate.walkers={c.walkers} is too few for the posterior of {sampled} parameters "
+            f"({len(space)} fitted keys and the conduct's {sampled - len(space)}): the ensemble "
+            f"sampler needs at least two walkers per parameter; set "
+            f"calibrate.walkers={2 * sampled} or more"
         )
     say(f"fitting {len(space)} parameters to {case.weeks} weeks by differential evolution")
     t = time.perf_counter()
@@ -108,6 +110,7 @@ def calibrate(config: CalibrateJobConfig, command: str, date: str, say: Say) -> 
         command=command,
         rules={slot: config.model_params.strategy(slot).rule for slot in ALLIES},
         bounds={p.key: (p.low, p.high) for p in space.parameters},
+        log_keys=tuple(p.key for p in space.parameters if p.log),
         ml=ml,
         posterior=posterior,
         in_sample=_in_sample(space, case, ml),
