@@ -18,7 +18,6 @@ from sim.analysis.fit import MLFit
 from sim.analysis.insample import InSample, Row
 from sim.analysis.posterior import CONDUCT_PARAMETERS, Posterior
 from sim.analysis.predictive import CountCheck, MilestoneCheck, PathCheck
-from sim.analysis.space import Parameter
 
 
 def _row_json(row: Row) -> dict:
@@ -143,7 +142,7 @@ class CalibrationReport:
         """The same for the conduct's parameters: their own ML fit, the posterior's box."""
         fitted = self.ml.conduct.values()
         return [
-            self._row(p.key, fitted[p.key], p.low, p.high, _near_bound(fitted[p.key], p))
+            self._row(p.key, fitted[p.key], p.low, p.high, p.at_bound(fitted[p.key]))
             for p in CONDUCT_PARAMETERS
         ]
 
@@ -199,9 +198,3 @@ class CalibrationReport:
             "loco": None if self.loco is None else self.loco.to_dict(orient="records"),
             "timings_s": self.timings,
         }
-
-
-def _near_bound(value: float, parameter: Parameter, tolerance: float = 1e-3) -> bool:
-    """Whether ``value`` sits within ``tolerance`` x the box's width of one of its bounds."""
-    margin = tolerance * parameter.width
-    return bool(min(value - parameter.low, parameter.high - value) <= margin)

@@ -52,6 +52,11 @@ class Parameter:
         """The value at a search coordinate."""
         return 10.0 ** np.asarray(coordinate) if self.log else np.asarray(coordinate, dtype=float)
 
+    def at_bound(self, value: float, tolerance: float = 1e-3) -> bool:
+        """Whether ``value`` sits within ``tolerance`` x the width of a bound (in coordinates)."""
+        c, low, high = (float(self.coordinate(v)) for v in (value, self.low, self.high))
+        return min(c - low, high - c) <= tolerance * (high - low)
+
 
 def parse_entry(entry: str) -> tuple[str, tuple[float, float] | None, bool]:
     """Read one entry: ``KEY``, ``KEY:LOW:HIGH`` or ``KEY:LOW:HIGH:log``."""
@@ -176,10 +181,8 @@ class Space:
 
     def at_bound(self, values: np.ndarray, tolerance: float = 1e-3) -> list[bool]:
         """Whether each value sits within ``tolerance`` x width of a bound (in coordinates)."""
-        coordinates = self.coordinates(values)
         return [
-            bool(min(c - lo, hi - c) <= tolerance * (hi - lo))
-            for c, lo, hi in zip(coordinates, self.low, self.high, strict=True)
+            p.at_bound(float(v), tolerance) for p, v in zip(self.parameters, values, strict=True)
         ]
 
     def with_base(self, base: ModelParams) -> "Space":

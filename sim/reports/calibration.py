@@ -16,8 +16,9 @@ def estimate_rows(report: CalibrationReport) -> list[tuple[str, ...]]:
     rows: list[tuple[str, ...]] = [
         ("parameter", "ML estimate", "posterior median", "90% interval", "R-hat", "ESS", "box")
     ]
-    conduct = report.conduct_estimates()
-    for row in [*report.estimates(), *conduct]:
+    fitted = [(row, "") for row in report.estimates()]
+    conduct = [(row, " (conduct)") for row in report.conduct_estimates()]
+    for row, note in fitted + conduct:
         posterior = ("—", "—", "—", "—")
         if "posterior_q50" in row:
             posterior = (
@@ -26,7 +27,6 @@ def estimate_rows(report: CalibrationReport) -> list[tuple[str, ...]]:
                 f"{row['posterior_r_hat']:.3f}",
                 f"{row['posterior_ess_bulk']:.0f}",
             )
-        note = " (conduct)" if row in conduct else ""
         rows.append(
             (
                 row["key"],
