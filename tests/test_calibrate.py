@@ -196,6 +196,33 @@ def test_too_few_walkers_stop_before_the_fit_with_one_line(tmp_path):
 
 
 @pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            ["calibrate.burn=9000"],
+            "calibrate.burn=9000 discards every one of the calibrate.steps=9000 steps: set "
+            "calibrate.burn below calibrate.steps",
+        ),
+        (
+            [
+                "calibrate.rolling=true",
+                "calibrate.predictive=true",
+                "calibrate.predictive_burn=1500",
+            ],
+            "calibrate.predictive_burn=1500 discards every one of the "
+            "calibrate.predictive_steps=1500 steps: set calibrate.predictive_burn below "
+            "calibrate.predictive_steps",
+        ),
+    ],
+)
+def test_a_burn_in_as_long_as_the_chain_stops_before_the_fit(overrides, message, tmp_path):
+    done = escalation("calibrate", *overrides, f"hydra.run.dir={tmp_path}")
+    assert done.returncode == 2
+    assert done.stderr == f"error: {message}\n"
+    assert list(tmp_path.glob("calibration.*")) == []
+
+
+@pytest.mark.parametrize(
     ("overrides", "fragment"),
     [
         (["params=[seoul.nerve]"], "params: 'seoul.nerve' is not a parameter"),

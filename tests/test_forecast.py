@@ -9,11 +9,14 @@ import pytest
 from sim.analysis.baselines import BaseRates, Markov, MoveData
 from sim.analysis.case import load_case_events
 from sim.analysis.fit import fit_ml
-from sim.analysis.forecast import forecast_summary, rolling_origin
+from sim.analysis.forecast import PredictiveSettings, forecast_summary, rolling_origin
 from sim.analysis.likelihood import Episode
 from sim.analysis.loco import leave_one_case_out
+from sim.analysis.posterior import joint_space, sample_posterior
 from sim.analysis.space import Space
 from sim.core.moves import STANCE_OF_ACT, Act
+from sim.figures.comparison import make_forecast_gain_data
+from sim.reports.forecasts import FORECAST_FIGURE, FORECAST_TABLE, write_forecasts
 
 #: Eight weeks of summer 2019 (export controls, white lists); origins 4 to 7.
 START, END, FIRST = "2019-06-17", "2019-08-05", 4
@@ -137,6 +140,95 @@ def test_a_forecast_does_not_see_the_weeks_it_forecasts(summer, table):
         assert np.isfinite(other[["model", *BASELINES]].to_numpy()).all()
 
 
+def test_the_forecast_figure_sums_both_sides_and_accumulates_over_the_weeks(summer, table):
+    case, _ = summer
+    data = make_forecast_gain_data(table, case.scenario.start.isoformat())
+    assert sorted(data.gains) == [(1, "model"), (4, "model")]
+    assert list(data.gains[1, "model"]) == BASELINES
+    one = table[table.horizon == 1]
+    weeks = sorted(one.week.unique())
+    assert list(data.dates[1]) == [pd.Timestamp(case.scenario.week_start(int(w))) for w in weeks]
+    for name in BASELINES:
+        per_week = [(one[one.week == w].model - one[one.week == w][name]).sum() for w in weeks]
+        np.testing.assert_allclose(data.gains[1, "model"][name], np.cumsum(per_week))
+    assert data.gains[4, "model"]["logit"][-1] == pytest.approx(
+        (table[table.horizon == 4].model - table[table.horizon == 4].logit).sum()
+    )
+
+
+def test_the_forecasts_are_written_as_parquet_with_their_figure(summer, table, tmp_path):
+    case, _ = summer
+    write_forecasts(table, case.scenario.start.isoformat(), tmp_path)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / FORECAST_TABLE), table)
+    assert (tmp_path / FORECAST_FIGURE).stat().st_size > 10_000
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([FORECAST_TABLE, FORECAST_FIGURE])
+
+
+#: A posterior too short to converge, enough to check what is computed from it.
+SHORT = PredictiveSettings(walkers=14, steps=36, burn=4, thin=2)
+
+
+@pytest.fixture(scope="module")
+def predictive(summer):
+    case, space = summer
+    heard = []
+    table = rolling_origin(
+        space,
+        case.episode(),
+        FIRST,
+        predictive=SHORT,
+        progress=lambda *a: heard.append(a),
+        **TINY,
+    )
+    return table, heard
+
+
+def test_the_posterior_forecast_averages_the_draws_probabilities(summer, table, predictive):
+    case, space = summer
+    with_posterior, heard = predictive
+    assert list(with_posterior.columns) == [*COLUMNS[:5], "model_posterior", "r_hat", *BASELINES]
+    pd.testing.assert_frame_equal(with_posterior[COLUMNS], table)
+    n = case.weeks - FIRST
+    assert heard == [("fit", i, n) for i in range(1, n + 1)] + [
+        ("posterior", i, n) for i in range(1, n + 1)
+    ]
+    o = FIRST
+    past = (case.episode(o),)
+    fit = fit_ml(space, past, TINY["seed"], TINY["popsize"], TINY["maxiter"])
+    s = SHORT
+    post = sample_posterior(space, past, fit, s.walkers, s.steps, s.burn, s.thin, TINY["seed"] + o)
+    joint = joint_space(space.with_base(fit.conduct.apply(space.base)))
+    coordinates = joint.coordinates(post.draws.T)
+    params = joint.apply(coordinates)
+    draws = case.episode(o + 1).score(params, coordinates.shape[1]).moves[o]
+    expected = np.log(np.exp(draws).mean(axis=0))
+    np.testing.assert_allclose(rows_of(with_posterior, o, 1).model_posterior, expected)
+    assert (rows_of(with_posterior, o, 1).r_hat == post.summary.r_hat.max()).all()
+    scores = with_posterior[["model_posterior"]].to_numpy()
+    assert np.isfinite(scores).all() and (scores <= 0).all()
+    gains = make_forecast_gain_data(with_posterior, case.scenario.start.isoformat()).gains
+    assert sorted(gains) == [
+        (1, "model"),
+        (1, "model_posterior"),
+        (4, "model"),
+        (4, "model_posterior"),
+    ]
+    one = with_posterior[with_posterior.horizon == 1]
+    assert gains[1, "model_posterior"]["markov"][-1] == pytest.approx(
+        (one.model_posterior - one.markov).sum()
+    )
+
+
+def test_the_posterior_forecast_does_not_see_the_weeks_after_its_origin(summer, predictive):
+    case, space = summer
+    with_posterior, _ = predictive
+    later = rewritten(case, slice(FIRST + 1, None))
+    episode = Episode(case.scenario, later)
+    changed = rolling_origin(space, episode, FIRST, predictive=SHORT, **TINY)
+    pd.testing.assert_frame_equal(rows_of(changed, FIRST, 1), rows_of(with_posterior, FIRST, 1))
+    assert not rows_of(changed, FIRST + 1, 1).equals(rows_of(with_posterior, FIRST + 1, 1))
+
+
 #: A stretch of each case with moves on both sides.
 CASES = {
     "gsomia_2019": ("2019-06-24", "2019-08-26"),
@@ -195,3 +287,35 @@ def test_leave_one_case_out_fits_the_baselines_on_the_other_cases(loco):
         weeks = np.arange(data[row.case].weeks)
         scored = rates_fit.log_probabilities(data[row.case], weeks)[:, i].sum()
         assert row.base_rates == pytest.approx(scored)
+
+
+def test_leave_one_case_out_scores_the_left_out_case_from_the_posterior(compare_default, loco):
+    cases, plug_in = loco
+    space = Space.of(compare_default.model_params, ["seoul.activity"])
+    episodes = {n: c.episode() for n, c in cases.items()}
+    table = leave_one_case_out(space, episodes, seed=1, popsize=5, maxiter=1, predictive=SHORT)
+    assert list(table.columns) == [
+        "case",
+        "side",
+        "weeks",
+        "model",
+        "model_posterior",
+        "r_hat",
+        "base_rates",
+        "markov",
+        "logit",
+    ]
+    pd.testing.assert_frame_equal(table.drop(columns=["model_posterior", "r_hat"]), plug_in)
+    # The case left out first: its score is the log of the draws' mean likelihood of its moves.
+    name, left_out = next(iter(episodes.items()))
+    training = tuple(e for n, e in episodes.items() if n != name)
+    fit = fit_ml(space, training, 1, 5, 1)
+    s = SHORT
+    post = sample_posterior(space, training, fit, s.walkers, s.steps, s.burn, s.thin, 1)
+    joint = joint_space(space.with_base(fit.conduct.apply(space.base)))
+    coordinates = joint.coordinates(post.draws.T)
+    totals = left_out.score(joint.apply(coordinates), coordinates.shape[1]).moves.sum(axis=0)
+    expected = np.log(np.exp(totals).mean(axis=0))
+    np.testing.assert_allclose(table[table.case == name].model_posterior, expected)
+    # Mean likelihood, not mean log-likelihood: at least the draws' mean log score (Jensen).
+    assert (table[table.case == name].model_posterior.to_numpy() >= totals.mean(axis=0)).all()

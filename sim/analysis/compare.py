@@ -21,7 +21,7 @@ from sim import __version__
 from sim.analysis.baselines import MoveData
 from sim.analysis.case import Case, build_case, load_case_events
 from sim.analysis.conduct_fit import act_log_probabilities, fit_conduct
-from sim.analysis.forecast import forecast_summary, rolling_origin
+from sim.analysis.forecast import rolling_origin
 from sim.analysis.insample import InSample, baseline_rows, make_row
 from sim.analysis.predictive import (
     count_checks,
@@ -147,9 +147,7 @@ def compare(config: CompareJobConfig) -> Comparison:
     if config.compare.rolling and record is not None:
         origin = case.scenario.week_of(parse_date(config.compare.origin, "compare.origin"))
         space = Space.of(config.model_params, list(record["keys"]))
-        forecasts = forecast_summary(
-            rolling_origin(space, case.episode(), max(origin, 4), config.run.seed)
-        )
+        forecasts = rolling_origin(space, case.episode(), max(origin, 4), config.run.seed)
     probability, shares = outcome_probability(table, case.real.outcome)
     sides = case.scenario.sides
     moves = {s: model.recorder.move[s].T for s in sides}

@@ -8,17 +8,29 @@ share of simulated runs (the history forced up to o, free from o on, the patron 
 making the real move in week o + 3, with half a run added to each move so none has probability
 zero. Baselines forecast with their own dynamics (`sim.analysis.baselines`), smoothed by half a
 count. Moves only: the acts given the moves are scored by one shared conduct for all.
+
+The baselines' smoothed counts are posterior-mean forecasts (a Dirichlet prior of half a
+count), while the model's plug-in forecast trusts its ML point, which a few weeks of data can
+push to extremes. With ``predictive`` settings the model also forecasts from its posterior at
+each origin (column ``model_posterior``): a short emcee run on the weeks before the origin (the
+joint posterior of the keys and the conduct, `sim.analysis.posterior`), the 1-week forecast
+the mean of the draws' probabilities and the 4-week one simulated with one draw per run. The
+column ``r_hat`` holds the largest R-hat of that origin's chains.
 """
 
 import dataclasses
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
+from scipy.special import logsumexp
 
 from sim.analysis.baselines import MoveData, fit_baselines
 from sim.analysis.fit import MLFit, fit_ml
 from sim.analysis.likelihood import Episode, forcing
+from sim.analysis.posterior import dimensions, joint_space, sample_posterior
 from sim.analysis.space import Space
 from sim.core.model import EscalationModel
 from sim.core.moves import N_MOVES
@@ -26,6 +38,22 @@ from sim.core.params import ModelParams
 
 HORIZONS = (1, 4)
 SMOOTHING = 0.5
+
+
+@dataclass(frozen=True)
+class PredictiveSettings:
+    """The posterior sampled at each origin for the model's posterior-predictive forecasts.
+
+    Shorter than `escalation calibrate`'s (24 x 9000): an origin's forecast averages over the
+    draws, and the chains' R-hat is kept beside it. ``walkers`` is raised to twice the sampled
+    parameters where that is more (emcee's minimum). ``jobs`` origins are sampled at once.
+    """
+
+    walkers: int = 24
+    steps: int = 1500
+    burn: int = 500
+    thin: int = 5
+    jobs: int = 1
 
 
 def _truncated(episode: Episode, weeks: int):
@@ -76,6 +104,40 @@ def _model_rows(
     return out
 
 
+def _posterior_rows(
+    fit: MLFit,
+    space: Space,
+    episode: Episode,
+    origin: int,
+    settings: PredictiveSettings,
+    replications: int,
+    seed: int,
+) -> tuple[dict[int, np.ndarray], float]:
+    """The posterior-predictive log-probability of each side's real move at each horizon.
+
+    Returns the rows by horizon and the largest R-hat of the origin's chains.
+    """
+    past = (Episode(episode.scenario, episode.real, origin),)
+    s = settings
+    walkers = max(s.walkers, 2 * dimensions(space))
+    posterior = sample_posterior(space, past, fit, walkers, s.steps, s.burn, s.thin, seed)
+    joint = joint_space(space.with_base(fit.conduct.apply(space.base)))
+    coordinates = joint.coordinates(posterior.draws.T)  # (k, draws)
+    scored = Episode(episode.scenario, episode.real, origin + 1).score(
+        joint.apply(coordinates), coordinates.shape[1]
+    )
+    draws = scored.moves[origin]  # (draws, sides): each draw's log-probability of the real move
+    out = {1: logsumexp(draws, axis=0) - np.log(len(draws))}
+    target = origin + 3
+    if target < episode.scenario.weeks:
+        rows = np.random.default_rng(seed).integers(coordinates.shape[1], size=replications)
+        params = joint.apply(coordinates[:, rows])
+        probs = simulated_moves(params, episode, origin, target, replications, seed)
+        moves = np.stack([episode.real.moves[side] for side in episode.scenario.sides], axis=1)
+        out[4] = np.log(probs[np.arange(len(probs)), moves[target]])
+    return out, float(posterior.summary["r_hat"].max())
+
+
 def rolling_origin(
     space: Space,
     episode: Episode,
@@ -84,17 +146,17 @@ def rolling_origin(
     replications: int = 2000,
     popsize: int = 10,
     maxiter: int = 150,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+    predictive: PredictiveSettings | None = None,
 ) -> pd.DataFrame:
     """Forecast every week from ``first`` on; one row per origin, horizon and side.
 
-    Columns: origin, horizon, week (the week scored), side, model, and one column per
-    baseline, each the log-probability of the real move.
+    Columns: origin, horizon, week (the week scored), side, model, with ``predictive``
+    model_posterior and r_hat, then one column per baseline; each score is the
+    log-probability of the real move. ``progress`` hears (stage, done, total) per origin.
     """
-    data = MoveData.of(episode.real, episode.scenario)
-    sides = episode.scenario.sides
-    rows, previous = [], None
     origins = list(range(first, episode.scenario.weeks))
+    fits, previous = [], None
     for n, origin in enumerate(origins):
         init = None
         if previous is not None:
@@ -102,28 +164,60 @@ def rolling_origin(
             spread = 0.05 * (space.high - space.low)
             members = previous + spread * rng.standard_normal((popsize * len(space), len(space)))
             init = np.vstack([previous, members])
-        fit = fit_ml(
-            space, (Episode(episode.scenario, episode.real, origin),), seed, popsize, maxiter, init
-        )
-        previous = fit.coordinates
-        model = _model_rows(fit, space, episode, origin, replications, seed + origin)
-        baselines = fit_baselines(data, origin, SMOOTHING)
-        for horizon, values in model.items():
-            week = origin + horizon - 1
-            scored = {
-                b.name: b.log_probabilities(data, np.array([week]), horizon)[0] for b in baselines
-            }
-            for i, side in enumerate(sides):
-                row = {"origin": origin, "horizon": horizon, "week": week, "side": side}
-                row["model"] = float(values[i])
-                row |= {name: float(v[i]) for name, v in scored.items()}
-                rows.append(row)
+        past = (Episode(episode.scenario, episode.real, origin),)
+        fits.append(fit_ml(space, past, seed, popsize, maxiter, init))
+        previous = fits[-1].coordinates
         if progress is not None:
-            progress(n + 1, len(origins))
+            progress("fit", n + 1, len(origins))
+    posterior = [None] * len(origins)
+    if predictive is not None:
+        tasks = (
+            delayed(_posterior_rows)(fit, space, episode, o, predictive, replications, seed + o)
+            for fit, o in zip(fits, origins, strict=True)
+        )
+        results = Parallel(n_jobs=predictive.jobs, return_as="generator")(tasks)
+        for n, result in enumerate(results):
+            posterior[n] = result
+            if progress is not None:
+                progress("posterior", n + 1, len(origins))
+    rows = []
+    for fit, origin, drawn in zip(fits, origins, posterior, strict=True):
+        model = _model_rows(fit, space, episode, origin, replications, seed + origin)
+        rows += _origin_rows(episode, origin, model, drawn)
     return pd.DataFrame(rows)
 
 
+def _origin_rows(
+    episode: Episode,
+    origin: int,
+    model: dict[int, np.ndarray],
+    drawn: tuple[dict[int, np.ndarray], float] | None,
+) -> list[dict]:
+    """One origin's rows: the model's scores (plug-in, posterior) beside the baselines'."""
+    data = MoveData.of(episode.real, episode.scenario)
+    baselines = fit_baselines(data, origin, SMOOTHING)
+    rows = []
+    for horizon, values in model.items():
+        week = origin + horizon - 1
+        scored = {
+            b.name: b.log_probabilities(data, np.array([week]), horizon)[0] for b in baselines
+        }
+        for i, side in enumerate(episode.scenario.sides):
+            row = {"origin": origin, "horizon": horizon, "week": week, "side": side}
+            row["model"] = float(values[i])
+            if drawn is not None:
+                row["model_posterior"] = float(drawn[0][horizon][i])
+                row["r_hat"] = drawn[1]
+            row |= {name: float(v[i]) for name, v in scored.items()}
+            rows.append(row)
+    return rows
+
+
+#: Columns of the rolling-origin table that are not scores.
+KEYS = ("origin", "horizon", "week", "side", "r_hat")
+
+
 def forecast_summary(table: pd.DataFrame) -> pd.DataFrame:
-    """Mean log score per side-week by horizon, for the model and each baseline."""
-    columns = [c for c in table.columns if c not in ("origin", "horizon", "week", "side")]
+    """Mean log score per side-week by horizon, for each forecaster (model and baselines)."""
+    columns = [c for c in table.columns if c not in KEYS]
     return table.groupby("horizon")[columns].mean()

@@ -7,16 +7,24 @@ model (its keys and its conduct) and the baselines are fitted on the other cases
 score the left-out case's moves. The regime-break baseline is left out here: its break is a
 week of one case and has no meaning in another. Pooled Markov chains count each case's
 transitions separately (`_pooled`), so no transition runs across two cases.
+
+With ``predictive`` settings the model also scores the left-out case from its posterior on the
+others (column ``model_posterior``): the log of the mean, over the draws, of each side's
+probability of the whole left-out sequence of moves, the Bayesian counterpart of the baselines'
+smoothed counts (`sim.analysis.forecast`). Column ``r_hat``: that posterior's largest R-hat.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.special import logsumexp
 
 from sim.analysis.baselines import BaseRates, Logit, Markov, MoveData
-from sim.analysis.fit import fit_ml
+from sim.analysis.fit import MLFit, fit_ml
+from sim.analysis.forecast import PredictiveSettings
 from sim.analysis.likelihood import Episode
+from sim.analysis.posterior import dimensions, joint_space, sample_posterior
 from sim.analysis.space import Space
 
 LOCO_BASELINES = (BaseRates, Markov, Logit)
@@ -46,12 +54,37 @@ class _Pooled:
         return np.where(totals > 0, counts / np.where(totals > 0, totals, 1.0), rates), rates
 
 
+def _posterior_scores(
+    space: Space,
+    training: tuple[Episode, ...],
+    left_out: Episode,
+    fit: MLFit,
+    settings: PredictiveSettings,
+    seed: int,
+) -> tuple[np.ndarray, float]:
+    """Each side's posterior-predictive log-likelihood of the left-out moves, and the R-hat."""
+    s = settings
+    walkers = max(s.walkers, 2 * dimensions(space))
+    posterior = sample_posterior(space, training, fit, walkers, s.steps, s.burn, s.thin, seed)
+    joint = joint_space(space.with_base(fit.conduct.apply(space.base)))
+    coordinates = joint.coordinates(posterior.draws.T)
+    moves = left_out.score(joint.apply(coordinates), coordinates.shape[1]).moves
+    totals = moves.sum(axis=0)  # (draws, sides): each draw's log-likelihood of each side's moves
+    return logsumexp(totals, axis=0) - np.log(len(totals)), float(posterior.summary.r_hat.max())
+
+
 def leave_one_case_out(
-    space: Space, episodes: dict[str, Episode], seed: int = 0, popsize: int = 15, maxiter: int = 300
+    space: Space,
+    episodes: dict[str, Episode],
+    seed: int = 0,
+    popsize: int = 15,
+    maxiter: int = 300,
+    predictive: PredictiveSettings | None = None,
 ) -> pd.DataFrame:
     """One row per case left out and side: the log-likelihood of its moves, model and baselines.
 
-    Columns: case, side, weeks, model, base_rates, markov, logit.
+    Columns: case, side, weeks, model, with ``predictive`` model_posterior and r_hat, then
+    base_rates, markov, logit.
     """
     rows = []
     for name, left_out in episodes.items():
@@ -59,6 +92,9 @@ def leave_one_case_out(
         fit = fit_ml(space, training, seed, popsize, maxiter)
         params = fit.conduct.apply(space.apply(fit.coordinates))
         model = left_out.score(params).moves[:, 0].sum(axis=0)
+        drawn = None
+        if predictive is not None:
+            drawn = _posterior_scores(space, training, left_out, fit, predictive, seed)
         data = MoveData.of(left_out.real, left_out.scenario)
         pooled = _Pooled(tuple(MoveData.of(e.real, e.scenario) for e in training))
         weeks = np.arange(data.weeks)
@@ -68,5 +104,7 @@ def leave_one_case_out(
         }
         for i, side in enumerate(left_out.scenario.sides):
             row = {"case": name, "side": side, "weeks": data.weeks, "model": float(model[i])}
+            if drawn is not None:
+                row |= {"model_posterior": float(drawn[0][i]), "r_hat": drawn[1]}
             rows.append(row | {k: float(v[i]) for k, v in scored.items()})
     return pd.DataFrame(rows)

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.fit import MLFit
+from sim.analysis.forecast import forecast_summary
 from sim.analysis.insample import InSample, Row
 from sim.analysis.posterior import CONDUCT_PARAMETERS, Posterior
 from sim.analysis.predictive import CountCheck, MilestoneCheck, PathCheck
@@ -31,6 +32,13 @@ def _row_json(row: Row) -> dict:
         "bic": row.bic,
         "per_actor_week": row.loglik / row.observations,
     }
+
+
+def _forecasts_json(table: pd.DataFrame | None) -> dict | None:
+    """The rolling-origin means by horizon (the per-origin rows go to forecasts.parquet)."""
+    if table is None:
+        return None
+    return {int(h): row.to_dict() for h, row in forecast_summary(table).iterrows()}
 
 
 @dataclass(frozen=True)
@@ -57,7 +65,7 @@ class ComparisonReport:
     outcome_shares: dict[str, float]
     path: PathCheck
     counts: list[CountCheck]
-    forecasts: pd.DataFrame | None
+    forecasts: pd.DataFrame | None  # rolling_origin's rows: origin, horizon, week, side, scores
     weekly_model: np.ndarray
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -100,9 +108,7 @@ class ComparisonReport:
             "outcome_shares": self.outcome_shares,
             "path": dataclasses.asdict(self.path),
             "counts": [dataclasses.asdict(c) for c in self.counts],
-            "forecasts": None
-            if self.forecasts is None
-            else {int(h): row.to_dict() for h, row in self.forecasts.iterrows()},
+            "forecasts": _forecasts_json(self.forecasts),
             "timings_s": self.timings,
         }
 
@@ -124,7 +130,7 @@ class CalibrationReport:
     ml: MLFit
     posterior: Posterior | None
     in_sample: InSample
-    forecasts: pd.DataFrame | None
+    forecasts: pd.DataFrame | None  # rolling_origin's rows: origin, horizon, week, side, scores
     loco: pd.DataFrame | None
     timings: dict[str, float] = field(default_factory=dict)
     log_keys: tuple[str, ...] = ()  # keys searched on a log scale (log-uniform priors)
@@ -192,9 +198,7 @@ class CalibrationReport:
                 "converged": self.posterior.converged,
                 "seconds": self.posterior.seconds,
             },
-            "forecasts": None
-            if self.forecasts is None
-            else {int(h): row.to_dict() for h, row in self.forecasts.iterrows()},
+            "forecasts": _forecasts_json(self.forecasts),
             "loco": None if self.loco is None else self.loco.to_dict(orient="records"),
             "timings_s": self.timings,
         }

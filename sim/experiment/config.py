@@ -127,6 +127,10 @@ class CalibrateOptions:
     thin: int = bounded(5, 1, 10_000)
     rolling: bool = False  # rolling-origin forecasts (refits at every origin)
     origin: str = "2019-05-06"  # the first origin of the rolling forecasts
+    predictive: bool = False  # out-of-sample scores from a short posterior too (rolling, loco)
+    predictive_steps: int = bounded(1500, 10, 10_000_000)  # that posterior's emcee steps
+    predictive_burn: int = bounded(500, 0, 10_000_000)  # and the steps it discards
+    jobs: int = bounded(1, 1, 256)  # rolling origins whose posterior is sampled at once
     loco: bool = False  # leave-one-case-out over calibrate.cases
     cases: list[str] = field(default_factory=lambda: ["gsomia_2019", "thaad_2016", "senkaku_2010"])
 

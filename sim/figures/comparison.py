@@ -2,9 +2,11 @@
 
 Each figure is a `make_*_data` function (numbers, tested) and a `plot_*` function (drawing):
 the event raster (the real sequence above a few simulated runs), the posterior of each fitted
-parameter, and the cumulative log-likelihood gain of the model over a baseline.
+parameter, the cumulative log-likelihood gain of the model over a baseline, and the same gain
+for the rolling-origin forecasts.
 """
 
+import itertools
 from dataclasses import dataclass
 
 import matplotlib.dates as mdates
@@ -220,4 +222,67 @@ def plot_cumulative_gain(data: GainData, ax=None) -> Figure:
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
     ax.legend(fontsize=7, frameon=False, ncol=2)
     ax.grid(alpha=0.3)
+    return figure
+
+
+@dataclass(frozen=True)
+class ForecastGainData:
+    """Rolling-origin forecasts: the model's cumulative log score minus each baseline's.
+
+    One series per horizon, model forecast (plug-in, and posterior predictive where scored)
+    and baseline, over the weeks scored at that horizon, summed over both sides: where a line
+    falls, the baseline forecast those weeks better.
+    """
+
+    dates: dict[int, pd.DatetimeIndex]  # horizon -> the weeks scored
+    gains: dict[tuple[int, str], dict[str, np.ndarray]]  # (horizon, model) -> baseline -> nats
+
+
+#: The model's forecasts in the rolling-origin table, and how the figure names them.
+MODEL_FORECASTS = {"model": "ML fit (plug-in)", "model_posterior": "posterior predictive"}
+
+
+def make_forecast_gain_data(forecasts: pd.DataFrame, start) -> ForecastGainData:
+    """Numbers for the forecast figure from `sim.analysis.forecast.rolling_origin`'s table.
+
+    ``start`` is the Monday of week 0, so that week ``w`` is drawn at ``start + w`` weeks.
+    """
+    from sim.analysis.forecast import KEYS
+
+    models = [m for m in MODEL_FORECASTS if m in forecasts.columns]
+    baselines = [c for c in forecasts.columns if c not in (*KEYS, *MODEL_FORECASTS)]
+    dates, gains = {}, {}
+    for horizon, rows in forecasts.groupby("horizon"):
+        weekly = rows.groupby("week")[[*models, *baselines]].sum()
+        h = int(horizon)
+        dates[h] = pd.DatetimeIndex(pd.Timestamp(start) + pd.to_timedelta(weekly.index * 7, "D"))
+        for m in models:
+            gains[h, m] = {b: np.cumsum((weekly[m] - weekly[b]).to_numpy()) for b in baselines}
+    return ForecastGainData(dates, gains)
+
+
+def plot_forecast_gain(data: ForecastGainData) -> Figure:
+    """A panel per horizon and model forecast: where it did better or worse than each baseline."""
+    horizons = sorted(data.dates)
+    models = list(dict.fromkeys(m for _, m in data.gains))
+    figure = Figure(figsize=(6 * len(models), 2.8 * len(horizons)), layout="constrained")
+    axes = figure.subplots(len(horizons), len(models), squeeze=False, sharey="row")
+    styles = ("-", "--", ":", "-.")
+    for (n, h), (j, m) in itertools.product(enumerate(horizons), enumerate(models)):
+        ax = axes[n, j]
+        for i, (name, gain) in enumerate(data.gains[h, m].items()):
+            label = f"minus {name.replace('_', ' ')} ({gain[-1]:+.1f})"
+            ax.step(data.dates[h], gain, where="post", ls=styles[i % len(styles)], label=label)
+        ax.axhline(0, color="black", lw=0.6)
+        ax.set_title(f"{h}-week-ahead, the model's {MODEL_FORECASTS[m]}", fontsize=9)
+        ax.set_ylabel("cumulative log score (nats)", fontsize=8)
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+        ax.tick_params(labelsize=7)
+        ax.legend(fontsize=7, frameon=False, ncol=2)
+        ax.grid(alpha=0.3)
+    figure.suptitle(
+        "rolling-origin forecasts: the model's cumulative log score minus each baseline's "
+        "(every model refitted on the weeks before each origin; both sides summed)",
+        fontsize=9,
+    )
     return figure

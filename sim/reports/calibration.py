@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 from sim.analysis.results import CalibrationReport
+from sim.reports.forecasts import FORECAST_FIGURE, FORECAST_TABLE, write_forecasts
 from sim.reports.likelihood import likelihood_markdown, likelihood_text
 from sim.reports.tables import forecast_rows, markdown_table, text_table
 
@@ -48,6 +49,8 @@ def _loco_rows(report: CalibrationReport) -> list[tuple[str, ...]]:
     ]
     for _, r in table.iterrows():
         rows.append((r["case"], r["side"], str(r["weeks"]), *(f"{r[n]:.2f}" for n in names)))
+    totals = [("" if n == "r_hat" else f"{table[n].sum():.2f}") for n in names]
+    rows.append(("all", "", str(table["weeks"].sum()), *totals))
     return rows
 
 
@@ -100,7 +103,8 @@ def calibration_markdown(report: CalibrationReport) -> str:
         extra += (
             "\n## Rolling-origin forecasts\n\n"
             + markdown_table(forecast_rows(report.forecasts))
-            + "\n"
+            + f"\n\nEvery origin's scores: `{FORECAST_TABLE}`.\n\n"
+            + f"![rolling-origin forecasts against the baselines]({FORECAST_FIGURE})\n"
         )
     if report.loco is not None:
         extra += "\n## Leave one case out\n\n" + markdown_table(_loco_rows(report)) + "\n"
@@ -134,11 +138,13 @@ box (log-uniform for a key searched on a log scale). docs/comparison.md explains
 
 
 def write_calibration(report: CalibrationReport, folder: Path) -> Path:
-    """Write the posterior figure, ``calibration.md`` and (last) ``calibration.json``."""
+    """Write the figures, the forecasts' table, ``calibration.md`` and (last) the JSON."""
     from sim.experiment.store import write_figure, write_text
     from sim.figures.comparison import make_posterior_data, plot_posterior
 
     folder = Path(folder)
+    if report.forecasts is not None:
+        write_forecasts(report.forecasts, report.start, folder)
     if report.posterior is not None:
         rows = {r["key"]: r for r in [*report.estimates(), *report.conduct_estimates()]}
         keys = report.posterior.keys

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from sim.analysis.results import ComparisonReport
+from sim.reports.forecasts import FORECAST_FIGURE, FORECAST_TABLE, write_forecasts
 from sim.reports.likelihood import likelihood_markdown, likelihood_text
 from sim.reports.tables import forecast_rows, markdown_table, number, percent, text_table
 
@@ -106,7 +107,8 @@ def comparison_markdown(report: ComparisonReport) -> str:
             "\n## Out of sample: rolling-origin forecasts\n\nMean log score of the real move per "
             "side-week (higher is better), each model fitted on the weeks before each origin.\n\n"
             + markdown_table(forecast_rows(report.forecasts))
-            + "\n"
+            + f"\n\nEvery origin's scores: `{FORECAST_TABLE}`.\n\n"
+            + f"![rolling-origin forecasts against the baselines]({FORECAST_FIGURE})\n"
         )
     return f"""# Comparison with the real sequence: {report.scenario}
 
@@ -184,6 +186,8 @@ def write_comparison(result, folder: Path, samples: int) -> Path:
         dates, case.scenario.sides, result.model_moves, {best: result.baseline_moves[best]}
     )
     write_figure(plot_cumulative_gain(gain), folder / GAIN_FIGURE)
+    if report.forecasts is not None:
+        write_forecasts(report.forecasts, report.start, folder)
     write_text(comparison_markdown(report), folder / "comparison.md")
     write_text(json.dumps(report.to_json(), indent=2) + "\n", folder / "comparison.json")
     return folder

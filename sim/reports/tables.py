@@ -2,6 +2,8 @@
 
 import pandas as pd
 
+from sim.analysis.forecast import forecast_summary
+
 
 def markdown_table(rows: list[tuple[str, ...]]) -> str:
     """A Markdown table from a header row and body rows."""
@@ -35,10 +37,15 @@ def percent(value: float | None) -> str:
     return "—" if value is None or value != value else f"{value:.0%}"
 
 
-def forecast_rows(table: pd.DataFrame | None) -> list[tuple[str, ...]]:
-    """Rows of an out-of-sample table (one row per horizon, one column per model)."""
-    if table is None:
+def forecast_rows(forecasts: pd.DataFrame | None) -> list[tuple[str, ...]]:
+    """Rows of the out-of-sample table: the mean log score by horizon, one column per model.
+
+    ``forecasts`` is `sim.analysis.forecast.rolling_origin`'s table (one row per origin,
+    horizon and side).
+    """
+    if forecasts is None:
         return []
+    table = forecast_summary(forecasts)
     names = list(table.columns)
     rows: list[tuple[str, ...]] = [("horizon", *(n.replace("_", " ") for n in names))]
     rows += [(f"{h} week(s)", *(f"{r[n]:.3f}" for n in names)) for h, r in table.iterrows()]

@@ -16,7 +16,7 @@ from sim.analysis.baselines import MoveData
 from sim.analysis.calibrate.presets import write_fit
 from sim.analysis.case import Case, build_case
 from sim.analysis.fit import fit_ml
-from sim.analysis.forecast import forecast_summary, rolling_origin
+from sim.analysis.forecast import PredictiveSettings, rolling_origin
 from sim.analysis.insample import InSample, baseline_rows, make_row
 from sim.analysis.likelihood import Episode
 from sim.analysis.loco import leave_one_case_out
@@ -50,7 +50,28 @@ def _loco(space: Space, config: CalibrateJobConfig, say: Say):
         episodes[name] = Episode(scenario, real_path(scenario))
     say(f"leave one case out over {', '.join(episodes)}")
     c = config.calibrate
-    return leave_one_case_out(space, episodes, config.run.seed, c.popsize, c.maxiter)
+    return leave_one_case_out(
+        space, episodes, config.run.seed, c.popsize, c.maxiter, predictive=_predictive(c)
+    )
+
+
+def _check_chains(c) -> None:
+    """Each chain must keep some steps after its burn-in, checked before any fitting."""
+    pairs = [("steps", "burn", c.posterior), ("predictive_steps", "predictive_burn", c.predictive)]
+    for steps, burn, used in pairs:
+        if used and getattr(c, burn) >= getattr(c, steps):
+            raise ConfigError(
+                f"calibrate.{burn}={getattr(c, burn)} discards every one of the "
+                f"calibrate.{steps}={getattr(c, steps)} steps: set calibrate.{burn} below "
+                f"calibrate.{steps}"
+            )
+
+
+def _predictive(c) -> PredictiveSettings | None:
+    """The per-origin posterior of the rolling forecasts, if asked for."""
+    if not c.predictive:
+        return None
+    return PredictiveSettings(steps=c.predictive_steps, burn=c.predictive_burn, jobs=c.jobs)
 
 
 def calibrate(config: CalibrateJobConfig, command: str, date: str, say: Say) -> CalibrationReport:
@@ -67,6 +88,7 @@ def calibrate(config: CalibrateJobConfig, command: str, date: str, say: Say) -> 
             f"sampler needs at least two walkers per parameter; set "
             f"calibrate.walkers={2 * sampled} or more"
         )
+    _check_chains(c)
     say(f"fitting {len(space)} parameters to {case.weeks} weeks by differential evolution")
     t = time.perf_counter()
     ml = fit_ml(space, (case.episode(),), config.run.seed, c.popsize, c.maxiter)
@@ -85,13 +107,16 @@ def calibrate(config: CalibrateJobConfig, command: str, date: str, say: Say) -> 
         say(f"rolling-origin forecasts from week {origin}")
         t = time.perf_counter()
 
-        def progress(done: int, total: int) -> None:
-            say(f"  origin {done}/{total}")
+        def progress(stage: str, done: int, total: int) -> None:
+            say(f"  {stage}: origin {done}/{total}")
 
-        forecasts = forecast_summary(
-            rolling_origin(
-                space, case.episode(), max(origin, 4), config.run.seed, progress=progress
-            )
+        forecasts = rolling_origin(
+            space,
+            case.episode(),
+            max(origin, 4),
+            config.run.seed,
+            progress=progress,
+            predictive=_predictive(c),
         )
         timings["rolling"] = time.perf_counter() - t
     loco = None

@@ -1,0 +1,22 @@
+"""The rolling-origin forecasts' files: every origin's scores and their figure.
+
+Written by `escalation calibrate calibrate.rolling=true` and `escalation compare
+compare.rolling=true` alike, beside the summary table their reports print.
+"""
+
+from pathlib import Path
+
+import pandas as pd
+
+FORECAST_FIGURE = "forecasts.png"
+FORECAST_TABLE = "forecasts.parquet"
+
+
+def write_forecasts(forecasts: pd.DataFrame, start: str, folder: Path) -> None:
+    """The rows of `sim.analysis.forecast.rolling_origin` as Parquet, and the gain figure."""
+    from sim.experiment.store import write_figure, write_parquet
+    from sim.figures.comparison import make_forecast_gain_data, plot_forecast_gain
+
+    write_parquet(forecasts, folder / FORECAST_TABLE)
+    figure = plot_forecast_gain(make_forecast_gain_data(forecasts, start))
+    write_figure(figure, folder / FORECAST_FIGURE)
