@@ -3,7 +3,8 @@
 This is the one place that prints errors and exits: every error a command can expect is an
 `EscalationError` (or a Hydra composition error), printed as one line with exit status 2 (a
 Hydra task prints it and raises `SystemExit`, which passes Hydra's and joblib's machinery);
-Ctrl-C ends any command with one line and status 130, SIGTERM with status 143. Heavy modules
+Ctrl-C ends any command with one line and status 130 as a shell reports it (CPython may end
+the process by SIGINT itself after our exit), SIGTERM with status 143. Heavy modules
 are imported inside the commands, so an interrupt during start-up is handled too.
 """
 

@@ -224,8 +224,13 @@ def test_an_interrupt_during_start_up_ends_in_one_line(tmp_path):
         time.sleep(0.01)  # until the command imports its libraries (sim.cli itself needs none)
     running.send_signal(signal.SIGINT)
     _, err = running.communicate(timeout=60)
-    assert running.returncode == 130, err
-    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    # The shell reports 130 either way. CPython itself ends the process by SIGINT (-2 here) when
+    # the interrupt landed inside code a C extension ran through PyRun_String during an import:
+    # that leaves CPython's "unhandled interrupt" flag set even though sim.cli caught it.
+    assert running.returncode in (130, -signal.SIGINT), err
+    assert err.strip().splitlines() == [
+        "error: interrupted; temporary files were removed (a sweep resumes where it stopped)"
+    ]
     assert not (tmp_path / "run").exists()
 
 
