@@ -151,7 +151,7 @@ def run_job(cfg: Any) -> Any:
         config = to_config(cfg)
         objective = config.run.objective
         if objective is not None:
-            parse_objective(objective)
+            parse_objective(objective, follow=config.run.follow)
         scenario = build_scenario(config.scenario)
         identity = run_identity(config, scenario)
         if context.identity is not None and identity.cell != context.identity:

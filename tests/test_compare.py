@@ -101,6 +101,16 @@ def test_the_json_keeps_its_keys_and_adds_the_new_baselines(command):
     ]
     assert 0 <= report["outcome_probability"] <= 1
     assert report["outcome_probability"] == report["outcome_shares"].get(report["outcome"], 0.0)
+    # followed past the end: no run is censored, the pending ones split into kept or terminated
+    before, after = report["outcome_shares"], report["outcome_shares_settled"]
+    assert report["outcome_probability_settled"] == after[report["outcome"]]
+    assert after["pending"] == 0.0 and after["never_noticed"] == before["never_noticed"]
+    moved = (after["noticed_then_kept"] - before["noticed_then_kept"]) + (
+        after["terminated"] - before["terminated"]
+    )
+    assert moved == pytest.approx(before["pending"])
+    assert after["noticed_then_kept"] >= before["noticed_then_kept"]
+    assert after["terminated"] >= before["terminated"]
     assert set(report["path"]) == {"rmse", "dtw", "dtw_per_week", "band_coverage"}
     assert (report["weeks"], report["replications"], report["train_events"]) == (61, 30, None)
 

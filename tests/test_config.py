@@ -133,7 +133,7 @@ def test_unknown_initial_measure_is_named():
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [  # each a case of the reliability pass (issue 12): accepted before, or a traceback
-        (["+run.foo=1"], r"^run\.foo is not a config key; run has seed, replications"),
+        (["+run.xyz=1"], r"^run\.xyz is not a config key; run has seed, replications"),
         (["+run.replicatons=10"], r"^run\.replicatons is not a config key; did you mean "),
         (["+seoul.nois=0.9"], r"^seoul\.nois is not a config key; did you mean seoul\.noise\?"),
         (["us.presure=0.5"], r"^us\.presure is not a config key; did you mean us\.pressure\?"),

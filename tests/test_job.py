@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from sim.core.errors import ConfigError
-from sim.core.metrics import replication_table
+from sim.core.metrics import OUTCOMES, replication_table
 from sim.core.params import lookup
 from sim.core.scenario_yaml import load_scenario
 from sim.experiment import blocks
@@ -171,8 +171,26 @@ def test_constant_full_pressure_ends_fewer_agreements_than_no_pressure(tmp_path)
 
 def test_one_block_is_the_plain_model_seeded_with_run_seed():
     base = config("run.replications=300")
-    direct = replication_table(build_model(base).run())
+    direct = replication_table(build_model(base).run().follow_notices())
     pd.testing.assert_frame_equal(simulate(base).replications, direct)
+
+
+def test_following_settles_the_pending_runs_and_changes_nothing_else():
+    followed = simulate(config("run.replications=600"))
+    plain = simulate(config("run.replications=600", "run.follow=false"))
+    table = followed.replications
+    pd.testing.assert_frame_equal(table.drop(columns="outcome_settled"), plain.replications)
+    pending = table["outcome"] == "pending"
+    assert pending.sum() > 20 and not (table["outcome_settled"] == "pending").any()
+    assert (table["outcome_settled"][~pending] == table["outcome"][~pending]).all()
+    settled = followed.summary.simulated.outcome_shares_settled
+    counts = table["outcome_settled"].astype(str).value_counts(normalize=True)
+    assert settled == {o: pytest.approx(counts.get(o, 0.0)) for o in OUTCOMES}
+    assert plain.summary.simulated.outcome_shares_settled is None
+    assert followed.summary.simulated.outcome_shares == plain.summary.simulated.outcome_shares
+    text = format_summary(followed.summary)
+    assert "pending runs followed until settled" in text
+    assert "pending runs followed" not in format_summary(plain.summary)
 
 
 def test_blocks_number_replications_and_merge_the_fan_exactly(monkeypatch):

@@ -87,6 +87,72 @@ def test_notice_tracker_runs_replications_independently():
     assert tracker.termination_week.tolist() == [-1, -1, 2]
 
 
+@pytest.mark.parametrize(
+    ("span", "after", "lapse", "in_span", "settled"),
+    [
+        pytest.param("....", "....", 3, "never_noticed", "never_noticed", id="never"),
+        pytest.param("..NN", "N...", 3, "pending", "noticed_then_kept", id="lifted after"),
+        pytest.param("..NN", "NNNN", 3, "pending", "terminated", id="lapses after"),
+        pytest.param("...N", "NNN.", 3, "pending", "terminated", id="lapses, then lifted"),
+        pytest.param("...N", "NNNN", 4, "pending", "terminated", id="lapse counted from notice"),
+        pytest.param("...N", "NNN.", 4, "pending", "noticed_then_kept", id="lifted at the last"),
+        # settled once: a lifting and a new notice after that change nothing
+        pytest.param(".NN.", "NNNN", 2, "noticed_then_kept", "noticed_then_kept", id="kept"),
+        pytest.param("NNNN", "....", 2, "terminated", "terminated", id="terminated in span"),
+        pytest.param("...N", ".NNN", 3, "pending", "noticed_then_kept", id="re-notice after"),
+    ],
+)
+def test_following_a_run_settles_only_the_notices_running_at_the_end(
+    span, after, lapse, in_span, settled
+):
+    tracker = NoticeTracker(1, NoticeRule("seoul", "gsomia_notice", lapse))
+    for week, mark in enumerate(span):
+        tracker.update(week, np.array([mark == "N"]))
+    for mark in after:
+        tracker.follow(np.array([mark == "N"]))
+    assert OUTCOMES[tracker.outcome_codes()[0]] == in_span
+    assert OUTCOMES[tracker.settled_codes()[0]] == settled
+
+
+def settle_by_hand(on_notice: np.ndarray, span: int, lapse: int) -> list[str]:
+    """Each run's outcome once its notice running at week ``span`` is lifted or lapses.
+
+    Read off a longer run's on-notice path (weeks, R) by the rule itself: a notice running at
+    the end began at its last onset; it is kept if lifted within ``lapse`` weeks of that,
+    terminated if in force for all of them.
+    """
+    inside = replay_notice(on_notice[:span], NoticeRule("seoul", "gsomia_notice", lapse))
+    outcomes = [OUTCOMES[c] for c in inside.outcome_codes()]
+    for r, outcome in enumerate(outcomes):
+        if outcome != "pending":
+            continue
+        path = on_notice[:, r]
+        start = max(w for w in range(span) if path[w] and (w == 0 or not path[w - 1]))
+        held = path[start : start + lapse + 1]
+        outcomes[r] = "terminated" if held.all() else "noticed_then_kept"
+    return outcomes
+
+
+def test_follow_notices_settles_each_run_as_a_longer_run_shows():
+    """The followed runs end as the same runs played on would: same draws, same rule."""
+    span = EscalationModel(replications=600, rng=11).run()
+    before = replication_table(span)
+    span.follow_notices()
+    table = replication_table(span)
+    lapse = span.case.notice.lapse_weeks
+    longer = EscalationModel(replications=600, weeks=span.weeks + lapse, rng=11).run()
+    on_notice = (longer.recorder.mask["seoul"] & span.case.notice_bit) != 0
+    assert (table["outcome"] == before["outcome"]).all()  # the span's outcomes stay
+    assert table.drop(columns="outcome_settled").equals(before)
+    assert table["outcome_settled"].astype(str).tolist() == settle_by_hand(
+        on_notice, span.weeks, lapse
+    )
+    pending = before["outcome"] == "pending"
+    assert pending.sum() > 20  # enough censored runs for the check to bite
+    assert not (table["outcome_settled"] == "pending").any()
+    assert (table["outcome_settled"][~pending] == before["outcome"][~pending]).all()
+
+
 def test_a_case_without_a_notice_rule_is_never_noticed():
     tracker = NoticeTracker(2, None)
     for week in range(5):

@@ -26,6 +26,12 @@ SUMMARY = {
             "pending": 0.08,
         },
         "median_peak_tension": 0.65,
+        "outcome_shares_settled": {
+            "never_noticed": 0.5,
+            "noticed_then_kept": 0.41,
+            "terminated": 0.09,
+            "pending": 0.0,
+        },
     },
     "real": {"outcome": "noticed_then_kept"},
 }
@@ -47,6 +53,8 @@ def run(*args, timeout=600):
         ("p_terminated", 0.06),
         ("p_never_noticed", 0.5),
         ("p_real", 0.36),
+        ("p_settled_terminated", 0.09),
+        ("p_settled_noticed_then_kept", 0.41),
         ("peak_tension", 0.65),
         ("least_pressure:0.10", 0.55),  # Wilson upper bound of 60/1000 is 0.0766 < 0.10
         ("least_pressure:0.07", 1.0 + float(wilson_interval(60, 1000)[1]) - 0.07),
@@ -60,6 +68,17 @@ def test_objective_values_come_from_the_summary(name, value):
 def test_unknown_objectives_are_refused_with_the_key(name):
     with pytest.raises(ConfigError, match="run.objective"):
         parse_objective(name)
+
+
+def test_a_settled_share_needs_runs_followed_past_the_end():
+    assert parse_objective("p_settled_terminated") == ("p_settled_terminated", None)
+    with pytest.raises(ConfigError, match="run.follow=true"):
+        parse_objective("p_settled_terminated", follow=False)
+    with pytest.raises(ConfigError, match="run.objective"):
+        parse_objective("p_settled_pending")
+    unfollowed = {**SUMMARY, "simulated": {**SUMMARY["simulated"], "outcome_shares_settled": None}}
+    with pytest.raises(ConfigError, match="not followed"):
+        objective_value("p_settled_terminated", unfollowed)
 
 
 def test_threshold_brackets_the_least_pressure():

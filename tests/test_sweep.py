@@ -85,6 +85,10 @@ def test_aggregation_matches_the_per_cell_tables(small_sweep):
         assert row.p_noticed_then_kept == pytest.approx(shares.get("noticed_then_kept", 0))
         lo, hi = wilson_interval(round(row.p_terminated * 400), 400)
         assert (row.p_terminated_lo, row.p_terminated_hi) == pytest.approx((lo, hi))
+        settled = reps["outcome_settled"].astype(str).value_counts(normalize=True)
+        assert row.p_settled_terminated == pytest.approx(settled.get("terminated", 0))
+        assert row.p_settled_noticed_then_kept == pytest.approx(settled.get("noticed_then_kept", 0))
+        assert row.p_settled_terminated >= row.p_terminated
         notice = reps["week_seoul_gsomia_notice"].dropna().astype(float)
         assert row.seoul_gsomia_notice_median == pytest.approx(np.median(notice))
         assert row.seoul_gsomia_notice_never == pytest.approx(1 - len(notice) / 400)
@@ -286,6 +290,12 @@ def test_outcome_curve_and_heatmap_data_are_the_table_values():
     curve = make_outcome_curve_data(table.iloc[:2], "x", "noticed_then_kept")
     assert curve.x.tolist() == [0.0, 1.0]
     assert curve.p["terminated"].tolist() == [0.2, 0.1]
+    assert curve.settled is None  # runs not followed: no settled shares to draw
+    table["p_settled_terminated"] = [0.5, 0.6, 0.7, 0.8]
+    table["p_settled_noticed_then_kept"] = [0.05, 0.15, 0.25, 0.35]
+    curve = make_outcome_curve_data(table.iloc[:2], "x", "noticed_then_kept")
+    assert curve.settled["terminated"].tolist() == [0.6, 0.5]
+    assert curve.settled["noticed_then_kept"].tolist() == [0.15, 0.05]
 
 
 def children_of(pid):

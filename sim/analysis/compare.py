@@ -127,9 +127,13 @@ def score_in_sample(config: CompareJobConfig, case: Case) -> tuple:
 
 
 def simulate_case(config: CompareJobConfig, case: Case) -> EscalationModel:
-    """Run ``run.replications`` free replications over the compared span."""
+    """Run ``run.replications`` free replications over the compared span.
+
+    Runs whose notice is still running at the end are followed until it is lifted or lapses
+    (`EscalationModel.follow_notices`), so the outcome is reported without censoring too.
+    """
     model = build_model(config, case.scenario, weeks=None, keep_trajectories=True)
-    return model.run()
+    return model.run().follow_notices()
 
 
 def compare(config: CompareJobConfig) -> Comparison:
@@ -149,6 +153,7 @@ def compare(config: CompareJobConfig) -> Comparison:
         space = Space.of(config.model_params, list(record["keys"]))
         forecasts = rolling_origin(space, case.episode(), max(origin, 4), config.run.seed)
     probability, shares = outcome_probability(table, case.real.outcome)
+    settled, settled_shares = outcome_probability(table, case.real.outcome, "outcome_settled")
     sides = case.scenario.sides
     moves = {s: model.recorder.move[s].T for s in sides}
     report = ComparisonReport(
@@ -173,6 +178,8 @@ def compare(config: CompareJobConfig) -> Comparison:
         outcome=case.real.outcome,
         outcome_probability=probability,
         outcome_shares=shares,
+        outcome_probability_settled=settled,
+        outcome_shares_settled=settled_shares,
         path=path_check(case.real.tension, fan),
         counts=count_checks(case.real, sides, moves),
         forecasts=forecasts,

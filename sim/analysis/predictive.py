@@ -160,7 +160,13 @@ def count_checks(real: RealPath, sides: tuple[str, ...], moves: dict[str, np.nda
     return rows
 
 
-def outcome_probability(table: pd.DataFrame, outcome: str) -> tuple[float, dict[str, float]]:
-    """The real outcome's share among the runs, and every outcome's share."""
-    shares = outcome_shares(table["outcome"])
+def outcome_probability(
+    table: pd.DataFrame, outcome: str, column: str = "outcome"
+) -> tuple[float, dict[str, float]]:
+    """The real outcome's share among the runs, and every outcome's share.
+
+    ``column`` is ``outcome`` (the class at the span's end) or ``outcome_settled`` (the runs
+    followed until every running notice was lifted or lapsed).
+    """
+    shares = outcome_shares(table[column])
     return shares.get(outcome, 0.0), shares

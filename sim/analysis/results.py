@@ -63,6 +63,8 @@ class ComparisonReport:
     outcome: str
     outcome_probability: float
     outcome_shares: dict[str, float]
+    outcome_probability_settled: float  # runs followed until every running notice settled
+    outcome_shares_settled: dict[str, float]
     path: PathCheck
     counts: list[CountCheck]
     forecasts: pd.DataFrame | None  # rolling_origin's rows: origin, horizon, week, side, scores
@@ -106,6 +108,8 @@ class ComparisonReport:
             "outcome": self.outcome,
             "outcome_probability": self.outcome_probability,
             "outcome_shares": self.outcome_shares,
+            "outcome_probability_settled": self.outcome_probability_settled,
+            "outcome_shares_settled": self.outcome_shares_settled,
             "path": dataclasses.asdict(self.path),
             "counts": [dataclasses.asdict(c) for c in self.counts],
             "forecasts": _forecasts_json(self.forecasts),

@@ -100,6 +100,7 @@ class NoticeTracker:
         self.notice_week = np.full(replications, -1, dtype=np.int16)
         self.withdrawal_week = np.full(replications, -1, dtype=np.int16)
         self.termination_week = np.full(replications, -1, dtype=np.int16)
+        self.settled: np.ndarray | None = None  # set by `follow`: outcomes with no censoring
 
     def update(self, week: int, on_notice: np.ndarray) -> None:
         """Advance every replication's notice state, given whether the notice is in force."""
@@ -119,6 +120,33 @@ class NoticeTracker:
     def outcome_codes(self) -> np.ndarray:
         """Index into `OUTCOMES` per replication."""
         return self.status.copy()
+
+    def follow(self, on_notice: np.ndarray) -> np.ndarray:
+        """One week after the span: settle the notices still running at its end.
+
+        The first call (or `end_span`) freezes the span's outcomes into ``settled``; each call
+        then turns a replication still ``pending`` into ``noticed_then_kept`` if its notice is
+        no longer in force, or ``terminated`` once the notice has been in force for
+        ``lapse_weeks`` weeks. Nothing else changes: a notice given after the span is outside
+        the question, so a run never noticed, or kept, by the end keeps its class. Returns which
+        replications are still pending.
+        """
+        if self.settled is None:
+            self.end_span()
+        assert self.settled is not None
+        running = self.settled == _PENDING
+        self.age = np.where(running & on_notice, self.age + 1, self.age).astype(np.int16)
+        self.settled[running & ~on_notice] = _KEPT
+        self.settled[running & on_notice & (self.age >= self.lapse_weeks)] = _TERMINATED
+        return self.settled == _PENDING
+
+    def end_span(self) -> None:
+        """Start following: the span's outcomes become ``settled``, to be resolved by `follow`."""
+        self.settled = self.status.copy()
+
+    def settled_codes(self) -> np.ndarray:
+        """Index into `OUTCOMES` per replication once followed; the span's outcomes before."""
+        return (self.status if self.settled is None else self.settled).copy()
 
 
 def replay_notice(on_notice: np.ndarray, rule: NoticeRule | None) -> NoticeTracker:
@@ -153,6 +181,21 @@ class Tracker:
             for a, c in model.capitals.items()
         }
         self.pressure = PressurePeak(n)
+        # each side's (total payoff, measures in force) at the span's end, kept by `freeze`
+        # when the model plays on past it (`follow_notices`)
+        self.span_end: dict[str, tuple[np.ndarray, np.ndarray]] | None = None
+
+    def freeze(self, model) -> None:
+        """Keep each side's total payoff and measures as they are at the end of the span."""
+        self.span_end = {
+            a: (side.total_payoff.copy(), side.mask.copy()) for a, side in model.capitals.items()
+        }
+
+    def final(self, model, side: str) -> tuple[np.ndarray, np.ndarray]:
+        """A side's total payoff and measures in force at the end of the span."""
+        if self.span_end is not None:
+            return self.span_end[side]
+        return model.capitals[side].total_payoff, model.capitals[side].mask
 
     def update(self, model) -> None:
         """Fold this week's state into the metrics."""
@@ -180,7 +223,12 @@ def _weeks(values: np.ndarray) -> pd.Series:
 
 
 def replication_table(model) -> pd.DataFrame:
-    """One row per replication: the outcome class and every metric."""
+    """One row per replication: the outcome class and every metric.
+
+    ``outcome`` is the class at the end of the span (``pending`` censored); a model followed
+    past its span (`EscalationModel.follow_notices`) adds ``outcome_settled``, where every
+    notice running at the end has been lifted or has lapsed.
+    """
     tracker, notice = model.tracker, model.notice
     columns: dict[str, object] = {
         "replication": np.arange(model.replications, dtype=np.int32),
@@ -193,14 +241,17 @@ def replication_table(model) -> pd.DataFrame:
         "peak_pressure": tracker.pressure.level,
         "peak_pressure_week": _weeks(tracker.pressure.week),
     }
+    if notice.settled is not None:  # the run was followed past its span (`follow_notices`)
+        columns["outcome_settled"] = pd.Categorical.from_codes(
+            notice.settled_codes(), categories=OUTCOMES
+        )
     for a, side in model.capitals.items():
         columns[f"first_retaliation_{a}"] = _weeks(tracker.first_retaliation[a])
         columns[f"retaliations_{a}"] = tracker.retaliations[a]
         columns[f"cooperations_{a}"] = tracker.cooperations[a]
         columns[f"enactments_{a}"] = tracker.enactments[a]
         columns[f"liftings_{a}"] = tracker.liftings[a]
-        columns[f"payoff_{a}"] = side.total_payoff
-        columns[f"final_measures_{a}"] = side.mask
+        columns[f"payoff_{a}"], columns[f"final_measures_{a}"] = tracker.final(model, a)
         for k, measure_id in enumerate(side.repertoire.ids):
             columns[f"week_{a}_{measure_id}"] = _weeks(tracker.reached[a][:, k])
     return pd.DataFrame(columns)

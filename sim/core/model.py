@@ -7,7 +7,7 @@ import numpy as np
 
 from sim.core.agents import Capital, Choice, Washington
 from sim.core.fitted import fitted_params
-from sim.core.metrics import NoticeTracker, Tracker
+from sim.core.metrics import OUTCOMES, NoticeTracker, Tracker
 from sim.core.moves import ALLIES, Act, Move
 from sim.core.params import ModelParams, check
 from sim.core.payoffs import Payoffs
@@ -129,13 +129,7 @@ class EscalationModel(mesa.Model):
 
     def step(self) -> None:
         """One week: the patron presses, both sides choose at once, their acts take effect."""
-        self.washington.press()
-        self.allies.do("prepare")
-        self.allies.do("choose")
-        self.allies.do("act")
-        self.allies.do("settle")
-        self.washington.watch(list(self.capitals.values()))
-        self.tension = self.measure_tension()
+        self.advance()
         if self.track:
             self.notice.update(self.week, self.on_notice())
             self.tracker.update(self)
@@ -145,10 +139,43 @@ class EscalationModel(mesa.Model):
         self.week += 1
         self.running = self.week < self.weeks
 
+    def advance(self) -> None:
+        """The week's play, without the bookkeeping: pressure, choices, acts, the patron's watch."""
+        self.washington.press()
+        self.allies.do("prepare")
+        self.allies.do("choose")
+        self.allies.do("act")
+        self.allies.do("settle")
+        self.washington.watch(list(self.capitals.values()))
+        self.tension = self.measure_tension()
+
     def run(self) -> "EscalationModel":
         """Run every remaining week."""
         while self.week < self.weeks:
             self.step()
+        return self
+
+    def follow_notices(self) -> "EscalationModel":
+        """Play on past the span until every notice running at its end is lifted or lapses.
+
+        A run that ends with the notice still running has no outcome yet (``pending``: it is
+        censored). Following it for at most the notice's lapse settles it as kept or
+        terminated in `NoticeTracker.settled`, with the same model and rules; the span's own
+        metrics, records and outcomes stay as they were, and a notice first given after the
+        span is not counted. Call after `run`; the span's random draws are not affected (the
+        extra weeks draw after them).
+        """
+        if not self.track or self.week < self.weeks:
+            raise RuntimeError("follow_notices needs a tracked run played to the end of its span")
+        notice = self.notice
+        self.tracker.freeze(self)
+        notice.end_span()
+        for _ in range(notice.lapse_weeks + 1):
+            if not (notice.settled_codes() == OUTCOMES.index("pending")).any():
+                break
+            self.advance()
+            notice.follow(self.on_notice())
+            self.week += 1
         return self
 
     def measure_tension(self) -> np.ndarray:

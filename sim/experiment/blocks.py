@@ -125,6 +125,8 @@ def simulate_blocks(
             fan.add(week, model.tension)
             if progress is not None:
                 progress.update(1)  # type: ignore[attr-defined]
+        if config.run.follow:
+            model.follow_notices()  # settles the censored runs in `outcome_settled`
         yield Block(start=start, model=model)
         del model  # a Mesa model and its agents refer to each other: only the cycle
         gc.collect()  # collector frees them, and a block's arrays must go before the next

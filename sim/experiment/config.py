@@ -49,6 +49,7 @@ class RunConfig:
     trajectories: bool = True
     progress: bool = True
     posterior: bool = False  # give each replication its own draw from the fit's posterior
+    follow: bool = True  # play on past the end until every running notice is lifted or lapses
     objective: Optional[str] = None  # noqa: UP045 (what a run returns: sim.experiment.objective)
 
 

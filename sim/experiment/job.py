@@ -47,10 +47,16 @@ FAN_FIGURE = "tension_fan.png"
 OUTPUTS = (SUMMARY, REPLICATIONS, TRAJECTORIES, FAN, FAN_FIGURE)
 
 
-def summary_columns(scenario: Scenario) -> list[str]:
+def summary_columns(scenario: Scenario, follow: bool) -> list[str]:
     """The replication-table columns the summary needs, kept for every replication."""
     sides = [f"first_retaliation_{a}" for a in scenario.sides]
-    return ["outcome", "notice_week", "peak_tension", *sides]
+    settled = ["outcome_settled"] if follow else []
+    return ["outcome", *settled, "notice_week", "peak_tension", *sides]
+
+
+def _shares(outcomes: pd.Series) -> dict[str, float]:
+    shares = outcomes.value_counts(normalize=True).reindex(OUTCOMES, fill_value=0.0)
+    return {str(k): float(v) for k, v in shares.items()}
 
 
 def show_progress(config: Config) -> bool:
@@ -65,9 +71,10 @@ def _median_week(values: pd.Series) -> float | None:
 
 def simulated_outcomes(table: pd.DataFrame, sides: tuple[str, ...]) -> SimulatedOutcomes:
     """Outcome shares and medians of a replication table (`summary_columns` suffice)."""
-    shares = table["outcome"].value_counts(normalize=True).reindex(OUTCOMES, fill_value=0.0)
+    settled = table["outcome_settled"] if "outcome_settled" in table else None
     return SimulatedOutcomes(
-        outcome_shares={str(k): float(v) for k, v in shares.items()},
+        outcome_shares=_shares(table["outcome"]),
+        outcome_shares_settled=None if settled is None else _shares(settled),
         median_first_retaliation_week={
             a: _median_week(table[f"first_retaliation_{a}"]) for a in sides
         },
@@ -255,7 +262,7 @@ def run_into(
             for block in simulate_blocks(config, scenario, fan, bar):
                 table = numbered(replication_table(block.model), block.start)
                 table_file.write(table)
-                kept.append(table[summary_columns(scenario)])
+                kept.append(table[summary_columns(scenario, config.run.follow)])
                 if config.run.trajectories:
                     paths_file.write(numbered(block.model.recorder.table(block.model), block.start))
                 dates = block.model.dates

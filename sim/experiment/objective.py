@@ -5,6 +5,8 @@
 works. Names:
 
 - ``p_<outcome>`` (``p_terminated``, ``p_noticed_then_kept``, ...): an outcome's share;
+- ``p_settled_<outcome>`` (not ``pending``): the share once every notice running at the end
+  was lifted or lapsed (runs followed past the end, ``run.follow=true``, the default);
 - ``p_real``: the share of the real case's outcome;
 - ``peak_tension``: the median peak tension;
 - ``least_pressure:T``: for "the least US pressure that keeps P(terminated) under T": the run's
@@ -16,13 +18,19 @@ from sim.core.errors import ConfigError
 from sim.core.metrics import OUTCOMES
 from sim.experiment.sweep import wilson_interval
 
-SIMPLE = (*(f"p_{o}" for o in OUTCOMES), "p_real", "peak_tension")
+SETTLED = tuple(f"p_settled_{o}" for o in OUTCOMES if o != "pending")
+SIMPLE = (*(f"p_{o}" for o in OUTCOMES), *SETTLED, "p_real", "peak_tension")
 CAPPED = "least_pressure"
 
 
-def parse_objective(name: str) -> tuple[str, float | None]:
-    """The objective's name and its cap (for ``least_pressure:T``); `ConfigError` if unknown."""
+def parse_objective(name: str, follow: bool = True) -> tuple[str, float | None]:
+    """The objective's name and its cap (for ``least_pressure:T``); `ConfigError` if unknown.
+
+    ``follow`` is ``run.follow``: a settled share needs the runs followed past the end.
+    """
     base, _, cap = name.partition(":")
+    if base in SETTLED and not follow:
+        raise ConfigError(f"run.objective={base} needs runs followed past the end: run.follow=true")
     if base in SIMPLE and not cap:
         return base, None
     if base == CAPPED:
@@ -53,6 +61,11 @@ def objective_value(name: str, summary: dict) -> float:
             if real is None:
                 raise ConfigError("run.objective=p_real needs a scenario with real events")
             return float(shares[real])
+        case _ if base in SETTLED:
+            settled = simulated.get("outcome_shares_settled")
+            if settled is None:
+                raise ConfigError(f"run.objective={base}: this run was not followed (run.follow)")
+            return float(settled[base.removeprefix("p_settled_")])
         case "peak_tension":
             return float(simulated["median_peak_tension"])
         case "least_pressure":

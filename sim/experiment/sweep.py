@@ -67,11 +67,17 @@ class SweepCell:
     replications: int
     outcomes: dict[str, OutcomeShare]
     milestones: dict[str, MilestoneWeeks]
+    settled: dict[str, OutcomeShare] | None = None  # runs followed until their notice settled
 
     def row(self) -> dict[str, Any]:
-        """The flat row: ``cell``, swept keys, ``replications``, ``p_*``, milestone columns."""
+        """The flat row: ``cell``, swept keys, ``replications``, ``p_*``, milestone columns.
+
+        With followed runs (`run.follow`), ``p_settled_*`` give the shares once every notice
+        running at the end was lifted or lapsed (no ``pending``).
+        """
         row: dict[str, Any] = {"cell": self.cell, **self.values, "replications": self.replications}
-        for outcome, share in self.outcomes.items():
+        settled = {f"settled_{k}": v for k, v in (self.settled or {}).items() if k != "pending"}
+        for outcome, share in {**self.outcomes, **settled}.items():
             row[f"p_{outcome}"] = share.p
             row[f"p_{outcome}_lo"] = share.lo
             row[f"p_{outcome}_hi"] = share.hi
@@ -81,10 +87,10 @@ class SweepCell:
         return row
 
 
-def outcome_shares(table: pd.DataFrame) -> dict[str, OutcomeShare]:
+def outcome_shares(table: pd.DataFrame, column: str = "outcome") -> dict[str, OutcomeShare]:
     """Each outcome's share with its Wilson interval, in `OUTCOMES` order."""
     n = len(table)
-    counts = table["outcome"].astype(str).value_counts()
+    counts = table[column].astype(str).value_counts()
     shares = {}
     for outcome in OUTCOMES:
         k = int(counts.get(outcome, 0))
@@ -114,6 +120,7 @@ def sweep_cell(
         replications=len(table),
         outcomes=outcome_shares(table),
         milestones={m.id: milestone_weeks(table, m) for m in milestones},
+        settled=outcome_shares(table, "outcome_settled") if "outcome_settled" in table else None,
     )
 
 

@@ -27,6 +27,7 @@ COLOURS = {
     "terminated": "tab:red",
     "pending": "tab:gray",
 }
+SETTLED = ("noticed_then_kept", "terminated")  # the classes a pending run settles into
 
 
 def is_numeric(values: pd.Series) -> bool:
@@ -53,6 +54,8 @@ class OutcomeCurve:
     lo: dict[str, np.ndarray]
     hi: dict[str, np.ndarray]
     real_outcome: str | None
+    # kept and terminated once the runs pending at the end were followed until settled
+    settled: dict[str, np.ndarray] | None = None
 
 
 def make_outcome_curve_data(
@@ -71,6 +74,9 @@ def make_outcome_curve_data(
         lo={o: ordered[f"p_{o}_lo"].to_numpy() for o in OUTCOMES},
         hi={o: ordered[f"p_{o}_hi"].to_numpy() for o in OUTCOMES},
         real_outcome=real_outcome,
+        settled={o: ordered[f"p_settled_{o}"].to_numpy() for o in SETTLED}
+        if f"p_settled_{SETTLED[0]}" in ordered
+        else None,
     )
 
 
@@ -91,6 +97,16 @@ def plot_outcome_curve(data: OutcomeCurve, ax=None) -> Figure:
             lw=3 if real else 1.5,
             label=label,
             ls="-" if data.numeric else "none",
+        )
+    for outcome, p in (data.settled or {}).items():
+        ax.plot(
+            data.x,
+            p,
+            color=COLOURS[outcome],
+            lw=1.2,
+            ls="--" if data.numeric else "none",
+            marker="x",
+            label=f"{outcome}, pending runs followed until settled",
         )
     if not data.numeric:
         ax.set_xticks(data.x, data.labels, rotation=20, ha="right")

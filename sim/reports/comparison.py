@@ -57,7 +57,11 @@ def _outcome_line(report: ComparisonReport) -> str:
     probability = report.outcome_probability
     line = f"real outcome {report.outcome}: probability {probability:.1%} among the runs"
     if pending:
-        line += f" ({pending:.1%} still pending at the end: censored, neither kept nor terminated)"
+        line += (
+            f" ({pending:.1%} still pending at the end: censored, neither kept nor terminated);"
+            f" {report.outcome_probability_settled:.1%} once every running notice is followed"
+            " until it is lifted or lapses"
+        )
     return line
 
 
@@ -140,7 +144,9 @@ the middle; near 0% the real one came early, near 100% late). Never: share of ru
 ## Outcome
 
 {_outcome_line(report).replace("real", "Real", 1)}; every outcome's share:
-{", ".join(f"{k} {v:.1%}" for k, v in report.outcome_shares.items())}.
+{", ".join(f"{k} {v:.1%}" for k, v in report.outcome_shares.items())}; with the runs
+followed past the end until every running notice was lifted or lapsed:
+{", ".join(f"{k} {v:.1%}" for k, v in report.outcome_shares_settled.items() if k != "pending")}.
 
 ## Tension path, counts and bursts
 

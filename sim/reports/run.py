@@ -25,6 +25,9 @@ class SimulatedOutcomes:
     share_noticed: float
     share_terminated: float
     median_peak_tension: float
+    # the same runs followed until every notice running at the end was lifted or lapsed
+    # (`run.follow`; None when not followed, and in summaries written before it existed)
+    outcome_shares_settled: dict[str, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,12 @@ def summary_rows(summary: RunSummary) -> list[tuple[str, str, str]]:
     for outcome, share in sim.outcome_shares.items():
         mark = "<- real" if real is not None and real.outcome == outcome else ""
         rows.append((f"  {outcome}", f"{share:.1%}", mark))
+    if sim.outcome_shares_settled is not None and sim.outcome_shares.get("pending", 0.0) > 0:
+        rows.append(("outcome, pending runs followed until settled", "", ""))
+        for outcome, share in sim.outcome_shares_settled.items():
+            if outcome != "pending":
+                mark = "<- real" if real is not None and real.outcome == outcome else ""
+                rows.append((f"  {outcome}", f"{share:.1%}", mark))
     for ally, week in sim.median_first_retaliation_week.items():
         real_week = real.first_retaliation_week.get(ally) if real else None
         rows.append(
