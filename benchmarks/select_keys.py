@@ -1,42 +1,75 @@
-"""Study: which rule and payoff keys to fit, by backward elimination by AIC.
+"""Study: which rule and payoff keys to fit, by backward elimination by AIC; and which rule.
 
-Run from the project root (about 5 minutes on one core)::
+Run from the project root (about 5 minutes on one core for the default rule)::
 
     .venv/bin/python benchmarks/select_keys.py [--jobs 2]
+    .venv/bin/python benchmarks/select_keys.py --rules all --jobs 2    # every rule family
 
-Starts from nine candidate keys (each side's activity, provocation, audience and pressure
-weights, and the notice's deadline weight), fits each set by the calibration's ML method
-(`sim.analysis.fit.fit_ml`, the same seed and settings as `escalation calibrate`) on
-2018-2019, and in each round drops the key whose removal lowers AIC most, until no removal
-lowers it. Prints every round's table; the set it ends with is conf/calibrate.yaml's `params`
-(docs/comparison.md, section 7.2). AIC counts the conduct's six parameters too.
+For each decision rule (both sides on it), starts from the candidate keys, fits each set by
+the calibration's ML method (`sim.analysis.fit.fit_ml`, the same seed and settings as
+`escalation calibrate`) on 2018-2019, and in each round drops the key whose removal lowers AIC
+most, until no removal lowers it. Prints every round's table; for fictitious play the set it
+ends with is conf/calibrate.yaml's `params` (docs/comparison.md, section 7.2). AIC and BIC
+count the conduct's six parameters too (the conduct is the same for every rule).
+
+Candidates: every rule has each side's resting activity and provocation hazard; a rule that
+weighs payoffs (fictitious play, Q-learning) adds the payoff weights (each side's audience and
+pressure weights, the notice's deadline weight); a rule that does not adds each side's
+trembling-hand noise, the only other parameter every such rule has. With ``--rules`` the last
+table sets the families side by side (``--output`` writes it as JSON).
 """
 
 import argparse
+import json
+from pathlib import Path
 
+import numpy as np
 from joblib import Parallel, delayed
 
 from sim.analysis.case import build_case
 from sim.analysis.fit import fit_ml
 from sim.analysis.space import Space
+from sim.core.rules import RULES
 from sim.experiment.config import default_config
 
-CANDIDATES = (
+SHARED = (
     "seoul.activity",
     "tokyo.activity",
     "seoul.provocation:0.001:10:log",
     "tokyo.provocation:0.001:10:log",
+)
+PAYOFF_KEYS = (
     "payoffs.audience.seoul:0.01:100:log",
     "payoffs.audience.tokyo:0.01:100:log",
     "payoffs.pressure.seoul:0.01:100:log",
     "payoffs.pressure.tokyo:0.01:100:log",
     "payoffs.deadline:0.01:1000:log",
 )
+NOISE_KEYS = ("seoul.noise:0.001:0.999", "tokyo.noise:0.001:0.999")
+CANDIDATES = SHARED + PAYOFF_KEYS  # the default rule's nine
+#: Rules whose move does not depend on the history (always cooperate, always retaliate) give
+#: the real sequence almost no chance; random play is kept as the floor.
+FAMILIES = (
+    "fictitious_play",
+    "q_learning",
+    "tit_for_tat",
+    "generous_tit_for_tat",
+    "grim_trigger",
+    "win_stay_lose_shift",
+    "random",
+)
+SIDE_WEEKS = 122  # the n of BIC: side-weeks of 2018-2019 scored
 
 
-def aic(keys: tuple[str, ...]) -> tuple[float, float, int]:
-    """AIC, log-likelihood and parameter count of the ML fit of ``keys``."""
-    config = default_config(["run.progress=false"], "calibrate")
+def candidates(rule: str) -> tuple[str, ...]:
+    """The keys a rule's selection starts from."""
+    return SHARED + (PAYOFF_KEYS if RULES[rule].uses_payoffs else NOISE_KEYS)
+
+
+def aic(rule: str, keys: tuple[str, ...]) -> tuple[float, float, int]:
+    """AIC, log-likelihood and parameter count of the ML fit of ``keys`` under ``rule``."""
+    overrides = ["run.progress=false", f"strategy@seoul={rule}", f"strategy@tokyo={rule}"]
+    config = default_config(overrides, "calibrate")
     case = build_case(config)
     space = Space.of(config.model_params, list(keys))
     c = config.calibrate
@@ -49,26 +82,64 @@ def name(key: str) -> str:
     return key.split(":")[0]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--jobs", type=int, default=1, help="fits run in parallel (joblib)")
-    options = parser.parse_args()
-    keys = CANDIDATES
-    best, loglik, k = aic(keys)
-    print(f"all {len(keys)} keys: AIC {best:.1f} (log L {loglik:.2f}, k = {k})")
+def select(rule: str, jobs: int) -> dict:
+    """Backward elimination by AIC for one rule; its chosen keys and their fit."""
+    keys = candidates(rule)
+    best, loglik, k = aic(rule, keys)
+    print(f"{rule}: all {len(keys)} keys: AIC {best:.1f} (log L {loglik:.2f}, k = {k})")
     while len(keys) > 1:
         trials = [tuple(x for x in keys if x != drop) for drop in keys]
-        scores = Parallel(n_jobs=options.jobs)(delayed(aic)(t) for t in trials)
+        scores = Parallel(n_jobs=jobs)(delayed(aic)(rule, t) for t in trials)
         rows = sorted(zip(keys, scores, strict=True), key=lambda row: row[1][0])
         print(f"round with {len(keys)} keys: AIC after dropping each")
         for drop, (score, ll, kk) in rows:
             print(f"  {name(drop):28s} {score:7.1f}  (log L {ll:.2f}, k = {kk})")
-        drop, (score, _, _) = rows[0]
+        drop, (score, ll, kk) = rows[0]
         if score >= best:
             break
-        best, keys = score, tuple(x for x in keys if x != drop)
+        best, loglik, k = score, ll, kk
+        keys = tuple(x for x in keys if x != drop)
         print(f"dropped {name(drop)}: AIC {best:.1f}")
-    print(f"chosen ({len(keys)} keys, AIC {best:.1f}): {', '.join(name(x) for x in keys)}")
+    print(f"chosen ({len(keys)} keys, AIC {best:.1f}): {', '.join(name(x) for x in keys)}\n")
+    bic = k * np.log(SIDE_WEEKS) - 2 * loglik
+    return {
+        "rule": rule,
+        "keys": [name(x) for x in keys],
+        "loglik": loglik,
+        "k": k,
+        "aic": best,
+        "bic": float(bic),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=1, help="fits run in parallel (joblib)")
+    parser.add_argument(
+        "--rules",
+        default="fictitious_play",
+        help=f"comma-separated rule names, or 'all' ({', '.join(FAMILIES)})",
+    )
+    parser.add_argument("--output", type=Path, default=None, help="write the table as JSON")
+    options = parser.parse_args()
+    rules = FAMILIES if options.rules == "all" else tuple(options.rules.split(","))
+    unknown = [r for r in rules if r not in RULES]
+    if unknown:
+        parser.error(f"unknown rule(s): {', '.join(unknown)}; choose from {', '.join(RULES)}")
+    results = [select(rule, options.jobs) for rule in rules]
+    if len(results) > 1:
+        print("| rule (both sides) | keys chosen by AIC | k | log L | AIC | BIC |")
+        print("| --- | --- | ---: | ---: | ---: | ---: |")
+        for r in sorted(results, key=lambda r: r["aic"]):
+            keys = ", ".join(r["keys"])
+            print(
+                f"| {r['rule']} | {keys} | {r['k']} | {r['loglik']:.2f} | {r['aic']:.1f} | "
+                f"{r['bic']:.1f} |"
+            )
+    if options.output is not None:
+        options.output.parent.mkdir(parents=True, exist_ok=True)
+        options.output.write_text(json.dumps(results, indent=2) + "\n")
+        print(f"written: {options.output}")
 
 
 if __name__ == "__main__":
