@@ -103,6 +103,21 @@ def test_a_bad_objective_stops_the_run_in_one_line(tmp_path):
     assert not (tmp_path / "summary.json").exists()
 
 
+def test_a_settled_objective_without_following_stops_before_simulating(tmp_path):
+    done = run(
+        "run",
+        "run.objective=p_settled_terminated",
+        "run.follow=false",
+        f"hydra.run.dir={tmp_path}",
+        "run.replications=10",
+    )
+    assert done.returncode == 2
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: run.objective=p_settled_terminated needs runs followed")
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "summary.json").exists()
+
+
 def test_optuna_finds_the_least_pressure_with_its_bracket(tmp_path):
     done = run(
         "run",
