@@ -100,7 +100,7 @@ class NoticeTracker:
         self.notice_week = np.full(replications, -1, dtype=np.int16)
         self.withdrawal_week = np.full(replications, -1, dtype=np.int16)
         self.termination_week = np.full(replications, -1, dtype=np.int16)
-        self.settled: np.ndarray | None = None  # set by `follow`: outcomes with no censoring
+        self.settled: np.ndarray | None = None  # from `end_span` on: outcomes, no censoring
 
     def update(self, week: int, on_notice: np.ndarray) -> None:
         """Advance every replication's notice state, given whether the notice is in force."""
