@@ -170,11 +170,12 @@ class EscalationModel(mesa.Model):
         notice = self.notice
         self.tracker.freeze(self)
         notice.end_span()
-        for _ in range(notice.lapse_weeks + 1):
-            if not (notice.settled_codes() == OUTCOMES.index("pending")).any():
+        pending = notice.settled_codes() == OUTCOMES.index("pending")
+        for _ in range(notice.lapse_weeks):  # a running notice lapses within this many weeks
+            if not pending.any():
                 break
             self.advance()
-            notice.follow(self.on_notice())
+            pending = notice.follow(self.on_notice())
             self.week += 1
         return self
 

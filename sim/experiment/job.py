@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 
 from sim import __version__
 from sim.core.errors import ConfigError
-from sim.core.metrics import OUTCOMES, replication_table
+from sim.core.metrics import outcome_shares, replication_table
 from sim.core.moves import ALLIES
 from sim.core.scenario import Scenario
 from sim.core.scenario_yaml import load_scenario
@@ -54,11 +54,6 @@ def summary_columns(scenario: Scenario, follow: bool) -> list[str]:
     return ["outcome", *settled, "notice_week", "peak_tension", *sides]
 
 
-def _shares(outcomes: pd.Series) -> dict[str, float]:
-    shares = outcomes.value_counts(normalize=True).reindex(OUTCOMES, fill_value=0.0)
-    return {str(k): float(v) for k, v in shares.items()}
-
-
 def show_progress(config: Config) -> bool:
     """Whether a job shows a progress bar: when asked, and when it is long enough to need one."""
     return config.run.progress and config.run.replications >= 1000
@@ -73,8 +68,8 @@ def simulated_outcomes(table: pd.DataFrame, sides: tuple[str, ...]) -> Simulated
     """Outcome shares and medians of a replication table (`summary_columns` suffice)."""
     settled = table["outcome_settled"] if "outcome_settled" in table else None
     return SimulatedOutcomes(
-        outcome_shares=_shares(table["outcome"]),
-        outcome_shares_settled=None if settled is None else _shares(settled),
+        outcome_shares=outcome_shares(table["outcome"]),
+        outcome_shares_settled=None if settled is None else outcome_shares(settled),
         median_first_retaliation_week={
             a: _median_week(table[f"first_retaliation_{a}"]) for a in sides
         },
