@@ -182,6 +182,30 @@ def test_write_false_writes_nothing_into_conf(tmp_path):
     assert said[0] == "fitting 2 parameters to 10 weeks by differential evolution"
 
 
+def test_leave_one_case_out_reports_its_split_and_figure(tmp_path):
+    out = tmp_path / "out"
+    done = escalation(
+        "calibrate",
+        "params=[seoul.activity]",
+        "calibrate.popsize=5",
+        "calibrate.maxiter=1",
+        "calibrate.loco=true",
+        "calibrate.posterior=false",
+        "calibrate.write=false",
+        f"hydra.run.dir={out}",
+    )
+    assert done.returncode == 0, done.stderr
+    assert "the same plug-in scores split: when to move, which move once moving" in done.stdout
+    report = json.loads((out / "calibration.json").read_text())
+    rows = pd.DataFrame(report["loco"])
+    assert list(rows.case.unique()) == ["gsomia_2019", "thaad_2016", "senkaku_2010"]
+    for scorer in ("model", "base_rates", "markov", "logit"):
+        assert (rows[scorer] <= rows[f"{scorer}_when"]).all()  # which move: at most 0
+    assert (out / "loco.png").stat().st_size > 0
+    markdown = (out / "calibration.md").read_text()
+    assert "](loco.png)" in markdown and "| all | which move |" in markdown
+
+
 def test_too_few_walkers_stop_before_the_fit_with_one_line(tmp_path):
     # 6 keys and the conduct's 6 need 24 walkers: emcee refused fewer with a traceback after
     # the whole fit.

@@ -11,11 +11,12 @@ from sim.analysis.case import load_case_events
 from sim.analysis.fit import fit_ml
 from sim.analysis.forecast import PredictiveSettings, forecast_summary, rolling_origin
 from sim.analysis.likelihood import Episode
-from sim.analysis.loco import leave_one_case_out
+from sim.analysis.loco import leave_one_case_out, when_to_move
 from sim.analysis.posterior import joint_space, sample_posterior
 from sim.analysis.space import Space
-from sim.core.moves import STANCE_OF_ACT, Act
-from sim.figures.comparison import make_forecast_gain_data
+from sim.core.moves import STANCE_OF_ACT, Act, Move
+from sim.figures.comparison import make_forecast_gain_data, make_loco_gain_data, plot_loco_gain
+from sim.reports.calibration import loco_part_rows
 from sim.reports.forecasts import FORECAST_FIGURE, FORECAST_TABLE, write_forecasts
 
 #: Eight weeks of summer 2019 (export controls, white lists); origins 4 to 7.
@@ -237,6 +238,9 @@ CASES = {
 }
 
 
+WHEN = ["model_when", "base_rates_when", "markov_when", "logit_when"]
+
+
 @pytest.fixture(scope="module")
 def loco(compare_default):
     cases = {n: load_case_events(n, start=s, end=e) for n, (s, e) in CASES.items()}
@@ -255,6 +259,7 @@ def test_leave_one_case_out_has_one_row_per_case_and_side(loco):
         "base_rates",
         "markov",
         "logit",
+        *WHEN,
     ]
     expected = [(n, s, c.weeks) for n, c in cases.items() for s in c.scenario.sides]
     assert list(table[["case", "side", "weeks"]].itertuples(index=False, name=None)) == expected
@@ -287,6 +292,47 @@ def test_leave_one_case_out_fits_the_baselines_on_the_other_cases(loco):
         weeks = np.arange(data[row.case].weeks)
         scored = rates_fit.log_probabilities(data[row.case], weeks)[:, i].sum()
         assert row.base_rates == pytest.approx(scored)
+        # Its "when to move" part: moving or holding, at the pooled share of holds.
+        held = left_out == Move.HOLD
+        moving = np.where(held, np.log(rates[Move.HOLD]), np.log1p(-rates[Move.HOLD]))
+        assert row.base_rates_when == pytest.approx(moving.sum())
+
+
+def test_when_to_move_scores_moving_or_holding():
+    hold = np.array([[0.8, 0.1], [0.5, 0.1], [0.25, 0.1]])
+    moves = np.array(
+        [[Move.HOLD, Move.RETALIATE], [Move.COOPERATE, Move.HOLD], [Move.RETALIATE] * 2]
+    )
+    expected = [np.log(0.8 * 0.5 * 0.75), np.log(0.9 * 0.1 * 0.9)]
+    np.testing.assert_allclose(when_to_move(hold, moves), expected)
+
+
+def test_the_split_of_every_left_out_score_leaves_a_which_move_part_at_most_zero(loco):
+    _, table = loco
+    for scorer in ["model", "base_rates", "markov", "logit"]:
+        # which move = score - when; a log-probability of the move given a move: at most 0
+        assert (table[scorer] <= table[f"{scorer}_when"] + 1e-9).all()
+        assert (table[f"{scorer}_when"] < 0).all()
+    rows = loco_part_rows(table)
+    assert rows[0] == ("case left out", "part", "model", "base rates", "markov", "logit")
+    assert [r[:2] for r in rows[-2:]] == [("all", "when to move"), ("all", "which move")]
+    when, which = (np.array(r[2:], dtype=float) for r in rows[-2:])
+    totals = table[["model", "base_rates", "markov", "logit"]].sum().to_numpy()
+    np.testing.assert_allclose(when + which, totals, atol=0.011)
+
+
+def test_the_loco_figure_shows_each_cases_gain_by_part(loco):
+    cases, table = loco
+    data = make_loco_gain_data(table)
+    assert data.cases == [*cases, "all"] and list(data.gains) == ["base_rates", "markov", "logit"]
+    for baseline, gain in data.gains.items():
+        by_case = table.groupby("case", sort=False)
+        total = (by_case["model"].sum() - by_case[baseline].sum()).to_numpy()
+        np.testing.assert_allclose((gain["when"] + gain["which"])[:-1], total)
+        np.testing.assert_allclose(gain["when"][-1], gain["when"][:-1].sum())
+        when = (by_case["model_when"].sum() - by_case[f"{baseline}_when"].sum()).to_numpy()
+        np.testing.assert_allclose(gain["when"][:-1], when)
+    plot_loco_gain(data)
 
 
 def test_leave_one_case_out_scores_the_left_out_case_from_the_posterior(compare_default, loco):
@@ -304,6 +350,7 @@ def test_leave_one_case_out_scores_the_left_out_case_from_the_posterior(compare_
         "base_rates",
         "markov",
         "logit",
+        *WHEN,
     ]
     pd.testing.assert_frame_equal(table.drop(columns=["model_posterior", "r_hat"]), plug_in)
     # The case left out first: its score is the log of the draws' mean likelihood of its moves.

@@ -251,3 +251,16 @@ def test_the_deadline_sees_only_weeks_before(gsomia_case, compare_default):
         scores.moves[SUSPENSION_WEEK, :, 1], full.moves[SUSPENSION_WEEK, :, 1]
     )
     assert scores.moves[SUSPENSION_WEEK + 1, 0, 0] != full.moves[SUSPENSION_WEEK + 1, 0, 0]
+
+
+def test_the_hold_probability_is_the_score_of_each_real_hold(gsomia_case, compare_default):
+    """``Scores.hold`` is the chance of holding each week; on the weeks the side really held it
+    is the move's probability, and on the others it leaves room for the real move."""
+    scores = gsomia_case.episode().score(compare_default.model_params)
+    moves = real_moves(gsomia_case.real, gsomia_case.scenario.sides)
+    held = moves == H
+    assert held.any() and (~held).any()
+    hold, picked = scores.hold[:, 0], np.exp(scores.moves[:, 0])
+    np.testing.assert_allclose(hold[held], picked[held])
+    assert (picked[~held] <= 1 - hold[~held] + 1e-12).all()
+    assert ((hold > 0) & (hold < 1)).all()

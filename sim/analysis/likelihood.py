@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.core.model import EscalationModel, Forcing
+from sim.core.moves import Move
 from sim.core.params import ModelParams
 from sim.core.scenario import Scenario
 from sim.history import RealPath
@@ -44,10 +45,13 @@ class Scores:
 
     ``moves``: of each real move (cooperate, hold, retaliate) under the rule; ``acts``: of each
     real act given its move, under the conduct. Their sum is the log-likelihood of the acts.
+    ``hold``: the probability the model gave holding each week, whatever the real move (it
+    splits a move's score into when to move and which move, `sim.analysis.loco`).
     """
 
     moves: np.ndarray
     acts: np.ndarray
+    hold: np.ndarray
 
     @property
     def total(self) -> np.ndarray:
@@ -85,12 +89,14 @@ def score(
     sides = list(model.capitals.values())
     moves = np.empty((weeks, replications, len(sides)))
     acts = np.empty_like(moves)
+    hold = np.empty_like(moves)
     for week in range(weeks):
         model.step()
         for i, side in enumerate(sides):
             moves[week, :, i] = side.move_log_probability
             acts[week, :, i] = side.act_log_probability
-    return Scores(np.maximum(moves, LOG_FLOOR), np.maximum(acts, LOG_FLOOR))
+            hold[week, :, i] = side.probabilities[:, Move.HOLD]
+    return Scores(np.maximum(moves, LOG_FLOOR), np.maximum(acts, LOG_FLOOR), hold)
 
 
 @dataclass(frozen=True)

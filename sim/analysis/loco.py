@@ -12,6 +12,12 @@ With ``predictive`` settings the model also scores the left-out case from its po
 others (column ``model_posterior``): the log of the mean, over the draws, of each side's
 probability of the whole left-out sequence of moves, the Bayesian counterpart of the baselines'
 smoothed counts (`sim.analysis.forecast`). Column ``r_hat``: that posterior's largest R-hat.
+
+Each plug-in score is also split in two (columns ``<scorer>_when``, `when_to_move`): whether
+the side moved at all in each week (the log-probability of holding, or of not holding), and
+which move it made in the weeks it moved (the rest: the score minus that part). The split is
+exact for every scorer, so it says whether a loss lies in the tempo of a case or in the
+direction of its moves.
 """
 
 from dataclasses import dataclass
@@ -23,11 +29,25 @@ from scipy.special import logsumexp
 from sim.analysis.baselines import BaseRates, Logit, Markov, MoveData
 from sim.analysis.fit import MLFit, fit_ml
 from sim.analysis.forecast import PredictiveSettings
-from sim.analysis.likelihood import Episode
+from sim.analysis.likelihood import LOG_FLOOR, Episode
 from sim.analysis.posterior import dimensions, joint_space, sample_posterior
 from sim.analysis.space import Space
+from sim.core.moves import Move
 
 LOCO_BASELINES = (BaseRates, Markov, Logit)
+
+
+def when_to_move(hold: np.ndarray, moves: np.ndarray) -> np.ndarray:
+    """Log-likelihood of moving or holding, per side: (weeks, sides) in, (sides,) out.
+
+    ``hold`` is the probability each week's forecast gave holding, ``moves`` the real moves.
+    The log-probability of a real move is this week's part plus that of the move given that
+    the side moved (cooperate or retaliate), so the total minus this is the "which move" part.
+    """
+    held = moves == Move.HOLD
+    with np.errstate(divide="ignore"):
+        parts = np.where(held, np.log(hold), np.log1p(-hold))
+    return np.maximum(parts, LOG_FLOOR).sum(axis=0)
 
 
 @dataclass(frozen=True)
@@ -84,27 +104,31 @@ def leave_one_case_out(
     """One row per case left out and side: the log-likelihood of its moves, model and baselines.
 
     Columns: case, side, weeks, model, with ``predictive`` model_posterior and r_hat, then
-    base_rates, markov, logit.
+    base_rates, markov, logit; then each plug-in scorer's ``_when`` part (`when_to_move`).
     """
     rows = []
     for name, left_out in episodes.items():
         training = tuple(e for n, e in episodes.items() if n != name)
         fit = fit_ml(space, training, seed, popsize, maxiter)
         params = fit.conduct.apply(space.apply(fit.coordinates))
-        model = left_out.score(params).moves[:, 0].sum(axis=0)
+        scores = left_out.score(params)
+        model = scores.moves[:, 0].sum(axis=0)
         drawn = None
         if predictive is not None:
             drawn = _posterior_scores(space, training, left_out, fit, predictive, seed)
         data = MoveData.of(left_out.real, left_out.scenario)
         pooled = _Pooled(tuple(MoveData.of(e.real, e.scenario) for e in training))
         weeks = np.arange(data.weeks)
-        scored = {
-            cls().name: pooled.fit(cls, 0.5).log_probabilities(data, weeks).sum(axis=0)
-            for cls in LOCO_BASELINES
+        fitted = {cls().name: pooled.fit(cls, 0.5) for cls in LOCO_BASELINES}
+        scored = {k: b.log_probabilities(data, weeks).sum(axis=0) for k, b in fitted.items()}
+        when = {"model": when_to_move(scores.hold[:, 0], data.moves)} | {
+            k: when_to_move(b.probabilities(data, weeks)[..., Move.HOLD], data.moves)
+            for k, b in fitted.items()
         }
         for i, side in enumerate(left_out.scenario.sides):
             row = {"case": name, "side": side, "weeks": data.weeks, "model": float(model[i])}
             if drawn is not None:
                 row |= {"model_posterior": float(drawn[0][i]), "r_hat": drawn[1]}
-            rows.append(row | {k: float(v[i]) for k, v in scored.items()})
+            row |= {k: float(v[i]) for k, v in scored.items()}
+            rows.append(row | {f"{k}_when": float(v[i]) for k, v in when.items()})
     return pd.DataFrame(rows)

@@ -2,8 +2,9 @@
 
 Each figure is a `make_*_data` function (numbers, tested) and a `plot_*` function (drawing):
 the event raster (the real sequence above a few simulated runs), the posterior of each fitted
-parameter, the cumulative log-likelihood gain of the model over a baseline, and the same gain
-for the rolling-origin forecasts.
+parameter, the cumulative log-likelihood gain of the model over a baseline, the same gain
+for the rolling-origin forecasts, and the leave-one-case-out gains split into when to move and
+which move.
 """
 
 import itertools
@@ -283,6 +284,57 @@ def plot_forecast_gain(data: ForecastGainData) -> Figure:
     figure.suptitle(
         "rolling-origin forecasts: the model's cumulative log score minus each baseline's "
         "(every model refitted on the weeks before each origin; both sides summed)",
+        fontsize=9,
+    )
+    return figure
+
+
+@dataclass(frozen=True)
+class LocoGainData:
+    """Leave one case out: the model's plug-in score minus each baseline's, split in two.
+
+    For each baseline, case left out (both sides summed; the last is all cases) and part:
+    ``when`` is the gain in moving or holding each week, ``which`` the gain in the move made
+    in the weeks a side moved (`sim.analysis.loco.when_to_move`); they add up to the gain.
+    """
+
+    cases: list[str]
+    gains: dict[str, dict[str, np.ndarray]]  # baseline -> part ("when", "which") -> by case
+
+
+def make_loco_gain_data(table: pd.DataFrame) -> LocoGainData:
+    """Numbers for the figure from `sim.analysis.loco.leave_one_case_out`'s table."""
+    baselines = [c[: -len("_when")] for c in table.columns if c.endswith("_when")]
+    baselines.remove("model")
+    per_case = table.groupby("case", sort=False).sum(numeric_only=True)
+    per_case.loc["all"] = per_case.sum()
+    gains = {}
+    for b in baselines:
+        when = (per_case["model_when"] - per_case[f"{b}_when"]).to_numpy()
+        total = (per_case["model"] - per_case[b]).to_numpy()
+        gains[b] = {"when": when, "which": total - when}
+    return LocoGainData(list(per_case.index), gains)
+
+
+def plot_loco_gain(data: LocoGainData) -> Figure:
+    """A panel per baseline: bars of the model's gain on each left-out case, by part."""
+    figure = Figure(figsize=(3.6 * len(data.gains), 3.2), layout="constrained")
+    axes = figure.subplots(1, len(data.gains), squeeze=False, sharey=True)[0]
+    x = np.arange(len(data.cases))
+    parts = {"when": ("when to move", "#9ecae1"), "which": ("which move", "#de2d26")}
+    for ax, (baseline, gain) in zip(axes, data.gains.items(), strict=True):
+        for i, (part, (label, colour)) in enumerate(parts.items()):
+            ax.bar(x + (i - 0.5) * 0.38, gain[part], 0.38, label=label, color=colour)
+        ax.axhline(0, color="black", lw=0.6)
+        ax.set_xticks(x, [c.replace("_", " ") for c in data.cases], fontsize=7, rotation=20)
+        ax.set_title(f"model minus {baseline.replace('_', ' ')}", fontsize=9)
+        ax.grid(alpha=0.3, axis="y")
+        ax.tick_params(labelsize=7)
+    axes[0].set_ylabel("log-likelihood gain (nats)", fontsize=8)
+    axes[0].legend(fontsize=7, frameon=False)
+    figure.suptitle(
+        "leave one case out: where the model fitted on the other cases gains (above 0) or "
+        "loses against each baseline",
         fontsize=9,
     )
     return figure

@@ -3,12 +3,15 @@
 import json
 from pathlib import Path
 
+import pandas as pd
+
 from sim.analysis.results import CalibrationReport
 from sim.reports.forecasts import FORECAST_FIGURE, FORECAST_TABLE, write_forecasts
 from sim.reports.likelihood import likelihood_markdown, likelihood_text
 from sim.reports.tables import forecast_rows, markdown_table, text_table
 
 POSTERIOR_FIGURE = "posterior.png"
+LOCO_FIGURE = "loco.png"
 CONVERGED = "every R-hat below 1.05 and every bulk ESS above 100"
 
 
@@ -43,7 +46,9 @@ def _loco_rows(report: CalibrationReport) -> list[tuple[str, ...]]:
     table = report.loco
     if table is None:
         return []
-    names = [c for c in table.columns if c not in ("case", "side", "weeks")]
+    names = [
+        c for c in table.columns if c not in ("case", "side", "weeks") and not c.endswith("_when")
+    ]
     rows: list[tuple[str, ...]] = [
         ("case left out", "side", "weeks", *(n.replace("_", " ") for n in names))
     ]
@@ -51,6 +56,25 @@ def _loco_rows(report: CalibrationReport) -> list[tuple[str, ...]]:
         rows.append((r["case"], r["side"], str(r["weeks"]), *(f"{r[n]:.2f}" for n in names)))
     totals = [("" if n == "r_hat" else f"{table[n].sum():.2f}") for n in names]
     rows.append(("all", "", str(table["weeks"].sum()), *totals))
+    return rows
+
+
+def loco_part_rows(table: pd.DataFrame) -> list[tuple[str, ...]]:
+    """Each plug-in score of the left-out cases split into when to move and which move.
+
+    One row per case and part, both sides summed, then the totals; the two parts of a column
+    add up to its score in the leave-one-case-out table (`sim.analysis.loco.when_to_move`).
+    """
+    scorers = [c[: -len("_when")] for c in table.columns if c.endswith("_when")]
+    rows: list[tuple[str, ...]] = [
+        ("case left out", "part", *(s.replace("_", " ") for s in scorers))
+    ]
+    groups = [(name, part) for name, part in table.groupby("case", sort=False)] + [("all", table)]
+    for name, part in groups:
+        when = [part[f"{s}_when"].sum() for s in scorers]
+        which = [part[s].sum() - w for s, w in zip(scorers, when, strict=True)]
+        rows.append((name, "when to move", *(f"{w:.2f}" for w in when)))
+        rows.append((name, "which move", *(f"{w:.2f}" for w in which)))
     return rows
 
 
@@ -79,6 +103,8 @@ def format_calibration(report: CalibrationReport, folder: Path | None = None) ->
     if report.loco is not None:
         lines += ["", "leave one case out (log-likelihood of the left-out case's moves)"]
         lines.append(text_table(_loco_rows(report)))
+        lines += ["", "the same plug-in scores split: when to move, which move once moving"]
+        lines.append(text_table(loco_part_rows(report.loco)))
     timings = ", ".join(f"{k} {v:.1f} s" for k, v in report.timings.items())
     lines.append(f"time: {timings}; {ml.evaluations} likelihood evaluations in the ML fit")
     if folder is not None:
@@ -107,7 +133,14 @@ def calibration_markdown(report: CalibrationReport) -> str:
             + f"![rolling-origin forecasts against the baselines]({FORECAST_FIGURE})\n"
         )
     if report.loco is not None:
-        extra += "\n## Leave one case out\n\n" + markdown_table(_loco_rows(report)) + "\n"
+        extra += (
+            "\n## Leave one case out\n\n"
+            + markdown_table(_loco_rows(report))
+            + "\n\nThe plug-in scores split into when to move (moving or holding each week) and "
+            + "which move (given that the side moved):\n\n"
+            + markdown_table(loco_part_rows(report.loco))
+            + f"\n\n![leave one case out: gains by part]({LOCO_FIGURE})\n"
+        )
     return f"""# Calibration to {report.scenario}: methods and results
 
 Data: `{report.events}`, {report.weeks} weeks from {report.start}. Rules
@@ -140,11 +173,18 @@ box (log-uniform for a key searched on a log scale). docs/comparison.md explains
 def write_calibration(report: CalibrationReport, folder: Path) -> Path:
     """Write the figures, the forecasts' table, ``calibration.md`` and (last) the JSON."""
     from sim.experiment.store import write_figure, write_text
-    from sim.figures.comparison import make_posterior_data, plot_posterior
+    from sim.figures.comparison import (
+        make_loco_gain_data,
+        make_posterior_data,
+        plot_loco_gain,
+        plot_posterior,
+    )
 
     folder = Path(folder)
     if report.forecasts is not None:
         write_forecasts(report.forecasts, report.start, folder)
+    if report.loco is not None:
+        write_figure(plot_loco_gain(make_loco_gain_data(report.loco)), folder / LOCO_FIGURE)
     if report.posterior is not None:
         rows = {r["key"]: r for r in [*report.estimates(), *report.conduct_estimates()]}
         keys = report.posterior.keys

@@ -1,0 +1,135 @@
+"""Study: where the model loses out of sample, and two variants tried against it.
+
+Run from the project root (about 2 minutes on one core)::
+
+    .venv/bin/python benchmarks/loco_variants.py [--output results/benchmarks/loco_variants.json]
+
+Leave one case out (`sim.analysis.loco.leave_one_case_out`, plug-in, the calibration's ML
+settings and seed) for three versions of the default model, each also fitted on all of 2019
+for its in-sample AIC and BIC (the conduct's six parameters counted):
+
+- ``committed``: the six keys of conf/calibrate.yaml;
+- ``noise``: the same and each side's trembling-hand noise (a rule that is too sure of the
+  direction of its moves may be softened by it);
+- ``symmetric``: one value of each weight for both sides (provocation, audience and pressure
+  weights), and the deadline: a side's weights do not depend on its slot, so what Tokyo's
+  slot learns in 2019 is not carried to Beijing alone in the other cases.
+
+Every score is split into when to move and which move (`sim.analysis.loco.when_to_move`).
+The results are in docs/comparison.md, section 7.1.
+"""
+
+import argparse
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+
+from sim.analysis.case import build_case
+from sim.analysis.fit import fit_ml
+from sim.analysis.likelihood import Episode
+from sim.analysis.loco import leave_one_case_out
+from sim.analysis.space import Space
+from sim.core.params import with_values
+from sim.core.scenario_yaml import load_scenario
+from sim.experiment.config import default_config
+from sim.history import real_path
+
+SIDE_WEEKS = 122  # the n of BIC: side-weeks of 2018-2019 scored
+CASES = ("gsomia_2019", "thaad_2016", "senkaku_2010")
+SCORERS = ("model", "base_rates", "markov", "logit")
+NOISE = ("seoul.noise:0.001:0.999", "tokyo.noise:0.001:0.999")
+SYMMETRIC = (
+    "seoul.provocation:0.001:10:log",
+    "payoffs.audience.seoul:0.01:100:log",
+    "payoffs.pressure.seoul:0.01:100:log",
+    "payoffs.deadline:0.01:1000:log",
+)
+#: In the symmetric variant, the second side's key takes the first side's value.
+TWINS = {
+    "seoul.provocation": "tokyo.provocation",
+    "payoffs.audience.seoul": "payoffs.audience.tokyo",
+    "payoffs.pressure.seoul": "payoffs.pressure.tokyo",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class SharedSpace(Space):
+    """A box whose first-side weights are set on the second side too (`TWINS`)."""
+
+    def apply(self, coordinates: np.ndarray):
+        """Parameters at ``coordinates``, each twin key given its first side's value."""
+        values = self.values(coordinates)
+        columns = {
+            k: (float(v) if values.ndim == 1 else v) for k, v in zip(self.keys, values, strict=True)
+        }
+        columns |= {TWINS[k]: v for k, v in columns.items() if k in TWINS}
+        return with_values(self.base, columns)
+
+
+def variants(committed: list[str], base) -> dict[str, Space]:
+    """The three spaces compared."""
+    shared = Space.of(base, list(SYMMETRIC))
+    return {
+        "committed": Space.of(base, committed),
+        "noise": Space.of(base, committed + list(NOISE)),
+        "symmetric": SharedSpace(shared.base, shared.parameters),
+    }
+
+
+def study(name: str, space: Space, episodes: dict[str, Episode], config) -> dict:
+    """In-sample AIC and BIC on 2019 (as `escalation calibrate` fits it), and
+    leave-one-case-out totals (as ``calibrate.loco=true`` scores them) split in two."""
+    seed, c = config.run.seed, config.calibrate
+    fit = fit_ml(space, (build_case(config).episode(),), seed, c.popsize, c.maxiter)
+    k = fit.parameters
+    table = leave_one_case_out(space, episodes, seed, c.popsize, c.maxiter)
+    result = {
+        "variant": name,
+        "k": k,
+        "loglik": fit.loglik,
+        "aic": 2 * k - 2 * fit.loglik,
+        "bic": k * np.log(SIDE_WEEKS) - 2 * fit.loglik,
+        "estimates": dict(zip(space.keys, map(float, space.values(fit.coordinates)), strict=True)),
+        "loco": {s: float(table[s].sum()) for s in SCORERS},
+        "when": {s: float(table[f"{s}_when"].sum()) for s in SCORERS},
+        "rows": table.to_dict(orient="records"),
+    }
+    result["which"] = {s: result["loco"][s] - result["when"][s] for s in SCORERS}
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--output", type=Path, default=None, help="write the results as JSON")
+    options = parser.parse_args()
+    config = default_config(["run.progress=false"], "calibrate")
+    episodes = {}
+    for case in CASES:
+        scenario = load_scenario(case)
+        episodes[case] = Episode(scenario, real_path(scenario))
+    results = []
+    for name, space in variants(list(config.params), config.model_params).items():
+        print(f"{name}: {', '.join(space.keys)}", flush=True)
+        results.append(study(name, space, episodes, config))
+    print(
+        "\n| variant | k | log L on 2019 | AIC | BIC | left out, model | base rates "
+        "| when to move, model / base rates | which move, model / base rates |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for r in results:
+        print(
+            f"| {r['variant']} | {r['k']} | {r['loglik']:.2f} | {r['aic']:.1f} | {r['bic']:.1f} "
+            f"| {r['loco']['model']:.2f} | {r['loco']['base_rates']:.2f} "
+            f"| {r['when']['model']:.2f} / {r['when']['base_rates']:.2f} "
+            f"| {r['which']['model']:.2f} / {r['which']['base_rates']:.2f} |"
+        )
+    if options.output is not None:
+        options.output.parent.mkdir(parents=True, exist_ok=True)
+        options.output.write_text(json.dumps(results, indent=2) + "\n")
+        print(f"written: {options.output}")
+
+
+if __name__ == "__main__":
+    main()
