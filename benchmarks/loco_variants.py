@@ -15,7 +15,7 @@ for its in-sample AIC and BIC (the conduct's six parameters counted):
   weights), and the deadline: a side's weights do not depend on its slot, so what Tokyo's
   slot learns in 2019 is not carried to Beijing alone in the other cases.
 
-Every score is split into when to move and which move (`sim.analysis.loco.when_to_move`).
+Every score is split into when to move and which move (`sim.analysis.likelihood.when_to_move`).
 The results are in docs/comparison.md, section 7.1.
 """
 
@@ -79,8 +79,11 @@ def variants(committed: list[str], base) -> dict[str, Space]:
 
 
 def study(name: str, space: Space, episodes: dict[str, Episode], config) -> dict:
-    """In-sample AIC and BIC on 2019 (as `escalation calibrate` fits it), and
-    leave-one-case-out totals (as ``calibrate.loco=true`` scores them) split in two."""
+    """In-sample AIC and BIC on 2019, and leave-one-case-out totals split in two.
+
+    2019 is fitted as `escalation calibrate` fits it, the cases left out as
+    ``calibrate.loco=true`` scores them.
+    """
     seed, c = config.run.seed, config.calibrate
     fit = fit_ml(space, (build_case(config).episode(),), seed, c.popsize, c.maxiter)
     k = fit.parameters

@@ -9,9 +9,14 @@ import pytest
 from sim.analysis.baselines import BaseRates, Markov, MoveData
 from sim.analysis.case import load_case_events
 from sim.analysis.fit import fit_ml
-from sim.analysis.forecast import PredictiveSettings, forecast_summary, rolling_origin
-from sim.analysis.likelihood import Episode
-from sim.analysis.loco import leave_one_case_out, when_to_move
+from sim.analysis.forecast import (
+    PredictiveSettings,
+    forecast_parts,
+    forecast_summary,
+    rolling_origin,
+)
+from sim.analysis.likelihood import Episode, when_to_move
+from sim.analysis.loco import leave_one_case_out
 from sim.analysis.posterior import joint_space, sample_posterior
 from sim.analysis.space import Space
 from sim.core.moves import STANCE_OF_ACT, Act, Move
@@ -23,7 +28,15 @@ from sim.reports.forecasts import FORECAST_FIGURE, FORECAST_TABLE, write_forecas
 START, END, FIRST = "2019-06-17", "2019-08-05", 4
 TINY = {"seed": 3, "replications": 200, "popsize": 5, "maxiter": 1}
 BASELINES = ["base_rates", "markov", "regime_break", "logit"]
-COLUMNS = ["origin", "horizon", "week", "side", "model", *BASELINES]
+COLUMNS = [
+    "origin",
+    "horizon",
+    "week",
+    "side",
+    "model",
+    *BASELINES,
+    *(f"{name}_when" for name in ["model", *BASELINES]),
+]
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +110,9 @@ def test_baselines_are_fitted_on_the_weeks_before_each_origin(summer, table):
         move = data.moves[row.week, i]
         counts = np.bincount(before, minlength=3) + 0.5
         assert row.base_rates == pytest.approx(np.log(counts[move] / counts.sum()))
+        hold = counts[Move.HOLD] / counts.sum()
+        when = np.log(hold) if move == Move.HOLD else np.log1p(-hold)
+        assert row.base_rates_when == pytest.approx(when)
     chain = Markov(smoothing=0.5).fit(data, FIRST)
     (expected,) = chain.log_probabilities(data, np.array([FIRST + 3]), horizon=4)
     np.testing.assert_allclose(rows_of(table, FIRST, 4).markov, expected)
@@ -108,6 +124,23 @@ def test_the_model_forecasts_with_its_fit_on_the_weeks_before_the_origin(summer,
     params = fit.conduct.apply(space.apply(fit.coordinates))
     one_week = Episode(case.scenario, case.real, FIRST + 1).score(params).moves[FIRST, 0]
     np.testing.assert_allclose(rows_of(table, FIRST, 1).model, one_week, rtol=1e-12)
+    # Its when-to-move part: the chance it gave holding that week, against what each side did.
+    hold = Episode(case.scenario, case.real, FIRST + 1).score(params).hold[FIRST, 0]
+    moves = np.array([case.real.moves[side][FIRST] for side in case.scenario.sides])
+    when = np.where(moves == Move.HOLD, np.log(hold), np.log1p(-hold))
+    np.testing.assert_allclose(rows_of(table, FIRST, 1).model_when, when, rtol=1e-12)
+
+
+def test_the_split_of_the_forecasts_adds_up_to_their_scores(table):
+    parts = forecast_parts(table)
+    summary = forecast_summary(table)
+    assert list(parts.index) == [(h, p) for h in (1, 4) for p in ("when to move", "which move")]
+    for h in (1, 4):
+        total = parts.loc[(h, "when to move")] + parts.loc[(h, "which move")]
+        np.testing.assert_allclose(total.to_numpy(), summary.loc[h].to_numpy())
+    # which move: the log-probability of a move given a move, at most 0
+    for name in ["model", *BASELINES]:
+        assert (table[name] <= table[f"{name}_when"] + 1e-12).all()
 
 
 def test_a_forecast_does_not_see_the_weeks_it_forecasts(summer, table):
@@ -187,7 +220,15 @@ def predictive(summer):
 def test_the_posterior_forecast_averages_the_draws_probabilities(summer, table, predictive):
     case, space = summer
     with_posterior, heard = predictive
-    assert list(with_posterior.columns) == [*COLUMNS[:5], "model_posterior", "r_hat", *BASELINES]
+    assert list(with_posterior.columns) == [
+        *COLUMNS[:5],
+        "model_posterior",
+        "r_hat",
+        *BASELINES,
+        "model_when",
+        "model_posterior_when",
+        *(f"{name}_when" for name in BASELINES),
+    ]
     pd.testing.assert_frame_equal(with_posterior[COLUMNS], table)
     n = case.weeks - FIRST
     assert heard == [("fit", i, n) for i in range(1, n + 1)] + [
@@ -204,6 +245,11 @@ def test_the_posterior_forecast_averages_the_draws_probabilities(summer, table, 
     draws = case.episode(o + 1).score(params, coordinates.shape[1]).moves[o]
     expected = np.log(np.exp(draws).mean(axis=0))
     np.testing.assert_allclose(rows_of(with_posterior, o, 1).model_posterior, expected)
+    # Its when-to-move part: the draws' mean chance of holding, against what each side did.
+    hold = case.episode(o + 1).score(params, coordinates.shape[1]).hold[o].mean(axis=0)
+    held = np.array([case.real.moves[side][o] == Move.HOLD for side in case.scenario.sides])
+    when = np.where(held, np.log(hold), np.log1p(-hold))
+    np.testing.assert_allclose(rows_of(with_posterior, o, 1).model_posterior_when, when)
     assert (rows_of(with_posterior, o, 1).r_hat == post.summary.r_hat.max()).all()
     scores = with_posterior[["model_posterior"]].to_numpy()
     assert np.isfinite(scores).all() and (scores <= 0).all()

@@ -16,6 +16,10 @@ each origin (column ``model_posterior``): a short emcee run on the weeks before 
 joint posterior of the keys and the conduct, `sim.analysis.posterior`), the 1-week forecast
 the mean of the draws' probabilities and the 4-week one simulated with one draw per run. The
 column ``r_hat`` holds the largest R-hat of that origin's chains.
+
+Each score is split as the leave-one-case-out scores are (`sim.analysis.likelihood.when_to_move`):
+column ``<forecaster>_when`` holds the log-probability the forecast gave moving or holding, as
+the side did; the score minus it is the log-probability of the move given that it moved.
 """
 
 import dataclasses
@@ -29,15 +33,19 @@ from scipy.special import logsumexp
 
 from sim.analysis.baselines import MoveData, fit_baselines
 from sim.analysis.fit import MLFit, fit_ml
-from sim.analysis.likelihood import Episode, forcing
+from sim.analysis.likelihood import Episode, forcing, when_to_move
 from sim.analysis.posterior import dimensions, joint_space, sample_posterior
 from sim.analysis.space import Space
 from sim.core.model import EscalationModel
-from sim.core.moves import N_MOVES
+from sim.core.moves import N_MOVES, Move
 from sim.core.params import ModelParams
 
 HORIZONS = (1, 4)
 SMOOTHING = 0.5
+
+#: A forecast of one week: each side's log-probability of its real move, and its probability
+#: of holding, both of shape (sides,).
+Forecast = tuple[np.ndarray, np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -89,18 +97,24 @@ def simulated_moves(
     return counts / counts.sum(axis=1, keepdims=True)
 
 
+def _simulated(probs: np.ndarray, episode: Episode, week: int) -> Forecast:
+    """A forecast from simulated move shares (sides, 3) of ``week``."""
+    moves = np.array([episode.real.moves[s][week] for s in episode.scenario.sides])
+    return np.log(probs[np.arange(len(probs)), moves]), probs[:, Move.HOLD]
+
+
 def _model_rows(
     fit: MLFit, space: Space, episode: Episode, origin: int, replications: int, seed: int
-) -> dict[int, np.ndarray]:
-    """The model's log-probability of each side's real move at each horizon."""
+) -> dict[int, Forecast]:
+    """The model's forecast of each side's real move at each horizon."""
     params = space.apply(fit.coordinates)
     params = fit.conduct.apply(params)
-    moves = np.stack([episode.real.moves[s] for s in episode.scenario.sides], axis=1)
-    out = {1: Episode(episode.scenario, episode.real, origin + 1).score(params).moves[origin, 0]}
+    scores = Episode(episode.scenario, episode.real, origin + 1).score(params)
+    out = {1: (scores.moves[origin, 0], scores.hold[origin, 0])}
     target = origin + 3
     if target < episode.scenario.weeks:
         probs = simulated_moves(params, episode, origin, target, replications, seed)
-        out[4] = np.log(probs[np.arange(len(probs)), moves[target]])
+        out[4] = _simulated(probs, episode, target)
     return out
 
 
@@ -112,8 +126,8 @@ def _posterior_rows(
     settings: PredictiveSettings,
     replications: int,
     seed: int,
-) -> tuple[dict[int, np.ndarray], float]:
-    """The posterior-predictive log-probability of each side's real move at each horizon.
+) -> tuple[dict[int, Forecast], float]:
+    """The posterior-predictive forecast of each side's real move at each horizon.
 
     Returns the rows by horizon and the largest R-hat of the origin's chains.
     """
@@ -127,14 +141,14 @@ def _posterior_rows(
         joint.apply(coordinates), coordinates.shape[1]
     )
     draws = scored.moves[origin]  # (draws, sides): each draw's log-probability of the real move
-    out = {1: logsumexp(draws, axis=0) - np.log(len(draws))}
+    hold = scored.hold[origin].mean(axis=0)
+    out = {1: (logsumexp(draws, axis=0) - np.log(len(draws)), hold)}
     target = origin + 3
     if target < episode.scenario.weeks:
         rows = np.random.default_rng(seed).integers(coordinates.shape[1], size=replications)
         params = joint.apply(coordinates[:, rows])
         probs = simulated_moves(params, episode, origin, target, replications, seed)
-        moves = np.stack([episode.real.moves[side] for side in episode.scenario.sides], axis=1)
-        out[4] = np.log(probs[np.arange(len(probs)), moves[target]])
+        out[4] = _simulated(probs, episode, target)
     return out, float(posterior.summary["r_hat"].max())
 
 
@@ -190,25 +204,34 @@ def rolling_origin(
 def _origin_rows(
     episode: Episode,
     origin: int,
-    model: dict[int, np.ndarray],
-    drawn: tuple[dict[int, np.ndarray], float] | None,
+    model: dict[int, Forecast],
+    drawn: tuple[dict[int, Forecast], float] | None,
 ) -> list[dict]:
-    """One origin's rows: the model's scores (plug-in, posterior) beside the baselines'."""
+    """One origin's rows: the model's scores (plug-in, posterior) beside the baselines'.
+
+    Then each forecaster's when-to-move part (`sim.analysis.likelihood.when_to_move`).
+    """
     data = MoveData.of(episode.real, episode.scenario)
     baselines = fit_baselines(data, origin, SMOOTHING)
     rows = []
-    for horizon, values in model.items():
+    for horizon in model:
         week = origin + horizon - 1
-        scored = {
-            b.name: b.log_probabilities(data, np.array([week]), horizon)[0] for b in baselines
-        }
+        forecasts = {"model": model[horizon]}
+        if drawn is not None:
+            forecasts["model_posterior"] = drawn[0][horizon]
+        for b in baselines:
+            scored = b.log_probabilities(data, np.array([week]), horizon)[0]
+            hold = b.probabilities(data, np.array([week]), horizon)[0, :, Move.HOLD]
+            forecasts[b.name] = (scored, hold)
+        moves = data.moves[week][None, :]
         for i, side in enumerate(episode.scenario.sides):
-            row = {"origin": origin, "horizon": horizon, "week": week, "side": side}
-            row["model"] = float(values[i])
-            if drawn is not None:
-                row["model_posterior"] = float(drawn[0][horizon][i])
-                row["r_hat"] = drawn[1]
-            row |= {name: float(v[i]) for name, v in scored.items()}
+            row: dict = {"origin": origin, "horizon": horizon, "week": week, "side": side}
+            for name, (scores, _) in forecasts.items():
+                row[name] = float(scores[i])
+                if name == "model_posterior" and drawn is not None:
+                    row["r_hat"] = drawn[1]
+            for name, (_, hold) in forecasts.items():
+                row[f"{name}_when"] = float(when_to_move(hold[None, :], moves)[i])
             rows.append(row)
     return rows
 
@@ -217,7 +240,24 @@ def _origin_rows(
 KEYS = ("origin", "horizon", "week", "side", "r_hat")
 
 
+def forecasters(table: pd.DataFrame) -> list[str]:
+    """The forecasters of a rolling-origin table (model and baselines), in column order."""
+    return [c for c in table.columns if c not in KEYS and not c.endswith("_when")]
+
+
 def forecast_summary(table: pd.DataFrame) -> pd.DataFrame:
     """Mean log score per side-week by horizon, for each forecaster (model and baselines)."""
-    columns = [c for c in table.columns if c not in KEYS]
-    return table.groupby("horizon")[columns].mean()
+    return table.groupby("horizon")[forecasters(table)].mean()
+
+
+def forecast_parts(table: pd.DataFrame) -> pd.DataFrame:
+    """The mean log score per side-week split: rows (horizon, part), one column per forecaster.
+
+    ``when to move`` is the mean of the ``_when`` columns, ``which move`` the rest.
+    """
+    names = forecasters(table)
+    when = table.groupby("horizon")[[f"{n}_when" for n in names]].mean()
+    when.columns = names
+    which = forecast_summary(table) - when
+    parts = pd.concat({"when to move": when, "which move": which}, names=["part"])
+    return parts.swaplevel().sort_index(level=0, sort_remaining=False)

@@ -125,3 +125,16 @@ def real_moves(real: RealPath, sides: tuple[str, ...], weeks: int | None = None)
     """The real moves as shape (weeks, sides)."""
     moves = np.stack([real.moves[a] for a in sides], axis=1).astype(np.int64)
     return moves if weeks is None else moves[:weeks]
+
+
+def when_to_move(hold: np.ndarray, moves: np.ndarray) -> np.ndarray:
+    """Log-likelihood of moving or holding, per side: (weeks, sides) in, (sides,) out.
+
+    ``hold`` is the probability each week's forecast gave holding, ``moves`` the real moves.
+    The log-probability of a real move is this week's part plus that of the move given that
+    the side moved (cooperate or retaliate), so the total minus this is the "which move" part.
+    """
+    held = moves == Move.HOLD
+    with np.errstate(divide="ignore"):
+        parts = np.where(held, np.log(hold), np.log1p(-hold))
+    return np.maximum(parts, LOG_FLOOR).sum(axis=0)

@@ -13,11 +13,11 @@ others (column ``model_posterior``): the log of the mean, over the draws, of eac
 probability of the whole left-out sequence of moves, the Bayesian counterpart of the baselines'
 smoothed counts (`sim.analysis.forecast`). Column ``r_hat``: that posterior's largest R-hat.
 
-Each plug-in score is also split in two (columns ``<scorer>_when``, `when_to_move`): whether
-the side moved at all in each week (the log-probability of holding, or of not holding), and
-which move it made in the weeks it moved (the rest: the score minus that part). The split is
-exact for every scorer, so it says whether a loss lies in the tempo of a case or in the
-direction of its moves.
+Each plug-in score is also split in two (columns ``<scorer>_when``,
+`sim.analysis.likelihood.when_to_move`): whether the side moved at all in each week (the
+log-probability of holding, or of not holding), and which move it made in the weeks it moved
+(the rest: the score minus that part). The split is exact for every scorer, so it says whether
+a loss lies in the tempo of a case or in the direction of its moves.
 """
 
 from dataclasses import dataclass
@@ -29,25 +29,12 @@ from scipy.special import logsumexp
 from sim.analysis.baselines import BaseRates, Logit, Markov, MoveData
 from sim.analysis.fit import MLFit, fit_ml
 from sim.analysis.forecast import PredictiveSettings
-from sim.analysis.likelihood import LOG_FLOOR, Episode
+from sim.analysis.likelihood import Episode, when_to_move
 from sim.analysis.posterior import dimensions, joint_space, sample_posterior
 from sim.analysis.space import Space
 from sim.core.moves import Move
 
 LOCO_BASELINES = (BaseRates, Markov, Logit)
-
-
-def when_to_move(hold: np.ndarray, moves: np.ndarray) -> np.ndarray:
-    """Log-likelihood of moving or holding, per side: (weeks, sides) in, (sides,) out.
-
-    ``hold`` is the probability each week's forecast gave holding, ``moves`` the real moves.
-    The log-probability of a real move is this week's part plus that of the move given that
-    the side moved (cooperate or retaliate), so the total minus this is the "which move" part.
-    """
-    held = moves == Move.HOLD
-    with np.errstate(divide="ignore"):
-        parts = np.where(held, np.log(hold), np.log1p(-hold))
-    return np.maximum(parts, LOG_FLOOR).sum(axis=0)
 
 
 @dataclass(frozen=True)

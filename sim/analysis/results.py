@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.fit import MLFit
-from sim.analysis.forecast import forecast_summary
+from sim.analysis.forecast import forecast_parts, forecast_summary
 from sim.analysis.insample import InSample, Row
 from sim.analysis.posterior import CONDUCT_PARAMETERS, Posterior
 from sim.analysis.predictive import CountCheck, MilestoneCheck, PathCheck
@@ -35,10 +35,21 @@ def _row_json(row: Row) -> dict:
 
 
 def _forecasts_json(table: pd.DataFrame | None) -> dict | None:
-    """The rolling-origin means by horizon (the per-origin rows go to forecasts.parquet)."""
+    """The rolling-origin means by horizon, each forecaster's and its two parts.
+
+    The per-origin rows go to forecasts.parquet.
+    """
     if table is None:
         return None
-    return {int(h): row.to_dict() for h, row in forecast_summary(table).iterrows()}
+    parts = forecast_parts(table)
+    return {
+        int(h): row.to_dict()
+        | {
+            "when_to_move": parts.loc[(h, "when to move")].to_dict(),
+            "which_move": parts.loc[(h, "which move")].to_dict(),
+        }
+        for h, row in forecast_summary(table).iterrows()
+    }
 
 
 @dataclass(frozen=True)

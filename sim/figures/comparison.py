@@ -248,10 +248,10 @@ def make_forecast_gain_data(forecasts: pd.DataFrame, start) -> ForecastGainData:
 
     ``start`` is the Monday of week 0, so that week ``w`` is drawn at ``start + w`` weeks.
     """
-    from sim.analysis.forecast import KEYS
+    from sim.analysis.forecast import forecasters
 
     models = [m for m in MODEL_FORECASTS if m in forecasts.columns]
-    baselines = [c for c in forecasts.columns if c not in (*KEYS, *MODEL_FORECASTS)]
+    baselines = [c for c in forecasters(forecasts) if c not in MODEL_FORECASTS]
     dates, gains = {}, {}
     for horizon, rows in forecasts.groupby("horizon"):
         weekly = rows.groupby("week")[[*models, *baselines]].sum()
@@ -295,7 +295,7 @@ class LocoGainData:
 
     For each baseline, case left out (both sides summed; the last is all cases) and part:
     ``when`` is the gain in moving or holding each week, ``which`` the gain in the move made
-    in the weeks a side moved (`sim.analysis.loco.when_to_move`); they add up to the gain.
+    in the weeks a side moved (`sim.analysis.likelihood.when_to_move`); they add up to the gain.
     """
 
     cases: list[str]

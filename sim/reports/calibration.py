@@ -63,7 +63,7 @@ def loco_part_rows(table: pd.DataFrame) -> list[tuple[str, ...]]:
     """Each plug-in score of the left-out cases split into when to move and which move.
 
     One row per case and part, both sides summed, then the totals; the two parts of a column
-    add up to its score in the leave-one-case-out table (`sim.analysis.loco.when_to_move`).
+    add up to its score in the leave-one-case-out table (`sim.analysis.likelihood.when_to_move`).
     """
     scorers = [c[: -len("_when")] for c in table.columns if c.endswith("_when")]
     rows: list[tuple[str, ...]] = [

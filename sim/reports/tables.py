@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from sim.analysis.forecast import forecast_summary
+from sim.analysis.forecast import forecast_parts, forecast_summary
 
 
 def markdown_table(rows: list[tuple[str, ...]]) -> str:
@@ -40,13 +40,21 @@ def percent(value: float | None) -> str:
 def forecast_rows(forecasts: pd.DataFrame | None) -> list[tuple[str, ...]]:
     """Rows of the out-of-sample table: the mean log score by horizon, one column per model.
 
+    Each horizon's row is followed by its two parts (when to move, which move;
+    `sim.analysis.forecast.forecast_parts`).
+
     ``forecasts`` is `sim.analysis.forecast.rolling_origin`'s table (one row per origin,
     horizon and side).
     """
     if forecasts is None:
         return []
     table = forecast_summary(forecasts)
+    parts = forecast_parts(forecasts)
     names = list(table.columns)
     rows: list[tuple[str, ...]] = [("horizon", *(n.replace("_", " ") for n in names))]
-    rows += [(f"{h} week(s)", *(f"{r[n]:.3f}" for n in names)) for h, r in table.iterrows()]
+    for h, r in table.iterrows():
+        rows.append((f"{h} week(s)", *(f"{r[n]:.3f}" for n in names)))
+        for part in ("when to move", "which move"):
+            split = parts.loc[(h, part)]
+            rows.append((f"  {part}", *(f"{split[n]:.3f}" for n in names)))
     return rows
