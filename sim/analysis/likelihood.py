@@ -46,7 +46,7 @@ class Scores:
     ``moves``: of each real move (cooperate, hold, retaliate) under the rule; ``acts``: of each
     real act given its move, under the conduct. Their sum is the log-likelihood of the acts.
     ``hold``: the probability the model gave holding each week, whatever the real move (it
-    splits a move's score into when to move and which move, `sim.analysis.loco`).
+    splits a move's score into when to move and which move, `when_to_move`).
     """
 
     moves: np.ndarray
