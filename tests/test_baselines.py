@@ -253,6 +253,26 @@ def test_rows_share_the_conduct_and_count_its_parameters():
     )
 
 
+def bernoulli_loglik(moves) -> float:
+    """Moving or holding at the share of holds: k log(k / n) + (n - k) log((n - k) / n)."""
+    n, k = len(moves), int(np.sum(np.array(moves) == H))
+    return float(k * np.log(k / n) + (n - k) * np.log((n - k) / n))
+
+
+def test_each_row_splits_its_moves_into_when_to_move_and_which_move():
+    data = data_of(SEOUL, TOKYO)
+    rows, _ = baseline_rows(data, data, conduct(0.0), ("seoul", "tokyo"))
+    rates = rows[0]
+    # Base rates: whether to move at the share of holds, which move at the shares of C and R
+    # among the moves.
+    assert rates.when == pytest.approx(bernoulli_loglik(SEOUL) + bernoulli_loglik(TOKYO))
+    moved = [[m for m in side if m != H] for side in (SEOUL, TOKYO)]
+    assert rates.which == pytest.approx(sum(base_rate_loglik(np.array(m)) for m in moved))
+    for row in rows:
+        assert row.when < 0 and row.which <= 1e-12
+        assert row.when + row.which == pytest.approx(row.moves)
+
+
 def test_baselines_trained_on_other_data_are_smoothed():
     train = data_of([H, R, H, H, R, H, R, H, H, R], [H, H, C, H, H, R, H, H, C, H])
     test = data_of([C, H, R, H], [R, C, H, H])

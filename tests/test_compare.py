@@ -82,6 +82,8 @@ def test_the_json_keeps_its_keys_and_adds_the_new_baselines(command):
         n = 2 * report["weeks"]
         assert row["aic"] == pytest.approx(2 * row["parameters"] - 2 * row["total"])
         assert row["bic"] == pytest.approx(row["parameters"] * np.log(n) - 2 * row["total"])
+        assert row["when_to_move"] + row["which_move"] == pytest.approx(row["moves"])
+        assert row["when_to_move"] < 0 and row["which_move"] < 0
     baselines = {name: loglik[name] for name in ROWS[1:]}
     best_aic = min(baselines, key=lambda name: baselines[name]["aic"])
     assert loglik["best_baseline_aic"] == best_aic
@@ -327,3 +329,16 @@ def test_the_gain_and_posterior_figures_draw_their_numbers():
     assert (linear.get_xscale(), logarithmic.get_xscale()) == ("linear", "log")
     assert logarithmic.get_xlim() == pytest.approx((0.01, 100.0))
     assert sum(p.get_height() for p in logarithmic.patches) == 3  # every draw in a bin
+
+
+def test_the_models_when_to_move_is_its_chance_of_holding_against_the_real_moves(
+    command, compare_default, gsomia_case
+):
+    _, folder = command
+    row = json.loads((folder / "comparison.json").read_text())["loglik"]["model"]
+    hold = gsomia_case.episode().score(compare_default.model_params).hold[:, 0]
+    moves = MoveData.of(gsomia_case.real, gsomia_case.scenario).moves
+    held = moves == Move.HOLD
+    assert row["when_to_move"] == pytest.approx(
+        np.log(hold[held]).sum() + np.log1p(-hold[~held]).sum()
+    )

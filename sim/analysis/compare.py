@@ -22,7 +22,7 @@ from sim.analysis.baselines import MoveData
 from sim.analysis.case import Case, build_case, load_case_events
 from sim.analysis.conduct_fit import act_log_probabilities, fit_conduct
 from sim.analysis.forecast import rolling_origin
-from sim.analysis.insample import InSample, baseline_rows, make_row
+from sim.analysis.insample import InSample, baseline_rows, make_row, split_when
 from sim.analysis.predictive import (
     count_checks,
     milestone_checks,
@@ -98,7 +98,8 @@ def score_in_sample(config: CompareJobConfig, case: Case) -> tuple:
     ``train_events`` when given, else on the compared sequence itself.
     """
     params = config.model_params
-    model_moves = case.episode().score(params).moves[:, 0]
+    scored = case.episode().score(params)
+    model_moves = scored.moves[:, 0]
     train = case
     if config.train_events:
         s = config.scenario
@@ -122,6 +123,7 @@ def score_in_sample(config: CompareJobConfig, case: Case) -> tuple:
         model_acts(params, case),
         model_parameters(params),
         case.scenario.sides,
+        split_when(scored.hold[:, 0], data),
     )
     return InSample(model, rows), model_moves, scores
 

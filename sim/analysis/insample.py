@@ -4,7 +4,9 @@ Every row scores the same real acts: the moves under the model or a baseline, pl
 given the moves under the one fitted conduct. Each row states its parameter count k, and the
 Akaike and Bayesian information criteria (AIC = 2k - 2 log L, BIC = k log n - 2 log L, n the
 number of side-weeks scored). The comparison baseline is the best by the criterion the model
-is judged by, AIC; the best by BIC is reported too.
+is judged by, AIC; the best by BIC is reported too. Each row's moves are also split into when
+to move and which move (`sim.analysis.likelihood.when_to_move`), as the out-of-sample scores
+are.
 """
 
 from dataclasses import dataclass
@@ -13,6 +15,8 @@ import numpy as np
 
 from sim.analysis.baselines import MoveData, fit_baselines
 from sim.analysis.conduct_fit import ConductFit
+from sim.analysis.likelihood import when_to_move
+from sim.core.moves import Move
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,12 @@ class Row:
     parameters: int
     observations: int
     per_side: dict[str, float]
+    when: float = float("nan")  # the moves' when-to-move part (nan: not split)
+
+    @property
+    def which(self) -> float:
+        """The moves' which-move part: the moves' log-likelihood minus the when part."""
+        return self.moves - self.when
 
     @property
     def loglik(self) -> float:
@@ -64,11 +74,27 @@ class InSample:
 
 
 def make_row(
-    name: str, moves: np.ndarray, acts: float, parameters: int, sides: tuple[str, ...]
+    name: str,
+    moves: np.ndarray,
+    acts: float,
+    parameters: int,
+    sides: tuple[str, ...],
+    when: float = float("nan"),
 ) -> Row:
-    """A row from per-week move log-probabilities (weeks, sides) and the acts' log-likelihood."""
+    """A row from per-week move log-probabilities (weeks, sides) and the acts' log-likelihood.
+
+    ``when`` is the moves' when-to-move part (`split_when`).
+    """
     per_side = dict(zip(sides, map(float, moves.sum(axis=0)), strict=True))
-    return Row(name, float(moves.sum()), acts, parameters, moves.size, per_side)
+    return Row(name, float(moves.sum()), acts, parameters, moves.size, per_side, when)
+
+
+def split_when(hold: np.ndarray, data: MoveData) -> float:
+    """The when-to-move part of a row's moves, both sides.
+
+    ``hold`` (weeks, sides) is the chance the row's model gave holding each week.
+    """
+    return float(when_to_move(hold, data.moves[: len(hold)]).sum())
 
 
 def baseline_rows(
@@ -85,7 +111,14 @@ def baseline_rows(
         b.name: (b, b.log_probabilities(data, weeks)) for b in fit_baselines(train, None, smoothing)
     }
     rows = tuple(
-        make_row(name, values, conduct.loglik, b.parameters + conduct.parameters, sides)
+        make_row(
+            name,
+            values,
+            conduct.loglik,
+            b.parameters + conduct.parameters,
+            sides,
+            split_when(b.probabilities(data, weeks)[..., Move.HOLD], data),
+        )
         for name, (b, values) in scores.items()
     )
     return rows, {name: values for name, (_, values) in scores.items()}

@@ -31,6 +31,8 @@ def _row_json(row: Row) -> dict:
         "aic": row.aic,
         "bic": row.bic,
         "per_actor_week": row.loglik / row.observations,
+        "when_to_move": row.when,
+        "which_move": row.which,
     }
 
 

@@ -5,9 +5,24 @@ from sim.reports.tables import markdown_table, text_table
 
 
 def likelihood_rows(table: InSample) -> list[tuple[str, ...]]:
-    """Rows: model and baselines; per side, moves, acts, total, k, AIC, BIC."""
+    """Rows: model and baselines; per side, moves, their two parts, acts, total, k, AIC, BIC.
+
+    The two parts split both sides' moves into when to move and which move.
+    """
     sides = list(table.model.per_side)
-    rows = [("", *(f"{s} (moves)" for s in sides), "acts", "total", "k", "AIC", "BIC")]
+    rows = [
+        (
+            "",
+            *(f"{s} (moves)" for s in sides),
+            "when to move",
+            "which move",
+            "acts",
+            "total",
+            "k",
+            "AIC",
+            "BIC",
+        )
+    ]
     best_aic, best_bic = table.best("aic").name, table.best("bic").name
     for row in table.rows:
         mark = "".join(["*" if row.name == best_aic else "", "+" if row.name == best_bic else ""])
@@ -15,6 +30,8 @@ def likelihood_rows(table: InSample) -> list[tuple[str, ...]]:
             (
                 row.name.replace("_", " ") + (f" {mark}" if mark else ""),
                 *(f"{row.per_side[s]:.2f}" for s in sides),
+                f"{row.when:.2f}",
+                f"{row.which:.2f}",
                 f"{row.acts:.2f}",
                 f"{row.loglik:.2f}",
                 str(row.parameters),

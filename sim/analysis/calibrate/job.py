@@ -17,7 +17,7 @@ from sim.analysis.calibrate.presets import write_fit
 from sim.analysis.case import Case, build_case
 from sim.analysis.fit import fit_ml
 from sim.analysis.forecast import PredictiveSettings, rolling_origin
-from sim.analysis.insample import InSample, baseline_rows, make_row
+from sim.analysis.insample import InSample, baseline_rows, make_row, split_when
 from sim.analysis.likelihood import Episode
 from sim.analysis.loco import leave_one_case_out
 from sim.analysis.posterior import dimensions, sample_posterior
@@ -36,9 +36,11 @@ Say = Callable[[str], None]
 
 def _in_sample(space: Space, case: Case, fit) -> InSample:
     params = fit.conduct.apply(space.apply(fit.coordinates))
-    moves = case.episode().score(params).moves[:, 0]
-    model = make_row("model", moves, fit.conduct.loglik, fit.parameters, case.scenario.sides)
+    scores = case.episode().score(params)
     data = MoveData.of(case.real, case.scenario)
+    when = split_when(scores.hold[:, 0], data)
+    sides = case.scenario.sides
+    model = make_row("model", scores.moves[:, 0], fit.conduct.loglik, fit.parameters, sides, when)
     rows, _ = baseline_rows(data, data, fit.conduct, case.scenario.sides)
     return InSample(model, rows)
 
