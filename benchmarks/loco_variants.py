@@ -3,6 +3,7 @@
 Run from the project root (about 2 minutes on one core)::
 
     .venv/bin/python benchmarks/loco_variants.py [--output results/benchmarks/loco_variants.json]
+    .venv/bin/python benchmarks/loco_variants.py --variants symmetric --predictive
 
 Leave one case out (`sim.analysis.loco.leave_one_case_out`, plug-in, the calibration's ML
 settings and seed) for four versions of the default model, each also fitted on all of 2019
@@ -31,6 +32,7 @@ import numpy as np
 
 from sim.analysis.case import build_case
 from sim.analysis.fit import fit_ml
+from sim.analysis.forecast import PredictiveSettings
 from sim.analysis.likelihood import Episode
 from sim.analysis.loco import leave_one_case_out
 from sim.analysis.space import Space
@@ -93,7 +95,13 @@ def variants(committed: list[str], base) -> dict[str, Space]:
     }
 
 
-def study(name: str, space: Space, episodes: dict[str, Episode], config) -> dict:
+def study(
+    name: str,
+    space: Space,
+    episodes: dict[str, Episode],
+    config,
+    predictive: PredictiveSettings | None = None,
+) -> dict:
     """In-sample AIC and BIC on 2019, and leave-one-case-out totals split in two.
 
     2019 is fitted as `escalation calibrate` fits it, the cases left out as
@@ -102,7 +110,7 @@ def study(name: str, space: Space, episodes: dict[str, Episode], config) -> dict
     seed, c = config.run.seed, config.calibrate
     fit = fit_ml(space, (build_case(config).episode(),), seed, c.popsize, c.maxiter)
     k = fit.parameters
-    table = leave_one_case_out(space, episodes, seed, c.popsize, c.maxiter)
+    table = leave_one_case_out(space, episodes, seed, c.popsize, c.maxiter, predictive)
     result = {
         "variant": name,
         "k": k,
@@ -115,22 +123,44 @@ def study(name: str, space: Space, episodes: dict[str, Episode], config) -> dict
         "rows": table.to_dict(orient="records"),
     }
     result["which"] = {s: result["loco"][s] - result["when"][s] for s in SCORERS}
+    if predictive is not None:
+        result["loco_posterior"] = float(table["model_posterior"].sum())
+        result["r_hat"] = float(table["r_hat"].max())
     return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=None, help="write the results as JSON")
+    parser.add_argument(
+        "--variants", default="all", help="comma-separated variant names, or 'all' (the four)"
+    )
+    parser.add_argument(
+        "--predictive",
+        action="store_true",
+        help="also score each left-out case from the posterior on the others (about 9 minutes "
+        "a variant)",
+    )
     options = parser.parse_args()
     config = default_config(["run.progress=false"], "calibrate")
     episodes = {}
     for case in CASES:
         scenario = load_scenario(case)
         episodes[case] = Episode(scenario, real_path(scenario))
+    spaces = variants(list(config.params), config.model_params)
+    chosen = list(spaces) if options.variants == "all" else options.variants.split(",")
+    unknown = [v for v in chosen if v not in spaces]
+    if unknown:
+        parser.error(f"unknown variant(s): {', '.join(unknown)}; choose from {', '.join(spaces)}")
+    c = config.calibrate
+    predictive = None
+    if options.predictive:
+        predictive = PredictiveSettings(steps=c.predictive_steps, burn=c.predictive_burn)
     results = []
-    for name, space in variants(list(config.params), config.model_params).items():
+    for name in chosen:
+        space = spaces[name]
         print(f"{name}: {', '.join(space.keys)}", flush=True)
-        results.append(study(name, space, episodes, config))
+        results.append(study(name, space, episodes, config, predictive))
     print(
         "\n| variant | k | log L on 2019 | AIC | BIC | left out, model | base rates "
         "| when to move, model / base rates | which move, model / base rates |"
@@ -143,6 +173,10 @@ def main() -> None:
             f"| {r['when']['model']:.2f} / {r['when']['base_rates']:.2f} "
             f"| {r['which']['model']:.2f} / {r['which']['base_rates']:.2f} |"
         )
+        if "loco_posterior" in r:
+            print(
+                f"  from the posterior: {r['loco_posterior']:.2f} (largest R-hat {r['r_hat']:.3f})"
+            )
     if options.output is not None:
         options.output.parent.mkdir(parents=True, exist_ok=True)
         options.output.write_text(json.dumps(results, indent=2) + "\n")

@@ -187,6 +187,23 @@ def test_the_fit_is_deterministic_for_a_seed(recovery, compare_default):
 POSTERIOR_COLUMNS = ["mean", "sd", "q05", "q50", "q95", "r_hat", "ess_bulk"]
 
 
+@dataclasses.dataclass(frozen=True)
+class Tied(Space):
+    """A space whose first key sets Tokyo's activity too (a study's kind of space)."""
+
+    def apply(self, coordinates):
+        params = super().apply(coordinates)
+        return with_values(params, {"tokyo.activity": lookup(params, self.keys[0])[1]})
+
+
+def test_the_joint_space_keeps_the_kind_of_space_it_extends():
+    base = Space.of(ModelParams(), ["seoul.activity"])
+    joint = joint_space(Tied(base.base, base.parameters))
+    assert isinstance(joint, Tied) and len(joint) == 7
+    params = joint.apply(np.array([0.4, *(p.low for p in CONDUCT_PARAMETERS)]))
+    assert params.tokyo.activity == params.seoul.activity == pytest.approx(0.4)
+
+
 def test_the_posterior_samples_keys_and_conduct_and_its_intervals_hold_the_ml_estimate(recovery):
     space, _, episodes, fit = recovery
     joint = joint_space(space)

@@ -16,6 +16,7 @@ Proposals are differential-evolution moves (80%) and snooker moves (20%), which 
 broad, curved posteriors of weakly identified weights better than the default stretch move.
 """
 
+import dataclasses
 import time
 from dataclasses import dataclass
 
@@ -96,8 +97,11 @@ CONDUCT_PARAMETERS = (
 
 
 def joint_space(space: Space) -> Space:
-    """``space``'s fitted keys followed by the conduct's parameters: what the posterior samples."""
-    return Space(space.base, (*space.parameters, *CONDUCT_PARAMETERS))
+    """``space``'s fitted keys followed by the conduct's parameters: what the posterior samples.
+
+    The same kind of space as ``space`` (a subclass keeps its own way of applying values).
+    """
+    return dataclasses.replace(space, parameters=(*space.parameters, *CONDUCT_PARAMETERS))
 
 
 def dimensions(space: Space) -> int:
