@@ -24,7 +24,12 @@ from sim.experiment.config import default_config
 
 ROOT = Path(__file__).resolve().parents[1]
 KEYS = ["seoul.activity", "tokyo.activity", "payoffs.audience.seoul"]
-PARAMS = "params=[seoul.activity,tokyo.activity,payoffs.audience.seoul:0.01:100:log]"
+#: Three fitted keys; the third sets Tokyo's audience weight too (tied: one value for both).
+PARAMS = (
+    "params=[seoul.activity,tokyo.activity,"
+    "payoffs.audience.seoul+payoffs.audience.tokyo:0.01:100:log]"
+)
+TIED = {"payoffs.audience.tokyo": "payoffs.audience.seoul"}
 SPAN = ["scenario.start=2019-05-06", "scenario.end=2019-09-30"]  # 22 weeks, to keep it quick
 TINY = [
     "calibrate.popsize=5",
@@ -135,8 +140,11 @@ def test_the_fit_files_say_what_was_fitted(calibrated):
     assert record["loglik"] == pytest.approx(report["loglik"]["model"]["total"], rel=1e-9)
     assert record["margin_aic"] == pytest.approx(report["margin_aic"])
     assert record["conduct_keys"] == sorted(report["conduct"])
+    assert record["tied"] == TIED
+    assert [e["tied"] for e in report["estimates"]] == [[], [], ["payoffs.audience.tokyo"]]
     draws = pd.read_parquet(conf / "fit" / "gsomia_2019.posterior.parquet")
-    assert list(draws.columns) == KEYS + CONDUCT_KEYS
+    assert list(draws.columns) == KEYS + CONDUCT_KEYS + list(TIED)
+    assert (draws["payoffs.audience.tokyo"] == draws["payoffs.audience.seoul"]).all()
     assert len(draws) == report["posterior"]["draws"]
     for row in report["estimates"] + report["conduct_estimates"]:
         assert draws[row["key"]].median() == pytest.approx(row["posterior_q50"])
@@ -149,6 +157,7 @@ def test_the_written_fit_composes_into_every_run(calibrated, monkeypatch):
     _, out, conf, _ = calibrated
     report = json.loads((out / "calibration.json").read_text())
     written = {e["key"]: e["estimate"] for e in report["estimates"]} | report["conduct"]
+    written |= {twin: written[key] for twin, key in TIED.items()}
     monkeypatch.setattr(sim.core.folders, "CONF_DIR", conf)
     monkeypatch.setattr(sim.core.fitted, "CONF_DIR", conf)
     composed = default_config(["run.progress=false"])
@@ -169,7 +178,7 @@ def test_write_false_writes_nothing_into_conf(tmp_path):
     conf = conf_copy(tmp_path)
     before = snapshot(conf)
     config = default_config(
-        ["run.progress=false", PARAMS.replace(",payoffs.audience.seoul:0.01:100:log", ""), *TINY]
+        ["run.progress=false", "params=[seoul.activity,tokyo.activity]", *TINY]
         + ["calibrate.steps=12", "calibrate.burn=4", "calibrate.walkers=16"]
         + ["calibrate.write=false"]
         + ["scenario.start=2019-06-24", "scenario.end=2019-08-26", f"calibrate.conf_dir={conf}"],

@@ -46,6 +46,11 @@ from sim.history import Event, encode
         (["seoul.activity:0.1:0.5:lin"], "seoul.activity:0.1:0.5:lin", "is not KEY"),
         ([""], "''", "is not KEY"),
         ([], "params", "params is empty"),
+        (["seoul.activity+"], "seoul.activity+", "ties an empty key"),
+        (["seoul.provocation+seoul.activity"], "seoul.activity", "tied to seoul.provocation"),
+        (["seoul.activity+tokyo.activity", "tokyo.activity"], "tokyo.activity", "once"),
+        (["seoul.activity+seoul.activity"], "seoul.activity", "once"),
+        (["seoul.activity+us.pressure"], "us.pressure", "replayed from the events file"),
     ],
 )
 def test_every_bad_entry_is_one_clear_error_naming_the_key(compare_default, entries, key, fragment):
@@ -54,6 +59,19 @@ def test_every_bad_entry_is_one_clear_error_naming_the_key(compare_default, entr
     message = str(error.value)
     assert key in message and fragment in message
     assert "\n" not in message
+
+
+def test_a_tied_key_takes_its_keys_value_in_every_replication():
+    space = Space.of(
+        ModelParams(), ["seoul.provocation+tokyo.provocation:0.001:10:log", "tokyo.decay"]
+    )
+    assert space.keys == ["seoul.provocation", "tokyo.decay"] and len(space) == 2
+    assert space.tied == (("tokyo.provocation", "seoul.provocation"),)
+    params = space.apply(np.array([[-1.0, 0.0, 0.5], [0.2, 0.5, 0.9]]))
+    np.testing.assert_allclose(params.seoul.provocation, [0.1, 1.0, 10**0.5])
+    np.testing.assert_allclose(params.tokyo.provocation, params.seoul.provocation)
+    np.testing.assert_allclose(params.tokyo.decay, [0.2, 0.5, 0.9])
+    assert params.seoul.decay == ModelParams().seoul.decay  # not tied, not fitted
 
 
 def test_a_key_without_a_range_needs_bounds():

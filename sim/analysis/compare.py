@@ -152,7 +152,11 @@ def compare(config: CompareJobConfig) -> Comparison:
     record = fit_record()
     if config.compare.rolling and record is not None:
         origin = case.scenario.week_of(parse_date(config.compare.origin, "compare.origin"))
-        space = Space.of(config.model_params, list(record["keys"]))
+        tied = record.get("tied", {})
+        entries = [
+            k + "".join(f"+{t}" for t, of in tied.items() if of == k) for k in record["keys"]
+        ]
+        space = Space.of(config.model_params, entries)
         forecasts = rolling_origin(space, case.episode(), max(origin, 4), config.run.seed)
     probability, shares = outcome_probability(table, case.real.outcome)
     settled, settled_shares = outcome_probability(table, case.real.outcome, "outcome_settled")

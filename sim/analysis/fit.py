@@ -73,6 +73,7 @@ class MLFit:
     seconds: float
     converged: bool
     message: str
+    tied: tuple[tuple[str, str], ...] = ()  # (tied key, the fitted key whose value it takes)
 
     @property
     def loglik(self) -> float:
@@ -85,8 +86,9 @@ class MLFit:
         return len(self.keys) + self.conduct.parameters
 
     def values(self) -> dict[str, float]:
-        """Every fitted key and value, the conduct's included."""
+        """Every fitted key and value, the tied keys' and the conduct's included."""
         fitted = {k: float(v) for k, v in zip(self.keys, self.estimates, strict=True)}
+        fitted |= {twin: fitted[key] for twin, key in self.tied}
         return fitted | self.conduct.values()
 
 
@@ -128,4 +130,5 @@ def fit_ml(
         seconds=time.perf_counter() - started,
         converged=bool(result.success),
         message=str(result.message),
+        tied=space.tied,
     )

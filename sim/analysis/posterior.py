@@ -46,6 +46,7 @@ class Posterior:
     steps: int
     burn: int
     seconds: float
+    tied: tuple[tuple[str, str], ...] = ()  # (tied key, the sampled key whose value it takes)
 
     @property
     def converged(self) -> bool:
@@ -55,8 +56,11 @@ class Posterior:
         )
 
     def table(self) -> pd.DataFrame:
-        """The draws as a tidy table: one column per key."""
-        return pd.DataFrame(self.draws, columns=list(self.keys))
+        """The draws as a tidy table: one column per key, then one per tied key."""
+        table = pd.DataFrame(self.draws, columns=list(self.keys))
+        for twin, key in self.tied:
+            table[twin] = table[key]
+        return table
 
     def interval(self, key: str, level: float = 0.9) -> tuple[float, float]:
         """Central credible interval of one key."""
@@ -167,4 +171,5 @@ def sample_posterior(
         steps=steps,
         burn=burn,
         seconds=time.perf_counter() - started,
+        tied=space.tied,
     )

@@ -153,9 +153,13 @@ class CalibrationReport:
     log_keys: tuple[str, ...] = ()  # keys searched on a log scale (log-uniform priors)
 
     def estimates(self) -> list[dict[str, Any]]:
-        """One row per fitted key: estimate, bounds, at-bound flag, posterior summary."""
+        """One row per fitted key: estimate, bounds, at-bound flag, posterior summary.
+
+        ``tied`` lists the keys tied to it (they take its value).
+        """
         return [
             self._row(key, float(value), *self.bounds[key], at_bound)
+            | {"tied": [twin for twin, of in self.ml.tied if of == key]}
             for key, value, at_bound in zip(
                 self.ml.keys, self.ml.estimates, self.ml.at_bound, strict=True
             )

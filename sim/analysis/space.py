@@ -3,7 +3,10 @@
 A fit names config keys (``seoul.activity``, ``payoffs.audience.tokyo``); each key's bounds are
 the range its schema field declares (``metadata["range"]``), optionally narrowed with
 ``KEY:LOW:HIGH``, and ``KEY:LOW:HIGH:log`` searches a positive key on a log10 scale (its prior
-is then log-uniform): the right scale for a weight that may matter at 0.1 or at 50. A fit works
+is then log-uniform): the right scale for a weight that may matter at 0.1 or at 50.
+``KEY+TWIN`` (with the same bounds and scale after it) ties two keys: one fitted value sets both,
+e.g. ``seoul.provocation+tokyo.provocation:0.001:10:log`` gives both sides one provocation
+hazard, one parameter instead of two. A fit works
 in *coordinates* (the value, or its log10); `Space.apply` turns a matrix of coordinates (one
 column per replication) into per-replication model parameters, so one model run scores a whole
 population, and `Space.values` turns coordinates back into values.
@@ -38,6 +41,7 @@ class Parameter:
     low: float
     high: float
     log: bool = False
+    twins: tuple[str, ...] = ()  # keys tied to this one: they take its value
 
     @property
     def width(self) -> float:
@@ -121,6 +125,25 @@ def _parameter(
     return Parameter(key, float(low), float(high), log)
 
 
+def _tied(
+    params: ModelParams, entry_key: str, narrowed: tuple[float, float] | None, log: bool
+) -> Parameter:
+    """The parameter of ``KEY`` or ``KEY+TWIN[+...]``: each twin checked as a key of its own."""
+    key, *twins = entry_key.split("+")
+    if "" in (key, *twins):
+        raise ConfigError(
+            f"params: {entry_key!r} ties an empty key; write KEY+TWIN, e.g. "
+            "seoul.provocation+tokyo.provocation:0.001:10:log"
+        )
+    parameter = _parameter(params, key, narrowed, log)
+    for twin in twins:
+        try:
+            _parameter(params, twin, (parameter.low, parameter.high), log)
+        except ConfigError as error:
+            raise ConfigError(f"{error} (tied to {key}, whose bounds it takes)") from None
+    return dataclasses.replace(parameter, twins=tuple(twins))
+
+
 @dataclass(frozen=True)
 class Space:
     """The box of fitted parameters over a base configuration."""
@@ -134,16 +157,26 @@ class Space:
         if not entries:
             raise ConfigError("params is empty: name the parameters to fit, e.g. params=[...]")
         parsed = [parse_entry(e) for e in entries]
-        keys = [k for k, _, _ in parsed]
-        repeated = sorted({k for k in keys if keys.count(k) > 1})
+        names = [n for k, _, _ in parsed for n in k.split("+")]
+        repeated = sorted({k for k in names if names.count(k) > 1})
         if repeated:
             raise ConfigError(f"params names {', '.join(repeated)} more than once")
-        return cls(base, tuple(_parameter(base, k, bounds, log) for k, bounds, log in parsed))
+        return cls(base, tuple(_tied(base, k, bounds, log) for k, bounds, log in parsed))
 
     @property
     def keys(self) -> list[str]:
         """The fitted keys, in order."""
         return [p.key for p in self.parameters]
+
+    @property
+    def tied(self) -> tuple[tuple[str, str], ...]:
+        """Each tied key and the fitted key whose value it takes."""
+        return tuple((t, p.key) for p in self.parameters for t in p.twins)
+
+    def with_twins(self, values: dict[str, Any]) -> dict[str, Any]:
+        """``values`` of the fitted keys, with each tied key given its key's value."""
+        twins = {t: values[p.key] for p in self.parameters for t in p.twins if p.key in values}
+        return values | twins
 
     @property
     def low(self) -> np.ndarray:
@@ -172,8 +205,10 @@ class Space:
         """Parameters at each column of ``coordinates`` (k, R): per-replication arrays."""
         values = self.values(coordinates)
         if values.ndim == 1:
-            return with_values(self.base, dict(zip(self.keys, map(float, values), strict=True)))
-        return with_values(self.base, {k: values[i] for i, k in enumerate(self.keys)})
+            columns = dict(zip(self.keys, map(float, values), strict=True))
+        else:
+            columns = {k: values[i] for i, k in enumerate(self.keys)}
+        return with_values(self.base, self.with_twins(columns))
 
     def start(self) -> np.ndarray:
         """The base configuration's values of the fitted keys."""
@@ -191,5 +226,5 @@ class Space:
 
 
 def values_of(space: Space, values: np.ndarray) -> dict[str, Any]:
-    """The fitted keys and values as a dict."""
+    """The fitted keys and values as a dict (tied keys not included: `Space.with_twins`)."""
     return {k: float(v) for k, v in zip(space.keys, values, strict=True)}

@@ -31,9 +31,10 @@ def estimate_rows(report: CalibrationReport) -> list[tuple[str, ...]]:
                 f"{row['posterior_r_hat']:.3f}",
                 f"{row['posterior_ess_bulk']:.0f}",
             )
+        tied = "".join(f" = {twin}" for twin in row.get("tied", []))
         rows.append(
             (
-                row["key"],
+                row["key"] + tied,
                 f"{row['estimate']:.4g}" + note + (" (at bound)" if row["at_bound"] else ""),
                 *posterior,
                 f"[{row['low']:g}, {row['high']:g}]",

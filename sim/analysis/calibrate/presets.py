@@ -48,6 +48,7 @@ def record(report: CalibrationReport) -> dict:
     """``conf/fit/<name>.json``: what was fitted, how well, and how."""
     return {
         "keys": list(report.ml.keys),
+        "tied": dict(report.ml.tied),
         "conduct_keys": sorted(report.ml.conduct.values()),
         "parameters": report.ml.parameters,
         "loglik": report.ml.loglik,
