@@ -13,6 +13,10 @@ near a bound of the box are as likely as the posterior makes them; each repeat s
 (`sim.analysis.recovery.RecoverySettings`, or the options given) and checks each parameter's
 central 90% interval: the fitted keys' and the conduct's, which the posterior samples with them
 (the truth's conduct is the fit's, or the draw's).
+With ``--params`` (entries as in conf/calibrate.yaml, e.g. ``KEY+TWIN`` ties) the study
+recovers another key set instead: its truth is that set's ML fit on 2019 (the calibration's
+method and settings; ``--truth fit`` only), e.g. the symmetric variant of
+benchmarks/loco_variants.py.
 Writes results/benchmarks/recovery.parquet (one row per repeat and key) and recovery.json
 (coverage per key and overall), and prints the coverage table.
 """
@@ -27,6 +31,8 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
+from sim.analysis.case import build_case
+from sim.analysis.fit import fit_ml
 from sim.analysis.posterior import joint_space
 from sim.analysis.recovery import RecoverySettings, coverage, recover
 from sim.analysis.space import Space
@@ -38,6 +44,15 @@ from sim.experiment.config import default_config
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def refit(config, entries: list[str]):
+    """The ML fit of ``entries`` on 2019 as `escalation calibrate` fits it: its parameters."""
+    space = Space.of(config.model_params, entries)
+    c = config.calibrate
+    fit = fit_ml(space, (build_case(config).episode(),), config.run.seed, c.popsize, c.maxiter)
+    print(f"truth: the ML fit of {', '.join(entries)} (log L {fit.loglik:.2f})", flush=True)
+    return fit.conduct.apply(space.apply(fit.coordinates))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=50)
@@ -47,17 +62,27 @@ def main() -> None:
     parser.add_argument(
         "--truth", choices=("fit", "posterior"), default="fit", help="the ML fit or posterior draws"
     )
+    parser.add_argument(
+        "--params",
+        default=None,
+        help="comma-separated params entries to recover instead of the committed fit's keys",
+    )
     defaults = RecoverySettings()
     for name in ("popsize", "maxiter", "walkers", "steps", "burn", "thin"):
         parser.add_argument(f"--{name}", type=int, default=getattr(defaults, name))
     options = parser.parse_args()
 
     config = default_config(["run.progress=false", "fit=none"], "calibrate")
-    record = fit_record()
-    if record is None:
-        raise SystemExit("no fit to recover: run `escalation calibrate` first")
-    truth_params = fitted_params()
-    space = Space.of(truth_params, list(config.params))
+    if options.params is not None:
+        if options.truth != "fit":
+            parser.error("--params recovers its own ML fit: use it with --truth fit")
+        truth_params = refit(config, options.params.split(","))
+    else:
+        if fit_record() is None:
+            raise SystemExit("no fit to recover: run `escalation calibrate` first")
+        truth_params = fitted_params()
+    entries = options.params.split(",") if options.params else list(config.params)
+    space = Space.of(truth_params, entries)
     keys = joint_space(space).keys  # the fitted keys and the conduct's
     truth = np.array([float(lookup(truth_params, key)[1]) for key in keys])
     scenario = load_scenario("gsomia_2019")
@@ -101,6 +126,7 @@ def main() -> None:
         "repeats": options.repeats,
         "seed": options.seed,
         "truth": options.truth,
+        "params": entries,
         "settings": dataclasses.asdict(settings),
         "seconds": time.perf_counter() - started,
         "coverage": result["coverage"].to_dict(),
