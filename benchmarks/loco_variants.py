@@ -25,10 +25,10 @@ The results are in docs/comparison.md, section 7.1.
 """
 
 import argparse
-import json
 from pathlib import Path
 
 import numpy as np
+from select_keys import SIDE_WEEKS, write_results  # the study beside this one
 
 from sim.analysis.case import build_case
 from sim.analysis.fit import fit_ml
@@ -40,7 +40,6 @@ from sim.core.scenario_yaml import load_scenario
 from sim.experiment.config import default_config
 from sim.history import real_path
 
-SIDE_WEEKS = 122  # the n of BIC: side-weeks of 2018-2019 scored
 CASES = ("gsomia_2019", "thaad_2016", "senkaku_2010")
 SCORERS = ("model", "base_rates", "markov", "logit")
 NOISE = ("seoul.noise:0.001:0.999", "tokyo.noise:0.001:0.999")
@@ -147,10 +146,7 @@ def main() -> None:
             print(
                 f"  from the posterior: {r['loco_posterior']:.2f} (largest R-hat {r['r_hat']:.3f})"
             )
-    if options.output is not None:
-        options.output.parent.mkdir(parents=True, exist_ok=True)
-        options.output.write_text(json.dumps(results, indent=2) + "\n")
-        print(f"written: {options.output}")
+    write_results(results, options.output)
 
 
 if __name__ == "__main__":

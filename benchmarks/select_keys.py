@@ -31,6 +31,7 @@ from sim.analysis.fit import fit_ml
 from sim.analysis.space import Space
 from sim.core.rules import RULES
 from sim.experiment.config import default_config
+from sim.experiment.store import write_text
 
 SHARED = (
     "seoul.activity",
@@ -112,6 +113,15 @@ def select(rule: str, jobs: int) -> dict:
     }
 
 
+def write_results(results: list[dict], path: Path | None) -> None:
+    """Write a study's table as JSON (atomically), when a path is given."""
+    if path is None:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_text(json.dumps(results, indent=2) + "\n", path)
+    print(f"written: {path}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=1, help="fits run in parallel (joblib)")
@@ -136,10 +146,7 @@ def main() -> None:
                 f"| {r['rule']} | {keys} | {r['k']} | {r['loglik']:.2f} | {r['aic']:.1f} | "
                 f"{r['bic']:.1f} |"
             )
-    if options.output is not None:
-        options.output.parent.mkdir(parents=True, exist_ok=True)
-        options.output.write_text(json.dumps(results, indent=2) + "\n")
-        print(f"written: {options.output}")
+    write_results(results, options.output)
 
 
 if __name__ == "__main__":
