@@ -6,10 +6,11 @@ the range its schema field declares (``metadata["range"]``), optionally narrowed
 is then log-uniform): the right scale for a weight that may matter at 0.1 or at 50.
 ``KEY+TWIN`` (with the same bounds and scale after it) ties two keys: one fitted value sets both,
 e.g. ``seoul.provocation+tokyo.provocation:0.001:10:log`` gives both sides one provocation
-hazard, one parameter instead of two. A fit works
-in *coordinates* (the value, or its log10); `Space.apply` turns a matrix of coordinates (one
-column per replication) into per-replication model parameters, so one model run scores a whole
-population, and `Space.values` turns coordinates back into values.
+hazard, one parameter instead of two.
+
+A fit works in *coordinates* (the value, or its log10); `Space.apply` turns a matrix of
+coordinates (one column per replication) into per-replication model parameters, so one model
+run scores a whole population, and `Space.values` turns coordinates back into values.
 """
 
 import dataclasses
