@@ -121,9 +121,19 @@ class Baseline:
 
     def log_probabilities(self, data: MoveData, weeks: np.ndarray, horizon: int = 1) -> np.ndarray:
         """Log-probability of each real move in ``weeks``, shape (len(weeks), sides)."""
+        return self.scored(data, weeks, horizon)[0]
+
+    def scored(
+        self, data: MoveData, weeks: np.ndarray, horizon: int = 1
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """From one forecast: each real move's log-probability and the chance of holding.
+
+        Both of shape (len(weeks), sides); the second splits the first into when to move and
+        which move (`sim.analysis.likelihood.when_to_move`).
+        """
         probs = self.probabilities(data, weeks, horizon)
         picked = np.take_along_axis(probs, data.moves[weeks][..., None], axis=-1)[..., 0]
-        return _log(picked)
+        return _log(picked), probs[..., Move.HOLD]
 
     def fit_side(self, moves: np.ndarray, covariates: np.ndarray):
         """Fit one side; return its fitted state."""

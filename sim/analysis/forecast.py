@@ -220,9 +220,8 @@ def _origin_rows(
         if drawn is not None:
             forecasts["model_posterior"] = drawn[0][horizon]
         for b in baselines:
-            scored = b.log_probabilities(data, np.array([week]), horizon)[0]
-            hold = b.probabilities(data, np.array([week]), horizon)[0, :, Move.HOLD]
-            forecasts[b.name] = (scored, hold)
+            scored, hold = b.scored(data, np.array([week]), horizon)
+            forecasts[b.name] = (scored[0], hold[0])
         moves = data.moves[week][None, :]
         for i, side in enumerate(episode.scenario.sides):
             row: dict = {"origin": origin, "horizon": horizon, "week": week, "side": side}

@@ -16,7 +16,6 @@ import numpy as np
 from sim.analysis.baselines import MoveData, fit_baselines
 from sim.analysis.conduct_fit import ConductFit
 from sim.analysis.likelihood import when_to_move
-from sim.core.moves import Move
 
 
 @dataclass(frozen=True)
@@ -107,9 +106,7 @@ def baseline_rows(
     """
     smoothing = 0.0 if train is data else 0.5
     weeks = np.arange(data.weeks)
-    scores = {
-        b.name: (b, b.log_probabilities(data, weeks)) for b in fit_baselines(train, None, smoothing)
-    }
+    scores = {b.name: (b, *b.scored(data, weeks)) for b in fit_baselines(train, None, smoothing)}
     rows = tuple(
         make_row(
             name,
@@ -117,8 +114,8 @@ def baseline_rows(
             conduct.loglik,
             b.parameters + conduct.parameters,
             sides,
-            split_when(b.probabilities(data, weeks)[..., Move.HOLD], data),
+            split_when(hold, data),
         )
-        for name, (b, values) in scores.items()
+        for name, (b, values, hold) in scores.items()
     )
-    return rows, {name: values for name, (_, values) in scores.items()}
+    return rows, {name: values for name, (_, values, _) in scores.items()}

@@ -32,7 +32,6 @@ from sim.analysis.forecast import PredictiveSettings
 from sim.analysis.likelihood import Episode, when_to_move
 from sim.analysis.posterior import dimensions, joint_space, sample_posterior
 from sim.analysis.space import Space
-from sim.core.moves import Move
 
 LOCO_BASELINES = (BaseRates, Markov, Logit)
 
@@ -106,11 +105,10 @@ def leave_one_case_out(
         data = MoveData.of(left_out.real, left_out.scenario)
         pooled = _Pooled(tuple(MoveData.of(e.real, e.scenario) for e in training))
         weeks = np.arange(data.weeks)
-        fitted = {cls().name: pooled.fit(cls, 0.5) for cls in LOCO_BASELINES}
-        scored = {k: b.log_probabilities(data, weeks).sum(axis=0) for k, b in fitted.items()}
+        forecasts = {cls().name: pooled.fit(cls, 0.5).scored(data, weeks) for cls in LOCO_BASELINES}
+        scored = {k: moves.sum(axis=0) for k, (moves, _) in forecasts.items()}
         when = {"model": when_to_move(scores.hold[:, 0], data.moves)} | {
-            k: when_to_move(b.probabilities(data, weeks)[..., Move.HOLD], data.moves)
-            for k, b in fitted.items()
+            k: when_to_move(hold, data.moves) for k, (_, hold) in forecasts.items()
         }
         for i, side in enumerate(left_out.scenario.sides):
             row = {"case": name, "side": side, "weeks": data.weeks, "model": float(model[i])}
