@@ -4,12 +4,14 @@ Run from the project root (about 5 minutes on one core for the default rule)::
 
     .venv/bin/python benchmarks/select_keys.py [--jobs 2]
     .venv/bin/python benchmarks/select_keys.py --rules all --jobs 2    # every rule family
+    .venv/bin/python benchmarks/select_keys.py --ties --jobs 2         # drops and ties
 
 For each decision rule (both sides on it), starts from the candidate keys, fits each set by
 the calibration's ML method (`sim.analysis.fit.fit_ml`, the same seed and settings as
 `escalation calibrate`) on 2018-2019, and in each round drops the key whose removal lowers AIC
 most, until no removal lowers it. Prints every round's table; for fictitious play the set it
-ends with is conf/calibrate.yaml's `params` (docs/comparison.md, section 7.2). AIC and BIC
+ends with under ``--ties`` (below) is conf/calibrate.yaml's `params` (docs/comparison.md,
+section 7.2). AIC and BIC
 count the conduct's six parameters too (the conduct is the same for every rule).
 
 Candidates: every rule has each side's resting activity and provocation hazard; a rule that
@@ -17,6 +19,12 @@ weighs payoffs (fictitious play, Q-learning) adds the payoff weights (each side'
 pressure weights, the notice's deadline weight); a rule that does not adds each side's
 trembling-hand noise, the only other parameter every such rule has. With ``--rules`` the last
 table sets the families side by side (``--output`` writes it as JSON).
+
+With ``--ties`` each round also tries tying each pair of the two sides' keys still fitted
+separately (``seoul.provocation+tokyo.provocation``: one value for both, one parameter less;
+`sim.analysis.space`), beside each drop, and takes whichever step lowers AIC most; a tied pair
+can later be dropped whole. The same criterion over a larger set of models: the selection the
+default rule's keys came from only dropped.
 """
 
 import argparse
@@ -83,25 +91,53 @@ def name(key: str) -> str:
     return key.split(":")[0]
 
 
-def select(rule: str, jobs: int) -> dict:
-    """Backward elimination by AIC for one rule; its chosen keys and their fit."""
+def twin(key: str) -> str | None:
+    """The other side's name of a one-side key (``seoul.x`` and ``tokyo.x``), else None."""
+    parts = name(key).split(".")
+    for side, other in (("seoul", "tokyo"), ("tokyo", "seoul")):
+        if side in parts and "+" not in key:
+            return ".".join(other if p == side else p for p in parts)
+    return None
+
+
+def tie(first: str, second: str) -> str:
+    """The entry fitting one value for both keys, with the first key's range."""
+    key, _, bounds = first.partition(":")
+    return f"{key}+{name(second)}" + (f":{bounds}" if bounds else "")
+
+
+def steps(keys: tuple[str, ...], ties: bool) -> list[tuple[str, tuple[str, ...]]]:
+    """Each step a round may take: (label, the keys after it)."""
+    out = [(f"drop {name(d)}", tuple(x for x in keys if x != d)) for d in keys]
+    if ties:
+        names = {name(x): x for x in keys}
+        for first in keys:
+            second = names.get(twin(first) or "")
+            if second is not None and "seoul" in name(first).split("."):
+                tied = tie(first, second)
+                after = tuple(tied if x == first else x for x in keys if x != second)
+                out.append((f"tie {name(tied)}", after))
+    return out
+
+
+def select(rule: str, jobs: int, ties: bool = False) -> dict:
+    """Backward selection by AIC for one rule (drops, and ties with ``ties``); its keys and fit."""
     keys = candidates(rule)
     best, loglik, k = aic(rule, keys)
     print(f"{rule}: all {len(keys)} keys: AIC {best:.1f} (log L {loglik:.2f}, k = {k})")
     while len(keys) > 1:
-        trials = [tuple(x for x in keys if x != drop) for drop in keys]
-        scores = Parallel(n_jobs=jobs)(delayed(aic)(rule, t) for t in trials)
-        rows = sorted(zip(keys, scores, strict=True), key=lambda row: row[1][0])
-        print(f"round with {len(keys)} keys: AIC after dropping each")
-        for drop, (score, ll, kk) in rows:
-            print(f"  {name(drop):28s} {score:7.1f}  (log L {ll:.2f}, k = {kk})")
-        drop, (score, ll, kk) = rows[0]
+        trials = steps(keys, ties)
+        scores = Parallel(n_jobs=jobs)(delayed(aic)(rule, t) for _, t in trials)
+        rows = sorted(zip(trials, scores, strict=True), key=lambda row: row[1][0])
+        print(f"round with {k} parameters: AIC after each step")
+        for (label, _), (score, ll, kk) in rows:
+            print(f"  {label:58s} {score:7.1f}  (log L {ll:.2f}, k = {kk})")
+        (label, after), (score, ll, kk) = rows[0]
         if score >= best:
             break
-        best, loglik, k = score, ll, kk
-        keys = tuple(x for x in keys if x != drop)
-        print(f"dropped {name(drop)}: AIC {best:.1f}")
-    print(f"chosen ({len(keys)} keys, AIC {best:.1f}): {', '.join(name(x) for x in keys)}\n")
+        best, loglik, k, keys = score, ll, kk, after
+        print(f"{label}: AIC {best:.1f}")
+    print(f"chosen ({k} parameters, AIC {best:.1f}): {', '.join(name(x) for x in keys)}\n")
     bic = k * np.log(SIDE_WEEKS) - 2 * loglik
     return {
         "rule": rule,
@@ -131,12 +167,15 @@ def main() -> None:
         help=f"comma-separated rule names, or 'all' ({', '.join(FAMILIES)})",
     )
     parser.add_argument("--output", type=Path, default=None, help="write the table as JSON")
+    parser.add_argument(
+        "--ties", action="store_true", help="each round also tries tying the sides' twin keys"
+    )
     options = parser.parse_args()
     rules = FAMILIES if options.rules == "all" else tuple(options.rules.split(","))
     unknown = [r for r in rules if r not in RULES]
     if unknown:
         parser.error(f"unknown rule(s): {', '.join(unknown)}; choose from {', '.join(RULES)}")
-    results = [select(rule, options.jobs) for rule in rules]
+    results = [select(rule, options.jobs, options.ties) for rule in rules]
     if len(results) > 1:
         print("| rule (both sides) | keys chosen by AIC | k | log L | AIC | BIC |")
         print("| --- | --- | ---: | ---: | ---: | ---: |")

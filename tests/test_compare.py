@@ -321,11 +321,12 @@ def test_the_gain_and_posterior_figures_draw_their_numbers():
     assert isinstance(plot_cumulative_gain(data), Figure)
     draws = np.array([[0.2, 1.0], [0.3, 10.0], [0.4, 3.0]])
     shown = make_posterior_data(
-        ["a", "b"], draws, [0.3, 3.0], [0.0, 0.01], [1.0, 100.0], [False, True]
+        ["a", "b"], draws, [0.3, 3.0], [0.0, 0.01], [1.0, 100.0], [False, True], {"a": ["c"]}
     )
     assert shown.bounds == [(0.0, 1.0), (0.01, 100.0)] and shown.keys == ["a", "b"]
     figure = plot_posterior(shown)
     linear, logarithmic = figure.axes
+    assert (linear.get_title(), logarithmic.get_title()) == ("a = c", "b")  # ties named
     assert (linear.get_xscale(), logarithmic.get_xscale()) == ("linear", "log")
     assert logarithmic.get_xlim() == pytest.approx((0.01, 100.0))
     assert sum(p.get_height() for p in logarithmic.patches) == 3  # every draw in a bin

@@ -11,6 +11,7 @@ from sim.analysis.case import load_case_events
 from sim.analysis.fit import fit_ml
 from sim.analysis.forecast import (
     PredictiveSettings,
+    diebold_mariano,
     forecast_parts,
     forecast_summary,
     rolling_origin,
@@ -412,3 +413,61 @@ def test_leave_one_case_out_scores_the_left_out_case_from_the_posterior(compare_
     np.testing.assert_allclose(table[table.case == name].model_posterior, expected)
     # Mean likelihood, not mean log-likelihood: at least the draws' mean log score (Jensen).
     assert (table[table.case == name].model_posterior.to_numpy() >= totals.mean(axis=0)).all()
+
+
+def newey_west_p(gain: np.ndarray, lags: int) -> float:
+    """The Diebold-Mariano p-value by hand: Newey-West variance of the mean, Bartlett weights."""
+    from scipy.stats import norm
+
+    n, e = len(gain), gain - gain.mean()
+    s = e @ e + 2 * sum((1 - lag / (lags + 1)) * (e[lag:] @ e[:-lag]) for lag in range(1, lags + 1))
+    se = np.sqrt(s / n**2)
+    return float(2 * norm.sf(abs(gain.mean()) / se))
+
+
+def test_diebold_mariano_tests_the_gain_per_origin_with_overlap_lags():
+    rng = np.random.default_rng(7)
+    origins = np.repeat(np.arange(12), 2)  # two sides an origin
+    rows = []
+    for h in (1, 4):
+        model = rng.normal(-0.9, 0.3, origins.size)
+        rows.append(
+            pd.DataFrame(
+                {
+                    "origin": origins,
+                    "horizon": h,
+                    "week": origins + h - 1,
+                    "side": np.tile(["seoul", "tokyo"], 12),
+                    "r_hat": np.nan,
+                    "model": model,
+                    "model_when": model / 2,  # a part, not a forecaster
+                    "base_rates": model - rng.normal(0.1, 0.4, origins.size),
+                    "logit": model,  # the same forecast: no gain, no test
+                }
+            )
+        )
+    table = pd.concat(rows, ignore_index=True)
+    tests = diebold_mariano(table).set_index(["horizon", "baseline"])
+    assert set(tests["model"]) == {"model"} and len(tests) == 4
+    for h in (1, 4):
+        block = table[table["horizon"] == h].groupby("origin")[["model", "base_rates"]].sum()
+        gain = (block["model"] - block["base_rates"]).to_numpy()
+        assert tests.at[(h, "base_rates"), "gain_nats"] == pytest.approx(gain.sum())
+        assert tests.at[(h, "base_rates"), "p"] == pytest.approx(newey_west_p(gain, h - 1))
+        assert tests.at[(h, "logit"), "gain_nats"] == 0.0 and np.isnan(tests.at[(h, "logit"), "p"])
+
+
+def test_the_reports_carry_the_tests_of_the_real_forecasts(table):
+    from sim.analysis.results import _forecasts_json
+    from sim.reports.tables import diebold_mariano_rows
+
+    tests = diebold_mariano(table)
+    written = _forecasts_json(table)
+    for row in tests.itertuples(index=False):
+        cell = written[row.horizon]["diebold_mariano"][row.model][row.baseline]
+        assert cell["gain_nats"] == pytest.approx(row.gain_nats)
+        assert cell["p"] is None if np.isnan(row.p) else cell["p"] == pytest.approx(row.p)
+    rows = diebold_mariano_rows(table)
+    assert rows[0] == ("horizon, forecast", *(b.replace("_", " ") for b in BASELINES))
+    first = tests[(tests["horizon"] == 1) & (tests["baseline"] == "base_rates")].iloc[0]
+    assert rows[1][1].startswith(f"{first.gain_nats:+.1f} (p = ")

@@ -56,8 +56,9 @@ def run(*args, timeout=600):
         ("p_settled_terminated", 0.09),
         ("p_settled_noticed_then_kept", 0.41),
         ("peak_tension", 0.65),
-        ("least_pressure:0.10", 0.55),  # Wilson upper bound of 60/1000 is 0.0766 < 0.10
-        ("least_pressure:0.07", 1.0 + float(wilson_interval(60, 1000)[1]) - 0.07),
+        # the settled P(terminated), 90/1000 (0.06 before the pending runs were followed)
+        ("least_pressure:0.12", 0.55),  # Wilson upper bound of 90/1000 is 0.1094 < 0.12
+        ("least_pressure:0.10", 1.0 + float(wilson_interval(90, 1000)[1]) - 0.10),
     ],
 )
 def test_objective_values_come_from_the_summary(name, value):
@@ -79,6 +80,10 @@ def test_a_settled_share_needs_runs_followed_past_the_end():
     unfollowed = {**SUMMARY, "simulated": {**SUMMARY["simulated"], "outcome_shares_settled": None}}
     with pytest.raises(ConfigError, match="not followed"):
         objective_value("p_settled_terminated", unfollowed)
+    with pytest.raises(ConfigError, match="run.follow=true"):
+        parse_objective("least_pressure:0.5", follow=False)
+    with pytest.raises(ConfigError, match="not followed"):
+        objective_value("least_pressure:0.5", unfollowed)
 
 
 def test_threshold_brackets_the_least_pressure():

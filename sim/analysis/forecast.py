@@ -20,6 +20,8 @@ column ``r_hat`` holds the largest R-hat of that origin's chains.
 Each score is split as the leave-one-case-out scores are (`sim.analysis.likelihood.when_to_move`):
 column ``<forecaster>_when`` holds the log-probability the forecast gave moving or holding, as
 the side did; the score minus it is the log-probability of the move given that it moved.
+
+`diebold_mariano` says whether a model forecast's lead over a baseline is more than noise.
 """
 
 import dataclasses
@@ -28,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import statsmodels.api as sm
 from joblib import Parallel, delayed
 from scipy.special import logsumexp
 
@@ -260,3 +263,40 @@ def forecast_parts(table: pd.DataFrame) -> pd.DataFrame:
     which = forecast_summary(table) - when
     parts = pd.concat({"when to move": when, "which move": which}, names=["part"])
     return parts.swaplevel().sort_index(level=0, sort_remaining=False)
+
+
+def diebold_mariano(table: pd.DataFrame) -> pd.DataFrame:
+    """Each model forecast against each baseline: its total gain and a Diebold-Mariano p-value.
+
+    One row per horizon, model forecaster (``model``, ``model_posterior``) and baseline, with
+    ``gain_nats`` (the model's log score minus the baseline's, summed over every origin and
+    side) and ``p``. The test (Diebold & Mariano 1995, "Comparing predictive accuracy", JBES 13:
+    253-263) takes one gain per origin (both sides summed: they share the origin's fit) and
+    tests its mean against zero by least squares on a constant with Newey-West (HAC) errors of
+    h - 1 lags (statsmodels), since h-week forecasts from successive origins overlap by h - 1
+    weeks; two-sided, normal reference. ``p`` is NaN with fewer than two origins.
+    """
+    names = forecasters(table)
+    models = [n for n in names if n.startswith("model")]
+    rows = []
+    for h, block in table.groupby("horizon"):
+        by_origin = block.groupby("origin")[names].sum()
+        for model in models:
+            for baseline in (n for n in names if n not in models):
+                gain = (by_origin[model] - by_origin[baseline]).to_numpy(float)
+                p = float("nan")
+                if len(gain) > 1 and np.ptp(gain) > 0:
+                    fit = sm.OLS(gain, np.ones_like(gain)).fit(
+                        cov_type="HAC", cov_kwds={"maxlags": int(h) - 1}
+                    )
+                    p = float(fit.pvalues[0])
+                rows.append(
+                    {
+                        "horizon": int(h),
+                        "model": model,
+                        "baseline": baseline,
+                        "gain_nats": float(gain.sum()),
+                        "p": p,
+                    }
+                )
+    return pd.DataFrame(rows)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.fit import MLFit
-from sim.analysis.forecast import forecast_parts, forecast_summary
+from sim.analysis.forecast import diebold_mariano, forecast_parts, forecast_summary
 from sim.analysis.insample import InSample, Row
 from sim.analysis.posterior import CONDUCT_PARAMETERS, Posterior
 from sim.analysis.predictive import CountCheck, MilestoneCheck, PathCheck
@@ -37,21 +37,32 @@ def _row_json(row: Row) -> dict:
 
 
 def _forecasts_json(table: pd.DataFrame | None) -> dict | None:
-    """The rolling-origin means by horizon, each forecaster's and its two parts.
+    """The rolling-origin means by horizon, each forecaster's, its two parts and the tests.
 
     The per-origin rows go to forecasts.parquet.
     """
     if table is None:
         return None
     parts = forecast_parts(table)
+    tests = diebold_mariano(table)
     return {
         int(h): row.to_dict()
         | {
             "when_to_move": parts.loc[(h, "when to move")].to_dict(),
             "which_move": parts.loc[(h, "which move")].to_dict(),
+            "diebold_mariano": _tests_json(tests[tests["horizon"] == h]),
         }
         for h, row in forecast_summary(table).iterrows()
     }
+
+
+def _tests_json(tests: pd.DataFrame) -> dict:
+    """``{model: {baseline: {gain_nats, p}}}`` for one horizon; a NaN p as None (JSON null)."""
+    out: dict[str, dict] = {}
+    for row in tests.itertuples(index=False):
+        p = None if row.p != row.p else row.p
+        out.setdefault(row.model, {})[row.baseline] = {"gain_nats": row.gain_nats, "p": p}
+    return out
 
 
 @dataclass(frozen=True)

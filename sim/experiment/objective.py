@@ -12,6 +12,9 @@ works. Names:
 - ``least_pressure:T``: for "the least US pressure that keeps P(terminated) under T": the run's
   ``us.pressure`` when the upper end of P(terminated)'s 95% Wilson interval is under T, else
   1 plus the excess, so any run that meets the cap beats any that does not. Minimise it.
+  P(terminated) here is the settled share (runs followed past the end): a notice still running
+  at the end is censored, and counting it as not terminated would let a cap be met by notices
+  that lapse the week after.
 """
 
 from sim.core.errors import ConfigError
@@ -29,7 +32,7 @@ def parse_objective(name: str, follow: bool = True) -> tuple[str, float | None]:
     ``follow`` is ``run.follow``: a settled share needs the runs followed past the end.
     """
     base, _, cap = name.partition(":")
-    if base in SETTLED and not follow:
+    if (base in SETTLED or base == CAPPED) and not follow:
         raise ConfigError(f"run.objective={base} needs runs followed past the end: run.follow=true")
     if base in SIMPLE and not cap:
         return base, None
@@ -50,6 +53,14 @@ def parse_objective(name: str, follow: bool = True) -> tuple[str, float | None]:
     )
 
 
+def settled_shares(base: str, simulated: dict) -> dict:
+    """The outcome shares once every running notice was settled; `ConfigError` if not followed."""
+    settled = simulated.get("outcome_shares_settled")
+    if settled is None:
+        raise ConfigError(f"run.objective={base}: this run was not followed (run.follow)")
+    return settled
+
+
 def objective_value(name: str, summary: dict) -> float:
     """The objective ``name`` of a finished run, from its summary."""
     base, cap = parse_objective(name)
@@ -62,15 +73,13 @@ def objective_value(name: str, summary: dict) -> float:
                 raise ConfigError("run.objective=p_real needs a scenario with real events")
             return float(shares[real])
         case _ if base in SETTLED:
-            settled = simulated.get("outcome_shares_settled")
-            if settled is None:
-                raise ConfigError(f"run.objective={base}: this run was not followed (run.follow)")
-            return float(settled[base.removeprefix("p_settled_")])
+            return float(settled_shares(base, simulated)[base.removeprefix("p_settled_")])
         case "peak_tension":
             return float(simulated["median_peak_tension"])
         case "least_pressure":
             n = summary["replications"]
-            _, high = wilson_interval(shares["terminated"] * n, n)
+            terminated = settled_shares(base, simulated)["terminated"]
+            _, high = wilson_interval(terminated * n, n)
             assert cap is not None  # parse_objective gives least_pressure its cap
             excess = float(high) - cap
             return float(summary["us_pressure"]) if excess < 0 else 1.0 + excess

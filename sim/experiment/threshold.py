@@ -64,11 +64,18 @@ def trial_summaries(folder: Path, trials: int) -> list[RunSummary]:
 
 
 def trial_table(summaries: list[RunSummary]) -> pd.DataFrame:
-    """One row per finished trial: pressure, replications, P(terminated) and its interval."""
+    """One row per finished trial: pressure, replications, P(terminated) and its interval.
+
+    P(terminated) is the settled share (pending runs followed until settled), as the objective
+    ``least_pressure`` reads it.
+    """
     rows = []
     for summary in summaries:
         n = summary.replications
-        k = round(summary.simulated.outcome_shares["terminated"] * n)
+        settled = summary.simulated.outcome_shares_settled
+        if settled is None:
+            raise ConfigError("least pressure: the trials were not followed past the end")
+        k = round(settled["terminated"] * n)
         lo, hi = wilson_interval(k, n)
         rows.append(
             {
@@ -132,7 +139,9 @@ def render_threshold(result: Threshold, command: str) -> str:
             else "no upper end: no trial's 95% interval lies wholly under the cap, so the "
             "answer may be above the greatest pressure tried"
         ),
-        f"- {len(result.trials)} trials; assumes P(terminated) falls as pressure rises.",
+        f"- {len(result.trials)} trials; assumes P(terminated) falls as pressure rises. "
+        "P(terminated) is settled: a notice still running at the end was followed until it "
+        "was lifted or lapsed.",
         "",
         "| us.pressure | replications | P(terminated) | 95% interval |",
         "| --- | --- | --- | --- |",

@@ -135,16 +135,23 @@ class PosteriorData:
     estimates: np.ndarray
     bounds: list[tuple[float, float]]
     log: list[bool]  # keys searched on a log scale are drawn on one
+    titles: list[str]  # each panel's title: the key, with the keys tied to it
 
 
-def make_posterior_data(keys, draws, estimates, low, high, log=None) -> PosteriorData:
-    """Numbers for the posterior figure; ``log`` flags the keys with a log-uniform prior."""
+def make_posterior_data(keys, draws, estimates, low, high, log=None, tied=None) -> PosteriorData:
+    """Numbers for the posterior figure.
+
+    ``log`` flags the keys with a log-uniform prior; ``tied`` maps a key to the keys that share
+    its value (``KEY+TWIN`` in ``params``), named in its panel's title.
+    """
+    tied = tied or {}
     return PosteriorData(
         list(keys),
         np.asarray(draws),
         np.asarray(estimates),
         list(zip(low, high, strict=True)),
         [False] * len(keys) if log is None else list(log),
+        [" = ".join([k, *tied.get(k, [])]) for k in keys],
     )
 
 
@@ -154,7 +161,7 @@ def plot_posterior(data: PosteriorData) -> Figure:
     columns = 3
     rows = -(-k // columns)
     figure = Figure(figsize=(3.4 * columns, 2.2 * rows), layout="constrained")
-    for i, key in enumerate(data.keys):
+    for i, title in enumerate(data.titles):
         ax = figure.add_subplot(rows, columns, i + 1)
         low, high = data.bounds[i]
         bins = np.geomspace(low, high, 41) if data.log[i] else np.linspace(low, high, 41)
@@ -163,7 +170,7 @@ def plot_posterior(data: PosteriorData) -> Figure:
         if data.log[i]:
             ax.set_xscale("log")
         ax.set_xlim(low, high)
-        ax.set_title(key, fontsize=8)
+        ax.set_title(title, fontsize=8)
         ax.tick_params(labelsize=7)
         ax.set_yticks([])
     figure.suptitle(

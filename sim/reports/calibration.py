@@ -8,7 +8,7 @@ import pandas as pd
 from sim.analysis.results import CalibrationReport
 from sim.reports.forecasts import FORECAST_FIGURE, FORECAST_TABLE, write_forecasts
 from sim.reports.likelihood import likelihood_markdown, likelihood_text
-from sim.reports.tables import forecast_rows, markdown_table, text_table
+from sim.reports.tables import diebold_mariano_rows, forecast_rows, markdown_table, text_table
 
 POSTERIOR_FIGURE = "posterior.png"
 LOCO_FIGURE = "loco.png"
@@ -101,6 +101,11 @@ def format_calibration(report: CalibrationReport, folder: Path | None = None) ->
     if report.forecasts is not None:
         lines += ["", "rolling-origin forecasts (mean log score per side-week)"]
         lines.append(text_table(forecast_rows(report.forecasts)))
+        lines += [
+            "",
+            "the model's gain on each baseline over all origins, nats (Diebold-Mariano p)",
+        ]
+        lines.append(text_table(diebold_mariano_rows(report.forecasts)))
     if report.loco is not None:
         lines += ["", "leave one case out (log-likelihood of the left-out case's moves)"]
         lines.append(text_table(_loco_rows(report)))
@@ -130,6 +135,9 @@ def calibration_markdown(report: CalibrationReport) -> str:
         extra += (
             "\n## Rolling-origin forecasts\n\n"
             + markdown_table(forecast_rows(report.forecasts))
+            + "\n\nThe model's gain on each baseline over all origins, in nats, with the "
+            + "Diebold-Mariano p-value (HAC errors, h - 1 lags):\n\n"
+            + markdown_table(diebold_mariano_rows(report.forecasts))
             + f"\n\nEvery origin's scores: `{FORECAST_TABLE}`.\n\n"
             + f"![rolling-origin forecasts against the baselines]({FORECAST_FIGURE})\n"
         )
@@ -196,6 +204,7 @@ def write_calibration(report: CalibrationReport, folder: Path) -> Path:
             [rows[k]["low"] for k in keys],
             [rows[k]["high"] for k in keys],
             [k in report.log_keys for k in keys],
+            {k: rows[k].get("tied", []) for k in keys},
         )
         write_figure(plot_posterior(data), folder / POSTERIOR_FIGURE)
     write_text(calibration_markdown(report), folder / "calibration.md")

@@ -5,7 +5,14 @@ from pathlib import Path
 from sim.analysis.results import ComparisonReport
 from sim.reports.forecasts import FORECAST_FIGURE, FORECAST_TABLE, write_forecasts
 from sim.reports.likelihood import likelihood_markdown, likelihood_text
-from sim.reports.tables import forecast_rows, markdown_table, number, percent, text_table
+from sim.reports.tables import (
+    diebold_mariano_rows,
+    forecast_rows,
+    markdown_table,
+    number,
+    percent,
+    text_table,
+)
 
 FAN_FIGURE = "tension_fan.png"
 RASTER_FIGURE = "event_raster.png"
@@ -92,6 +99,9 @@ def format_comparison(report: ComparisonReport, folder: Path | None = None) -> s
             "",
             "rolling-origin forecasts, mean log score per side-week",
             text_table(forecast_rows(report.forecasts)),
+            "",
+            "the model's gain on each baseline over all origins, nats (Diebold-Mariano p)",
+            text_table(diebold_mariano_rows(report.forecasts)),
         ]
     if report.events_left_out:
         lines.append(f"note: {report.events_left_out} events fall outside the span, left out")
@@ -111,6 +121,9 @@ def comparison_markdown(report: ComparisonReport) -> str:
             "\n## Out of sample: rolling-origin forecasts\n\nMean log score of the real move per "
             "side-week (higher is better), each model fitted on the weeks before each origin.\n\n"
             + markdown_table(forecast_rows(report.forecasts))
+            + "\n\nThe model's gain on each baseline over all origins, in nats, with the "
+            + "Diebold-Mariano p-value (HAC errors, h - 1 lags):\n\n"
+            + markdown_table(diebold_mariano_rows(report.forecasts))
             + f"\n\nEvery origin's scores: `{FORECAST_TABLE}`.\n\n"
             + f"![rolling-origin forecasts against the baselines]({FORECAST_FIGURE})\n"
         )

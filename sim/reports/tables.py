@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from sim.analysis.forecast import forecast_parts, forecast_summary
+from sim.analysis.forecast import diebold_mariano, forecast_parts, forecast_summary
 
 
 def markdown_table(rows: list[tuple[str, ...]]) -> str:
@@ -57,4 +57,29 @@ def forecast_rows(forecasts: pd.DataFrame | None) -> list[tuple[str, ...]]:
         for part in ("when to move", "which move"):
             split = parts.loc[(h, part)]
             rows.append((f"  {part}", *(f"{split[n]:.3f}" for n in names)))
+    return rows
+
+
+def diebold_mariano_rows(forecasts: pd.DataFrame | None) -> list[tuple[str, ...]]:
+    """Rows of the model's gain on each baseline, in nats, with its Diebold-Mariano p-value.
+
+    One row per horizon and model forecaster, one column per baseline, each cell
+    ``gain (p = ...)`` (`sim.analysis.forecast.diebold_mariano`).
+    """
+    if forecasts is None:
+        return []
+    tests = diebold_mariano(forecasts)
+    baselines = list(dict.fromkeys(tests["baseline"]))
+    rows: list[tuple[str, ...]] = [("horizon, forecast", *(b.replace("_", " ") for b in baselines))]
+    for (h, model), block in tests.groupby(["horizon", "model"], sort=False):
+        cells = block.set_index("baseline")
+        rows.append(
+            (
+                f"{h} week(s), {model.replace('_', ' ')}",
+                *(
+                    f"{cells.at[b, 'gain_nats']:+.1f} (p = {cells.at[b, 'p']:.3f})"
+                    for b in baselines
+                ),
+            )
+        )
     return rows
