@@ -9,16 +9,15 @@ Leave one case out (`sim.analysis.loco.leave_one_case_out`, plug-in, the calibra
 settings and seed) for four versions of the default model, each also fitted on all of 2019
 for its in-sample AIC and BIC (the conduct's six parameters counted):
 
-- ``committed``: the six keys of conf/calibrate.yaml;
-- ``noise``: the same and each side's trembling-hand noise (a rule that is too sure of the
-  direction of its moves may be softened by it);
+- ``committed``: the five keys of conf/calibrate.yaml (one provocation hazard for both sides);
+- ``separate provocation``: each side its own provocation hazard, the six keys committed until
+  the refit of 2026-12-03 (the selection then only dropped keys; with ties it takes this tie);
+- ``noise``: the committed keys and each side's trembling-hand noise (a rule that is too sure
+  of the direction of its moves may be softened by it);
 - ``symmetric``: one value of each weight for both sides (provocation, audience and pressure
   weights, each tied with ``KEY+TWIN``), and the deadline: a side's weights do not depend on
   its slot, so what Tokyo's slot learns in 2019 is not carried to Beijing alone in the other
   cases.
-- ``shared provocation``: the six keys with the two provocation hazards tied into one (of the
-  two ties that take one parameter from the six keys, provocation and audience, the one that
-  lowers AIC on 2019; tying the audience weights gives 238.1).
 
 Every score is split into when to move and which move (`sim.analysis.likelihood.when_to_move`).
 The results are in docs/comparison.md, section 7.1.
@@ -50,17 +49,19 @@ SYMMETRIC = (
     "payoffs.deadline:0.01:1000:log",
 )
 ONE_HAZARD = "seoul.provocation+tokyo.provocation:0.001:10:log"
+TWO_HAZARDS = ("seoul.provocation:0.001:10:log", "tokyo.provocation:0.001:10:log")
 
 
 def variants(committed: list[str], base) -> dict[str, Space]:
     """The four spaces compared (``KEY+TWIN``: one fitted value for both keys)."""
-    hazards = [k for k in committed if k.split(":")[0].endswith(".provocation")]
-    one_hazard = [ONE_HAZARD if k == hazards[0] else k for k in committed if k != hazards[1]]
+    separate = [k for k in committed if k != ONE_HAZARD]
+    if len(separate) == len(committed):
+        raise SystemExit(f"conf/calibrate.yaml's params no longer hold {ONE_HAZARD}")
     return {
         "committed": Space.of(base, committed),
+        "separate provocation": Space.of(base, list(TWO_HAZARDS) + separate),
         "noise": Space.of(base, committed + list(NOISE)),
         "symmetric": Space.of(base, list(SYMMETRIC)),
-        "shared provocation": Space.of(base, one_hazard),
     }
 
 
