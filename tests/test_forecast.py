@@ -471,3 +471,13 @@ def test_the_reports_carry_the_tests_of_the_real_forecasts(table):
     assert rows[0] == ("horizon, forecast", *(b.replace("_", " ") for b in BASELINES))
     first = tests[(tests["horizon"] == 1) & (tests["baseline"] == "base_rates")].iloc[0]
     assert rows[1][1].startswith(f"{first.gain_nats:+.1f} (p = ")
+
+
+def test_the_markdown_reports_show_the_scores_the_tests_and_the_figure(table):
+    from sim.reports.forecasts import forecasts_markdown
+    from sim.reports.tables import diebold_mariano_rows, forecast_rows, markdown_table
+
+    text = forecasts_markdown(table)
+    assert markdown_table(forecast_rows(table)) in text
+    assert markdown_table(diebold_mariano_rows(table)) in text
+    assert text.endswith(f"({FORECAST_FIGURE})\n") and f"`{FORECAST_TABLE}`" in text

@@ -6,7 +6,10 @@ from pathlib import Path
 import pandas as pd
 
 from sim.analysis.results import CalibrationReport
-from sim.reports.forecasts import FORECAST_FIGURE, FORECAST_TABLE, write_forecasts
+from sim.reports.forecasts import (
+    forecasts_markdown,
+    write_forecasts,
+)
 from sim.reports.likelihood import likelihood_markdown, likelihood_text
 from sim.reports.tables import diebold_mariano_rows, forecast_rows, markdown_table, text_table
 
@@ -132,15 +135,7 @@ def calibration_markdown(report: CalibrationReport) -> str:
         )
     extra = ""
     if report.forecasts is not None:
-        extra += (
-            "\n## Rolling-origin forecasts\n\n"
-            + markdown_table(forecast_rows(report.forecasts))
-            + "\n\nThe model's gain on each baseline over all origins, in nats, with the "
-            + "Diebold-Mariano p-value (HAC errors, h - 1 lags):\n\n"
-            + markdown_table(diebold_mariano_rows(report.forecasts))
-            + f"\n\nEvery origin's scores: `{FORECAST_TABLE}`.\n\n"
-            + f"![rolling-origin forecasts against the baselines]({FORECAST_FIGURE})\n"
-        )
+        extra += "\n## Rolling-origin forecasts\n\n" + forecasts_markdown(report.forecasts)
     if report.loco is not None:
         extra += (
             "\n## Leave one case out\n\n"

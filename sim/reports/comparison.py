@@ -3,7 +3,10 @@
 from pathlib import Path
 
 from sim.analysis.results import ComparisonReport
-from sim.reports.forecasts import FORECAST_FIGURE, FORECAST_TABLE, write_forecasts
+from sim.reports.forecasts import (
+    forecasts_markdown,
+    write_forecasts,
+)
 from sim.reports.likelihood import likelihood_markdown, likelihood_text
 from sim.reports.tables import (
     diebold_mariano_rows,
@@ -120,12 +123,7 @@ def comparison_markdown(report: ComparisonReport) -> str:
         forecasts = (
             "\n## Out of sample: rolling-origin forecasts\n\nMean log score of the real move per "
             "side-week (higher is better), each model fitted on the weeks before each origin.\n\n"
-            + markdown_table(forecast_rows(report.forecasts))
-            + "\n\nThe model's gain on each baseline over all origins, in nats, with the "
-            + "Diebold-Mariano p-value (HAC errors, h - 1 lags):\n\n"
-            + markdown_table(diebold_mariano_rows(report.forecasts))
-            + f"\n\nEvery origin's scores: `{FORECAST_TABLE}`.\n\n"
-            + f"![rolling-origin forecasts against the baselines]({FORECAST_FIGURE})\n"
+            + forecasts_markdown(report.forecasts)
         )
     return f"""# Comparison with the real sequence: {report.scenario}
 

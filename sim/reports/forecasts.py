@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.reports.tables import diebold_mariano_rows, forecast_rows, markdown_table
+
 FORECAST_FIGURE = "forecasts.png"
 FORECAST_TABLE = "forecasts.parquet"
 
@@ -20,3 +22,15 @@ def write_forecasts(forecasts: pd.DataFrame, start: str, folder: Path) -> None:
     write_parquet(forecasts, folder / FORECAST_TABLE)
     figure = plot_forecast_gain(make_forecast_gain_data(forecasts, start))
     write_figure(figure, folder / FORECAST_FIGURE)
+
+
+def forecasts_markdown(forecasts: pd.DataFrame) -> str:
+    """The forecasts in a Markdown report: the scores, the tests, the file and the figure."""
+    return (
+        markdown_table(forecast_rows(forecasts))
+        + "\n\nThe model's gain on each baseline over all origins, in nats, with the "
+        + "Diebold-Mariano p-value (HAC errors, h - 1 lags):\n\n"
+        + markdown_table(diebold_mariano_rows(forecasts))
+        + f"\n\nEvery origin's scores: `{FORECAST_TABLE}`.\n\n"
+        + f"![rolling-origin forecasts against the baselines]({FORECAST_FIGURE})\n"
+    )
