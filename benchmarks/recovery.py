@@ -11,8 +11,9 @@ draw of its posterior per repeat (chosen by the repeat's seed), so that truths o
 near a bound of the box are as likely as the posterior makes them; each repeat simulates one
 2018-2019 history from its truth, fits it by the calibration's method with smaller settings
 (`sim.analysis.recovery.RecoverySettings`, or the options given) and checks each parameter's
-central 90% interval: the fitted keys' and the conduct's, which the posterior samples with them
-(the truth's conduct is the fit's, or the draw's).
+central 90% interval (and, as a second reading, its 90% highest-density interval): the fitted
+keys' and the conduct's, which the posterior samples with them (the truth's conduct is the
+fit's, or the draw's).
 With ``--params`` (entries as in conf/calibrate.yaml, e.g. ``KEY+TWIN`` ties) the study
 recovers another key set instead: its truth is that set's ML fit on 2019 (the calibration's
 method and settings; ``--truth fit`` only), e.g. the symmetric variant of
@@ -130,6 +131,7 @@ def main() -> None:
         "settings": dataclasses.asdict(settings),
         "seconds": time.perf_counter() - started,
         "coverage": result["coverage"].to_dict(),
+        "coverage_hdi": result["coverage_hdi"].to_dict(),
         "median_r_hat": float(table["r_hat"].median()),
     }
     (folder / "recovery.json").write_text(json.dumps(summary, indent=2) + "\n")

@@ -10,8 +10,14 @@ from hypothesis import strategies as st
 from sim.analysis.fit import MovesObjective, fit_ml
 from sim.analysis.likelihood import LOG_FLOOR, Episode, score
 from sim.analysis.posterior import CONDUCT_PARAMETERS, dimensions, joint_space, sample_posterior
-from sim.analysis.recovery import RecoverySettings, coverage, recover, synthetic_path
-from sim.analysis.space import Space, fittable_keys, parse_entry
+from sim.analysis.recovery import (
+    RecoverySettings,
+    coverage,
+    highest_density,
+    recover,
+    synthetic_path,
+)
+from sim.analysis.space import Parameter, Space, fittable_keys, parse_entry
 from sim.core.errors import ConfigError
 from sim.core.moves import STANCE_OF_ACT, Act
 from sim.core.params import ModelParams, lookup, with_values
@@ -349,6 +355,9 @@ def test_simulate_and_recover_tabulates_each_repeat_and_key(gsomia_case, compare
         "q05",
         "q95",
         "covered",
+        "h05",
+        "h95",
+        "covered_hdi",
         "r_hat",
     ]
     rows = table.to_dict(orient="records")
@@ -356,7 +365,25 @@ def test_simulate_and_recover_tabulates_each_repeat_and_key(gsomia_case, compare
     np.testing.assert_array_equal(table["truth"], truth)
     for r in rows:
         assert r["q05"] <= r["q95"] and r["covered"] == (r["q05"] <= r["truth"] <= r["q95"])
+        assert r["h05"] <= r["h95"] and r["covered_hdi"] == (r["h05"] <= r["truth"] <= r["h95"])
     shares = coverage(table)
     assert list(shares.index) == sorted(joint_space(space).keys) + ["all"]
     assert shares.loc["all", "coverage"] == pytest.approx(table["covered"].mean())
     assert shares.loc["seoul.activity", "coverage"] == float(rows[0]["covered"])
+    assert shares.loc["all", "coverage_hdi"] == pytest.approx(table["covered_hdi"].mean())
+
+
+def test_highest_density_reaches_the_bound_a_posterior_piles_against():
+    rng = np.random.default_rng(3)
+    share = Parameter("tokyo.lift", 0.005, 1.0)
+    draws = 0.005 + rng.exponential(0.05, 20_000)  # piled against the lower bound
+    low, high = highest_density(draws, share)
+    assert low <= np.quantile(draws, 0.01) < np.quantile(draws, 0.05)  # central misses the pile
+    assert np.mean((draws >= low) & (draws <= high)) == pytest.approx(0.9, abs=0.002)
+    # On a log scale the interval is found in log10: piled against the top there.
+    weight = Parameter("payoffs.audience.tokyo", 0.01, 100.0, log=True)
+    logged = 10 ** (2 - rng.exponential(0.3, 20_000))
+    low, high = highest_density(logged, weight)
+    assert high >= np.quantile(logged, 0.99) and low == pytest.approx(
+        np.quantile(logged, 0.1), rel=0.05
+    )
