@@ -1,7 +1,7 @@
 """Study: which rule family, by the evidence rather than by AIC.
 
-Run from the project root (2 to 7 minutes a run on one core; the five models and two seeds
-take about half an hour with ``--jobs 2`` on these 2-core machines)::
+Run from the project root (1 to 7 minutes a run on one core; the eight models and two seeds
+take about 35 minutes with ``--jobs 2`` on these 2-core machines)::
 
     .venv/bin/python benchmarks/evidence.py [--jobs 2] [--seeds 2] [--live 200]
         [--output results/benchmarks/evidence.json]
@@ -10,12 +10,14 @@ For each model (a rule for both sides and a set of keys) estimates the log evide
 2018-2019 moves and acts (`sim.analysis.evidence.log_evidence`: the flat prior on each key's
 box in its search coordinate, the conduct's six parameters integrated over too), once per
 seed, and prints log Z (mean and spread over the seeds), the best log-likelihood the sampler
-met and the log Bayes factor against fictitious play with its committed keys.
+met and the log Bayes factor against the table's first model (fictitious play with its
+committed keys, unless ``--rules`` leaves it out).
 
 The models: fictitious play with the keys committed in conf/calibrate.yaml (chosen by AIC)
-and with all nine candidate keys of benchmarks/select_keys.py; Q-learning, grim trigger and
-random play each with all of its candidates (no selection: the evidence charges for keys the
-data leave free through their boxes). The results are in docs/comparison.md, section 7.2.
+and with all nine candidate keys of benchmarks/select_keys.py; every other rule family of that
+study with all of its candidates (no selection: the evidence charges for keys the data leave
+free through their boxes). ``--rules`` runs only the models of the rules it names. The results
+are in docs/comparison.md, section 7.2.
 """
 
 import argparse
@@ -23,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 from joblib import Parallel, delayed
-from select_keys import candidates, write_results  # the study beside this one
+from select_keys import FAMILIES, candidates, write_results  # the study beside this one
 
 from sim.analysis.case import build_case
 from sim.analysis.evidence import log_evidence
@@ -40,7 +42,7 @@ def models() -> dict[str, tuple[str, tuple[str, ...] | None]]:
         "fictitious play, committed keys": ("fictitious_play", None),
         "fictitious play, all nine candidates": ("fictitious_play", candidates("fictitious_play")),
     }
-    for rule in ("q_learning", "grim_trigger", "random"):
+    for rule in FAMILIES[1:]:
         out[f"{rule.replace('_', ' ')}, all candidates"] = (rule, candidates(rule))
     return out
 
@@ -75,11 +77,19 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=2, help="runs per model, seeds 1, 2, ...")
     parser.add_argument("--live", type=int, default=200, help="nautilus's live points")
     parser.add_argument("--output", type=Path, default=ROOT / "results/benchmarks/evidence.json")
+    parser.add_argument(
+        "--rules", default=",".join(FAMILIES), help="comma-separated rules whose models to run"
+    )
     options = parser.parse_args()
+    rules = options.rules.split(",")
+    unknown = sorted(set(rules) - set(FAMILIES))
+    if unknown:
+        parser.error(f"--rules: unknown {', '.join(unknown)}; choose from {', '.join(FAMILIES)}")
 
     todo = [
         (label, rule, keys, seed)
         for label, (rule, keys) in models().items()
+        if rule in rules
         for seed in range(1, options.seeds + 1)
     ]
     runs = []
