@@ -1,7 +1,7 @@
 """Study: which rule family, by the evidence rather than by AIC.
 
-Run from the project root (1 to 7 minutes a run on one core; the eight models and two seeds
-take about 35 minutes with ``--jobs 2`` on these 2-core machines)::
+Run from the project root (half a minute to 7 minutes a run on one core; the eight models and
+two seeds take about 15 minutes with ``--jobs 2`` on these 2-core machines)::
 
     .venv/bin/python benchmarks/evidence.py [--jobs 2] [--seeds 2] [--live 200]
         [--output results/benchmarks/evidence.json]
