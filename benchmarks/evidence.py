@@ -15,9 +15,9 @@ committed keys, unless ``--rules`` leaves it out).
 
 The models: fictitious play with the keys committed in conf/calibrate.yaml (chosen by AIC)
 and with all nine candidate keys of benchmarks/select_keys.py; every other rule family of that
-study with all of its candidates (no selection: the evidence charges for keys the data leave
-free through their boxes). ``--rules`` runs only the models of the rules it names. The results
-are in docs/comparison.md, section 7.2.
+study with all of its candidates (no selection: the evidence charges each key for the part
+of its box the data rule out). ``--rules`` runs only the models of the rules it names. The
+results are in docs/comparison.md, section 7.2.
 """
 
 import argparse

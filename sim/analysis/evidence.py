@@ -1,10 +1,11 @@
 """The marginal likelihood (evidence) of a fitted model, for comparing rule families.
 
 AIC and BIC charge a fixed price per parameter; the evidence integrates the likelihood over
-the prior instead, so a parameter the data leave free costs what its box costs, and no key set
-need be chosen first. The prior is the one the posterior uses (§3 of docs/comparison.md): flat
-in each parameter's search coordinate over its box (log-uniform for a key on a log scale),
-the conduct's six parameters included.
+the prior instead, so a parameter costs about the log of its box over the part of it the data
+allow (nothing if the data leave it free), and no key set need be chosen first. The prior
+is the one the posterior uses (§3 of docs/comparison.md): flat in each parameter's search
+coordinate over its box (log-uniform for a key on a log scale), the conduct's six parameters
+included.
 
 Estimated by nautilus (importance nested sampling, Lange 2023), not dynesty: our likelihood
 is about fifty times faster in batches than one point at a time, and nautilus asks for its

@@ -6,8 +6,8 @@ acts, the measures they changed, the pressure), fits it (the ML fit, then the po
 the same settings a calibration uses, scaled down) and records whether each parameter's
 central 90% interval holds the true value. Over many repeats the share covered should be
 near 90%; docs/comparison.md reports it. Beside it each row holds the 90% highest-density
-interval (in the search coordinate), a second reading for truths on or next to a bound of the
-box, which no central interval can reach.
+interval (in the search coordinate), a second reading for truths next to a bound of the box,
+which a central interval cannot reach (a truth exactly on the bound stays outside both).
 """
 
 from collections.abc import Callable
@@ -129,8 +129,8 @@ def highest_density(
     """The narrowest interval holding ``level`` of the draws (ArviZ's HDI), as values.
 
     Found in the search coordinate (log10 for a key on a log scale, where its prior is flat),
-    since a highest-density interval depends on the scale; unlike a central interval it reaches
-    a bound of the box where the posterior piles up against it.
+    since a highest-density interval depends on the scale; unlike a central interval it runs
+    out to the draws nearest a bound of the box where the posterior piles up against it.
     """
     import arviz as az
 
