@@ -25,15 +25,18 @@ from pathlib import Path
 
 import numpy as np
 from joblib import Parallel, delayed
-from select_keys import FAMILIES, candidates, write_results  # the study beside this one
+from select_keys import (  # the study beside this one
+    FAMILIES,
+    candidates,
+    rule_config,
+    write_results,
+)
 
 from sim.analysis.case import build_case
 from sim.analysis.evidence import log_evidence
 from sim.analysis.space import Space
-from sim.experiment.config import default_config
 
 ROOT = Path(__file__).resolve().parents[1]
-COMMITTED = "committed"
 
 
 def models() -> dict[str, tuple[str, tuple[str, ...] | None]]:
@@ -49,13 +52,7 @@ def models() -> dict[str, tuple[str, tuple[str, ...] | None]]:
 
 def one(rule: str, keys: tuple[str, ...] | None, live: int, seed: int) -> dict:
     """One estimate of one model's log evidence."""
-    overrides = [
-        "run.progress=false",
-        "fit=none",
-        f"strategy@seoul={rule}",
-        f"strategy@tokyo={rule}",
-    ]
-    config = default_config(overrides, "calibrate")
+    config = rule_config(rule)
     space = Space.of(config.model_params, list(config.params if keys is None else keys))
     evidence = log_evidence(space, (build_case(config).episode(),), live, seed)
     return {

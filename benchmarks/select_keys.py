@@ -75,10 +75,15 @@ def candidates(rule: str) -> tuple[str, ...]:
     return SHARED + (PAYOFF_KEYS if RULES[rule].uses_payoffs else NOISE_KEYS)
 
 
+def rule_config(rule: str):
+    """The calibration's configuration with both sides on ``rule``."""
+    overrides = ["run.progress=false", f"strategy@seoul={rule}", f"strategy@tokyo={rule}"]
+    return default_config(overrides, "calibrate")
+
+
 def aic(rule: str, keys: tuple[str, ...]) -> tuple[float, float, int]:
     """AIC, log-likelihood and parameter count of the ML fit of ``keys`` under ``rule``."""
-    overrides = ["run.progress=false", f"strategy@seoul={rule}", f"strategy@tokyo={rule}"]
-    config = default_config(overrides, "calibrate")
+    config = rule_config(rule)
     case = build_case(config)
     space = Space.of(config.model_params, list(keys))
     c = config.calibrate
