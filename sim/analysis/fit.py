@@ -29,13 +29,15 @@ class MovesObjective:
 
     Summed over ``episodes`` (one case, or several for a pooled fit). With ``acts`` the acts'
     log-likelihood given the moves is added: the whole likelihood, for a posterior that
-    samples the conduct with the keys.
+    samples the conduct with the keys. Without ``moves`` only the acts' term is left, which
+    depends on the conduct alone (`sim.analysis.conduct_fit`): the part every baseline shares.
     """
 
     space: Space
     episodes: tuple[Episode, ...]
     evaluations: int = 0
     acts: bool = False  # add the acts' log-likelihood given the moves (a fit with the conduct)
+    moves: bool = True  # count the moves' log-likelihood under the rule
 
     def loglik(self, values: np.ndarray) -> np.ndarray:
         """Log-likelihood of the real moves for each column of ``values`` (k, S): shape (S,)."""
@@ -51,7 +53,10 @@ class MovesObjective:
         return out
 
     def _scored(self, scores: Scores) -> np.ndarray:
-        return (scores.total if self.acts else scores.moves).sum(axis=(0, 2))
+        parts = ([scores.moves] if self.moves else []) + ([scores.acts] if self.acts else [])
+        if not parts:
+            raise ValueError("MovesObjective: count the moves, the acts or both")
+        return sum(parts).sum(axis=(0, 2))
 
     def __call__(self, values: np.ndarray) -> np.ndarray:
         """The negative log-likelihood, for minimisers (vectorised: columns are members)."""
