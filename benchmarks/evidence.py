@@ -52,6 +52,7 @@ from sim.analysis.evidence import (
     logit_log_evidence,
 )
 from sim.analysis.space import Space
+from sim.core.moves import N_MOVES
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -134,6 +135,8 @@ def baseline_rows(jobs: int, seeds: int, live: int, logit_live: int) -> list[dic
         print(f"baselines {n}/{len(tasks)}: {what}, seed {seed}: {log_z:.2f} ({seconds:.0f} s)")
     data = _move_data()
     fitted = _maximum_likelihoods(data)
+    sides, covariates = data.moves.shape[1], data.covariates.shape[-1]
+    logit_k = sides * (covariates + 1) * (N_MOVES - 1)  # a constant and slopes per move but one
     rows = []
     for seed in range(1, seeds + 1):
         acts = done["acts", seed]
@@ -142,7 +145,7 @@ def baseline_rows(jobs: int, seeds: int, live: int, logit_live: int) -> list[dic
                 rows.append(_row(b.name, b.prior, b.parameters, b.log_z + acts, fitted, seed))
         for scale in LOGIT_SCALES:
             log_z = sum(done[("logit", side, scale), seed] for side in range(2)) + acts
-            rows.append(_row("logit", f"normal(0, {scale:g})", 28, log_z, fitted, seed))
+            rows.append(_row("logit", f"normal(0, {scale:g})", logit_k, log_z, fitted, seed))
     return rows
 
 
