@@ -18,8 +18,8 @@ over the conduct as the models' is (`sim.analysis.evidence`): base rates, Markov
 regime break in closed form under a flat Dirichlet prior (and again under Jeffreys'), the
 logit by nautilus under a normal(0, 2.5) prior on each coefficient (and again with 1 and 5).
 Each seed runs the acts' term and the logit once (``--logit-live`` live points, 14
-dimensions a side: about 2 minutes a run on one core); the count baselines' rows differ
-between seeds only by the acts' term.
+dimensions a side: about 5 minutes a run with two studies on the 2 cores); the count
+baselines' rows differ between seeds only by the acts' term.
 
 The models: fictitious play with the keys committed in conf/calibrate.yaml (chosen by AIC)
 and with all nine candidate keys of benchmarks/select_keys.py; every other rule family of that
@@ -51,6 +51,7 @@ from sim.analysis.evidence import (
     log_evidence,
     logit_log_evidence,
 )
+from sim.analysis.posterior import CONDUCT_PARAMETERS
 from sim.analysis.space import Space
 from sim.core.moves import N_MOVES
 
@@ -112,8 +113,7 @@ def _move_data() -> MoveData:
 
 def _maximum_likelihoods(data: MoveData) -> dict[str, float]:
     """Each baseline's ML log L of the moves and acts (the in-sample table's totals)."""
-    case = build_case(rule_config("fictitious_play"))
-    acts = fit_conduct((case.episode(),)).loglik
+    acts = fit_conduct((build_case(rule_config("fictitious_play")).episode(),)).loglik
     weeks = np.arange(data.weeks)
     return {b.name: float(b.scored(data, weeks)[0].sum()) + acts for b in fit_baselines(data)}
 
@@ -150,11 +150,11 @@ def baseline_rows(jobs: int, seeds: int, live: int, logit_live: int) -> list[dic
 
 
 def _row(name: str, prior: str, parameters: int, log_z: float, fitted: dict, seed: int) -> dict:
-    """A baseline's row: its moves' parameters plus the conduct's six."""
+    """A baseline's row: its moves' parameters plus the conduct's."""
     return {
         "model": f"{name.replace('_', ' ')}, {prior}",
         "rule": "baseline",
-        "parameters": parameters + 6,
+        "parameters": parameters + len(CONDUCT_PARAMETERS),
         "seed": seed,
         "log_z": log_z,
         "max_loglik": fitted[name],  # the ML log L, not a sampler's best point

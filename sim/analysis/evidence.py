@@ -18,9 +18,9 @@ evidence is that of its moves plus (in logs) that of the acts (`acts_log_evidenc
 conduct integrated over under the posterior's prior). The count baselines' moves have it in
 closed form under a Dirichlet prior on each set of rates (the Dirichlet-multinomial,
 `counted_log_evidence`); the logit's is estimated by nautilus under a normal prior on each
-coefficient (`logit_baseline_evidence`). The model's moves do depend on the conduct (a move's
-expected payoff runs over what the conduct would make of it), so its evidence integrates
-both at once (`log_evidence`).
+coefficient, one side at a time (`logit_log_evidence`). The model's moves do depend on the
+conduct (a move's expected payoff runs over what the conduct would make of it), so its
+evidence integrates both at once (`log_evidence`).
 """
 
 import time
@@ -240,20 +240,3 @@ def counted_log_evidence(data: MoveData, alpha: float = FLAT) -> list[BaselineEv
         )
         for name, (function, per_side) in COUNTED.items()
     ]
-
-
-def logit_baseline_evidence(
-    data: MoveData, scale: float = LOGIT_SCALE, live: int = 1000, seed: int = 0
-) -> BaselineEvidence:
-    """The logit's log evidence of both sides' moves (nautilus, one run per side)."""
-    sides = range(data.moves.shape[1])
-    runs = [
-        logit_log_evidence(data.moves[:, i], data.covariates[:, i], scale, live, seed)
-        for i in sides
-    ]
-    return BaselineEvidence(
-        "logit",
-        sum(e.parameters for e in runs),
-        tuple(e.log_z for e in runs),
-        f"normal(0, {scale:g})",
-    )
