@@ -24,11 +24,14 @@ With ``--ties`` each round also tries tying each pair of the two sides' keys sti
 separately (``seoul.provocation+tokyo.provocation``: one value for both, one parameter less;
 `sim.analysis.space`), beside each drop, and takes whichever step lowers AIC most; a tied pair
 can later be dropped whole. The same criterion over a larger set of models: the selection the
-default rule's keys came from only dropped.
+default rule's keys came from only dropped. The search itself is
+`sim.analysis.selection.backward_select` (tested on criteria with known optima); this script
+supplies the fits.
 """
 
 import argparse
 import json
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +39,7 @@ from joblib import Parallel, delayed
 
 from sim.analysis.case import build_case
 from sim.analysis.fit import fit_ml
+from sim.analysis.selection import Scored, Selection, backward_select, key_name
 from sim.analysis.space import Space
 from sim.core.rules import RULES
 from sim.experiment.config import default_config
@@ -81,76 +85,50 @@ def rule_config(rule: str):
     return default_config(overrides, "calibrate")
 
 
-def aic(rule: str, keys: tuple[str, ...]) -> tuple[float, float, int]:
+def aic(rule: str, keys: tuple[str, ...]) -> Scored:
     """AIC, log-likelihood and parameter count of the ML fit of ``keys`` under ``rule``."""
     config = rule_config(rule)
     case = build_case(config)
     space = Space.of(config.model_params, list(keys))
     c = config.calibrate
     fit = fit_ml(space, (case.episode(),), config.run.seed, c.popsize, c.maxiter)
-    return 2 * fit.parameters - 2 * fit.loglik, fit.loglik, fit.parameters
+    return Scored(2 * fit.parameters - 2 * fit.loglik, fit.loglik, fit.parameters)
 
 
-def name(key: str) -> str:
-    """The config key without its range."""
-    return key.split(":")[0]
-
-
-def twin(key: str) -> str | None:
-    """The other side's name of a one-side key (``seoul.x`` and ``tokyo.x``), else None."""
-    parts = name(key).split(".")
-    for side, other in (("seoul", "tokyo"), ("tokyo", "seoul")):
-        if side in parts and "+" not in key:
-            return ".".join(other if p == side else p for p in parts)
-    return None
-
-
-def tie(first: str, second: str) -> str:
-    """The entry fitting one value for both keys, with the first key's range."""
-    key, _, bounds = first.partition(":")
-    return f"{key}+{name(second)}" + (f":{bounds}" if bounds else "")
-
-
-def steps(keys: tuple[str, ...], ties: bool) -> list[tuple[str, tuple[str, ...]]]:
-    """Each step a round may take: (label, the keys after it)."""
-    out = [(f"drop {name(d)}", tuple(x for x in keys if x != d)) for d in keys]
-    if ties:
-        names = {name(x): x for x in keys}
-        for first in keys:
-            second = names.get(twin(first) or "")
-            if second is not None and "seoul" in name(first).split("."):
-                tied = tie(first, second)
-                after = tuple(tied if x == first else x for x in keys if x != second)
-                out.append((f"tie {name(tied)}", after))
-    return out
+def report(rule: str, selection: Selection) -> None:
+    """Print the search as it went: every round's steps, best first, and the step taken."""
+    start = selection.start
+    print(
+        f"{rule}: all {len(candidates(rule))} keys: AIC {start.criterion:.1f} "
+        f"(log L {start.loglik:.2f}, k = {start.parameters})"
+    )
+    for round_ in selection.rounds:
+        print(f"round with {round_.parameters} parameters: AIC after each step")
+        for label, _, s in round_.trials:
+            print(f"  {label:58s} {s.criterion:7.1f}  (log L {s.loglik:.2f}, k = {s.parameters})")
+        if round_.taken:
+            print(f"{round_.trials[0][0]}: AIC {round_.trials[0][2].criterion:.1f}")
+    best = selection.scored
+    names = ", ".join(key_name(x) for x in selection.keys)
+    print(f"chosen ({best.parameters} parameters, AIC {best.criterion:.1f}): {names}\n")
 
 
 def select(rule: str, jobs: int, ties: bool = False) -> dict:
     """Backward selection by AIC for one rule (drops, and ties with ``ties``); its keys and fit."""
-    keys = candidates(rule)
-    best, loglik, k = aic(rule, keys)
-    print(f"{rule}: all {len(keys)} keys: AIC {best:.1f} (log L {loglik:.2f}, k = {k})")
-    while len(keys) > 1:
-        trials = steps(keys, ties)
-        scores = Parallel(n_jobs=jobs)(delayed(aic)(rule, t) for _, t in trials)
-        rows = sorted(zip(trials, scores, strict=True), key=lambda row: row[1][0])
-        print(f"round with {k} parameters: AIC after each step")
-        for (label, _), (score, ll, kk) in rows:
-            print(f"  {label:58s} {score:7.1f}  (log L {ll:.2f}, k = {kk})")
-        (label, after), (score, ll, kk) = rows[0]
-        if score >= best:
-            break
-        best, loglik, k, keys = score, ll, kk, after
-        print(f"{label}: AIC {best:.1f}")
-    print(f"chosen ({k} parameters, AIC {best:.1f}): {', '.join(name(x) for x in keys)}\n")
-    bic = k * np.log(SIDE_WEEKS) - 2 * loglik
+
+    def score_all(sets: list[tuple[str, ...]]) -> list[Scored]:
+        return Parallel(n_jobs=jobs)(delayed(aic)(rule, keys) for keys in sets)
+
+    selection = backward_select(candidates(rule), partial(aic, rule), ties, score_all)
+    report(rule, selection)
+    best = selection.scored
     return {
         "rule": rule,
-        "keys": [name(x) for x in keys],
-        "loglik": loglik,
-        "k": k,
-        "aic": best,
-        "bic": float(bic),
+        "keys": [key_name(x) for x in selection.keys],
+        "loglik": best.loglik,
+        "k": best.parameters,
+        "aic": best.criterion,
+        "bic": float(best.parameters * np.log(SIDE_WEEKS) - 2 * best.loglik),
     }
 
 
