@@ -5,9 +5,9 @@ Run from the project root (about 2 minutes on one core)::
     .venv/bin/python benchmarks/loco_variants.py [--output results/benchmarks/loco_variants.json]
     .venv/bin/python benchmarks/loco_variants.py --variants symmetric --predictive
 
-Leave one case out (`sim.analysis.loco.leave_one_case_out`, plug-in, the calibration's ML
-settings and seed) for four versions of the default model, each also fitted on all of 2019
-for its in-sample AIC and BIC (the conduct's six parameters counted):
+Leave one case out over `calibrate.cases` (`sim.analysis.loco.leave_one_case_out`, plug-in,
+the calibration's ML settings and seed) for four versions of the default model, each also
+fitted on all of 2019 for its in-sample AIC and BIC (the conduct's six parameters counted):
 
 - ``committed``: the five keys of conf/calibrate.yaml (one provocation hazard for both sides);
 - ``separate provocation``: each side its own provocation hazard, the six keys committed until
@@ -39,7 +39,6 @@ from sim.core.scenario_yaml import load_scenario
 from sim.experiment.config import default_config
 from sim.history import real_path
 
-CASES = ("gsomia_2019", "thaad_2016", "senkaku_2010")
 SCORERS = ("model", "base_rates", "markov", "logit")
 NOISE = ("seoul.noise:0.001:0.999", "tokyo.noise:0.001:0.999")
 SYMMETRIC = (
@@ -114,7 +113,7 @@ def main() -> None:
     options = parser.parse_args()
     config = default_config(["run.progress=false"], "calibrate")
     episodes = {}
-    for case in CASES:
+    for case in config.calibrate.cases:  # the cases `calibrate.loco=true` leaves out
         scenario = load_scenario(case)
         episodes[case] = Episode(scenario, real_path(scenario))
     spaces = variants(list(config.params), config.model_params)

@@ -133,7 +133,9 @@ class CalibrateOptions:
     predictive_burn: int = bounded(500, 0, 10_000_000)  # and the steps it discards
     jobs: int = bounded(1, 1, 256)  # rolling origins whose posterior is sampled at once
     loco: bool = False  # leave-one-case-out over calibrate.cases
-    cases: list[str] = field(default_factory=lambda: ["gsomia_2019", "thaad_2016", "senkaku_2010"])
+    cases: list[str] = field(
+        default_factory=lambda: ["gsomia_2019", "thaad_2016", "senkaku_2010", "australia_2020"]
+    )
 
 
 @dataclass

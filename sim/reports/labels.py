@@ -5,7 +5,6 @@ import functools
 from sim.core.errors import EscalationError
 from sim.core.scenario_yaml import load_scenario
 
-ROLE_NAMES = {"seoul": "Seoul", "tokyo": "Tokyo", "beijing": "Beijing", "washington": "Washington"}
 PAYOFF_NAMES = {
     "gsomia_2019": "2019 dispute (default)",
     "calibrated_2019": "fitted to 2019",
@@ -30,8 +29,8 @@ MOVE_NAMES = {
 
 
 def role_name(role: str) -> str:
-    """A role's display name (``seoul`` -> ``Seoul``)."""
-    return ROLE_NAMES.get(role, role)
+    """A role's display name (``seoul`` -> ``Seoul``): any case's side, capitalised."""
+    return role.replace("_", " ").title()
 
 
 def role_of_name(name: str) -> str:
