@@ -413,6 +413,10 @@ def test_leave_one_case_out_scores_the_left_out_case_from_the_posterior(compare_
     np.testing.assert_allclose(table[table.case == name].model_posterior, expected)
     # Mean likelihood, not mean log-likelihood: at least the draws' mean log score (Jensen).
     assert (table[table.case == name].model_posterior.to_numpy() >= totals.mean(axis=0)).all()
+    # Folds run at once give the same table, in the same order.
+    two = dataclasses.replace(SHORT, jobs=2)
+    together = leave_one_case_out(space, episodes, seed=1, popsize=5, maxiter=1, predictive=two)
+    pd.testing.assert_frame_equal(together, table)
 
 
 def newey_west_p(gain: np.ndarray, lags: int) -> float:

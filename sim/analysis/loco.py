@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 from scipy.special import logsumexp
 
 from sim.analysis.baselines import BaseRates, Logit, Markov, MoveData
@@ -91,29 +92,49 @@ def leave_one_case_out(
 
     Columns: case, side, weeks, model, with ``predictive`` model_posterior and r_hat, then
     base_rates, markov, logit; then each plug-in scorer's ``_when`` part (`when_to_move`).
+    With ``predictive``, ``predictive.jobs`` folds run at once (each fold's fit and posterior
+    depend only on its cases and the seed, so the table is the same for any number of jobs).
     """
+    jobs = predictive.jobs if predictive is not None else 1
+    folds = Parallel(n_jobs=min(jobs, len(episodes)))(
+        delayed(_fold)(space, episodes, name, seed, popsize, maxiter, predictive)
+        for name in episodes
+    )
+    return pd.DataFrame([row for fold in folds for row in fold])
+
+
+def _fold(
+    space: Space,
+    episodes: dict[str, Episode],
+    name: str,
+    seed: int,
+    popsize: int,
+    maxiter: int,
+    predictive: PredictiveSettings | None,
+) -> list[dict]:
+    """The rows of one fold: ``name`` left out, everything fitted on the other cases."""
+    left_out = episodes[name]
+    training = tuple(e for n, e in episodes.items() if n != name)
+    fit = fit_ml(space, training, seed, popsize, maxiter)
+    params = fit.conduct.apply(space.apply(fit.coordinates))
+    scores = left_out.score(params)
+    model = scores.moves[:, 0].sum(axis=0)
+    drawn = None
+    if predictive is not None:
+        drawn = _posterior_scores(space, training, left_out, fit, predictive, seed)
+    data = MoveData.of(left_out.real, left_out.scenario)
+    pooled = _Pooled(tuple(MoveData.of(e.real, e.scenario) for e in training))
+    weeks = np.arange(data.weeks)
+    forecasts = {cls().name: pooled.fit(cls, 0.5).scored(data, weeks) for cls in LOCO_BASELINES}
+    scored = {k: moves.sum(axis=0) for k, (moves, _) in forecasts.items()}
+    when = {"model": when_to_move(scores.hold[:, 0], data.moves)} | {
+        k: when_to_move(hold, data.moves) for k, (_, hold) in forecasts.items()
+    }
     rows = []
-    for name, left_out in episodes.items():
-        training = tuple(e for n, e in episodes.items() if n != name)
-        fit = fit_ml(space, training, seed, popsize, maxiter)
-        params = fit.conduct.apply(space.apply(fit.coordinates))
-        scores = left_out.score(params)
-        model = scores.moves[:, 0].sum(axis=0)
-        drawn = None
-        if predictive is not None:
-            drawn = _posterior_scores(space, training, left_out, fit, predictive, seed)
-        data = MoveData.of(left_out.real, left_out.scenario)
-        pooled = _Pooled(tuple(MoveData.of(e.real, e.scenario) for e in training))
-        weeks = np.arange(data.weeks)
-        forecasts = {cls().name: pooled.fit(cls, 0.5).scored(data, weeks) for cls in LOCO_BASELINES}
-        scored = {k: moves.sum(axis=0) for k, (moves, _) in forecasts.items()}
-        when = {"model": when_to_move(scores.hold[:, 0], data.moves)} | {
-            k: when_to_move(hold, data.moves) for k, (_, hold) in forecasts.items()
-        }
-        for i, side in enumerate(left_out.scenario.sides):
-            row = {"case": name, "side": side, "weeks": data.weeks, "model": float(model[i])}
-            if drawn is not None:
-                row |= {"model_posterior": float(drawn[0][i]), "r_hat": drawn[1]}
-            row |= {k: float(v[i]) for k, v in scored.items()}
-            rows.append(row | {f"{k}_when": float(v[i]) for k, v in when.items()})
-    return pd.DataFrame(rows)
+    for i, side in enumerate(left_out.scenario.sides):
+        row = {"case": name, "side": side, "weeks": data.weeks, "model": float(model[i])}
+        if drawn is not None:
+            row |= {"model_posterior": float(drawn[0][i]), "r_hat": drawn[1]}
+        row |= {k: float(v[i]) for k, v in scored.items()}
+        rows.append(row | {f"{k}_when": float(v[i]) for k, v in when.items()})
+    return rows

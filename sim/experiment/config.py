@@ -131,7 +131,7 @@ class CalibrateOptions:
     predictive: bool = False  # out-of-sample scores from a short posterior too (rolling, loco)
     predictive_steps: int = bounded(1500, 10, 10_000_000)  # that posterior's emcee steps
     predictive_burn: int = bounded(500, 0, 10_000_000)  # and the steps it discards
-    jobs: int = bounded(1, 1, 256)  # rolling origins whose posterior is sampled at once
+    jobs: int = bounded(1, 1, 256)  # rolling origins or left-out cases sampled at once
     loco: bool = False  # leave-one-case-out over calibrate.cases
     cases: list[str] = field(
         default_factory=lambda: ["gsomia_2019", "thaad_2016", "senkaku_2010", "australia_2020"]
