@@ -190,9 +190,10 @@ def compare_job(cfg: Any) -> dict:
 
     from sim.analysis.compare import compare
     from sim.experiment.config import CompareJobConfig, to_config
-    from sim.reports.comparison import format_comparison, write_comparison
+    from sim.reports.comparison import clear_comparison, format_comparison, write_comparison
 
     folder = Path(HydraConfig.get().runtime.output_dir)
+    clear_comparison(folder)
     try:
         config = to_config(cfg)
         assert isinstance(config, CompareJobConfig)  # composed from conf/compare.yaml
@@ -215,17 +216,21 @@ def calibrate_job(cfg: Any) -> dict:
 
     from hydra.core.hydra_config import HydraConfig
 
-    from sim.analysis.calibrate.job import run_calibration
+    from sim.analysis.calibrate.job import calibrate
+    from sim.analysis.calibrate.presets import write_fit
     from sim.experiment.config import CalibrateJobConfig, to_config
-    from sim.reports.calibration import format_calibration, write_calibration
+    from sim.reports.calibration import clear_calibration, format_calibration, write_calibration
 
     folder = Path(HydraConfig.get().runtime.output_dir)
+    clear_calibration(folder)
     try:
         config = to_config(cfg)
         assert isinstance(config, CalibrateJobConfig)  # composed from conf/calibrate.yaml
         today = dt.date.today().isoformat()
-        report = run_calibration(config, _command("calibrate"), today, say)
+        report = calibrate(config, _command("calibrate"), today, say)
         write_calibration(report, folder)
+        if config.calibrate.write:  # the preset last: a command that fails installs no fit
+            write_fit(report, config)
     except EscalationError as problem:
         fail(str(problem))
     print(format_calibration(report, folder))
@@ -393,7 +398,11 @@ def main(argv: list[str] | None = None) -> None:
     try:
         dispatch(argv)
     except KeyboardInterrupt:
-        fail("interrupted; temporary files were removed (a sweep resumes where it stopped)", 130)
+        fail(
+            "interrupted; temporary files were removed (a sweep resumes where it stopped when "
+            "run again with hydra.sweep.dir=ITS_FOLDER)",
+            130,
+        )
     except Terminated:
         fail("terminated; temporary files were removed", 143)
     except Exception as problem:

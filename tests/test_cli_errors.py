@@ -137,6 +137,16 @@ HEADER = EVENTS.split(b"\n", 1)[0] + b"\n"
         (None, EVENTS.replace(b"Tokyo protests", "Tokyo protest\xe9".encode("latin-1")), "UTF-8"),
         (None, HEADER + b"2019-01-01,seoul,legal,pressure,x," + b"a" * 131_073 + b",u\n", "field"),
         (None, HEADER, "no events"),
+        (
+            lambda t: t.replace(b"lapse_weeks: 13", b"lapse_weeks: [13"),
+            None,
+            "scenario.yaml, line ",
+        ),
+        (
+            lambda t: t.replace(b"intensity: 0.60", b"intensity: 1.6", 1),
+            None,
+            "measures.tokyo: measure 'export_controls': intensity 1.6 is not in (0, 1]",
+        ),
     ],
 )
 def test_malformed_scenario_files_end_in_one_line(
@@ -211,3 +221,112 @@ def test_plot_of_a_sweep_without_manifest_says_what_to_do(tmp_path, capsys):
     (tmp_path / "0").mkdir()
     (tmp_path / "manifest.json").write_text("{}")
     assert "is not a sweep manifest" in refused(capsys, "plot", str(tmp_path))
+
+
+def test_a_file_where_the_result_folder_should_be_is_refused(empty, capsys):
+    (empty / "afile").write_text("mine\n")
+    line = refused(capsys, "run", f"hydra.run.dir={empty / 'afile' / 'run'}", "run.replications=10")
+    assert line == (
+        f"error: cannot write results into {empty / 'afile' / 'run'}: {empty / 'afile'} is a "
+        "file; choose another (hydra.run.dir=PATH, or hydra.sweep.dir=PATH for a sweep)"
+    )
+    assert (empty / "afile").read_text() == "mine\n"
+
+
+def test_an_empty_config_node_says_how_to_add_a_key(empty, capsys):
+    line = refused(capsys, "run", "scenario.initial_measures.tokyo=[arbitration]")
+    assert line.endswith(
+        "scenario.initial_measures is empty; add the key with +scenario.initial_measures.tokyo=..."
+    )
+
+
+@pytest.mark.parametrize(
+    ("command", "overrides", "message"),
+    [
+        (
+            "compare",
+            ["compare.rolling=true", "compare.origin=2030-01-07"],
+            "compare.origin=2030-01-07 leaves no week to forecast: the scored weeks run from "
+            "2018-10-29 to the week of 2019-12-23; choose an origin no later than 2019-12-23",
+        ),
+        (
+            "calibrate",
+            ["calibrate.rolling=true", "calibrate.origin=2030-01-07"],
+            "calibrate.origin=2030-01-07 leaves no week to forecast",
+        ),
+        (
+            "calibrate",
+            ["calibrate.loco=true", "calibrate.cases=[gsomia_2019]"],
+            "calibrate.cases=[gsomia_2019]: leaving one case out needs at least two cases",
+        ),
+        (
+            "calibrate",
+            ["calibrate.loco=true", "calibrate.cases=[gsomia_2019,thaad_2016,gsomia_2019]"],
+            "calibrate.cases names gsomia_2019 more than once",
+        ),
+        (
+            "calibrate",
+            ["calibrate.loco=true", "calibrate.cases=[gsomia_2019,atlantis]"],
+            "no scenario 'atlantis'",
+        ),
+        ("calibrate", ["calibrate.fit=../../evil"], "calibrate.fit=../../evil is not a plain name"),
+    ],
+)
+def test_analysis_options_are_checked_before_anything_is_fitted(
+    empty, capsys, command, overrides, message
+):
+    conf = Path(shutil.copytree(ROOT / "conf", empty.parent / f"{empty.name}-conf"))
+    extra = (
+        [f"calibrate.conf_dir={conf}", "calibrate.posterior=false"]
+        if command == "calibrate"
+        else []
+    )
+    line = refused(capsys, command, *overrides, *extra, f"hydra.run.dir={empty / 'out'}")
+    assert message in line  # and nothing else was said: no "fitting ..." line came first
+    assert not (empty / "out").exists()
+    assert sorted(p.name for p in conf.rglob("*")) == sorted(
+        p.name for p in (ROOT / "conf").rglob("*")
+    ), "a fit was written"
+
+
+@pytest.mark.parametrize(
+    ("command", "stale"),
+    [
+        ("compare", ["comparison.json", "comparison.md", "tension_fan.png", "forecasts.parquet"]),
+        ("calibrate", ["calibration.json", "calibration.md", "loco.png", "posterior.png"]),
+    ],
+)
+def test_a_failed_command_leaves_no_earlier_report_in_its_folder(empty, capsys, command, stale):
+    folder = empty / "reused"
+    folder.mkdir()
+    for name in stale:  # the files an earlier run of the command wrote here
+        (folder / name).write_text("an earlier run\n")
+    (folder / "notes.txt").write_text("mine\n")
+    option = "compare.origin" if command == "compare" else "calibrate.origin"
+    refused(
+        capsys,
+        command,
+        f"{command}.rolling=true",
+        f"{option}=2030-01-07",
+        f"hydra.run.dir={folder}",
+    )
+    left = {p.name for p in folder.iterdir()}
+    assert not left & set(stale), f"an earlier report was left beside the new config: {left}"
+    assert (folder / "notes.txt").read_text() == "mine\n"
+
+
+def test_play_refuses_a_record_path_it_cannot_write_before_the_game(empty, capsys):
+    (empty / "afile").write_text("mine\n")
+    line = refused(
+        capsys, "play", "--as", "seoul", "--weeks", "2", "--record", str(empty / "afile" / "g.json")
+    )
+    assert line == (
+        f"error: cannot write the record {empty / 'afile' / 'g.json'}: {empty / 'afile'} is a "
+        "file; give --record a .json file or a folder you can write"
+    )
+
+
+def test_play_refuses_a_replay_that_is_not_text(empty, capsys):
+    (empty / "game.json").write_bytes(b"\xff\xfe\x00garbage")
+    line = refused(capsys, "play", "--replay", str(empty / "game.json"))
+    assert line == f"error: {empty / 'game.json'} is not a JSON game record: it is not UTF-8 text"

@@ -21,7 +21,7 @@ from sim import __version__
 from sim.analysis.baselines import MoveData
 from sim.analysis.case import Case, build_case, load_case_events
 from sim.analysis.conduct_fit import act_log_probabilities, fit_conduct
-from sim.analysis.forecast import rolling_origin
+from sim.analysis.forecast import first_origin, rolling_origin
 from sim.analysis.insample import InSample, baseline_rows, make_row, split_when
 from sim.analysis.predictive import (
     count_checks,
@@ -37,7 +37,6 @@ from sim.core.metrics import replication_table
 from sim.core.model import EscalationModel
 from sim.core.moves import ALLIES
 from sim.core.params import ModelParams
-from sim.core.scenario import parse_date
 from sim.experiment.config import CompareJobConfig
 from sim.experiment.factory import build_model
 
@@ -142,6 +141,9 @@ def compare(config: CompareJobConfig) -> Comparison:
     """Score ``config`` against the real sequence and simulate it over the same span."""
     t0 = time.perf_counter()
     case = build_case(config)
+    origin = None
+    if config.compare.rolling:
+        origin = first_origin(case.scenario, config.compare.origin, "compare.origin")
     table_in, model_moves, baselines = score_in_sample(config, case)
     t1 = time.perf_counter()
     model = simulate_case(config, case)
@@ -150,14 +152,13 @@ def compare(config: CompareJobConfig) -> Comparison:
     t2 = time.perf_counter()
     forecasts = None
     record = fit_record()
-    if config.compare.rolling and record is not None:
-        origin = case.scenario.week_of(parse_date(config.compare.origin, "compare.origin"))
+    if origin is not None and record is not None:
         tied = record.get("tied", {})
         entries = [
             k + "".join(f"+{t}" for t, of in tied.items() if of == k) for k in record["keys"]
         ]
         space = Space.of(config.model_params, entries)
-        forecasts = rolling_origin(space, case.episode(), max(origin, 4), config.run.seed)
+        forecasts = rolling_origin(space, case.episode(), origin, config.run.seed)
     probability, shares = outcome_probability(table, case.real.outcome)
     settled, settled_shares = outcome_probability(table, case.real.outcome, "outcome_settled")
     sides = case.scenario.sides

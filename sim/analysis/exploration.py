@@ -48,7 +48,8 @@ def gather_chunks(folder: Path, points: int) -> pd.DataFrame:
     if len(table) != points:
         raise ConfigError(
             f"{folder}: {points - len(table)} of {points} design points have no outcome yet; "
-            "run the same command again to finish the missing chunks"
+            f"run the same command again with hydra.sweep.dir={folder} to finish the missing "
+            "chunks"
         )
     return table
 

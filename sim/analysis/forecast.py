@@ -39,6 +39,7 @@ from sim.analysis.fit import MLFit, fit_ml
 from sim.analysis.likelihood import Episode, forcing, when_to_move
 from sim.analysis.posterior import dimensions, joint_space, sample_posterior
 from sim.analysis.space import Space
+from sim.core.errors import ConfigError
 from sim.core.model import EscalationModel
 from sim.core.moves import N_MOVES, Move
 from sim.core.params import ModelParams
@@ -153,6 +154,34 @@ def _posterior_rows(
         probs = simulated_moves(params, episode, origin, target, replications, seed)
         out[4] = _simulated(probs, episode, target)
     return out, float(posterior.summary["r_hat"].max())
+
+
+#: The earliest origin: a fit needs a few weeks before it.
+EARLIEST_ORIGIN = 4
+
+
+def first_origin(scenario, text: object, key: str) -> int:
+    """The week the rolling forecasts start from, read from ``key``'s date and checked.
+
+    The origin is at least week 4 and must leave at least one scored week to forecast; a
+    date outside that is a config error naming ``key``, raised before anything is fitted.
+    """
+    from sim.core.scenario import parse_date
+
+    week = max(scenario.week_of(parse_date(text, key)), EARLIEST_ORIGIN)
+    if scenario.weeks <= EARLIEST_ORIGIN:
+        raise ConfigError(
+            f"{key}={text}: the events file scores {scenario.weeks} week(s) from "
+            f"{scenario.start}, too few for rolling forecasts, whose first origin is week "
+            f"{EARLIEST_ORIGIN}; give it a longer sequence or leave out the rolling forecasts"
+        )
+    if week >= scenario.weeks:
+        last = scenario.week_start(scenario.weeks - 1)
+        raise ConfigError(
+            f"{key}={text} leaves no week to forecast: the scored weeks run from "
+            f"{scenario.start} to the week of {last}; choose an origin no later than {last}"
+        )
+    return week
 
 
 def rolling_origin(

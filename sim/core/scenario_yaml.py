@@ -79,6 +79,8 @@ def _measure(raw: Any, where: str) -> Measure:
         )
     except KeyError as missing:
         raise ScenarioError(f"{place} lacks the key {missing}") from None
+    except ScenarioError as problem:  # the measure's own check names the measure already
+        raise ScenarioError(f"{where}: {problem}") from None
     except (TypeError, ValueError) as problem:
         raise ScenarioError(f"{place}: {problem}") from None
     if measure.id in RESERVED_IDS:
@@ -172,6 +174,10 @@ def _whole(value: Any, where: str) -> int:
 def _read(path: Path) -> dict:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.MarkedYAMLError as problem:
+        mark = problem.problem_mark
+        where = f", line {mark.line + 1}" if mark is not None else ""
+        raise ScenarioError(f"{path}{where}: not valid YAML text ({problem.problem})") from None
     except (yaml.YAMLError, UnicodeDecodeError) as problem:
         first = str(problem).splitlines()[0] if str(problem) else type(problem).__name__
         raise ScenarioError(f"{path}: not valid YAML text ({first})") from None

@@ -43,9 +43,12 @@ def unknown_key_message(key: str, known: Sequence[str]) -> str:
     parent, _, last = key.rpartition(".")
     close = difflib.get_close_matches(last, known, n=1)
     prefix = f"{parent}." if parent else ""
-    hint = f"did you mean {prefix}{close[0]}?" if close else f"{parent or 'the config'} has "
-    if not close:
-        hint += ", ".join(known)
+    if close:
+        hint = f"did you mean {prefix}{close[0]}?"
+    elif known:
+        hint = f"{parent or 'the config'} has " + ", ".join(known)
+    else:  # an empty node, such as scenario.initial_measures: add the key with +
+        hint = f"{parent} is empty; add the key with +{key}=..."
     shown = key if key.isprintable() else repr(key)  # a key from a file may hold a newline
     return f"{shown} is not a config key; {hint}"
 

@@ -118,8 +118,21 @@ def first_new_folder(folder: Path) -> Path | None:
     return new
 
 
+def check_folder(folder: Path) -> None:
+    """``folder`` can hold results: it is a folder, or can be made under a writable one."""
+    existing = folder
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    hint = "choose another (hydra.run.dir=PATH, or hydra.sweep.dir=PATH for a sweep)"
+    if not existing.is_dir():
+        raise ConfigError(f"cannot write results into {folder}: {existing} is a file; {hint}")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigError(f"cannot write results into {folder}: {existing} is not writable; {hint}")
+
+
 def claim(folder: Path, budgets: list[RunBudget]) -> tuple[Path | None, FolderLock]:
-    """Check the disk budget, create ``folder`` if needed and take its lock."""
+    """Check the folder and the disk budget, create ``folder`` if needed and take its lock."""
+    check_folder(folder)
     for budget in budgets:
         check_budget(budget, folder)
     created = first_new_folder(folder)

@@ -238,6 +238,17 @@ def play(args: argparse.Namespace, read: Callable[[str], str], out: TextIO) -> i
             f"({game.scenario.start} to {game.scenario.end}); play at most that many"
         )
     record = record_path(args.record)
+    try:
+        save(game, record)  # before the first week, so a path that cannot be written stops here
+    except OSError as problem:
+        parent = record.parent
+        while not parent.exists() and parent.parent != parent:
+            parent = parent.parent
+        reason = f"{parent} is a file" if not parent.is_dir() else problem.strerror
+        raise PlayError(
+            f"cannot write the record {record}: {reason}; give --record a .json file or a "
+            f"folder you can write"
+        ) from None
     print(format_header(game, record), file=out, flush=True)
     status = play_weeks(game, read, out, lambda: save(game, record))
     save(game, record)
@@ -275,6 +286,8 @@ def replay(args: argparse.Namespace, out: TextIO) -> int:
         raise PlayError(f"cannot read the record {path}: {problem.strerror}") from None
     except json.JSONDecodeError as problem:
         raise PlayError(f"{path} is not a JSON game record: {problem}") from None
+    except UnicodeDecodeError:
+        raise PlayError(f"{path} is not a JSON game record: it is not UTF-8 text") from None
     try:
         game = replay_record(record)
     except EscalationError as problem:

@@ -7,6 +7,9 @@ import pandas as pd
 
 from sim.analysis.results import CalibrationReport
 from sim.reports.forecasts import (
+    FORECAST_FIGURE,
+    FORECAST_TABLE,
+    clear_report,
     forecasts_markdown,
     write_forecasts,
 )
@@ -172,6 +175,12 @@ box (log-uniform for a key searched on a log scale). docs/comparison.md explains
 
 {likelihood_markdown(report.in_sample)}
 {extra}"""
+
+
+def clear_calibration(folder: Path) -> None:
+    """Remove the files an earlier ``escalation calibrate`` wrote into ``folder``."""
+    names = ["calibration.json", "calibration.md", LOCO_FIGURE, POSTERIOR_FIGURE]
+    clear_report(folder, [*names, FORECAST_TABLE, FORECAST_FIGURE])
 
 
 def write_calibration(report: CalibrationReport, folder: Path) -> Path:

@@ -4,6 +4,9 @@ from pathlib import Path
 
 from sim.analysis.results import ComparisonReport
 from sim.reports.forecasts import (
+    FORECAST_FIGURE,
+    FORECAST_TABLE,
+    clear_report,
     forecasts_markdown,
     write_forecasts,
 )
@@ -171,6 +174,12 @@ simulated 5-95% band in {path.band_coverage:.0%} of weeks.
 
 ![event raster: the real sequence above sampled runs]({RASTER_FIGURE})
 """
+
+
+def clear_comparison(folder: Path) -> None:
+    """Remove the files an earlier ``escalation compare`` wrote into ``folder``."""
+    names = ["comparison.json", "comparison.md", FAN_FIGURE, RASTER_FIGURE, GAIN_FIGURE]
+    clear_report(folder, [*names, FORECAST_TABLE, FORECAST_FIGURE])
 
 
 def write_comparison(result, folder: Path, samples: int) -> Path:

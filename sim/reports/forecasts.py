@@ -14,6 +14,16 @@ FORECAST_FIGURE = "forecasts.png"
 FORECAST_TABLE = "forecasts.parquet"
 
 
+def clear_report(folder: Path, names: list[str]) -> None:
+    """Remove an earlier report's files from ``folder``, the first name (its JSON) first.
+
+    A command run again into the same folder starts from none of the last run's files, so a
+    run that fails half-way leaves no report of another run beside its own config.
+    """
+    for name in names:
+        (Path(folder) / name).unlink(missing_ok=True)
+
+
 def write_forecasts(forecasts: pd.DataFrame, start: str, folder: Path) -> None:
     """The rows of `sim.analysis.forecast.rolling_origin` as Parquet, and the gain figure."""
     from sim.experiment.store import write_figure, write_parquet

@@ -8,6 +8,7 @@ then the fit is written into the config tree (`sim.analysis.calibrate.presets`),
 run picks it up as its default.
 """
 
+import re
 import time
 from collections.abc import Callable
 
@@ -16,7 +17,7 @@ from sim.analysis.baselines import MoveData
 from sim.analysis.calibrate.presets import write_fit
 from sim.analysis.case import Case, build_case
 from sim.analysis.fit import fit_ml
-from sim.analysis.forecast import PredictiveSettings, rolling_origin
+from sim.analysis.forecast import PredictiveSettings, first_origin, rolling_origin
 from sim.analysis.insample import InSample, baseline_rows, make_row, split_when
 from sim.analysis.likelihood import Episode
 from sim.analysis.loco import leave_one_case_out
@@ -26,7 +27,6 @@ from sim.analysis.space import Space
 from sim.core.errors import ConfigError
 from sim.core.folders import display_path
 from sim.core.moves import ALLIES
-from sim.core.scenario import parse_date
 from sim.core.scenario_yaml import load_scenario
 from sim.experiment.config import CalibrateJobConfig
 from sim.history import real_path
@@ -45,11 +45,41 @@ def _in_sample(space: Space, case: Case, fit) -> InSample:
     return InSample(model, rows)
 
 
-def _loco(space: Space, config: CalibrateJobConfig, say: Say):
+#: A preset's name: it becomes conf/fit/NAME.yaml, so no folder may be named in it.
+FIT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+def _check_fit_name(c) -> None:
+    """``calibrate.fit`` must be a plain name, so the preset lands in ``conf/fit`` only."""
+    if c.write and not FIT_NAME.fullmatch(str(c.fit)):
+        raise ConfigError(
+            f"calibrate.fit={c.fit} is not a plain name: the fit is written as "
+            f"conf/fit/NAME.yaml; use letters, digits, '_', '-' and '.' (e.g. calibrate.fit=mine)"
+        )
+
+
+def _loco_episodes(c) -> dict[str, Episode]:
+    """The cases to leave out one at a time, each loaded and checked before any fitting."""
+    names = [str(n) for n in c.cases]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ConfigError(
+            f"calibrate.cases names {', '.join(twice)} more than once; name each once"
+        )
+    if len(names) < 2:
+        raise ConfigError(
+            f"calibrate.cases=[{','.join(names)}]: leaving one case out needs at least two "
+            f"cases, so that each is scored by a fit on the others (e.g. "
+            f"calibrate.cases=[gsomia_2019,thaad_2016])"
+        )
     episodes = {}
-    for name in config.calibrate.cases:
+    for name in names:
         scenario = load_scenario(name)
         episodes[name] = Episode(scenario, real_path(scenario))
+    return episodes
+
+
+def _loco(space: Space, config: CalibrateJobConfig, episodes: dict[str, Episode], say: Say):
     say(f"leave one case out over {', '.join(episodes)}")
     c = config.calibrate
     return leave_one_case_out(
@@ -91,6 +121,9 @@ def calibrate(config: CalibrateJobConfig, command: str, date: str, say: Say) -> 
             f"calibrate.walkers={2 * sampled} or more"
         )
     _check_chains(c)
+    _check_fit_name(c)
+    origin = first_origin(case.scenario, c.origin, "calibrate.origin") if c.rolling else None
+    episodes = _loco_episodes(c) if c.loco else None
     say(f"fitting {len(space)} parameters to {case.weeks} weeks by differential evolution")
     t = time.perf_counter()
     ml = fit_ml(space, (case.episode(),), config.run.seed, c.popsize, c.maxiter)
@@ -104,8 +137,7 @@ def calibrate(config: CalibrateJobConfig, command: str, date: str, say: Say) -> 
         )
         timings["posterior"] = time.perf_counter() - t
     forecasts = None
-    if c.rolling:
-        origin = case.scenario.week_of(parse_date(c.origin, "calibrate.origin"))
+    if origin is not None:
         say(f"rolling-origin forecasts from week {origin}")
         t = time.perf_counter()
 
@@ -115,16 +147,16 @@ def calibrate(config: CalibrateJobConfig, command: str, date: str, say: Say) -> 
         forecasts = rolling_origin(
             space,
             case.episode(),
-            max(origin, 4),
+            origin,
             config.run.seed,
             progress=progress,
             predictive=_predictive(c),
         )
         timings["rolling"] = time.perf_counter() - t
     loco = None
-    if c.loco:
+    if episodes is not None:
         t = time.perf_counter()
-        loco = _loco(space, config, say)
+        loco = _loco(space, config, episodes, say)
         timings["loco"] = time.perf_counter() - t
     return CalibrationReport(
         scenario=case.scenario.name,
