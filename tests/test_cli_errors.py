@@ -138,6 +138,12 @@ HEADER = EVENTS.split(b"\n", 1)[0] + b"\n"
         (None, HEADER + b"2019-01-01,seoul,legal,pressure,x," + b"a" * 131_073 + b",u\n", "field"),
         (None, HEADER, "no events"),
         (
+            None,
+            HEADER
+            + b'2019-01-10,tokyo,legal,pressure,x,"open,u\n2019-01-11,tokyo,legal,pressure,y,z,u\n',
+            "events.csv, line 2: expected 7 fields (the row runs to line 3: is a quote left open?)",
+        ),
+        (
             lambda t: t.replace(b"lapse_weeks: 13", b"lapse_weeks: [13"),
             None,
             "scenario.yaml, line ",

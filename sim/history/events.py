@@ -91,7 +91,20 @@ def load_events(path: str | Path, actors: tuple[str, ...] = ACTORS) -> list[Even
         raise EventsFileError(f"{path}: not a readable CSV file ({problem})") from None
 
 
+def _first_line(lines: list[str], after: int) -> int:
+    """The number of the first non-blank line after line ``after`` (where the next row starts).
+
+    A quoted field may run over several lines, and the reader counts lines at a row's end.
+    """
+    line = after + 1
+    while line <= len(lines) and not lines[line - 1].strip():
+        line += 1
+    return line
+
+
 def _read_events(path: Path, actors: tuple[str, ...]) -> list[Event]:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        handle_lines = handle.readlines()  # the lines as the reader counts them
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
         header = tuple(reader.fieldnames or ())
@@ -102,10 +115,14 @@ def _read_events(path: Path, actors: tuple[str, ...]) -> list[Event]:
             )
         events: list[Event] = []
         seen: dict[tuple, int] = {}
+        end = reader.line_num
         for row in reader:
-            line = reader.line_num
+            line, end = _first_line(handle_lines, end), reader.line_num  # name a row's first line
             if None in row or any(v is None for v in row.values()):
-                raise EventsFileError(f"{path}, line {line}: expected {len(COLUMNS)} fields")
+                spans = (
+                    f" (the row runs to line {end}: is a quote left open?)" if end > line else ""
+                )
+                raise EventsFileError(f"{path}, line {line}: expected {len(COLUMNS)} fields{spans}")
             event = _event(row, line, str(path), actors)
             if events and event.date < events[-1].date:
                 raise EventsFileError(
