@@ -229,7 +229,8 @@ def test_an_interrupt_during_start_up_ends_in_one_line(tmp_path):
     # that leaves CPython's "unhandled interrupt" flag set even though sim.cli caught it.
     assert running.returncode in (130, -signal.SIGINT), err
     assert err.strip().splitlines() == [
-        "error: interrupted; temporary files were removed (a sweep resumes where it stopped)"
+        "error: interrupted; temporary files were removed (a sweep resumes where it stopped when "
+        "run again with hydra.sweep.dir=ITS_FOLDER)"
     ]
     assert not (tmp_path / "run").exists()
 
