@@ -216,8 +216,7 @@ def calibrate_job(cfg: Any) -> dict:
 
     from hydra.core.hydra_config import HydraConfig
 
-    from sim.analysis.calibrate.job import calibrate
-    from sim.analysis.calibrate.presets import write_fit
+    from sim.analysis.calibrate.job import run_calibration
     from sim.experiment.config import CalibrateJobConfig, to_config
     from sim.reports.calibration import clear_calibration, format_calibration, write_calibration
 
@@ -227,10 +226,9 @@ def calibrate_job(cfg: Any) -> dict:
         config = to_config(cfg)
         assert isinstance(config, CalibrateJobConfig)  # composed from conf/calibrate.yaml
         today = dt.date.today().isoformat()
-        report = calibrate(config, _command("calibrate"), today, say)
-        write_calibration(report, folder)
-        if config.calibrate.write:  # the preset last: a command that fails installs no fit
-            write_fit(report, config)
+        report = run_calibration(
+            config, _command("calibrate"), today, say, lambda r: write_calibration(r, folder)
+        )
     except EscalationError as problem:
         fail(str(problem))
     print(format_calibration(report, folder))

@@ -184,8 +184,11 @@ def test_write_false_writes_nothing_into_conf(tmp_path):
         + ["scenario.start=2019-06-24", "scenario.end=2019-08-26", f"calibrate.conf_dir={conf}"],
         "calibrate",
     )
-    said = []
-    report = run_calibration(config, "escalation calibrate", "2026-01-01", said.append)
+    said, written = [], []
+    report = run_calibration(
+        config, "escalation calibrate", "2026-01-01", said.append, written.append
+    )
+    assert written == [report]
     assert report.posterior is not None and report.ml.keys == tuple(KEYS[:2])
     assert snapshot(conf) == before
     assert said[0] == "fitting 2 parameters to 10 weeks by differential evolution"

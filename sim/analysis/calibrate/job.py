@@ -180,10 +180,18 @@ def calibrate(config: CalibrateJobConfig, command: str, date: str, say: Say) -> 
 
 
 def run_calibration(
-    config: CalibrateJobConfig, command: str, date: str, say: Say
+    config: CalibrateJobConfig,
+    command: str,
+    date: str,
+    say: Say,
+    write_report: Callable[[CalibrationReport], object],
 ) -> CalibrationReport:
-    """Calibrate, and write the fit into the config tree when ``calibrate.write``."""
+    """Calibrate, ``write_report``, then write the fit into the config tree.
+
+    The preset comes last (when ``calibrate.write``), so a command that fails installs no fit.
+    """
     report = calibrate(config, command, date, say)
+    write_report(report)
     if config.calibrate.write:
         write_fit(report, config)
     return report
