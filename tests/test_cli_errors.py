@@ -6,6 +6,7 @@ left-behind folder before.
 """
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -237,6 +238,15 @@ def test_a_file_where_the_result_folder_should_be_is_refused(empty, capsys):
         "file; choose another (hydra.run.dir=PATH, or hydra.sweep.dir=PATH for a sweep)"
     )
     assert (empty / "afile").read_text() == "mine\n"
+
+
+@pytest.mark.skipif(not os.access("/proc", os.W_OK), reason="only root may write under /proc")
+def test_a_virtual_file_system_is_refused_as_a_result_folder(empty, capsys):
+    line = refused(capsys, "run", "hydra.run.dir=/proc/escalation-results", "run.replications=10")
+    assert line.startswith(
+        "error: cannot write results into /proc/escalation-results: /proc is on a virtual file "
+        "system with no disk behind it; choose another"
+    )
 
 
 def test_an_empty_config_node_says_how_to_add_a_key(empty, capsys):

@@ -119,7 +119,11 @@ def first_new_folder(folder: Path) -> Path | None:
 
 
 def check_folder(folder: Path) -> None:
-    """``folder`` can hold results: it is a folder, or can be made under a writable one."""
+    """``folder`` can hold results: it is a folder, or can be made under a writable one on a disk.
+
+    Root may write under ``/proc`` or ``/sys``; their file systems have no blocks, so they are
+    refused here rather than later, as a run that needs more disk than is free.
+    """
     existing = folder
     while not existing.exists() and existing.parent != existing:
         existing = existing.parent
@@ -128,6 +132,11 @@ def check_folder(folder: Path) -> None:
         raise ConfigError(f"cannot write results into {folder}: {existing} is a file; {hint}")
     if not os.access(existing, os.W_OK | os.X_OK):
         raise ConfigError(f"cannot write results into {folder}: {existing} is not writable; {hint}")
+    if os.statvfs(existing).f_blocks == 0:
+        raise ConfigError(
+            f"cannot write results into {folder}: {existing} is on a virtual file system "
+            f"with no disk behind it; {hint}"
+        )
 
 
 def claim(folder: Path, budgets: list[RunBudget]) -> tuple[Path | None, FolderLock]:
