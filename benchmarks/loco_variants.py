@@ -107,8 +107,8 @@ def main() -> None:
     parser.add_argument(
         "--predictive",
         action="store_true",
-        help="also score each left-out case from the posterior on the others (about 9 minutes "
-        "a variant)",
+        help="also score each left-out case from the posterior on the others (about 20 minutes "
+        "a variant on one core)",
     )
     options = parser.parse_args()
     config = default_config(["run.progress=false"], "calibrate")

@@ -1,6 +1,6 @@
 """Study: simulate and recover. Do the posterior's 90% intervals cover the true values?
 
-Run from the project root (about 2.5 minutes a repeat on one core; about an hour for 50
+Run from the project root (about 2.5 minutes a repeat on one core; 65 to 90 minutes for 50
 repeats with ``--jobs 2`` on these 2-core machines)::
 
     .venv/bin/python benchmarks/recovery.py [--repeats 50] [--seed 0] [--jobs 2]
