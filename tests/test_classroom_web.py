@@ -181,6 +181,19 @@ def test_5_7_11_instructor_controls_projector_dashboard_and_wrong_links(open_pag
     instructor.get_by_role("button", name="End game…").click()
     instructor.locator(".v-dialog--active").get_by_role("button", name="Cancel").click()
     at_week(instructor, 1, 4)
+    # the round timer's seconds run down in the page itself, with no clock time
+    choose(instructor, instructor, "Round timer", "1 minute")
+    instructor.get_by_role("button", name="Set timer").click()
+    count = team.locator(".ec-timer-count")
+    expect(count).to_have_attribute("data-left", re.compile(r"^(5\d|60)$"))
+    left = [int(count.evaluate("e => getComputedStyle(e).getPropertyValue('--ec-left')"))]
+    team.wait_for_timeout(2500)
+    left.append(int(count.evaluate("e => getComputedStyle(e).getPropertyValue('--ec-left')")))
+    assert 0 < left[1] < left[0] <= 60, left
+    expect(team.get_by_text("Round ends at")).to_have_count(0)
+    screenshot(team, "team_with_round_timer.png")
+    choose(instructor, instructor, "Round timer", "no timer")
+    instructor.get_by_role("button", name="Set timer").click()
     # 7: the projector shows no key, no seat token, no button; the class dashboard every room
     projector = open_page(f"/projector?room={code}", width=1920)
     expect(projector.locator(".ec-code")).to_have_text(f"Room {code}")
@@ -254,6 +267,8 @@ def test_8_9_10_plain_text_phones_names_previews_notes_messages_and_debriefs(ope
     move(seoul, "Retaliate", note="the court has ruled")
     move(seoul, "Hold")
     expect(seoul.get_by_text("Refused: Seoul has already moved this week")).to_be_visible()
+    second_screen = open_page("/team" + seoul.url.split("/team", 1)[1])
+    expect(second_screen.get_by_text("Your team chose Retaliate this week")).to_be_visible()
     move(tokyo, "Hold")
     at_week(seoul, 2, 3)
     expect(seoul.get_by_text("Refused:")).to_have_count(0)

@@ -123,6 +123,8 @@ def test_replay_reproduces_the_game_without_asking(seoul_game, tmp_path):
     original, replayed = load(folder / "game.json"), load(tmp_path / "game.json")
     assert replayed["timeline"] == original["timeline"]
     assert replayed["outcome"] == original["outcome"]
+    assert replayed["moves"] == original["moves"]  # each move keeps the time it was made
+    assert replayed["created"] == original["created"]
     assert load(tmp_path / "debrief.json") == load(folder / "debrief.json")
     assert "Seoul's move" not in done.stdout
 
@@ -294,6 +296,17 @@ def test_top_level_help_lists_play():
     assert done.returncode == 0 and "play --as ROLE" in done.stdout
 
 
-@pytest.mark.parametrize(("value", "shown"), [(0.0, "0%"), (0.003, "0.3%"), (0.42, "42%")])
-def test_share_keeps_small_shares_visible(value, shown):
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (0.0, "0%"),
+        (0.003, "0.3%"),
+        (0.42, "42%"),
+        (0.994, "99%"),
+        (0.999, "99.9%"),
+        (0.99996, "over 99.9%"),
+        (1.0, "100%"),
+    ],
+)
+def test_share_keeps_small_shares_and_the_last_bit_visible(value, shown):
     assert share(value) == shown

@@ -56,6 +56,20 @@ def test_a_restarted_server_finds_every_room_where_it_was(registry, store):
     assert back.game.week == 2
 
 
+def test_a_restored_room_keeps_each_move_its_own_time(registry, store):
+    room = registry.create(RoomSettings(humans=("seoul", "tokyo"), weeks=5))
+    play_some(room)
+    room.advance(room.instructor_key)  # Tokyo's hold of week 2 is a default, stamped then
+    time.sleep(0.05)
+    [back] = RoomRegistry(store=RoomStore(store.path), limits=LOOSE).restore()
+    times = [m["time"] for m in room.game.moves_log]
+    assert len(set(times)) == len(times)  # each stamped when it was made, not all at once
+    assert [m["time"] for m in back.game.moves_log] == times
+    assert [r["time"] for r in move_rows(back)] == [r["time"] for r in move_rows(room)]
+    assert back.game.injections == room.game.injections
+    assert back.game.created == room.game.created
+
+
 def test_undo_takes_back_the_last_week_and_survives_a_restart(registry, store):
     room = registry.create(RoomSettings(humans=("seoul", "tokyo"), weeks=5))
     play_some(room)

@@ -219,7 +219,9 @@ def test_the_game_ends_after_its_last_week_and_refuses_more(room, seats):
         room.submit(seats["seoul"], "hold")
     with refused("the game is over"):
         room.advance(room.instructor_key)
-    with refused("the game is over"):
+    with refused(
+        f"takes no more teams; its debrief is on the projector view, /projector\\?room={room.code}"
+    ):
         room.claim("seoul")
     debrief = room.debrief(replications=200)
     assert debrief.weeks_played == 4
@@ -300,3 +302,33 @@ def test_the_prompt_about_injected_events_comes_only_after_an_injection():
     assert about, "the 2019 material has a prompt about injected events"
     assert not [p for p in materials.prompts_for("seoul") if "injected" in p]
     assert set(materials.prompts_for("seoul")) < set(materials.prompts_for("seoul", injected=True))
+
+
+def test_a_broadcast_shows_the_week_it_is_sent_and_the_next_then_leaves(room, seats):
+    from sim.play.web.widgets import recent_broadcasts
+
+    room.broadcast(room.instructor_key, "ten minutes left in this phase")
+    shown = []
+    for _ in range(3):
+        shown.append([m.text for m in recent_broadcasts(room.status())])
+        room.advance(room.instructor_key)
+        time.sleep(0.01)
+    assert shown == [["ten minutes left in this phase"]] * 2 + [[]]
+    assert [m.text for m in room.status().broadcasts] == ["ten minutes left in this phase"]
+
+
+def test_every_screen_of_a_seat_says_which_move_its_team_sent(room, seats):
+    assert room.game.briefing("seoul").chosen is None
+    room.submit(seats["seoul"], "retaliate")
+    assert room.game.briefing("seoul").chosen == "retaliate"
+    assert room.game.briefing("tokyo").chosen is None
+
+
+def test_the_round_timer_counts_down_in_the_browser_from_the_seconds_left(room):
+    from sim.play.web.widgets import timer_html
+
+    room.set_timer(room.instructor_key, 120)
+    html = timer_html(101.6, room.status())
+    assert 'data-left="102"' in html and "from { --ec-left: 102; }" in html
+    assert "animation-duration:101.6s" in html
+    assert "Round ends in" in html and "Round ends at" not in html  # no server clock time

@@ -19,26 +19,27 @@ from sim.play.room import Room
 
 CACHE_SIZE = 512
 DPI = 100
+DEBRIEF_DPI = 160  # the debrief chart is projected full width: drawn sharper, once per room
 
 _cache: OrderedDict[tuple, bytes] = OrderedDict()
 _draw = threading.Lock()  # matplotlib draws one figure at a time; a page waits for the first
 drawings = 0  # how many charts were drawn (the load tests read it)
 
 
-def png(figure: Figure) -> bytes:
+def png(figure: Figure, dpi: int = DPI) -> bytes:
     """A figure as PNG bytes."""
     out = io.BytesIO()
-    figure.savefig(out, format="png", dpi=DPI)
+    figure.savefig(out, format="png", dpi=dpi)
     return out.getvalue()
 
 
-def _cached(key: tuple, draw) -> bytes:
+def _cached(key: tuple, draw, dpi: int = DPI) -> bytes:
     global drawings
     with _draw:
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
-        data = png(draw())
+        data = png(draw(), dpi)
         drawings += 1
         _cache[key] = data
         while len(_cache) > CACHE_SIZE:
@@ -60,4 +61,4 @@ def debrief_png(room: Room, role: str | None) -> bytes:
     if data is None:
         raise ValueError("no week was played: there is no debrief chart")
     key = (room.code, id(room), "debrief", room.chart_version)
-    return _cached(key, lambda: plot_debrief(data))
+    return _cached(key, lambda: plot_debrief(data), DEBRIEF_DPI)

@@ -109,6 +109,7 @@ class Game:
         self.timeline: list[WeekReport] = []
         self.moves_log: list[dict] = []
         self.injections: list[dict] = []
+        self.created = _now()  # when the game began (a replay or a restored room sets its own)
         self.lock = threading.RLock()
         self._real: RealPath | None = None
         self._term_payoffs: dict[str, Payoffs] | None = None
@@ -224,10 +225,15 @@ class Game:
             moved=actor in self.pending,
             finished=self.finished,
             notice=self.notice_clock(),
+            chosen=self.pending.get(actor),
         )
 
-    def submit(self, actor: str, choice: str) -> str:
-        """Record a person's move for this week; refuse it with a reason when not allowed."""
+    def submit(self, actor: str, choice: str, at: str | None = None) -> str:
+        """Record a person's move for this week; refuse it with a reason when not allowed.
+
+        ``at`` is the move's time (ISO, UTC) when it is replayed from a record or a room's
+        stored actions; a live move is stamped now.
+        """
         with self.lock:
             if self.finished:
                 raise GameError("the game is over: no more moves")
@@ -237,7 +243,9 @@ class Game:
                 raise GameError(f"{actor} has already moved this week ({self.pending[actor]})")
             move = parse_choice(actor, choice)
             self.pending[actor] = move
-            self.moves_log.append({"week": self.week, "actor": actor, "move": move, "time": _now()})
+            self.moves_log.append(
+                {"week": self.week, "actor": actor, "move": move, "time": at or _now()}
+            )
             return move
 
     @property
@@ -249,8 +257,11 @@ class Game:
         """Roles played by people that have not moved this week."""
         return [a for a in self.humans if a not in self.pending]
 
-    def inject(self, actor: str, direction: str, text: str) -> None:
-        """Apply a scenario event now: ``actor`` takes a step up (``escalate``) or down."""
+    def inject(self, actor: str, direction: str, text: str, at: str | None = None) -> None:
+        """Apply a scenario event now: ``actor`` takes a step up (``escalate``) or down.
+
+        ``at`` is the injection's time when replayed (as in `submit`).
+        """
         with self.lock:
             if self.finished:
                 raise GameError("the game is over: nothing to inject")
@@ -270,11 +281,15 @@ class Game:
             self.model.apply_event(actor, choice)
             self.injections.append(
                 {"week": self.week, "actor": actor, "direction": direction, "text": text}
-                | {"time": _now()}
+                | {"time": at or _now()}
             )
 
-    def advance(self) -> WeekReport:
-        """Play this week: people's moves as submitted (a missing one is a hold), agents decide."""
+    def advance(self, at: str | None = None) -> WeekReport:
+        """Play this week: people's moves as submitted (a missing one is a hold), agents decide.
+
+        ``at`` is the time of the advance when replayed, given to the holds it records for
+        people who did not move (as in `submit`).
+        """
         with self.lock:
             if self.finished:
                 raise GameError("the game is over")
@@ -286,7 +301,7 @@ class Game:
                 if choice is None:
                     choice = "hold" if actor in self.sides else "abstain"
                     self.moves_log.append(
-                        {"week": week, "actor": actor, "move": choice, "time": _now()}
+                        {"week": week, "actor": actor, "move": choice, "time": at or _now()}
                         | {"default": True}
                     )
                 if actor == "washington":

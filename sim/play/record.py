@@ -6,7 +6,6 @@ classroom room comes back after a restart (`sim.play.room_state`).
 """
 
 import dataclasses
-import datetime as dt
 import json
 from pathlib import Path
 
@@ -19,7 +18,7 @@ def record(game: Game) -> dict:
     """Everything needed to replay the game: config, seed, roles, moves, injections."""
     return {
         "version": __version__,
-        "created": dt.datetime.now(dt.UTC).isoformat(),
+        "created": game.created,
         "seed": game.seed,
         "humans": list(game.humans),
         "config": dataclasses.asdict(game.config),
@@ -40,7 +39,9 @@ def save(game: Game, path: Path) -> Path:
 def replay(data: dict) -> Game:
     """Play a recorded game again, move for move; the result is the same game."""
     game = Game(config_from_dict(data["config"]), data["humans"], data["seed"])
+    game.created = data.get("created", game.created)
     moves = [m for m in data["moves"] if not m.get("default")]
+    holds = {m["week"]: m["time"] for m in data["moves"] if m.get("default")}
     played = len(data["timeline"])
     while not game.finished:
         week = game.week
@@ -48,10 +49,10 @@ def replay(data: dict) -> Game:
             game.inject(injection["actor"], injection["direction"], injection["text"])
             game.injections[-1] = dict(injection)
         for move in (m for m in moves if m["week"] == week):
-            game.submit(move["actor"], move["move"])
+            game.submit(move["actor"], move["move"], at=move.get("time"))
         if week >= played:
             break
-        game.advance()
+        game.advance(at=holds.get(week))
     return game
 
 

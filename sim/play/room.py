@@ -40,7 +40,11 @@ class Room(RoomState):
     def claim(self, role: str, name: str = "") -> str:
         """Give a team the seat for ``role`` and return its token (its way back in)."""
         with self.lock:
-            self._open()
+            if self.ended:
+                raise RoomError(
+                    f"the game is over: room {self.code} takes no more teams; its debrief is on "
+                    f"the projector view, /projector?room={self.code}"
+                )
             if role not in ACTORS:
                 raise RoomError(f"no such role {role!r}: roles are {', '.join(ACTORS)}")
             if role not in self.seats:

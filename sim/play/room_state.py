@@ -118,6 +118,7 @@ class RoomState:
     def _reset(self) -> None:
         """The room as it was opened, before any action."""
         self.game: Game = new_game(self.settings)
+        self.game.created = iso_time(self.created)
         self.seats = {role: Seat(role) for role in self.game.humans}
         self.paused = False
         self.ended = False
@@ -192,14 +193,14 @@ class RoomState:
                 self.seats[action["role"]] = Seat(action["role"])
                 self._log(now, "released", f"the instructor freed {role_name(action['role'])}")
             case "move":
-                game.submit(action["role"], action["move"])
+                game.submit(action["role"], action["move"], at=action["time"])
                 if action.get("note"):
                     self.notes.append(
                         Note(game.week, action["role"], action["move"], action["note"])
                     )
                 self._log(now, "moved", f"{role_name(action['role'])} has moved")
             case "advance":
-                report = game.advance()
+                report = game.advance(at=action["time"])
                 self.week_started = now
                 self._log(now, "advanced", f"week {report.week + 1} played: {action['why']}")
                 if game.finished:
@@ -217,7 +218,7 @@ class RoomState:
                 self.round_seconds, self.week_started = int(action["seconds"]), now
                 self._log(now, "timer", f"round timer set to {action['seconds']} s")
             case "inject":
-                game.inject(action["actor"], action["direction"], action["text"])
+                game.inject(action["actor"], action["direction"], action["text"], at=action["time"])
                 self._log(now, "injected", f"event ({role_name(action['actor'])})")
             case "broadcast" | "message":
                 self.messages.append(

@@ -86,6 +86,7 @@ class Briefing:
     moved: bool
     finished: bool
     notice: NoticeClock | None
+    chosen: str | None = None  # the move the role's team sent this week, once it has moved
 
 
 @dataclass(frozen=True)

@@ -18,5 +18,13 @@ def signed(value: float) -> str:
 
 
 def share(value: float) -> str:
-    """A share as a percentage, with a decimal when it is small (``0.3%``, ``42%``)."""
-    return f"{value:.0%}" if value >= 0.1 or value == 0 else f"{value:.1%}"
+    """A share as a percentage, with a decimal when it is small or nearly all.
+
+    ``0.3%``, ``42%``, ``99.9%``: a share that is not all is never shown as ``100%`` (nor one
+    that is not none as ``0%``), which would contradict the text that gives it to a decimal.
+    """
+    whole = f"{value:.0%}"
+    if value == 0 or value == 1 or (value >= 0.1 and whole != "100%"):
+        return whole
+    tenth = f"{value:.1%}"
+    return "over 99.9%" if tenth == "100.0%" else tenth

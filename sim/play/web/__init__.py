@@ -54,12 +54,17 @@ CSS = """
 .ec-timer-bar { height: 100%; background: #e65100; animation-name: ec-run;
   animation-timing-function: linear; animation-fill-mode: forwards; }
 @keyframes ec-run { to { width: 100%; } }
+@property --ec-left { syntax: "<integer>"; inherits: false; initial-value: 0; }
+.ec-timer-count { animation-timing-function: linear; animation-fill-mode: forwards;
+  counter-reset: ec-left var(--ec-left); }
+.ec-timer-count::after { content: counter(ec-left); }
 .ec-page:has(.ec-projector) { max-width: none; }
 .ec-projector { font-size: 1.5rem; }
 .ec-projector-body { display: grid; gap: 16px; grid-template-columns: minmax(0, 1fr); }
 @media (min-width: 1400px) {
   .ec-projector-body { grid-template-columns: minmax(0, 1fr) minmax(0, 1.2fr); } }
 .ec-projector .ec-status { font-size: 2rem; }
+.ec-projector .ec-chart { max-width: 1600px; }
 .ec-projector .ec-big { font-size: 2rem; font-weight: 600; }
 .ec-projector .ec-code { font-size: 3.5rem; }
 .ec-projector table { font-size: 1.4rem; }

@@ -218,7 +218,7 @@ def Exports(room, key: str):
     with solara.Card("Downloads"):
         names = ["moves.csv", "moves.json", "record.json"]
         if room.ended:
-            names += ["debrief.md", "debrief.png"]
+            names += ["debrief.md", "debrief.json", "debrief.png"]
         html = " · ".join(
             f'<a href="{export_path(room.code, n, key)}" download>{n}</a>' for n in names
         )

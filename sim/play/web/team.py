@@ -82,6 +82,16 @@ def Briefing_(brief: Briefing, pressure_cost: float):
     solara.Text(score_text(brief, pressure_cost), classes=["ec-strong"])
 
 
+def moved_line(brief: Briefing) -> str:
+    """Whether the team has moved this week, and which move it sent: on every screen of the seat."""
+    if brief.chosen is None:
+        return "Your team has not moved yet this week."
+    return (
+        f"Your team chose {MOVE_NAMES[brief.chosen]} this week; the week is played when every "
+        "team has."
+    )
+
+
 @solara.component
 def Moves(room, seat: str, brief: Briefing, asked: str | None, notice, set_notice):
     """The three moves, each with its concrete step and what it pays, and the "why" note.
@@ -103,12 +113,7 @@ def Moves(room, seat: str, brief: Briefing, asked: str | None, notice, set_notic
             set_notice(("success", f"You chose {MOVE_NAMES[chosen]} for week {brief.week + 1}."))
 
     with solara.Card(f"Your move for week {brief.week + 1}"):
-        solara.Text(
-            "Your team has moved this week; the week is played when every team has."
-            if brief.moved
-            else "Your team has not moved yet this week.",
-            classes=["ec-moved"],
-        )
+        solara.Text(moved_line(brief), classes=["ec-moved"])
         solara.InputText(
             "Why (optional, shown in the debrief)",
             value=note.value,

@@ -8,7 +8,7 @@ import solara
 from sim.play.debrief import debrief_data, debrief_text
 from sim.play.room import Room
 from sim.play.server import chart_path, debrief_path
-from sim.play.status import RoomStatus
+from sim.play.status import Message, RoomStatus
 from sim.play.web.common import Markdown, Plain, Table
 from sim.reports.labels import MOVE_NAMES, role_name
 
@@ -26,27 +26,48 @@ def status_line(status: RoomStatus) -> str:
 
 @solara.component
 def StatusLine(status: RoomStatus):
-    """The status line and, with a round timer, a bar that runs out in the browser itself."""
+    """The status line and, with a round timer, the seconds left and a bar.
+
+    Both run down in the browser itself (CSS animations), so the page need not be redrawn every
+    second; no clock time is shown, which the server's time zone could put hours off the
+    students' clocks.
+    """
     solara.Text(status_line(status), classes=["ec-status"])
     if status.deadline is None:
         return
-    left = max(status.deadline - time.time(), 0.0)
+    solara.HTML(tag="div", unsafe_innerHTML=timer_html(status.deadline - time.time(), status))
+
+
+def timer_html(left: float, status: RoomStatus) -> str:
+    """The countdown and the bar for ``left`` seconds of the round still to run."""
+    left = max(left, 0.0)
+    seconds = round(left)
     done = 1.0 - left / status.round_seconds if status.round_seconds else 1.0
-    end = time.strftime("%H:%M:%S", time.localtime(status.deadline))
-    solara.HTML(
-        tag="div",
-        unsafe_innerHTML=(
-            f'<div class="ec-timer-text">Round ends at {end} (about {left:.0f} s left)</div>'
-            f'<div class="ec-timer"><div class="ec-timer-bar" style="width:{done:.0%};'
-            f'animation-duration:{left:.1f}s"></div></div>'
-        ),
+    count = f"ec-count-{seconds}"  # one animation per starting value: it restarts on a redraw
+    return (
+        f"<style>@keyframes {count} {{ from {{ --ec-left: {seconds}; }} to {{ --ec-left: 0; }} }}"
+        "</style>"
+        f'<div class="ec-timer-text">Round ends in <span class="ec-timer-count" '
+        f'data-left="{seconds}" style="animation-name:{count};animation-duration:{left:.1f}s">'
+        "</span> s</div>"
+        f'<div class="ec-timer"><div class="ec-timer-bar" style="width:{done:.0%};'
+        f'animation-duration:{left:.1f}s"></div></div>'
     )
+
+
+def recent_broadcasts(status: RoomStatus, last: int = 3) -> list[Message]:
+    """The last ``last`` broadcasts sent this week or last week.
+
+    An older one ("ten minutes left in this phase") would mislead, so it leaves the pages; the
+    exports keep every broadcast.
+    """
+    return [m for m in status.broadcasts if m.week >= status.week - 1][-last:]
 
 
 @solara.component
 def Broadcasts(status: RoomStatus, last: int = 3):
-    """The instructor's latest messages to everyone."""
-    for message in status.broadcasts[-last:]:
+    """The instructor's latest messages to everyone (`recent_broadcasts`)."""
+    for message in recent_broadcasts(status, last):
         with solara.Div(classes=["ec-broadcast"]):
             solara.Text(f"Instructor (week {message.week + 1}): ")
             Plain(message.text, classes=["ec-plain", "ec-inline"])
