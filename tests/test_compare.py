@@ -214,7 +214,9 @@ def test_bad_input_raises_one_clear_line(tmp_path, overrides, lines, fragment):
     assert fragment in str(error.value) and "\n" not in str(error.value)
 
 
-@pytest.mark.parametrize("scenario", ["thaad_2016", "senkaku_2010", "australia_2020"])
+@pytest.mark.parametrize(
+    "scenario", ["thaad_2016", "senkaku_2010", "australia_2020", "scarborough_2012"]
+)
 def test_the_other_cases_compare_too(scenario):
     result = compare(config(f"scenario={scenario}"))
     case, report = result.case, result.report

@@ -134,7 +134,13 @@ class CalibrateOptions:
     jobs: int = bounded(1, 1, 256)  # rolling origins or left-out cases sampled at once
     loco: bool = False  # leave-one-case-out over calibrate.cases
     cases: list[str] = field(
-        default_factory=lambda: ["gsomia_2019", "thaad_2016", "senkaku_2010", "australia_2020"]
+        default_factory=lambda: [
+            "gsomia_2019",
+            "thaad_2016",
+            "senkaku_2010",
+            "australia_2020",
+            "scarborough_2012",
+        ]
     )
 
 
