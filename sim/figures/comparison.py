@@ -333,7 +333,8 @@ def plot_loco_gain(data: LocoGainData) -> Figure:
         for i, (part, (label, colour)) in enumerate(parts.items()):
             ax.bar(x + (i - 0.5) * 0.38, gain[part], 0.38, label=label, color=colour)
         ax.axhline(0, color="black", lw=0.6)
-        ax.set_xticks(x, [c.replace("_", " ") for c in data.cases], fontsize=7, rotation=20)
+        names = [c.replace("_", " ") for c in data.cases]
+        ax.set_xticks(x, names, fontsize=7, rotation=30, ha="right", rotation_mode="anchor")
         ax.set_title(f"model minus {baseline.replace('_', ' ')}", fontsize=9)
         ax.grid(alpha=0.3, axis="y")
         ax.tick_params(labelsize=7)
