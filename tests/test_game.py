@@ -120,7 +120,7 @@ def test_the_notice_clock_counts_down_once_notice_is_given(config):
 
 def test_an_injection_changes_measures_and_is_replayed(config):
     game = Game(config, ["seoul"])
-    game.inject("tokyo", "escalate", "Tokyo hardens")
+    game.inject("tokyo", "escalate", "Tokyo hardens", at="2026-01-05T09:00:00+00:00")
     assert len(game.in_force("tokyo")) == 1
     game.submit("seoul", "h")
     game.advance()
@@ -128,6 +128,7 @@ def test_an_injection_changes_measures_and_is_replayed(config):
     again = replay(record(game))
     assert [r.moves for r in again.timeline] == [r.moves for r in game.timeline]
     assert again.injections == game.injections
+    assert again.injections[0]["time"] == "2026-01-05T09:00:00+00:00"  # kept, not the replay's
 
 
 @settings(max_examples=15, deadline=None)

@@ -46,8 +46,12 @@ def replay(data: dict) -> Game:
     while not game.finished:
         week = game.week
         for injection in (i for i in data["injections"] if i["week"] == week):
-            game.inject(injection["actor"], injection["direction"], injection["text"])
-            game.injections[-1] = dict(injection)
+            game.inject(
+                injection["actor"],
+                injection["direction"],
+                injection["text"],
+                at=injection.get("time"),
+            )
         for move in (m for m in moves if m["week"] == week):
             game.submit(move["actor"], move["move"], at=move.get("time"))
         if week >= played:
