@@ -152,6 +152,24 @@ def test_a_capitals_utility_uses_the_pressure_felt_not_this_weeks(gsomia):
     np.testing.assert_allclose(seoul.utility, expected)
 
 
+def test_a_side_the_patron_does_not_press_feels_no_pressure(gsomia):
+    import dataclasses
+
+    case = dataclasses.replace(gsomia, pressed=("tokyo",))
+    model = EscalationModel(case, ModelParams(), replications=2, rng=0)
+    model.washington.felt = np.array([0.0, 1.0])
+    for capital in model.capitals.values():
+        capital.prepare()
+    seoul, tokyo = model.capitals["seoul"], model.capitals["tokyo"]
+    seoul.observe()
+    tokyo.observe()
+    unpressed = model.payoffs.utility("seoul", seoul.outlook, tokyo.outlook, np.zeros(2))
+    np.testing.assert_allclose(seoul.utility, unpressed)
+    pressed = model.payoffs.utility("tokyo", tokyo.outlook, seoul.outlook, np.array([0.0, 1.0]))
+    np.testing.assert_allclose(tokyo.utility, pressed)
+    assert not np.allclose(tokyo.utility[0], tokyo.utility[1])  # the pressure reaches Tokyo
+
+
 def test_feel_keeps_last_weeks_pressure_or_the_fading_memory():
     felt = feel(np.array([0.0, 1.0, 1.0]), np.array([0.3, 0.3, 0.0]), 0.5)
     np.testing.assert_allclose(felt, [0.3, 0.5, 0.5])

@@ -193,6 +193,17 @@ def test_the_covariates_are_what_the_model_saw_before_each_week(gsomia_case):
             np.testing.assert_allclose(row, expected, err_msg=f"{side} week {week}")
 
 
+def test_a_side_the_patron_does_not_press_sees_no_pressure_covariate(gsomia_case):
+    import dataclasses
+
+    scenario = dataclasses.replace(gsomia_case.scenario, pressed=("tokyo",))
+    data = MoveData.of(gsomia_case.real, scenario)
+    both = MoveData.of(gsomia_case.real, gsomia_case.scenario)
+    np.testing.assert_array_equal(data.covariates[:, 0, 4], 0.0)
+    np.testing.assert_array_equal(data.covariates[:, 1], both.covariates[:, 1])
+    assert both.covariates[:, 0, 4].max() > 0  # 2019's patron pressed Seoul
+
+
 def test_a_logit_forecast_h_weeks_ahead_uses_only_what_was_known_then(gsomia_case):
     data = MoveData.of(gsomia_case.real, gsomia_case.scenario)
     logit = Logit(smoothing=0.5).fit(data, 40)

@@ -204,3 +204,16 @@ def test_a_class_plays_only_the_2019_case(case):
 def test_the_game_takes_the_case_s_sides_as_roles():
     game = Game(default_config(["scenario=thaad_2016", "run.replications=1"]), {"beijing"})
     assert game.roles == ("seoul", "beijing", "washington") and game.humans == ("beijing",)
+
+
+def test_in_a_case_where_the_patron_presses_beijing_the_ally_previews_no_pressure():
+    game = Game(
+        default_config(["scenario=thaad_2016", "run.replications=1"]), {"seoul", "washington"}
+    )
+    game.submit("washington", "press")
+    game.submit("seoul", "hold")
+    game.advance()  # Washington pressed in week 0: felt in week 1
+    seoul = {p.move: p.terms["pressure"] for p in game.previews("seoul")}
+    beijing = {p.move: p.terms["pressure"] for p in game.previews("beijing")}
+    assert seoul == {"cooperate": 0.0, "hold": 0.0, "retaliate": 0.0}
+    assert beijing["retaliate"] < 0 < beijing["cooperate"]  # the pressure reaches Beijing

@@ -51,6 +51,33 @@ def test_the_shipped_scenarios_load(case):
             assert measure.reversible or not measure.lifted_by
 
 
+def test_the_patron_presses_both_sides_unless_the_case_names_its_target(copy):
+    assert load_scenario("gsomia_2019").pressed == ("seoul", "tokyo")
+    for case in CASES[1:]:  # Washington backed its ally and aimed its pressure at Beijing
+        scenario = load_scenario(case)
+        assert scenario.pressed == ("beijing",), case
+        assert not scenario.feels_pressure(scenario.sides[0])
+    edit(copy, "patron_presses: [seoul, tokyo]", "patron_presses: tokyo")
+    assert load_scenario(str(copy)).pressed == ("tokyo",)
+    edit(copy, "patron_presses: tokyo", "")
+    default = load_scenario(str(copy))
+    assert default.pressed == ("seoul", "tokyo") and default.feels_pressure("seoul")
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [
+        ("[washington]", "patron_presses names washington, not a side (choose from seoul, tokyo)"),
+        ("[seoul, beijing]", "patron_presses names beijing, not a side"),
+        ("[]", "patron_presses must name one or both sides, got []"),
+        ("{seoul: 1}", "patron_presses must name one or both sides"),
+    ],
+)
+def test_a_patron_target_that_is_not_a_side_is_refused(copy, value, fragment):
+    edit(copy, "patron_presses: [seoul, tokyo]", f"patron_presses: {value}")
+    assert fragment in refused(copy)
+
+
 def test_reversible_reads_yaml_booleans(gsomia):
     seoul = {m.id: m.reversible for m in gsomia.measures["seoul"].measures}
     assert seoul["court_rulings"] is False and seoul["gsomia_notice"] is True
@@ -77,8 +104,8 @@ def test_the_reserved_measure_id_none_is_refused(copy):
             "start: 2018-10-29",
             "strat: 2018-10-29",
             "scenario.yaml: the top level has an unknown key 'strat' (did you mean 'start'?); "
-            "allowed keys: name, title, start, end, events, sides, patron, outcome, milestones, "
-            "measures, initial_measures",
+            "allowed keys: name, title, start, end, events, sides, patron, patron_presses, "
+            "outcome, milestones, measures, initial_measures",
             id="top level",
         ),
         pytest.param(

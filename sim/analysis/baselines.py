@@ -37,8 +37,9 @@ class MoveData:
     """The real moves of both sides, shape (weeks, sides), and the covariates the model sees.
 
     ``covariates`` has shape (weeks, sides, 6): own last move was cooperate / retaliate, the
-    other's last move was cooperate / retaliate, the patron's pressure last week, the share of
-    the side's measures in force at the start of the week.
+    other's last move was cooperate / retaliate, the patron's pressure last week (0 for a side
+    the patron does not press, as in the model's payoffs), the share of the side's measures in
+    force at the start of the week.
     """
 
     moves: np.ndarray
@@ -67,7 +68,7 @@ class MoveData:
                     last[:, i] == Move.RETALIATE,
                     other == Move.COOPERATE,
                     other == Move.RETALIATE,
-                    pressure,
+                    pressure if scenario.feels_pressure(side) else np.zeros(weeks),
                     repertoire.in_force(before).sum(axis=1) / repertoire.size,
                 ]
             )

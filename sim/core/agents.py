@@ -90,6 +90,8 @@ class Capital(mesa.Agent):
         own_notice = notice is not None and notice.actor == name
         self.notice_index = repertoire.index(notice.measure) if own_notice else None
         self.lapse_weeks = notice.lapse_weeks if own_notice else 0
+        self.pressed = model.case.feels_pressure(name)  # else the patron presses the other
+        self.unpressed = np.zeros(n)
         self.notice_age = np.zeros(n, dtype=np.int16)  # weeks the notice has been in force
         self.mask = np.full(n, initial, dtype=np.int16)
         self.move = np.full(n, H, dtype=np.int8)
@@ -162,9 +164,8 @@ class Capital(mesa.Agent):
 
     def observe(self) -> Observation:
         """What this capital knows now: its memory of moves and this week's payoffs."""
-        self.utility = self.model.payoffs.utility(
-            self.slot, self.outlook, self.other.outlook, self.model.washington.felt
-        )
+        felt = self.model.washington.felt if self.pressed else self.unpressed
+        self.utility = self.model.payoffs.utility(self.slot, self.outlook, self.other.outlook, felt)
         return Observation(
             week=self.model.week,
             own_recent=self.recent,

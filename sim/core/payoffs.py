@@ -18,7 +18,8 @@ at home from retaliating again. E_i(m) is the intensity of i's trade and society
 measures expected in force after its move m (trade measures cut both ways), E_j(b) the
 other's; S the same for security measures; the expectation runs over what the move would do
 (`sim.core.conduct.expected_after`: which measure a retaliation enacts, whether a cooperation
-lifts one). p is the patron's pressure of *last* week: a choice never sees its own week.
+lifts one). p is the patron's pressure of *last* week: a choice never sees its own week; 0
+for a side the patron does not press (the case's ``patron_presses``, `Capital.observe`).
 w_i is the patron's domain weight of what a retaliation would do: the expected weight of the
 measure it would enact, or of the diplomatic domain for a signal. The deadline term concerns
 only the side that can give the case's notice (GSOMIA's in 2019): g_i is how near the notice is

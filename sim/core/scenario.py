@@ -92,6 +92,8 @@ class Scenario:
     ``sides`` are the two disputants (the model's first and second side, configured as
     ``seoul`` and ``tokyo``), ``patron`` the third actor who presses them; ``measures`` holds
     each side's repertoire and ``initial`` each side's measures in force at the start (a mask).
+    ``pressed`` names the sides the patron's pressure is aimed at (empty: both), so that a
+    patron backing its ally against the other side presses that side alone.
     """
 
     name: str
@@ -106,6 +108,11 @@ class Scenario:
     initial: dict[str, int] = field(default_factory=dict)
     events_path: Path | None = None
     folder: Path | None = None
+    pressed: tuple[str, ...] = ()
+
+    def feels_pressure(self, side: str) -> bool:
+        """Whether the patron's pressure is aimed at ``side`` (and enters its payoffs)."""
+        return not self.pressed or side in self.pressed
 
     @property
     def actors(self) -> tuple[str, str, str]:

@@ -31,6 +31,7 @@ SCENARIO_KEYS = (
     "events",
     "sides",
     "patron",
+    "patron_presses",
     "outcome",
     "milestones",
     "measures",
@@ -192,6 +193,7 @@ def _scenario(raw: dict, folder: Path, where: str) -> Scenario:
     if len(sides) != 2 or len(set(sides)) != 2:
         raise ScenarioError(f"{where}: sides must name two different actors, got {sides}")
     patron = str(raw.get("patron", "washington"))
+    pressed = _pressed(raw.get("patron_presses"), sides, where)
     if not isinstance(raw.get("measures"), dict) or set(raw["measures"]) != set(sides):
         raise ScenarioError(f"{where}: measures must be given for exactly {', '.join(sides)}")
     measures = {a: _repertoire(a, raw["measures"][a], where) for a in sides}
@@ -228,7 +230,24 @@ def _scenario(raw: dict, folder: Path, where: str) -> Scenario:
         milestones=tuple(_milestone(m, where) for m in raw.get("milestones") or ()),
         events_path=_events_path(folder, raw.get("events"), where),
         folder=folder,
+        pressed=pressed,
     )
+
+
+def _pressed(raw: object, sides: tuple[str, ...], where: str) -> tuple[str, ...]:
+    """The sides the patron presses: one side, a list of them, or absent (both)."""
+    if raw is None:
+        return sides
+    names = [raw] if isinstance(raw, str) else raw
+    if not isinstance(names, list) or not names:
+        raise ScenarioError(f"{where}: patron_presses must name one or both sides, got {raw!r}")
+    unknown = [str(n) for n in names if n not in sides]
+    if unknown:
+        raise ScenarioError(
+            f"{where}: patron_presses names {', '.join(unknown)}, not a side "
+            f"(choose from {', '.join(sides)})"
+        )
+    return tuple(s for s in sides if s in names)
 
 
 def load_scenario(name: str) -> Scenario:

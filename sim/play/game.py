@@ -175,7 +175,7 @@ class Game:
         own = model.capitals[actor]
         washington = model.washington
         felt = feel(washington.felt, washington.pressure, model.params.payoffs.persistence)
-        args = (own.slot, own.outlook, own.other.outlook, felt)
+        args = (own.slot, own.outlook, own.other.outlook, felt if own.pressed else 0 * felt)
         total = model.payoffs.utility(*args)[0]
         parts = {term: p.utility(*args)[0] for term, p in self._term_payoffs.items()}
         stage = parts["stage"]
