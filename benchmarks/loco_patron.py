@@ -1,19 +1,23 @@
-"""Study: how much of the leave-one-case-out miss lies in the patron's pressure channel.
+"""Study: how much of the leave-one-case-out score lies in whom the patron presses.
 
-Run from the project root (about 2 minutes on one core)::
+Run from the project root (about 3 minutes on one core)::
 
     .venv/bin/python benchmarks/loco_patron.py [--output results/benchmarks/loco_patron.json]
 
-The model has one pressure level for both sides (docs/model.md, section 9). In 2019
-Washington pressed its two allies; in the other cases (THAAD, Senkaku, Australia,
-Scarborough) its statements were aimed at Beijing and backed the ally, yet the model reads them
-as pushing both sides toward cooperation. This study scores leave one case out
+In 2019 Washington pressed its two allies; in the other cases (THAAD, Senkaku, Australia,
+Scarborough) its statements were aimed at Beijing and backed the ally, so those cases set
+``patron_presses: [beijing]`` (scenarios/README.md). This study scores leave one case out
 (`sim.analysis.loco.leave_one_case_out`, plug-in, the calibration's keys, ML settings and seed)
-twice: with the events as coded, and with the patron's pressure set to nothing in every case
-but 2019, in training and in scoring, for the model and the baselines alike (the logit sees
-lagged pressure too). The difference is a sign of the channel's size, not a variant to adopt:
-it drops real events, and a patron whose pressure had a target could gain more, or less,
-than silence does. The results are in docs/comparison.md, section 7.1.
+three ways, for the model and the baselines alike (the logit sees the pressure a side feels):
+
+- ``as the cases say``: the patron presses Beijing alone outside 2019;
+- ``both sides``: the patron presses both sides in every case (the model before
+  ``patron_presses``, which read the patron's rows of the other cases as pressure on the ally);
+- ``no pressure outside 2019``: the patron's pressure set to nothing in the other cases, in
+  training and in scoring: a diagnostic of the channel's size, not a reading of the cases.
+
+2019 is the same in all three (both sides pressed). The results are in docs/comparison.md,
+section 7.1.
 """
 
 import argparse
@@ -32,15 +36,18 @@ from sim.history import real_path
 
 SCORERS = ("model", "base_rates", "markov", "logit")
 HOME = "gsomia_2019"  # the case whose patron pressed the two sides of the dispute
+READINGS = ("as the cases say", "both sides", "no pressure outside 2019")
 
 
-def episodes(cases: list[str], quiet: bool) -> dict[str, Episode]:
-    """Each case's real sequence; with ``quiet``, no patron pressure outside 2019."""
+def episodes(cases: list[str], reading: str) -> dict[str, Episode]:
+    """Each case's real sequence under one of the three readings (`READINGS`)."""
     found = {}
     for case in cases:
         scenario = load_scenario(case)
         real = real_path(scenario)
-        if quiet and case != HOME:
+        if reading == "both sides":
+            scenario = dataclasses.replace(scenario, pressed=scenario.sides)
+        if reading == "no pressure outside 2019" and case != HOME:
             real = dataclasses.replace(real, pressure=np.zeros_like(real.pressure))
         found[case] = Episode(scenario, real)
     return found
@@ -54,14 +61,14 @@ def main() -> None:
     space = Space.of(config.model_params, list(config.params))
     c = config.calibrate
     results = []
-    for name, quiet in (("as coded", False), ("no patron pressure outside 2019", True)):
+    for name in READINGS:
         table = leave_one_case_out(
-            space, episodes(list(c.cases), quiet), config.run.seed, c.popsize, c.maxiter
+            space, episodes(list(c.cases), name), config.run.seed, c.popsize, c.maxiter
         )
         new = table[table.case != HOME]
         results.append(
             {
-                "events": name,
+                "reading": name,
                 "all": {s: float(table[s].sum()) for s in SCORERS},
                 "new": {s: float(new[s].sum()) for s in SCORERS},
                 "when": {s: float(table[f"{s}_when"].sum()) for s in SCORERS},
@@ -70,12 +77,12 @@ def main() -> None:
         )
         print(f"{name}:")
         print(table[["case", "side", *SCORERS]].round(2).to_string(index=False), flush=True)
-    print("\n| events | all cases: model / base rates / markov / logit | the new cases |")
+    print("\n| the patron presses | all cases: model / base / markov / logit | the new cases |")
     print("| --- | --- | --- |")
     for r in results:
         every = " / ".join(f"{r['all'][s]:.2f}" for s in SCORERS)
         new = " / ".join(f"{r['new'][s]:.2f}" for s in SCORERS)
-        print(f"| {r['events']} | {every} | {new} |")
+        print(f"| {r['reading']} | {every} | {new} |")
     write_results(results, options.output)
 
 

@@ -109,7 +109,8 @@ def test_the_logit_recovers_known_coefficients():
     # 4000 draws: standard errors are about 0.05-0.08; the tolerance is 4 standard errors and
     # never more than 0.3.
     moves, covariates = simulated_logit(4000, seed=11)
-    present, result = Logit().fit_side(moves, covariates)
+    present, result, kept = Logit().fit_side(moves, covariates)
+    assert kept.all()
     np.testing.assert_array_equal(present, [C, H, R])
     estimates, errors = np.asarray(result.params), np.asarray(result.bse)
     assert estimates.shape == TRUE_COEFFICIENTS.shape
@@ -128,16 +129,37 @@ def test_a_side_with_one_move_only_gets_it_with_certainty_from_every_baseline():
 
 def test_the_logit_parameter_count_is_its_coefficient_count():
     moves, covariates = simulated_logit(300, seed=2)
-    _, result = Logit().fit_side(moves, covariates)
+    _, result, _ = Logit().fit_side(moves, covariates)
     assert Logit().per_side == np.asarray(result.params).size == 14
 
 
-def test_parameter_counts_are_the_free_parameters_over_both_sides():
+def test_a_covariate_that_never_varies_is_no_parameter_of_the_logit():
+    moves, covariates = simulated_logit(300, seed=2)
+    data = MoveData(np.stack([moves, moves], axis=1), np.stack([covariates, covariates], axis=1))
+    data.covariates[:, 0, 4] = 0.0  # the patron never presses the first side
+    logit = Logit().fit(data)
+    assert logit.parameters == 12 + 14
+    present, result, kept = logit.fitted[0]
+    assert kept.tolist() == [True, True, True, True, False, True]
+    assert np.asarray(result.params).size == 12
+    shifted = MoveData(data.moves, data.covariates.copy())
+    shifted.covariates[:, 0, 4] = 5.0  # a covariate left out cannot move the forecast
+    weeks = np.arange(20)
+    np.testing.assert_allclose(
+        logit.probabilities(shifted, weeks), logit.probabilities(data, weeks)
+    )
+
+
+def test_parameter_counts_are_the_free_parameters_over_both_sides(gsomia_case):
     data = data_of(SEOUL, TOKYO)
     counts = {b.name: b.parameters for b in fit_baselines(data)}
     # Rates: 3 moves - 1. Markov: 3 rows of 2 free shares, plus the first week's rates.
-    # Regime break: two sets of rates and the week. Logit: 2 classes x (intercept + 6).
-    assert counts == {"base_rates": 4, "markov": 16, "regime_break": 10, "logit": 28}
+    # Regime break: two sets of rates and the week. Logit: 2 classes x the intercept (the
+    # covariates here are all zero, so none enters).
+    assert counts == {"base_rates": 4, "markov": 16, "regime_break": 10, "logit": 4}
+    # On 2019 every covariate varies for both sides: 2 classes x (intercept + 6).
+    real = MoveData.of(gsomia_case.real, gsomia_case.scenario)
+    assert Logit().fit(real).parameters == 28
 
 
 def test_smoothing_gives_an_unseen_move_a_probability():
@@ -314,6 +336,7 @@ def test_a_separating_logit_predicts_probabilities_not_nan():
     np.testing.assert_allclose(probs[..., R], 1.0)
     assert np.isfinite(logit.log_probabilities(far, np.arange(2))).all()
     # Where statsmodels' own prediction is finite, the two agree.
-    present, result = logit.fitted[0]
-    expected = result.predict(np.column_stack([np.ones(12), covariates[:, 0]]))
+    present, result, kept = logit.fitted[0]
+    assert kept.tolist() == [False, False, False, True, True, False]  # the others never vary
+    expected = result.predict(np.column_stack([np.ones(12), covariates[:, 0][:, kept]]))
     np.testing.assert_allclose(logit.probabilities(data, np.arange(12))[:, 0, present], expected)

@@ -222,13 +222,23 @@ class RegimeBreak(Baseline):
 
 @dataclass
 class Logit(Baseline):
-    """A multinomial logit of the move on the model's covariates (statsmodels `MNLogit`)."""
+    """A multinomial logit of the move on the model's covariates (statsmodels `MNLogit`).
+
+    A covariate that never varies in the fitting weeks (the pressure of a side its patron does
+    not press) says nothing the intercept does not: it is left out of that side's design, and
+    out of its parameter count.
+    """
 
     name: str = "logit"
-    per_side: int = 14
+    per_side: int = 14  # with every covariate varying
 
-    def _design(self, covariates: np.ndarray) -> np.ndarray:
-        return np.column_stack([np.ones(len(covariates)), covariates])
+    @property
+    def parameters(self) -> int:
+        """Coefficients over both sides: (1 + covariates that vary) per non-baseline move."""
+        return sum((1 + int(kept.sum())) * (N_MOVES - 1) for _, _, kept in self.fitted)
+
+    def _design(self, covariates: np.ndarray, kept: np.ndarray) -> np.ndarray:
+        return np.column_stack([np.ones(len(covariates)), covariates[:, kept]])
 
     def fit_side(self, moves, covariates):
         """Maximum-likelihood coefficients (in sample).
@@ -239,13 +249,14 @@ class Logit(Baseline):
         """
         from statsmodels.discrete.discrete_model import MNLogit
 
-        x, y = self._design(covariates), moves
+        kept = np.ptp(covariates, axis=0) > 0 if len(covariates) else np.zeros(0, bool)
+        x, y = self._design(covariates, kept), moves
         if self.smoothing:
             means = np.tile(x.mean(axis=0), (N_MOVES, 1))
             x, y = np.vstack([x, means]), np.concatenate([y, np.arange(N_MOVES)])
         present = np.unique(y)
         if present.size == 1:  # one move only: the likelihood is maximal at certainty
-            return present, None
+            return present, None, kept
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             model = MNLogit(y, x)
@@ -256,11 +267,11 @@ class Logit(Baseline):
                 result = model.fit_regularized(method="l1", alpha=alpha, disp=False)
             else:
                 result = model.fit(method="bfgs", maxiter=2000, disp=False)
-        return present, result
+        return present, result, kept
 
-    def _lagged(self, covariates, weeks, horizon) -> np.ndarray:
+    def _lagged(self, covariates, weeks, horizon, kept) -> np.ndarray:
         rows = np.asarray(weeks) - (horizon - 1)
-        return self._design(covariates[np.clip(rows, 0, None)])
+        return self._design(covariates[np.clip(rows, 0, None)], kept)
 
     def predict_side(self, state, moves, covariates, weeks, horizon):
         """The fitted logit's probabilities; moves never seen in fitting get none.
@@ -270,10 +281,10 @@ class Logit(Baseline):
         """
         from scipy.special import softmax
 
-        present, result = state
+        present, result, kept = state
         if result is None:
             return np.tile(np.eye(N_MOVES)[present[0]], (len(weeks), 1))
-        linear = self._lagged(covariates, weeks, horizon) @ np.asarray(result.params)
+        linear = self._lagged(covariates, weeks, horizon, kept) @ np.asarray(result.params)
         probs = np.zeros((len(weeks), N_MOVES))
         probs[:, present] = softmax(np.column_stack([np.zeros(len(linear)), linear]), axis=1)
         return probs
