@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.analysis.baselines import MoveData
+from sim.analysis.baselines import Logit, MoveData
 from sim.analysis.case import build_case, load_case_events
 from sim.analysis.compare import compare, model_acts, model_parameters, score_in_sample
 from sim.analysis.conduct_fit import fit_conduct
@@ -25,6 +25,7 @@ from sim.core.errors import EscalationError
 from sim.core.folders import CONF_DIR
 from sim.core.moves import Move
 from sim.experiment.config import default_config
+from sim.reports.comparison import format_comparison
 
 ROOT = Path(__file__).resolve().parents[1]
 C, H, R = Move.COOPERATE, Move.HOLD, Move.RETALIATE
@@ -72,6 +73,7 @@ def test_the_json_keeps_its_keys_and_adds_the_new_baselines(command):
     _, folder = command
     report = json.loads((folder / "comparison.json").read_text())
     loglik = report["loglik"]
+    assert report["patron_presses"] == ["seoul", "tokyo"]
     assert set(ROWS) <= set(loglik)
     for name in ROWS:
         row = loglik[name]
@@ -229,6 +231,12 @@ def test_the_other_cases_compare_too(scenario):
     assert [m.id for m in report.milestones] == [m.id for m in case.scenario.milestones]
     data = json.loads(json.dumps(report.to_json()))
     assert set(data["loglik"]["model"]["per_actor"]) == set(case.scenario.sides)
+    assert data["patron_presses"] == ["beijing"]  # Washington backed the ally against Beijing
+    assert "the patron presses beijing alone" in format_comparison(report)
+    # the ally's pressure covariate never varies: the logit leaves it out, and out of its count
+    logit = Logit().fit(MoveData.of(case.real, case.scenario))
+    assert not logit.fitted[0][2][4] and logit.fitted[1][2][4]
+    assert data["loglik"]["logit"]["parameters"] == logit.parameters + 6  # the conduct's six
 
 
 def test_milestone_percentiles_are_mid_ranks_among_runs_where_it_happens(gsomia_case):

@@ -171,6 +171,7 @@ def compare(config: CompareJobConfig) -> Comparison:
         end=case.scenario.end.isoformat(),
         weeks=case.weeks,
         sides=sides,
+        pressed=case.scenario.pressed,
         initial={
             s: case.scenario.measures[s].ids_in_force(case.scenario.initial.get(s, 0))
             for s in sides

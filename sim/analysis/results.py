@@ -94,6 +94,7 @@ class ComparisonReport:
     forecasts: pd.DataFrame | None  # rolling_origin's rows: origin, horizon, week, side, scores
     weekly_model: np.ndarray
     timings: dict[str, float] = field(default_factory=dict)
+    pressed: tuple[str, ...] = ()  # the sides the patron presses (the case's patron_presses)
 
     @property
     def gain_nats_per_actor_week(self) -> float:
@@ -117,6 +118,7 @@ class ComparisonReport:
             "end": self.end,
             "weeks": self.weeks,
             "sides": list(self.sides),
+            "patron_presses": list(self.pressed or self.sides),
             "initial_measures": self.initial,
             "events_left_out": self.events_left_out,
             "replications": self.replications,

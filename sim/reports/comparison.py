@@ -78,13 +78,20 @@ def _outcome_line(report: ComparisonReport) -> str:
     return line
 
 
+def _pressed_note(report: ComparisonReport) -> str:
+    """A note when the patron presses one side alone (the case's ``patron_presses``)."""
+    if not report.pressed or set(report.pressed) == set(report.sides):
+        return ""
+    return f"; the patron presses {' and '.join(report.pressed)} alone"
+
+
 def format_comparison(report: ComparisonReport, folder: Path | None = None) -> str:
     """The plain-text report `escalation compare` prints."""
     path = report.path
     lines = [
         f"{report.scenario}: real sequence {report.events} ({report.weeks} weeks from "
         f"{report.start}) against {report.replications} runs (seed {report.seed}, rules "
-        f"{report.rules['seoul']}/{report.rules['tokyo']})",
+        f"{report.rules['seoul']}/{report.rules['tokyo']}){_pressed_note(report)}",
         "",
         "log-likelihood of the real acts (teacher forcing; moves per side, then the acts given "
         "the moves)",
@@ -121,6 +128,7 @@ def comparison_markdown(report: ComparisonReport) -> str:
     path = report.path
     initial = ", ".join(f"{a}: {', '.join(m) or 'none'}" for a, m in report.initial.items())
     train = f" Baselines fitted on `{report.train_events}`." if report.train_events else ""
+    pressed = _pressed_note(report)
     forecasts = ""
     if report.forecasts is not None:
         forecasts = (
@@ -133,7 +141,7 @@ def comparison_markdown(report: ComparisonReport) -> str:
 Events file `{report.events}`, {report.weeks} weeks from {report.start} (week of the last:
 {report.end}); measures in force at the start: {initial}. Model: rules
 {report.rules["seoul"]} (first side) and {report.rules["tokyo"]} (second side),
-{report.replications} simulated runs, seed {report.seed}, version {report.version}.{train}
+{report.replications} simulated runs, seed {report.seed}, version {report.version}{pressed}.{train}
 How to read each number: docs/comparison.md.
 
 ## Likelihood of the real acts (teacher forcing)
