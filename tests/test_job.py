@@ -1,4 +1,5 @@
 import dataclasses
+import json
 import re
 import shutil
 from functools import cache
@@ -280,6 +281,9 @@ def test_the_summary_round_trips_through_json_and_rejects_junk(tmp_path):
 def test_the_run_summary_names_the_scenarios_agreement_not_gsomia(tmp_path):
     summary = run_into(config("run.replications=50"), tmp_path)
     assert "GSOMIA terminated" in format_summary(summary)
+    assert summary.patron_presses == ["seoul", "tokyo"] and "pressing" not in format_summary(
+        summary
+    )
     text = format_summary(dataclasses.replace(summary, notice_label="the 1965 treaty"))
     assert "the 1965 treaty put on notice" in text and "GSOMIA" not in text
 
@@ -292,6 +296,10 @@ def test_the_summary_keys_rules_by_the_scenarios_side_names():
     assert summary.rules == {"seoul": "fictitious_play", "beijing": "tit_for_tat"}
     assert list(summary.rules) == list(summary.simulated.median_first_retaliation_week)
     assert "rules seoul fictitious_play/beijing tit_for_tat," in format_summary(summary)
+    # Washington backed Seoul against Beijing: the summary says whom it pressed
+    assert summary.patron_presses == ["beijing"]
+    assert "US reactive, pressing beijing alone)" in format_summary(summary)
+    assert RunSummary.from_dict(json.loads(json.dumps(summary.to_dict()))) == summary
 
 
 def test_a_model_too_big_for_memory_is_refused_with_an_estimate():

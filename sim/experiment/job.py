@@ -122,6 +122,7 @@ def summarize(
         parameters=parameter_source(config),
         us_policy=config.us.policy,
         us_pressure=float(config.us.pressure),
+        patron_presses=list(scenario.pressed),
         notice_label=scenario.notice.label if scenario.notice else None,
         simulated=simulated_outcomes(table, scenario.sides),
         real=real_outcomes(real),

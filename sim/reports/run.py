@@ -91,6 +91,7 @@ class RunSummary:
     blocks: int = 1
     timings_s: dict[str, float] = field(default_factory=dict)
     files: dict[str, int] = field(default_factory=dict)
+    patron_presses: list[str] = field(default_factory=list)  # empty: both sides
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form (``summary.json``), ``schema`` first."""
@@ -179,6 +180,14 @@ def summary_rows(summary: RunSummary) -> list[tuple[str, str, str]]:
     return rows
 
 
+def _pressing(summary: RunSummary) -> str:
+    """Whom the patron presses, when it is not both sides (the case's ``patron_presses``)."""
+    pressed = summary.patron_presses
+    if not pressed or set(pressed) == set(summary.rules):
+        return ""
+    return f", pressing {' and '.join(pressed)} alone"
+
+
 def format_summary(summary: RunSummary, folder: Path | None = None) -> str:
     """A short plain-text table: the simulated distribution beside the real values."""
     rows = summary_rows(summary)
@@ -186,7 +195,8 @@ def format_summary(summary: RunSummary, folder: Path | None = None) -> str:
     rules = "/".join(f"{side} {rule}" for side, rule in summary.rules.items())
     lines = [
         f"{summary.scenario}: {summary.replications} replications x {summary.weeks} weeks"
-        f" from {summary.start} (seed {summary.seed}, rules {rules}, US {summary.us_policy})",
+        f" from {summary.start} (seed {summary.seed}, rules {rules}, US {summary.us_policy}"
+        f"{_pressing(summary)})",
         f"parameters: {summary.parameters} (fit {summary.fit})",
     ]
     lines += [f"{a:<{width}}  {b:>15}  {c}".rstrip() for a, b, c in rows]
