@@ -10,6 +10,7 @@ from sim.reports.forecasts import (
     forecasts_markdown,
     write_forecasts,
 )
+from sim.reports.labels import pressed_alone
 from sim.reports.likelihood import likelihood_markdown, likelihood_text
 from sim.reports.tables import (
     diebold_mariano_rows,
@@ -80,9 +81,8 @@ def _outcome_line(report: ComparisonReport) -> str:
 
 def _pressed_note(report: ComparisonReport) -> str:
     """A note when the patron presses one side alone (the case's ``patron_presses``)."""
-    if not report.pressed or set(report.pressed) == set(report.sides):
-        return ""
-    return f"; the patron presses {' and '.join(report.pressed)} alone"
+    alone = pressed_alone(report.pressed, report.sides)
+    return f"; the patron presses {alone}" if alone else ""
 
 
 def format_comparison(report: ComparisonReport, folder: Path | None = None) -> str:

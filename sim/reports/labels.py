@@ -1,6 +1,7 @@
 """Readable names for what the model calls by identifiers (roles, presets, policies, outcomes)."""
 
 import functools
+from collections.abc import Iterable
 
 from sim.core.errors import EscalationError
 from sim.core.scenario_yaml import load_scenario
@@ -76,3 +77,14 @@ def outcome_meanings(actor: str, measure: str, lapse_weeks: int, label: str) -> 
         "terminated": f"{label} terminated ({who} kept the {step} for {lapse_weeks} weeks)",
         "pending": f"{label} on notice when the game ended",
     }
+
+
+def pressed_alone(pressed: Iterable[str], sides: Iterable[str]) -> str | None:
+    """``"beijing alone"`` when the patron presses some of the sides only, else None.
+
+    ``pressed`` is a case's ``patron_presses`` (empty: both sides).
+    """
+    pressed = list(pressed)
+    if not pressed or set(pressed) >= set(sides):
+        return None
+    return f"{' and '.join(pressed)} alone"

@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sim.reports.labels import pressed_alone
+
 SCHEMA = 3  # 1: before identities, notice labels and blocks; 2: before fits were recorded
 
 
@@ -182,10 +184,8 @@ def summary_rows(summary: RunSummary) -> list[tuple[str, str, str]]:
 
 def _pressing(summary: RunSummary) -> str:
     """Whom the patron presses, when it is not both sides (the case's ``patron_presses``)."""
-    pressed = summary.patron_presses
-    if not pressed or set(pressed) == set(summary.rules):
-        return ""
-    return f", pressing {' and '.join(pressed)} alone"
+    alone = pressed_alone(summary.patron_presses, summary.rules)
+    return f", pressing {alone}" if alone else ""
 
 
 def format_summary(summary: RunSummary, folder: Path | None = None) -> str:
