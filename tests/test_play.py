@@ -64,6 +64,7 @@ def test_briefing_shows_what_a_player_needs(seoul_game):
     assert "Week 1/12, Monday 2018-10-29: you play Seoul" in out
     assert "Week 12/12, Monday 2019-01-14" in out
     assert "Tension     [" in out and "US pressure [" in out and "Your payoff" in out
+    assert "alone)" not in out  # in 2019 Washington pressed both sides
     assert "In force    Seoul  1/7  court rulings" in out
     # options name the concrete ladder move
     assert "r  retaliate  Korea's Supreme Court orders Japanese firms" in out
@@ -184,6 +185,7 @@ def test_another_case_is_played_with_its_own_sides(tmp_path, case, role, other):
     assert record["humans"] == [role]
     assert [w["moves"][role] for w in record["timeline"]] == ["retaliate", "hold", "cooperate"]
     assert set(record["timeline"][0]["moves"]) == {role, other, "washington"}
+    assert "US pressure" in done.stdout and "(on Beijing alone)" in done.stdout  # patron_presses
     debrief = load(tmp_path / "debrief.json")
     assert set(debrief["payoffs"]) == {role, other, "washington"}
     text = (tmp_path / "debrief.md").read_text()

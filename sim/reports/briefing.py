@@ -4,7 +4,7 @@ from collections.abc import Sequence
 
 from sim.core.scenario import Scenario
 from sim.reports.game_results import Briefing, MovePreview, WeekReport
-from sim.reports.labels import role_name
+from sim.reports.labels import pressed_alone, role_name
 
 GAUGE_WIDTH = 10
 
@@ -57,7 +57,9 @@ def format_briefing(brief: Briefing, scenario: Scenario) -> str:
             f"{label:<12}{role_name(ally):<{width}} {len(ids)}/{repertoire.size}  {measures}"
         )
         label = ""
-    lines.append(f"{'US pressure':<12}{gauge(brief.pressure)}")
+    alone = pressed_alone([role_name(a) for a in scenario.pressed], map(role_name, scenario.sides))
+    aimed = f"  (on {alone})" if alone else ""
+    lines.append(f"{'US pressure':<12}{gauge(brief.pressure)}{aimed}")
     score = "Your score" if brief.role == "washington" else "Your payoff"
     last = "" if brief.last_payoff is None else f" ({brief.last_payoff:+.2f} last week)"
     lines.append(f"{score:<12}{brief.payoff:+.1f} so far{last}")
