@@ -210,7 +210,14 @@ def test_leave_one_case_out_reports_its_split_and_figure(tmp_path):
     assert "the same plug-in scores split: when to move, which move once moving" in done.stdout
     report = json.loads((out / "calibration.json").read_text())
     rows = pd.DataFrame(report["loco"])
-    cases = ["gsomia_2019", "thaad_2016", "senkaku_2010", "australia_2020", "scarborough_2012"]
+    cases = [
+        "gsomia_2019",
+        "thaad_2016",
+        "senkaku_2010",
+        "australia_2020",
+        "scarborough_2012",
+        "lithuania_2021",
+    ]
     assert list(rows.case.unique()) == cases
     for scorer in ("model", "base_rates", "markov", "logit"):
         assert (rows[scorer] <= rows[f"{scorer}_when"]).all()  # which move: at most 0

@@ -217,7 +217,8 @@ def test_bad_input_raises_one_clear_line(tmp_path, overrides, lines, fragment):
 
 
 @pytest.mark.parametrize(
-    "scenario", ["thaad_2016", "senkaku_2010", "australia_2020", "scarborough_2012"]
+    "scenario",
+    ["thaad_2016", "senkaku_2010", "australia_2020", "scarborough_2012", "lithuania_2021"],
 )
 def test_the_other_cases_compare_too(scenario):
     result = compare(config(f"scenario={scenario}"))

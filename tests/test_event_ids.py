@@ -94,7 +94,13 @@ def test_compare_and_calibrate_report_the_typo_too(typo_copy):
 
 
 def test_the_shipped_cases_have_no_suspicious_id():
-    for name in ("thaad_2016", "senkaku_2010", "australia_2020", "scarborough_2012"):
+    for name in (
+        "thaad_2016",
+        "senkaku_2010",
+        "australia_2020",
+        "scarborough_2012",
+        "lithuania_2021",
+    ):
         scenario = load_scenario(name)
         events = read_events(scenario.events_path, scenario.actors)
         assert event_id_warnings(scenario, events, "events.csv") == [], name

@@ -271,7 +271,14 @@ def test_real_file_loads(real_events):
     assert unverified == [(dt.date(2019, 8, 2), "pompeo_trilateral_bangkok")]
 
 
-CASES = ["gsomia_2019", "thaad_2016", "senkaku_2010", "australia_2020", "scarborough_2012"]
+CASES = [
+    "gsomia_2019",
+    "thaad_2016",
+    "senkaku_2010",
+    "australia_2020",
+    "scarborough_2012",
+    "lithuania_2021",
+]
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -173,6 +173,7 @@ def test_washington_played_by_a_person(tmp_path):
         ("senkaku_2010", "tokyo", "beijing"),
         ("australia_2020", "canberra", "beijing"),
         ("scarborough_2012", "manila", "beijing"),
+        ("lithuania_2021", "vilnius", "beijing"),
     ],
 )
 def test_another_case_is_played_with_its_own_sides(tmp_path, case, role, other):

@@ -13,7 +13,14 @@ from sim.core.errors import ScenarioError
 from sim.core.scenario_yaml import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
-CASES = ("gsomia_2019", "thaad_2016", "senkaku_2010", "australia_2020", "scarborough_2012")
+CASES = (
+    "gsomia_2019",
+    "thaad_2016",
+    "senkaku_2010",
+    "australia_2020",
+    "scarborough_2012",
+    "lithuania_2021",
+)
 
 
 @pytest.fixture

@@ -140,6 +140,7 @@ class CalibrateOptions:
             "senkaku_2010",
             "australia_2020",
             "scarborough_2012",
+            "lithuania_2021",
         ]
     )
 
