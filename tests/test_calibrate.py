@@ -17,6 +17,7 @@ import yaml
 import sim.core.fitted
 import sim.core.folders
 from sim.analysis.calibrate.job import calibrate, run_calibration
+from sim.analysis.space import Space
 from sim.core.errors import ConfigError, EscalationError
 from sim.core.folders import CONF_DIR
 from sim.core.params import ModelParams, lookup
@@ -141,6 +142,13 @@ def test_the_fit_files_say_what_was_fitted(calibrated):
     assert record["margin_aic"] == pytest.approx(report["margin_aic"])
     assert record["conduct_keys"] == sorted(report["conduct"])
     assert record["tied"] == TIED
+    # The entries keep each key's box and scale, so a refit searches what this fit searched.
+    fitted = Space.of(default_config().model_params, record["params"]).parameters
+    assert [(p.key, p.low, p.high, p.log, p.twins) for p in fitted] == [
+        ("seoul.activity", 0.0, 1.0, False, ()),
+        ("tokyo.activity", 0.0, 1.0, False, ()),
+        ("payoffs.audience.seoul", 0.01, 100.0, True, ("payoffs.audience.tokyo",)),
+    ]
     assert [e["tied"] for e in report["estimates"]] == [[], [], ["payoffs.audience.tokyo"]]
     draws = pd.read_parquet(conf / "fit" / "gsomia_2019.posterior.parquet")
     assert list(draws.columns) == KEYS + CONDUCT_KEYS + list(TIED)

@@ -8,10 +8,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
-from sim.analysis.baselines import Logit, MoveData
+from sim.analysis.baselines import Logit, MoveData, fit_baselines
 from sim.analysis.case import build_case, load_case_events
-from sim.analysis.compare import compare, model_acts, model_parameters, score_in_sample
+from sim.analysis.compare import (
+    compare,
+    fitted_space,
+    model_acts,
+    model_parameters,
+    score_in_sample,
+)
 from sim.analysis.conduct_fit import fit_conduct
 from sim.analysis.predictive import (
     burstiness,
@@ -21,6 +28,7 @@ from sim.analysis.predictive import (
     outcome_probability,
     path_check,
 )
+from sim.analysis.space import Space
 from sim.core.errors import EscalationError
 from sim.core.folders import CONF_DIR
 from sim.core.moves import Move
@@ -139,6 +147,20 @@ def test_a_hand_set_model_has_no_fitted_parameters(compare_default):
     assert table.model.aic == pytest.approx(-2 * table.model.loglik)
 
 
+def test_rolling_refits_search_the_committed_fits_box_and_scale(compare_default):
+    # compare.rolling refitted in the schema's ranges on a linear scale, while the fit (and
+    # calibrate.rolling) searched conf/calibrate.yaml's boxes on a log scale: the two commands
+    # gave different rolling scores (-0.980 against -0.976 at 1 week).
+    record = json.loads((CONF_DIR / "fit" / "gsomia_2019.json").read_text())
+    shipped = yaml.safe_load((CONF_DIR / "calibrate.yaml").read_text())["params"]
+    params = compare_default.model_params
+    assert fitted_space(params, record).parameters == Space.of(params, shipped).parameters
+    assert any(p.log for p in fitted_space(params, record).parameters)
+    older = {k: v for k, v in record.items() if k != "params"}  # a record without entries
+    fallback = fitted_space(params, older).parameters
+    assert [p.key for p in fallback] == record["keys"] and not any(p.log for p in fallback)
+
+
 def write_events(path: Path, lines: list[str]) -> Path:
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -233,11 +255,41 @@ def test_the_other_cases_compare_too(scenario):
     data = json.loads(json.dumps(report.to_json()))
     assert set(data["loglik"]["model"]["per_actor"]) == set(case.scenario.sides)
     assert data["patron_presses"] == ["beijing"]  # Washington backed the ally against Beijing
-    assert "the patron presses beijing alone" in format_comparison(report)
+    text = format_comparison(report)
+    assert "the patron presses beijing alone" in text
+    # no outcome rule: nothing to score, where it read "probability 100.0%"
+    assert data["outcome_rule"] is None and data["outcome_probability"] is None
+    assert f"outcome: not scored ({scenario} has no outcome rule" in text
+    # the model is 2019's fit, out of sample; the baselines are in sample: the report says so
+    assert data["model_fitted_on"] == "gsomia_2019"
+    assert "note: the model is the fit on gsomia_2019, out of sample here" in text
     # the ally's pressure covariate never varies: the logit leaves it out, and out of its count
     logit = Logit().fit(MoveData.of(case.real, case.scenario))
     assert not logit.fitted[0][2][4] and logit.fitted[1][2][4]
     assert data["loglik"]["logit"]["parameters"] == logit.parameters + 6  # the conduct's six
+
+
+def test_train_events_of_another_case_fit_the_baselines_on_that_case():
+    # A file inside another case's folder is that case (its actors, measures and span), its
+    # sides matched by position: 2019's file was refused ("actor 'tokyo' is not valid").
+    train = "scenarios/gsomia_2019/events.csv"
+    report = compare(config("scenario=thaad_2016", f"train_events={train}")).report
+    rows = report.in_sample.rows
+    acts = [r.acts for r in rows]  # every row scores the acts under 2019's conduct
+    assert max(acts) - min(acts) < 1e-3  # (the model's conduct is the committed fit's)
+    rates = report.in_sample.baselines[0]
+    own = compare(config("scenario=thaad_2016")).report.in_sample.baselines[0]
+    assert rates.name == own.name == "base_rates" and rates.moves != pytest.approx(own.moves)
+    # base rates fitted on 2019's span (62 weeks, as leave-one-case-out trains on it; smoothed,
+    # since trained elsewhere), scored on THAAD's weeks
+    trained = load_case_events("gsomia_2019", None, "2018-10-29", "2019-12-30")
+    assert trained.weeks == 62
+    thaad = load_case_events("thaad_2016")
+    scored = MoveData.of(thaad.real, thaad.scenario)
+    fitted = fit_baselines(MoveData.of(trained.real, trained.scenario), None, 0.5)[0]
+    values, _ = fitted.scored(scored, np.arange(scored.weeks))
+    assert rates.moves == pytest.approx(float(values.sum()), rel=1e-9)
+    assert "note:" not in format_comparison(report)
 
 
 def test_milestone_percentiles_are_mid_ranks_among_runs_where_it_happens(gsomia_case):

@@ -300,6 +300,11 @@ def test_the_summary_keys_rules_by_the_scenarios_side_names():
     assert summary.patron_presses == ["beijing"]
     assert "US reactive, pressing beijing alone)" in format_summary(summary)
     assert RunSummary.from_dict(json.loads(json.dumps(summary.to_dict()))) == summary
+    # No agreement is put on notice in this case: no outcome rows (they read "never_noticed
+    # 100.0% <- real", as if a perfect prediction), the path rows stay.
+    text = format_summary(summary)
+    assert "no outcome rule" in text and "never_noticed" not in text and "%" not in text
+    assert "put on notice " not in text and "median peak tension" in text
 
 
 def test_a_model_too_big_for_memory_is_refused_with_an_estimate():

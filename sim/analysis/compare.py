@@ -13,6 +13,7 @@ import dataclasses
 import time
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -37,6 +38,7 @@ from sim.core.metrics import replication_table
 from sim.core.model import EscalationModel
 from sim.core.moves import ALLIES
 from sim.core.params import ModelParams
+from sim.core.scenario_yaml import load_scenario
 from sim.experiment.config import CompareJobConfig
 from sim.experiment.factory import build_model
 
@@ -90,6 +92,25 @@ def model_parameters(params: ModelParams) -> int:
 TRAIN_WEEKS = 8
 
 
+def load_training(config: CompareJobConfig, case: Case) -> Case:
+    """The sequence ``train_events`` names, coded for fitting the baselines.
+
+    An events file inside another case's folder (a ``scenario.yaml`` beside it that is not the
+    compared case's) is that case: its own actors, measures and span, its sides matched to
+    the compared case's by position, as leave-one-case-out trains on the other cases. Any
+    other file is read as a sequence of the compared case, on the compared span.
+    """
+    path = Path(config.train_events or "")
+    beside = path.parent / "scenario.yaml"
+    if beside.is_file():
+        folder = str(path.parent.resolve())
+        other = load_scenario(folder)
+        if other.name != case.scenario.name:
+            return load_case_events(folder, path, other.start.isoformat(), other.end.isoformat())
+    s = config.scenario
+    return load_case_events(s.name, path, s.start, s.end)
+
+
 def score_in_sample(config: CompareJobConfig, case: Case) -> tuple:
     """The in-sample table and the baselines' weekly scores.
 
@@ -101,8 +122,7 @@ def score_in_sample(config: CompareJobConfig, case: Case) -> tuple:
     model_moves = scored.moves[:, 0]
     train = case
     if config.train_events:
-        s = config.scenario
-        train = load_case_events(s.name, config.train_events, s.start, s.end)
+        train = load_training(config, case)
         if train.weeks < TRAIN_WEEKS:
             warnings.warn(
                 f"train_events={config.train_events} covers {train.weeks} week(s) from "
@@ -137,6 +157,22 @@ def simulate_case(config: CompareJobConfig, case: Case) -> EscalationModel:
     return model.run().follow_notices()
 
 
+def fitted_space(params: ModelParams, record: dict) -> Space:
+    """The search space the fit of ``record`` was made in, for refitting at rolling origins.
+
+    The record keeps its ``params`` entries with their boxes and scales, so the refits
+    search what `escalation calibrate calibrate.rolling=true` searches and give its scores.
+    A record written before it kept them has only its keys (and ties): their schema ranges,
+    on a linear scale, are the fallback.
+    """
+    if "params" in record:
+        return Space.of(params, list(record["params"]))
+    tied = record.get("tied", {})
+    return Space.of(
+        params, [k + "".join(f"+{t}" for t, of in tied.items() if of == k) for k in record["keys"]]
+    )
+
+
 def compare(config: CompareJobConfig) -> Comparison:
     """Score ``config`` against the real sequence and simulate it over the same span."""
     t0 = time.perf_counter()
@@ -153,11 +189,7 @@ def compare(config: CompareJobConfig) -> Comparison:
     forecasts = None
     record = fit_record()
     if origin is not None and record is not None:
-        tied = record.get("tied", {})
-        entries = [
-            k + "".join(f"+{t}" for t, of in tied.items() if of == k) for k in record["keys"]
-        ]
-        space = Space.of(config.model_params, entries)
+        space = fitted_space(config.model_params, record)
         forecasts = rolling_origin(space, case.episode(), origin, config.run.seed)
     probability, shares = outcome_probability(table, case.real.outcome)
     settled, settled_shares = outcome_probability(table, case.real.outcome, "outcome_settled")
@@ -172,6 +204,8 @@ def compare(config: CompareJobConfig) -> Comparison:
         weeks=case.weeks,
         sides=sides,
         pressed=case.scenario.pressed,
+        notice=case.scenario.notice.label if case.scenario.notice else None,
+        fitted_on=record["scenario"] if record and model_parameters(config.model_params) else None,
         initial={
             s: case.scenario.measures[s].ids_in_force(case.scenario.initial.get(s, 0))
             for s in sides

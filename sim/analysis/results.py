@@ -95,6 +95,8 @@ class ComparisonReport:
     weekly_model: np.ndarray
     timings: dict[str, float] = field(default_factory=dict)
     pressed: tuple[str, ...] = ()  # the sides the patron presses (the case's patron_presses)
+    notice: str | None = "the agreement"  # what the outcome rule follows; None: no rule
+    fitted_on: str | None = None  # the case the model's fit was made on (None: hand-set)
 
     @property
     def gain_nats_per_actor_week(self) -> float:
@@ -119,6 +121,7 @@ class ComparisonReport:
             "weeks": self.weeks,
             "sides": list(self.sides),
             "patron_presses": list(self.pressed or self.sides),
+            "model_fitted_on": self.fitted_on,
             "initial_measures": self.initial,
             "events_left_out": self.events_left_out,
             "replications": self.replications,
@@ -131,15 +134,23 @@ class ComparisonReport:
                 "model": {s: self.weekly_model[:, i].tolist() for i, s in enumerate(self.sides)}
             },
             "milestones": [dataclasses.asdict(m) for m in self.milestones],
-            "outcome": self.outcome,
-            "outcome_probability": self.outcome_probability,
-            "outcome_shares": self.outcome_shares,
-            "outcome_probability_settled": self.outcome_probability_settled,
-            "outcome_shares_settled": self.outcome_shares_settled,
+            **self._outcome_json(),
             "path": dataclasses.asdict(self.path),
             "counts": [dataclasses.asdict(c) for c in self.counts],
             "forecasts": _forecasts_json(self.forecasts),
             "timings_s": self.timings,
+        }
+
+    def _outcome_json(self) -> dict[str, Any]:
+        """The outcome keys; null where the case has no outcome rule (nothing to score)."""
+        scored = self.notice is not None
+        return {
+            "outcome_rule": self.notice,
+            "outcome": self.outcome if scored else None,
+            "outcome_probability": self.outcome_probability if scored else None,
+            "outcome_shares": self.outcome_shares if scored else None,
+            "outcome_probability_settled": self.outcome_probability_settled if scored else None,
+            "outcome_shares_settled": self.outcome_shares_settled if scored else None,
         }
 
 

@@ -79,6 +79,15 @@ def parse_entry(entry: str) -> tuple[str, tuple[float, float] | None, bool]:
     )
 
 
+def entry_text(key: str, low: float, high: float, log: bool, twins: tuple[str, ...] = ()) -> str:
+    """The ``params`` entry that `parse_entry` reads back: ``KEY[+TWIN]:LOW:HIGH[:log]``.
+
+    A fit's record keeps its entries in this form, so that a later refit (the rolling
+    forecasts of `escalation compare`) searches the same box on the same scale.
+    """
+    return f"{'+'.join((key, *twins))}:{low!r}:{high!r}" + (":log" if log else "")
+
+
 def fittable_keys(params: ModelParams) -> list[str]:
     """Every real-valued parameter that enters the moves' likelihood."""
     keys = real_keys(params)

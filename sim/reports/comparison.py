@@ -67,6 +67,11 @@ def count_rows(report: ComparisonReport) -> list[tuple[str, ...]]:
 
 
 def _outcome_line(report: ComparisonReport) -> str:
+    if report.notice is None:
+        return (
+            f"outcome: not scored ({report.scenario} has no outcome rule: no agreement is put "
+            "on notice)"
+        )
     pending = report.outcome_shares.get("pending", 0.0)
     probability = report.outcome_probability
     line = f"real outcome {report.outcome}: probability {probability:.1%} among the runs"
@@ -77,6 +82,44 @@ def _outcome_line(report: ComparisonReport) -> str:
             " until it is lifted or lapses"
         )
     return line
+
+
+def _outcome_markdown(report: ComparisonReport) -> str:
+    """The Outcome section's text: the real outcome's probability and every outcome's share."""
+    line = _outcome_line(report)
+    if report.notice is None:
+        return line[0].upper() + line[1:] + "."
+    shares = ", ".join(f"{k} {v:.1%}" for k, v in report.outcome_shares.items())
+    settled = ", ".join(
+        f"{k} {v:.1%}" for k, v in report.outcome_shares_settled.items() if k != "pending"
+    )
+    return (
+        f"{line.replace('real', 'Real', 1)}; every outcome's share: {shares}; with the runs "
+        f"followed past the end until every running notice was lifted or lapsed: {settled}."
+    )
+
+
+def _unequal(report: ComparisonReport) -> str:
+    """Why the rows are not alike when the model's fit comes from another case ('' if not).
+
+    The model (and its conduct) is then out of sample, while the baselines and their conduct
+    are fitted on the compared case itself unless ``train_events`` names other data.
+    """
+    if report.fitted_on in (None, report.scenario) or report.train_events:
+        return ""
+    return (
+        f"the model is the fit on {report.fitted_on}, out of sample here (its conduct too), "
+        f"while the baselines and their conduct are fitted on {report.scenario}'s own events, "
+        f"in sample; to fit them out of sample too, add "
+        f"train_events=scenarios/{report.fitted_on}/events.csv, or leave one case out "
+        "(escalation calibrate calibrate.loco=true)"
+    )
+
+
+def _unequal_markdown(report: ComparisonReport) -> str:
+    """`_unequal` as a sentence of the Markdown report's opening paragraph."""
+    note = _unequal(report)
+    return f"\n\n**Note:** {note[0].upper()}{note[1:]}." if note else ""
 
 
 def _pressed_note(report: ComparisonReport) -> str:
@@ -118,6 +161,8 @@ def format_comparison(report: ComparisonReport, folder: Path | None = None) -> s
         ]
     if report.events_left_out:
         lines.append(f"note: {report.events_left_out} events fall outside the span, left out")
+    if _unequal(report):
+        lines.append(f"note: {_unequal(report)}")
     if folder is not None:
         lines.append(f"results: {folder}")
     return "\n".join(lines)
@@ -142,7 +187,7 @@ Events file `{report.events}`, {report.weeks} weeks from {report.start} (week of
 {report.end}); measures in force at the start: {initial}. Model: rules
 {report.rules["seoul"]} (first side) and {report.rules["tokyo"]} (second side),
 {report.replications} simulated runs, seed {report.seed}, version {report.version}{pressed}.{train}
-How to read each number: docs/comparison.md.
+How to read each number: docs/comparison.md.{_unequal_markdown(report)}
 
 ## Likelihood of the real acts (teacher forcing)
 
@@ -165,10 +210,7 @@ the middle; near 0% the real one came early, near 100% late). Never: share of ru
 
 ## Outcome
 
-{_outcome_line(report).replace("real", "Real", 1)}; every outcome's share:
-{", ".join(f"{k} {v:.1%}" for k, v in report.outcome_shares.items())}; with the runs
-followed past the end until every running notice was lifted or lapsed:
-{", ".join(f"{k} {v:.1%}" for k, v in report.outcome_shares_settled.items() if k != "pending")}.
+{_outcome_markdown(report)}
 
 ## Tension path, counts and bursts
 

@@ -142,6 +142,10 @@ def _fmt(value: object) -> str:
 def summary_rows(summary: RunSummary) -> list[tuple[str, str, str]]:
     """The table's rows: (what, simulated, real), the header first."""
     sim, real = summary.simulated, summary.real
+    if summary.notice_label is None:  # no agreement is put on notice: no outcome to show
+        return [("(no outcome rule: nothing is put on notice)", "simulated", "real")] + _path_rows(
+            summary
+        )
     rows = [("outcome", "simulated share", "real")]
     for outcome, share in sim.outcome_shares.items():
         mark = "<- real" if real is not None and real.outcome == outcome else ""
@@ -152,16 +156,8 @@ def summary_rows(summary: RunSummary) -> list[tuple[str, str, str]]:
             if outcome != "pending":
                 mark = "<- real" if real is not None and real.outcome == outcome else ""
                 rows.append((f"  {outcome}", f"{share:.1%}", mark))
-    for ally, week in sim.median_first_retaliation_week.items():
-        real_week = real.first_retaliation_week.get(ally) if real else None
-        rows.append(
-            (
-                f"median week of {ally}'s first retaliation",
-                _fmt(week),
-                _fmt(real_week) if real else "",
-            )
-        )
-    label = summary.notice_label or "the agreement"
+    label = summary.notice_label
+    rows += _path_rows(summary)[:-1]
     rows.append(
         (f"{label} put on notice", f"{sim.share_noticed:.1%}", _fmt(real.noticed) if real else "")
     )
@@ -172,6 +168,20 @@ def summary_rows(summary: RunSummary) -> list[tuple[str, str, str]]:
             _fmt(real.terminated) if real else "",
         )
     )
+    return rows + _path_rows(summary)[-1:]
+
+
+def _path_rows(summary: RunSummary) -> list[tuple[str, str, str]]:
+    """Rows every case has: each side's median week of first retaliation, the peak tension."""
+    sim, real = summary.simulated, summary.real
+    rows = [
+        (
+            f"median week of {ally}'s first retaliation",
+            _fmt(week),
+            _fmt(real.first_retaliation_week.get(ally)) if real else "",
+        )
+        for ally, week in sim.median_first_retaliation_week.items()
+    ]
     rows.append(
         (
             "median peak tension",

@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 
 from sim.analysis.results import CalibrationReport
+from sim.analysis.space import entry_text
 from sim.core.folders import CONF_DIR
 from sim.experiment.config import CalibrateJobConfig
 from sim.experiment.store import write_parquet, write_text
@@ -49,6 +50,15 @@ def record(report: CalibrationReport) -> dict:
     return {
         "keys": list(report.ml.keys),
         "tied": dict(report.ml.tied),
+        "params": [
+            entry_text(
+                k,
+                *report.bounds[k],
+                k in report.log_keys,
+                tuple(t for t, of in report.ml.tied if of == k),
+            )
+            for k in report.ml.keys
+        ],
         "conduct_keys": sorted(report.ml.conduct.values()),
         "parameters": report.ml.parameters,
         "loglik": report.ml.loglik,
