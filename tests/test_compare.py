@@ -1,5 +1,6 @@
 """`escalation compare`: the command end to end, its JSON, its baselines and its checks."""
 
+import itertools
 import json
 import subprocess
 import sys
@@ -393,6 +394,21 @@ def test_the_gain_and_posterior_figures_draw_their_numbers():
     assert (linear.get_xscale(), logarithmic.get_xscale()) == ("linear", "log")
     assert logarithmic.get_xlim() == pytest.approx((0.01, 100.0))
     assert sum(p.get_height() for p in logarithmic.patches) == 3  # every draw in a bin
+
+
+@pytest.mark.parametrize("weeks", [20, 62])
+def test_date_ticks_stay_distinct_on_short_and_long_cases(weeks):
+    # A fixed year-month format labelled a 20-week case "2010-09, 2010-09, 2010-10, ...".
+    from sim.figures.comparison import make_gain_data, plot_cumulative_gain
+
+    dates = pd.date_range("2010-09-06", periods=weeks, freq="7D").strftime("%Y-%m-%d")
+    zeros = np.zeros((weeks, 2))
+    figure = plot_cumulative_gain(make_gain_data(list(dates), ("a", "b"), zeros, {"x": zeros}))
+    figure.canvas.draw()
+    (ax,) = figure.axes
+    labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert len(labels) >= 4 and all(a != b for a, b in itertools.pairwise(labels)), labels
+    assert ax.get_title()  # the figure says what it shows
 
 
 def test_the_models_when_to_move_is_its_chance_of_holding_against_the_real_moves(

@@ -10,7 +10,6 @@ which move.
 import itertools
 from dataclasses import dataclass
 
-import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.colors import ListedColormap
@@ -19,6 +18,7 @@ from matplotlib.patches import Patch
 
 from sim.core.moves import N_MOVES, UsMove
 from sim.core.scenario import Scenario
+from sim.figures import concise_dates
 from sim.figures.fan import figure_and_axes
 from sim.history import RealPath
 
@@ -105,7 +105,7 @@ def plot_event_raster(data: RasterData, ax=None) -> Figure:
         ax.axvline(week, color="black", lw=0.7, ls=":")
         ax.text(week, -0.7 - 1.0 * (i % 4), f" {label}", fontsize=6, va="bottom")
     months = [w for w in range(1, weeks) if data.dates[w].month != data.dates[w - 1].month]
-    step = max(1, len(months) // 12)
+    step = max(1, -(-len(months) // 8))  # at most eight labels, or they touch
     ax.set_xticks(months[::step], [data.dates[w].strftime("%Y-%m") for w in months[::step]])
     ax.tick_params(axis="x", labelsize=7)
     ax.set_xlabel("week")
@@ -227,7 +227,12 @@ def plot_cumulative_gain(data: GainData, ax=None) -> Figure:
             data.dates[data.cutoff], ax.get_ylim()[1], " hold-out cut-off", fontsize=7, va="top"
         )
     ax.set_ylabel("cumulative log-likelihood gain (nats)")
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+    ax.set_title(
+        "The model's cumulative log-likelihood gain on each baseline, week by week "
+        "(rising: the model scores that week's real move better)",
+        fontsize=9,
+    )
+    concise_dates(ax)
     ax.legend(fontsize=7, frameon=False, ncol=2)
     ax.grid(alpha=0.3)
     return figure
@@ -284,7 +289,7 @@ def plot_forecast_gain(data: ForecastGainData) -> Figure:
         ax.axhline(0, color="black", lw=0.6)
         ax.set_title(f"{h}-week-ahead, the model's {MODEL_FORECASTS[m]}", fontsize=9)
         ax.set_ylabel("cumulative log score (nats)", fontsize=8)
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+        concise_dates(ax)
         ax.tick_params(labelsize=7)
         ax.legend(fontsize=7, frameon=False, ncol=2)
         ax.grid(alpha=0.3)

@@ -6,12 +6,12 @@ import matplotlib
 
 matplotlib.use("Agg")  # figures are written to files; the web page embeds them itself
 
-import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.core.scenario import Scenario
+from sim.figures import concise_dates
 from sim.history import RealPath
 
 
@@ -93,7 +93,7 @@ def plot_tension_fan(data: FanData, ax=None) -> Figure:
         )
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("tension (share of both sides' measures in force)")
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+    concise_dates(ax)
     ax.set_title(data.title, fontsize=10)
     # below the axes, where it cannot hide a milestone's label or the paths
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=4, fontsize=8, frameon=False)
