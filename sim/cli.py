@@ -396,11 +396,12 @@ def main(argv: list[str] | None = None) -> None:
     try:
         dispatch(argv)
     except KeyboardInterrupt:
-        fail(
-            "interrupted; temporary files were removed (a sweep resumes where it stopped when "
-            "run again with hydra.sweep.dir=ITS_FOLDER)",
-            130,
+        resume = (
+            " (a sweep resumes where it stopped when run again with hydra.sweep.dir=ITS_FOLDER)"
+            if {"-m", "--multirun"} & set(argv)
+            else ""
         )
+        fail(f"interrupted; temporary files were removed{resume}", 130)
     except Terminated:
         fail("terminated; temporary files were removed", 143)
     except Exception as problem:

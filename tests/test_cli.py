@@ -228,11 +228,26 @@ def test_an_interrupt_during_start_up_ends_in_one_line(tmp_path):
     # the interrupt landed inside code a C extension ran through PyRun_String during an import:
     # that leaves CPython's "unhandled interrupt" flag set even though sim.cli caught it.
     assert running.returncode in (130, -signal.SIGINT), err
-    assert err.strip().splitlines() == [
-        "error: interrupted; temporary files were removed (a sweep resumes where it stopped when "
-        "run again with hydra.sweep.dir=ITS_FOLDER)"
-    ]
+    assert err.strip().splitlines() == ["error: interrupted; temporary files were removed"]
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "resume"), [(["run"], False), (["run", "-m", "us.pressure=0,1"], True)]
+)
+def test_an_interrupt_speaks_of_resuming_only_for_a_sweep(monkeypatch, capsys, argv, resume):
+    import sim.cli
+
+    def interrupted(argv):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sim.cli, "dispatch", interrupted)
+    with pytest.raises(SystemExit) as ended:
+        sim.cli.main(argv)
+    assert ended.value.code == 130
+    err = capsys.readouterr().err
+    assert err.startswith("error: interrupted; temporary files were removed")
+    assert ("a sweep resumes where it stopped" in err) is resume
 
 
 def test_output_piped_into_a_closed_reader_keeps_the_finished_run(tmp_path):

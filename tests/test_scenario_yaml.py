@@ -78,6 +78,7 @@ def test_the_patron_presses_both_sides_unless_the_case_names_its_target(copy):
         ("[seoul, beijing]", "patron_presses names beijing, not a side"),
         ("[]", "patron_presses must name one or both sides, got []"),
         ("{seoul: 1}", "patron_presses must name one or both sides"),
+        ("[seoul, seoul]", "patron_presses names seoul more than once; name each side once"),
     ],
 )
 def test_a_patron_target_that_is_not_a_side_is_refused(copy, value, fragment):

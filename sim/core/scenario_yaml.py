@@ -247,6 +247,11 @@ def _pressed(raw: object, sides: tuple[str, ...], where: str) -> tuple[str, ...]
             f"{where}: patron_presses names {', '.join(unknown)}, not a side "
             f"(choose from {', '.join(sides)})"
         )
+    twice = sorted({str(n) for n in names if names.count(n) > 1})
+    if twice:  # [seoul, seoul] is likely a typo for both sides: refuse rather than guess
+        raise ScenarioError(
+            f"{where}: patron_presses names {', '.join(twice)} more than once; name each side once"
+        )
     return tuple(s for s in sides if s in names)
 
 

@@ -99,6 +99,11 @@ def _outcome_markdown(report: ComparisonReport) -> str:
     )
 
 
+def _best(report: ComparisonReport) -> str:
+    """The best baseline by AIC, as the tables name it."""
+    return report.in_sample.best("aic").name.replace("_", " ")
+
+
 def _unequal(report: ComparisonReport) -> str:
     """Why the rows are not alike when the model's fit comes from another case ('' if not).
 
@@ -139,8 +144,8 @@ def format_comparison(report: ComparisonReport, folder: Path | None = None) -> s
         "log-likelihood of the real acts (teacher forcing; moves per side, then the acts given "
         "the moves)",
         likelihood_text(report.in_sample),
-        f"gain over the best baseline by AIC: {report.gain_nats_per_actor_week:+.4f} nats per "
-        "side-week",
+        f"log-likelihood gain on the best baseline by AIC ({_best(report)}): "
+        f"{report.gain_nats_per_actor_week:+.4f} nats per side-week",
         "",
         text_table(milestone_rows(report)),
         "",
@@ -196,8 +201,8 @@ the acts given the moves under the fitted conduct. k counts every fitted paramet
 
 {likelihood_markdown(report.in_sample)}
 
-Gain over the best baseline by AIC: **{report.gain_nats_per_actor_week:+.4f} nats per
-side-week**.
+Log-likelihood gain on the best baseline by AIC ({_best(report)}):
+**{report.gain_nats_per_actor_week:+.4f} nats per side-week**.
 
 ![cumulative log-likelihood gain]({GAIN_FIGURE})
 {forecasts}
