@@ -205,6 +205,18 @@ def test_prim_recovers_a_planted_box_and_feature_scores_rank_it():
     assert prim_box(x, np.zeros(3000, bool), "y", "none", 0.05, 0.5) is None
 
 
+def test_an_integer_inputs_limits_are_the_whole_values_the_box_keeps():
+    # PRIM peels integers as reals and reported "us.delay 0 to 7.5"; the box keeps 0 to 7
+    rng = np.random.default_rng(5)
+    x = pd.DataFrame({"a": rng.random(3000), "k": rng.integers(0, 11, 3000)})
+    interesting = (x["a"] > 0.6) & (x["k"] <= 6)
+    box = prim_box(x, interesting.to_numpy(), "y", "planted", 0.05, 0.8)
+    k = next(b for b in box.limits if b.input == "k")
+    assert k.low == int(k.low) and k.high == int(k.high)
+    assert k.high == pytest.approx(6, abs=1)
+    assert ((x["k"] >= k.low) & (x["k"] <= k.high) & interesting).sum() > 0
+
+
 def test_figure_data_are_the_table_values():
     indices = pd.DataFrame(
         {
@@ -227,9 +239,13 @@ def test_figure_data_are_the_table_values():
     )
     assert surface.mean.tolist() == [[1.0, 3.0], [2.0, 5.0]]
     assert isinstance(plot_surface(surface), Figure)
-    box = make_prim_box_data([BoxLimit("a", 2.0, 4.0, None, 0.01)], {"a": (0.0, 8.0)})
+    limits = [BoxLimit("a", 2.0, 4.0, None, 0.01), BoxLimit("b", 0.5, 7.9, None, 0.2)]
+    box = make_prim_box_data(limits, {"a": (0.0, 8.0), "b": (0.0, 8.0)})
     assert box.loc[0, ["low", "high"]].tolist() == [0.25, 0.5]
-    assert isinstance(plot_prim_box(box, "rule"), Figure)
+    figure = plot_prim_box(box, "rule")
+    # the weak restriction (keeps 92% of b's range, quasi-p 0.2) is drawn apart, and said so
+    labels = [t.get_text() for t in figure.axes[0].get_legend().get_texts()]
+    assert labels[0] == "restriction" and labels[1].startswith("weak")
 
 
 @pytest.fixture(scope="module")
@@ -357,3 +373,10 @@ def test_a_morris_screening_ranks_every_input(tmp_path):
     assert (morris["value"] >= 0).all()
     assert (tmp_path / "morris_p_terminated.png").is_file()
     assert "mu_star" in (tmp_path / "explore.md").read_text()
+
+
+def test_a_quasi_p_that_underflowed_is_not_printed_as_zero():
+    from sim.reports.explore import _quasi_p
+
+    assert _quasi_p(0.0) == "< 1e-300" and _quasi_p(0.0004) == "4.0e-04"
+    assert _quasi_p(0.25) == "0.250" and _quasi_p(None) == ""

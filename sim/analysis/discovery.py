@@ -8,6 +8,7 @@ dense, trading coverage (the share of all cases of interest inside the box) agai
 EMA Workbench takes about 2 s to import, so it is imported only when called.
 """
 
+import dataclasses
 import logging
 import warnings
 from dataclasses import dataclass, field
@@ -83,6 +84,19 @@ def _limits(box, chosen: int, x: pd.DataFrame) -> list[BoxLimit]:
     return sorted(limits, key=lambda limit: limit.kept)
 
 
+def _whole(limit: BoxLimit) -> BoxLimit:
+    """An integer input's limits as the whole values the box keeps (PRIM peels it as a real).
+
+    The box holds the points with ``low <= x <= high``, so its integers run from ``ceil(low)``
+    to ``floor(high)``: "us.delay 0 to 7" rather than "0 to 7.5", the same points.
+    """
+    if limit.low is None or limit.high is None:
+        return limit
+    return dataclasses.replace(
+        limit, low=float(np.ceil(limit.low)), high=float(np.floor(limit.high))
+    )
+
+
 def _p(p_values: dict, name: str) -> float | None:
     values = p_values.get(name) if isinstance(p_values, dict) else None
     if values is None:
@@ -110,6 +124,7 @@ def prim_box(
         return None
     prim, _ = _ema()
     x = x.reset_index(drop=True).copy()
+    integers = {c for c in x.columns if x[c].dtype.kind in "iu"}
     for column in x.columns:
         if x[column].dtype == object:
             x[column] = x[column].astype("category")
@@ -137,7 +152,9 @@ def prim_box(
         density=float(steps.loc[chosen, "density"]),
         mass=float(steps.loc[chosen, "mass"]),
         res_dim=int(steps.loc[chosen, "res_dim"]),
-        limits=_limits(box, chosen, x),
+        limits=[
+            _whole(limit) if limit.input in integers else limit for limit in _limits(box, chosen, x)
+        ],
         trajectory=trajectory,
     )
 

@@ -132,12 +132,31 @@ def make_prim_box_data(limits: list, ranges: dict[str, tuple[float, float]]) -> 
     )
 
 
+#: A restriction that keeps more of its input's range, or has a larger quasi-p, is weak.
+WEAK_KEPT, WEAK_P = 0.9, 0.05
+
+
 def plot_prim_box(data: pd.DataFrame, rule: str, ax=None) -> Figure:
     """Each restricted input's kept interval within its full range, labelled in its units."""
     figure, ax = figure_and_axes(ax, size=(7, max(2.5, 0.5 * len(data) + 1.5)))
     y = np.arange(len(data))
     ax.barh(y, [1.0] * len(data), color="lightgrey", height=0.5)
-    ax.barh(y, data["high"] - data["low"], left=data["low"], color="tab:red", height=0.5)
+    kept = data["high"] - data["low"]
+    weak = (kept > WEAK_KEPT) | (data["quasi_p"].astype(float) > WEAK_P)
+    for is_weak, colour, label in ((False, "tab:red", "restriction"), (True, "#f4b6b0", "weak")):
+        rows = weak == is_weak
+        if rows.any():
+            ax.barh(
+                y[rows.to_numpy()],
+                kept[rows],
+                left=data["low"][rows],
+                color=colour,
+                height=0.5,
+                label=f"{label} (keeps > {WEAK_KEPT:.0%} of the range or quasi-p > {WEAK_P})"
+                if is_weak
+                else label,
+            )
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.08), ncol=2, fontsize=7, frameon=False)
     for k, row in data.iterrows():
         ax.annotate(
             f"{row['low_value']:.3g} to {row['high_value']:.3g}",

@@ -36,6 +36,13 @@ def _cell(value: object) -> str:
     return str(value)
 
 
+def _quasi_p(value: float | None) -> str:
+    """A quasi-p-value as text: one that underflowed to 0 is below any printed precision."""
+    if value is None or pd.isna(value):
+        return ""
+    return "< 1e-300" if value == 0 else _cell(float(value))
+
+
 def _ranked(result: "ExploreResult", outcome: str, top: int = 10) -> pd.DataFrame:
     m, idx = result.manifest, result.indices
     method = m["method"]
@@ -112,7 +119,7 @@ def render_explore(result: "ExploreResult", figures: list[str]) -> str:
                 "input": b.input,
                 "kept": " | ".join(b.levels) if b.levels else f"{b.low:.4g} to {b.high:.4g}",
                 "share of range kept": b.kept,
-                "quasi-p": b.quasi_p,
+                "quasi-p": _quasi_p(b.quasi_p),
             }
             for b in box.limits
         ]
