@@ -14,6 +14,7 @@ import pytest
 import yaml
 from PIL import Image
 
+from sim.core.scenario_yaml import load_scenario
 from sim.experiment.sweep import wilson_interval
 from sim.figures.sweep import make_heatmap_data, make_outcome_curve_data
 
@@ -296,6 +297,24 @@ def test_outcome_curve_and_heatmap_data_are_the_table_values():
     curve = make_outcome_curve_data(table.iloc[:2], "x", "noticed_then_kept")
     assert curve.settled["terminated"].tolist() == [0.6, 0.5]
     assert curve.settled["noticed_then_kept"].tolist() == [0.15, 0.05]
+
+
+def test_milestone_figure_says_how_often_each_cell_never_reaches_it():
+    # a cell whose runs never reach a milestone drew an empty row with no word of why
+    from sim.figures.sweep import make_milestone_data, plot_milestone_violins
+
+    columns = [m.column for m in load_scenario("gsomia_2019").milestones]
+    reached = pd.DataFrame({c: [10.0, 20.0, None, 30.0] for c in columns})
+    never = pd.DataFrame({c: [None] * 4 for c in columns}, dtype=float)
+    cells = [
+        {"summary": {"scenario": "gsomia_2019"}, "replications": table}
+        for table in (reached, never)
+    ]
+    data = make_milestone_data(cells, ["a", "b"], "us.pressure")
+    assert data.never["Seoul: GSOMIA notice"] == [0.25, 1.0]
+    figure = plot_milestone_violins(data)
+    panel = next(ax for ax in figure.axes if ax.get_title() == "Seoul: GSOMIA notice")
+    assert [t.get_text() for t in panel.texts] == [" never 25%", " never 100%"]
 
 
 def children_of(pid):

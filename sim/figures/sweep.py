@@ -3,7 +3,7 @@
 Each figure is a `make_*_data` function (numbers, tested) and a `plot_*` function (drawing).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import matplotlib
@@ -127,6 +127,7 @@ class MilestoneViolins:
     milestones: list[str]
     weeks: dict[str, list[np.ndarray]]
     real: dict[str, int | None]
+    never: dict[str, list[float]] = field(default_factory=dict)  # share of runs without it
 
 
 def make_milestone_data(cells: list[dict], labels: list[str], axis: str) -> MilestoneViolins:
@@ -137,12 +138,17 @@ def make_milestone_data(cells: list[dict], labels: list[str], axis: str) -> Mile
         m.label: [c["replications"][m.column].dropna().to_numpy(float) for c in cells]
         for m in scenario.milestones
     }
+    never = {
+        m.label: [float(c["replications"][m.column].isna().mean()) for c in cells]
+        for m in scenario.milestones
+    }
     return MilestoneViolins(
         labels=labels,
         axis=axis,
         milestones=[m.label for m in scenario.milestones],
         weeks=weeks,
         real={m.label: real.get(m.id) for m in scenario.milestones},
+        never=never,
     )
 
 
@@ -164,6 +170,7 @@ def plot_milestone_violins(data: MilestoneViolins) -> Figure:
             )
         if data.real[milestone] is not None:
             ax.axvline(data.real[milestone], color="black", lw=1.5, label="real")
+        _never_notes(ax, data.never.get(milestone, []), positions)
         ax.set_yticks(positions, data.labels, fontsize=7)
         ax.set_ylabel(data.axis, fontsize=8)
         ax.set_title(milestone, fontsize=9)
@@ -171,6 +178,25 @@ def plot_milestone_violins(data: MilestoneViolins) -> Figure:
     for ax in axes[n:]:
         ax.set_visible(False)
     return figure
+
+
+def _never_notes(ax, never: list[float], positions: np.ndarray) -> None:
+    """Each cell's share of runs without the milestone, at the row's right end.
+
+    A cell where it (almost) never happens has no violin; the note says why the row is empty.
+    """
+    for y, share in zip(positions, never, strict=False):
+        if share > 0:
+            ax.text(
+                1.0,
+                y,
+                f" never {share:.0%}",
+                transform=ax.get_yaxis_transform(),
+                fontsize=6,
+                va="center",
+                ha="left",
+                color="dimgrey",
+            )
 
 
 @dataclass(frozen=True)
