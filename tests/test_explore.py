@@ -380,3 +380,17 @@ def test_a_quasi_p_that_underflowed_is_not_printed_as_zero():
 
     assert _quasi_p(0.0) == "< 1e-300" and _quasi_p(0.0004) == "4.0e-04"
     assert _quasi_p(0.25) == "0.250" and _quasi_p(None) == ""
+
+
+def test_morris_labels_of_nearby_points_are_set_apart():
+    # seoul.rationality and seoul.activity sat on top of each other in morris_p_terminated.png
+    from sim.figures.explore import plot_morris
+
+    data = pd.DataFrame(
+        {"input": ["a", "b", "c"], "mu_star": [0.50, 0.51, 0.05], "sigma": [0.30, 0.305, 0.02]}
+    )
+    figure = plot_morris(data, "y")
+    figure.canvas.draw()
+    boxes = {t.get_text(): t.get_window_extent() for t in figure.axes[0].texts}
+    assert not boxes["a"].overlaps(boxes["b"])
+    assert set(boxes) == {"a", "b", "c"}

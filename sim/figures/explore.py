@@ -72,15 +72,42 @@ def plot_morris(data: pd.DataFrame, outcome: str, labels: int = 8, ax=None) -> F
     """Morris sigma against mu*: far right matters, high up interacts or is non-linear."""
     figure, ax = figure_and_axes(ax, size=(7, 5))
     ax.scatter(data["mu_star"], data["sigma"], color="tab:blue")
-    for _, row in data.nlargest(labels, "mu_star").iterrows():
-        ax.annotate(row["input"], (row["mu_star"], row["sigma"]), fontsize=8)
     top = float(max(data["mu_star"].max(), data["sigma"].max(), 1e-12))
+    shown = data.nlargest(labels, "mu_star")
+    for (_, row), lift in zip(shown.iterrows(), _label_lifts(shown, top), strict=True):
+        ax.annotate(
+            row["input"],
+            (row["mu_star"], row["sigma"]),
+            xytext=(4, 2 + lift),
+            textcoords="offset points",
+            fontsize=8,
+        )
     ax.plot([0, top], [0, top], color="grey", linestyle=":", linewidth=0.8, label="sigma = mu*")
     ax.set_xlabel("mu* (mean |elementary effect| per range)")
     ax.set_ylabel("sigma")
     ax.set_title(f"{outcome}: Morris screening")
     ax.legend()
     return figure
+
+
+def _label_lifts(points: pd.DataFrame, top: float, near: float = 0.04) -> list[float]:
+    """Upward offsets (points of type) that keep labels of nearby points from overlapping.
+
+    Points within ``near`` of the axis' span of each other are labelled one line apart, the
+    lower point's label lowest; labels of points far apart are not moved.
+    """
+    order = points.sort_values("sigma").index
+    lifts: dict = {}
+    placed: list[tuple[float, float, float]] = []
+    for i in order:
+        x, y = points.loc[i, "mu_star"] / top, points.loc[i, "sigma"] / top
+        lift = 0.0
+        for px, py, plift in placed:
+            if abs(px - x) < 3 * near and abs(py - y) < near:
+                lift = max(lift, plift + 9.0)
+        placed.append((x, y, lift))
+        lifts[i] = lift
+    return [lifts[i] for i in points.index]
 
 
 def make_prim_tradeoff_data(trajectory: list[dict]) -> pd.DataFrame:
