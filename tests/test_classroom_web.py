@@ -350,3 +350,99 @@ def test_a_class_of_four_pages_reaches_the_next_week_together(open_page, server)
         at_week(page, 2, 3)
     assert time.monotonic() - started < 10
     assert server.process.poll() is None
+
+
+@pytest.mark.parametrize("clicks", [["Washington"], ["Washington", "Washington"], ["Tokyo"]])
+def test_the_role_boxes_show_the_roles_the_room_gives_to_teams(open_page, clicks):
+    """Toggling a role (which adds or removes Washington's model settings above the boxes)
+    leaves every box showing what the room will do."""
+    page = open_page("/")
+    form = card(page, "Open a class room")
+    for role in clicks:
+        form.get_by_text(f"{role} is played by a team").click()
+        page.wait_for_timeout(500)
+    page.wait_for_timeout(500)
+    roles = ("Seoul", "Tokyo", "Washington")
+    shown = [form.get_by_role("checkbox", name=f"{r} is played").is_checked() for r in roles]
+    expected = [clicks.count(r) % 2 == 0 for r in roles]
+    assert shown == expected
+    form.get_by_role("button", name="Open room").click()
+    people = ", ".join(r for r, played in zip(roles, expected, strict=True) if played)
+    expect(page.get_by_text(f"pick their role ({people};")).to_be_visible()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_sliders_are_wide_enough_to_use_with_a_mouse(open_page, width):
+    """The pressure and weeks sliders take the card's width; a click on the track moves them."""
+    page = open_page("/", width=width)
+    form = card(page, "Play alone")
+    sliders = form.locator(".v-slider")
+    expect(sliders).to_have_count(2)
+    card_width = form.bounding_box()["width"]
+    for i in range(2):
+        track = sliders.nth(i).locator(".v-slider__track-container")
+        assert track.bounding_box()["width"] >= 0.7 * card_width, (i, track.bounding_box())
+    pressure = form.get_by_role("slider").first
+    sliders.first.scroll_into_view_if_needed()
+    box = sliders.first.locator(".v-slider__track-container").bounding_box()
+    page.mouse.click(box["x"] + 0.9 * box["width"], box["y"] + box["height"] / 2)
+    expect(pressure).to_have_attribute("aria-valuenow", "0.9")
+    expect(form.get_by_text("US pressure when Washington presses: 0.90")).to_be_visible()
+    weeks = form.get_by_role("slider").last
+    sliders.last.scroll_into_view_if_needed()
+    box = sliders.last.locator(".v-slider__track-container").bounding_box()
+    page.mouse.click(box["x"] + 0.5 * box["width"], box["y"] + box["height"] / 2)
+    expect(weeks).not_to_have_attribute("aria-valuenow", "62")
+    screenshot(page, f"sliders_{width}.png")
+
+
+def test_links_print_the_port_the_server_runs_on(open_page, server, capsys):
+    """`escalation classroom links --db` gives links to the server's own port (not 8765)."""
+    from sim.play.server import links_main
+
+    instructor = open_page("/")
+    code = open_room(instructor, 2, humans=("Seoul",))
+    links_main(["--db", str(server.db)])
+    printed = capsys.readouterr().out
+    assert f"http://127.0.0.1:{server.port}/instructor?room={code}&key=" in printed, printed
+
+
+def test_the_timer_menu_shows_the_running_timer_after_a_reload(open_page):
+    instructor = open_page("/")
+    open_room(instructor, 3, humans=("Seoul",))
+    timer = instructor.locator(".v-input", has_text="Round timer")
+    expect(timer).to_contain_text("no timer")
+    choose(instructor, instructor, "Round timer", "2 minutes")
+    instructor.get_by_role("button", name="Set timer").click()
+    expect(instructor.locator(".ec-timer-count")).to_be_visible()
+    instructor.reload()
+    expect(instructor.locator(".ec-timer-count")).to_be_visible()
+    expect(instructor.locator(".v-input", has_text="Round timer")).to_contain_text("2 minutes")
+
+
+def test_old_refusals_and_confirmations_leave_when_the_room_moves_on(open_page):
+    """A refusal during a pause goes at Resume; "You chose Hold for week 1." is not shown in
+    week 2, even when that move completed week 1; the dashboard keeps its lines apart."""
+    instructor = open_page("/")
+    code = open_room(instructor, 3, humans=("Seoul", "Tokyo"))
+    seoul, tokyo = open_page("/"), open_page("/")
+    join(seoul, code, "Seoul")
+    join(tokyo, code, "Tokyo")
+    instructor.get_by_role("button", name="Pause").click()
+    expect(seoul.get_by_text("Paused by the instructor")).to_be_visible()
+    move(seoul, "Hold")
+    expect(seoul.get_by_text("Refused: the instructor has paused the game")).to_be_visible()
+    instructor.get_by_role("button", name="Resume").click()
+    expect(seoul.get_by_text("Waiting for: Seoul, Tokyo")).to_be_visible()
+    expect(seoul.get_by_text("Refused:")).to_have_count(0)
+    move(tokyo, "Hold")
+    expect(seoul.get_by_text("Waiting for: Seoul.")).to_be_visible()
+    move(seoul, "Hold")  # completes week 1
+    at_week(seoul, 2, 3)
+    seoul.wait_for_timeout(1000)
+    expect(seoul.get_by_text("You chose Hold for week 1.")).to_have_count(0)
+    confirm(instructor, "End game…", "End game")
+    dashboard = instructor.locator("a[href^='/class?']").get_attribute("href")
+    instructor.goto(instructor.url.split("/instructor")[0] + dashboard)
+    expect(instructor.get_by_text("Game over after 1 week.")).to_be_visible()
+    assert "week.Tension" not in instructor.inner_text("body")

@@ -19,10 +19,10 @@ from sim.play.debrief import debrief_paths
 from sim.play.game import Game
 from sim.play.real import real_outcome_after
 from sim.play.record import load as load_game
-from sim.play.terminal import ask_move, record_path
-from sim.reports.briefing import gauge
+from sim.play.terminal import ask_move, parse_args, record_path
+from sim.reports.briefing import format_options, gauge
 from sim.reports.debrief import debrief_markdown
-from sim.reports.text import share
+from sim.reports.text import share, signed
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -194,11 +194,41 @@ def test_another_case_is_played_with_its_own_sides(tmp_path, case, role, other):
     assert "This case has no notice to give or keep" in text and "| outcome |" not in text
 
 
+def test_washington_names_whom_it_presses_in_each_case():
+    """Where the patron presses Beijing alone, its moves and last week's line say so."""
+    thaad = Game(default_config(["scenario=thaad_2016", "run.weeks=2"]), ["seoul", "washington"])
+    options = thaad.options("washington")
+    assert options["press"] == "Washington presses Beijing (pressure 1)"
+    assert options["engage"] == "Washington engages Beijing (pressure 0.3)"
+    thaad.submit("washington", "press")
+    thaad.advance()
+    assert thaad.timeline[0].described["washington"].startswith("Washington presses Beijing")
+    assert "its allies" not in str(thaad.briefing("seoul"))
+    gsomia = Game(default_config(["run.weeks=2"]), ["washington"])
+    assert gsomia.options("washington")["press"] == "Washington presses its allies (pressure 1)"
+
+
+def test_a_record_in_the_old_wording_replays_as_the_same_game(tmp_path):
+    done = play(
+        "--as", "washington", "scenario=thaad_2016", "--weeks", "2", "--record", str(tmp_path),
+        "--no-figure", script=["p", "e"],
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Washington presses Beijing" in done.stdout and "its allies" not in done.stdout
+    record = load(tmp_path / "game.json")
+    for week in record["timeline"]:  # as versions before this one wrote it
+        week["described"]["washington"] = "Washington presses its allies (pressure 1)"
+    (tmp_path / "old.json").write_text(json.dumps(record))
+    again = play("--replay", str(tmp_path / "old.json"), "--no-figure")
+    assert again.returncode == 0, again.stderr
+    assert "the same timeline as recorded" in again.stdout and "differs" not in again.stderr
+
+
 def test_a_role_the_case_does_not_have_is_refused_in_one_line(tmp_path):
     done = play("--as", "tokyo", "scenario=thaad_2016", "--record", str(tmp_path), script=[])
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
-        "error: no such role ['tokyo'] in thaad_2016: roles are seoul, beijing, washington"
+        "error: no such role tokyo in thaad_2016: roles are seoul, beijing, washington"
     ]
 
 
@@ -254,11 +284,40 @@ def test_ask_move_refuses_until_valid_and_stops_on_quit(default):
     assert ask_move(game, "tokyo", lambda _: "q", out) is None
 
 
+def test_settings_are_taken_anywhere_on_the_line():
+    line = "--as beijing scenario=thaad_2016 --weeks 4 run.seed=1 --no-figure payoffs=chicken"
+    args = parse_args(line.split())
+    assert args.roles == ["beijing"] and args.weeks == 4 and args.no_figure
+    assert args.overrides == ["scenario=thaad_2016", "run.seed=1", "payoffs=chicken"]
+
+
 def test_record_and_debrief_paths(tmp_path):
     assert record_path(str(tmp_path)) == tmp_path / "game.json"
     assert record_path(str(tmp_path / "a.json")) == tmp_path / "a.json"
     assert debrief_paths(tmp_path / "game.json")["png"] == tmp_path / "debrief.png"
     assert debrief_paths(tmp_path / "a.json")["md"] == tmp_path / "a_debrief.md"
+
+
+def test_signed_numbers_never_read_minus_zero():
+    assert signed(-0.001, 2) == "+0.00" and signed(-0.04) == "+0.0"
+    assert signed(-0.006, 2) == "-0.01" and signed(0.25, 2) == "+0.25" and signed(3.21) == "+3.2"
+
+
+def test_the_debrief_names_the_notice_by_the_scenario_and_counts_one_week(default):
+    game = Game(default_config(["run.seed=3", "run.weeks=1"]), ["seoul"])
+    game.advance()
+    data = make_debrief_data(game.debrief(50), game.scenario, game.real, "seoul")
+    text = debrief_markdown(data)
+    assert "the same 1 week:" in text and "1 weeks" not in text
+    meanings = " ".join(data.outcome_meaning.values())
+    assert "gsomia" not in meanings and "Seoul withdrew the GSOMIA notice" in meanings
+    assert "Seoul never gave the GSOMIA notice" in meanings
+
+
+def test_previews_in_the_terminal_never_show_minus_zero(default):
+    game = Game(default, ["seoul"])
+    text = format_options(game.options("seoul"), game.previews("seoul"))
+    assert "-0.00" not in text and "+0.00" in text
 
 
 def test_debrief_data_holds_the_game_beside_the_model_and_2019(finished_game):

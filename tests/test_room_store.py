@@ -78,10 +78,45 @@ def test_undo_takes_back_the_last_week_and_survives_a_restart(registry, store):
     room.advance(key)
     assert room.game.week == 2
     room.undo(key)
-    assert room.game.week == 1 and room.game.pending == {"seoul": "hold"}
+    assert room.game.week == 1 and room.game.pending == {}  # Seoul's hold of week 2 is cleared
     assert room.status().tension == before
+    assert len(room.game.injections) == 1  # the event of week 2 stays
     [back] = RoomRegistry(store=RoomStore(store.path), limits=LOOSE).restore()
-    assert back.game.week == 1 and back.game.pending == {"seoul": "hold"}
+    assert back.game.week == 1 and back.game.pending == {}
+
+
+def test_undo_after_every_team_moved_reopens_the_week_for_every_team(registry, store):
+    """Undo of a week every team moved in clears its moves: the room waits for the teams
+    (before, it waited for nobody, and Advance replayed the same moves)."""
+    room = registry.create(RoomSettings(humans=("seoul", "tokyo"), weeks=5))
+    seats = {r: room.claim(r) for r in ("seoul", "tokyo")}
+    room.submit(seats["seoul"], "retaliate", note="the court ruled")
+    room.submit(seats["tokyo"], "hold")
+    assert room.game.week == 1
+    room.undo(room.instructor_key)
+    assert room.game.week == 0 and room.game.pending == {}
+    assert room.status().waiting_for == ["seoul", "tokyo"]
+    assert room.notes == [] and room.game.moves_log == []
+    assert "every team moves again" in room.log[-1].text
+    room.submit(seats["seoul"], "hold")  # a new choice for the same week
+    room.submit(seats["tokyo"], "cooperate")
+    assert room.game.timeline[0].moves["seoul"] == "hold"
+    room.undo(room.instructor_key)  # a second undo of the same week
+    [back] = RoomRegistry(store=RoomStore(store.path), limits=LOOSE).restore()
+    assert back.game.week == 0 and back.game.pending == {} and back.game.timeline == []
+
+
+def test_links_use_the_address_the_server_stored_or_ask_for_host(registry, store, capsys):
+    from sim.play.server import ServerError, links_main
+
+    room = registry.create(RoomSettings(humans=("seoul",), weeks=2))
+    with pytest.raises(ServerError, match="give --host HOST:PORT"):
+        links_main(["--db", str(store.path)])  # no server has said where it answers
+    store.remember_address("127.0.0.1:8799")
+    links_main(["--db", str(store.path)])
+    assert f"http://127.0.0.1:8799/instructor?room={room.code}&key=" in capsys.readouterr().out
+    links_main(["--db", str(store.path), "--host", "class.example:80"])
+    assert f"http://class.example:80/instructor?room={room.code}" in capsys.readouterr().out
 
 
 def test_advance_for_a_week_already_played_does_nothing(registry):
@@ -169,3 +204,27 @@ def test_exports_hold_moves_team_names_notes_and_class_results(registry, store):
     assert f"{room.code}_moves.csv" in names and f"{room.code}_debrief.md" in names
     results = class_file(room.class_id, [rebuilt]).data.decode().splitlines()
     assert len(results) == 3 and results[1].split(",")[2] == "seoul"
+
+
+def test_the_json_exports_say_their_weeks_count_from_0_and_still_replay(registry):
+    """record.json and debrief.json keep the model's 0-based weeks (old records replay as
+    before) and say so in a key; moves.csv counts from 1 like the pages."""
+    import json
+
+    from sim.play.record import WEEK_NUMBERING, replay
+
+    room = registry.create(RoomSettings(humans=("seoul", "tokyo"), weeks=3))
+    play_some(room)
+    room.end(room.instructor_key)
+    files = {f.name.split("_", 1)[1]: f.data for f in room_files(room, figure=False)}
+    saved, debrief = json.loads(files["record.json"]), json.loads(files["debrief.json"])
+    assert saved["week_numbering"] == debrief["week_numbering"] == WEEK_NUMBERING
+    assert WEEK_NUMBERING.startswith("0-based")
+    assert saved["moves"][0]["week"] == 0 and saved["timeline"][0]["week"] == 0
+    assert files["moves.csv"].decode().splitlines()[1].split(",")[2] == "1"
+    assert debrief["injections"][0]["week"] == 1  # injected in the second week
+    old = {k: v for k, v in saved.items() if k != "week_numbering"}  # before the key existed
+    for data in (saved, old):
+        assert [r.tension for r in replay(data).timeline] == [
+            w["tension"] for w in saved["timeline"]
+        ]

@@ -46,6 +46,7 @@ def refused(match: str):
         (RoomSettings(us_policy="isolationist"), "US policy 'isolationist'"),
         (RoomSettings(us_pressure=1.5), "between 0 and 1"),
         (RoomSettings(seed=-1), "seed -1"),
+        (RoomSettings(seed=2**40), "type a whole number from 0 to 4294967295 in the Seed box"),
         (RoomSettings(weeks=0), "weeks 0"),
         (RoomSettings(weeks=500), "62 weeks at most"),
     ],
@@ -54,6 +55,15 @@ def test_bad_settings_are_refused_with_the_reason(registry, settings, reason):
     with refused(reason):
         registry.create(settings)
     assert len(registry) == 0
+
+
+@pytest.mark.parametrize("seed", ["abc", "", "-1", "99999999999"])
+def test_a_bad_seed_in_the_form_says_what_to_type_in_the_form(registry, seed):
+    from sim.play.web.forms import default_values, settings_from
+
+    with pytest.raises(RoomError) as refusal:
+        registry.create(settings_from({**default_values(), "seed": seed}, solo=True))
+    assert "in the Seed box" in str(refusal.value) and "command line" not in str(refusal.value)
 
 
 def test_settings_reach_the_game(registry):
@@ -77,7 +87,7 @@ def test_codes_are_short_unique_and_read_in_any_case(registry):
     assert registry.codes() == sorted(codes)
     with refused("there is no room ZZZZ"):
         registry.get("zzzz")
-    with refused(r"no room \(empty\)"):
+    with refused(r"^type the room code the instructor shows \(five letters\)$"):
         registry.get("")
 
 
@@ -294,6 +304,34 @@ def test_the_registry_is_bounded_and_forgets_idle_rooms():
     registry.create(RoomSettings(weeks=2))
     with refused("there is no room"):
         registry.get(first.code)
+
+
+def test_the_room_log_names_teams_alike_and_counts_weeks_in_words(registry):
+    from sim.play.web.widgets import status_line
+
+    room = registry.create(RoomSettings(humans=("seoul", "tokyo"), weeks=3))
+    seats = {r: room.claim(r) for r in ("seoul", "tokyo")}
+    room.submit(seats["seoul"], "hold")
+    room.message(seats["seoul"], "tokyo", "talks?")
+    room.broadcast(room.instructor_key, "five minutes")
+    room.advance(room.instructor_key)
+    room.end(room.instructor_key)
+    texts = [entry.text for entry in room.log]
+    assert "Seoul has moved" in texts and "Seoul wrote to Tokyo" in texts
+    assert "the instructor wrote to everyone" in texts
+    assert texts[-1] == "the game is over: ended after 1 week"
+    assert status_line(room.status()) == "Game over after 1 week."
+
+
+def test_two_teams_cannot_take_the_same_name(room):
+    seoul = room.claim("seoul", "Blue House")
+    with refused(r"^the Seoul team is already called 'blue house': choose another name$"):
+        room.claim("tokyo", "blue house")
+    tokyo = room.claim("tokyo", "Kantei")
+    with refused("the Seoul team is already called 'Blue House'"):
+        room.rename(tokyo, "Blue House")
+    assert room.seats["tokyo"].name == "Kantei"
+    assert room.rename(seoul, "Blue House") == "Blue House"  # its own name again is fine
 
 
 def test_the_prompt_about_injected_events_comes_only_after_an_injection():

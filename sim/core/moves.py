@@ -75,9 +75,16 @@ class UsMove(Enum):
 
     @property
     def verb(self) -> str:
-        """What Washington does, as a sentence's verb phrase."""
-        return {"ABSTAIN": "abstains", "ENGAGE": "engages its allies"}.get(
-            self.name, "presses its allies"
+        """What Washington does, as a sentence's verb phrase (pressing both its allies)."""
+        return self.verb_on("its allies")
+
+    def verb_on(self, whom: str) -> str:
+        """What Washington does to ``whom``, as a sentence's verb phrase.
+
+        ``whom`` is "its allies", or "Beijing" in a case where it presses Beijing alone.
+        """
+        return {"ABSTAIN": "abstains", "ENGAGE": f"engages {whom}"}.get(
+            self.name, f"presses {whom}"
         )
 
     @classmethod

@@ -22,7 +22,7 @@ from sim.figures.fan import FanData, figure_and_axes, make_fan_data, plot_tensio
 from sim.history import RealPath
 from sim.reports.game_results import Debrief
 from sim.reports.labels import NO_NOTICE, outcome_meanings, role_name
-from sim.reports.text import share
+from sim.reports.text import share, week_count
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ def make_debrief_data(
         real_outcome=debrief.real_outcome,
         real_outcome_by_end=debrief.real_outcome_by_end,
         outcome_meaning=(
-            outcome_meanings(rule.actor, rule.measure, rule.lapse_weeks, rule.label)
+            outcome_meanings(rule.actor, rule.lapse_weeks, rule.label)
             if rule is not None
             else dict.fromkeys(OUTCOMES, NO_NOTICE)
         ),
@@ -171,7 +171,7 @@ def plot_debrief(data: DebriefData, ax=None) -> Figure:
     ax.legend(loc="upper left", fontsize=8, frameon=False)
     ax.set_title(
         f"{fan.title}\nyour game: {data.outcome.replace('_', ' ')}, as in "
-        f"{share(data.outcome_share)} of the model's runs over the same {data.weeks} weeks",
+        f"{share(data.outcome_share)} of the model's runs over the same {week_count(data.weeks)}",
         fontsize=10,
     )
     return figure

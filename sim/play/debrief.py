@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sim.figures.debrief import DebriefData, make_debrief_data, plot_debrief
 from sim.play.game import Game
+from sim.play.record import WEEK_NUMBERING
 from sim.reports.debrief import debrief_markdown
 from sim.reports.game_results import Debrief, to_json
 
@@ -27,6 +28,11 @@ def debrief_data(game: Game, debrief: Debrief, role: str | None) -> DebriefData 
 def debrief_text(data: DebriefData | None, figure: str | None = None) -> str:
     """The debrief as Markdown (a fixed page when no week was played)."""
     return NOTHING_PLAYED if data is None else debrief_markdown(data, figure=figure)
+
+
+def debrief_json(debrief: Debrief) -> dict:
+    """The debrief as JSON data, saying how its weeks are numbered (`WEEK_NUMBERING`)."""
+    return {"week_numbering": WEEK_NUMBERING, **to_json(debrief)}
 
 
 def debrief_paths(record: Path, suffix: str | None = None) -> dict[str, Path]:
@@ -50,7 +56,7 @@ def write_debrief(
 
     paths = debrief_paths(record, suffix)
     data = debrief_data(game, debrief, role)
-    write_json(to_json(debrief), paths["json"])
+    write_json(debrief_json(debrief), paths["json"])
     drawn = figure and data is not None
     write_text(debrief_text(data, paths["png"].name if drawn else None), paths["md"])
     if drawn:

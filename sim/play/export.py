@@ -16,12 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sim.core.errors import EscalationError
-from sim.play.debrief import debrief_data, debrief_text
+from sim.play.debrief import debrief_data, debrief_json, debrief_text
 from sim.play.record import record
 from sim.play.room import Room, epoch_time
 from sim.play.settings import RoomSettings
 from sim.play.store import DEFAULT_DB, RoomStore, StoredRoom
-from sim.reports.game_results import to_json
 from sim.reports.labels import role_name
 
 MOVE_COLUMNS = ("room", "class", "week", "date", "role", "team", "move", "default", "note", "time")
@@ -108,7 +107,7 @@ def room_files(room: Room, figure: bool = True) -> list[ExportFile]:
     if room.ended:
         debrief = room.debrief()
         data = debrief_data(room.game, debrief, None)
-        files.append(ExportFile(f"{code}_debrief.json", json.dumps(to_json(debrief)).encode()))
+        files.append(ExportFile(f"{code}_debrief.json", json.dumps(debrief_json(debrief)).encode()))
         text = debrief_text(data, f"{code}_debrief.png" if figure and data else None)
         files.append(ExportFile(f"{code}_debrief.md", text.encode()))
         if figure and data is not None:

@@ -38,6 +38,7 @@ from sim.reports.game_results import (
     NoticeClock,
     WeekReport,
 )
+from sim.reports.labels import role_name
 
 DEBRIEF_REPLICATIONS = 1000
 #: The payoff equation's terms, in the order pages show them (docs/model.md).
@@ -66,6 +67,17 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat()
 
 
+def pressed_whom(scenario) -> str:
+    """Whom the patron's moves name, as the briefing's "(on Beijing alone)" does.
+
+    "its allies" when it presses both sides (2019), else the sides it presses ("Beijing").
+    """
+    aimed = [side for side in scenario.sides if scenario.feels_pressure(side)]
+    if len(aimed) == len(scenario.sides):
+        return "its allies"
+    return " and ".join(role_name(side) for side in aimed)
+
+
 def _without(params, term: str):
     """Payoff parameters with every term but ``term`` switched off (``stage`` keeps none)."""
     zero = PerAlly(0.0, 0.0)
@@ -90,7 +102,7 @@ class Game:
         unknown = set(humans) - set(self.roles)
         if unknown:
             raise GameError(
-                f"no such role {sorted(unknown)} in {self.scenario.name}: "
+                f"no such role {', '.join(sorted(unknown))} in {self.scenario.name}: "
                 f"roles are {', '.join(self.roles)}"
             )
         self.humans = tuple(a for a in self.roles if a in set(humans))
@@ -142,7 +154,10 @@ class Game:
     def options(self, actor: str) -> dict[str, str]:
         """Each move ``actor`` may choose this week, with the concrete step it would be."""
         if actor == "washington":
-            return {m.label: f"Washington {m.verb} (pressure {m.value:g})" for m in US_MOVES}
+            whom = pressed_whom(self.scenario)
+            return {
+                m.label: f"Washington {m.verb_on(whom)} (pressure {m.value:g})" for m in US_MOVES
+            }
         side = self.model.capitals[actor]
         return {m.name.lower(): side.repertoire.describe(int(side.mask[0]), m) for m in Move}
 
@@ -353,7 +368,8 @@ class Game:
         tension = float(self.model.tension[0])
         level = US_MOVES[int(UsMove.of(np.array(pressure)))]
         moves["washington"] = level.label
-        described["washington"] = f"Washington {level.verb} (pressure {pressure:.2g})"
+        verb = level.verb_on(pressed_whom(self.scenario))
+        described["washington"] = f"Washington {verb} (pressure {pressure:.2g})"
         payoffs["washington"] = self.washington_week(tension, pressure)
         injected = [i["text"] for i in self.injections if i["week"] == week]
         date = self.scenario.week_start(week).isoformat()

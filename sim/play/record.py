@@ -13,11 +13,20 @@ from sim import __version__
 from sim.experiment.config import config_from_dict
 from sim.play.game import Game
 
+#: How the JSON files number weeks (the ``week`` of moves, injections and the timeline): from
+#: 0, as the model does, where moves.csv, the pages and the debrief's text count from 1.
+#: Written into every record and debrief JSON; a record without it (older) numbers the same.
+WEEK_NUMBERING = (
+    "0-based: week 0 is the game's first week, which moves.csv/moves.json, the pages and the "
+    "debrief text call week 1"
+)
+
 
 def record(game: Game) -> dict:
     """Everything needed to replay the game: config, seed, roles, moves, injections."""
     return {
         "version": __version__,
+        "week_numbering": WEEK_NUMBERING,
         "created": game.created,
         "seed": game.seed,
         "humans": list(game.humans),

@@ -132,7 +132,9 @@ class RoomRegistry:
         with self._lock:
             room = self._rooms.get(key)
         if room is None:
-            raise RoomError(f"there is no room {key or '(empty)'} on this server: check the code")
+            if not key:
+                raise RoomError("type the room code the instructor shows (five letters)")
+            raise RoomError(f"there is no room {key} on this server: check the code")
         return room
 
     def seat(self, code: str | None, token: str | None) -> tuple[Room, str]:

@@ -58,6 +58,7 @@ class Room(RoomState):
                     "If this is your team, reopen your seat link (the instructor can show it)"
                 )
             name = clean(name, NAME_LENGTH, "team name")
+            self._check_unique(role, name)
             token = secrets.token_urlsafe(16)
             self._act("claim", role=role, token=token, name=name)
             self.seats[role].seen = time.monotonic()
@@ -70,8 +71,20 @@ class Room(RoomState):
             name = clean(name, NAME_LENGTH, "team name")
             if not name:
                 raise RoomError("write a name for your team")
+            self._check_unique(role, name)
             self._act("rename", role=role, name=name)
             return name
+
+    def _check_unique(self, role: str, name: str) -> None:
+        """Refuse a team name another team of the room has, in any case.
+
+        Pages, the log and the exports tell teams apart by their names.
+        """
+        for other, seat in self.seats.items():
+            if other != role and name and seat.name.casefold() == name.casefold():
+                raise RoomError(
+                    f"the {role_name(other)} team is already called {name!r}: choose another name"
+                )
 
     def touch(self, token: str) -> str:
         """A heartbeat from a team's page: its seat counts as connected; return its role."""
@@ -189,7 +202,10 @@ class Room(RoomState):
         return self.week_started + self.round_seconds
 
     def undo(self, key: str) -> None:
-        """Instructor: take back the last week played (its moves can be made again)."""
+        """Instructor: take back the last week played; every team chooses its move again.
+
+        The moves made in that week are cleared (see `sim.play.room_state.undone`).
+        """
         with self.lock:
             self._instructor(key)
             self._open()

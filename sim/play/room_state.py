@@ -5,8 +5,9 @@ data): joining, naming a team, a move with its "why" note, an advance, an undo, 
 injected event, a broadcast, a private message, the end. `Room._apply` is the one place an
 action changes the room; a live action is applied, then stored (`sim.play.store`), then
 acknowledged, and a restarted server rebuilds the room by applying its stored actions again.
-An undo rebuilds the game without the last advance. Every live action names who acts (the
-instructor's key or a team's seat token) and is refused with a reason (`RoomError`).
+An undo rebuilds the game without the last advance and the moves of that week (`undone`).
+Every live action names who acts (the instructor's key or a team's seat token) and is refused
+with a reason (`RoomError`).
 """
 
 import datetime as dt
@@ -29,6 +30,7 @@ from sim.play.status import (
 from sim.play.store import RoomStore
 from sim.reports.game_results import Briefing, Debrief
 from sim.reports.labels import role_name
+from sim.reports.text import week_count
 
 #: A seat counts as connected when its page sent a heartbeat this recently (seconds).
 CONNECTED_SECONDS = 10.0
@@ -52,6 +54,16 @@ def epoch_time(iso: str) -> float:
     return dt.datetime.fromisoformat(iso).timestamp()
 
 
+def speaker(role: str | None) -> str:
+    """Who wrote a message, or to whom, as the room log names them.
+
+    "Seoul" (as "Seoul has moved" does), "the instructor", "everyone" (a broadcast's addressee).
+    """
+    if role is None:
+        return "everyone"
+    return "the instructor" if role == "instructor" else role_name(role)
+
+
 def clean(text: object, limit: int, what: str) -> str:
     """Text someone typed, on one line, refused when too long."""
     flat = " ".join(str(text or "").split())
@@ -71,18 +83,28 @@ class Seat:
 
 
 def undone(actions: list[dict]) -> set[int]:
-    """Sequence numbers an undo takes back: each undo's last advance and the moves after it."""
+    """Sequence numbers an undo takes back: the last week played, reopened for every team.
+
+    That is the week's advance, the moves made in it before the advance (its teams choose
+    again: left in, a week in which every team had moved would wait for nobody, stuck until the
+    instructor advanced it with the same moves), and what was played after the advance (moves
+    and events of the next week). Events injected during the undone week stay.
+    """
     skipped: set[int] = set()
     for i, action in enumerate(actions):
         if action["kind"] != "undo":
             continue
         earlier = [a for a in actions[:i] if a["seq"] not in skipped]
-        advance = next((a for a in reversed(earlier) if a["kind"] == "advance"), None)
-        if advance is None:
+        advances = [a["seq"] for a in earlier if a["kind"] == "advance"]
+        if not advances:
             continue
-        skipped.add(advance["seq"])
+        last, before = advances[-1], (advances[-2] if len(advances) > 1 else -1)
+        skipped.add(last)
         skipped |= {
-            a["seq"] for a in earlier if a["seq"] > advance["seq"] and a["kind"] in GAME_KINDS
+            a["seq"]
+            for a in earlier
+            if (a["seq"] > last and a["kind"] in GAME_KINDS)
+            or (before < a["seq"] < last and a["kind"] == "move")
         }
     return skipped
 
@@ -207,7 +229,11 @@ class RoomState:
                     self._finish(now, "every week has been played")
             case "undo":
                 self.week_started = now
-                self._log(now, "undone", f"the instructor took back week {game.week + 1}")
+                self._log(
+                    now,
+                    "undone",
+                    f"the instructor took back week {game.week + 1}: every team moves again",
+                )
             case "pause":
                 self.paused = True
                 self._log(now, "paused", "the instructor paused the game")
@@ -233,10 +259,10 @@ class RoomState:
                 self._log(
                     now,
                     action["kind"],
-                    f"{action['sender']} wrote to {action.get('to') or 'everyone'}",
+                    f"{speaker(action['sender'])} wrote to {speaker(action.get('to'))}",
                 )
             case "end":
-                self._finish(now, f"ended after {len(game.timeline)} weeks")
+                self._finish(now, f"ended after {week_count(len(game.timeline))}")
             case other:
                 raise RoomError(f"unknown action {other!r} in room {self.code}")
 

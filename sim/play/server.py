@@ -167,6 +167,8 @@ def main(argv: list[str]) -> int:
     shown = "127.0.0.1" if options.host in ("0.0.0.0", "::") else options.host
     from sim.play.web.state import REGISTRY
 
+    if REGISTRY.store is not None:  # `escalation classroom links` prints links to this address
+        REGISTRY.store.remember_address(f"{shown}:{options.port}")
     rooms = [REGISTRY.get(code) for code in REGISTRY.codes()]
     print(f"Escalation classroom: open http://{shown}:{options.port}/ in a browser", flush=True)
     print(f"Rooms are kept in {options.db}; {len(rooms)} open room(s) restored.", flush=True)
@@ -222,19 +224,34 @@ def network_address() -> str:
 
 
 def links_main(argv: list[str]) -> int:
-    """``escalation classroom links [--db PATH]``: every stored open room's instructor link."""
+    """``escalation classroom links [--db PATH] [--host HOST:PORT]``: open rooms' instructor links.
+
+    The links use the address the server last started on with this database (it stores it), so
+    a server on another port gets links that work; ``--host`` overrides it, and a database no
+    server has stored an address in (an older version's) needs ``--host``.
+    """
     from sim.play.store import RoomStore
 
     parser = argparse.ArgumentParser(prog="escalation classroom links")
     parser.add_argument("--db", default=str(DEFAULT_DB), help=f"rooms database ({DEFAULT_DB})")
-    parser.add_argument("--host", default="127.0.0.1:8765", help="host:port the server answers")
+    parser.add_argument(
+        "--host",
+        help="host:port the server answers (default: the one it last started on with this --db)",
+    )
     options = parser.parse_args(argv)
     if not Path(options.db).is_file():
         raise ServerError(f"no rooms database at {options.db}: give --db PATH")
-    for stored in RoomStore(options.db).rooms(open_only=True):
+    store = RoomStore(options.db)
+    host = options.host or store.address()
+    if host is None:
+        raise ServerError(
+            f"{options.db} does not say where its server answers (it was started by an older "
+            "version): give --host HOST:PORT, e.g. --host 127.0.0.1:8765"
+        )
+    for stored in store.rooms(open_only=True):
         print(
             f"room {stored.code} (class {stored.class_id}, opened {stored.created[:16]}): "
-            f"http://{options.host}/instructor?room={stored.code}&key={stored.instructor_key}"
+            f"http://{host}/instructor?room={stored.code}&key={stored.instructor_key}"
         )
     return 0
 

@@ -12,7 +12,7 @@ from sim.core.errors import EscalationError
 from sim.core.folders import CONF_DIR
 from sim.core.moves import ACTORS, ALLIES
 from sim.core.params import US_POLICIES
-from sim.experiment.config import Config, default_config
+from sim.experiment.config import MAX_SEED, Config, default_config
 from sim.play.game import Game, GameError
 
 #: Longest round an instructor may set (seconds); 0 means no timer.
@@ -104,9 +104,11 @@ class RoomSettings:
         if self.us_pressure is not None and not 0.0 <= float(self.us_pressure) <= 1.0:
             raise RoomError(f"US pressure {self.us_pressure} must lie between 0 and 1")
         if self.seed is not None and (
-            isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0
+            isinstance(self.seed, bool)
+            or not isinstance(self.seed, int)
+            or not 0 <= self.seed <= MAX_SEED
         ):
-            raise RoomError(f"seed {self.seed!r} must be a whole number, 0 or more")
+            raise RoomError(bad_seed(self.seed))
         if self.weeks is not None and (not isinstance(self.weeks, int) or self.weeks < 1):
             raise RoomError(f"weeks {self.weeks!r} must be a whole number, 1 or more")
         if not 0 <= int(self.round_seconds) <= MAX_ROUND_SECONDS:
@@ -127,6 +129,11 @@ class RoomSettings:
         }
         given = tuple(f"{key}={value}" for key, value in chosen.items() if value is not None)
         return (*given, "run.replications=1", "run.progress=false")
+
+
+def bad_seed(seed: object) -> str:
+    """What a form says of a seed it cannot use: what to type in the Seed box instead."""
+    return f"seed {seed}: type a whole number from 0 to {MAX_SEED} in the Seed box"
 
 
 def room_config(settings: RoomSettings) -> Config:

@@ -36,6 +36,10 @@ CREATE TABLE IF NOT EXISTS actions (
     PRIMARY KEY (code, seq)
 );
 CREATE INDEX IF NOT EXISTS rooms_class ON rooms(class_id);
+CREATE TABLE IF NOT EXISTS server (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 """
 
 
@@ -136,6 +140,19 @@ class RoomStore:
                 "SELECT seq, kind, data, time FROM actions WHERE code = ? ORDER BY seq", (code,)
             ).fetchall()
         return [{"seq": s, "kind": k, "time": t, **json.loads(d)} for s, k, d, t in rows]
+
+    def remember_address(self, address: str) -> None:
+        """Keep the ``host:port`` the server answers on, for `escalation classroom links`."""
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO server (name, value) VALUES ('address', ?)", (address,)
+            )
+
+    def address(self) -> str | None:
+        """The ``host:port`` the last server on this database answered on (None if unknown)."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM server WHERE name = 'address'").fetchone()
+        return None if row is None else row[0]
 
     def close(self) -> None:
         """Close the database."""

@@ -43,13 +43,14 @@ path beside the real one and the model's distribution for the same settings. The
 
 EPILOG = """\
 overrides are those of `escalation run`, e.g. us.pressure=0.8 strategy@tokyo=tit_for_tat
-run.seed=3 payoffs=chicken.
+run.seed=3 payoffs=chicken, anywhere on the line.
 
 examples:
   escalation play --as seoul
   escalation play --as seoul --as tokyo --weeks 20 run.seed=3
   escalation play --as washington us.pressure=0.8 --record my_game.json
   escalation play --as beijing scenario=thaad_2016      # the sides of another case
+  escalation play --as beijing --weeks 4 scenario=thaad_2016 run.seed=1
   escalation play --replay results/games/2026-01-05-101500/game.json
 """
 
@@ -66,7 +67,11 @@ def positive(text: str) -> int:
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    """Read ``escalation play`` arguments (argparse prints its own usage errors)."""
+    """Read ``escalation play`` arguments (argparse prints its own usage errors).
+
+    Settings (``key=value``) may come anywhere, as in ``--as beijing scenario=thaad_2016
+    --weeks 4 run.seed=1``: a plain parse would take the last one for an unknown argument.
+    """
     parser = argparse.ArgumentParser(
         prog="escalation play",
         description=DESCRIPTION,
@@ -97,8 +102,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="replay a saved record and write its debrief, without asking anything",
     )
     parser.add_argument("--no-figure", action="store_true", help="skip the debrief figure")
-    parser.add_argument("overrides", nargs="*", metavar="OVERRIDES", help="config overrides")
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "overrides",
+        nargs="*",
+        metavar="OVERRIDES",
+        help="config overrides, anywhere on the line (before, between or after the options)",
+    )
+    return parser.parse_intermixed_args(argv)  # settings after an option are settings too
 
 
 def compose(overrides: list[str], weeks: int | None) -> Config:
@@ -275,6 +285,15 @@ def play(args: argparse.Namespace, read: Callable[[str], str], out: TextIO) -> i
     return 0
 
 
+def played(timeline: list[dict]) -> list[dict]:
+    """A timeline's weeks without their wording (``described``), for comparing two plays.
+
+    The wording of a move may change between versions (e.g. "Washington presses Beijing" where
+    records of thaad_2016 made before said "presses its allies"); the play itself may not.
+    """
+    return [{k: v for k, v in week.items() if k != "described"} for week in timeline]
+
+
 def replay(args: argparse.Namespace, out: TextIO) -> int:
     """Replay a saved record week by week, check it against the record, write the debrief."""
     if args.roles or args.weeks or args.overrides:
@@ -298,11 +317,11 @@ def replay(args: argparse.Namespace, out: TextIO) -> int:
     print(f"Replaying {path}: {people} played by people, seed {game.seed}.", file=out)
     for report in game.timeline:
         print(format_report(report, game.weeks, game.humans), file=out)
-    replayed = [asdict(r) for r in game.timeline]
-    if replayed == record.get("timeline"):
+    replayed = played([asdict(r) for r in game.timeline])
+    recorded = played(record.get("timeline") or [])
+    if replayed == recorded:
         print(f"Replayed {len(replayed)} week(s): the same timeline as recorded.", file=out)
     else:
-        recorded = record.get("timeline") or []
         week = next(
             (i for i, (a, b) in enumerate(zip(replayed, recorded, strict=False)) if a != b),
             min(len(replayed), len(recorded)),

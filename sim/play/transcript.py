@@ -5,6 +5,7 @@ from pathlib import Path
 from sim.core.moves import ALLIES
 from sim.play.game import Game
 from sim.reports.labels import role_name
+from sim.reports.text import week_count
 
 
 def brief_file(game: Game, actor: str) -> str | None:
@@ -35,7 +36,8 @@ def format_header(game: Game, record: Path) -> str:
         game.scenario.title,
         f"You play {people}"
         + (f"; agents play {' and '.join(agents)}" if agents else "")
-        + f". {game.weeks} weeks from Monday {game.scenario.week_start(0)} (seed {game.seed}).",
+        + f". {week_count(game.weeks)} from Monday {game.scenario.week_start(0)} "
+        f"(seed {game.seed}).",
         "Each week: c cooperate, h hold, r retaliate (Washington: a abstain, e engage, p press);",
         "full words work too; ? repeats the options; q saves the game and quits.",
     ]

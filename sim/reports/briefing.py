@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from sim.core.scenario import Scenario
 from sim.reports.game_results import Briefing, MovePreview, WeekReport
 from sim.reports.labels import pressed_alone, role_name
+from sim.reports.text import signed
 
 GAUGE_WIDTH = 10
 
@@ -23,8 +24,9 @@ def format_options(options: dict[str, str], previews: Sequence[MovePreview] = ()
     for name, concrete in options.items():
         line = f"  {name[0]}  {name:<{width}}  {concrete}"
         if (p := pays.get(name)) is not None:
-            line += f"\n     {'':<{width}}pays {p.total:+.2f} if the other holds ({p.low:+.2f} to "
-            line += f"{p.high:+.2f}): " + ", ".join(f"{t} {v:+.2f}" for t, v in p.terms.items())
+            line += f"\n     {'':<{width}}pays {signed(p.total, 2)} if the other holds "
+            line += f"({signed(p.low, 2)} to {signed(p.high, 2)}): "
+            line += ", ".join(f"{t} {signed(v, 2)}" for t, v in p.terms.items())
         lines.append(line)
     return "\n".join(lines)
 
@@ -61,8 +63,8 @@ def format_briefing(brief: Briefing, scenario: Scenario) -> str:
     aimed = f"  (on {alone})" if alone else ""
     lines.append(f"{'US pressure':<12}{gauge(brief.pressure)}{aimed}")
     score = "Your score" if brief.role == "washington" else "Your payoff"
-    last = "" if brief.last_payoff is None else f" ({brief.last_payoff:+.2f} last week)"
-    lines.append(f"{score:<12}{brief.payoff:+.1f} so far{last}")
+    last = "" if brief.last_payoff is None else f" ({signed(brief.last_payoff, 2)} last week)"
+    lines.append(f"{score:<12}{signed(brief.payoff or 0.0)} so far{last}")
     lines += ["Your options this week:", format_options(brief.options, brief.previews)]
     return "\n".join(lines)
 

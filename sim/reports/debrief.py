@@ -4,7 +4,7 @@ import numpy as np
 
 from sim.figures.debrief import DebriefData
 from sim.reports.labels import NO_NOTICE, plain, role_name
-from sim.reports.text import markdown_text, signed
+from sim.reports.text import markdown_text, signed, week_count
 
 
 def _outcome_lines(data) -> list[str]:
@@ -15,8 +15,8 @@ def _outcome_lines(data) -> list[str]:
         "## Outcome",
         "",
         f"- Your game: **{plain(data.outcome)}**: {data.outcome_meaning[data.outcome]}.",
-        f"- The model, same settings and the same {data.weeks} weeks: {data.outcome_share:.1%} "
-        f"of its {data.replications:,} runs end this way.",
+        f"- The model, same settings and the same {week_count(data.weeks)}: "
+        f"{data.outcome_share:.1%} of its {data.replications:,} runs end this way.",
     ]
     if data.real_outcome is not None:
         real = (

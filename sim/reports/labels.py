@@ -67,14 +67,19 @@ def scenario_title(name: str) -> str:
 NO_NOTICE = "this case has no notice to give or keep"
 
 
-def outcome_meanings(actor: str, measure: str, lapse_weeks: int, label: str) -> dict[str, str]:
-    """Each outcome class in plain words, for a notice rule (``label`` names the agreement)."""
-    who, step = actor.title(), plain(measure)
+def outcome_meanings(actor: str, lapse_weeks: int, label: str) -> dict[str, str]:
+    """Each outcome class in plain words, for a notice rule (``label`` names the agreement).
+
+    The step is named by the scenario's label ("the GSOMIA notice"), not by the measure's
+    identifier ("gsomia_notice"), which readers of a debrief never see elsewhere.
+    """
+    who = role_name(actor)
     return {
-        "never_noticed": f"{label} never put on notice ({who} never took the {step} step)",
-        "noticed_then_kept": f"{label} put on notice, then kept ({who} lifted the {step} "
-        f"within {lapse_weeks} weeks)",
-        "terminated": f"{label} terminated ({who} kept the {step} for {lapse_weeks} weeks)",
+        "never_noticed": f"{label} never put on notice ({who} never gave the {label} notice)",
+        "noticed_then_kept": f"{label} put on notice, then kept ({who} withdrew the {label} "
+        f"notice within {lapse_weeks} weeks)",
+        "terminated": f"{label} terminated ({who} kept the {label} notice in force for "
+        f"{lapse_weeks} weeks)",
         "pending": f"{label} on notice when the game ended",
     }
 

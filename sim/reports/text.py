@@ -12,9 +12,18 @@ def markdown_text(text: object) -> str:
     return MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(flat, quote=False))
 
 
-def signed(value: float) -> str:
-    """A number with its sign and one decimal (``+3.2``)."""
-    return f"{value:+.1f}"
+def signed(value: float, digits: int = 1) -> str:
+    """A number with its sign and ``digits`` decimals (``+3.2``).
+
+    A number that rounds to zero reads ``+0.0``, never ``-0.0`` (a payoff of -0.001 is no loss).
+    """
+    rounded = round(float(value), digits) + 0.0  # adding +0.0 turns -0.0 into 0.0
+    return f"{rounded:+.{digits}f}"
+
+
+def week_count(count: int) -> str:
+    """``1 week``, ``2 weeks``: a number of weeks as a sentence says it."""
+    return f"{count} week" if count == 1 else f"{count} weeks"
 
 
 def share(value: float) -> str:

@@ -24,8 +24,13 @@ CSS = """
 .ec-h3 { font-size: 1.1rem; font-weight: 600; margin-top: 8px; }
 .ec-status { font-size: 1.05rem; font-weight: 500; display: block; margin: 4px 0; }
 .ec-strong { font-weight: 600; }
+.ec-line { display: block; }
 .ec-row { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; }
 .ec-baseline { align-items: baseline; }
+.ec-page .v-input__slider .v-input__slot { flex-wrap: wrap; }
+.ec-page .v-input__slider .v-label { flex: 1 0 100%; white-space: normal; height: auto;
+  margin-bottom: 28px; }
+.ec-page .v-input__slider .v-slider { flex: 1 0 100%; min-width: 0; }
 .ec-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(280px, 1fr));
   gap: 12px; margin: 8px 0; }
 .ec-dashboard { display: grid; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr));

@@ -148,16 +148,33 @@ def use_typed(initial: str = "") -> Typed:
     return Typed(value, set_value, ref)
 
 
-def use_week_notice(week: int):
-    """A notice that clears itself when the week changes (last week's refusal is old news)."""
-    notice, set_notice = solara.use_state(None)
-    shown_week, set_shown_week = solara.use_state(week)
-    if shown_week != week:
-        set_shown_week(week)
-        if notice is not None:
-            set_notice(None)
-        return None, set_notice
-    return notice, set_notice
+def situation(room) -> tuple | None:
+    """Where a room stands: its week, when that week last (re)started, paused, ended.
+
+    The start changes with every advance, undo, resume and new timer, so a week reopened by an
+    undo is a new situation, though its number is an old one.
+    """
+    if room is None:
+        return None
+    with room.lock:
+        return (room.game.week, room.week_started, room.paused, room.ended)
+
+
+def use_situation_notice(room):
+    """A notice shown only while the room stands where it stood when the notice was given.
+
+    ``set_notice(notice, at=None)`` stamps the notice with the room's situation now (or with
+    ``at``). A refusal ("the instructor has paused the game") goes once the room moves on (a
+    resume, the next week, an undo); a move's confirmation stamped with the situation before
+    the move ("You chose Hold for week 1.") goes when that move completed the week.
+    """
+    stamped, set_stamped = solara.use_state((None, None))
+
+    def set_notice(notice, at: tuple | None = None) -> None:
+        set_stamped((situation(room) if at is None else at, notice))
+
+    made_in, notice = stamped
+    return (notice if made_in == situation(room) else None), set_notice
 
 
 def _connected(context) -> bool:

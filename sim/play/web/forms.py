@@ -10,6 +10,7 @@ from sim.core.scenario_yaml import load_scenario
 from sim.play.settings import RoomSettings, defaults, payoff_presets, scenario_names
 from sim.play.web.common import Notice, attempt
 from sim.reports.labels import payoff_name, policy_name, role_name, role_of_name, scenario_title
+from sim.reports.text import week_count
 
 
 @functools.cache
@@ -45,12 +46,12 @@ def humans_of(values: dict, solo: bool) -> tuple[str, ...]:
 
 
 def settings_from(values: dict, solo: bool) -> RoomSettings:
-    """Room settings from the form; a seed that is not a number is refused with a reason."""
-    from sim.play.settings import RoomError
+    """Room settings from the form; a seed that is not a number is refused with what to type."""
+    from sim.play.settings import RoomError, bad_seed
 
     seed = str(values["seed"]).strip()
     if not seed.isdigit():
-        raise RoomError(f"seed {seed!r} must be a whole number, 0 or more")
+        raise RoomError(bad_seed(seed or "(empty)"))
     return RoomSettings(
         scenario=values["scenario"],
         payoffs=values["payoffs"],
@@ -74,6 +75,51 @@ def Choice(label: str, names: dict[str, str], value: str, on_value):
         value=names.get(value, value),
         on_value=lambda name: on_value(back[name]),
     )
+
+
+@solara.component
+def WashingtonSettings(washington_played: bool, values: dict, change):
+    """Who sets Washington's pressure: its team, or the model with a policy and a pressure."""
+    if washington_played:
+        solara.Text(
+            "Washington's pressure: set each week by the player of Washington.",
+            classes=["ec-summary"],
+        )
+        return
+    Choice(
+        "Washington (the model)",
+        {p: policy_name(p) for p in US_POLICIES},
+        values["us_policy"],
+        change("us_policy"),
+    )
+    with solara.Div(classes=["ec-slider"]):
+        solara.SliderFloat(
+            f"US pressure when Washington presses: {float(values['us_pressure']):.2f}",
+            value=values["us_pressure"],
+            min=0.0,
+            max=1.0,
+            step=0.05,
+            thumb_label="always",
+            on_value=change("us_pressure"),
+        )
+
+
+@solara.component
+def RoleBoxes(values: dict, change):
+    """One box per role, "played by a team", each showing exactly the room's choice.
+
+    The boxes sit in their own element, each keyed by its role, after a section that always
+    has one element (`WashingtonSettings`): ticking Washington off adds the model's settings
+    above them, and with a changing number of elements before them Solara handed one box's
+    widget to another, so the boxes showed other roles than the room then gave to teams.
+    """
+    with solara.Column(gap="0px"):
+        for role in ACTORS:
+            solara.Checkbox(
+                label=f"{role_name(role)} is played by a team",
+                value=values[f"human_{role}"],
+                on_value=change(f"human_{role}"),
+            ).key(f"human_{role}")
 
 
 @solara.component
@@ -106,27 +152,8 @@ def SettingsForm(solo: bool, on_create, button: str):
         change("payoffs"),
     )
     washington_played = "washington" in humans_of(values, solo)
-    if washington_played:
-        solara.Text(
-            "Washington's pressure: set each week by the player of Washington.",
-            classes=["ec-summary"],
-        )
-    else:
-        Choice(
-            "Washington (the model)",
-            {p: policy_name(p) for p in US_POLICIES},
-            values["us_policy"],
-            change("us_policy"),
-        )
-        solara.SliderFloat(
-            f"US pressure when Washington presses: {float(values['us_pressure']):.2f}",
-            value=values["us_pressure"],
-            min=0.0,
-            max=1.0,
-            step=0.05,
-            thumb_label="always",
-            on_value=change("us_pressure"),
-        )
+    with solara.Column(gap="0px"):  # one element whatever it holds: see `RoleBoxes`
+        WashingtonSettings(washington_played, values, change)
     weeks = scenario_weeks(values["scenario"])
     solara.SliderInt(
         f"Weeks to play: {min(int(values['weeks']), weeks)} of {weeks}",
@@ -146,13 +173,8 @@ def SettingsForm(solo: bool, on_create, button: str):
             value=values["timer"],
             on_value=change("timer"),
         )
-        for role in ACTORS:
-            solara.Checkbox(
-                label=f"{role_name(role)} is played by a team",
-                value=values[f"human_{role}"],
-                on_value=change(f"human_{role}"),
-            )
-    summary = f"{int(values['weeks'])} weeks to play"
+        RoleBoxes(values, change)
+    summary = f"{week_count(int(values['weeks']))} to play"
     if not washington_played:
         summary += f"; US pressure {float(values['us_pressure']):.2f}"
     solara.Text(summary, classes=["ec-summary"])

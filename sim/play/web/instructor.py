@@ -16,8 +16,8 @@ from sim.play.web.common import (
     query,
     request_host,
     use_room_updates,
+    use_situation_notice,
     use_typed,
-    use_week_notice,
 )
 from sim.play.web.forms import TIMERS
 from sim.play.web.state import REGISTRY
@@ -42,6 +42,17 @@ def join_instructions(code: str, humans: list[str], host: str | None) -> str:
     return "\n\n".join(lines)
 
 
+def timer_name(seconds: int) -> str:
+    """The round timer's name as the timer menu writes it ("2 minutes"; "no timer" for 0).
+
+    The menu starts from the room's own timer, so a reloaded page shows the timer that runs.
+    """
+    for name, value in TIMERS.items():
+        if value == seconds:
+            return name
+    return f"{seconds} seconds"
+
+
 @solara.component
 def Confirmed(label: str, question: str, detail: str, action, color: str = "primary"):
     """A button that asks before it acts (End game, Undo)."""
@@ -61,7 +72,14 @@ def Confirmed(label: str, question: str, detail: str, action, color: str = "prim
 def RunGame(room, key: str, view, set_notice):
     """Advance (once per week however often clicked), undo, pause, the timer, end."""
     status = view.status
-    timer, set_timer = solara.use_state("no timer")
+    running = timer_name(status.round_seconds)
+    choice, set_choice = solara.use_state(None)  # a timer picked here and not yet set
+    timer = running if choice is None else choice
+    names = {**TIMERS, running: status.round_seconds}
+
+    def set_timer() -> None:
+        room.set_timer(key, names[timer])
+        set_choice(None)
 
     def advance() -> None:
         if room.advance(key, week=status.week) is None:
@@ -87,9 +105,13 @@ def RunGame(room, key: str, view, set_notice):
             Confirmed(
                 "Undo last week…",
                 "Take back the last week played?",
-                "The game returns to the start of that week; teams that moved in it keep "
-                "their moves, the others may move.",
-                lambda: attempt(lambda: room.undo(key), set_notice, "Last week undone."),
+                "The game returns to the start of that week and its moves are cleared: "
+                "every team chooses its move for that week again.",
+                lambda: attempt(
+                    lambda: room.undo(key),
+                    set_notice,
+                    "Last week undone: every team chooses its move for it again.",
+                ),
             )
             Confirmed(
                 "End game…",
@@ -103,14 +125,12 @@ def RunGame(room, key: str, view, set_notice):
             "or when you advance it (a team that has not moved holds)."
         )
         with solara.Div(classes=["ec-row"]):
-            solara.Select("Round timer", values=list(TIMERS), value=timer, on_value=set_timer)
+            solara.Select("Round timer", values=list(names), value=timer, on_value=set_choice)
             solara.Button(
                 "Set timer",
                 text=True,
                 on_click=lambda: attempt(
-                    lambda: room.set_timer(key, TIMERS[timer]),
-                    set_notice,
-                    f"Round timer: {timer}, starting now.",
+                    set_timer, set_notice, f"Round timer: {timer}, starting now."
                 ),
             )
 
@@ -240,7 +260,7 @@ def InstructorPage():
     except EscalationError as refused:
         room, problem = None, str(refused)
     use_room_updates(room)
-    notice, set_notice = use_week_notice(room.game.week if room is not None else -1)
+    notice, set_notice = use_situation_notice(room)
     if room is None:
         RoomMissing(problem)
         return

@@ -90,9 +90,10 @@ def DashboardPage():
         for room in rooms:
             status = room.status()
             with solara.Card(f"Room {room.code}", classes=["ec-dash-card"]):
-                solara.Text(status_line(status))
+                solara.Text(status_line(status), classes=["ec-line"])  # each on its own line
                 solara.Text(
                     f"Tension {status.tension:.2f}; outcome so far: "
-                    f"{room.game.outcome().replace('_', ' ')}"
+                    f"{room.game.outcome().replace('_', ' ')}",
+                    classes=["ec-line"],
                 )
                 Chart(status, False)

@@ -9,14 +9,16 @@ from sim.play.web.common import (
     Plain,
     attempt,
     query,
+    situation,
     use_room_updates,
+    use_situation_notice,
     use_typed,
-    use_week_notice,
 )
 from sim.play.web.state import REGISTRY
 from sim.play.web.widgets import Broadcasts, ChartWithReal, Debrief, News, StatusLine, Timeline
 from sim.reports.game_results import Briefing
 from sim.reports.labels import MOVE_NAMES, role_name
+from sim.reports.text import signed
 
 TERM_NAMES = {
     "stage": "stage game",
@@ -41,19 +43,19 @@ def preview_text(brief: Briefing, move: str) -> str:
     if preview is None:
         return ""
     other = next(role_name(a) for a in ("seoul", "tokyo") if a != brief.role)
-    terms = ", ".join(f"{TERM_NAMES[t]} {v:+.2f}" for t, v in preview.terms.items())
+    terms = ", ".join(f"{TERM_NAMES[t]} {signed(v, 2)}" for t, v in preview.terms.items())
     return (
-        f"pays {preview.total:+.2f} this week if {other} holds ({preview.low:+.2f} to "
-        f"{preview.high:+.2f} as {other} moves): {terms}"
+        f"pays {signed(preview.total, 2)} this week if {other} holds "
+        f"({signed(preview.low, 2)} to {signed(preview.high, 2)} as {other} moves): {terms}"
     )
 
 
 def score_text(brief: Briefing, pressure_cost: float) -> str:
     """The role's total and last week's payoff (or Washington's score)."""
     what = "score" if brief.role == "washington" else "payoff"
-    text = f"Your {what}: {brief.payoff:+.1f} so far"
+    text = f"Your {what}: {signed(brief.payoff or 0.0)} so far"
     if brief.last_payoff is not None:
-        text += f" ({brief.last_payoff:+.2f} last week)"
+        text += f" ({signed(brief.last_payoff, 2)} last week)"
     if brief.role == "washington":
         text += f". Each week scores 1 less the tension less {pressure_cost:g} x your pressure."
     return text
@@ -102,6 +104,7 @@ def Moves(room, seat: str, brief: Briefing, asked: str | None, notice, set_notic
     note = use_typed("")
 
     def move(name: str) -> None:
+        before = situation(room)
         chosen = attempt(
             lambda: room.submit(
                 seat, name, role=asked or brief.role, week=brief.week, note=note.current
@@ -110,7 +113,8 @@ def Moves(room, seat: str, brief: Briefing, asked: str | None, notice, set_notic
         )
         if chosen is not None:
             note.set("")
-            set_notice(("success", f"You chose {MOVE_NAMES[chosen]} for week {brief.week + 1}."))
+            done = f"You chose {MOVE_NAMES[chosen]} for week {brief.week + 1}."
+            set_notice(("success", done), at=before)  # gone if the move completed the week
 
     with solara.Card(f"Your move for week {brief.week + 1}"):
         solara.Text(moved_line(brief), classes=["ec-moved"])
@@ -213,8 +217,7 @@ def TeamPage():
     except EscalationError as refused:
         room, problem = None, str(refused)
     use_room_updates(room, seat)
-    week = room.game.week if room is not None else -1
-    notice, set_notice = use_week_notice(week)
+    notice, set_notice = use_situation_notice(room)
     if room is None:
         RoomMissing(problem)
         return

@@ -11,12 +11,13 @@ from sim.play.server import chart_path, debrief_path
 from sim.play.status import Message, RoomStatus
 from sim.play.web.common import Markdown, Plain, Table
 from sim.reports.labels import MOVE_NAMES, role_name
+from sim.reports.text import week_count
 
 
 def status_line(status: RoomStatus) -> str:
     """Week, date and whom the game waits for, in one line."""
     if status.ended:
-        return f"Game over after {len(status.timeline)} weeks."
+        return f"Game over after {week_count(len(status.timeline))}."
     text = f"Week {status.week + 1} of {status.weeks} (week of {status.date})."
     if status.paused:
         return text + " Paused by the instructor."
