@@ -373,3 +373,27 @@ def test_top_level_help_lists_play():
 )
 def test_share_keeps_small_shares_and_the_last_bit_visible(value, shown):
     assert share(value) == shown
+
+
+@pytest.mark.parametrize("handover", [True, False])
+def test_several_players_get_a_cleared_screen_between_turns(handover):
+    # Two players on one keyboard: Seoul's answer stayed on screen above Tokyo's prompt.
+    from sim.play.terminal import CLEAR, compose, play_weeks
+
+    game = Game(compose(["run.seed=1"], 1), ["seoul", "tokyo"])
+    answers = iter(["", "h", "", "r"] if handover else ["h", "r"])
+    prompts: list[str] = []
+
+    def read(prompt: str) -> str:
+        prompts.append(prompt)
+        return next(answers)
+
+    out = io.StringIO()
+    assert play_weeks(game, read, out, lambda: None, handover=handover) == "finished"
+    assert game.timeline[0].moves["tokyo"] == "retaliate"
+    if handover:
+        assert prompts[0].startswith("Pass the keyboard to Seoul")
+        assert prompts[2].startswith("Pass the keyboard to Tokyo")
+        assert out.getvalue().count(CLEAR) == 4  # before and after each hand-over
+    else:
+        assert CLEAR not in out.getvalue() and len(prompts) == 2

@@ -25,6 +25,7 @@ from sim.play.record import replay as replay_record
 from sim.play.record import save
 from sim.play.transcript import format_header
 from sim.reports.briefing import format_briefing, format_options, format_report
+from sim.reports.labels import role_name
 
 GAMES_DIR = Path("results") / "games"
 RECORD = "game.json"
@@ -172,18 +173,40 @@ def ask_move(game: Game, actor: str, read: Callable[[str], str], out: TextIO) ->
             print(f"  refused: {problem}", file=out, flush=True)
 
 
+#: Clears a terminal and puts the cursor at its top (ANSI), between two players' turns.
+CLEAR = "\033[2J\033[H"
+
+
+def hand_over(actor: str, read: Callable[[str], str], out: TextIO) -> None:
+    """Clear the screen and wait for the next player, so no one sees another's move.
+
+    Several people share one keyboard and choose at the same time: the last player's answer
+    must not stay on screen above the next one's prompt.
+    """
+    print(CLEAR, end="", file=out, flush=True)
+    read(f"Pass the keyboard to {role_name(actor)}, then press Enter (others look away) ")
+    print(CLEAR, end="", file=out, flush=True)
+
+
 def play_weeks(
-    game: Game, read: Callable[[str], str], out: TextIO, save: Callable[[], object]
+    game: Game,
+    read: Callable[[str], str],
+    out: TextIO,
+    save: Callable[[], object],
+    handover: bool = False,
 ) -> str:
     """Play until the end or until people stop; returns how the game ended.
 
     ``finished``, ``quit``, ``eof`` (the input ended), ``interrupted`` (Ctrl-C) or ``closed``
     (the output was closed). ``save`` is called after every week, so the record on disk is
-    always a complete one.
+    always a complete one. With ``handover`` (several players at a terminal) the screen is
+    cleared before each player's turn.
     """
     try:
         while not game.finished:
             for actor in game.waiting_for():
+                if handover:
+                    hand_over(actor, read, out)
                 brief = format_briefing(game.briefing(actor), game.scenario)
                 print("\n" + brief, file=out, flush=True)
                 if ask_move(game, actor, read, out) is None:
@@ -260,7 +283,8 @@ def play(args: argparse.Namespace, read: Callable[[str], str], out: TextIO) -> i
             f"folder you can write"
         ) from None
     print(format_header(game, record), file=out, flush=True)
-    status = play_weeks(game, read, out, lambda: save(game, record))
+    handover = len(game.humans) > 1 and out.isatty() and sys.stdin.isatty()
+    status = play_weeks(game, read, out, lambda: save(game, record), handover)
     save(game, record)
     if status == "closed":
         silence_stdout()
