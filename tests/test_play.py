@@ -397,3 +397,18 @@ def test_several_players_get_a_cleared_screen_between_turns(handover):
         assert out.getvalue().count(CLEAR) == 4  # before and after each hand-over
     else:
         assert CLEAR not in out.getvalue() and len(prompts) == 2
+
+
+def test_the_live_chart_draws_the_last_week_played_as_a_line():
+    # The last week played was a lone dot on the live chart and a line on the debrief's.
+    import datetime as dt
+
+    from sim.figures.classroom import TensionChartData, plot_tension_chart
+
+    dates = [dt.date(2019, 1, 7) + dt.timedelta(weeks=w) for w in range(6)]
+    data = TensionChartData(dates, [0.1, 0.3, 0.3], [0.1, 0.2, 0.4], [], (dates[3], 0.3))
+    ax = plot_tension_chart(data).axes[0]
+    game, real = ax.lines[0], ax.lines[1]
+    assert list(game.get_xdata())[-1] == dates[3] and list(game.get_ydata())[-1] == 0.3
+    assert list(real.get_xdata())[-1] == dates[3] and list(real.get_ydata())[-1] == 0.4
+    assert game.get_markevery() == [0, 1, 2]  # the dots stay on the weeks played

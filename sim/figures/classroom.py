@@ -35,24 +35,33 @@ def make_tension_chart_data(status, show_real: bool) -> TensionChartData:
     )
 
 
+def _through_last_week(dates: list[dt.date], values: list[float]) -> tuple[list, list]:
+    """A weekly path with one more point a week after its last, so the last week is a line.
+
+    A step plot ends at its last point: without it, the last week played was a lone dot
+    while the debrief's chart drew it as a line.
+    """
+    shown = list(dates[: len(values)])
+    return [*shown, shown[-1] + dt.timedelta(weeks=1)], [*values, values[-1]]
+
+
 def plot_tension_chart(data: TensionChartData, ax=None) -> Figure:
     """Tension week by week in this game (and 2019's path over the same weeks, if asked)."""
     figure, ax = figure_and_axes(ax, (7.5, 3.2))
     if data.played:
         ax.step(
-            data.dates[: len(data.played)],
-            data.played,
+            *_through_last_week(data.dates, data.played),
             where="post",
             color="tab:orange",
             lw=2.5,
             marker="o",
             ms=3,
+            markevery=list(range(len(data.played))),  # a dot on each week played, not past it
             label="this game",
         )
     if data.real:
         ax.step(
-            data.dates[: len(data.real)],
-            data.real,
+            *_through_last_week(data.dates, data.real),
             where="post",
             color="black",
             lw=1.8,
