@@ -370,3 +370,17 @@ def test_the_round_timer_counts_down_in_the_browser_from_the_seconds_left(room):
     assert 'data-left="102"' in html and "from { --ec-left: 102; }" in html
     assert "animation-duration:101.6s" in html
     assert "Round ends in" in html and "Round ends at" not in html  # no server clock time
+
+
+def test_solaras_lax_cookie_warning_is_kept_out_of_the_servers_terminal():
+    import warnings
+
+    from sim.play import server
+
+    server._solara()  # imports Solara (whose imports warn of their own) and sets the filter
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        server._solara()
+        warnings.warn(f"{server.LAX_COOKIE_WARNING}, but the scheme is http", stacklevel=1)
+        warnings.warn("another warning", stacklevel=1)
+    assert [str(w.message) for w in caught] == ["another warning"]

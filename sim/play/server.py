@@ -14,6 +14,7 @@ import json
 import os
 import secrets
 import sys
+import warnings
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -116,9 +117,17 @@ async def files(scope, receive, send) -> None:
     await _send(send, 200, body, kind, cache, name)
 
 
+#: Solara warns at every page served over plain http from a host other than "localhost"
+#: that it falls back to SameSite=lax session cookies. That fallback is right here (the pages
+#: are never embedded in another site's frame), and the multi-line warning buried the
+#: instructor's links in the server's terminal.
+LAX_COOKIE_WARNING = "Cookies with samesite=none require https"
+
+
 def _solara():
     import solara.server.starlette
 
+    warnings.filterwarnings("ignore", message=LAX_COOKIE_WARNING)
     return solara.server.starlette.app
 
 
