@@ -265,6 +265,9 @@ def test_8_9_10_plain_text_phones_names_previews_notes_messages_and_debriefs(ope
         expect(page.get_by_text("Ten minutes left")).to_be_visible()
     # 9: a refusal shows in red, and is gone the next week
     move(seoul, "Retaliate", note="the court has ruled")
+    # as a student would, see the confirmation before clicking again (under load the test
+    # clicked twice before the first move had redrawn the page, and the refusal never came)
+    expect(seoul.get_by_text("You chose Retaliate for week 1.")).to_be_visible()
     move(seoul, "Hold")
     expect(seoul.get_by_text("Refused: Seoul has already moved this week")).to_be_visible()
     second_screen = open_page("/team" + seoul.url.split("/team", 1)[1])
