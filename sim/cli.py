@@ -143,6 +143,7 @@ def run_job(cfg: Any) -> Any:
 
     hydra_config = HydraConfig.get()
     folder = Path(hydra_config.runtime.output_dir)
+    clear_other_reports(folder, "run")
     context = cell_context(hydra_config)
     if context.launcher_pid not in (None, os.getpid()):  # a worker of a parallel launcher
         warnings.showwarning = show_warning
@@ -176,6 +177,23 @@ def run_job(cfg: Any) -> Any:
     return summary
 
 
+def clear_other_reports(folder: Path, command: str) -> None:
+    """Remove what the other commands wrote into ``folder``, keeping ``command``'s own files.
+
+    One folder holds one command's report: `escalation run` into a folder that held a
+    comparison kept ``comparison.json`` beside its own config and redrew the comparison's
+    tension fan. A file both commands write (``tension_fan.png``) is the command's own.
+    """
+    from sim.experiment.job import OUTPUTS
+    from sim.reports.calibration import CALIBRATION_FILES
+    from sim.reports.comparison import COMPARISON_FILES
+
+    files = {"run": OUTPUTS, "compare": COMPARISON_FILES, "calibrate": CALIBRATION_FILES}
+    others = {name for other, names in files.items() if other != command for name in names}
+    for name in sorted(others - set(files[command])):
+        (folder / name).unlink(missing_ok=True)
+
+
 def _command(name: str) -> str:
     """The command line of this Hydra job, for provenance: ``escalation NAME OVERRIDES``."""
     from hydra.core.hydra_config import HydraConfig
@@ -194,6 +212,7 @@ def compare_job(cfg: Any) -> dict:
 
     folder = Path(HydraConfig.get().runtime.output_dir)
     clear_comparison(folder)
+    clear_other_reports(folder, "compare")
     try:
         config = to_config(cfg)
         assert isinstance(config, CompareJobConfig)  # composed from conf/compare.yaml
@@ -222,6 +241,7 @@ def calibrate_job(cfg: Any) -> dict:
 
     folder = Path(HydraConfig.get().runtime.output_dir)
     clear_calibration(folder)
+    clear_other_reports(folder, "calibrate")
     try:
         config = to_config(cfg)
         assert isinstance(config, CalibrateJobConfig)  # composed from conf/calibrate.yaml

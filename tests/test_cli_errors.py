@@ -335,6 +335,19 @@ def test_a_failed_command_leaves_no_earlier_report_in_its_folder(empty, capsys, 
     assert (folder / "notes.txt").read_text() == "mine\n"
 
 
+def test_a_run_into_a_comparisons_folder_leaves_no_comparison_beside_its_own_files(empty, capsys):
+    # One folder, one command's report: a run into a compare folder kept comparison.json.
+    folder = empty / "reused"
+    folder.mkdir()
+    others = ["comparison.json", "comparison.md", "event_raster.png", "calibration.json"]
+    for name in others:
+        (folder / name).write_text("an earlier command\n")
+    main(["run", "run.replications=20", f"hydra.run.dir={folder}"])
+    left = {p.name for p in folder.iterdir()}
+    assert not left & set(others), left
+    assert {"summary.json", "tension_fan.png"} <= left  # the run's own files, tension_fan too
+
+
 def test_play_refuses_a_record_path_it_cannot_write_before_the_game(empty, capsys):
     (empty / "afile").write_text("mine\n")
     line = refused(

@@ -177,10 +177,20 @@ box (log-uniform for a key searched on a log scale). docs/comparison.md explains
 {extra}"""
 
 
+#: What ``escalation calibrate`` writes into its folder, its JSON first.
+CALIBRATION_FILES = (
+    "calibration.json",
+    "calibration.md",
+    LOCO_FIGURE,
+    POSTERIOR_FIGURE,
+    FORECAST_TABLE,
+    FORECAST_FIGURE,
+)
+
+
 def clear_calibration(folder: Path) -> None:
     """Remove the files an earlier ``escalation calibrate`` wrote into ``folder``."""
-    names = ["calibration.json", "calibration.md", LOCO_FIGURE, POSTERIOR_FIGURE]
-    clear_report(folder, [*names, FORECAST_TABLE, FORECAST_FIGURE])
+    clear_report(folder, list(CALIBRATION_FILES))
 
 
 def write_calibration(report: CalibrationReport, folder: Path) -> Path:

@@ -231,10 +231,21 @@ simulated 5-95% band in {path.band_coverage:.0%} of weeks.
 """
 
 
+#: What ``escalation compare`` writes into its folder, its JSON first.
+COMPARISON_FILES = (
+    "comparison.json",
+    "comparison.md",
+    FAN_FIGURE,
+    RASTER_FIGURE,
+    GAIN_FIGURE,
+    FORECAST_TABLE,
+    FORECAST_FIGURE,
+)
+
+
 def clear_comparison(folder: Path) -> None:
     """Remove the files an earlier ``escalation compare`` wrote into ``folder``."""
-    names = ["comparison.json", "comparison.md", FAN_FIGURE, RASTER_FIGURE, GAIN_FIGURE]
-    clear_report(folder, [*names, FORECAST_TABLE, FORECAST_FIGURE])
+    clear_report(folder, list(COMPARISON_FILES))
 
 
 def write_comparison(result, folder: Path, samples: int) -> Path:
