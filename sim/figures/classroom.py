@@ -80,13 +80,13 @@ def plot_tension_chart(data: TensionChartData, ax=None) -> Figure:
         )
     for number, date in enumerate(data.injected, start=1):
         ax.axvline(date, color="tab:purple", lw=1.2, ls=":")
-        ax.annotate(f"E{number}", (date, 0.95), color="tab:purple", fontsize=8)
+        ax.annotate(f"E{number}", (date, 0.95), color="tab:purple", fontsize=10)
     ax.set_xlim(data.dates[0] - dt.timedelta(days=3), data.dates[-1] + dt.timedelta(weeks=1))
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("tension")
     ax.grid(alpha=0.3)
     if data.played or data.real or data.now:
-        ax.legend(loc="upper left", fontsize=8, frameon=False)
+        ax.legend(loc="upper left", fontsize=10, frameon=False)  # read on a projector too
     locator = mdates.AutoDateLocator()
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
