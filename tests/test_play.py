@@ -177,16 +177,17 @@ def test_washington_played_by_a_person(tmp_path):
     ],
 )
 def test_another_case_is_played_with_its_own_sides(tmp_path, case, role, other):
-    done = play(
-        "--as", role, f"scenario={case}", "--weeks", "3", "--record", str(tmp_path),
-        "--no-figure", script=["r", "h", "c"],
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
+    from sim.play.terminal import main as play_main
+
+    answers, out = iter(["r", "h", "c"]), io.StringIO()  # in process: the CLI has its own tests
+    argv = ["--as", role, f"scenario={case}", "--weeks", "3", "--record", str(tmp_path)]
+    assert play_main([*argv, "--no-figure"], read=lambda prompt: next(answers), out=out) == 0
     record = load(tmp_path / "game.json")
     assert record["humans"] == [role]
     assert [w["moves"][role] for w in record["timeline"]] == ["retaliate", "hold", "cooperate"]
     assert set(record["timeline"][0]["moves"]) == {role, other, "washington"}
-    assert "US pressure" in done.stdout and "(on Beijing alone)" in done.stdout  # patron_presses
+    shown = out.getvalue()
+    assert "US pressure" in shown and "(on Beijing alone)" in shown  # patron_presses
     debrief = load(tmp_path / "debrief.json")
     assert set(debrief["payoffs"]) == {role, other, "washington"}
     text = (tmp_path / "debrief.md").read_text()
@@ -208,20 +209,22 @@ def test_washington_names_whom_it_presses_in_each_case():
     assert gsomia.options("washington")["press"] == "Washington presses its allies (pressure 1)"
 
 
-def test_a_record_in_the_old_wording_replays_as_the_same_game(tmp_path):
-    done = play(
-        "--as", "washington", "scenario=thaad_2016", "--weeks", "2", "--record", str(tmp_path),
-        "--no-figure", script=["p", "e"],
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    assert "Washington presses Beijing" in done.stdout and "its allies" not in done.stdout
+def test_a_record_in_the_old_wording_replays_as_the_same_game(tmp_path, capsys):
+    from sim.play.terminal import main as play_main
+
+    answers, out = iter(["p", "e"]), io.StringIO()  # in process: the CLI has its own tests
+    argv = ["--as", "washington", "scenario=thaad_2016", "--weeks", "2", "--record", str(tmp_path)]
+    assert play_main([*argv, "--no-figure"], read=lambda prompt: next(answers), out=out) == 0
+    assert "Washington presses Beijing" in out.getvalue()
+    assert "its allies" not in out.getvalue()
     record = load(tmp_path / "game.json")
     for week in record["timeline"]:  # as versions before this one wrote it
         week["described"]["washington"] = "Washington presses its allies (pressure 1)"
     (tmp_path / "old.json").write_text(json.dumps(record))
-    again = play("--replay", str(tmp_path / "old.json"), "--no-figure")
-    assert again.returncode == 0, again.stderr
-    assert "the same timeline as recorded" in again.stdout and "differs" not in again.stderr
+    again = io.StringIO()
+    assert play_main(["--replay", str(tmp_path / "old.json"), "--no-figure"], out=again) == 0
+    assert "the same timeline as recorded" in again.getvalue()
+    assert "differs" not in capsys.readouterr().err
 
 
 def test_a_role_the_case_does_not_have_is_refused_in_one_line(tmp_path):
@@ -234,12 +237,19 @@ def test_a_role_the_case_does_not_have_is_refused_in_one_line(tmp_path):
 
 @pytest.mark.parametrize(("ending", "why"), [([], "the input ended"), (["q"], "you quit")])
 def test_a_game_left_early_keeps_a_valid_partial_record(tmp_path, ending, why):
-    done = play(
-        "--as", "seoul", "--weeks", "12", "--record", str(tmp_path), "run.seed=3",
-        script=["r", "h", "r", *ending],
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    assert f"Game left after 3 of 12 weeks ({why})" in done.stdout
+    from sim.play.terminal import main as play_main
+
+    answers, out = iter(["r", "h", "r", *ending]), io.StringIO()
+
+    def read(prompt: str) -> str:  # as input() does when the piped answers run out
+        answer = next(answers, None)
+        if answer is None:
+            raise EOFError
+        return answer
+
+    argv = ["--as", "seoul", "--weeks", "12", "--record", str(tmp_path), "run.seed=3"]
+    assert play_main([*argv, "--no-figure"], read=read, out=out) == 0
+    assert f"Game left after 3 of 12 weeks ({why})" in out.getvalue()
     record = load(tmp_path / "game.json")
     assert len(record["timeline"]) == 3 and record["outcome"] is None
     assert [m["move"] for m in record["moves"]] == ["retaliate", "hold", "retaliate"]
