@@ -49,6 +49,25 @@ def load(path: Path) -> dict:
     return json.loads(path.read_text())
 
 
+def play_here(*argv: str, script: list[str] = ()) -> tuple[int, str]:
+    """``escalation play ARGV`` in this process, fed by ``script``; its status and output.
+
+    The end-to-end game above runs the command in a subprocess; the rest play in process,
+    which is many times faster and goes through the same `sim.play.terminal.main`.
+    """
+    from sim.play.terminal import main as play_main
+
+    answers, out = iter(script), io.StringIO()
+
+    def read(prompt: str) -> str:  # as input() does when the piped answers run out
+        answer = next(answers, None)
+        if answer is None:
+            raise EOFError
+        return answer
+
+    return play_main(list(argv), read=read, out=out), out.getvalue()
+
+
 @pytest.fixture(scope="module")
 def seoul_game(tmp_path_factory):
     folder = tmp_path_factory.mktemp("seoul")
@@ -115,29 +134,29 @@ def test_debrief_figure_is_a_real_image(seoul_game):
     assert len(image.convert("L").getcolors(maxcolors=100_000)) > 20
 
 
-def test_replay_reproduces_the_game_without_asking(seoul_game, tmp_path):
+def test_replay_reproduces_the_game_without_asking(seoul_game, tmp_path, capsys):
     folder, _ = seoul_game
-    done = play("--replay", str(folder / "game.json"), "--record", str(tmp_path))
-    assert done.returncode == 0, done.stderr
-    assert "Replayed 12 week(s): the same timeline as recorded." in done.stdout
-    assert "warning" not in done.stderr
+    status, shown = play_here("--replay", str(folder / "game.json"), "--record", str(tmp_path))
+    assert status == 0
+    assert "Replayed 12 week(s): the same timeline as recorded." in shown
+    assert "warning" not in capsys.readouterr().err
     original, replayed = load(folder / "game.json"), load(tmp_path / "game.json")
     assert replayed["timeline"] == original["timeline"]
     assert replayed["outcome"] == original["outcome"]
     assert replayed["moves"] == original["moves"]  # each move keeps the time it was made
     assert replayed["created"] == original["created"]
     assert load(tmp_path / "debrief.json") == load(folder / "debrief.json")
-    assert "Seoul's move" not in done.stdout
+    assert "Seoul's move" not in shown
 
 
 def test_two_people_play_seoul_and_tokyo(tmp_path):
     script = ["r", "h", "h", "r", "c", "retaliate", "hold", "hold"]
-    done = play(
+    status, shown = play_here(
         "--as", "seoul", "--as", "tokyo", "--weeks", "4", "--record", str(tmp_path / "duo.json"),
         "--no-figure", "run.seed=3", script=script,
     )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    assert "you play Tokyo" in done.stdout and "you play Seoul" in done.stdout
+    assert status == 0
+    assert "you play Tokyo" in shown and "you play Seoul" in shown
     record = load(tmp_path / "duo.json")
     assert record["humans"] == ["seoul", "tokyo"]
     assert [(m["actor"], m["move"]) for m in record["moves"][:2]] == [
@@ -153,14 +172,14 @@ def test_two_people_play_seoul_and_tokyo(tmp_path):
 
 def test_washington_played_by_a_person(tmp_path):
     script = ["p", "surrender", "engage", "a"]
-    done = play(
+    status, shown = play_here(
         "--as", "washington", "--weeks", "3", "--record", str(tmp_path), "--no-figure",
         script=script,
     )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    assert "p  press    Washington presses its allies (pressure 1)" in done.stdout
-    assert "refused: 'surrender' is not a move for washington" in done.stdout
-    assert "Your score  +0.0 so far" in done.stdout  # Washington's score (docs/model.md)
+    assert status == 0
+    assert "p  press    Washington presses its allies (pressure 1)" in shown
+    assert "refused: 'surrender' is not a move for washington" in shown
+    assert "Your score  +0.0 so far" in shown  # Washington's score (docs/model.md)
     record = load(tmp_path / "game.json")
     assert [w["pressure"] for w in record["timeline"]] == [1.0, 0.3, 0.0]
     assert [w["moves"]["washington"] for w in record["timeline"]] == ["press", "engage", "abstain"]
@@ -177,16 +196,13 @@ def test_washington_played_by_a_person(tmp_path):
     ],
 )
 def test_another_case_is_played_with_its_own_sides(tmp_path, case, role, other):
-    from sim.play.terminal import main as play_main
-
-    answers, out = iter(["r", "h", "c"]), io.StringIO()  # in process: the CLI has its own tests
     argv = ["--as", role, f"scenario={case}", "--weeks", "3", "--record", str(tmp_path)]
-    assert play_main([*argv, "--no-figure"], read=lambda prompt: next(answers), out=out) == 0
+    status, shown = play_here(*argv, "--no-figure", script=["r", "h", "c"])
+    assert status == 0
     record = load(tmp_path / "game.json")
     assert record["humans"] == [role]
     assert [w["moves"][role] for w in record["timeline"]] == ["retaliate", "hold", "cooperate"]
     assert set(record["timeline"][0]["moves"]) == {role, other, "washington"}
-    shown = out.getvalue()
     assert "US pressure" in shown and "(on Beijing alone)" in shown  # patron_presses
     debrief = load(tmp_path / "debrief.json")
     assert set(debrief["payoffs"]) == {role, other, "washington"}
@@ -210,20 +226,17 @@ def test_washington_names_whom_it_presses_in_each_case():
 
 
 def test_a_record_in_the_old_wording_replays_as_the_same_game(tmp_path, capsys):
-    from sim.play.terminal import main as play_main
-
-    answers, out = iter(["p", "e"]), io.StringIO()  # in process: the CLI has its own tests
     argv = ["--as", "washington", "scenario=thaad_2016", "--weeks", "2", "--record", str(tmp_path)]
-    assert play_main([*argv, "--no-figure"], read=lambda prompt: next(answers), out=out) == 0
-    assert "Washington presses Beijing" in out.getvalue()
-    assert "its allies" not in out.getvalue()
+    status, shown = play_here(*argv, "--no-figure", script=["p", "e"])
+    assert status == 0
+    assert "Washington presses Beijing" in shown and "its allies" not in shown
     record = load(tmp_path / "game.json")
     for week in record["timeline"]:  # as versions before this one wrote it
         week["described"]["washington"] = "Washington presses its allies (pressure 1)"
     (tmp_path / "old.json").write_text(json.dumps(record))
-    again = io.StringIO()
-    assert play_main(["--replay", str(tmp_path / "old.json"), "--no-figure"], out=again) == 0
-    assert "the same timeline as recorded" in again.getvalue()
+    status, again = play_here("--replay", str(tmp_path / "old.json"), "--no-figure")
+    assert status == 0
+    assert "the same timeline as recorded" in again
     assert "differs" not in capsys.readouterr().err
 
 
@@ -237,19 +250,10 @@ def test_a_role_the_case_does_not_have_is_refused_in_one_line(tmp_path):
 
 @pytest.mark.parametrize(("ending", "why"), [([], "the input ended"), (["q"], "you quit")])
 def test_a_game_left_early_keeps_a_valid_partial_record(tmp_path, ending, why):
-    from sim.play.terminal import main as play_main
-
-    answers, out = iter(["r", "h", "r", *ending]), io.StringIO()
-
-    def read(prompt: str) -> str:  # as input() does when the piped answers run out
-        answer = next(answers, None)
-        if answer is None:
-            raise EOFError
-        return answer
-
     argv = ["--as", "seoul", "--weeks", "12", "--record", str(tmp_path), "run.seed=3"]
-    assert play_main([*argv, "--no-figure"], read=read, out=out) == 0
-    assert f"Game left after 3 of 12 weeks ({why})" in out.getvalue()
+    status, shown = play_here(*argv, "--no-figure", script=["r", "h", "r", *ending])
+    assert status == 0
+    assert f"Game left after 3 of 12 weeks ({why})" in shown
     record = load(tmp_path / "game.json")
     assert len(record["timeline"]) == 3 and record["outcome"] is None
     assert [m["move"] for m in record["moves"]] == ["retaliate", "hold", "retaliate"]
