@@ -223,6 +223,7 @@ def test_leave_one_case_out_reports_its_split_and_figure(tmp_path):
     # the study's default: every coded case, each scenario folder once
     shipped = sorted(p.parent.name for p in (ROOT / "scenarios").glob("*/scenario.yaml"))
     assert sorted(default_config(config_name="calibrate").calibrate.cases) == shipped
+    assert len(shipped) == 6 and "lithuania_2021" in shipped  # no case dropped unnoticed
     for scorer in ("model", "base_rates", "markov", "logit"):
         assert (rows[scorer] <= rows[f"{scorer}_when"]).all()  # which move: at most 0
     assert (out / "loco.png").stat().st_size > 0

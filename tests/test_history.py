@@ -16,7 +16,7 @@ import pytest
 
 from sim.core.errors import EscalationError, EventsFileError
 from sim.core.moves import Act
-from sim.core.scenario_yaml import load_scenario
+from sim.core.scenario_yaml import known_scenarios, load_scenario
 from sim.history import (
     COLUMNS,
     US_PRESSURE,
@@ -271,14 +271,7 @@ def test_real_file_loads(real_events):
     assert unverified == [(dt.date(2019, 8, 2), "pompeo_trilateral_bangkok")]
 
 
-CASES = [
-    "gsomia_2019",
-    "thaad_2016",
-    "senkaku_2010",
-    "australia_2020",
-    "scarborough_2012",
-    "lithuania_2021",
-]
+CASES = known_scenarios()  # every shipped case
 
 
 @pytest.mark.parametrize("case", CASES)

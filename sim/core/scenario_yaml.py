@@ -255,14 +255,19 @@ def _pressed(raw: object, sides: tuple[str, ...], where: str) -> tuple[str, ...]
     return tuple(s for s in sides if s in names)
 
 
+def known_scenarios() -> list[str]:
+    """The names of the scenario folders the loader finds (each with a ``scenario.yaml``)."""
+    return sorted(p.parent.name for p in scenarios_root().glob("*/scenario.yaml"))
+
+
 def load_scenario(name: str) -> Scenario:
     """Load ``scenarios/<name>/scenario.yaml`` (or a folder path) into a `Scenario`."""
     folder = Path(name) if os.sep in name or Path(name).is_absolute() else scenarios_root() / name
     path = folder / "scenario.yaml"
     if not path.is_file():
-        known = sorted(p.parent.name for p in scenarios_root().glob("*/scenario.yaml"))
         raise ScenarioError(
-            f"no scenario {name!r}: {path} does not exist (known scenarios: {', '.join(known)})"
+            f"no scenario {name!r}: {path} does not exist (known scenarios: "
+            f"{', '.join(known_scenarios())})"
         )
     where = str(path)
     raw = _read(path)

@@ -38,7 +38,7 @@ from sim.reports.game_results import (
     NoticeClock,
     WeekReport,
 )
-from sim.reports.labels import role_name
+from sim.reports.labels import patron_target
 
 DEBRIEF_REPLICATIONS = 1000
 #: The payoff equation's terms, in the order pages show them (docs/model.md).
@@ -65,17 +65,6 @@ def parse_choice(actor: str, text: str) -> str:
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat()
-
-
-def pressed_whom(scenario) -> str:
-    """Whom the patron's moves name, as the briefing's "(on Beijing alone)" does.
-
-    "its allies" when it presses both sides (2019), else the sides it presses ("Beijing").
-    """
-    aimed = [side for side in scenario.sides if scenario.feels_pressure(side)]
-    if len(aimed) == len(scenario.sides):
-        return "its allies"
-    return " and ".join(role_name(side) for side in aimed)
 
 
 def _without(params, term: str):
@@ -154,7 +143,7 @@ class Game:
     def options(self, actor: str) -> dict[str, str]:
         """Each move ``actor`` may choose this week, with the concrete step it would be."""
         if actor == "washington":
-            whom = pressed_whom(self.scenario)
+            whom = patron_target(self.scenario.pressed, self.scenario.sides)
             return {
                 m.label: f"Washington {m.verb_on(whom)} (pressure {m.value:g})" for m in US_MOVES
             }
@@ -368,7 +357,7 @@ class Game:
         tension = float(self.model.tension[0])
         level = US_MOVES[int(UsMove.of(np.array(pressure)))]
         moves["washington"] = level.label
-        verb = level.verb_on(pressed_whom(self.scenario))
+        verb = level.verb_on(patron_target(self.scenario.pressed, self.scenario.sides))
         described["washington"] = f"Washington {verb} (pressure {pressure:.2g})"
         payoffs["washington"] = self.washington_week(tension, pressure)
         injected = [i["text"] for i in self.injections if i["week"] == week]

@@ -84,6 +84,17 @@ def outcome_meanings(actor: str, lapse_weeks: int, label: str) -> dict[str, str]
     }
 
 
+def patron_target(pressed: Iterable[str], sides: Iterable[str]) -> str:
+    """Whom the patron's moves name: "its allies", or the sides it presses alone ("Beijing").
+
+    ``pressed`` is a case's ``patron_presses`` (empty: both sides), as for `pressed_alone`.
+    """
+    pressed, sides = list(pressed), list(sides)
+    if not pressed or set(pressed) >= set(sides):
+        return "its allies"
+    return " and ".join(role_name(side) for side in sides if side in pressed)
+
+
 def pressed_alone(pressed: Iterable[str], sides: Iterable[str]) -> str | None:
     """``"beijing alone"`` when the patron presses some of the sides only, else None.
 
