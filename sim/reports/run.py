@@ -140,41 +140,44 @@ def _fmt(value: object) -> str:
 
 
 def summary_rows(summary: RunSummary) -> list[tuple[str, str, str]]:
-    """The table's rows: (what, simulated, real), the header first."""
+    """The table's rows: (what, simulated, real), the header first.
+
+    A case without an outcome rule (nothing is put on notice) has no outcome rows.
+    """
+    if summary.notice_label is None:
+        header = ("(no outcome rule: nothing is put on notice)", "simulated", "real")
+        return [header, *_retaliation_rows(summary), _peak_row(summary)]
+    return [
+        ("outcome", "simulated share", "real"),
+        *_outcome_rows(summary),
+        *_retaliation_rows(summary),
+        *_notice_rows(summary),
+        _peak_row(summary),
+    ]
+
+
+def _outcome_rows(summary: RunSummary) -> list[tuple[str, str, str]]:
+    """Each outcome's share, then (when runs were pending) the shares once settled."""
     sim, real = summary.simulated, summary.real
-    if summary.notice_label is None:  # no agreement is put on notice: no outcome to show
-        return [("(no outcome rule: nothing is put on notice)", "simulated", "real")] + _path_rows(
-            summary
-        )
-    rows = [("outcome", "simulated share", "real")]
-    for outcome, share in sim.outcome_shares.items():
-        mark = "<- real" if real is not None and real.outcome == outcome else ""
-        rows.append((f"  {outcome}", f"{share:.1%}", mark))
+    actual = real.outcome if real is not None else None
+    rows = [
+        (f"  {o}", f"{share:.1%}", "<- real" if o == actual else "")
+        for o, share in sim.outcome_shares.items()
+    ]
     if sim.outcome_shares_settled is not None and sim.outcome_shares.get("pending", 0.0) > 0:
         rows.append(("outcome, pending runs followed until settled", "", ""))
-        for outcome, share in sim.outcome_shares_settled.items():
-            if outcome != "pending":
-                mark = "<- real" if real is not None and real.outcome == outcome else ""
-                rows.append((f"  {outcome}", f"{share:.1%}", mark))
-    label = summary.notice_label
-    rows += _path_rows(summary)[:-1]
-    rows.append(
-        (f"{label} put on notice", f"{sim.share_noticed:.1%}", _fmt(real.noticed) if real else "")
-    )
-    rows.append(
-        (
-            f"{label} terminated",
-            f"{sim.share_terminated:.1%}",
-            _fmt(real.terminated) if real else "",
-        )
-    )
-    return rows + _path_rows(summary)[-1:]
+        rows += [
+            (f"  {o}", f"{share:.1%}", "<- real" if o == actual else "")
+            for o, share in sim.outcome_shares_settled.items()
+            if o != "pending"
+        ]
+    return rows
 
 
-def _path_rows(summary: RunSummary) -> list[tuple[str, str, str]]:
-    """Rows every case has: each side's median week of first retaliation, the peak tension."""
+def _retaliation_rows(summary: RunSummary) -> list[tuple[str, str, str]]:
+    """Each side's median week of first retaliation."""
     sim, real = summary.simulated, summary.real
-    rows = [
+    return [
         (
             f"median week of {ally}'s first retaliation",
             _fmt(week),
@@ -182,14 +185,29 @@ def _path_rows(summary: RunSummary) -> list[tuple[str, str, str]]:
         )
         for ally, week in sim.median_first_retaliation_week.items()
     ]
-    rows.append(
+
+
+def _notice_rows(summary: RunSummary) -> list[tuple[str, str, str]]:
+    """How often the agreement was put on notice, and terminated."""
+    sim, real, label = summary.simulated, summary.real, summary.notice_label
+    return [
+        (f"{label} put on notice", f"{sim.share_noticed:.1%}", _fmt(real.noticed) if real else ""),
         (
-            "median peak tension",
-            _fmt(sim.median_peak_tension),
-            _fmt(real.peak_tension) if real else "",
-        )
+            f"{label} terminated",
+            f"{sim.share_terminated:.1%}",
+            _fmt(real.terminated) if real else "",
+        ),
+    ]
+
+
+def _peak_row(summary: RunSummary) -> tuple[str, str, str]:
+    """The median peak tension beside the real one."""
+    real = summary.real
+    return (
+        "median peak tension",
+        _fmt(summary.simulated.median_peak_tension),
+        _fmt(real.peak_tension) if real else "",
     )
-    return rows
 
 
 def _pressing(summary: RunSummary) -> str:
