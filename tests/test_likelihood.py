@@ -5,7 +5,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from sim.analysis.conduct_fit import act_log_probabilities, fit_conduct
+from sim.analysis.conduct_fit import BOUNDS, act_log_probabilities, fit_conduct
 from sim.analysis.likelihood import LOG_FLOOR, Episode, real_moves, score
 from sim.core.moves import ALLIES, STANCE_OF_ACT, Act, Move
 from sim.core.params import ModelParams, with_values
@@ -186,6 +186,19 @@ def test_the_fitted_conduct_scores_what_the_model_scores_and_is_a_maximum(gsomia
         moved = min(value + 0.05, 0.99) if value < 0.9 else value - 0.05
         nudged = with_values(nudged, {key: moved})
         assert episode.score(nudged).acts.sum() <= fitted.loglik + 1e-4, key
+
+
+def test_a_parameter_the_data_do_not_bound_is_fitted_at_its_bound(gsomia_case):
+    # No 2019 act broke the escalation order: the likelihood still rises with the order at
+    # its bound, too little for L-BFGS-B to see (it stopped at 17.6 or 18.6 by library
+    # version), while THAAD scored with the fit moves by about 6 nats per unit of order.
+    fitted = fit_conduct((gsomia_case.episode(),))
+    assert fitted.order == BOUNDS["order"][1]
+    for order in (12.0, 17.6, 18.586):
+        lower = fitted.apply(ModelParams())
+        lower = with_values(lower, {"conduct.order": order})
+        assert gsomia_case.episode().score(lower).acts.sum() < fitted.loglik
+        assert fitted.loglik - gsomia_case.episode().score(lower).acts.sum() < 1e-4
 
 
 def with_week_changed(real, week: int, side: str | None = None, pressure: float | None = None):
