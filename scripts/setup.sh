@@ -24,7 +24,7 @@ find_python() {
 
 extra=${1:-}
 stamp=".venv/.installed-${extra:-runtime}"
-if [ -f "$stamp" ] && [ "$stamp" -nt pyproject.toml ]; then
+if [ -f "$stamp" ] && [ "$stamp" -nt pyproject.toml ] && [ "$stamp" -nt constraints.txt ]; then
     exit 0
 fi
 if [ ! -x .venv/bin/python ]; then
@@ -38,8 +38,8 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 if [ -n "$extra" ]; then
-    .venv/bin/python -m pip install --quiet -e ".[$extra]"
+    .venv/bin/python -m pip install --quiet -c constraints.txt -e ".[$extra]"
 else
-    .venv/bin/python -m pip install --quiet -e .
+    .venv/bin/python -m pip install --quiet -c constraints.txt -e .
 fi
 touch "$stamp"
