@@ -105,6 +105,9 @@ def test_1_a_game_ended_early_is_compared_with_the_weeks_played(open_page):
     expect(page.get_by_text("Weeks played: 4")).to_be_visible()
     expect(page.get_by_text("Your score (Washington)")).to_be_visible()
     expect(page.get_by_text("When did you press")).to_be_visible()  # Washington's prompts
+    chart = page.locator("img.ec-chart-big")  # the debrief's chart, read closely: full width
+    expect(chart).to_be_visible()
+    assert chart.bounding_box()["width"] > 900  # the live chart stops at 760 pixels
     screenshot(page, "debrief_after_4_weeks.png")
 
 

@@ -161,17 +161,17 @@ def plot_debrief(data: DebriefData, ax=None) -> Figure:
             f"E{number}",
             (date, 0.02),
             color="tab:purple",
-            fontsize=8,
+            fontsize=10,
             fontweight="bold",
             xytext=(2, 0),
             textcoords="offset points",
         )
     if data.injected:
         ax.plot([], [], color="tab:purple", lw=1.2, ls=":", label="injected event (E1, E2, ...)")
-    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    ax.legend(loc="upper left", fontsize=10, frameon=False)  # read on a projector too
     ax.set_title(
         f"{fan.title}\nyour game: {data.outcome.replace('_', ' ')}, as in "
         f"{share(data.outcome_share)} of the model's runs over the same {week_count(data.weeks)}",
-        fontsize=10,
+        fontsize=12,
     )
     return figure

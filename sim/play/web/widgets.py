@@ -149,7 +149,7 @@ def Debrief(room: Room, role: str | None):
                 "src": debrief_path(room.code, room.chart_version),
                 "alt": "the game beside 2019 and the model",
             },
-            classes=["ec-chart"],
+            classes=["ec-chart", "ec-chart-big"],  # read closely at the end: full width
         )
     if findings:
         Markdown("## " + findings)
