@@ -165,7 +165,7 @@ def plot_milestone_violins(data: MilestoneViolins) -> Figure:
             ax.violinplot(
                 [series[i] for i in present],
                 positions=positions[present],
-                vert=False,
+                orientation="horizontal",
                 showmedians=True,
             )
         if data.real[milestone] is not None:
