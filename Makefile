@@ -24,7 +24,7 @@ lint: setup-dev
 
 test: lint
 	scripts/install-browser.sh
-	$(VENV)/python -m pytest -n 2 $(ARGS)
+	$(VENV)/python -m pytest -n 2 --dist loadgroup $(ARGS)
 
 bench: setup-dev
 	$(VENV)/python benchmarks/bench_model.py

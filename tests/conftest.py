@@ -52,3 +52,16 @@ def gsomia_case(compare_default):
     from sim.analysis.case import build_case
 
     return build_case(compare_default)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the modules that hold slow tests first, each module kept whole and in its order.
+
+    `make test` spreads the tests over two workers; a minute-long test collected last would
+    run alone while the other worker idles. Started first, the long tests overlap each other
+    and the many short ones fill the gaps at the end. Modules stay whole so that their shared
+    fixtures are built once per worker.
+    """
+    heavy = {item.module for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.module not in heavy)

@@ -202,6 +202,7 @@ def test_write_false_writes_nothing_into_conf(tmp_path):
     assert said[0] == "fitting 2 parameters to 10 weeks by differential evolution"
 
 
+@pytest.mark.slow
 def test_leave_one_case_out_reports_its_split_and_figure(tmp_path):
     out = tmp_path / "out"
     done = escalation(

@@ -199,7 +199,11 @@ def test_an_interrupted_run_ends_in_one_line_and_leaves_nothing(
     time.sleep(1.0)  # inside the job, writing its first block
     running.send_signal(getattr(signal, signal_name))
     out, err = running.communicate(timeout=60)
-    assert running.returncode == status, err
+    # On a slow machine the job may still be importing when the signal lands: CPython then ends
+    # the process by SIGINT itself after our exit (see the start-up test below); the shell
+    # reports 130 either way. SIGTERM has no such path.
+    exits = (status, -signal.SIGINT) if signal_name == "SIGINT" else (status,)
+    assert running.returncode in exits, err
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"error: {word}; temporary files were removed")
     assert not (tmp_path / "runs").exists(), "the unfinished run's folder was left behind"

@@ -116,6 +116,7 @@ def test_logit_likelihood_is_statsmodels_mnlogit_at_any_coefficients(gsomia_case
         assert logit_loglik(design, data.moves[:, i], beta) == pytest.approx(expected, rel=1e-10)
 
 
+@pytest.mark.slow
 def test_logit_evidence_matches_monte_carlo_over_its_prior(gsomia_case):
     # Seoul's first 12 weeks, intercepts only (2 coefficients): nautilus against the mean of
     # the likelihood over 400,000 draws of the normal prior (fixed seeds), within 0.03 nats.

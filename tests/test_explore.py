@@ -320,6 +320,8 @@ def test_bad_input_fails_in_one_line_before_any_job(tmp_path, overrides, message
     assert not (tmp_path / "bad" / "chunks").exists()
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("ray")  # one Ray cluster at a time: two starting at once time out
 def test_launchers_give_identical_indices_and_resume_keeps_finished_chunks(tmp_path):
     ray_temp = tempfile.mkdtemp(prefix="ray", dir="/tmp")
     runs = {
@@ -352,6 +354,7 @@ def test_launchers_give_identical_indices_and_resume_keeps_finished_chunks(tmp_p
     )
 
 
+@pytest.mark.slow
 def test_a_morris_screening_ranks_every_input(tmp_path):
     done = explore(
         tmp_path,

@@ -267,6 +267,7 @@ def test_the_posterior_forecast_averages_the_draws_probabilities(summer, table, 
     )
 
 
+@pytest.mark.slow
 def test_the_posterior_forecast_does_not_see_the_weeks_after_its_origin(summer, predictive):
     case, space = summer
     with_posterior, _ = predictive
@@ -382,6 +383,7 @@ def test_the_loco_figure_shows_each_cases_gain_by_part(loco):
     plot_loco_gain(data)
 
 
+@pytest.mark.slow
 def test_leave_one_case_out_scores_the_left_out_case_from_the_posterior(compare_default, loco):
     cases, plug_in = loco
     space = Space.of(compare_default.model_params, ["seoul.activity"])

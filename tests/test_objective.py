@@ -123,6 +123,7 @@ def test_a_settled_objective_without_following_stops_before_simulating(tmp_path)
     assert not (tmp_path / "summary.json").exists()
 
 
+@pytest.mark.slow
 def test_optuna_finds_the_least_pressure_with_its_bracket(tmp_path):
     done = run(
         "run",

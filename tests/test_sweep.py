@@ -217,6 +217,7 @@ def test_bad_sweep_fails_before_any_job_starts(tmp_path, overrides, message):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("ray")  # one Ray cluster at a time: two starting at once time out
 def test_launchers_give_identical_sweeps(tmp_path):
     args = ("us.pressure=0.0,0.6", "run.replications=300", "run.trajectories=false")
     ray = {"RAY_AUTH_MODE": "disabled"}

@@ -30,7 +30,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from joblib import Parallel, delayed
 from scipy.special import logsumexp
 
@@ -305,6 +304,10 @@ def diebold_mariano(table: pd.DataFrame) -> pd.DataFrame:
     h - 1 lags (statsmodels), since h-week forecasts from successive origins overlap by h - 1
     weeks; two-sided, normal reference. ``p`` is NaN with fewer than two origins.
     """
+    # imported here: the report modules import this one, and `escalation run` should not
+    # spend a second of every start-up loading statsmodels for a test it never makes
+    from statsmodels.regression.linear_model import OLS
+
     names = forecasters(table)
     models = [n for n in names if n.startswith("model")]
     rows = []
@@ -315,7 +318,7 @@ def diebold_mariano(table: pd.DataFrame) -> pd.DataFrame:
                 gain = (by_origin[model] - by_origin[baseline]).to_numpy(float)
                 p = float("nan")
                 if len(gain) > 1 and np.ptp(gain) > 0:
-                    fit = sm.OLS(gain, np.ones_like(gain)).fit(
+                    fit = OLS(gain, np.ones_like(gain)).fit(
                         cov_type="HAC", cov_kwds={"maxlags": int(h) - 1}
                     )
                     p = float(fit.pvalues[0])
