@@ -78,9 +78,9 @@ def test_the_subprocess_check_sees_a_layer_that_loads_hydra():
 
 
 def test_the_run_command_loads_no_statsmodels():
-    """`escalation run` and every sweep job start without statsmodels (about 1.3 s of each
-    start-up), although the command module reaches the report modules of `compare` and
-    `calibrate`: statsmodels is for those commands' baselines and tests only."""
+    """`escalation run` and every sweep job start without statsmodels (1.3 s of a 5.6 s
+    start-up on a slow machine), although the command module reaches the report modules of
+    `compare` and `calibrate`: statsmodels is for those commands' baselines and tests only."""
     run_path = ["sim.cli", "sim.experiment.launch", "sim.experiment.job", "sim.reports.calibration"]
     assert heavy_modules_loaded([*run_path, "sim.reports.comparison"], ("statsmodels",)) == []
     # and the check itself sees statsmodels once something loads it
