@@ -56,12 +56,12 @@ def gsomia_case(compare_default):
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run the modules that hold slow tests first, each module kept whole and in its order.
+    """Run the files that hold slow tests first, each file kept whole and in its order.
 
     `make test` spreads the tests over two workers; a minute-long test collected last would
     run alone while the other worker idles. Started first, the long tests overlap each other
-    and the many short ones fill the gaps at the end. Modules stay whole so that their shared
+    and the many short ones fill the gaps at the end. Files stay whole so that their shared
     fixtures are built once per worker.
     """
-    heavy = {item.module for item in items if item.get_closest_marker("slow")}
-    items.sort(key=lambda item: item.module not in heavy)
+    heavy = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in heavy)
