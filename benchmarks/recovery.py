@@ -20,6 +20,11 @@ method and settings; ``--truth fit`` only), e.g. the symmetric variant of
 benchmarks/loco_variants.py.
 Writes results/benchmarks/recovery.parquet (one row per repeat and key) and recovery.json
 (coverage per key and overall), and prints the coverage table.
+
+Each repeat is kept in ``OUTPUT/recovery_repeats/`` as it finishes. Stopped (Ctrl-C) and run
+again with the same options, the study goes on from the repeats it has; each repeat has its own
+seed, so the numbers are those of one uninterrupted run. Other options, or a fit changed in
+between, are refused with one line: give another ``--output``.
 """
 
 import argparse
@@ -35,7 +40,15 @@ from joblib import Parallel, delayed
 from sim.analysis.case import build_case
 from sim.analysis.fit import fit_ml
 from sim.analysis.posterior import joint_space
-from sim.analysis.recovery import RecoverySettings, coverage, recover
+from sim.analysis.recovery import (
+    RecoverySettings,
+    StudyMismatchError,
+    check_truth,
+    coverage,
+    open_study,
+    recover,
+    save_repeat,
+)
 from sim.analysis.space import Space
 from sim.core.fitted import fit_record, fitted_params, posterior_draws
 from sim.core.params import lookup
@@ -107,24 +120,49 @@ def main() -> None:
         options.popsize, options.maxiter, options.walkers, options.steps, options.burn, options.thin
     )
 
-    def one(repeat: int) -> pd.DataFrame:  # each repeat its own seed, whatever the worker
-        table = recover(space, truth_of(repeat), scenario, 1, options.seed + repeat, settings)
-        return table.assign(repeat=repeat)
+    folder = Path(options.output)
+    parts = folder / "recovery_repeats"
+    manifest = {
+        "seed": options.seed,
+        "truth": options.truth,
+        "params": entries,
+        "keys": list(keys),
+        "settings": dataclasses.asdict(settings),
+    }
+    try:
+        tables = open_study(parts, manifest)
+        for repeat, table in tables.items():
+            check_truth(parts, repeat, table, truth_of(repeat))
+    except StudyMismatchError as error:
+        raise SystemExit(f"error: {error}") from None
+    tables = {repeat: t for repeat, t in tables.items() if repeat < options.repeats}
+    if tables:
+        print(f"going on from {len(tables)} finished repeats in {parts}", flush=True)
 
-    tables = []
-    for table in Parallel(n_jobs=options.jobs, return_as="generator")(
-        delayed(one)(repeat) for repeat in range(options.repeats)
-    ):
-        tables.append(table)
-        progress(len(tables), options.repeats)
-    table = pd.concat(tables, ignore_index=True)
+    def one(repeat: int) -> tuple[int, pd.DataFrame]:  # each its own seed, whatever the worker
+        table = recover(space, truth_of(repeat), scenario, 1, options.seed + repeat, settings)
+        return repeat, table.assign(repeat=repeat)
+
+    missing = [repeat for repeat in range(options.repeats) if repeat not in tables]
+    try:
+        for repeat, table in Parallel(n_jobs=options.jobs, return_as="generator_unordered")(
+            delayed(one)(repeat) for repeat in missing
+        ):
+            save_repeat(parts, repeat, table)
+            tables[repeat] = table
+            progress(len(tables), options.repeats)
+    except KeyboardInterrupt:
+        raise SystemExit(
+            f"stopped: {len(tables)} of {options.repeats} repeats kept in {parts};"
+            " run the same command to go on"
+        ) from None
+    table = pd.concat([tables[r] for r in sorted(tables)], ignore_index=True)
     result = coverage(table)
     print(result.to_string())
-    folder = Path(options.output)
-    folder.mkdir(parents=True, exist_ok=True)
     table.to_parquet(folder / "recovery.parquet", index=False)
     summary = {
         "repeats": options.repeats,
+        "repeats_resumed": options.repeats - len(missing),
         "seed": options.seed,
         "truth": options.truth,
         "params": entries,

@@ -3,6 +3,7 @@
 import dataclasses
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,9 +13,13 @@ from sim.analysis.likelihood import LOG_FLOOR, Episode, score
 from sim.analysis.posterior import CONDUCT_PARAMETERS, dimensions, joint_space, sample_posterior
 from sim.analysis.recovery import (
     RecoverySettings,
+    StudyMismatchError,
+    check_truth,
     coverage,
     highest_density,
+    open_study,
     recover,
+    save_repeat,
     synthetic_path,
 )
 from sim.analysis.space import Parameter, Space, fittable_keys, parse_entry
@@ -371,6 +376,37 @@ def test_simulate_and_recover_tabulates_each_repeat_and_key(gsomia_case, compare
     assert shares.loc["all", "coverage"] == pytest.approx(table["covered"].mean())
     assert shares.loc["seoul.activity", "coverage"] == float(rows[0]["covered"])
     assert shares.loc["all", "coverage_hdi"] == pytest.approx(table["covered_hdi"].mean())
+
+
+def test_a_study_kept_by_repeat_goes_on_with_the_numbers_of_one_run(
+    gsomia_case, compare_default, tmp_path
+):
+    """benchmarks/recovery.py keeps each repeat and resumes: the parts must make one study."""
+    scenario = gsomia_case.scenario.with_span("2019-06-03", "2019-07-15")
+    space = Space.of(compare_default.model_params, ["seoul.activity"])
+    tiny = RecoverySettings(popsize=5, maxiter=1, walkers=14, steps=8, burn=2, thin=2)
+    conduct = [lookup(compare_default.model_params, p.key)[1] for p in CONDUCT_PARAMETERS]
+    truth = np.array([0.4, *conduct])
+    whole = recover(space, truth, scenario, repeats=2, seed=5, settings=tiny)
+    # Repeat r of a study seeded s is a one-repeat study seeded s + r: resuming is exact.
+    second = recover(space, truth, scenario, repeats=1, seed=6, settings=tiny)
+    kept = whole[whole["repeat"] == 1].reset_index(drop=True)
+    pd.testing.assert_frame_equal(second.assign(repeat=1), kept)
+
+    manifest = {"seed": 5, "settings": dataclasses.asdict(tiny), "keys": joint_space(space).keys}
+    folder = tmp_path / "recovery_repeats"
+    assert open_study(folder, manifest) == {}
+    save_repeat(folder, 1, kept)
+    found = open_study(folder, manifest)
+    assert list(found) == [1]
+    pd.testing.assert_frame_equal(found[1], kept)
+    assert sorted(p.name for p in folder.iterdir()) == ["repeat_0001.parquet", "study.json"]
+    check_truth(folder, 1, found[1], truth)  # the same truth: kept
+    with pytest.raises(StudyMismatchError, match="repeat 1 was made from another truth"):
+        check_truth(folder, 1, found[1], truth + 0.01)
+    other = manifest | {"settings": dataclasses.asdict(dataclasses.replace(tiny, steps=9))}
+    with pytest.raises(StudyMismatchError, match="with other settings: run with the same"):
+        open_study(folder, other)
 
 
 def test_highest_density_reaches_the_bound_a_posterior_piles_against():

@@ -10,8 +10,10 @@ interval (in the search coordinate), a second reading for truths next to a bound
 which a central interval cannot reach (a truth exactly on the bound stays outside both).
 """
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -20,11 +22,13 @@ from sim.analysis.fit import fit_ml
 from sim.analysis.likelihood import Episode
 from sim.analysis.posterior import joint_space, sample_posterior
 from sim.analysis.space import Parameter, Space
+from sim.core.errors import EscalationError
 from sim.core.metrics import OUTCOMES
 from sim.core.model import EscalationModel
 from sim.core.moves import STANCE_OF_ACT
 from sim.core.params import ModelParams
 from sim.core.scenario import Scenario
+from sim.experiment.store import write_json, write_parquet
 from sim.history import RealPath
 
 
@@ -149,3 +153,55 @@ def coverage(table: pd.DataFrame) -> pd.DataFrame:
     per_key = table.groupby("key")[list(columns.values())].mean()
     per_key.loc["all"] = table[list(columns.values())].mean()
     return per_key.rename(columns={c: n for n, c in columns.items()})
+
+
+class StudyMismatchError(EscalationError):
+    """A study folder holds repeats made with other options or another truth."""
+
+
+def open_study(folder: Path, manifest: dict) -> dict[int, pd.DataFrame]:
+    """The repeats a study with this ``manifest`` has already finished in ``folder``.
+
+    A study of 50 repeats takes one to three hours on 2 cores, so each repeat is kept as it
+    finishes (`save_repeat`) and a run with the same options goes on from there. Each repeat
+    has its own seed, so a study run in parts gives the numbers of one run. The first run
+    writes ``study.json``; a later run whose options differ is refused rather than mixed in.
+    """
+    folder = Path(folder)
+    manifest = json.loads(json.dumps(manifest))  # as it reads back: tuples become lists
+    path = folder / "study.json"
+    if path.exists():
+        before = json.loads(path.read_text())
+        differ = sorted(
+            k for k in before.keys() | manifest.keys() if before.get(k) != manifest.get(k)
+        )
+        if differ:
+            raise StudyMismatchError(
+                f"{folder} holds repeats of a study with other {', '.join(differ)}: run with"
+                " the same options to go on, or give another --output"
+            )
+    else:
+        write_json(manifest, path)
+    return {int(p.stem.removeprefix("repeat_")): pd.read_parquet(p) for p in _repeat_files(folder)}
+
+
+def save_repeat(folder: Path, repeat: int, table: pd.DataFrame) -> None:
+    """Keep one finished repeat's rows (atomically: an interrupted write leaves no file)."""
+    write_parquet(table, Path(folder) / f"repeat_{repeat:04d}.parquet")
+
+
+def check_truth(folder: Path, repeat: int, table: pd.DataFrame, truth: np.ndarray) -> None:
+    """Refuse a kept repeat whose truth is not the one this run would draw for it.
+
+    The truth comes from the committed fit (or its posterior), which `study.json` does not
+    hold: a refit between two parts of a study would otherwise mix two truths.
+    """
+    if not np.array_equal(table["truth"].to_numpy(float), np.asarray(truth, dtype=float)):
+        raise StudyMismatchError(
+            f"{folder}: repeat {repeat} was made from another truth (the fit has changed"
+            " since): give another --output, or remove the folder to start again"
+        )
+
+
+def _repeat_files(folder: Path) -> list[Path]:
+    return sorted(Path(folder).glob("repeat_*.parquet"))
