@@ -1,6 +1,10 @@
 """The fitted box, the maximum-likelihood fit, the posterior and simulate-and-recover."""
 
 import dataclasses
+import json
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -407,6 +411,28 @@ def test_a_study_kept_by_repeat_goes_on_with_the_numbers_of_one_run(
     other = manifest | {"settings": dataclasses.asdict(dataclasses.replace(tiny, steps=9))}
     with pytest.raises(StudyMismatchError, match="with other settings: run with the same"):
         open_study(folder, other)
+
+
+def test_the_recovery_study_refuses_to_mix_in_repeats_of_other_options(tmp_path):
+    """One line, a non-zero exit, and the kept repeats untouched."""
+    parts = tmp_path / "recovery_repeats"
+    parts.mkdir()
+    kept = {"seed": 0, "truth": "fit", "settings": {"steps": 1}}  # another study's options
+    (parts / "study.json").write_text(json.dumps(kept))
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "recovery.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--repeats", "1", "--output", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        f"error: {parts} holds repeats of a study with other keys, params, settings: run with"
+        " the same options to go on, or give another --output"
+    ]
+    assert json.loads((parts / "study.json").read_text()) == kept
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["recovery_repeats", "study.json"]
 
 
 def test_highest_density_reaches_the_bound_a_posterior_piles_against():
