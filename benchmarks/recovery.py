@@ -112,9 +112,11 @@ def main() -> None:
 
     started = time.perf_counter()
 
-    def progress(done: int, total: int) -> None:
+    def progress(done: int, total: int, fresh: int) -> None:
+        """``fresh`` of the ``done`` repeats ran in this process: the pace for what is left."""
         elapsed = time.perf_counter() - started
-        print(f"repeat {done}/{total} ({elapsed:.0f} s)", flush=True)
+        left = elapsed / fresh * (total - done) / 60
+        print(f"repeat {done}/{total} ({elapsed:.0f} s; about {left:.0f} min left)", flush=True)
 
     settings = RecoverySettings(
         options.popsize, options.maxiter, options.walkers, options.steps, options.burn, options.thin
@@ -144,13 +146,14 @@ def main() -> None:
         return repeat, table.assign(repeat=repeat)
 
     missing = [repeat for repeat in range(options.repeats) if repeat not in tables]
+    resumed = len(tables)
     try:
         for repeat, table in Parallel(n_jobs=options.jobs, return_as="generator_unordered")(
             delayed(one)(repeat) for repeat in missing
         ):
             save_repeat(parts, repeat, table)
             tables[repeat] = table
-            progress(len(tables), options.repeats)
+            progress(len(tables), options.repeats, len(tables) - resumed)
     except KeyboardInterrupt:
         raise SystemExit(
             f"stopped: {len(tables)} of {options.repeats} repeats kept in {parts};"
@@ -162,7 +165,7 @@ def main() -> None:
     table.to_parquet(folder / "recovery.parquet", index=False)
     summary = {
         "repeats": options.repeats,
-        "repeats_resumed": options.repeats - len(missing),
+        "repeats_resumed": resumed,
         "seed": options.seed,
         "truth": options.truth,
         "params": entries,
