@@ -1,5 +1,6 @@
 """Rooms in SQLite, and what a class needs from a room: undo, timer, limits, cap, messages."""
 
+import json
 import sqlite3
 import time
 
@@ -104,6 +105,26 @@ def test_undo_after_every_team_moved_reopens_the_week_for_every_team(registry, s
     room.undo(room.instructor_key)  # a second undo of the same week
     [back] = RoomRegistry(store=RoomStore(store.path), limits=LOOSE).restore()
     assert back.game.week == 0 and back.game.pending == {} and back.game.timeline == []
+
+
+def test_a_room_saved_before_undo_reopened_the_week_replays_as_it_was_played(registry, store):
+    """An undo stored without ``reopen`` kept the week's moves: replayed so, the room resumes
+    with the game the class saw, not with that week's moves gone."""
+    room = registry.create(RoomSettings(humans=("seoul", "tokyo"), weeks=5))
+    seats = {r: room.claim(r) for r in ("seoul", "tokyo")}
+    room.submit(seats["seoul"], "retaliate")
+    room.submit(seats["tokyo"], "hold")  # every team moved: week 1 is played
+    room.undo(room.instructor_key)
+    with sqlite3.connect(store.path) as db:  # as a room saved before 2026-12-04 holds it
+        [(data,)] = db.execute("SELECT data FROM actions WHERE kind = 'undo'").fetchall()
+        old = {k: v for k, v in json.loads(data).items() if k != "reopen"}
+        db.execute("UPDATE actions SET data = ? WHERE kind = 'undo'", (json.dumps(old),))
+    [back] = RoomRegistry(store=RoomStore(store.path), limits=LOOSE).restore()
+    assert back.game.week == 0
+    assert back.game.pending == {"seoul": "retaliate", "tokyo": "hold"}  # the moves stand
+    assert back.status().waiting_for == []
+    assert "its moves stand" in back.log[-1].text
+    assert room.game.pending == {}  # the live room, undone today, reopened the week
 
 
 def test_links_use_the_address_the_server_stored_or_ask_for_host(registry, store, capsys):

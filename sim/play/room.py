@@ -211,7 +211,7 @@ class Room(RoomState):
             self._open()
             if not self.game.timeline:
                 raise RoomError("no week has been played yet: nothing to undo")
-            self._act("undo")
+            self._act("undo", reopen=True)
 
     def set_timer(self, key: str, seconds: int) -> None:
         """Instructor: a round timer (seconds per week; 0 for none), starting now."""

@@ -89,6 +89,10 @@ def undone(actions: list[dict]) -> set[int]:
     again: left in, a week in which every team had moved would wait for nobody, stuck until the
     instructor advanced it with the same moves), and what was played after the advance (moves
     and events of the next week). Events injected during the undone week stay.
+
+    Rooms saved before undo reopened the week hold undos without ``reopen``: those took back
+    only the advance and what came after it, the week's moves standing, and they replay so,
+    as the class saw them.
     """
     skipped: set[int] = set()
     for i, action in enumerate(actions):
@@ -104,7 +108,7 @@ def undone(actions: list[dict]) -> set[int]:
             a["seq"]
             for a in earlier
             if (a["seq"] > last and a["kind"] in GAME_KINDS)
-            or (before < a["seq"] < last and a["kind"] == "move")
+            or (action.get("reopen") and before < a["seq"] < last and a["kind"] == "move")
         }
     return skipped
 
@@ -229,11 +233,8 @@ class RoomState:
                     self._finish(now, "every week has been played")
             case "undo":
                 self.week_started = now
-                self._log(
-                    now,
-                    "undone",
-                    f"the instructor took back week {game.week + 1}: every team moves again",
-                )
+                then = "every team moves again" if action.get("reopen") else "its moves stand"
+                self._log(now, "undone", f"the instructor took back week {game.week + 1}: {then}")
             case "pause":
                 self.paused = True
                 self._log(now, "paused", "the instructor paused the game")
