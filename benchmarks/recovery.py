@@ -29,7 +29,6 @@ between, are refused with one line: give another ``--output``.
 
 import argparse
 import dataclasses
-import json
 import time
 from pathlib import Path
 
@@ -54,6 +53,7 @@ from sim.core.fitted import fit_record, fitted_params, posterior_draws
 from sim.core.params import lookup
 from sim.core.scenario_yaml import load_scenario
 from sim.experiment.config import default_config
+from sim.experiment.store import write_json, write_parquet
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -162,7 +162,7 @@ def main() -> None:
     table = pd.concat([tables[r] for r in sorted(tables)], ignore_index=True)
     result = coverage(table)
     print(result.to_string())
-    table.to_parquet(folder / "recovery.parquet", index=False)
+    write_parquet(table, folder / "recovery.parquet")
     summary = {
         "repeats": options.repeats,
         "repeats_resumed": resumed,
@@ -173,9 +173,9 @@ def main() -> None:
         "seconds": time.perf_counter() - started,
         "coverage": result["coverage"].to_dict(),
         "coverage_hdi": result["coverage_hdi"].to_dict(),
-        "median_r_hat": float(table["r_hat"].median()),
+        "median_r_hat": None if table["r_hat"].isna().all() else float(table["r_hat"].median()),
     }
-    (folder / "recovery.json").write_text(json.dumps(summary, indent=2) + "\n")
+    write_json(summary, folder / "recovery.json")
 
 
 if __name__ == "__main__":
