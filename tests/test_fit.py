@@ -349,12 +349,17 @@ def test_a_synthetic_path_is_coded_as_the_history_codes_a_real_one(gsomia_case, 
     assert np.all(np.isfinite(scores.total)) and np.all(scores.total > LOG_FLOOR)
 
 
+def seoul_activity_study(params: ModelParams) -> tuple[Space, np.ndarray]:
+    """A one-key recovery space (Seoul's activity, truth 0.4) and its truth with the conduct's."""
+    space = Space.of(params, ["seoul.activity"])
+    conduct = [lookup(params, p.key)[1] for p in CONDUCT_PARAMETERS]
+    return space, np.array([0.4, *conduct])
+
+
 def test_simulate_and_recover_tabulates_each_repeat_and_key(gsomia_case, compare_default):
     scenario = gsomia_case.scenario.with_span("2019-06-03", "2019-08-19")
-    space = Space.of(compare_default.model_params, ["seoul.activity"])
+    space, truth = seoul_activity_study(compare_default.model_params)
     tiny = RecoverySettings(popsize=5, maxiter=1, walkers=14, steps=12, burn=4, thin=2)
-    conduct = [lookup(compare_default.model_params, p.key)[1] for p in CONDUCT_PARAMETERS]
-    truth = np.array([0.4, *conduct])
     table = recover(space, truth, scenario, repeats=1, seed=5, settings=tiny)
     assert list(table.columns) == [
         "repeat",
@@ -387,10 +392,8 @@ def test_a_study_kept_by_repeat_goes_on_with_the_numbers_of_one_run(
 ):
     """benchmarks/recovery.py keeps each repeat and resumes: the parts must make one study."""
     scenario = gsomia_case.scenario.with_span("2019-06-03", "2019-07-15")
-    space = Space.of(compare_default.model_params, ["seoul.activity"])
+    space, truth = seoul_activity_study(compare_default.model_params)
     tiny = RecoverySettings(popsize=5, maxiter=1, walkers=14, steps=8, burn=2, thin=2)
-    conduct = [lookup(compare_default.model_params, p.key)[1] for p in CONDUCT_PARAMETERS]
-    truth = np.array([0.4, *conduct])
     whole = recover(space, truth, scenario, repeats=2, seed=5, settings=tiny)
     # Repeat r of a study seeded s is a one-repeat study seeded s + r: resuming is exact.
     second = recover(space, truth, scenario, repeats=1, seed=6, settings=tiny)
