@@ -5,7 +5,7 @@ Run from the project root (about 3 minutes on one core)::
     .venv/bin/python benchmarks/loco_patron.py [--output results/benchmarks/loco_patron.json]
 
 In 2019 Washington pressed its two allies; in the other cases (THAAD, Senkaku, Australia,
-Scarborough) its statements were aimed at Beijing and backed the ally, so those cases set
+Scarborough, Lithuania) its statements were aimed at Beijing and backed the ally, so those cases set
 ``patron_presses: [beijing]`` (scenarios/README.md). This study scores leave one case out
 (`sim.analysis.loco.leave_one_case_out`, plug-in, the calibration's keys, ML settings and seed)
 three ways, for the model and the baselines alike (the logit sees the pressure a side feels):
