@@ -1,6 +1,6 @@
 """Study: how much of the leave-one-case-out score lies in whom the patron presses.
 
-Run from the project root (about 3 minutes on one core)::
+Run from the project root (2.5 min on one core over five cases; 9 min over six on a slow machine)::
 
     .venv/bin/python benchmarks/loco_patron.py [--output results/benchmarks/loco_patron.json]
 

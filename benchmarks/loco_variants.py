@@ -1,6 +1,6 @@
 """Study: where the model loses out of sample, and three variants tried against it.
 
-Run from the project root (about 2 minutes on one core)::
+Run from the project root (4 min on one core over five cases; 15 min over six on a slow machine)::
 
     .venv/bin/python benchmarks/loco_variants.py [--output results/benchmarks/loco_variants.json]
     .venv/bin/python benchmarks/loco_variants.py --variants symmetric --predictive
