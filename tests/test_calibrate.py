@@ -218,6 +218,8 @@ def test_leave_one_case_out_reports_its_split_and_figure(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "the same plug-in scores split: when to move, which move once moving" in done.stdout
+    folds = [line for line in done.stderr.splitlines() if line.startswith("  fold ")]  # progress
+    assert [line.split(":")[0] for line in folds] == ["  fold 1/3", "  fold 2/3", "  fold 3/3"]
     report = json.loads((out / "calibration.json").read_text())
     rows = pd.DataFrame(report["loco"])
     assert list(rows.case.unique()) == ["gsomia_2019", "senkaku_2010", "lithuania_2021"]

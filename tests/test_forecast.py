@@ -297,6 +297,20 @@ def loco(compare_default):
     return cases, leave_one_case_out(space, episodes, seed=1, popsize=5, maxiter=1)
 
 
+def test_leave_one_case_out_reports_each_fold_as_it_finishes(compare_default, loco):
+    cases, plug_in = loco
+    space = Space.of(compare_default.model_params, ["seoul.activity"])
+    episodes = {n: c.episode() for n, c in cases.items()}
+    calls = []
+    table = leave_one_case_out(
+        space, episodes, seed=1, popsize=5, maxiter=1, progress=lambda *a: calls.append(a)
+    )
+    assert [done for _, done, _ in calls] == [1, 2, 3]
+    assert {total for _, _, total in calls} == {3}
+    assert sorted(case for case, _, _ in calls) == sorted(CASES)
+    pd.testing.assert_frame_equal(table, plug_in)  # reporting changes nothing
+
+
 def test_leave_one_case_out_has_one_row_per_case_and_side(loco):
     cases, table = loco
     assert list(table.columns) == [

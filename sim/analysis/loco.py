@@ -20,6 +20,7 @@ log-probability of holding, or of not holding), and which move it made in the we
 a loss lies in the tempo of a case or in the direction of its moves.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -87,6 +88,7 @@ def leave_one_case_out(
     popsize: int = 15,
     maxiter: int = 300,
     predictive: PredictiveSettings | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> pd.DataFrame:
     """One row per case left out and side: the log-likelihood of its moves, model and baselines.
 
@@ -94,13 +96,21 @@ def leave_one_case_out(
     base_rates, markov, logit; then each plug-in scorer's ``_when`` part (`when_to_move`).
     With ``predictive``, ``predictive.jobs`` folds run at once (each fold's fit and posterior
     depend only on its cases and the seed, so the table is the same for any number of jobs).
+    ``progress(case, done, total)`` is called as each fold finishes, in the order they finish;
+    the rows keep the order of ``episodes`` whatever that order.
     """
     jobs = predictive.jobs if predictive is not None else 1
-    folds = Parallel(n_jobs=min(jobs, len(episodes)))(
+    tasks = (
         delayed(_fold)(space, episodes, name, seed, popsize, maxiter, predictive)
         for name in episodes
     )
-    return pd.DataFrame([row for fold in folds for row in fold])
+    folds: dict[str, list[dict]] = {}
+    for rows in Parallel(n_jobs=min(jobs, len(episodes)), return_as="generator_unordered")(tasks):
+        name = rows[0]["case"]
+        folds[name] = rows
+        if progress is not None:
+            progress(name, len(folds), len(episodes))
+    return pd.DataFrame([row for name in episodes for row in folds[name]])
 
 
 def _fold(

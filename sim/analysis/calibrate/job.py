@@ -82,8 +82,18 @@ def _loco_episodes(c) -> dict[str, Episode]:
 def _loco(space: Space, config: CalibrateJobConfig, episodes: dict[str, Episode], say: Say):
     say(f"leave one case out over {', '.join(episodes)}")
     c = config.calibrate
+
+    def progress(case: str, done: int, total: int) -> None:
+        say(f"  fold {done}/{total}: {case} left out, scored")
+
     return leave_one_case_out(
-        space, episodes, config.run.seed, c.popsize, c.maxiter, predictive=_predictive(c)
+        space,
+        episodes,
+        config.run.seed,
+        c.popsize,
+        c.maxiter,
+        predictive=_predictive(c),
+        progress=progress,
     )
 
 
