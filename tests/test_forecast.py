@@ -289,18 +289,21 @@ CASES = {
 WHEN = ["model_when", "base_rates_when", "markov_when", "logit_when"]
 
 
+def loco_inputs(cases: dict, params) -> tuple[Space, dict]:
+    """The one-key space and the cases' episodes that every leave-one-case-out test scores."""
+    return Space.of(params, ["seoul.activity"]), {n: c.episode() for n, c in cases.items()}
+
+
 @pytest.fixture(scope="module")
 def loco(compare_default):
     cases = {n: load_case_events(n, start=s, end=e) for n, (s, e) in CASES.items()}
-    space = Space.of(compare_default.model_params, ["seoul.activity"])
-    episodes = {n: c.episode() for n, c in cases.items()}
+    space, episodes = loco_inputs(cases, compare_default.model_params)
     return cases, leave_one_case_out(space, episodes, seed=1, popsize=5, maxiter=1)
 
 
 def test_leave_one_case_out_reports_each_fold_as_it_finishes(compare_default, loco):
     cases, plug_in = loco
-    space = Space.of(compare_default.model_params, ["seoul.activity"])
-    episodes = {n: c.episode() for n, c in cases.items()}
+    space, episodes = loco_inputs(cases, compare_default.model_params)
     calls = []
     table = leave_one_case_out(
         space, episodes, seed=1, popsize=5, maxiter=1, progress=lambda *a: calls.append(a)
@@ -400,8 +403,7 @@ def test_the_loco_figure_shows_each_cases_gain_by_part(loco):
 @pytest.mark.slow
 def test_leave_one_case_out_scores_the_left_out_case_from_the_posterior(compare_default, loco):
     cases, plug_in = loco
-    space = Space.of(compare_default.model_params, ["seoul.activity"])
-    episodes = {n: c.episode() for n, c in cases.items()}
+    space, episodes = loco_inputs(cases, compare_default.model_params)
     table = leave_one_case_out(space, episodes, seed=1, popsize=5, maxiter=1, predictive=SHORT)
     assert list(table.columns) == [
         "case",
