@@ -3,7 +3,7 @@
 Run from the project root (4 min on one core over five cases; 15 min over six on a slow machine)::
 
     .venv/bin/python benchmarks/loco_variants.py [--output results/benchmarks/loco_variants.json]
-    .venv/bin/python benchmarks/loco_variants.py --variants symmetric --predictive
+    .venv/bin/python benchmarks/loco_variants.py --variants noise --predictive --jobs 2
 
 Leave one case out over `calibrate.cases` (`sim.analysis.loco.leave_one_case_out`, plug-in,
 the calibration's ML settings and seed) for four versions of the default model, each also
@@ -64,6 +64,10 @@ def variants(committed: list[str], base) -> dict[str, Space]:
     }
 
 
+def _fold_done(case: str, done: int, total: int) -> None:
+    print(f"  fold {done}/{total}: {case} left out, scored", flush=True)
+
+
 def study(
     name: str,
     space: Space,
@@ -79,7 +83,9 @@ def study(
     seed, c = config.run.seed, config.calibrate
     fit = fit_ml(space, (build_case(config).episode(),), seed, c.popsize, c.maxiter)
     k = fit.parameters
-    table = leave_one_case_out(space, episodes, seed, c.popsize, c.maxiter, predictive)
+    table = leave_one_case_out(
+        space, episodes, seed, c.popsize, c.maxiter, predictive, progress=_fold_done
+    )
     result = {
         "variant": name,
         "k": k,
@@ -107,8 +113,11 @@ def main() -> None:
     parser.add_argument(
         "--predictive",
         action="store_true",
-        help="also score each left-out case from the posterior on the others (about 20 minutes "
-        "a variant on one core)",
+        help="also score each left-out case from the posterior on the others (over six cases, "
+        "about an hour a variant on 2 cores with --jobs 2 on a slow machine)",
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="with --predictive, folds scored at once (default 1)"
     )
     options = parser.parse_args()
     config = default_config(["run.progress=false"], "calibrate")
@@ -124,7 +133,9 @@ def main() -> None:
     c = config.calibrate
     predictive = None
     if options.predictive:
-        predictive = PredictiveSettings(steps=c.predictive_steps, burn=c.predictive_burn)
+        predictive = PredictiveSettings(
+            steps=c.predictive_steps, burn=c.predictive_burn, jobs=options.jobs
+        )
     results = []
     for name in chosen:
         space = spaces[name]
