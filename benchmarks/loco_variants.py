@@ -33,7 +33,7 @@ from sim.analysis.case import build_case
 from sim.analysis.fit import fit_ml
 from sim.analysis.forecast import PredictiveSettings
 from sim.analysis.likelihood import Episode
-from sim.analysis.loco import leave_one_case_out
+from sim.analysis.loco import fold_finished, leave_one_case_out
 from sim.analysis.space import Space
 from sim.core.scenario_yaml import load_scenario
 from sim.experiment.config import default_config
@@ -65,7 +65,7 @@ def variants(committed: list[str], base) -> dict[str, Space]:
 
 
 def _fold_done(case: str, done: int, total: int) -> None:
-    print(f"  fold {done}/{total}: {case} left out, scored", flush=True)
+    print(fold_finished(case, done, total), flush=True)
 
 
 def study(

@@ -81,6 +81,11 @@ def _posterior_scores(
     return logsumexp(totals, axis=0) - np.log(len(totals)), float(posterior.summary.r_hat.max())
 
 
+def fold_finished(case: str, done: int, total: int) -> str:
+    """The progress line for a fold of `leave_one_case_out` that has finished."""
+    return f"  fold {done}/{total}: {case} left out, scored"
+
+
 def leave_one_case_out(
     space: Space,
     episodes: dict[str, Episode],

@@ -20,7 +20,7 @@ from sim.analysis.fit import fit_ml
 from sim.analysis.forecast import PredictiveSettings, first_origin, rolling_origin
 from sim.analysis.insample import InSample, baseline_rows, make_row, split_when
 from sim.analysis.likelihood import Episode
-from sim.analysis.loco import leave_one_case_out
+from sim.analysis.loco import fold_finished, leave_one_case_out
 from sim.analysis.posterior import dimensions, sample_posterior
 from sim.analysis.results import CalibrationReport
 from sim.analysis.space import Space
@@ -84,7 +84,7 @@ def _loco(space: Space, config: CalibrateJobConfig, episodes: dict[str, Episode]
     c = config.calibrate
 
     def progress(case: str, done: int, total: int) -> None:
-        say(f"  fold {done}/{total}: {case} left out, scored")
+        say(fold_finished(case, done, total))
 
     return leave_one_case_out(
         space,
