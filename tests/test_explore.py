@@ -334,6 +334,7 @@ def test_launchers_give_identical_indices_and_resume_keeps_finished_chunks(tmp_p
             *SMALL,
             f"+hydra.launcher.ray.init._temp_dir={ray_temp}",
             "+hydra.launcher.ray.init.num_cpus=2",
+            "+hydra.launcher.ray.init.include_dashboard=false",  # not used; starts faster
             launcher="ray",
             env={"RAY_AUTH_MODE": "disabled"},
         ),

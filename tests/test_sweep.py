@@ -230,6 +230,7 @@ def test_launchers_give_identical_sweeps(tmp_path):
             *args,
             f"+hydra.launcher.ray.init._temp_dir={ray_temp}",
             "+hydra.launcher.ray.init.num_cpus=2",
+            "+hydra.launcher.ray.init.include_dashboard=false",  # not used; starts faster
             launcher="ray",
             env=ray,
         ),
