@@ -25,6 +25,7 @@ evidence integrates both at once (`log_evidence`).
 
 import time
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from scipy.special import gammaln, log_softmax, logsumexp
@@ -43,6 +44,9 @@ FLAT = 1.0
 #: The standard deviation of the logit's normal prior on each coefficient (intercepts too);
 #: the covariates all lie in [0, 1] (docs/comparison.md, section 7.2).
 LOGIT_SCALE = 2.5
+#: Nautilus's effective sample size after exploring (its own default): the evidence's error
+#: shrinks with it, and its run time grows with it.
+EFFECTIVE = 10_000
 
 
 @dataclass(frozen=True)
@@ -69,15 +73,17 @@ def log_evidence(
     live: int = 1000,
     seed: int = 0,
     conduct: bool = True,
+    effective: int = EFFECTIVE,
 ) -> Evidence:
     """Estimate log p(real moves and acts | model) under the flat prior on ``space``'s box.
 
     With ``conduct`` (the default, as for the posterior) the conduct's six parameters are
     integrated over with ``space``'s keys; without, they stay at ``space.base``'s values.
-    ``live`` is nautilus's number of live points.
+    ``live`` is nautilus's number of live points, ``effective`` the effective sample size it
+    draws after exploring.
     """
     space = joint_space(space) if conduct else space
-    return _on_box(space, MovesObjective(space, episodes, acts=True), live, seed)
+    return _on_box(space, MovesObjective(space, episodes, acts=True), live, seed, effective)
 
 
 def acts_log_evidence(
@@ -86,6 +92,7 @@ def acts_log_evidence(
     live: int = 1000,
     seed: int = 0,
     space: Space | None = None,
+    effective: int = EFFECTIVE,
 ) -> Evidence:
     """Estimate log p(real acts | real moves) with the conduct integrated over its prior.
 
@@ -94,10 +101,13 @@ def acts_log_evidence(
     parameters on their boxes, over ``base``.
     """
     space = space or Space(base, CONDUCT_PARAMETERS)
-    return _on_box(space, MovesObjective(space, episodes, acts=True, moves=False), live, seed)
+    objective = MovesObjective(space, episodes, acts=True, moves=False)
+    return _on_box(space, objective, live, seed, effective)
 
 
-def _on_box(space: Space, objective: MovesObjective, live: int, seed: int) -> Evidence:
+def _on_box(
+    space: Space, objective: MovesObjective, live: int, seed: int, effective: int
+) -> Evidence:
     """Nautilus's estimate of ``objective``'s evidence under the flat prior on ``space``'s box."""
     low, high = space.low, space.high
 
@@ -107,16 +117,18 @@ def _on_box(space: Space, objective: MovesObjective, live: int, seed: int) -> Ev
     def likelihood(coordinates: np.ndarray) -> np.ndarray:
         return objective.loglik(np.atleast_2d(coordinates).T)
 
-    return _nested(tuple(space.keys), prior, likelihood, live, seed)
+    return _nested(tuple(space.keys), prior, likelihood, live, seed, effective)
 
 
-def _nested(keys: tuple[str, ...], prior, likelihood, live: int, seed: int) -> Evidence:
+def _nested(
+    keys: tuple[str, ...], prior, likelihood, live: int, seed: int, effective: int = EFFECTIVE
+) -> Evidence:
     """Run nautilus (vectorised) on a prior transform and a log-likelihood."""
     from nautilus import Sampler
 
     started = time.perf_counter()
     sampler = Sampler(prior, likelihood, n_dim=len(keys), n_live=live, vectorized=True, seed=seed)
-    sampler.run(verbose=False, discard_exploration=True)
+    sampler.run(verbose=False, discard_exploration=True, n_eff=effective)
     _, _, log_l = sampler.posterior()
     return Evidence(
         keys=keys,
@@ -202,6 +214,7 @@ def logit_log_evidence(
     scale: float = LOGIT_SCALE,
     live: int = 1000,
     seed: int = 0,
+    effective: int = EFFECTIVE,
 ) -> Evidence:
     """Log p(moves) for `Logit`: a normal(0, ``scale``) prior on each of its coefficients.
 
@@ -217,7 +230,8 @@ def logit_log_evidence(
         return scale * norm.ppf(np.clip(unit, 1e-15, 1 - 1e-15))
 
     keys = tuple(f"beta[{c},{j}]" for c in range(1, N_MOVES) for j in range(design.shape[1]))
-    return _nested(keys, prior, lambda beta: logit_loglik(design, moves, beta), live, seed)
+    loglik = partial(logit_loglik, design, moves)
+    return _nested(keys, prior, loglik, live, seed, effective)
 
 
 #: The count baselines: each one's log evidence of one side's moves, and its parameters a side.
