@@ -51,7 +51,7 @@ def test_log_evidence_matches_quadrature_in_two_dimensions(gsomia_case, compare_
     # Seoul's provocation hazard and audience weight over the first 20 weeks, conduct held:
     # nautilus's estimate within 0.05 nats of a 151 x 151 trapezoid grid (seed fixed). Over
     # seeds 1 to 3 its error was 0.015 nats at most with 2,000 effective samples, against
-    # 0.013 with nautilus's default 10,000, which takes twice as long.
+    # 0.013 with nautilus's default 10,000, which takes 1.7 times as long.
     episode = Episode(gsomia_case.scenario, gsomia_case.real, 20)
     space = Space.of(compare_default.model_params, KEYS)
     evidence = log_evidence(space, (episode,), live=300, seed=1, conduct=False, effective=2000)
@@ -59,7 +59,8 @@ def test_log_evidence_matches_quadrature_in_two_dimensions(gsomia_case, compare_
     assert evidence.log_z == pytest.approx(quadrature(space, episode), abs=0.05)
     # A mean of the likelihood over a normalised prior cannot exceed its largest value.
     assert evidence.log_z < evidence.max_loglik
-    assert evidence.likelihood_calls > 0 and evidence.effective_samples >= 2000
+    assert evidence.likelihood_calls > 0
+    assert 2000 <= evidence.effective_samples < 10_000  # the option reached nautilus
 
 
 def urn(moves: list[int], alpha: float) -> float:

@@ -121,7 +121,7 @@ def _on_box(
 
 
 def _nested(
-    keys: tuple[str, ...], prior, likelihood, live: int, seed: int, effective: int = EFFECTIVE
+    keys: tuple[str, ...], prior, likelihood, live: int, seed: int, effective: int
 ) -> Evidence:
     """Run nautilus (vectorised) on a prior transform and a log-likelihood."""
     from nautilus import Sampler
