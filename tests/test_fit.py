@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.analysis.fit import MovesObjective, fit_ml
+from sim.analysis.fit import MovesObjective, fit_ml, plug_in, uninformed_keys
 from sim.analysis.likelihood import LOG_FLOOR, Episode, score
 from sim.analysis.posterior import CONDUCT_PARAMETERS, dimensions, joint_space, sample_posterior
 from sim.analysis.recovery import (
@@ -227,6 +227,37 @@ class Tied(Space):
     def apply(self, coordinates):
         params = super().apply(coordinates)
         return with_values(params, {"tokyo.activity": lookup(params, self.keys[0])[1]})
+
+
+def test_a_plug_in_score_takes_a_key_the_weeks_do_not_bear_on_from_its_prior(
+    gsomia_case, compare_default
+):
+    # No notice runs before 2019-08-22 (week 42): the deadline's weight moves no probability of
+    # the weeks before, so the optimiser leaves it anywhere. Scored with that value, the 2019
+    # fold of leave-one-case-out swung by 4 nats between two runs of the same fit.
+    entries = ["seoul.provocation+tokyo.provocation:0.001:10:log", "payoffs.deadline:0.01:1000:log"]
+    space = Space.of(compare_default.model_params, entries)
+    past = (gsomia_case.episode(30),)
+    fit = fit_ml(space, past, seed=1, popsize=4, maxiter=2)
+    assert uninformed_keys(space, past, fit) == ("payoffs.deadline",)
+    params, flat = plug_in(space, past, fit)
+    assert flat == ("payoffs.deadline",)
+    assert lookup(params, "payoffs.deadline")[1] == pytest.approx(10**0.5)  # log-uniform median
+    assert lookup(params, "tokyo.provocation")[1] == pytest.approx(fit.estimates[0])
+    assert lookup(params, "seoul.signal")[1] == fit.conduct.signal["seoul"]  # with its conduct
+    # Wherever the search stopped on the flat key, the plug-in scores the whole of 2019 alike,
+    # where a running notice makes the deadline count.
+    elsewhere = dataclasses.replace(fit, coordinates=np.array([fit.coordinates[0], 2.9]))
+    whole = gsomia_case.episode()
+    np.testing.assert_array_equal(
+        whole.score(plug_in(space, past, elsewhere)[0]).moves, whole.score(params).moves
+    )
+    assert not np.array_equal(
+        whole.score(elsewhere.conduct.apply(space.apply(elsewhere.coordinates))).moves,
+        whole.score(params).moves,
+    )
+    # Over all of 2019 every key bears on the moves: the plug-in is the fit.
+    assert uninformed_keys(space, (whole,), fit) == ()
 
 
 def test_the_joint_space_keeps_the_kind_of_space_it_extends():

@@ -37,6 +37,7 @@ COLUMNS = [
     "model",
     *BASELINES,
     *(f"{name}_when" for name in ["model", *BASELINES]),
+    "uninformed",
 ]
 
 
@@ -229,6 +230,7 @@ def test_the_posterior_forecast_averages_the_draws_probabilities(summer, table, 
         "model_when",
         "model_posterior_when",
         *(f"{name}_when" for name in BASELINES),
+        "uninformed",
     ]
     pd.testing.assert_frame_equal(with_posterior[COLUMNS], table)
     n = case.weeks - FIRST
@@ -325,6 +327,7 @@ def test_leave_one_case_out_has_one_row_per_case_and_side(loco):
         "markov",
         "logit",
         *WHEN,
+        "uninformed",
     ]
     expected = [(n, s, c.weeks) for n, c in cases.items() for s in c.scenario.sides]
     assert list(table[["case", "side", "weeks"]].itertuples(index=False, name=None)) == expected
@@ -416,6 +419,7 @@ def test_leave_one_case_out_scores_the_left_out_case_from_the_posterior(compare_
         "markov",
         "logit",
         *WHEN,
+        "uninformed",
     ]
     pd.testing.assert_frame_equal(table.drop(columns=["model_posterior", "r_hat"]), plug_in)
     # The case left out first: its score is the log of the draws' mean likelihood of its moves.
@@ -503,3 +507,29 @@ def test_the_markdown_reports_show_the_scores_the_tests_and_the_figure(table):
     assert markdown_table(forecast_rows(table)) in text
     assert markdown_table(diebold_mariano_rows(table)) in text
     assert text.endswith(f"({FORECAST_FIGURE})\n") and f"`{FORECAST_TABLE}`" in text
+
+
+def test_the_reports_name_the_keys_a_plug_in_took_from_the_prior(table):
+    from sim.reports.forecasts import forecasts_markdown
+    from sim.reports.tables import uninformed_note
+
+    assert set(table.uninformed) == {""}  # seoul.activity bears on every week
+    assert uninformed_note(table, "origin") == "" and "prior" not in forecasts_markdown(table)
+    keys = {
+        4: "payoffs.pressure.tokyo,payoffs.deadline",
+        5: "payoffs.pressure.tokyo,payoffs.deadline",
+    }
+    keys |= {6: "payoffs.deadline", 7: ""}
+    marked = table.assign(uninformed=table.origin.map(keys))
+    note = uninformed_note(marked, "origin")
+    assert note.endswith(
+        "(origins 4-5: payoffs.pressure.tokyo, payoffs.deadline; origin 6: payoffs.deadline)"
+    )
+    assert note in forecasts_markdown(marked)
+    folds = pd.DataFrame(
+        {
+            "case": ["gsomia_2019", "gsomia_2019", "thaad_2016"],
+            "uninformed": ["payoffs.deadline"] * 2 + [""],
+        }
+    )
+    assert uninformed_note(folds, "case").endswith("(case gsomia_2019: payoffs.deadline)")

@@ -18,9 +18,13 @@ from scipy.optimize import differential_evolution
 from sim.analysis.conduct_fit import ConductFit, fit_conduct
 from sim.analysis.likelihood import Episode, Scores
 from sim.analysis.space import Space
+from sim.core.params import ModelParams
 
 #: Most parameter vectors scored in one model run (memory grows with it).
 BATCH = 512
+
+#: A key whose two ends of range move the log-likelihood by less than this is uninformed.
+FLAT = 1e-9
 
 
 @dataclass
@@ -137,3 +141,45 @@ def fit_ml(
         message=str(result.message),
         tied=space.tied,
     )
+
+
+def uninformed_keys(space: Space, episodes: tuple[Episode, ...], fit: MLFit) -> tuple[str, ...]:
+    """The fitted keys the episodes do not bear on.
+
+    A key is uninformed when setting it to either end of its range, the other keys at the
+    fit, moves the log-likelihood of the episodes' moves by less than `FLAT`: the deadline's
+    weight when no notice runs in the episodes, or Tokyo's pressure weight before the patron's
+    first pressure. The optimiser leaves such a key wherever its search happened to stop.
+    """
+    objective = MovesObjective(space.with_base(fit.conduct.apply(space.base)), episodes)
+    columns = [fit.coordinates]
+    for i in range(len(space)):
+        for end in (space.low[i], space.high[i]):
+            column = fit.coordinates.copy()
+            column[i] = end
+            columns.append(column)
+    loglik = objective.loglik(np.array(columns).T)
+    moved = np.abs(loglik[1:] - loglik[0]).reshape(len(space), 2).max(axis=1)
+    return tuple(k for k, m in zip(space.keys, moved, strict=True) if m < FLAT)
+
+
+def plug_in(
+    space: Space, episodes: tuple[Episode, ...], fit: MLFit
+) -> tuple[ModelParams, tuple[str, ...]]:
+    """The parameters a plug-in score uses, and the keys set aside from the fit.
+
+    The fit, with its conduct, except that each key the episodes do not bear on
+    (`uninformed_keys`) takes the middle of its range on its search scale, the median of its
+    prior (`sim.analysis.posterior`): the score then does not turn on where the optimiser
+    stopped on a flat ridge, and it uses nothing the episodes do not hold (a base value from a
+    fit on more weeks would be look-ahead at a rolling origin).
+    """
+    flat = uninformed_keys(space, episodes, fit)
+    middle = (space.low + space.high) / 2
+    coordinates = np.array(
+        [
+            middle[i] if k in flat else c
+            for i, (k, c) in enumerate(zip(space.keys, fit.coordinates, strict=True))
+        ]
+    )
+    return fit.conduct.apply(space.apply(coordinates)), flat

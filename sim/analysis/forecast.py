@@ -11,9 +11,14 @@ count. Moves only: the acts given the moves are scored by one shared conduct for
 
 The baselines' smoothed counts are posterior-mean forecasts (a Dirichlet prior of half a
 count), while the model's plug-in forecast trusts its ML point, which a few weeks of data can
-push to extremes. With ``predictive`` settings the model also forecasts from its posterior at
-each origin (column ``model_posterior``): a short emcee run on the weeks before the origin (the
-joint posterior of the keys and the conduct, `sim.analysis.posterior`), the 1-week forecast
+push to extremes. A key the weeks before an origin do not bear on (Tokyo's pressure weight
+before the patron's first pressure, the deadline's weight before a notice runs) is not taken
+from the fit, where it sits wherever the optimiser stopped, but set to the middle of its prior
+(`sim.analysis.fit.plug_in`); column ``uninformed`` names those keys.
+
+With ``predictive`` settings the model also forecasts from its posterior at each origin
+(column ``model_posterior``): a short emcee run on the weeks before the origin (the joint
+posterior of the keys and the conduct, `sim.analysis.posterior`), the 1-week forecast
 the mean of the draws' probabilities and the 4-week one simulated with one draw per run. The
 column ``r_hat`` holds the largest R-hat of that origin's chains.
 
@@ -34,7 +39,7 @@ from joblib import Parallel, delayed
 from scipy.special import logsumexp
 
 from sim.analysis.baselines import MoveData, fit_baselines
-from sim.analysis.fit import MLFit, fit_ml
+from sim.analysis.fit import MLFit, fit_ml, plug_in
 from sim.analysis.likelihood import Episode, forcing, when_to_move
 from sim.analysis.posterior import dimensions, joint_space, sample_posterior
 from sim.analysis.space import Space
@@ -108,17 +113,19 @@ def _simulated(probs: np.ndarray, episode: Episode, week: int) -> Forecast:
 
 def _model_rows(
     fit: MLFit, space: Space, episode: Episode, origin: int, replications: int, seed: int
-) -> dict[int, Forecast]:
-    """The model's forecast of each side's real move at each horizon."""
-    params = space.apply(fit.coordinates)
-    params = fit.conduct.apply(params)
+) -> tuple[dict[int, Forecast], tuple[str, ...]]:
+    """The model's forecast of each side's real move at each horizon.
+
+    Also the keys the weeks before ``origin`` do not bear on (`sim.analysis.fit.plug_in`).
+    """
+    params, uninformed = plug_in(space, (Episode(episode.scenario, episode.real, origin),), fit)
     scores = Episode(episode.scenario, episode.real, origin + 1).score(params)
     out = {1: (scores.moves[origin, 0], scores.hold[origin, 0])}
     target = origin + 3
     if target < episode.scenario.weeks:
         probs = simulated_moves(params, episode, origin, target, replications, seed)
         out[4] = _simulated(probs, episode, target)
-    return out
+    return out, uninformed
 
 
 def _posterior_rows(
@@ -198,7 +205,8 @@ def rolling_origin(
 
     Columns: origin, horizon, week (the week scored), side, model, with ``predictive``
     model_posterior and r_hat, then one column per baseline; each score is the
-    log-probability of the real move. ``progress`` hears (stage, done, total) per origin.
+    log-probability of the real move; then the ``_when`` parts and ``uninformed``.
+    ``progress`` hears (stage, done, total) per origin.
     """
     origins = list(range(first, episode.scenario.weeks))
     fits, previous = [], None
@@ -227,8 +235,9 @@ def rolling_origin(
                 progress("posterior", n + 1, len(origins))
     rows = []
     for fit, origin, drawn in zip(fits, origins, posterior, strict=True):
-        model = _model_rows(fit, space, episode, origin, replications, seed + origin)
-        rows += _origin_rows(episode, origin, model, drawn)
+        model, uninformed = _model_rows(fit, space, episode, origin, replications, seed + origin)
+        flat = ",".join(uninformed)
+        rows += [row | {"uninformed": flat} for row in _origin_rows(episode, origin, model, drawn)]
     return pd.DataFrame(rows)
 
 
@@ -267,7 +276,7 @@ def _origin_rows(
 
 
 #: Columns of the rolling-origin table that are not scores.
-KEYS = ("origin", "horizon", "week", "side", "r_hat")
+KEYS = ("origin", "horizon", "week", "side", "r_hat", "uninformed")
 
 
 def forecasters(table: pd.DataFrame) -> list[str]:

@@ -18,6 +18,11 @@ Each plug-in score is also split in two (columns ``<scorer>_when``,
 log-probability of holding, or of not holding), and which move it made in the weeks it moved
 (the rest: the score minus that part). The split is exact for every scorer, so it says whether
 a loss lies in the tempo of a case or in the direction of its moves.
+
+The plug-in score sets each key the training cases do not bear on to the middle of its prior
+rather than where the optimiser stopped (`sim.analysis.fit.plug_in`; the deadline's weight
+when 2019, the one case with a notice that can lapse, is left out); column ``uninformed`` names
+those keys. The posterior draws them from their prior.
 """
 
 from collections.abc import Callable
@@ -29,7 +34,7 @@ from joblib import Parallel, delayed
 from scipy.special import logsumexp
 
 from sim.analysis.baselines import BaseRates, Logit, Markov, MoveData
-from sim.analysis.fit import MLFit, fit_ml
+from sim.analysis.fit import MLFit, fit_ml, plug_in
 from sim.analysis.forecast import PredictiveSettings
 from sim.analysis.likelihood import Episode, when_to_move
 from sim.analysis.posterior import dimensions, joint_space, sample_posterior
@@ -98,7 +103,8 @@ def leave_one_case_out(
     """One row per case left out and side: the log-likelihood of its moves, model and baselines.
 
     Columns: case, side, weeks, model, with ``predictive`` model_posterior and r_hat, then
-    base_rates, markov, logit; then each plug-in scorer's ``_when`` part (`when_to_move`).
+    base_rates, markov, logit; then each plug-in scorer's ``_when`` part (`when_to_move`);
+    then ``uninformed``, the keys the plug-in did not take from the fit (comma-separated).
     With ``predictive``, ``predictive.jobs`` folds run at once (each fold's fit and posterior
     depend only on its cases and the seed, so the table is the same for any number of jobs).
     ``progress(case, done, total)`` is called as each fold finishes, in the order they finish;
@@ -131,7 +137,7 @@ def _fold(
     left_out = episodes[name]
     training = tuple(e for n, e in episodes.items() if n != name)
     fit = fit_ml(space, training, seed, popsize, maxiter)
-    params = fit.conduct.apply(space.apply(fit.coordinates))
+    params, uninformed = plug_in(space, training, fit)
     scores = left_out.score(params)
     model = scores.moves[:, 0].sum(axis=0)
     drawn = None
@@ -151,5 +157,6 @@ def _fold(
         if drawn is not None:
             row |= {"model_posterior": float(drawn[0][i]), "r_hat": drawn[1]}
         row |= {k: float(v[i]) for k, v in scored.items()}
-        rows.append(row | {f"{k}_when": float(v[i]) for k, v in when.items()})
+        row |= {f"{k}_when": float(v[i]) for k, v in when.items()}
+        rows.append(row | {"uninformed": ",".join(uninformed)})
     return rows

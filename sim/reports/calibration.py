@@ -14,7 +14,13 @@ from sim.reports.forecasts import (
     write_forecasts,
 )
 from sim.reports.likelihood import likelihood_markdown, likelihood_text
-from sim.reports.tables import diebold_mariano_rows, forecast_rows, markdown_table, text_table
+from sim.reports.tables import (
+    diebold_mariano_rows,
+    forecast_rows,
+    markdown_table,
+    text_table,
+    uninformed_note,
+)
 
 POSTERIOR_FIGURE = "posterior.png"
 LOCO_FIGURE = "loco.png"
@@ -49,12 +55,19 @@ def estimate_rows(report: CalibrationReport) -> list[tuple[str, ...]]:
     return rows
 
 
+def _note(text: str) -> str:
+    """A paragraph for a Markdown report, or nothing."""
+    return f"\n\n{text}." if text else ""
+
+
 def _loco_rows(report: CalibrationReport) -> list[tuple[str, ...]]:
     table = report.loco
     if table is None:
         return []
     names = [
-        c for c in table.columns if c not in ("case", "side", "weeks") and not c.endswith("_when")
+        c
+        for c in table.columns
+        if c not in ("case", "side", "weeks", "uninformed") and not c.endswith("_when")
     ]
     rows: list[tuple[str, ...]] = [
         ("case left out", "side", "weeks", *(n.replace("_", " ") for n in names))
@@ -112,9 +125,11 @@ def format_calibration(report: CalibrationReport, folder: Path | None = None) ->
             "the model's gain on each baseline over all origins, nats (Diebold-Mariano p)",
         ]
         lines.append(text_table(diebold_mariano_rows(report.forecasts)))
+        lines += [n for n in [uninformed_note(report.forecasts, "origin")] if n]
     if report.loco is not None:
         lines += ["", "leave one case out (log-likelihood of the left-out case's moves)"]
         lines.append(text_table(_loco_rows(report)))
+        lines += [n for n in [uninformed_note(report.loco, "case")] if n]
         lines += ["", "the same plug-in scores split: when to move, which move once moving"]
         lines.append(text_table(loco_part_rows(report.loco)))
     timings = ", ".join(f"{k} {v:.1f} s" for k, v in report.timings.items())
@@ -143,6 +158,7 @@ def calibration_markdown(report: CalibrationReport) -> str:
         extra += (
             "\n## Leave one case out\n\n"
             + markdown_table(_loco_rows(report))
+            + _note(uninformed_note(report.loco, "case"))
             + "\n\nThe plug-in scores split into when to move (moving or holding each week) and "
             + "which move (given that the side moved):\n\n"
             + markdown_table(loco_part_rows(report.loco))

@@ -8,7 +8,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.reports.tables import diebold_mariano_rows, forecast_rows, markdown_table
+from sim.reports.tables import (
+    diebold_mariano_rows,
+    forecast_rows,
+    markdown_table,
+    uninformed_note,
+)
 
 FORECAST_FIGURE = "forecasts.png"
 FORECAST_TABLE = "forecasts.parquet"
@@ -41,6 +46,7 @@ def forecasts_markdown(forecasts: pd.DataFrame) -> str:
         + "\n\nThe model's gain on each baseline over all origins, in nats, with the "
         + "Diebold-Mariano p-value (HAC errors, h - 1 lags):\n\n"
         + markdown_table(diebold_mariano_rows(forecasts))
+        + (f"\n\n{note}." if (note := uninformed_note(forecasts, "origin")) else "")
         + f"\n\nEvery origin's scores: `{FORECAST_TABLE}`.\n\n"
         + f"![rolling-origin forecasts against the baselines]({FORECAST_FIGURE})\n"
     )

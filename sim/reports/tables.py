@@ -83,3 +83,32 @@ def diebold_mariano_rows(forecasts: pd.DataFrame | None) -> list[tuple[str, ...]
             )
         )
     return rows
+
+
+def uninformed_note(table: pd.DataFrame | None, by: str) -> str:
+    """One line naming the keys a plug-in score set to the middle of their prior, or "".
+
+    ``by`` is the column that names a fit (``case`` left out, or ``origin``); consecutive
+    origins with the same keys are joined into a range (`sim.analysis.fit.plug_in`).
+    """
+    if table is None or "uninformed" not in table.columns:
+        return ""
+    fits = table.drop_duplicates(by)[[by, "uninformed"]]
+    groups: list[list] = []  # [first, last, keys]
+    for label, keys in fits.itertuples(index=False):
+        if not keys:
+            continue
+        if groups and groups[-1][2] == keys and by == "origin" and groups[-1][1] == label - 1:
+            groups[-1][1] = label
+        else:
+            groups.append([label, label, keys])
+    if not groups:
+        return ""
+    parts = []
+    for first, last, keys in groups:
+        where = f"{by} {first}" if first == last else f"{by}s {first}-{last}"
+        parts.append(f"{where}: {keys.replace(',', ', ')}")
+    return (
+        "plug-in: keys the fitted weeks do not bear on, set to the middle of their prior "
+        f"rather than taken from the fit ({'; '.join(parts)})"
+    )
