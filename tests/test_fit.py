@@ -232,22 +232,30 @@ class Tied(Space):
 def test_a_plug_in_score_takes_a_key_the_weeks_do_not_bear_on_from_its_prior(
     gsomia_case, compare_default
 ):
-    # No notice runs before 2019-08-22 (week 42): the deadline's weight moves no probability of
-    # the weeks before, so the optimiser leaves it anywhere. Scored with that value, the 2019
-    # fold of leave-one-case-out swung by 4 nats between two runs of the same fit.
-    entries = ["seoul.provocation+tokyo.provocation:0.001:10:log", "payoffs.deadline:0.01:1000:log"]
+    # No notice runs before 2019-08-22 (week 42) and the patron presses no one before week 38:
+    # the deadline's and the pressure weights move no probability of the weeks before, so the
+    # optimiser leaves them anywhere. Scored at such a value, the fold of leave-one-case-out
+    # that leaves 2019 out swung by 2.9 nats between two fits (by 4 across the key's range).
+    pressure = "payoffs.pressure.seoul+payoffs.pressure.tokyo"
+    entries = [
+        "seoul.provocation+tokyo.provocation:0.001:10:log",
+        f"{pressure}:0.01:100:log",
+        "payoffs.deadline:0.01:1000:log",
+    ]
     space = Space.of(compare_default.model_params, entries)
     past = (gsomia_case.episode(30),)
     fit = fit_ml(space, past, seed=1, popsize=4, maxiter=2)
-    assert uninformed_keys(space, past, fit) == ("payoffs.deadline",)
+    assert uninformed_keys(space, past, fit) == (pressure, "payoffs.deadline")  # twins named
     params, flat = plug_in(space, past, fit)
-    assert flat == ("payoffs.deadline",)
+    assert flat == (pressure, "payoffs.deadline")
     assert lookup(params, "payoffs.deadline")[1] == pytest.approx(10**0.5)  # log-uniform median
+    assert lookup(params, "payoffs.pressure.seoul")[1] == pytest.approx(1.0)  # and its twin's
+    assert lookup(params, "payoffs.pressure.tokyo")[1] == pytest.approx(1.0)
     assert lookup(params, "tokyo.provocation")[1] == pytest.approx(fit.estimates[0])
     assert lookup(params, "seoul.signal")[1] == fit.conduct.signal["seoul"]  # with its conduct
-    # Wherever the search stopped on the flat key, the plug-in scores the whole of 2019 alike,
-    # where a running notice makes the deadline count.
-    elsewhere = dataclasses.replace(fit, coordinates=np.array([fit.coordinates[0], 2.9]))
+    # Wherever the search stopped on the flat keys, the plug-in scores the whole of 2019 alike,
+    # where the pressure and a running notice make them count.
+    elsewhere = dataclasses.replace(fit, coordinates=np.array([fit.coordinates[0], -1.5, 2.9]))
     whole = gsomia_case.episode()
     np.testing.assert_array_equal(
         whole.score(plug_in(space, past, elsewhere)[0]).moves, whole.score(params).moves

@@ -8,7 +8,7 @@ import pytest
 
 from sim.analysis.baselines import BaseRates, Markov, MoveData
 from sim.analysis.case import load_case_events
-from sim.analysis.fit import fit_ml
+from sim.analysis.fit import fit_ml, plug_in
 from sim.analysis.forecast import (
     PredictiveSettings,
     diebold_mariano,
@@ -131,6 +131,28 @@ def test_the_model_forecasts_with_its_fit_on_the_weeks_before_the_origin(summer,
     moves = np.array([case.real.moves[side][FIRST] for side in case.scenario.sides])
     when = np.where(moves == Move.HOLD, np.log(hold), np.log1p(-hold))
     np.testing.assert_allclose(rows_of(table, FIRST, 1).model_when, when, rtol=1e-12)
+
+
+def test_a_plug_in_forecast_takes_the_deadline_from_its_prior_until_a_notice_runs(
+    compare_default,
+):
+    # 2019-08-05 to 2019-09-30: Seoul's notice of 2019-08-22 falls in week 2. Before it no
+    # week bears on the deadline's weight; a check on the whole span would see the notice.
+    case = load_case_events("gsomia_2019", start="2019-08-05", end="2019-09-30")
+    space = Space.of(
+        compare_default.model_params, ["seoul.activity", "payoffs.deadline:0.01:1000:log"]
+    )
+    table = rolling_origin(space, case.episode(), 1, **TINY)
+    flags = table.drop_duplicates("origin").set_index("origin").uninformed
+    assert flags.loc[1] == flags.loc[2] == "payoffs.deadline"
+    assert flags.loc[case.weeks - 1] == ""
+    # The forecast at origin 1 is scored at the prior's median, by the fit on week 0 alone.
+    past = (case.episode(1),)
+    fit = fit_ml(space, past, TINY["seed"], TINY["popsize"], TINY["maxiter"])
+    params, flat = plug_in(space, past, fit)
+    assert flat == ("payoffs.deadline",)
+    one_week = Episode(case.scenario, case.real, 2).score(params).moves[1, 0]
+    np.testing.assert_allclose(rows_of(table, 1, 1).model, one_week, rtol=1e-12)
 
 
 def test_the_split_of_the_forecasts_adds_up_to_their_scores(table):
@@ -333,6 +355,25 @@ def test_leave_one_case_out_has_one_row_per_case_and_side(loco):
     assert list(table[["case", "side", "weeks"]].itertuples(index=False, name=None)) == expected
     scores = table[["model", "base_rates", "markov", "logit"]].to_numpy()
     assert np.isfinite(scores).all() and (scores < 0).all()
+
+
+def test_a_left_out_case_is_scored_with_the_deadline_at_its_prior_when_no_other_has_a_notice(
+    compare_default,
+):
+    # Of the three cases only 2019 has a notice that can lapse: the fold that leaves it out
+    # cannot fit the deadline's weight, and scores 2019 at its prior's median.
+    cases = {n: load_case_events(n, start=s, end=e) for n, (s, e) in CASES.items()}
+    space = Space.of(
+        compare_default.model_params, ["seoul.activity", "payoffs.deadline:0.01:1000:log"]
+    )
+    episodes = {n: c.episode() for n, c in cases.items()}
+    table = leave_one_case_out(space, episodes, seed=1, popsize=5, maxiter=1)
+    flags = table.drop_duplicates("case").set_index("case").uninformed.to_dict()
+    assert flags == {"gsomia_2019": "payoffs.deadline", "thaad_2016": "", "senkaku_2010": ""}
+    training = tuple(e for n, e in episodes.items() if n != "gsomia_2019")
+    params, _ = plug_in(space, training, fit_ml(space, training, 1, 5, 1))
+    expected = episodes["gsomia_2019"].score(params).moves[:, 0].sum(axis=0)
+    np.testing.assert_allclose(table[table.case == "gsomia_2019"].model, expected, rtol=1e-12)
 
 
 def test_leave_one_case_out_fits_the_baselines_on_the_other_cases(loco):

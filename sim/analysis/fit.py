@@ -144,23 +144,31 @@ def fit_ml(
 
 
 def uninformed_keys(space: Space, episodes: tuple[Episode, ...], fit: MLFit) -> tuple[str, ...]:
-    """The fitted keys the episodes do not bear on.
+    """The fitted keys the episodes do not bear on, each named with its tied keys (``A+B``).
 
-    A key is uninformed when setting it to either end of its range, the other keys at the
-    fit, moves the log-likelihood of the episodes' moves by less than `FLAT`: the deadline's
-    weight when no notice runs in the episodes, or Tokyo's pressure weight before the patron's
-    first pressure. The optimiser leaves such a key wherever its search happened to stop.
+    A key is uninformed when setting it to either end or the middle of its range, the other
+    keys at the fit, moves the log-likelihood of the episodes' moves by less than `FLAT`, and
+    setting all such keys to their middles at once does too: the deadline's weight when no
+    notice runs in the episodes, or Tokyo's pressure weight before the patron's first pressure.
+    The optimiser leaves such a key wherever its search happened to stop.
     """
     objective = MovesObjective(space.with_base(fit.conduct.apply(space.base)), episodes)
+    middle = (space.low + space.high) / 2
     columns = [fit.coordinates]
     for i in range(len(space)):
-        for end in (space.low[i], space.high[i]):
+        for point in (space.low[i], middle[i], space.high[i]):
             column = fit.coordinates.copy()
-            column[i] = end
+            column[i] = point
             columns.append(column)
     loglik = objective.loglik(np.array(columns).T)
-    moved = np.abs(loglik[1:] - loglik[0]).reshape(len(space), 2).max(axis=1)
-    return tuple(k for k, m in zip(space.keys, moved, strict=True) if m < FLAT)
+    moved = np.abs(loglik[1:] - loglik[0]).reshape(len(space), 3).max(axis=1)
+    flat = moved < FLAT
+    together = np.where(flat, middle, fit.coordinates)
+    if flat.any() and abs(objective.loglik(together)[0] - loglik[0]) >= FLAT:
+        return ()  # flat one at a time, not together: keep the fit
+    return tuple(
+        "+".join((p.key, *p.twins)) for p, f in zip(space.parameters, flat, strict=True) if f
+    )
 
 
 def plug_in(
@@ -175,11 +183,7 @@ def plug_in(
     fit on more weeks would be look-ahead at a rolling origin).
     """
     flat = uninformed_keys(space, episodes, fit)
+    names = ["+".join((p.key, *p.twins)) for p in space.parameters]
     middle = (space.low + space.high) / 2
-    coordinates = np.array(
-        [
-            middle[i] if k in flat else c
-            for i, (k, c) in enumerate(zip(space.keys, fit.coordinates, strict=True))
-        ]
-    )
+    coordinates = np.where([n in flat for n in names], middle, fit.coordinates)
     return fit.conduct.apply(space.apply(coordinates)), flat
