@@ -23,7 +23,7 @@ from sim.core.params import ModelParams
 #: Most parameter vectors scored in one model run (memory grows with it).
 BATCH = 512
 
-#: A key whose two ends of range move the log-likelihood by less than this is uninformed.
+#: A key whose ends and middle move the log-likelihood by less than this is uninformed.
 FLAT = 1e-9
 
 
@@ -166,9 +166,7 @@ def uninformed_keys(space: Space, episodes: tuple[Episode, ...], fit: MLFit) -> 
     together = np.where(flat, middle, fit.coordinates)
     if flat.any() and abs(objective.loglik(together)[0] - loglik[0]) >= FLAT:
         return ()  # flat one at a time, not together: keep the fit
-    return tuple(
-        "+".join((p.key, *p.twins)) for p, f in zip(space.parameters, flat, strict=True) if f
-    )
+    return tuple(p.name for p, f in zip(space.parameters, flat, strict=True) if f)
 
 
 def plug_in(
@@ -183,7 +181,6 @@ def plug_in(
     fit on more weeks would be look-ahead at a rolling origin).
     """
     flat = uninformed_keys(space, episodes, fit)
-    names = ["+".join((p.key, *p.twins)) for p in space.parameters]
     middle = (space.low + space.high) / 2
-    coordinates = np.where([n in flat for n in names], middle, fit.coordinates)
+    coordinates = np.where([p.name in flat for p in space.parameters], middle, fit.coordinates)
     return fit.conduct.apply(space.apply(coordinates)), flat

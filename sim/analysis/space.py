@@ -49,6 +49,11 @@ class Parameter:
         """High minus low."""
         return self.high - self.low
 
+    @property
+    def name(self) -> str:
+        """The key with the keys tied to it, as a params entry writes them (``A+B``)."""
+        return "+".join((self.key, *self.twins))
+
     def coordinate(self, value: np.ndarray | float) -> np.ndarray:
         """The search coordinate of a value: the value, or its log10."""
         return np.log10(value) if self.log else np.asarray(value, dtype=float)

@@ -19,7 +19,8 @@ from sim.reports.tables import (
     forecast_rows,
     markdown_table,
     text_table,
-    uninformed_note,
+    uninformed_lines,
+    uninformed_paragraph,
 )
 
 POSTERIOR_FIGURE = "posterior.png"
@@ -53,11 +54,6 @@ def estimate_rows(report: CalibrationReport) -> list[tuple[str, ...]]:
             )
         )
     return rows
-
-
-def _note(text: str) -> str:
-    """A paragraph for a Markdown report, or nothing."""
-    return f"\n\n{text}." if text else ""
 
 
 def _loco_rows(report: CalibrationReport) -> list[tuple[str, ...]]:
@@ -125,11 +121,11 @@ def format_calibration(report: CalibrationReport, folder: Path | None = None) ->
             "the model's gain on each baseline over all origins, nats (Diebold-Mariano p)",
         ]
         lines.append(text_table(diebold_mariano_rows(report.forecasts)))
-        lines += [n for n in [uninformed_note(report.forecasts, "origin")] if n]
+        lines += uninformed_lines(report.forecasts, "origin")
     if report.loco is not None:
         lines += ["", "leave one case out (log-likelihood of the left-out case's moves)"]
         lines.append(text_table(_loco_rows(report)))
-        lines += [n for n in [uninformed_note(report.loco, "case")] if n]
+        lines += uninformed_lines(report.loco, "case")
         lines += ["", "the same plug-in scores split: when to move, which move once moving"]
         lines.append(text_table(loco_part_rows(report.loco)))
     timings = ", ".join(f"{k} {v:.1f} s" for k, v in report.timings.items())
@@ -158,7 +154,7 @@ def calibration_markdown(report: CalibrationReport) -> str:
         extra += (
             "\n## Leave one case out\n\n"
             + markdown_table(_loco_rows(report))
-            + _note(uninformed_note(report.loco, "case"))
+            + uninformed_paragraph(report.loco, "case")
             + "\n\nThe plug-in scores split into when to move (moving or holding each week) and "
             + "which move (given that the side moved):\n\n"
             + markdown_table(loco_part_rows(report.loco))

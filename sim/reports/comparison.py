@@ -19,7 +19,7 @@ from sim.reports.tables import (
     number,
     percent,
     text_table,
-    uninformed_note,
+    uninformed_lines,
 )
 
 FAN_FIGURE = "tension_fan.png"
@@ -165,7 +165,7 @@ def format_comparison(report: ComparisonReport, folder: Path | None = None) -> s
             "the model's gain on each baseline over all origins, nats (Diebold-Mariano p)",
             text_table(diebold_mariano_rows(report.forecasts)),
         ]
-        lines += [n for n in [uninformed_note(report.forecasts, "origin")] if n]
+        lines += uninformed_lines(report.forecasts, "origin")
     if report.events_left_out:
         lines.append(f"note: {report.events_left_out} events fall outside the span, left out")
     if _unequal(report):

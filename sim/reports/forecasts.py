@@ -12,7 +12,7 @@ from sim.reports.tables import (
     diebold_mariano_rows,
     forecast_rows,
     markdown_table,
-    uninformed_note,
+    uninformed_paragraph,
 )
 
 FORECAST_FIGURE = "forecasts.png"
@@ -46,7 +46,7 @@ def forecasts_markdown(forecasts: pd.DataFrame) -> str:
         + "\n\nThe model's gain on each baseline over all origins, in nats, with the "
         + "Diebold-Mariano p-value (HAC errors, h - 1 lags):\n\n"
         + markdown_table(diebold_mariano_rows(forecasts))
-        + (f"\n\n{note}." if (note := uninformed_note(forecasts, "origin")) else "")
+        + uninformed_paragraph(forecasts, "origin")
         + f"\n\nEvery origin's scores: `{FORECAST_TABLE}`.\n\n"
         + f"![rolling-origin forecasts against the baselines]({FORECAST_FIGURE})\n"
     )

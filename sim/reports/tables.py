@@ -112,3 +112,15 @@ def uninformed_note(table: pd.DataFrame | None, by: str) -> str:
         "plug-in: keys the fitted weeks do not bear on, set to the middle of their prior "
         f"rather than taken from the fit ({'; '.join(parts)})"
     )
+
+
+def uninformed_lines(table: pd.DataFrame | None, by: str) -> list[str]:
+    """`uninformed_note` as lines of a printed report: none when no key was set aside."""
+    note = uninformed_note(table, by)
+    return [note] if note else []
+
+
+def uninformed_paragraph(table: pd.DataFrame | None, by: str) -> str:
+    """`uninformed_note` as a paragraph of a Markdown report, or "" when it is empty."""
+    note = uninformed_note(table, by)
+    return f"\n\n{note}." if note else ""
