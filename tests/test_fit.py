@@ -235,7 +235,7 @@ def test_a_plug_in_score_takes_a_key_the_weeks_do_not_bear_on_from_its_prior(
     # No notice runs before 2019-08-22 (week 42) and the patron presses no one before week 38:
     # the deadline's and the pressure weights move no probability of the weeks before, so the
     # optimiser leaves them anywhere. Scored at such a value, the fold of leave-one-case-out
-    # that leaves 2019 out swung by 2.9 nats between two fits (by 4 across the key's range).
+    # that leaves 2019 out swung by 2.9 nats between two fits.
     pressure = "payoffs.pressure.seoul+payoffs.pressure.tokyo"
     entries = [
         "seoul.provocation+tokyo.provocation:0.001:10:log",
