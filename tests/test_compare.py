@@ -4,6 +4,7 @@ import itertools
 import json
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -234,9 +235,11 @@ HEADER = "date,actor,domain,direction,move,description,source"
 def test_bad_input_raises_one_clear_line(tmp_path, overrides, lines, fragment):
     if lines is not None:
         overrides = [*overrides, f"events={write_events(tmp_path / 'events.csv', lines)}"]
-    with pytest.raises(EscalationError) as error:
+    with warnings.catch_warnings(record=True) as caught, pytest.raises(EscalationError) as error:
+        warnings.simplefilter("always")
         compare(config(*overrides))
     assert fragment in str(error.value) and "\n" not in str(error.value)
+    assert [str(w.message) for w in caught] == []  # the error is the one line, no warning first
 
 
 @pytest.mark.parametrize(

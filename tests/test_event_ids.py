@@ -58,6 +58,24 @@ def test_a_measure_id_the_file_never_uses_is_reported(typo_copy):
     ]
 
 
+def test_the_ids_a_part_of_the_sequence_lacks_are_one_message(typo_copy):
+    events = typo_copy / "events.csv"
+    header, *rows = events.read_text().splitlines()
+    # Seoul's rows alone: Tokyo's five measures list six ids the file no longer uses.
+    kept = [row for row in rows if row.split(",")[1] != "tokyo"]
+    events.write_text("\n".join([header, *kept]) + "\n")
+    scenario = load_scenario("gsomia_2019")
+    tokyo = [
+        move
+        for measure in scenario.measures["tokyo"].measures
+        for move in (*measure.events, *measure.lifted_by)
+    ]
+    (message,) = event_id_warnings(scenario, read_events(scenario.events_path), "events.csv")
+    assert message.startswith(f"events.csv: no event has any of the {len(tokyo)} move ids")
+    assert all(f"'{move}' (tokyo measure " in message for move in tokyo)
+    assert "seoul measure" not in message and "\n" not in message
+
+
 @pytest.mark.slow
 def test_the_run_command_prints_the_warning_on_one_line(typo_copy, tmp_path):
     events = typo_copy / "events.csv"

@@ -55,8 +55,6 @@ def load_case_events(
             f"scenario {scenario.name!r} names no events file; give one with events=PATH"
         )
     loaded = read_events(path, scenario.actors)
-    for message in event_id_warnings(scenario, loaded, str(path)):
-        warnings.warn(message, UserWarning, stacklevel=2)
     first, last = loaded[0].date, loaded[-1].date
     scenario = scenario.with_span(start or first.isoformat(), end or last.isoformat())
     inside = [e for e in loaded if 0 <= scenario.week_of(e.date) < scenario.weeks]
@@ -71,6 +69,9 @@ def load_case_events(
             f"{path}: no move of {' or '.join(scenario.sides)} falls in the compared span "
             f"({span}); there is nothing to score"
         )
+    # Warned only once the file is usable, so that an error is the one line the user sees.
+    for message in event_id_warnings(scenario, loaded, str(path)):
+        warnings.warn(message, UserWarning, stacklevel=2)
     return Case(scenario, encode(loaded, scenario), path, loaded, len(loaded) - len(inside))
 
 
