@@ -4,6 +4,7 @@ import dataclasses
 import json
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -282,7 +283,11 @@ def test_the_posterior_samples_keys_and_conduct_and_its_intervals_hold_the_ml_es
     assert joint.keys == space.keys + [p.key for p in CONDUCT_PARAMETERS]
     assert dimensions(space) == len(joint) == len(space) + 6
     walkers, steps, burn, thin = 18, 30, 10, 2
-    post = sample_posterior(space, episodes, fit, walkers, steps, burn, thin, seed=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        post = sample_posterior(space, episodes, fit, walkers, steps, burn, thin, seed=0)
+    # More walkers (chains) than kept steps (draws): ArviZ's naming warning is not shown.
+    assert [str(w.message) for w in caught] == []
     assert list(post.summary.columns) == POSTERIOR_COLUMNS
     assert list(post.summary.index) == joint.keys
     assert post.draws.shape == (walkers * (steps - burn) // thin, len(joint))

@@ -18,6 +18,7 @@ broad, curved posteriors of weakly identified weights better than the default st
 
 import dataclasses
 import time
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,10 +71,17 @@ class Posterior:
 
 
 def _diagnostics(chain: np.ndarray, keys: tuple[str, ...]) -> pd.DataFrame:
-    """Mean, quantiles, R-hat and bulk ESS per key from a (steps, walkers, k) chain."""
+    """Mean, quantiles, R-hat and bulk ESS per key from a (steps, walkers, k) chain.
+
+    The walkers are the chains and the steps the draws, named so on purpose; ArviZ's warning
+    when a short run has more walkers than kept steps would tell the user to check a naming
+    that is right, so it is silenced here (a short run is reported as not converged anyway).
+    """
     import arviz as az
 
-    data = az.from_dict({"posterior": {k: chain[:, :, i].T for i, k in enumerate(keys)}})
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Found chain dimension to be longer than draw")
+        data = az.from_dict({"posterior": {k: chain[:, :, i].T for i, k in enumerate(keys)}})
     rhat, ess = az.rhat(data), az.ess(data, method="bulk")
     rows = []
     for i, key in enumerate(keys):
