@@ -61,7 +61,7 @@ def test_a_measure_id_the_file_never_uses_is_reported(typo_copy):
 def test_the_ids_a_part_of_the_sequence_lacks_are_one_message(typo_copy):
     events = typo_copy / "events.csv"
     header, *rows = events.read_text().splitlines()
-    # Seoul's rows alone: Tokyo's five measures list six ids the file no longer uses.
+    # Seoul's rows alone: no id that Tokyo's measures list is used any more.
     kept = [row for row in rows if row.split(",")[1] != "tokyo"]
     events.write_text("\n".join([header, *kept]) + "\n")
     scenario = load_scenario("gsomia_2019")
