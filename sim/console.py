@@ -1,7 +1,12 @@
-"""The command's standard output, made safe for a reader that leaves early (`| head`)."""
+"""The command line's plumbing: safe standard output and one-line usage errors.
 
+Standard output survives a reader that leaves early (`| head`); argument parsers report
+their usage errors in one line, like every other error of the commands.
+"""
+
+import argparse
 import os
-from typing import Any
+from typing import Any, NoReturn
 
 
 class PipeSafeOutput:
@@ -37,3 +42,15 @@ class PipeSafeOutput:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.stream, name)
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An argparse parser whose usage errors are one ``error:`` line and exit status 2.
+
+    argparse prints its usage block before the error; every other bad input of the
+    commands is one line saying what is wrong, so the options' list is pointed to instead.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``message`` as one line and exit with status 2."""
+        self.exit(2, f"error: {message}; `{self.prog} --help` lists the options\n")

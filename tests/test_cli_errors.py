@@ -85,6 +85,24 @@ def test_a_bad_classroom_port_ends_in_one_line(capsys, port, message):
     assert message in refused(capsys, "classroom", "--port", port)
 
 
+@pytest.mark.parametrize(
+    ("command", "options", "message"),
+    [
+        ("play", ["--weeks", "x"], "argument --weeks: 'x' is not a whole number of weeks"),
+        ("play", ["--bogus"], "unrecognized arguments: --bogus"),
+        ("classroom", ["--port", "abc"], "argument --port: invalid int value: 'abc'"),
+        ("classroom links", ["--bogus"], "unrecognized arguments: --bogus"),
+        ("classroom export", ["--bogus"], "unrecognized arguments: --bogus"),
+    ],
+)
+def test_usage_errors_of_the_plain_commands_end_in_one_line(
+    empty, capsys, command, options, message
+):
+    line = refused(capsys, *command.split(), *options)  # no argparse usage block before it
+    assert line == f"error: {message}; `escalation {command} --help` lists the options"
+    assert not any(empty.iterdir())
+
+
 def test_a_classroom_port_in_use_ends_in_one_line(capsys):
     import socket
 

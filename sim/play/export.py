@@ -8,13 +8,13 @@ time), ``CODE_record.json`` (the game's record, for `sim.play.record.replay`),
 per team to grade from.
 """
 
-import argparse
 import csv
 import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from sim.console import OneLineParser
 from sim.core.errors import EscalationError
 from sim.play.debrief import debrief_data, debrief_json, debrief_text
 from sim.play.record import record
@@ -171,7 +171,7 @@ def stored_rooms(store: RoomStore, codes: list[str], class_id: str | None) -> li
 
 def export_main(argv: list[str]) -> int:
     """``escalation classroom export``: write rooms' files and class results to a folder."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="escalation classroom export",
         description="Write the moves, records, debriefs and class results of stored rooms.",
     )

@@ -9,7 +9,6 @@ what one address does. `main` is ``escalation classroom``: it restores the store
 prints their instructor links (the way back to a lost one), and runs uvicorn.
 """
 
-import argparse
 import json
 import os
 import secrets
@@ -18,6 +17,7 @@ import warnings
 from pathlib import Path
 from urllib.parse import parse_qs
 
+from sim.console import OneLineParser
 from sim.core.errors import EscalationError
 from sim.play.ratelimit import CLIENT_HEADER
 from sim.play.store import DEFAULT_DB
@@ -158,7 +158,7 @@ def main(argv: list[str]) -> int:
     """``escalation classroom [--host H] [--port P] [--db PATH]``: serve the classroom."""
     import importlib.util
 
-    parser = argparse.ArgumentParser(prog="escalation classroom")
+    parser = OneLineParser(prog="escalation classroom")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8765, help="port to listen on")
     parser.add_argument("--db", default=str(DEFAULT_DB), help=f"rooms database ({DEFAULT_DB})")
@@ -241,7 +241,7 @@ def links_main(argv: list[str]) -> int:
     """
     from sim.play.store import RoomStore
 
-    parser = argparse.ArgumentParser(prog="escalation classroom links")
+    parser = OneLineParser(prog="escalation classroom links")
     parser.add_argument("--db", default=str(DEFAULT_DB), help=f"rooms database ({DEFAULT_DB})")
     parser.add_argument(
         "--host",

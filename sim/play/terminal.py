@@ -18,6 +18,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TextIO
 
+from sim.console import OneLineParser
 from sim.core.errors import ConfigError, EscalationError
 from sim.experiment.config import Config
 from sim.play.game import Game
@@ -68,12 +69,12 @@ def positive(text: str) -> int:
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    """Read ``escalation play`` arguments (argparse prints its own usage errors).
+    """Read ``escalation play`` arguments; a usage error is one line (`OneLineParser`).
 
     Settings (``key=value``) may come anywhere, as in ``--as beijing scenario=thaad_2016
     --weeks 4 run.seed=1``: a plain parse would take the last one for an unknown argument.
     """
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="escalation play",
         description=DESCRIPTION,
         epilog=EPILOG,
