@@ -329,13 +329,25 @@ def plot(args: list[str]) -> None:
     """``escalation plot PATH``: redraw a sweep's table and figures, or a run's fan chart."""
     from sim.experiment.cells import MANIFEST
     from sim.experiment.job import redraw_run
-    from sim.experiment.store import FolderLock
+    from sim.experiment.store import SUMMARY, FolderLock
 
     if len(args) != 1 or args[0].startswith("-"):
         fail("usage: escalation plot PATH (a sweep, run or exploration folder)")
     folder = Path(args[0])
     if not folder.is_dir():
-        fail(f"{folder} is not a folder; give the folder of a finished sweep or run")
+        fail(f"{folder} is not a folder; give the folder of a finished sweep, run or exploration")
+    if made_by := [c for f, c in REPORTS.items() if (folder / f).is_file()]:
+        fail(
+            f"{folder} is an `escalation {made_by[0]}` folder: its figures are drawn when "
+            "it runs; plot redraws sweeps, runs and explorations"
+        )
+    marks = ("explore.json", MANIFEST, SUMMARY, ".hydra")
+    if not any((folder / mark).exists() for mark in marks):
+        # refused before the lock, which would leave a .lock file in a folder that is not ours
+        fail(
+            f"{folder} holds no explore.json, {MANIFEST} or {SUMMARY}: give the folder of a "
+            "finished sweep, run or exploration"
+        )
     with FolderLock(folder):
         if (folder / "explore.json").is_file():
             from sim.reports.explore_folder import redraw_exploration
@@ -344,11 +356,6 @@ def plot(args: list[str]) -> None:
         elif (folder / MANIFEST).is_file():
             aggregate(folder)
             return
-        elif made_by := [c for f, c in REPORTS.items() if (folder / f).is_file()]:
-            fail(
-                f"{folder} is an `escalation {made_by[0]}` folder: its figures are drawn when "
-                "it runs; plot redraws sweeps, runs and explorations"
-            )
         else:
             figures = [redraw_run(folder)]
     for path in figures:

@@ -248,6 +248,23 @@ def test_plot_of_a_sweep_without_manifest_says_what_to_do(tmp_path, capsys):
     assert "is not a sweep manifest" in refused(capsys, "plot", str(tmp_path))
 
 
+def test_plot_of_a_folder_that_is_no_result_leaves_it_as_it_was(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("mine\n")
+    line = refused(capsys, "plot", str(tmp_path))
+    assert line == (
+        f"error: {tmp_path} holds no explore.json, manifest.json or summary.json: give the "
+        "folder of a finished sweep, run or exploration"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]  # no .lock left
+
+
+def test_plot_of_an_unfinished_run_says_it_did_not_finish(tmp_path, capsys):
+    (tmp_path / ".hydra").mkdir()
+    assert refused(capsys, "plot", str(tmp_path)).endswith(
+        "holds no summary.json: the run did not finish"
+    )
+
+
 def test_a_file_where_the_result_folder_should_be_is_refused(empty, capsys):
     (empty / "afile").write_text("mine\n")
     line = refused(capsys, "run", f"hydra.run.dir={empty / 'afile' / 'run'}", "run.replications=10")
