@@ -11,22 +11,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from one_line import refused
 
 from sim.cli import main
 from sim.experiment.store import FolderLock
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def refused(capsys, *argv):
-    """Run ``escalation ARGV``; return its one-line error after checking the exit and output."""
-    with pytest.raises(SystemExit) as stop:
-        main(list(argv))
-    err = capsys.readouterr().err
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert stop.value.code == 2, err
-    assert len(lines) == 1 and lines[0].startswith("error: "), err
-    return lines[0]
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.figure import Figure
+from one_line import refused
 from SALib.sample import morris as morris_sample
 
 from sim.analysis.discovery import BoxLimit, feature_scores, prim_box
@@ -311,13 +312,22 @@ def test_an_exploration_folder_holds_every_result(ishigami):
         (["explore.design.n=1000"], "explore.design.n=1000 is not a power of two"),
     ],
 )
-def test_bad_input_fails_in_one_line_before_any_job(tmp_path, overrides, message):
-    done = explore(tmp_path / "bad", *SMALL[1:], *overrides)
-    assert done.returncode == 2
-    lines = [line for line in done.stderr.splitlines() if line.strip()]
-    assert lines[-1].startswith("error: ") and message in lines[-1]
-    assert "Traceback" not in done.stderr
+def test_bad_input_fails_in_one_line_before_any_job(tmp_path, capsys, overrides, message):
+    line = refused(capsys, "explore", f"hydra.sweep.dir={tmp_path / 'bad'}", *SMALL[1:], *overrides)
+    assert message in line
     assert not (tmp_path / "bad" / "chunks").exists()
+
+
+def test_bad_input_in_a_process_of_its_own_prints_only_its_error(tmp_path):
+    # the cases above run in this process; this one checks the whole process's output once
+    typo = "explore.inputs=[us.pressure,payoffs.audence.seoul]"
+    done = explore(tmp_path / "bad", *SMALL[1:], typo)
+    assert done.returncode == 2
+    assert done.stderr == (
+        "error: explore: payoffs.audence.seoul is not a parameter of this model "
+        "(did you mean payoffs.audience.seoul?)\n"
+    )
+    assert not (tmp_path / "bad").exists()
 
 
 @pytest.mark.slow
