@@ -310,6 +310,39 @@ def test_the_posterior_samples_keys_and_conduct_and_its_intervals_hold_the_ml_es
     assert post.converged == bool(converged)
 
 
+@pytest.mark.parametrize("interruption", [KeyboardInterrupt, SystemExit])
+def test_an_interrupted_posterior_stops_without_the_samplers_traceback(
+    recovery, monkeypatch, capfd, interruption
+):
+    # emcee printed a parameter matrix and a traceback of the Ctrl-C (or of the CLI's
+    # SIGTERM, a BaseException too) before the command's own one line.
+    space, _, episodes, fit = recovery
+    calls, loglik = [], MovesObjective.loglik
+
+    def interrupted_on_the_third_call(self, coordinates):
+        calls.append(1)
+        if len(calls) == 3:
+            raise interruption()
+        return loglik(self, coordinates)
+
+    monkeypatch.setattr(MovesObjective, "loglik", interrupted_on_the_third_call)
+    with pytest.raises(interruption):
+        sample_posterior(space, episodes, fit, 18, 30, 10, 2, seed=0)
+    assert len(calls) == 3  # stopped at the step it arrived in
+    assert capfd.readouterr() == ("", "")
+
+
+def test_a_failing_likelihood_still_raises_its_error(recovery, monkeypatch):
+    space, _, episodes, fit = recovery
+
+    def broken(self, coordinates):
+        raise ValueError("broken likelihood")
+
+    monkeypatch.setattr(MovesObjective, "loglik", broken)
+    with pytest.raises(ValueError, match="broken likelihood"):
+        sample_posterior(space, episodes, fit, 18, 30, 10, 2, seed=0)
+
+
 def test_the_posterior_scores_the_acts_through_the_model(recovery):
     # The joint objective is the model's log-likelihood of moves and acts: at the ML fit it is
     # the moves' part plus the conduct's own fit (the acts scored the same way in both).

@@ -148,11 +148,18 @@ def sample_posterior(
     low, high = space.low, space.high
     at_ml = np.concatenate([ml.coordinates, [conduct[p.key] for p in CONDUCT_PARAMETERS]])
 
+    stopped: list[BaseException] = []
+
     def log_probability(theta: np.ndarray) -> np.ndarray:
         inside = np.all((theta >= low) & (theta <= high), axis=1)
         out = np.full(theta.shape[0], -np.inf)
-        if inside.any():
-            out[inside] = objective.loglik(theta[inside].T)
+        if inside.any() and not stopped:
+            try:
+                out[inside] = objective.loglik(theta[inside].T)
+            except Exception:
+                raise
+            except BaseException as stop:  # Ctrl-C, SIGTERM: see the loop below
+                stopped.append(stop)
         return out
 
     rng = np.random.default_rng(seed)
@@ -166,7 +173,12 @@ def sample_posterior(
     state = emcee.State(
         start, random_state=np.random.RandomState(int(rng.integers(2**31))).get_state()
     )
-    sampler.run_mcmc(state, steps, progress=False)
+    for _ in sampler.sample(state, iterations=steps):
+        # emcee prints a traceback of anything raised inside the log-probability before
+        # passing it on; an interruption is held there and raised here, so the command ends
+        # with its own one line
+        if stopped:
+            raise stopped[0]
     chain = sampler.get_chain(discard=burn, thin=thin)  # (steps, walkers, k), coordinates
     chain = np.moveaxis(space.values(np.moveaxis(chain, -1, 0)), 0, -1)  # values
     keys = tuple(space.keys)
