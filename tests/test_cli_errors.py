@@ -311,6 +311,11 @@ def test_an_empty_config_node_says_how_to_add_a_key(empty, capsys):
             "no scenario 'atlantis'",
         ),
         ("calibrate", ["calibrate.fit=../../evil"], "calibrate.fit=../../evil is not a plain name"),
+        (  # unused without writing, and still a wrong value
+            "calibrate",
+            ["calibrate.fit=../evil", "calibrate.write=false"],
+            "calibrate.fit=../evil is not a plain name",
+        ),
     ],
 )
 def test_analysis_options_are_checked_before_anything_is_fitted(

@@ -50,8 +50,12 @@ FIT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 
 def _check_fit_name(c) -> None:
-    """``calibrate.fit`` must be a plain name, so the preset lands in ``conf/fit`` only."""
-    if c.write and not FIT_NAME.fullmatch(str(c.fit)):
+    """``calibrate.fit`` must be a plain name, so the preset lands in ``conf/fit`` only.
+
+    Checked with ``calibrate.write=false`` too, when nothing is written: a wrong value is
+    refused wherever it is set, not only where it would do harm.
+    """
+    if not FIT_NAME.fullmatch(str(c.fit)):
         raise ConfigError(
             f"calibrate.fit={c.fit} is not a plain name: the fit is written as "
             f"conf/fit/NAME.yaml; use letters, digits, '_', '-' and '.' (e.g. calibrate.fit=mine)"
