@@ -36,7 +36,7 @@ from sim.core.errors import EscalationError
 from sim.core.folders import CONF_DIR
 from sim.core.moves import Move
 from sim.experiment.config import default_config
-from sim.reports.comparison import format_comparison
+from sim.reports.comparison import comparison_markdown, format_comparison
 
 ROOT = Path(__file__).resolve().parents[1]
 C, H, R = Move.COOPERATE, Move.HOLD, Move.RETALIATE
@@ -279,6 +279,29 @@ def test_the_other_cases_compare_too(scenario):
     logit = Logit().fit(MoveData.of(case.real, case.scenario))
     assert not logit.fitted[0][2][4] and logit.fitted[1][2][4]
     assert data["loglik"]["logit"]["parameters"] == logit.parameters + 6  # the conduct's six
+
+
+@pytest.mark.parametrize(
+    ("overrides", "source", "shown"),
+    [
+        ([], "point estimate", "parameters: the fit on gsomia_2019 (point estimate)"),
+        (
+            ["run.posterior=true"],
+            "posterior draws, one per replication",
+            "parameters: the fit on gsomia_2019 (posterior draws, one per replication)",
+        ),
+        (["fit=none"], "hand-set", "parameters: hand-set"),
+    ],
+)
+def test_the_report_says_where_the_runs_parameters_come_from(overrides, source, shown):
+    # The console and comparison.md said nothing of it: only .hydra/config.yaml did.
+    report = compare(config(*overrides, replications=5)).report
+    assert report.to_json()["run_parameters"] == source
+    assert f"; {shown})" in format_comparison(report).splitlines()[0]
+    markdown = comparison_markdown(report)
+    assert f"; {shown}." in markdown
+    note = "The likelihood scores the point estimate; the simulated runs below draw their own."
+    assert (note in markdown) == (source == "posterior draws, one per replication")
 
 
 def test_train_events_of_another_case_fit_the_baselines_on_that_case():

@@ -39,7 +39,7 @@ from sim.core.model import EscalationModel
 from sim.core.moves import ALLIES
 from sim.core.params import ModelParams
 from sim.core.scenario_yaml import load_scenario
-from sim.experiment.config import CompareJobConfig
+from sim.experiment.config import CompareJobConfig, parameter_source
 from sim.experiment.factory import build_model
 
 
@@ -206,6 +206,7 @@ def compare(config: CompareJobConfig) -> Comparison:
         pressed=case.scenario.pressed,
         notice=case.scenario.notice.label if case.scenario.notice else None,
         fitted_on=record["scenario"] if record and model_parameters(config.model_params) else None,
+        parameters=parameter_source(config),
         initial={
             s: case.scenario.measures[s].ids_in_force(case.scenario.initial.get(s, 0))
             for s in sides

@@ -93,6 +93,7 @@ class ComparisonReport:
     counts: list[CountCheck]
     forecasts: pd.DataFrame | None  # rolling_origin's rows: origin, horizon, week, side, scores
     weekly_model: np.ndarray
+    parameters: str  # the simulated runs': point estimate, posterior draws or hand-set
     timings: dict[str, float] = field(default_factory=dict)
     pressed: tuple[str, ...] = ()  # the sides the patron presses (the case's patron_presses)
     notice: str | None = "the agreement"  # what the outcome rule follows; None: no rule
@@ -122,6 +123,7 @@ class ComparisonReport:
             "sides": list(self.sides),
             "patron_presses": list(self.pressed or self.sides),
             "model_fitted_on": self.fitted_on,
+            "run_parameters": self.parameters,
             "initial_measures": self.initial,
             "events_left_out": self.events_left_out,
             "replications": self.replications,

@@ -279,3 +279,10 @@ def config_from_dict(data: Any) -> Config:
     if not isinstance(merged, DictConfig):
         raise ConfigError("a stored configuration must be a mapping")
     return to_config(merged)
+
+
+def parameter_source(config: Config) -> str:
+    """Where the simulated runs' parameters come from, in words (a run's or a comparison's)."""
+    if config.run.posterior:
+        return "posterior draws, one per replication"
+    return "point estimate" if config.fit != "none" else "hand-set"

@@ -24,7 +24,7 @@ from sim.core.moves import ALLIES
 from sim.core.scenario import Scenario
 from sim.core.scenario_yaml import load_scenario
 from sim.experiment.blocks import Block, TensionFan, block_spans, simulate_blocks
-from sim.experiment.config import Config
+from sim.experiment.config import Config, parameter_source
 from sim.experiment.factory import build_scenario, horizon, load_real
 from sim.experiment.identity import config_hash, run_identity
 from sim.experiment.store import (
@@ -129,13 +129,6 @@ def summarize(
         blocks=len(block_spans(config.run.replications)),
         timings_s=timings,
     )
-
-
-def parameter_source(config: Config) -> str:
-    """Where the run's parameters come from, in words."""
-    if config.run.posterior:
-        return "posterior draws, one per replication"
-    return "point estimate" if config.fit != "none" else "hand-set"
 
 
 def numbered(table: pd.DataFrame, start: int) -> pd.DataFrame:

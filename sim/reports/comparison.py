@@ -134,16 +134,31 @@ def _pressed_note(report: ComparisonReport) -> str:
     return f"; the patron presses {alone}" if alone else ""
 
 
+def _parameters(report: ComparisonReport) -> str:
+    """Where the runs' parameters come from: the fit's point estimate, its posterior, hand-set."""
+    if report.fitted_on is None:
+        return f"parameters: {report.parameters}"
+    return f"parameters: the fit on {report.fitted_on} ({report.parameters})"
+
+
+def _likelihood_note(report: ComparisonReport) -> str:
+    """Said when the runs draw from the posterior: the likelihood is the point estimate's."""
+    if not report.parameters.startswith("posterior"):
+        return ""
+    return " The likelihood scores the point estimate; the simulated runs below draw their own."
+
+
 def format_comparison(report: ComparisonReport, folder: Path | None = None) -> str:
     """The plain-text report `escalation compare` prints."""
     path = report.path
     lines = [
         f"{report.scenario}: real sequence {report.events} ({report.weeks} weeks from "
         f"{report.start}) against {report.replications} runs (seed {report.seed}, rules "
-        f"{report.rules['seoul']}/{report.rules['tokyo']}){_pressed_note(report)}",
+        f"{report.rules['seoul']}/{report.rules['tokyo']}; {_parameters(report)})"
+        f"{_pressed_note(report)}",
         "",
         "log-likelihood of the real acts (teacher forcing; moves per side, then the acts given "
-        "the moves)",
+        "the moves)" + (" under the point estimate" if _likelihood_note(report) else ""),
         likelihood_text(report.in_sample),
         f"log-likelihood gain on the best baseline by AIC ({_best(report)}): "
         f"{report.gain_nats_per_actor_week:+.4f} nats per side-week",
@@ -180,7 +195,8 @@ def comparison_markdown(report: ComparisonReport) -> str:
     path = report.path
     initial = ", ".join(f"{a}: {', '.join(m) or 'none'}" for a, m in report.initial.items())
     train = f" Baselines fitted on `{report.train_events}`." if report.train_events else ""
-    pressed = _pressed_note(report)
+    runs = _parameters(report) + _pressed_note(report)
+    note = _likelihood_note(report)
     forecasts = ""
     if report.forecasts is not None:
         forecasts = (
@@ -193,13 +209,13 @@ def comparison_markdown(report: ComparisonReport) -> str:
 Events file `{report.events}`, {report.weeks} weeks from {report.start} (week of the last:
 {report.end}); measures in force at the start: {initial}. Model: rules
 {report.rules["seoul"]} (first side) and {report.rules["tokyo"]} (second side),
-{report.replications} simulated runs, seed {report.seed}, version {report.version}{pressed}.{train}
+{report.replications} simulated runs, seed {report.seed}, version {report.version}; {runs}.{train}
 How to read each number: docs/comparison.md.{_unequal_markdown(report)}
 
 ## Likelihood of the real acts (teacher forcing)
 
 Log-likelihood in nats (higher is better): each side's moves under the model or baseline, and
-the acts given the moves under the fitted conduct. k counts every fitted parameter.
+the acts given the moves under the fitted conduct. k counts every fitted parameter.{note}
 
 {likelihood_markdown(report.in_sample)}
 
