@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -13,7 +14,7 @@ from one_line import refused
 from sim.core.errors import ConfigError
 from sim.experiment.objective import objective_value, parse_objective
 from sim.experiment.sweep import wilson_interval
-from sim.experiment.threshold import find_threshold
+from sim.experiment.threshold import answer_line, find_threshold, render_threshold
 
 ROOT = Path(__file__).resolve().parents[1]
 SUMMARY = {
@@ -100,6 +101,47 @@ def test_threshold_brackets_the_least_pressure():
     result = find_threshold(trials, 0.10)
     assert (result.above, result.meets) == (0.3, 0.7)
     assert result.estimate == pytest.approx(0.5)
+
+
+def trials_of(p_terminated, half_width=0.03):
+    return pd.DataFrame(
+        {
+            "pressure": np.linspace(0.2, 0.8, len(p_terminated)),
+            "replications": 200,
+            "p_terminated": p_terminated,
+            "lo": np.subtract(p_terminated, half_width),
+            "hi": np.add(p_terminated, half_width),
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("p_terminated", "why"),
+    [
+        # every estimate under the cap: the least pressure tried is an upper end, not a crossing
+        ([0.545, 0.525, 0.485], "is at or below 0.200, the least tried"),
+        ([0.70, 0.65, 0.60], "is above 0.800, the greatest tried, if any pressure meets it"),
+        ([0.50, 0.60], "never fall through the cap as pressure rises"),
+    ],
+)
+def test_without_a_crossing_there_is_no_estimate_and_the_report_says_why(p_terminated, why):
+    result = find_threshold(trials_of(p_terminated), 0.55)
+    assert result.estimate is None and why in result.no_estimate
+    assert answer_line(result).endswith(why) and "estimate not found" in answer_line(result)
+    text = render_threshold(result, "escalation run -m")
+    assert "**not found** (" in text and why in text
+
+
+def test_the_bracket_says_in_words_when_it_has_no_lower_end():
+    # It read "above not found (every pressure up to it has P(terminated) over the cap at 95%)"
+    result = find_threshold(trials_of([0.545, 0.525, 0.485], half_width=0.07), 0.55)
+    assert result.above is None and result.meets is None
+    bracket = next(line for line in render_threshold(result, "c").splitlines() if "Bracket" in line)
+    assert bracket.startswith(
+        "- Bracket: no lower end: no trial's 95% interval lies wholly over the cap and no upper end"
+    )
+    crossing = find_threshold(trials_of([0.60, 0.50]), 0.55)
+    assert crossing.estimate == pytest.approx(0.5) and crossing.no_estimate == ""
 
 
 def test_a_bad_objective_stops_the_run_in_one_line(tmp_path, capsys):

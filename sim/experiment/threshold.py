@@ -37,10 +37,29 @@ class Threshold:
     """
 
     cap: float
-    estimate: float | None
+    estimate: float | None  # None when no two neighbouring trials' estimates cross the cap
     above: float | None  # greatest pressure whose whole interval is over the cap
     meets: float | None  # least pressure whose whole interval is under the cap
     trials: pd.DataFrame
+
+    @property
+    def no_estimate(self) -> str:
+        """Why there is no estimate, in words ("" when there is one)."""
+        if self.estimate is not None:
+            return ""
+        y = self.trials["p_terminated"]
+        pressures = self.trials["pressure"]
+        if len(y) and (y < self.cap).all():
+            return (
+                "every trial's P(terminated) is under the cap, so the least pressure is at "
+                f"or below {pressures.min():.3f}, the least tried"
+            )
+        if len(y) and (y >= self.cap).all():
+            return (
+                "every trial's P(terminated) is at or over the cap, so the least pressure is "
+                f"above {pressures.max():.3f}, the greatest tried, if any pressure meets it"
+            )
+        return "the trials' P(terminated) estimates never fall through the cap as pressure rises"
 
 
 def trial_summaries(folder: Path, trials: int) -> list[RunSummary]:
@@ -101,8 +120,6 @@ def find_threshold(trials: pd.DataFrame, cap: float) -> Threshold:
         if y[k - 1] >= cap > y[k]:
             estimate = float(p[k - 1] + (y[k - 1] - cap) / (y[k - 1] - y[k]) * (p[k] - p[k - 1]))
             break
-    if estimate is None and len(y) and y[0] < cap:
-        estimate = float(p[0])
     return Threshold(cap, estimate, above, least, trials)
 
 
@@ -115,9 +132,10 @@ def answer_line(result: Threshold) -> str:
     """The answer in one line: the estimate and its bracket, each end said in words if absent."""
     low = "no lower end" if result.above is None else f"above {show(result.above)}"
     high = "no upper end" if result.meets is None else f"at most {show(result.meets)}"
+    why = f": {result.no_estimate}" if result.no_estimate else ""
     return (
         f"least pressure keeping P(terminated) under {result.cap:.0%}: estimate "
-        f"{show(result.estimate)} ({low}, {high})"
+        f"{show(result.estimate)} ({low}, {high}){why}"
     )
 
 
@@ -129,9 +147,15 @@ def render_threshold(result: Threshold, command: str) -> str:
         f"Command: `{command}`",
         "",
         f"- Estimate (the P(terminated) estimates crossing the cap, interpolated): "
-        f"**{show(result.estimate)}**",
-        f"- Bracket: above {show(result.above)} (every pressure up to it has P(terminated) "
-        "over the cap at 95%) and "
+        f"**{show(result.estimate)}**" + (f" ({result.no_estimate})" if result.no_estimate else ""),
+        "- Bracket: "
+        + (
+            f"above {show(result.above)} (every pressure up to it has P(terminated) over the "
+            "cap at 95%)"
+            if result.above is not None
+            else "no lower end: no trial's 95% interval lies wholly over the cap"
+        )
+        + " and "
         + (
             f"at most {show(result.meets)} (the least pressure whose 95% interval lies under "
             "the cap)"
@@ -174,7 +198,10 @@ class ThresholdCallback(Callback):
             print(f"error: {problem}", file=sys.stderr)
             sys.exit(2)
         command = " ".join(["escalation run -m", *config.hydra.overrides.task])
-        data = asdict(result) | {"trials": result.trials.to_dict(orient="records")}
+        data = asdict(result) | {
+            "no_estimate": result.no_estimate or None,
+            "trials": result.trials.to_dict(orient="records"),
+        }
         write_json(data | {"command": command}, folder / "threshold.json")
         write_text(render_threshold(result, command), folder / "threshold.md")
         write_figure(
