@@ -331,8 +331,12 @@ def plot(args: list[str]) -> None:
     from sim.experiment.job import redraw_run
     from sim.experiment.store import SUMMARY, FolderLock
 
+    usage = "usage: escalation plot PATH (a sweep, run or exploration folder)"
+    if args in (["-h"], ["--help"]):
+        print(f"{usage}\n\nRedraw the figures (and a sweep's table) of a finished folder.")
+        return
     if len(args) != 1 or args[0].startswith("-"):
-        fail("usage: escalation plot PATH (a sweep, run or exploration folder)")
+        fail(usage)
     folder = Path(args[0])
     if not folder.is_dir():
         fail(f"{folder} is not a folder; give the folder of a finished sweep, run or exploration")

@@ -238,6 +238,17 @@ def test_plot_of_a_sweep_without_manifest_says_what_to_do(tmp_path, capsys):
     assert "is not a sweep manifest" in refused(capsys, "plot", str(tmp_path))
 
 
+@pytest.mark.parametrize("flag", ["-h", "--help"])
+def test_plot_help_is_help_and_a_missing_path_is_an_error(capsys, flag):
+    # --help was refused as a path ("error: usage: ...", exit 2), unlike every other command
+    main(["plot", flag])
+    out, err = capsys.readouterr()
+    assert out.startswith("usage: escalation plot PATH") and err == ""
+    assert refused(capsys, "plot") == (
+        "error: usage: escalation plot PATH (a sweep, run or exploration folder)"
+    )
+
+
 def test_plot_of_a_folder_that_is_no_result_leaves_it_as_it_was(tmp_path, capsys):
     (tmp_path / "notes.txt").write_text("mine\n")
     line = refused(capsys, "plot", str(tmp_path))

@@ -1,6 +1,7 @@
 """Rooms in SQLite, and what a class needs from a room: undo, timer, limits, cap, messages."""
 
 import json
+import re
 import sqlite3
 import time
 
@@ -138,6 +139,32 @@ def test_links_use_the_address_the_server_stored_or_ask_for_host(registry, store
     assert f"http://127.0.0.1:8799/instructor?room={room.code}&key=" in capsys.readouterr().out
     links_main(["--db", str(store.path), "--host", "class.example:80"])
     assert f"http://class.example:80/instructor?room={room.code}" in capsys.readouterr().out
+
+
+def test_links_say_when_no_room_is_open(store, capsys):
+    from sim.play.server import links_main
+
+    store.remember_address("127.0.0.1:8799")
+    assert links_main(["--db", str(store.path)]) == 0  # printed nothing before
+    assert capsys.readouterr().out == (
+        f"no open rooms in {store.path}; open one at http://127.0.0.1:8799/\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("host", "fragment"),
+    [
+        ("0.0.0.0", "give the address and port the server answers, HOST:PORT"),  # port dropped
+        ("class.example:http", "give the address and port the server answers"),
+        ("0.0.0.0:8765", "0.0.0.0 is where a server listens, not an address a browser opens"),
+        ("[::]:8765", "[::] is where a server listens"),
+    ],
+)
+def test_links_refuse_a_host_a_browser_cannot_open(store, host, fragment):
+    from sim.play.server import ServerError, links_main
+
+    with pytest.raises(ServerError, match=re.escape(fragment)):
+        links_main(["--db", str(store.path), "--host", host])
 
 
 def test_advance_for_a_week_already_played_does_nothing(registry):

@@ -158,7 +158,15 @@ def main(argv: list[str]) -> int:
     """``escalation classroom [--host H] [--port P] [--db PATH]``: serve the classroom."""
     import importlib.util
 
-    parser = OneLineParser(prog="escalation classroom")
+    parser = OneLineParser(
+        prog="escalation classroom",
+        description="Serve the classroom page: rooms, seats and games kept in a database.",
+        epilog=(
+            "Also: `escalation classroom links [--db PATH] [--host HOST:PORT]` prints the open "
+            "rooms' instructor links; `escalation classroom export [--room CODE | --class ID]` "
+            "writes rooms' moves, records, debriefs and class results (each has --help)."
+        ),
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8765, help="port to listen on")
     parser.add_argument("--db", default=str(DEFAULT_DB), help=f"rooms database ({DEFAULT_DB})")
@@ -248,21 +256,41 @@ def links_main(argv: list[str]) -> int:
         help="host:port the server answers (default: the one it last started on with this --db)",
     )
     options = parser.parse_args(argv)
+    if options.host is not None:
+        check_link_host(options.host)
     if not Path(options.db).is_file():
         raise ServerError(f"no rooms database at {options.db}: give --db PATH")
     store = RoomStore(options.db)
     host = options.host or store.address()
     if host is None:
         raise ServerError(
-            f"{options.db} does not say where its server answers (it was started by an older "
-            "version): give --host HOST:PORT, e.g. --host 127.0.0.1:8765"
+            f"{options.db} does not say where its server answers (no server of this version "
+            "has started with it): give --host HOST:PORT, e.g. --host 127.0.0.1:8765"
         )
-    for stored in store.rooms(open_only=True):
+    rooms = list(store.rooms(open_only=True))
+    if not rooms:
+        print(f"no open rooms in {options.db}; open one at http://{host}/")
+    for stored in rooms:
         print(
             f"room {stored.code} (class {stored.class_id}, opened {stored.created[:16]}): "
             f"http://{host}/instructor?room={stored.code}&key={stored.instructor_key}"
         )
     return 0
+
+
+def check_link_host(text: str) -> None:
+    """Raise `ServerError` unless ``text`` is HOST:PORT that a browser can open."""
+    host, colon, port = text.rpartition(":")
+    if not colon or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ServerError(
+            f"--host {text}: give the address and port the server answers, HOST:PORT "
+            "(e.g. --host 127.0.0.1:8765)"
+        )
+    if host.strip("[]") in ("0.0.0.0", "::"):
+        raise ServerError(
+            f"--host {text}: {host} is where a server listens, not an address a browser opens; "
+            f"give 127.0.0.1:{port} on this machine, or this machine's network address"
+        )
 
 
 def classroom_main(argv: list[str]) -> int:
