@@ -225,7 +225,7 @@ HEADER = "date,actor,domain,direction,move,description,source"
     ("overrides", "lines", "fragment"),
     [
         (["run.weeks=10"], None, "run.weeks=10 does not apply to a comparison"),
-        (["train_events=nowhere.csv"], None, "no events file at nowhere.csv"),
+        (["train_events=nowhere.csv"], None, "train_events: no events file at nowhere.csv"),
         (
             ["scenario.start=2019-01-07", "scenario.end=2019-03-25"],
             [HEADER, "2018-06-05,seoul,diplomatic,pressure,protest,Protest.,unverified"],

@@ -32,6 +32,7 @@ from sim.analysis.predictive import (
 )
 from sim.analysis.results import ComparisonReport
 from sim.analysis.space import Space
+from sim.core.errors import EventsFileError
 from sim.core.fitted import fit_record, fitted_params
 from sim.core.folders import display_path
 from sim.core.metrics import replication_table
@@ -101,6 +102,8 @@ def load_training(config: CompareJobConfig, case: Case) -> Case:
     other file is read as a sequence of the compared case, on the compared span.
     """
     path = Path(config.train_events or "")
+    if not path.is_file():  # named, as `events=` and `train_events=` both read events files
+        raise EventsFileError(f"train_events: no events file at {path}")
     beside = path.parent / "scenario.yaml"
     if beside.is_file():
         folder = str(path.parent.resolve())
