@@ -415,7 +415,12 @@ def test_the_gain_and_posterior_figures_draw_their_numbers():
     data = make_gain_data(dates, ("seoul", "tokyo"), model, {"base_rates": rates})
     np.testing.assert_allclose(data.gains["base_rates"]["seoul"], [0, np.log(0.5), np.log(0.5)])
     np.testing.assert_allclose(data.gains["base_rates"]["tokyo"], [0, 0, 0])
-    assert isinstance(plot_cumulative_gain(data), Figure)
+    figure = plot_cumulative_gain(data)
+    assert isinstance(figure, Figure)
+    # compare draws the best baseline alone; the title said "on each baseline"
+    assert "gain on the base rates baseline, week by week" in figure.axes[0].get_title()
+    both = make_gain_data(dates, ("seoul", "tokyo"), model, {"base_rates": rates, "x": rates})
+    assert "gain on each baseline" in plot_cumulative_gain(both).axes[0].get_title()
     draws = np.array([[0.2, 1.0], [0.3, 10.0], [0.4, 3.0]])
     shown = make_posterior_data(
         ["a", "b"], draws, [0.3, 3.0], [0.0, 0.01], [1.0, 100.0], [False, True], {"a": ["c"]}
@@ -455,3 +460,27 @@ def test_the_models_when_to_move_is_its_chance_of_holding_against_the_real_moves
     assert row["when_to_move"] == pytest.approx(
         np.log(hold[held]).sum() + np.log1p(-hold[~held]).sum()
     )
+
+
+def test_the_event_raster_names_every_colour_it_draws():
+    # The patron's abstain weeks were drawn near-white, a colour the legend did not list.
+    from sim.figures.comparison import RASTER_CODES, RasterData, plot_event_raster
+
+    codes = np.array([[0, 1, 2, 1], [1, 1, 2, 0], [3, 4, 5, 3]])
+    data = RasterData(
+        pd.DatetimeIndex(pd.date_range("2019-07-01", periods=4, freq="7D")),
+        codes,
+        ["real"],
+        ("seoul", "tokyo", "washington"),
+        [],
+        "a case",
+    )
+    figure = plot_event_raster(data)
+    (ax,) = figure.axes
+    legend = ax.get_legend()
+    shown = [text.get_text() for text in legend.get_texts()]
+    assert set(shown) >= {RASTER_CODES[c] for c in np.unique(codes)}
+    colours = [tuple(patch.get_facecolor()) for patch in legend.get_patches()]
+    assert len(set(colours)) == len(colours)  # no two codes share a colour
+    hold, abstain = colours[shown.index("hold")], colours[shown.index("abstain")]
+    assert max(abs(a - b) for a, b in zip(hold, abstain, strict=True)) > 0.05  # told apart

@@ -22,9 +22,10 @@ from sim.figures import concise_dates
 from sim.figures.fan import figure_and_axes
 from sim.history import RealPath
 
-#: Cell codes of the raster: the three moves, then the patron's three pressure levels.
-RASTER_CODES = ("cooperate", "hold", "retaliate", "no pressure", "engage", "press")
-RASTER_COLOURS = ("#2b8cbe", "#f0f0f0", "#d7301f", "#f7f7f7", "#fdd9b5", "#e6550d")
+#: Cell codes of the raster: the three moves, then the patron's three moves (its pressure
+#: levels, named as in trajectories.parquet). Abstain is a pale yellow, not a grey like hold.
+RASTER_CODES = ("cooperate", "hold", "retaliate", "abstain", "engage", "press")
+RASTER_COLOURS = ("#2b8cbe", "#f0f0f0", "#d7301f", "#fff7bc", "#fdd9b5", "#e6550d")
 
 
 @dataclass(frozen=True)
@@ -111,12 +112,12 @@ def plot_event_raster(data: RasterData, ax=None) -> Figure:
     ax.set_xlabel("week")
     ax.set_ylim(rows - 0.5, -0.5 - 1.0 * min(4, len(data.milestones)) - 0.4)
     handles = [
-        Patch(facecolor=RASTER_COLOURS[i], edgecolor="grey", label=RASTER_CODES[i])
-        for i in (0, 1, 2, 4, 5)
+        Patch(facecolor=colour, edgecolor="grey", label=code)
+        for code, colour in zip(RASTER_CODES, RASTER_COLOURS, strict=True)
     ]
     ax.legend(
         handles=handles,
-        ncol=5,
+        ncol=len(handles),
         fontsize=7,
         frameon=False,
         loc="upper center",
@@ -227,8 +228,10 @@ def plot_cumulative_gain(data: GainData, ax=None) -> Figure:
             data.dates[data.cutoff], ax.get_ylim()[1], " hold-out cut-off", fontsize=7, va="top"
         )
     ax.set_ylabel("cumulative log-likelihood gain (nats)")
+    names = [name.replace("_", " ") for name in data.gains]
+    on = f"the {names[0]} baseline" if len(names) == 1 else "each baseline"
     ax.set_title(
-        "The model's cumulative log-likelihood gain on each baseline, week by week "
+        f"The model's cumulative log-likelihood gain on {on}, week by week "
         "(rising: the model scores that week's real move better)",
         fontsize=9,
     )
