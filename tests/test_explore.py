@@ -408,3 +408,37 @@ def test_morris_labels_of_nearby_points_are_set_apart():
     boxes = {t.get_text(): t.get_window_extent() for t in figure.axes[0].texts}
     assert not boxes["a"].overlaps(boxes["b"])
     assert set(boxes) == {"a", "b", "c"}
+
+
+def test_convergence_labels_of_nearby_points_are_set_apart():
+    # two input names overlapped in convergence.png
+    from sim.figures.explore import plot_convergence
+
+    data = pd.DataFrame(
+        {"input": ["a", "b", "c"], "full": [0.50, 0.51, 0.05], "half": [0.30, 0.305, 0.02]}
+    )
+    figure = plot_convergence(data, "y", 8)
+    figure.canvas.draw()
+    boxes = {t.get_text(): t.get_window_extent() for t in figure.axes[0].texts}
+    assert not boxes["a"].overlaps(boxes["b"])
+    assert set(boxes) == {"a", "b", "c"}
+
+
+def test_the_peeling_trajectory_colours_whole_counts_of_inputs():
+    # The colour bar of "inputs restricted" read 0.5, 1.5, 2.5: fractions of a count.
+    from sim.figures.explore import make_prim_tradeoff_data, plot_prim_tradeoff
+
+    steps = [
+        {"coverage": 1.0, "density": 0.27, "mass": 1.0, "res_dim": 0},
+        {"coverage": 0.99, "density": 0.36, "mass": 0.7, "res_dim": 2},
+        {"coverage": 0.5, "density": 1.0, "mass": 0.1, "res_dim": 4},
+    ]
+    figure = plot_prim_tradeoff(make_prim_tradeoff_data(steps), 2, "y >= 1")
+    figure.canvas.draw()
+    bar = figure.axes[1]
+    ticks = bar.get_yticks()
+    assert len(ticks) >= 2 and all(float(t).is_integer() for t in ticks), ticks
+    assert ticks.min() >= 0 and ticks.max() <= 4
+    points = figure.axes[0].collections[0]
+    colours = points.to_rgba(points.get_array())
+    assert len({tuple(c) for c in colours}) == 3  # one colour per count

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from matplotlib.colors import BoundaryNorm
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from sim.figures.fan import figure_and_axes
 
@@ -90,17 +92,21 @@ def plot_morris(data: pd.DataFrame, outcome: str, labels: int = 8, ax=None) -> F
     return figure
 
 
-def _label_lifts(points: pd.DataFrame, top: float, near: float = 0.04) -> list[float]:
+def _label_lifts(
+    points: pd.DataFrame, top: float, near: float = 0.04, x: str = "mu_star", y: str = "sigma"
+) -> list[float]:
     """Upward offsets (points of type) that keep labels of nearby points from overlapping.
 
-    Points within ``near`` of the axis' span of each other are labelled one line apart, the
-    lower point's label lowest; labels of points far apart are not moved.
+    Points (columns ``x`` and ``y``) within ``near`` of the axis' span of each other are
+    labelled one line apart, the lower point's label lowest; labels of points far apart are
+    not moved.
     """
-    order = points.sort_values("sigma").index
+    order = points.sort_values(y).index
     lifts: dict = {}
     placed: list[tuple[float, float, float]] = []
+    across, up = x, y
     for i in order:
-        x, y = points.loc[i, "mu_star"] / top, points.loc[i, "sigma"] / top
+        x, y = points.loc[i, across] / top, points.loc[i, up] / top
         lift = 0.0
         for px, py, plift in placed:
             if abs(px - x) < 3 * near and abs(py - y) < near:
@@ -118,7 +124,11 @@ def make_prim_tradeoff_data(trajectory: list[dict]) -> pd.DataFrame:
 def plot_prim_tradeoff(data: pd.DataFrame, chosen: int, rule: str, ax=None) -> Figure:
     """Coverage against density along the peeling trajectory, coloured by restricted inputs."""
     figure, ax = figure_and_axes(ax, size=(7, 5))
-    points = ax.scatter(data["coverage"], data["density"], c=data["res_dim"], cmap="viridis")
+    top = int(data["res_dim"].max()) if len(data) else 0
+    counts = BoundaryNorm(np.arange(-0.5, top + 1.5), 256)  # one colour per whole count
+    points = ax.scatter(
+        data["coverage"], data["density"], c=data["res_dim"], cmap="viridis", norm=counts
+    )
     ax.plot(data["coverage"], data["density"], color="grey", linewidth=0.6)
     ax.scatter(
         [data.loc[chosen, "coverage"]],
@@ -128,7 +138,8 @@ def plot_prim_tradeoff(data: pd.DataFrame, chosen: int, rule: str, ax=None) -> F
         edgecolors="red",
         label="chosen box",
     )
-    figure.colorbar(points, ax=ax, label="inputs restricted")
+    ticks = [t for t in MaxNLocator(nbins=8, integer=True).tick_values(0, top) if 0 <= t <= top]
+    figure.colorbar(points, ax=ax, label="inputs restricted", ticks=ticks)
     ax.set_xlabel("coverage (share of cases of interest inside the box)")
     ax.set_ylabel("density (share of the box that is of interest)")
     ax.set_title(f"PRIM peeling trajectory: {rule}")
@@ -256,8 +267,16 @@ def plot_convergence(data: pd.DataFrame, outcome: str, n: int, ax=None) -> Figur
     ax.scatter(data["full"], data["half"], color="tab:blue")
     top = float(np.nanmax(data[["half", "full"]].to_numpy())) if len(data) else 1.0
     ax.plot([0, top], [0, top], color="grey", linestyle=":")
-    for _, row in data.nlargest(5, "full").iterrows():
-        ax.annotate(row["input"], (row["full"], row["half"]), fontsize=8)
+    shown = data.nlargest(5, "full")
+    lifts = _label_lifts(shown, max(top, 1e-12), x="full", y="half")
+    for (_, row), lift in zip(shown.iterrows(), lifts, strict=True):
+        ax.annotate(
+            row["input"],
+            (row["full"], row["half"]),
+            xytext=(4, 2 + lift),
+            textcoords="offset points",
+            fontsize=8,
+        )
     ax.set_xlabel(f"ST at n = {n}")
     ax.set_ylabel(f"ST at n = {n // 2}")
     ax.set_title(f"{outcome}: convergence of the total indices")
