@@ -265,6 +265,12 @@ def test_a_game_left_early_keeps_a_valid_partial_record(tmp_path, ending, why):
     assert not game.finished
 
 
+def test_too_many_weeks_name_the_option_the_player_typed(tmp_path, capsys):
+    line = refused(capsys, "play", "--as", "seoul", "--weeks", "100", "--record", str(tmp_path))
+    assert line.startswith("error: --weeks 100: run.weeks=100 is beyond the scenario's span")
+    assert not (tmp_path / "game.json").exists()
+
+
 def test_bad_override_is_one_clear_error(tmp_path, capsys):
     line = refused(capsys, "play", "--as", "seoul", "--record", str(tmp_path), "us.pressure=3")
     assert line.startswith("error: us.pressure=3.0 is outside the allowed range")

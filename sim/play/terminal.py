@@ -265,7 +265,13 @@ def play(args: argparse.Namespace, read: Callable[[str], str], out: TextIO) -> i
             "choose a role to play: a side of the case (--as seoul or --as tokyo in 2019) or "
             "--as washington (repeat --as to play several)"
         )
-    game = Game(compose(args.overrides, args.weeks), args.roles)
+    config = compose(args.overrides, args.weeks)
+    try:
+        game = Game(config, args.roles)
+    except ConfigError as problem:
+        if args.weeks is None or not str(problem).startswith(f"run.weeks={args.weeks} "):
+            raise
+        raise ConfigError(f"--weeks {args.weeks}: {problem}") from None  # the option typed
     if game.weeks > game.scenario.weeks:
         raise PlayError(
             f"run.weeks={game.weeks}: the scenario has {game.scenario.weeks} weeks "
