@@ -93,18 +93,21 @@ def plot_morris(data: pd.DataFrame, outcome: str, labels: int = 8, ax=None) -> F
 
 
 def _label_lifts(
-    points: pd.DataFrame, top: float, near: float = 0.04, x: str = "mu_star", y: str = "sigma"
+    points: pd.DataFrame,
+    top: float,
+    near: float = 0.04,
+    columns: tuple[str, str] = ("mu_star", "sigma"),
 ) -> list[float]:
     """Upward offsets (points of type) that keep labels of nearby points from overlapping.
 
-    Points (columns ``x`` and ``y``) within ``near`` of the axis' span of each other are
+    Points (``columns``: across, up) within ``near`` of the axis' span of each other are
     labelled one line apart, the lower point's label lowest; labels of points far apart are
     not moved.
     """
-    order = points.sort_values(y).index
+    across, up = columns
+    order = points.sort_values(up).index
     lifts: dict = {}
     placed: list[tuple[float, float, float]] = []
-    across, up = x, y
     for i in order:
         x, y = points.loc[i, across] / top, points.loc[i, up] / top
         lift = 0.0
@@ -268,7 +271,7 @@ def plot_convergence(data: pd.DataFrame, outcome: str, n: int, ax=None) -> Figur
     top = float(np.nanmax(data[["half", "full"]].to_numpy())) if len(data) else 1.0
     ax.plot([0, top], [0, top], color="grey", linestyle=":")
     shown = data.nlargest(5, "full")
-    lifts = _label_lifts(shown, max(top, 1e-12), x="full", y="half")
+    lifts = _label_lifts(shown, max(top, 1e-12), columns=("full", "half"))
     for (_, row), lift in zip(shown.iterrows(), lifts, strict=True):
         ax.annotate(
             row["input"],
