@@ -75,21 +75,27 @@ def plot_morris(data: pd.DataFrame, outcome: str, labels: int = 8, ax=None) -> F
     figure, ax = figure_and_axes(ax, size=(7, 5))
     ax.scatter(data["mu_star"], data["sigma"], color="tab:blue")
     top = float(max(data["mu_star"].max(), data["sigma"].max(), 1e-12))
-    shown = data.nlargest(labels, "mu_star")
-    for (_, row), lift in zip(shown.iterrows(), _label_lifts(shown, top), strict=True):
-        ax.annotate(
-            row["input"],
-            (row["mu_star"], row["sigma"]),
-            xytext=(4, 2 + lift),
-            textcoords="offset points",
-            fontsize=8,
-        )
+    _label_points(ax, data.nlargest(labels, "mu_star"), top, ("mu_star", "sigma"))
     ax.plot([0, top], [0, top], color="grey", linestyle=":", linewidth=0.8, label="sigma = mu*")
     ax.set_xlabel("mu* (mean |elementary effect| per range)")
     ax.set_ylabel("sigma")
     ax.set_title(f"{outcome}: Morris screening")
     ax.legend()
     return figure
+
+
+def _label_points(ax, points: pd.DataFrame, top: float, columns: tuple[str, str]) -> None:
+    """Name each of ``points`` (its ``input``) beside it, nearby names set apart."""
+    across, up = columns
+    lifts = _label_lifts(points, top, columns=columns)
+    for (_, row), lift in zip(points.iterrows(), lifts, strict=True):
+        ax.annotate(
+            row["input"],
+            (row[across], row[up]),
+            xytext=(4, 2 + lift),
+            textcoords="offset points",
+            fontsize=8,
+        )
 
 
 def _label_lifts(
@@ -270,16 +276,7 @@ def plot_convergence(data: pd.DataFrame, outcome: str, n: int, ax=None) -> Figur
     ax.scatter(data["full"], data["half"], color="tab:blue")
     top = float(np.nanmax(data[["half", "full"]].to_numpy())) if len(data) else 1.0
     ax.plot([0, top], [0, top], color="grey", linestyle=":")
-    shown = data.nlargest(5, "full")
-    lifts = _label_lifts(shown, max(top, 1e-12), columns=("full", "half"))
-    for (_, row), lift in zip(shown.iterrows(), lifts, strict=True):
-        ax.annotate(
-            row["input"],
-            (row["full"], row["half"]),
-            xytext=(4, 2 + lift),
-            textcoords="offset points",
-            fontsize=8,
-        )
+    _label_points(ax, data.nlargest(5, "full"), max(top, 1e-12), ("full", "half"))
     ax.set_xlabel(f"ST at n = {n}")
     ax.set_ylabel(f"ST at n = {n // 2}")
     ax.set_title(f"{outcome}: convergence of the total indices")
