@@ -321,15 +321,11 @@ def aggregate(folder: Path) -> None:
         print(f"  figure: {path}")
 
 
-#: Reports of commands whose folders `plot` does not redraw, and the command that wrote each.
-REPORTS = {"comparison.json": "compare", "calibration.json": "calibrate"}
-
-
 def plot(args: list[str]) -> None:
     """``escalation plot PATH``: redraw a sweep's table and figures, or a run's fan chart."""
-    from sim.experiment.cells import MANIFEST
     from sim.experiment.job import redraw_run
-    from sim.experiment.store import SUMMARY, FolderLock
+    from sim.experiment.redraw import Kind, redrawable
+    from sim.experiment.store import FolderLock
 
     usage = "usage: escalation plot PATH (a sweep, run or exploration folder)"
     if args in (["-h"], ["--help"]):
@@ -338,26 +334,13 @@ def plot(args: list[str]) -> None:
     if len(args) != 1 or args[0].startswith("-"):
         fail(usage)
     folder = Path(args[0])
-    if not folder.is_dir():
-        fail(f"{folder} is not a folder; give the folder of a finished sweep, run or exploration")
-    if made_by := [c for f, c in REPORTS.items() if (folder / f).is_file()]:
-        fail(
-            f"{folder} is an `escalation {made_by[0]}` folder: its figures are drawn when "
-            "it runs; plot redraws sweeps, runs and explorations"
-        )
-    marks = ("explore.json", MANIFEST, SUMMARY, ".hydra")
-    if not any((folder / mark).exists() for mark in marks):
-        # refused before the lock, which would leave a .lock file in a folder that is not ours
-        fail(
-            f"{folder} holds no explore.json, {MANIFEST} or {SUMMARY}: give the folder of a "
-            "finished sweep, run or exploration"
-        )
+    kind = redrawable(folder)
     with FolderLock(folder):
-        if (folder / "explore.json").is_file():
+        if kind is Kind.EXPLORATION:
             from sim.reports.explore_folder import redraw_exploration
 
             figures = redraw_exploration(folder)
-        elif (folder / MANIFEST).is_file():
+        elif kind is Kind.SWEEP:
             aggregate(folder)
             return
         else:
