@@ -272,11 +272,6 @@ def play(args: argparse.Namespace, read: Callable[[str], str], out: TextIO) -> i
         if args.weeks is None or not str(problem).startswith(f"run.weeks={args.weeks} "):
             raise
         raise ConfigError(f"--weeks {args.weeks}: {problem}") from None  # the option typed
-    if game.weeks > game.scenario.weeks:
-        raise PlayError(
-            f"run.weeks={game.weeks}: the scenario has {game.scenario.weeks} weeks "
-            f"({game.scenario.start} to {game.scenario.end}); play at most that many"
-        )
     record = record_path(args.record)
     try:
         save(game, record)  # before the first week, so a path that cannot be written stops here
