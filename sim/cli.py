@@ -31,7 +31,8 @@ against the real 2018-2019 Japan-South Korea dispute.
 commands:
   run [OVERRIDES...]   run the model (a Hydra app): one job of run.replications replications,
                        or a sweep with -m. `escalation run --help` lists the config groups
-                       (scenario, payoffs, strategy@seoul, strategy@tokyo, us) and every key.
+                       (scenario, payoffs, strategy@seoul, strategy@tokyo, us, conduct,
+                       fit) and every key.
                        Sweep presets: -m +experiment=us_pressure | pressure_x_nationalism |
                        rule_tournament | payoff_structures.
   explore [OVERRIDES...]

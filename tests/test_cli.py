@@ -1,4 +1,5 @@
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -153,6 +154,13 @@ def test_help_lists_the_config_groups():
         assert group in done.stdout
     top = escalation("--help")
     assert "run" in top.stdout and top.returncode == 0
+    # The top-level help names every group `run --help` lists (presets are named apart).
+    section = done.stdout.split("== Config groups ==")[1].split("== Keys")[0]
+    groups = set(re.findall(r"^([a-z_]+): ", section, flags=re.MULTILINE))
+    named = " ".join(top.stdout.split("run [OVERRIDES...]")[1].split("explore [")[0].split())
+    for group in groups - {"experiment", "explore", "strategy"}:
+        assert group in named, group
+    assert "strategy@seoul" in named and "strategy@tokyo" in named
 
 
 def test_unknown_command_says_what_to_do(capsys):
