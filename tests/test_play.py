@@ -431,3 +431,113 @@ def test_the_live_chart_draws_the_last_week_played_as_a_line():
     assert list(game.get_xdata())[-1] == dates[3] and list(game.get_ydata())[-1] == 0.3
     assert list(real.get_xdata())[-1] == dates[3] and list(real.get_ydata())[-1] == 0.4
     assert game.get_markevery() == [0, 1, 2]  # the dots stay on the weeks played
+
+
+@pytest.fixture(scope="module")
+def short_game(tmp_path_factory):
+    """A two-week game of Seoul's (no figure): its folder, record and debrief."""
+    folder = tmp_path_factory.mktemp("short")
+    status, _ = play_here(
+        "--as", "seoul", "--weeks", "2", "--record", str(folder), "--no-figure", script=["r", "c"]
+    )
+    assert status == 0
+    return folder
+
+
+def test_a_record_is_never_written_over(short_game, capsys):
+    # Retyping a classmate's command, even one stopped at once, used to replace their game.
+    kept = {p.name: p.read_bytes() for p in short_game.iterdir()}
+    record = short_game / "game.json"
+    expected = (
+        f"error: {record} already holds a game record; give --record a new file or folder "
+        "(or remove that one first)"
+    )
+    for target in (short_game, record):
+        assert refused(capsys, "play", "--as", "tokyo", "--record", str(target)) == expected
+    assert refused(capsys, "play", "--replay", str(record), "--record", str(record)) == expected
+    assert {p.name: p.read_bytes() for p in short_game.iterdir()} == kept
+
+
+def edited(record: dict, how: str) -> object:
+    """The record ``record`` after one hand edit, named ``how``."""
+    if how == "a list":
+        return []
+    data = json.loads(json.dumps(record))
+    seoul = [m for m in data["moves"] if m["actor"] == "seoul"]
+    if how == "a move deleted":
+        data["moves"].remove(seoul[1])
+    elif how == "a move twice":
+        data["moves"].append(dict(seoul[1]))
+    elif how == "a week beyond the game":
+        seoul[0]["week"] = 50
+    elif how == "a week as text":
+        seoul[0]["week"] = "0"
+    elif how == "moves as text":
+        data["moves"] = "x"
+    elif how == "no timeline":
+        data["timeline"] = None
+    elif how == "a seed as text":
+        data["seed"] = "abc"
+    elif how == "another move":
+        seoul[0]["move"] = "cooperate" if seoul[0]["move"] != "cooperate" else "hold"
+    elif how == "pressure out of range":
+        data["config"]["us"]["pressure"] = 7.0
+    return data
+
+
+@pytest.mark.parametrize(
+    ("how", "says"),
+    [
+        ("a list", "is not a whole game record: it holds a JSON list, not a game record's object"),
+        ("a move deleted", "no move of seoul in week 2 of the 2 played (the record's week 1): it"),
+        ("a move twice", "two moves of seoul in week 2 of the 2 played (the record's week 1): it"),
+        ("a week beyond the game", "moves[0]: 'week' must be a whole number from 0 to 2"),
+        ("a week as text", "moves[0]: 'week' must be a whole number from 0 to 2"),
+        ("moves as text", "is not a whole game record: 'moves' must be a list of objects"),
+        ("no timeline", "is not a whole game record: 'timeline' must be a list of objects"),
+        ("a seed as text", "'seed' must be a whole number of at least 0"),
+        ("another move", "its moves give another game than its timeline from week 1: the file "),
+        (
+            "pressure out of range",
+            "in the record's configuration, us.pressure=7.0 is outside the allowed range "
+            "[0.0, 1.0]; a record replays as it was saved: put the value back in the file",
+        ),
+    ],
+)
+def test_a_cut_or_edited_record_is_refused_and_its_debrief_kept(
+    short_game, tmp_path, capsys, how, says
+):
+    # These replayed with holds the players never chose, or failed with Python's own words.
+    record = tmp_path / "game.json"
+    record.write_text(json.dumps(edited(load(short_game / "game.json"), how)))
+    (tmp_path / "debrief.md").write_text("the debrief of the game as played")
+    line = refused(capsys, "play", "--replay", str(record))
+    assert line.startswith(f"error: {record}") and says in line
+    assert "command line" not in line
+    assert (tmp_path / "debrief.md").read_text() == "the debrief of the game as played"
+
+
+def test_another_versions_record_that_differs_replays_with_both_versions_named(
+    short_game, tmp_path, capsys
+):
+    data = edited(load(short_game / "game.json"), "another move")
+    data["version"] = "0.0.1"
+    (tmp_path / "game.json").write_text(json.dumps(data))
+    status, shown = play_here("--replay", str(tmp_path / "game.json"), "--no-figure")
+    assert status == 0
+    assert capsys.readouterr().err.strip() == (
+        "warning: the replay differs from the record from week 1: the record was made by "
+        f"version 0.0.1 of escalation-sim, this is {load(short_game / 'game.json')['version']}"
+    )
+    assert "the same timeline" not in shown and (tmp_path / "debrief.md").is_file()
+
+
+def test_a_replay_names_its_outcome_in_words_and_roles_take_any_case(short_game, tmp_path):
+    status, shown = play_here("--replay", str(short_game / "game.json"), "--no-figure")
+    outcome = next(line for line in shown.splitlines() if line.startswith("Outcome: "))
+    assert status == 0 and "_" not in outcome
+    assert outcome == f"Outcome: {load(short_game / 'game.json')['outcome'].replace('_', ' ')}"
+    status, _ = play_here(
+        "--as", "Seoul", "--weeks", "1", "--record", str(tmp_path), "--no-figure", script=["h"]
+    )
+    assert status == 0 and load(tmp_path / "game.json")["humans"] == ["seoul"]

@@ -6,7 +6,17 @@ class EscalationError(ValueError):
 
 
 class ConfigError(EscalationError):
-    """A configuration value is missing, mistyped or out of range."""
+    """A configuration value is missing, mistyped or out of range.
+
+    ``advice`` (how to put it right on the command line) is kept apart from ``problem`` so a
+    caller whose configuration does not come from the command line, such as a game record's
+    replay, can give its own.
+    """
+
+    def __init__(self, problem: str, advice: str | None = None) -> None:
+        super().__init__(f"{problem}; {advice}" if advice else problem)
+        self.problem = problem
+        self.advice = advice
 
 
 class ScenarioError(EscalationError):

@@ -160,8 +160,8 @@ def check_ranges(obj: Any, path: str = "") -> None:
             low, high = f.metadata["range"]
             if not _values_in_range(value, low, high):
                 raise ConfigError(
-                    f"{key}={value} is outside the allowed range [{low}, {high}]; "
-                    f"set it on the command line, e.g. {key}={low}"
+                    f"{key}={value} is outside the allowed range [{low}, {high}]",
+                    advice=f"set it on the command line, e.g. {key}={low}",
                 )
 
 

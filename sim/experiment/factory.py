@@ -106,7 +106,8 @@ def horizon(config: Config, scenario: Scenario) -> int:
     if weeks > scenario.weeks:
         raise ConfigError(
             f"run.weeks={weeks} is beyond the scenario's span: it has {scenario.weeks} weeks at "
-            f"most ({scenario.start} to {scenario.end}); lower run.weeks or set scenario.end"
+            f"most ({scenario.start} to {scenario.end})",
+            advice="lower run.weeks or set scenario.end",
         )
     return weeks
 

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 from sim import __version__
+from sim.core.errors import EscalationError
 from sim.experiment.config import config_from_dict
 from sim.play.game import Game
 
@@ -43,6 +44,75 @@ def save(game: Game, path: Path) -> Path:
     from sim.experiment.store import write_json
 
     return write_json(record(game), Path(path))
+
+
+class RecordError(EscalationError):
+    """A game record is not whole: a field is missing or malformed, or a move is missing."""
+
+
+#: A record's fields: what each must hold, and its test.
+FIELDS = {
+    "config": ("an object", lambda v: isinstance(v, dict)),
+    "humans": ("a list of roles", lambda v: isinstance(v, list) and all(map(_text, v))),
+    "seed": ("a whole number of at least 0", lambda v: _whole(v) and v >= 0),
+    "moves": ("a list of objects", lambda v: isinstance(v, list) and all(map(_obj, v))),
+    "injections": ("a list of objects", lambda v: isinstance(v, list) and all(map(_obj, v))),
+    "timeline": ("a list of objects", lambda v: isinstance(v, list) and all(map(_obj, v))),
+}
+
+
+def _text(value: object) -> bool:
+    return isinstance(value, str)
+
+
+def _obj(value: object) -> bool:
+    return isinstance(value, dict)
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def check_record(data: object) -> None:
+    """Raise `RecordError` unless ``data`` is a whole game record.
+
+    Beyond each field's type: every move names a role played by a person, a move and a week
+    of the game (a week played, or the one it was left in), and every person has one move in
+    each week played (a hold the game filled in is stored as a move), so a record cut or
+    edited by hand is refused rather than replayed with moves it never held.
+    """
+    if not isinstance(data, dict):
+        raise RecordError(f"it holds a JSON {type(data).__name__}, not a game record's object")
+    for key, (what, test) in FIELDS.items():
+        if key not in data:
+            raise RecordError(f"it has no {key!r}")
+        if not test(data[key]):
+            raise RecordError(f"{key!r} must be {what}")
+    played = len(data["timeline"])
+    seen: dict[tuple[int, str], int] = {}
+    for i, move in enumerate(data["moves"]):
+        week = move.get("week")
+        if not (_whole(week) and 0 <= week <= played):
+            raise RecordError(f"moves[{i}]: 'week' must be a whole number from 0 to {played}")
+        if move.get("actor") not in data["humans"]:
+            raise RecordError(f"moves[{i}]: 'actor' must be one of {data['humans']}")
+        if not _text(move.get("move")):
+            raise RecordError(f"moves[{i}]: 'move' must be a move's name")
+        seen[(week, move["actor"])] = seen.get((week, move["actor"]), 0) + 1
+    for week in range(played):
+        for actor in data["humans"]:
+            if seen.get((week, actor), 0) != 1:
+                count = "no move" if (week, actor) not in seen else "two moves"
+                raise RecordError(
+                    f"{count} of {actor} in week {week + 1} of the {played} played (the "
+                    f"record's week {week}): it was cut or edited"
+                )
+    for i, injection in enumerate(data["injections"]):
+        if not (_whole(injection.get("week")) and 0 <= injection["week"] <= played):
+            raise RecordError(f"injections[{i}]: 'week' must be a whole number from 0 to {played}")
+        for key in ("actor", "direction", "text"):
+            if not _text(injection.get(key)):
+                raise RecordError(f"injections[{i}]: {key!r} must be text")
 
 
 def replay(data: dict) -> Game:

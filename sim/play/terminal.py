@@ -18,15 +18,16 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TextIO
 
+from sim import __version__
 from sim.console import OneLineParser
 from sim.core.errors import ConfigError, EscalationError
 from sim.experiment.config import Config
 from sim.play.game import Game
+from sim.play.record import RecordError, check_record, save
 from sim.play.record import replay as replay_record
-from sim.play.record import save
 from sim.play.transcript import format_header
 from sim.reports.briefing import format_briefing, format_options, format_report
-from sim.reports.labels import role_name
+from sim.reports.labels import plain, role_name
 
 GAMES_DIR = Path("results") / "games"
 RECORD = "game.json"
@@ -84,6 +85,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--as",
         dest="roles",
         action="append",
+        type=str.lower,
         default=[],
         metavar="ROLE",
         help="a role to play: a side of the case (seoul or tokyo in 2019) or washington "
@@ -95,8 +97,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--record",
         metavar="PATH",
-        help="where to save the record: a .json file, or a folder for game.json "
-        "(default results/games/DATE-TIME/); the debrief files go beside it",
+        help="where to save the record: a new .json file, or a folder for game.json "
+        "(default results/games/DATE-TIME/); the debrief files go beside it; a place that "
+        "already holds a record is refused",
     )
     parser.add_argument(
         "--replay",
@@ -240,6 +243,17 @@ class PlayError(EscalationError):
     """``escalation play`` cannot go on: the message says what to change."""
 
 
+def new_record(arg: str | None) -> Path:
+    """`record_path`, refused where a record already is: a game is never written over."""
+    path = record_path(arg)
+    if path.exists():
+        raise PlayError(
+            f"{path} already holds a game record; give --record a new file or folder "
+            "(or remove that one first)"
+        )
+    return path
+
+
 def show_debrief(game: Game, record: Path, out: TextIO, figure: bool = True) -> dict[str, Path]:
     """Print the debrief of each role played by a person and write their files beside the record."""
     from sim.play.debrief import debrief_data, debrief_text, write_debrief
@@ -272,7 +286,7 @@ def play(args: argparse.Namespace, read: Callable[[str], str], out: TextIO) -> i
         if args.weeks is None or not str(problem).startswith(f"run.weeks={args.weeks} "):
             raise
         raise ConfigError(f"--weeks {args.weeks}: {problem}") from None  # the option typed
-    record = record_path(args.record)
+    record = new_record(args.record)
     try:
         save(game, record)  # before the first week, so a path that cannot be written stops here
     except OSError as problem:
@@ -320,6 +334,49 @@ def played(timeline: list[dict]) -> list[dict]:
     return [{k: v for k, v in week.items() if k != "described"} for week in timeline]
 
 
+def replayed_game(path: Path, record: object) -> tuple[Game, bool]:
+    """Play ``record`` again and check it gives the recorded timeline; refuse it if not whole.
+
+    The same version of the model gives the same game from the same moves, so a timeline that
+    differs then means the file was edited, and it is refused; a record of another version
+    may differ where the model changed, and is replayed with a warning naming both versions.
+    Returns the game and whether its timeline is the recorded one.
+    """
+    try:
+        check_record(record)
+        assert isinstance(record, dict)  # check_record refuses anything else
+        game = replay_record(record)
+    except RecordError as problem:
+        raise PlayError(f"{path} is not a whole game record: {problem}") from None
+    except ConfigError as problem:
+        raise PlayError(
+            f"{path}: in the record's configuration, {problem.problem}; a record replays as it "
+            "was saved: put the value back in the file, or play a new game"
+        ) from None
+    except EscalationError as problem:
+        raise PlayError(f"{path}: {problem}") from None
+    replayed = played([asdict(r) for r in game.timeline])
+    recorded = played(record["timeline"])
+    if replayed == recorded:
+        return game, True
+    week = next(
+        (i for i, (a, b) in enumerate(zip(replayed, recorded, strict=False)) if a != b),
+        min(len(replayed), len(recorded)),
+    )
+    made_by = record.get("version")
+    if made_by == __version__:
+        raise PlayError(
+            f"{path}: its moves give another game than its timeline from week {week + 1}: the "
+            "file was edited after the game; replay the file as it was saved"
+        )
+    print(
+        f"warning: the replay differs from the record from week {week + 1}: the record was "
+        f"made by version {made_by or 'unknown'} of escalation-sim, this is {__version__}",
+        file=sys.stderr,
+    )
+    return game, False
+
+
 def replay(args: argparse.Namespace, out: TextIO) -> int:
     """Replay a saved record week by week, check it against the record, write the debrief."""
     if args.roles or args.weeks or args.overrides:
@@ -333,34 +390,17 @@ def replay(args: argparse.Namespace, out: TextIO) -> int:
         raise PlayError(f"{path} is not a JSON game record: {problem}") from None
     except UnicodeDecodeError:
         raise PlayError(f"{path} is not a JSON game record: it is not UTF-8 text") from None
-    try:
-        game = replay_record(record)
-    except EscalationError as problem:
-        raise PlayError(f"{path}: {problem}") from None
-    except (KeyError, TypeError, AttributeError) as problem:
-        raise PlayError(f"{path} is not a game record (missing or malformed {problem})") from None
+    game, same = replayed_game(path, record)
+    target = path if args.record is None else new_record(args.record)
     people = " and ".join(a.title() for a in game.humans)
     print(f"Replaying {path}: {people} played by people, seed {game.seed}.", file=out)
     for report in game.timeline:
         print(format_report(report, game.weeks, game.humans), file=out)
-    replayed = played([asdict(r) for r in game.timeline])
-    recorded = played(record.get("timeline") or [])
-    if replayed == recorded:
-        print(f"Replayed {len(replayed)} week(s): the same timeline as recorded.", file=out)
-    else:
-        week = next(
-            (i for i, (a, b) in enumerate(zip(replayed, recorded, strict=False)) if a != b),
-            min(len(replayed), len(recorded)),
-        )
-        print(
-            f"warning: the replay differs from the record from week {week + 1} "
-            "(was it made by another version of the model?)",
-            file=sys.stderr,
-        )
-    print(f"Outcome: {game.outcome()}", file=out)
-    target = path
+    if same:
+        print(f"Replayed {len(game.timeline)} week(s): the same timeline as recorded.", file=out)
+    if game.timeline:
+        print(f"Outcome: {plain(game.outcome())}", file=out)
     if args.record is not None:
-        target = record_path(args.record)
         save(game, target)
         print(f"Replayed record saved: {target}", file=out)
     if not game.timeline:
