@@ -421,6 +421,16 @@ def test_the_gain_and_posterior_figures_draw_their_numbers():
     assert "gain on the base rates baseline, week by week" in figure.axes[0].get_title()
     both = make_gain_data(dates, ("seoul", "tokyo"), model, {"base_rates": rates, "x": rates})
     assert "gain on each baseline" in plot_cumulative_gain(both).axes[0].get_title()
+    assert not figure.axes[0].texts  # equal acts terms: the curves are the whole gain
+    # Unequal acts terms (a baseline that refits the conduct): the figure gives the total, as
+    # the headline does; THAAD's curves ended near -20 nats beside a headline of -135.
+    acts = make_gain_data(dates, ("seoul", "tokyo"), model, {"base_rates": rates}, acts=-3.5)
+    (note,) = plot_cumulative_gain(acts).axes[0].texts
+    moves = np.log(0.5)
+    assert note.get_text() == (
+        f"not drawn: the acts given the moves add -3.50 nats (moves {moves:+.2f}, "
+        f"total {moves - 3.5:+.2f})"
+    )
     draws = np.array([[0.2, 1.0], [0.3, 10.0], [0.4, 3.0]])
     shown = make_posterior_data(
         ["a", "b"], draws, [0.3, 3.0], [0.0, 0.01], [1.0, 100.0], [False, True], {"a": ["c"]}
@@ -484,3 +494,38 @@ def test_the_event_raster_names_every_colour_it_draws():
     assert len(set(colours)) == len(colours)  # no two codes share a colour
     hold, abstain = colours[shown.index("hold")], colours[shown.index("abstain")]
     assert max(abs(a - b) for a, b in zip(hold, abstain, strict=True)) > 0.05  # told apart
+
+
+@pytest.mark.parametrize("scenario_name", ["gsomia_2019", "thaad_2016"])
+def test_milestone_labels_neither_overlap_nor_leave_the_frame(scenario_name):
+    # Labels cycled through four rows: "Washington: peak pressure" ran past the fan's frame
+    # and, written leftwards, over "Tokyo: white-list removal"; the raster's spilt the same way.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from sim.core.scenario_yaml import load_scenario
+    from sim.experiment.factory import load_real
+    from sim.figures.comparison import make_raster_data, plot_event_raster
+    from sim.figures.fan import make_fan_data, plot_tension_fan
+
+    scenario = load_scenario(scenario_name)
+    real = load_real(scenario)
+    weeks = scenario.weeks
+    dates = [scenario.week_start(w) for w in range(weeks)]
+    fan = pd.DataFrame({"date": dates} | {q: np.full(weeks, 0.5) for q in ("q05", "q25", "q50")})
+    fan = fan.assign(q75=0.6, q95=0.7)
+    moves = {side: np.zeros((weeks, 3), dtype=int) for side in scenario.sides}
+    raster = make_raster_data(scenario, real, moves, np.zeros((weeks, 3)), 3)
+    for figure in (
+        plot_tension_fan(make_fan_data(fan, scenario, real, "a caption")),
+        plot_event_raster(raster),
+    ):
+        renderer = FigureCanvasAgg(figure).get_renderer()
+        figure.draw(renderer)
+        ax = figure.axes[0]
+        frame = ax.get_window_extent(renderer)
+        boxes = [t.get_window_extent(renderer) for t in ax.texts]
+        assert len(boxes) == len(real.milestones) - list(real.milestones.values()).count(None)
+        for box in boxes:
+            assert frame.x0 - 1 <= box.x0 and box.x1 <= frame.x1 + 1, (box, frame)
+        for a, b in itertools.combinations(boxes, 2):
+            assert not a.overlaps(b), (a, b)

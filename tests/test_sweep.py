@@ -74,6 +74,26 @@ def small_sweep(tmp_path_factory):
 
 
 @pytest.mark.slow
+def test_each_cells_fan_names_its_runs(small_sweep):
+    # Every cell's tension_fan.png had the same title, so two cells could not be told apart.
+    from sim.figures.fan import make_fan_data
+    from sim.reports.run import RunSummary
+
+    folder, _ = small_sweep
+    scenario = load_scenario("gsomia_2019")
+    fan = pd.read_parquet(cells(folder)[0] / "tension_fan.parquet")
+    titles = []
+    for cell, pressure in zip(cells(folder), ("0", "1"), strict=True):
+        summary = RunSummary.from_dict(json.loads((cell / "summary.json").read_text()))
+        assert summary.caption() == (
+            "400 runs; Seoul fictitious play, Tokyo fictitious play; US reactive, pressure "
+            f"{pressure}; parameters: point estimate"
+        )
+        titles.append(make_fan_data(fan, scenario, None, summary.caption()).title)
+    assert titles[0] != titles[1] and titles[0].startswith(scenario.title + "\n")
+
+
+@pytest.mark.slow
 def test_aggregation_matches_the_per_cell_tables(small_sweep):
     folder, done = small_sweep
     table = pd.read_parquet(folder / "sweep.parquet")
@@ -300,6 +320,18 @@ def test_outcome_curve_and_heatmap_data_are_the_table_values():
     curve = make_outcome_curve_data(table.iloc[:2], "x", "noticed_then_kept")
     assert curve.settled["terminated"].tolist() == [0.6, 0.5]
     assert curve.settled["noticed_then_kept"].tolist() == [0.15, 0.05]
+    # The figures speak words, not identifiers, and say how many runs each cell holds.
+    from sim.figures.sweep import plot_heatmap, plot_outcome_curve
+
+    table["replications"] = 300
+    ax = plot_outcome_curve(make_outcome_curve_data(table.iloc[:2], "x", "terminated")).axes[0]
+    assert ax.get_title() == "How the runs end, by x (300 runs a cell)"
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "terminated (the real outcome)" in legend and "never noticed" in legend
+    assert not any("_" in label for label in legend)
+    figure = plot_heatmap(heat)
+    assert figure.axes[0].get_title() == "Share of runs terminated"
+    assert figure.axes[1].get_ylabel() == "share of runs"  # the colour bar
 
 
 def test_milestone_figure_says_how_often_each_cell_never_reaches_it():

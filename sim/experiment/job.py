@@ -261,14 +261,15 @@ def run_into(
     t2 = time.perf_counter()
     fan_table = fan.table(dates)
     write_parquet(fan_table, folder / FAN)
-    write_figure(plot_tension_fan(make_fan_data(fan_table, scenario, real)), folder / FAN_FIGURE)
-    timings = {
+    table = pd.concat(kept, ignore_index=True) if len(kept) > 1 else kept[0]
+    summary = summarize(config, scenario, identity, table, real, {})
+    fan_data = make_fan_data(fan_table, scenario, real, summary.caption())
+    write_figure(plot_tension_fan(fan_data), folder / FAN_FIGURE)
+    summary.timings_s = {
         "setup": round(t1 - t0, 4),
         "simulate": round(t2 - t1, 4),
         "write": round(time.perf_counter() - t2, 4),
     }
-    table = pd.concat(kept, ignore_index=True) if len(kept) > 1 else kept[0]
-    summary = summarize(config, scenario, identity, table, real, timings)
     written = [REPLICATIONS, FAN, FAN_FIGURE] + ([TRAJECTORIES] if config.run.trajectories else [])
     summary.files = {name: (folder / name).stat().st_size for name in sorted(written)}
     write_json(summary.to_dict(), folder / SUMMARY)
@@ -294,7 +295,8 @@ def redraw_run(folder: Path) -> Path:
         fan = pd.read_parquet(folder / FAN)
     except (OSError, ValueError) as problem:
         raise ConfigError(f"{folder / FAN} cannot be read ({problem}); run the job again") from None
-    figure = write_figure(plot_tension_fan(make_fan_data(fan, scenario, real)), folder / FAN_FIGURE)
+    fan_data = make_fan_data(fan, scenario, real, summary.caption())
+    figure = write_figure(plot_tension_fan(fan_data), folder / FAN_FIGURE)
     summary.files[FAN_FIGURE] = figure.stat().st_size
     write_json(summary.to_dict(), folder / SUMMARY)
     return figure

@@ -19,13 +19,14 @@ from matplotlib.patches import Patch
 from sim.core.moves import N_MOVES, UsMove
 from sim.core.scenario import Scenario
 from sim.figures import concise_dates
-from sim.figures.fan import figure_and_axes
+from sim.figures.fan import figure_and_axes, label_rows
 from sim.history import RealPath
 
 #: Cell codes of the raster: the three moves, then the patron's three moves (its pressure
 #: levels, named as in trajectories.parquet). Abstain is a pale yellow, not a grey like hold.
 RASTER_CODES = ("cooperate", "hold", "retaliate", "abstain", "engage", "press")
 RASTER_COLOURS = ("#2b8cbe", "#f0f0f0", "#d7301f", "#fff7bc", "#fdd9b5", "#e6550d")
+RASTER_CHAR = 0.0042  # a 6-point character's width as a share of the raster's axes, about
 
 
 @dataclass(frozen=True)
@@ -102,15 +103,19 @@ def plot_event_raster(data: RasterData, ax=None) -> Figure:
     ax.set_yticks(range(rows), labels, fontsize=7)
     for b in range(1, len(data.blocks)):
         ax.axhline(b * len(data.actors) - 0.5, color="black", lw=1.5 if b == 1 else 0.6)
-    for i, (week, label) in enumerate(data.milestones):
+    places = [(week + 0.5) / weeks for week, _ in data.milestones]
+    label_places = label_rows(places, [label for _, label in data.milestones], RASTER_CHAR)
+    for (week, label), (row, right) in zip(data.milestones, label_places, strict=True):
         ax.axvline(week, color="black", lw=0.7, ls=":")
-        ax.text(week, -0.7 - 1.0 * (i % 4), f" {label}", fontsize=6, va="bottom")
+        text = f"{label} " if right else f" {label}"
+        ax.text(week, -0.7 - row, text, fontsize=6, va="bottom", ha="right" if right else "left")
     months = [w for w in range(1, weeks) if data.dates[w].month != data.dates[w - 1].month]
     step = max(1, -(-len(months) // 8))  # at most eight labels, or they touch
     ax.set_xticks(months[::step], [data.dates[w].strftime("%Y-%m") for w in months[::step]])
     ax.tick_params(axis="x", labelsize=7)
-    ax.set_xlabel("week")
-    ax.set_ylim(rows - 0.5, -0.5 - 1.0 * min(4, len(data.milestones)) - 0.4)
+    ax.set_xlabel("date (a column a week)")
+    label_lines = 1 + max((row for row, _ in label_places), default=-1)
+    ax.set_ylim(rows - 0.5, -0.5 - label_lines - 0.4)
     handles = [
         Patch(facecolor=colour, edgecolor="grey", label=code)
         for code, colour in zip(RASTER_CODES, RASTER_COLOURS, strict=True)
@@ -123,7 +128,8 @@ def plot_event_raster(data: RasterData, ax=None) -> Figure:
         loc="upper center",
         bbox_to_anchor=(0.5, -0.12),
     )
-    ax.set_title(f"{data.title}: the real sequence above {len(data.blocks) - 1} runs", fontsize=9)
+    runs = len(data.blocks) - 1
+    ax.set_title(f"{data.title}: the real sequence above the first {runs} runs", fontsize=9)
     return figure
 
 
@@ -189,6 +195,7 @@ class GainData:
     dates: pd.DatetimeIndex
     gains: dict[str, dict[str, np.ndarray]]  # baseline -> side -> cumulative gain
     cutoff: int | None
+    acts: float = 0.0  # the model's acts term minus the baseline's: in the headline, not drawn
 
 
 def make_gain_data(
@@ -197,13 +204,18 @@ def make_gain_data(
     model: np.ndarray,
     baselines: dict[str, np.ndarray],
     cutoff: int | None = None,
+    acts: float = 0.0,
 ) -> GainData:
-    """Numbers for the gain plot from (weeks, sides) log-probability arrays."""
+    """Numbers for the gain plot from (weeks, sides) log-probability arrays of the moves.
+
+    ``acts`` is the model's acts term minus the baseline's (one number for the whole span):
+    the curves are the moves' gain, and the figure says how far the acts move the total.
+    """
     gains = {
         name: {a: np.cumsum(model[:, i] - scores[:, i]) for i, a in enumerate(sides)}
         for name, scores in baselines.items()
     }
-    return GainData(pd.DatetimeIndex(dates), gains, cutoff)
+    return GainData(pd.DatetimeIndex(dates), gains, cutoff, acts)
 
 
 def plot_cumulative_gain(data: GainData, ax=None) -> Figure:
@@ -231,10 +243,21 @@ def plot_cumulative_gain(data: GainData, ax=None) -> Figure:
     names = [name.replace("_", " ") for name in data.gains]
     on = f"the {names[0]} baseline" if len(names) == 1 else "each baseline"
     ax.set_title(
-        f"The model's cumulative log-likelihood gain on {on}, week by week "
+        f"The model's cumulative log-likelihood gain on {on}, week by week, on the moves "
         "(rising: the model scores that week's real move better)",
         fontsize=9,
     )
+    if round(data.acts, 2) != 0:
+        ends = sum(gain[-1] for gain in next(iter(data.gains.values())).values())
+        ax.text(
+            0.01,
+            0.02,
+            f"not drawn: the acts given the moves add {data.acts:+.2f} nats "
+            f"(moves {ends:+.2f}, total {ends + data.acts:+.2f})",
+            transform=ax.transAxes,
+            fontsize=7,
+            color="0.3",
+        )
     concise_dates(ax)
     ax.legend(fontsize=7, frameon=False, ncol=2)
     ax.grid(alpha=0.3)

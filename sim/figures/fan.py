@@ -28,8 +28,14 @@ class FanData:
     title: str
 
 
-def make_fan_data(fan: pd.DataFrame, scenario: Scenario, real: RealPath | None) -> FanData:
-    """Numbers for the fan chart, from the per-week quantile table of a run."""
+def make_fan_data(
+    fan: pd.DataFrame, scenario: Scenario, real: RealPath | None, caption: str = ""
+) -> FanData:
+    """Numbers for the fan chart, from the per-week quantile table of a run.
+
+    ``caption`` (a line under the title) says which runs these are: a run's count, rules,
+    US policy and parameters (`sim.reports.run.RunSummary.caption`).
+    """
     milestones = []
     if real is not None:
         labels = {m.id: m.label for m in scenario.milestones}
@@ -43,7 +49,7 @@ def make_fan_data(fan: pd.DataFrame, scenario: Scenario, real: RealPath | None) 
         band90=(fan["q05"].to_numpy(), fan["q95"].to_numpy()),
         real=None if real is None else real.tension[: len(fan)],
         milestones=sorted(milestones),
-        title=scenario.title,
+        title=f"{scenario.title}\n{caption}" if caption else scenario.title,
     )
 
 
@@ -53,6 +59,36 @@ def figure_and_axes(ax=None, size: tuple[float, float] = (10, 5)):
         return ax.figure, ax
     figure = Figure(figsize=size, layout="constrained")
     return figure, figure.add_subplot()
+
+
+CHAR_WIDTH = 0.0058  # a 7-point character's width as a share of the fan's axes, about
+
+
+def label_rows(
+    places: list[float], labels: list[str], char_width: float = CHAR_WIDTH
+) -> list[tuple[int, bool]]:
+    """Each line label's row (0 nearest the frame's top) and whether it is written leftwards.
+
+    ``places`` are the lines' positions as shares of the axes' width. A label is written
+    rightwards from its line, or leftwards where it would run past the frame, in the first row
+    where it meets no label already placed (widths estimated from the number of characters),
+    so the labels of close lines do not overlap.
+    """
+    taken: list[list[tuple[float, float]]] = []
+    placed = []
+    for x, label in zip(places, labels, strict=True):
+        width = char_width * (len(label) + 2)
+        right = x + width > 1.0
+        low, high = (x - width, x) if right else (x, x + width)
+        row = next(
+            (r for r, spans in enumerate(taken) if all(high < a or low > b for a, b in spans)),
+            len(taken),
+        )
+        if row == len(taken):
+            taken.append([])
+        taken[row].append((low, high))
+        placed.append((row, right))
+    return placed
 
 
 def plot_tension_fan(data: FanData, ax=None) -> Figure:
@@ -79,17 +115,19 @@ def plot_tension_fan(data: FanData, ax=None) -> Figure:
         years = sorted({data.dates[0].year, data.dates[-1].year})
         label = "real " + "-".join(str(y) for y in years)
         ax.step(data.dates, data.real, where="post", color="black", lw=2, label=label)
-    top = 1.02
-    for i, (date, label) in enumerate(data.milestones):
+    span = (data.dates[-1] - data.dates[0]) or pd.Timedelta(days=1)
+    places = [(date - data.dates[0]) / span for date, _ in data.milestones]
+    rows = label_rows(places, [label for _, label in data.milestones])
+    for (date, label), (row, right) in zip(data.milestones, rows, strict=True):
         ax.axvline(date, color="tab:red", lw=0.8, ls="--", alpha=0.7)
         ax.text(
             date,
-            top - 0.07 * (i % 4),
-            f" {label}",
+            1.02 - 0.07 * row,
+            f"{label} " if right else f" {label}",
             fontsize=7,
             color="tab:red",
             va="top",
-            ha="left",
+            ha="right" if right else "left",
         )
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("tension (share of both sides' measures in force)")

@@ -18,6 +18,7 @@ from sim.core.metrics import OUTCOMES
 from sim.core.scenario_yaml import load_scenario
 from sim.experiment.store import write_figure
 from sim.figures.fan import figure_and_axes
+from sim.reports.labels import plain
 
 TOURNAMENT_KEYS = ("strategy@seoul", "strategy@tokyo")
 MAX_VIOLIN_CELLS = 25
@@ -56,6 +57,7 @@ class OutcomeCurve:
     real_outcome: str | None
     # kept and terminated once the runs pending at the end were followed until settled
     settled: dict[str, np.ndarray] | None = None
+    runs: int | None = None  # replications per cell, when every cell has as many
 
 
 def make_outcome_curve_data(
@@ -77,6 +79,9 @@ def make_outcome_curve_data(
         settled={o: ordered[f"p_settled_{o}"].to_numpy() for o in SETTLED}
         if f"p_settled_{SETTLED[0]}" in ordered
         else None,
+        runs=int(ordered["replications"].iloc[0])
+        if "replications" in ordered and ordered["replications"].nunique() == 1
+        else None,
     )
 
 
@@ -85,7 +90,7 @@ def plot_outcome_curve(data: OutcomeCurve, ax=None) -> Figure:
     figure, ax = figure_and_axes(ax, (8, 4.5))
     for outcome in OUTCOMES:
         real = outcome == data.real_outcome
-        label = f"{outcome} (real 2019 outcome)" if real else outcome
+        label = f"{plain(outcome)} (the real outcome)" if real else plain(outcome)
         ax.fill_between(
             data.x, data.lo[outcome], data.hi[outcome], color=COLOURS[outcome], alpha=0.15
         )
@@ -106,11 +111,13 @@ def plot_outcome_curve(data: OutcomeCurve, ax=None) -> Figure:
             lw=1.2,
             ls="--" if data.numeric else "none",
             marker="x",
-            label=f"{outcome}, pending runs followed until settled",
+            label=f"{plain(outcome)}, pending runs followed until settled",
         )
     if not data.numeric:
         ax.set_xticks(data.x, data.labels, rotation=20, ha="right")
     ax.set_xlabel(data.key)
+    runs = f" ({data.runs:,} runs a cell)" if data.runs else ""
+    ax.set_title(f"How the runs end, by {data.key}{runs}", fontsize=10)
     ax.set_ylabel("share of replications (95% Wilson interval)")
     ax.set_ylim(-0.02, 1.02)
     ax.grid(alpha=0.3)
@@ -235,8 +242,8 @@ def plot_heatmap(data: Heatmap, ax=None) -> Figure:
     ax.set_yticks(range(len(data.y)), [str(v) for v in data.y], fontsize=7)
     ax.set_xlabel(data.x_key)
     ax.set_ylabel(data.y_key)
-    ax.set_title(f"P({data.outcome})", fontsize=10)
-    figure.colorbar(image, ax=ax, shrink=0.8)
+    ax.set_title(f"Share of runs {plain(data.outcome)}", fontsize=10)
+    figure.colorbar(image, ax=ax, shrink=0.8, label="share of runs")
     return figure
 
 
@@ -259,7 +266,9 @@ def plot_tournament(panels: dict[str, Heatmap]) -> Figure:
     axes = figure.subplots(1, len(panels), squeeze=False).ravel()
     for ax, (name, data) in zip(axes, panels.items(), strict=True):
         plot_heatmap(data, ax=ax)
-        ax.set_title(f"P({data.outcome}) — {name}", fontsize=10)
+        where = "" if name == "all" else f" ({name})"
+        title = f"Share of runs {plain(data.outcome)}, Seoul's rule by Tokyo's{where}"
+        ax.set_title(title, fontsize=10)
     return figure
 
 

@@ -290,10 +290,14 @@ def write_comparison(result, folder: Path, samples: int) -> Path:
     recorder = result.model.recorder
     raster = make_raster_data(case.scenario, case.real, recorder.move, recorder.pressure, samples)
     write_figure(plot_event_raster(raster), folder / RASTER_FIGURE)
-    best = report.in_sample.best("aic").name
+    best = report.in_sample.best("aic")
     dates = [case.scenario.week_start(w) for w in range(case.weeks)]
     gain = make_gain_data(
-        dates, case.scenario.sides, result.model_moves, {best: result.baseline_moves[best]}
+        dates,
+        case.scenario.sides,
+        result.model_moves,
+        {best.name: result.baseline_moves[best.name]},
+        acts=report.in_sample.model.acts - best.acts,
     )
     write_figure(plot_cumulative_gain(gain), folder / GAIN_FIGURE)
     if report.forecasts is not None:

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.reports.labels import pressed_alone
+from sim.reports.labels import plain, pressed_alone
 
 SCHEMA = 3  # 1: before identities, notice labels and blocks; 2: before fits were recorded
 
@@ -94,6 +94,14 @@ class RunSummary:
     timings_s: dict[str, float] = field(default_factory=dict)
     files: dict[str, int] = field(default_factory=dict)
     patron_presses: list[str] = field(default_factory=list)  # empty: both sides
+
+    def caption(self) -> str:
+        """The runs in one line, under the fan's title: a sweep's cells differ by it."""
+        rules = ", ".join(f"{side.title()} {plain(rule)}" for side, rule in self.rules.items())
+        us = f"US {self.us_policy}"
+        if self.us_policy != "absent":
+            us += f", pressure {self.us_pressure:g}"
+        return f"{self.replications:,} runs; {rules}; {us}; parameters: {self.parameters}"
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form (``summary.json``), ``schema`` first."""
