@@ -350,6 +350,18 @@ def test_milestone_figure_says_how_often_each_cell_never_reaches_it():
     figure = plot_milestone_violins(data)
     panel = next(ax for ax in figure.axes if ax.get_title() == "Seoul: GSOMIA notice")
     assert [t.get_text() for t in panel.texts] == [" never 25%", " never 100%"]
+    # A cell where one run reaches it has no violin, but that run is drawn; every panel spans
+    # the runs' weeks and says when week 0 is; the row of an empty cell stays inside the frame.
+    one = pd.DataFrame({c: [None, None, 12.0, None] for c in columns})
+    cells = [{"summary": {"scenario": "gsomia_2019", "start": "2018-10-29", "weeks": 62}}]
+    cells = [cells[0] | {"replications": table} for table in (reached, one, never)]
+    figure = plot_milestone_violins(make_milestone_data(cells, ["a", "b", "c"], "k"))
+    panel = next(ax for ax in figure.axes if ax.get_title() == "Seoul: GSOMIA notice")
+    (single,) = [line for line in panel.lines if line.get_marker() == "|"]
+    assert list(single.get_xdata()) == [12.0] and list(single.get_ydata()) == [1]
+    assert panel.get_xlim() == (-1, 62) and panel.get_xlabel() == "week (0 = 2018-10-29)"
+    assert panel.get_ylim()[0] < 0 < 2 < panel.get_ylim()[1]
+    assert "black line" in figure.get_suptitle()
 
 
 def children_of(pid):

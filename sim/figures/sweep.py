@@ -135,6 +135,8 @@ class MilestoneViolins:
     weeks: dict[str, list[np.ndarray]]
     real: dict[str, int | None]
     never: dict[str, list[float]] = field(default_factory=dict)  # share of runs without it
+    start: str | None = None  # the date of week 0
+    span: int | None = None  # the runs' weeks: every panel's axis runs over them
 
 
 def make_milestone_data(cells: list[dict], labels: list[str], axis: str) -> MilestoneViolins:
@@ -156,6 +158,8 @@ def make_milestone_data(cells: list[dict], labels: list[str], axis: str) -> Mile
         weeks=weeks,
         real={m.label: real.get(m.id) for m in scenario.milestones},
         never=never,
+        start=cells[0]["summary"].get("start"),
+        span=cells[0]["summary"].get("weeks"),
     )
 
 
@@ -175,15 +179,27 @@ def plot_milestone_violins(data: MilestoneViolins) -> Figure:
                 orientation="horizontal",
                 showmedians=True,
             )
+        for i in (i for i, w in enumerate(series) if len(w) == 1):  # one run: no violin
+            ax.plot(series[i], [positions[i]], marker="|", ms=10, color="tab:blue")
         if data.real[milestone] is not None:
             ax.axvline(data.real[milestone], color="black", lw=1.5, label="real")
         _never_notes(ax, data.never.get(milestone, []), positions)
         ax.set_yticks(positions, data.labels, fontsize=7)
+        ax.set_ylim(-0.6, len(positions) - 0.4)  # every row, with or without its violin
         ax.set_ylabel(data.axis, fontsize=8)
         ax.set_title(milestone, fontsize=9)
-        ax.set_xlabel("week")
+        ax.set_xlabel("week" + (f" (0 = {data.start})" if data.start else ""), fontsize=8)
+        if data.span:
+            ax.set_xlim(-1, data.span)
     for ax in axes[n:]:
         ax.set_visible(False)
+    figure.suptitle(
+        "The week each milestone is first reached, per cell: a violin over the runs that reach "
+        "it (its median marked), the real week as a black line, and the share of runs that "
+        "never do",
+        fontsize=8,
+        wrap=True,
+    )
     return figure
 
 
@@ -199,7 +215,7 @@ def _never_notes(ax, never: list[float], positions: np.ndarray) -> None:
                 y,
                 f" never {share:.0%}",
                 transform=ax.get_yaxis_transform(),
-                fontsize=6,
+                fontsize=7,
                 va="center",
                 ha="left",
                 color="dimgrey",
