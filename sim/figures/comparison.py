@@ -25,7 +25,7 @@ from sim.history import RealPath
 #: Cell codes of the raster: the three moves, then the patron's three moves (its pressure
 #: levels, named as in trajectories.parquet). Abstain is a pale yellow, not a grey like hold.
 RASTER_CODES = ("cooperate", "hold", "retaliate", "abstain", "engage", "press")
-RASTER_COLOURS = ("#2b8cbe", "#f0f0f0", "#d7301f", "#fff7bc", "#fdd9b5", "#e6550d")
+RASTER_COLOURS = ("#2b8cbe", "#f0f0f0", "#d7301f", "#fff7bc", "#fdae6b", "#a63603")
 RASTER_CHAR = 0.0042  # a 6-point character's width as a share of the raster's axes, about
 
 
