@@ -490,7 +490,7 @@ def edited(record: dict, how: str) -> object:
     [
         ("a list", "is not a whole game record: it holds a JSON list, not a game record's object"),
         ("a move deleted", "no move of seoul in week 2 of the 2 played (the record's week 1): it"),
-        ("a move twice", "two moves of seoul in week 2 of the 2 played (the record's week 1): it"),
+        ("a move twice", "2 moves of seoul in week 2 of the 2 played (the record's week 1): it"),
         ("a week beyond the game", "moves[0]: 'week' must be a whole number from 0 to 2"),
         ("a week as text", "moves[0]: 'week' must be a whole number from 0 to 2"),
         ("moves as text", "is not a whole game record: 'moves' must be a list of objects"),

@@ -101,10 +101,11 @@ def check_record(data: object) -> None:
         seen[(week, move["actor"])] = seen.get((week, move["actor"]), 0) + 1
     for week in range(played):
         for actor in data["humans"]:
-            if seen.get((week, actor), 0) != 1:
-                count = "no move" if (week, actor) not in seen else "two moves"
+            count = seen.get((week, actor), 0)
+            if count != 1:
+                count_words = "no move" if count == 0 else f"{count} moves"
                 raise RecordError(
-                    f"{count} of {actor} in week {week + 1} of the {played} played (the "
+                    f"{count_words} of {actor} in week {week + 1} of the {played} played (the "
                     f"record's week {week}): it was cut or edited"
                 )
     for i, injection in enumerate(data["injections"]):
