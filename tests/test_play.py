@@ -523,8 +523,10 @@ def test_another_versions_record_that_differs_replays_with_both_versions_named(
     data = edited(load(short_game / "game.json"), "another move")
     data["version"] = "0.0.1"
     (tmp_path / "game.json").write_text(json.dumps(data))
+    (tmp_path / "debrief.png").write_bytes(b"the figure of the game as first replayed")
     status, shown = play_here("--replay", str(tmp_path / "game.json"), "--no-figure")
     assert status == 0
+    assert not (tmp_path / "debrief.png").exists()  # the new debrief.md does not show it
     assert capsys.readouterr().err.strip() == (
         "warning: the replay differs from the record from week 1: the record was made by "
         f"version 0.0.1 of escalation-sim, this is {load(short_game / 'game.json')['version']}"

@@ -51,7 +51,12 @@ def write_debrief(
     figure: bool = True,
     suffix: str | None = None,
 ) -> dict[str, Path]:
-    """Write ``role``'s debrief beside ``record``: JSON (the `Debrief`), Markdown, figure."""
+    """Write ``role``'s debrief beside ``record``: JSON (the `Debrief`), Markdown, figure.
+
+    Without a figure, a figure left there by an earlier debrief of this record is removed:
+    the new Markdown does not show it, and a replay under another version may have changed
+    the game it drew.
+    """
     from sim.experiment.store import write_figure, write_json, write_text
 
     paths = debrief_paths(record, suffix)
@@ -62,5 +67,5 @@ def write_debrief(
     if drawn:
         write_figure(plot_debrief(data), paths["png"])
     else:
-        del paths["png"]
+        paths.pop("png").unlink(missing_ok=True)
     return paths
