@@ -36,7 +36,7 @@ from sim.core.errors import EscalationError
 from sim.core.folders import CONF_DIR
 from sim.core.moves import Move
 from sim.experiment.config import default_config
-from sim.reports.comparison import comparison_markdown, format_comparison
+from sim.reports.comparison import comparison_markdown, fan_caption, format_comparison
 
 ROOT = Path(__file__).resolve().parents[1]
 C, H, R = Move.COOPERATE, Move.HOLD, Move.RETALIATE
@@ -295,13 +295,18 @@ def test_the_other_cases_compare_too(scenario):
 )
 def test_the_report_says_where_the_runs_parameters_come_from(overrides, source, shown):
     # The console and comparison.md said nothing of it: only .hydra/config.yaml did.
-    report = compare(config(*overrides, replications=5)).report
+    settings = config(*overrides, replications=5)
+    report = compare(settings).report
     assert report.to_json()["run_parameters"] == source
     assert f"; {shown})" in format_comparison(report).splitlines()[0]
     markdown = comparison_markdown(report)
     assert f"; {shown}." in markdown
     note = "The likelihood scores the point estimate; the simulated runs below draw their own."
     assert (note in markdown) == (source == "posterior draws, one per replication")
+    # the fan said none of it: a fan from a posterior and a hand-set one looked the same
+    us = f"US {settings.us.policy}, pressure {settings.us.pressure:g}"
+    assert fan_caption(report).endswith(f"; {us}; {shown}")
+    assert fan_caption(report).startswith("5 runs; Seoul ")
 
 
 def test_train_events_of_another_case_fit_the_baselines_on_that_case():

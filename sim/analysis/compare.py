@@ -210,6 +210,8 @@ def compare(config: CompareJobConfig) -> Comparison:
         notice=case.scenario.notice.label if case.scenario.notice else None,
         fitted_on=record["scenario"] if record and model_parameters(config.model_params) else None,
         parameters=parameter_source(config),
+        us_policy=config.us.policy,
+        us_pressure=float(config.us.pressure),
         initial={
             s: case.scenario.measures[s].ids_in_force(case.scenario.initial.get(s, 0))
             for s in sides

@@ -98,6 +98,8 @@ class ComparisonReport:
     pressed: tuple[str, ...] = ()  # the sides the patron presses (the case's patron_presses)
     notice: str | None = "the agreement"  # what the outcome rule follows; None: no rule
     fitted_on: str | None = None  # the case the model's fit was made on (None: hand-set)
+    us_policy: str = "reactive"  # the simulated runs' US policy and pressure (the fan's caption)
+    us_pressure: float = 0.0
 
     @property
     def gain_nats_per_actor_week(self) -> float:

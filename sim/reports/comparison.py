@@ -10,7 +10,7 @@ from sim.reports.forecasts import (
     forecasts_markdown,
     write_forecasts,
 )
-from sim.reports.labels import pressed_alone
+from sim.reports.labels import pressed_alone, runs_caption
 from sim.reports.likelihood import likelihood_markdown, likelihood_text
 from sim.reports.tables import (
     diebold_mariano_rows,
@@ -139,6 +139,13 @@ def _parameters(report: ComparisonReport) -> str:
     if report.fitted_on is None:
         return f"parameters: {report.parameters}"
     return f"parameters: the fit on {report.fitted_on} ({report.parameters})"
+
+
+def fan_caption(report: ComparisonReport) -> str:
+    """The simulated runs in one line, under the fan's title (as a run's fan has)."""
+    rules = dict(zip(report.sides, report.rules.values(), strict=True))
+    source = _parameters(report).removeprefix("parameters: ")
+    return runs_caption(report.replications, rules, report.us_policy, report.us_pressure, source)
 
 
 def _likelihood_note(report: ComparisonReport) -> str:
@@ -284,9 +291,8 @@ def write_comparison(result, folder: Path, samples: int) -> Path:
 
     folder = Path(folder)
     case, report = result.case, result.report
-    write_figure(
-        plot_tension_fan(make_fan_data(result.fan, case.scenario, case.real)), folder / FAN_FIGURE
-    )
+    fan = make_fan_data(result.fan, case.scenario, case.real, fan_caption(report))
+    write_figure(plot_tension_fan(fan), folder / FAN_FIGURE)
     recorder = result.model.recorder
     raster = make_raster_data(case.scenario, case.real, recorder.move, recorder.pressure, samples)
     write_figure(plot_event_raster(raster), folder / RASTER_FIGURE)

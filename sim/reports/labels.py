@@ -44,6 +44,17 @@ def plain(identifier: str) -> str:
     return str(identifier).replace("_", " ")
 
 
+def runs_caption(
+    replications: int, rules: dict[str, str], us_policy: str, us_pressure: float, parameters: str
+) -> str:
+    """Simulated runs in one line (count, rules by side, US policy, parameters), for figures."""
+    by_side = ", ".join(f"{role_name(side)} {plain(rule)}" for side, rule in rules.items())
+    us = f"US {us_policy}"
+    if us_policy != "absent":
+        us += f", pressure {us_pressure:g}"
+    return f"{replications:,} runs; {by_side}; {us}; parameters: {parameters}"
+
+
 def payoff_name(name: str) -> str:
     """A payoff preset's display name."""
     return PAYOFF_NAMES.get(name, plain(name))

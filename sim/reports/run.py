@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.reports.labels import plain, pressed_alone
+from sim.reports.labels import pressed_alone, runs_caption
 
 SCHEMA = 3  # 1: before identities, notice labels and blocks; 2: before fits were recorded
 
@@ -97,11 +97,9 @@ class RunSummary:
 
     def caption(self) -> str:
         """The runs in one line, under the fan's title: a sweep's cells differ by it."""
-        rules = ", ".join(f"{side.title()} {plain(rule)}" for side, rule in self.rules.items())
-        us = f"US {self.us_policy}"
-        if self.us_policy != "absent":
-            us += f", pressure {self.us_pressure:g}"
-        return f"{self.replications:,} runs; {rules}; {us}; parameters: {self.parameters}"
+        return runs_caption(
+            self.replications, self.rules, self.us_policy, self.us_pressure, self.parameters
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form (``summary.json``), ``schema`` first."""
