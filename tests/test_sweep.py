@@ -311,17 +311,32 @@ def test_outcome_curve_and_heatmap_data_are_the_table_values():
     heat = make_heatmap_data(table, "x", "y", "terminated")
     assert heat.x == [0.0, 1.0] and heat.y == [0.0, 2.0]
     assert heat.value.tolist() == [[0.2, 0.1], [0.4, 0.3]]
+    from sim.figures.sweep import map_figures, plot_heatmap, plot_outcome_curve
+
     curve = make_outcome_curve_data(table.iloc[:2], "x", "noticed_then_kept")
     assert curve.x.tolist() == [0.0, 1.0]
     assert curve.p["terminated"].tolist() == [0.2, 0.1]
     assert curve.settled is None  # runs not followed: no settled shares to draw
     table["p_settled_terminated"] = [0.5, 0.6, 0.7, 0.8]
     table["p_settled_noticed_then_kept"] = [0.05, 0.15, 0.25, 0.35]
+    for outcome, (low, high) in {"terminated": (0.4, 0.9), "noticed_then_kept": (0.0, 0.5)}.items():
+        table[f"p_settled_{outcome}_lo"] = table[f"p_settled_{outcome}"] - low / 10
+        table[f"p_settled_{outcome}_hi"] = table[f"p_settled_{outcome}"] + high / 10
     curve = make_outcome_curve_data(table.iloc[:2], "x", "noticed_then_kept")
     assert curve.settled["terminated"].tolist() == [0.6, 0.5]
     assert curve.settled["noticed_then_kept"].tolist() == [0.15, 0.05]
+    assert np.allclose(curve.settled_lo["terminated"], [0.56, 0.46])
+    assert np.allclose(curve.settled_hi["noticed_then_kept"], [0.2, 0.1])
+    # the settled shares are drawn with their intervals (they had none): bars, ends as given
+    from matplotlib.collections import LineCollection
+
+    drawn = plot_outcome_curve(curve).axes[0]
+    bars = [c for c in drawn.collections if isinstance(c, LineCollection)]
+    ends = sorted(
+        round(float(y), 6) for bar in bars for seg in bar.get_segments() for y in seg[:, 1]
+    )
+    assert ends == sorted([0.56, 0.69, 0.46, 0.59, 0.15, 0.2, 0.05, 0.1])
     # The figures speak words, not identifiers, and say how many runs each cell holds.
-    from sim.figures.sweep import plot_heatmap, plot_outcome_curve
 
     table["replications"] = 300
     ax = plot_outcome_curve(make_outcome_curve_data(table.iloc[:2], "x", "terminated")).axes[0]
@@ -330,7 +345,18 @@ def test_outcome_curve_and_heatmap_data_are_the_table_values():
     assert "terminated (the real outcome)" in legend and "never noticed" in legend
     assert not any("_" in label for label in legend)
     figure = plot_heatmap(heat)
-    assert figure.axes[0].get_title() == "Share of runs terminated"
+    assert figure.axes[0].get_title() == "Share of runs terminated at the window's end"
+    # with followed runs the maps show the settled share, the one the docs call P(terminated)
+    settled = make_heatmap_data(table, "x", "y", "terminated", settled=True)
+    assert settled.value.tolist() == [[0.6, 0.5], [0.8, 0.7]]
+    title = plot_heatmap(settled).axes[0].get_title()
+    assert title == "Share of runs terminated once the pending runs settled"
+    maps = map_figures(table, ["x", "y"], "never_noticed")  # never noticed: nothing to settle
+    titles = {name: figure.axes[0].get_title() for name, figure in maps.items()}
+    assert titles == {
+        "heatmap_terminated.png": "Share of runs terminated once the pending runs settled",
+        "heatmap_never_noticed.png": "Share of runs never noticed at the window's end",
+    }
     assert figure.axes[1].get_ylabel() == "share of runs"  # the colour bar
 
 

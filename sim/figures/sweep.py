@@ -58,6 +58,8 @@ class OutcomeCurve:
     # kept and terminated once the runs pending at the end were followed until settled
     settled: dict[str, np.ndarray] | None = None
     runs: int | None = None  # replications per cell, when every cell has as many
+    settled_lo: dict[str, np.ndarray] | None = None  # their 95% Wilson intervals
+    settled_hi: dict[str, np.ndarray] | None = None
 
 
 def make_outcome_curve_data(
@@ -67,6 +69,7 @@ def make_outcome_curve_data(
     numeric = is_numeric(table[key])
     ordered = table.sort_values(key, kind="stable") if numeric else table
     x = ordered[key].to_numpy(dtype=float) if numeric else np.arange(len(ordered), dtype=float)
+    followed = f"p_settled_{SETTLED[0]}" in ordered
     return OutcomeCurve(
         key=key,
         x=x,
@@ -76,8 +79,12 @@ def make_outcome_curve_data(
         lo={o: ordered[f"p_{o}_lo"].to_numpy() for o in OUTCOMES},
         hi={o: ordered[f"p_{o}_hi"].to_numpy() for o in OUTCOMES},
         real_outcome=real_outcome,
-        settled={o: ordered[f"p_settled_{o}"].to_numpy() for o in SETTLED}
-        if f"p_settled_{SETTLED[0]}" in ordered
+        settled={o: ordered[f"p_settled_{o}"].to_numpy() for o in SETTLED} if followed else None,
+        settled_lo={o: ordered[f"p_settled_{o}_lo"].to_numpy() for o in SETTLED}
+        if followed
+        else None,
+        settled_hi={o: ordered[f"p_settled_{o}_hi"].to_numpy() for o in SETTLED}
+        if followed
         else None,
         runs=int(ordered["replications"].iloc[0])
         if "replications" in ordered and ordered["replications"].nunique() == 1
@@ -104,13 +111,16 @@ def plot_outcome_curve(data: OutcomeCurve, ax=None) -> Figure:
             ls="-" if data.numeric else "none",
         )
     for outcome, p in (data.settled or {}).items():
-        ax.plot(
+        low, high = (data.settled_lo or {})[outcome], (data.settled_hi or {})[outcome]
+        ax.errorbar(  # intervals as bars, apart from the shaded within-window ones
             data.x,
             p,
+            yerr=np.vstack([p - low, high - p]),
             color=COLOURS[outcome],
             lw=1.2,
             ls="--" if data.numeric else "none",
             marker="x",
+            capsize=3,
             label=f"{plain(outcome)}, pending runs followed until settled",
         )
     if not data.numeric:
@@ -232,12 +242,27 @@ class Heatmap:
     y: list
     value: np.ndarray  # shape (len(y), len(x))
     outcome: str
+    settled: bool = False  # shares once the pending runs settled, not at the window's end
+
+    @property
+    def title(self) -> str:
+        """What the colours are a share of, and when the runs were counted."""
+        when = "once the pending runs settled" if self.settled else "at the window's end"
+        return f"Share of runs {plain(self.outcome)} {when}"
 
 
-def make_heatmap_data(table: pd.DataFrame, x_key: str, y_key: str, outcome: str) -> Heatmap:
-    """Pivot one outcome's probability onto the grid of two swept keys (mean over the rest)."""
-    grid = table.pivot_table(index=y_key, columns=x_key, values=f"p_{outcome}", aggfunc="mean")
-    return Heatmap(x_key, y_key, list(grid.columns), list(grid.index), grid.to_numpy(), outcome)
+def make_heatmap_data(
+    table: pd.DataFrame, x_key: str, y_key: str, outcome: str, settled: bool = False
+) -> Heatmap:
+    """Pivot one outcome's probability onto the grid of two swept keys (mean over the rest).
+
+    With ``settled``, the share once the runs pending at the window's end were followed until
+    their notice was lifted or lapsed (``p_settled_*``), the share the sweep's docs call P.
+    """
+    column = f"p_settled_{outcome}" if settled else f"p_{outcome}"
+    grid = table.pivot_table(index=y_key, columns=x_key, values=column, aggfunc="mean")
+    values = grid.to_numpy()
+    return Heatmap(x_key, y_key, list(grid.columns), list(grid.index), values, outcome, settled)
 
 
 def plot_heatmap(data: Heatmap, ax=None) -> Figure:
@@ -258,12 +283,14 @@ def plot_heatmap(data: Heatmap, ax=None) -> Figure:
     ax.set_yticks(range(len(data.y)), [str(v) for v in data.y], fontsize=7)
     ax.set_xlabel(data.x_key)
     ax.set_ylabel(data.y_key)
-    ax.set_title(f"Share of runs {plain(data.outcome)}", fontsize=10)
+    ax.set_title(data.title, fontsize=10)
     figure.colorbar(image, ax=ax, shrink=0.8, label="share of runs")
     return figure
 
 
-def make_tournament_data(table: pd.DataFrame, outcome: str, keys: list[str]) -> dict[str, Heatmap]:
+def make_tournament_data(
+    table: pd.DataFrame, outcome: str, keys: list[str], settled: bool = False
+) -> dict[str, Heatmap]:
     """One Seoul-rule x Tokyo-rule matrix of an outcome's probability per value of other keys."""
     others = [k for k in keys if k not in TOURNAMENT_KEYS]
     groups = table.groupby(others, sort=False) if others else [((), table)]
@@ -271,7 +298,7 @@ def make_tournament_data(table: pd.DataFrame, outcome: str, keys: list[str]) -> 
     for value, group in groups:
         name = ", ".join(f"{k}={v}" for k, v in zip(others, np.atleast_1d(value), strict=True))
         panels[name or "all"] = make_heatmap_data(
-            group, "strategy@tokyo", "strategy@seoul", outcome
+            group, "strategy@tokyo", "strategy@seoul", outcome, settled
         )
     return panels
 
@@ -283,9 +310,34 @@ def plot_tournament(panels: dict[str, Heatmap]) -> Figure:
     for ax, (name, data) in zip(axes, panels.items(), strict=True):
         plot_heatmap(data, ax=ax)
         where = "" if name == "all" else f" ({name})"
-        title = f"Share of runs {plain(data.outcome)}, Seoul's rule by Tokyo's{where}"
+        title = f"{data.title},\nSeoul's rule by Tokyo's{where}"
         ax.set_title(title, fontsize=10)
     return figure
+
+
+def map_figures(
+    table: pd.DataFrame, keys: list[str], real_outcome: str | None
+) -> dict[str, Figure]:
+    """The tournament (both sides' rules swept) or the heatmaps (two numeric keys), by file name.
+
+    With followed runs the maps show the settled shares, the ones the docs call P(outcome).
+    """
+    numeric = [k for k in keys if is_numeric(table[k])]
+    followed = f"p_settled_{SETTLED[0]}" in table
+    if set(TOURNAMENT_KEYS) <= set(keys):
+        panels = make_tournament_data(table, "terminated", keys, followed)
+        return {"tournament.png": plot_tournament(panels)}
+    if len(numeric) < 2:
+        return {}
+    outcomes = ["terminated", *([real_outcome] if real_outcome else [])]
+    return {
+        f"heatmap_{outcome}.png": plot_heatmap(
+            make_heatmap_data(
+                table, numeric[0], numeric[1], outcome, followed and outcome in SETTLED
+            )
+        )
+        for outcome in outcomes
+    }
 
 
 def draw_sweep_figures(
@@ -293,17 +345,11 @@ def draw_sweep_figures(
 ) -> list[Path]:
     """Draw every figure that fits the sweep's shape; return the files written."""
     real_outcome = (cells[0]["summary"].get("real") or {}).get("outcome")
-    written = []
+    written = [
+        write_figure(figure, folder / name)
+        for name, figure in map_figures(table, keys, real_outcome).items()
+    ]
     numeric = [k for k in keys if is_numeric(table[k])]
-    if set(TOURNAMENT_KEYS) <= set(keys):
-        panels = make_tournament_data(table, "terminated", keys)
-        written.append(write_figure(plot_tournament(panels), folder / "tournament.png"))
-    elif len(numeric) >= 2:
-        data = make_heatmap_data(table, numeric[0], numeric[1], "terminated")
-        written.append(write_figure(plot_heatmap(data), folder / "heatmap_terminated.png"))
-        if real_outcome:
-            data = make_heatmap_data(table, numeric[0], numeric[1], real_outcome)
-            written.append(write_figure(plot_heatmap(data), folder / f"heatmap_{real_outcome}.png"))
     for key in keys if len(keys) == 1 else numeric[:1] if len(numeric) == 1 else []:
         data = make_outcome_curve_data(table, key, real_outcome)
         name = "outcomes_by_" + key.replace("@", "_").replace(".", "_") + ".png"
