@@ -1,3 +1,4 @@
+import importlib.metadata
 import json
 import re
 import subprocess
@@ -121,9 +122,21 @@ def test_summary_has_provenance_and_the_real_values(default_run):
     summary = json.loads((folder / "summary.json").read_text())
     assert summary["seed"] == 2019
     assert summary["replications"] == 300
-    assert summary["version"]
+    assert summary["version"] == importlib.metadata.version("escalation-sim")
     assert len(summary["config_hash"]) == 16
-    assert sum(summary["simulated"]["outcome_shares"].values()) == pytest.approx(1)
+    # the simulated values are those of the runs' own rows and weeks, counted here by hand
+    simulated = summary["simulated"]
+    runs = pd.read_parquet(folder / "replications.parquet")
+    for outcome, share in simulated["outcome_shares"].items():
+        assert share == pytest.approx((runs["outcome"].astype(str) == outcome).mean())
+    weeks = pd.read_parquet(folder / "trajectories.parquet")
+    peaks = weeks.groupby("replication")["tension"].max()
+    assert simulated["median_peak_tension"] == pytest.approx(peaks.median())
+    for side in ("seoul", "tokyo"):
+        own = weeks[(weeks["actor"] == side) & (weeks["move"] == "retaliate")]
+        first = own.groupby("replication")["week"].min()
+        assert simulated["share_never_retaliating"][side] == pytest.approx(1 - len(first) / 300)
+        assert simulated["median_first_retaliation_week"][side] == pytest.approx(first.median())
     assert summary["real"]["outcome"] == "noticed_then_kept"
     assert summary["real"]["milestones"]["seoul_gsomia_notice"] == 42
     assert "noticed_then_kept" in done.stdout and "GSOMIA terminated" in done.stdout

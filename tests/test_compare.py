@@ -461,7 +461,7 @@ def test_date_ticks_stay_distinct_on_short_and_long_cases(weeks):
     (ax,) = figure.axes
     labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
     assert len(labels) >= 4 and all(a != b for a, b in itertools.pairwise(labels)), labels
-    assert ax.get_title()  # the figure says what it shows
+    assert "gain on the x baseline, week by week" in ax.get_title()  # its one baseline, named
 
 
 def test_the_models_when_to_move_is_its_chance_of_holding_against_the_real_moves(
@@ -499,6 +499,35 @@ def test_the_event_raster_names_every_colour_it_draws():
     assert len(set(colours)) == len(colours)  # no two codes share a colour
     hold, abstain = colours[shown.index("hold")], colours[shown.index("abstain")]
     assert max(abs(a - b) for a, b in zip(hold, abstain, strict=True)) > 0.05  # told apart
+
+
+def test_the_fan_draws_its_quantiles_and_the_real_path_where_they_are():
+    from sim.core.scenario_yaml import load_scenario
+    from sim.experiment.factory import load_real
+    from sim.figures.fan import make_fan_data, plot_tension_fan
+
+    scenario = load_scenario("gsomia_2019")
+    real = load_real(scenario)
+    weeks = 10
+    dates = [scenario.week_start(w) for w in range(weeks)]
+    level = np.linspace(0.1, 0.5, weeks)  # each quantile its own rising line
+    quantiles = {"q05": 0.0, "q25": 0.1, "q50": 0.2, "q75": 0.3, "q95": 0.4}
+    fan = pd.DataFrame({"date": dates} | {q: level + step for q, step in quantiles.items()})
+    data = make_fan_data(fan, scenario, real)
+    np.testing.assert_array_equal(data.median, level + 0.2)
+    np.testing.assert_array_equal(data.band50[0], level + 0.1)
+    np.testing.assert_array_equal(data.band50[1], level + 0.3)
+    np.testing.assert_array_equal(data.band90[0], level)
+    np.testing.assert_array_equal(data.band90[1], level + 0.4)
+    np.testing.assert_array_equal(data.real, real.tension[:weeks])
+    assert data.milestones == []  # 2019's first milestone falls after week 10
+    ax = plot_tension_fan(data).axes[0]
+    for band, (low, high) in zip(ax.collections[:2], (data.band90, data.band50), strict=True):
+        heights = band.get_paths()[0].vertices[:, 1]
+        assert np.isclose(heights.min(), low.min()) and np.isclose(heights.max(), high.max())
+    lines = {line.get_label(): line.get_ydata() for line in ax.get_lines()}
+    np.testing.assert_array_equal(lines["simulated median"], level + 0.2)
+    np.testing.assert_array_equal(lines["real 2018"], real.tension[:weeks])
 
 
 @pytest.mark.parametrize("scenario_name", ["gsomia_2019", "thaad_2016"])

@@ -204,7 +204,7 @@ def outcomes(mask: int, move: Move) -> list[tuple[int, int, int]]:
 DRAWS = 20_000
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=15, deadline=None, derandomize=True)  # the same draws on every run
 @given(
     mask=st.integers(0, 15),
     signal=st.floats(0.05, 0.95),
@@ -216,6 +216,10 @@ DRAWS = 20_000
 def test_draw_frequencies_match_log_probability(mask, signal, lift, order, burst, seed):
     """20,000 draws of each move from one state: each act's share is within 5 standard errors
     (plus 1/N) of exp(log_probability), and the probabilities of everything possible sum to 1.
+
+    Derandomized, so the examples and their seeds are fixed: a correct sampler fails a 5-SE
+    check with probability under 6e-7 each, under 2e-4 over the at most 270 checks here
+    (15 examples, at most 18 possible acts over the three moves from one state).
     """
     masks = np.full(DRAWS, mask, dtype=np.int16)
     options = conduct.Options.of(SMALL, masks[:1], order)

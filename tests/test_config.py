@@ -1,3 +1,4 @@
+import dataclasses
 import re
 
 import pytest
@@ -6,6 +7,7 @@ from hydra.errors import ConfigCompositionException, MissingConfigException
 from sim.core.errors import ConfigError, EscalationError, ScenarioError
 from sim.core.fitted import fit_values
 from sim.core.params import lookup
+from sim.core.rules import RULES
 from sim.experiment.config import (
     check_seed,
     compose_config,
@@ -79,9 +81,18 @@ def test_payoff_presets_hold_their_orderings():
             assert holds(r, s, t, p), (name, actor)
 
 
-def test_every_rule_has_a_strategy_option_with_its_parameters():
-    config = default_config(["strategy@seoul=generous_tit_for_tat", "seoul.generosity=0.5"])
-    assert config.seoul.generosity == 0.5
+@pytest.mark.parametrize("name", sorted(RULES))
+def test_every_rule_has_a_strategy_option_with_its_parameters(name):
+    """Each rule's option gives its class, and each of its own parameters can be set."""
+    common = {f.name for f in dataclasses.fields(RULES["tit_for_tat"])}
+    own = [f.name for f in dataclasses.fields(RULES[name]) if f.name not in common]
+    for side in ("seoul", "tokyo"):
+        config = default_config([f"strategy@{side}={name}", *(f"{side}.{k}=0.25" for k in own)])
+        rule = getattr(config, side)
+        assert type(rule) is RULES[name] and rule.rule == name
+        assert {k: getattr(rule, k) for k in own} == dict.fromkeys(own, 0.25)
+    if name in ("generous_tit_for_tat", "win_stay_lose_shift", "fictitious_play", "q_learning"):
+        assert own, f"{name}'s own parameters were not found"  # the loop above checked them
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,6 @@
 """escalation explore: input space, designs, chunked evaluation, indices, PRIM, launchers."""
 
+import itertools
 import json
 import os
 import shutil
@@ -187,7 +188,14 @@ def test_morris_finds_the_linear_effect():
     mu_star = table[table["index"] == "mu_star"].set_index("input")["value"]
     assert mu_star["a"] == pytest.approx(3.0, abs=1e-9)
     assert mu_star["c"] == pytest.approx(0.0, abs=1e-12)
-    assert 0 < mu_star["b"] < 3
+    # for y = b^2 a step of b from b1 to b2 has the effect (b2^2 - b1^2) / (b2 - b1) = b1 + b2
+    effects = []
+    for trajectory in x.reshape(20, 4, 3):  # 20 trajectories of num_vars + 1 points
+        for before, after in itertools.pairwise(trajectory):
+            if before[1] != after[1]:
+                effects.append(before[1] + after[1])
+    assert len(effects) == 20
+    assert mu_star["b"] == pytest.approx(np.mean(np.abs(effects)), abs=1e-12)
 
 
 def test_prim_recovers_a_planted_box_and_feature_scores_rank_it():

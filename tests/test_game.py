@@ -161,18 +161,38 @@ def test_the_debrief_covers_exactly_the_weeks_played(config):
     assert abs(debrief.model_median_payoffs["washington"]) < 4.0 + 1e-9
 
 
-def test_the_debrief_percentile_is_the_midrank_of_the_models_runs(config):
-    from sim.core.metrics import midrank_percentile
+def midrank(values: np.ndarray, x: float) -> float:
+    """The share of ``values`` below ``x`` plus half the share equal to it, by hand."""
+    return ((values < x).sum() + 0.5 * (values == x).sum()) / values.size
+
+
+def test_the_debriefs_numbers_are_those_of_the_models_runs(config):
+    """Percentiles, medians and the outcome's share, from the model's own runs by hand."""
+    from sim.core.metrics import replication_table
+    from sim.experiment.factory import build_model
 
     game = Game(config, ["seoul"])
     for _ in range(3):
         game.submit("seoul", "r")
         game.advance()
     debrief = game.debrief(300)
-    replay = game.debrief(300)
-    assert debrief == replay  # same seed, same numbers
-    values = np.array([0.0, 0.5, 0.5, 1.0])
-    assert midrank_percentile(values, 0.5) == pytest.approx(0.5)
+    assert debrief == game.debrief(300)  # same seed, same numbers
+    model = build_model(
+        game.config, game.scenario, replications=300, weeks=3, keep_trajectories=True, rng=game.seed
+    ).run()
+    runs = model.recorder
+    peak = max(week.tension for week in game.timeline)
+    assert debrief.peak_tension_percentile == midrank(runs.tension.max(axis=0), peak)
+    seoul = runs.payoff["seoul"].sum(axis=0)
+    assert debrief.model_median_payoffs["seoul"] == pytest.approx(np.median(seoul))
+    own = game.total_score("seoul")
+    assert debrief.payoff_percentiles["seoul"] == midrank(seoul, own)
+    cost = game.materials.pressure_cost  # Washington's week: 1 - tension - cost * pressure
+    washington = (1.0 - runs.tension - cost * runs.pressure).sum(axis=0)
+    assert debrief.model_median_payoffs["washington"] == pytest.approx(np.median(washington))
+    outcomes = replication_table(model)["outcome"].astype(str)
+    assert debrief.outcome_share_in_model == (outcomes == game.outcome()).mean()
+    assert debrief.model_outcome_shares["terminated"] == (outcomes == "terminated").mean()
 
 
 def test_nothing_played_gives_an_empty_debrief(config):

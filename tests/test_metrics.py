@@ -273,6 +273,15 @@ def test_replication_table_agrees_with_the_trajectories(finished_run):
     np.testing.assert_array_equal(table["weeks_at_peak"], at_peak)
     notice = (record.mask["seoul"] & model.case.notice_bit) != 0
     pd.testing.assert_series_equal(table["notice_week"], first_week(notice), check_names=False)
+    # the patron's peak: the largest trailing 4-week mean (fewer weeks at first), its first
+    # week, none under the press threshold (0.5); counted here without the metrics' classes
+    total = np.cumsum(record.pressure, axis=0)
+    ahead = np.vstack([np.zeros((4, total.shape[1])), total[:-4]])
+    means = (total - ahead) / np.minimum(np.arange(1, len(total) + 1), 4)[:, None]
+    np.testing.assert_allclose(table["peak_pressure"], means.max(axis=0), atol=1e-12)
+    first = (means >= means.max(axis=0) - 1e-12).argmax(axis=0).astype(float)
+    first[means.max(axis=0) < 0.5 - 1e-12] = np.nan
+    np.testing.assert_array_equal(table["peak_pressure_week"].to_numpy(dtype=float), first)
     for r in range(0, 200, 7):
         replayed = replay_notice(notice[:, r], model.case.notice)
         assert table["outcome"][r] == OUTCOMES[replayed.outcome_codes()[0]]

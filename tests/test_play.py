@@ -13,7 +13,6 @@ from matplotlib.figure import Figure
 from one_line import refused
 from PIL import Image
 
-from sim.core.metrics import OUTCOMES
 from sim.experiment.config import config_from_dict, default_config
 from sim.figures.debrief import make_debrief_data, plot_debrief
 from sim.play.debrief import debrief_paths
@@ -108,8 +107,10 @@ def test_game_reaches_the_debrief(seoul_game):
     debrief = load(folder / "debrief.json")
     assert debrief["humans"] == ["seoul"] and debrief["seed"] == 3
     assert len(debrief["tension"]) == len(debrief["real_tension"]) == 12
-    assert debrief["outcome"] in OUTCOMES
-    assert f"**{debrief['outcome'].replace('_', ' ')}**" in (folder / "debrief.md").read_text()
+    # a person's retaliation enacts the next measure: five, less the one lifted in week 9,
+    # reach the white list (fourth) but never the GSOMIA notice (fifth)
+    assert debrief["outcome"] == "never_noticed"
+    assert "**never noticed**" in (folder / "debrief.md").read_text()
     assert debrief["weeks_played"] == 12 and debrief["schema"] == 2
     assert set(debrief["payoffs"]) == {"seoul", "tokyo", "washington"}
 
@@ -125,7 +126,7 @@ def test_record_holds_config_seed_roles_and_timed_moves(seoul_game):
     for move in record["moves"]:
         assert dt.datetime.fromisoformat(move["time"]).tzinfo is not None
     assert [w["moves"]["seoul"] for w in record["timeline"]] == SEOUL_MOVES
-    assert record["outcome"] in OUTCOMES
+    assert record["outcome"] == "never_noticed"  # as the debrief's test counts it
 
 
 def test_debrief_figure_is_a_real_image(seoul_game):
@@ -351,7 +352,8 @@ def test_debrief_data_holds_the_game_beside_the_model_and_2019(finished_game):
     np.testing.assert_allclose(data.fan.real, finished_game.real.tension[:12])
     above = int((data.played > fan[:, 4] + 1e-12).sum())
     assert data.weeks_above_90 == above
-    assert data.outcome == finished_game.outcome()
+    assert data.outcome == "never_noticed"  # as test_game_reaches_the_debrief counts it
+    assert len(finished_game.in_force("seoul")) == 4  # rulings, seizure, boycott, white list
     assert data.real_outcome == "noticed_then_kept"
     assert data.real_outcome_by_end == "never_noticed"  # 2019's notice came in week 42
     text = debrief_markdown(data)

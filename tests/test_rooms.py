@@ -3,6 +3,7 @@ import time
 
 import pytest
 
+from sim.core.scenario_yaml import load_scenario
 from sim.play.materials import load_materials
 from sim.play.ratelimit import Limit
 from sim.play.registry import CODE_LENGTH, CODE_LETTERS, Limits, RoomRegistry
@@ -192,13 +193,18 @@ def test_only_the_instructor_runs_the_game(room, seats):
 
 def test_an_injected_event_moves_a_ladder_and_every_team_sees_it(room, seats):
     event = SCENARIO_EVENTS[0]
-    before = room.status().tension
+    assert (event.actor, event.direction) == ("seoul", "escalate")
+    assert room.status().tension == 0.0  # nothing in force before the first week
     room.inject(room.instructor_key, event.actor, event.direction, event.text)
-    assert room.status().tension > before
+    # Seoul's first measure comes into force: its intensity over both sides' total intensity
+    scenario = load_scenario("gsomia_2019")
+    first = scenario.measures["seoul"].measures[0]
+    total = sum(scenario.measures[side].intensity.sum() for side in scenario.sides)
+    assert room.status().tension == pytest.approx(first.intensity / total)
     for token in seats.values():
         view = room.team_view(token)
         assert view.status.injections[-1].text == event.text
-        assert view.briefing.in_force["seoul"]
+        assert len(view.briefing.in_force["seoul"]) == 1 and view.briefing.in_force["tokyo"] == []
     for role, token in seats.items():
         room.submit(token, HOLD[role])
     assert room.status().timeline[0].injected == [event.text]

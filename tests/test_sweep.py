@@ -17,7 +17,7 @@ from PIL import Image
 
 from sim.core.scenario_yaml import load_scenario
 from sim.experiment.sweep import wilson_interval
-from sim.figures.sweep import make_heatmap_data, make_outcome_curve_data
+from sim.figures.sweep import make_heatmap_data, make_outcome_curve_data, make_tournament_data
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -293,6 +293,36 @@ def test_two_dimensional_and_tournament_sweeps_draw_their_figures(tmp_path):
         hydra_overrides = tmp_path / "cup" / str(entry["cell"]) / ".hydra" / "overrides.yaml"
         assert yaml.safe_load(hydra_overrides.read_text()) == entry["overrides"]
     assert manifest["keys"] == ["strategy@seoul", "strategy@tokyo", "us"]
+
+
+def test_tournament_panels_hold_each_rule_pairs_share_per_us_setting():
+    rows = [
+        (seoul, tokyo, us)
+        for us in ("absent", "reactive")
+        for seoul in ("tit_for_tat", "grim_trigger")
+        for tokyo in ("tit_for_tat", "random")
+    ]
+    table = pd.DataFrame(rows, columns=["strategy@seoul", "strategy@tokyo", "us"])
+    table["p_terminated"] = np.arange(8) / 10  # each row its own value, to be found again
+    table["p_settled_terminated"] = np.arange(8) / 10 + 0.05
+    keys = ["strategy@seoul", "strategy@tokyo", "us"]
+    panels = make_tournament_data(table, "terminated", keys, settled=True)
+    assert list(panels) == ["us=absent", "us=reactive"]
+    for name, panel in panels.items():
+        assert (panel.x_key, panel.y_key, panel.settled) == (
+            "strategy@tokyo",
+            "strategy@seoul",
+            True,
+        )
+        for (i, j), value in np.ndenumerate(panel.value):
+            row = table[
+                (table["us"] == name.removeprefix("us="))
+                & (table["strategy@seoul"] == panel.y[i])
+                & (table["strategy@tokyo"] == panel.x[j])
+            ]
+            assert value == row["p_settled_terminated"].item()
+    within = make_tournament_data(table, "terminated", keys)["us=absent"]
+    assert np.allclose(within.value, panels["us=absent"].value - 0.05)
 
 
 def test_outcome_curve_and_heatmap_data_are_the_table_values():
