@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -18,6 +19,8 @@ from one_line import refused
 import sim.core.fitted
 import sim.core.folders
 from sim.analysis.calibrate.job import calibrate, run_calibration
+from sim.analysis.case import build_case
+from sim.analysis.fit import fit_ml
 from sim.analysis.space import Space
 from sim.core.errors import ConfigError, EscalationError
 from sim.core.folders import CONF_DIR
@@ -199,6 +202,12 @@ def test_write_false_writes_nothing_into_conf(tmp_path):
     )
     assert written == [report]
     assert report.posterior is not None and report.ml.keys == tuple(KEYS[:2])
+    # the report holds what the seeded fit finds (the ML fit itself is tested in test_fit.py)
+    c = config.calibrate
+    space = Space.of(config.model_params, list(config.params))
+    again = fit_ml(space, (build_case(config).episode(),), config.run.seed, c.popsize, c.maxiter)
+    np.testing.assert_array_equal(report.ml.estimates, again.estimates)
+    assert report.ml.loglik == again.loglik
     assert snapshot(conf) == before
     assert said[0] == "fitting 2 parameters to 10 weeks by differential evolution"
 

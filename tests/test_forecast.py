@@ -441,7 +441,11 @@ def test_the_loco_figure_shows_each_cases_gain_by_part(loco):
         np.testing.assert_allclose(gain["when"][-1], gain["when"][:-1].sum())
         when = (by_case["model_when"].sum() - by_case[f"{baseline}_when"].sum()).to_numpy()
         np.testing.assert_allclose(gain["when"][:-1], when)
-    plot_loco_gain(data)
+    figure = plot_loco_gain(data)  # a panel per baseline, its bars the parts' gains
+    for ax, (baseline, gain) in zip(figure.axes, data.gains.items(), strict=True):
+        assert ax.get_title() == f"model minus {baseline.replace('_', ' ')}"
+        heights = [bar.get_height() for bar in ax.patches]
+        np.testing.assert_allclose(heights, [*gain["when"], *gain["which"]])
 
 
 @pytest.mark.slow
