@@ -228,6 +228,7 @@ def test_leave_one_case_out_reports_its_split_and_figure(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "the same plug-in scores split: when to move, which move once moving" in done.stdout
+    assert "  3 folds, each a fit, 1 at a time: a line as each one ends" in done.stderr
     folds = [line for line in done.stderr.splitlines() if line.startswith("  fold ")]  # progress
     assert [line.split(":")[0] for line in folds] == ["  fold 1/3", "  fold 2/3", "  fold 3/3"]
     report = json.loads((out / "calibration.json").read_text())

@@ -86,6 +86,9 @@ def _loco_episodes(c) -> dict[str, Episode]:
 def _loco(space: Space, config: CalibrateJobConfig, episodes: dict[str, Episode], say: Say):
     say(f"leave one case out over {', '.join(episodes)}")
     c = config.calibrate
+    at_once = min(c.jobs, len(episodes)) if c.predictive else 1
+    work = "a fit and a posterior" if c.predictive else "a fit"
+    say(f"  {len(episodes)} folds, each {work}, {at_once} at a time: a line as each one ends")
 
     def progress(case: str, done: int, total: int) -> None:
         say(fold_finished(case, done, total))
