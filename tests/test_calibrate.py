@@ -4,6 +4,7 @@ Every test writes its fit into a temporary copy of conf/ (``calibrate.conf_dir``
 the shipped conf/fit/.
 """
 
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -19,6 +20,7 @@ from one_line import refused
 import sim.core.fitted
 import sim.core.folders
 from sim.analysis.calibrate.job import calibrate, run_calibration
+from sim.analysis.calibrate.presets import write_fit
 from sim.analysis.case import build_case
 from sim.analysis.fit import fit_ml
 from sim.analysis.space import Space
@@ -210,6 +212,12 @@ def test_write_false_writes_nothing_into_conf(tmp_path):
     assert report.ml.loglik == again.loglik
     assert snapshot(conf) == before
     assert said[0] == "fitting 2 parameters to 10 weeks by differential evolution"
+    # A fit written without a posterior takes the earlier fit's draws away with it: they were
+    # left, and run.posterior=true drew keys this fit does not set, silently.
+    stale = conf / "fit" / f"{config.calibrate.fit}.posterior.parquet"
+    assert stale.is_file()
+    written = write_fit(dataclasses.replace(report, posterior=None), config)
+    assert set(written) == {"preset", "record"} and not stale.exists()
 
 
 @pytest.mark.slow

@@ -339,6 +339,24 @@ def test_a_temporary_file_left_by_kill_9_goes_with_the_next_job(tmp_path):
     assert not list(tmp_path.glob("*.tmp")) and not list(tmp_path.glob(".*.tmp"))
 
 
+def test_a_posterior_of_other_keys_than_the_fits_is_refused(tmp_path, monkeypatch):
+    # A fit rewritten with other keys and no posterior left the old draws, which were used.
+    from sim.core import fitted
+    from sim.experiment.factory import posterior_config
+
+    for path in fitted.fit_folder().glob("gsomia_2019.*"):
+        shutil.copy(path, tmp_path / path.name)
+    monkeypatch.setattr(fitted, "fit_folder", lambda: tmp_path)
+    base = config("run.replications=10", "run.posterior=true")
+    assert posterior_config(base).run.posterior is False  # the shipped pair agrees
+    draws = pd.read_parquet(tmp_path / "gsomia_2019.posterior.parquet")
+    draws.rename(columns={"payoffs.deadline": "seoul.activity"}).to_parquet(
+        tmp_path / "gsomia_2019.posterior.parquet"
+    )
+    with pytest.raises(ConfigError, match="is not the posterior of the fit 'gsomia_2019'"):
+        posterior_config(base)
+
+
 def test_a_posterior_run_is_identified_by_its_draws_file_too(tmp_path, monkeypatch):
     from sim.core.fitted import fit_folder
     from sim.experiment import identity

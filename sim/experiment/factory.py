@@ -15,7 +15,7 @@ import numpy as np
 import yaml
 
 from sim.core.errors import ConfigError, EscalationError, EventsFileError, ScenarioError
-from sim.core.fitted import posterior_draws
+from sim.core.fitted import fit_values, posterior_draws
 from sim.core.model import EscalationModel
 from sim.core.params import with_values
 from sim.core.scenario import Scenario
@@ -160,6 +160,14 @@ def posterior_config(config: Config) -> Config:
         raise ConfigError(
             f"run.posterior=true needs posterior draws of the fit {config.fit!r} "
             f"(conf/fit/{config.fit}.posterior.parquet); run `escalation calibrate` first"
+        )
+    fitted = set(fit_values(config.fit))
+    if set(draws.columns) != fitted:
+        raise ConfigError(
+            f"conf/fit/{config.fit}.posterior.parquet is not the posterior of the fit "
+            f"{config.fit!r}: it samples {', '.join(sorted(draws.columns))}, the fit sets "
+            f"{', '.join(sorted(fitted))}",
+            advice="run `escalation calibrate` again with calibrate.posterior=true",
         )
     stream = np.random.SeedSequence(config.run.seed, spawn_key=(POSTERIOR_STREAM,))
     rows = np.random.default_rng(stream).integers(len(draws), size=config.run.replications)

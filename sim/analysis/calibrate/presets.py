@@ -76,15 +76,20 @@ def record(report: CalibrationReport) -> dict:
 
 
 def write_fit(report: CalibrationReport, config: CalibrateJobConfig) -> dict[str, Path]:
-    """Write the fit's three files under ``calibrate.conf_dir`` (default: the shipped conf/)."""
+    """Write the fit's three files under ``calibrate.conf_dir`` (default: the shipped conf/).
+
+    Without a posterior (``calibrate.posterior=false``) the fit has two files, and an earlier
+    fit's posterior of the same name is removed.
+    """
     folder = Path(config.calibrate.conf_dir or CONF_DIR) / "fit"
     name = config.calibrate.fit
     paths = {
         "preset": write_text(fit_text(report, name), folder / f"{name}.yaml"),
         "record": write_text(json.dumps(record(report), indent=2) + "\n", folder / f"{name}.json"),
     }
+    posterior = folder / f"{name}.posterior.parquet"
     if report.posterior is not None:
-        paths["posterior"] = write_parquet(
-            report.posterior.table(), folder / f"{name}.posterior.parquet"
-        )
+        paths["posterior"] = write_parquet(report.posterior.table(), posterior)
+    else:  # an earlier fit's draws would pass for this fit's under run.posterior=true
+        posterior.unlink(missing_ok=True)
     return paths
