@@ -93,6 +93,18 @@ def test_a_preset_narrows_ranges_and_adds_levels():
     assert space.inputs[1].levels == ("tit_for_tat", "quantal_response")
 
 
+def test_named_inputs_are_the_only_numbers_that_vary():
+    # The preset's ranges for other keys were added: "only these" three gave 36 inputs.
+    preset = {"us": {"delay": [0, 8], "pressure": [0.0, 1.0]}, "seoul": {"noise": [0.0, 0.1]}}
+    preset |= {"payoffs": {"deadline": [0.0, 100.0]}, "tokyo": {"activity": [0.1, 0.6]}}
+    named = ["us.pressure", "us.delay", "seoul.noise"]
+    space = build_space(ModelParams(), named, [], preset, {}, EscalationEvaluator.choices)
+    assert space.names == named
+    assert (space.inputs[2].low, space.inputs[2].high) == (0.0, 0.1)  # the preset narrows it
+    every = build_space(ModelParams(), None, [], preset, {}, EscalationEvaluator.choices)
+    assert {"payoffs.deadline", "tokyo.activity"} <= set(every.names)
+
+
 @pytest.mark.parametrize(
     ("ranges", "levels", "message"),
     [

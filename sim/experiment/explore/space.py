@@ -214,6 +214,10 @@ def build_space(
 ) -> InputSpace:
     """The input space of a parameter object ``schema`` under a preset's options.
 
+    ``inputs`` (None: every bounded number) names the inputs; with it, ``ranges`` only set
+    the named inputs' ranges, so a preset's ranges for other keys add nothing. ``levels``
+    always add their categorical inputs.
+
     ``choices`` maps each key that names a choice (a config group) to its levels; only those
     keys can be categorical inputs. ``optional`` holds keys that exist under other choices
     (another decision rule's parameters): a preset's range for one of them is left unused
@@ -251,9 +255,9 @@ def build_space(
             for k, f in fields.items()
             if f.kind in (InputKind.REAL, InputKind.INTEGER) and f.bounds is not None
         ]
-    else:
+        keys += [k for k in ranges if k not in keys]
+    else:  # only these: the ranges narrow them, and add no input of their own
         keys = list(dict.fromkeys(inputs))
-    keys += [k for k in ranges if k not in keys]
     keys += [k for k in levels if k not in keys]
     chosen = []
     for key in (k for k in keys if k not in exclude):
