@@ -227,6 +227,7 @@ def test_an_unfinished_cell_fails_the_aggregation_in_one_line(small_sweep, tmp_p
             r"sweep cell 1 \(.*us.pressure=1.5.*\).*outside the allowed range",
         ),
         (["strategy@seoul=tit_for_tat,chaos"], "chaos"),
+        (["us.pressure=range(0,0)"], r"us.pressure=range\(0,0\) gives no values"),  # a traceback
     ],
 )
 def test_bad_sweep_fails_before_any_job_starts(tmp_path, capsys, overrides, message):

@@ -47,6 +47,11 @@ def sweep_cells(params: Mapping[str, Any], overrides: Sequence[str]) -> SweepPla
                     "(e.g. us.pressure=0,0.5,1); ranges and intervals need another sweeper"
                 )
             choices[key] = [f"{key}={value}" for value in override.sweep_string_iterator()]
+            if not choices[key]:
+                raise ConfigError(
+                    f"{override.input_line} gives no values, so the sweep has no cell; "
+                    "give at least one (e.g. range(0,1,0.5) or 0,0.5)"
+                )
         else:
             choices[key] = [f"{key}={override.get_value_element_as_str()}"]
         varies[key] = override.is_sweep_override() or position < len(params)
