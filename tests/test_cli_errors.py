@@ -103,6 +103,23 @@ def test_a_classroom_port_in_use_ends_in_one_line(capsys):
         assert "cannot listen on 127.0.0.1:" in refused(capsys, "classroom", "--port", str(port))
 
 
+def test_a_classroom_host_that_is_no_address_ends_in_one_line(capsys):
+    line = refused(capsys, "classroom", "--host", "999.1.1.1", "--port", "18769")
+    assert line.startswith("error: --host 999.1.1.1 is not an address of this machine")
+
+
+@pytest.mark.parametrize("command", ["classroom", "classroom links", "classroom export"])
+def test_a_rooms_database_that_cannot_be_one_ends_in_one_line(tmp_path, capsys, command):
+    # A file that is not a database, or a folder, gave sqlite3's traceback.
+    junk = tmp_path / "notes.sqlite"
+    junk.write_text("my notes\n")
+    port = ["--port", "18770"] if command == "classroom" else []
+    for place in (junk, tmp_path) if command == "classroom" else (junk,):
+        line = refused(capsys, *command.split(), "--db", str(place), *port)
+        assert line.startswith(f"error: cannot use {place} as the rooms database (")
+    assert junk.read_text() == "my notes\n"
+
+
 def broken_scenario(root, change_yaml=None, events=None):
     folder = root / "broken"
     shutil.copytree(ROOT / "scenarios" / "gsomia_2019", folder)

@@ -20,7 +20,7 @@ from urllib.parse import parse_qs
 from sim.console import OneLineParser
 from sim.core.errors import EscalationError
 from sim.play.ratelimit import CLIENT_HEADER
-from sim.play.store import DEFAULT_DB
+from sim.play.store import DEFAULT_DB, RoomStore
 
 PREFIX = "/classroom-files/"
 #: Changes at each start, so a browser never shows a chart cached from an earlier run.
@@ -180,6 +180,7 @@ def main(argv: list[str]) -> int:
             "run scripts/setup.sh web, or pip install -e '.[web]'"
         )
     check_free(options.host, options.port)
+    RoomStore(options.db).close()  # one line now if it cannot be a database, not a traceback
     os.environ["ESCALATION_CLASSROOM_DB"] = str(Path(options.db))
     shown = "127.0.0.1" if options.host in ("0.0.0.0", "::") else options.host
     from sim.play.web.state import REGISTRY
@@ -221,6 +222,11 @@ def check_free(host: str, port: int) -> None:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
+        except socket.gaierror:
+            raise ServerError(
+                f"--host {host} is not an address of this machine; give e.g. 127.0.0.1 (this "
+                "machine only) or 0.0.0.0 (every network it is on)"
+            ) from None
         except OSError as problem:
             raise ServerError(
                 f"cannot listen on {host}:{port} ({problem.strerror or problem}); "
@@ -247,8 +253,6 @@ def links_main(argv: list[str]) -> int:
     a server on another port gets links that work; ``--host`` overrides it, and a database no
     server has stored an address in (an older version's) needs ``--host``.
     """
-    from sim.play.store import RoomStore
-
     parser = OneLineParser(prog="escalation classroom links")
     parser.add_argument("--db", default=str(DEFAULT_DB), help=f"rooms database ({DEFAULT_DB})")
     parser.add_argument(

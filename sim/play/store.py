@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from sim.core.errors import EscalationError
+
 #: Where `escalation classroom` keeps its rooms unless told otherwise.
 DEFAULT_DB = Path("results") / "classroom" / "rooms.sqlite"
 
@@ -56,19 +58,30 @@ class StoredRoom:
     actions: list[dict]
 
 
+class StoreError(EscalationError):
+    """The rooms database cannot be opened or created where it was asked for."""
+
+
 class RoomStore:
     """The database of one classroom server; safe to use from several threads."""
 
     def __init__(self, path: Path | str = DEFAULT_DB) -> None:
+        """Open (or create) the database at ``path``; `StoreError` if it cannot be one."""
         self.path = Path(path)
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA busy_timeout=5000")
-        self._db.executescript(SCHEMA)
+        try:
+            if str(path) != ":memory:":
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA busy_timeout=5000")
+            self._db.executescript(SCHEMA)
+        except (sqlite3.Error, OSError) as problem:
+            raise StoreError(
+                f"cannot use {path} as the rooms database ({problem}); give --db a new file "
+                "in a writable folder, or an existing rooms database"
+            ) from None
 
     def add_room(
         self, code: str, class_id: str, settings: dict, key: str, created: str, client: str = ""
