@@ -363,6 +363,22 @@ def test_analysis_options_are_checked_before_anything_is_fitted(
     ), "a fit was written"
 
 
+def test_a_fit_folder_that_takes_no_files_is_refused_before_the_fit(empty, capsys):
+    # It fitted first, then died writing, with a traceback and the fit lost.
+    blocked = empty / "conf"
+    blocked.write_text("a file where the fit's folder would go\n")
+    line = refused(
+        capsys,
+        "calibrate",
+        f"calibrate.conf_dir={blocked}",
+        "calibrate.posterior=false",
+        f"hydra.run.dir={empty / 'out'}",
+    )
+    assert line.startswith(f"error: cannot write the fit into {blocked / 'fit'} (")
+    assert line.endswith("; choose another calibrate.conf_dir, or set calibrate.write=false")
+    assert not (empty / "out").exists()
+
+
 @pytest.mark.parametrize(
     ("command", "stale"),
     [

@@ -9,12 +9,13 @@ run picks it up as its default.
 """
 
 import re
+import tempfile
 import time
 from collections.abc import Callable
 
 from sim import __version__
 from sim.analysis.baselines import MoveData
-from sim.analysis.calibrate.presets import write_fit
+from sim.analysis.calibrate.presets import fit_folder_of, write_fit
 from sim.analysis.case import Case, build_case
 from sim.analysis.fit import fit_ml
 from sim.analysis.forecast import PredictiveSettings, first_origin, rolling_origin
@@ -60,6 +61,22 @@ def _check_fit_name(c) -> None:
             f"calibrate.fit={c.fit} is not a plain name: the fit is written as "
             f"conf/fit/NAME.yaml; use letters, digits, '_', '-' and '.' (e.g. calibrate.fit=mine)"
         )
+
+
+def _check_fit_folder(c) -> None:
+    """With ``calibrate.write``, the fit's folder must take files: found out before the fit."""
+    if not c.write:
+        return
+    folder = fit_folder_of(c)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-check-"):
+            pass
+    except OSError as problem:
+        raise ConfigError(
+            f"cannot write the fit into {folder} ({problem.strerror or problem})",
+            advice="choose another calibrate.conf_dir, or set calibrate.write=false",
+        ) from None
 
 
 def _loco_episodes(c) -> dict[str, Episode]:
@@ -139,6 +156,7 @@ def calibrate(config: CalibrateJobConfig, command: str, date: str, say: Say) -> 
         )
     _check_chains(c)
     _check_fit_name(c)
+    _check_fit_folder(c)
     origin = first_origin(case.scenario, c.origin, "calibrate.origin") if c.rolling else None
     episodes = _loco_episodes(c) if c.loco else None
     say(f"fitting {len(space)} parameters to {case.weeks} weeks by differential evolution")

@@ -75,13 +75,18 @@ def record(report: CalibrationReport) -> dict:
     }
 
 
+def fit_folder_of(c) -> Path:
+    """Where ``calibrate`` settings ``c`` write the fit: ``<calibrate.conf_dir>/fit``."""
+    return Path(c.conf_dir or CONF_DIR) / "fit"
+
+
 def write_fit(report: CalibrationReport, config: CalibrateJobConfig) -> dict[str, Path]:
     """Write the fit's three files under ``calibrate.conf_dir`` (default: the shipped conf/).
 
     Without a posterior (``calibrate.posterior=false``) the fit has two files, and an earlier
     fit's posterior of the same name is removed.
     """
-    folder = Path(config.calibrate.conf_dir or CONF_DIR) / "fit"
+    folder = fit_folder_of(config.calibrate)
     name = config.calibrate.fit
     paths = {
         "preset": write_text(fit_text(report, name), folder / f"{name}.yaml"),
