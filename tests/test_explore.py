@@ -338,6 +338,15 @@ def test_bad_input_fails_in_one_line_before_any_job(tmp_path, capsys, overrides,
     assert not (tmp_path / "bad" / "chunks").exists()
 
 
+def test_a_folder_that_cannot_hold_results_fails_in_one_line(tmp_path, capsys):
+    # A file in the way gave Hydra's callback warning, a traceback, and exit 0.
+    (tmp_path / "afile").write_text("mine\n")
+    folder = tmp_path / "afile" / "ex"
+    line = refused(capsys, "explore", f"hydra.sweep.dir={folder}", *SMALL[1:])
+    assert line.startswith(f"error: cannot write results into {folder}: ")
+    assert (tmp_path / "afile").read_text() == "mine\n"
+
+
 def test_bad_input_in_a_process_of_its_own_prints_only_its_error(tmp_path):
     # the cases above run in this process; this one checks the whole process's output once
     typo = "explore.inputs=[us.pressure,payoffs.audence.seoul]"

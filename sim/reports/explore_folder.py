@@ -29,6 +29,7 @@ from sim.experiment.explore.plan import (
     plan_exploration,
     write_plan,
 )
+from sim.experiment.launch import check_folder
 from sim.experiment.store import write_figure, write_json, write_parquet, write_text
 from sim.figures.explore import (
     make_convergence_data,
@@ -169,6 +170,7 @@ class ExploreCallback(Callback):
 
         folder = Path(config.hydra.sweep.dir)
         try:
+            check_folder(folder)  # one line, before Hydra's callback warning and a traceback
             plan = plan_exploration(config, with_levels)
             command = " ".join(["escalation explore", *base])
             kept = write_plan(plan, folder, command)
