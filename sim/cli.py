@@ -392,12 +392,13 @@ def one_line(problem: Exception) -> str | None:
         return str(problem)
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
+    from yaml import YAMLError
+
+    from sim.experiment.checks import composition_error, yaml_error
 
     if isinstance(problem, HydraException | OmegaConfBaseException):
-        from sim.experiment.checks import composition_error
-
         return str(composition_error(problem))
-    return None
+    return str(yaml_error(problem)) if isinstance(problem, YAMLError) else None
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -120,6 +120,30 @@ def test_a_rooms_database_that_cannot_be_one_ends_in_one_line(tmp_path, capsys, 
     assert junk.read_text() == "my notes\n"
 
 
+@pytest.mark.parametrize(
+    ("group", "text", "message"),
+    [
+        (  # 110 lines of traceback
+            "payoffs",
+            "stage: [\n",
+            "payoffs/mine.yaml, line 2: not valid YAML (expected the node content, but found",
+        ),
+        (  # "In 'fit/mine': ConfigKeyError raised while composing config:", cut there
+            "fit",
+            "# @package _global_\nfit: mine\nseoul:\n  activty: 0.3\n",
+            "fit/mine: seoul.activty is not a config key; did you mean seoul.activity?",
+        ),
+    ],
+)
+def test_a_broken_preset_of_ones_own_is_named_in_one_line(empty, capsys, group, text, message):
+    (empty / "extra" / group).mkdir(parents=True)
+    (empty / "extra" / group / "mine.yaml").write_text(text)
+    search = f"hydra.searchpath=[file://{empty / 'extra'}]"
+    line = refused(capsys, "run", search, f"{group}=mine", f"hydra.run.dir={empty / 'out'}")
+    assert message in line
+    assert not (empty / "out").exists()
+
+
 def broken_scenario(root, change_yaml=None, events=None):
     folder = root / "broken"
     shutil.copytree(ROOT / "scenarios" / "gsomia_2019", folder)

@@ -9,6 +9,7 @@ the key and what is allowed.
 import dataclasses
 import difflib
 import math
+import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -116,6 +117,13 @@ def composition_error(problem: Exception) -> ConfigError:
     from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
     cause = problem.__cause__ if problem.__cause__ is not None else problem
+    context = problem.__context__
+    if not isinstance(problem, OmegaConfBaseException) and isinstance(
+        context, OmegaConfBaseException
+    ):  # Hydra's report of a preset's own error, which it names
+        cause = context
+    where = re.match(r"In '([^']+)':", str(problem))
+    within = f"{where.group(1)}: " if where and where.group(1) != "config" else ""
     if isinstance(problem, MissingConfigException):
         options = list(getattr(problem, "options", None) or [])
         detail = _first_line(problem).removeprefix("In 'config': ")
@@ -127,10 +135,18 @@ def composition_error(problem: Exception) -> ConfigError:
         known = (
             [f.name for f in dataclasses.fields(schema)] if dataclasses.is_dataclass(schema) else []
         )
-        return ConfigError(unknown_key_message(key, known))
+        return ConfigError(within + unknown_key_message(key, known))
     if isinstance(cause, OmegaConfBaseException) and getattr(cause, "full_key", None):
-        return ConfigError(f"{getattr(cause, 'full_key', '')}: {_first_line(cause)}")
+        return ConfigError(f"{within}{getattr(cause, 'full_key', '')}: {_first_line(cause)}")
     return ConfigError(_first_line(problem))
+
+
+def yaml_error(problem: Exception) -> ConfigError:
+    """One line for a config or preset file that is not valid YAML, naming file and line."""
+    mark = getattr(problem, "problem_mark", None)
+    where = f"{mark.name}, line {mark.line + 1}" if mark is not None else "a config file"
+    what = getattr(problem, "problem", None) or _first_line(problem)
+    return ConfigError(f"{where}: not valid YAML ({what}); correct the file")
 
 
 def check_overrides(overrides: Sequence[str]) -> None:
