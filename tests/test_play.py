@@ -545,3 +545,17 @@ def test_a_replay_names_its_outcome_in_words_and_roles_take_any_case(short_game,
         "--as", "Seoul", "--weeks", "1", "--record", str(tmp_path), "--no-figure", script=["h"]
     )
     assert status == 0 and load(tmp_path / "game.json")["humans"] == ["seoul"]
+
+
+def test_a_malformed_events_file_is_refused_before_the_first_week(tmp_path, capsys):
+    # The whole game was played, then the debrief failed on the file with no debrief written.
+    import shutil
+
+    folder = tmp_path / "case"
+    shutil.copytree(ROOT / "scenarios" / "gsomia_2019", folder)
+    events = folder / "events.csv"
+    events.write_text(events.read_text().replace("2018-11-21,seoul", "2019-02-30,seoul", 1))
+    argv = ["play", "--as", "seoul", "--weeks", "2", "--record", str(tmp_path / "rec")]
+    line = refused(capsys, *argv, f"scenario.name={folder}")
+    assert line == f"error: {events}, line 4: date '2019-02-30' is not valid (expected YYYY-MM-DD)"
+    assert not (tmp_path / "rec").exists()

@@ -112,7 +112,10 @@ class Game:
         self.injections: list[dict] = []
         self.created = _now()  # when the game began (a replay or a restored room sets its own)
         self.lock = threading.RLock()
-        self._real: RealPath | None = None
+        # read now, so a malformed events file is refused before week 1, not after the game
+        self._real: RealPath | None = (
+            real_path(self.scenario) if self.scenario.events_path is not None else None
+        )
         self._term_payoffs: dict[str, Payoffs] | None = None
 
     @property
@@ -376,8 +379,6 @@ class Game:
     @property
     def real(self) -> RealPath | None:
         """The real sequence on this game's weekly grid (None if the scenario has none)."""
-        if self._real is None and self.scenario.events_path is not None:
-            self._real = real_path(self.scenario)
         return self._real
 
     def debrief(self, replications: int = DEBRIEF_REPLICATIONS) -> Debrief:
