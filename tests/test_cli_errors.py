@@ -446,6 +446,28 @@ def test_a_run_into_a_comparisons_folder_leaves_no_comparison_beside_its_own_fil
     assert {"summary.json", "tension_fan.png"} <= left  # the run's own files, tension_fan too
 
 
+@pytest.mark.parametrize(
+    ("held", "command", "says"),
+    [
+        ("summary.json", ["run", "-m", "us.pressure=0,1"], "a single run (summary.json)"),
+        ("manifest.json", ["run"], "a sweep (manifest.json)"),
+        ("manifest.json", ["compare"], "a sweep (manifest.json)"),
+    ],
+)
+def test_a_run_and_a_sweep_do_not_share_a_folder(empty, capsys, held, command, says):
+    # Both mixed: a sweep removed a run's figure while the run's summary still listed it.
+    folder = empty / "taken"
+    folder.mkdir()
+    (folder / held).write_text("the earlier result\n")
+    option = "hydra.sweep.dir" if "-m" in command else "hydra.run.dir"
+    line = refused(capsys, *command, "run.replications=5", f"{option}={folder}")
+    assert (
+        line
+        == f"error: {folder} holds the results of {says}; choose another folder ({option}=PATH)"
+    )
+    assert [p.name for p in folder.iterdir()] == [held]
+
+
 def test_play_refuses_a_record_path_it_cannot_write_before_the_game(empty, capsys):
     (empty / "afile").write_text("mine\n")
     line = refused(

@@ -139,6 +139,22 @@ def check_folder(folder: Path) -> None:
         )
 
 
+def check_not_taken(folder: Path, sweep: bool) -> None:
+    """One folder, one kind of result: a run is not written into a sweep's folder, or back.
+
+    Both used to mix: the other's files stayed beside the new ones and looked like part of them
+    (a sweep removed the run's figure while its summary still listed it). Refused rather than
+    cleared, since a sweep's cells may be hours of work.
+    """
+    other = SUMMARY if sweep else MANIFEST
+    if not (folder / other).is_file() or (folder / (MANIFEST if sweep else SUMMARY)).is_file():
+        return
+    held, option = ("a single run", "hydra.sweep.dir") if sweep else ("a sweep", "hydra.run.dir")
+    raise ConfigError(
+        f"{folder} holds the results of {held} ({other}); choose another folder ({option}=PATH)"
+    )
+
+
 def claim(folder: Path, budgets: list[RunBudget]) -> tuple[Path | None, FolderLock]:
     """Check the folder and the disk budget, create ``folder`` if needed and take its lock."""
     check_folder(folder)
@@ -155,6 +171,7 @@ def prepare_run(overrides: Sequence[str], config_name: str = RUN_CONFIG) -> Laun
     cfg = compose(overrides, config_name)
     job = check_job(task_config(cfg), config_name, {})
     folder = Path(str(cfg.hydra.run.dir))
+    check_not_taken(folder, sweep=False)
     created, lock = claim(folder, [job.budget] if job.budget else [])
     arguments = [*without_key(overrides, "hydra.run.dir"), f"hydra.run.dir={quoted(str(folder))}"]
     notes = [f"large run: {job.budget.describe()}"] if job.budget and job.budget.large else []
@@ -177,6 +194,7 @@ def prepare_sweep(overrides: Sequence[str], config_name: str = RUN_CONFIG) -> La
     task, fixed = split_overrides(overrides)
     cfg = compose(fixed, config_name)
     folder = Path(str(cfg.hydra.sweep.dir))
+    check_not_taken(folder, sweep=True)
     arguments = [
         "--multirun",
         *without_key(overrides, "hydra.sweep.dir"),
