@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from sim import __version__
-from sim.console import PipeSafeOutput
+from sim.console import PipeSafeOutput, unknown_flag
 from sim.core.errors import EscalationError
 
 USAGE = f"""\
@@ -266,6 +266,9 @@ def hydra_command(task: Callable[[Any], Any], config_name: str, args: list[str])
 
     multirun = any(a in MULTIRUN for a in args)
     overrides = [a for a in args if a not in MULTIRUN]
+    name = "run" if config_name == "config" else config_name
+    if flag := unknown_flag(overrides, f"escalation {name}"):
+        fail(flag)
     if any(a.startswith("-") for a in overrides) or (multirun and config_name != "config"):
         hydra_app(task, config_name, args)
         return

@@ -54,3 +54,22 @@ class OneLineParser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         """Print ``message`` as one line and exit with status 2."""
         self.exit(2, f"error: {message}; `{self.prog} --help` lists the options\n")
+
+
+#: The flags Hydra's own parser takes (``hydra._internal.utils.get_args_parser``).
+HYDRA_FLAGS = frozenset(
+    "--cfg --config-dir --config-name --config-path --experimental-rerun --help --hydra-help "
+    "--info --multirun --package --resolve --run --shell-completion --version "
+    "-c -cd -cn -cp -h -i -m -p -r -sc".split()
+)
+
+
+def unknown_flag(args: list[str], prog: str) -> str | None:
+    """One error line for the first argument that looks like a flag Hydra does not take.
+
+    Hydra's parser prints its whole usage block before such an error; this says it in one line.
+    """
+    flag = next((a for a in args if a.startswith("-") and a.split("=")[0] not in HYDRA_FLAGS), None)
+    if flag is None:
+        return None
+    return f"unrecognized argument {flag}; `{prog} --help` lists the options"

@@ -103,6 +103,15 @@ def test_a_classroom_port_in_use_ends_in_one_line(capsys):
         assert "cannot listen on 127.0.0.1:" in refused(capsys, "classroom", "--port", str(port))
 
 
+@pytest.mark.parametrize("command", ["run", "compare", "calibrate", "explore"])
+def test_a_flag_hydra_does_not_take_is_one_line(capsys, command):
+    # Hydra's parser printed its usage block, nine lines, before the error.
+    line = refused(capsys, command, "--bogus", "run.replications=5")
+    assert line == (
+        f"error: unrecognized argument --bogus; `escalation {command} --help` lists the options"
+    )
+
+
 def test_a_classroom_host_that_is_no_address_ends_in_one_line(capsys):
     line = refused(capsys, "classroom", "--host", "999.1.1.1", "--port", "18769")
     assert line.startswith("error: --host 999.1.1.1 is not an address of this machine")

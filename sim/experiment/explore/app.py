@@ -15,6 +15,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
+from sim.console import unknown_flag
 from sim.core.errors import ConfigError
 from sim.core.folders import CONF_DIR
 from sim.experiment.config import register
@@ -47,6 +48,8 @@ def main(args: list[str]) -> None:
     Hydra's own error report is switched off, as for `escalation run`, so a composition error
     (an unknown key, preset or scenario) reaches `sim.cli.main` and is printed as one line.
     """
+    if flag := unknown_flag(args, "escalation explore"):
+        raise ConfigError(flag)
     os.environ["HYDRA_FULL_ERROR"] = "1"
     register()
     register_explore()
