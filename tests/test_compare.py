@@ -229,7 +229,7 @@ HEADER = "date,actor,domain,direction,move,description,source"
         (
             ["scenario.start=2019-01-07", "scenario.end=2019-03-25"],
             [HEADER, "2018-06-05,seoul,diplomatic,pressure,protest,Protest.,unverified"],
-            "outside the compared span",
+            "no event falls in the compared span",
         ),
         (
             [],

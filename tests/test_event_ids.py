@@ -111,6 +111,25 @@ def test_compare_and_calibrate_report_the_typo_too(typo_copy):
     assert case.real.outcome == "noticed_then_kept"
 
 
+def test_events_outside_the_declared_span_are_reported_not_dropped_silently(typo_copy):
+    events = typo_copy / "events.csv"
+    lines = events.read_text().splitlines()
+    late = "2025-03-03,seoul,diplomatic,pressure,late_row,A late row.,https://example.org"
+    events.write_text("\n".join([*lines, late, late.replace("2025", "2026")]) + "\n")
+    scenario = load_scenario("gsomia_2019")
+    with pytest.warns(UserWarning) as caught:
+        load_real(scenario)
+    assert [str(w.message) for w in caught] == [
+        f"{events}, line {len(lines) + 1}: 2 event(s) dated outside the span of scenario.yaml "
+        "(2018-10-29 to 2019-12-30), the first 2025-03-03, are ignored; widen start or end "
+        "there, or remove them"
+    ]
+    with warnings.catch_warnings():  # a span narrowed on the command line leaves out by design
+        warnings.simplefilter("error")
+        events.write_text("\n".join(lines) + "\n")
+        load_real(scenario.with_span("2019-06-03", None))
+
+
 def test_the_shipped_cases_have_no_suspicious_id():
     for name in (
         "thaad_2016",
@@ -122,6 +141,9 @@ def test_the_shipped_cases_have_no_suspicious_id():
         scenario = load_scenario(name)
         events = read_events(scenario.events_path, scenario.actors)
         assert event_id_warnings(scenario, events, "events.csv") == [], name
+        with warnings.catch_warnings():  # nor an event outside its span
+            warnings.simplefilter("error")
+            load_real(scenario)
 
 
 def test_an_id_close_to_one_the_file_uses_is_another_move_not_a_typo(typo_copy):

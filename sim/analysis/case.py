@@ -61,8 +61,9 @@ def load_case_events(
     span = f"{scenario.start} to the week of {scenario.end}"
     if not inside:
         raise EventsFileError(
-            f"{path}: its events run from {first} to {last}, outside the compared span "
-            f"({span}); set scenario.start and scenario.end to cover them, or leave both unset"
+            f"{path}: no event falls in the compared span ({span}); its events run from "
+            f"{first} to {last}: set scenario.start and scenario.end to cover them, or leave "
+            "both unset"
         )
     if not any(e.actor in scenario.sides for e in inside):
         raise EventsFileError(

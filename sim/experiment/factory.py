@@ -19,7 +19,7 @@ from sim.core.fitted import fit_values, posterior_draws
 from sim.core.model import EscalationModel
 from sim.core.params import with_values
 from sim.core.scenario import Scenario
-from sim.core.scenario_yaml import load_case
+from sim.core.scenario_yaml import load_case, load_scenario
 from sim.experiment.budget import check_memory
 from sim.experiment.config import MAX_WEEKS, Config, ScenarioConfig, check_seed
 from sim.history import Event, RealPath, encode, load_events
@@ -93,9 +93,29 @@ def load_real(scenario: Scenario, events_path: str | Path | None = None) -> Real
     if path is None:
         return None
     events = read_events(path, scenario.actors)
-    for message in event_id_warnings(scenario, events, str(path)):
+    messages = event_id_warnings(scenario, events, str(path))
+    if events_path is None:  # the scenario's own file: it should lie inside the scenario
+        messages += outside_span(scenario, events, str(path))
+    for message in messages:
         warnings.warn(message, UserWarning, stacklevel=2)
     return encode(events, scenario)
+
+
+def outside_span(scenario: Scenario, events: list[Event], source: str) -> list[str]:
+    """A message for events dated outside the span scenario.yaml declares (they are ignored).
+
+    Events outside a span narrowed on the command line are meant to be left out; outside the
+    declared span they were dropped without a word.
+    """
+    declared = load_scenario(str(scenario.folder or scenario.name))
+    outside = [e for e in events if not 0 <= declared.week_of(e.date) < declared.weeks]
+    if not outside:
+        return []
+    return [
+        f"{source}, line {outside[0].line}: {len(outside)} event(s) dated outside the span of "
+        f"scenario.yaml ({declared.start} to {declared.end}), the first {outside[0].date}, "
+        "are ignored; widen start or end there, or remove them"
+    ]
 
 
 def horizon(config: Config, scenario: Scenario) -> int:
