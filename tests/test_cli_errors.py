@@ -212,6 +212,25 @@ HEADER = EVENTS.split(b"\n", 1)[0] + b"\n"
             None,
             "measures.tokyo: measure 'export_controls': intensity 1.6 is not in (0, 1]",
         ),
+        (  # blamed line 32 of events.csv, listing seoul twice among the actors
+            lambda t: t.replace(b"patron: washington", b"patron: seoul").replace(
+                b"  - {id: washington_peak_pressure", b"  # "
+            ),
+            None,
+            "scenario.yaml: patron 'seoul' is also a side; name a third actor",
+        ),
+        (  # named neither the file nor the milestone
+            lambda t: t.replace(b"measure: export_controls}", b"measure: export_control}", 1),
+            None,
+            "scenario.yaml: milestone 'tokyo_export_controls': tokyo has no measure "
+            "'export_control'; its measures are: consultations, arbitration, export_controls, "
+            "whitelist_removal; did you mean 'export_controls'?",
+        ),
+        (  # a Python tuple of every id, and no file
+            lambda t: t.replace(b"      - id: arbitration", b"      - id: consultations", 1),
+            None,
+            "measures.tokyo: tokyo lists the measure id consultations more than once",
+        ),
     ],
 )
 def test_malformed_scenario_files_end_in_one_line(

@@ -145,7 +145,7 @@ def test_describe(mask, move, text):
         (lambda: Repertoire("tokyo", ()), "tokyo has no measures"),
         (
             lambda: Repertoire("tokyo", (SMALL.measures[0], SMALL.measures[0])),
-            "tokyo repeats a measure id",
+            "tokyo lists the measure id ruling more than once",
         ),
         (
             lambda: Repertoire(

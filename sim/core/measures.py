@@ -70,7 +70,10 @@ class Repertoire:
             raise ScenarioError(f"{self.actor} has more than {MAX_MEASURES} measures")
         ids = tuple(m.id for m in self.measures)
         if len(set(ids)) != len(ids):
-            raise ScenarioError(f"{self.actor} repeats a measure id: {ids}")
+            twice = sorted({i for i in ids if ids.count(i) > 1})
+            raise ScenarioError(
+                f"{self.actor} lists the measure id {', '.join(twice)} more than once"
+            )
         object.__setattr__(self, "ids", ids)
 
     @property

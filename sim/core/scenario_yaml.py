@@ -101,12 +101,17 @@ def _repertoire(actor: str, raw: Any, where: str) -> Repertoire:
     if not isinstance(raw, dict) or not isinstance(raw.get("list"), list):
         raise ScenarioError(f"{where}: measures.{actor} needs a `list` of measures")
     _check_keys(raw, REPERTOIRE_KEYS, f"{where}: measures.{actor}")
-    return Repertoire(
-        actor=actor,
-        measures=tuple(_measure(m, f"{where}: measures.{actor}") for m in raw["list"]),
-        gesture=str(raw.get("gesture", f"{actor.title()} proposes talks")),
-        signal=str(raw.get("signal", f"{actor.title()} protests")),
-    )
+    try:
+        return Repertoire(
+            actor=actor,
+            measures=tuple(_measure(m, f"{where}: measures.{actor}") for m in raw["list"]),
+            gesture=str(raw.get("gesture", f"{actor.title()} proposes talks")),
+            signal=str(raw.get("signal", f"{actor.title()} protests")),
+        )
+    except ScenarioError as problem:
+        if str(problem).startswith(where):
+            raise
+        raise ScenarioError(f"{where}: measures.{actor}: {problem}") from None
 
 
 def _milestone(raw: Any, where: str) -> Milestone:
@@ -128,8 +133,20 @@ def _milestone(raw: Any, where: str) -> Milestone:
     )
 
 
+def _measure_index(scenario: Scenario, side: str, measure: str, place: str) -> int:
+    """The index of ``side``'s ``measure``, or a `ScenarioError` saying where it was named."""
+    try:
+        return scenario.measures[side].index(measure)
+    except ScenarioError as problem:
+        known = list(scenario.measures[side].ids)
+        close = difflib.get_close_matches(measure, known, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ScenarioError(f"{place}: {problem}{hint}") from None
+
+
 def _check_milestone(m: Milestone, scenario: Scenario, where: str) -> None:
     """A milestone must name an actor that can reach it and, for a measure, an existing one."""
+    place = f"{where}: milestone {m.id!r}"
     if m.actor not in scenario.actors:
         raise ScenarioError(f"{where}: milestone {m.id!r} names unknown actor {m.actor!r}")
     match m.kind:
@@ -141,7 +158,7 @@ def _check_milestone(m: Milestone, scenario: Scenario, where: str) -> None:
                 )
             if m.kind == MilestoneKind.WITHDRAW and scenario.notice is None:
                 raise ScenarioError(f"{where}: milestone {m.id!r}: the case has no notice rule")
-            scenario.measures[m.actor].index(m.measure or _notice_measure(scenario))
+            _measure_index(scenario, m.actor, m.measure or _notice_measure(scenario), place)
         case MilestoneKind.PEAK_PRESSURE:
             if m.actor != scenario.patron:
                 raise ScenarioError(
@@ -193,6 +210,8 @@ def _scenario(raw: dict, folder: Path, where: str) -> Scenario:
     if len(sides) != 2 or len(set(sides)) != 2:
         raise ScenarioError(f"{where}: sides must name two different actors, got {sides}")
     patron = str(raw.get("patron", "washington"))
+    if patron in sides:
+        raise ScenarioError(f"{where}: patron {patron!r} is also a side; name a third actor")
     pressed = _pressed(raw.get("patron_presses"), sides, where)
     if not isinstance(raw.get("measures"), dict) or set(raw["measures"]) != set(sides):
         raise ScenarioError(f"{where}: measures must be given for exactly {', '.join(sides)}")
@@ -280,7 +299,8 @@ def load_scenario(name: str) -> Scenario:
     if scenario.notice is not None:
         if scenario.notice.actor not in scenario.sides:
             raise ScenarioError(f"{where}: outcome.actor {scenario.notice.actor!r} is not a side")
-        scenario.measures[scenario.notice.actor].index(scenario.notice.measure)
+        notice = scenario.notice
+        _measure_index(scenario, notice.actor, notice.measure, f"{where}: outcome.measure")
     for m in scenario.milestones:
         _check_milestone(m, scenario, where)
     return scenario.with_initial(raw.get("initial_measures") or {})
