@@ -112,6 +112,17 @@ def test_a_flag_hydra_does_not_take_is_one_line(capsys, command):
     )
 
 
+def test_where_scenarios_are_looked_for_is_named_when_none_is_found(capsys, monkeypatch, tmp_path):
+    line = refused(capsys, "run", "scenario=/elsewhere/case", "run.replications=5")
+    assert line.endswith("; a scenario folder elsewhere is given as scenario.name=PATH")
+    monkeypatch.setenv("ESCALATION_SCENARIOS", str(tmp_path / "nowhere"))
+    line = refused(capsys, "run", "run.replications=5")  # said "(known scenarios: )"
+    assert line == (
+        f"error: no scenario 'gsomia_2019': ESCALATION_SCENARIOS={tmp_path / 'nowhere'} is not "
+        "a folder; point it at a folder of scenario folders, or unset it for the shipped ones"
+    )
+
+
 def test_a_classroom_host_that_is_no_address_ends_in_one_line(capsys):
     line = refused(capsys, "classroom", "--host", "999.1.1.1", "--port", "18769")
     assert line.startswith("error: --host 999.1.1.1 is not an address of this machine")

@@ -238,6 +238,7 @@ HEADER = "date,actor,domain,direction,move,description,source"
         ),
         ([], [HEADER, "2019-03-05,seoul,nowhere,pressure,x,X.,unverified"], "line 2: domain"),
         (["+scenario.initial_measures.osaka=[x]"], None, "'osaka' is not a side"),
+        (["events=scenarios"], None, "scenarios is a folder; give the events file in it"),
     ],
 )
 def test_bad_input_raises_one_clear_line(tmp_path, overrides, lines, fragment):

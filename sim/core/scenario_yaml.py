@@ -284,9 +284,15 @@ def load_scenario(name: str) -> Scenario:
     folder = Path(name) if os.sep in name or Path(name).is_absolute() else scenarios_root() / name
     path = folder / "scenario.yaml"
     if not path.is_file():
+        root = os.environ.get("ESCALATION_SCENARIOS")
+        if root and folder.parent == scenarios_root() and not scenarios_root().is_dir():
+            raise ScenarioError(
+                f"no scenario {name!r}: ESCALATION_SCENARIOS={root} is not a folder; point it "
+                "at a folder of scenario folders, or unset it for the shipped ones"
+            )
         raise ScenarioError(
             f"no scenario {name!r}: {path} does not exist (known scenarios: "
-            f"{', '.join(known_scenarios())})"
+            f"{', '.join(known_scenarios()) or 'none'})"
         )
     where = str(path)
     raw = _read(path)

@@ -128,6 +128,8 @@ def composition_error(problem: Exception) -> ConfigError:
         options = list(getattr(problem, "options", None) or [])
         detail = _first_line(problem).removeprefix("In 'config': ")
         choose = f"; choose one of {', '.join(options)}" if options else ""
+        if "'scenario/" in detail:  # scenario=PATH looks for a preset, not a folder
+            choose += "; a scenario folder elsewhere is given as scenario.name=PATH"
         return ConfigError(f"{detail}{choose}")
     if isinstance(cause, ConfigKeyError | ConfigAttributeError) and cause.full_key:
         key = str(cause.full_key)

@@ -79,6 +79,8 @@ def load_events(path: str | Path, actors: tuple[str, ...] = ACTORS) -> list[Even
     ``actors`` are the actors a row may name (the case's sides and patron).
     """
     path = Path(path)
+    if path.is_dir():
+        raise EventsFileError(f"{path} is a folder; give the events file in it (a .csv file)")
     if not path.is_file():
         raise EventsFileError(f"no events file at {path}")
     try:
