@@ -269,6 +269,7 @@ def test_a_game_left_early_keeps_a_valid_partial_record(tmp_path, ending, why):
 def test_too_many_weeks_name_the_option_the_player_typed(tmp_path, capsys):
     line = refused(capsys, "play", "--as", "seoul", "--weeks", "100", "--record", str(tmp_path))
     assert line.startswith("error: --weeks 100: run.weeks=100 is beyond the scenario's span")
+    assert line.endswith("; give --weeks 62 or less")  # advised "lower run.weeks"
     assert not (tmp_path / "game.json").exists()
 
 
@@ -451,13 +452,24 @@ def test_a_record_is_never_written_over(short_game, capsys):
     kept = {p.name: p.read_bytes() for p in short_game.iterdir()}
     record = short_game / "game.json"
     expected = (
-        f"error: {record} already holds a game record; give --record a new file or folder "
-        "(or remove that one first)"
+        f"error: {record} already exists; a game is never written over: give --record a new "
+        "file or folder (or remove that one first)"
     )
     for target in (short_game, record):
         assert refused(capsys, "play", "--as", "tokyo", "--record", str(target)) == expected
     assert refused(capsys, "play", "--replay", str(record), "--record", str(record)) == expected
     assert {p.name: p.read_bytes() for p in short_game.iterdir()} == kept
+    # a file that is no record is not called one ("already holds a game record")
+    (short_game / "notes.json").write_text('{"mine": 1}')
+    line = refused(capsys, "play", "--as", "tokyo", "--record", str(short_game / "notes.json"))
+    assert line.startswith(f"error: {short_game / 'notes.json'} already exists; ")
+    (short_game / "notes.json").unlink()
+
+
+def test_a_record_folder_replays_its_game_json(short_game, tmp_path):
+    # The folder --record was given could not be replayed: "Is a directory".
+    status, shown = play_here("--replay", str(short_game), "--record", str(tmp_path), "--no-figure")
+    assert status == 0 and "the same timeline as recorded" in shown
 
 
 def edited(record: dict, how: str) -> object:

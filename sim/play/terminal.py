@@ -22,6 +22,7 @@ from sim import __version__
 from sim.console import OneLineParser
 from sim.core.errors import ConfigError, EscalationError
 from sim.experiment.config import Config
+from sim.experiment.factory import build_scenario
 from sim.play.game import Game
 from sim.play.record import RecordError, check_record, save
 from sim.play.record import replay as replay_record
@@ -248,8 +249,8 @@ def new_record(arg: str | None) -> Path:
     path = record_path(arg)
     if path.exists():
         raise PlayError(
-            f"{path} already holds a game record; give --record a new file or folder "
-            "(or remove that one first)"
+            f"{path} already exists; a game is never written over: give --record a new file "
+            "or folder (or remove that one first)"
         )
     return path
 
@@ -285,7 +286,10 @@ def play(args: argparse.Namespace, read: Callable[[str], str], out: TextIO) -> i
     except ConfigError as problem:
         if args.weeks is None or not str(problem).startswith(f"run.weeks={args.weeks} "):
             raise
-        raise ConfigError(f"--weeks {args.weeks}: {problem}") from None  # the option typed
+        most = build_scenario(config.scenario).weeks  # the option typed, and its advice
+        raise ConfigError(
+            f"--weeks {args.weeks}: {problem.problem}", f"give --weeks {most} or less"
+        ) from None
     record = new_record(args.record)
     try:
         save(game, record)  # before the first week, so a path that cannot be written stops here
@@ -382,6 +386,8 @@ def replay(args: argparse.Namespace, out: TextIO) -> int:
     if args.roles or args.weeks or args.overrides:
         raise PlayError("--replay takes no --as, --weeks or overrides: the record holds them")
     path = Path(args.replay)
+    if path.is_dir():  # the folder --record was given: its record is game.json
+        path = path / "game.json"
     try:
         record = json.loads(path.read_text())
     except OSError as problem:
