@@ -333,6 +333,19 @@ def test_a_large_run_says_what_it_will_need(tmp_path):
     assert launch.arguments[-1] == f"hydra.run.dir='{tmp_path / 'big'}'"
 
 
+@pytest.mark.parametrize(
+    ("size", "shown"),
+    [(0, "0 MB"), (260_000, "0.26 MB"), (2.6e6, "2.6 MB"), (3.5e8, "350 MB"), (1.2e9, "1.2 GB")],
+)
+def test_sizes_under_a_megabyte_are_not_shown_as_none(size, shown):
+    # "needs about ... 0 MB of disk, and 0 MB is free" read as if it should pass
+    from sim.experiment.budget import RunBudget, gigabytes
+
+    assert gigabytes(size) == shown
+    small = RunBudget(memory=2.66e8, disk=3.3e5, seconds=0.1)
+    assert small.describe() == "about 266 MB of memory, 0.33 MB of disk and under a second"
+
+
 def test_a_temporary_file_left_by_kill_9_goes_with_the_next_job(tmp_path):
     tmp_path.joinpath(".trajectories.parquet.4242.tmp").write_bytes(b"\0" * 1000)
     run_into(config("run.replications=20"), tmp_path)

@@ -53,8 +53,10 @@ def model_bytes(replications: int, weeks: int, trajectories: bool) -> float:
 
 
 def gigabytes(size: float) -> str:
-    """``1.2 GB`` (or ``350 MB`` under a gigabyte)."""
-    return f"{size / 1e9:.1f} GB" if size >= 1e9 else f"{size / 1e6:.0f} MB"
+    """``1.2 GB``, ``350 MB``, or ``0.26 MB`` under a megabyte (never a bare ``0 MB``)."""
+    if size >= 1e9:
+        return f"{size / 1e9:.1f} GB"
+    return f"{size / 1e6:.0f} MB" if size >= 1e7 else f"{size / 1e6:.2g} MB"
 
 
 def check_memory(replications: int, weeks: int, trajectories: bool) -> None:
@@ -87,6 +89,7 @@ class RunBudget:
         """``about 1.2 GB of memory, 0.3 GB of disk and 2 minutes``."""
         minutes = self.seconds / 60
         time = f"{minutes:.0f} minutes" if minutes >= 2 else f"{self.seconds:.0f} seconds"
+        time = "under a second" if self.seconds < 0.5 else time
         return (
             f"about {gigabytes(self.memory)} of memory, {gigabytes(self.disk)} of disk and {time}"
         )
