@@ -123,6 +123,14 @@ def test_where_scenarios_are_looked_for_is_named_when_none_is_found(capsys, monk
     )
 
 
+@pytest.mark.parametrize("override", ["strategy@beijing=tit_for_tat", "strategy=random"])
+def test_a_rule_set_by_side_name_is_told_the_slots(capsys, override):
+    # "Could not override 'strategy@beijing'." and nothing more
+    line = refused(capsys, "run", "scenario=thaad_2016", override, "run.replications=5")
+    slot = override.split("=")[0]
+    assert line.startswith(f"error: {slot}: a rule is set by slot, strategy@seoul=RULE for ")
+
+
 def test_a_classroom_host_that_is_no_address_ends_in_one_line(capsys):
     line = refused(capsys, "classroom", "--host", "999.1.1.1", "--port", "18769")
     assert line.startswith("error: --host 999.1.1.1 is not an address of this machine")

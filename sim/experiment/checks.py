@@ -140,6 +140,12 @@ def composition_error(problem: Exception) -> ConfigError:
         return ConfigError(within + unknown_key_message(key, known))
     if isinstance(cause, OmegaConfBaseException) and getattr(cause, "full_key", None):
         return ConfigError(f"{within}{getattr(cause, 'full_key', '')}: {_first_line(cause)}")
+    slot = re.match(r"Could not override '(strategy@[^']*|strategy)'", _first_line(problem))
+    if slot:  # rules go by slot, whatever the case's sides are called
+        return ConfigError(
+            f"{slot.group(1)}: a rule is set by slot, strategy@seoul=RULE for the case's first "
+            "side and strategy@tokyo=RULE for its second (in thaad_2016, Seoul and Beijing)"
+        )
     return ConfigError(_first_line(problem))
 
 
