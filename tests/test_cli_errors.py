@@ -45,6 +45,9 @@ def empty(tmp_path, monkeypatch):
         (["scenario.name=atlantis"], "no scenario 'atlantis'"),
         (["-m", "us.pressure=0.5,1.5"], "sweep cell 1 (us.pressure=1.5): us.pressure=1.5 is"),
         (["-m", "run.seed=1,-1"], "sweep cell 1 (run.seed=-1): run.seed=-1 is outside"),
+        (["run.replications=abc"], "; run.replications takes a whole number (e.g. 1000)"),
+        (["us.pressure=high"], "; us.pressure takes a number (e.g. 0.5)"),
+        (["run.trajectories=maybe"], "; run.trajectories takes true or false"),
     ],
 )
 def test_bad_overrides_end_in_one_line_and_leave_no_folder(empty, capsys, overrides, message):

@@ -111,6 +111,14 @@ def _first_line(problem: BaseException) -> str:
     return text.splitlines()[0].strip() if text else type(problem).__name__
 
 
+#: What a typed config value must be, in words, by OmegaConf's name for its type.
+TYPE_WORDS = {
+    "Integer": "a whole number (e.g. 1000)",
+    "Float": "a number (e.g. 0.5)",
+    "bool": "true or false",
+}
+
+
 def composition_error(problem: Exception) -> ConfigError:
     """One line for an error Hydra or OmegaConf raised while composing or merging a config."""
     from hydra.errors import MissingConfigException
@@ -139,7 +147,11 @@ def composition_error(problem: Exception) -> ConfigError:
         )
         return ConfigError(within + unknown_key_message(key, known))
     if isinstance(cause, OmegaConfBaseException) and getattr(cause, "full_key", None):
-        return ConfigError(f"{within}{getattr(cause, 'full_key', '')}: {_first_line(cause)}")
+        key, first = getattr(cause, "full_key", ""), _first_line(cause)
+        kind = re.search(r"could not be converted to (\w+)|is not a valid (bool)", first)
+        takes = TYPE_WORDS.get(kind.group(1) or kind.group(2)) if kind else None
+        advice = f"; {key} takes {takes}" if takes else ""
+        return ConfigError(f"{within}{key}: {first}{advice}")
     slot = re.match(r"Could not override '(strategy@[^']*|strategy)'", _first_line(problem))
     if slot:  # rules go by slot, whatever the case's sides are called
         return ConfigError(
