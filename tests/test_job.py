@@ -370,6 +370,31 @@ def test_a_posterior_of_other_keys_than_the_fits_is_refused(tmp_path, monkeypatc
         posterior_config(base)
 
 
+def test_a_fitted_value_out_of_range_names_the_fits_file(monkeypatch):
+    # It advised only "set it on the command line", as if the value had been typed there.
+    import dataclasses
+
+    from sim.experiment import config as config_module
+
+    base = default_config(["run.progress=false"])
+    bad = dataclasses.replace(base, payoffs=dataclasses.replace(base.payoffs, deadline=-3.0))
+    with pytest.raises(ConfigError) as typed:  # not the fit's value: the message as before
+        config_module.validate(bad)
+    assert "conf/fit" not in str(typed.value)
+    fitted = {**config_module.fit_values("gsomia_2019"), "payoffs.deadline": -3.0}
+    monkeypatch.setattr(config_module, "fit_values", lambda name: fitted)  # a fit file saying -3
+    with pytest.raises(ConfigError) as problem:
+        config_module.validate(bad)
+    assert problem.value.problem == (
+        "payoffs.deadline=-3.0 is outside the allowed range [0.0, 1000.0], as the fit "
+        "'gsomia_2019' sets it (conf/fit/gsomia_2019.yaml)"
+    )
+    assert problem.value.advice == (
+        "correct that file or run `escalation calibrate` again, or set it on the command "
+        "line, e.g. payoffs.deadline=0.0"
+    )
+
+
 def test_a_posterior_run_is_identified_by_its_draws_file_too(tmp_path, monkeypatch):
     from sim.core.fitted import fit_folder
     from sim.experiment import identity

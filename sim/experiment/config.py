@@ -19,6 +19,7 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
 
 from sim.core.errors import ConfigError
+from sim.core.fitted import fit_values
 from sim.core.params import (
     ConductParams,
     ModelParams,
@@ -28,6 +29,7 @@ from sim.core.params import (
     bounded,
     check,
     check_ranges,
+    lookup,
 )
 from sim.core.rules import ALIASES, RULES
 from sim.core.scenario_yaml import DEFAULT_SCENARIO
@@ -185,9 +187,31 @@ def validate[C: Config](config: C) -> C:
     """Check finiteness, ranges and cross-field rules; raise `ConfigError` naming a bad key."""
     check_finite(config)
     check_stage_shape(config.payoffs.stage)
-    check_ranges(config)
+    try:
+        check_ranges(config)
+    except ConfigError as problem:
+        raise _from_the_fit(config, problem) from None
     check(config.model_params)
     return config
+
+
+def _from_the_fit(config: Config, problem: ConfigError) -> ConfigError:
+    """``problem``, naming the fit's file when the value out of range is the fit's own."""
+    key, _, value = problem.problem.partition(" ")[0].partition("=")
+    try:
+        fitted = fit_values(config.fit) if config.fit != "none" else {}
+    except ConfigError:  # a fit preset found elsewhere (hydra.searchpath): not ours to name
+        fitted = {}
+    try:
+        if key not in fitted or fitted[key] != float(value):
+            return problem
+    except ValueError:  # not a single number
+        return problem
+    return ConfigError(
+        f"{problem.problem}, as the fit {config.fit!r} sets it (conf/fit/{config.fit}.yaml)",
+        advice="correct that file or run `escalation calibrate` again, or set it on the "
+        f"command line, e.g. {key}={lookup(config, key)[0].metadata['range'][0]}",
+    )
 
 
 def to_config(cfg: DictConfig) -> Config:
