@@ -173,8 +173,11 @@ def run_job(cfg: Any) -> Any:
             print(context.label + format_summary(summary, folder), flush=True)
         if objective is not None:
             return objective_value(objective, summary.to_dict())
-    except EscalationError as problem:
-        fail(f"{context.label}{problem}")
+    except (EscalationError, OSError) as problem:  # a full disk too, before Hydra's own line
+        message = one_line(problem)
+        if message is None:
+            raise
+        fail(f"{context.label}{message}")
     return summary
 
 
@@ -259,8 +262,7 @@ def calibrate_job(cfg: Any) -> dict:
 def hydra_command(task: Callable[[Any], Any], config_name: str, args: list[str]) -> None:
     """``escalation run|compare|calibrate ARGS``: check first, claim the folder, run, aggregate.
 
-    Arguments other than overrides and ``-m`` (``--help``, ``--cfg job``, ...) go to Hydra
-    untouched.
+    Other arguments than overrides and ``-m`` (``--help``, ``--cfg job``) go to Hydra as given.
     """
     from sim.experiment.launch import prepare_run, prepare_sweep
 
@@ -395,13 +397,13 @@ def one_line(problem: Exception) -> str | None:
         return str(problem)
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
-    from yaml import YAMLError
 
-    from sim.experiment.checks import composition_error, yaml_error
+    from sim.experiment.checks import composition_error, file_error
 
     if isinstance(problem, HydraException | OmegaConfBaseException):
         return str(composition_error(problem))
-    return str(yaml_error(problem)) if isinstance(problem, YAMLError) else None
+    found = file_error(problem)
+    return None if found is None else str(found)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -134,6 +134,20 @@ def test_a_rule_set_by_side_name_is_told_the_slots(capsys, override):
     assert line.startswith(f"error: {slot}: a rule is set by slot, strategy@seoul=RULE for ")
 
 
+def test_a_full_disk_is_one_line_and_other_system_errors_stay_tracebacks():
+    # A run filling its disk ended in 83 lines and two tracebacks.
+    import errno
+
+    from sim.cli import one_line
+
+    full = OSError(errno.ENOSPC, "No space left on device", "/data/out/tension_fan.png")
+    assert one_line(full) == (
+        "the disk is full while writing /data/out/tension_fan.png; free some space, or write "
+        "elsewhere (hydra.run.dir=PATH, hydra.sweep.dir=PATH)"
+    )
+    assert one_line(OSError(errno.EIO, "Input/output error")) is None  # a fault: its traceback
+
+
 def test_a_classroom_host_that_is_no_address_ends_in_one_line(capsys):
     line = refused(capsys, "classroom", "--host", "999.1.1.1", "--port", "18769")
     assert line.startswith("error: --host 999.1.1.1 is not an address of this machine")

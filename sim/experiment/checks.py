@@ -161,6 +161,23 @@ def composition_error(problem: Exception) -> ConfigError:
     return ConfigError(_first_line(problem))
 
 
+def file_error(problem: Exception) -> ConfigError | None:
+    """One line for a file the user can fix (not YAML, a full disk), or None for anything else."""
+    import errno
+
+    from yaml import YAMLError
+
+    if isinstance(problem, YAMLError):
+        return yaml_error(problem)
+    if isinstance(problem, OSError) and problem.errno == errno.ENOSPC:
+        where = f" while writing {problem.filename}" if problem.filename else ""
+        return ConfigError(
+            f"the disk is full{where}",
+            advice="free some space, or write elsewhere (hydra.run.dir=PATH, hydra.sweep.dir=PATH)",
+        )
+    return None
+
+
 def yaml_error(problem: Exception) -> ConfigError:
     """One line for a config or preset file that is not valid YAML, naming file and line."""
     mark = getattr(problem, "problem_mark", None)
