@@ -496,6 +496,10 @@ def edited(record: dict, how: str) -> object:
         seoul[0]["move"] = "cooperate" if seoul[0]["move"] != "cooperate" else "hold"
     elif how == "pressure out of range":
         data["config"]["us"]["pressure"] = 7.0
+    elif how == "a role the game lacks":
+        data["humans"] = ["pyongyang"]
+        for move in data["moves"]:
+            move["actor"] = "pyongyang"
     return data
 
 
@@ -511,6 +515,10 @@ def edited(record: dict, how: str) -> object:
         ("no timeline", "is not a whole game record: 'timeline' must be a list of objects"),
         ("a seed as text", "'seed' must be a whole number of at least 0"),
         ("another move", "its moves give another game than its timeline from week 1: the file "),
+        (  # blamed the moves: "moves[0]: 'actor' must be one of ['pyongyang']"
+            "a role the game lacks",
+            "'humans' names pyongyang, no role of this game (its roles: seoul, tokyo, washington)",
+        ),
         (
             "pressure out of range",
             "in the record's configuration, us.pressure=7.0 is outside the allowed range "

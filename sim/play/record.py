@@ -89,6 +89,18 @@ def check_record(data: object) -> None:
         if not test(data[key]):
             raise RecordError(f"{key!r} must be {what}")
     played = len(data["timeline"])
+    first = data["timeline"][0] if played else None
+    roles = (
+        list(first["moves"])
+        if isinstance(first, dict) and isinstance(first.get("moves"), dict)
+        else []
+    )
+    unknown = [h for h in data["humans"] if roles and h not in roles]
+    if unknown:
+        raise RecordError(
+            f"'humans' names {', '.join(map(str, unknown))}, no role of this game "
+            f"(its roles: {', '.join(roles)})"
+        )
     seen: dict[tuple[int, str], int] = {}
     for i, move in enumerate(data["moves"]):
         week = move.get("week")
