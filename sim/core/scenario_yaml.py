@@ -148,24 +148,21 @@ def _check_milestone(m: Milestone, scenario: Scenario, where: str) -> None:
     """A milestone must name an actor that can reach it and, for a measure, an existing one."""
     place = f"{where}: milestone {m.id!r}"
     if m.actor not in scenario.actors:
-        raise ScenarioError(f"{where}: milestone {m.id!r} names unknown actor {m.actor!r}")
+        raise ScenarioError(f"{place} names unknown actor {m.actor!r}")
     match m.kind:
         case MilestoneKind.REACH | MilestoneKind.WITHDRAW:
             if m.actor not in scenario.sides:
                 raise ScenarioError(
-                    f"{where}: milestone {m.id!r} ({m.kind}) needs a side with measures, "
-                    f"not {m.actor!r}"
+                    f"{place} ({m.kind}) needs a side with measures, not {m.actor!r}"
                 )
             if m.kind == MilestoneKind.WITHDRAW and scenario.notice is None:
-                raise ScenarioError(f"{where}: milestone {m.id!r}: the case has no notice rule")
+                raise ScenarioError(f"{place}: the case has no notice rule")
             _measure_index(scenario, m.actor, m.measure or _notice_measure(scenario), place)
         case MilestoneKind.PEAK_PRESSURE:
             if m.actor != scenario.patron:
-                raise ScenarioError(
-                    f"{where}: milestone {m.id!r}: peak_pressure is {scenario.patron}'s"
-                )
+                raise ScenarioError(f"{place}: peak_pressure is {scenario.patron}'s")
         case other:
-            raise ScenarioError(f"{where}: milestone {m.id!r} has kind {other!r}")
+            raise ScenarioError(f"{place} has kind {other!r}")
 
 
 def _notice_measure(scenario: Scenario) -> str:
