@@ -239,6 +239,21 @@ def test_no_choice_sees_its_own_week(gsomia_case, compare_default):
     assert scores.moves[NOTICE_WEEK, 0, 0] != full.moves[NOTICE_WEEK, 0, 0]
 
 
+@pytest.mark.parametrize("rule", list(RULES))
+def test_only_a_rule_that_weighs_payoffs_sees_the_patron(gsomia_case, compare_default, rule):
+    """The docs carry a payoff-blind rule's scores across changes to a case's patron rows."""
+    params = rule_params(rule, compare_default.model_params)
+    real = gsomia_case.real
+    assert real.pressure.max() > 0
+    silent = dataclasses.replace(real, pressure=np.zeros_like(real.pressure))
+    full = Episode(gsomia_case.scenario, real).score(params)
+    unpressed = Episode(gsomia_case.scenario, silent).score(params)
+    if RULES[rule].uses_payoffs:
+        assert not np.allclose(unpressed.total, full.total)
+    else:
+        np.testing.assert_array_equal(unpressed.total, full.total)
+
+
 def test_an_episode_scores_only_its_first_weeks(gsomia_case, compare_default):
     params = compare_default.model_params
     full = gsomia_case.episode().score(params)
