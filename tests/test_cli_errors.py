@@ -48,6 +48,9 @@ def empty(tmp_path, monkeypatch):
         (["run.replications=abc"], "; run.replications takes a whole number (e.g. 1000)"),
         (["us.pressure=high"], "; us.pressure takes a number (e.g. 0.5)"),
         (["run.trajectories=maybe"], "; run.trajectories takes true or false"),
+        (["~us"], "us has no value, and every job needs one (~us removes it); choose its"),
+        (["~run.seed"], "every job has run.seed: set it instead (run.seed=VALUE)"),
+        (["us.pressure==0.5"], "cannot read the override 'us.pressure==0.5' ("),
     ],
 )
 def test_bad_overrides_end_in_one_line_and_leave_no_folder(empty, capsys, overrides, message):

@@ -122,7 +122,12 @@ TYPE_WORDS = {
 def composition_error(problem: Exception) -> ConfigError:
     """One line for an error Hydra or OmegaConf raised while composing or merging a config."""
     from hydra.errors import MissingConfigException
-    from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
+    from omegaconf.errors import (
+        ConfigAttributeError,
+        ConfigKeyError,
+        MissingMandatoryValue,
+        OmegaConfBaseException,
+    )
 
     cause = problem.__cause__ if problem.__cause__ is not None else problem
     context = problem.__context__
@@ -146,11 +151,19 @@ def composition_error(problem: Exception) -> ConfigError:
             [f.name for f in dataclasses.fields(schema)] if dataclasses.is_dataclass(schema) else []
         )
         return ConfigError(within + unknown_key_message(key, known))
+    if isinstance(cause, MissingMandatoryValue) and cause.full_key:  # e.g. `~us` on the line
+        key = str(cause.full_key)
+        return ConfigError(
+            f"{within}{key} has no value, and every job needs one (~{key} removes it); "
+            f"choose its option or set the keys under it instead: escalation run --help lists both"
+        )
     if isinstance(cause, OmegaConfBaseException) and getattr(cause, "full_key", None):
         key, first = getattr(cause, "full_key", ""), _first_line(cause)
         kind = re.search(r"could not be converted to (\w+)|is not a valid (bool)", first)
         takes = TYPE_WORDS.get(kind.group(1) or kind.group(2)) if kind else None
         advice = f"; {key} takes {takes}" if takes else ""
+        if "does not support deletion" in first:  # `~run.seed` on the line
+            advice = f"; every job has {key}: set it instead ({key}=VALUE)"
         return ConfigError(f"{within}{key}: {first}{advice}")
     slot = re.match(r"Could not override '(strategy@[^']*|strategy)'", _first_line(problem))
     if slot:  # rules go by slot, whatever the case's sides are called
