@@ -154,8 +154,8 @@ def composition_error(problem: Exception) -> ConfigError:
     if isinstance(cause, MissingMandatoryValue) and cause.full_key:  # e.g. `~us` on the line
         key = str(cause.full_key)
         return ConfigError(
-            f"{within}{key} has no value, and every job needs one (~{key} removes it); "
-            f"choose its option or set the keys under it instead: escalation run --help lists both"
+            f"{within}{key} has no value, and every job needs one (~{key} removes it); set "
+            f"{key}=OPTION or the keys under it instead: escalation run --help lists both"
         )
     if isinstance(cause, OmegaConfBaseException) and getattr(cause, "full_key", None):
         key, first = getattr(cause, "full_key", ""), _first_line(cause)
