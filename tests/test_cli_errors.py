@@ -48,7 +48,7 @@ def empty(tmp_path, monkeypatch):
         (["run.replications=abc"], "; run.replications takes a whole number (e.g. 1000)"),
         (["us.pressure=high"], "; us.pressure takes a number (e.g. 0.5)"),
         (["run.trajectories=maybe"], "; run.trajectories takes true or false"),
-        (["~us"], "us has no value, and every job needs one (~us removes it); set us=OPTION"),
+        (["~us"], "us has no value, and every job needs one (did ~us remove it?); set us=OPTION"),
         (["~run.seed"], "every job has run.seed: set it instead (run.seed=VALUE)"),
         (["us.pressure==0.5"], "cannot read the override 'us.pressure==0.5' ("),
     ],

@@ -154,7 +154,7 @@ def composition_error(problem: Exception) -> ConfigError:
     if isinstance(cause, MissingMandatoryValue) and cause.full_key:  # e.g. `~us` on the line
         key = str(cause.full_key)
         return ConfigError(
-            f"{within}{key} has no value, and every job needs one (~{key} removes it); set "
+            f"{within}{key} has no value, and every job needs one (did ~{key} remove it?); set "
             f"{key}=OPTION or the keys under it instead: escalation run --help lists both"
         )
     if isinstance(cause, OmegaConfBaseException) and getattr(cause, "full_key", None):
