@@ -211,14 +211,14 @@ def compare_job(cfg: Any) -> dict:
     from hydra.core.hydra_config import HydraConfig
 
     from sim.analysis.compare import compare
-    from sim.experiment.config import CompareJobConfig, to_config
+    from sim.experiment.config import CompareJobConfig, job_config
     from sim.reports.comparison import clear_comparison, format_comparison, write_comparison
 
     folder = Path(HydraConfig.get().runtime.output_dir)
     clear_comparison(folder)
     clear_other_reports(folder, "compare")
     try:
-        config = to_config(cfg)
+        config = job_config(cfg, "compare")
         assert isinstance(config, CompareJobConfig)  # composed from conf/compare.yaml
         result = compare(config)
         write_comparison(result, folder, config.compare.samples)
@@ -240,14 +240,14 @@ def calibrate_job(cfg: Any) -> dict:
     from hydra.core.hydra_config import HydraConfig
 
     from sim.analysis.calibrate.job import run_calibration
-    from sim.experiment.config import CalibrateJobConfig, to_config
+    from sim.experiment.config import CalibrateJobConfig, job_config
     from sim.reports.calibration import clear_calibration, format_calibration, write_calibration
 
     folder = Path(HydraConfig.get().runtime.output_dir)
     clear_calibration(folder)
     clear_other_reports(folder, "calibrate")
     try:
-        config = to_config(cfg)
+        config = job_config(cfg, "calibrate")
         assert isinstance(config, CalibrateJobConfig)  # composed from conf/calibrate.yaml
         today = dt.date.today().isoformat()
         report = run_calibration(

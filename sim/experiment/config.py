@@ -228,6 +228,20 @@ def to_config(cfg: DictConfig) -> Config:
     return validate(config)
 
 
+def job_config(cfg: DictConfig, command: str) -> Config:
+    """`to_config` inside the Hydra job of ``escalation COMMAND``, with its overrides checked.
+
+    An override the command would not read is refused (`sim.experiment.unread`).
+    """
+    from hydra.core.hydra_config import HydraConfig
+
+    from sim.experiment.unread import check_read
+
+    config = to_config(cfg)
+    check_read(config, list(HydraConfig.get().overrides.task), command)
+    return config
+
+
 def compose_config(
     overrides: Sequence[str] = (), config_name: str = "config", with_hydra: bool = False
 ) -> DictConfig:

@@ -1,0 +1,106 @@
+"""Overrides a command would not read: refused with one line rather than silently ignored.
+
+Some options of `escalation compare` and `escalation calibrate` are read only when a switch is
+on (``calibrate.cases`` only with ``calibrate.loco=true``), and some are not read by the
+command at all (``train_events`` is `escalation compare`'s). Ignored, such a key leaves the
+user believing a fit or a score used it, and a calibration can take an hour before anyone
+notices. Only the overrides as typed are checked: a config file that sets a key for a later
+run is not refused. An override of ``run.weeks`` has its own error (`sim.analysis.case`).
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sim.core.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class ReadOnlyWith:
+    """``keys`` (and the keys under them) are read only when ``on(config)`` holds.
+
+    ``switch`` says, as the user would type it, what turns them on; ``on`` is None for keys
+    the command never reads, and then ``switch`` says what reads them instead.
+    """
+
+    keys: tuple[str, ...]
+    switch: str
+    on: Callable[[Any], bool] | None = None
+
+    def covers(self, key: str) -> bool:
+        """Whether the override of ``key`` sets one of these keys or a key under them."""
+        return any(key == k or key.startswith(f"{k}.") for k in self.keys)
+
+    def message(self, key: str, command: str) -> str:
+        """The one line for an override of ``key`` that ``command`` would not read."""
+        if self.on is None:
+            return f"escalation {command} does not read {key}: {self.switch}; drop {key}"
+        return f"{key} is read only with {self.switch}: add {self.switch}, or drop {key}"
+
+
+#: The run options `escalation calibrate` does not read (``run.weeks`` has its own error).
+RUN_KEYS = ("replications", "trajectories", "posterior", "follow", "objective")
+
+#: For each command, the keys it reads only under a switch, or never.
+UNREAD: dict[str, tuple[ReadOnlyWith, ...]] = {
+    "compare": (
+        ReadOnlyWith(("compare.origin",), "compare.rolling=true", lambda c: c.compare.rolling),
+        ReadOnlyWith(
+            ("run.trajectories", "run.follow"),
+            "it keeps every run's path and follows every notice past the end",
+        ),
+        ReadOnlyWith(("run.objective",), "it is escalation run's, for optimising sweeps"),
+    ),
+    "calibrate": (
+        ReadOnlyWith(
+            ("train_events",),
+            "it fits the model and the baselines alike on events= (train_events is "
+            "escalation compare's)",
+        ),
+        ReadOnlyWith(
+            ("compare",),
+            "its own options are calibrate.* (calibrate.rolling, calibrate.origin)",
+        ),
+        ReadOnlyWith(
+            tuple(f"run.{k}" for k in RUN_KEYS),
+            "of the run options it reads run.seed alone (the others set escalation run's "
+            "and escalation compare's runs)",
+        ),
+        ReadOnlyWith(("calibrate.cases",), "calibrate.loco=true", lambda c: c.calibrate.loco),
+        ReadOnlyWith(
+            ("calibrate.origin",), "calibrate.rolling=true", lambda c: c.calibrate.rolling
+        ),
+        ReadOnlyWith(
+            ("calibrate.predictive",),
+            "calibrate.rolling=true or calibrate.loco=true",
+            lambda c: c.calibrate.rolling or c.calibrate.loco,
+        ),
+        ReadOnlyWith(
+            ("calibrate.predictive_steps", "calibrate.predictive_burn", "calibrate.jobs"),
+            "calibrate.predictive=true",
+            lambda c: c.calibrate.predictive,
+        ),
+        ReadOnlyWith(
+            ("calibrate.walkers", "calibrate.steps", "calibrate.burn", "calibrate.thin"),
+            "calibrate.posterior=true",
+            lambda c: c.calibrate.posterior,
+        ),
+    ),
+}
+
+
+def override_keys(overrides: Sequence[str]) -> list[str]:
+    """The config keys ``overrides`` set (Hydra's own and deletions left out)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parsed = OverridesParser.create().parse_overrides(list(overrides))
+    return [o.key_or_group for o in parsed if not o.is_hydra_override() and not o.is_delete()]
+
+
+def check_read(config: Any, overrides: Sequence[str], command: str) -> None:
+    """Raise `ConfigError` for the first override ``command`` would not read under ``config``."""
+    rules = UNREAD.get(command, ())
+    for key in override_keys(overrides):
+        for rule in rules:
+            if rule.covers(key) and (rule.on is None or not rule.on(config)):
+                raise ConfigError(rule.message(key, command))

@@ -1,0 +1,134 @@
+"""An override the command would not read is refused with one line, before anything is fitted.
+
+Before, ``escalation calibrate calibrate.cases=[...]`` without ``calibrate.loco=true``, or
+``train_events=`` given to calibrate, ran to the end and reported as if nothing had been set.
+"""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from omegaconf import OmegaConf
+from one_line import refused
+
+from sim.core.errors import ConfigError
+from sim.experiment.config import compose_config, default_config
+from sim.experiment.unread import UNREAD, check_read
+
+
+@pytest.mark.parametrize(
+    ("command", "overrides", "message"),
+    [
+        (
+            "calibrate",
+            ["calibrate.cases=[gsomia_2019,thaad_2016]"],
+            "calibrate.cases is read only with calibrate.loco=true: add calibrate.loco=true, or "
+            "drop calibrate.cases",
+        ),
+        (
+            "calibrate",
+            ["calibrate.rolling=true", "calibrate.jobs=2"],
+            "calibrate.jobs is read only with calibrate.predictive=true: add "
+            "calibrate.predictive=true, or drop calibrate.jobs",
+        ),
+        (
+            "calibrate",
+            ["calibrate.posterior=false", "calibrate.walkers=40"],
+            "calibrate.walkers is read only with calibrate.posterior=true: add "
+            "calibrate.posterior=true, or drop calibrate.walkers",
+        ),
+        (
+            "calibrate",
+            ["train_events=scenarios/thaad_2016/events.csv"],
+            "escalation calibrate does not read train_events: it fits the model and the "
+            "baselines alike on events= (train_events is escalation compare's); drop train_events",
+        ),
+        (
+            "calibrate",
+            ["compare.rolling=true"],
+            "escalation calibrate does not read compare.rolling: its own options are calibrate.* "
+            "(calibrate.rolling, calibrate.origin); drop compare.rolling",
+        ),
+        (
+            "compare",
+            ["compare.origin=2019-06-03"],
+            "compare.origin is read only with compare.rolling=true: add compare.rolling=true, or "
+            "drop compare.origin",
+        ),
+    ],
+)
+def test_an_option_the_command_would_not_read_is_one_line_and_no_folder(
+    tmp_path, capsys, command, overrides, message
+):
+    out = tmp_path / "out"
+    write = ["calibrate.write=false"] if command == "calibrate" else []
+    line = refused(capsys, command, *overrides, *write, f"hydra.run.dir={out}")
+    assert line == f"error: {message}"
+    assert not out.exists()
+
+
+def test_an_option_read_under_its_switch_passes():
+    overrides = [
+        "calibrate.loco=true",
+        "calibrate.cases=[gsomia_2019,thaad_2016]",
+        "calibrate.predictive=true",
+        "calibrate.jobs=2",
+        "calibrate.walkers=40",
+    ]
+    check_read(default_config(overrides, "calibrate"), overrides, "calibrate")  # no error
+    # and compare reads what calibrate does not
+    overrides = ["train_events=scenarios/thaad_2016/events.csv", "run.replications=50"]
+    check_read(default_config(overrides, "compare"), overrides, "compare")
+
+
+@pytest.mark.parametrize(
+    ("command", "rule"), [(c, r) for c, rules in UNREAD.items() for r in rules]
+)
+def test_every_rule_names_keys_that_exist_and_advice_that_works(command, rule):
+    composed = compose_config([], command)
+    absent = object()
+    for key in rule.keys:  # a renamed key would leave a rule that never fires
+        assert OmegaConf.select(composed, key, default=absent) is not absent, key
+    if rule.on is None:
+        return
+    switches = rule.switch.split(" or ")
+    off = [s.replace("=true", "=false") for s in switches]
+    assert not rule.on(default_config(off, command))
+    for switch in switches:  # each switch the message advises turns the rule's keys on
+        assert rule.on(default_config([*off, switch], command)), switch
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    loco=st.booleans(),
+    rolling=st.booleans(),
+    predictive=st.booleans(),
+    posterior=st.booleans(),
+    key=st.sampled_from(
+        ["calibrate.cases", "calibrate.origin", "calibrate.predictive", "calibrate.jobs"]
+        + ["calibrate.steps", "calibrate.thin", "calibrate.popsize", "payoffs.deadline"]
+    ),
+)
+def test_a_switched_option_is_refused_exactly_when_its_switch_is_off(
+    calibrate_config, loco, rolling, predictive, posterior, key
+):
+    c = calibrate_config.calibrate
+    c.loco, c.rolling, c.predictive, c.posterior = loco, rolling, predictive, posterior
+    needs = {
+        "calibrate.cases": loco,
+        "calibrate.origin": rolling,
+        "calibrate.predictive": rolling or loco,
+        "calibrate.jobs": predictive,
+        "calibrate.steps": posterior,
+        "calibrate.thin": posterior,
+    }
+    try:
+        check_read(calibrate_config, [f"{key}=1"], "calibrate")
+        refused_here = False
+    except ConfigError as problem:
+        refused_here = str(problem).startswith(f"{key} is read only with")
+    assert refused_here == (not needs.get(key, True))
+
+
+@pytest.fixture(scope="module")
+def calibrate_config():
+    return default_config([], "calibrate")
