@@ -459,7 +459,9 @@ def test_joblib_workers_end_with_a_killed_sweep(tmp_path):
     while (
         not list(tmp_path.glob("[01]/.replications.parquet.*.tmp")) and time.monotonic() < deadline
     ):
-        time.sleep(0.5)  # the cells are writing
+        time.sleep(0.5)
+    writing = list(tmp_path.glob("[01]/.replications.parquet.*.tmp"))
+    assert writing, "no cell began writing: the kill would test nothing"  # else vacuous below
     parent.kill()
     parent.wait(timeout=10)
     deadline = time.monotonic() + 30
