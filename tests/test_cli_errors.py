@@ -192,6 +192,25 @@ def test_a_broken_preset_of_ones_own_is_named_in_one_line(empty, capsys, group, 
     assert not (empty / "out").exists()
 
 
+def test_a_fitted_value_out_of_range_in_a_fit_of_ones_own_names_its_file(empty, capsys):
+    # A fit found through hydra.searchpath got only "set it on the command line", as if the
+    # value had been typed there; the shipped conf/fit presets were named already.
+    (empty / "extra" / "fit").mkdir(parents=True)
+    mine = empty / "extra" / "fit" / "mine.yaml"
+    mine.write_text("# @package _global_\nfit: mine\nseoul:\n  lift: 7.5\n")
+    search = f"hydra.searchpath=[file://{empty / 'extra'}]"
+    line = refused(capsys, "run", search, "fit=mine", f"hydra.run.dir={empty / 'out'}")
+    assert line == (
+        "error: seoul.lift=7.5 is outside the allowed range [0.0, 1.0], as the fit 'mine' sets "
+        f"it ({mine}); correct that file or run `escalation calibrate` again, or set it on the "
+        "command line, e.g. seoul.lift=0.0"
+    )
+    assert not (empty / "out").exists()
+    # typed on the command line, the same value is the user's, not the fit's
+    line = refused(capsys, "run", search, "fit=mine", "seoul.lift=8.5")
+    assert line.startswith("error: seoul.lift=8.5 is outside") and "mine.yaml" not in line
+
+
 def broken_scenario(root, change_yaml=None, events=None):
     folder = root / "broken"
     shutil.copytree(ROOT / "scenarios" / "gsomia_2019", folder)

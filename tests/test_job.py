@@ -382,7 +382,9 @@ def test_a_fitted_value_out_of_range_names_the_fits_file(monkeypatch):
         config_module.validate(bad)
     assert "conf/fit" not in str(typed.value)
     fitted = {**config_module.fit_values("gsomia_2019"), "payoffs.deadline": -3.0}
-    monkeypatch.setattr(config_module, "fit_values", lambda name: fitted)  # a fit file saying -3
+    monkeypatch.setattr(
+        config_module, "fit_values", lambda name, path=None: fitted
+    )  # a fit file saying -3
     with pytest.raises(ConfigError) as problem:
         config_module.validate(bad)
     assert problem.value.problem == (

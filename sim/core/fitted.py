@@ -10,6 +10,7 @@ run can give each replication (``run.posterior=true``).
 """
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,9 +41,23 @@ def _flatten(node: dict, prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def fit_values(name: str = DEFAULT_FIT) -> dict[str, float]:
-    """The fitted keys and values of ``conf/fit/<name>.yaml`` (empty for ``none``)."""
-    path = fit_folder() / f"{name}.yaml"
+def fit_file(name: str, config_folders: Sequence[str | Path] = ()) -> Path:
+    """The file the preset ``fit=<name>`` is read from.
+
+    ``conf/fit/<name>.yaml``, else the first ``<folder>/fit/<name>.yaml`` among
+    ``config_folders`` (the folders ``hydra.searchpath`` adds, in Hydra's order); the
+    ``conf/fit`` path when none holds it.
+    """
+    shipped = fit_folder() / f"{name}.yaml"
+    for path in (shipped, *(Path(f) / "fit" / f"{name}.yaml" for f in config_folders)):
+        if path.is_file():
+            return path
+    return shipped
+
+
+def fit_values(name: str = DEFAULT_FIT, path: Path | None = None) -> dict[str, float]:
+    """The fitted keys and values of ``conf/fit/<name>.yaml``, or of ``path`` when given."""
+    path = path or fit_folder() / f"{name}.yaml"
     if not path.is_file():
         raise ConfigError(f"no fit {name!r}: {path} does not exist")
     data = yaml.safe_load(path.read_text()) or {}

@@ -19,7 +19,8 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
 
 from sim.core.errors import ConfigError
-from sim.core.fitted import fit_values
+from sim.core.fitted import fit_file, fit_values
+from sim.core.folders import display_path
 from sim.core.params import (
     ConductParams,
     ModelParams,
@@ -183,24 +184,31 @@ def register() -> None:
     cs.store(group="conduct", name="default", node=ConductParams)
 
 
-def validate[C: Config](config: C) -> C:
-    """Check finiteness, ranges and cross-field rules; raise `ConfigError` naming a bad key."""
+def validate[C: Config](config: C, config_folders: Sequence[str] = ()) -> C:
+    """Check finiteness, ranges and cross-field rules; raise `ConfigError` naming a bad key.
+
+    ``config_folders`` are the folders ``hydra.searchpath`` adds, where a fit preset of the
+    user's own may be found: a value out of range that the fit sets names the fit's file.
+    """
     check_finite(config)
     check_stage_shape(config.payoffs.stage)
     try:
         check_ranges(config)
     except ConfigError as problem:
-        raise _from_the_fit(config, problem) from None
+        raise _from_the_fit(config, problem, config_folders) from None
     check(config.model_params)
     return config
 
 
-def _from_the_fit(config: Config, problem: ConfigError) -> ConfigError:
+def _from_the_fit(
+    config: Config, problem: ConfigError, config_folders: Sequence[str]
+) -> ConfigError:
     """``problem``, naming the fit's file when the value out of range is the fit's own."""
     key, _, value = problem.problem.partition(" ")[0].partition("=")
+    path = fit_file(config.fit, config_folders)
     try:
-        fitted = fit_values(config.fit) if config.fit != "none" else {}
-    except ConfigError:  # a fit preset found elsewhere (hydra.searchpath): not ours to name
+        fitted = fit_values(config.fit, path) if config.fit != "none" else {}
+    except ConfigError:  # no such file: the preset is not one we can read
         fitted = {}
     try:
         if key not in fitted or fitted[key] != float(value):
@@ -208,14 +216,24 @@ def _from_the_fit(config: Config, problem: ConfigError) -> ConfigError:
     except ValueError:  # not a single number
         return problem
     return ConfigError(
-        f"{problem.problem}, as the fit {config.fit!r} sets it (conf/fit/{config.fit}.yaml)",
+        f"{problem.problem}, as the fit {config.fit!r} sets it ({display_path(path)})",
         advice="correct that file or run `escalation calibrate` again, or set it on the "
         f"command line, e.g. {key}={lookup(config, key)[0].metadata['range'][0]}",
     )
 
 
-def to_config(cfg: DictConfig) -> Config:
-    """Turn a composed Hydra config into validated dataclass objects."""
+def config_folders(hydra_node: Any) -> list[str]:
+    """The folders Hydra composed from (``conf/`` and any ``hydra.searchpath`` entry)."""
+    sources = OmegaConf.select(hydra_node, "runtime.config_sources", default=None) or []
+    return [str(s.path) for s in sources if s.schema == "file"]
+
+
+def to_config(cfg: DictConfig, folders: Sequence[str] | None = None) -> Config:
+    """Turn a composed Hydra config into validated dataclass objects.
+
+    ``folders`` are the config folders it was composed from (`config_folders`); inside a
+    Hydra job they are read from the job's own Hydra config.
+    """
     from omegaconf.errors import OmegaConfBaseException
 
     check_keys(cfg)
@@ -225,7 +243,14 @@ def to_config(cfg: DictConfig) -> Config:
         raise composition_error(problem) from None
     if not isinstance(config, Config):
         raise ConfigError(f"the configuration is a {type(config).__name__}, not a job's config")
-    return validate(config)
+    return validate(config, _job_folders() if folders is None else folders)
+
+
+def _job_folders() -> list[str]:
+    """`config_folders` of the running Hydra job, or none outside one."""
+    from hydra.core.hydra_config import HydraConfig
+
+    return config_folders(HydraConfig.get()) if HydraConfig.initialized() else []
 
 
 def job_config(cfg: DictConfig, command: str) -> Config:

@@ -25,7 +25,7 @@ from sim.experiment.blocks import BLOCK
 from sim.experiment.budget import RunBudget, check_budget, run_budget
 from sim.experiment.cells import MANIFEST, Manifest, ManifestCell, read_manifest, sweep_cells
 from sim.experiment.checks import check_overrides, composition_error
-from sim.experiment.config import Config, compose_config, to_config
+from sim.experiment.config import Config, compose_config, config_folders, to_config
 from sim.experiment.factory import build_scenario, horizon, load_real
 from sim.experiment.identity import run_identity
 from sim.experiment.store import SUMMARY, FolderLock
@@ -51,7 +51,7 @@ def task_config(cfg: DictConfig) -> Config:
     task = cfg.copy()
     with read_write(task), open_dict(task):
         del task["hydra"]
-    return to_config(task)
+    return to_config(task, config_folders(cfg.hydra))
 
 
 @dataclass
