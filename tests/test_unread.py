@@ -80,6 +80,18 @@ def test_an_option_read_under_its_switch_passes():
     check_read(default_config(overrides, "compare"), overrides, "compare")
 
 
+def test_a_sweep_over_the_switch_lets_the_key_pass_in_the_jobs_that_turn_it_off():
+    # escalation calibrate -m calibrate.loco=true,false calibrate.cases=[...]: the job with
+    # loco=false does not read the cases, and the sweep meant it so
+    overrides = ["calibrate.loco=false", "calibrate.cases=[gsomia_2019,thaad_2016]"]
+    config = default_config(overrides, "calibrate")
+    check_read(config, overrides, "calibrate", sweep=True)
+    with pytest.raises(ConfigError, match="calibrate.cases is read only with"):
+        check_read(config, overrides, "calibrate")  # typed by hand, it is still unread
+    with pytest.raises(ConfigError, match="calibrate.cases is read only with"):
+        check_read(config, overrides[1:], "calibrate", sweep=True)  # the switch not swept
+
+
 @pytest.mark.parametrize(
     ("command", "rule"), [(c, r) for c, rules in UNREAD.items() for r in rules]
 )

@@ -259,11 +259,13 @@ def job_config(cfg: DictConfig, command: str) -> Config:
     An override the command would not read is refused (`sim.experiment.unread`).
     """
     from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
 
     from sim.experiment.unread import check_read
 
     config = to_config(cfg)
-    check_read(config, list(HydraConfig.get().overrides.task), command)
+    hydra = HydraConfig.get()
+    check_read(config, list(hydra.overrides.task), command, hydra.mode == RunMode.MULTIRUN)
     return config
 
 

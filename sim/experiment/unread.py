@@ -31,6 +31,11 @@ class ReadOnlyWith:
         """Whether the override of ``key`` sets one of these keys or a key under them."""
         return any(key == k or key.startswith(f"{k}.") for k in self.keys)
 
+    @property
+    def switch_keys(self) -> list[str]:
+        """The keys that turn these keys on (none for keys never read)."""
+        return [part.split("=")[0] for part in self.switch.split(" or ")] if self.on else []
+
     def message(self, key: str, command: str) -> str:
         """The one line for an override of ``key`` that ``command`` would not read."""
         if self.on is None:
@@ -97,10 +102,17 @@ def override_keys(overrides: Sequence[str]) -> list[str]:
     return [o.key_or_group for o in parsed if not o.is_hydra_override() and not o.is_delete()]
 
 
-def check_read(config: Any, overrides: Sequence[str], command: str) -> None:
-    """Raise `ConfigError` for the first override ``command`` would not read under ``config``."""
-    rules = UNREAD.get(command, ())
-    for key in override_keys(overrides):
-        for rule in rules:
-            if rule.covers(key) and (rule.on is None or not rule.on(config)):
-                raise ConfigError(rule.message(key, command))
+def check_read(config: Any, overrides: Sequence[str], command: str, sweep: bool = False) -> None:
+    """Raise `ConfigError` for the first override ``command`` would not read under ``config``.
+
+    In a sweep's job (``sweep``) a key whose switch the overrides set too is let pass: a sweep
+    over ``calibrate.loco=true,false`` reads ``calibrate.cases`` in half its jobs.
+    """
+    keys = override_keys(overrides)
+    for key in keys:
+        for rule in UNREAD.get(command, ()):
+            if not rule.covers(key) or (rule.on is not None and rule.on(config)):
+                continue
+            if sweep and any(k in keys for k in rule.switch_keys):
+                continue
+            raise ConfigError(rule.message(key, command))
