@@ -264,13 +264,15 @@ def hydra_command(task: Callable[[Any], Any], config_name: str, args: list[str])
 
     Other arguments than overrides and ``-m`` (``--help``, ``--cfg job``) go to Hydra as given.
     """
-    from sim.experiment.launch import prepare_run, prepare_sweep
+    from sim.experiment.launch import check_sweep, prepare_run, prepare_sweep
 
     multirun = any(a in MULTIRUN for a in args)
     overrides = [a for a in args if a not in MULTIRUN]
     name = "run" if config_name == "config" else config_name
     if flag := unknown_flag(overrides, f"escalation {name}"):
         fail(flag)
+    if multirun and config_name != "config" and not any(a.startswith("-") for a in overrides):
+        check_sweep(overrides, config_name)  # compare, calibrate: each cell before any job
     if any(a.startswith("-") for a in overrides) or (multirun and config_name != "config"):
         hydra_app(task, config_name, args)
         return
@@ -295,14 +297,10 @@ def hydra_command(task: Callable[[Any], Any], config_name: str, args: list[str])
             shutil.rmtree(launch.created, ignore_errors=True)
 
 
-def cell_count(n: int) -> str:
-    """``1 cell``, ``11 cells``."""
-    return f"{n} cell" if n == 1 else f"{n} cells"
-
-
 def start_sweep(launch: Any) -> None:
     """Say what the sweep will run; remove an earlier launch's table and figures."""
     from sim.experiment.sweep import SWEEP_TABLE
+    from sim.reports.text import cell_count
 
     for stale in [launch.folder / SWEEP_TABLE, *launch.folder.glob("*.png")]:
         stale.unlink(missing_ok=True)
@@ -317,6 +315,7 @@ def start_sweep(launch: Any) -> None:
 def aggregate(folder: Path) -> None:
     """Aggregate a finished sweep and say where its table and figures are (hold its lock)."""
     from sim.experiment.sweep import SWEEP_TABLE, aggregate_sweep
+    from sim.reports.text import cell_count
 
     result = aggregate_sweep(folder)
     print(f"sweep: {cell_count(len(result.table))} aggregated into {folder / SWEEP_TABLE}")

@@ -12,6 +12,7 @@ from one_line import refused
 
 from sim.core.errors import ConfigError
 from sim.experiment.config import compose_config, default_config
+from sim.experiment.launch import check_sweep
 from sim.experiment.unread import UNREAD, check_read
 
 
@@ -90,6 +91,29 @@ def test_a_sweep_over_the_switch_lets_the_key_pass_in_the_jobs_that_turn_it_off(
         check_read(config, overrides, "calibrate")  # typed by hand, it is still unread
     with pytest.raises(ConfigError, match="calibrate.cases is read only with"):
         check_read(config, overrides[1:], "calibrate", sweep=True)  # the switch not swept
+
+
+def test_a_compare_sweep_checks_every_cell_before_its_first_job(tmp_path, capsys):
+    # Compare and calibrate sweeps went straight to Hydra: a wrong last cell stopped the sweep
+    # only when its turn came, after the cells before it had run and written their reports.
+    out = tmp_path / "sweep"
+    line = refused(
+        capsys,
+        "compare",
+        "-m",
+        "run.replications=20",
+        "seoul.noise=0.1,1.5",
+        f"hydra.sweep.dir={out}",
+    )
+    assert line == (
+        "error: sweep cell 1 (run.replications=20 seoul.noise=1.5): seoul.noise=1.5 is outside "
+        "the allowed range [0.0, 1.0]; set it on the command line, e.g. seoul.noise=0.0; no job "
+        "was started"
+    )
+    assert not out.exists()
+    with pytest.raises(ConfigError, match=r"sweep cell 0 \(.*calibrate.cases is read only with"):
+        check_sweep(["calibrate.cases=[gsomia_2019,thaad_2016]", "seoul.noise=0,1"], "calibrate")
+    check_sweep(["compare.rolling=true,false", "compare.origin=2019-06-03"], "compare")  # passes
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,14 @@ from sim.core.errors import ConfigError, EscalationError
 from sim.core.scenario import Scenario
 from sim.experiment.blocks import BLOCK
 from sim.experiment.budget import RunBudget, check_budget, run_budget
-from sim.experiment.cells import MANIFEST, Manifest, ManifestCell, read_manifest, sweep_cells
+from sim.experiment.cells import (
+    MANIFEST,
+    Manifest,
+    ManifestCell,
+    SweepPlan,
+    read_manifest,
+    sweep_cells,
+)
 from sim.experiment.checks import check_overrides, composition_error
 from sim.experiment.config import Config, compose_config, config_folders, to_config
 from sim.experiment.factory import build_scenario, horizon, load_real
@@ -188,6 +195,14 @@ def split_overrides(overrides: Sequence[str]) -> tuple[list[str], list[str]]:
     return task, fixed
 
 
+def basic_plan(cfg: DictConfig, task: Sequence[str]) -> SweepPlan:
+    """The cells Hydra's basic sweeper runs for ``task`` and ``hydra.sweeper.params``."""
+    node = OmegaConf.select(cfg, "hydra.sweeper.params")
+    container = OmegaConf.to_container(node, resolve=True) if isinstance(node, DictConfig) else {}
+    params = container if isinstance(container, dict) else {}
+    return sweep_cells({str(k): v for k, v in params.items()}, task)
+
+
 def prepare_sweep(overrides: Sequence[str], config_name: str = RUN_CONFIG) -> Launch:
     """Check every cell of a sweep; claim its folder and write the launch's manifest."""
     check_overrides(overrides)
@@ -210,10 +225,7 @@ def prepare_sweep(overrides: Sequence[str], config_name: str = RUN_CONFIG) -> La
         command = " ".join(["escalation run --multirun", *overrides])
         search = Search(command, keys, trials)
         return Launch(folder, created, lock, arguments, [job], search=search)
-    node = OmegaConf.select(cfg, "hydra.sweeper.params")
-    container = OmegaConf.to_container(node, resolve=True) if isinstance(node, DictConfig) else {}
-    params = container if isinstance(container, dict) else {}
-    plan = sweep_cells({str(k): v for k, v in params.items()}, task)
+    plan = basic_plan(cfg, task)
     scenarios: dict[Any, Scenario] = {}
     jobs = []
     for number, cell in enumerate(plan.cells):
@@ -233,6 +245,32 @@ def prepare_sweep(overrides: Sequence[str], config_name: str = RUN_CONFIG) -> La
     manifest = Manifest(command=command, keys=plan.keys, cells=entries, pid=os.getpid())
     manifest.write(folder)
     return Launch(folder, created, lock, arguments, jobs, manifest)
+
+
+def check_sweep(overrides: Sequence[str], config_name: str) -> None:
+    """Check every cell of a sweep of ``escalation compare`` or ``calibrate`` before any job.
+
+    Their sweeps claim no folder and keep no manifest (each job is a report of its own), but a
+    wrong value in the last cell would otherwise stop the sweep only when its turn came, after
+    the cells before it had run (a calibration each). Raises `ConfigError` naming the cell.
+    """
+    from sim.experiment.unread import check_read
+
+    check_overrides(overrides)
+    task, fixed = split_overrides(overrides)
+    cfg = compose(fixed, config_name)
+    if str(cfg.hydra.sweeper._target_) != BASIC_SWEEPER:  # an optimiser picks its own cells
+        check_job(task_config(cfg), config_name, {})
+        return
+    for number, cell in enumerate(basic_plan(cfg, task).cells):
+        try:
+            config = task_config(compose(cell, config_name))
+            check_read(config, cell, config_name, sweep=True)
+            check_job(config, config_name, {})
+        except EscalationError as problem:
+            raise ConfigError(
+                f"sweep cell {number} ({' '.join(cell)}): {problem}; no job was started"
+            ) from None
 
 
 @dataclass(frozen=True)

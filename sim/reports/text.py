@@ -26,6 +26,11 @@ def week_count(count: int) -> str:
     return f"{count} week" if count == 1 else f"{count} weeks"
 
 
+def cell_count(count: int) -> str:
+    """``1 cell``, ``11 cells``: a number of sweep cells as a sentence says it."""
+    return f"{count} cell" if count == 1 else f"{count} cells"
+
+
 def share(value: float) -> str:
     """A share as a percentage, with a decimal when it is small or nearly all.
 
