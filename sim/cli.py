@@ -73,7 +73,7 @@ examples:
   escalation run -m +experiment=least_pressure
   escalation explore explore=morris hydra/launcher=joblib
   escalation compare +experiment=calibrated_2019
-  escalation calibrate params=[seoul.rationality,tokyo.rationality,seoul.activity,tokyo.activity]
+  escalation calibrate params=[seoul.activity,tokyo.activity] calibrate.fit=activity_2019
   escalation play --as seoul us.pressure=0.8
   escalation classroom --host 0.0.0.0
 

@@ -19,7 +19,7 @@ from one_line import refused
 
 import sim.core.fitted
 import sim.core.folders
-from sim.analysis.calibrate.job import calibrate, run_calibration
+from sim.analysis.calibrate.job import calibrate, generation_progress, installed, run_calibration
 from sim.analysis.calibrate.presets import write_fit
 from sim.analysis.case import build_case
 from sim.analysis.fit import fit_ml
@@ -27,7 +27,7 @@ from sim.analysis.space import Space
 from sim.core.errors import ConfigError, EscalationError
 from sim.core.folders import CONF_DIR
 from sim.core.params import ModelParams, lookup
-from sim.experiment.config import default_config
+from sim.experiment.config import CalibrateOptions, default_config
 
 ROOT = Path(__file__).resolve().parents[1]
 KEYS = ["seoul.activity", "tokyo.activity", "payoffs.audience.seoul"]
@@ -103,6 +103,19 @@ def test_calibrate_writes_its_report_figure_and_the_three_fit_files(calibrated):
     assert changed == sorted(f"fit/{name}" for name in FIT_FILES)
     assert "fitting 3 parameters to 22 weeks" in done.stderr
     assert f"results: {out}" in done.stdout
+    # where the fit went, and that runs do not pick it up from a copy of conf/
+    preset = conf / "fit" / "gsomia_2019.yaml"
+    line = f"fit written to {preset}: outside the shipped conf/, so runs do not pick it up"
+    assert done.stderr.splitlines()[-1] == line
+    # two generations (TINY) cannot converge: said while it runs and in the summary
+    warning = (
+        "warning: the ML fit did not converge (Maximum number of iterations has been exceeded)"
+    )
+    assert warning in done.stderr and warning in done.stdout
+    # the posterior's 30 steps said at each tenth, with the time taken and left
+    steps = [line for line in done.stderr.splitlines() if line.startswith("  step ")]
+    assert [line.split(" (")[0] for line in steps] == [f"  step {3 * k}/30" for k in range(1, 11)]
+    assert "s left" in steps[0] and "left" not in steps[-1]
 
 
 def test_the_report_holds_estimates_posterior_and_baselines(calibrated):
@@ -186,6 +199,30 @@ def test_the_written_fit_composes_into_every_run(calibrated, monkeypatch):
     assert lookup(composed.model_params, "tokyo.decay")[1] == hand_set
     hand_set = default_config(["run.progress=false", "fit=none"])
     assert lookup(hand_set.model_params, KEYS[0])[1] == lookup(ModelParams(), KEYS[0])[1]
+
+
+def test_the_fit_says_where_it_went_and_which_runs_use_it():
+    shipped = CONF_DIR / "fit"
+    options = CalibrateOptions()
+    assert installed(shipped / "gsomia_2019.yaml", options) == (
+        "fit written to conf/fit/gsomia_2019.yaml: every run now uses it (fit=none runs the "
+        "hand-set values)"
+    )
+    options = dataclasses.replace(options, fit="mine")
+    assert installed(shipped / "mine.yaml", options) == (
+        "fit written to conf/fit/mine.yaml: runs use it with fit=mine"
+    )
+
+
+def test_the_ml_fit_says_where_it_stands_every_25_generations():
+    said: list[str] = []
+    progress = generation_progress(300, said.append)
+    for generation in range(1, 61):
+        progress(generation, -100.0 - 1 / generation)
+    assert said == [
+        "  generation 25 of at most 300: best log-likelihood -100.04",
+        "  generation 50 of at most 300: best log-likelihood -100.02",
+    ]
 
 
 def test_write_false_writes_nothing_into_conf(tmp_path):

@@ -9,7 +9,9 @@ the whole box, each generation scored in one model run with one replication per 
 L-BFGS-B from its best point. A fit is a deterministic function of its data, space and seed.
 """
 
+import itertools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -94,6 +96,16 @@ class MLFit:
         """Free parameters: the fitted keys plus the conduct's."""
         return len(self.keys) + self.conduct.parameters
 
+    @property
+    def warning(self) -> str | None:
+        """What to say of a fit that stopped before it converged; None when it converged."""
+        if self.converged:
+            return None
+        return (
+            f"the ML fit did not converge ({self.message.rstrip('.')}): its estimates may not "
+            "be the optimum; raise calibrate.maxiter or calibrate.popsize"
+        )
+
     def values(self) -> dict[str, float]:
         """Every fitted key and value, the tied keys' and the conduct's included."""
         fitted = {k: float(v) for k, v in zip(self.keys, self.estimates, strict=True)}
@@ -108,14 +120,22 @@ def fit_ml(
     popsize: int = 15,
     maxiter: int = 300,
     init: np.ndarray | None = None,
+    progress: Callable[[int, float], None] | None = None,
 ) -> MLFit:
     """Fit ``space`` to ``episodes`` by maximum likelihood.
 
-    ``init`` optionally seeds the population (rows are members), e.g. with an earlier fit.
+    ``init`` optionally seeds the population (rows are members), e.g. with an earlier fit;
+    ``progress`` is told each generation's number and best log-likelihood of the moves.
     """
     started = time.perf_counter()
     conduct = fit_conduct(episodes)
     objective = MovesObjective(space.with_base(conduct.apply(space.base)), episodes)
+    generations = itertools.count(1)
+
+    def callback(intermediate_result) -> None:  # scipy passes each generation's best
+        if progress is not None:
+            progress(next(generations), -float(intermediate_result.fun))
+
     result = differential_evolution(
         objective,
         list(zip(space.low, space.high, strict=True)),
@@ -127,6 +147,7 @@ def fit_ml(
         seed=seed,
         polish=True,
         init="latinhypercube" if init is None else np.clip(init, space.low, space.high),
+        callback=callback if progress is not None else None,
     )
     return MLFit(
         keys=tuple(space.keys),

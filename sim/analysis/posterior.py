@@ -19,6 +19,7 @@ broad, curved posteriors of weakly identified weights better than the default st
 import dataclasses
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -131,13 +132,15 @@ def sample_posterior(
     thin: int = 5,
     seed: int = 0,
     spread: float = 0.02,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Posterior:
     """Sample the joint posterior of ``space``'s keys and the conduct's, from near the ML fit.
 
     The walkers start in a ball around the ML estimate (the fitted keys and the conduct's own
     fit), ``spread`` times each box's width (in coordinates) across, clipped into the box: wide
     enough that the ensemble's own spread, which scales its proposals, need not grow from
-    nothing. ``walkers`` must be at least twice `dimensions`.
+    nothing. ``walkers`` must be at least twice `dimensions`. ``progress`` is told each step
+    done and the steps in all.
     """
     import emcee
 
@@ -173,12 +176,14 @@ def sample_posterior(
     state = emcee.State(
         start, random_state=np.random.RandomState(int(rng.integers(2**31))).get_state()
     )
-    for _ in sampler.sample(state, iterations=steps):
+    for step, _ in enumerate(sampler.sample(state, iterations=steps), 1):
         # emcee prints a traceback of anything raised inside the log-probability before
         # passing it on; an interruption is held there and raised here, so the command ends
         # with its own one line
         if stopped:
             raise stopped[0]
+        if progress is not None:
+            progress(step, steps)
     chain = sampler.get_chain(discard=burn, thin=thin)  # (steps, walkers, k), coordinates
     chain = np.moveaxis(space.values(np.moveaxis(chain, -1, 0)), 0, -1)  # values
     keys = tuple(space.keys)

@@ -106,6 +106,8 @@ def format_calibration(report: CalibrationReport, folder: Path | None = None) ->
         "",
         likelihood_text(report.in_sample),
     ]
+    if ml.warning is not None:
+        lines.append(f"warning: {ml.warning}")
     if report.posterior is not None:
         p = report.posterior
         state = "converged" if p.converged else "NOT converged (R-hat >= 1.05 or ESS < 100)"

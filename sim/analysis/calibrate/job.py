@@ -12,6 +12,7 @@ import re
 import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from sim import __version__
 from sim.analysis.baselines import MoveData
@@ -26,7 +27,8 @@ from sim.analysis.posterior import dimensions, sample_posterior
 from sim.analysis.results import CalibrationReport
 from sim.analysis.space import Space
 from sim.core.errors import ConfigError
-from sim.core.folders import display_path
+from sim.core.fitted import DEFAULT_FIT
+from sim.core.folders import CONF_DIR, display_path
 from sim.core.moves import ALLIES
 from sim.core.scenario_yaml import load_scenario
 from sim.experiment.config import CalibrateJobConfig
@@ -140,6 +142,35 @@ def _predictive(c) -> PredictiveSettings | None:
     return PredictiveSettings(steps=c.predictive_steps, burn=c.predictive_burn, jobs=c.jobs)
 
 
+#: Differential evolution says where it stands every this many generations.
+GENERATIONS_BETWEEN_LINES = 25
+
+
+def generation_progress(maxiter: int, say: Say) -> Callable[[int, float], None]:
+    """A line every `GENERATIONS_BETWEEN_LINES` generations of the ML fit: its best so far."""
+
+    def progress(generation: int, loglik: float) -> None:
+        if generation % GENERATIONS_BETWEEN_LINES == 0:
+            say(f"  generation {generation} of at most {maxiter}: best log-likelihood {loglik:.2f}")
+
+    return progress
+
+
+def step_progress(say: Say) -> Callable[[int, int], None]:
+    """A line at each tenth of the posterior's steps, with the time it has taken and will."""
+    started = time.perf_counter()
+
+    def progress(step: int, steps: int) -> None:
+        if step * 10 // steps == (step - 1) * 10 // steps:
+            return
+        spent = time.perf_counter() - started
+        left = spent * (steps - step) / step
+        done = f"  step {step}/{steps} ({100 * step // steps}%): {spent:.0f} s"
+        say(f"{done}, about {left:.0f} s left" if step < steps else done)
+
+    return progress
+
+
 def calibrate(config: CalibrateJobConfig, command: str, date: str, say: Say) -> CalibrationReport:
     """Fit ``params`` to the real sequence; everything the report holds (no files)."""
     timings: dict[str, float] = {}
@@ -161,14 +192,31 @@ def calibrate(config: CalibrateJobConfig, command: str, date: str, say: Say) -> 
     episodes = _loco_episodes(c) if c.loco else None
     say(f"fitting {len(space)} parameters to {case.weeks} weeks by differential evolution")
     t = time.perf_counter()
-    ml = fit_ml(space, (case.episode(),), config.run.seed, c.popsize, c.maxiter)
+    ml = fit_ml(
+        space,
+        (case.episode(),),
+        config.run.seed,
+        c.popsize,
+        c.maxiter,
+        progress=generation_progress(c.maxiter, say),
+    )
     timings["fit"] = time.perf_counter() - t
+    if ml.warning is not None:
+        say(f"warning: {ml.warning}")
     posterior = None
     if c.posterior:
         say(f"sampling the posterior: {c.walkers} walkers x {c.steps} steps")
         t = time.perf_counter()
         posterior = sample_posterior(
-            space, (case.episode(),), ml, c.walkers, c.steps, c.burn, c.thin, config.run.seed
+            space,
+            (case.episode(),),
+            ml,
+            c.walkers,
+            c.steps,
+            c.burn,
+            c.thin,
+            config.run.seed,
+            progress=step_progress(say),
         )
         timings["posterior"] = time.perf_counter() - t
     forecasts = None
@@ -228,5 +276,17 @@ def run_calibration(
     report = calibrate(config, command, date, say)
     write_report(report)
     if config.calibrate.write:
-        write_fit(report, config)
+        paths = write_fit(report, config)
+        say(installed(paths["preset"], config.calibrate))
     return report
+
+
+def installed(preset: Path, c) -> str:
+    """The line that says where the fit went and which runs now use it."""
+    if preset.parent.parent.resolve() != CONF_DIR.resolve():
+        use = "outside the shipped conf/, so runs do not pick it up"
+    elif c.fit == DEFAULT_FIT:
+        use = "every run now uses it (fit=none runs the hand-set values)"
+    else:
+        use = f"runs use it with fit={c.fit}"
+    return f"fit written to {display_path(preset)}: {use}"

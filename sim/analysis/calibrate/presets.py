@@ -13,6 +13,7 @@ import yaml
 
 from sim.analysis.results import CalibrationReport
 from sim.analysis.space import entry_text
+from sim.core.fitted import DEFAULT_FIT
 from sim.core.folders import CONF_DIR
 from sim.experiment.config import CalibrateJobConfig
 from sim.experiment.store import write_parquet, write_text
@@ -33,12 +34,18 @@ def _nested(values: dict[str, float]) -> dict:
 def fit_text(report: CalibrationReport, name: str) -> str:
     """``conf/fit/<name>.yaml``: the fitted values as a global Hydra preset."""
     values = report.ml.values()
+    use = (
+        "Every run uses\n# this fit unless told `fit=none` (the hand-set values)."
+        if name == DEFAULT_FIT
+        else f"Runs use this\n# fit when told `fit={name}`; the default fit is unchanged."
+    )
     header = (
         "# @package _global_\n"
         f"# The model fitted to {report.events} ({report.weeks} weeks from {report.start}) by\n"
         f"# `{report.command}` on {report.date} (version {report.version}, seed {report.seed}).\n"
-        "# Written by `escalation calibrate`: re-run it rather than edit by hand. Every run uses\n"
-        "# this fit unless told `fit=none` (the hand-set values). Method: docs/comparison.md.\n"
+        "# Written by `escalation calibrate`: re-run it rather than edit by hand. "
+        + use
+        + " Method: docs/comparison.md.\n"
         f"# log-likelihood {report.ml.loglik:.3f} with {report.ml.parameters} parameters.\n"
     )
     body = yaml.safe_dump(_nested(values), sort_keys=False, default_flow_style=False)
