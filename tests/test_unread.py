@@ -67,6 +67,19 @@ def test_an_option_the_command_would_not_read_is_one_line_and_no_folder(
     assert not out.exists()
 
 
+def test_explore_refuses_the_run_options_it_does_not_read(tmp_path, capsys):
+    # It ran with x 100 replications whatever run.replications said.
+    out = tmp_path / "explore"
+    line = refused(
+        capsys, "explore", "explore=morris", "run.replications=10", f"hydra.sweep.dir={out}"
+    )
+    assert line == (
+        "error: escalation explore does not read run.replications: explore.replications sets "
+        "the runs at each point; drop run.replications"
+    )
+    assert not out.exists()
+
+
 def test_an_option_read_under_its_switch_passes():
     overrides = [
         "calibrate.loco=true",

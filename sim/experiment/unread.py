@@ -2,7 +2,8 @@
 
 Some options of `escalation compare` and `escalation calibrate` are read only when a switch is
 on (``calibrate.cases`` only with ``calibrate.loco=true``), and some are not read by the
-command at all (``train_events`` is `escalation compare`'s). Ignored, such a key leaves the
+command at all (``train_events`` is `escalation compare`'s; `escalation explore` takes its
+runs per point from ``explore.replications``, not ``run.replications``). Ignored, such a key leaves the
 user believing a fit or a score used it, and a calibration can take an hour before anyone
 notices. Only the overrides as typed are checked: a config file that sets a key for a later
 run is not refused. An override of ``run.weeks`` has its own error (`sim.analysis.case`).
@@ -43,7 +44,8 @@ class ReadOnlyWith:
         return f"{key} is read only with {self.switch}: add {self.switch}, or drop {key}"
 
 
-#: The run options `escalation calibrate` does not read (``run.weeks`` has its own error).
+#: The run options `escalation calibrate` does not read (``run.weeks`` has its own error);
+#: `escalation explore` reads ``run.weeks`` but none of these either.
 RUN_KEYS = ("replications", "trajectories", "posterior", "follow", "objective")
 
 #: For each command, the keys it reads only under a switch, or never.
@@ -55,6 +57,13 @@ UNREAD: dict[str, tuple[ReadOnlyWith, ...]] = {
             "it keeps every run's path and follows every notice past the end",
         ),
         ReadOnlyWith(("run.objective",), "it is escalation run's, for optimising sweeps"),
+    ),
+    "explore": (
+        ReadOnlyWith(("run.replications",), "explore.replications sets the runs at each point"),
+        ReadOnlyWith(
+            tuple(f"run.{k}" for k in RUN_KEYS if k != "replications"),
+            "of the run options it reads run.seed and run.weeks alone",
+        ),
     ),
     "calibrate": (
         ReadOnlyWith(

@@ -31,6 +31,7 @@ from sim.experiment.explore.plan import (
 )
 from sim.experiment.launch import check_folder
 from sim.experiment.store import write_figure, write_json, write_parquet, write_text
+from sim.experiment.unread import check_read
 from sim.figures.explore import (
     make_convergence_data,
     make_index_bar_data,
@@ -170,6 +171,7 @@ class ExploreCallback(Callback):
 
         folder = Path(config.hydra.sweep.dir)
         try:
+            check_read(config, base, "explore")  # run.replications is explore.replications
             check_folder(folder)  # one line, before Hydra's callback warning and a traceback
             plan = plan_exploration(config, with_levels)
             command = " ".join(["escalation explore", *base])
