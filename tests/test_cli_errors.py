@@ -51,6 +51,10 @@ def empty(tmp_path, monkeypatch):
         (["~us"], "us has no value, and every job needs one (did ~us remove it?); set us=OPTION"),
         (["~run.seed"], "every job has run.seed: set it instead (run.seed=VALUE)"),
         (["us.pressure==0.5"], "cannot read the override 'us.pressure==0.5' ("),
+        (  # said "run `escalation calibrate` first", after the progress bar had started
+            ["run.posterior=true", "fit=none"],
+            "run.posterior=true draws from a fit's posterior, and fit=none runs the hand-set",
+        ),
     ],
 )
 def test_bad_overrides_end_in_one_line_and_leave_no_folder(empty, capsys, overrides, message):

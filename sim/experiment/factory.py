@@ -175,11 +175,17 @@ def posterior_config(config: Config) -> Config:
     keys not in the posterior keep the config's values. The result has ``run.posterior`` off:
     its parameters are already the draws.
     """
-    draws = posterior_draws(config.fit) if config.fit != "none" else None
+    if config.fit == "none":
+        raise ConfigError(
+            "run.posterior=true draws from a fit's posterior, and fit=none runs the hand-set "
+            "values, which have none; drop one of the two"
+        )
+    draws = posterior_draws(config.fit)
     if draws is None:
         raise ConfigError(
             f"run.posterior=true needs posterior draws of the fit {config.fit!r} "
-            f"(conf/fit/{config.fit}.posterior.parquet); run `escalation calibrate` first"
+            f"(conf/fit/{config.fit}.posterior.parquet); run `escalation calibrate` with "
+            "calibrate.posterior=true (the default) first"
         )
     fitted = set(fit_values(config.fit))
     if set(draws.columns) != fitted:

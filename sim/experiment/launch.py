@@ -33,7 +33,7 @@ from sim.experiment.cells import (
 )
 from sim.experiment.checks import check_overrides, composition_error
 from sim.experiment.config import Config, compose_config, config_folders, to_config
-from sim.experiment.factory import build_scenario, horizon, load_real
+from sim.experiment.factory import build_scenario, horizon, load_real, posterior_config
 from sim.experiment.identity import run_identity
 from sim.experiment.store import SUMMARY, FolderLock
 
@@ -80,6 +80,8 @@ def check_job(config: Config, config_name: str, scenarios: dict[Any, Scenario]) 
         if config_name == RUN_CONFIG:  # compare and calibrate read their own events file
             load_real(scenarios[key])
     scenario = scenarios[key]
+    if config.run.posterior and config_name != "calibrate":  # calibrate draws no runs
+        posterior_config(config)  # the fit has draws, and they are its own: before any folder
     budget = None
     if config_name == RUN_CONFIG:
         weeks = horizon(config, scenario)

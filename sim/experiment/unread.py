@@ -3,10 +3,10 @@
 Some options of `escalation compare` and `escalation calibrate` are read only when a switch is
 on (``calibrate.cases`` only with ``calibrate.loco=true``), and some are not read by the
 command at all (``train_events`` is `escalation compare`'s; `escalation explore` takes its
-runs per point from ``explore.replications``, not ``run.replications``). Ignored, such a key leaves the
-user believing a fit or a score used it, and a calibration can take an hour before anyone
-notices. Only the overrides as typed are checked: a config file that sets a key for a later
-run is not refused. An override of ``run.weeks`` has its own error (`sim.analysis.case`).
+runs per point from ``explore.replications``, not ``run.replications``). Ignored, such a key
+leaves the user believing a fit or a score used it, and a calibration can take an hour before
+anyone notices. Only the overrides as typed are checked: a config file that sets a key for a
+later run is not refused. An override of ``run.weeks`` has its own error (`sim.analysis.case`).
 """
 
 from collections.abc import Callable, Sequence
