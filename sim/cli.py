@@ -182,20 +182,21 @@ def run_job(cfg: Any) -> Any:
 
 
 def clear_other_reports(folder: Path, command: str) -> None:
-    """Remove what the other commands wrote into ``folder``, keeping ``command``'s own files.
+    """Remove, and say so, what the other commands wrote into ``folder``.
 
-    One folder holds one command's report: `escalation run` into a folder that held a
-    comparison kept ``comparison.json`` beside its own config and redrew the comparison's
-    tension fan. A file both commands write (``tension_fan.png``) is the command's own.
+    One folder holds one command's report; a file both write (``tension_fan.png``) stays.
     """
     from sim.experiment.job import OUTPUTS
     from sim.reports.calibration import CALIBRATION_FILES
     from sim.reports.comparison import COMPARISON_FILES
 
     files = {"run": OUTPUTS, "compare": COMPARISON_FILES, "calibrate": CALIBRATION_FILES}
-    others = {name for other, names in files.items() if other != command for name in names}
-    for name in sorted(others - set(files[command])):
-        (folder / name).unlink(missing_ok=True)
+    for other, names in files.items():
+        gone = [n for n in names if n not in files[command] and (folder / n).is_file()]
+        for name in gone if other != command else []:
+            (folder / name).unlink()
+        if gone and other != command:
+            print(f"replaced escalation {other}'s results in {folder}: {', '.join(gone)}")
 
 
 def _command(name: str) -> str:

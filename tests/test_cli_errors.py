@@ -534,6 +534,12 @@ def test_a_run_into_a_comparisons_folder_leaves_no_comparison_beside_its_own_fil
     left = {p.name for p in folder.iterdir()}
     assert not left & set(others), left
     assert {"summary.json", "tension_fan.png"} <= left  # the run's own files, tension_fan too
+    said = capsys.readouterr().out.splitlines()  # and it says what it replaced, before its own
+    assert said[:2] == [
+        f"replaced escalation compare's results in {folder}: comparison.json, comparison.md, "
+        "event_raster.png",
+        f"replaced escalation calibrate's results in {folder}: calibration.json",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -551,6 +557,32 @@ def test_a_run_and_a_sweep_do_not_share_a_folder(empty, capsys, held, command, s
     (folder / held).write_text("the earlier result\n")
     option = "hydra.sweep.dir" if "-m" in command else "hydra.run.dir"
     line = refused(capsys, *command, "run.replications=5", f"{option}={folder}")
+    assert (
+        line
+        == f"error: {folder} holds the results of {says}; choose another folder ({option}=PATH)"
+    )
+    assert [p.name for p in folder.iterdir()] == [held]
+
+
+@pytest.mark.parametrize(
+    ("held", "command", "says"),
+    [
+        ("explore.json", ["run", "run.replications=5"], "an exploration (explore.json)"),
+        ("explore.json", ["compare", "run.replications=5"], "an exploration (explore.json)"),
+        ("explore.json", ["run", "-m", "us.pressure=0,1"], "an exploration (explore.json)"),
+        ("summary.json", ["explore", "explore=morris"], "a single run (summary.json)"),
+        ("manifest.json", ["explore", "explore=morris"], "a sweep (manifest.json)"),
+    ],
+)
+def test_an_exploration_shares_its_folder_with_no_run_or_sweep(empty, capsys, held, command, says):
+    # A sweep into an exploration's folder removed its figures while explore.md still showed
+    # them; an exploration into a run's or a sweep's folder wrote its files beside theirs.
+    folder = empty / "taken"
+    folder.mkdir()
+    (folder / held).write_text("the earlier result\n")
+    sweep = "-m" in command or command[0] == "explore"
+    option = "hydra.sweep.dir" if sweep else "hydra.run.dir"
+    line = refused(capsys, *command, f"{option}={folder}")
     assert (
         line
         == f"error: {folder} holds the results of {says}; choose another folder ({option}=PATH)"

@@ -35,6 +35,7 @@ from sim.experiment.checks import check_overrides, composition_error
 from sim.experiment.config import Config, compose_config, config_folders, to_config
 from sim.experiment.factory import build_scenario, horizon, load_real, posterior_config
 from sim.experiment.identity import run_identity
+from sim.experiment.redraw import EXPLORATION
 from sim.experiment.store import SUMMARY, FolderLock
 
 BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
@@ -148,20 +149,34 @@ def check_folder(folder: Path) -> None:
         )
 
 
-def check_not_taken(folder: Path, sweep: bool) -> None:
-    """One folder, one kind of result: a run is not written into a sweep's folder, or back.
+#: The file that marks each kind of result a folder holds, and the option that moves each.
+MARKS = {
+    "run": (SUMMARY, "hydra.run.dir"),
+    "sweep": (MANIFEST, "hydra.sweep.dir"),
+    "exploration": (EXPLORATION, "hydra.sweep.dir"),
+}
 
-    Both used to mix: the other's files stayed beside the new ones and looked like part of them
-    (a sweep removed the run's figure while its summary still listed it). Refused rather than
-    cleared, since a sweep's cells may be hours of work.
+
+def check_not_taken(folder: Path, kind: str) -> None:
+    """One folder, one kind of result: a run, a sweep or an exploration into another's folder.
+
+    They used to mix: the other's files stayed beside the new ones and looked like part of them
+    (a sweep removed the run's figure while its summary still listed it, and an exploration's
+    figures while its report still showed them). Refused rather than cleared, since a sweep's
+    cells or an exploration's chunks may be hours of work. A folder already marked as ``kind``
+    is a resume and is let pass.
     """
-    other = SUMMARY if sweep else MANIFEST
-    if not (folder / other).is_file() or (folder / (MANIFEST if sweep else SUMMARY)).is_file():
+    own, option = MARKS[kind]
+    if (folder / own).is_file():
         return
-    held, option = ("a single run", "hydra.sweep.dir") if sweep else ("a sweep", "hydra.run.dir")
-    raise ConfigError(
-        f"{folder} holds the results of {held} ({other}); choose another folder ({option}=PATH)"
-    )
+    for other, (mark, _) in MARKS.items():
+        if other != kind and (folder / mark).is_file():
+            article = "an" if other[0] in "aeiou" else "a"
+            held = "a single run" if other == "run" else f"{article} {other}"
+            raise ConfigError(
+                f"{folder} holds the results of {held} ({mark}); choose another folder "
+                f"({option}=PATH)"
+            )
 
 
 def claim(folder: Path, budgets: list[RunBudget]) -> tuple[Path | None, FolderLock]:
@@ -180,7 +195,7 @@ def prepare_run(overrides: Sequence[str], config_name: str = RUN_CONFIG) -> Laun
     cfg = compose(overrides, config_name)
     job = check_job(task_config(cfg), config_name, {})
     folder = Path(str(cfg.hydra.run.dir))
-    check_not_taken(folder, sweep=False)
+    check_not_taken(folder, "run")
     created, lock = claim(folder, [job.budget] if job.budget else [])
     arguments = [*without_key(overrides, "hydra.run.dir"), f"hydra.run.dir={quoted(str(folder))}"]
     notes = [f"large run: {job.budget.describe()}"] if job.budget and job.budget.large else []
@@ -211,7 +226,7 @@ def prepare_sweep(overrides: Sequence[str], config_name: str = RUN_CONFIG) -> La
     task, fixed = split_overrides(overrides)
     cfg = compose(fixed, config_name)
     folder = Path(str(cfg.hydra.sweep.dir))
-    check_not_taken(folder, sweep=True)
+    check_not_taken(folder, "sweep")
     arguments = [
         "--multirun",
         *without_key(overrides, "hydra.sweep.dir"),

@@ -29,7 +29,7 @@ from sim.experiment.explore.plan import (
     plan_exploration,
     write_plan,
 )
-from sim.experiment.launch import check_folder
+from sim.experiment.launch import check_folder, check_not_taken
 from sim.experiment.store import write_figure, write_json, write_parquet, write_text
 from sim.experiment.unread import check_read
 from sim.figures.explore import (
@@ -173,6 +173,7 @@ class ExploreCallback(Callback):
         try:
             check_read(config, base, "explore")  # run.replications is explore.replications
             check_folder(folder)  # one line, before Hydra's callback warning and a traceback
+            check_not_taken(folder, "exploration")
             plan = plan_exploration(config, with_levels)
             command = " ".join(["escalation explore", *base])
             kept = write_plan(plan, folder, command)
