@@ -70,6 +70,11 @@ def test_bad_overrides_end_in_one_line_and_leave_no_folder(empty, capsys, overri
         (["explore.desing.n=8"], "explore.desing is not a config key; did you mean"),
         (["explore=sobl"], "Could not find 'explore/sobl'; choose one of"),
         (["scenario=nosuch"], "Could not find 'scenario/nosuch'; choose one of"),
+        (  # said "explore.ranges.seoul is empty; add the key with +...", which led nowhere
+            ["explore.ranges.seoul.noies=[0,0.05]"],
+            "explore.ranges.seoul.noies is not a config key; did you mean "
+            "explore.ranges.seoul.noise?",
+        ),
     ],
 )
 def test_bad_explore_overrides_end_in_one_line_and_leave_no_folder(

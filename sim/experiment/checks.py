@@ -119,6 +119,18 @@ TYPE_WORDS = {
 }
 
 
+def _known_keys(cause: Any) -> list[str]:
+    """The keys of the node an unknown key was looked up in.
+
+    Its schema's, or a free-form node's own (``explore.ranges.seoul``, filled by a preset).
+    """
+    schema = getattr(cause, "object_type", None)
+    if dataclasses.is_dataclass(schema):
+        return [f.name for f in dataclasses.fields(schema)]
+    node = getattr(cause, "parent_node", None)
+    return [str(k) for k in node.keys()] if isinstance(node, DictConfig) else []
+
+
 def composition_error(problem: Exception) -> ConfigError:
     """One line for an error Hydra or OmegaConf raised while composing or merging a config."""
     from hydra.errors import MissingConfigException
@@ -146,11 +158,7 @@ def composition_error(problem: Exception) -> ConfigError:
         return ConfigError(f"{detail}{choose}")
     if isinstance(cause, ConfigKeyError | ConfigAttributeError) and cause.full_key:
         key = str(cause.full_key)
-        schema = getattr(cause, "object_type", None)
-        known = (
-            [f.name for f in dataclasses.fields(schema)] if dataclasses.is_dataclass(schema) else []
-        )
-        return ConfigError(within + unknown_key_message(key, known))
+        return ConfigError(within + unknown_key_message(key, _known_keys(cause)))
     if isinstance(cause, MissingMandatoryValue) and cause.full_key:  # e.g. `~us` on the line
         key = str(cause.full_key)
         return ConfigError(
