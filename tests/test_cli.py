@@ -184,11 +184,15 @@ def test_unknown_command_says_what_to_do(capsys):
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("signal_name", "status", "word"),
-    [("SIGINT", 130, "interrupted"), ("SIGTERM", 143, "terminated")],
+    ("signal_name", "status", "word", "progress"),
+    [
+        ("SIGINT", 130, "interrupted", False),
+        ("SIGTERM", 143, "terminated", False),
+        ("SIGINT", 130, "interrupted", True),
+    ],
 )
 def test_an_interrupted_run_ends_in_one_line_and_leaves_nothing(
-    tmp_path, signal_name, status, word
+    tmp_path, signal_name, status, word, progress
 ):
     import signal
     import time
@@ -199,7 +203,7 @@ def test_an_interrupted_run_ends_in_one_line_and_leaves_nothing(
             *ESCALATION,
             "run",
             "run.replications=400000",
-            "run.progress=false",
+            f"run.progress={str(progress).lower()}",
             f"hydra.run.dir={folder}",
         ],
         cwd=ROOT,
@@ -219,6 +223,10 @@ def test_an_interrupted_run_ends_in_one_line_and_leaves_nothing(
     # reports 130 either way. SIGTERM has no such path.
     exits = (status, -signal.SIGINT) if signal_name == "SIGINT" else (status,)
     assert running.returncode in exits, err
+    if progress:  # the error was glued to the bar's last state, and the bar drawn after it
+        shown = [line for line in err.splitlines() if line.strip()]  # text mode: \r is \n
+        assert all(line.startswith("weeks:") for line in shown[:-1]), shown[-3:]
+        err = shown[-1]
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"error: {word}; temporary files were removed")
     assert not (tmp_path / "runs").exists(), "the unfinished run's folder was left behind"

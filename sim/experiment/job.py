@@ -246,18 +246,21 @@ def run_into(
     kept: list[pd.DataFrame] = []
     bar = progress(len(block_spans(config.run.replications)) * weeks) if progress else None
     t1 = time.perf_counter()
-    with ParquetStream(folder / REPLICATIONS) as table_file:
-        with ParquetStream(folder / TRAJECTORIES) as paths_file:
-            for block in simulate_blocks(config, scenario, fan, bar):
-                table = numbered(replication_table(block.model), block.start)
-                table_file.write(table)
-                kept.append(table[summary_columns(scenario, config.run.follow)])
-                if config.run.trajectories:
-                    paths_file.write(numbered(block.model.recorder.table(block.model), block.start))
-                dates = block.model.dates
-                del block, table
-    if bar is not None:
-        bar.close()  # type: ignore[attr-defined]
+    try:
+        with ParquetStream(folder / REPLICATIONS) as table_file:
+            with ParquetStream(folder / TRAJECTORIES) as paths_file:
+                for block in simulate_blocks(config, scenario, fan, bar):
+                    table = numbered(replication_table(block.model), block.start)
+                    table_file.write(table)
+                    kept.append(table[summary_columns(scenario, config.run.follow)])
+                    if config.run.trajectories:
+                        trajectories = block.model.recorder.table(block.model)
+                        paths_file.write(numbered(trajectories, block.start))
+                    dates = block.model.dates
+                    del block, table
+    finally:  # an interruption too: the bar ends its line before the error is said
+        if bar is not None:
+            bar.close()  # type: ignore[attr-defined]
     t2 = time.perf_counter()
     fan_table = fan.table(dates)
     write_parquet(fan_table, folder / FAN)
