@@ -40,6 +40,11 @@ def empty(tmp_path, monkeypatch):
         (["+run.replicatons=10"], "run.replicatons is not a config key; did you mean"),
         (["+run.foo=1"], "run.foo is not a config key"),
         (["us.presure=0.5"], "us.presure is not a config key; did you mean us.pressure?"),
+        (  # said only "beijing is not a config key; the config has scenario, ..."
+            ["scenario=thaad_2016", "beijing.noise=0.05"],
+            "beijing is not a config key; a side's options are set by slot, seoul.KEY for the "
+            "case's first side and tokyo.KEY for its second (in thaad_2016, Seoul and Beijing)",
+        ),
         (["strategy@seoul=chaos"], "Could not find 'strategy/chaos'; choose one of"),
         (["scenario.start=0001-01-01"], "is 105347 weeks; a run may span at most 5200 weeks"),
         (["scenario.name=atlantis"], "no scenario 'atlantis'"),

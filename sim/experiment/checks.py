@@ -44,7 +44,12 @@ def unknown_key_message(key: str, known: Sequence[str]) -> str:
     parent, _, last = key.rpartition(".")
     close = difflib.get_close_matches(last, known, n=1)
     prefix = f"{parent}." if parent else ""
-    if close:
+    if not parent and "seoul" in known and last in _side_names():
+        hint = (
+            "a side's options are set by slot, seoul.KEY for the case's first side and "
+            "tokyo.KEY for its second (in thaad_2016, Seoul and Beijing)"
+        )
+    elif close:
         hint = f"did you mean {prefix}{close[0]}?"
     elif known:
         hint = f"{parent or 'the config'} has " + ", ".join(known)
@@ -52,6 +57,20 @@ def unknown_key_message(key: str, known: Sequence[str]) -> str:
         hint = f"{parent} is empty; add the key with +{key}=..."
     shown = key if key.isprintable() else repr(key)  # a key from a file may hold a newline
     return f"{shown} is not a config key; {hint}"
+
+
+def _side_names() -> set[str]:
+    """The sides the shipped cases name (``beijing``, ``canberra``): slots, not config keys."""
+    from sim.core.errors import ScenarioError
+    from sim.core.scenario_yaml import known_scenarios, load_scenario
+
+    names: set[str] = set()
+    for name in known_scenarios():
+        try:
+            names |= set(load_scenario(name).sides)
+        except ScenarioError:  # a broken case is reported where it is used, not here
+            continue
+    return names
 
 
 def check_keys(cfg: DictConfig) -> None:
