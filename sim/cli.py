@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from sim import __version__
-from sim.console import PipeSafeOutput, unknown_flag
+from sim.console import PipeSafeOutput, plain_when_piped, unknown_flag
 from sim.core.errors import EscalationError
 
 USAGE = f"""\
@@ -119,7 +119,7 @@ def hydra_app(task: Callable[[Any], Any], config_name: str, arguments: list[str]
     from sim.experiment.config import register
 
     register()
-    os.environ["HYDRA_FULL_ERROR"] = "1"
+    os.environ.update(HYDRA_FULL_ERROR="1", **plain_when_piped())
     app = hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name=config_name)
     name = {"config": "run"}.get(config_name, config_name)
     sys.argv = [f"escalation {name}", *arguments]

@@ -6,7 +6,17 @@ their usage errors in one line, like every other error of the commands.
 
 import argparse
 import os
+import sys
 from typing import Any, NoReturn
+
+
+def plain_when_piped() -> dict[str, str]:
+    """``NO_COLOR=1`` when standard error is not a terminal, for the environment.
+
+    Optuna's log lines colour themselves (through colorlog) whatever the stream, and left
+    escape codes in every log file and pipe; colorlog honours ``NO_COLOR``.
+    """
+    return {} if sys.stderr.isatty() else {"NO_COLOR": "1"}
 
 
 class PipeSafeOutput:

@@ -177,6 +177,7 @@ def test_optuna_finds_the_least_pressure_with_its_bracket(tmp_path):
         f"hydra.sweep.dir={tmp_path}",
     )
     assert done.returncode == 0, done.stderr[-3000:]
+    assert "\x1b[" not in done.stderr  # Optuna's log lines coloured a pipe with escape codes
     best = yaml.safe_load((tmp_path / "optimization_results.yaml").read_text())
     assert 0.0 <= best["best_value"] <= 1.0  # a trial met the cap: the value is its pressure
     threshold = json.loads((tmp_path / "threshold.json").read_text())
