@@ -225,7 +225,7 @@ def test_an_interrupted_run_ends_in_one_line_and_leaves_nothing(
     assert running.returncode in exits, err
     if progress:  # the error was glued to the bar's last state, and the bar drawn after it
         shown = [line for line in err.splitlines() if line.strip()]  # text mode: \r is \n
-        assert all(line.startswith("weeks:") for line in shown[:-1]), shown[-3:]
+        assert all(line.startswith("weeks of ") for line in shown[:-1]), shown[-3:]
         err = shown[-1]
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"error: {word}; temporary files were removed")

@@ -119,7 +119,7 @@ def test_a_rerun_without_trajectories_removes_the_old_trajectories(tmp_path):
 class Stop:
     """A progress bar that interrupts the run after a few weeks, like Ctrl-C."""
 
-    def __init__(self, total):
+    def __init__(self, total, blocks):
         self.weeks = 0
 
     def update(self, n):

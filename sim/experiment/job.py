@@ -229,11 +229,12 @@ def run_into(
     config: Config,
     folder: Path,
     scenario: Scenario | None = None,
-    progress: Callable[[int], object] | None = None,
+    progress: Callable[[int, int], object] | None = None,
 ) -> RunSummary:
     """Run the job into ``folder`` (cleared first), streaming tables; the summary goes last.
 
-    ``progress(total)`` makes a tqdm-like bar over ``total`` block-weeks.
+    ``progress(total, blocks)`` makes a tqdm-like bar over ``total`` weeks, summed over the
+    run's blocks of replications.
     """
     t0 = time.perf_counter()
     folder = Path(folder)
@@ -244,7 +245,8 @@ def run_into(
     clear(folder)
     fan = TensionFan(weeks)
     kept: list[pd.DataFrame] = []
-    bar = progress(len(block_spans(config.run.replications)) * weeks) if progress else None
+    blocks = len(block_spans(config.run.replications))
+    bar = progress(blocks * weeks, blocks) if progress else None
     t1 = time.perf_counter()
     try:
         with ParquetStream(folder / REPLICATIONS) as table_file:
@@ -279,9 +281,11 @@ def run_into(
     return summary
 
 
-def progress_bar(total: int) -> object:
-    """A tqdm bar over ``total`` block-weeks."""
-    return tqdm(total=total, desc="weeks", unit="wk")
+def progress_bar(total: int, blocks: int = 1) -> object:
+    """A tqdm bar over ``total`` weeks, summed over the run's ``blocks`` of replications."""
+    return tqdm(
+        total=total, desc="weeks" if blocks == 1 else f"weeks of {blocks} blocks", unit="wk"
+    )
 
 
 def redraw_run(folder: Path) -> Path:
