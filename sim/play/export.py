@@ -4,8 +4,9 @@ The same files come from the instructor's page (download links) and from
 ``escalation classroom export``: per room ``CODE_moves.csv`` and ``CODE_moves.json`` (every
 move with its week, date, role, team name, "why" note, whether it was a default hold, and its
 time), ``CODE_record.json`` (the game's record, for `sim.play.record.replay`),
-``CODE_debrief.md`` and ``CODE_debrief.png``; per class ``class_CLASS_results.csv``, one row
-per team to grade from.
+``CODE_messages.csv`` (every broadcast and private message, which the pages show only for a
+while), ``CODE_debrief.md`` and ``CODE_debrief.png``; per class ``class_CLASS_results.csv``,
+one row per team to grade from.
 """
 
 import csv
@@ -24,6 +25,7 @@ from sim.play.store import DEFAULT_DB, RoomStore, StoredRoom
 from sim.reports.labels import role_name
 
 MOVE_COLUMNS = ("room", "class", "week", "date", "role", "team", "move", "default", "note", "time")
+MESSAGE_COLUMNS = ("room", "class", "week", "date", "from", "to", "text", "time")
 RESULT_COLUMNS = (
     "class",
     "room",
@@ -87,6 +89,23 @@ def move_rows(room: Room) -> list[dict]:
     ]
 
 
+def message_rows(room: Room) -> list[dict]:
+    """Every broadcast (``to`` everyone) and private message, in the order they were sent."""
+    return [
+        {
+            "room": room.code,
+            "class": room.class_id,
+            "week": m.week + 1,
+            "date": room.game.scenario.week_start(m.week).isoformat(),
+            "from": m.sender,
+            "to": m.to or "everyone",
+            "text": m.text,
+            "time": m.time,
+        }
+        for m in room.messages
+    ]
+
+
 def _csv(rows: list[dict], columns: tuple[str, ...]) -> bytes:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
@@ -96,13 +115,14 @@ def _csv(rows: list[dict], columns: tuple[str, ...]) -> bytes:
 
 
 def room_files(room: Room, figure: bool = True) -> list[ExportFile]:
-    """The files of one room: moves (CSV, JSON), record, and the class debrief when it ended."""
+    """The files of one room: moves (CSV, JSON), record, messages, and the debrief once ended."""
     rows = move_rows(room)
     code = room.code
     files = [
         ExportFile(f"{code}_moves.csv", _csv(rows, MOVE_COLUMNS)),
         ExportFile(f"{code}_moves.json", json.dumps(rows, indent=2).encode()),
         ExportFile(f"{code}_record.json", json.dumps(record(room.game), indent=2).encode()),
+        ExportFile(f"{code}_messages.csv", _csv(message_rows(room), MESSAGE_COLUMNS)),
     ]
     if room.ended:
         debrief = room.debrief()

@@ -234,9 +234,9 @@ def Seats(room, key: str, view, set_notice):
 
 @solara.component
 def Exports(room, key: str):
-    """Download links: moves (CSV, JSON), the record, the debrief, the class's results."""
+    """Download links: moves (CSV, JSON), the record, messages, the debrief, class results."""
     with solara.Card("Downloads"):
-        names = ["moves.csv", "moves.json", "record.json"]
+        names = ["moves.csv", "moves.json", "record.json", "messages.csv"]
         if room.ended:
             names += ["debrief.md", "debrief.json", "debrief.png"]
         html = " · ".join(
