@@ -340,6 +340,15 @@ def test_a_class_of_four_pages_reaches_the_next_week_together(open_page, server)
     """
     instructor = open_page("/")
     code = open_room(instructor, 3)
+    # a team that forgets the Role box is asked for it: it used to start on Seoul and take
+    # Seoul's seat, and the real Seoul team was then refused
+    early = open_page("/")
+    form = card(early, "Join a room")
+    form.get_by_label("Room code").fill(code)
+    form.get_by_role("button", name="Join").click()
+    expect(
+        form.get_by_text("Refused: choose your team's role in the Role box first")
+    ).to_be_visible()
     teams = []
     for role in ("Seoul", "Tokyo", "Washington"):
         team = open_page("/")

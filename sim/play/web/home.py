@@ -3,7 +3,7 @@
 import solara
 
 from sim.core.moves import ACTORS
-from sim.play.settings import RoomSettings
+from sim.play.settings import RoomError, RoomSettings
 from sim.play.web.common import (
     Markdown,
     Notice,
@@ -23,7 +23,7 @@ def Home():
     """Choose: play alone, open a class room (instructor), or join a room (team)."""
     router = solara.use_router()
     code = use_typed(query(router).get("room", ""))
-    role, set_role = solara.use_state("Seoul")
+    role, set_role = solara.use_state(None)  # no default: a team that forgot took Seoul
     team = use_typed("")
     notice, set_notice = solara.use_state(None)
 
@@ -37,6 +37,8 @@ def Home():
         router.push(link("/instructor", room=room.code, key=room.instructor_key))
 
     def join() -> None:
+        if role is None:
+            raise RoomError("choose your team's role in the Role box first")
         room, seat = REGISTRY.join(code.current, role_of_name(role), client_address(), team.current)
         router.push(link("/team", room=room.code, seat=seat))
 
