@@ -320,11 +320,15 @@ def test_the_room_log_names_teams_alike_and_counts_weeks_in_words(registry):
     room.submit(seats["seoul"], "hold")
     room.message(seats["seoul"], "tokyo", "talks?")
     room.broadcast(room.instructor_key, "five minutes")
+    room.inject(room.instructor_key, "tokyo", "escalate", "Tokyo hardens")
+    room.set_timer(room.instructor_key, 0)
     room.advance(room.instructor_key)
     room.end(room.instructor_key)
     texts = [entry.text for entry in room.log]
     assert "Seoul has moved" in texts and "Seoul wrote to Tokyo" in texts
     assert "the instructor wrote to everyone" in texts
+    # which event was injected ("event (Tokyo)" said neither), and no timer as such
+    assert "event (Tokyo, escalate: Tokyo hardens)" in texts and "no timer" in texts
     assert texts[-1] == "the game is over: ended after 1 week"
     assert status_line(room.status()) == "Game over after 1 week."
 

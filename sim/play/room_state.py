@@ -243,10 +243,14 @@ class RoomState:
                 self._log(now, "resumed", "the instructor resumed the game (the round restarts)")
             case "timer":
                 self.round_seconds, self.week_started = int(action["seconds"]), now
-                self._log(now, "timer", f"round timer set to {action['seconds']} s")
+                seconds = int(action["seconds"])
+                self._log(
+                    now, "timer", f"round timer set to {seconds} s" if seconds else "no timer"
+                )
             case "inject":
                 game.inject(action["actor"], action["direction"], action["text"], at=action["time"])
-                self._log(now, "injected", f"event ({role_name(action['actor'])})")
+                said = f"{role_name(action['actor'])}, {action['direction']}: {action['text']}"
+                self._log(now, "injected", f"event ({said})")
             case "broadcast" | "message":
                 self.messages.append(
                     Message(

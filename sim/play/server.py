@@ -189,7 +189,9 @@ def main(argv: list[str]) -> int:
         REGISTRY.store.remember_address(f"{shown}:{options.port}")
     rooms = [REGISTRY.get(code) for code in REGISTRY.codes()]
     print(f"Escalation classroom: open http://{shown}:{options.port}/ in a browser", flush=True)
-    print(f"Rooms are kept in {options.db}; {len(rooms)} open room(s) restored.", flush=True)
+    ended = sum(room.ended for room in rooms)
+    restored = f"{len(rooms) - ended} room(s) in play and {ended} ended restored"
+    print(f"Rooms are kept in {options.db}; {restored}.", flush=True)
     print_links(rooms, shown, options.port)
     if shown != options.host:
         print(f"Other machines on the network: http://{network_address()}:{options.port}/")
