@@ -131,6 +131,30 @@ def test_an_injection_changes_measures_and_is_replayed(config):
     assert again.injections[0]["time"] == "2026-01-05T09:00:00+00:00"  # kept, not the replay's
 
 
+def test_an_event_that_names_a_measure_moves_that_one_or_is_refused(config):
+    # A ready-made event's text names a measure; it moved the side's next step instead.
+    game = Game(config, ["seoul"])
+    whitelist = game.scenario.measures["tokyo"].measures[3]
+    assert whitelist.id == "whitelist_removal"
+    game.inject("tokyo", "escalate", "Korea leaves the white list", measure="whitelist_removal")
+    assert game.in_force("tokyo") == [whitelist.name]
+    with pytest.raises(GameError, match="already in force, so the event would change nothing"):
+        game.inject("tokyo", "escalate", "again", measure="whitelist_removal")
+    with pytest.raises(GameError, match="not in force, so the event would lift nothing"):
+        game.inject("tokyo", "deescalate", "licences", measure="export_controls")
+    with pytest.raises(GameError, match="cannot be lifted"):
+        game.inject("seoul", "escalate", "rulings", measure="court_rulings")
+        game.inject("seoul", "deescalate", "undo", measure="court_rulings")
+    with pytest.raises(GameError, match="tokyo has no measure 'embargo'"):
+        game.inject("tokyo", "escalate", "embargo", measure="embargo")
+    game.submit("seoul", "h")
+    game.advance()
+    again = replay(record(game))  # the record keeps the measure, and the replay moves it
+    assert again.injections == game.injections
+    assert again.injections[0]["measure"] == "whitelist_removal"
+    assert [r.tension for r in again.timeline] == [r.tension for r in game.timeline]
+
+
 @settings(max_examples=15, deadline=None)
 @given(st.lists(st.sampled_from(["c", "h", "r", None]), min_size=1, max_size=8))
 def test_replay_gives_the_same_game(config, moves):

@@ -195,16 +195,20 @@ def test_an_injected_event_moves_a_ladder_and_every_team_sees_it(room, seats):
     event = SCENARIO_EVENTS[0]
     assert (event.actor, event.direction) == ("seoul", "escalate")
     assert room.status().tension == 0.0  # nothing in force before the first week
-    room.inject(room.instructor_key, event.actor, event.direction, event.text)
-    # Seoul's first measure comes into force: its intensity over both sides' total intensity
+    room.inject(room.instructor_key, event.actor, event.direction, event.text, event.measure)
+    # the measure its text names comes into force, not the side's next step (court rulings),
+    # which a court ordering a seizure once brought in: its intensity over both sides' total
     scenario = load_scenario("gsomia_2019")
-    first = scenario.measures["seoul"].measures[0]
+    seoul = scenario.measures["seoul"]
+    named = seoul.measures[seoul.index(str(event.measure))]
+    assert named.id == "asset_seizure" and seoul.index(named.id) > 0
     total = sum(scenario.measures[side].intensity.sum() for side in scenario.sides)
-    assert room.status().tension == pytest.approx(first.intensity / total)
+    assert room.status().tension == pytest.approx(named.intensity / total)
     for token in seats.values():
         view = room.team_view(token)
         assert view.status.injections[-1].text == event.text
-        assert len(view.briefing.in_force["seoul"]) == 1 and view.briefing.in_force["tokyo"] == []
+        assert view.briefing.in_force["seoul"] == [named.name]
+        assert view.briefing.in_force["tokyo"] == []
     for role, token in seats.items():
         room.submit(token, HOLD[role])
     assert room.status().timeline[0].injected == [event.text]
@@ -394,3 +398,24 @@ def test_solaras_lax_cookie_warning_is_kept_out_of_the_servers_terminal():
         warnings.warn(f"{server.LAX_COOKIE_WARNING}, but the scheme is http", stacklevel=1)
         warnings.warn("another warning", stacklevel=1)
     assert [str(w.message) for w in caught] == ["another warning"]
+
+
+@pytest.mark.parametrize(
+    ("measure", "direction", "message"),
+    [
+        ("embargo", "escalate", "tokyo has no measure 'embargo'"),
+        ("export_controls", "sideways", "injection direction 'sideways'"),
+    ],
+)
+def test_a_ready_made_event_must_name_a_measure_of_its_side(tmp_path, measure, direction, message):
+    import shutil
+
+    from sim.core.errors import ScenarioError
+    from sim.core.folders import scenarios_root
+
+    folder = tmp_path / "case"
+    shutil.copytree(scenarios_root() / "gsomia_2019", folder)
+    event = f'{{text: "x", actor: tokyo, direction: {direction}, measure: {measure}}}'
+    (folder / "classroom.yaml").write_text(f"injections:\n  - {event}\n")
+    with pytest.raises(ScenarioError, match=message):
+        load_materials(folder)

@@ -81,7 +81,7 @@ def instructor(room: Room, problems: list) -> None:
             time.sleep(0.02)  # the clients hammer the paused room meanwhile
             if not room.paused:
                 room.pause(key)
-            room.inject(key, event.actor, event.direction, event.text)
+            room.inject(key, event.actor, event.direction, event.text, event.measure)
             room.resume(key)
     except RoomError as problem:
         if not room.ended:

@@ -20,7 +20,7 @@ import threading
 import numpy as np
 
 from sim.core.agents import Choice, feel
-from sim.core.errors import EscalationError, InvalidMoveError
+from sim.core.errors import EscalationError, InvalidMoveError, ScenarioError
 from sim.core.metrics import OUTCOMES, midrank_percentile, outcome_shares, replication_table
 from sim.core.moves import MOVE_NAMES, US_MOVES, Act, Move, UsMove
 from sim.core.params import PerAlly
@@ -73,6 +73,23 @@ def _without(params, term: str):
     off = {"audience": zero, "economic": zero, "security": zero, "pressure": zero}
     off.pop(term, None)
     return dataclasses.replace(params, **off)
+
+
+def _named_step(repertoire, mask: int, direction: str, measure: str) -> int:
+    """The index of ``measure``, refused when bringing it in or lifting it changes nothing."""
+    try:
+        k = repertoire.index(measure)
+    except ScenarioError as problem:
+        raise GameError(str(problem)) from None
+    in_force = bool(mask & (1 << k))
+    name = repertoire.measures[k].name
+    if direction == "escalate" and in_force:
+        raise GameError(f"already in force, so the event would change nothing: {name}")
+    if direction == "deescalate" and not in_force:
+        raise GameError(f"not in force, so the event would lift nothing: {name}")
+    if direction == "deescalate" and not repertoire.measures[k].reversible:
+        raise GameError(f"cannot be lifted: {name}")
+    return k
 
 
 class Game:
@@ -264,10 +281,19 @@ class Game:
         """Roles played by people that have not moved this week."""
         return [a for a in self.humans if a not in self.pending]
 
-    def inject(self, actor: str, direction: str, text: str, at: str | None = None) -> None:
+    def inject(
+        self,
+        actor: str,
+        direction: str,
+        text: str,
+        at: str | None = None,
+        measure: str | None = None,
+    ) -> None:
         """Apply a scenario event now: ``actor`` takes a step up (``escalate``) or down.
 
-        ``at`` is the injection's time when replayed (as in `submit`).
+        ``measure`` names the one measure the event brings in or lifts (a ready-made event
+        whose text names it); without it the side takes its next step. ``at`` is the
+        injection's time when replayed (as in `submit`).
         """
         with self.lock:
             if self.finished:
@@ -279,15 +305,22 @@ class Game:
                 raise GameError(f"direction {direction!r}: choose escalate or deescalate")
             side = self.model.capitals[actor]
             mask = int(side.mask[0])
-            if direction == "escalate":
+            if measure is not None:
+                k = _named_step(side.repertoire, mask, direction, measure)
+            elif direction == "escalate":
                 k = side.repertoire.next_available(mask)
-                choice = Choice(Act.ENACT, enacted=0 if k is None else 1 << k)
             else:
                 k = side.repertoire.to_lift(mask)
-                choice = Choice(Act.LIFT, lifted=0 if k is None else 1 << k)
+            bit = 0 if k is None else 1 << k
+            if direction == "escalate":
+                choice = Choice(Act.ENACT, enacted=bit)
+            else:
+                choice = Choice(Act.LIFT, lifted=bit)
             self.model.apply_event(actor, choice)
+            named = {"measure": measure} if measure is not None else {}
             self.injections.append(
                 {"week": self.week, "actor": actor, "direction": direction, "text": text}
+                | named
                 | {"time": at or _now()}
             )
 

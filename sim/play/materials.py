@@ -23,11 +23,16 @@ PRESSURE_COST = 0.25
 
 @dataclass(frozen=True)
 class ScenarioEvent:
-    """An event the instructor can inject: it moves one ally's measures up or down a step."""
+    """An event the instructor can inject: it moves one ally's measures up or down.
+
+    ``measure`` names the measure it brings in or lifts, when its text names one; without it
+    the side takes its next step.
+    """
 
     text: str
     actor: str
     direction: str
+    measure: str | None = None
 
 
 @dataclass(frozen=True)
@@ -50,15 +55,41 @@ class Materials:
 
 
 def _event(raw: object, where: str) -> ScenarioEvent:
-    if not isinstance(raw, dict) or set(raw) != {"text", "actor", "direction"}:
-        raise ScenarioError(f"{where}: an injection needs exactly text, actor and direction")
+    keys = {"text", "actor", "direction"}
+    if not isinstance(raw, dict) or not keys <= set(raw) <= keys | {"measure"}:
+        raise ScenarioError(
+            f"{where}: an injection needs text, actor and direction (and may name a measure)"
+        )
     if raw["actor"] not in ALLIES:
         raise ScenarioError(f"{where}: injection actor {raw['actor']!r}: use {' or '.join(ALLIES)}")
     if raw["direction"] not in DIRECTIONS:
         raise ScenarioError(
             f"{where}: injection direction {raw['direction']!r}: use {' or '.join(DIRECTIONS)}"
         )
-    return ScenarioEvent(str(raw["text"]), raw["actor"], raw["direction"])
+    measure = raw.get("measure")
+    return ScenarioEvent(
+        str(raw["text"]), raw["actor"], raw["direction"], None if measure is None else str(measure)
+    )
+
+
+def _check_measures(events: tuple[ScenarioEvent, ...], folder: Path, where: str) -> None:
+    """Each measure an event names is one of its side's, and liftable if it is lifted."""
+    named = [e for e in events if e.measure is not None]
+    if not named or not (folder / "scenario.yaml").is_file():
+        return
+    from sim.core.scenario_yaml import load_scenario
+
+    measures = load_scenario(str(folder.resolve())).measures
+    for event in named:
+        repertoire = measures[event.actor]
+        try:
+            k = repertoire.index(str(event.measure))
+        except ScenarioError as problem:
+            raise ScenarioError(f"{where}: injection {event.text!r}: {problem}") from None
+        if event.direction == "deescalate" and not repertoire.measures[k].reversible:
+            raise ScenarioError(
+                f"{where}: injection {event.text!r} lifts {event.measure}, which cannot be lifted"
+            )
 
 
 def _briefs(folder: Path) -> dict[str, str]:
@@ -87,8 +118,10 @@ def load_materials(folder: Path | str) -> Materials:
     cost = float((raw.get("washington_score") or {}).get("pressure_cost", PRESSURE_COST))
     if not 0.0 <= cost <= 1.0:
         raise ScenarioError(f"{where}: washington_score.pressure_cost {cost} must lie in [0, 1]")
+    injections = tuple(_event(e, where) for e in raw.get("injections") or ())
+    _check_measures(injections, folder, where)
     return Materials(
-        injections=tuple(_event(e, where) for e in raw.get("injections") or ()),
+        injections=injections,
         prompts={k: tuple(str(p) for p in v) for k, v in prompts.items()},
         pressure_cost=cost,
         briefs=_briefs(folder),

@@ -126,6 +126,8 @@ def check_record(data: object) -> None:
         for key in ("actor", "direction", "text"):
             if not _text(injection.get(key)):
                 raise RecordError(f"injections[{i}]: {key!r} must be text")
+        if "measure" in injection and not _text(injection["measure"]):
+            raise RecordError(f"injections[{i}]: 'measure' must be text when given")
 
 
 def replay(data: dict) -> Game:
@@ -143,6 +145,7 @@ def replay(data: dict) -> Game:
                 injection["direction"],
                 injection["text"],
                 at=injection.get("time"),
+                measure=injection.get("measure"),
             )
         for move in (m for m in moves if m["week"] == week):
             game.submit(move["actor"], move["move"], at=move.get("time"))

@@ -239,8 +239,13 @@ class Room(RoomState):
                 raise RoomError("the game is not paused")
             self._act("resume")
 
-    def inject(self, key: str, actor: str, direction: str, text: str) -> None:
-        """Instructor: an event that moves ``actor``'s measures now, shown to every team."""
+    def inject(
+        self, key: str, actor: str, direction: str, text: str, measure: str | None = None
+    ) -> None:
+        """Instructor: an event that moves ``actor``'s measures now, shown to every team.
+
+        ``measure``: the one measure a ready-made event brings in or lifts (`Game.inject`).
+        """
         with self.lock:
             self._instructor(key)
             self._open()
@@ -251,7 +256,8 @@ class Room(RoomState):
                 raise RoomError(f"events move an ally's measures: choose {' or '.join(ALLIES)}")
             if direction not in ("escalate", "deescalate"):
                 raise RoomError(f"direction {direction!r}: choose escalate or deescalate")
-            self._act("inject", actor=actor, direction=direction, text=text)
+            named = {"measure": measure} if measure is not None else {}
+            self._act("inject", actor=actor, direction=direction, text=text, **named)
 
     def broadcast(self, key: str, text: str) -> None:
         """Instructor: a message every page of the room shows."""

@@ -248,7 +248,13 @@ class RoomState:
                     now, "timer", f"round timer set to {seconds} s" if seconds else "no timer"
                 )
             case "inject":
-                game.inject(action["actor"], action["direction"], action["text"], at=action["time"])
+                game.inject(
+                    action["actor"],
+                    action["direction"],
+                    action["text"],
+                    at=action["time"],
+                    measure=action.get("measure"),
+                )
                 said = f"{role_name(action['actor'])}, {action['direction']}: {action['text']}"
                 self._log(now, "injected", f"event ({said})")
             case "broadcast" | "message":

@@ -166,7 +166,7 @@ def Inject(room, key: str, set_notice):
                 custom.set("")
             else:
                 chosen = next(e for e in room.game.materials.injections if e.text == event)
-                room.inject(key, chosen.actor, chosen.direction, chosen.text)
+                room.inject(key, chosen.actor, chosen.direction, chosen.text, chosen.measure)
 
         solara.Button(
             "Inject event",
