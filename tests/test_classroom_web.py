@@ -170,6 +170,8 @@ def test_5_7_11_instructor_controls_projector_dashboard_and_wrong_links(open_pag
     instructor = open_page("/")
     code = open_room(instructor, 4, humans=("Seoul", "Tokyo"))
     key = re.search(r"key=([^&]+)", instructor.url).group(1)
+    # the page gives its own link back (it was only in the terminal and the address bar)
+    expect(instructor.locator(f'a[href="/instructor?room={code}&key={key}"]')).to_be_visible()
     team = open_page("/")
     join(team, code, "Seoul")
     # 5: a double click plays one week; undo and end ask first
@@ -208,6 +210,9 @@ def test_5_7_11_instructor_controls_projector_dashboard_and_wrong_links(open_pag
     instructor.get_by_role("button", name="Open another room for this class").click()
     expect(instructor.locator(".ec-code")).not_to_have_text(code)
     second = instructor.locator(".ec-code").inner_text()
+    # the tab moved to the new room; the way back to the first is on the page
+    back = instructor.locator(f'a[href="/instructor?room={code}&key={key}"]')
+    expect(back).to_have_text(f"room {code}")
     projector.goto(projector.url.split("/projector")[0] + dashboard_path)
     expect(projector.get_by_text(f"Room {code}").first).to_be_visible()
     expect(projector.get_by_text(f"Room {second}").first).to_be_visible()

@@ -42,6 +42,31 @@ def join_instructions(code: str, humans: list[str], host: str | None) -> str:
     return "\n\n".join(lines)
 
 
+def instructor_links(room, key: str) -> str:
+    """This room's instructor link (not shown anywhere else) and the class's other rooms'.
+
+    Opening another room for the class moves the tab to it; without these the way back was
+    the terminal (`escalation classroom links`). They hold keys: never on the projector.
+    """
+    here = link("/instructor", room=room.code, key=key)
+    others = []
+    for code in REGISTRY.codes():
+        try:
+            other = REGISTRY.get(code)
+        except EscalationError:  # gone since the codes were read
+            continue
+        if other.class_id == room.class_id and other.code != room.code:
+            others.append(other)
+    html = f'This room\'s instructor link (keep it; it holds your key): <a href="{here}">{here}</a>'
+    if others:
+        rooms = " · ".join(
+            f'<a href="{link("/instructor", room=o.code, key=o.instructor_key)}">room {o.code}</a>'
+            for o in others
+        )
+        html += f"<br>The class's other rooms: {rooms}"
+    return html
+
+
 def timer_name(seconds: int) -> str:
     """The round timer's name as the timer menu writes it ("2 minutes"; "no timer" for 0).
 
@@ -282,6 +307,7 @@ def InstructorPage():
         ),
         classes=["ec-links"],
     )
+    solara.HTML(tag="div", unsafe_innerHTML=instructor_links(room, key), classes=["ec-links"])
 
     def another() -> None:
         new = REGISTRY.create(room.settings, client_address(), class_id=room.class_id)
