@@ -252,6 +252,7 @@ def test_8_9_10_plain_text_phones_names_previews_notes_messages_and_debriefs(ope
     join(tokyo, code, "Tokyo", team="Kantei")
     # 8, 9: typed text stays plain, long words wrap on a 390 px phone
     expect(seoul.get_by_text("click me", exact=False).first).to_be_visible()
+    expect(seoul.get_by_text("This website runs on")).to_have_count(0)  # it covered a row
     assert seoul.locator("a[href^='javascript']").count() == 0
     assert seoul.locator("img[src*='example.invalid']").count() == 0
     assert page_width(seoul) <= 390
@@ -284,6 +285,11 @@ def test_8_9_10_plain_text_phones_names_previews_notes_messages_and_debriefs(ope
     at_week(seoul, 2, 3)
     expect(seoul.get_by_text("Refused:")).to_have_count(0)
     expect(seoul.get_by_text("last week)")).to_be_visible()  # this week's payoff beside the total
+    # the timeline is wider than a phone, which hides scroll bars: it says to swipe; a desktop
+    # shows its bar and no hint
+    swipe = "e => getComputedStyle(e, '::before').content"
+    hint = [p.locator(".ec-wide .ec-scroll").first.evaluate(swipe) for p in (seoul, tokyo)]
+    assert hint == ['"Swipe sideways for more columns"', "none"], hint
     screenshot(seoul, "team_on_a_phone.png")
     # 10: each role's debrief, with its prompts, the notes and the events marked
     confirm(instructor, "End game…", "End game")

@@ -29,6 +29,9 @@ os.environ.setdefault("SOLARA_APP", "sim.play.web")
 os.environ.setdefault("SOLARA_MODE", "production")
 #: A page whose browser is gone is closed (its thread ends) after this long.
 os.environ.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", "30s")
+#: Solara's "This website runs on Solara" banner is fixed over the page's last line (a phone's
+#: last timeline row, the instructor's log).
+os.environ.setdefault("SOLARA_THEME_SHOW_BANNER", "false")
 
 
 class ServerError(EscalationError):

@@ -49,6 +49,10 @@ CSS = """
 .ec-chart { width: 100%; max-width: 760px; height: auto; display: block; }
 .ec-chart-big { max-width: 1400px; }
 .ec-scroll { overflow-x: auto; }
+@media (max-width: 700px) {  /* a phone hides its scroll bars: say the table goes on */
+  .ec-wide .ec-scroll::before { content: "Swipe sideways for more columns"; display: block;
+    position: sticky; left: 0; font-size: 0.8rem; color: #555; }
+}
 .ec-notice-area { min-height: 64px; }
 .ec-moved { display: block; font-style: italic; margin-bottom: 4px; }
 .ec-md table { border-collapse: collapse; margin: 6px 0; }

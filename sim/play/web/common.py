@@ -100,9 +100,10 @@ def table_html(head: list[str], rows: list[list[str]]) -> str:
 
 
 @solara.component
-def Table(head: list[str], rows: list[list[str]]):
-    """A table of plain cells."""
-    solara.HTML(tag="div", unsafe_innerHTML=table_html(head, rows), classes=["ec-md"])
+def Table(head: list[str], rows: list[list[str]], wide: bool = False):
+    """A table of plain cells; ``wide``: wider than a phone, which is told to swipe."""
+    classes = ["ec-md", "ec-wide"] if wide else ["ec-md"]
+    solara.HTML(tag="div", unsafe_innerHTML=table_html(head, rows), classes=classes)
 
 
 @solara.component

@@ -129,9 +129,8 @@ def Timeline(status: RoomStatus):
     if not status.timeline:
         solara.Text("No week has been played yet.")
         return
-    Table(
-        ["week", "date", "Seoul", "Tokyo", "Washington", "tension", "events"], timeline_rows(status)
-    )
+    columns = ["week", "date", "Seoul", "Tokyo", "Washington", "tension", "events"]
+    Table(columns, timeline_rows(status), wide=True)
 
 
 @solara.component
