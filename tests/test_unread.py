@@ -12,6 +12,7 @@ from one_line import refused
 
 from sim.core.errors import ConfigError
 from sim.experiment.config import compose_config, default_config
+from sim.experiment.explore.options import register_explore
 from sim.experiment.launch import check_sweep
 from sim.experiment.unread import UNREAD, check_read
 
@@ -133,6 +134,7 @@ def test_a_compare_sweep_checks_every_cell_before_its_first_job(tmp_path, capsys
     ("command", "rule"), [(c, r) for c, rules in UNREAD.items() for r in rules]
 )
 def test_every_rule_names_keys_that_exist_and_advice_that_works(command, rule):
+    register_explore()  # explore's schema, which `escalation explore` registers at its start
     composed = compose_config([], command)
     absent = object()
     for key in rule.keys:  # a renamed key would leave a rule that never fires
