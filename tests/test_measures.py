@@ -234,3 +234,28 @@ def test_a_persons_cooperation_lifts_a_running_notice_first(gsomia):
     assert tokyo.to_lift(tokyo.mask(["consultations", "export_controls"])) == tokyo.index(
         "export_controls"
     )
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    mask=st.integers(0, 15),
+    escalate=st.booleans(),
+    measure=st.sampled_from([None, "ruling", "tariff"]),
+)
+def test_an_outside_event_moves_its_named_measure_or_changes_nothing_and_says_so(
+    mask, escalate, measure
+):
+    # An instructor's event: the next step when it names no measure; a named one exactly that
+    # measure, refused when it would change nothing (before, every event took the next step)
+    if measure is None:
+        step = SMALL.event_step(mask, escalate)
+        assert step == (SMALL.next_available(mask) if escalate else SMALL.to_lift(mask))
+        return
+    k = SMALL.index(measure)
+    in_force = bool(mask >> k & 1)
+    changes = not in_force if escalate else in_force and SMALL.measures[k].reversible
+    if changes:
+        assert SMALL.event_step(mask, escalate, measure) == k
+    else:
+        with pytest.raises(ScenarioError, match="nothing|cannot be lifted"):
+            SMALL.event_step(mask, escalate, measure)

@@ -250,6 +250,25 @@ class Repertoire:
                 return first
         return self.last_liftable(mask)
 
+    def event_step(self, mask: int, escalate: bool, measure: str | None = None) -> int | None:
+        """The measure an outside event brings in (``escalate``) or lifts, from ``mask``.
+
+        Without ``measure``, the side's next step (`next_available`, `to_lift`; None when it
+        has none). A named ``measure`` is that one, and an event that would change nothing is
+        refused with `ScenarioError`: already in force, not in force, or not liftable.
+        """
+        if measure is None:
+            return self.next_available(mask) if escalate else self.to_lift(mask)
+        k = self.index(measure)
+        in_force, name = bool(mask >> k & 1), self.measures[k].name
+        if escalate and in_force:
+            raise ScenarioError(f"already in force, so the event would change nothing: {name}")
+        if not escalate and not in_force:
+            raise ScenarioError(f"not in force, so the event would lift nothing: {name}")
+        if not escalate and not self.measures[k].reversible:
+            raise ScenarioError(f"cannot be lifted: {name}")
+        return k
+
     def describe_act(self, act: int, enacted: int, lifted: int) -> str:
         """What an act did, in words: the measures it enacted or lifted, or its signal."""
         if act == 3:  # enact

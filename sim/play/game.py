@@ -75,23 +75,6 @@ def _without(params, term: str):
     return dataclasses.replace(params, **off)
 
 
-def _named_step(repertoire, mask: int, direction: str, measure: str) -> int:
-    """The index of ``measure``, refused when bringing it in or lifting it changes nothing."""
-    try:
-        k = repertoire.index(measure)
-    except ScenarioError as problem:
-        raise GameError(str(problem)) from None
-    in_force = bool(mask & (1 << k))
-    name = repertoire.measures[k].name
-    if direction == "escalate" and in_force:
-        raise GameError(f"already in force, so the event would change nothing: {name}")
-    if direction == "deescalate" and not in_force:
-        raise GameError(f"not in force, so the event would lift nothing: {name}")
-    if direction == "deescalate" and not repertoire.measures[k].reversible:
-        raise GameError(f"cannot be lifted: {name}")
-    return k
-
-
 class Game:
     """One game: a single-replication model with some roles played by people."""
 
@@ -289,12 +272,7 @@ class Game:
         at: str | None = None,
         measure: str | None = None,
     ) -> None:
-        """Apply a scenario event now: ``actor`` takes a step up (``escalate``) or down.
-
-        ``measure`` names the one measure the event brings in or lifts (a ready-made event
-        whose text names it); without it the side takes its next step. ``at`` is the
-        injection's time when replayed (as in `submit`).
-        """
+        """An event moves ``actor``'s measures (`Repertoire.event_step`); ``at`` as in `submit`."""
         with self.lock:
             if self.finished:
                 raise GameError("the game is over: nothing to inject")
@@ -303,26 +281,17 @@ class Game:
                 raise GameError(f"events move a side's measures: choose {choose}")
             if direction not in ("escalate", "deescalate"):
                 raise GameError(f"direction {direction!r}: choose escalate or deescalate")
-            side = self.model.capitals[actor]
-            mask = int(side.mask[0])
-            if measure is not None:
-                k = _named_step(side.repertoire, mask, direction, measure)
-            elif direction == "escalate":
-                k = side.repertoire.next_available(mask)
-            else:
-                k = side.repertoire.to_lift(mask)
+            side, up = self.model.capitals[actor], direction == "escalate"
+            try:
+                k = side.repertoire.event_step(int(side.mask[0]), up, measure)
+            except ScenarioError as problem:  # a measure the side lacks, or no change
+                raise GameError(str(problem)) from None
             bit = 0 if k is None else 1 << k
-            if direction == "escalate":
-                choice = Choice(Act.ENACT, enacted=bit)
-            else:
-                choice = Choice(Act.LIFT, lifted=bit)
-            self.model.apply_event(actor, choice)
+            act = Choice(Act.ENACT, enacted=bit) if up else Choice(Act.LIFT, lifted=bit)
+            self.model.apply_event(actor, act)
+            entry = {"week": self.week, "actor": actor, "direction": direction, "text": text}
             named = {"measure": measure} if measure is not None else {}
-            self.injections.append(
-                {"week": self.week, "actor": actor, "direction": direction, "text": text}
-                | named
-                | {"time": at or _now()}
-            )
+            self.injections.append(entry | named | {"time": at or _now()})
 
     def advance(self, at: str | None = None) -> WeekReport:
         """Play this week: people's moves as submitted (a missing one is a hold), agents decide.
