@@ -81,7 +81,11 @@ def _check_measures(events: tuple[ScenarioEvent, ...], folder: Path, where: str)
 
     measures = load_scenario(str(folder.resolve())).measures
     for event in named:
-        repertoire = measures[event.actor]
+        repertoire = measures.get(event.actor)
+        if repertoire is None:
+            raise ScenarioError(
+                f"{where}: injection {event.text!r}: the case has no side {event.actor}"
+            )
         try:
             k = repertoire.index(str(event.measure))
         except ScenarioError as problem:
