@@ -419,3 +419,17 @@ def test_a_ready_made_event_must_name_a_measure_of_its_side(tmp_path, measure, d
     (folder / "classroom.yaml").write_text(f"injections:\n  - {event}\n")
     with pytest.raises(ScenarioError, match=message):
         load_materials(folder)
+
+
+def test_a_ready_made_event_for_a_side_the_case_lacks_is_one_line(tmp_path):
+    import shutil
+
+    from sim.core.errors import ScenarioError
+    from sim.core.folders import scenarios_root
+
+    folder = tmp_path / "case"
+    shutil.copytree(scenarios_root() / "thaad_2016", folder)  # Seoul and Beijing: no Tokyo
+    event = '{text: "x", actor: tokyo, direction: escalate, measure: export_controls}'
+    (folder / "classroom.yaml").write_text(f"injections:\n  - {event}\n")
+    with pytest.raises(ScenarioError, match="injection 'x': the case has no side tokyo"):
+        load_materials(folder)
