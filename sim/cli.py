@@ -182,20 +182,18 @@ def run_job(cfg: Any) -> Any:
 
 
 def clear_other_reports(folder: Path, command: str) -> None:
-    """Remove, and say so, what the other commands wrote into ``folder``.
-
-    One folder holds one command's report; a file both write (``tension_fan.png``) stays.
-    """
+    """Remove, and say so, the other commands' reports in ``folder`` (a shared file stays)."""
     from sim.experiment.job import OUTPUTS
     from sim.reports.calibration import CALIBRATION_FILES
     from sim.reports.comparison import COMPARISON_FILES
 
     files = {"run": OUTPUTS, "compare": COMPARISON_FILES, "calibrate": CALIBRATION_FILES}
-    for other, names in files.items():
+    others = {other: names for other, names in files.items() if other != command}
+    for other, names in others.items():
         gone = [n for n in names if n not in files[command] and (folder / n).is_file()]
-        for name in gone if other != command else []:
+        for name in gone:
             (folder / name).unlink()
-        if gone and other != command:
+        if gone:
             print(f"replaced escalation {other}'s results in {folder}: {', '.join(gone)}")
 
 
