@@ -70,6 +70,10 @@ def server(tmp_path_factory):
     log = running.log.read_text()
     assert alive, f"the server died during the tests:\n{log}"
     assert "Traceback" not in log, log
+    # SIGTERM is the server's normal stop: one line saying so, status 0, no "error:"
+    assert running.process.returncode == 0, log
+    assert "The classroom stopped (SIGTERM); its rooms are kept in" in log, log
+    assert "error:" not in log, log
 
 
 @pytest.fixture
@@ -295,7 +299,9 @@ def test_8_9_10_plain_text_phones_names_previews_notes_messages_and_debriefs(ope
     confirm(instructor, "End game…", "End game")
     shows_debrief(seoul)
     expect(seoul.get_by_text("the court has ruled")).to_be_visible()
-    expect(seoul.get_by_text("Did the GSOMIA notice buy you anything")).to_be_visible()
+    # Seoul never gave the GSOMIA notice in this game: it is asked why, not what it bought
+    expect(seoul.get_by_text("You never gave the GSOMIA notice")).to_be_visible()
+    expect(seoul.get_by_text("Did the GSOMIA notice buy you anything")).to_have_count(0)
     expect(seoul.get_by_text("E1, week of 2018-10-29")).to_be_visible()
     expect(tokyo.get_by_text("Export controls cost both sides")).to_be_visible()
     expect(tokyo.get_by_text("Did the GSOMIA notice buy you anything")).to_have_count(0)

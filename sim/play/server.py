@@ -12,6 +12,7 @@ prints their instructor links (the way back to a lost one), and runs uvicorn.
 import json
 import os
 import secrets
+import signal
 import sys
 import warnings
 from pathlib import Path
@@ -199,23 +200,37 @@ def main(argv: list[str]) -> int:
     if shown != options.host:
         print(f"Other machines on the network: http://{network_address()}:{options.port}/")
     print("Stop the server with Ctrl+C; `escalation classroom links` lists the rooms.", flush=True)
+    stop = serve(options.host, options.port)
+    print(f"The classroom stopped ({stop}); its rooms are kept in {options.db}.", file=sys.stderr)
+    return 0
+
+
+def serve(host: str, port: int) -> str:
+    """Serve until Ctrl+C or SIGTERM, and say which stopped the server.
+
+    Either is the server's normal end, not an error: uvicorn shuts down cleanly and then
+    raises the signal again, which would otherwise reach the command line's handlers as an
+    interruption. Here it is only noted.
+    """
     import uvicorn
 
-    uvicorn.run(
-        "sim.play.server:app",
-        host=options.host,
-        port=options.port,
-        workers=1,
-        ws_ping_interval=5.0,
-        ws_ping_timeout=10.0,
-        log_level="warning",
-    )
-    # uvicorn returns when Ctrl-C (or SIGTERM) stops it
-    print(
-        f"error: interrupted; the classroom stopped, its rooms are kept in {options.db}",
-        file=sys.stderr,
-    )
-    return 130
+    stops: list[int] = []
+    handled = (signal.SIGINT, signal.SIGTERM)
+    previous = {s: signal.signal(s, lambda number, frame: stops.append(number)) for s in handled}
+    try:
+        uvicorn.run(
+            "sim.play.server:app",
+            host=host,
+            port=port,
+            workers=1,
+            ws_ping_interval=5.0,
+            ws_ping_timeout=10.0,
+            log_level="warning",
+        )
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    return "SIGTERM" if signal.SIGTERM in stops else "Ctrl+C"
 
 
 def check_free(host: str, port: int) -> None:
