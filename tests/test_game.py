@@ -207,6 +207,7 @@ def test_the_debriefs_numbers_are_those_of_the_models_runs(config):
     runs = model.recorder
     peak = max(week.tension for week in game.timeline)
     assert debrief.peak_tension_percentile == midrank(runs.tension.max(axis=0), peak)
+    assert debrief.peak_tension_ties == np.mean(runs.tension.max(axis=0) == peak)
     seoul = runs.payoff["seoul"].sum(axis=0)
     assert debrief.model_median_payoffs["seoul"] == pytest.approx(np.median(seoul))
     own = game.total_score("seoul")

@@ -1,5 +1,6 @@
 """`escalation play`: scripted games through the real command, records, replays, the debrief."""
 
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -333,6 +334,33 @@ def test_the_debrief_names_the_notice_by_the_scenario_and_counts_one_week(defaul
     meanings = " ".join(data.outcome_meaning.values())
     assert "gsomia" not in meanings and "Seoul withdrew the GSOMIA notice" in meanings
     assert "Seoul never gave the GSOMIA notice" in meanings
+
+
+@pytest.mark.parametrize(
+    ("percentile", "ties", "said"),
+    [
+        (
+            0.5,
+            0.8,
+            "higher than in 10.0% of the model's runs over the same weeks, the same as in "
+            "80.0%, lower than in 10.0%.",
+        ),
+        (
+            0.434,
+            0.868,
+            "higher than in 0.0% of the model's runs over the same weeks, the same as "
+            "in 86.8%, lower than in 13.2%.",
+        ),
+        (0.25, 0.0, "higher than in 25.0% of the model's runs over the same weeks."),
+    ],
+)
+def test_the_peak_tension_line_says_ties_apart(default, percentile, ties, said):
+    """A peak most runs share reads as "the same as", not as a mid-rank "higher than 43%"."""
+    game = Game(default, ["seoul"])
+    game.advance()
+    data = make_debrief_data(game.debrief(50), game.scenario, game.real, "seoul")
+    data = dataclasses.replace(data, peak_percentile=percentile, peak_ties=ties)
+    assert f"Peak tension {data.peak_tension:.2f}: {said}" in debrief_markdown(data)
 
 
 def test_previews_in_the_terminal_never_show_minus_zero(default):

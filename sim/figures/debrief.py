@@ -41,6 +41,7 @@ class DebriefData:
     outcome_meaning: dict[str, str]
     peak_tension: float
     peak_percentile: float
+    peak_ties: float
     payoffs: dict[str, float]
     median_payoffs: dict[str, float]
     payoff_percentiles: dict[str, float]
@@ -114,6 +115,7 @@ def make_debrief_data(
         ),
         peak_tension=debrief.peak_tension,
         peak_percentile=debrief.peak_tension_percentile,
+        peak_ties=debrief.peak_tension_ties,
         payoffs={a: float(v) for a, v in debrief.payoffs.items()},
         median_payoffs={a: float(debrief.model_median_payoffs[a]) for a in debrief.payoffs},
         payoff_percentiles={a: float(debrief.payoff_percentiles[a]) for a in debrief.payoffs},

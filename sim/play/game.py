@@ -430,6 +430,7 @@ class Game:
         ).run()
         table = replication_table(model)
         shares = outcome_shares(table["outcome"])
+        peaks = table["peak_tension"].to_numpy()
         model_scores = {a: table[f"payoff_{a}"].to_numpy() for a in self.sides}
         recorder = model.recorder
         model_scores["washington"] = self.washington_week(recorder.tension, recorder.pressure).sum(
@@ -439,9 +440,8 @@ class Game:
             **common,
             outcome_share_in_model=shares[self.outcome()],
             model_outcome_shares=shares,
-            peak_tension_percentile=midrank_percentile(
-                table["peak_tension"].to_numpy(), common["peak_tension"]
-            ),
+            peak_tension_percentile=midrank_percentile(peaks, common["peak_tension"]),
+            peak_tension_ties=float(np.mean(peaks == common["peak_tension"])),
             model_median_payoffs={a: float(np.median(v)) for a, v in model_scores.items()},
             payoff_percentiles={
                 a: midrank_percentile(model_scores[a], scores[a]) for a in self.roles

@@ -41,12 +41,29 @@ def _outcome_lines(data) -> list[str]:
     return lines
 
 
+def _peak_rank(data) -> str:
+    """Where the game's peak falls among the model's runs, with the ties said apart.
+
+    Many runs may share a peak (every run that never escalates peaks at the same tension), so
+    one mid-rank percentile would read as "higher than 43%" when the game tied most of them.
+    """
+    ties = data.peak_ties
+    below = max(data.peak_percentile - ties / 2, 0.0)
+    over = "the model's runs over the same weeks"
+    if ties < 0.0005:
+        return f"higher than in {below:.1%} of {over}."
+    above = max(1.0 - below - ties, 0.0)
+    return (
+        f"higher than in {below:.1%} of {over}, the same as in {ties:.1%}, "
+        f"lower than in {above:.1%}."
+    )
+
+
 def _tension_lines(data) -> list[str]:
     lines = [
         "## Tension",
         "",
-        f"- Peak tension {data.peak_tension:.2f}: higher than in {data.peak_percentile:.1%} of "
-        "the model's runs over the same weeks (ties count half).",
+        f"- Peak tension {data.peak_tension:.2f}: {_peak_rank(data)}",
         f"- Weeks outside the model's 90% band: {data.weeks_above_90} above, "
         f"{data.weeks_below_90} below, of {data.weeks}.",
     ]

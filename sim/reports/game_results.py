@@ -128,4 +128,5 @@ class Debrief:
     model_fan: list[list[float]]
     dates: list[str]
     injections: list[Injection]
+    peak_tension_ties: float = 0.0
     schema: int = SCHEMA_VERSION
