@@ -1,8 +1,11 @@
+import re
 import threading
 import time
 
 import pytest
+import yaml
 
+from sim.core.errors import ScenarioError
 from sim.core.scenario_yaml import load_scenario
 from sim.play.materials import load_materials
 from sim.play.ratelimit import Limit
@@ -354,6 +357,41 @@ def test_the_prompt_about_injected_events_comes_only_after_an_injection():
     assert about, "the 2019 material has a prompt about injected events"
     assert not [p for p in materials.prompts_for("seoul") if "injected" in p]
     assert set(materials.prompts_for("seoul")) < set(materials.prompts_for("seoul", injected=True))
+
+
+def test_seoul_is_asked_about_the_notice_only_when_it_gave_one(default):
+    """The GSOMIA prompt follows the game's outcome: one question if given, another if not."""
+    from sim.play.debrief import debrief_data
+    from sim.play.game import Game
+
+    asked = "Did the GSOMIA notice buy you anything"
+    never = "You never gave the GSOMIA notice"
+    texts = {}
+    for noticed in (False, True):
+        game = Game(default, ["seoul"], seed=1)
+        if noticed:
+            game.inject("seoul", "escalate", "notice", measure="gsomia_notice")
+        game.advance()
+        debrief = game.debrief(20)
+        assert (debrief.outcome != "never_noticed") is noticed
+        data = debrief_data(game, debrief, "seoul")
+        assert data is not None
+        texts[noticed] = " ".join(data.prompts)
+    assert asked in texts[True] and never not in texts[True]
+    assert never in texts[False] and asked not in texts[False]
+
+
+@pytest.mark.parametrize(
+    ("entry", "said"),
+    [
+        ({"text": "Why?", "outcomes": ["lapsed"]}, "prompt 'Why?': unknown outcomes ['lapsed']"),
+        ({"text": "Why?"}, "a prompt is a text, or a mapping with text and outcomes"),
+    ],
+)
+def test_a_malformed_prompt_is_one_line_naming_the_file(tmp_path, entry, said):
+    (tmp_path / "classroom.yaml").write_text(yaml.safe_dump({"prompts": {"seoul": [entry]}}))
+    with pytest.raises(ScenarioError, match=re.escape(f"{tmp_path / 'classroom.yaml'}: {said}")):
+        load_materials(tmp_path)
 
 
 def test_a_broadcast_shows_the_week_it_is_sent_and_the_next_then_leaves(room, seats):

@@ -21,7 +21,7 @@ def debrief_data(game: Game, debrief: Debrief, role: str | None) -> DebriefData 
     """One role's debrief numbers (the class's when ``role`` is None); None if no week."""
     if debrief.weeks_played == 0:
         return None
-    prompts = game.materials.prompts_for(role, injected=bool(game.injections))
+    prompts = game.materials.prompts_for(role, bool(game.injections), debrief.outcome)
     return make_debrief_data(debrief, game.scenario, game.real, role, prompts)
 
 

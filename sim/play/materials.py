@@ -13,6 +13,7 @@ import yaml
 
 from sim.core.errors import ScenarioError
 from sim.core.folders import scenarios_root
+from sim.core.metrics import OUTCOMES
 from sim.core.moves import ACTORS, ALLIES
 
 FILE = "classroom.yaml"
@@ -36,22 +37,55 @@ class ScenarioEvent:
 
 
 @dataclass(frozen=True)
+class Prompt:
+    """A discussion prompt, asked only after a game whose outcome is in ``outcomes`` if set.
+
+    So a prompt about the notice a side gave is not put to a side that never gave it.
+    """
+
+    text: str
+    outcomes: frozenset[str] | None = None
+
+    def asked_after(self, outcome: str | None) -> bool:
+        """Whether the prompt is asked after a game with ``outcome`` (None: any game)."""
+        return self.outcomes is None or outcome is None or outcome in self.outcomes
+
+
+@dataclass(frozen=True)
 class Materials:
     """What a scenario gives the classroom besides its model data."""
 
     injections: tuple[ScenarioEvent, ...]
-    prompts: dict[str, tuple[str, ...]]
+    prompts: dict[str, tuple[Prompt, ...]]
     pressure_cost: float
     briefs: dict[str, str]
 
-    def prompts_for(self, role: str | None, injected: bool = False) -> tuple[str, ...]:
-        """The discussion prompts for ``role``.
+    def prompts_for(
+        self, role: str | None, injected: bool = False, outcome: str | None = None
+    ) -> tuple[str, ...]:
+        """The discussion prompts for ``role`` after a game that ended in ``outcome``.
 
         The general ones, then those about injected events when the game had any, then the
-        role's own.
+        role's own; a prompt kept for some outcomes is left out after the others.
         """
         about_injections = self.prompts.get("injected", ()) if injected else ()
-        return self.prompts.get("all", ()) + about_injections + self.prompts.get(role or "", ())
+        asked = self.prompts.get("all", ()) + about_injections + self.prompts.get(role or "", ())
+        return tuple(p.text for p in asked if p.asked_after(outcome))
+
+
+def _prompt(raw: object, where: str) -> Prompt:
+    """A prompt: its text, or a mapping ``{text: ..., outcomes: [...]}``."""
+    if isinstance(raw, str):
+        return Prompt(raw)
+    if not isinstance(raw, dict) or set(raw) != {"text", "outcomes"}:
+        raise ScenarioError(f"{where}: a prompt is a text, or a mapping with text and outcomes")
+    outcomes = raw["outcomes"] if isinstance(raw["outcomes"], list) else [raw["outcomes"]]
+    if unknown := sorted(set(map(str, outcomes)) - set(OUTCOMES)):
+        known = ", ".join(OUTCOMES)
+        raise ScenarioError(
+            f"{where}: prompt {raw['text']!r}: unknown outcomes {unknown}; use {known}"
+        )
+    return Prompt(str(raw["text"]), frozenset(map(str, outcomes)))
 
 
 def _event(raw: object, where: str) -> ScenarioEvent:
@@ -126,7 +160,7 @@ def load_materials(folder: Path | str) -> Materials:
     _check_measures(injections, folder, where)
     return Materials(
         injections=injections,
-        prompts={k: tuple(str(p) for p in v) for k, v in prompts.items()},
+        prompts={k: tuple(_prompt(p, where) for p in v or ()) for k, v in prompts.items()},
         pressure_cost=cost,
         briefs=_briefs(folder),
     )
