@@ -6,10 +6,14 @@ three teams and an instructor. The load and latency figures are bounded loosely 
 must hold on a busy 2-core machine); benchmarks/bench_classroom.py measures them.
 """
 
+import json
 import re
 import statistics
 import tempfile
 import time
+import urllib.error
+import urllib.request
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 from classroom_browser import (
@@ -32,6 +36,8 @@ from classroom_browser import (
     start_solo,
 )
 from playwright.sync_api import expect, sync_playwright
+
+from sim.play.server import seat_export_path
 
 pytestmark = pytest.mark.slow
 
@@ -90,7 +96,16 @@ def open_page(browser, server):
         context.close()
 
 
-def test_1_a_game_ended_early_is_compared_with_the_weeks_played(open_page):
+def fetch(url: str) -> tuple[int, bytes]:
+    """Status and body of a GET, a refusal included."""
+    try:
+        with urllib.request.urlopen(url, timeout=30) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as refused:
+        return refused.code, refused.read()
+
+
+def test_1_a_game_ended_early_is_compared_with_the_weeks_played(open_page, server):
     page = open_page("/")
     start_solo(page, "Washington", 62)
     for week, choice in enumerate(["Press", "Engage", "Abstain", "Press"], start=1):
@@ -113,6 +128,17 @@ def test_1_a_game_ended_early_is_compared_with_the_weeks_played(open_page):
     expect(chart).to_be_visible()
     assert chart.bounding_box()["width"] > 900  # the live chart stops at 760 pixels
     screenshot(page, "debrief_after_4_weeks.png")
+    # a single player downloads the game: its own debrief and a record that replays
+    links = card(page, "Downloads").locator("a[download]")
+    expect(links).to_have_count(5)
+    hrefs = {a.inner_text(): a.get_attribute("href") for a in links.all()}
+    status, text = fetch(server.url + hrefs["debrief.md"])
+    assert status == 200 and b"# Debrief for Washington" in text, text[:200]
+    assert b"When did you press" in text
+    status, saved = fetch(server.url + hrefs["record.json"])
+    assert status == 200 and len(json.loads(saved)["timeline"]) == 4
+    status, png = fetch(server.url + hrefs["debrief.png"])
+    assert status == 200 and png.startswith(b"\x89PNG")
 
 
 def test_4_10_a_move_shows_quickly_one_chart_per_week_and_the_gsomia_countdown(open_page):
@@ -237,7 +263,7 @@ def test_5_7_11_instructor_controls_projector_dashboard_and_wrong_links(open_pag
     expect(instructor.get_by_text("Game over after 0 weeks.")).to_be_visible()
 
 
-def test_8_9_10_plain_text_phones_names_previews_notes_messages_and_debriefs(open_page):
+def test_8_9_10_plain_text_phones_names_previews_notes_messages_and_debriefs(open_page, server):
     instructor = open_page("/")
     form = card(instructor, "Open a class room")
     expect(form).to_contain_text("2019 dispute (default)")
@@ -307,6 +333,11 @@ def test_8_9_10_plain_text_phones_names_previews_notes_messages_and_debriefs(ope
     expect(tokyo.get_by_text("Did the GSOMIA notice buy you anything")).to_have_count(0)
     expect(seoul.get_by_text("Blue House").first).to_be_visible()
     assert page_width(seoul) <= 390
+    # a team of a class gets no downloads: the files hold every team's notes and messages
+    expect(seoul.get_by_text("Downloads")).to_have_count(0)
+    seat = {k: v[0] for k, v in parse_qs(urlparse(seoul.url).query).items()}
+    link = seat_export_path(seat["room"], "debrief.md", seat["seat"])
+    assert fetch(server.url + link) == (404, b"a class's files are on the instructor's page")
 
 
 def test_2_6_kill_9_mid_game_then_every_room_goes_on_and_limits(browser, tmp_path):

@@ -54,6 +54,11 @@ def export_path(code: str, name: str, key: str) -> str:
     return f"{PREFIX}export/{code}/{name}?key={key}"
 
 
+def seat_export_path(code: str, name: str, seat: str) -> str:
+    """The address of one of a single-player game's files, opened by the player's seat link."""
+    return f"{PREFIX}seat-export/{code}/{name}?seat={seat}"
+
+
 def class_export_path(class_id: str, code: str, key: str) -> str:
     """The address of a class's results file (any room's instructor key of the class opens it)."""
     return f"{PREFIX}class/{class_id}/results.csv?room={code}&key={key}"
@@ -91,13 +96,12 @@ def _answer(path: str, query: dict[str, str]) -> tuple[bytes, str, str, str]:
             png = charts.debrief_png(REGISTRY.get(code), None)
             return png, "image/png", "public, max-age=31536000, immutable", ""
         case ["export", code, name]:
-            room = REGISTRY.instructor(code, query.get("key"))
-            files = {f.name: f for f in export.room_files(room)}
-            file = files.get(f"{room.code}_{name}")
-            if file is None:
-                raise ServerError(f"no export {name} for this room")
-            kind = "text/csv" if name.endswith(".csv") else "application/octet-stream"
-            return file.data, kind, "no-store", file.name
+            return _room_file(REGISTRY.instructor(code, query.get("key")), name)
+        case ["seat-export", code, name]:
+            room, _role = REGISTRY.seat(code, query.get("seat"))
+            if not room.settings.solo:  # a team of a class would see the others' notes
+                raise ServerError("a class's files are on the instructor's page")
+            return _room_file(room, name)
         case ["class", class_id, "results.csv"]:
             room = REGISTRY.instructor(query.get("room"), query.get("key"))
             if room.class_id != class_id:
@@ -106,6 +110,17 @@ def _answer(path: str, query: dict[str, str]) -> tuple[bytes, str, str, str]:
             return file.data, "text/csv", "no-store", file.name
         case _:
             raise ServerError("no such file")
+
+
+def _room_file(room, name: str) -> tuple[bytes, str, str, str]:
+    from sim.play import export
+
+    files = {f.name: f for f in export.room_files(room)}
+    file = files.get(f"{room.code}_{name}")
+    if file is None:
+        raise ServerError(f"no export {name} for this room")
+    kind = "text/csv" if name.endswith(".csv") else "application/octet-stream"
+    return file.data, kind, "no-store", file.name
 
 
 async def files(scope, receive, send) -> None:

@@ -22,7 +22,15 @@ from sim.play.web.common import (
 from sim.play.web.forms import TIMERS
 from sim.play.web.state import REGISTRY
 from sim.play.web.team import RoomMissing
-from sim.play.web.widgets import Broadcasts, ChartWithReal, Debrief, News, StatusLine, Timeline
+from sim.play.web.widgets import (
+    Broadcasts,
+    ChartWithReal,
+    Debrief,
+    Downloads,
+    News,
+    StatusLine,
+    Timeline,
+)
 from sim.reports.labels import role_name
 
 
@@ -260,18 +268,12 @@ def Seats(room, key: str, view, set_notice):
 @solara.component
 def Exports(room, key: str):
     """Download links: moves (CSV, JSON), the record, messages, the debrief, class results."""
-    with solara.Card("Downloads"):
-        names = ["moves.csv", "moves.json", "record.json", "messages.csv"]
-        if room.ended:
-            names += ["debrief.md", "debrief.json", "debrief.png"]
-        html = " · ".join(
-            f'<a href="{export_path(room.code, n, key)}" download>{n}</a>' for n in names
-        )
-        html += (
-            f' · <a href="{class_export_path(room.class_id, room.code, key)}" download>'
-            "class results (CSV)</a>"
-        )
-        solara.HTML(tag="div", unsafe_innerHTML=html, classes=["ec-downloads"])
+    names = ["moves.csv", "moves.json", "record.json", "messages.csv"]
+    if room.ended:
+        names += ["debrief.md", "debrief.json", "debrief.png"]
+    links = {n: export_path(room.code, n, key) for n in names}
+    links["class results (CSV)"] = class_export_path(room.class_id, room.code, key)
+    Downloads(links)
 
 
 @solara.component

@@ -3,6 +3,7 @@
 import solara
 
 from sim.core.errors import EscalationError
+from sim.play.server import seat_export_path
 from sim.play.web.common import (
     Markdown,
     Notice,
@@ -15,7 +16,15 @@ from sim.play.web.common import (
     use_typed,
 )
 from sim.play.web.state import REGISTRY
-from sim.play.web.widgets import Broadcasts, ChartWithReal, Debrief, News, StatusLine, Timeline
+from sim.play.web.widgets import (
+    Broadcasts,
+    ChartWithReal,
+    Debrief,
+    Downloads,
+    News,
+    StatusLine,
+    Timeline,
+)
 from sim.reports.game_results import Briefing
 from sim.reports.labels import MOVE_NAMES, role_name
 from sim.reports.text import signed
@@ -238,6 +247,9 @@ def TeamPage():
         Notice(notice)
         Debrief(room, view.role)
         Timeline(status)
+        if room.settings.solo:  # a class's files are the instructor's to share
+            names = ("debrief.md", "debrief.png", "debrief.json", "record.json", "moves.csv")
+            Downloads({n: seat_export_path(room.code, n, seat) for n in names})
         return
     with solara.Div(classes=["ec-grid"]):
         Moves(room, seat, brief, params.get("role"), notice, set_notice)

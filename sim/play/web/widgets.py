@@ -169,6 +169,16 @@ def Debrief(room: Room, role: str | None):
         )
 
 
+@solara.component
+def Downloads(links: dict[str, str]):
+    """A card of download links, file name to address."""
+    with solara.Card("Downloads"):
+        html_links = " · ".join(
+            f'<a href="{escape(href)}" download>{escape(name)}</a>' for name, href in links.items()
+        )
+        solara.HTML(tag="div", unsafe_innerHTML=html_links, classes=["ec-downloads"])
+
+
 def escape(text: str) -> str:
     """Text made safe for HTML."""
     return html.escape(str(text))
