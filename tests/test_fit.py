@@ -306,8 +306,42 @@ def test_the_posterior_samples_keys_and_conduct_and_its_intervals_hold_the_ml_es
         assert (low, high) == pytest.approx((row["q05"], row["q95"]))
         if min(estimates[key] - p.low, p.high - estimates[key]) > 1e-3 * p.width:
             assert low <= estimates[key] <= high, key  # the walkers start around the ML fit
-    converged = (post.summary["r_hat"] < 1.05).all() and (post.summary["ess_bulk"] >= 100).all()
-    assert post.converged == bool(converged)
+    # 10 kept steps per walker: too few for R-hat and ESS, whatever ArviZ makes of them
+    assert post.kept_steps == 10 and not post.long_enough and not post.converged
+
+
+@pytest.mark.parametrize(
+    ("kept", "r_hat", "ess", "converged"),
+    [
+        (50, 1.01, 400.0, True),
+        (49, 1.01, 400.0, False),
+        (50, 1.05, 400.0, False),
+        (50, 1.01, 99.0, False),
+    ],
+)
+def test_a_posterior_converges_only_with_enough_kept_steps_r_hat_and_ess(
+    kept, r_hat, ess, converged
+):
+    from sim.analysis.posterior import Posterior
+    from sim.reports.calibration import posterior_state
+
+    walkers = 4
+    summary = pd.DataFrame({"r_hat": [r_hat], "ess_bulk": [ess]}, index=["seoul.activity"])
+    post = Posterior(
+        ("seoul.activity",),
+        np.zeros((walkers * kept, 1)),
+        summary,
+        0.3,
+        walkers,
+        steps=kept + 10,
+        burn=10,
+        seconds=1.0,
+    )
+    assert post.kept_steps == kept and post.converged is converged
+    state = posterior_state(post)
+    assert state.startswith("converged") is converged
+    if kept < 50:
+        assert state.startswith("NOT converged: 49 kept steps per walker, too few"), state
 
 
 @pytest.mark.parametrize("interruption", [KeyboardInterrupt, SystemExit])

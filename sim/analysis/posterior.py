@@ -31,6 +31,13 @@ from sim.analysis.likelihood import Episode
 from sim.analysis.space import Parameter, Space
 from sim.core.moves import ALLIES
 
+#: Fewest kept steps per walker for R-hat and ESS to mean anything. Both estimate each chain's
+#: autocorrelation from its own draws; with a handful of draws per chain ArviZ's bulk ESS can
+#: exceed the number of draws (270 "effective" of 160 draws, 32 walkers x 5 steps, with the
+#: walkers stuck far apart), so a shorter posterior is reported as not converged, its ESS not
+#: shown.
+MIN_KEPT_STEPS = 50
+
 
 @dataclass(frozen=True)
 class Posterior:
@@ -51,10 +58,22 @@ class Posterior:
     tied: tuple[tuple[str, str], ...] = ()  # (tied key, the sampled key whose value it takes)
 
     @property
+    def kept_steps(self) -> int:
+        """Draws kept per walker, after burn-in and thinning."""
+        return len(self.draws) // self.walkers
+
+    @property
+    def long_enough(self) -> bool:
+        """Whether each walker kept enough steps for R-hat and ESS (`MIN_KEPT_STEPS`)."""
+        return self.kept_steps >= MIN_KEPT_STEPS
+
+    @property
     def converged(self) -> bool:
-        """R-hat below 1.05 and at least 100 effective draws for every parameter."""
+        """Long enough, with R-hat below 1.05 and 100 effective draws for every parameter."""
         return bool(
-            (self.summary["r_hat"] < 1.05).all() and (self.summary["ess_bulk"] >= 100).all()
+            self.long_enough
+            and (self.summary["r_hat"] < 1.05).all()
+            and (self.summary["ess_bulk"] >= 100).all()
         )
 
     def table(self) -> pd.DataFrame:

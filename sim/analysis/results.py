@@ -243,6 +243,7 @@ class CalibrationReport:
                 "steps": self.posterior.steps,
                 "burn": self.posterior.burn,
                 "draws": len(self.posterior.draws),
+                "kept_steps": self.posterior.kept_steps,
                 "acceptance": self.posterior.acceptance,
                 "converged": self.posterior.converged,
                 "seconds": self.posterior.seconds,

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.analysis.posterior import MIN_KEPT_STEPS, Posterior
 from sim.analysis.results import CalibrationReport
 from sim.reports.forecasts import (
     FORECAST_FIGURE,
@@ -28,11 +29,22 @@ LOCO_FIGURE = "loco.png"
 CONVERGED = "every R-hat below 1.05 and every bulk ESS above 100"
 
 
+def posterior_state(p: Posterior) -> str:
+    """Whether the posterior converged, and if not, why, in a few words."""
+    if not p.long_enough:
+        return (
+            f"NOT converged: {p.kept_steps} kept steps per walker, too few to estimate R-hat and "
+            f"ESS (at least {MIN_KEPT_STEPS}: raise calibrate.steps or lower calibrate.thin)"
+        )
+    return "converged" if p.converged else "NOT converged (R-hat >= 1.05 or ESS < 100)"
+
+
 def estimate_rows(report: CalibrationReport) -> list[tuple[str, ...]]:
     """Rows of the estimates table: ML estimate, posterior median and 90% interval, R-hat."""
     rows: list[tuple[str, ...]] = [
         ("parameter", "ML estimate", "posterior median", "90% interval", "R-hat", "ESS", "box")
     ]
+    long_enough = report.posterior is None or report.posterior.long_enough
     fitted = [(row, "") for row in report.estimates()]
     conduct = [(row, " (conduct)") for row in report.conduct_estimates()]
     for row, note in fitted + conduct:
@@ -42,7 +54,7 @@ def estimate_rows(report: CalibrationReport) -> list[tuple[str, ...]]:
                 f"{row['posterior_q50']:.4g}",
                 f"[{row['posterior_q05']:.4g}, {row['posterior_q95']:.4g}]",
                 f"{row['posterior_r_hat']:.3f}",
-                f"{row['posterior_ess_bulk']:.0f}",
+                f"{row['posterior_ess_bulk']:.0f}" if long_enough else "—",
             )
         tied = "".join(f" = {twin}" for twin in row.get("tied", []))
         rows.append(
@@ -110,10 +122,9 @@ def format_calibration(report: CalibrationReport, folder: Path | None = None) ->
         lines.append(f"warning: {ml.warning}")
     if report.posterior is not None:
         p = report.posterior
-        state = "converged" if p.converged else "NOT converged (R-hat >= 1.05 or ESS < 100)"
         lines.append(
             f"posterior: {len(p.draws)} draws from {p.walkers} walkers, acceptance "
-            f"{p.acceptance:.2f}, {state}"
+            f"{p.acceptance:.2f}, {posterior_state(p)}"
         )
     if report.forecasts is not None:
         lines += ["", "rolling-origin forecasts (mean log score per side-week)"]
@@ -146,7 +157,7 @@ def calibration_markdown(report: CalibrationReport) -> str:
         posterior = (
             f"emcee ensemble sampler, {p.walkers} walkers x {p.steps} steps, the first {p.burn} "
             f"discarded, {len(p.draws)} draws kept; mean acceptance {p.acceptance:.2f}; "
-            f"{CONVERGED if p.converged else 'NOT converged'} ({p.seconds:.0f} s).\n\n"
+            f"{CONVERGED if p.converged else posterior_state(p)} ({p.seconds:.0f} s).\n\n"
             f"![posterior draws]({POSTERIOR_FIGURE})"
         )
     extra = ""
