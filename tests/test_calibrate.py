@@ -363,3 +363,37 @@ def test_the_shipped_fit_is_what_runs_by_default():
         for part in key.split("."):
             node = node[part]
         assert lookup(default.model_params, key)[1] == pytest.approx(node, rel=1e-12), key
+
+
+@pytest.mark.parametrize(
+    ("cells", "said"),
+    [
+        (["calibrate.walkers=40,8"], "calibrate.walkers=8 is too few for the posterior of 11"),
+        (["calibrate.fit=ok,bad/name"], "calibrate.fit=bad/name is not a plain name"),
+        (["calibrate.steps=9000,3000"], "calibrate.burn=3000 discards every one of the"),
+        (
+            ["calibrate.loco=true", "calibrate.cases=[gsomia_2019,thaad_2016],[gsomia_2019]"],
+            "leaving one case out needs at least two cases",
+        ),
+        (
+            ["calibrate.rolling=true", "calibrate.origin=2019-05-06,2030-01-01"],
+            "calibrate.origin=2030-01-01 leaves no week to forecast",
+        ),
+    ],
+)
+def test_a_calibrate_sweep_runs_the_fits_own_checks_for_every_cell_first(cells, said):
+    """Each check calibrate makes before its fit refuses the sweep's last cell up front: before,
+    the cells before it ran a calibration each before the last one was refused."""
+    from sim.experiment.launch import check_sweep
+
+    with pytest.raises(ConfigError, match=r"^sweep cell 1 \(") as refusal:
+        check_sweep([*cells, "calibrate.write=false"], "calibrate")
+    assert said in str(refusal.value) and str(refusal.value).endswith("no job was started")
+
+
+def test_a_posterior_too_short_for_its_diagnostics_is_said_before_the_fit():
+    from sim.analysis.calibrate.checks import check_calibration
+
+    config = default_config(["calibrate.steps=60", "calibrate.burn=20"], "calibrate")
+    with pytest.warns(UserWarning, match="keep 8 steps per walker, fewer than the 50"):
+        check_calibration(config, build_case(config).scenario)

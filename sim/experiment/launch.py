@@ -32,7 +32,13 @@ from sim.experiment.cells import (
     sweep_cells,
 )
 from sim.experiment.checks import check_overrides, composition_error
-from sim.experiment.config import Config, compose_config, config_folders, to_config
+from sim.experiment.config import (
+    CalibrateJobConfig,
+    Config,
+    compose_config,
+    config_folders,
+    to_config,
+)
 from sim.experiment.factory import build_scenario, horizon, load_real, posterior_config
 from sim.experiment.identity import run_identity
 from sim.experiment.redraw import EXPLORATION
@@ -83,6 +89,10 @@ def check_job(config: Config, config_name: str, scenarios: dict[Any, Scenario]) 
     scenario = scenarios[key]
     if config.run.posterior and config_name != "calibrate":  # calibrate draws no runs
         posterior_config(config)  # the fit has draws, and they are its own: before any folder
+    if isinstance(config, CalibrateJobConfig):  # walkers, chains, the fit's name and folder
+        from sim.analysis.calibrate.checks import check_calibration
+
+        check_calibration(config, scenario)
     budget = None
     if config_name == RUN_CONFIG:
         weeks = horizon(config, scenario)

@@ -8,31 +8,27 @@ then the fit is written into the config tree (`sim.analysis.calibrate.presets`),
 run picks it up as its default.
 """
 
-import re
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from sim import __version__
 from sim.analysis.baselines import MoveData
-from sim.analysis.calibrate.presets import fit_folder_of, write_fit
+from sim.analysis.calibrate.checks import check_calibration, loco_episodes
+from sim.analysis.calibrate.presets import write_fit
 from sim.analysis.case import Case, build_case
 from sim.analysis.fit import fit_ml
 from sim.analysis.forecast import PredictiveSettings, first_origin, rolling_origin
 from sim.analysis.insample import InSample, baseline_rows, make_row, split_when
 from sim.analysis.likelihood import Episode
 from sim.analysis.loco import fold_finished, leave_one_case_out
-from sim.analysis.posterior import dimensions, sample_posterior
+from sim.analysis.posterior import sample_posterior
 from sim.analysis.results import CalibrationReport
 from sim.analysis.space import Space
-from sim.core.errors import ConfigError
 from sim.core.fitted import DEFAULT_FIT
 from sim.core.folders import CONF_DIR, display_path
 from sim.core.moves import ALLIES
-from sim.core.scenario_yaml import load_scenario
 from sim.experiment.config import CalibrateJobConfig
-from sim.history import real_path
 
 Say = Callable[[str], None]
 
@@ -46,60 +42,6 @@ def _in_sample(space: Space, case: Case, fit) -> InSample:
     model = make_row("model", scores.moves[:, 0], fit.conduct.loglik, fit.parameters, sides, when)
     rows, _ = baseline_rows(data, data, fit.conduct, case.scenario.sides)
     return InSample(model, rows)
-
-
-#: A preset's name: it becomes conf/fit/NAME.yaml, so no folder may be named in it.
-FIT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
-
-
-def _check_fit_name(c) -> None:
-    """``calibrate.fit`` must be a plain name, so the preset lands in ``conf/fit`` only.
-
-    Checked with ``calibrate.write=false`` too, when nothing is written: a wrong value is
-    refused wherever it is set, not only where it would do harm.
-    """
-    if not FIT_NAME.fullmatch(str(c.fit)):
-        raise ConfigError(
-            f"calibrate.fit={c.fit} is not a plain name: the fit is written as "
-            f"conf/fit/NAME.yaml; use letters, digits, '_', '-' and '.' (e.g. calibrate.fit=mine)"
-        )
-
-
-def _check_fit_folder(c) -> None:
-    """With ``calibrate.write``, the fit's folder must take files: found out before the fit."""
-    if not c.write:
-        return
-    folder = fit_folder_of(c)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-check-"):
-            pass
-    except OSError as problem:
-        raise ConfigError(
-            f"cannot write the fit into {folder} ({problem.strerror or problem})",
-            advice="choose another calibrate.conf_dir, or set calibrate.write=false",
-        ) from None
-
-
-def _loco_episodes(c) -> dict[str, Episode]:
-    """The cases to leave out one at a time, each loaded and checked before any fitting."""
-    names = [str(n) for n in c.cases]
-    twice = sorted({n for n in names if names.count(n) > 1})
-    if twice:
-        raise ConfigError(
-            f"calibrate.cases names {', '.join(twice)} more than once; name each once"
-        )
-    if len(names) < 2:
-        raise ConfigError(
-            f"calibrate.cases=[{','.join(names)}]: leaving one case out needs at least two "
-            f"cases, so that each is scored by a fit on the others (e.g. "
-            f"calibrate.cases=[gsomia_2019,thaad_2016])"
-        )
-    episodes = {}
-    for name in names:
-        scenario = load_scenario(name)
-        episodes[name] = Episode(scenario, real_path(scenario))
-    return episodes
 
 
 def _loco(space: Space, config: CalibrateJobConfig, episodes: dict[str, Episode], say: Say):
@@ -121,18 +63,6 @@ def _loco(space: Space, config: CalibrateJobConfig, episodes: dict[str, Episode]
         predictive=_predictive(c),
         progress=progress,
     )
-
-
-def _check_chains(c) -> None:
-    """Each chain must keep some steps after its burn-in, checked before any fitting."""
-    pairs = [("steps", "burn", c.posterior), ("predictive_steps", "predictive_burn", c.predictive)]
-    for steps, burn, used in pairs:
-        if used and getattr(c, burn) >= getattr(c, steps):
-            raise ConfigError(
-                f"calibrate.{burn}={getattr(c, burn)} discards every one of the "
-                f"calibrate.{steps}={getattr(c, steps)} steps: set calibrate.{burn} below "
-                f"calibrate.{steps}"
-            )
 
 
 def _predictive(c) -> PredictiveSettings | None:
@@ -177,19 +107,9 @@ def calibrate(config: CalibrateJobConfig, command: str, date: str, say: Say) -> 
     c = config.calibrate
     case = build_case(config)
     space = Space.of(config.model_params, list(config.params))
-    sampled = dimensions(space)  # the fitted keys and the conduct's
-    if c.posterior and c.walkers < 2 * sampled:  # emcee refuses fewer, after the whole fit
-        raise ConfigError(
-            f"calibrate.walkers={c.walkers} is too few for the posterior of {sampled} parameters "
-            f"({len(space)} fitted keys and the conduct's {sampled - len(space)}): the ensemble "
-            f"sampler needs at least two walkers per parameter; set "
-            f"calibrate.walkers={2 * sampled} or more"
-        )
-    _check_chains(c)
-    _check_fit_name(c)
-    _check_fit_folder(c)
+    check_calibration(config, case.scenario)
     origin = first_origin(case.scenario, c.origin, "calibrate.origin") if c.rolling else None
-    episodes = _loco_episodes(c) if c.loco else None
+    episodes = loco_episodes(c) if c.loco else None
     say(f"fitting {len(space)} parameters to {case.weeks} weeks by differential evolution")
     t = time.perf_counter()
     ml = fit_ml(
