@@ -4,9 +4,12 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.experiment.store import (
     FolderBusyError,
@@ -86,6 +89,57 @@ def test_a_second_writer_is_refused_and_says_who_holds_the_folder(tmp_path):
             FolderLock(tmp_path / "run").acquire()
     with FolderLock(tmp_path / "run"):  # released: free again
         pass
+
+
+def test_a_released_lock_leaves_no_file_and_a_stale_opener_starts_again(tmp_path):
+    """Release removes ``.lock``; a taker that opened the old file just before cannot hold it."""
+    import fcntl
+
+    first = FolderLock(tmp_path).acquire()
+    stale = (tmp_path / ".lock").open("a+")  # opened just before the release
+    first.release()
+    assert list(tmp_path.iterdir()) == []
+    fcntl.flock(stale, fcntl.LOCK_EX | fcntl.LOCK_NB)  # the old file locks, unlinked as it is
+    assert not FolderLock(tmp_path)._still_there(stale)  # but it is not the folder's lock
+    with FolderLock(tmp_path) as second:  # a new file: no two holders
+        assert second._still_there(second.handle)
+        with pytest.raises(FolderBusyError):
+            FolderLock(tmp_path).acquire()
+    stale.close()
+    assert list(tmp_path.iterdir()) == []
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(2, 6))
+def test_takers_racing_on_a_folder_never_hold_it_at_once(takers):
+    """Threads take and release one folder's lock again and again; at most one holds it."""
+    import tempfile
+    import threading
+
+    folder = Path(tempfile.mkdtemp())
+    holding, most, guard = [0], [0], threading.Lock()
+
+    def take() -> None:
+        for _ in range(30):
+            try:
+                lock = FolderLock(folder).acquire()
+            except FolderBusyError:
+                continue
+            with guard:
+                holding[0] += 1
+                most[0] = max(most[0], holding[0])
+            time.sleep(0.0005)  # hold it a moment, so that a second holder would overlap
+            with guard:
+                holding[0] -= 1
+            lock.release()
+
+    threads = [threading.Thread(target=take) for _ in range(takers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most[0] == 1 and list(folder.iterdir()) == []
+    folder.rmdir()
 
 
 def test_a_killed_holder_leaves_no_stale_lock(tmp_path):

@@ -124,7 +124,9 @@ class FolderLock:
 
     The lock is an ``flock`` on ``FOLDER/.lock``: the system releases it when the process
     ends, however it ends, so a killed run never leaves a stale lock. Taking a lock that another
-    process holds raises `FolderBusyError` at once (no waiting).
+    process holds raises `FolderBusyError` at once (no waiting). Releasing it removes the file
+    (a killed run leaves it, harmlessly): a taker that opened the file just before it went
+    checks, once it holds the lock, that the path is still that file, and starts again if not.
     """
 
     def __init__(self, folder: Path) -> None:
@@ -134,6 +136,19 @@ class FolderLock:
     def acquire(self) -> "FolderLock":
         """Create the folder if needed and take its lock."""
         self.folder.mkdir(parents=True, exist_ok=True)
+        handle = self._locked()
+        while not self._still_there(handle):  # released and removed while we opened it
+            handle.close()
+            handle = self._locked()
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"escalation process {os.getpid()}")
+        handle.flush()
+        self.handle = handle
+        return self
+
+    def _locked(self) -> Any:
+        """The lock file, open and locked; `FolderBusyError` if another process holds it."""
         handle = (self.folder / LOCK).open("a+")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -145,16 +160,19 @@ class FolderLock:
                 f"{self.folder} is being written by {holder}; wait for it to finish "
                 "or choose another folder (hydra.run.dir=PATH or hydra.sweep.dir=PATH)"
             ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"escalation process {os.getpid()}")
-        handle.flush()
-        self.handle = handle
-        return self
+        return handle
+
+    def _still_there(self, handle: Any) -> bool:
+        """Whether ``FOLDER/.lock`` is still the file ``handle`` holds the lock on."""
+        try:
+            return os.stat(self.folder / LOCK).st_ino == os.fstat(handle.fileno()).st_ino
+        except FileNotFoundError:
+            return False
 
     def release(self) -> None:
-        """Give the lock back (the lock file stays: removing it would race another taker)."""
+        """Remove the lock file, then give the lock back (the order `acquire` relies on)."""
         if self.handle is not None:
+            (self.folder / LOCK).unlink(missing_ok=True)
             fcntl.flock(self.handle, fcntl.LOCK_UN)
             self.handle.close()
             self.handle = None
