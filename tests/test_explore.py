@@ -3,6 +3,7 @@
 import itertools
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -381,6 +382,15 @@ def test_launchers_give_identical_indices_and_resume_keeps_finished_chunks(tmp_p
     shutil.rmtree(ray_temp, ignore_errors=True)
     for name, done in runs.items():
         assert done.returncode == 0, (name, done.stderr[-3000:])
+    # each says up front what its runs will take, over the workers its launcher has
+    design = len(pd.read_parquet(tmp_path / "basic" / "design.parquet"))
+    estimate = rf"explore: {design * 10:,} runs of 62 weeks: about (under a second|\d+ seconds) "
+    assert re.search(
+        estimate + "with one worker on a free 2-core machine; hydra/launcher=joblib",
+        runs["basic"].stdout,
+    ), runs["basic"].stdout
+    for name in ("joblib", "ray"):
+        assert re.search(estimate + "with 2 workers", runs[name].stdout), runs[name].stdout
     tables = {k: pd.read_parquet(tmp_path / k / "indices.parquet") for k in runs}
     pd.testing.assert_frame_equal(tables["basic"], tables["joblib"])
     pd.testing.assert_frame_equal(tables["basic"], tables["ray"])

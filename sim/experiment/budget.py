@@ -29,6 +29,9 @@ TRAJECTORY_DISK_BYTES = 6
 #: Seconds per replication-week, without and with trajectories, on a 2-core machine.
 SECONDS = 1.5e-6
 TRAJECTORY_SECONDS = 1.0e-6
+#: CPU seconds per replication-week of `escalation explore`: its default design, 13.2 million
+#: runs of 62 weeks, took 7 min 3 s on 2 free cores (docs/explore.md, section 9).
+EXPLORE_SECONDS = 1.0e-6
 #: Runs needing more than this much memory or disk, or this long, are announced.
 LARGE_BYTES = 1e9
 LARGE_SECONDS = 60.0
@@ -87,9 +90,7 @@ class RunBudget:
 
     def describe(self) -> str:
         """``about 1.2 GB of memory, 0.3 GB of disk and 2 minutes``."""
-        minutes = self.seconds / 60
-        time = f"{minutes:.0f} minutes" if minutes >= 2 else f"{self.seconds:.0f} seconds"
-        time = "under a second" if self.seconds < 0.5 else time
+        time = duration(self.seconds)
         return (
             f"about {gigabytes(self.memory)} of memory, {gigabytes(self.disk)} of disk and {time}"
         )
@@ -104,6 +105,22 @@ def run_budget(replications: int, weeks: int, trajectories: bool, block: int) ->
     )
     seconds = replications * weeks * (SECONDS + (TRAJECTORY_SECONDS if trajectories else 0))
     return RunBudget(memory=memory, disk=disk, seconds=seconds)
+
+
+def duration(seconds: float) -> str:
+    """``under a second``, ``40 seconds``, ``7 minutes`` or ``2.5 hours``."""
+    if seconds < 0.5:
+        return "under a second"
+    if seconds < 120:
+        return f"{seconds:.0f} seconds"
+    if seconds < 2 * 3600:
+        return f"{seconds / 60:.0f} minutes"
+    return f"{seconds / 3600:.1f} hours"
+
+
+def explore_seconds(replications: int, weeks: int) -> float:
+    """Computing time of an exploration's ``replications`` runs of ``weeks`` weeks (one core)."""
+    return replications * weeks * EXPLORE_SECONDS
 
 
 def check_budget(budget: RunBudget, folder: Path) -> None:

@@ -8,6 +8,7 @@ with one line before any job starts; when it ends it gathers the chunks into
 """
 
 import json
+import os
 import sys
 import traceback
 from dataclasses import asdict
@@ -21,14 +22,17 @@ from omegaconf import DictConfig
 from sim.analysis.discovery import BoxLimit, PrimBox
 from sim.analysis.exploration import ExploreResult, analyse, gather_chunks, ranking
 from sim.core.errors import ConfigError, EscalationError
+from sim.experiment.budget import duration, explore_seconds
 from sim.experiment.explore.plan import (
     DESIGN,
     DESIGN_UNIT,
     MANIFEST,
+    Plan,
     overrides_of,
     plan_exploration,
     write_plan,
 )
+from sim.experiment.factory import build_scenario
 from sim.experiment.launch import check_folder, check_not_taken
 from sim.experiment.store import write_figure, write_json, write_parquet, write_text
 from sim.experiment.unread import check_read
@@ -154,6 +158,39 @@ def is_exploration(folder: Path) -> bool:
     return (Path(folder) / MANIFEST).is_file()
 
 
+def launcher_workers(launcher: DictConfig) -> tuple[int, bool]:
+    """How many chunks the launcher runs at once, and whether it is Hydra's basic one."""
+    target = str(launcher.get("_target_", ""))
+    cores = os.cpu_count() or 1
+    if "joblib" in target:
+        n_jobs = int(launcher.get("n_jobs") or -1)  # joblib: -1 all cores, -2 all but one
+        return (n_jobs if n_jobs > 0 else max(1, cores + 1 + n_jobs)), False
+    if "ray" in target:
+        return int(launcher.get("ray", {}).get("init", {}).get("num_cpus") or cores), False
+    return 1, True
+
+
+def time_estimate(plan: Plan, config: DictConfig) -> str:
+    """What the exploration's runs will take, from `sim.experiment.budget`'s cost per week.
+
+    Each point is a block of replications, run twice more for the pressure effect; the chunks
+    share the launcher's workers (joblib's ``n_jobs``, one for Hydra's basic launcher).
+    """
+    options = plan.config.explore
+    runs = 3 if "pressure_effect" in plan.outcomes else 1
+    replications = plan.design.points * options.replications * runs
+    weeks = plan.config.run.weeks or build_scenario(plan.config.scenario).weeks
+    seconds = explore_seconds(replications, weeks)
+    workers, basic = launcher_workers(config.hydra.launcher)
+    workers = min(workers, options.chunks)
+    spread = f"{workers} workers" if workers > 1 else "one worker"
+    hint = "; hydra/launcher=joblib spreads the chunks over the cores" if basic else ""
+    return (
+        f"{replications:,} runs of {weeks} weeks: about {duration(seconds / workers)} with "
+        f"{spread} on a free 2-core machine{hint}"
+    )
+
+
 class ExploreCallback(Callback):
     """Hydra callback of `escalation explore`: plan at the start, analyse at the end."""
 
@@ -189,6 +226,8 @@ class ExploreCallback(Callback):
             f"in {chunks} chunks -> {folder}" + (" (resuming)" if kept else ""),
             flush=True,
         )
+        if options.model == "escalation":
+            print(f"explore: {time_estimate(plan, config)}", flush=True)
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Gather the chunks, analyse, write the tables, figures and report."""
