@@ -225,6 +225,7 @@ def test_the_ml_fit_says_where_it_stands_every_25_generations():
     ]
 
 
+@pytest.mark.filterwarnings("ignore:calibrate.steps=12:UserWarning")  # a tiny chain on purpose
 def test_write_false_writes_nothing_into_conf(tmp_path):
     conf = conf_copy(tmp_path)
     before = snapshot(conf)
@@ -392,7 +393,7 @@ def test_a_calibrate_sweep_runs_the_fits_own_checks_for_every_cell_first(cells, 
 
 
 def test_a_posterior_too_short_for_its_diagnostics_is_said_before_the_fit():
-    from sim.analysis.calibrate.checks import check_calibration
+    from sim.analysis.checks import check_calibration
 
     config = default_config(["calibrate.steps=60", "calibrate.burn=20"], "calibrate")
     with pytest.warns(UserWarning, match="keep 8 steps per walker, fewer than the 50"):

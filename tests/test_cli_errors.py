@@ -322,7 +322,7 @@ def test_a_folder_another_run_is_writing_is_refused(empty, capsys):
     with FolderLock(empty / "run"):
         line = refused(capsys, "run", f"hydra.run.dir={empty / 'run'}", "run.replications=10")
     assert "is being written by escalation process" in line
-    assert sorted(p.name for p in (empty / "run").iterdir()) == [".lock"]
+    assert list((empty / "run").iterdir()) == []  # the refused run wrote nothing; the lock went
 
 
 @pytest.fixture(scope="module")
@@ -503,34 +503,39 @@ def test_a_fit_folder_that_takes_no_files_is_refused_before_the_fit(empty, capsy
     assert not (empty / "out").exists()
 
 
+COMPARE_FILES = ["comparison.json", "comparison.md", "tension_fan.png", "forecasts.parquet"]
+CALIBRATE_FILES = ["calibration.json", "calibration.md", "loco.png", "posterior.png"]
+
+
 @pytest.mark.parametrize(
-    ("command", "stale"),
+    ("command", "stale", "bad"),
     [
-        ("compare", ["comparison.json", "comparison.md", "tension_fan.png", "forecasts.parquet"]),
-        ("calibrate", ["calibration.json", "calibration.md", "loco.png", "posterior.png"]),
+        ("compare", COMPARE_FILES, ["compare.rolling=true", "compare.origin=2030-01-07"]),
+        ("compare", COMPARE_FILES, ["compare.origin=2019-06-03"]),  # read only when rolling
+        ("calibrate", CALIBRATE_FILES, ["calibrate.rolling=true", "calibrate.origin=2030-01-07"]),
+        ("calibrate", CALIBRATE_FILES, ["calibrate.cases=[gsomia_2019]"]),  # read only with loco
     ],
 )
-def test_a_failed_command_leaves_no_earlier_report_in_its_folder(empty, capsys, command, stale):
+def test_a_refused_command_leaves_its_folder_and_earlier_report_as_they_were(
+    empty, capsys, command, stale, bad
+):
+    """Bad input is refused before the folder is touched: the earlier report stays whole.
+
+    (The checks used to run inside the job, after it had removed the earlier report and
+    written its own config, so the folder lost a report for a command that never ran. A job
+    that fails on its own still removes the earlier report first.)
+    """
     folder = empty / "reused"
     folder.mkdir()
     for name in stale:  # the files an earlier run of the command wrote here
         (folder / name).write_text("an earlier run\n")
     (folder / "notes.txt").write_text("mine\n")
-    option = "compare.origin" if command == "compare" else "calibrate.origin"
     # were the check to come late, calibrate would fit and write its preset: keep it in a copy
     conf = Path(shutil.copytree(ROOT / "conf", empty / "conf"))
     extra = [f"calibrate.conf_dir={conf}", "calibrate.posterior=false"]
-    refused(
-        capsys,
-        command,
-        f"{command}.rolling=true",
-        f"{option}=2030-01-07",
-        f"hydra.run.dir={folder}",
-        *(extra if command == "calibrate" else []),
-    )
-    left = {p.name for p in folder.iterdir()}
-    assert not left & set(stale), f"an earlier report was left beside the new config: {left}"
-    assert (folder / "notes.txt").read_text() == "mine\n"
+    refused(capsys, command, *bad, f"hydra.run.dir={folder}", *(extra * (command == "calibrate")))
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*stale, "notes.txt"])
+    assert all((folder / name).read_text() == "an earlier run\n" for name in stale)
 
 
 def test_a_run_into_a_comparisons_folder_leaves_no_comparison_beside_its_own_files(empty, capsys):

@@ -412,3 +412,23 @@ def test_datacollector_reports_the_mean_tension_and_pressure(gsomia):
     frame = model.datacollector.get_model_vars_dataframe()
     np.testing.assert_allclose(frame["tension"], model.recorder.mean_tension)
     np.testing.assert_allclose(frame["pressure"], model.recorder.pressure.mean(axis=1))
+
+
+def test_a_week_logs_nothing_to_a_console_set_to_info():
+    """Mesa logs each step at INFO; a console a library set to INFO (Hydra's launcher sets the
+    root logger so) printed them, and into a closed stream in the test run ("Logging error").
+    In a fresh interpreter, so no earlier Hydra job has set Mesa's logger."""
+    import subprocess
+    import sys
+
+    code = (
+        "import io, logging\n"
+        "console = io.StringIO()\n"
+        "logging.basicConfig(stream=console, level=logging.INFO)\n"
+        "from sim.experiment.config import default_config\n"
+        "from sim.play.game import Game\n"
+        "Game(default_config([]), ['seoul']).advance()\n"
+        "print(repr(console.getvalue()))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "''", done.stdout

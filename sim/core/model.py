@@ -1,5 +1,6 @@
 """The escalation model: two sides and their patron, week by week, over R replications."""
 
+import logging
 from dataclasses import dataclass, field
 
 import mesa
@@ -14,6 +15,10 @@ from sim.core.payoffs import Payoffs
 from sim.core.recorder import Recorder
 from sim.core.scenario import Scenario
 from sim.core.scenario_yaml import DEFAULT_SCENARIO, load_scenario
+
+# Mesa logs every step of every model at INFO ("Step 1 at time 1.0"): not for users, and it
+# reached any console a library (Hydra's launcher, for one) had set to INFO.
+logging.getLogger("MESA").setLevel(logging.WARNING)
 
 
 @dataclass(frozen=True)

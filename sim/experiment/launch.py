@@ -33,7 +33,7 @@ from sim.experiment.cells import (
 )
 from sim.experiment.checks import check_overrides, composition_error
 from sim.experiment.config import (
-    CalibrateJobConfig,
+    CompareJobConfig,
     Config,
     compose_config,
     config_folders,
@@ -89,10 +89,10 @@ def check_job(config: Config, config_name: str, scenarios: dict[Any, Scenario]) 
     scenario = scenarios[key]
     if config.run.posterior and config_name != "calibrate":  # calibrate draws no runs
         posterior_config(config)  # the fit has draws, and they are its own: before any folder
-    if isinstance(config, CalibrateJobConfig):  # walkers, chains, the fit's name and folder
-        from sim.analysis.calibrate.checks import check_calibration
+    if isinstance(config, CompareJobConfig):  # their origins, walkers, chains, fit folder
+        from sim.analysis.checks import check_analysis
 
-        check_calibration(config, scenario)
+        check_analysis(config)
     budget = None
     if config_name == RUN_CONFIG:
         weeks = horizon(config, scenario)
@@ -201,9 +201,13 @@ def claim(folder: Path, budgets: list[RunBudget]) -> tuple[Path | None, FolderLo
 
 def prepare_run(overrides: Sequence[str], config_name: str = RUN_CONFIG) -> Launch:
     """Check a single job; claim its folder; the arguments run it there."""
+    from sim.experiment.unread import check_read
+
     check_overrides(overrides)
     cfg = compose(overrides, config_name)
-    job = check_job(task_config(cfg), config_name, {})
+    config = task_config(cfg)
+    check_read(config, overrides, config_name)  # the job checks again; here the folder is intact
+    job = check_job(config, config_name, {})
     folder = Path(str(cfg.hydra.run.dir))
     check_not_taken(folder, "run")
     created, lock = claim(folder, [job.budget] if job.budget else [])

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from sim import __version__
 from sim.analysis.baselines import MoveData
-from sim.analysis.calibrate.checks import check_calibration, loco_episodes
 from sim.analysis.calibrate.presets import write_fit
 from sim.analysis.case import Case, build_case
+from sim.analysis.checks import check_calibration, loco_episodes
 from sim.analysis.fit import fit_ml
 from sim.analysis.forecast import PredictiveSettings, first_origin, rolling_origin
 from sim.analysis.insample import InSample, baseline_rows, make_row, split_when

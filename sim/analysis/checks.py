@@ -1,8 +1,9 @@
-"""What `escalation calibrate` checks before it fits: each a one-line `ConfigError`.
+"""What `escalation compare` and `calibrate` check before they fit: each a one-line error.
 
-The same checks run when a calibration starts and, for a sweep, for every cell before the
-first one starts (`sim.experiment.launch.check_job`), so a wrong value in the last cell is not
-found after the cells before it have each run a fit.
+`check_analysis` runs before the command touches its folder (`sim.experiment.launch.check_job`),
+for a single job and for every cell of a sweep, so a wrong value is refused with the folder as
+it was, and a sweep's last cell is not found wrong after the cells before it have each run a
+fit. `calibrate` runs `check_calibration` again as it starts.
 """
 
 import re
@@ -17,11 +18,22 @@ from sim.analysis.space import Space
 from sim.core.errors import ConfigError
 from sim.core.scenario import Scenario
 from sim.core.scenario_yaml import load_scenario
-from sim.experiment.config import CalibrateJobConfig
+from sim.experiment.config import CalibrateJobConfig, CompareJobConfig
 from sim.history import real_path
 
 #: A preset's name: it becomes conf/fit/NAME.yaml, so no folder may be named in it.
 FIT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+def check_analysis(config: CompareJobConfig) -> None:
+    """Every check of a compare or calibrate job that needs no fit, on the span it scores."""
+    from sim.analysis.case import build_case
+
+    scenario = build_case(config).scenario
+    if isinstance(config, CalibrateJobConfig):
+        check_calibration(config, scenario)
+    elif config.compare.rolling:
+        first_origin(scenario, config.compare.origin, "compare.origin")
 
 
 def check_calibration(config: CalibrateJobConfig, scenario: Scenario) -> None:
