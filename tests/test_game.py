@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from sim.experiment.config import default_config
 from sim.play.game import TERMS, Game, GameError
 from sim.play.record import record, replay
+from sim.reports.game_results import NoticeClock
 
 # (Seoul's move, Tokyo's move): how many measures each side has in force after the week. A
 # person's retaliation enacts the mildest measure not yet in force; a cooperation lifts the
@@ -106,7 +107,8 @@ def test_the_notice_clock_counts_down_once_notice_is_given(config):
     steps = game.scenario.measures["seoul"].index(rule.measure) + 1
     for _ in range(steps):  # Seoul's measures in order, up to the notice
         game.inject("seoul", "escalate", "step")
-    assert game.notice_clock() is None  # not given until a week is played with it in force
+    # the week's end counts the notice as given this week: the clock shows it from now on
+    assert game.notice_clock() == NoticeClock(rule.actor, rule.label, 0, rule.lapse_weeks)
     for week, left in enumerate([rule.lapse_weeks, rule.lapse_weeks - 1]):
         game.submit("seoul", "hold")
         game.advance()
@@ -140,7 +142,9 @@ def test_an_event_that_names_a_measure_moves_that_one_or_is_refused(config):
     assert game.in_force("tokyo") == [whitelist.name]
     with pytest.raises(GameError, match="already in force, so the event would change nothing"):
         game.inject("tokyo", "escalate", "again", measure="whitelist_removal")
-    with pytest.raises(GameError, match="not in force, so the event would lift nothing"):
+    with pytest.raises(
+        GameError, match="it lifts is not in force, so the event would change nothing"
+    ):
         game.inject("tokyo", "deescalate", "licences", measure="export_controls")
     with pytest.raises(GameError, match="cannot be lifted"):
         game.inject("seoul", "escalate", "rulings", measure="court_rulings")
@@ -262,3 +266,35 @@ def test_in_a_case_where_the_patron_presses_beijing_the_ally_previews_no_pressur
     beijing = {p.move: p.terms["pressure"] for p in game.previews("beijing")}
     assert seoul == {"cooperate": 0.0, "hold": 0.0, "retaliate": 0.0}
     assert beijing["retaliate"] < 0 < beijing["cooperate"]  # the pressure reaches Beijing
+
+
+def test_an_injected_notice_shows_its_clock_at_once_and_the_week_keeps_it(config):
+    """The countdown appeared only after the week was played; it now runs from the injection,
+    with the weeks the week's end then counts."""
+    game = Game(config, ["seoul"])
+    game.advance()
+    assert game.notice_clock() is None
+    game.inject("seoul", "escalate", "Seoul gives notice", measure="gsomia_notice")
+    lapse = game.scenario.notice.lapse_weeks
+    injected = game.notice_clock()
+    assert injected is not None and (injected.given_week, injected.weeks_left) == (1, lapse)
+    game.advance()
+    assert game.notice_clock() == injected  # the week's end counts it the same way
+    game.advance()
+    assert game.notice_clock().weeks_left == lapse - 1
+
+
+@pytest.mark.parametrize(("week", "asked"), [(0, True), (2, False)])
+def test_the_prompt_about_injected_events_needs_one_in_the_weeks_played(config, week, asked):
+    """An event injected in the week the game was ended is not on the chart, nor asked about."""
+    from sim.play.debrief import debrief_data
+
+    game = Game(config, ["seoul"])
+    for _ in range(week):
+        game.advance()
+    game.inject("tokyo", "escalate", "Tokyo hardens")
+    for _ in range(2 - week):
+        game.advance()
+    data = debrief_data(game, game.debrief(20), "seoul")
+    assert any("injected events" in p for p in data.prompts) is asked
+    assert len(data.injected) == int(asked)

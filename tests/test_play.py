@@ -258,7 +258,8 @@ def test_a_game_left_early_keeps_a_valid_partial_record(tmp_path, ending, why):
     assert status == 0
     assert f"Game left after 3 of 12 weeks ({why})" in shown
     record = load(tmp_path / "game.json")
-    assert len(record["timeline"]) == 3 and record["outcome"] is None
+    assert len(record["timeline"]) == 3
+    assert record["outcome"] == load(tmp_path / "debrief.json")["outcome"]  # the weeks played
     assert [m["move"] for m in record["moves"]] == ["retaliate", "hold", "retaliate"]
     debrief = load(tmp_path / "debrief.json")  # the weeks played, beside 3-week model runs
     assert debrief["weeks_played"] == 3 and len(debrief["model_fan"]) == 3

@@ -262,9 +262,14 @@ class Repertoire:
         k = self.index(measure)
         in_force, name = bool(mask >> k & 1), self.measures[k].name
         if escalate and in_force:
-            raise ScenarioError(f"already in force, so the event would change nothing: {name}")
+            raise ScenarioError(
+                f"the measure it brings in is already in force, so the event would change "
+                f"nothing ({name})"
+            )
         if not escalate and not in_force:
-            raise ScenarioError(f"not in force, so the event would lift nothing: {name}")
+            raise ScenarioError(
+                f"the measure it lifts is not in force, so the event would change nothing ({name})"
+            )
         if not escalate and not self.measures[k].reversible:
             raise ScenarioError(f"cannot be lifted: {name}")
         return k

@@ -21,7 +21,8 @@ def debrief_data(game: Game, debrief: Debrief, role: str | None) -> DebriefData 
     """One role's debrief numbers (the class's when ``role`` is None); None if no week."""
     if debrief.weeks_played == 0:
         return None
-    prompts = game.materials.prompts_for(role, bool(game.injections), debrief.outcome)
+    shown = any(i["week"] < debrief.weeks_played for i in game.injections)  # E1, E2, ... marked
+    prompts = game.materials.prompts_for(role, shown, debrief.outcome)
     return make_debrief_data(debrief, game.scenario, game.real, role, prompts)
 
 

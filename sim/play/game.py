@@ -1,16 +1,10 @@
 """A game: one run (R = 1) in which people play some capitals and agents play the others.
 
 The terminal (`sim.play.terminal`) and the classroom (`sim.play.room`) both drive a `Game`:
-people `submit` moves for their roles, the week `advance`s when everyone has moved (or when the
-instructor says so: a missing move is a hold), an instructor may `inject` an event, and at the
-end `debrief` sets the game beside 2019 and beside the model's runs over the same weeks.
-`sim.play.record` writes a game's record (every move with its time, and the config) and plays
-it again.
-
-This is the one module of the apps that touches the model: through ``model.capitals``,
-``model.impose``, ``model.apply_event``, ``model.tension``, ``model.payoffs``, ``model.notice``,
-`replication_table` and the recorder. Everything it hands out is a typed result
-(`sim.play.results`).
+people `submit` moves, the week `advance`s (a missing move is a hold), an instructor may
+`inject` an event, and `debrief` sets the game beside 2019 and the model's runs over the same
+weeks; `sim.play.record` writes and replays it. It is the one module of the apps that touches
+the model, and everything it hands out is typed (`sim.reports.game_results`).
 """
 
 import dataclasses
@@ -201,16 +195,22 @@ class Game:
         ]
 
     def notice_clock(self) -> NoticeClock | None:
-        """The notice now running (GSOMIA's), with the weeks left before it lapses, or None."""
+        """The notice now running (GSOMIA's), with the weeks left before it lapses, or None.
+
+        A notice an event brought in this week runs from this week, as the week's end counts it.
+        """
         notice, rule = self.model.notice, self.scenario.notice
-        if rule is None or int(notice.status[0]) != OUTCOMES.index("pending"):
+        status = int(notice.status[0])
+        if rule is None or status == OUTCOMES.index("terminated"):
             return None
-        return NoticeClock(
-            actor=rule.actor,
-            label=rule.label,
-            given_week=int(notice.notice_week[0]),
-            weeks_left=max(rule.lapse_weeks - int(notice.age[0]), 0),
-        )
+        if status == OUTCOMES.index("pending"):
+            week, age = int(notice.notice_week[0]), int(notice.age[0])
+        else:  # not running: given by an event this week, or not at all
+            side = self.model.capitals[rule.actor]
+            if not int(side.mask[0]) >> side.repertoire.index(rule.measure) & 1:
+                return None
+            week, age = self.week, 0
+        return NoticeClock(rule.actor, rule.label, week, max(rule.lapse_weeks - age, 0))
 
     def briefing(self, actor: str) -> Briefing:
         """What ``actor`` knows at the start of this week."""

@@ -35,7 +35,7 @@ def record(game: Game) -> dict:
         "moves": game.moves_log,
         "injections": game.injections,
         "timeline": [dataclasses.asdict(r) for r in game.timeline],
-        "outcome": game.outcome() if game.finished else None,
+        "outcome": game.outcome(),  # over the weeks played, as the debrief counts it
     }
 
 
