@@ -407,8 +407,8 @@ def one_line(problem: Exception) -> str | None:
 def main(argv: list[str] | None = None) -> None:
     """Dispatch ``escalation COMMAND ...``."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    stdout = sys.stdout
-    sys.stdout = PipeSafeOutput(stdout)
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = PipeSafeOutput(stdout), PipeSafeOutput(stderr)
     handler = signal.signal(signal.SIGTERM, _terminate)
     shown = warnings.showwarning
     warnings.showwarning = show_warning
@@ -431,7 +431,7 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         signal.signal(signal.SIGTERM, handler)
         warnings.showwarning = shown
-        sys.stdout = stdout
+        sys.stdout, sys.stderr = stdout, stderr
 
 
 def dispatch(argv: list[str]) -> None:

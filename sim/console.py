@@ -1,7 +1,7 @@
-"""The command line's plumbing: safe standard output and one-line usage errors.
+"""The command line's plumbing: safe standard streams and one-line usage errors.
 
-Standard output survives a reader that leaves early (`| head`); argument parsers report
-their usage errors in one line, like every other error of the commands.
+Standard output and error survive a reader that leaves early (`| head`, `2>&1 | head`);
+argument parsers report their usage errors in one line, like every other error of the commands.
 """
 
 import argparse
@@ -20,10 +20,12 @@ def plain_when_piped() -> dict[str, str]:
 
 
 class PipeSafeOutput:
-    """Standard output that goes quiet, without an error, once its reader has gone.
+    """Standard output (or error) that goes quiet, without an error, once its reader has gone.
 
     ``escalation run | head -1`` closes the pipe while the command still has lines to print;
     the command finishes its work and keeps its result folder instead of failing on a print.
+    The same for standard error: ``calibrate ... 2>&1 | head -1`` stopped at its second
+    progress line with status 1, no message and no folder.
     """
 
     def __init__(self, stream: Any) -> None:

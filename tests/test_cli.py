@@ -292,3 +292,27 @@ def test_output_piped_into_a_closed_reader_keeps_the_finished_run(tmp_path):
     assert running.returncode == 0, err
     assert "Traceback" not in err and "BrokenPipe" not in err
     assert (folder / "summary.json").is_file() and (folder / "replications.parquet").is_file()
+
+
+def test_errors_piped_into_a_closed_reader_keep_the_finished_calibration(tmp_path):
+    # `escalation calibrate ... 2>&1 | head -1`: the reader left after the first progress line,
+    # and the next one ended calibrate with status 1, no message and no folder
+    folder = tmp_path / "fit"
+    running = subprocess.Popen(
+        [
+            *ESCALATION,
+            "calibrate",
+            "calibrate.write=false",
+            "calibrate.posterior=false",
+            "calibrate.maxiter=3",
+            f"hydra.run.dir={folder}",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    assert running.stderr.readline().startswith(b"fitting ")
+    running.stderr.close()
+    running.wait(timeout=300)
+    assert running.returncode == 0
+    assert (folder / "calibration.json").is_file() and (folder / "calibration.md").is_file()
