@@ -382,11 +382,11 @@ def test_launchers_give_identical_indices_and_resume_keeps_finished_chunks(tmp_p
     shutil.rmtree(ray_temp, ignore_errors=True)
     for name, done in runs.items():
         assert done.returncode == 0, (name, done.stderr[-3000:])
-    # each says up front what its runs will take, over the workers its launcher has
-    design = len(pd.read_parquet(tmp_path / "basic" / "design.parquet"))
-    estimate = rf"explore: {design * 10:,} runs of 62 weeks: about (under a second|\d+ seconds) "
+    # each says up front what its chunks will take, over the workers its launcher has
+    estimate = r"explore: 3 chunks to run, 62 weeks a run: about (under a second|\d+ seconds?) "
     assert re.search(
-        estimate + "with one worker on a free 2-core machine; hydra/launcher=joblib",
+        estimate + "with one worker, timed on this machine now, then the analysis; "
+        "hydra/launcher=joblib",
         runs["basic"].stdout,
     ), runs["basic"].stdout
     for name in ("joblib", "ray"):
@@ -399,6 +399,7 @@ def test_launchers_give_identical_indices_and_resume_keeps_finished_chunks(tmp_p
     again = explore(tmp_path / "basic", *SMALL)
     assert again.returncode == 0, again.stderr[-3000:]
     assert again.stdout.count("already complete") == 2 and "[chunk 2/3] " in again.stdout
+    assert "explore: 1 chunk to run, 62 weeks a run" in again.stdout  # only the one left
     pd.testing.assert_frame_equal(
         outcomes, pd.read_parquet(tmp_path / "basic" / "outcomes.parquet")
     )
@@ -495,3 +496,29 @@ def test_the_peeling_trajectory_colours_whole_counts_of_inputs():
     points = figure.axes[0].collections[0]
     colours = points.to_rgba(points.get_array())
     assert len({tuple(c) for c in colours}) == 3  # one colour per count
+
+
+def test_the_pilot_times_a_batch_by_its_parts(default):
+    """The pilot's cost grows with replications and weeks, and a run of the pilot's own size
+    takes about what the cost says (a loose bound: the machine is noisy)."""
+    import time as clock
+
+    from sim.core.metrics import replication_table
+    from sim.core.model import EscalationModel
+    from sim.experiment.explore.estimate import time_pilot
+    from sim.experiment.factory import build_scenario
+
+    cost = time_pilot(default, {}, batch=2000)
+    assert min(cost.build, cost.week, cost.replication) >= 0 and cost.replication > 0
+    assert cost.seconds(2000, 62) > cost.seconds(100, 62) > cost.seconds(100, 10)
+    started = clock.perf_counter()
+    model = EscalationModel(
+        build_scenario(default.scenario),
+        default.model_params,
+        replications=2000,
+        weeks=62,
+        keep_trajectories=False,
+    )
+    replication_table(model.run())
+    took = clock.perf_counter() - started
+    assert cost.seconds(2000, 62) / 3 < took < 3 * cost.seconds(2000, 62)

@@ -29,9 +29,6 @@ TRAJECTORY_DISK_BYTES = 6
 #: Seconds per replication-week, without and with trajectories, on a 2-core machine.
 SECONDS = 1.5e-6
 TRAJECTORY_SECONDS = 1.0e-6
-#: CPU seconds per replication-week of `escalation explore`: its default design, 13.2 million
-#: runs of 62 weeks, took 7 min 3 s on 2 free cores (docs/explore.md, section 9).
-EXPLORE_SECONDS = 1.0e-6
 #: Runs needing more than this much memory or disk, or this long, are announced.
 LARGE_BYTES = 1e9
 LARGE_SECONDS = 60.0
@@ -112,15 +109,10 @@ def duration(seconds: float) -> str:
     if seconds < 0.5:
         return "under a second"
     if seconds < 120:
-        return f"{seconds:.0f} seconds"
+        return "1 second" if round(seconds) == 1 else f"{seconds:.0f} seconds"
     if seconds < 2 * 3600:
         return f"{seconds / 60:.0f} minutes"
     return f"{seconds / 3600:.1f} hours"
-
-
-def explore_seconds(replications: int, weeks: int) -> float:
-    """Computing time of an exploration's ``replications`` runs of ``weeks`` weeks (one core)."""
-    return replications * weeks * EXPLORE_SECONDS
 
 
 def check_budget(budget: RunBudget, folder: Path) -> None:

@@ -10,6 +10,7 @@ with one line before any job starts; when it ends it gathers the chunks into
 import json
 import os
 import sys
+import time
 import traceback
 from dataclasses import asdict
 from pathlib import Path
@@ -22,7 +23,7 @@ from omegaconf import DictConfig
 from sim.analysis.discovery import BoxLimit, PrimBox
 from sim.analysis.exploration import ExploreResult, analyse, gather_chunks, ranking
 from sim.core.errors import ConfigError, EscalationError
-from sim.experiment.budget import duration, explore_seconds
+from sim.experiment.budget import duration
 from sim.experiment.explore.plan import (
     DESIGN,
     DESIGN_UNIT,
@@ -170,24 +171,27 @@ def launcher_workers(launcher: DictConfig) -> tuple[int, bool]:
     return 1, True
 
 
-def time_estimate(plan: Plan, config: DictConfig) -> str:
-    """What the exploration's runs will take, from `sim.experiment.budget`'s cost per week.
+def time_estimate(plan: Plan, config: DictConfig, folder: Path) -> str:
+    """What the chunks left to run will take, from pilot runs timed on this machine.
 
-    Each point is a block of replications, run twice more for the pressure effect; the chunks
-    share the launcher's workers (joblib's ``n_jobs``, one for Hydra's basic launcher).
+    The chunks share the launcher's workers (joblib's ``n_jobs``, Ray's ``num_cpus``, one for
+    Hydra's basic launcher); the analysis after them is not counted (its time is printed).
     """
-    options = plan.config.explore
-    runs = 3 if "pressure_effect" in plan.outcomes else 1
-    replications = plan.design.points * options.replications * runs
+    from sim.experiment.explore.estimate import batch_size, first_point, runs_seconds, time_pilot
+
     weeks = plan.config.run.weeks or build_scenario(plan.config.scenario).weeks
-    seconds = explore_seconds(replications, weeks)
+    cost = time_pilot(*first_point(plan), batch_size(plan))
+    seconds, chunks = runs_seconds(plan, folder, cost, weeks)
+    if chunks == 0:
+        return "every chunk is already done: only the analysis runs"
     workers, basic = launcher_workers(config.hydra.launcher)
-    workers = min(workers, options.chunks)
+    workers = min(workers, chunks)
     spread = f"{workers} workers" if workers > 1 else "one worker"
     hint = "; hydra/launcher=joblib spreads the chunks over the cores" if basic else ""
     return (
-        f"{replications:,} runs of {weeks} weeks: about {duration(seconds / workers)} with "
-        f"{spread} on a free 2-core machine{hint}"
+        f"{chunks} chunk{'s' * (chunks != 1)} to run, {weeks} weeks a run: about "
+        f"{duration(seconds / workers)} with {spread}, timed on this machine now, then the "
+        f"analysis{hint}"
     )
 
 
@@ -227,11 +231,12 @@ class ExploreCallback(Callback):
             flush=True,
         )
         if options.model == "escalation":
-            print(f"explore: {time_estimate(plan, config)}", flush=True)
+            print(f"explore: {time_estimate(plan, config, folder)}", flush=True)
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Gather the chunks, analyse, write the tables, figures and report."""
         folder = Path(config.hydra.sweep.dir)
+        started = time.perf_counter()
         try:
             _, figures = finish_exploration(folder)
         except EscalationError as problem:
@@ -241,6 +246,10 @@ class ExploreCallback(Callback):
             traceback.print_exc()
             print(f"error: the analysis of {folder} failed (above)", file=sys.stderr)
             sys.exit(1)
-        print(f"explore: results in {folder}: {OUTCOMES_FILE}, {INDICES}, {PRIM_BOXES}, {REPORT}")
+        took = duration(time.perf_counter() - started)
+        print(
+            f"explore: analysed in {took}; results in {folder}: {OUTCOMES_FILE}, {INDICES}, "
+            f"{PRIM_BOXES}, {REPORT}"
+        )
         for path in figures:
             print(f"  figure: {path}")

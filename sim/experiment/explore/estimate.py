@@ -1,0 +1,118 @@
+"""How long an exploration's runs will take, timed on this machine before the first chunk.
+
+A chunk runs its points in lockstep batches of at most ``explore.batch`` replications, each
+batch three times when the pressure effect is measured. A batch of R replications over W weeks
+costs about ``a + W (b + c R)``: building the model, then each week a fixed part (the agents'
+Python) and a part per replication (the arrays). Two short pilot runs of the exploration's own
+model, of two sizes, give ``a``, ``b`` and ``c`` on this machine as it is now, so a slow or busy
+machine is counted; a fixed cost per run-week (as `sim.experiment.budget` has for runs) missed
+the weekly part, which dominates small designs, by a factor of 3.
+"""
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sim.core.metrics import replication_table
+from sim.core.model import EscalationModel
+from sim.core.params import with_values
+from sim.experiment.config import Config, config_from_dict
+from sim.experiment.explore.chunk import chunk_slice, finished
+from sim.experiment.explore.plan import Plan, explore_hash
+from sim.experiment.factory import build_scenario
+
+#: The pilot runs: the small one's replications, the large one's at most (near a batch's, so
+#: the cost per replication is not extrapolated far), and the weeks of both.
+PILOT_SMALL, PILOT_LARGE = 100, 10_000
+PILOT_WEEKS = 20
+
+
+@dataclass(frozen=True)
+class BatchCost:
+    """Seconds of one lockstep run: ``build + weeks * (week + replication * replications)``."""
+
+    build: float
+    week: float
+    replication: float
+
+    def seconds(self, replications: int, weeks: int) -> float:
+        """The time of one run of ``replications`` over ``weeks``."""
+        return self.build + weeks * (self.week + self.replication * replications)
+
+
+def time_pilot(config: Config, point: dict[str, float], batch: int) -> BatchCost:
+    """Time the model of ``config`` at two sizes and two lengths; the cost's three parts.
+
+    Each pilot run does what a chunk's batch does: every replication takes ``point``'s values
+    as arrays (as the design's points do), and the run ends in its replication table. The
+    large run has ``batch`` replications (a chunk's batch), within `PILOT_LARGE`.
+    """
+    scenario = build_scenario(config.scenario)
+
+    def run(replications: int, weeks: int) -> float:
+        started = time.perf_counter()
+        columns = {key: np.full(replications, value) for key, value in point.items()}
+        model = EscalationModel(
+            scenario,
+            with_values(config.model_params, columns),
+            replications=replications,
+            weeks=weeks,
+            keep_trajectories=False,
+            rng=np.random.default_rng(0),
+        )
+        replication_table(model.run())
+        return time.perf_counter() - started
+
+    def median_of_3(replications: int, weeks: int) -> float:  # a busy machine is noisy
+        return float(np.median([run(replications, weeks) for _ in range(3)]))
+
+    small, large = PILOT_SMALL, min(max(batch, 10 * PILOT_SMALL), PILOT_LARGE)
+    run(small, 2)  # the first run pays for imports and caches
+    short = median_of_3(small, 2)
+    long_small, long_large = median_of_3(small, PILOT_WEEKS), median_of_3(large, PILOT_WEEKS)
+    per_week_small = max((long_small - short) / (PILOT_WEEKS - 2), 0.0)
+    per_week_large = max((long_large - short) / (PILOT_WEEKS - 2), per_week_small)
+    replication = (per_week_large - per_week_small) / (large - small)
+    week = max(per_week_small - replication * small, 0.0)
+    return BatchCost(max(short - 2 * per_week_small, 0.0), week, replication)
+
+
+def chunks_left(plan: Plan, folder: Path) -> list[int]:
+    """The chunks a launch will run: those not already finished (a resume keeps them)."""
+    chunks = min(plan.config.explore.chunks, plan.design.points)
+    digest = explore_hash(plan.config)
+    return [c for c in range(chunks) if not finished(folder, c, digest)]
+
+
+def runs_seconds(plan: Plan, folder: Path, cost: BatchCost, weeks: int) -> tuple[float, int]:
+    """Seconds of computing the chunks left need, on one core, and how many chunks that is."""
+    options = plan.config.explore
+    runs = 3 if "pressure_effect" in plan.outcomes else 1
+    per_batch = max(1, options.batch // options.replications)
+    left = chunks_left(plan, folder)
+    total = 0.0
+    for chunk in left:
+        rows = plan.table.iloc[chunk_slice(len(plan.table), options.chunks, chunk)]
+        for points in rows.groupby("group").size():
+            full, rest = divmod(int(points), per_batch)
+            batches = [per_batch] * full + ([rest] if rest else [])
+            total += runs * sum(cost.seconds(b * options.replications, weeks) for b in batches)
+    return total, len(left)
+
+
+def batch_size(plan: Plan) -> int:
+    """The replications of a chunk's largest batch."""
+    options = plan.config.explore
+    points = -(-plan.design.points // max(min(options.chunks, plan.design.points), 1))
+    per_batch = max(1, options.batch // options.replications)
+    return min(points, per_batch) * options.replications
+
+
+def first_point(plan: Plan) -> tuple[Config, dict[str, float]]:
+    """The design's first point, for the pilot: its group's config and its numeric values."""
+    row = plan.table.iloc[0]
+    group = next(g for g in plan.groups if g["group"] == int(row["group"]))
+    numeric = [k for k in plan.design.space.numeric if k in plan.table.columns]
+    return config_from_dict(group["config"]), {k: float(row[k]) for k in numeric}
