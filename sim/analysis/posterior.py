@@ -34,8 +34,8 @@ from sim.core.moves import ALLIES
 #: Fewest kept steps per walker for R-hat and ESS to mean anything. Both estimate each chain's
 #: autocorrelation from its own draws; with a handful of draws per chain ArviZ's bulk ESS can
 #: exceed the number of draws (270 "effective" of 160 draws, 32 walkers x 5 steps, with the
-#: walkers stuck far apart), so a shorter posterior is reported as not converged, its ESS not
-#: shown.
+#: walkers stuck far apart), so a shorter posterior is reported as not converged, its R-hat
+#: and ESS not shown.
 MIN_KEPT_STEPS = 50
 
 

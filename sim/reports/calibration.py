@@ -53,7 +53,7 @@ def estimate_rows(report: CalibrationReport) -> list[tuple[str, ...]]:
             posterior = (
                 f"{row['posterior_q50']:.4g}",
                 f"[{row['posterior_q05']:.4g}, {row['posterior_q95']:.4g}]",
-                f"{row['posterior_r_hat']:.3f}",
+                f"{row['posterior_r_hat']:.3f}" if long_enough else "—",
                 f"{row['posterior_ess_bulk']:.0f}" if long_enough else "—",
             )
         tied = "".join(f" = {twin}" for twin in row.get("tied", []))
