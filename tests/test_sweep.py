@@ -15,6 +15,7 @@ import yaml
 from one_line import refused
 from PIL import Image
 
+import sim
 from sim.core.scenario_yaml import load_scenario
 from sim.experiment.sweep import wilson_interval
 from sim.figures.sweep import make_heatmap_data, make_outcome_curve_data, make_tournament_data
@@ -294,6 +295,7 @@ def test_two_dimensional_and_tournament_sweeps_draw_their_figures(tmp_path):
         hydra_overrides = tmp_path / "cup" / str(entry["cell"]) / ".hydra" / "overrides.yaml"
         assert yaml.safe_load(hydra_overrides.read_text()) == entry["overrides"]
     assert manifest["keys"] == ["strategy@seoul", "strategy@tokyo", "us"]
+    assert manifest["version"] == sim.__version__  # beside multirun.yaml's config and seed
 
 
 def test_tournament_panels_hold_each_rule_pairs_share_per_us_setting():

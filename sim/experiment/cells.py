@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 from hydra.core.override_parser.overrides_parser import OverridesParser
 
+from sim import __version__
 from sim.core.errors import ConfigError
 from sim.experiment.store import write_json
 
@@ -88,8 +89,8 @@ class Manifest:
     pid: int
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form (``manifest.json``)."""
-        return {"schema": MANIFEST_SCHEMA, **asdict(self)}
+        """The JSON form (``manifest.json``), with the package version that launched it."""
+        return {"schema": MANIFEST_SCHEMA, "version": __version__, **asdict(self)}
 
     @classmethod
     def from_dict(cls, data: Any) -> "Manifest":
