@@ -3,10 +3,11 @@
 A chunk runs its points in lockstep batches of at most ``explore.batch`` replications, each
 batch three times when the pressure effect is measured. A batch of R replications over W weeks
 costs about ``a + W (b + c R)``: building the model, then each week a fixed part (the agents'
-Python) and a part per replication (the arrays). Two short pilot runs of the exploration's own
-model, of two sizes, give ``a``, ``b`` and ``c`` on this machine as it is now, so a slow or busy
-machine is counted; a fixed cost per run-week (as `sim.experiment.budget` has for runs) missed
-the weekly part, which dominates small designs, by a factor of 3.
+Python) and a part per replication (the arrays). Pilot runs of the exploration's own model, at
+two sizes and two lengths (medians of three), give ``a``, ``b`` and ``c`` on this machine as it
+is now, so a slow or busy machine is counted. A fixed cost per run-week (as
+`sim.experiment.budget` has for runs) left out the weekly part, which dominates small designs:
+it said 3 s for chunks that computed for 8 s (``explore.design.n=16``).
 """
 
 import time
@@ -20,6 +21,7 @@ from sim.core.model import EscalationModel
 from sim.core.params import with_values
 from sim.experiment.config import Config, config_from_dict
 from sim.experiment.explore.chunk import chunk_slice, finished
+from sim.experiment.explore.models import points_per_batch
 from sim.experiment.explore.plan import Plan, explore_hash
 from sim.experiment.factory import build_scenario
 
@@ -89,8 +91,8 @@ def chunks_left(plan: Plan, folder: Path) -> list[int]:
 def runs_seconds(plan: Plan, folder: Path, cost: BatchCost, weeks: int) -> tuple[float, int]:
     """Seconds of computing the chunks left need, on one core, and how many chunks that is."""
     options = plan.config.explore
-    runs = 3 if "pressure_effect" in plan.outcomes else 1
-    per_batch = max(1, options.batch // options.replications)
+    runs = 3 if "pressure_effect" in plan.outcomes else 1  # the effect's two runs at low, high
+    per_batch = points_per_batch(options)
     left = chunks_left(plan, folder)
     total = 0.0
     for chunk in left:
@@ -106,8 +108,7 @@ def batch_size(plan: Plan) -> int:
     """The replications of a chunk's largest batch."""
     options = plan.config.explore
     points = -(-plan.design.points // max(min(options.chunks, plan.design.points), 1))
-    per_batch = max(1, options.batch // options.replications)
-    return min(points, per_batch) * options.replications
+    return min(points, points_per_batch(options)) * options.replications
 
 
 def first_point(plan: Plan) -> tuple[Config, dict[str, float]]:

@@ -61,6 +61,11 @@ def block_means(values: np.ndarray, replications: int) -> np.ndarray:
     return np.asarray(values, dtype=float).reshape(-1, replications).mean(axis=1)
 
 
+def points_per_batch(options: ExploreOptions) -> int:
+    """Design points in one lockstep batch: at most ``options.batch`` replications in all."""
+    return max(1, options.batch // options.replications)
+
+
 @dataclass
 class EscalationEvaluator:
     """The escalation model: each design point is a block of replications in one lockstep run.
@@ -116,7 +121,7 @@ class EscalationEvaluator:
         """Run the points in batches of at most ``options.batch`` replications."""
         scenario = build_scenario(config.scenario)
         real = real_path(scenario).outcome if scenario.events_path else None
-        per_batch = max(1, self.options.batch // self.options.replications)
+        per_batch = points_per_batch(self.options)
         starts = range(0, len(values), per_batch)
         seeds = seed.spawn(len(starts))
         parts = [
