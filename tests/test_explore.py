@@ -522,3 +522,17 @@ def test_the_pilot_times_a_batch_by_its_parts(default):
     replication_table(model.run())
     took = clock.perf_counter() - started
     assert cost.seconds(2000, 62) / 3 < took < 3 * cost.seconds(2000, 62)
+
+
+def test_indices_whose_top_inputs_moved_between_n_half_and_n_are_called_unsettled():
+    from sim.reports.explore import unsettled
+
+    rows = [
+        {"outcome": "p_terminated", "top_inputs_same": True},
+        {"outcome": "peak_tension", "top_inputs_same": False},
+    ]
+    assert unsettled(rows[:1]) is None and unsettled([]) is None
+    said = unsettled(rows)
+    assert said is not None and said.startswith(
+        "the Sobol indices have not settled for peak_tension:"
+    )

@@ -63,6 +63,21 @@ def _ranked(result: "ExploreResult", outcome: str, top: int = 10) -> pd.DataFram
     return table.head(top).reset_index()
 
 
+def unsettled(convergence: list[dict]) -> str | None:
+    """A warning when some outcome's most influential inputs differ between n/2 and n, or None.
+
+    Then the indices have not settled: another seed or a larger design could rank the inputs
+    otherwise.
+    """
+    names = [row["outcome"] for row in convergence if not row["top_inputs_same"]]
+    if not names:
+        return None
+    return (
+        f"the Sobol indices have not settled for {', '.join(names)}: their top inputs differ "
+        "between n/2 and n; raise explore.design.n before reading the ranking"
+    )
+
+
 def render_explore(result: "ExploreResult", figures: list[str]) -> str:
     """The Markdown report of a finished exploration."""
     m = result.manifest
@@ -102,6 +117,8 @@ def render_explore(result: "ExploreResult", figures: list[str]) -> str:
             "the most influential inputs are the same set at both sizes.",
             "",
         ]
+        if warning := unsettled(result.convergence):
+            lines += [f"**Not settled:** {warning}.", ""]
     lines += ["## Scenario discovery (PRIM)", ""]
     box = result.box
     if box is None:

@@ -51,7 +51,7 @@ from sim.figures.explore import (
     plot_prim_tradeoff,
     plot_surface,
 )
-from sim.reports.explore import render_explore
+from sim.reports.explore import render_explore, unsettled
 
 OUTCOMES_FILE = "outcomes.parquet"
 INDICES = "indices.parquet"
@@ -238,7 +238,7 @@ class ExploreCallback(Callback):
         folder = Path(config.hydra.sweep.dir)
         started = time.perf_counter()
         try:
-            _, figures = finish_exploration(folder)
+            result, figures = finish_exploration(folder)
         except EscalationError as problem:
             print(f"error: {problem}", file=sys.stderr)
             sys.exit(2)
@@ -247,6 +247,8 @@ class ExploreCallback(Callback):
             print(f"error: the analysis of {folder} failed (above)", file=sys.stderr)
             sys.exit(1)
         took = duration(time.perf_counter() - started)
+        if warning := unsettled(result.convergence):
+            print(f"warning: {warning}", file=sys.stderr)
         print(
             f"explore: analysed in {took}; results in {folder}: {OUTCOMES_FILE}, {INDICES}, "
             f"{PRIM_BOXES}, {REPORT}"
