@@ -608,3 +608,10 @@ def test_a_malformed_events_file_is_refused_before_the_first_week(tmp_path, caps
     line = refused(capsys, *argv, f"scenario.name={folder}")
     assert line == f"error: {events}, line 4: date '2019-02-30' is not valid (expected YYYY-MM-DD)"
     assert not (tmp_path / "rec").exists()
+
+
+def test_the_header_names_the_agents_rules_in_words(default, tmp_path):
+    from sim.play.transcript import format_header
+
+    header = format_header(Game(default, ["seoul"]), tmp_path / "game.json")
+    assert "agents play Tokyo (fictitious play) and Washington (reactive policy)" in header

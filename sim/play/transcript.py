@@ -25,7 +25,7 @@ def format_header(game: Game, record: Path) -> str:
     """Who plays what, for how long, and where the record goes."""
     config = game.config
     agents = [
-        f"{role_name(side)} ({getattr(config, slot).rule})"
+        f"{role_name(side)} ({getattr(config, slot).rule.replace('_', ' ')})"  # in words
         for side, slot in zip(game.sides, ALLIES, strict=True)  # slots: the config's names
         if side not in game.humans
     ]
