@@ -147,8 +147,27 @@ def test_links_say_when_no_room_is_open(store, capsys):
     store.remember_address("127.0.0.1:8799")
     assert links_main(["--db", str(store.path)]) == 0  # printed nothing before
     assert capsys.readouterr().out == (
-        f"no open rooms in {store.path}; open one at http://127.0.0.1:8799/\n"
+        f"no open class rooms in {store.path}; open one at http://127.0.0.1:8799/\n"
     )
+
+
+def test_links_count_single_player_games_without_an_instructor_link(registry, store, capsys):
+    """A single player's game has no instructor: its key is nobody's, so it is not printed."""
+    from sim.play.server import links_main, print_links
+
+    solo = [registry.create(RoomSettings(humans=("seoul",), weeks=2, solo=True)) for _ in "ab"]
+    room = registry.create(RoomSettings(humans=("seoul", "tokyo"), weeks=2))
+    store.remember_address("127.0.0.1:8799")
+    links_main(["--db", str(store.path)])
+    out = capsys.readouterr().out
+    assert "2 single-player games open: each player keeps their own link" in out
+    assert f"room={room.code}&key={room.instructor_key}" in out
+    assert not any(game.code in out for game in solo)
+    print_links([*solo, room], "127.0.0.1", 8799)
+    out = capsys.readouterr().out
+    assert f"room {room.code} (week 1 of 2): instructor link" in out
+    assert "  2 single-player games (each player keeps their own link)" in out
+    assert not any(game.instructor_key in out for game in solo)
 
 
 @pytest.mark.parametrize(

@@ -163,14 +163,29 @@ async def app(scope, receive, send) -> None:
 
 
 def print_links(rooms, host: str, port: int) -> None:
-    """Each open room's instructor link (the person who started the server can give it back)."""
+    """Each class room's instructor link (the person who started the server can give it back).
+
+    A single player's game has no instructor: its player holds its only link, so it is counted,
+    not linked.
+    """
+    solo = 0
     for room in rooms:
+        if room.settings.solo:
+            solo += 1
+            continue
         state = "ended" if room.ended else f"week {room.game.week + 1} of {room.game.weeks}"
         print(
             f"  room {room.code} ({state}): instructor link "
             f"http://{host}:{port}/instructor?room={room.code}&key={room.instructor_key}",
             flush=True,
         )
+    if solo:
+        print(f"  {single_games(solo)} (each player keeps their own link)", flush=True)
+
+
+def single_games(count: int) -> str:
+    """``1 single-player game`` / ``3 single-player games``."""
+    return f"{count} single-player game{'s' if count != 1 else ''}"
 
 
 def main(argv: list[str]) -> int:
@@ -307,8 +322,12 @@ def links_main(argv: list[str]) -> int:
             "has started with it): give --host HOST:PORT, e.g. --host 127.0.0.1:8765"
         )
     rooms = list(store.rooms(open_only=True))
+    solo = sum(bool(stored.settings.get("solo")) for stored in rooms)
+    rooms = [stored for stored in rooms if not stored.settings.get("solo")]
     if not rooms:
-        print(f"no open rooms in {options.db}; open one at http://{host}/")
+        print(f"no open class rooms in {options.db}; open one at http://{host}/")
+    if solo:
+        print(f"{single_games(solo)} open: each player keeps their own link")
     for stored in rooms:
         print(
             f"room {stored.code} (class {stored.class_id}, opened {stored.created[:16]}): "
