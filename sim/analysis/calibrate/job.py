@@ -121,8 +121,9 @@ def calibrate(config: CalibrateJobConfig, command: str, date: str, say: Say) -> 
         progress=generation_progress(c.maxiter, say),
     )
     timings["fit"] = time.perf_counter() - t
-    if ml.warning is not None:
-        say(f"warning: {ml.warning}")
+    if ml.warning is not None and (c.posterior or c.rolling or c.loco):
+        # the summary gives the warning once; this says it early when more work follows
+        say("the ML fit stopped before converging; going on from it (the summary says more)")
     posterior = None
     if c.posterior:
         say(f"sampling the posterior: {c.walkers} walkers x {c.steps} steps")
