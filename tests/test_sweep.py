@@ -193,6 +193,21 @@ def test_resume_after_editing_the_scenario_equals_a_fresh_sweep(tmp_path):
     assert resumed == (tmp_path / "fresh" / "sweep.parquet").read_bytes()
 
 
+def test_the_manifest_names_each_cells_seed(tmp_path):
+    """The launch records each cell's seed, so a swept seed is known before any cell runs."""
+    from sim.experiment.cells import read_manifest
+    from sim.experiment.launch import prepare_sweep
+
+    launch = prepare_sweep(["run.seed=3,11", "run.replications=10", f"hydra.sweep.dir={tmp_path}"])
+    launch.release()
+    manifest = read_manifest(tmp_path)
+    assert [(c.overrides, c.seed) for c in manifest.cells] == [
+        (["run.seed=3", "run.replications=10"], 3),
+        (["run.seed=11", "run.replications=10"], 11),
+    ]
+    assert json.loads((tmp_path / "manifest.json").read_text())["cells"][1]["seed"] == 11
+
+
 def test_a_sweep_folder_in_use_is_refused_before_any_cell(tmp_path, capsys):
     from sim.cli import main
     from sim.experiment.store import FolderLock

@@ -72,11 +72,15 @@ def override_values(overrides: Sequence[str]) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class ManifestCell:
-    """One cell of a launch: its job number, overrides and identity digest."""
+    """One cell of a launch: its job number, overrides, identity digest and seed.
+
+    ``seed`` is None only in a manifest written before it was recorded.
+    """
 
     cell: int
     overrides: list[str]
     identity: str
+    seed: int | None = None
 
 
 @dataclass(frozen=True)

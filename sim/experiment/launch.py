@@ -269,7 +269,7 @@ def prepare_sweep(overrides: Sequence[str], config_name: str = RUN_CONFIG) -> La
     budgets = [j.budget for j in jobs if j.budget]
     created, lock = claim(folder, budgets)
     entries = [
-        ManifestCell(number, cell, job.identity)
+        ManifestCell(number, cell, job.identity, job.config.run.seed)
         for number, (cell, job) in enumerate(zip(plan.cells, jobs, strict=True))
     ]
     command = " ".join(["escalation run --multirun", *overrides])
@@ -329,8 +329,8 @@ class Search:
             if not (trial / SUMMARY).is_file() or not recorded.is_file():
                 continue
             overrides = [str(o) for o in yaml.safe_load(recorded.read_text()) or []]
-            identity = read_summary(trial).identity.cell
-            cells.append(ManifestCell(number, overrides, identity))
+            summary = read_summary(trial)
+            cells.append(ManifestCell(number, overrides, summary.identity.cell, summary.seed))
         if not cells:
             raise ConfigError(f"{folder}: the search finished no trial")
         manifest = Manifest(self.command, self.keys, cells, os.getpid())
