@@ -21,6 +21,7 @@ from typing import Any, NoReturn
 from sim import __version__
 from sim.console import PipeSafeOutput, plain_when_piped, unknown_flag
 from sim.core.errors import EscalationError
+from sim.experiment.help import with_help
 
 USAGE = f"""\
 usage: escalation COMMAND [ARGS...]      (version {__version__})
@@ -62,8 +63,8 @@ commands:
                        teams in several browsers); default http://127.0.0.1:8765, use
                        --host 0.0.0.0 to serve a class network. Rooms are kept in
                        results/classroom/rooms.sqlite and survive a restart. Needs the
-                       `web` extra. `escalation classroom links` prints each open room's
-                       instructor link; `escalation classroom export` writes moves,
+                       `web` extra. `escalation classroom links` prints each open class
+                       room's instructor link; `escalation classroom export` writes moves,
                        debriefs and class results.
 
 examples:
@@ -379,10 +380,10 @@ def explore(args: list[str]) -> None:
 
 
 COMMANDS: dict[str, Callable[[list[str]], None]] = {
-    "run": partial(hydra_command, run_job, "config"),
-    "compare": partial(hydra_command, compare_job, "compare"),
-    "calibrate": partial(hydra_command, calibrate_job, "calibrate"),
-    "explore": explore,
+    "run": with_help("run", partial(hydra_command, run_job, "config")),
+    "compare": with_help("compare", partial(hydra_command, compare_job, "compare")),
+    "calibrate": with_help("calibrate", partial(hydra_command, calibrate_job, "calibrate")),
+    "explore": with_help("explore", explore),
     "plot": plot,
     "play": play,
     "classroom": classroom,
