@@ -298,3 +298,17 @@ def test_the_prompt_about_injected_events_needs_one_in_the_weeks_played(config, 
     data = debrief_data(game, game.debrief(20), "seoul")
     assert any("injected events" in p for p in data.prompts) is asked
     assert len(data.injected) == int(asked)
+
+
+def test_a_saved_record_keeps_every_digit_of_its_config(tmp_path):
+    """A replay recomputes the game from the record's config: it is written bit for bit,
+    not with the tidied floats of the result files."""
+    from sim.experiment.config import default_config
+    from sim.play.record import load, save
+
+    config = default_config(["seoul.noise=0.12345678901234567", "us.pressure=0.30000000000000004"])
+    game = Game(config, ["seoul"])
+    game.advance()
+    again = load(save(game, tmp_path / "game.json"))
+    assert again.config.model_params.seoul.noise == 0.12345678901234567
+    assert again.config.us.pressure == 0.30000000000000004

@@ -15,7 +15,9 @@ from sim.experiment.store import (
     FolderBusyError,
     FolderLock,
     ParquetStream,
+    json_text,
     remove_leftovers,
+    tidy_floats,
     write_atomic,
     write_json,
     write_parquet,
@@ -167,3 +169,21 @@ def test_a_killed_holder_leaves_no_stale_lock(tmp_path):
         except FolderBusyError:
             assert time.monotonic() < deadline, "the lock outlived its holder"
             time.sleep(0.1)
+
+
+def test_json_floats_lose_the_noise_of_arithmetic(tmp_path):
+    data = {"never": 1 - 0.565, "q": [5.300000000000001, 57.89999999999999], "n": 3, "b": True}
+    write_json(data, tmp_path / "x.json")
+    text = (tmp_path / "x.json").read_text()
+    assert '"never": 0.435' in text and "5.3," in text and "57.9\n" in text
+    assert json.loads(text) == {"never": 0.435, "q": [5.3, 57.9], "n": 3, "b": True}
+    with pytest.raises(ValueError):
+        write_json({"x": float("nan")}, tmp_path / "nan.json")  # still refused
+    assert json_text({"x": float("inf")}, strict=False) == '{\n  "x": Infinity\n}\n'
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_tidy_floats_moves_a_value_by_at_most_half_a_unit_of_its_15th_digit(x):
+    tidy = tidy_floats({"x": [x]})["x"][0]
+    assert abs(tidy - x) <= 5e-15 * abs(x)
+    assert tidy_floats(tidy) == tidy  # written again, it stays

@@ -28,7 +28,7 @@ from sim.core.model import EscalationModel
 from sim.core.moves import STANCE_OF_ACT
 from sim.core.params import ModelParams
 from sim.core.scenario import Scenario
-from sim.experiment.store import write_json, write_parquet
+from sim.experiment.store import json_text, write_json, write_parquet
 from sim.history import RealPath
 
 
@@ -168,7 +168,7 @@ def open_study(folder: Path, manifest: dict) -> dict[int, pd.DataFrame]:
     writes ``study.json``; a later run whose options differ is refused rather than mixed in.
     """
     folder = Path(folder)
-    manifest = json.loads(json.dumps(manifest))  # as it reads back: tuples become lists
+    manifest = json.loads(json_text(manifest))  # as it reads back: lists, tidy floats
     path = folder / "study.json"
     if path.exists():
         before = json.loads(path.read_text())

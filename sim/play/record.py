@@ -40,10 +40,10 @@ def record(game: Game) -> dict:
 
 
 def save(game: Game, path: Path) -> Path:
-    """Write the record as JSON (atomically)."""
+    """Write the record as JSON (atomically), every float exact: a replay recomputes the game."""
     from sim.experiment.store import write_json
 
-    return write_json(record(game), Path(path))
+    return write_json(record(game), Path(path), exact=True)
 
 
 class RecordError(EscalationError):

@@ -1,6 +1,5 @@
 """Renderers of a `CalibrationReport`: what `escalation calibrate` prints and writes."""
 
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -220,7 +219,7 @@ def clear_calibration(folder: Path) -> None:
 
 def write_calibration(report: CalibrationReport, folder: Path) -> Path:
     """Write the figures, the forecasts' table, ``calibration.md`` and (last) the JSON."""
-    from sim.experiment.store import write_figure, write_text
+    from sim.experiment.store import json_text, write_figure, write_text
     from sim.figures.comparison import (
         make_loco_gain_data,
         make_posterior_data,
@@ -247,5 +246,5 @@ def write_calibration(report: CalibrationReport, folder: Path) -> Path:
         )
         write_figure(plot_posterior(data), folder / POSTERIOR_FIGURE)
     write_text(calibration_markdown(report), folder / "calibration.md")
-    write_text(json.dumps(report.to_json(), indent=2) + "\n", folder / "calibration.json")
+    write_text(json_text(report.to_json(), strict=False), folder / "calibration.json")
     return folder

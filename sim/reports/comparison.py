@@ -278,9 +278,7 @@ def write_comparison(result, folder: Path, samples: int) -> Path:
 
     ``result`` is a `sim.analysis.compare.Comparison`.
     """
-    import json
-
-    from sim.experiment.store import write_figure, write_text
+    from sim.experiment.store import json_text, write_figure, write_text
     from sim.figures.comparison import (
         make_gain_data,
         make_raster_data,
@@ -309,5 +307,5 @@ def write_comparison(result, folder: Path, samples: int) -> Path:
     if report.forecasts is not None:
         write_forecasts(report.forecasts, report.start, folder)
     write_text(comparison_markdown(report), folder / "comparison.md")
-    write_text(json.dumps(report.to_json(), indent=2) + "\n", folder / "comparison.json")
+    write_text(json_text(report.to_json(), strict=False), folder / "comparison.json")
     return folder

@@ -6,7 +6,6 @@ parameter count, the log-likelihood and the provenance; ``<name>.posterior.parqu
 posterior draws. Each file is written atomically.
 """
 
-import json
 from pathlib import Path
 
 import yaml
@@ -16,7 +15,7 @@ from sim.analysis.space import entry_text
 from sim.core.fitted import DEFAULT_FIT
 from sim.core.folders import CONF_DIR
 from sim.experiment.config import CalibrateJobConfig
-from sim.experiment.store import write_parquet, write_text
+from sim.experiment.store import json_text, write_parquet, write_text
 
 
 def _nested(values: dict[str, float]) -> dict:
@@ -97,7 +96,7 @@ def write_fit(report: CalibrationReport, config: CalibrateJobConfig) -> dict[str
     name = config.calibrate.fit
     paths = {
         "preset": write_text(fit_text(report, name), folder / f"{name}.yaml"),
-        "record": write_text(json.dumps(record(report), indent=2) + "\n", folder / f"{name}.json"),
+        "record": write_text(json_text(record(report), strict=False), folder / f"{name}.json"),
     }
     posterior = folder / f"{name}.posterior.parquet"
     if report.posterior is not None:
