@@ -564,3 +564,24 @@ def test_milestone_labels_neither_overlap_nor_leave_the_frame(scenario_name):
             assert frame.x0 - 1 <= box.x0 and box.x1 <= frame.x1 + 1, (box, frame)
         for a, b in itertools.combinations(boxes, 2):
             assert not a.overlaps(b), (a, b)
+
+
+def test_a_file_reaching_past_the_declared_span_is_warned_of(tmp_path):
+    """A mistyped year stretched the compared span over empty weeks without a word."""
+    import shutil
+
+    from sim.core.folders import scenarios_root
+
+    folder = tmp_path / "typo"
+    shutil.copytree(scenarios_root() / "gsomia_2019", folder)
+    events = folder / "events.csv"
+    lines = events.read_text().splitlines()
+    events.write_text("\n".join([*lines, f"2021-06-01,{lines[-1].split(',', 1)[1]}"]) + "\n")
+    with pytest.warns(UserWarning, match=r"line 70: 1 event\(s\) dated outside .* 136 weeks"):
+        case = load_case_events(str(folder), events)
+    assert case.weeks == 136  # the span stays the file's own, as documented
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a span set on the command line is the user's choice
+        kept = load_case_events(str(folder), events, end="2019-12-30")
+        load_case_events("gsomia_2019")  # the shipped file lies inside its span
+    assert kept.weeks == 62 and kept.left_out == 1

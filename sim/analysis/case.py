@@ -1,6 +1,7 @@
 """A real case to compare or fit: the scenario over the compared span and its real path."""
 
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,7 +57,11 @@ def load_case_events(
         )
     loaded = read_events(path, scenario.actors)
     first, last = loaded[0].date, loaded[-1].date
+    declared = scenario
     scenario = scenario.with_span(start or first.isoformat(), end or last.isoformat())
+    if start is None and end is None:
+        for message in past_declared_span(declared, scenario, loaded, path):
+            warnings.warn(message, UserWarning, stacklevel=2)
     inside = [e for e in loaded if 0 <= scenario.week_of(e.date) < scenario.weeks]
     span = f"{scenario.start} to the week of {scenario.end}"
     if not inside:
@@ -90,3 +95,21 @@ def build_case(config: CompareJobConfig, events: str | None = None) -> Case:
     return load_case_events(
         s.name, events or config.events, s.start, s.end, dict(s.initial_measures)
     )
+
+
+def past_declared_span(
+    declared: Scenario, compared: Scenario, events: list[Event], path: Path
+) -> Iterator[str]:
+    """A message when the file's own span, the one compared, reaches past scenario.yaml's.
+
+    A mistyped year (2021 for 2019) stretched the comparison over months without events and
+    scored them as real quiet weeks; `escalation run` warns of the same rows and ignores them.
+    """
+    outside = [e for e in events if not 0 <= declared.week_of(e.date) < declared.weeks]
+    if outside:
+        yield (
+            f"{path}, line {outside[0].line}: {len(outside)} event(s) dated outside the span of "
+            f"scenario.yaml ({declared.start} to {declared.end}), the first {outside[0].date}, "
+            f"so the compared span is the file's own, {compared.weeks} weeks from "
+            f"{compared.start}; correct the dates, or set scenario.start and scenario.end"
+        )
