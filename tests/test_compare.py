@@ -189,6 +189,14 @@ def test_train_events_fit_the_baselines_and_their_conduct_on_another_file(tmp_pa
     assert len(caught) == 1
     report = result.report
     assert report.train_events == str(train) and report.to_json()["train_events"] == str(train)
+    text = format_comparison(report)
+    assert text.splitlines()[0].endswith(f"; baselines fitted on {train}")
+    # the committed fit is 2019's: in sample here, against baselines fitted elsewhere
+    note = (
+        "note: the model is the fit on gsomia_2019, in sample here, while the baselines are "
+        f"fitted on {train}, out of sample"
+    )
+    assert note in text
     case = result.case
     with pytest.warns(UserWarning, match=lacking):
         training = load_case_events("gsomia_2019", train, "2019-06-24", "2019-08-26")

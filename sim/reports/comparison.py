@@ -109,8 +109,19 @@ def _unequal(report: ComparisonReport) -> str:
     """Why the rows are not alike when the model's fit comes from another case ('' if not).
 
     The model (and its conduct) is then out of sample, while the baselines and their conduct
-    are fitted on the compared case itself unless ``train_events`` names other data.
+    are fitted on the compared case itself unless ``train_events`` names other data. The
+    other way round, a model fitted on the compared case against baselines fitted on another
+    file, flatters the model.
     """
+    if report.train_events and report.fitted_on == report.scenario:
+        if Path(report.train_events).resolve() == Path(report.events).resolve():
+            return ""
+        return (
+            f"the model is the fit on {report.scenario}, in sample here, while the baselines "
+            f"are fitted on {report.train_events}, out of sample: the comparison favours the "
+            "model; drop train_events to fit the baselines on these events too, or compare "
+            "a case the model was not fitted on"
+        )
     if report.fitted_on in (None, report.scenario) or report.train_events:
         return ""
     return (
@@ -126,6 +137,11 @@ def _unequal_markdown(report: ComparisonReport) -> str:
     """`_unequal` as a sentence of the Markdown report's opening paragraph."""
     note = _unequal(report)
     return f"\n\n**Note:** {note[0].upper()}{note[1:]}." if note else ""
+
+
+def _trained_on(report: ComparisonReport) -> str:
+    """Said on the report's first line when the baselines are fitted on another file."""
+    return f"; baselines fitted on {report.train_events}" if report.train_events else ""
 
 
 def _pressed_note(report: ComparisonReport) -> str:
@@ -162,7 +178,7 @@ def format_comparison(report: ComparisonReport, folder: Path | None = None) -> s
         f"{report.scenario}: real sequence {report.events} ({report.weeks} weeks from "
         f"{report.start}) against {report.replications} runs (seed {report.seed}, rules "
         f"{report.rules['seoul']}/{report.rules['tokyo']}; {_parameters(report)})"
-        f"{_pressed_note(report)}",
+        f"{_pressed_note(report)}{_trained_on(report)}",
         "",
         "log-likelihood of the real acts (teacher forcing; moves per side, then the acts given "
         "the moves)" + (" under the point estimate" if _likelihood_note(report) else ""),
