@@ -56,6 +56,11 @@ def empty(tmp_path, monkeypatch):
         (["~us"], "us has no value, and every job needs one (did ~us remove it?); set us=OPTION"),
         (["~run.seed"], "every job has run.seed: set it instead (run.seed=VALUE)"),
         (["us.pressure==0.5"], "cannot read the override 'us.pressure==0.5' ("),
+        (  # said Hydra's "Could not override 'experiment'. No match in the defaults list."
+            ["experiment=us_pressure"],
+            "experiment=NAME: a preset is added, not picked: +experiment=NAME, with -m for",
+        ),
+        (["explore=morris"], "explore=NAME: the exploration presets are escalation explore's"),
         (  # said "run `escalation calibrate` first", after the progress bar had started
             ["run.posterior=true", "fit=none"],
             "run.posterior=true draws from a fit's posterior, and fit=none runs the hand-set",
@@ -620,3 +625,18 @@ def test_play_refuses_a_replay_that_is_not_text(empty, capsys):
     (empty / "game.json").write_bytes(b"\xff\xfe\x00garbage")
     line = refused(capsys, "play", "--replay", str(empty / "game.json"))
     assert line == f"error: {empty / 'game.json'} is not a JSON game record: it is not UTF-8 text"
+
+
+def test_a_sweep_preset_without_m_is_one_job_and_says_so(tmp_path):
+    """`run +experiment=us_pressure` ran one job of the preset's base config, silently."""
+    from sim.experiment.launch import prepare_run
+
+    launch = prepare_run(["+experiment=us_pressure", f"hydra.run.dir={tmp_path / 'one'}"])
+    launch.release()
+    assert launch.notes == [
+        "note: this is one job; the preset sweeps us.pressure only with -m "
+        "(escalation run -m +experiment=NAME)"
+    ]
+    launch = prepare_run(["+experiment=calibrated_2019", f"hydra.run.dir={tmp_path / 'two'}"])
+    launch.release()
+    assert launch.notes == []  # a preset that sweeps nothing

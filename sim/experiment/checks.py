@@ -198,7 +198,23 @@ def composition_error(problem: Exception) -> ConfigError:
             f"{slot.group(1)}: a rule is set by slot, strategy@seoul=RULE for the case's first "
             "side and strategy@tokyo=RULE for its second (in thaad_2016, Seoul and Beijing)"
         )
+    preset = re.match(r"Could not override '(experiment|explore)'", _first_line(problem))
+    if preset:  # groups that are no default of the command: added, or another command's
+        return ConfigError(PRESET_ADVICE[preset.group(1)])
     return ConfigError(_first_line(problem))
+
+
+#: What to do when a preset group is overridden where it is no default.
+PRESET_ADVICE = {
+    "experiment": (
+        "experiment=NAME: a preset is added, not picked: +experiment=NAME, with -m for the "
+        "sweep presets (escalation run -m +experiment=us_pressure)"
+    ),
+    "explore": (
+        "explore=NAME: the exploration presets are escalation explore's "
+        "(escalation explore explore=morris)"
+    ),
+}
 
 
 def file_error(problem: Exception) -> ConfigError | None:

@@ -38,6 +38,10 @@ GROUPS = {
 }
 
 
+#: How a group is listed when it is not picked as ``group=option``.
+LABELS = {"experiment": "+experiment (added, not picked; the sweep presets with -m)"}
+
+
 def with_help(command: str, body: Callable[[list[str]], None]) -> Callable[[list[str]], None]:
     """``body``, except that ``-h``/``--help`` among its arguments prints the command's help."""
 
@@ -67,7 +71,7 @@ def command_help(command: str, overrides: Sequence[str]) -> str:
     for key in never_read(command):
         drop(keys, key)
     options = group_options(GROUPS[command])
-    groups = "\n".join(f"{g}: {', '.join(options[g])}" for g in sorted(options))
+    groups = "\n".join(f"{LABELS.get(g, g)}: {', '.join(options[g])}" for g in sorted(options))
     return (
         string.Template(template)
         .safe_substitute(

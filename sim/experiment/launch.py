@@ -213,6 +213,11 @@ def prepare_run(overrides: Sequence[str], config_name: str = RUN_CONFIG) -> Laun
     created, lock = claim(folder, [job.budget] if job.budget else [])
     arguments = [*without_key(overrides, "hydra.run.dir"), f"hydra.run.dir={quoted(str(folder))}"]
     notes = [f"large run: {job.budget.describe()}"] if job.budget and job.budget.large else []
+    if swept := OmegaConf.select(cfg, "hydra.sweeper.params"):  # a sweep preset without -m
+        notes.append(
+            f"note: this is one job; the preset sweeps {', '.join(map(str, swept))} only "
+            "with -m (escalation run -m +experiment=NAME)"
+        )
     return Launch(folder, created, lock, arguments, [job], notes=notes)
 
 
