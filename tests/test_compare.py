@@ -593,3 +593,22 @@ def test_a_file_reaching_past_the_declared_span_is_warned_of(tmp_path):
         kept = load_case_events(str(folder), events, end="2019-12-30")
         load_case_events("gsomia_2019")  # the shipped file lies inside its span
     assert kept.weeks == 62 and kept.left_out == 1
+
+
+def test_the_gain_figures_title_fits_in_the_figure():
+    # The one-line title ran past the right edge of cumulative_gain.png ("... real move be").
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from sim.figures.comparison import GainData, plot_cumulative_gain
+
+    dates = pd.date_range("2019-01-07", periods=20, freq="W-MON")
+    gains = {
+        name: {side: np.linspace(0, 3, 20) for side in ("seoul", "tokyo")}
+        for name in ("base_rates", "markov", "regime_break", "logit")
+    }
+    figure = plot_cumulative_gain(GainData(dates, gains, 10, -1.5))
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    figure.draw(renderer)
+    frame = figure.get_window_extent(renderer)
+    title = figure.axes[0].title.get_window_extent(renderer)
+    assert frame.x0 <= title.x0 and title.x1 <= frame.x1, (title, frame)

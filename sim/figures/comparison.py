@@ -243,7 +243,7 @@ def plot_cumulative_gain(data: GainData, ax=None) -> Figure:
     names = [name.replace("_", " ") for name in data.gains]
     on = f"the {names[0]} baseline" if len(names) == 1 else "each baseline"
     ax.set_title(
-        f"The model's cumulative log-likelihood gain on {on}, week by week, on the moves "
+        f"The model's cumulative log-likelihood gain on {on}, week by week, on the moves\n"
         "(rising: the model scores that week's real move better)",
         fontsize=9,
     )
