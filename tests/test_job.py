@@ -305,6 +305,8 @@ def test_the_summary_keys_rules_by_the_scenarios_side_names():
     text = format_summary(summary)
     assert "no outcome rule" in text and "never_noticed" not in text and "%" not in text
     assert "put on notice " not in text and "median peak tension" in text
+    # three decimals, simulated and real alike ("1" read beside another case's "0.82")
+    assert re.search(r"median peak tension\s+[01]\.\d{3}\s+[01]\.\d{3}$", text, re.MULTILINE)
 
 
 def test_a_model_too_big_for_memory_is_refused_with_an_estimate():

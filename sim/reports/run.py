@@ -211,9 +211,16 @@ def _peak_row(summary: RunSummary) -> tuple[str, str, str]:
     real = summary.real
     return (
         "median peak tension",
-        _fmt(summary.simulated.median_peak_tension),
-        _fmt(real.peak_tension) if real else "",
+        _tension(summary.simulated.median_peak_tension),
+        _tension(real.peak_tension) if real else "",
     )
+
+
+def _tension(value: float | None) -> str:
+    """A tension in [0, 1] to three decimals, so that 1 reads 1.000 beside 0.824."""
+    if value is None or math.isnan(value):
+        return _fmt(value)
+    return f"{value:.3f}"
 
 
 def _pressing(summary: RunSummary) -> str:
