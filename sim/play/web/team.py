@@ -3,6 +3,7 @@
 import solara
 
 from sim.core.errors import EscalationError
+from sim.play.brief import brief_for
 from sim.play.server import seat_export_path
 from sim.play.web.common import (
     Markdown,
@@ -261,7 +262,7 @@ def TeamPage():
         ChartWithReal(status)
     Timeline(status)
     Messages(room, seat, view)
-    brief_text = room.game.materials.briefs.get(view.role)
+    brief_text = brief_for(room.game, view.role)  # its numbers are this room's settings
     if brief_text:
         with solara.Details(summary=f"Your role brief ({role_name(view.role)})"):
             Markdown(brief_text)

@@ -1,0 +1,64 @@
+"""The briefs' numbers are the game's: written from its settings, and equal to what it pays."""
+
+import pytest
+
+from sim.experiment.config import default_config
+from sim.play.brief import BEGIN, END, brief_for, num, settings_section, with_settings
+from sim.play.game import Game
+
+ROLES = ("seoul", "tokyo", "washington")
+
+
+@pytest.fixture(scope="module")
+def default_game():
+    return Game(default_config(["run.weeks=4"]), ["seoul"])
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_shipped_briefs_hold_the_default_games_numbers(default_game, role):
+    # A new fit changes them: `python -m sim.play.brief` writes them again.
+    game = default_game
+    text = game.materials.briefs[role]
+    shipped = text.split(BEGIN)[1].split(END)[0].strip()
+    cost = game.materials.pressure_cost
+    expected = settings_section(role, game.config, game.scenario, cost, "the default game's")
+    assert shipped == expected, "run python -m sim.play.brief to write the briefs' numbers again"
+
+
+def test_a_rooms_brief_gives_its_own_settings():
+    # The briefs quoted the hand-set values while games ran the fit (Tokyo's voters: +1.2
+    # in the brief, 95.3 in the game); each room's brief now says its own.
+    fitted = brief_for(Game(default_config(["run.weeks=4"]), ["tokyo"]), "tokyo")
+    hand_set = brief_for(Game(default_config(["run.weeks=4", "fit=none"]), ["tokyo"]), "tokyo")
+    assert fitted is not None and hand_set is not None
+    assert "by 95.3 × its intensity" in fitted and "by 1.2 × its intensity" in hand_set
+    assert "These are this game's settings." in fitted
+    assert fitted.count(BEGIN) == 1 and fitted.count(END) == 1
+    assert with_settings("a\n" + BEGIN + "\nold\n" + END + "\nb", "new") == (
+        f"a\n{BEGIN}\nnew\n{END}\nb"
+    )
+
+
+def test_the_voters_and_pressure_terms_are_those_the_preview_pays():
+    # With every retaliation a measure, and only the mildest, the preview's terms for a
+    # retaliation from nothing in force are the brief's figures for Tokyo's first measure.
+    config = default_config(
+        ["run.weeks=4", "tokyo.signal=0", "conduct.burst=0", "us=constant", "us.pressure=1"]
+    )
+    game = Game(config, ["tokyo"])
+    game.submit("tokyo", "hold")
+    game.advance()  # Washington's pressure of week 1 is felt in week 2
+    [retaliate] = [p for p in game.previews("tokyo") if p.move == "retaliate"]
+    payoffs = config.model_params.payoffs
+    first = game.scenario.measures["tokyo"].measures[0]
+    assert retaliate.terms["audience"] == pytest.approx(
+        payoffs.audience["tokyo"] * first.intensity, rel=1e-3
+    )
+    weight = getattr(payoffs.domains, first.domain)
+    assert retaliate.terms["pressure"] == pytest.approx(
+        -payoffs.pressure["tokyo"] * weight, rel=1e-3
+    )
+    brief = brief_for(game, "tokyo")
+    assert brief is not None
+    assert f"`{first.id}` +{num(payoffs.audience['tokyo'] * first.intensity)}" in brief
+    assert f"{num(payoffs.pressure['tokyo'] * weight)} × *p* for a {first.domain}" in brief
