@@ -471,3 +471,44 @@ def test_a_ready_made_event_for_a_side_the_case_lacks_is_one_line(tmp_path):
     (folder / "classroom.yaml").write_text(f"injections:\n  - {event}\n")
     with pytest.raises(ScenarioError, match="injection 'x': the case has no side tokyo"):
         load_materials(folder)
+
+
+def test_prompts_about_a_measure_follow_the_game_and_the_class_gets_its_own(default):
+    """Tokyo was asked who paid more for export controls it never enacted; the projector's
+    class debrief asked "what did your side do", as if it spoke to one team."""
+    from sim.play.debrief import debrief_data, debrief_text, measures_taken
+    from sim.play.game import Game
+
+    asked = "Export controls cost both sides in the model"
+    texts = {}
+    for enacted in (False, True):
+        game = Game(default, ["tokyo"], seed=1)
+        if enacted:
+            game.inject("tokyo", "escalate", "controls", measure="export_controls")
+        game.advance()
+        assert ("tokyo.export_controls" in measures_taken(game, 1)) is enacted
+        data = debrief_data(game, game.debrief(20), "tokyo")
+        assert data is not None
+        texts[enacted] = " ".join(data.prompts)
+        whole = debrief_data(game, game.debrief(20), None)
+        assert whole is not None
+        assert "What did each team do that week" in " ".join(whole.prompts)
+        assert "What did your side do" not in " ".join(whole.prompts)
+        text = debrief_text(whole)
+        assert "- The game: **" in text and "(this game) |" in text and "Your game" not in text
+        assert "docs/model.md" not in text  # a student in the browser cannot open it
+    assert asked in texts[True] and asked not in texts[False]
+    assert "What did your side do that week" in texts[False]  # a team's own debrief
+
+
+def test_a_prompt_kept_for_a_measure_the_case_lacks_is_one_line(tmp_path):
+    import shutil
+
+    from sim.core.folders import scenarios_root
+
+    folder = tmp_path / "case"
+    shutil.copytree(scenarios_root() / "gsomia_2019", folder)
+    prompts = {"prompts": {"tokyo": [{"text": "Why?", "measures": ["tokyo.tariffs"]}]}}
+    (folder / "classroom.yaml").write_text(yaml.safe_dump(prompts))
+    with pytest.raises(ScenarioError, match=r"kept for 'tokyo.tariffs', which is no measure"):
+        load_materials(folder)

@@ -8,6 +8,8 @@ the class's (``role=None``); the terminal, the classroom pages and the exports a
 
 from pathlib import Path
 
+import numpy as np
+
 from sim.figures.debrief import DebriefData, make_debrief_data, plot_debrief
 from sim.play.game import Game
 from sim.play.record import WEEK_NUMBERING
@@ -22,8 +24,20 @@ def debrief_data(game: Game, debrief: Debrief, role: str | None) -> DebriefData 
     if debrief.weeks_played == 0:
         return None
     shown = any(i["week"] < debrief.weeks_played for i in game.injections)  # E1, E2, ... marked
-    prompts = game.materials.prompts_for(role, shown, debrief.outcome)
+    taken = measures_taken(game, debrief.weeks_played)
+    prompts = game.materials.prompts_for(role, shown, debrief.outcome, taken)
     return make_debrief_data(debrief, game.scenario, game.real, role, prompts)
+
+
+def measures_taken(game: Game, weeks: int) -> frozenset[str]:
+    """``side.id`` of every measure in force at the end of some week of the first ``weeks``."""
+    taken = set()
+    for side in game.sides:
+        masks = game.model.recorder.mask[side][:weeks, 0]
+        ever = int(np.bitwise_or.reduce(masks)) if len(masks) else 0
+        measures = game.scenario.measures[side].measures
+        taken |= {f"{side}.{m.id}" for k, m in enumerate(measures) if ever >> k & 1}
+    return frozenset(taken)
 
 
 def debrief_text(data: DebriefData | None, figure: str | None = None) -> str:

@@ -38,17 +38,25 @@ class ScenarioEvent:
 
 @dataclass(frozen=True)
 class Prompt:
-    """A discussion prompt, asked only after a game whose outcome is in ``outcomes`` if set.
+    """A discussion prompt, asked only after the games its conditions name, when set.
 
-    So a prompt about the notice a side gave is not put to a side that never gave it.
+    ``outcomes``: the game ended in one of them; ``measures`` (``side.measure_id``): one of
+    them was in force in some week. So a prompt about the notice a side gave is not put to a
+    side that never gave it, nor one about export controls to a Tokyo that never enacted them.
     """
 
     text: str
     outcomes: frozenset[str] | None = None
+    measures: frozenset[str] | None = None
 
-    def asked_after(self, outcome: str | None) -> bool:
-        """Whether the prompt is asked after a game with ``outcome`` (None: any game)."""
-        return self.outcomes is None or outcome is None or outcome in self.outcomes
+    def asked_after(self, outcome: str | None, taken: frozenset[str] | None = None) -> bool:
+        """Whether the prompt is asked after a game with ``outcome`` and ``taken`` in force.
+
+        None for either is not known, so not a reason to leave the prompt out.
+        """
+        if self.outcomes is not None and outcome is not None and outcome not in self.outcomes:
+            return False
+        return self.measures is None or taken is None or bool(self.measures & taken)
 
 
 @dataclass(frozen=True)
@@ -61,31 +69,50 @@ class Materials:
     briefs: dict[str, str]
 
     def prompts_for(
-        self, role: str | None, injected: bool = False, outcome: str | None = None
+        self,
+        role: str | None,
+        injected: bool = False,
+        outcome: str | None = None,
+        taken: frozenset[str] | None = None,
     ) -> tuple[str, ...]:
         """The discussion prompts for ``role`` after a game that ended in ``outcome``.
 
-        The general ones, then those about injected events when the game had any, then the
-        role's own; a prompt kept for some outcomes is left out after the others.
+        The general ones (the class's, ``class``, when ``role`` is None and the file has
+        them), then those about injected events when the game had any, then the role's own; a
+        prompt kept for some outcomes or measures (``taken``: ``side.id`` of each measure in
+        force in some week) is left out after the others.
         """
+        general = self.prompts.get("all", ())
+        if role is None:
+            general = self.prompts.get("class", general)
         about_injections = self.prompts.get("injected", ()) if injected else ()
-        asked = self.prompts.get("all", ()) + about_injections + self.prompts.get(role or "", ())
-        return tuple(p.text for p in asked if p.asked_after(outcome))
+        asked = general + about_injections + self.prompts.get(role or "", ())
+        return tuple(p.text for p in asked if p.asked_after(outcome, taken))
 
 
 def _prompt(raw: object, where: str) -> Prompt:
-    """A prompt: its text, or a mapping ``{text: ..., outcomes: [...]}``."""
+    """A prompt: its text, or a mapping ``{text: ..., outcomes: [...], measures: [...]}``."""
     if isinstance(raw, str):
         return Prompt(raw)
-    if not isinstance(raw, dict) or set(raw) != {"text", "outcomes"}:
-        raise ScenarioError(f"{where}: a prompt is a text, or a mapping with text and outcomes")
-    outcomes = raw["outcomes"] if isinstance(raw["outcomes"], list) else [raw["outcomes"]]
-    if unknown := sorted(set(map(str, outcomes)) - set(OUTCOMES)):
+    keys = set(raw) if isinstance(raw, dict) else set()
+    if "text" not in keys or not keys - {"text"} or keys - {"text", "outcomes", "measures"}:
+        raise ScenarioError(
+            f"{where}: a prompt is a text, or a mapping with text and outcomes or measures"
+        )
+    outcomes = _names(raw.get("outcomes"))
+    if outcomes is not None and (unknown := sorted(outcomes - set(OUTCOMES))):
         known = ", ".join(OUTCOMES)
         raise ScenarioError(
             f"{where}: prompt {raw['text']!r}: unknown outcomes {unknown}; use {known}"
         )
-    return Prompt(str(raw["text"]), frozenset(map(str, outcomes)))
+    return Prompt(str(raw["text"]), outcomes, _names(raw.get("measures")))
+
+
+def _names(value: object) -> frozenset[str] | None:
+    """A list (or one name) from a prompt's mapping as a set; None when not given."""
+    if value is None:
+        return None
+    return frozenset(map(str, value if isinstance(value, list) else [value]))
 
 
 def _event(raw: object, where: str) -> ScenarioEvent:
@@ -130,6 +157,25 @@ def _check_measures(events: tuple[ScenarioEvent, ...], folder: Path, where: str)
             )
 
 
+def _check_prompt_measures(
+    prompts: dict[str, tuple[Prompt, ...]], folder: Path, where: str
+) -> None:
+    """Each measure a prompt is kept for is ``side.id`` of one of the case's measures."""
+    named = sorted({m for asked in prompts.values() for p in asked for m in p.measures or ()})
+    if not named or not (folder / "scenario.yaml").is_file():
+        return
+    from sim.core.scenario_yaml import load_scenario
+
+    measures = load_scenario(str(folder.resolve())).measures
+    for name in named:
+        side, _, measure = name.partition(".")
+        if side not in measures or measure not in measures[side].ids:
+            raise ScenarioError(
+                f"{where}: a prompt is kept for {name!r}, which is no measure of the case: "
+                "name it side.id, e.g. tokyo.export_controls"
+            )
+
+
 def _briefs(folder: Path) -> dict[str, str]:
     briefs = {}
     for role in ACTORS:
@@ -151,16 +197,18 @@ def load_materials(folder: Path | str) -> Materials:
         raise ScenarioError(f"{path}: expected a mapping with injections, prompts")
     where = str(path)
     prompts = raw.get("prompts") or {}
-    if unknown := sorted(set(prompts) - {"all", "injected", *ACTORS}):
+    if unknown := sorted(set(prompts) - {"all", "class", "injected", *ACTORS}):
         raise ScenarioError(f"{where}: prompts for unknown roles {unknown}")
     cost = float((raw.get("washington_score") or {}).get("pressure_cost", PRESSURE_COST))
     if not 0.0 <= cost <= 1.0:
         raise ScenarioError(f"{where}: washington_score.pressure_cost {cost} must lie in [0, 1]")
     injections = tuple(_event(e, where) for e in raw.get("injections") or ())
     _check_measures(injections, folder, where)
+    asked = {k: tuple(_prompt(p, where) for p in v or ()) for k, v in prompts.items()}
+    _check_prompt_measures(asked, folder, where)
     return Materials(
         injections=injections,
-        prompts={k: tuple(_prompt(p, where) for p in v or ()) for k, v in prompts.items()},
+        prompts=asked,
         pressure_cost=cost,
         briefs=_briefs(folder),
     )

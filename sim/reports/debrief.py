@@ -14,7 +14,8 @@ def _outcome_lines(data) -> list[str]:
     lines = [
         "## Outcome",
         "",
-        f"- Your game: **{plain(data.outcome)}**: {data.outcome_meaning[data.outcome]}.",
+        f"- {'Your' if data.role else 'The'} game: **{plain(data.outcome)}**: "
+        f"{data.outcome_meaning[data.outcome]}.",
         f"- The model, same settings and the same {week_count(data.weeks)}: "
         f"{data.outcome_share:.1%} of its {data.replications:,} runs end this way.",
     ]
@@ -34,11 +35,18 @@ def _outcome_lines(data) -> list[str]:
         "| outcome | share of the model's runs |",
         "| --- | --- |",
         *(
-            f"| {plain(o)}{' (yours)' if o == data.outcome else ''} | {s:.1%} |"
+            f"| {plain(o)}{_mark(data, o)} | {s:.1%} |"
             for o, s in data.model_outcome_shares.items()
         ),
     ]
     return lines
+
+
+def _mark(data, outcome: str) -> str:
+    """`` (yours)`` beside a team's outcome, `` (this game)`` in the class's debrief."""
+    if outcome != data.outcome:
+        return ""
+    return " (yours)" if data.role else " (this game)"
 
 
 def _peak_rank(data) -> str:
@@ -99,7 +107,7 @@ def _score_lines(data) -> list[str]:
         ),
         "",
         "Washington's score adds, each week, 1 less the tension less a cost for its pressure "
-        "(docs/model.md).",
+        "(Washington's role brief gives the cost).",
     ]
     return lines
 
