@@ -312,3 +312,27 @@ def test_a_saved_record_keeps_every_digit_of_its_config(tmp_path):
     again = load(save(game, tmp_path / "game.json"))
     assert again.config.model_params.seoul.noise == 0.12345678901234567
     assert again.config.us.pressure == 0.30000000000000004
+
+
+def test_the_debrief_chart_ticks_the_mondays_its_steps_change_on(config):
+    # Matplotlib put a tick every four days, so no step met a tick; a median at 0 hid under
+    # the axis, and the E1 label sat on the bands.
+    import matplotlib.dates as mdates
+
+    from sim.figures.debrief import plot_debrief
+    from sim.play.debrief import debrief_data
+
+    game = Game(config, ["seoul"])
+    game.inject("tokyo", "escalate", "Tokyo hardens")
+    for _ in range(5):
+        game.advance()
+    data = debrief_data(game, game.debrief(50), "seoul")
+    assert data is not None
+    figure = plot_debrief(data)
+    ax = figure.axes[0]
+    figure.canvas.draw()
+    ticks = [mdates.num2date(t) for t in ax.get_xticks()]
+    assert ticks and all(t.weekday() == 0 for t in ticks)  # Mondays, when weeks begin
+    assert ax.get_ylim()[0] < 0
+    [label] = [t for t in ax.texts if t.get_text() == "E1"]
+    assert label.get_bbox_patch() is not None

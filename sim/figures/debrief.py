@@ -132,6 +132,21 @@ def with_last_week(values: np.ndarray | None) -> np.ndarray | None:
     return None if values is None else np.append(values, values[-1:])
 
 
+def week_ticks(ax, weeks: int) -> None:
+    """Ticks on Mondays, when weeks begin and the steps change (every few weeks in a long game).
+
+    Matplotlib's own choice put a tick every four days, so no step met a tick.
+    """
+    if weeks > 26:
+        locator = mdates.AutoDateLocator()
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+        return
+    ax.xaxis.set_major_locator(mdates.WeekdayLocator(byweekday=mdates.MO, interval=weeks // 9 + 1))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%Y"))
+    ax.xaxis.set_minor_locator(mdates.WeekdayLocator(byweekday=mdates.MO))
+
+
 def plot_debrief(data: DebriefData, ax=None) -> Figure:
     """Draw the debrief: the game, the model's bands, 2019, the events."""
     figure, ax = figure_and_axes(ax)
@@ -146,9 +161,8 @@ def plot_debrief(data: DebriefData, ax=None) -> Figure:
         real=with_last_week(fan.real),
     )
     plot_tension_fan(drawn, ax=ax)
-    locator = mdates.AutoDateLocator()
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    week_ticks(ax, data.weeks)
+    ax.set_ylim(-0.03, ax.get_ylim()[1])  # a line at 0 (a median that never rises) shows
     ax.step(
         dates,
         with_last_week(data.played),
@@ -159,14 +173,17 @@ def plot_debrief(data: DebriefData, ax=None) -> Figure:
     )
     for number, (date, _text) in enumerate(data.injected, start=1):
         ax.axvline(date, color="tab:purple", lw=1.2, ls=":")
-        ax.annotate(
+        ax.annotate(  # boxed, so it reads over the bands and the lines
             f"E{number}",
-            (date, 0.02),
+            (date, 0.03),
+            xycoords=("data", "axes fraction"),
             color="tab:purple",
             fontsize=10,
             fontweight="bold",
-            xytext=(2, 0),
+            xytext=(3, 0),
             textcoords="offset points",
+            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "tab:purple", "lw": 0.8},
+            zorder=6,
         )
     if data.injected:
         ax.plot([], [], color="tab:purple", lw=1.2, ls=":", label="injected event (E1, E2, ...)")
