@@ -157,13 +157,20 @@ def test_links_count_single_player_games_without_an_instructor_link(registry, st
 
     solo = [registry.create(RoomSettings(humans=("seoul",), weeks=2, solo=True)) for _ in "ab"]
     room = registry.create(RoomSettings(humans=("seoul", "tokyo"), weeks=2))
+    done = registry.create(RoomSettings(humans=("seoul", "tokyo"), weeks=2))
+    solo[0].end(solo[0].instructor_key)
+    done.end(done.instructor_key)
     store.remember_address("127.0.0.1:8799")
     links_main(["--db", str(store.path)])
     out = capsys.readouterr().out
-    assert "2 single-player games open: each player keeps their own link" in out
+    said = "2 single-player games, 1 in play and 1 ended: each player keeps their own link"
+    assert said in out
     assert f"room={room.code}&key={room.instructor_key}" in out
+    assert f"room {room.code} (class {room.class_id}, opened " in out
+    assert f", week 1 of 2): http://127.0.0.1:8799/instructor?room={room.code}&" in out
+    assert f", ended): http://127.0.0.1:8799/instructor?room={done.code}&" in out
     assert not any(game.code in out for game in solo)
-    print_links([*solo, room], "127.0.0.1", 8799)
+    print_links([*solo, room, done], "127.0.0.1", 8799)
     out = capsys.readouterr().out
     assert f"room {room.code} (week 1 of 2): instructor link" in out
     assert "  2 single-player games (each player keeps their own link)" in out

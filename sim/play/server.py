@@ -21,7 +21,7 @@ from urllib.parse import parse_qs
 from sim.console import OneLineParser
 from sim.core.errors import EscalationError
 from sim.play.ratelimit import CLIENT_HEADER
-from sim.play.store import DEFAULT_DB, RoomStore
+from sim.play.store import DEFAULT_DB, RoomStore, StoredRoom
 
 PREFIX = "/classroom-files/"
 #: Changes at each start, so a browser never shows a chart cached from an earlier run.
@@ -322,18 +322,33 @@ def links_main(argv: list[str]) -> int:
             "has started with it): give --host HOST:PORT, e.g. --host 127.0.0.1:8765"
         )
     rooms = list(store.rooms(open_only=True))
-    solo = sum(bool(stored.settings.get("solo")) for stored in rooms)
+    solo = [stored for stored in rooms if stored.settings.get("solo")]
     rooms = [stored for stored in rooms if not stored.settings.get("solo")]
     if not rooms:
         print(f"no open class rooms in {options.db}; open one at http://{host}/")
     if solo:
-        print(f"{single_games(solo)} open: each player keeps their own link")
+        ended = sum(room_state(stored) == "ended" for stored in solo)
+        print(
+            f"{single_games(len(solo))}, {len(solo) - ended} in play and {ended} ended: each "
+            "player keeps their own link"
+        )
     for stored in rooms:
         print(
-            f"room {stored.code} (class {stored.class_id}, opened {stored.created[:16]}): "
+            f"room {stored.code} (class {stored.class_id}, opened {stored.created[:16]}, "
+            f"{room_state(stored)}): "
             f"http://{host}/instructor?room={stored.code}&key={stored.instructor_key}"
         )
     return 0
+
+
+def room_state(stored: StoredRoom) -> str:
+    """``ended`` or ``week 4 of 6``: the stored room replayed, as a restarted server does."""
+    from sim.play.room import Room
+    from sim.play.settings import RoomSettings
+
+    room = Room(stored.code, RoomSettings.from_dict(stored.settings), stored.class_id)
+    room.replay(stored.actions)
+    return "ended" if room.ended else f"week {room.game.week + 1} of {room.game.weeks}"
 
 
 def check_link_host(text: str) -> None:
