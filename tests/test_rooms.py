@@ -118,10 +118,18 @@ def test_a_taken_role_or_a_role_the_model_plays_cannot_be_claimed(registry):
 
 def test_the_instructor_can_free_a_seat(room, seats):
     room.release(room.instructor_key, "seoul")
-    with refused("this link does not open a seat"):
+    # the team whose seat was freed is told why, and how to come back (it was told only
+    # "this link does not open a seat or a room")
+    freed = "the instructor freed Seoul's seat, so this link no longer opens it: join again "
+    with refused(freed + f"with the room code {room.code} on the home page"):
         room.submit(seats["seoul"], "hold")
     token = room.claim("seoul")
     assert room.role_of(token) == "seoul"
+    with refused("this link does not open a seat"):
+        room.role_of("a-guess")  # a wrong link is told nothing more
+    room.replay(room.actions)  # as a restarted server rebuilds the room
+    with refused(freed):
+        room.role_of(seats["seoul"])
 
 
 def test_a_team_moves_only_for_its_own_role_and_once_a_week(room, seats):

@@ -146,6 +146,7 @@ class RoomState:
         self.game: Game = new_game(self.settings)
         self.game.created = iso_time(self.created)
         self.seats = {role: Seat(role) for role in self.game.humans}
+        self.freed: dict[str, str] = {}  # the token of a seat the instructor freed -> its role
         self.paused = False
         self.ended = False
         self.round_seconds = int(self.settings.round_seconds)
@@ -216,6 +217,8 @@ class RoomState:
                 self.seats[action["role"]].name = action["name"]
                 self._log(now, "renamed", f"{role_name(action['role'])} is now {action['name']}")
             case "release":
+                if old := self.seats[action["role"]].token:
+                    self.freed[old] = action["role"]
                 self.seats[action["role"]] = Seat(action["role"])
                 self._log(now, "released", f"the instructor freed {role_name(action['role'])}")
             case "move":
@@ -299,6 +302,11 @@ class RoomState:
             for seat in self.seats.values():
                 if token and seat.token and secrets.compare_digest(str(token), seat.token):
                     return seat.role
+            if token and (role := self.freed.get(str(token))):
+                raise RoomError(
+                    f"the instructor freed {role_name(role)}'s seat, so this link no longer "
+                    f"opens it: join again with the room code {self.code} on the home page"
+                )
         raise RoomError(BAD_LINK)
 
     def _open(self) -> None:
