@@ -520,3 +520,11 @@ def test_a_prompt_kept_for_a_measure_the_case_lacks_is_one_line(tmp_path):
     (folder / "classroom.yaml").write_text(yaml.safe_dump(prompts))
     with pytest.raises(ScenarioError, match=r"kept for 'tokyo.tariffs', which is no measure"):
         load_materials(folder)
+
+
+def test_the_join_form_offers_the_roles_teams_play_in_the_room_typed(registry):
+    room = registry.create(RoomSettings(humans=("seoul", "tokyo"), weeks=3))
+    assert registry.roles_to_join(room.code) == ("seoul", "tokyo")  # Washington: the model's
+    assert registry.roles_to_join(room.code.lower()) == ("seoul", "tokyo")
+    assert registry.roles_to_join("") == ("seoul", "tokyo", "washington")  # none named yet
+    assert registry.roles_to_join("QQQQQ") == ("seoul", "tokyo", "washington")

@@ -12,6 +12,7 @@ import threading
 import time
 from dataclasses import dataclass
 
+from sim.core.moves import ACTORS
 from sim.play.ratelimit import Limit, RateLimiter
 from sim.play.room import BAD_LINK, Room, epoch_time, iso_time
 from sim.play.settings import RoomError, RoomSettings
@@ -136,6 +137,16 @@ class RoomRegistry:
                 raise RoomError("type the room code the instructor shows (five letters)")
             raise RoomError(f"there is no room {key} on this server: check the code")
         return room
+
+    def roles_to_join(self, code: str | None) -> tuple[str, ...]:
+        """The roles teams play in the room ``code`` names; every role until it names one.
+
+        The join form offered Washington in a room where the model plays it, and refused it
+        only after Join.
+        """
+        with self._lock:
+            room = self._rooms.get(normal_code(code))
+        return ACTORS if room is None else tuple(room.game.humans)
 
     def seat(self, code: str | None, token: str | None) -> tuple[Room, str]:
         """The room and role of a seat link; the same refusal whether or not the room exists."""

@@ -2,7 +2,6 @@
 
 import solara
 
-from sim.core.moves import ACTORS
 from sim.play.settings import RoomError, RoomSettings
 from sim.play.web.common import (
     Markdown,
@@ -55,7 +54,10 @@ def Home():
                 "Room code", value=code.value, on_value=code.set, continuous_update=True
             )
             solara.Select(
-                "Role", values=[role_name(a) for a in ACTORS], value=role, on_value=set_role
+                "Role",
+                values=[role_name(a) for a in REGISTRY.roles_to_join(code.value)],
+                value=role,
+                on_value=set_role,
             )
             solara.InputText(
                 "Team name (optional)", value=team.value, on_value=team.set, continuous_update=True
