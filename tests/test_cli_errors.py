@@ -85,6 +85,10 @@ def test_bad_overrides_end_in_one_line_and_leave_no_folder(empty, capsys, overri
             "explore.ranges.seoul.noies is not a config key; did you mean "
             "explore.ranges.seoul.noise?",
         ),
+        (  # accepted: its chunk ran, the others never did, and the rerun it advised did not help
+            ["explore.chunk=3"],
+            "escalation explore does not read explore.chunk: the sweep sets each job's chunk",
+        ),
     ],
 )
 def test_bad_explore_overrides_end_in_one_line_and_leave_no_folder(
@@ -592,6 +596,10 @@ def test_a_run_and_a_sweep_do_not_share_a_folder(empty, capsys, held, command, s
         ("explore.json", ["run", "-m", "us.pressure=0,1"], "an exploration (explore.json)"),
         ("summary.json", ["explore", "explore=morris"], "a single run (summary.json)"),
         ("manifest.json", ["explore", "explore=morris"], "a sweep (manifest.json)"),
+        # an exploration or a sweep wrote its files beside a calibration's or comparison's
+        ("calibration.json", ["explore", "explore=morris"], "a calibration (calibration.json)"),
+        ("comparison.json", ["explore", "explore=morris"], "a comparison (comparison.json)"),
+        ("calibration.json", ["run", "-m", "us.pressure=0,1"], "a calibration (calibration.json)"),
     ],
 )
 def test_an_exploration_shares_its_folder_with_no_run_or_sweep(empty, capsys, held, command, says):

@@ -164,7 +164,12 @@ MARKS = {
     "run": (SUMMARY, "hydra.run.dir"),
     "sweep": (MANIFEST, "hydra.sweep.dir"),
     "exploration": (EXPLORATION, "hydra.sweep.dir"),
+    "comparison": ("comparison.json", "hydra.run.dir"),
+    "calibration": ("calibration.json", "hydra.run.dir"),
 }
+
+#: Reports a single job (run, compare, calibrate) replaces, saying so, rather than refuses.
+REPLACED_BY_A_RUN = ("comparison", "calibration")
 
 
 def check_not_taken(folder: Path, kind: str) -> None:
@@ -174,12 +179,15 @@ def check_not_taken(folder: Path, kind: str) -> None:
     (a sweep removed the run's figure while its summary still listed it, and an exploration's
     figures while its report still showed them). Refused rather than cleared, since a sweep's
     cells or an exploration's chunks may be hours of work. A folder already marked as ``kind``
-    is a resume and is let pass.
+    is a resume and is let pass. A run, comparison or calibration, each one job, replaces
+    another's report and says so (`REPLACED_BY_A_RUN`); a sweep or an exploration does not.
     """
     own, option = MARKS[kind]
     if (folder / own).is_file():
         return
     for other, (mark, _) in MARKS.items():
+        if kind == "run" and other in REPLACED_BY_A_RUN:
+            continue
         if other != kind and (folder / mark).is_file():
             article = "an" if other[0] in "aeiou" else "a"
             held = "a single run" if other == "run" else f"{article} {other}"

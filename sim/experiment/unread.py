@@ -60,6 +60,10 @@ UNREAD: dict[str, tuple[ReadOnlyWith, ...]] = {
     ),
     "explore": (
         ReadOnlyWith(("run.replications",), "explore.replications sets the runs at each point"),
+        ReadOnlyWith(  # set by hand, its chunk ran and the others never did, forever
+            ("explore.chunk",),
+            "the sweep sets each job's chunk itself (explore.chunks sets how many)",
+        ),
         ReadOnlyWith(
             tuple(f"run.{k}" for k in RUN_KEYS if k != "replications"),
             "of the run options it reads run.seed and run.weeks alone",

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 from hydra.experimental.callback import Callback
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from sim.analysis.discovery import BoxLimit, PrimBox
 from sim.analysis.exploration import ExploreResult, analyse, gather_chunks, ranking
@@ -212,7 +212,8 @@ class ExploreCallback(Callback):
 
         folder = Path(config.hydra.sweep.dir)
         try:
-            check_read(config, base, "explore")  # run.replications is explore.replications
+            typed = list(OmegaConf.select(config, "hydra.overrides.task") or [])
+            check_read(config, typed, "explore")  # what the user typed, explore.chunk too
             check_folder(folder)  # one line, before Hydra's callback warning and a traceback
             check_not_taken(folder, "exploration")
             plan = plan_exploration(config, with_levels)
