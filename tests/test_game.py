@@ -336,3 +336,22 @@ def test_the_debrief_chart_ticks_the_mondays_its_steps_change_on(config):
     assert ax.get_ylim()[0] < 0
     [label] = [t for t in ax.texts if t.get_text() == "E1"]
     assert label.get_bbox_patch() is not None
+
+
+def test_a_case_without_a_notice_names_no_outcome_and_still_prompts():
+    # THAAD's debrief chart said "your game: never noticed, as in 100% of the model's runs",
+    # and its debrief had no prompt to discuss (the case has no classroom.yaml).
+    from sim.figures.debrief import plot_debrief
+    from sim.play.debrief import debrief_data
+    from sim.reports.labels import NO_NOTICE, outcome_words
+
+    game = Game(default_config(["scenario=thaad_2016", "run.weeks=3"]), ["beijing"])
+    for _ in range(3):
+        game.advance()
+    data = debrief_data(game, game.debrief(30), "beijing")
+    assert data is not None
+    title = plot_debrief(data).axes[0].get_title()
+    assert "never noticed" not in title and NO_NOTICE in title
+    assert any("90% band, if it does" in p for p in data.prompts)
+    assert outcome_words(game.outcome(), False) == f"none ({NO_NOTICE})"
+    assert outcome_words("noticed_then_kept", True) == "noticed then kept"

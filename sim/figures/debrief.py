@@ -188,9 +188,12 @@ def plot_debrief(data: DebriefData, ax=None) -> Figure:
     if data.injected:
         ax.plot([], [], color="tab:purple", lw=1.2, ls=":", label="injected event (E1, E2, ...)")
     ax.legend(loc="upper left", fontsize=10, frameon=False)  # read on a projector too
-    ax.set_title(
-        f"{fan.title}\nyour game: {data.outcome.replace('_', ' ')}, as in "
-        f"{share(data.outcome_share)} of the model's runs over the same {week_count(data.weeks)}",
-        fontsize=12,
-    )
+    if set(data.outcome_meaning.values()) == {NO_NOTICE}:
+        outcome = f"your game, {week_count(data.weeks)}: {NO_NOTICE}"
+    else:
+        outcome = (
+            f"your game: {data.outcome.replace('_', ' ')}, as in {share(data.outcome_share)} "
+            f"of the model's runs over the same {week_count(data.weeks)}"
+        )
+    ax.set_title(f"{fan.title}\n{outcome}", fontsize=12)
     return figure

@@ -18,6 +18,15 @@ from sim.core.moves import ACTORS, ALLIES
 
 FILE = "classroom.yaml"
 DIRECTIONS = ("escalate", "deescalate")
+#: The discussion prompts of a case without a classroom.yaml: about any game and any case.
+GENERAL_PROMPTS = {
+    "all": [
+        "Find the first week your line leaves the model's 90% band, if it does. What did your "
+        "side do that week, and why?",
+        "Where is the real line above yours, and where below? What happened in your game in "
+        "those weeks?",
+    ]
+}
 #: Washington's weekly pressure cost when a scenario sets none (docs/model.md).
 PRESSURE_COST = 0.25
 
@@ -192,7 +201,7 @@ def load_materials(folder: Path | str) -> Materials:
     if not folder.is_dir():
         folder = scenarios_root() / str(folder)
     path = folder / FILE
-    raw = yaml.safe_load(path.read_text()) if path.is_file() else {}
+    raw = yaml.safe_load(path.read_text()) if path.is_file() else {"prompts": GENERAL_PROMPTS}
     if not isinstance(raw, dict):
         raise ScenarioError(f"{path}: expected a mapping with injections, prompts")
     where = str(path)

@@ -28,7 +28,7 @@ from sim.play.record import RecordError, check_record, save
 from sim.play.record import replay as replay_record
 from sim.play.transcript import format_header
 from sim.reports.briefing import format_briefing, format_options, format_report
-from sim.reports.labels import plain, role_name
+from sim.reports.labels import outcome_words, role_name
 
 GAMES_DIR = Path("results") / "games"
 RECORD = "game.json"
@@ -405,7 +405,9 @@ def replay(args: argparse.Namespace, out: TextIO) -> int:
     if same:
         print(f"Replayed {len(game.timeline)} week(s): the same timeline as recorded.", file=out)
     if game.timeline:
-        print(f"Outcome: {plain(game.outcome())}", file=out)
+        print(
+            f"Outcome: {outcome_words(game.outcome(), game.scenario.notice is not None)}", file=out
+        )
     if args.record is not None:
         save(game, target)
         print(f"Replayed record saved: {target}", file=out)

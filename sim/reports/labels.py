@@ -44,6 +44,11 @@ def plain(identifier: str) -> str:
     return str(identifier).replace("_", " ")
 
 
+def outcome_words(outcome: str, has_notice: bool) -> str:
+    """A game's outcome in words; in a case without a notice there is none to name."""
+    return plain(outcome) if has_notice else f"none ({NO_NOTICE})"
+
+
 def runs_caption(
     replications: int, rules: dict[str, str], us_policy: str, us_pressure: float, parameters: str
 ) -> str:

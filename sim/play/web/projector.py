@@ -11,7 +11,7 @@ from sim.play.web.common import Table, query, use_room_updates
 from sim.play.web.state import REGISTRY
 from sim.play.web.team import RoomMissing
 from sim.play.web.widgets import Broadcasts, Chart, Debrief, News, StatusLine, status_line
-from sim.reports.labels import MOVE_NAMES, role_name
+from sim.reports.labels import MOVE_NAMES, outcome_words, role_name
 
 
 def last_moves(status) -> list[list[str]]:
@@ -93,7 +93,7 @@ def DashboardPage():
                 solara.Text(status_line(status), classes=["ec-line"])  # each on its own line
                 solara.Text(
                     f"Tension {status.tension:.2f}; outcome so far: "
-                    f"{room.game.outcome().replace('_', ' ')}",
+                    f"{outcome_words(room.game.outcome(), room.game.scenario.notice is not None)}",
                     classes=["ec-line"],
                 )
                 Chart(status, False)
