@@ -648,3 +648,18 @@ def test_a_sweep_preset_without_m_is_one_job_and_says_so(tmp_path):
     launch = prepare_run(["+experiment=calibrated_2019", f"hydra.run.dir={tmp_path / 'two'}"])
     launch.release()
     assert launch.notes == []  # a preset that sweeps nothing
+
+
+@pytest.mark.parametrize(
+    ("command", "says"),
+    [
+        ("compare", "escalation compare does not read run.progress: it shows no progress bar"),
+        ("calibrate", "escalation calibrate does not read run.progress: of the run options it"),
+        ("explore", "escalation explore does not read run.progress: of the run options it"),
+    ],
+)
+def test_run_progress_is_refused_where_nothing_reads_it(empty, capsys, command, says):
+    # accepted silently, while calibrate's refusal of the other run keys said it read
+    # "run.seed alone"
+    assert says in refused(capsys, command, "run.progress=false")
+    assert list(empty.iterdir()) == []

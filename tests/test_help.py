@@ -49,7 +49,7 @@ def test_help_leaves_out_the_keys_the_command_never_reads(command):
 
 def test_calibrate_help_shows_its_own_options_and_not_the_runs():
     _, keys = sections(command_help("calibrate", []))
-    assert set(keys["run"]) == {"seed", "weeks", "progress"}
+    assert set(keys["run"]) == {"seed"}  # run.weeks and run.progress are refused
     assert "compare" not in keys and "train_events" not in keys
     assert {"walkers", "loco", "rolling"} <= set(keys["calibrate"])
 

@@ -81,11 +81,17 @@ def command_help(command: str, overrides: Sequence[str]) -> str:
     )
 
 
+#: Keys a command refuses with an error of its own rather than as unread: a comparison's
+#: weeks are its events file's (`sim.analysis.case`).
+REFUSED = {"compare": ("run.weeks",), "calibrate": ("run.weeks",)}
+
+
 def never_read(command: str) -> list[str]:
     """The keys ``command`` never reads, whatever its switches (`sim.experiment.unread`)."""
     from sim.experiment.unread import UNREAD
 
-    return [key for rule in UNREAD.get(command, ()) if rule.on is None for key in rule.keys]
+    unread = [key for rule in UNREAD.get(command, ()) if rule.on is None for key in rule.keys]
+    return [*unread, *REFUSED.get(command, ())]
 
 
 def drop(keys: dict[str, Any], dotted: str) -> None:

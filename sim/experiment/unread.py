@@ -46,7 +46,7 @@ class ReadOnlyWith:
 
 #: The run options `escalation calibrate` does not read (``run.weeks`` has its own error);
 #: `escalation explore` reads ``run.weeks`` but none of these either.
-RUN_KEYS = ("replications", "trajectories", "posterior", "follow", "objective")
+RUN_KEYS = ("replications", "trajectories", "posterior", "follow", "objective", "progress")
 
 #: For each command, the keys it reads only under a switch, or never.
 UNREAD: dict[str, tuple[ReadOnlyWith, ...]] = {
@@ -57,12 +57,23 @@ UNREAD: dict[str, tuple[ReadOnlyWith, ...]] = {
             "it keeps every run's path and follows every notice past the end",
         ),
         ReadOnlyWith(("run.objective",), "it is escalation run's, for optimising sweeps"),
+        ReadOnlyWith(("run.progress",), "it shows no progress bar (escalation run does)"),
     ),
     "explore": (
         ReadOnlyWith(("run.replications",), "explore.replications sets the runs at each point"),
         ReadOnlyWith(  # set by hand, its chunk ran and the others never did, forever
             ("explore.chunk",),
             "the sweep sets each job's chunk itself (explore.chunks sets how many)",
+        ),
+        ReadOnlyWith(
+            ("explore.design.levels",),
+            "explore.design.method=morris or explore=morris",
+            lambda c: c.explore.design.method == "morris",
+        ),
+        ReadOnlyWith(
+            ("explore.design.second_order",),
+            "explore.design.method=sobol or explore=sobol",
+            lambda c: c.explore.design.method == "sobol",
         ),
         ReadOnlyWith(
             tuple(f"run.{k}" for k in RUN_KEYS if k != "replications"),
@@ -85,6 +96,7 @@ UNREAD: dict[str, tuple[ReadOnlyWith, ...]] = {
             "and escalation compare's runs)",
         ),
         ReadOnlyWith(("calibrate.cases",), "calibrate.loco=true", lambda c: c.calibrate.loco),
+        ReadOnlyWith(("calibrate.conf_dir",), "calibrate.write=true", lambda c: c.calibrate.write),
         ReadOnlyWith(
             ("calibrate.origin",), "calibrate.rolling=true", lambda c: c.calibrate.rolling
         ),
