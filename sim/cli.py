@@ -198,14 +198,6 @@ def clear_other_reports(folder: Path, command: str) -> None:
             print(f"replaced escalation {other}'s results in {folder}: {', '.join(gone)}")
 
 
-def _command(name: str) -> str:
-    """The command line of this Hydra job, for provenance: ``escalation NAME OVERRIDES``."""
-    from hydra.core.hydra_config import HydraConfig
-
-    overrides = list(HydraConfig.get().overrides.task)
-    return " ".join(["escalation", name, *overrides])
-
-
 def compare_job(cfg: Any) -> dict:
     """Hydra task: compare one configuration with a real sequence, written to its folder."""
     from hydra.core.hydra_config import HydraConfig
@@ -241,6 +233,7 @@ def calibrate_job(cfg: Any) -> dict:
 
     from sim.analysis.calibrate.job import run_calibration
     from sim.experiment.config import CalibrateJobConfig, job_config
+    from sim.experiment.launch import job_command
     from sim.reports.calibration import clear_calibration, format_calibration, write_calibration
 
     folder = Path(HydraConfig.get().runtime.output_dir)
@@ -250,12 +243,14 @@ def calibrate_job(cfg: Any) -> dict:
         config = job_config(cfg, "calibrate")
         assert isinstance(config, CalibrateJobConfig)  # composed from conf/calibrate.yaml
         today = dt.date.today().isoformat()
-        report = run_calibration(
-            config, _command("calibrate"), today, say, lambda r: write_calibration(r, folder)
+        report, fit_line = run_calibration(
+            config, job_command("calibrate"), today, say, lambda r: write_calibration(r, folder)
         )
     except EscalationError as problem:
         fail(str(problem))
-    print(format_calibration(report, folder))
+    print(format_calibration(report, folder), flush=True)
+    if fit_line:
+        say(fit_line)  # the last line, after the report: where the fit went
     return report.to_json()
 
 

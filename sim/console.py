@@ -30,6 +30,8 @@ class PipeSafeOutput:
 
     def __init__(self, stream: Any) -> None:
         self.stream = stream
+        if hasattr(stream, "reconfigure"):  # a line as it is printed, in a log or a pipe too
+            stream.reconfigure(line_buffering=True)
 
     def write(self, text: str) -> int:
         """Write ``text``, or drop it once the reader has gone."""

@@ -239,10 +239,10 @@ def test_write_false_writes_nothing_into_conf(tmp_path):
         "calibrate",
     )
     said, written = [], []
-    report = run_calibration(
+    report, fit_line = run_calibration(
         config, "escalation calibrate", "2026-01-01", said.append, written.append
     )
-    assert written == [report]
+    assert written == [report] and fit_line is None
     assert report.posterior is not None and report.ml.keys == tuple(KEYS[:2])
     # the report holds what the seeded fit finds (the ML fit itself is tested in test_fit.py)
     c = config.calibrate

@@ -351,6 +351,14 @@ class Search:
         return manifest
 
 
+def job_command(name: str) -> str:
+    """The command line of this Hydra job, for provenance: ``escalation NAME OVERRIDES``."""
+    from hydra.core.hydra_config import HydraConfig
+
+    overrides = list(HydraConfig.get().overrides.task)
+    return " ".join(["escalation", name, *overrides])
+
+
 @dataclass(frozen=True)
 class CellContext:
     """Where a multirun job stands: its label, and what the launch's manifest expects of it."""

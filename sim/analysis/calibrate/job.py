@@ -189,17 +189,19 @@ def run_calibration(
     date: str,
     say: Say,
     write_report: Callable[[CalibrationReport], object],
-) -> CalibrationReport:
+) -> tuple[CalibrationReport, str | None]:
     """Calibrate, ``write_report``, then write the fit into the config tree.
 
     The preset comes last (when ``calibrate.write``), so a command that fails installs no fit.
+    Returns the report and the line saying where the fit went (None when none was written),
+    for the command to print after the report, as its last line.
     """
     report = calibrate(config, command, date, say)
     write_report(report)
-    if config.calibrate.write:
-        paths = write_fit(report, config)
-        say(installed(paths["preset"], config.calibrate))
-    return report
+    if not config.calibrate.write:
+        return report, None
+    paths = write_fit(report, config)
+    return report, installed(paths["preset"], config.calibrate)
 
 
 def installed(preset: Path, c) -> str:
