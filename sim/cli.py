@@ -411,9 +411,10 @@ def main(argv: list[str] | None = None) -> None:
     try:
         dispatch(argv)
     except KeyboardInterrupt:
+        kind = "an exploration" if argv[:1] == ["explore"] else "a sweep"
         resume = (
-            " (a sweep resumes where it stopped when run again with hydra.sweep.dir=ITS_FOLDER)"
-            if {"-m", "--multirun"} & set(argv)
+            f" ({kind} resumes where it stopped when run again with hydra.sweep.dir=ITS_FOLDER)"
+            if {"-m", "--multirun"} & set(argv) or argv[:1] == ["explore"]
             else ""
         )
         fail(f"interrupted; temporary files were removed{resume}", 130)

@@ -260,7 +260,12 @@ def test_an_interrupt_during_start_up_ends_in_one_line(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("argv", "resume"), [(["run"], False), (["run", "-m", "us.pressure=0,1"], True)]
+    ("argv", "resume"),
+    [
+        (["run"], None),
+        (["run", "-m", "us.pressure=0,1"], "a sweep"),
+        (["explore", "explore=morris"], "an exploration"),  # said nothing of resuming
+    ],
 )
 def test_an_interrupt_speaks_of_resuming_only_for_a_sweep(monkeypatch, capsys, argv, resume):
     import sim.cli
@@ -274,7 +279,9 @@ def test_an_interrupt_speaks_of_resuming_only_for_a_sweep(monkeypatch, capsys, a
     assert ended.value.code == 130
     err = capsys.readouterr().err
     assert err.startswith("error: interrupted; temporary files were removed")
-    assert ("a sweep resumes where it stopped" in err) is resume
+    assert ("resumes where it stopped" in err) is (resume is not None)
+    if resume:
+        assert f"({resume} resumes where it stopped when run again with hydra.sweep.dir=" in err
 
 
 def test_output_piped_into_a_closed_reader_keeps_the_finished_run(tmp_path):
