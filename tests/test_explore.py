@@ -383,14 +383,15 @@ def test_launchers_give_identical_indices_and_resume_keeps_finished_chunks(tmp_p
     for name, done in runs.items():
         assert done.returncode == 0, (name, done.stderr[-3000:])
     # each says up front what its chunks will take, over the workers its launcher has
-    estimate = r"explore: 3 chunks to run, 62 weeks a run: about (under a second|\d+ seconds?) "
+    estimate = r"explore: 3 chunks to run, 62 weeks a run: (under a second|about \d+ seconds?) "
     assert re.search(
         estimate + "with one worker, timed on this machine now, then the analysis; "
         "hydra/launcher=joblib",
         runs["basic"].stdout,
     ), runs["basic"].stdout
     for name in ("joblib", "ray"):
-        assert re.search(estimate + "with 2 workers", runs[name].stdout), runs[name].stdout
+        said = estimate + "with 2 workers, plus their start-up, timed"  # not timed by pilots
+        assert re.search(said, runs[name].stdout), runs[name].stdout
     tables = {k: pd.read_parquet(tmp_path / k / "indices.parquet") for k in runs}
     pd.testing.assert_frame_equal(tables["basic"], tables["joblib"])
     pd.testing.assert_frame_equal(tables["basic"], tables["ray"])
@@ -536,3 +537,19 @@ def test_indices_whose_top_inputs_moved_between_n_half_and_n_are_called_unsettle
     assert said is not None and said.startswith(
         "the Sobol indices have not settled for peak_tension:"
     )
+
+
+@pytest.mark.slow
+def test_an_exploration_run_again_with_another_config_says_it_replaces_the_first(tmp_path, capsys):
+    from sim.cli import main
+
+    tiny = ["explore=morris", "explore.replications=2", "explore.chunks=1"]
+    where = f"hydra.sweep.dir={tmp_path}"
+    main(["explore", *tiny, "explore.design.n=2", where])
+    first = capsys.readouterr().out
+    assert "replacing" not in first and "in 1 chunk ->" in first  # not "1 chunks"
+    main(["explore", *tiny, "explore.design.n=2", where])
+    assert "(resuming)" in capsys.readouterr().out
+    main(["explore", *tiny, "explore.design.n=4", where])
+    said = capsys.readouterr().out
+    assert f"explore: replacing the earlier exploration in {tmp_path} (another config)" in said

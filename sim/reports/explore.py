@@ -128,7 +128,8 @@ def render_explore(result: "ExploreResult", figures: list[str]) -> str:
             f"Cases of interest: {box.rule}, {box.cases:,} of {box.points:,} points. "
             f"Chosen box (step {box.chosen} of the peeling trajectory, the densest with coverage "
             f">= {m['prim']['min_coverage']:.0%}): coverage {box.coverage:.1%}, density "
-            f"{box.density:.1%}, mass {box.mass:.1%}, {box.res_dim} inputs restricted.",
+            f"{box.density:.1%}, mass {box.mass:.1%}, {box.res_dim} "
+            f"input{'s' * (box.res_dim != 1)} restricted.",
             "",
         ]
         rows = [

@@ -187,12 +187,22 @@ def time_estimate(plan: Plan, config: DictConfig, folder: Path) -> str:
     workers, basic = launcher_workers(config.hydra.launcher)
     workers = min(workers, chunks)
     spread = f"{workers} workers" if workers > 1 else "one worker"
-    hint = "; hydra/launcher=joblib spreads the chunks over the cores" if basic else ""
-    return (
-        f"{chunks} chunk{'s' * (chunks != 1)} to run, {weeks} weeks a run: about "
-        f"{duration(seconds / workers)} with {spread}, timed on this machine now, then the "
-        f"analysis{hint}"
+    # not timed: starting a parallel launcher's worker processes (seconds on 2 slow cores)
+    start = ", plus their start-up" if not basic else ""
+    hint = (
+        "; hydra/launcher=joblib spreads the chunks over the cores" if basic and chunks > 1 else ""
     )
+    took = duration(seconds / workers)
+    about = took if took == "under a second" else f"about {took}"
+    return (
+        f"{plural(chunks, 'chunk')} to run, {weeks} weeks a run: {about} with {spread}{start}, "
+        f"timed on this machine now, then the analysis{hint}"
+    )
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 chunk``, ``8 chunks``."""
+    return f"{count} {noun}{'s' * (count != 1)}"
 
 
 class ExploreCallback(Callback):
@@ -218,17 +228,20 @@ class ExploreCallback(Callback):
             check_not_taken(folder, "exploration")
             plan = plan_exploration(config, with_levels)
             command = " ".join(["escalation explore", *base])
+            earlier = (folder / MANIFEST).is_file()
             kept = write_plan(plan, folder, command)
         except EscalationError as problem:
             print(f"error: {problem}", file=sys.stderr)
             sys.exit(2)
+        if earlier and not kept:  # replaced without a word before
+            print(f"explore: replacing the earlier exploration in {folder} (another config)")
         options = plan.config.explore
         chunks = min(options.chunks, plan.design.points)
         reps = options.replications if options.model == "escalation" else 1
         print(
             f"explore: {plan.design.method.value} design of {len(plan.design.space.inputs)} "
             f"inputs, n={plan.design.n}: {plan.design.points:,} points x {reps} replications "
-            f"in {chunks} chunks -> {folder}" + (" (resuming)" if kept else ""),
+            f"in {plural(chunks, 'chunk')} -> {folder}" + (" (resuming)" if kept else ""),
             flush=True,
         )
         if options.model == "escalation":
