@@ -34,8 +34,8 @@ commands:
                        or a sweep with -m. `escalation run --help` lists the config groups
                        (scenario, payoffs, strategy@seoul, strategy@tokyo, us, conduct,
                        fit) and every key.
-                       Sweep presets: -m +experiment=us_pressure | pressure_x_nationalism |
-                       rule_tournament | payoff_structures.
+                       Sweep presets: -m +experiment=us_pressure | least_pressure |
+                       pressure_x_nationalism | rule_tournament | payoff_structures.
   explore [OVERRIDES...]
                        global sensitivity (Sobol, Morris) and scenario discovery (PRIM) over
                        every hand-set input; a multirun over chunks of one design; writes
@@ -329,7 +329,8 @@ def plot(args: list[str]) -> None:
 
     usage = "usage: escalation plot PATH (a sweep, run or exploration folder)"
     if args in (["-h"], ["--help"]):
-        print(f"{usage}\n\nRedraw the figures (and a sweep's table) of a finished folder.")
+        print(f"{usage}\n\nRedraw the figures (and a sweep's table) of a finished folder;")
+        print("an exploration whose analysis was interrupted is analysed first.")
         return
     if len(args) != 1 or args[0].startswith("-"):
         fail(usage)

@@ -409,6 +409,16 @@ def test_plot_of_a_folder_that_is_no_result_leaves_it_as_it_was(tmp_path, capsys
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]  # no .lock left
 
 
+def test_plot_of_an_explorations_chunk_names_the_exploration(tmp_path, capsys):
+    # a chunk has a .hydra folder: it read as a run that "did not finish"
+    chunk = tmp_path / "chunks" / "0"
+    (chunk / ".hydra").mkdir(parents=True)
+    (tmp_path / "explore.json").write_text("{}")
+    assert refused(capsys, "plot", str(chunk)) == (
+        f"error: {chunk} is one chunk of the exploration in {tmp_path}: plot that folder"
+    )
+
+
 def test_plot_of_an_unfinished_run_says_it_did_not_finish(tmp_path, capsys):
     (tmp_path / ".hydra").mkdir()
     assert refused(capsys, "plot", str(tmp_path)).endswith(

@@ -95,7 +95,8 @@ def test_briefing_shows_what_a_player_needs(seoul_game):
 def test_invalid_input_is_refused_with_a_reason_and_asked_again(seoul_game):
     out = seoul_game[1].stdout
     assert "refused: 'x' is not a move for seoul: choose one of cooperate, hold, retaliate" in out
-    assert "refused: '' is not a move for seoul" in out
+    assert "refused: '' is not a move" not in out  # an Enter alone is asked again, kindly
+    assert "  type a move (c/h/r), or ? for what each one does" in out
     assert "type the letter or the word" in out  # the help answer
     assert "Traceback" not in seoul_game[1].stderr
 

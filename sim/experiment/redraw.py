@@ -41,6 +41,11 @@ def redrawable(folder: Path) -> Kind:
         return Kind.EXPLORATION
     if (folder / MANIFEST).is_file():
         return Kind.SWEEP
+    exploration = folder.parent.parent
+    if folder.parent.name == "chunks" and (exploration / EXPLORATION).is_file():
+        raise ConfigError(  # it has a .hydra folder, so it read as a run that did not finish
+            f"{folder} is one chunk of the exploration in {exploration}: plot that folder"
+        )
     if (folder / SUMMARY).exists() or (folder / ".hydra").is_dir():
         return Kind.RUN
     raise ConfigError(

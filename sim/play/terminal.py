@@ -172,6 +172,9 @@ def ask_move(game: Game, actor: str, read: Callable[[str], str], out: TextIO) ->
             print(format_options(game.options(actor), game.previews(actor)), file=out)
             print("  type the letter or the word; q saves the game and quits", file=out)
             continue
+        if not key:  # an Enter alone was "refused: '' is not a move"
+            print(f"  type a move ({keys}), or ? for what each one does", file=out)
+            continue
         try:
             return game.submit(actor, answer)
         except EscalationError as problem:
