@@ -268,6 +268,16 @@ def test_figure_data_are_the_table_values():
     # the weak restriction (keeps 92% of b's range, quasi-p 0.2) is drawn apart, and said so
     labels = [t.get_text() for t in figure.axes[0].get_legend().get_texts()]
     assert labels[0] == "restriction" and labels[1].startswith("weak")
+    # each kept interval, in the input's units, lies inside the figure (it was cut at its edge)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    figure.draw(renderer)
+    frame = figure.get_window_extent(renderer)
+    [right] = figure.axes[0].child_axes
+    ranges = [t for t in right.get_yticklabels() if t.get_text()]
+    assert [t.get_text() for t in ranges] == ["2 to 4", "0.5 to 7.9"]
+    assert all(t.get_window_extent(renderer).x1 <= frame.x1 for t in ranges)
 
 
 @pytest.fixture(scope="module")

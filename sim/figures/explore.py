@@ -204,14 +204,11 @@ def plot_prim_box(data: pd.DataFrame, rule: str, ax=None) -> Figure:
                 else label,
             )
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.08), ncol=2, fontsize=7, frameon=False)
-    for k, row in data.iterrows():
-        ax.annotate(
-            f"{row['low_value']:.3g} to {row['high_value']:.3g}",
-            (1.02, k),
-            va="center",
-            fontsize=8,
-            annotation_clip=False,
-        )
+    # the kept interval in the input's units, as the right axis' labels: the layout makes
+    # room for those (annotations beside the axes were cut at the figure's edge)
+    right = ax.secondary_yaxis("right")
+    right.set_yticks(y, [f"{r.low_value:.3g} to {r.high_value:.3g}" for r in data.itertuples()])
+    right.tick_params(length=0, labelsize=8)
     ax.set_yticks(y, data["input"])
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
