@@ -449,6 +449,14 @@ def test_the_sliders_are_wide_enough_to_use_with_a_mouse(open_page):
         for i in range(2):
             track = sliders.nth(i).locator(".v-slider__track-container")
             assert track.bounding_box()["width"] >= 0.7 * card_width, (width, i)
+            # a handle to drag, inside the card (a page-wide max-width squeezed it to 0 px,
+            # and the track ran past the card's edge)
+            thumb = sliders.nth(i).locator(".v-slider__thumb").bounding_box()
+            assert thumb["width"] >= 8 and thumb["height"] >= 8, (width, i, thumb)
+            edge = form.bounding_box()
+            assert track.bounding_box()["x"] + track.bounding_box()["width"] <= (
+                edge["x"] + edge["width"]
+            ), (width, i)
         pressure = form.get_by_role("slider").first
         sliders.first.scroll_into_view_if_needed()
         box = sliders.first.locator(".v-slider__track-container").bounding_box()

@@ -30,7 +30,8 @@ CSS = """
 .ec-page .v-input__slider .v-input__slot { flex-wrap: wrap; }
 .ec-page .v-input__slider .v-label { flex: 1 0 100%; white-space: normal; height: auto;
   margin-bottom: 28px; }
-.ec-page .v-input__slider .v-slider { flex: 1 0 100%; min-width: 0; }
+.ec-page .v-input__slider .v-slider { flex: 1 0 calc(100% - 16px); min-width: 0; }
+.ec-page .v-slider * { max-width: none; }  /* the thumb sits in a box of no width */
 .ec-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(280px, 1fr));
   gap: 12px; margin: 8px 0; }
 .ec-dashboard { display: grid; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr));
