@@ -329,7 +329,9 @@ def test_8_9_10_plain_text_phones_names_previews_notes_messages_and_debriefs(ope
     expect(seoul.get_by_text("You never gave the GSOMIA notice")).to_be_visible()
     expect(seoul.get_by_text("Did the GSOMIA notice buy you anything")).to_have_count(0)
     expect(seoul.get_by_text("E1, week of 2018-10-29")).to_be_visible()
-    expect(tokyo.get_by_text("Export controls cost both sides")).to_be_visible()
+    expect(tokyo.get_by_text("Did you answer Seoul's moves one for one")).to_be_visible()
+    # Tokyo never enacted export controls here: it is not asked who paid for them
+    expect(tokyo.get_by_text("Export controls cost both sides")).to_have_count(0)
     expect(tokyo.get_by_text("Did the GSOMIA notice buy you anything")).to_have_count(0)
     expect(seoul.get_by_text("Blue House").first).to_be_visible()
     assert page_width(seoul) <= 390

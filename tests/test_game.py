@@ -355,3 +355,16 @@ def test_a_case_without_a_notice_names_no_outcome_and_still_prompts():
     assert any("90% band, if it does" in p for p in data.prompts)
     assert outcome_words(game.outcome(), False) == f"none ({NO_NOTICE})"
     assert outcome_words("noticed_then_kept", True) == "noticed then kept"
+
+
+@pytest.mark.parametrize(("weeks", "span"), [(1, "the week of 2018-10-29"), (3, "the weeks of")])
+def test_the_debrief_names_the_weeks_played(config, weeks, span):
+    # one week read "Weeks played: 1 (2018-10-29 to 2018-10-29)"
+    from sim.play.debrief import debrief_data, debrief_text
+
+    game = Game(config, ["seoul"])
+    for _ in range(weeks):
+        game.advance()
+    text = debrief_text(debrief_data(game, game.debrief(20), "seoul"))
+    assert f"Weeks played: {weeks} ({span}" in text
+    assert "2018-10-29 to 2018-10-29" not in text

@@ -528,3 +528,17 @@ def test_the_join_form_offers_the_roles_teams_play_in_the_room_typed(registry):
     assert registry.roles_to_join(room.code.lower()) == ("seoul", "tokyo")
     assert registry.roles_to_join("") == ("seoul", "tokyo", "washington")  # none named yet
     assert registry.roles_to_join("QQQQQ") == ("seoul", "tokyo", "washington")
+
+
+def test_the_event_menu_offers_only_events_that_would_change_something(room):
+    # after an injection the menu still offered, selected, an event now refused as changing
+    # nothing
+    texts = [e.text for e in room.ready_events()]
+    removal = next(e for e in room.game.materials.injections if e.measure == "whitelist_removal")
+    easing = next(e for e in room.game.materials.injections if e.measure == "export_controls")
+    assert removal.text in texts and easing.text not in texts  # nothing to ease yet
+    key = room.instructor_key
+    room.inject(key, removal.actor, removal.direction, removal.text, removal.measure)
+    assert removal.text not in [e.text for e in room.ready_events()]
+    room.inject(key, "tokyo", "escalate", "controls", "export_controls")
+    assert easing.text in [e.text for e in room.ready_events()]

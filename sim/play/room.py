@@ -11,6 +11,7 @@ import time
 from sim.core.errors import EscalationError
 from sim.core.moves import ACTORS, ALLIES
 from sim.play.game import parse_choice
+from sim.play.materials import ScenarioEvent
 from sim.play.room_state import (
     BAD_LINK,
     CONNECTED_SECONDS,
@@ -238,6 +239,24 @@ class Room(RoomState):
             if not self.paused:
                 raise RoomError("the game is not paused")
             self._act("resume")
+
+    def ready_events(self) -> list[ScenarioEvent]:
+        """The scenario's ready-made events that `inject` would take now.
+
+        Once injected, an event that names a measure is refused ("would change nothing"),
+        yet the instructor's menu still offered it, selected.
+        """
+        usable = []
+        with self.lock:
+            for event in self.game.materials.injections:
+                side = self.game.model.capitals[event.actor]
+                up = event.direction == "escalate"
+                try:
+                    side.repertoire.event_step(int(side.mask[0]), up, event.measure)
+                except EscalationError:
+                    continue
+                usable.append(event)
+        return usable
 
     def inject(
         self, key: str, actor: str, direction: str, text: str, measure: str | None = None

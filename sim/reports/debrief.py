@@ -115,7 +115,11 @@ def _score_lines(data) -> list[str]:
 def debrief_markdown(data: DebriefData, figure: str | None = "debrief.png") -> str:
     """The debrief of `sim.play.debrief.DebriefData` as a short Markdown page."""
     dates = data.fan.dates
-    span = f"{dates[0]:%Y-%m-%d} to {dates[-1]:%Y-%m-%d}"
+    span = (  # each date is the Monday a week begins on
+        f"the week of {dates[0]:%Y-%m-%d}"
+        if len(dates) == 1
+        else f"the weeks of {dates[0]:%Y-%m-%d} to {dates[-1]:%Y-%m-%d}"
+    )
     agents = [role_name(a) for a in data.payoffs if a not in data.players]
     title = f"# Debrief{f' for {role_name(data.role)}' if data.role else ''}: {data.fan.title}"
     lines = [

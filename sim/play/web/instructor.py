@@ -171,8 +171,10 @@ def RunGame(room, key: str, view, set_notice):
 @solara.component
 def Inject(room, key: str, set_notice):
     """Inject a ready-made event of the scenario, or one written here."""
-    events = [e.text for e in room.game.materials.injections] + ["Write my own event"]
-    event, set_event = solara.use_state(events[0])
+    ready = room.ready_events()  # those that would change something now
+    events = [e.text for e in ready] + ["Write my own event"]
+    picked, set_event = solara.use_state(events[0])
+    event = picked if picked in events else events[0]  # one just injected leaves the menu
     custom = use_typed("")
     actor, set_actor = solara.use_state("Seoul")
     direction, set_direction = solara.use_state("escalate")
@@ -198,7 +200,7 @@ def Inject(room, key: str, set_notice):
                 room.inject(key, actor.lower(), direction, custom.current)
                 custom.set("")
             else:
-                chosen = next(e for e in room.game.materials.injections if e.text == event)
+                chosen = next(e for e in ready if e.text == event)
                 room.inject(key, chosen.actor, chosen.direction, chosen.text, chosen.measure)
 
         solara.Button(
