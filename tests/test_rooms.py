@@ -367,19 +367,26 @@ def test_the_prompt_about_injected_events_comes_only_after_an_injection():
     assert set(materials.prompts_for("seoul")) < set(materials.prompts_for("seoul", injected=True))
 
 
+def one_week(default, role: str, measure: str | None = None):
+    """A one-week game of ``role``, with ``role``'s ``measure`` brought in by an event first."""
+    from sim.play.game import Game
+
+    game = Game(default, [role], seed=1)
+    if measure:
+        game.inject(role, "escalate", measure, measure=measure)
+    game.advance()
+    return game
+
+
 def test_seoul_is_asked_about_the_notice_only_when_it_gave_one(default):
     """The GSOMIA prompt follows the game's outcome: one question if given, another if not."""
     from sim.play.debrief import debrief_data
-    from sim.play.game import Game
 
     asked = "Did the GSOMIA notice buy you anything"
     never = "You never gave the GSOMIA notice"
     texts = {}
     for noticed in (False, True):
-        game = Game(default, ["seoul"], seed=1)
-        if noticed:
-            game.inject("seoul", "escalate", "notice", measure="gsomia_notice")
-        game.advance()
+        game = one_week(default, "seoul", "gsomia_notice" if noticed else None)
         debrief = game.debrief(20)
         assert (debrief.outcome != "never_noticed") is noticed
         data = debrief_data(game, debrief, "seoul")
@@ -485,15 +492,11 @@ def test_prompts_about_a_measure_follow_the_game_and_the_class_gets_its_own(defa
     """Tokyo was asked who paid more for export controls it never enacted; the projector's
     class debrief asked "what did your side do", as if it spoke to one team."""
     from sim.play.debrief import debrief_data, debrief_text, measures_taken
-    from sim.play.game import Game
 
     asked = "Export controls cost both sides in the model"
     texts = {}
     for enacted in (False, True):
-        game = Game(default, ["tokyo"], seed=1)
-        if enacted:
-            game.inject("tokyo", "escalate", "controls", measure="export_controls")
-        game.advance()
+        game = one_week(default, "tokyo", "export_controls" if enacted else None)
         assert ("tokyo.export_controls" in measures_taken(game, 1)) is enacted
         data = debrief_data(game, game.debrief(20), "tokyo")
         assert data is not None
