@@ -545,3 +545,14 @@ def test_the_event_menu_offers_only_events_that_would_change_something(room):
     assert removal.text not in [e.text for e in room.ready_events()]
     room.inject(key, "tokyo", "escalate", "controls", "export_controls")
     assert easing.text in [e.text for e in room.ready_events()]
+
+
+def test_a_why_note_keeps_the_team_name_it_was_written_under(room, seats):
+    # the debrief's table named week 1's team by the name it took later
+    room.rename(seats["seoul"], "Blue House")
+    room.submit(seats["seoul"], "retaliate", note="the court has ruled")
+    room.rename(seats["seoul"], "Moon's office")
+    [note] = room.notes
+    assert (note.team, note.text) == ("Blue House", "the court has ruled")
+    room.replay(room.actions)  # as a restarted server rebuilds it
+    assert room.notes[0].team == "Blue House"

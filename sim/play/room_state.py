@@ -225,7 +225,13 @@ class RoomState:
                 game.submit(action["role"], action["move"], at=action["time"])
                 if action.get("note"):
                     self.notes.append(
-                        Note(game.week, action["role"], action["move"], action["note"])
+                        Note(
+                            game.week,
+                            action["role"],
+                            action["move"],
+                            action["note"],
+                            self.seats[action["role"]].name,
+                        )
                     )
                 self._log(now, "moved", f"{role_name(action['role'])} has moved")
             case "advance":

@@ -44,12 +44,13 @@ class Message:
 
 @dataclass(frozen=True)
 class Note:
-    """A team's short "why" with its move of one week."""
+    """A team's short "why" with its move of one week, and the team's name then."""
 
     week: int
     role: str
     move: str
     text: str
+    team: str = ""
 
 
 @dataclass(frozen=True)

@@ -160,7 +160,7 @@ def Debrief(room: Room, role: str | None):
             [
                 [
                     str(n.week + 1),
-                    room.seats[n.role].name or role_name(n.role),
+                    n.team or role_name(n.role),  # the name it had when it moved
                     MOVE_NAMES.get(n.move, n.move),
                     n.text,
                 ]
