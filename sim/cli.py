@@ -286,6 +286,9 @@ def hydra_command(task: Callable[[Any], Any], config_name: str, args: list[str])
             launch.manifest = launch.search.manifest(launch.folder)
         if multirun and launch.manifest is not None:
             aggregate(launch.folder)  # still holding the sweep folder's lock
+    except KeyboardInterrupt as stop:
+        stop.add_note(str(launch.folder))  # `main` names it: where a sweep resumes
+        raise
     finally:
         launch.release()
         if not finished and not multirun and launch.created is not None:
@@ -411,10 +414,11 @@ def main(argv: list[str] | None = None) -> None:
     warnings.showwarning = show_warning
     try:
         dispatch(argv)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         kind = "an exploration" if argv[:1] == ["explore"] else "a sweep"
+        folder = (getattr(stop, "__notes__", None) or ["ITS_FOLDER"])[0]
         resume = (
-            f" ({kind} resumes where it stopped when run again with hydra.sweep.dir=ITS_FOLDER)"
+            f" ({kind} resumes where it stopped when run again with hydra.sweep.dir={folder})"
             if {"-m", "--multirun"} & set(argv) or argv[:1] == ["explore"]
             else ""
         )

@@ -323,3 +323,22 @@ def test_errors_piped_into_a_closed_reader_keep_the_finished_calibration(tmp_pat
     running.wait(timeout=300)
     assert running.returncode == 0
     assert (folder / "calibration.json").is_file() and (folder / "calibration.md").is_file()
+
+
+def test_an_interrupted_sweep_names_its_folder_to_resume_in(monkeypatch, capsys, tmp_path):
+    # it said "run again with hydra.sweep.dir=ITS_FOLDER"; an ad hoc sweep's folder is named
+    # by the time, so the line gives it
+    import sim.cli
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sim.cli, "hydra_app", interrupted)
+    folder = tmp_path / "sweep"
+    with pytest.raises(SystemExit) as ended:
+        sim.cli.main(
+            ["run", "-m", "us.pressure=0,1", "run.replications=5", f"hydra.sweep.dir={folder}"]
+        )
+    assert ended.value.code == 130
+    err = capsys.readouterr().err
+    assert f"(a sweep resumes where it stopped when run again with hydra.sweep.dir={folder})" in err
