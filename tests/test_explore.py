@@ -563,3 +563,18 @@ def test_an_exploration_run_again_with_another_config_says_it_replaces_the_first
     main(["explore", *tiny, "explore.design.n=4", where])
     said = capsys.readouterr().out
     assert f"explore: replacing the earlier exploration in {tmp_path} (another config)" in said
+
+
+def test_long_morris_labels_side_by_side_are_set_apart():
+    # payoffs.security.seoul and payoffs.pressure.seoul printed over each other: their points
+    # were too far apart across to count as near, their long names were not
+    from sim.figures.explore import plot_morris
+
+    names = ["payoffs.security.seoul", "payoffs.pressure.seoul", "c"]
+    data = pd.DataFrame(
+        {"input": names, "mu_star": [0.20, 0.30, 0.05], "sigma": [0.40, 0.405, 0.02]}
+    )
+    figure = plot_morris(data, "y")
+    figure.canvas.draw()
+    boxes = {t.get_text(): t.get_window_extent() for t in figure.axes[0].texts}
+    assert not boxes[names[0]].overlaps(boxes[names[1]])

@@ -75,54 +75,55 @@ def plot_morris(data: pd.DataFrame, outcome: str, labels: int = 8, ax=None) -> F
     figure, ax = figure_and_axes(ax, size=(7, 5))
     ax.scatter(data["mu_star"], data["sigma"], color="tab:blue")
     top = float(max(data["mu_star"].max(), data["sigma"].max(), 1e-12))
-    _label_points(ax, data.nlargest(labels, "mu_star"), top, ("mu_star", "sigma"))
     ax.plot([0, top], [0, top], color="grey", linestyle=":", linewidth=0.8, label="sigma = mu*")
     ax.set_xlabel("mu* (mean |elementary effect| per range)")
     ax.set_ylabel("sigma")
     ax.set_title(f"{outcome}: Morris screening")
     ax.legend()
+    _label_points(ax, data.nlargest(labels, "mu_star"), ("mu_star", "sigma"))
     return figure
 
 
-def _label_points(ax, points: pd.DataFrame, top: float, columns: tuple[str, str]) -> None:
-    """Name each of ``points`` (its ``input``) beside it, nearby names set apart."""
-    across, up = columns
-    lifts = _label_lifts(points, top, columns=columns)
-    for (_, row), lift in zip(points.iterrows(), lifts, strict=True):
-        ax.annotate(
-            row["input"],
-            (row[across], row[up]),
-            xytext=(4, 2 + lift),
-            textcoords="offset points",
-            fontsize=8,
-        )
+def _label_points(ax, points: pd.DataFrame, columns: tuple[str, str]) -> None:
+    """Name each of ``points`` (its ``input``) beside it, names that would touch set apart.
 
-
-def _label_lifts(
-    points: pd.DataFrame,
-    top: float,
-    near: float = 0.04,
-    columns: tuple[str, str] = ("mu_star", "sigma"),
-) -> list[float]:
-    """Upward offsets (points of type) that keep labels of nearby points from overlapping.
-
-    Points (``columns``: across, up) within ``near`` of the axis' span of each other are
-    labelled one line apart, the lower point's label lowest; labels of points far apart are
-    not moved.
+    Call it once the axes hold everything else, so their limits are final.
     """
     across, up = columns
-    order = points.sort_values(up).index
-    lifts: dict = {}
-    placed: list[tuple[float, float, float]] = []
-    for i in order:
-        x, y = points.loc[i, across] / top, points.loc[i, up] / top
-        lift = 0.0
-        for px, py, plift in placed:
-            if abs(px - x) < 3 * near and abs(py - y) < near:
-                lift = max(lift, plift + 9.0)
-        placed.append((x, y, lift))
-        lifts[i] = lift
-    return [lifts[i] for i in points.index]
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    width, height = (size * 72 / ax.figure.dpi for size in (ax.bbox.width, ax.bbox.height))
+    xs = (points[across].to_numpy() - x0) / (x1 - x0) * width
+    ys = (points[up].to_numpy() - y0) / (y1 - y0) * height
+    names = [str(name) for name in points["input"]]
+    lifts = _label_lifts(xs, ys, names)
+    for name, x, y, lift in zip(names, points[across], points[up], lifts, strict=True):
+        ax.annotate(name, (x, y), xytext=(4, 2 + lift), textcoords="offset points", fontsize=8)
+
+
+#: An 8-point label's character width and line height, in points, about.
+CHAR_POINTS, LINE_POINTS = 4.9, 11.0
+
+
+def _label_lifts(xs: np.ndarray, ys: np.ndarray, names: list[str]) -> list[float]:
+    """Upward offsets, in points, that keep the labels of points at ``xs``, ``ys`` apart.
+
+    Each label runs rightwards from its point (4 points off, `CHAR_POINTS` a character) and is
+    `LINE_POINTS` high. From the lowest point up, a label that would sit within a line of one
+    already placed whose run it overlaps moves up above it; the others stay by their point.
+    (Only points close across were set apart, by where the points were rather than their
+    labels, so two long names side by side could print over each other.)
+    """
+    lifts = [0.0] * len(names)
+    placed: list[tuple[float, float, float]] = []  # each label's start, end and height
+    for i in np.argsort(ys, kind="stable"):
+        start, end = xs[i], xs[i] + 4 + CHAR_POINTS * len(names[i])
+        level = ys[i]
+        for other_start, other_end, other in sorted(placed, key=lambda p: p[2]):
+            if start < other_end and other_start < end and abs(other - level) < LINE_POINTS:
+                level = other + LINE_POINTS
+        placed.append((start, end, level))
+        lifts[i] = float(level - ys[i])
+    return lifts
 
 
 def make_prim_tradeoff_data(trajectory: list[dict]) -> pd.DataFrame:
@@ -273,8 +274,8 @@ def plot_convergence(data: pd.DataFrame, outcome: str, n: int, ax=None) -> Figur
     ax.scatter(data["full"], data["half"], color="tab:blue")
     top = float(np.nanmax(data[["half", "full"]].to_numpy())) if len(data) else 1.0
     ax.plot([0, top], [0, top], color="grey", linestyle=":")
-    _label_points(ax, data.nlargest(5, "full"), max(top, 1e-12), ("full", "half"))
     ax.set_xlabel(f"ST at n = {n}")
     ax.set_ylabel(f"ST at n = {n // 2}")
     ax.set_title(f"{outcome}: convergence of the total indices")
+    _label_points(ax, data.nlargest(5, "full"), ("full", "half"))
     return figure
