@@ -173,9 +173,8 @@ def print_links(rooms, host: str, port: int) -> None:
         if room.settings.solo:
             solo += 1
             continue
-        state = "ended" if room.ended else f"week {room.game.week + 1} of {room.game.weeks}"
         print(
-            f"  room {room.code} ({state}): instructor link "
+            f"  room {room.code} ({state_of(room)}): instructor link "
             f"http://{host}:{port}/instructor?room={room.code}&key={room.instructor_key}",
             flush=True,
         )
@@ -342,12 +341,17 @@ def links_main(argv: list[str]) -> int:
 
 
 def room_state(stored: StoredRoom) -> str:
-    """``ended`` or ``week 4 of 6``: the stored room replayed, as a restarted server does."""
+    """`state_of` a stored room, replayed as a restarted server replays it."""
     from sim.play.room import Room
     from sim.play.settings import RoomSettings
 
     room = Room(stored.code, RoomSettings.from_dict(stored.settings), stored.class_id)
     room.replay(stored.actions)
+    return state_of(room)
+
+
+def state_of(room) -> str:
+    """``ended``, or the week it is at: ``week 4 of 6``."""
     return "ended" if room.ended else f"week {room.game.week + 1} of {room.game.weeks}"
 
 
