@@ -252,6 +252,26 @@ def test_a_wrong_link_gets_the_same_answer_whether_or_not_the_room_exists(regist
     assert len(room.claim("seoul")) >= 20  # 128 random bits, URL-safe
 
 
+def test_moves_csv_names_each_team_as_it_was_called_that_week(registry, store):
+    # the export named every row by the team's last name, as the why table once did
+    room = registry.create(RoomSettings(humans=("seoul", "tokyo"), weeks=3))
+    seats = {r: room.claim(r, name=f"team {r}") for r in ("seoul", "tokyo")}
+    room.submit(seats["seoul"], "retaliate")
+    room.advance(room.instructor_key)  # Tokyo holds by default, as "team tokyo"
+    room.rename(seats["seoul"], "Blue House")
+    room.rename(seats["tokyo"], "Kantei")
+    room.submit(seats["seoul"], "hold")
+    room.submit(seats["tokyo"], "hold")
+    rebuilt = room_from_stored(store.room(room.code))  # as the export command reads it
+    for played in (room, rebuilt):
+        assert [(r["week"], r["role"], r["team"]) for r in move_rows(played)] == [
+            (1, "seoul", "team seoul"),
+            (1, "tokyo", "team tokyo"),
+            (2, "seoul", "Blue House"),
+            (2, "tokyo", "Kantei"),
+        ]
+
+
 def test_private_messages_reach_only_the_two_teams(registry):
     room = registry.create(RoomSettings(weeks=3))
     seats = {r: room.claim(r) for r in ("seoul", "tokyo", "washington")}

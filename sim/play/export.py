@@ -69,7 +69,11 @@ def room_from_stored(stored: StoredRoom) -> Room:
 
 
 def move_rows(room: Room) -> list[dict]:
-    """Every move of the game (default holds included), with team names and notes."""
+    """Every move of the game (default holds included), with notes and team names.
+
+    A team is named as it was called when it moved (or when its week was played without
+    its move), as the debrief's notes are, so a team renamed later keeps its earlier rows.
+    """
     game = room.game
     notes = {(n.week, n.role): n.text for n in room.notes}
     return [
@@ -79,7 +83,7 @@ def move_rows(room: Room) -> list[dict]:
             "week": m["week"] + 1,
             "date": game.scenario.week_start(m["week"]).isoformat(),
             "role": m["actor"],
-            "team": room.seats[m["actor"]].name if m["actor"] in room.seats else "",
+            "team": room.teams_then.get((m["week"], m["actor"]), ""),
             "move": m["move"],
             "default": bool(m.get("default", False)),
             "note": notes.get((m["week"], m["actor"]), ""),

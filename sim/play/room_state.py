@@ -154,6 +154,7 @@ class RoomState:
         self.log: list[LogEntry] = []
         self.messages: list[Message] = []
         self.notes: list[Note] = []
+        self.teams_then: dict[tuple[int, str], str] = {}  # (week, role) -> the name it moved as
         self._debrief: Debrief | None = None
         self._briefings: dict[str, tuple[int, Briefing]] = {}
         self._log(self.created, "created", f"room {self.code} opened; people play {self._people()}")
@@ -222,6 +223,7 @@ class RoomState:
                 self.seats[action["role"]] = Seat(action["role"])
                 self._log(now, "released", f"the instructor freed {role_name(action['role'])}")
             case "move":
+                self.teams_then[game.week, action["role"]] = self.seats[action["role"]].name
                 game.submit(action["role"], action["move"], at=action["time"])
                 if action.get("note"):
                     self.notes.append(
@@ -235,6 +237,8 @@ class RoomState:
                     )
                 self._log(now, "moved", f"{role_name(action['role'])} has moved")
             case "advance":
+                for role, seat in self.seats.items():  # a default hold: the seat's name then
+                    self.teams_then.setdefault((game.week, role), seat.name)
                 report = game.advance(at=action["time"])
                 self.week_started = now
                 self._log(now, "advanced", f"week {report.week + 1} played: {action['why']}")
