@@ -416,10 +416,10 @@ def main(argv: list[str] | None = None) -> None:
         dispatch(argv)
     except KeyboardInterrupt as stop:
         kind = "an exploration" if argv[:1] == ["explore"] else "a sweep"
-        folder = (getattr(stop, "__notes__", None) or ["ITS_FOLDER"])[0]
+        folder = getattr(stop, "__notes__", [None])[0]  # a sweep's, once it has one
         resume = (
             f" ({kind} resumes where it stopped when run again with hydra.sweep.dir={folder})"
-            if {"-m", "--multirun"} & set(argv) or argv[:1] == ["explore"]
+            if folder
             else ""
         )
         fail(f"interrupted; temporary files were removed{resume}", 130)

@@ -265,13 +265,17 @@ def test_an_interrupt_during_start_up_ends_in_one_line(tmp_path):
         (["run"], None),
         (["run", "-m", "us.pressure=0,1"], "a sweep"),
         (["explore", "explore=morris"], "an exploration"),  # said nothing of resuming
+        (["explore", "explore=sobol"], None),  # stopped before it had a folder: none to resume
     ],
 )
 def test_an_interrupt_speaks_of_resuming_only_for_a_sweep(monkeypatch, capsys, argv, resume):
     import sim.cli
 
     def interrupted(argv):
-        raise KeyboardInterrupt
+        stop = KeyboardInterrupt()
+        if resume:  # a sweep or an exploration that has its folder (none before)
+            stop.add_note("results/somewhere")
+        raise stop
 
     monkeypatch.setattr(sim.cli, "dispatch", interrupted)
     with pytest.raises(SystemExit) as ended:
@@ -281,7 +285,8 @@ def test_an_interrupt_speaks_of_resuming_only_for_a_sweep(monkeypatch, capsys, a
     assert err.startswith("error: interrupted; temporary files were removed")
     assert ("resumes where it stopped" in err) is (resume is not None)
     if resume:
-        assert f"({resume} resumes where it stopped when run again with hydra.sweep.dir=" in err
+        line = f"({resume} resumes where it stopped when run again with hydra.sweep.dir="
+        assert line + "results/somewhere)" in err
 
 
 def test_output_piped_into_a_closed_reader_keeps_the_finished_run(tmp_path):
@@ -342,3 +347,21 @@ def test_an_interrupted_sweep_names_its_folder_to_resume_in(monkeypatch, capsys,
     assert ended.value.code == 130
     err = capsys.readouterr().err
     assert f"(a sweep resumes where it stopped when run again with hydra.sweep.dir={folder})" in err
+
+
+def test_an_interrupted_exploration_names_its_folder_to_resume_in(monkeypatch, capsys, tmp_path):
+    # it said "run again with hydra.sweep.dir=ITS_FOLDER": the folder is known once planned
+    import sim.cli
+    import sim.experiment.explore.app
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sim.experiment.explore.app, "run_chunk", interrupted)
+    folder = tmp_path / "explore"
+    with pytest.raises(SystemExit) as ended:
+        sim.cli.main(["explore", "explore=ishigami", f"hydra.sweep.dir={folder}"])
+    assert ended.value.code == 130
+    err = capsys.readouterr().err
+    line = f"(an exploration resumes where it stopped when run again with hydra.sweep.dir={folder})"
+    assert line in err

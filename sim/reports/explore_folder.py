@@ -206,7 +206,14 @@ def plural(count: int, noun: str) -> str:
 
 
 class ExploreCallback(Callback):
-    """Hydra callback of `escalation explore`: plan at the start, analyse at the end."""
+    """Hydra callback of `escalation explore`: plan at the start, analyse at the end.
+
+    ``planned`` is the folder of the exploration planned last in this process, which
+    `sim.experiment.explore.app.main` names when the user interrupts it (its folder is known
+    only once Hydra has composed the config).
+    """
+
+    planned: Path | None = None
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         """Check the inputs and write the design before any job starts."""
@@ -230,6 +237,7 @@ class ExploreCallback(Callback):
             command = " ".join(["escalation explore", *base])
             earlier = (folder / MANIFEST).is_file()
             kept = write_plan(plan, folder, command)
+            ExploreCallback.planned = folder
         except EscalationError as problem:
             print(f"error: {problem}", file=sys.stderr)
             sys.exit(2)

@@ -22,6 +22,7 @@ from sim.experiment.config import register
 from sim.experiment.explore.chunk import chunk_folder, run_chunk
 from sim.experiment.explore.options import register_explore
 from sim.experiment.explore.plan import explore_config
+from sim.reports.explore_folder import ExploreCallback
 
 
 @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="explore")
@@ -54,4 +55,10 @@ def main(args: list[str]) -> None:
     register()
     register_explore()
     sys.argv = ["escalation explore", *args]
-    explore_job()
+    ExploreCallback.planned = None
+    try:
+        explore_job()
+    except KeyboardInterrupt as stop:
+        if ExploreCallback.planned is not None:  # `sim.cli.main` says where it resumes
+            stop.add_note(str(ExploreCallback.planned))
+        raise
