@@ -278,6 +278,18 @@ def test_the_summary_round_trips_through_json_and_rejects_junk(tmp_path):
             RunSummary.from_dict(broken)
 
 
+def test_every_key_of_summary_json_is_documented(tmp_path):
+    # results/README.md calls its keys stable, and `patron_presses` was missing from it
+    run_into(config("run.replications=20"), tmp_path)
+    table = (Path(__file__).parents[1] / "results" / "README.md").read_text()
+    part = table.split("## `summary.json`")[1].split("\n## ")[0]
+    named = {word for key in re.findall(r"`([a-z_.]+)`", part) for word in key.split(".")}
+    written = json.loads((tmp_path / "summary.json").read_text())
+    simulated = {f"simulated.{k}" for k in written["simulated"]}
+    missing = [k for k in sorted(set(written) | simulated) if k.split(".")[-1] not in named]
+    assert missing == []
+
+
 def test_the_run_summary_names_the_scenarios_agreement_not_gsomia(tmp_path):
     summary = run_into(config("run.replications=50"), tmp_path)
     assert "GSOMIA terminated" in format_summary(summary)
