@@ -524,3 +524,43 @@ def test_old_refusals_and_confirmations_leave_when_the_room_moves_on(open_page):
     instructor.goto(instructor.url.split("/instructor")[0] + dashboard)
     expect(instructor.get_by_text("Game over after 1 week.")).to_be_visible()
     assert "week.Tension" not in instructor.inner_text("body")
+
+
+def late_sends(page, ms: int) -> None:
+    """Hold back every message the page sends for ``ms`` milliseconds (a slow network)."""
+    page.evaluate(
+        """(ms) => { const send = WebSocket.prototype.send;
+        WebSocket.prototype.send = function (data) { setTimeout(() => send.call(this, data), ms); };
+        }""",
+        ms,
+    )
+
+
+def test_a_click_that_arrives_after_its_week_was_played_moves_nothing_later(open_page, server):
+    """A second screen of Seoul clicked Retaliate in week 1, but its click reached the server
+    after week 1 was played: it became Seoul's move for week 2. A second instructor tab's late
+    Advance played week 2 as well."""
+    instructor = open_page("/")
+    code = open_room(instructor, 4, humans=("Seoul", "Tokyo"))
+    seoul, tokyo = open_page("/"), open_page("/")
+    join(seoul, code, "Seoul")
+    join(tokyo, code, "Tokyo")
+    slow = open_page(seoul.url.removeprefix(server.url))
+    at_week(slow, 1, 4)
+    late_sends(slow, 3000)
+    move(slow, "Retaliate")
+    move(seoul, "Hold")
+    move(tokyo, "Hold")
+    at_week(instructor, 2, 4)
+    slow.wait_for_timeout(4000)  # the late click has arrived
+    expect(instructor.get_by_text("Waiting for: Seoul, Tokyo.")).to_be_visible()
+    expect(seoul.get_by_text("Your team has not moved yet this week.")).to_be_visible()
+    second = open_page(instructor.url.removeprefix(server.url))
+    at_week(second, 2, 4)
+    late_sends(second, 3000)
+    second.get_by_role("button", name="Advance week").click()
+    instructor.get_by_role("button", name="Advance week").click()
+    at_week(instructor, 3, 4)
+    second.wait_for_timeout(4000)
+    at_week(instructor, 3, 4)
+    at_week(second, 3, 4)

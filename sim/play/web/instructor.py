@@ -122,9 +122,9 @@ def RunGame(room, key: str, view, set_notice):
 
     with solara.Card("Run the game"):
         with solara.Div(classes=["ec-row"]):
-            solara.Button(
+            solara.Button(  # a new widget each week: a late click advances no later week
                 "Advance week", color="primary", on_click=lambda: attempt(advance, set_notice)
-            )
+            ).key(f"advance-week-{status.week}")
             if status.paused:
                 solara.Button(
                     "Resume",

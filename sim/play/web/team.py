@@ -110,6 +110,10 @@ def Moves(room, seat: str, brief: Briefing, asked: str | None, notice, set_notic
 
     Nothing above the buttons appears or disappears as the week changes (the "moved" line is
     always there, refusals show below the buttons), so a click never lands on a moved button.
+
+    Each button is a new widget each week: a click sent from a screen still showing week 3
+    reaches week 3's button (refused as too late, or dropped with it) and never the handler
+    of week 4, which would have sent it as week 4's move.
     """
     note = use_typed("")
 
@@ -140,7 +144,7 @@ def Moves(room, seat: str, brief: Briefing, asked: str | None, notice, set_notic
                     MOVE_NAMES[name],
                     color={"retaliate": "error", "cooperate": "success"}.get(name, "primary"),
                     on_click=lambda name=name: move(name),
-                )
+                ).key(f"{name}-week-{brief.week}")  # a new widget each week
                 solara.Text(described, classes=["ec-described"])
                 if pays := preview_text(brief, name):
                     solara.Text(pays, classes=["ec-preview"])
