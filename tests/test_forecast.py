@@ -568,7 +568,8 @@ def test_the_reports_name_the_keys_a_plug_in_took_from_the_prior(table):
     marked = table.assign(uninformed=table.origin.map(keys))
     note = uninformed_note(marked, "origin")
     assert note.endswith(
-        "(origins 4-5: payoffs.pressure.tokyo, payoffs.deadline; origin 6: payoffs.deadline)"
+        "(origin weeks 4-5: payoffs.pressure.tokyo, payoffs.deadline; origin week 6: "
+        "payoffs.deadline)"
     )
     assert note in forecasts_markdown(marked)
     folds = pd.DataFrame(

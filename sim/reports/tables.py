@@ -107,6 +107,8 @@ def uninformed_note(table: pd.DataFrame | None, by: str) -> str:
     parts = []
     for first, last, keys in groups:
         where = f"{by} {first}" if first == last else f"{by}s {first}-{last}"
+        if by == "origin":  # the origin is a week of the case, counted from 0
+            where = f"origin week {first}" if first == last else f"origin weeks {first}-{last}"
         parts.append(f"{where}: {keys.replace(',', ', ')}")
     return (
         "plug-in: keys the fitted weeks do not bear on, set to the middle of their prior "

@@ -146,7 +146,7 @@ def calibrate(config: CalibrateJobConfig, command: str, date: str, say: Say) -> 
         t = time.perf_counter()
 
         def progress(stage: str, done: int, total: int) -> None:
-            say(f"  {stage}: origin {done}/{total}")
+            say(f"  {stage}: {done} of {total} origins done")  # a count; the reports name weeks
 
         forecasts = rolling_origin(
             space,
