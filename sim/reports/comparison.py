@@ -183,8 +183,8 @@ def format_comparison(report: ComparisonReport, folder: Path | None = None) -> s
         "log-likelihood of the real acts (teacher forcing; moves per side, then the acts given "
         "the moves)" + (" under the point estimate" if _likelihood_note(report) else ""),
         likelihood_text(report.in_sample),
-        f"log-likelihood gain on the best baseline by AIC ({_best(report)}): "
-        f"{report.gain_nats_per_actor_week:+.4f} nats per side-week",
+        f"log-likelihood gain on the best baseline by AIC ({_best(report)}), its parameters "
+        f"not charged: {report.gain_nats_per_actor_week:+.4f} nats per side-week",
         "",
         text_table(milestone_rows(report)),
         "",
@@ -242,8 +242,8 @@ the acts given the moves under the fitted conduct. k counts every fitted paramet
 
 {likelihood_markdown(report.in_sample)}
 
-Log-likelihood gain on the best baseline by AIC ({_best(report)}):
-**{report.gain_nats_per_actor_week:+.4f} nats per side-week**.
+Log-likelihood gain on the best baseline by AIC ({_best(report)}), before AIC charges either
+side for its parameters: **{report.gain_nats_per_actor_week:+.4f} nats per side-week**.
 
 ![cumulative log-likelihood gain]({GAIN_FIGURE})
 {forecasts}
