@@ -312,6 +312,10 @@ def test_the_report_says_where_the_runs_parameters_come_from(overrides, source, 
     assert f"; {shown}." in markdown
     note = "The likelihood scores the point estimate; the simulated runs below draw their own."
     assert (note in markdown) == (source == "posterior draws, one per replication")
+    # k = 0 for values set with 2019 in view flattered them by AIC and BIC without a word
+    flatter = "their AIC and BIC flatter them"
+    assert (flatter in format_comparison(report)) == (source == "hand-set")
+    assert (flatter in markdown) == (source == "hand-set")
     # the fan said none of it: a fan from a posterior and a hand-set one looked the same
     us = f"US {settings.us.policy}, pressure {settings.us.pressure:g}"
     assert fan_caption(report).endswith(f"; {us}; {shown}")

@@ -150,6 +150,17 @@ def _pressed_note(report: ComparisonReport) -> str:
     return f"; the patron presses {alone}" if alone else ""
 
 
+HAND_SET = (
+    "the hand-set values count as k = 0, yet they were set with 2019 in view "
+    "(docs/comparison.md, section 7.2): their AIC and BIC flatter them"
+)
+
+
+def _hand_set(report: ComparisonReport) -> str:
+    """Said when the model is the hand-set one, whose k = 0 counts no choice made on data."""
+    return HAND_SET if report.fitted_on is None else ""
+
+
 def _parameters(report: ComparisonReport) -> str:
     """Where the runs' parameters come from: the fit's point estimate, its posterior, hand-set."""
     if report.fitted_on is None:
@@ -208,6 +219,8 @@ def format_comparison(report: ComparisonReport, folder: Path | None = None) -> s
         lines.append(f"note: {report.events_left_out} events fall outside the span, left out")
     if _unequal(report):
         lines.append(f"note: {_unequal(report)}")
+    if _hand_set(report):
+        lines.append(f"note: {_hand_set(report)}")
     if folder is not None:
         lines.append(f"results: {folder}")
     return "\n".join(lines)
@@ -219,7 +232,7 @@ def comparison_markdown(report: ComparisonReport) -> str:
     initial = ", ".join(f"{a}: {', '.join(m) or 'none'}" for a, m in report.initial.items())
     train = f" Baselines fitted on `{report.train_events}`." if report.train_events else ""
     runs = _parameters(report) + _pressed_note(report)
-    note = _likelihood_note(report)
+    note = _likelihood_note(report) + (f" Note: {_hand_set(report)}." if _hand_set(report) else "")
     forecasts = ""
     if report.forecasts is not None:
         forecasts = (
