@@ -28,6 +28,7 @@ from sim.core.errors import ConfigError, EscalationError
 from sim.core.folders import CONF_DIR
 from sim.core.params import ModelParams, lookup
 from sim.experiment.config import CalibrateOptions, default_config
+from sim.reports.calibration import format_calibration
 
 ROOT = Path(__file__).resolve().parents[1]
 KEYS = ["seoul.activity", "tokyo.activity", "payoffs.audience.seoul"]
@@ -400,3 +401,24 @@ def test_a_posterior_too_short_for_its_diagnostics_is_said_before_the_fit():
     config = default_config(["calibrate.steps=60", "calibrate.burn=20"], "calibrate")
     with pytest.warns(UserWarning, match="keep 8 steps per walker, fewer than the 50"):
         check_calibration(config, build_case(config).scenario)
+
+
+def test_a_key_the_case_does_not_bear_on_is_left_out_of_the_fit_and_of_k():
+    # THAAD has no notice, so the deadline's weight moves nothing: it was fitted anyway, sat
+    # wherever the optimiser stopped and counted in k against the model by AIC and BIC
+    params = "params=[seoul.activity,payoffs.deadline]"
+    tiny = ["calibrate.maxiter=3", "calibrate.popsize=5", "calibrate.posterior=false"]
+    settings = ["run.progress=false", params, *tiny, "calibrate.write=false"]
+    said: list[str] = []
+    thaad = default_config([*settings, "scenario=thaad_2016"], "calibrate")
+    report = calibrate(thaad, "escalation calibrate", "2026-01-01", said.append)
+    assert report.left_out == ("payoffs.deadline",) and list(report.ml.keys) == ["seoul.activity"]
+    assert report.ml.parameters == 1 + len(CONDUCT_KEYS)
+    assert report.in_sample.rows[0].parameters == report.ml.parameters
+    assert any(line.startswith("left out payoffs.deadline: thaad_2016") for line in said)
+    assert report.to_json()["left_out"] == ["payoffs.deadline"]
+    assert "payoffs.deadline left out of the fit" in format_calibration(report)
+    # 2019's notice makes the deadline count: nothing is left out there
+    gsomia = default_config([*settings, *SPAN], "calibrate")
+    kept = calibrate(gsomia, "escalation calibrate", "2026-01-01", said.append)
+    assert kept.left_out == () and list(kept.ml.keys) == ["seoul.activity", "payoffs.deadline"]

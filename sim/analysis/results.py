@@ -179,6 +179,7 @@ class CalibrationReport:
     loco: pd.DataFrame | None
     timings: dict[str, float] = field(default_factory=dict)
     log_keys: tuple[str, ...] = ()  # keys searched on a log scale (log-uniform priors)
+    left_out: tuple[str, ...] = ()  # params the case does not bear on, left at their base values
 
     def estimates(self) -> list[dict[str, Any]]:
         """One row per fitted key: estimate, bounds, at-bound flag, posterior summary.
@@ -225,6 +226,7 @@ class CalibrationReport:
             "conduct": self.ml.conduct.values(),
             "conduct_estimates": self.conduct_estimates(),
             "parameters": self.ml.parameters,
+            "left_out": list(self.left_out),
             "loglik": {row.name: _row_json(row) for row in rows.rows},
             "best_baseline_aic": rows.best("aic").name,
             "best_baseline_bic": rows.best("bic").name,

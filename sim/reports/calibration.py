@@ -105,6 +105,16 @@ def loco_part_rows(table: pd.DataFrame) -> list[tuple[str, ...]]:
     return rows
 
 
+def left_out_note(report: CalibrationReport) -> str:
+    """The params the case does not bear on: not fitted, not counted in k."""
+    keys = ", ".join(report.left_out)
+    return (
+        f"{keys} left out of the fit: moving {'it' if len(report.left_out) == 1 else 'them'} "
+        f"does not move the log-likelihood of {report.scenario}, so k does not count "
+        f"{'it' if len(report.left_out) == 1 else 'them'} and the config's value stays"
+    )
+
+
 def format_calibration(report: CalibrationReport, folder: Path | None = None) -> str:
     """The plain-text summary `escalation calibrate` prints."""
     ml = report.ml
@@ -119,6 +129,8 @@ def format_calibration(report: CalibrationReport, folder: Path | None = None) ->
     ]
     if ml.warning is not None:
         lines.append(f"warning: {ml.warning}")
+    if report.left_out:
+        lines.append(f"note: {left_out_note(report)}")
     if report.posterior is not None:
         p = report.posterior
         lines.append(
@@ -159,6 +171,7 @@ def calibration_markdown(report: CalibrationReport) -> str:
             f"{CONVERGED if p.converged else posterior_state(p)} ({p.seconds:.0f} s).\n\n"
             f"![posterior draws]({POSTERIOR_FIGURE})"
         )
+    left_out = f"\n\nNote: {left_out_note(report)}." if report.left_out else ""
     extra = ""
     if report.forecasts is not None:
         extra += "\n## Rolling-origin forecasts\n\n" + forecasts_markdown(report.forecasts)
@@ -189,7 +202,7 @@ box (log-uniform for a key searched on a log scale). docs/comparison.md explains
 
 ## Estimates
 
-{markdown_table(estimate_rows(report))}
+{markdown_table(estimate_rows(report))}{left_out}
 
 ## Posterior
 

@@ -8,6 +8,7 @@ then the fit is written into the config tree (`sim.analysis.calibrate.presets`),
 run picks it up as its default.
 """
 
+import dataclasses
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +18,7 @@ from sim.analysis.baselines import MoveData
 from sim.analysis.calibrate.presets import write_fit
 from sim.analysis.case import Case, build_case
 from sim.analysis.checks import check_calibration, loco_episodes
-from sim.analysis.fit import fit_ml
+from sim.analysis.fit import fit_ml, uninformed_keys
 from sim.analysis.forecast import PredictiveSettings, first_origin, rolling_origin
 from sim.analysis.insample import InSample, baseline_rows, make_row, split_when
 from sim.analysis.likelihood import Episode
@@ -25,6 +26,7 @@ from sim.analysis.loco import fold_finished, leave_one_case_out
 from sim.analysis.posterior import sample_posterior
 from sim.analysis.results import CalibrationReport
 from sim.analysis.space import Space
+from sim.core.errors import ConfigError
 from sim.core.fitted import DEFAULT_FIT
 from sim.core.folders import CONF_DIR, display_path
 from sim.core.moves import ALLIES
@@ -120,6 +122,16 @@ def calibrate(config: CalibrateJobConfig, command: str, date: str, say: Say) -> 
         c.maxiter,
         progress=generation_progress(c.maxiter, say),
     )
+    left_out: tuple[str, ...] = ()
+    if not c.loco:  # leave-one-case-out fits other cases, which may bear on them
+        left_out = uninformed_keys(space, (case.episode(),), ml)
+    if left_out:
+        space = _without(space, left_out, case.scenario.name)
+        say(
+            f"left out {', '.join(left_out)}: {case.scenario.name} does not bear on "
+            f"{'it' if len(left_out) == 1 else 'them'}; fitting the other {len(space)} again"
+        )
+        ml = fit_ml(space, (case.episode(),), config.run.seed, c.popsize, c.maxiter)
     timings["fit"] = time.perf_counter() - t
     if ml.warning is not None and (c.posterior or c.rolling or c.loco):
         # the summary gives the warning once; this says it early when more work follows
@@ -180,7 +192,20 @@ def calibrate(config: CalibrateJobConfig, command: str, date: str, say: Say) -> 
         forecasts=forecasts,
         loco=loco,
         timings={k: round(v, 2) for k, v in timings.items()},
+        left_out=left_out,
     )
+
+
+def _without(space: Space, keys: tuple[str, ...], case: str) -> Space:
+    """``space`` without ``keys``: a key the case does not bear on is no parameter of its fit.
+
+    Fitted, it would sit wherever the optimiser stopped and count in k for AIC and BIC (the
+    deadline's weight in a case with no notice).
+    """
+    kept = tuple(p for p in space.parameters if p.name not in keys)
+    if not kept:
+        raise ConfigError(f"{case} bears on none of params ({', '.join(keys)}): nothing to fit")
+    return dataclasses.replace(space, parameters=kept)
 
 
 def run_calibration(
