@@ -102,6 +102,8 @@ def load_training(config: CompareJobConfig, case: Case) -> Case:
     other file is read as a sequence of the compared case, on the compared span.
     """
     path = Path(config.train_events or "")
+    if path.is_dir():  # as `events=` says it
+        raise EventsFileError(f"train_events: {path} is a folder; give the events file in it")
     if not path.is_file():  # named, as `events=` and `train_events=` both read events files
         raise EventsFileError(f"train_events: no events file at {path}")
     beside = path.parent / "scenario.yaml"
@@ -112,6 +114,25 @@ def load_training(config: CompareJobConfig, case: Case) -> Case:
             return load_case_events(folder, path, other.start.isoformat(), other.end.isoformat())
     s = config.scenario
     return load_case_events(s.name, path, s.start, s.end)
+
+
+def training_file(config: CompareJobConfig, case: Case) -> str | None:
+    """``train_events``, or None when it is unset or names the compared file itself.
+
+    The compared file as ``train_events`` fitted the baselines as if trained elsewhere
+    (smoothed), scored them unlike the default in-sample fit, and dropped the report's note
+    that the baselines are in sample; it now means the default, and says so.
+    """
+    train = config.train_events
+    if train and Path(train).resolve() == Path(case.events_path).resolve():
+        warnings.warn(
+            f"train_events={train} is the compared file: the baselines are fitted on it in "
+            "sample, as without train_events",
+            UserWarning,
+            stacklevel=2,
+        )
+        return None
+    return train or None
 
 
 def score_in_sample(config: CompareJobConfig, case: Case) -> tuple:
@@ -180,6 +201,7 @@ def compare(config: CompareJobConfig) -> Comparison:
     """Score ``config`` against the real sequence and simulate it over the same span."""
     t0 = time.perf_counter()
     case = build_case(config)
+    config = dataclasses.replace(config, train_events=training_file(config, case))
     origin = None
     if config.compare.rolling:
         origin = first_origin(case.scenario, config.compare.origin, "compare.origin")
