@@ -629,3 +629,12 @@ def test_train_events_naming_the_compared_file_fits_the_baselines_in_sample():
     assert [(r.moves, r.acts) for r in same.in_sample.rows] == [
         (r.moves, r.acts) for r in default.in_sample.rows
     ]
+
+
+def test_a_file_of_a_few_weeks_is_compared_with_a_warning(tmp_path):
+    # one row: Markov (k = 22) and the logit fitted on 2 side-weeks, BIC below AIC, silently
+    one = write_events(
+        tmp_path / "events.csv", [HEADER, "2019-07-01,tokyo,trade,retaliate,x,Controls.,http://a"]
+    )
+    with pytest.warns(UserWarning, match=r"covers 1 week\(s\) from 2019-07-01: the model is"):
+        compare(config(f"events={one}"))

@@ -145,6 +145,14 @@ def score_in_sample(config: CompareJobConfig, case: Case) -> tuple:
     scored = case.episode().score(params)
     model_moves = scored.moves[:, 0]
     train = case
+    if case.weeks < TRAIN_WEEKS:  # the Markov chain's 22 parameters fitted on 2 side-weeks
+        warnings.warn(
+            f"{display_path(case.events_path)} covers {case.weeks} week(s) from "
+            f"{case.scenario.start}: the model is scored and the baselines are fitted on very "
+            "little data",
+            UserWarning,
+            stacklevel=2,
+        )
     if config.train_events:
         train = load_training(config, case)
         if train.weeks < TRAIN_WEEKS:
