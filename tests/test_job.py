@@ -2,6 +2,7 @@ import dataclasses
 import json
 import re
 import shutil
+import warnings
 from functools import cache
 from pathlib import Path
 
@@ -425,3 +426,25 @@ def test_a_posterior_run_is_identified_by_its_draws_file_too(tmp_path, monkeypat
     draws = pd.read_parquet(tmp_path / "gsomia_2019.posterior.parquet")
     draws.iloc[::-1].to_parquet(tmp_path / "gsomia_2019.posterior.parquet")
     assert identity.config_digest(base) != before
+
+
+def test_a_later_start_names_the_measures_earlier_events_put_in_force():
+    # started in June 2019, the real column read "never" for measures enacted months before
+    from sim.experiment.factory import load_real
+
+    later = build_scenario(config("scenario.start=2019-06-03").scenario)
+    with pytest.warns(UserWarning) as caught:
+        load_real(later)
+    advice = (
+        "add +scenario.initial_measures.seoul=[court_rulings,asset_seizure] "
+        "+scenario.initial_measures.tokyo=[consultations,arbitration]"
+    )
+    assert [str(w.message).endswith(advice) for w in caught] == [True]
+    given = config(
+        "scenario.start=2019-06-03",
+        "+scenario.initial_measures.seoul=[court_rulings,asset_seizure]",
+        "+scenario.initial_measures.tokyo=[consultations,arbitration]",
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_real(build_scenario(given.scenario))

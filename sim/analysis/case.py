@@ -10,7 +10,7 @@ from sim.core.errors import ConfigError, EventsFileError
 from sim.core.scenario import Scenario
 from sim.core.scenario_yaml import load_scenario
 from sim.experiment.config import CompareJobConfig
-from sim.experiment.factory import read_events
+from sim.experiment.factory import in_force_before, read_events
 from sim.history import Event, RealPath, encode
 from sim.history.event_ids import event_id_warnings
 
@@ -77,6 +77,8 @@ def load_case_events(
         )
     # Warned only once the file is usable, so that an error is the one line the user sees.
     for message in event_id_warnings(scenario, loaded, str(path)):
+        warnings.warn(message, UserWarning, stacklevel=2)
+    for message in in_force_before(scenario, loaded) if start else []:
         warnings.warn(message, UserWarning, stacklevel=2)
     return Case(scenario, encode(loaded, scenario), path, loaded, len(loaded) - len(inside))
 

@@ -96,6 +96,7 @@ def load_real(scenario: Scenario, events_path: str | Path | None = None) -> Real
     messages = event_id_warnings(scenario, events, str(path))
     if events_path is None:  # the scenario's own file: it should lie inside the scenario
         messages += outside_span(scenario, events, str(path))
+        messages += in_force_before(scenario, events)
     for message in messages:
         warnings.warn(message, UserWarning, stacklevel=2)
     return encode(events, scenario)
@@ -115,6 +116,38 @@ def outside_span(scenario: Scenario, events: list[Event], source: str) -> list[s
         f"{source}, line {outside[0].line}: {len(outside)} event(s) dated outside the span of "
         f"scenario.yaml ({declared.start} to {declared.end}), the first {outside[0].date}, "
         "are ignored; widen start or end there, or remove them"
+    ]
+
+
+def in_force_before(scenario: Scenario, events: list[Event]) -> list[str]:
+    """A message when events before a later ``scenario.start`` left measures in force.
+
+    Started later on the command line, a run put none of them in force, so its real column
+    read "never" for measures 2019 had long enacted; `scenario.initial_measures` says what was.
+    """
+    state: dict[str, dict[str, bool]] = {side: {} for side in scenario.measures}
+    for event in (e for e in events if e.date < scenario.start and e.actor in state):
+        for measure in scenario.measures[event.actor].measures:
+            if event.move in measure.events or event.move in measure.lifted_by:
+                state[event.actor][measure.id] = event.move in measure.events
+    missing = {
+        side: [
+            m
+            for m, on in found.items()
+            if on and not scenario.initial.get(side, 0) & scenario.measures[side].mask([m])
+        ]
+        for side, found in state.items()
+    }
+    given = " ".join(
+        f"+scenario.initial_measures.{side}=[{','.join(ids)}]"
+        for side, ids in missing.items()
+        if ids
+    )
+    if not given:
+        return []
+    return [
+        f"events before scenario.start ({scenario.start}) put measures in force that are not "
+        f"in force at the start; if they were, add {given}"
     ]
 
 
