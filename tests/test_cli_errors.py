@@ -674,3 +674,13 @@ def test_run_progress_is_refused_where_nothing_reads_it(empty, capsys, command, 
     # "run.seed alone"
     assert says in refused(capsys, command, "run.progress=false")
     assert list(empty.iterdir()) == []
+
+
+def test_a_bad_run_weeks_is_the_one_line_even_when_the_case_warns(tmp_path, capsys):
+    # a case whose measures list an id no row uses warned first, then gave the error
+    case = tmp_path / "thaad_2016"
+    shutil.copytree(Path(__file__).parents[1] / "scenarios" / "thaad_2016", case)
+    text = (case / "scenario.yaml").read_text()
+    (case / "scenario.yaml").write_text(text.replace("events: [", "events: [never_used, ", 1))
+    line = refused(capsys, "run", f"scenario.name={case}", "run.weeks=1000")
+    assert "run.weeks=1000 is beyond the scenario's span" in line

@@ -153,8 +153,8 @@ def simulate(config: Config) -> RunResult:
     """Run one job in memory (no files); for tests, notebooks and benchmarks."""
     t0 = time.perf_counter()
     scenario = build_scenario(config.scenario)
+    fan = TensionFan(horizon(config, scenario))  # a bad run.weeks: one line, before warnings
     real = load_real(scenario)
-    fan = TensionFan(horizon(config, scenario))
     t1 = time.perf_counter()
     blocks = list(simulate_blocks(config, scenario, fan))
     tables = [numbered(replication_table(b.model), b.start) for b in blocks]
@@ -239,9 +239,9 @@ def run_into(
     t0 = time.perf_counter()
     folder = Path(folder)
     scenario = scenario or build_scenario(config.scenario)
+    weeks = horizon(config, scenario)  # a bad run.weeks: one line, before warnings
     real = load_real(scenario)
     identity = run_identity(config, scenario)
-    weeks = horizon(config, scenario)
     clear(folder)
     fan = TensionFan(weeks)
     kept: list[pd.DataFrame] = []

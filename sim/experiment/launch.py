@@ -85,6 +85,7 @@ def check_job(config: Config, config_name: str, scenarios: dict[Any, Scenario]) 
     if key not in scenarios:
         scenarios[key] = build_scenario(config.scenario)
         if config_name == RUN_CONFIG:  # compare and calibrate read their own events file
+            horizon(config, scenarios[key])  # a bad run.weeks: its one line, before warnings
             load_real(scenarios[key])
     scenario = scenarios[key]
     if config.run.posterior and config_name != "calibrate":  # calibrate draws no runs
