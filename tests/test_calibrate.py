@@ -418,7 +418,11 @@ def test_a_key_the_case_does_not_bear_on_is_left_out_of_the_fit_and_of_k():
     assert any(line.startswith("left out payoffs.deadline: thaad_2016") for line in said)
     assert report.to_json()["left_out"] == ["payoffs.deadline"]
     assert "payoffs.deadline left out of the fit" in format_calibration(report)
+    # its parameters were named seoul.* and tokyo.* without saying tokyo.* is Beijing
+    slots = "in thaad_2016, the keys seoul.* set Seoul and tokyo.* set Beijing"
+    assert format_calibration(report).splitlines()[1].startswith(slots)
     # 2019's notice makes the deadline count: nothing is left out there
     gsomia = default_config([*settings, *SPAN], "calibrate")
     kept = calibrate(gsomia, "escalation calibrate", "2026-01-01", said.append)
+    assert "the keys seoul.* set" not in format_calibration(kept)
     assert kept.left_out == () and list(kept.ml.keys) == ["seoul.activity", "payoffs.deadline"]

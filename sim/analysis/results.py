@@ -19,6 +19,7 @@ from sim.analysis.forecast import diebold_mariano, forecast_parts, forecast_summ
 from sim.analysis.insample import InSample, Row
 from sim.analysis.posterior import CONDUCT_PARAMETERS, Posterior
 from sim.analysis.predictive import CountCheck, MilestoneCheck, PathCheck
+from sim.core.moves import ALLIES
 
 
 def _row_json(row: Row) -> dict:
@@ -180,6 +181,7 @@ class CalibrationReport:
     timings: dict[str, float] = field(default_factory=dict)
     log_keys: tuple[str, ...] = ()  # keys searched on a log scale (log-uniform priors)
     left_out: tuple[str, ...] = ()  # params the case does not bear on, left at their base values
+    sides: tuple[str, ...] = ALLIES  # the case's sides, which the slots seoul.* and tokyo.* set
 
     def estimates(self) -> list[dict[str, Any]]:
         """One row per fitted key: estimate, bounds, at-bound flag, posterior summary.
@@ -227,6 +229,7 @@ class CalibrationReport:
             "conduct_estimates": self.conduct_estimates(),
             "parameters": self.ml.parameters,
             "left_out": list(self.left_out),
+            "sides": list(self.sides),
             "loglik": {row.name: _row_json(row) for row in rows.rows},
             "best_baseline_aic": rows.best("aic").name,
             "best_baseline_bic": rows.best("bic").name,

@@ -6,6 +6,7 @@ import pandas as pd
 
 from sim.analysis.posterior import MIN_KEPT_STEPS, Posterior
 from sim.analysis.results import CalibrationReport
+from sim.core.moves import ALLIES
 from sim.reports.forecasts import (
     FORECAST_FIGURE,
     FORECAST_TABLE,
@@ -13,6 +14,7 @@ from sim.reports.forecasts import (
     forecasts_markdown,
     write_forecasts,
 )
+from sim.reports.labels import role_name
 from sim.reports.likelihood import likelihood_markdown, likelihood_text
 from sim.reports.tables import (
     diebold_mariano_rows,
@@ -105,6 +107,17 @@ def loco_part_rows(table: pd.DataFrame) -> list[tuple[str, ...]]:
     return rows
 
 
+def slot_note(report: CalibrationReport) -> str:
+    """Which side the keys seoul.* and tokyo.* set, in a case whose sides are others."""
+    if tuple(report.sides) == ALLIES:
+        return ""
+    first, second = report.sides
+    return (
+        f"in {report.scenario}, the keys seoul.* set {role_name(first)} and tokyo.* set "
+        f"{role_name(second)} (the case's first and second sides)"
+    )
+
+
 def left_out_note(report: CalibrationReport) -> str:
     """The params the case does not bear on: not fitted, not counted in k."""
     keys = ", ".join(report.left_out)
@@ -127,6 +140,8 @@ def format_calibration(report: CalibrationReport, folder: Path | None = None) ->
         "",
         likelihood_text(report.in_sample),
     ]
+    if slots := slot_note(report):
+        lines.insert(1, slots)
     if ml.warning is not None:
         lines.append(f"warning: {ml.warning}")
     if report.left_out:
@@ -172,6 +187,7 @@ def calibration_markdown(report: CalibrationReport) -> str:
             f"![posterior draws]({POSTERIOR_FIGURE})"
         )
     left_out = f"\n\nNote: {left_out_note(report)}." if report.left_out else ""
+    slots = f"\n\nNote: {slot_note(report)}." if slot_note(report) else ""
     extra = ""
     if report.forecasts is not None:
         extra += "\n## Rolling-origin forecasts\n\n" + forecasts_markdown(report.forecasts)
@@ -202,7 +218,7 @@ box (log-uniform for a key searched on a log scale). docs/comparison.md explains
 
 ## Estimates
 
-{markdown_table(estimate_rows(report))}{left_out}
+{markdown_table(estimate_rows(report))}{left_out}{slots}
 
 ## Posterior
 

@@ -193,6 +193,7 @@ def calibrate(config: CalibrateJobConfig, command: str, date: str, say: Say) -> 
         loco=loco,
         timings={k: round(v, 2) for k, v in timings.items()},
         left_out=left_out,
+        sides=case.scenario.sides,
     )
 
 
