@@ -145,6 +145,41 @@ def test_plot_command_redraws_from_disk(small_sweep, tmp_path):
     assert (folder / "milestones.png").stat().st_size > 10_000
 
 
+@pytest.fixture(scope="module")
+def case_sweep(tmp_path_factory):
+    """A sweep of a case given by path: a copy of gsomia_2019 named x."""
+    case = tmp_path_factory.mktemp("cases") / "x"
+    shutil.copytree(ROOT / "scenarios" / "gsomia_2019", case)
+    spec = case / "scenario.yaml"
+    spec.write_text(spec.read_text().replace("name: gsomia_2019", "name: x"))
+    folder = tmp_path_factory.mktemp("case_sweep")
+    args = (f"scenario.name={case}", "us.pressure=0,1", "run.replications=300")
+    return folder, sweep(folder, *args, "run.trajectories=false")
+
+
+@pytest.mark.slow
+def test_a_sweep_of_a_case_given_by_path_aggregates_and_redraws(case_sweep):
+    # Every cell ran, then the aggregation looked the case up by its name among the shipped
+    # scenarios: "error: no scenario 'x'", no sweep.parquet; `plot` failed the same way.
+    folder, done = case_sweep
+    assert done.returncode == 0, done.stderr
+    assert "no scenario" not in done.stderr
+    before = pd.read_parquet(folder / "sweep.parquet")
+    assert before["us.pressure"].tolist() == [0, 1]
+    assert "seoul_gsomia_suspension_median" in before  # the copied case's own milestones
+    (folder / "sweep.parquet").unlink()
+    for target in (folder, folder / "0"):  # the sweep, then one cell's fan chart
+        redrawn = subprocess.run(
+            [sys.executable, "-m", "sim", "plot", str(target)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert redrawn.returncode == 0, redrawn.stderr
+    pd.testing.assert_frame_equal(before, pd.read_parquet(folder / "sweep.parquet"))
+
+
 @pytest.mark.slow
 def test_resume_recomputes_only_the_incomplete_cell(tmp_path):
     args = ("us.pressure=0.0,0.5,1.0", "run.replications=200", "run.trajectories=false")

@@ -8,6 +8,7 @@ files a job writes before the job starts again, so it never mixes two runs.
 """
 
 import json
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -15,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from omegaconf import OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 from tqdm.auto import tqdm
 
 from sim import __version__
@@ -177,6 +180,24 @@ def read_summary(folder: Path) -> RunSummary:
         raise ConfigError(f"{path} is not a run summary ({detail}); run the job again") from None
 
 
+def run_scenario(folder: Path, summary: RunSummary) -> str:
+    """The scenario a finished run ran, as `load_scenario` takes it: a name or a folder.
+
+    ``summary.json`` holds the case's name, which names no shipped folder when the case was
+    given by path (``scenario.name=/tmp/cases/x``); the run's resolved config (``.hydra``)
+    holds what it ran, a relative path read from the folder the run was started in.
+    """
+    hydra = Path(folder) / ".hydra"
+    try:
+        name = str(OmegaConf.load(hydra / "config.yaml").scenario.name)
+        cwd = OmegaConf.load(hydra / "hydra.yaml").hydra.runtime.cwd
+    except (OSError, ValueError, AttributeError, KeyError, OmegaConfBaseException):
+        return summary.scenario
+    if os.sep not in name and not Path(name).is_absolute():
+        return name
+    return str(Path(cwd) / name) if cwd else name
+
+
 def check_files(folder: Path, summary: RunSummary, redrawn: tuple[str, ...] = ()) -> None:
     """Raise `ConfigError` unless every file the summary lists has its recorded size.
 
@@ -295,7 +316,7 @@ def redraw_run(folder: Path) -> Path:
     check_files(folder, summary, redrawn=(FAN_FIGURE,))
     if FAN not in summary.files:
         raise ConfigError(f"{folder} is not a run folder: its {SUMMARY} lists no {FAN}")
-    scenario = load_scenario(summary.scenario).with_span(summary.start)
+    scenario = load_scenario(run_scenario(folder, summary)).with_span(summary.start)
     scenario = replace(scenario, end=scenario.week_start(summary.weeks - 1))
     real = load_real(scenario)
     try:

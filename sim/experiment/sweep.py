@@ -19,7 +19,7 @@ from sim.core.metrics import OUTCOMES
 from sim.core.scenario import Milestone
 from sim.core.scenario_yaml import load_scenario
 from sim.experiment.cells import ManifestCell, override_values, read_manifest
-from sim.experiment.job import REPLICATIONS, check_files, read_summary
+from sim.experiment.job import REPLICATIONS, check_files, read_summary, run_scenario
 from sim.experiment.store import write_parquet
 from sim.reports.run import RunSummary
 
@@ -131,10 +131,15 @@ class FinishedCell:
     entry: ManifestCell
     summary: RunSummary
     replications: pd.DataFrame
+    scenario: str  # the case as the cell ran it: a name, or the folder it was given by
 
     def figure_input(self) -> dict[str, Any]:
         """The form the sweep figures read (`sim.figures.sweep`)."""
-        return {"summary": self.summary.to_dict(), "replications": self.replications}
+        return {
+            "summary": self.summary.to_dict(),
+            "replications": self.replications,
+            "scenario": self.scenario,
+        }
 
 
 def read_cell(sweep_dir: Path, entry: ManifestCell) -> FinishedCell:
@@ -151,7 +156,8 @@ def read_cell(sweep_dir: Path, entry: ManifestCell) -> FinishedCell:
             f"{label} holds another run than this sweep's (identity {summary.identity.cell}, "
             f"expected {entry.identity}); run the sweep's command again to recompute it"
         )
-    return FinishedCell(entry, summary, pd.read_parquet(folder / REPLICATIONS))
+    replications = pd.read_parquet(folder / REPLICATIONS)
+    return FinishedCell(entry, summary, replications, run_scenario(folder, summary))
 
 
 @dataclass
@@ -172,7 +178,7 @@ def aggregate_sweep(sweep_dir: Path) -> SweepResult:
     cells = [read_cell(sweep_dir, entry) for entry in manifest.cells]
     if not cells:
         raise ConfigError(f"{sweep_dir}: the manifest names no cell")
-    milestones = list(load_scenario(cells[0].summary.scenario).milestones)
+    milestones = list(load_scenario(cells[0].scenario).milestones)
     rows = [sweep_cell(c.entry, manifest.keys, c.replications, milestones).row() for c in cells]
     table = pd.DataFrame(rows)
     write_parquet(table, sweep_dir / SWEEP_TABLE)

@@ -151,7 +151,7 @@ class MilestoneViolins:
 
 def make_milestone_data(cells: list[dict], labels: list[str], axis: str) -> MilestoneViolins:
     """Milestone weeks per cell, from each cell's replication table."""
-    scenario = load_scenario(cells[0]["summary"]["scenario"])
+    scenario = load_scenario(cells[0].get("scenario") or cells[0]["summary"]["scenario"])
     real = (cells[0]["summary"].get("real") or {}).get("milestones", {})
     weeks = {
         m.label: [c["replications"][m.column].dropna().to_numpy(float) for c in cells]
