@@ -348,6 +348,60 @@ def test_two_dimensional_and_tournament_sweeps_draw_their_figures(tmp_path):
     assert manifest["version"] == sim.__version__  # beside multirun.yaml's config and seed
 
 
+def test_a_settled_share_of_zero_draws_its_interval():
+    # A share of 0 got a Wilson lower bound of 2.17e-19, so p - lo < 0 and matplotlib refused
+    # the error bars: "ValueError: 'yerr' must not contain negative values".
+    from sim.experiment.sweep import outcome_shares
+    from sim.figures.sweep import plot_outcome_curve
+
+    runs = pd.DataFrame({"outcome": ["never_noticed"] * 1000})
+    runs["outcome_settled"] = runs["outcome"]
+    rows = []
+    for pressure in (0.0, 1.0):
+        row = {"us.pressure": pressure, "replications": 1000}
+        for prefix, column in (("p_", "outcome"), ("p_settled_", "outcome_settled")):
+            for outcome, share in outcome_shares(runs, column).items():
+                row |= {
+                    f"{prefix}{outcome}{end}": getattr(share, field)
+                    for end, field in (("", "p"), ("_lo", "lo"), ("_hi", "hi"))
+                }
+        rows.append(row)
+    data = make_outcome_curve_data(pd.DataFrame(rows), "us.pressure", None)
+    assert data.settled is not None and data.settled["terminated"].tolist() == [0.0, 0.0]
+    figure = plot_outcome_curve(data)
+    bars = [c for c in figure.axes[0].containers if c.has_yerr]
+    assert len(bars) == 2  # kept and terminated once settled, each with its bars
+
+
+@pytest.fixture(scope="module")
+def unnoticed_sweep(tmp_path_factory):
+    """A sweep of thaad_2016, a case without an outcome rule: nothing is put on notice."""
+    folder = tmp_path_factory.mktemp("unnoticed")
+    args = ("scenario=thaad_2016", "us.pressure=0,1", "run.replications=300")
+    return folder, sweep(folder, *args, "run.trajectories=false")
+
+
+@pytest.mark.slow
+def test_a_case_without_an_outcome_rule_draws_how_often_milestones_are_reached(unnoticed_sweep):
+    # The sweep ran every cell, then died drawing a flat "never noticed" curve (its error bars
+    # refused); the curve such a case can show is how often each milestone is reached.
+    folder, done = unnoticed_sweep
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    from sim.figures.sweep import make_reach_curve_data
+
+    assert not list(folder.glob("outcomes_by_*.png")) and not list(folder.glob("heatmap_*"))
+    assert Image.open(folder / "reached_by_us_pressure.png").size[0] > 500
+    table = pd.read_parquet(folder / "sweep.parquet")
+    scenario = load_scenario("thaad_2016")
+    data = make_reach_curve_data(table, "us.pressure", {m.id: m.label for m in scenario.milestones})
+    assert list(data.p) == [m.label for m in scenario.milestones]
+    tour_ban = 1 - table["beijing_group_tour_ban_never"].to_numpy()
+    assert np.allclose(data.p["Beijing: group-tour ban"], tour_ban)
+    assert (data.lo["Beijing: group-tour ban"] <= tour_ban).all()
+    assert data.runs == 300
+
+
 def test_tournament_panels_hold_each_rule_pairs_share_per_us_setting():
     rows = [
         (seoul, tokyo, us)

@@ -4,6 +4,8 @@ Everything here is online (updated once a week from the agents' state), so the p
 table exists whether or not the per-week trajectories are kept.
 """
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -14,6 +16,18 @@ from sim.core.scenario import NoticeRule
 #: end) is censored: it would end either way after the span.
 OUTCOMES = ("never_noticed", "noticed_then_kept", "terminated", "pending")
 PRESSURE_WINDOW = 4  # weeks over which Washington's pressure is averaged to find its peak
+Z95 = 1.959963984540054
+
+
+def wilson_interval(successes: Any, trials: Any, z: float = Z95) -> tuple[Any, Any]:
+    """Wilson score interval for binomial proportions (Wilson 1927), elementwise."""
+    successes = np.asarray(successes, dtype=float)
+    trials = np.asarray(trials, dtype=float)
+    p = successes / trials
+    denominator = 1 + z**2 / trials
+    centre = (p + z**2 / (2 * trials)) / denominator
+    half = z / denominator * np.sqrt(p * (1 - p) / trials + z**2 / (4 * trials**2))
+    return centre - half, centre + half
 
 
 class PressureWindow:

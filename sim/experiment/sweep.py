@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sim.core.errors import ConfigError
-from sim.core.metrics import OUTCOMES
+from sim.core.metrics import OUTCOMES, wilson_interval
 from sim.core.scenario import Milestone
 from sim.core.scenario_yaml import load_scenario
 from sim.experiment.cells import ManifestCell, override_values, read_manifest
@@ -24,19 +24,8 @@ from sim.experiment.store import write_parquet
 from sim.reports.run import RunSummary
 
 SWEEP_TABLE = "sweep.parquet"
-Z95 = 1.959963984540054
 MILESTONE_QUANTILES = {"q10": 0.1, "median": 0.5, "q90": 0.9}
-
-
-def wilson_interval(successes: Any, trials: Any, z: float = Z95) -> tuple[Any, Any]:
-    """Wilson score interval for binomial proportions (Wilson 1927), elementwise."""
-    successes = np.asarray(successes, dtype=float)
-    trials = np.asarray(trials, dtype=float)
-    p = successes / trials
-    denominator = 1 + z**2 / trials
-    centre = (p + z**2 / (2 * trials)) / denominator
-    half = z / denominator * np.sqrt(p * (1 - p) / trials + z**2 / (4 * trials**2))
-    return centre - half, centre + half
+__all__ = ["wilson_interval"]  # its home was here: threshold and objective import it from here
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.core.metrics import OUTCOMES
+from sim.core.metrics import OUTCOMES, wilson_interval
+from sim.core.scenario import Scenario
 from sim.core.scenario_yaml import load_scenario
 from sim.experiment.store import write_figure
 from sim.figures.fan import figure_and_axes
@@ -115,7 +116,7 @@ def plot_outcome_curve(data: OutcomeCurve, ax=None) -> Figure:
         ax.errorbar(  # intervals as bars, apart from the shaded within-window ones
             data.x,
             p,
-            yerr=np.vstack([p - low, high - p]),
+            yerr=np.clip(np.vstack([p - low, high - p]), 0, None),  # a bound off by 1e-19
             color=COLOURS[outcome],
             lw=1.2,
             ls="--" if data.numeric else "none",
@@ -136,6 +137,67 @@ def plot_outcome_curve(data: OutcomeCurve, ax=None) -> Figure:
 
 
 @dataclass(frozen=True)
+class ReachCurve:
+    """A case without an outcome rule: the share of runs reaching each milestone, by one key.
+
+    Nothing is put on notice in such a case, so every run "never notices" and an outcome curve
+    would be flat at 1; how often each milestone is reached is what the swept key changes.
+    """
+
+    key: str
+    x: np.ndarray
+    labels: list[str]
+    numeric: bool
+    p: dict[str, np.ndarray]  # milestone label -> share of runs that reach it
+    lo: dict[str, np.ndarray]  # its 95% Wilson interval
+    hi: dict[str, np.ndarray]
+    runs: int | None = None  # replications per cell, when every cell has as many
+
+
+def make_reach_curve_data(table: pd.DataFrame, key: str, milestones: dict[str, str]) -> ReachCurve:
+    """Numbers of the reach curve from ``<milestone>_never``; ``milestones`` maps id to label."""
+    numeric = is_numeric(table[key])
+    ordered = table.sort_values(key, kind="stable") if numeric else table
+    n = ordered["replications"].to_numpy(dtype=float)
+    p, lo, hi = {}, {}, {}
+    for name, label in milestones.items():
+        p[label] = 1 - ordered[f"{name}_never"].to_numpy(dtype=float)
+        lo[label], hi[label] = wilson_interval(np.round(p[label] * n), n)
+    return ReachCurve(
+        key=key,
+        x=ordered[key].to_numpy(dtype=float) if numeric else np.arange(len(ordered), dtype=float),
+        labels=[str(v) for v in ordered[key]],
+        numeric=numeric,
+        p=p,
+        lo=lo,
+        hi=hi,
+        runs=int(n[0]) if len(set(n)) == 1 else None,
+    )
+
+
+def plot_reach_curve(data: ReachCurve) -> Figure:
+    """Each milestone's share of runs that reach it, with its interval, against the key."""
+    figure, ax = figure_and_axes(None, (8, 4.5))
+    for label, p in data.p.items():
+        ax.fill_between(data.x, data.lo[label], data.hi[label], alpha=0.15)
+        ax.plot(data.x, p, marker="o", lw=1.5, label=label, ls="-" if data.numeric else "none")
+    if not data.numeric:
+        ax.set_xticks(data.x, data.labels, rotation=20, ha="right")
+    ax.set_xlabel(data.key)
+    runs = f" ({data.runs:,} runs a cell)" if data.runs else ""
+    ax.set_title(
+        f"How often the runs reach each milestone, by {data.key}{runs}\n"
+        "(the case has no outcome rule: nothing is put on notice, so no outcome curve)",
+        fontsize=10,
+    )
+    ax.set_ylabel("share of runs that reach it (95% Wilson interval)")
+    ax.set_ylim(-0.02, 1.02)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, frameon=False)
+    return figure
+
+
+@dataclass(frozen=True)
 class MilestoneViolins:
     """Per milestone, the distribution of its week in each cell, and the real week."""
 
@@ -149,9 +211,14 @@ class MilestoneViolins:
     span: int | None = None  # the runs' weeks: every panel's axis runs over them
 
 
+def cells_scenario(cells: list[dict]) -> Scenario:
+    """The case the cells ran: the folder they were given, else the name in their summary."""
+    return load_scenario(cells[0].get("scenario") or cells[0]["summary"]["scenario"])
+
+
 def make_milestone_data(cells: list[dict], labels: list[str], axis: str) -> MilestoneViolins:
     """Milestone weeks per cell, from each cell's replication table."""
-    scenario = load_scenario(cells[0].get("scenario") or cells[0]["summary"]["scenario"])
+    scenario = cells_scenario(cells)
     real = (cells[0]["summary"].get("real") or {}).get("milestones", {})
     weeks = {
         m.label: [c["replications"][m.column].dropna().to_numpy(float) for c in cells]
@@ -343,17 +410,26 @@ def map_figures(
 def draw_sweep_figures(
     table: pd.DataFrame, keys: list[str], cells: list[dict], folder: Path
 ) -> list[Path]:
-    """Draw every figure that fits the sweep's shape; return the files written."""
+    """Draw every figure that fits the sweep's shape; return the files written.
+
+    A case without an outcome rule gets no outcome curve, heatmap or tournament (every run
+    "never notices"): its curve is how often each milestone is reached.
+    """
+    noticed = cells[0]["summary"].get("notice_label") is not None
     real_outcome = (cells[0]["summary"].get("real") or {}).get("outcome")
-    written = [
-        write_figure(figure, folder / name)
-        for name, figure in map_figures(table, keys, real_outcome).items()
-    ]
+    maps = map_figures(table, keys, real_outcome) if noticed else {}
+    written = [write_figure(figure, folder / name) for name, figure in maps.items()]
     numeric = [k for k in keys if is_numeric(table[k])]
-    for key in keys if len(keys) == 1 else numeric[:1] if len(numeric) == 1 else []:
-        data = make_outcome_curve_data(table, key, real_outcome)
-        name = "outcomes_by_" + key.replace("@", "_").replace(".", "_") + ".png"
-        written.append(write_figure(plot_outcome_curve(data), folder / name))
+    milestones = {m.id: m.label for m in cells_scenario(cells).milestones}
+    curves = keys if len(keys) == 1 else numeric[:1] if len(numeric) == 1 else []
+    for key in curves if noticed or milestones else []:
+        stem = key.replace("@", "_").replace(".", "_") + ".png"
+        if noticed:
+            figure = plot_outcome_curve(make_outcome_curve_data(table, key, real_outcome))
+        else:
+            figure = plot_reach_curve(make_reach_curve_data(table, key, milestones))
+        name = ("outcomes_by_" if noticed else "reached_by_") + stem
+        written.append(write_figure(figure, folder / name))
     if len(cells) <= MAX_VIOLIN_CELLS:
         data = make_milestone_data(cells, cell_names(table, keys), ", ".join(keys))
         written.append(write_figure(plot_milestone_violins(data), folder / "milestones.png"))
