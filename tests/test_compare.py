@@ -515,6 +515,25 @@ def test_the_event_raster_names_every_colour_it_draws():
     assert max(abs(a - b) for a, b in zip(hold, abstain, strict=True)) > 0.05  # told apart
 
 
+@pytest.mark.parametrize(
+    ("policy", "calm"), [("us=reactive", 0.1), ("us=constant", 0.0), ("us=absent", 0.0)]
+)
+def test_the_rasters_simulated_patron_abstains_in_its_calm_weeks(policy, calm):
+    # A reactive Washington's baseline pressure 0.1 fell in 0 < p < 0.5 and every simulated
+    # week was drawn "engage", while the real patron abstains in most weeks.
+    from sim.figures.comparison import RASTER_CODES
+    from sim.reports.comparison import raster_data
+
+    result = compare(config(policy, "us.pressure=0.3", replications=6))
+    raster = raster_data(result, 6)
+    pressure = result.model.recorder.pressure[: raster.codes.shape[1], :6].T
+    patron = [RASTER_CODES[c] for c in raster.codes[5::3].ravel()]  # each run's third row
+    expected = np.where(pressure.ravel() <= calm, "abstain", "engage")
+    assert patron == expected.tolist()
+    if policy == "us=reactive":
+        assert 0 < patron.count("abstain") < len(patron)  # calm weeks and alarmed weeks
+
+
 def test_the_fan_draws_its_quantiles_and_the_real_path_where_they_are():
     from sim.core.scenario_yaml import load_scenario
     from sim.experiment.factory import load_real

@@ -111,6 +111,14 @@ class UsPolicy:
     delay: int = bounded(1, 0, 520)
     baseline: float = bounded(0.1, 0.0, 1.0)
 
+    def calm_level(self) -> float:
+        """The pressure of a week Washington does nothing: ``reactive``'s baseline, else 0.
+
+        A real week without a US event is coded abstain (pressure 0); a reactive patron's calm
+        weeks sit at its baseline, and must read as abstaining too, not engaging.
+        """
+        return float(self.baseline) if self.policy == UsPolicyKind.REACTIVE.value else 0.0
+
 
 @dataclass
 class ConductParams:

@@ -45,8 +45,12 @@ class RasterData:
     title: str
 
 
-def _block(sides: tuple[str, ...], moves: dict, pressure: np.ndarray) -> np.ndarray:
-    us = UsMove.of(np.asarray(pressure)) + N_MOVES
+def _block(
+    sides: tuple[str, ...], moves: dict, pressure: np.ndarray, calm: float = 0.0
+) -> np.ndarray:
+    """One block's rows: each side's moves, then the patron's, a calm week as abstain."""
+    pressure = np.asarray(pressure, dtype=float)
+    us = np.where(pressure <= calm, 0, UsMove.of(pressure)) + N_MOVES
     return np.stack([*(np.asarray(moves[a], dtype=int) for a in sides), us])
 
 
@@ -56,19 +60,21 @@ def make_raster_data(
     moves: dict[str, np.ndarray],
     pressure: np.ndarray,
     samples: int,
+    calm: float = 0.0,
 ) -> RasterData:
     """Numbers for the event raster: the real moves, then the first ``samples`` runs.
 
     ``moves`` maps each side to simulated moves of shape (weeks, R) and ``pressure`` has shape
     (weeks, R) (a `Recorder`'s arrays); replications are in random order already, so the first
-    ones are a fair sample.
+    ones are a fair sample. A simulated pressure at or below ``calm`` (the reactive patron's
+    baseline, `UsPolicy.calm_level`) is drawn as abstain, as a real week without US events is.
     """
     weeks = len(real.pressure)
     sides = scenario.sides
     runs = min(samples, pressure.shape[1] if pressure.ndim == 2 else 0)
     blocks = [_block(sides, real.moves, real.pressure)]
     blocks += [
-        _block(sides, {a: moves[a][:weeks, r] for a in sides}, pressure[:weeks, r])
+        _block(sides, {a: moves[a][:weeks, r] for a in sides}, pressure[:weeks, r], calm)
         for r in range(runs)
     ]
     labels = {m.id: m.label for m in scenario.milestones}

@@ -302,27 +302,35 @@ def clear_comparison(folder: Path) -> None:
     clear_report(folder, list(COMPARISON_FILES))
 
 
+def raster_data(result, samples: int):
+    """The event raster of a `sim.analysis.compare.Comparison`: history over ``samples`` runs.
+
+    The patron's calm weeks (a reactive patron's baseline) are drawn as abstain, as a real week
+    without its events is coded.
+    """
+    from sim.figures.comparison import make_raster_data
+
+    recorder, case = result.model.recorder, result.case
+    calm = result.model.params.us.calm_level()
+    return make_raster_data(
+        case.scenario, case.real, recorder.move, recorder.pressure, samples, calm
+    )
+
+
 def write_comparison(result, folder: Path, samples: int) -> Path:
     """Write the figures, ``comparison.md`` and (last) ``comparison.json`` into ``folder``.
 
     ``result`` is a `sim.analysis.compare.Comparison`.
     """
     from sim.experiment.store import json_text, write_figure, write_text
-    from sim.figures.comparison import (
-        make_gain_data,
-        make_raster_data,
-        plot_cumulative_gain,
-        plot_event_raster,
-    )
+    from sim.figures.comparison import make_gain_data, plot_cumulative_gain, plot_event_raster
     from sim.figures.fan import make_fan_data, plot_tension_fan
 
     folder = Path(folder)
     case, report = result.case, result.report
     fan = make_fan_data(result.fan, case.scenario, case.real, fan_caption(report))
     write_figure(plot_tension_fan(fan), folder / FAN_FIGURE)
-    recorder = result.model.recorder
-    raster = make_raster_data(case.scenario, case.real, recorder.move, recorder.pressure, samples)
-    write_figure(plot_event_raster(raster), folder / RASTER_FIGURE)
+    write_figure(plot_event_raster(raster_data(result, samples)), folder / RASTER_FIGURE)
     best = report.in_sample.best("aic")
     dates = [case.scenario.week_start(w) for w in range(case.weeks)]
     gain = make_gain_data(
