@@ -344,6 +344,30 @@ def test_a_posterior_converges_only_with_enough_kept_steps_r_hat_and_ess(
         assert state.startswith("NOT converged: 49 kept steps per walker, too few"), state
 
 
+@pytest.mark.parametrize(("r_hat", "converged"), [(1.01, True), (1.3, False)])
+def test_the_posterior_figure_says_when_the_chain_did_not_converge(r_hat, converged):
+    # posterior.png looked the same whether or not R-hat and ESS passed the report's thresholds.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from sim.analysis.posterior import Posterior
+    from sim.figures.comparison import plot_posterior
+    from sim.reports.calibration import posterior_figure_data
+
+    summary = pd.DataFrame({"r_hat": [r_hat], "ess_bulk": [400.0]}, index=["seoul.activity"])
+    draws = np.random.default_rng(0).uniform(0.1, 0.9, (200, 1))
+    post = Posterior(("seoul.activity",), draws, summary, 0.3, 4, steps=60, burn=10, seconds=1)
+    rows = {"seoul.activity": {"estimate": 0.5, "low": 0.0, "high": 1.0}}
+    figure = plot_posterior(posterior_figure_data(post, rows, ()))
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    figure.draw(renderer)
+    title = figure.get_suptitle()
+    assert ("NOT converged" in title) is not converged, title
+    assert title.startswith("Posterior NOT converged (R-hat >= 1.05 or ESS < 100)") or converged
+    frame = figure.get_window_extent(renderer)
+    box = figure._suptitle.get_window_extent(renderer)
+    assert frame.x0 <= box.x0 and box.x1 <= frame.x1, (box, frame)  # the note fits
+
+
 @pytest.mark.parametrize("interruption", [KeyboardInterrupt, SystemExit])
 def test_an_interrupted_posterior_stops_without_the_samplers_traceback(
     recovery, monkeypatch, capfd, interruption

@@ -149,13 +149,17 @@ class PosteriorData:
     bounds: list[tuple[float, float]]
     log: list[bool]  # keys searched on a log scale are drawn on one
     titles: list[str]  # each panel's title: the key, with the keys tied to it
+    note: str | None = None  # why the draws are not a posterior to read (not converged)
 
 
-def make_posterior_data(keys, draws, estimates, low, high, log=None, tied=None) -> PosteriorData:
+def make_posterior_data(
+    keys, draws, estimates, low, high, log=None, tied=None, note=None
+) -> PosteriorData:
     """Numbers for the posterior figure.
 
     ``log`` flags the keys with a log-uniform prior; ``tied`` maps a key to the keys that share
-    its value (``KEY+TWIN`` in ``params``), named in its panel's title.
+    its value (``KEY+TWIN`` in ``params``), named in its panel's title; ``note`` says why the
+    chain did not converge (the calibration report's words), drawn above the panels.
     """
     tied = tied or {}
     return PosteriorData(
@@ -165,6 +169,7 @@ def make_posterior_data(keys, draws, estimates, low, high, log=None, tied=None) 
         list(zip(low, high, strict=True)),
         [False] * len(keys) if log is None else list(log),
         [" = ".join([k, *tied.get(k, [])]) for k in keys],
+        note,
     )
 
 
@@ -186,11 +191,15 @@ def plot_posterior(data: PosteriorData) -> Figure:
         ax.set_title(title, fontsize=8)
         ax.tick_params(labelsize=7)
         ax.set_yticks([])
-    figure.suptitle(
+    title = (
         "posterior draws and ML estimates (uniform priors on the boxes shown; "
-        "log-uniform on a log axis)",
-        fontsize=9,
+        "log-uniform on a log axis)"
     )
+    if data.note is None:
+        figure.suptitle(title, fontsize=9)
+    else:  # in red above the panels: draws of an unconverged chain are not a posterior
+        note = f"Posterior {data.note}; do not read these as a posterior"
+        figure.suptitle(f"{note}\n{title}", fontsize=9, color="tab:red", wrap=True)
     return figure
 
 

@@ -1,6 +1,7 @@
 """Renderers of a `CalibrationReport`: what `escalation calibrate` prints and writes."""
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -24,6 +25,9 @@ from sim.reports.tables import (
     uninformed_lines,
     uninformed_paragraph,
 )
+
+if TYPE_CHECKING:  # matplotlib loads only when a figure is drawn
+    from sim.figures.comparison import PosteriorData
 
 POSTERIOR_FIGURE = "posterior.png"
 LOCO_FIGURE = "loco.png"
@@ -246,15 +250,31 @@ def clear_calibration(folder: Path) -> None:
     clear_report(folder, list(CALIBRATION_FILES))
 
 
+def posterior_figure_data(posterior: Posterior, rows: dict[str, dict], log_keys) -> "PosteriorData":
+    """The posterior figure's numbers: draws, each key's ML estimate (``rows``) and box.
+
+    A posterior that did not converge carries the report's words for it, which the figure
+    shows above its panels: its histograms are not a posterior to read.
+    """
+    from sim.figures.comparison import make_posterior_data
+
+    keys = posterior.keys
+    return make_posterior_data(
+        keys,
+        posterior.draws,
+        [rows[k]["estimate"] for k in keys],
+        [rows[k]["low"] for k in keys],
+        [rows[k]["high"] for k in keys],
+        [k in log_keys for k in keys],
+        {k: rows[k].get("tied", []) for k in keys},
+        note=None if posterior.converged else posterior_state(posterior),
+    )
+
+
 def write_calibration(report: CalibrationReport, folder: Path) -> Path:
     """Write the figures, the forecasts' table, ``calibration.md`` and (last) the JSON."""
     from sim.experiment.store import json_text, write_figure, write_text
-    from sim.figures.comparison import (
-        make_loco_gain_data,
-        make_posterior_data,
-        plot_loco_gain,
-        plot_posterior,
-    )
+    from sim.figures.comparison import make_loco_gain_data, plot_loco_gain, plot_posterior
 
     folder = Path(folder)
     if report.forecasts is not None:
@@ -263,16 +283,7 @@ def write_calibration(report: CalibrationReport, folder: Path) -> Path:
         write_figure(plot_loco_gain(make_loco_gain_data(report.loco)), folder / LOCO_FIGURE)
     if report.posterior is not None:
         rows = {r["key"]: r for r in [*report.estimates(), *report.conduct_estimates()]}
-        keys = report.posterior.keys
-        data = make_posterior_data(
-            keys,
-            report.posterior.draws,
-            [rows[k]["estimate"] for k in keys],
-            [rows[k]["low"] for k in keys],
-            [rows[k]["high"] for k in keys],
-            [k in report.log_keys for k in keys],
-            {k: rows[k].get("tied", []) for k in keys},
-        )
+        data = posterior_figure_data(report.posterior, rows, report.log_keys)
         write_figure(plot_posterior(data), folder / POSTERIOR_FIGURE)
     write_text(calibration_markdown(report), folder / "calibration.md")
     write_text(json_text(report.to_json(), strict=False), folder / "calibration.json")
