@@ -146,6 +146,15 @@ def test_valid_file_loads_with_line_numbers(tmp_path):
     assert events[0].description == "Tokyo tightens export controls."
 
 
+def test_a_line_of_spaces_is_skipped_like_an_empty_line(tmp_path):
+    # Lines 3 and 5 hold only spaces or a tab; the bad actor after them is on line 6.
+    path = write(tmp_path, [HEADER, R1, "  ", R2, "\t", R3])
+    assert [e.line for e in load_events(path)] == [2, 4, 6]
+    path = write(tmp_path, [HEADER, R1, "  ", R2, "\t", R3.replace(",seoul,", ",seul,")])
+    with pytest.raises(EventsFileError, match=where(path, 6) + ".*actor 'seul'"):
+        load_events(path)
+
+
 def test_error_is_an_escalation_error():
     assert issubclass(EventsFileError, EscalationError)
 

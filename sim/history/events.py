@@ -104,6 +104,12 @@ def _first_line(lines: list[str], after: int) -> int:
     return line
 
 
+def _blank(row: dict[str, str | None]) -> bool:
+    """Whether a row is a line of spaces or tabs only: one blank field and no others."""
+    first, *rest = row.values()
+    return not (first or "").strip() and all(v is None for v in rest) and None not in row
+
+
 def _read_events(path: Path, actors: tuple[str, ...]) -> list[Event]:
     with path.open(newline="", encoding="utf-8-sig") as handle:
         handle_lines = handle.readlines()  # the lines as the reader counts them
@@ -120,6 +126,8 @@ def _read_events(path: Path, actors: tuple[str, ...]) -> list[Event]:
         end = reader.line_num
         for row in reader:
             line, end = _first_line(handle_lines, end), reader.line_num  # name a row's first line
+            if _blank(row):  # spaces or tabs only: skipped like an empty line, which csv skips
+                continue
             if None in row or any(v is None for v in row.values()):
                 spans = (
                     f" (the row runs to line {end}: is a quote left open?)" if end > line else ""
