@@ -169,3 +169,18 @@ def test_an_irreversible_measure_with_lifting_events_is_refused(copy):
         "measures.seoul: measure 'boycott' is not reversible but lists lifted_by "
         "['boycott_fades']; a measure its side cannot lift has no lifting events"
     ) in message
+
+
+def test_a_key_given_twice_is_refused_with_both_lines(copy):
+    edit(copy, "patron: washington\n", "patron: washington\npatron: beijing\n")
+    message = refused(copy)
+    lines = (copy / "scenario.yaml").read_text(encoding="utf-8").splitlines()
+    first = lines.index("patron: washington") + 1
+    assert message.endswith(
+        f"line {first + 1}: the key 'patron' is given twice (also on line {first}); keep one"
+    )
+
+
+def test_a_key_given_twice_in_a_measure_is_refused(copy):
+    edit(copy, "        intensity: 0.60\n", "        intensity: 0.60\n        intensity: 0.9\n")
+    assert "the key 'intensity' is given twice" in refused(copy)

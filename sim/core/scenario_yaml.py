@@ -12,12 +12,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from sim.core.errors import ScenarioError
 from sim.core.folders import scenarios_root
 from sim.core.measures import Measure, Repertoire
 from sim.core.scenario import Milestone, MilestoneKind, NoticeRule, Scenario, monday, parse_date
+from sim.core.yaml_files import read_mapping
 
 #: The case a bare model and `escalation run` without overrides are set in.
 DEFAULT_SCENARIO = "gsomia_2019"
@@ -186,21 +185,6 @@ def _whole(value: Any, where: str) -> int:
     return value
 
 
-def _read(path: Path) -> dict:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.MarkedYAMLError as problem:
-        mark = problem.problem_mark
-        where = f", line {mark.line + 1}" if mark is not None else ""
-        raise ScenarioError(f"{path}{where}: not valid YAML text ({problem.problem})") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as problem:
-        first = str(problem).splitlines()[0] if str(problem) else type(problem).__name__
-        raise ScenarioError(f"{path}: not valid YAML text ({first})") from None
-    if not isinstance(raw, dict):
-        raise ScenarioError(f"{path}: expected a mapping of keys (name, start, measures, ...)")
-    return raw
-
-
 def _scenario(raw: dict, folder: Path, where: str) -> Scenario:
     _check_keys(raw, SCENARIO_KEYS, f"{where}: the top level")
     sides = tuple(str(a) for a in raw.get("sides") or ("seoul", "tokyo"))
@@ -292,7 +276,7 @@ def load_scenario(name: str) -> Scenario:
             f"{', '.join(known_scenarios()) or 'none'})"
         )
     where = str(path)
-    raw = _read(path)
+    raw = read_mapping(path, "name, start, measures, ...")
     try:
         scenario = _scenario(raw, folder, where)
     except ScenarioError:

@@ -9,14 +9,15 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from sim.core.errors import ScenarioError
 from sim.core.folders import scenarios_root
 from sim.core.metrics import OUTCOMES
 from sim.core.moves import ACTORS, ALLIES
+from sim.core.yaml_files import read_mapping
 
 FILE = "classroom.yaml"
+#: The keys classroom.yaml may hold (scenarios/README.md).
+KEYS = ("injections", "washington_score", "prompts")
 DIRECTIONS = ("escalate", "deescalate")
 #: The discussion prompts of a case without a classroom.yaml: about any game and any case.
 GENERAL_PROMPTS = {
@@ -201,9 +202,7 @@ def load_materials(folder: Path | str) -> Materials:
     if not folder.is_dir():
         folder = scenarios_root() / str(folder)
     path = folder / FILE
-    raw = yaml.safe_load(path.read_text()) if path.is_file() else {"prompts": GENERAL_PROMPTS}
-    if not isinstance(raw, dict):
-        raise ScenarioError(f"{path}: expected a mapping with injections, prompts")
+    raw = read_mapping(path, ", ".join(KEYS)) if path.is_file() else {"prompts": GENERAL_PROMPTS}
     where = str(path)
     prompts = raw.get("prompts") or {}
     if unknown := sorted(set(prompts) - {"all", "class", "injected", *ACTORS}):
