@@ -255,6 +255,11 @@ HEADER = EVENTS.split(b"\n", 1)[0] + b"\n"
     [
         (lambda t: t.replace(b"lapse_weeks: 13", b"lapse_weeks: [13"), None, "not valid YAML"),
         (lambda t: t.replace(b"intensity: 0.60", b"intensity: high"), None, "'high'"),
+        (
+            lambda t: t.replace(b"start: 2018-10-29", b"start: 2018-11-31"),
+            None,
+            "scenario.yaml: start: '2018-11-31' is not a date in YYYY-MM-DD form",
+        ),
         (lambda t: t.replace(b"lapse_weeks: 13", b"lapse_weeks: thirteen"), None, "lapse_weeks"),
         (lambda t: bytes(range(256)) * 4, None, "scenario.yaml: not UTF-8 text (byte 128)"),
         (lambda t: t.replace(b"events: events.csv", b"events: ../../outside.csv"), None, "outside"),

@@ -184,3 +184,57 @@ def test_a_key_given_twice_is_refused_with_both_lines(copy):
 def test_a_key_given_twice_in_a_measure_is_refused(copy):
     edit(copy, "        intensity: 0.60\n", "        intensity: 0.60\n        intensity: 0.9\n")
     assert "the key 'intensity' is given twice" in refused(copy)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "said"),
+    [
+        ("start: 2018-10-29", "start: 2018-11-31", "start: '2018-11-31' is not a date in YYYY-MM"),
+        (
+            "start: 2018-10-29",
+            "start: 2018-10-29 10:00:00",
+            "start: '2018-10-29 10:00:00' is not a date in YYYY-MM-DD form",
+        ),
+        (
+            "events: events.csv",
+            "events: [events.csv]",
+            "events: ['events.csv'] must be one file name, such as events.csv",
+        ),
+        (
+            "intensity: 0.60",
+            "intensity: high",
+            "measures.tokyo: measure 'export_controls': intensity 'high' is not a number",
+        ),
+        (
+            "sides: [seoul, tokyo]",
+            "sides: [seoul, tokio]",
+            "measures must be given for exactly seoul, tokio, not tokyo, seoul (sides names "
+            "'tokio', measures 'tokyo': is one a typo?)",
+        ),
+        (
+            "sides: [seoul, tokyo]",
+            "sides: [seoul, tokyo]\ninitial_measures: {tokyo: [embargo]}",
+            "initial_measures: tokyo has no measure 'embargo'",
+        ),
+        (
+            "sides: [seoul, tokyo]",
+            "sides: [seoul, tokyo]\ninitial_measures: [consultations]",
+            "initial_measures must map each side to a measure id or a list of them",
+        ),
+    ],
+)
+def test_a_bad_value_is_refused_naming_its_key(copy, old, new, said):
+    edit(copy, old, new)
+    message = refused(copy)
+    assert said in message
+    assert "could not" not in message and "datetime" not in message
+
+
+def test_initial_measures_in_the_file_are_in_force_at_week_0(copy):
+    edit(
+        copy,
+        "sides: [seoul, tokyo]",
+        "sides: [seoul, tokyo]\ninitial_measures: {tokyo: consultations}",
+    )
+    scenario = load_scenario(str(copy))
+    assert scenario.measures["tokyo"].ids_in_force(scenario.initial["tokyo"]) == ["consultations"]

@@ -71,7 +71,7 @@ def _measure(raw: Any, where: str) -> Measure:
             id=str(raw["id"]),
             name=str(raw["name"]),
             domain=str(raw["domain"]),
-            intensity=float(raw["intensity"]),
+            intensity=_intensity(raw["intensity"]),
             reversible=reversible,
             undo=str(raw.get("undo", "")),
             events=tuple(str(e) for e in raw.get("events") or ()),
@@ -94,6 +94,16 @@ def _measure(raw: Any, where: str) -> Measure:
             "measure its side cannot lift has no lifting events (drop them or make it reversible)"
         )
     return measure
+
+
+def _intensity(value: Any) -> float:
+    """A measure's intensity: a YAML number (the measure checks that it lies in (0, 1]).
+
+    Anything else is a `ValueError` naming the key, which the caller puts after the measure.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"intensity {value!r} is not a number; write one in (0, 1]")
+    return float(value)
 
 
 def _repertoire(actor: str, raw: Any, where: str) -> Repertoire:
@@ -172,7 +182,9 @@ def _events_path(folder: Path, raw: Any, where: str) -> Path | None:
     """The events file a scenario names, which must lie inside its folder."""
     if not raw:
         return None
-    path = (folder / str(raw)).resolve()
+    if not isinstance(raw, str):
+        raise ScenarioError(f"{where}: events: {raw!r} must be one file name, such as events.csv")
+    path = (folder / raw).resolve()
     if not path.is_relative_to(folder.resolve()):
         raise ScenarioError(f"{where}: events: {raw!r} lies outside the scenario folder")
     return path
@@ -187,15 +199,15 @@ def _whole(value: Any, where: str) -> int:
 
 def _scenario(raw: dict, folder: Path, where: str) -> Scenario:
     _check_keys(raw, SCENARIO_KEYS, f"{where}: the top level")
-    sides = tuple(str(a) for a in raw.get("sides") or ("seoul", "tokyo"))
+    named = raw.get("sides") or ["seoul", "tokyo"]
+    sides = tuple(str(a) for a in named) if isinstance(named, list) else (str(named),)
     if len(sides) != 2 or len(set(sides)) != 2:
         raise ScenarioError(f"{where}: sides must name two different actors, got {sides}")
     patron = str(raw.get("patron", "washington"))
     if patron in sides:
         raise ScenarioError(f"{where}: patron {patron!r} is also a side; name a third actor")
+    _check_measure_sides(raw.get("measures"), sides, where)  # before the keys that name sides
     pressed = _pressed(raw.get("patron_presses"), sides, where)
-    if not isinstance(raw.get("measures"), dict) or set(raw["measures"]) != set(sides):
-        raise ScenarioError(f"{where}: measures must be given for exactly {', '.join(sides)}")
     measures = {a: _repertoire(a, raw["measures"][a], where) for a in sides}
     outcome = raw.get("outcome")
     notice = None
@@ -232,6 +244,27 @@ def _scenario(raw: dict, folder: Path, where: str) -> Scenario:
         folder=folder,
         pressed=pressed,
     )
+
+
+def _check_measure_sides(raw: object, sides: tuple[str, ...], where: str) -> None:
+    """``measures`` must be a mapping of exactly the sides; a name in one only is a likely typo.
+
+    It is checked before ``patron_presses`` and the milestones, so that a typo in ``sides``
+    is blamed on ``sides`` and ``measures``, not on the first key that names the other spelling.
+    """
+    expected = f"{where}: measures must be given for exactly {', '.join(sides)}"
+    if not isinstance(raw, dict):
+        raise ScenarioError(expected)
+    extra = [str(k) for k in raw if k not in sides]
+    missing = [s for s in sides if s not in raw]
+    if extra or missing:
+        given = ", ".join(map(str, raw)) or "no actor"
+        hint = (
+            f" (sides names {missing[0]!r}, measures {extra[0]!r}: is one a typo?)"
+            if len(extra) == len(missing) == 1
+            else ""
+        )
+        raise ScenarioError(f"{expected}, not {given}{hint}")
 
 
 def _pressed(raw: object, sides: tuple[str, ...], where: str) -> tuple[str, ...]:
@@ -290,7 +323,24 @@ def load_scenario(name: str) -> Scenario:
         _measure_index(scenario, notice.actor, notice.measure, f"{where}: outcome.measure")
     for m in scenario.milestones:
         _check_milestone(m, scenario, where)
-    return scenario.with_initial(raw.get("initial_measures") or {})
+    return _with_initial(scenario, raw.get("initial_measures"), where)
+
+
+def _with_initial(scenario: Scenario, raw: Any, where: str) -> Scenario:
+    """``scenario`` with the file's ``initial_measures`` in force, errors naming the file."""
+    place = f"{where}: initial_measures"
+    if raw is None:
+        return scenario
+    shape = all(isinstance(v, str | list) for v in raw.values()) if isinstance(raw, dict) else 0
+    if not shape:
+        raise ScenarioError(
+            f"{place} must map each side to a measure id or a list of them, got {raw!r}"
+        )
+    try:
+        return scenario.with_initial(raw)
+    except ScenarioError as problem:
+        said = str(problem).removeprefix("scenario.initial_measures: ")
+        raise ScenarioError(f"{place}: {said}") from None
 
 
 def load_case(

@@ -12,13 +12,20 @@ import yaml
 
 from sim.core.errors import ScenarioError
 
+TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
 
 class DuplicateKeyError(yaml.constructor.ConstructorError):
     """A mapping gives the same key twice; ``problem`` names it and its first line."""
 
 
 class StrictLoader(yaml.SafeLoader):
-    """`yaml.SafeLoader` that refuses a mapping giving a key twice."""
+    """`yaml.SafeLoader` that refuses a mapping giving a key twice and keeps dates as text.
+
+    A date is left for the reader to check (`sim.core.scenario.parse_date`), so that
+    ``start: 2015-11-31`` is refused as a bad ``start`` rather than by YAML with no key named,
+    and a date with a time is not taken for a date.
+    """
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         """The mapping, after checking that no key is given twice (merged keys excepted)."""
@@ -32,6 +39,12 @@ class StrictLoader(yaml.SafeLoader):
                 raise DuplicateKeyError(problem=said, problem_mark=key_node.start_mark)
             first[key] = key_node.start_mark.line + 1
         return super().construct_mapping(node, deep=deep)
+
+
+StrictLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != TIMESTAMP]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 def read_mapping(path: Path, keys: str) -> dict:
