@@ -238,3 +238,36 @@ def test_initial_measures_in_the_file_are_in_force_at_week_0(copy):
     )
     scenario = load_scenario(str(copy))
     assert scenario.measures["tokyo"].ids_in_force(scenario.initial["tokyo"]) == ["consultations"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "said"),
+    [
+        (
+            "events: [announce_export_controls_three_chemicals]",
+            "events: announce_export_controls_three_chemicals",
+            "measure 'export_controls': events is 'announce_export_controls_three_chemicals'; "
+            "write a list of move ids, such as [announce_export_controls_three_chemicals]",
+        ),
+        (
+            "lifted_by: [conditionally_suspend_gsomia_termination]",
+            "lifted_by: conditionally_suspend_gsomia_termination",
+            "measure 'gsomia_notice': lifted_by is 'conditionally_suspend_gsomia_termination'",
+        ),
+    ],
+)
+def test_move_ids_given_as_a_string_are_refused(copy, old, new, said):
+    edit(copy, old, new)
+    assert said in refused(copy)
+
+
+def test_a_move_that_both_enacts_and_lifts_a_measure_is_refused(copy):
+    edit(
+        copy,
+        "lifted_by: [conditionally_suspend_gsomia_termination]",
+        "lifted_by: [conditionally_suspend_gsomia_termination, announce_gsomia_termination]",
+    )
+    assert refused(copy).endswith(
+        "measures.seoul: measure 'gsomia_notice' lists announce_gsomia_termination in both "
+        "events and lifted_by; a move either enacts the measure or lifts it"
+    )

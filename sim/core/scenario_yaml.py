@@ -74,8 +74,8 @@ def _measure(raw: Any, where: str) -> Measure:
             intensity=_intensity(raw["intensity"]),
             reversible=reversible,
             undo=str(raw.get("undo", "")),
-            events=tuple(str(e) for e in raw.get("events") or ()),
-            lifted_by=tuple(str(e) for e in raw.get("lifted_by") or ()),
+            events=_move_ids(raw, "events"),
+            lifted_by=_move_ids(raw, "lifted_by"),
         )
     except KeyError as missing:
         raise ScenarioError(f"{place} lacks the key {missing}") from None
@@ -88,12 +88,30 @@ def _measure(raw: Any, where: str) -> Measure:
             f"{place}: the id {measure.id!r} is reserved (the trajectories table's top_measure "
             "uses it for no measure in force); choose another id"
         )
+    if both := sorted(set(measure.events) & set(measure.lifted_by)):
+        raise ScenarioError(
+            f"{place} lists {', '.join(both)} in both events and lifted_by; a move either "
+            "enacts the measure or lifts it"
+        )
     if not measure.reversible and measure.lifted_by:
         raise ScenarioError(
             f"{place} is not reversible but lists lifted_by {list(measure.lifted_by)}; a "
             "measure its side cannot lift has no lifting events (drop them or make it reversible)"
         )
     return measure
+
+
+def _move_ids(raw: dict, key: str) -> tuple[str, ...]:
+    """A measure's ``events`` or ``lifted_by``: a list of move ids (absent or null: none).
+
+    A bare string is refused rather than read one character at a time as ids.
+    """
+    value = raw.get(key)
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise ValueError(f"{key} is {value!r}; write a list of move ids, such as [{value}]")
+    return tuple(str(e) for e in value)
 
 
 def _intensity(value: Any) -> float:
