@@ -271,3 +271,10 @@ def test_a_move_that_both_enacts_and_lifts_a_measure_is_refused(copy):
         "measures.seoul: measure 'gsomia_notice' lists announce_gsomia_termination in both "
         "events and lifted_by; a move either enacts the measure or lifts it"
     )
+
+
+def test_a_milestone_id_given_twice_is_refused(copy):
+    edit(copy, "{id: tokyo_whitelist_removal,", "{id: tokyo_export_controls,")
+    assert refused(copy).endswith(
+        "milestones repeat the id tokyo_export_controls; give each milestone its own id"
+    )

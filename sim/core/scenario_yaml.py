@@ -339,6 +339,11 @@ def load_scenario(name: str) -> Scenario:
             raise ScenarioError(f"{where}: outcome.actor {scenario.notice.actor!r} is not a side")
         notice = scenario.notice
         _measure_index(scenario, notice.actor, notice.measure, f"{where}: outcome.measure")
+    ids = [m.id for m in scenario.milestones]
+    if twice := sorted({i for i in ids if ids.count(i) > 1}):
+        raise ScenarioError(
+            f"{where}: milestones repeat the id {', '.join(twice)}; give each milestone its own id"
+        )
     for m in scenario.milestones:
         _check_milestone(m, scenario, where)
     return _with_initial(scenario, raw.get("initial_measures"), where)
