@@ -235,7 +235,7 @@ def test_a_fitted_value_out_of_range_in_a_fit_of_ones_own_names_its_file(empty, 
 
 
 def broken_scenario(root, change_yaml=None, events=None):
-    folder = root / "broken"
+    folder = root / "gsomia_2019"  # a scenario's name is its folder's
     shutil.copytree(ROOT / "scenarios" / "gsomia_2019", folder)
     if change_yaml is not None:
         path = folder / "scenario.yaml"
@@ -255,6 +255,11 @@ HEADER = EVENTS.split(b"\n", 1)[0] + b"\n"
     [
         (lambda t: t.replace(b"lapse_weeks: 13", b"lapse_weeks: [13"), None, "not valid YAML"),
         (lambda t: t.replace(b"intensity: 0.60", b"intensity: high"), None, "'high'"),
+        (
+            lambda t: t.replace(b"name: gsomia_2019", b"name: thaad_2016"),
+            None,
+            "scenario.yaml: name 'thaad_2016' must be the folder's name, 'gsomia_2019'",
+        ),
         (
             lambda t: t.replace(b"start: 2018-10-29", b"start: 2018-11-31"),
             None,
@@ -326,7 +331,7 @@ def test_malformed_scenario_files_end_in_one_line(
     broken_scenario(root, change_yaml, events)
     (root / "outside.csv").write_bytes(EVENTS)
     monkeypatch.setenv("ESCALATION_SCENARIOS", str(root))
-    line = refused(capsys, "run", "scenario.name=broken", "run.replications=10")
+    line = refused(capsys, "run", "scenario.name=gsomia_2019", "run.replications=10")
     assert message in line
     assert "Date" not in line and "date,actor" not in line, "the outside file's content leaked"
     assert list(empty.iterdir()) == []

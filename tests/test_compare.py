@@ -648,7 +648,7 @@ def test_a_file_reaching_past_the_declared_span_is_warned_of(tmp_path):
 
     from sim.core.folders import scenarios_root
 
-    folder = tmp_path / "typo"
+    folder = tmp_path / "gsomia_2019"  # a scenario's name is its folder's
     shutil.copytree(scenarios_root() / "gsomia_2019", folder)
     events = folder / "events.csv"
     lines = events.read_text().splitlines()

@@ -601,7 +601,7 @@ def test_a_malformed_events_file_is_refused_before_the_first_week(tmp_path, caps
     # The whole game was played, then the debrief failed on the file with no debrief written.
     import shutil
 
-    folder = tmp_path / "case"
+    folder = tmp_path / "gsomia_2019"  # a scenario's name is its folder's
     shutil.copytree(ROOT / "scenarios" / "gsomia_2019", folder)
     events = folder / "events.csv"
     events.write_text(events.read_text().replace("2018-11-21,seoul", "2019-02-30,seoul", 1))

@@ -466,7 +466,7 @@ def test_a_ready_made_event_must_name_a_measure_of_its_side(tmp_path, measure, d
     from sim.core.errors import ScenarioError
     from sim.core.folders import scenarios_root
 
-    folder = tmp_path / "case"
+    folder = tmp_path / "gsomia_2019"  # a scenario's name is its folder's
     shutil.copytree(scenarios_root() / "gsomia_2019", folder)
     event = f'{{text: "x", actor: tokyo, direction: {direction}, measure: {measure}}}'
     (folder / "classroom.yaml").write_text(f"injections:\n  - {event}\n")
@@ -480,7 +480,7 @@ def test_a_ready_made_event_for_a_side_the_case_lacks_is_one_line(tmp_path):
     from sim.core.errors import ScenarioError
     from sim.core.folders import scenarios_root
 
-    folder = tmp_path / "case"
+    folder = tmp_path / "thaad_2016"
     shutil.copytree(scenarios_root() / "thaad_2016", folder)  # Seoul and Beijing: no Tokyo
     event = '{text: "x", actor: tokyo, direction: escalate, measure: export_controls}'
     (folder / "classroom.yaml").write_text(f"injections:\n  - {event}\n")
@@ -517,7 +517,7 @@ def test_a_prompt_kept_for_a_measure_the_case_lacks_is_one_line(tmp_path):
 
     from sim.core.folders import scenarios_root
 
-    folder = tmp_path / "case"
+    folder = tmp_path / "gsomia_2019"  # a scenario's name is its folder's
     shutil.copytree(scenarios_root() / "gsomia_2019", folder)
     prompts = {"prompts": {"tokyo": [{"text": "Why?", "measures": ["tokyo.tariffs"]}]}}
     (folder / "classroom.yaml").write_text(yaml.safe_dump(prompts))

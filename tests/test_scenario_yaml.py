@@ -278,3 +278,18 @@ def test_a_milestone_id_given_twice_is_refused(copy):
     assert refused(copy).endswith(
         "milestones repeat the id tokyo_export_controls; give each milestone its own id"
     )
+
+
+def test_a_name_other_than_the_folders_is_refused(tmp_path):
+    folder = tmp_path / "turkey_2015"
+    shutil.copytree(ROOT / "scenarios" / "gsomia_2019", folder)  # name: gsomia_2019 left in
+    assert refused(folder).endswith(
+        "name 'gsomia_2019' must be the folder's name, 'turkey_2015'; change it or leave it out"
+    )
+
+
+def test_without_a_name_the_case_is_called_after_its_folder(copy, monkeypatch):
+    edit(copy, "name: gsomia_2019", "")
+    monkeypatch.chdir(copy)
+    assert load_scenario("./").name == "gsomia_2019"  # a folder given as "./" has a name too
+    assert load_scenario(str(copy) + "/").name == "gsomia_2019"

@@ -249,7 +249,7 @@ def _scenario(raw: dict, folder: Path, where: str) -> Scenario:
     if end.toordinal() < start.toordinal():  # a YAML datetime is a date too
         raise ScenarioError(f"{where}: end {end} is before start {start}")
     return Scenario(
-        name=str(raw.get("name", folder.name)),
+        name=_name(raw.get("name"), folder, where),
         title=str(raw.get("title", folder.name)),
         start=monday(start),
         end=monday(end),
@@ -262,6 +262,20 @@ def _scenario(raw: dict, folder: Path, where: str) -> Scenario:
         folder=folder,
         pressed=pressed,
     )
+
+
+def _name(raw: Any, folder: Path, where: str) -> str:
+    """The case's name, which is its folder's; a ``name:`` that differs is refused.
+
+    Runs, summary.json and compare's note on the cases the model was fitted to go by the name,
+    so a ``name:`` left over in a copied folder would pass the copy off as the original.
+    """
+    own = Path(os.path.abspath(folder)).name  # a folder given as "." or "cases/x/" has a name
+    if raw is not None and str(raw) != own:
+        raise ScenarioError(
+            f"{where}: name {raw!r} must be the folder's name, {own!r}; change it or leave it out"
+        )
+    return own
 
 
 def _check_measure_sides(raw: object, sides: tuple[str, ...], where: str) -> None:
