@@ -69,3 +69,88 @@ def test_play_refuses_a_bad_classroom_file_in_one_line(tmp_path, capsys, monkeyp
         == f"error: {folder / 'classroom.yaml'}: not UTF-8 text (byte 19); save the file as UTF-8"
     )
     assert not list(tmp_path.glob("results"))  # nothing half written
+
+
+THAAD = """\
+injections:
+  - {text: "Beijing curbs visas", actor: beijing, direction: escalate, measure: visa_curbs}
+  - {text: "Seoul pauses the deployment", actor: seoul, direction: deescalate}
+prompts:
+  all: ["What did your side gain?"]
+  beijing: ["Did the tour ban pay?"]
+  washington: ["Did you press Beijing early enough?"]
+"""
+
+
+def test_the_roles_are_the_cases_own_sides_and_patron(tmp_path):
+    materials = load_materials(case(tmp_path, THAAD))
+    assert [e.actor for e in materials.injections] == ["beijing", "seoul"]
+    assert materials.prompts_for("beijing") == ("What did your side gain?", "Did the tour ban pay?")
+    assert "Did you press Beijing early enough?" in materials.prompts_for("washington")
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (
+            "injections:\n  - {text: x, actor: tokyo, direction: escalate}\n",
+            "injection actor 'tokyo': use seoul or beijing",
+        ),
+        (
+            "injections:\n  - {text: x, actor: tokyo, direction: escalate, measure: visa_curbs}\n",
+            "injection actor 'tokyo': use seoul or beijing",
+        ),
+        (
+            "prompts:\n  tokyo: [Why]\n",
+            "prompts for unknown roles ['tokyo']; the keys are all, class, injected, seoul, "
+            "beijing, washington",
+        ),
+        (
+            "prompts:\n  - a\n  - b\n",
+            "prompts must be a mapping of all, class, injected, seoul, beijing, washington to "
+            "lists of prompts, not a list",
+        ),
+        ("prompts:\n  all: Why?\n", "prompts.all must be a list of prompts"),
+        ("injections: hello\n", "injections must be a list of events, not 'hello'"),
+        (
+            "injectoins: []\n",
+            "the top level has an unknown key 'injectoins' (did you mean 'injections'?)",
+        ),
+        (
+            "washington_score:\n  pressure_cost: high\n",
+            "washington_score.pressure_cost 'high' must be a number in [0, 1]",
+        ),
+        (
+            "washington_score:\n  pressure_cost: .nan\n",
+            "washington_score.pressure_cost nan must be a number in [0, 1]",
+        ),
+        (
+            "washington_score:\n  pressure_cost: true\n",
+            "washington_score.pressure_cost True must be a number in [0, 1]",
+        ),
+        (
+            "washington_score:\n  presure_cost: 0.5\n",
+            "washington_score has an unknown key 'presure_cost' (did you mean 'pressure_cost'?)",
+        ),
+        (
+            "prompts:\n  all: [{text: Why, measures: [tokyo.export_controls]}]\n",
+            "a prompt is kept for 'tokyo.export_controls', which is no measure of the case: "
+            "name it side.id, e.g. seoul.thaad_decision",
+        ),
+    ],
+)
+def test_a_bad_entry_is_one_line_naming_the_file(tmp_path, text, said):
+    assert said in refused(case(tmp_path, text))
+
+
+def test_play_asks_a_case_of_other_sides_its_own_prompts(tmp_path, monkeypatch):
+    from sim.play.terminal import main as play_main
+
+    monkeypatch.chdir(tmp_path)
+    folder = case(tmp_path, THAAD)
+    argv = ["--as", "beijing", "--weeks", "2", "--record", str(tmp_path / "rec"), "--no-figure"]
+    answers = iter(["h", "h"])
+    status = play_main([*argv, f"scenario.name={folder}"], read=lambda _: next(answers))
+    assert status == 0
+    debrief = (tmp_path / "rec" / "debrief.md").read_text()
+    assert "What did your side gain?" in debrief and "Did the tour ban pay?" in debrief

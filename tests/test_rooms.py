@@ -484,7 +484,7 @@ def test_a_ready_made_event_for_a_side_the_case_lacks_is_one_line(tmp_path):
     shutil.copytree(scenarios_root() / "thaad_2016", folder)  # Seoul and Beijing: no Tokyo
     event = '{text: "x", actor: tokyo, direction: escalate, measure: export_controls}'
     (folder / "classroom.yaml").write_text(f"injections:\n  - {event}\n")
-    with pytest.raises(ScenarioError, match="injection 'x': the case has no side tokyo"):
+    with pytest.raises(ScenarioError, match="injection actor 'tokyo': use seoul or beijing"):
         load_materials(folder)
 
 

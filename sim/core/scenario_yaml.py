@@ -16,7 +16,7 @@ from sim.core.errors import ScenarioError
 from sim.core.folders import scenarios_root
 from sim.core.measures import Measure, Repertoire
 from sim.core.scenario import Milestone, MilestoneKind, NoticeRule, Scenario, monday, parse_date
-from sim.core.yaml_files import read_mapping
+from sim.core.yaml_files import check_keys, read_mapping
 
 #: The case a bare model and `escalation run` without overrides are set in.
 DEFAULT_SCENARIO = "gsomia_2019"
@@ -45,22 +45,11 @@ MILESTONE_KEYS = ("id", "label", "kind", "actor", "measure")
 RESERVED_IDS = ("none",)
 
 
-def _check_keys(raw: dict, allowed: tuple[str, ...], place: str) -> None:
-    """Raise `ScenarioError` naming ``place`` for the first key of ``raw`` not in ``allowed``."""
-    for key in raw:
-        if key not in allowed:
-            close = difflib.get_close_matches(str(key), allowed, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise ScenarioError(
-                f"{place} has an unknown key {key!r}{hint}; allowed keys: {', '.join(allowed)}"
-            )
-
-
 def _measure(raw: Any, where: str) -> Measure:
     if not isinstance(raw, dict):
         raise ScenarioError(f"{where}: a measure must be a mapping of id, name, domain, ...")
     place = f"{where}: measure {raw.get('id')!r}"
-    _check_keys(raw, MEASURE_KEYS, place)
+    check_keys(raw, MEASURE_KEYS, place)
     reversible = raw.get("reversible", True)
     if not isinstance(reversible, bool):
         raise ScenarioError(
@@ -127,7 +116,7 @@ def _intensity(value: Any) -> float:
 def _repertoire(actor: str, raw: Any, where: str) -> Repertoire:
     if not isinstance(raw, dict) or not isinstance(raw.get("list"), list):
         raise ScenarioError(f"{where}: measures.{actor} needs a `list` of measures")
-    _check_keys(raw, REPERTOIRE_KEYS, f"{where}: measures.{actor}")
+    check_keys(raw, REPERTOIRE_KEYS, f"{where}: measures.{actor}")
     try:
         return Repertoire(
             actor=actor,
@@ -147,7 +136,7 @@ def _milestone(raw: Any, where: str) -> Milestone:
         kind = raw.get("kind") if isinstance(raw, dict) else raw
         raise ScenarioError(f"{where}: milestone {raw!r} has kind {kind!r}; use {kinds}")
     place = f"{where}: milestone {raw.get('id')!r}"
-    _check_keys(raw, MILESTONE_KEYS, place)
+    check_keys(raw, MILESTONE_KEYS, place)
     for key in ("id", "label", "actor"):
         if key not in raw:
             raise ScenarioError(f"{place} lacks the key {key!r}")
@@ -216,7 +205,7 @@ def _whole(value: Any, where: str) -> int:
 
 
 def _scenario(raw: dict, folder: Path, where: str) -> Scenario:
-    _check_keys(raw, SCENARIO_KEYS, f"{where}: the top level")
+    check_keys(raw, SCENARIO_KEYS, f"{where}: the top level")
     named = raw.get("sides") or ["seoul", "tokyo"]
     sides = tuple(str(a) for a in named) if isinstance(named, list) else (str(named),)
     if len(sides) != 2 or len(set(sides)) != 2:
@@ -234,7 +223,7 @@ def _scenario(raw: dict, folder: Path, where: str) -> Scenario:
             raise ScenarioError(
                 f"{where}: outcome must be a mapping of {', '.join(OUTCOME_KEYS)}, or null"
             )
-        _check_keys(outcome, OUTCOME_KEYS, f"{where}: outcome")
+        check_keys(outcome, OUTCOME_KEYS, f"{where}: outcome")
         notice = NoticeRule(
             actor=str(outcome["actor"]),
             measure=str(outcome["measure"]),

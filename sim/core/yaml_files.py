@@ -6,6 +6,7 @@ silently replaces the first; here it is refused with both lines. Every problem r
 when YAML knows it.
 """
 
+import difflib
 from pathlib import Path
 
 import yaml
@@ -73,3 +74,14 @@ def read_mapping(path: Path, keys: str) -> dict:
     if not isinstance(raw, dict):
         raise ScenarioError(f"{path}: expected a mapping of keys ({keys})")
     return raw
+
+
+def check_keys(raw: dict, allowed: tuple[str, ...], place: str) -> None:
+    """Raise `ScenarioError` naming ``place`` for the first key of ``raw`` not in ``allowed``."""
+    for key in raw:
+        if key not in allowed:
+            close = difflib.get_close_matches(str(key), allowed, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ScenarioError(
+                f"{place} has an unknown key {key!r}{hint}; allowed keys: {', '.join(allowed)}"
+            )

@@ -13,7 +13,8 @@ from sim.core.errors import ScenarioError
 from sim.core.folders import scenarios_root
 from sim.core.metrics import OUTCOMES
 from sim.core.moves import ACTORS, ALLIES
-from sim.core.yaml_files import read_mapping
+from sim.core.scenario import Scenario
+from sim.core.yaml_files import check_keys, read_mapping
 
 FILE = "classroom.yaml"
 #: The keys classroom.yaml may hold (scenarios/README.md).
@@ -125,14 +126,15 @@ def _names(value: object) -> frozenset[str] | None:
     return frozenset(map(str, value if isinstance(value, list) else [value]))
 
 
-def _event(raw: object, where: str) -> ScenarioEvent:
+def _event(raw: object, sides: tuple[str, ...], where: str) -> ScenarioEvent:
+    """An injection: text, actor (a side of the case), direction and an optional measure."""
     keys = {"text", "actor", "direction"}
     if not isinstance(raw, dict) or not keys <= set(raw) <= keys | {"measure"}:
         raise ScenarioError(
             f"{where}: an injection needs text, actor and direction (and may name a measure)"
         )
-    if raw["actor"] not in ALLIES:
-        raise ScenarioError(f"{where}: injection actor {raw['actor']!r}: use {' or '.join(ALLIES)}")
+    if raw["actor"] not in sides:
+        raise ScenarioError(f"{where}: injection actor {raw['actor']!r}: use {' or '.join(sides)}")
     if raw["direction"] not in DIRECTIONS:
         raise ScenarioError(
             f"{where}: injection direction {raw['direction']!r}: use {' or '.join(DIRECTIONS)}"
@@ -143,20 +145,52 @@ def _event(raw: object, where: str) -> ScenarioEvent:
     )
 
 
-def _check_measures(events: tuple[ScenarioEvent, ...], folder: Path, where: str) -> None:
-    """Each measure an event names is one of its side's, and liftable if it is lifted."""
-    named = [e for e in events if e.measure is not None]
-    if not named or not (folder / "scenario.yaml").is_file():
-        return
-    from sim.core.scenario_yaml import load_scenario
+def _injections(raw: object, sides: tuple[str, ...], where: str) -> tuple[ScenarioEvent, ...]:
+    """The ``injections`` list (absent or null: none)."""
+    if raw is not None and not isinstance(raw, list):
+        raise ScenarioError(f"{where}: injections must be a list of events, not {raw!r}")
+    return tuple(_event(e, sides, where) for e in raw or ())
 
-    measures = load_scenario(str(folder.resolve())).measures
-    for event in named:
-        repertoire = measures.get(event.actor)
-        if repertoire is None:
-            raise ScenarioError(
-                f"{where}: injection {event.text!r}: the case has no side {event.actor}"
-            )
+
+def _prompts(raw: object, roles: tuple[str, ...], where: str) -> dict[str, tuple[Prompt, ...]]:
+    """``prompts``: a mapping of ``all``, ``class``, ``injected`` and the roles to lists."""
+    keys = ", ".join(("all", "class", "injected", *roles))
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ScenarioError(
+            f"{where}: prompts must be a mapping of {keys} to lists of prompts, "
+            f"not a {type(raw).__name__}"
+        )
+    if unknown := sorted(str(k) for k in raw if k not in ("all", "class", "injected", *roles)):
+        raise ScenarioError(f"{where}: prompts for unknown roles {unknown}; the keys are {keys}")
+    for role, entries in raw.items():
+        if entries is not None and not isinstance(entries, list):
+            raise ScenarioError(f"{where}: prompts.{role} must be a list of prompts")
+    return {role: tuple(_prompt(p, where) for p in entries or ()) for role, entries in raw.items()}
+
+
+def _pressure_cost(raw: object, where: str) -> float:
+    """``washington_score.pressure_cost``: a number in [0, 1] (default `PRESSURE_COST`)."""
+    if raw is None:
+        return PRESSURE_COST
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"{where}: washington_score must be a mapping with pressure_cost")
+    check_keys(raw, ("pressure_cost",), f"{where}: washington_score")
+    cost = raw.get("pressure_cost", PRESSURE_COST)
+    if isinstance(cost, bool) or not isinstance(cost, int | float) or not 0.0 <= cost <= 1.0:
+        raise ScenarioError(
+            f"{where}: washington_score.pressure_cost {cost!r} must be a number in [0, 1]"
+        )
+    return float(cost)
+
+
+def _check_measures(events: tuple[ScenarioEvent, ...], case: Scenario | None, where: str) -> None:
+    """Each measure an event names is one of its side's, and liftable if it is lifted."""
+    if case is None:
+        return
+    for event in (e for e in events if e.measure is not None):
+        repertoire = case.measures[event.actor]  # `_event` checked that the actor is a side
         try:
             k = repertoire.index(str(event.measure))
         except ScenarioError as problem:
@@ -168,27 +202,35 @@ def _check_measures(events: tuple[ScenarioEvent, ...], folder: Path, where: str)
 
 
 def _check_prompt_measures(
-    prompts: dict[str, tuple[Prompt, ...]], folder: Path, where: str
+    prompts: dict[str, tuple[Prompt, ...]], case: Scenario | None, where: str
 ) -> None:
     """Each measure a prompt is kept for is ``side.id`` of one of the case's measures."""
-    named = sorted({m for asked in prompts.values() for p in asked for m in p.measures or ()})
-    if not named or not (folder / "scenario.yaml").is_file():
+    if case is None:
         return
-    from sim.core.scenario_yaml import load_scenario
-
-    measures = load_scenario(str(folder.resolve())).measures
+    named = sorted({m for asked in prompts.values() for p in asked for m in p.measures or ()})
+    measures = case.measures
     for name in named:
         side, _, measure = name.partition(".")
         if side not in measures or measure not in measures[side].ids:
+            first = case.sides[0]
             raise ScenarioError(
                 f"{where}: a prompt is kept for {name!r}, which is no measure of the case: "
-                "name it side.id, e.g. tokyo.export_controls"
+                f"name it side.id, e.g. {first}.{measures[first].ids[0]}"
             )
 
 
-def _briefs(folder: Path) -> dict[str, str]:
+def _case(folder: Path) -> Scenario | None:
+    """The scenario of the folder, whose sides, patron and measures the file names; or None."""
+    if not (folder / "scenario.yaml").is_file():
+        return None
+    from sim.core.scenario_yaml import load_scenario
+
+    return load_scenario(str(folder.absolute()))
+
+
+def _briefs(folder: Path, roles: tuple[str, ...]) -> dict[str, str]:
     briefs = {}
-    for role in ACTORS:
+    for role in roles:
         path = folder / "briefs" / f"{role}.md"
         if path.is_file():
             briefs[role] = path.read_text()
@@ -197,26 +239,27 @@ def _briefs(folder: Path) -> dict[str, str]:
 
 @functools.cache
 def load_materials(folder: Path | str) -> Materials:
-    """Read ``classroom.yaml`` and the briefs of a scenario folder (or a scenario's name)."""
+    """Read ``classroom.yaml`` and the briefs of a scenario folder (or a scenario's name).
+
+    The roles the file names are the case's own: its two sides (injections and prompts) and
+    its patron (prompts); a folder without a scenario.yaml has the 2019 roles.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         folder = scenarios_root() / str(folder)
     path = folder / FILE
     raw = read_mapping(path, ", ".join(KEYS)) if path.is_file() else {"prompts": GENERAL_PROMPTS}
     where = str(path)
-    prompts = raw.get("prompts") or {}
-    if unknown := sorted(set(prompts) - {"all", "class", "injected", *ACTORS}):
-        raise ScenarioError(f"{where}: prompts for unknown roles {unknown}")
-    cost = float((raw.get("washington_score") or {}).get("pressure_cost", PRESSURE_COST))
-    if not 0.0 <= cost <= 1.0:
-        raise ScenarioError(f"{where}: washington_score.pressure_cost {cost} must lie in [0, 1]")
-    injections = tuple(_event(e, where) for e in raw.get("injections") or ())
-    _check_measures(injections, folder, where)
-    asked = {k: tuple(_prompt(p, where) for p in v or ()) for k, v in prompts.items()}
-    _check_prompt_measures(asked, folder, where)
+    check_keys(raw, KEYS, f"{where}: the top level")
+    case = _case(folder)
+    sides, patron = (case.sides, case.patron) if case else (ALLIES, ACTORS[-1])
+    injections = _injections(raw.get("injections"), sides, where)
+    _check_measures(injections, case, where)
+    asked = _prompts(raw.get("prompts"), (*sides, patron), where)
+    _check_prompt_measures(asked, case, where)
     return Materials(
         injections=injections,
         prompts=asked,
-        pressure_cost=cost,
-        briefs=_briefs(folder),
+        pressure_cost=_pressure_cost(raw.get("washington_score"), where),
+        briefs=_briefs(folder, (*sides, patron)),
     )
