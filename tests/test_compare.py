@@ -186,7 +186,8 @@ def test_train_events_fit_the_baselines_and_their_conduct_on_another_file(tmp_pa
     )
     with pytest.warns(UserWarning, match=lacking) as caught:
         result = compare(compared)
-    assert len(caught) == 1
+    # besides the advice that a June start leaves out what was in force by then
+    assert len([w for w in caught if "put measures in force" not in str(w.message)]) == 1
     report = result.report
     assert report.train_events == str(train) and report.to_json()["train_events"] == str(train)
     text = format_comparison(report)
