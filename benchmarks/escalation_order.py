@@ -86,7 +86,10 @@ def study(case: str, work: Path, replications: int) -> dict:
 def row(name: str, found: dict) -> list[str]:
     """One line of the table."""
     fit, comparison = found["calibration"], found["comparison"]
-    percentiles = "/".join(f"{100 * m['percentile']:.0f}" for m in comparison["milestones"])
+    percentiles = "/".join(
+        "start" if m["percentile"] is None else f"{100 * m['percentile']:.0f}"
+        for m in comparison["milestones"]
+    )
     return [
         name,
         f"{fit['conduct']['conduct.order']:.2f}",

@@ -365,6 +365,47 @@ def test_milestone_percentiles_are_mid_ranks_among_runs_where_it_happens(gsomia_
     assert export.percentile == 0.75 and export.never_share == pytest.approx(2 / 6)
 
 
+@pytest.mark.parametrize(
+    ("overrides", "at_start"),
+    [
+        # the 17+1 exit is the first week's event, at which the case's start was set
+        (["scenario=lithuania_2021"], {"vilnius_exit_17_plus_1"}),
+        # the captain's arrest and the postponed gas talks both fall in the first week
+        (["scenario=senkaku_2010"], {"tokyo_captain_custody", "beijing_gas_talks_postponed"}),
+        # a measure in force at the start: every run has it in week 0 too
+        (
+            ["scenario=lithuania_2021", "+scenario.initial_measures.vilnius=[taiwanese_office]"],
+            {"vilnius_exit_17_plus_1", "vilnius_taiwanese_office"},
+        ),
+    ],
+)
+def test_a_milestone_of_the_first_week_is_set_by_the_start(overrides, at_start):
+    report = compare(config(*overrides)).report
+    checks = {m.id: m for m in report.milestones}
+    assert {k for k, m in checks.items() if m.real_week == 0} == at_start
+    for key, m in checks.items():
+        if key in at_start:  # no percentile to read as a miss of the 5-95% bar
+            assert m.percentile is None and m.unscored == "set by the start"
+        else:
+            assert m.unscored is None and 0 <= m.percentile <= 1
+    text = format_comparison(report)
+    for m in report.milestones:
+        row = next(line for line in text.splitlines() if line.startswith(m.label))
+        assert ("set by the start" in row) == (m.id in at_start)
+    data = json.loads(json.dumps(report.to_json()))
+    for m in data["milestones"]:
+        assert (m["percentile"] is None) == (m["id"] in at_start)
+        assert m["unscored"] == ("set by the start" if m["id"] in at_start else None)
+    markdown = comparison_markdown(report)
+    assert "is set by the start" in markdown and "neither a pass nor a miss" in markdown
+
+
+def test_the_2019_milestones_all_keep_their_percentiles():
+    report = compare(config()).report
+    assert all(m.real_week and m.unscored is None for m in report.milestones)
+    assert "set by the start" not in format_comparison(report) + comparison_markdown(report)
+
+
 def test_dtw_and_the_path_check_by_hand():
     # Cost |a_i - b_j|; the cheapest monotone alignment of [0, 1, 3] with [1, 3, 3, 0] pairs
     # (0,1), (1,1), (3,3), (3,3), (3,0): 1 + 0 + 0 + 0 + 3 = 4.

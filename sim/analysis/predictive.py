@@ -2,7 +2,8 @@
 
 A predictive check runs the model freely over the case's span (the patron on its policy, not
 the real pressure) and asks where the real sequence falls among the runs: each milestone's week
-(mid-rank percentile), the real outcome's share, the real tension path against the simulated
+(mid-rank percentile; none for a milestone the case's start sets, `set_by_start`), the real
+outcome's share, the real tension path against the simulated
 bands, and the real counts of each side's moves and their burstiness. Run with one parameter
 draw per replication (posterior draws), it is a posterior predictive check; with the point
 estimate, a plug-in one.
@@ -32,6 +33,32 @@ class MilestoneCheck:
     simulated_median_week: float | None
     simulated_q05_week: float | None
     simulated_q95_week: float | None
+    unscored: str | None = None  # why ``percentile`` is None (e.g. `SET_BY_START`); None if given
+
+
+#: Said instead of a percentile for a milestone the case's start sets (`set_by_start`).
+SET_BY_START = "set by the start"
+
+
+def set_by_start(real_week: int | None) -> bool:
+    """Whether a real milestone week is fixed by the case's start rather than by the model.
+
+    Runs start from the measures in force at the start and play week 0 freely; the real
+    week-0 events are not replayed. A milestone reached in the real week 0 is a measure in
+    force at the start (every run has it in week 0: 50% by construction) or an event of the
+    first week, at which the case's start was set (the earliest week a run can give: its
+    percentile can only be low). Either way its percentile says nothing of the model's timing.
+    """
+    return real_week == 0
+
+
+def _unscored(real_week: int | None, some: bool) -> str | None:
+    """Why a milestone gets no percentile, or None when it gets one."""
+    if real_week is None:
+        return "not reached in the real sequence"
+    if set_by_start(real_week):
+        return SET_BY_START
+    return None if some else "reached in no run"
 
 
 @dataclass(frozen=True)
@@ -58,7 +85,9 @@ class CountCheck:
 def milestone_checks(scenario: Scenario, real: RealPath, table: pd.DataFrame) -> list:
     """For each milestone: the real week, its percentile among simulated weeks, the never share.
 
-    A simulated peak of pressure counts only when the patron pressed (`sim.core.metrics`).
+    A simulated peak of pressure counts only when the patron pressed (`sim.core.metrics`). A
+    milestone the case's start sets (`set_by_start`) gets no percentile, so it can count as
+    neither a pass nor a miss of the 5-95% bar; ``unscored`` says why a percentile is missing.
     """
     rows = []
     for m in scenario.milestones:
@@ -66,6 +95,7 @@ def milestone_checks(scenario: Scenario, real: RealPath, table: pd.DataFrame) ->
         happened = weeks.dropna().to_numpy(dtype=float)
         real_week = real.milestones.get(m.id)
         some = happened.size > 0
+        unscored = _unscored(real_week, some)
         rows.append(
             MilestoneCheck(
                 id=m.id,
@@ -73,12 +103,13 @@ def milestone_checks(scenario: Scenario, real: RealPath, table: pd.DataFrame) ->
                 real_week=real_week,
                 real_date=None if real_week is None else scenario.week_start(real_week).isoformat(),
                 percentile=None
-                if real_week is None or not some
+                if unscored or real_week is None
                 else midrank_percentile(happened, real_week),
                 never_share=1 - happened.size / len(weeks) if len(weeks) else None,
                 simulated_median_week=float(np.median(happened)) if some else None,
                 simulated_q05_week=float(np.quantile(happened, 0.05)) if some else None,
                 simulated_q95_week=float(np.quantile(happened, 0.95)) if some else None,
+                unscored=unscored,
             )
         )
     return rows

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from sim.analysis.predictive import SET_BY_START
 from sim.analysis.results import ComparisonReport
 from sim.reports.forecasts import (
     FORECAST_FIGURE,
@@ -28,7 +29,7 @@ GAIN_FIGURE = "cumulative_gain.png"
 
 
 def milestone_rows(report: ComparisonReport) -> list[tuple[str, ...]]:
-    """Rows of the milestone table."""
+    """Rows of the milestone table; a milestone the case's start sets says so, no percentile."""
     rows: list[tuple[str, ...]] = [
         ("milestone", "real week", "real date", "percentile", "never", "sim. median")
     ]
@@ -38,12 +39,30 @@ def milestone_rows(report: ComparisonReport) -> list[tuple[str, ...]]:
                 m.label,
                 number(m.real_week),
                 m.real_date or "never",
-                percent(m.percentile),
+                SET_BY_START if m.unscored == SET_BY_START else percent(m.percentile),
                 percent(m.never_share),
                 number(m.simulated_median_week, 1),
             )
         )
     return rows
+
+
+MILESTONES_INTRO = (
+    "Percentile: where the real week falls among the runs in which the milestone happens (50% is"
+    "\nthe middle; near 0% the real one came early, near 100% late). Never: share of runs without"
+    " it."
+)
+
+
+def _milestones_intro(report: ComparisonReport) -> str:
+    """The Milestones section's opening, with a note when the case's start sets a milestone."""
+    if not any(m.unscored == SET_BY_START for m in report.milestones):
+        return MILESTONES_INTRO
+    return MILESTONES_INTRO + (
+        "\n\nA milestone reached in the real week 0 is set by the start: the case begins in its "
+        "week and runs start from the measures in force then, so its percentile would say "
+        "nothing of the model's timing; it has none and counts as neither a pass nor a miss."
+    )
 
 
 def statistic(value: float) -> str:
@@ -262,8 +281,7 @@ side for its parameters: **{report.gain_nats_per_actor_week:+.4f} nats per side-
 {forecasts}
 ## Milestones
 
-Percentile: where the real week falls among the runs in which the milestone happens (50% is
-the middle; near 0% the real one came early, near 100% late). Never: share of runs without it.
+{_milestones_intro(report)}
 
 {markdown_table(milestone_rows(report))}
 
