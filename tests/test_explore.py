@@ -578,3 +578,74 @@ def test_long_morris_labels_side_by_side_are_set_apart():
     figure.canvas.draw()
     boxes = {t.get_text(): t.get_window_extent() for t in figure.axes[0].texts}
     assert not boxes[names[0]].overlaps(boxes[names[1]])
+
+
+def test_a_case_without_an_outcome_rule_leaves_the_notices_outcomes_out(tmp_path):
+    done = explore(
+        tmp_path,
+        "explore=morris",
+        "scenario=thaad_2016",
+        "explore.design.n=2",
+        "explore.replications=5",
+        "explore.chunks=1",
+        "explore.bootstrap=20",
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    left = "p_terminated, p_real, weeks_to_notice, pressure_effect left out: thaad_2016 has no "
+    assert f"explore: {left}outcome rule" in done.stdout
+    assert "explore: no surface and no PRIM box: p_terminated is left out" in done.stdout
+    manifest = json.loads((tmp_path / "explore.json").read_text())
+    assert manifest["outcomes"] == ["peak_tension"] and manifest["notice"] is None
+    assert set(manifest["left_out"]) == {"p_terminated", "p_real", "weeks_to_notice"} | {
+        "pressure_effect"
+    }
+    assert list(pd.read_parquet(tmp_path / "outcomes.parquet").columns) == [
+        "point",
+        "peak_tension",
+    ]
+    indices = pd.read_parquet(tmp_path / "indices.parquet")
+    assert set(indices["outcome"]) == {"peak_tension"}
+    report = (tmp_path / "explore.md").read_text()
+    assert "GSOMIA" not in report and "### mean peak tension" in report
+    assert f"**Note:** {left}outcome rule" in report
+    assert "No box: p_terminated is left out" in report
+    assert "explore.prim.outcome=peak_tension" in report
+    pictures = {p.name for p in tmp_path.glob("*.png")}
+    assert pictures == {"indices_peak_tension.png", "morris_peak_tension.png"}
+
+
+def test_the_notice_is_named_by_its_case_and_a_constant_outcome_gets_no_indices(tmp_path):
+    case = tmp_path / "pact"
+    shutil.copytree(ROOT / "scenarios" / "gsomia_2019", case)
+    path = case / "scenario.yaml"
+    path.write_text(path.read_text().replace("label: GSOMIA ", "label: the Pact "))
+    out = tmp_path / "out"
+    done = explore(
+        out,
+        "explore=morris",
+        f"scenario.name={case}",
+        "explore.design.n=4",
+        "explore.replications=10",
+        "explore.chunks=1",
+        "explore.bootstrap=20",
+        "explore.inputs=[seoul.activity,tokyo.activity,us.delay]",
+        "explore.outcomes=[p_terminated,pressure_effect]",
+        # the same pressure twice: the effect is 0 at every point (common random numbers)
+        "explore.pressure_effect.low=0.5",
+        "explore.pressure_effect.high=0.5",
+        "explore.prim.outcome=pressure_effect",
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    constant = "pressure_effect is constant over the design (0 at every point)"
+    assert f"explore: {constant}" in done.stdout
+    assert "explore: no surface and no PRIM box: pressure_effect is constant" in done.stdout
+    outcomes = pd.read_parquet(out / "outcomes.parquet")
+    assert (outcomes["pressure_effect"] == 0).all() and outcomes["p_terminated"].std() > 0
+    indices = pd.read_parquet(out / "indices.parquet")
+    assert set(indices["outcome"]) == {"p_terminated"}
+    report = (out / "explore.md").read_text()
+    assert "P(the Pact terminated)" in report and "GSOMIA" not in report
+    assert f"No indices: {constant}" in report
+    assert "No box: pressure_effect is constant over the design." in report
+    pictures = {p.name for p in out.glob("*.png")}
+    assert pictures == {"indices_p_terminated.png", "morris_p_terminated.png"}

@@ -39,6 +39,30 @@ class ExploreResult:
         """The varied inputs, in design order."""
         return [i["input"] for i in self.manifest["inputs"]]
 
+    @property
+    def constant(self) -> dict[str, float]:
+        """The measured outcomes with one value at every design point, with that value."""
+        return constant_outcomes(self.outcomes, self.manifest["outcomes"])
+
+    @property
+    def varying(self) -> list[str]:
+        """The measured outcomes that vary over the design: the only ones with indices."""
+        return [o for o in self.manifest["outcomes"] if o not in self.constant]
+
+
+def constant_outcomes(outcomes: pd.DataFrame, names: list[str]) -> dict[str, float]:
+    """The outcomes of ``names`` that take one value at every design point, with that value.
+
+    No input moves such an outcome: its indices would be zero or undefined and its surface
+    flat, so the reports say it is constant instead of ranking inputs on it.
+    """
+    found = {}
+    for name in names:
+        y = outcomes[name].to_numpy(float)
+        if len(y) and np.all(y == y[0]):
+            found[name] = float(y[0])
+    return found
+
 
 def gather_chunks(folder: Path, points: int) -> pd.DataFrame:
     """Every finished chunk's outcomes, in point order; `ConfigError` if points are missing."""
@@ -61,13 +85,17 @@ def _problem(names: list[str]) -> dict:
 def compute_indices(
     manifest: dict, unit: pd.DataFrame, outcomes: pd.DataFrame
 ) -> tuple[pd.DataFrame, list[dict]]:
-    """The sensitivity indices of every outcome, with the convergence check for Sobol."""
+    """The sensitivity indices of every varying outcome, with the convergence check for Sobol.
+
+    An outcome constant over the design (`constant_outcomes`) gets none.
+    """
     names = [i["input"] for i in manifest["inputs"]]
     problem = _problem(names)
     seed, resamples, confidence = manifest["seed"], manifest["bootstrap"], manifest["confidence"]
     n, second = manifest["n"], manifest["second_order"]
     tables, convergence = [], []
-    for outcome in manifest["outcomes"]:
+    constant = constant_outcomes(outcomes, manifest["outcomes"])
+    for outcome in [o for o in manifest["outcomes"] if o not in constant]:
         y = outcomes[outcome].to_numpy(float)
         match manifest["method"]:
             case "sobol":
@@ -115,14 +143,22 @@ def _score_rows(scores: pd.DataFrame, points: int) -> pd.DataFrame:
 
 
 def analyse(manifest: dict, design: pd.DataFrame, unit: pd.DataFrame, outcomes: pd.DataFrame):
-    """Indices, convergence, feature scores and the PRIM box of a gathered exploration."""
+    """Indices, convergence, feature scores and the PRIM box of a gathered exploration.
+
+    Outcomes constant over the design get no index or score, and no box is peeled on one;
+    nor on a PRIM outcome the case cannot give (the manifest's ``left_out``).
+    """
     names = [i["input"] for i in manifest["inputs"]]
     indices, convergence = compute_indices(manifest, unit, outcomes)
     x = design[names]
-    measured = {o: outcomes[o].to_numpy(float) for o in manifest["outcomes"]}
+    constant = constant_outcomes(outcomes, manifest["outcomes"])
+    varying = [o for o in manifest["outcomes"] if o not in constant]
+    measured = {o: outcomes[o].to_numpy(float) for o in varying}
     scores = feature_scores(x, measured, manifest["seed"])
     indices = pd.concat([indices, _score_rows(scores, len(design))], ignore_index=True)
     prim = manifest["prim"]
+    if prim["outcome"] not in varying:
+        return ExploreResult(manifest, design, outcomes, indices, convergence, None)
     y = outcomes[prim["outcome"]].to_numpy(float)
     of_interest = y >= prim["threshold"] if prim["above"] else y < prim["threshold"]
     sign = ">=" if prim["above"] else "<"

@@ -8,15 +8,61 @@ indices with their intervals, the convergence check, the PRIM box and the featur
 import pandas as pd
 
 from sim.analysis.exploration import ExploreResult
+from sim.core.errors import EscalationError
+from sim.core.scenario_yaml import load_scenario
+from sim.experiment.explore.plan import left_out_line
 
 OUTCOME_WORDS = {
-    "p_terminated": "P(GSOMIA terminated)",
+    "p_terminated": "P({notice} terminated)",
     "p_real": "P(the real outcome)",
     "peak_tension": "mean peak tension",
     "weeks_to_notice": "mean week of the notice (never = horizon)",
     "pressure_effect": "US-pressure effect on P(terminated) (common random numbers)",
     "y": "the test function's value",
 }
+
+
+def notice_label(manifest: dict) -> str:
+    """What the explored case's notice threatens (its ``outcome.label``: GSOMIA).
+
+    The manifest keeps it; one written before it did is read from its scenario.
+    """
+    if "notice" in manifest:
+        return manifest["notice"] or "the agreement"
+    try:
+        rule = load_scenario(manifest["scenario"]).notice
+    except EscalationError:
+        rule = None
+    return rule.label if rule is not None else "the agreement"
+
+
+def outcome_words(outcome: str, manifest: dict) -> str:
+    """An outcome in words, the case's notice named by its own label."""
+    return OUTCOME_WORDS.get(outcome, outcome).format(notice=notice_label(manifest))
+
+
+def constant_line(outcome: str, value: float) -> str:
+    """Said of an outcome that takes one value at every design point, instead of indices."""
+    return f"{outcome} is constant over the design ({value:.4g} at every point): no input moves it"
+
+
+def focus_gone(result: ExploreResult) -> str | None:
+    """Why the PRIM outcome has no box and no surface (left out, constant), or None."""
+    focus = result.manifest["prim"]["outcome"]
+    if why := result.manifest.get("left_out", {}).get(focus):
+        other = [o for o in result.varying if o != focus]
+        hint = f" (explore.prim.outcome={other[0]} peels on another)" if other else ""
+        return f"{focus} is left out, as {why}{hint}"
+    if focus in result.constant:
+        return f"{focus} is constant over the design"
+    return None
+
+
+def analysis_notes(result: ExploreResult) -> list[str]:
+    """One line per outcome constant over the design, and one on a missing surface and box."""
+    lines = [constant_line(o, v) for o, v in result.constant.items()]
+    gone = focus_gone(result)
+    return lines + ([f"no surface and no PRIM box: {gone}"] if gone else [])
 
 
 def _table(frame: pd.DataFrame) -> list[str]:
@@ -98,14 +144,20 @@ def render_explore(result: "ExploreResult", figures: list[str]) -> str:
         "",
         "## Outcomes per design point",
         "",
-        *[f"- `{o}`: {OUTCOME_WORDS.get(o, o)}" for o in m["outcomes"]],
+        *[f"- `{o}`: {outcome_words(o, m)}" for o in m["outcomes"]],
         "",
     ]
+    left_out = left_out_line(m.get("left_out", {}))
+    if notes := ([left_out] if left_out else []) + analysis_notes(result):
+        lines += [*(f"**Note:** {line}.  " for line in notes), ""]
     summary = result.outcomes[m["outcomes"]].describe().T[["mean", "std", "min", "max"]]
     lines += _table(summary.reset_index().rename(columns={"index": "outcome"})) + [""]
     lines += ["## Which inputs matter", ""]
     for outcome in m["outcomes"]:
-        lines += [f"### {OUTCOME_WORDS.get(outcome, outcome)} (`{outcome}`)", ""]
+        lines += [f"### {outcome_words(outcome, m)} (`{outcome}`)", ""]
+        if outcome in result.constant:
+            lines += [f"No indices: {constant_line(outcome, result.constant[outcome])}.", ""]
+            continue
         lines += _table(_ranked(result, outcome)) + [""]
     if result.convergence:
         lines += ["## Convergence: indices at n/2 and n", ""]
@@ -121,7 +173,9 @@ def render_explore(result: "ExploreResult", figures: list[str]) -> str:
             lines += [f"**Not settled:** {warning}.", ""]
     lines += ["## Scenario discovery (PRIM)", ""]
     box = result.box
-    if box is None:
+    if box is None and (gone := focus_gone(result)):
+        lines += [f"No box: {gone}.", ""]
+    elif box is None:
         lines += [f"No box: no design point (or every one) meets {m['prim']['outcome']}.", ""]
     else:
         lines += [

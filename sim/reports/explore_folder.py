@@ -29,6 +29,7 @@ from sim.experiment.explore.plan import (
     DESIGN_UNIT,
     MANIFEST,
     Plan,
+    left_out_line,
     overrides_of,
     plan_exploration,
     write_plan,
@@ -51,7 +52,7 @@ from sim.figures.explore import (
     plot_prim_tradeoff,
     plot_surface,
 )
-from sim.reports.explore import render_explore, unsettled
+from sim.reports.explore import analysis_notes, focus_gone, render_explore, unsettled
 
 OUTCOMES_FILE = "outcomes.parquet"
 INDICES = "indices.parquet"
@@ -66,7 +67,7 @@ def draw_explore_figures(result: ExploreResult, folder: Path) -> list[Path]:
     kind = {"latin": "feature_scoring"}.get(method, method)
     at = len(result.design) if method == "latin" else n
     paths = []
-    for outcome in manifest["outcomes"]:
+    for outcome in result.varying:  # a constant outcome has no indices to draw
         bars = make_index_bar_data(result.indices, outcome, kind, at)
         paths.append(write_figure(plot_index_bars(bars), folder / f"indices_{outcome}.png"))
         if method == "morris":
@@ -86,7 +87,7 @@ def draw_explore_figures(result: ExploreResult, folder: Path) -> list[Path]:
             paths.append(write_figure(plot_prim_box(box, result.box.rule), folder / "prim_box.png"))
     numeric = [i["input"] for i in manifest["inputs"] if i["kind"] != "categorical"]
     top = [k for k in ranking(result, focus).index if k in numeric][:2]
-    if len(top) == 2:
+    if len(top) == 2 and focus_gone(result) is None:
         data = make_surface_data(result.design, result.outcomes, focus, top[0], top[1])
         paths.append(write_figure(plot_surface(data), folder / "surface.png"))
     return paths
@@ -252,6 +253,8 @@ class ExploreCallback(Callback):
             f"in {plural(chunks, 'chunk')} -> {folder}" + (" (resuming)" if kept else ""),
             flush=True,
         )
+        if line := left_out_line(plan.left_out):
+            print(f"explore: {line}", flush=True)
         if options.model == "escalation":
             print(f"explore: {time_estimate(plan, config, folder)}", flush=True)
 
@@ -271,6 +274,8 @@ class ExploreCallback(Callback):
         took = duration(time.perf_counter() - started)
         if warning := unsettled(result.convergence):
             print(f"warning: {warning}", file=sys.stderr)
+        for note in analysis_notes(result):
+            print(f"explore: {note}")
         print(
             f"explore: analysed in {took}; results in {folder}: {OUTCOMES_FILE}, {INDICES}, "
             f"{PRIM_BOXES}, {REPORT}"

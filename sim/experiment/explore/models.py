@@ -23,7 +23,7 @@ from sim.core.model import EscalationModel
 from sim.core.params import UsPolicyKind, bounded, with_values
 from sim.core.rules import RULES
 from sim.experiment.config import Config
-from sim.experiment.explore.options import OUTCOMES, ExploreOptions, ModelKind
+from sim.experiment.explore.options import NEEDS_NOTICE, OUTCOMES, ExploreOptions, ModelKind
 from sim.experiment.factory import build_scenario
 from sim.history import real_path
 
@@ -47,6 +47,14 @@ class Evaluator(Protocol):
 
     def outcomes(self, config: Config) -> list[str]:
         """Outcomes this evaluator can measure for ``config``."""
+        ...
+
+    def left_out(self, config: Config) -> dict[str, str]:
+        """Outcomes ``config``'s case cannot give, each with the reason (one line)."""
+        ...
+
+    def notice(self, config: Config) -> str | None:
+        """What ``config``'s notice threatens, as reports name it (GSOMIA); None: no notice."""
         ...
 
     def evaluate(
@@ -111,9 +119,28 @@ class EscalationEvaluator:
         }
 
     def outcomes(self, config: Config) -> list[str]:
-        """All outcomes; P(real outcome) only when the case has a real event sequence."""
-        real = build_scenario(config.scenario).events_path is not None
-        return [o for o in OUTCOMES if o != "p_real" or real]
+        """All outcomes; P(real outcome) only when the case has a real event sequence.
+
+        A case without an outcome rule has none of the outcomes that follow a notice
+        (`left_out`): they would be constant.
+        """
+        scenario = build_scenario(config.scenario)
+        real = scenario.events_path is not None
+        left_out = self.left_out(config)
+        return [o for o in OUTCOMES if (o != "p_real" or real) and o not in left_out]
+
+    def left_out(self, config: Config) -> dict[str, str]:
+        """The outcomes that follow a notice, when the case has no outcome rule."""
+        scenario = build_scenario(config.scenario)
+        if scenario.notice is not None:
+            return {}
+        reason = f"{scenario.name} has no outcome rule (no agreement is put on notice)"
+        return dict.fromkeys(NEEDS_NOTICE, reason)
+
+    def notice(self, config: Config) -> str | None:
+        """The case's notice label (its ``outcome.label``), or None without an outcome rule."""
+        rule = build_scenario(config.scenario).notice
+        return rule.label if rule is not None else None
 
     def evaluate(
         self, config: Config, values: pd.DataFrame, seed: np.random.SeedSequence
@@ -124,8 +151,9 @@ class EscalationEvaluator:
         per_batch = points_per_batch(self.options)
         starts = range(0, len(values), per_batch)
         seeds = seed.spawn(len(starts))
+        wanted = [o for o in self.options.outcomes if o in self.outcomes(config)]
         parts = [
-            self._batch(config, scenario, values.iloc[s : s + per_batch], batch_seed, real)
+            self._batch(config, scenario, values.iloc[s : s + per_batch], batch_seed, real, wanted)
             for s, batch_seed in zip(starts, seeds, strict=True)
         ]
         return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
@@ -143,15 +171,14 @@ class EscalationEvaluator:
         )
         return replication_table(model.run())
 
-    def _batch(self, config, scenario, values, seed, real) -> pd.DataFrame:
-        """Outcomes of one batch of points: the model run, then the pressure-effect runs."""
+    def _batch(self, config, scenario, values, seed, real, wanted) -> pd.DataFrame:
+        """Outcomes ``wanted`` of one batch of points: the model run, the pressure-effect runs."""
         reps = self.options.replications
         total = len(values) * reps
         columns = {key: np.repeat(values[key].to_numpy(), reps) for key in values.columns}
         params = with_values(config.model_params, columns)
         table = self._run(config, scenario, params, total, seed)
         weeks = config.run.weeks or scenario.weeks
-        wanted = self.options.outcomes
         out = {}
         if "p_terminated" in wanted or "pressure_effect" in wanted:
             out["p_terminated"] = block_means(table["outcome"] == "terminated", reps)
@@ -210,6 +237,14 @@ class IshigamiEvaluator:
     def outcomes(self, config: Config) -> list[str]:
         """The function's value, ``y``."""
         return ["y"]
+
+    def left_out(self, config: Config) -> dict[str, str]:
+        """Nothing: ``y`` is always measured."""
+        return {}
+
+    def notice(self, config: Config) -> str | None:
+        """No notice."""
+        return None
 
     def evaluate(
         self, config: Config, values: pd.DataFrame, seed: np.random.SeedSequence

@@ -31,6 +31,9 @@ class ModelKind(StrEnum):
 
 
 OUTCOMES = ("p_terminated", "p_real", "peak_tension", "weeks_to_notice", "pressure_effect")
+#: Outcomes that follow the case's notice: constant (0, 1 or the horizon) in a case without an
+#: outcome rule, so such a case leaves them out.
+NEEDS_NOTICE = ("p_terminated", "p_real", "weeks_to_notice", "pressure_effect")
 
 
 @dataclass

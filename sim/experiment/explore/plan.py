@@ -10,7 +10,7 @@ same design.
 import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -74,10 +74,27 @@ class Plan:
     table: pd.DataFrame
     groups: list[dict[str, Any]]
     outcomes: list[str]
+    left_out: dict[str, str] = field(default_factory=dict)  # requested, not measurable: why
+    notice: str | None = None  # what the case's notice threatens (GSOMIA); None: no rule
 
 
-def check_outcomes(config: ExploreJobConfig, available: list[str]) -> list[str]:
-    """The requested outcomes this model can measure; an unknown name is a `ConfigError`."""
+def left_out_line(left_out: dict[str, str]) -> str | None:
+    """One line naming the outcomes left out and why, or None when none is."""
+    if not left_out:
+        return None
+    reasons = sorted(set(left_out.values()))
+    return f"{', '.join(left_out)} left out: {'; '.join(reasons)}"
+
+
+def check_outcomes(
+    config: ExploreJobConfig, available: list[str], left_out: dict[str, str] | None = None
+) -> list[str]:
+    """The requested outcomes this model can measure; an unknown name is a `ConfigError`.
+
+    An outcome in ``left_out`` (one the case cannot give) is dropped, and may still be the
+    PRIM outcome: the report then says there is no box, and why.
+    """
+    left_out = left_out or {}
     for name in config.explore.outcomes:
         if name not in available and name not in OUTCOMES:
             raise ConfigError(
@@ -85,8 +102,9 @@ def check_outcomes(config: ExploreJobConfig, available: list[str]) -> list[str]:
             )
     chosen = [o for o in config.explore.outcomes if o in available]
     if not chosen:
-        raise ConfigError(f"explore.outcomes: none of these can be measured; use {available}")
-    if config.explore.prim.outcome not in chosen:
+        why = f" ({line})" if (line := left_out_line(left_out)) else ""
+        raise ConfigError(f"explore.outcomes: none of these can be measured{why}; use {available}")
+    if config.explore.prim.outcome not in chosen and config.explore.prim.outcome not in left_out:
         raise ConfigError(
             f"explore.prim.outcome={config.explore.prim.outcome!r} is not among the outcomes "
             f"measured ({', '.join(chosen)})"
@@ -137,7 +155,8 @@ def plan_exploration(cfg: DictConfig, compose: Callable[[list[str]], DictConfig]
     config = explore_config(cfg)
     options = config.explore
     model = evaluator(options)
-    outcomes = check_outcomes(config, model.outcomes(config))
+    left_out = {o: why for o, why in model.left_out(config).items() if o in options.outcomes}
+    outcomes = check_outcomes(config, model.outcomes(config), left_out)
     space = build_space(
         model.schema(config),
         list(options.inputs) if options.inputs is not None else None,
@@ -150,7 +169,7 @@ def plan_exploration(cfg: DictConfig, compose: Callable[[list[str]], DictConfig]
     design = draw_design(space, options.design, config.run.seed)
     table = design.table()
     groups = group_configs(config, table, space.categorical, space.numeric, model, compose)
-    return Plan(config, model, design, table, groups, outcomes)
+    return Plan(config, model, design, table, groups, outcomes, left_out, model.notice(config))
 
 
 def manifest(plan: Plan, command: str) -> dict[str, Any]:
@@ -171,6 +190,8 @@ def manifest(plan: Plan, command: str) -> dict[str, Any]:
         "replications": options.replications if options.model == "escalation" else 1,
         "chunks": min(options.chunks, plan.design.points),
         "outcomes": plan.outcomes,
+        "left_out": plan.left_out,
+        "notice": plan.notice,
         "prim": asdict(options.prim),
         "pressure_effect": asdict(options.pressure_effect),
         "bootstrap": options.bootstrap,
