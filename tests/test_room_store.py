@@ -330,3 +330,26 @@ def test_the_json_exports_say_their_weeks_count_from_0_and_still_replay(registry
         assert [r.tension for r in replay(data).timeline] == [
             w["tension"] for w in saved["timeline"]
         ]
+
+
+def test_a_move_in_the_week_the_game_was_ended_in_counts_nowhere_as_played(registry, store):
+    # ended in week 2 after Seoul's move "final week note": the debrief's why table, moves.csv
+    # and the class results showed a week the game never played
+    from sim.play.export import result_rows
+    from sim.play.record import record, replay
+
+    room = registry.create(RoomSettings(humans=("seoul", "tokyo"), weeks=3))
+    seats = {r: room.claim(r, name=f"team {r}") for r in ("seoul", "tokyo")}
+    room.submit(seats["seoul"], "retaliate", note="the court ruled")
+    room.submit(seats["tokyo"], "hold")
+    room.submit(seats["seoul"], "hold", note="final week note")
+    room.end(room.instructor_key)
+    rebuilt = room_from_stored(store.room(room.code))
+    for played in (room, rebuilt):
+        assert [n.text for n in played.status().notes] == ["the court ruled"]
+        assert {r["week"] for r in move_rows(played)} == {1}
+        seoul = next(r for r in result_rows([played]) if r["role"] == "seoul")
+        assert (seoul["weeks_played"], seoul["notes"]) == (1, 1)
+    saved = record(room.game)  # the record keeps the move, and still replays
+    assert [m["week"] for m in saved["moves"]] == [0, 0, 1]
+    assert len(replay(saved).timeline) == 1

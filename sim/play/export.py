@@ -69,13 +69,16 @@ def room_from_stored(stored: StoredRoom) -> Room:
 
 
 def move_rows(room: Room) -> list[dict]:
-    """Every move of the game (default holds included), with notes and team names.
+    """Every move of the weeks played (default holds included), with notes and team names.
 
-    A team is named as it was called when it moved (or when its week was played without
-    its move), as the debrief's notes are, so a team renamed later keeps its earlier rows.
+    A move sent in the week the game was ended in, or in the week now being decided, was
+    never played: it is left out (the record keeps it, as a replay needs it). A team is named
+    as it was called when it moved (or when its week was played without its move), as the
+    debrief's notes are, so a team renamed later keeps its earlier rows.
     """
     game = room.game
-    notes = {(n.week, n.role): n.text for n in room.notes}
+    played = len(game.timeline)
+    notes = {(n.week, n.role): n.text for n in room.played_notes()}
     return [
         {
             "room": room.code,
@@ -90,6 +93,7 @@ def move_rows(room: Room) -> list[dict]:
             "time": m["time"],
         }
         for m in game.moves_log
+        if m["week"] < played
     ]
 
 
@@ -166,7 +170,7 @@ def result_rows(rooms: list[Room]) -> list[dict]:
                         round(debrief.payoff_percentiles[role], 3) if debrief else ""
                     ),
                     "peak_tension": round(max((w.tension for w in timeline), default=0), 3),
-                    "notes": sum(n.role == role for n in room.notes),
+                    "notes": sum(n.role == role for n in room.played_notes()),
                 }
             )
     return rows

@@ -364,8 +364,17 @@ class RoomState:
                 real_tension=None if real is None else real.tension[: game.weeks].tolist(),
                 deadline=self.deadline(),
                 round_seconds=self.round_seconds,
-                notes=list(self.notes) if self.ended else [],
+                notes=self.played_notes() if self.ended else [],
             )
+
+    def played_notes(self) -> list[Note]:
+        """The "why" notes of the weeks played, as the debrief and the exports count them.
+
+        A note sent with a move in the week the game was ended in belongs to no week played:
+        the debrief, which covers the weeks played, would show a week the game never had.
+        """
+        played = len(self.game.timeline)
+        return [n for n in self.notes if n.week < played]
 
     def team_view(self, token: str) -> TeamView:
         """What a team's page shows: the room, its briefing, its own private messages."""
