@@ -353,3 +353,30 @@ def test_a_move_in_the_week_the_game_was_ended_in_counts_nowhere_as_played(regis
     saved = record(room.game)  # the record keeps the move, and still replays
     assert [m["week"] for m in saved["moves"]] == [0, 0, 1]
     assert len(replay(saved).timeline) == 1
+
+
+def test_a_freed_seat_gives_each_team_that_held_it_its_own_results_row(registry, store):
+    # team A wrote notes in weeks 1-3, the instructor freed the seat, team B joined: one row
+    # under B said notes=6, crediting B with A's work
+    from sim.play.export import result_rows
+
+    room = registry.create(RoomSettings(humans=("washington", "seoul"), weeks=6))
+    first = room.claim("washington", name="Team A")
+    room.claim("seoul", name="Seoul team")
+    for week in range(3):
+        room.submit(first, "engage", note=f"A's week {week + 1}")
+        room.advance(room.instructor_key)
+    room.release(room.instructor_key, "washington")
+    room.advance(room.instructor_key)  # week 4 played with the seat free
+    second = room.claim("washington", name="Team B")
+    for week in (5, 6):
+        room.submit(second, "abstain", note=f"B's week {week}")
+        room.advance(room.instructor_key)
+    rebuilt = room_from_stored(store.room(room.code))
+    for played in (room, rebuilt):
+        rows = [(r["role"], r["team"], r["team_weeks"], r["notes"]) for r in result_rows([played])]
+        assert rows == [
+            ("seoul", "Seoul team", "1 2 3 4 5 6", 0),
+            ("washington", "Team A", "1 2 3", 3),
+            ("washington", "Team B", "5 6", 2),
+        ]

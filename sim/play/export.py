@@ -6,7 +6,7 @@ move with its week, date, role, team name, "why" note, whether it was a default 
 time), ``CODE_record.json`` (the game's record, for `sim.play.record.replay`),
 ``CODE_messages.csv`` (every broadcast and private message, which the pages show only for a
 while), ``CODE_debrief.md`` and ``CODE_debrief.png``; per class ``class_CLASS_results.csv``,
-one row per team to grade from.
+one row per team to grade from (a seat freed and taken again: one row per team that held it).
 """
 
 import csv
@@ -31,6 +31,7 @@ RESULT_COLUMNS = (
     "room",
     "role",
     "team",
+    "team_weeks",
     "weeks_played",
     "ended",
     "outcome",
@@ -146,19 +147,43 @@ def room_files(room: Room, figure: bool = True) -> list[ExportFile]:
     return files
 
 
+def seat_holders(room: Room) -> list[tuple[str, str, list[int]]]:
+    """Each team that held a seat: its role, its name, the weeks played it held it in (0-based).
+
+    A seat the instructor freed and another team took is two teams, each graded on its own
+    weeks and notes; a role no team took is one row under the role's name, with no weeks.
+    """
+    played = len(room.game.timeline)
+    holders = []
+    for role in room.game.humans:
+        teams = [i for i, (held, _name) in enumerate(room.teams) if held == role]
+        for i in teams:
+            weeks = sorted(w for (w, r), t in room.held_by.items() if (r, t) == (role, i))
+            name = room.teams[i][1] or role_name(role)
+            holders.append((role, name, [w for w in weeks if w < played]))
+        if not teams:
+            holders.append((role, role_name(role), []))
+    return holders
+
+
 def result_rows(rooms: list[Room]) -> list[dict]:
-    """One row per team of each room: its score beside the model's, outcome, notes."""
+    """One row per team of each room (`seat_holders`): its weeks, score, outcome and notes.
+
+    The score and outcome are its role's over the whole game; the notes are its own.
+    """
     rows = []
     for room in rooms:
         debrief = room.debrief() if room.ended else None
         timeline = room.game.timeline
-        for role in room.game.humans:
+        notes = room.played_notes()
+        for role, team, weeks in seat_holders(room):
             rows.append(
                 {
                     "class": room.class_id,
                     "room": room.code,
                     "role": role,
-                    "team": room.seats[role].name or role_name(role),
+                    "team": team,
+                    "team_weeks": " ".join(str(w + 1) for w in weeks),
                     "weeks_played": len(room.game.timeline),
                     "ended": room.ended,
                     "outcome": room.game.outcome(),
@@ -170,7 +195,7 @@ def result_rows(rooms: list[Room]) -> list[dict]:
                         round(debrief.payoff_percentiles[role], 3) if debrief else ""
                     ),
                     "peak_tension": round(max((w.tension for w in timeline), default=0), 3),
-                    "notes": sum(n.role == role for n in room.played_notes()),
+                    "notes": sum(n.role == role and n.week in weeks for n in notes),
                 }
             )
     return rows

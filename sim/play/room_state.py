@@ -73,13 +73,17 @@ def clean(text: object, limit: int, what: str) -> str:
 
 
 class Seat:
-    """A role played by people: the token that proves it, its team's name, its last heartbeat."""
+    """A role played by people: the token that proves it, its team's name, its last heartbeat.
+
+    ``team`` is the index in `RoomState.teams` of the team holding the seat (None while free).
+    """
 
     def __init__(self, role: str) -> None:
         self.role = role
         self.token: str | None = None
         self.name = ""
         self.seen = 0.0
+        self.team: int | None = None
 
 
 def undone(actions: list[dict]) -> set[int]:
@@ -155,6 +159,8 @@ class RoomState:
         self.messages: list[Message] = []
         self.notes: list[Note] = []
         self.teams_then: dict[tuple[int, str], str] = {}  # (week, role) -> the name it moved as
+        self.teams: list[list[str]] = []  # every team that took a seat: [role, its last name]
+        self.held_by: dict[tuple[int, str], int | None] = {}  # (week, role) -> the team seated
         self._debrief: Debrief | None = None
         self._briefings: dict[str, tuple[int, Briefing]] = {}
         self._log(self.created, "created", f"room {self.code} opened; people play {self._people()}")
@@ -211,11 +217,15 @@ class RoomState:
             case "claim":
                 seat = self.seats[action["role"]]
                 seat.token, seat.name = action["token"], action.get("name", "")
+                seat.team = len(self.teams)
+                self.teams.append([seat.role, seat.name])
                 self._log(
                     now, "joined", f"{self._team(seat.role)} joined as {role_name(seat.role)}"
                 )
             case "rename":
                 self.seats[action["role"]].name = action["name"]
+                if (team := self.seats[action["role"]].team) is not None:
+                    self.teams[team][1] = action["name"]
                 self._log(now, "renamed", f"{role_name(action['role'])} is now {action['name']}")
             case "release":
                 if old := self.seats[action["role"]].token:
@@ -224,6 +234,7 @@ class RoomState:
                 self._log(now, "released", f"the instructor freed {role_name(action['role'])}")
             case "move":
                 self.teams_then[game.week, action["role"]] = self.seats[action["role"]].name
+                self.held_by[game.week, action["role"]] = self.seats[action["role"]].team
                 game.submit(action["role"], action["move"], at=action["time"])
                 if action.get("note"):
                     self.notes.append(
@@ -239,6 +250,8 @@ class RoomState:
             case "advance":
                 for role, seat in self.seats.items():  # a default hold: the seat's name then
                     self.teams_then.setdefault((game.week, role), seat.name)
+                    if seat.team is not None:
+                        self.held_by.setdefault((game.week, role), seat.team)
                 report = game.advance(at=action["time"])
                 self.week_started = now
                 self._log(now, "advanced", f"week {report.week + 1} played: {action['why']}")
