@@ -368,3 +368,43 @@ def test_the_debrief_names_the_weeks_played(config, weeks, span):
     text = debrief_text(debrief_data(game, game.debrief(20), "seoul"))
     assert f"Weeks played: {weeks} ({span}" in text
     assert "2018-10-29 to 2018-10-29" not in text
+
+
+def test_the_class_debrief_speaks_of_the_game_and_lists_the_players_as_a_sentence(config):
+    # "Played by people: Seoul and Tokyo and Washington"; the projector's class debrief said
+    # "where your game stopped" and headed the scores "your game"
+    from sim.play.debrief import debrief_data, debrief_text
+
+    game = Game(config, ["seoul", "tokyo", "washington"])
+    for _ in range(2):
+        game.advance()
+    debrief = game.debrief(20)
+    class_text = debrief_text(debrief_data(game, debrief, None))
+    team_text = debrief_text(debrief_data(game, debrief, "seoul"))
+    assert "Played by people: Seoul, Tokyo and Washington." in class_text
+    assert "your game" not in class_text
+    assert "| capital | the game |" in class_text and "where the game stopped" in class_text
+    assert "| capital | your game |" in team_text and "where your game stopped" in team_text
+
+
+def test_length_limits_and_the_notice_clock_say_what_is_allowed_in_words():
+    # "keep the team name under 30 characters" accepted 30; "lapses in 13 week(s)"
+    from sim.play.room_state import clean
+    from sim.play.settings import RoomError
+    from sim.reports.briefing import format_briefing
+    from sim.reports.text import listing
+
+    assert clean("x" * 30, 30, "team name") == "x" * 30
+    with pytest.raises(
+        RoomError, match=r"keep the team name to at most 30 characters \(it has 31\)"
+    ):
+        clean("x" * 31, 30, "team name")
+    assert [listing(n) for n in (["A"], ["A", "B"], ["A", "B", "C"])] == [
+        "A",
+        "A and B",
+        "A, B and C",
+    ]
+    game = Game(default_config(["run.weeks=20"]), ["seoul"])
+    game.inject("seoul", "escalate", "notice", measure="gsomia_notice")
+    shown = format_briefing(game.briefing("seoul"), game.scenario)
+    assert "lapses in 13 weeks" in shown and "week(s)" not in shown

@@ -142,7 +142,7 @@ def test_replay_reproduces_the_game_without_asking(seoul_game, tmp_path, capsys)
     folder, _ = seoul_game
     status, shown = play_here("--replay", str(folder / "game.json"), "--record", str(tmp_path))
     assert status == 0
-    assert "Replayed 12 week(s): the same timeline as recorded." in shown
+    assert "Replayed 12 weeks: the same timeline as recorded." in shown
     assert "warning" not in capsys.readouterr().err
     original, replayed = load(folder / "game.json"), load(tmp_path / "game.json")
     assert replayed["timeline"] == original["timeline"]
@@ -393,7 +393,7 @@ def test_debrief_data_holds_the_game_beside_the_model_and_2019(finished_game):
     figure = plot_debrief(data)
     assert isinstance(figure, Figure)
     labels = [line.get_label() for line in figure.axes[0].get_lines()]
-    assert "your game (Seoul)" in labels and "real 2018-2019" in labels
+    assert "this game (Seoul)" in labels and "real 2018-2019" in labels
     figure.clf()
 
 

@@ -231,7 +231,7 @@ def test_an_injected_event_moves_a_ladder_and_every_team_sees_it(room, seats):
         ("washington", "escalate", "a summit", "events move an ally's measures"),
         ("seoul", "explode", "a summit", "direction 'explode'"),
         ("seoul", "escalate", "   ", "needs a description"),
-        ("seoul", "escalate", "x" * 281, "under 280 characters"),
+        ("seoul", "escalate", "x" * 281, "at most 280 characters"),
     ],
 )
 def test_a_bad_event_is_refused(room, actor, direction, text, reason):

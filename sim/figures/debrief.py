@@ -22,7 +22,7 @@ from sim.figures.fan import FanData, figure_and_axes, make_fan_data, plot_tensio
 from sim.history import RealPath
 from sim.reports.game_results import Debrief
 from sim.reports.labels import NO_NOTICE, outcome_meanings, role_name
-from sim.reports.text import share, week_count
+from sim.reports.text import listing, share, week_count
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ class DebriefData:
     def who(self) -> str:
         """The roles people played, for labels (e.g. ``Seoul and Tokyo``)."""
         names = [role_name(p) for p in self.players]
-        return " and ".join(names) if names else "the agents"
+        return listing(names) if names else "the agents"
 
 
 def fit_weeks(values: Sequence[float] | None, weeks: int) -> np.ndarray | None:
@@ -169,7 +169,7 @@ def plot_debrief(data: DebriefData, ax=None) -> Figure:
         where="post",
         color="tab:orange",
         lw=2.5,
-        label=f"your game ({data.who})",
+        label=f"this game ({data.who})",  # one chart for every team and the class
     )
     for number, (date, _text) in enumerate(data.injected, start=1):
         ax.axvline(date, color="tab:purple", lw=1.2, ls=":")
@@ -189,10 +189,10 @@ def plot_debrief(data: DebriefData, ax=None) -> Figure:
         ax.plot([], [], color="tab:purple", lw=1.2, ls=":", label="injected event (E1, E2, ...)")
     ax.legend(loc="upper left", fontsize=10, frameon=False)  # read on a projector too
     if set(data.outcome_meaning.values()) == {NO_NOTICE}:
-        outcome = f"your game, {week_count(data.weeks)}: {NO_NOTICE}"
+        outcome = f"this game, {week_count(data.weeks)}: {NO_NOTICE}"
     else:
         outcome = (
-            f"your game: {data.outcome.replace('_', ' ')}, as in {share(data.outcome_share)} "
+            f"this game: {data.outcome.replace('_', ' ')}, as in {share(data.outcome_share)} "
             f"of the model's runs over the same {week_count(data.weeks)}"
         )
     ax.set_title(f"{fan.title}\n{outcome}", fontsize=12)

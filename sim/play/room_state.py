@@ -68,7 +68,7 @@ def clean(text: object, limit: int, what: str) -> str:
     """Text someone typed, on one line, refused when too long."""
     flat = " ".join(str(text or "").split())
     if len(flat) > limit:
-        raise RoomError(f"keep the {what} under {limit} characters (it has {len(flat)})")
+        raise RoomError(f"keep the {what} to at most {limit} characters (it has {len(flat)})")
     return flat
 
 

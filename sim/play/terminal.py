@@ -29,6 +29,7 @@ from sim.play.record import replay as replay_record
 from sim.play.transcript import format_header
 from sim.reports.briefing import format_briefing, format_options, format_report
 from sim.reports.labels import outcome_words, role_name
+from sim.reports.text import listing, week_count
 
 GAMES_DIR = Path("results") / "games"
 RECORD = "game.json"
@@ -401,12 +402,13 @@ def replay(args: argparse.Namespace, out: TextIO) -> int:
         raise PlayError(f"{path} is not a JSON game record: it is not UTF-8 text") from None
     game, same = replayed_game(path, record)
     target = path if args.record is None else new_record(args.record)
-    people = " and ".join(a.title() for a in game.humans)
+    people = listing([role_name(a) for a in game.humans])
     print(f"Replaying {path}: {people} played by people, seed {game.seed}.", file=out)
     for report in game.timeline:
         print(format_report(report, game.weeks, game.humans), file=out)
     if same:
-        print(f"Replayed {len(game.timeline)} week(s): the same timeline as recorded.", file=out)
+        played = week_count(len(game.timeline))
+        print(f"Replayed {played}: the same timeline as recorded.", file=out)
     if game.timeline:
         print(
             f"Outcome: {outcome_words(game.outcome(), game.scenario.notice is not None)}", file=out

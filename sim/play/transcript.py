@@ -5,7 +5,7 @@ from pathlib import Path
 from sim.core.moves import ALLIES
 from sim.play.game import Game
 from sim.reports.labels import role_name
-from sim.reports.text import week_count
+from sim.reports.text import listing, week_count
 
 
 def brief_file(game: Game, actor: str) -> str | None:
@@ -31,11 +31,11 @@ def format_header(game: Game, record: Path) -> str:
     ]
     if "washington" not in game.humans:
         agents.append(f"Washington ({config.us.policy} policy)")
-    people = " and ".join(role_name(a) for a in game.humans)
+    people = listing([role_name(a) for a in game.humans])
     lines = [
         game.scenario.title,
         f"You play {people}"
-        + (f"; agents play {' and '.join(agents)}" if agents else "")
+        + (f"; agents play {listing(agents)}" if agents else "")
         + f". {week_count(game.weeks)} from Monday {game.scenario.week_start(0)} "
         f"(seed {game.seed}).",
         "Each week: c cooperate, h hold, r retaliate (Washington: a abstain, e engage, p press);",

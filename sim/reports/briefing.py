@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from sim.core.scenario import Scenario
 from sim.reports.game_results import Briefing, MovePreview, WeekReport
 from sim.reports.labels import pressed_alone, role_name
-from sim.reports.text import signed
+from sim.reports.text import signed, week_count
 
 GAUGE_WIDTH = 10
 
@@ -45,7 +45,7 @@ def format_briefing(brief: Briefing, scenario: Scenario) -> str:
     if brief.notice is not None:
         clock = brief.notice
         lines.append(
-            f"{'Notice':<12}{clock.label} lapses in {clock.weeks_left} week(s) unless "
+            f"{'Notice':<12}{clock.label} lapses in {week_count(clock.weeks_left)} unless "
             f"{role_name(clock.actor)} withdraws it"
         )
     label = "In force"

@@ -4,7 +4,7 @@ import numpy as np
 
 from sim.figures.debrief import DebriefData
 from sim.reports.labels import NO_NOTICE, plain, role_name
-from sim.reports.text import markdown_text, signed, week_count
+from sim.reports.text import listing, markdown_text, signed, week_count
 
 
 def _outcome_lines(data) -> list[str]:
@@ -26,7 +26,7 @@ def _outcome_lines(data) -> list[str]:
         )
         if data.real_outcome_by_end is not None:
             real += (
-                f" (by {dates[-1]:%Y-%m-%d}, where your game stopped, it stood at "
+                f" (by {dates[-1]:%Y-%m-%d}, where {_game(data)} stopped, it stood at "
                 f"{plain(data.real_outcome_by_end)})"
             )
         lines.append(real + ".")
@@ -40,6 +40,11 @@ def _outcome_lines(data) -> list[str]:
         ),
     ]
     return lines
+
+
+def _game(data) -> str:
+    """The game as the debrief names it: yours in a team's, "the game" in the class's."""
+    return "your game" if data.role else "the game"
 
 
 def _mark(data, outcome: str) -> str:
@@ -97,7 +102,7 @@ def _score_lines(data) -> list[str]:
     lines += [
         "## Scores (the two sides: summed payoffs; Washington: its score)",
         "",
-        "| capital | your game | model median | difference |",
+        f"| capital | {_game(data)} | model median | difference |",
         "| --- | --- | --- | --- |",
         *(
             f"| {role_name(a)}{' (a person)' if a in data.players else ''} | "
@@ -126,7 +131,7 @@ def debrief_markdown(data: DebriefData, figure: str | None = "debrief.png") -> s
         title,
         "",
         f"Played by people: {data.who}"
-        + (f"; agents played {' and '.join(agents)}" if agents else "")
+        + (f"; agents played {listing(agents)}" if agents else "")
         + f". Weeks played: {data.weeks} ({span}).",
         "",
         *_outcome_lines(data),

@@ -26,6 +26,13 @@ def week_count(count: int) -> str:
     return f"{count} week" if count == 1 else f"{count} weeks"
 
 
+def listing(names: list[str]) -> str:
+    """Names as a sentence lists them: ``Seoul, Tokyo and Washington``, ``Seoul and Tokyo``."""
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 def cell_count(count: int) -> str:
     """``1 cell``, ``11 cells``: a number of sweep cells as a sentence says it."""
     return f"{count} cell" if count == 1 else f"{count} cells"

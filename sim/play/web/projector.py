@@ -85,7 +85,8 @@ def DashboardPage():
     if not rooms:
         RoomMissing("this link does not open a class on this server: check it")
         return
-    solara.Text(f"Class dashboard: {len(rooms)} room(s)", classes=["ec-header"])
+    count = f"{len(rooms)} room" if len(rooms) == 1 else f"{len(rooms)} rooms"
+    solara.Text(f"Class dashboard: {count}", classes=["ec-header"])
     with solara.Div(classes=["ec-dashboard"]):
         for room in rooms:
             status = room.status()

@@ -28,7 +28,7 @@ from sim.play.web.widgets import (
 )
 from sim.reports.game_results import Briefing
 from sim.reports.labels import MOVE_NAMES, role_name
-from sim.reports.text import signed
+from sim.reports.text import signed, week_count
 
 TERM_NAMES = {
     "stage": "stage game",
@@ -88,7 +88,8 @@ def Briefing_(brief: Briefing, pressure_cost: float):
         clock = brief.notice
         solara.Warning(
             f"{clock.label} notice given by {role_name(clock.actor)} in week "
-            f"{clock.given_week + 1}: it lapses in {clock.weeks_left} week(s) unless withdrawn.",
+            f"{clock.given_week + 1}: it lapses in {week_count(clock.weeks_left)} unless "
+            "withdrawn.",
             classes=["ec-countdown"],
         )
     solara.Text(score_text(brief, pressure_cost), classes=["ec-strong"])
