@@ -380,3 +380,19 @@ def test_a_freed_seat_gives_each_team_that_held_it_its_own_results_row(registry,
             ("washington", "Team A", "1 2 3", 3),
             ("washington", "Team B", "5 6", 2),
         ]
+
+
+def test_debrief_md_has_the_why_table_the_debrief_page_shows(registry):
+    # the room's debrief.md and a single player's download lacked the teams' notes
+    room = registry.create(RoomSettings(humans=("seoul", "tokyo"), weeks=3))
+    play_some(room)  # Seoul's week-2 note is never played: the game ends in week 2
+    room.end(room.instructor_key)
+    files = {f.name.split("_", 1)[1]: f.data for f in room_files(room, figure=False)}
+    text = files["debrief.md"].decode()
+    table = text.split("## Why teams moved as they did\n\n", 1)[1].splitlines()
+    assert table[:3] == [
+        "| week | team | move | why |",
+        "| --- | --- | --- | --- |",
+        "| 1 | team seoul | Retaliate | the court ruled |",
+    ]
+    assert len([line for line in table if line.startswith("| ")]) == 3

@@ -13,8 +13,10 @@ import numpy as np
 from sim.figures.debrief import DebriefData, make_debrief_data, plot_debrief
 from sim.play.game import Game
 from sim.play.record import WEEK_NUMBERING
+from sim.play.status import Note
 from sim.reports.debrief import debrief_markdown
 from sim.reports.game_results import Debrief, to_json
+from sim.reports.labels import MOVE_NAMES, role_name
 
 NOTHING_PLAYED = "# Debrief\n\nThe game ended before any week was played: nothing to compare.\n"
 
@@ -40,9 +42,27 @@ def measures_taken(game: Game, weeks: int) -> frozenset[str]:
     return frozenset(taken)
 
 
-def debrief_text(data: DebriefData | None, figure: str | None = None) -> str:
-    """The debrief as Markdown (a fixed page when no week was played)."""
-    return NOTHING_PLAYED if data is None else debrief_markdown(data, figure=figure)
+def why_rows(notes: list[Note]) -> list[list[str]]:
+    """The "why" notes as the debrief's table shows them (`WHY_HEAD`), in the order written.
+
+    Each team is named as it was called when it moved.
+    """
+    return [
+        [str(n.week + 1), n.team or role_name(n.role), MOVE_NAMES.get(n.move, n.move), n.text]
+        for n in notes
+    ]
+
+
+def debrief_text(
+    data: DebriefData | None, figure: str | None = None, notes: list[Note] | None = None
+) -> str:
+    """The debrief as Markdown (a fixed page when no week was played), with the teams' notes.
+
+    ``notes``: the "why" notes of the weeks played, the table the debrief page shows too.
+    """
+    if data is None:
+        return NOTHING_PLAYED
+    return debrief_markdown(data, figure=figure, why=why_rows(notes or []))
 
 
 def debrief_json(debrief: Debrief) -> dict:

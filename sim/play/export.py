@@ -138,7 +138,8 @@ def room_files(room: Room, figure: bool = True) -> list[ExportFile]:
         role = room.game.humans[0] if room.settings.solo else None  # a single player's own
         data = debrief_data(room.game, debrief, role)
         files.append(ExportFile(f"{code}_debrief.json", json.dumps(debrief_json(debrief)).encode()))
-        text = debrief_text(data, f"{code}_debrief.png" if figure and data else None)
+        png = f"{code}_debrief.png" if figure and data else None
+        text = debrief_text(data, png, room.played_notes())
         files.append(ExportFile(f"{code}_debrief.md", text.encode()))
         if figure and data is not None:
             from sim.play.charts import debrief_png

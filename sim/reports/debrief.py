@@ -117,8 +117,28 @@ def _score_lines(data) -> list[str]:
     return lines
 
 
-def debrief_markdown(data: DebriefData, figure: str | None = "debrief.png") -> str:
-    """The debrief of `sim.play.debrief.DebriefData` as a short Markdown page."""
+#: The columns of the table of the teams' "why" notes (`debrief_markdown`'s ``why``).
+WHY_HEAD = ("week", "team", "move", "why")
+
+
+def _why_lines(why: list[list[str]]) -> list[str]:
+    """The teams' notes as a Markdown table; what people typed stays plain text."""
+    return [
+        "## Why teams moved as they did",
+        "",
+        "| " + " | ".join(WHY_HEAD) + " |",
+        "| --- | --- | --- | --- |",
+        *("| " + " | ".join(markdown_text(cell) for cell in row) + " |" for row in why),
+    ]
+
+
+def debrief_markdown(
+    data: DebriefData, figure: str | None = "debrief.png", why: list[list[str]] | None = None
+) -> str:
+    """The debrief of `sim.play.debrief.DebriefData` as a short Markdown page.
+
+    ``why``: rows of the teams' "why" notes (`WHY_HEAD`), a table after the prompts.
+    """
     dates = data.fan.dates
     span = (  # each date is the Monday a week begins on
         f"the week of {dates[0]:%Y-%m-%d}"
@@ -149,6 +169,8 @@ def debrief_markdown(data: DebriefData, figure: str | None = "debrief.png") -> s
     if data.prompts:
         lines += ["", "## To discuss", ""]
         lines += [f"{n}. {p}" for n, p in enumerate(data.prompts, start=1)]
+    if why:
+        lines += ["", *_why_lines(why)]
     if figure:
         lines += ["", f"![your path, 2019's and the model's bands]({figure})"]
     return "\n".join(lines) + "\n"

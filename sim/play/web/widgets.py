@@ -5,12 +5,13 @@ import time
 
 import solara
 
-from sim.play.debrief import debrief_data, debrief_text
+from sim.play.debrief import debrief_data, debrief_text, why_rows
 from sim.play.room import Room
 from sim.play.server import chart_path, debrief_path
 from sim.play.status import Message, RoomStatus
 from sim.play.web.common import Markdown, Plain, Table
-from sim.reports.labels import MOVE_NAMES, role_name
+from sim.reports.debrief import WHY_HEAD
+from sim.reports.labels import role_name
 from sim.reports.text import week_count
 
 
@@ -155,18 +156,7 @@ def Debrief(room: Room, role: str | None):
     notes = room.status().notes
     if notes:
         solara.Text("Why teams moved as they did", classes=["ec-h3"])
-        Table(
-            ["week", "team", "move", "why"],
-            [
-                [
-                    str(n.week + 1),
-                    n.team or role_name(n.role),  # the name it had when it moved
-                    MOVE_NAMES.get(n.move, n.move),
-                    n.text,
-                ]
-                for n in notes
-            ],
-        )
+        Table(list(WHY_HEAD), why_rows(notes))  # each team named as it was when it moved
 
 
 @solara.component
