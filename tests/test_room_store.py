@@ -396,3 +396,16 @@ def test_debrief_md_has_the_why_table_the_debrief_page_shows(registry):
         "| 1 | team seoul | Retaliate | the court ruled |",
     ]
     assert len([line for line in table if line.startswith("| ")]) == 3
+
+
+def test_the_docs_name_every_key_of_record_json(registry):
+    # docs/classroom.md listed a "roles" key; the file has "humans"
+    from pathlib import Path
+
+    from sim.play.record import record
+
+    room = registry.create(RoomSettings(humans=("seoul",), weeks=2))
+    docs = Path(__file__).parents[1] / "docs" / "classroom.md"
+    [row] = [line for line in docs.read_text().splitlines() if line.startswith("| `CODE_record")]
+    named = {key.strip() for quoted in re.findall(r"`([^`]*)`", row) for key in quoted.split(",")}
+    assert set(record(room.game)) <= named and "roles" not in named
