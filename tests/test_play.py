@@ -466,6 +466,31 @@ def test_the_live_chart_draws_the_last_week_played_as_a_line():
     assert game.get_markevery() == [0, 1, 2]  # the dots stay on the weeks played
 
 
+def test_chart_labels_clear_the_legend_and_every_date_names_its_year():
+    # the live chart's E1 sat under the legend; its ticks read "Nov 15 Dec 15 Jan" with
+    # "2019-Jan" in the corner under a game of October to December
+    import datetime as dt
+    import re
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from sim.figures.classroom import TensionChartData, plot_tension_chart
+
+    dates = [dt.date(2018, 10, 29) + dt.timedelta(weeks=w) for w in range(10)]
+    data = TensionChartData(dates, [0.1, 0.3], None, [dates[0], dates[1]], (dates[2], 0.3))
+    figure = plot_tension_chart(data)
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()  # lays the figure out, as the PNG does
+    renderer, ax = canvas.get_renderer(), figure.axes[0]
+    legend = ax.get_legend().get_window_extent(renderer)
+    labels = [t for t in ax.texts if t.get_text().startswith("E")]
+    assert len(labels) == 2
+    assert not any(t.get_window_extent(renderer).overlaps(legend) for t in labels)
+    ticks = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert ticks and all(re.search(r"\d\d [A-Z][a-z]{2}\n201[89]$", t) for t in ticks), ticks
+    assert ax.xaxis.get_offset_text().get_text() == ""
+
+
 @pytest.fixture(scope="module")
 def short_game(tmp_path_factory):
     """A two-week game of Seoul's (no figure): its folder, record and debrief."""

@@ -3,9 +3,9 @@
 import datetime as dt
 from dataclasses import dataclass
 
-import matplotlib.dates as mdates
 from matplotlib.figure import Figure
 
+from sim.figures import week_ticks
 from sim.figures.fan import figure_and_axes
 
 
@@ -80,14 +80,24 @@ def plot_tension_chart(data: TensionChartData, ax=None) -> Figure:
         )
     for number, date in enumerate(data.injected, start=1):
         ax.axvline(date, color="tab:purple", lw=1.2, ls=":")
-        ax.annotate(f"E{number}", (date, 0.95), color="tab:purple", fontsize=10)
+        ax.annotate(  # above the frame: inside, the legend covered it
+            f"E{number}",
+            (date, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(0, 2),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            color="tab:purple",
+            fontsize=10,
+            fontweight="bold",
+            annotation_clip=False,
+        )
     ax.set_xlim(data.dates[0] - dt.timedelta(days=3), data.dates[-1] + dt.timedelta(weeks=1))
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("tension")
     ax.grid(alpha=0.3)
     if data.played or data.real or data.now:
         ax.legend(loc="upper left", fontsize=10, frameon=False)  # read on a projector too
-    locator = mdates.AutoDateLocator()
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    week_ticks(ax, len(data.dates))
     return figure

@@ -10,7 +10,6 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -18,6 +17,7 @@ from matplotlib.figure import Figure
 from sim.core.metrics import OUTCOMES
 from sim.core.recorder import FAN_QUANTILES
 from sim.core.scenario import Scenario
+from sim.figures import week_ticks
 from sim.figures.fan import FanData, figure_and_axes, make_fan_data, plot_tension_fan
 from sim.history import RealPath
 from sim.reports.game_results import Debrief
@@ -130,21 +130,6 @@ def make_debrief_data(
 def with_last_week(values: np.ndarray | None) -> np.ndarray | None:
     """A weekly series with its last value repeated, so a step plot shows the last week too."""
     return None if values is None else np.append(values, values[-1:])
-
-
-def week_ticks(ax, weeks: int) -> None:
-    """Ticks on Mondays, when weeks begin and the steps change (every few weeks in a long game).
-
-    Matplotlib's own choice put a tick every four days, so no step met a tick.
-    """
-    if weeks > 26:
-        locator = mdates.AutoDateLocator()
-        ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-        return
-    ax.xaxis.set_major_locator(mdates.WeekdayLocator(byweekday=mdates.MO, interval=weeks // 9 + 1))
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%Y"))
-    ax.xaxis.set_minor_locator(mdates.WeekdayLocator(byweekday=mdates.MO))
 
 
 def plot_debrief(data: DebriefData, ax=None) -> Figure:
