@@ -499,8 +499,9 @@ def test_the_timer_menu_shows_the_running_timer_after_a_reload(open_page):
 
 
 def test_old_refusals_and_confirmations_leave_when_the_room_moves_on(open_page):
-    """A refusal during a pause goes at Resume; "You chose Hold for week 1." is not shown in
-    week 2, even when that move completed week 1; the dashboard keeps its lines apart."""
+    """A refusal during a pause goes at Resume; "You chose Hold for week 1." and "Team renamed."
+    are not shown in week 2, even when that move completed week 1; the instructor keeps the
+    messages and the log after the end; the dashboard keeps its lines apart."""
     instructor = open_page("/")
     code = open_room(instructor, 3, humans=("Seoul", "Tokyo"))
     seoul, tokyo = open_page("/"), open_page("/")
@@ -513,13 +514,21 @@ def test_old_refusals_and_confirmations_leave_when_the_room_moves_on(open_page):
     instructor.get_by_role("button", name="Resume").click()
     expect(seoul.get_by_text("Waiting for: Seoul, Tokyo")).to_be_visible()
     expect(seoul.get_by_text("Refused:")).to_have_count(0)
+    seoul.get_by_label("Team name").fill("Blue House")
+    seoul.get_by_role("button", name="Rename").click()
+    expect(seoul.get_by_text("Team renamed.")).to_be_visible()
     move(tokyo, "Hold")
     expect(seoul.get_by_text("Waiting for: Seoul.")).to_be_visible()
     move(seoul, "Hold")  # completes week 1
     at_week(seoul, 2, 3)
     seoul.wait_for_timeout(1000)
     expect(seoul.get_by_text("You chose Hold for week 1.")).to_have_count(0)
+    expect(seoul.get_by_text("Team renamed.")).to_have_count(0)  # it stayed all game
     confirm(instructor, "End game…", "End game")
+    # after the end the instructor kept neither the messages nor the room log
+    expect(instructor.get_by_text("Game over after 1 week.")).to_be_visible()
+    expect(instructor.get_by_label("Message to every team")).to_be_visible()
+    expect(instructor.get_by_text("Room log")).to_be_visible()
     dashboard = instructor.locator("a[href^='/class?']").get_attribute("href")
     instructor.goto(instructor.url.split("/instructor")[0] + dashboard)
     expect(instructor.get_by_text("Game over after 1 week.")).to_be_visible()

@@ -325,11 +325,13 @@ def InstructorPage():
     StatusLine(status)
     with solara.Div(classes=["ec-notice-area"]):  # always there: buttons below never jump
         Notice(notice)
-    if status.ended:
+    if status.ended:  # the messages and the log stay: the class is still being debriefed
         Broadcasts(status)
         Debrief(room, None)
         Exports(room, key)
         Timeline(status)
+        Talk(room, key, view, set_notice)
+        RoomLog(view)
         return
     Seats(room, key, view, set_notice)
     RunGame(room, key, view, set_notice)
@@ -341,5 +343,11 @@ def InstructorPage():
         ChartWithReal(status)
     Timeline(status)
     Exports(room, key)
+    RoomLog(view)
+
+
+@solara.component
+def RoomLog(view):
+    """Everything that happened in the room, with its time and week, folded away."""
     with solara.Details(summary="Room log"):
         Table(["time", "week", "what"], [[e.time, str(e.week + 1), e.text] for e in view.log])

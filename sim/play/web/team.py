@@ -154,8 +154,11 @@ def Moves(room, seat: str, brief: Briefing, asked: str | None, notice, set_notic
 
 @solara.component
 def Messages(room, seat: str, view):
-    """The private channel between teams (the instructor sees it too)."""
-    notice, set_notice = solara.use_state(None)
+    """The private channel between teams (the instructor sees it too).
+
+    "Message sent." goes, as every confirmation does, once the room moves on.
+    """
+    notice, set_notice = use_situation_notice(room)
     others = [r for r in view.status.humans if r != view.role]
     to, set_to = solara.use_state(others[0] if others else "")
     text = use_typed("")
@@ -187,9 +190,14 @@ def Messages(room, seat: str, view):
 
 
 @solara.component
-def TeamName(room, seat: str, name: str):
-    """The team's name, and a field to change it."""
-    notice, set_notice = solara.use_state(None)
+def TeamName(room, seat: str, name: str, at: tuple | None):
+    """The team's name, and a field to change it.
+
+    "Team renamed." goes once the room moves on (the next week, a pause, an undo), as the
+    other confirmations do. ``at`` is the room's `situation`: a component is redrawn only
+    when its arguments change, and without it the confirmation stayed for the whole game.
+    """
+    notice, set_notice = use_situation_notice(room)
     draft = use_typed(name)
     with solara.Div(classes=["ec-row"]):
         solara.InputText("Team name", value=draft.value, on_value=draft.set, continuous_update=True)
@@ -271,6 +279,6 @@ def TeamPage():
     if brief_text:
         with solara.Details(summary=f"Your role brief ({role_name(view.role)})"):
             Markdown(brief_text)
-    TeamName(room, seat, view.name)
+    TeamName(room, seat, view.name, situation(room))
     if room.settings.solo:
         Leave(room, seat, set_notice)
