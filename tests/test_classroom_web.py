@@ -573,3 +573,36 @@ def test_a_click_that_arrives_after_its_week_was_played_moves_nothing_later(open
     second.wait_for_timeout(4000)
     at_week(instructor, 3, 4)
     at_week(second, 3, 4)
+
+
+def overflowing(page, selector: str) -> list[int]:
+    """How far each scrolling box matching ``selector`` is wider than its view (0 when it fits)."""
+    return page.eval_on_selector_all(
+        selector, "els => els.map(e => Math.max(e.scrollWidth - e.clientWidth, 0))"
+    )
+
+
+def test_long_words_wrap_in_every_table_and_whole_names_show(open_page, server):
+    """A 150-letter event and a 200-letter note ran off the timeline and the why table; a
+    30-letter team name clipped the projector's last column; the Scenario box cut its entry."""
+    instructor = open_page("/", width=1280)
+    scenario = instructor.locator(".v-select__selection").filter(has_text="Japan").first
+    assert scenario.evaluate("e => e.scrollWidth <= e.clientWidth"), "the scenario is cut"
+    code = open_room(instructor, 3, humans=("Seoul",))
+    seoul = open_page("/")
+    join(seoul, code, "Seoul", team="S" * 30)
+    inject = card(instructor, "Inject a scenario event")
+    choose(instructor, inject, "Event", "Write my own event")
+    inject.get_by_label("What happens").fill("A" * 150)
+    inject.get_by_role("button", name="Inject event").click()
+    expect(seoul.get_by_text("A" * 150)).to_be_visible()
+    move(seoul, "Hold", note="N" * 200)
+    at_week(seoul, 2, 3)
+    projector = open_page(f"/projector?room={code}", width=1920)
+    projector.set_viewport_size({"width": 1920, "height": 1080})
+    expect(projector.get_by_text("S" * 30)).to_be_visible()
+    assert overflowing(projector, ".ec-scroll") == [0]
+    confirm(instructor, "End game…", "End game")
+    expect(instructor.get_by_text("Why teams moved as they did")).to_be_visible()
+    assert overflowing(instructor, ".ec-scroll") == [0, 0]  # the why table, the timeline
+    assert page_width(instructor) <= 1280

@@ -34,8 +34,9 @@ CSS = """
 .ec-page .v-slider * { max-width: none; }  /* the thumb sits in a box of no width */
 .ec-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(280px, 1fr));
   gap: 12px; margin: 8px 0; }
-.ec-dashboard { display: grid; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr));
-  gap: 12px; }
+.ec-page:has(.ec-dashboard) { max-width: none; }  /* a projected dashboard: the whole width */
+.ec-dashboard { display: grid; gap: 12px;
+  grid-template-columns: repeat(auto-fit, minmax(min(560px, 100%), 1fr)); }
 .ec-move { margin: 6px 0 10px 0; }
 .ec-move .v-btn { min-width: 8rem; margin-right: 8px; }
 .ec-described { display: inline; }
@@ -48,6 +49,8 @@ CSS = """
 .ec-broadcast { background: #e3f2fd; border-left: 4px solid #1565c0; }
 .ec-message { background: #f3e5f5; border-left: 4px solid #6a1b9a; }
 .ec-chart { width: 100%; max-width: 760px; height: auto; display: block; }
+.ec-page .v-select__selection--comma { white-space: normal; overflow: visible; }  /* whole */
+.ec-page .v-select__selections > input { position: absolute; width: 0; min-width: 0; }  /* no gap */
 .ec-chart-big { max-width: 1400px; }
 .ec-scroll { overflow-x: auto; }
 @media (max-width: 700px) {  /* a phone hides its scroll bars: say the table goes on */
@@ -59,6 +62,7 @@ CSS = """
 .ec-md table { border-collapse: collapse; margin: 6px 0; }
 .ec-md th, .ec-md td { padding: 2px 8px; border-bottom: 1px solid #ddd; text-align: left;
   vertical-align: top; word-break: normal; overflow-wrap: break-word; }
+.ec-md td.ec-typed { overflow-wrap: anywhere; }  /* a long typed word wraps, squeezing no other */
 .ec-md td { min-width: 4rem; }
 .ec-timer { height: 8px; background: #eee; border-radius: 4px; overflow: hidden; }
 .ec-timer-bar { height: 100%; background: #e65100; animation-name: ec-run;
@@ -71,7 +75,7 @@ CSS = """
 .ec-page:has(.ec-projector) { max-width: none; }
 .ec-projector { font-size: 1.5rem; }
 .ec-projector-body { display: grid; gap: 16px; grid-template-columns: minmax(0, 1fr); }
-@media (min-width: 1400px) {
+@media (min-width: 1000px) {  /* a 1280 x 720 projector: the chart beside the table */
   .ec-projector-body { grid-template-columns: minmax(0, 1fr) minmax(0, 1.2fr); } }
 .ec-projector .ec-status { font-size: 2rem; }
 .ec-projector .ec-chart { max-width: 1600px; }

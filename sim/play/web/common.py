@@ -89,21 +89,33 @@ def Plain(text: str, classes: list[str] | None = None):
     solara.HTML(tag="div", unsafe_innerHTML=html.escape(str(text)), classes=classes or ["ec-plain"])
 
 
-def table_html(head: list[str], rows: list[list[str]]) -> str:
-    """An HTML table whose every cell is escaped (safe for text people typed)."""
+def table_html(head: list[str], rows: list[list[str]], typed: tuple[int, ...] = ()) -> str:
+    """An HTML table whose every cell is escaped (safe for text people typed).
+
+    ``typed``: the columns of text people typed, whose long words wrap anywhere (a 150-letter
+    word ran off the page and squeezed the other columns); other columns keep their words whole.
+    """
     cells = "".join(f"<th>{html.escape(h)}</th>" for h in head)
+
+    def cell(i: int, text: object) -> str:
+        kind = ' class="ec-typed"' if i in typed else ""
+        return f"<td{kind}>{html.escape(str(text))}</td>"
+
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows
+        "<tr>" + "".join(cell(i, c) for i, c in enumerate(row)) + "</tr>" for row in rows
     )
     table = f"<table><thead><tr>{cells}</tr></thead><tbody>{body}</tbody></table>"
     return f'<div class="ec-scroll">{table}</div>'
 
 
 @solara.component
-def Table(head: list[str], rows: list[list[str]], wide: bool = False):
-    """A table of plain cells; ``wide``: wider than a phone, which is told to swipe."""
+def Table(head: list[str], rows: list[list[str]], wide: bool = False, typed: tuple[int, ...] = ()):
+    """A table of plain cells; ``wide``: wider than a phone, which is told to swipe.
+
+    ``typed``: the columns holding text people typed (`table_html`).
+    """
     classes = ["ec-md", "ec-wide"] if wide else ["ec-md"]
-    solara.HTML(tag="div", unsafe_innerHTML=table_html(head, rows), classes=classes)
+    solara.HTML(tag="div", unsafe_innerHTML=table_html(head, rows, typed), classes=classes)
 
 
 @solara.component

@@ -246,7 +246,7 @@ def Seats(room, key: str, view, set_notice):
         for role, seat in status.seats.items()
     ]
     with solara.Card("Seats"):
-        Table(["role", "team", "seat", "connected", "moved this week"], rows)
+        Table(["role", "team", "seat", "connected", "moved this week"], rows, typed=(1,))
         solara.Text(f"Pages open on this room: {view.pages}")
         with solara.Details(summary="Seat links (give a team its link back, or free its seat)"):
             prefix = f"http://{host}" if (host := request_host()) else ""
@@ -350,4 +350,5 @@ def InstructorPage():
 def RoomLog(view):
     """Everything that happened in the room, with its time and week, folded away."""
     with solara.Details(summary="Room log"):
-        Table(["time", "week", "what"], [[e.time, str(e.week + 1), e.text] for e in view.log])
+        log = [[e.time, str(e.week + 1), e.text] for e in view.log]
+        Table(["time", "week", "what"], log, typed=(2,))  # names and events people typed

@@ -60,7 +60,8 @@ def ProjectorPage():
             return
         News(status)
         with solara.Div(classes=["ec-projector-body"]):
-            Table(["capital", "team", "last week", "what it did", "this week"], last_moves(status))
+            head = ["capital", "team", "last week", "what it did", "this week"]
+            Table(head, last_moves(status), typed=(1,))
             Chart(status, False, classes=["ec-chart", "ec-chart-big"])
 
 

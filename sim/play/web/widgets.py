@@ -131,7 +131,7 @@ def Timeline(status: RoomStatus):
         solara.Text("No week has been played yet.")
         return
     columns = ["week", "date", "Seoul", "Tokyo", "Washington", "tension", "events"]
-    Table(columns, timeline_rows(status), wide=True)
+    Table(columns, timeline_rows(status), wide=True, typed=(6,))  # the events
 
 
 @solara.component
@@ -156,7 +156,7 @@ def Debrief(room: Room, role: str | None):
     notes = room.status().notes
     if notes:
         solara.Text("Why teams moved as they did", classes=["ec-h3"])
-        Table(list(WHY_HEAD), why_rows(notes))  # each team named as it was when it moved
+        Table(list(WHY_HEAD), why_rows(notes), typed=(1, 3))  # team named as when it moved
 
 
 @solara.component
