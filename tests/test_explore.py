@@ -618,7 +618,8 @@ def test_the_notice_is_named_by_its_case_and_a_constant_outcome_gets_no_indices(
     case = tmp_path / "pact"
     shutil.copytree(ROOT / "scenarios" / "gsomia_2019", case)
     path = case / "scenario.yaml"
-    path.write_text(path.read_text().replace("label: GSOMIA ", "label: the Pact "))
+    text = path.read_text().replace("label: GSOMIA ", "label: the Pact ")
+    path.write_text(text.replace("name: gsomia_2019", "name: pact"))  # a case is its folder's
     out = tmp_path / "out"
     done = explore(
         out,
