@@ -87,7 +87,7 @@ def move_rows(room: Room) -> list[dict]:
             "week": m["week"] + 1,
             "date": game.scenario.week_start(m["week"]).isoformat(),
             "role": m["actor"],
-            "team": room.teams_then.get((m["week"], m["actor"]), ""),
+            "team": room.moved_as.get((m["week"], m["actor"]), (None, ""))[1],
             "move": m["move"],
             "default": bool(m.get("default", False)),
             "note": notes.get((m["week"], m["actor"]), ""),
@@ -159,7 +159,7 @@ def seat_holders(room: Room) -> list[tuple[str, str, list[int]]]:
     for role in room.game.humans:
         teams = [i for i, (held, _name) in enumerate(room.teams) if held == role]
         for i in teams:
-            weeks = sorted(w for (w, r), t in room.held_by.items() if (r, t) == (role, i))
+            weeks = sorted(w for (w, r), (t, _) in room.moved_as.items() if (r, t) == (role, i))
             name = room.teams[i][1] or role_name(role)
             holders.append((role, name, [w for w in weeks if w < played]))
         if not teams:

@@ -158,9 +158,9 @@ class RoomState:
         self.log: list[LogEntry] = []
         self.messages: list[Message] = []
         self.notes: list[Note] = []
-        self.teams_then: dict[tuple[int, str], str] = {}  # (week, role) -> the name it moved as
         self.teams: list[list[str]] = []  # every team that took a seat: [role, its last name]
-        self.held_by: dict[tuple[int, str], int | None] = {}  # (week, role) -> the team seated
+        # (week, role) -> the team that moved or held for it (index in teams), and its name then
+        self.moved_as: dict[tuple[int, str], tuple[int | None, str]] = {}
         self._debrief: Debrief | None = None
         self._briefings: dict[str, tuple[int, Briefing]] = {}
         self._log(self.created, "created", f"room {self.code} opened; people play {self._people()}")
@@ -233,8 +233,8 @@ class RoomState:
                 self.seats[action["role"]] = Seat(action["role"])
                 self._log(now, "released", f"the instructor freed {role_name(action['role'])}")
             case "move":
-                self.teams_then[game.week, action["role"]] = self.seats[action["role"]].name
-                self.held_by[game.week, action["role"]] = self.seats[action["role"]].team
+                seat = self.seats[action["role"]]
+                self.moved_as[game.week, seat.role] = (seat.team, seat.name)
                 game.submit(action["role"], action["move"], at=action["time"])
                 if action.get("note"):
                     self.notes.append(
@@ -248,10 +248,8 @@ class RoomState:
                     )
                 self._log(now, "moved", f"{role_name(action['role'])} has moved")
             case "advance":
-                for role, seat in self.seats.items():  # a default hold: the seat's name then
-                    self.teams_then.setdefault((game.week, role), seat.name)
-                    if seat.team is not None:
-                        self.held_by.setdefault((game.week, role), seat.team)
+                for role, seat in self.seats.items():  # a default hold: the seat's team then
+                    self.moved_as.setdefault((game.week, role), (seat.team, seat.name))
                 report = game.advance(at=action["time"])
                 self.week_started = now
                 self._log(now, "advanced", f"week {report.week + 1} played: {action['why']}")
