@@ -12,8 +12,8 @@ import yaml
 from one_line import refused
 
 from sim.core.errors import ConfigError
+from sim.core.metrics import wilson_interval
 from sim.experiment.objective import objective_value, parse_objective
-from sim.experiment.sweep import wilson_interval
 from sim.experiment.threshold import answer_line, find_threshold, render_threshold
 
 ROOT = Path(__file__).resolve().parents[1]

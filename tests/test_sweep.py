@@ -16,8 +16,8 @@ from one_line import refused
 from PIL import Image
 
 import sim
+from sim.core.metrics import wilson_interval
 from sim.core.scenario_yaml import load_scenario
-from sim.experiment.sweep import wilson_interval
 from sim.figures.sweep import make_heatmap_data, make_outcome_curve_data, make_tournament_data
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -18,8 +18,7 @@ works. Names:
 """
 
 from sim.core.errors import ConfigError
-from sim.core.metrics import OUTCOMES
-from sim.experiment.sweep import wilson_interval
+from sim.core.metrics import OUTCOMES, wilson_interval
 
 SETTLED = tuple(f"p_settled_{o}" for o in OUTCOMES if o != "pending")
 SIMPLE = (*(f"p_{o}" for o in OUTCOMES), *SETTLED, "p_real", "peak_tension")

@@ -25,7 +25,6 @@ from sim.reports.run import RunSummary
 
 SWEEP_TABLE = "sweep.parquet"
 MILESTONE_QUANTILES = {"q10": 0.1, "median": 0.5, "q90": 0.9}
-__all__ = ["wilson_interval"]  # its home was here: threshold and objective import it from here
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,10 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
 from sim.core.errors import ConfigError, EscalationError
+from sim.core.metrics import wilson_interval
 from sim.experiment.job import check_files, read_summary
 from sim.experiment.objective import CAPPED, parse_objective
 from sim.experiment.store import write_figure, write_json, write_text
-from sim.experiment.sweep import wilson_interval
 from sim.figures.threshold import plot_threshold
 from sim.reports.run import RunSummary
 
