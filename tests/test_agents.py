@@ -123,10 +123,12 @@ def test_outlook_is_what_each_move_would_leave_in_force(gsomia):
         )
         np.testing.assert_allclose(getattr(seoul.outlook, field), expected)
     # the weight of a retaliation: a signal (diplomatic) or the measure it would enact, the
-    # notice (security, weight 1.0), the drills (security) or the WTO case (trade, 0.6)
+    # WTO case (trade, 0.6), the drills (security, 1.0) or the notice (security)
     weights = params.payoffs.domains
-    share = options.enact[0, 4:]
-    enact_weight = (share * [weights.security, weights.security, weights.trade]).sum()
+    left = [repertoire.index(m) for m in ("wto_case", "dokdo_drills", "gsomia_notice")]
+    share = options.enact[0, left]
+    assert share.sum() == pytest.approx(1.0)  # nothing else is left to enact
+    enact_weight = (share * [weights.trade, weights.security, weights.security]).sum()
     expected = rule.signal * weights.diplomatic + (1 - rule.signal) * enact_weight
     assert seoul.outlook.weight[0] == pytest.approx(expected)
 

@@ -295,14 +295,14 @@ def test_leave_one_case_out_reports_its_split_and_figure(tmp_path):
 
 
 def test_too_few_walkers_stop_before_the_fit_with_one_line(tmp_path):
-    # The 5 shipped keys and the conduct's 6 need 22 walkers: emcee refused fewer with a
+    # The 6 shipped keys and the conduct's 6 need 24 walkers: emcee refused fewer with a
     # traceback after the whole fit.
     done = escalation("calibrate", "calibrate.walkers=20", f"hydra.run.dir={tmp_path}")
     assert done.returncode == 2
     assert done.stderr == (
-        "error: calibrate.walkers=20 is too few for the posterior of 11 parameters (5 fitted "
+        "error: calibrate.walkers=20 is too few for the posterior of 12 parameters (6 fitted "
         "keys and the conduct's 6): the ensemble sampler needs at least two walkers per "
-        "parameter; set calibrate.walkers=22 or more\n"
+        "parameter; set calibrate.walkers=24 or more\n"
     )
     assert not (tmp_path / "calibration.json").exists()
 
@@ -372,7 +372,7 @@ def test_the_shipped_fit_is_what_runs_by_default():
 @pytest.mark.parametrize(
     ("cells", "said"),
     [
-        (["calibrate.walkers=40,8"], "calibrate.walkers=8 is too few for the posterior of 11"),
+        (["calibrate.walkers=40,8"], "calibrate.walkers=8 is too few for the posterior of 12"),
         (["calibrate.fit=ok,bad/name"], "calibrate.fit=bad/name is not a plain name"),
         (["calibrate.steps=9000,3000"], "calibrate.burn=3000 discards every one of the"),
         (

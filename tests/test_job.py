@@ -27,6 +27,7 @@ from sim.experiment.job import (
     run_into,
     simulate,
 )
+from sim.experiment.store import tidy_floats
 from sim.reports.run import RunSummary, format_summary
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,7 +60,9 @@ def test_resume_is_keyed_by_the_config_and_the_scenario_data(tmp_path, scenario_
     base = config("run.replications=50")
     done = run_into(base, folder)
     identity = run_identity(base, build_scenario(base.scenario))
-    assert resume_state(folder, identity).complete == done
+    complete = resume_state(folder, identity).complete
+    assert complete is not None  # the summary as written: its floats tidied to 12 digits
+    assert complete.to_dict() == tidy_floats(done.to_dict())
 
     reseeded = config("run.replications=50", "run.seed=7")
     state = resume_state(folder, run_identity(reseeded, build_scenario(reseeded.scenario)))
@@ -161,10 +164,12 @@ def test_absent_and_constant_us_policies_through_a_job(tmp_path, policy, level, 
 
 def test_constant_full_pressure_ends_fewer_agreements_than_no_pressure(tmp_path):
     # 2,000 replications per policy, seed 2019: the shares differ by far more than their
-    # sampling error (about 0.01 each), so the direction is not luck.
+    # sampling error (about 0.01 each), so the direction is not luck. The hand-set values,
+    # since the mechanism is what is tested: the fit puts Seoul's pressure weight at the floor
+    # of its box, where pressure cannot move Seoul's notice (docs/sweeps.md).
     shares = {
         policy: simulate(
-            config("run.replications=2000", f"us={policy}", "us.pressure=1.0")
+            config("run.replications=2000", f"us={policy}", "us.pressure=1.0", "fit=none")
         ).summary.simulated.share_terminated
         for policy in ("absent", "constant")
     }
@@ -378,7 +383,7 @@ def test_a_posterior_of_other_keys_than_the_fits_is_refused(tmp_path, monkeypatc
     base = config("run.replications=10", "run.posterior=true")
     assert posterior_config(base).run.posterior is False  # the shipped pair agrees
     draws = pd.read_parquet(tmp_path / "gsomia_2019.posterior.parquet")
-    draws.rename(columns={"payoffs.deadline": "seoul.activity"}).to_parquet(
+    draws.rename(columns={"payoffs.deadline": "tokyo.activity"}).to_parquet(
         tmp_path / "gsomia_2019.posterior.parquet"
     )
     with pytest.raises(ConfigError, match="is not the posterior of the fit 'gsomia_2019'"):

@@ -1,9 +1,12 @@
 """The likelihood by teacher forcing: batched over parameters, by hand, floored, no look-ahead."""
 
 import dataclasses
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from sim.analysis.conduct_fit import BOUNDS, act_log_probabilities, fit_conduct
 from sim.analysis.likelihood import LOG_FLOOR, Episode, real_moves, score
@@ -188,17 +191,36 @@ def test_the_fitted_conduct_scores_what_the_model_scores_and_is_a_maximum(gsomia
         assert episode.score(nudged).acts.sum() <= fitted.loglik + 1e-4, key
 
 
-def test_a_parameter_the_data_do_not_bound_is_fitted_at_its_bound(gsomia_case):
-    # No 2019 act broke the escalation order: the likelihood still rises with the order at
-    # its bound, too little for L-BFGS-B to see (it stopped at 17.6 or 18.6 by library
-    # version), while THAAD scored with the fit moves by about 6 nats per unit of order.
-    episode = gsomia_case.episode()
+def enacted_order_case(tmp_path):
+    """2019 with Seoul's measures in the order 2019 enacted them (its list until 2026-12-06)."""
+    from sim.analysis.case import build_case
+    from sim.experiment.config import default_config
+
+    folder = tmp_path / "gsomia_2019"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "scenarios" / "gsomia_2019", folder)
+    path = folder / "scenario.yaml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    order = ["court_rulings", "asset_seizure", "boycott", "whitelist_removal", "gsomia_notice"]
+    order += ["dokdo_drills", "wto_case"]
+    raw["measures"]["seoul"]["list"].sort(key=lambda m: order.index(m["id"]))
+    path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    return build_case(default_config(["run.progress=false", f"scenario.name={folder}"], "compare"))
+
+
+def test_a_parameter_the_data_do_not_bound_is_fitted_at_its_bound(tmp_path, gsomia_case):
+    # Listed in 2019's order of enactment, no 2019 act breaks the escalation order: the
+    # likelihood still rises with the order at its bound, too little for L-BFGS-B to see (it
+    # stopped at 17.6 or 18.6 by library version). Listed by intensity, as shipped, the
+    # white-list removal and the notice skip milder measures, and the order is interior.
+    episode = enacted_order_case(tmp_path).episode()
     fitted = fit_conduct((episode,))
     assert fitted.order == BOUNDS["order"][1]
     for order in (12.0, 17.6, 18.586):
         lower = with_values(fitted.apply(ModelParams()), {"conduct.order": order})
         gap = fitted.loglik - episode.score(lower).acts.sum()
         assert 0 < gap < 1e-4, order  # higher at the bound, by next to nothing
+    shipped = fit_conduct((gsomia_case.episode(),))
+    assert 0 < shipped.order < 5 and shipped.loglik < fitted.loglik
 
 
 def with_week_changed(real, week: int, side: str | None = None, pressure: float | None = None):

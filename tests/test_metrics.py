@@ -207,8 +207,8 @@ def test_midrank_percentile_by_hand():
 
 def test_replication_table_columns(finished_run):
     table = replication_table(finished_run)
-    seoul = ["court_rulings", "asset_seizure", "boycott", "whitelist_removal"]
-    seoul += ["gsomia_notice", "dokdo_drills", "wto_case"]
+    seoul = ["court_rulings", "asset_seizure", "boycott", "wto_case", "dokdo_drills"]
+    seoul += ["whitelist_removal", "gsomia_notice"]
     tokyo = ["consultations", "arbitration", "export_controls", "whitelist_removal"]
     per_side = [
         "first_retaliation",
