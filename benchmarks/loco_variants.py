@@ -9,9 +9,10 @@ Leave one case out over `calibrate.cases` (`sim.analysis.loco.leave_one_case_out
 the calibration's ML settings and seed) for four versions of the default model, each also
 fitted on all of 2019 for its in-sample AIC and BIC (the conduct's six parameters counted):
 
-- ``committed``: the five keys of conf/calibrate.yaml (one provocation hazard for both sides);
-- ``separate provocation``: each side its own provocation hazard, the six keys committed until
-  the refit of 2026-12-03 (the selection then only dropped keys; with ties it takes this tie);
+- ``committed``: the keys of conf/calibrate.yaml (one provocation hazard for both sides);
+- ``separate provocation``: the same keys with each side its own provocation hazard (the
+  committed keys had them apart until the refit of 2026-12-03; the selection then only dropped
+  keys, and with ties it takes this tie);
 - ``noise``: the committed keys and each side's trembling-hand noise (a rule that is too sure
   of the direction of its moves may be softened by it);
 - ``symmetric``: one value of each weight for both sides (provocation, audience and pressure
