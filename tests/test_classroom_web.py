@@ -146,21 +146,22 @@ def test_4_10_a_move_shows_quickly_one_chart_per_week_and_the_gsomia_countdown(o
     form = card(page, "Play alone")
     expect(form.get_by_text("US pressure when Washington presses: 0.60")).to_be_visible()
     expect(form.get_by_text("Weeks to play: 62 of 62")).to_be_visible()
-    start_solo(page, "Seoul", 8)
+    start_solo(page, "Seoul", 10)
     times = []
-    for week in range(1, 6):  # court rulings, seizure, boycott, white list, GSOMIA notice
-        at_week(page, week, 8)
+    # rulings, seizure, boycott, WTO case, drills, white list, then the GSOMIA notice
+    for week in range(1, 8):
+        at_week(page, week, 10)
         page.wait_for_timeout(200)
         started = time.monotonic()
         move(page, "Retaliate")
-        at_week(page, week + 1, 8)
+        at_week(page, week + 1, 10)
         times.append(time.monotonic() - started)
     assert statistics.median(times) < 2.0, times  # bar: 0.4 s on an idle machine (benchmark)
     countdown = page.locator(".ec-countdown")
-    expect(countdown).to_contain_text("GSOMIA notice given by Seoul in week 5")
+    expect(countdown).to_contain_text("GSOMIA notice given by Seoul in week 7")
     expect(countdown).to_contain_text("lapses in 13 weeks")
     chart = page.locator("img.ec-chart").first
-    expect(chart).to_have_attribute("src", re.compile(r"-5-0\.png$"))  # one image per week
+    expect(chart).to_have_attribute("src", re.compile(r"-7-0\.png$"))  # one image per week
     code = re.search(r"room=([A-Z]+)", page.url).group(1)
     projector = open_page(f"/projector?room={code}", width=1920)
     expect(projector.locator("img.ec-chart").first).to_have_attribute(
