@@ -196,7 +196,15 @@ def move(page: Page, name: str, note: str = "") -> None:
 
 
 def at_week(page: Page, week: int, weeks: int) -> None:
+    """Wait for the week; on a team's page, for that week's move card too.
+
+    The heading can show the new week a moment before the move buttons are redrawn, and a
+    click on the old week's button is refused as too late (`Moves` in sim/play/web/team.py),
+    so a test that moves next waits for the card that holds the new buttons.
+    """
     expect(page.get_by_text(f"Week {week} of {weeks}")).to_be_visible()
+    if page.get_by_text(re.compile(r"^Your move for week \d+$")).count():
+        expect(page.get_by_text(f"Your move for week {week}", exact=True)).to_be_visible()
 
 
 def shows_debrief(page: Page) -> None:
