@@ -190,8 +190,20 @@ def join(page: Page, code: str, role: str, team: str = "") -> None:
 
 
 def move(page: Page, name: str, note: str = "") -> None:
+    """Click a move; on a team's page, the button of the week its move card names.
+
+    The card's title can show the new week a moment before its buttons are redrawn, and a
+    click on the old week's button is lost with it, so the click waits for the button that
+    carries the new week's class.
+    """
     if note:
         page.get_by_label("Why").fill(note)
+    title = page.get_by_text(re.compile(r"^Your move for week \d+$"))
+    if title.count():
+        week = int(title.first.inner_text().rsplit(" ", 1)[1])
+        buttons = page.locator(f".ec-move-for-week-{week}")
+        buttons.filter(has_text=re.compile(f"^\\s*{name}\\s*$")).click()
+        return
     page.get_by_role("button", name=name, exact=True).last.click()
 
 

@@ -145,6 +145,7 @@ def Moves(room, seat: str, brief: Briefing, asked: str | None, notice, set_notic
                     MOVE_NAMES[name],
                     color={"retaliate": "error", "cooperate": "success"}.get(name, "primary"),
                     on_click=lambda name=name: move(name),
+                    classes=[f"ec-move-for-week-{brief.week + 1}"],
                 ).key(f"{name}-week-{brief.week}")  # a new widget each week
                 solara.Text(described, classes=["ec-described"])
                 if pays := preview_text(brief, name):
