@@ -18,6 +18,7 @@ from sim.analysis.case import build_case, load_case_events
 from sim.analysis.compare import (
     compare,
     fitted_space,
+    load_training,
     model_acts,
     model_parameters,
     score_in_sample,
@@ -344,6 +345,24 @@ def test_train_events_of_another_case_fit_the_baselines_on_that_case():
     values, _ = fitted.scored(scored, np.arange(scored.weeks))
     assert rates.moves == pytest.approx(float(values.sum()), rel=1e-9)
     assert "note:" not in format_comparison(report)
+
+
+def test_train_events_in_a_copy_of_the_compared_case_are_read_as_that_copy(tmp_path):
+    # A copy of 2019's folder under the same name, with its own span, given by path: it was
+    # read as the shipped case's sequence, on the compared case's span, because the names match.
+    copy = tmp_path / "gsomia_2019"
+    shipped = Path("scenarios/gsomia_2019")
+    copy.mkdir()
+    (copy / "events.csv").write_text((shipped / "events.csv").read_text())
+    text = (shipped / "scenario.yaml").read_text()
+    (copy / "scenario.yaml").write_text(text.replace("start: 2018-10-29", "start: 2019-01-07"))
+    compared = load_case_events("gsomia_2019", None, "2018-10-29", "2019-12-30")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # measures in force before the copy's start
+        trained = load_training(config(f"train_events={copy / 'events.csv'}"), compared)
+    assert trained.scenario.folder == copy.resolve()
+    assert (trained.scenario.start.isoformat(), trained.weeks) == ("2019-01-07", 52)
+    assert compared.weeks == 62
 
 
 def test_milestone_percentiles_are_mid_ranks_among_runs_where_it_happens(gsomia_case):

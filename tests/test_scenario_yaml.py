@@ -280,6 +280,28 @@ def test_a_milestone_id_given_twice_is_refused(copy):
     )
 
 
+def test_a_milestone_label_given_twice_is_refused(copy):
+    # reports and figures name milestones by label: two alike could not be told apart
+    edit(copy, 'label: "Tokyo: white-list removal"', 'label: "Tokyo: export controls"')
+    assert refused(copy).endswith(
+        "milestones repeat the label 'Tokyo: export controls'; reports name a milestone by "
+        "its label, so give each its own"
+    )
+
+
+def test_a_move_id_named_by_two_measures_is_refused(copy):
+    # the coding gives an event to the first measure that names it: the second never changed
+    edit(
+        copy,
+        "events: [court_approves_nippon_steel_share_seizure,",
+        "events: [sc_ruling_mitsubishi_heavy,",
+    )
+    assert refused(copy).endswith(
+        "seoul: the move id 'sc_ruling_mitsubishi_heavy' is named by measures 'court_rulings' "
+        "and 'asset_seizure'; an event changes one measure, so name it under one"
+    )
+
+
 def test_a_name_other_than_the_folders_is_refused(tmp_path):
     folder = tmp_path / "turkey_2015"
     shutil.copytree(ROOT / "scenarios" / "gsomia_2019", folder)  # name: gsomia_2019 left in

@@ -96,9 +96,10 @@ TRAIN_WEEKS = 8
 def load_training(config: CompareJobConfig, case: Case) -> Case:
     """The sequence ``train_events`` names, coded for fitting the baselines.
 
-    An events file inside another case's folder (a ``scenario.yaml`` beside it that is not the
-    compared case's) is that case: its own actors, measures and span, its sides matched to
-    the compared case's by position, as leave-one-case-out trains on the other cases. Any
+    An events file inside another case's folder (a ``scenario.yaml`` beside it, in a folder
+    other than the compared case's, whatever its name) is that case: its own actors, measures
+    and span, its sides matched to the compared case's by position, as leave-one-case-out
+    trains on the other cases. Any
     other file is read as a sequence of the compared case, on the compared span.
     """
     path = Path(config.train_events or "")
@@ -107,11 +108,11 @@ def load_training(config: CompareJobConfig, case: Case) -> Case:
     if not path.is_file():  # named, as `events=` and `train_events=` both read events files
         raise EventsFileError(f"train_events: no events file at {path}")
     beside = path.parent / "scenario.yaml"
-    if beside.is_file():
-        folder = str(path.parent.resolve())
+    compared = case.scenario.folder
+    if beside.is_file() and (compared is None or path.parent.resolve() != compared.resolve()):
+        folder = str(path.parent.resolve())  # another folder, even under the same case name
         other = load_scenario(folder)
-        if other.name != case.scenario.name:
-            return load_case_events(folder, path, other.start.isoformat(), other.end.isoformat())
+        return load_case_events(folder, path, other.start.isoformat(), other.end.isoformat())
     s = config.scenario
     return load_case_events(s.name, path, s.start, s.end)
 

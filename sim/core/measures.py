@@ -75,6 +75,20 @@ class Repertoire:
                 f"{self.actor} lists the measure id {', '.join(twice)} more than once"
             )
         object.__setattr__(self, "ids", ids)
+        self._check_move_ids()
+
+    def _check_move_ids(self) -> None:
+        """Refuse a move id that two measures name: an event would change only the first."""
+        named: dict[str, str] = {}
+        for measure in self.measures:
+            for move in dict.fromkeys((*measure.events, *measure.lifted_by)):
+                if move in named:
+                    raise ScenarioError(
+                        f"{self.actor}: the move id {move!r} is named by measures "
+                        f"{named[move]!r} and {measure.id!r}; an event changes one measure, "
+                        "so name it under one"
+                    )
+                named[move] = measure.id
 
     @property
     def size(self) -> int:

@@ -347,6 +347,12 @@ def load_scenario(name: str) -> Scenario:
         raise ScenarioError(
             f"{where}: milestones repeat the id {', '.join(twice)}; give each milestone its own id"
         )
+    labels = [m.label for m in scenario.milestones]
+    if twice := sorted({label for label in labels if labels.count(label) > 1}):
+        raise ScenarioError(
+            f"{where}: milestones repeat the label {', '.join(map(repr, twice))}; reports "
+            "name a milestone by its label, so give each its own"
+        )
     for m in scenario.milestones:
         _check_milestone(m, scenario, where)
     return _with_initial(scenario, raw.get("initial_measures"), where)
