@@ -99,8 +99,8 @@ def load_training(config: CompareJobConfig, case: Case) -> Case:
     An events file inside another case's folder (a ``scenario.yaml`` beside it, in a folder
     other than the compared case's, whatever its name) is that case: its own actors, measures
     and span, its sides matched to the compared case's by position, as leave-one-case-out
-    trains on the other cases. Any
-    other file is read as a sequence of the compared case, on the compared span.
+    trains on the other cases. Any other file is read as a sequence of the compared case, on
+    the compared span.
     """
     path = Path(config.train_events or "")
     if path.is_dir():  # as `events=` says it
