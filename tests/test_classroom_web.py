@@ -37,6 +37,8 @@ from classroom_browser import (
 )
 from playwright.sync_api import expect, sync_playwright
 
+from sim.figures.classroom import FONT_PT
+from sim.play.charts import DPI
 from sim.play.server import seat_export_path
 
 pytestmark = pytest.mark.slow
@@ -247,6 +249,13 @@ def test_5_7_11_instructor_controls_projector_dashboard_and_wrong_links(open_pag
     projector.goto(projector.url.split("/projector")[0] + dashboard_path)
     expect(projector.get_by_text(f"Room {code}").first).to_be_visible()
     expect(projector.get_by_text(f"Room {second}").first).to_be_visible()
+    # the charts' text reads at 12 px or more in the dashboard's cards (it was about 10), at
+    # their narrowest: two to a row on a screen just too narrow for two of 600 px
+    projector.set_viewport_size({"width": 1180, "height": 800})
+    chart = projector.locator("img.ec-chart").first
+    expect(chart).to_have_js_property("complete", True)
+    shown = chart.evaluate("img => img.clientWidth / img.naturalWidth")
+    assert FONT_PT * DPI / 72 * shown >= 12, f"chart shown at {shown:.2f} of its size"
     # 11: a wrong link gets the same answer whether or not the room exists
     base = projector.url.split("/class")[0]
     answers = []
