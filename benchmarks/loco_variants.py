@@ -15,10 +15,12 @@ fitted on all of 2019 for its in-sample AIC and BIC (the conduct's six parameter
   keys, and with ties it takes this tie);
 - ``noise``: the committed keys and each side's trembling-hand noise (a rule that is too sure
   of the direction of its moves may be softened by it);
-- ``symmetric``: one value of each weight for both sides (provocation, audience and pressure
-  weights, each tied with ``KEY+TWIN``), and the deadline: a side's weights do not depend on
-  its slot, so what Tokyo's slot learns in 2019 is not carried to Beijing alone in the other
-  cases.
+- ``symmetric``: the committed keys with every side's key tied to its twin on the other side
+  (``KEY+TWIN``: one fitted value for both; Seoul's pressure weight and Tokyo's become one
+  pressure weight, Seoul's activity is Tokyo's too), and the shared keys (the deadline) as
+  they are: a side's values do not depend on its slot, so what Tokyo's slot learns in 2019 is
+  not carried to Beijing alone in the other cases. Derived from conf/calibrate.yaml, so it
+  follows the committed keys when they are chosen again.
 
 Every score is split into when to move and which move (`sim.analysis.likelihood.when_to_move`).
 The results are in docs/comparison.md, section 7.1.
@@ -42,14 +44,32 @@ from sim.history import real_path
 
 SCORERS = ("model", "base_rates", "markov", "logit")
 NOISE = ("seoul.noise:0.001:0.999", "tokyo.noise:0.001:0.999")
-SYMMETRIC = (
-    "seoul.provocation+tokyo.provocation:0.001:10:log",
-    "payoffs.audience.seoul+payoffs.audience.tokyo:0.01:100:log",
-    "payoffs.pressure.seoul+payoffs.pressure.tokyo:0.01:100:log",
-    "payoffs.deadline:0.01:1000:log",
-)
+SIDES = ("seoul", "tokyo")
 ONE_HAZARD = "seoul.provocation+tokyo.provocation:0.001:10:log"
 TWO_HAZARDS = ("seoul.provocation:0.001:10:log", "tokyo.provocation:0.001:10:log")
+
+
+def twin(key: str, side: str) -> str:
+    """``key`` with its side (a dotted part naming Seoul or Tokyo) set to ``side``."""
+    return ".".join(side if part in SIDES else part for part in key.split("."))
+
+
+def symmetric(committed: list[str]) -> list[str]:
+    """The committed key specs with each side's key tied to its twin, first bounds kept.
+
+    ``payoffs.pressure.seoul:0.01:100:log`` and ``payoffs.pressure.tokyo:0.01:100:log`` become
+    one ``payoffs.pressure.seoul+payoffs.pressure.tokyo:0.01:100:log``; a key of no side
+    (``payoffs.deadline``) stays as it is.
+    """
+    tied: dict[str, str] = {}
+    for spec in committed:
+        key, colon, bounds = spec.partition(":")
+        parts = key.split("+")
+        if any(set(p.split(".")) & set(SIDES) for p in parts):
+            parts = [twin(parts[0], side) for side in SIDES]
+        name = "+".join(dict.fromkeys(parts))
+        tied.setdefault(name, name + colon + bounds)
+    return list(tied.values())
 
 
 def variants(committed: list[str], base) -> dict[str, Space]:
@@ -61,7 +81,7 @@ def variants(committed: list[str], base) -> dict[str, Space]:
         "committed": Space.of(base, committed),
         "separate provocation": Space.of(base, list(TWO_HAZARDS) + separate),
         "noise": Space.of(base, committed + list(NOISE)),
-        "symmetric": Space.of(base, list(SYMMETRIC)),
+        "symmetric": Space.of(base, symmetric(committed)),
     }
 
 
