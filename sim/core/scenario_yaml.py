@@ -288,6 +288,11 @@ def _check_measure_sides(raw: object, sides: tuple[str, ...], where: str) -> Non
         raise ScenarioError(f"{expected}, not {given}{hint}")
 
 
+def _repeated(values: list) -> list[str]:
+    """The values that occur more than once in ``values``, sorted, as text."""
+    return sorted({str(v) for v in values if values.count(v) > 1})
+
+
 def _pressed(raw: object, sides: tuple[str, ...], where: str) -> tuple[str, ...]:
     """The sides the patron presses: one side, a list of them, or absent (both)."""
     if raw is None:
@@ -301,8 +306,7 @@ def _pressed(raw: object, sides: tuple[str, ...], where: str) -> tuple[str, ...]
             f"{where}: patron_presses names {', '.join(unknown)}, not a side "
             f"(choose from {', '.join(sides)})"
         )
-    twice = sorted({str(n) for n in names if names.count(n) > 1})
-    if twice:  # [seoul, seoul] is likely a typo for both sides: refuse rather than guess
+    if twice := _repeated(names):  # [seoul, seoul] is likely a typo for both sides: refuse
         raise ScenarioError(
             f"{where}: patron_presses names {', '.join(twice)} more than once; name each side once"
         )
@@ -342,13 +346,11 @@ def load_scenario(name: str) -> Scenario:
             raise ScenarioError(f"{where}: outcome.actor {scenario.notice.actor!r} is not a side")
         notice = scenario.notice
         _measure_index(scenario, notice.actor, notice.measure, f"{where}: outcome.measure")
-    ids = [m.id for m in scenario.milestones]
-    if twice := sorted({i for i in ids if ids.count(i) > 1}):
+    if twice := _repeated([m.id for m in scenario.milestones]):
         raise ScenarioError(
             f"{where}: milestones repeat the id {', '.join(twice)}; give each milestone its own id"
         )
-    labels = [m.label for m in scenario.milestones]
-    if twice := sorted({label for label in labels if labels.count(label) > 1}):
+    if twice := _repeated([m.label for m in scenario.milestones]):
         raise ScenarioError(
             f"{where}: milestones repeat the label {', '.join(map(repr, twice))}; reports "
             "name a milestone by its label, so give each its own"
