@@ -3,8 +3,9 @@
 This is the one place that prints errors and exits: every error a command can expect is an
 `EscalationError` (or a Hydra composition error), printed as one line with exit status 2 (a
 Hydra task prints it and raises `SystemExit`, which passes Hydra's and joblib's machinery);
-Ctrl-C ends any command with one line and status 130 as a shell reports it (CPython may end
-the process by SIGINT itself after our exit), SIGTERM with status 143. Heavy modules
+Ctrl-C ends any command with one line and status 130 as a shell reports it, SIGTERM with
+status 143; once the command has ended, the console script (`entry`) ignores both while
+Python shuts down, so that the status the command set is the one the shell sees. Heavy modules
 are imported inside the commands, so an interrupt during start-up is handled too.
 """
 
@@ -16,10 +17,21 @@ import warnings
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from sim import __version__
-from sim.console import PipeSafeOutput, plain_when_piped, unknown_flag
+from sim.console import (
+    PipeSafeOutput,
+    Terminated,
+    fail,
+    plain_when_piped,
+    report,
+    reported,
+    say,
+    show_warning,
+    terminate,
+    unknown_flag,
+)
 from sim.core.errors import EscalationError
 from sim.experiment.help import with_help
 
@@ -82,30 +94,6 @@ examples:
 """
 
 MULTIRUN = ("-m", "--multirun")
-
-
-def fail(message: str, status: int = 2) -> NoReturn:
-    """Print an error the user can act on, without a traceback, and exit (status 2)."""
-    print(f"error: {message}", file=sys.stderr)
-    sys.exit(status)
-
-
-class Terminated(BaseException):
-    """SIGTERM arrived: unwind like Ctrl-C, so temporary files are removed on the way out."""
-
-
-def _terminate(signum: int, frame: object) -> None:
-    raise Terminated
-
-
-_warned: set[str] = set()
-
-
-def show_warning(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
-    """Warnings as one line each, ``warning: ...``, each said once (checks run twice)."""
-    if str(message) not in _warned:
-        _warned.add(str(message))
-        print(f"warning: {message}", file=sys.stderr)
 
 
 def hydra_app(task: Callable[[Any], Any], config_name: str, arguments: list[str]) -> None:
@@ -171,7 +159,7 @@ def run_job(cfg: Any) -> Any:
                 print(f"{context.label}recomputing {folder}: {reason}", flush=True)
             bar = progress_bar if show_progress(config) else None
             summary = run_into(config, folder, scenario, bar)
-            print(context.label + format_summary(summary, folder), flush=True)
+            report(context.label + format_summary(summary, folder), folder)
         if objective is not None:
             return objective_value(objective, summary.to_dict())
     except (EscalationError, OSError) as problem:  # a full disk too, before Hydra's own line
@@ -216,13 +204,8 @@ def compare_job(cfg: Any) -> dict:
         write_comparison(result, folder, config.compare.samples)
     except EscalationError as problem:
         fail(str(problem))
-    print(format_comparison(result.report, folder))
+    report(format_comparison(result.report, folder), folder)
     return result.report.to_json()
-
-
-def say(message: str) -> None:
-    """Progress of a long command, on standard error so it stays out of the report."""
-    print(message, file=sys.stderr, flush=True)
 
 
 def calibrate_job(cfg: Any) -> dict:
@@ -243,15 +226,15 @@ def calibrate_job(cfg: Any) -> dict:
         config = job_config(cfg, "calibrate")
         assert isinstance(config, CalibrateJobConfig)  # composed from conf/calibrate.yaml
         today = dt.date.today().isoformat()
-        report, fit_line = run_calibration(
+        fitted, fit_line = run_calibration(
             config, job_command("calibrate"), today, say, lambda r: write_calibration(r, folder)
         )
     except EscalationError as problem:
         fail(str(problem))
-    print(format_calibration(report, folder), flush=True)
+    report(format_calibration(fitted, folder), folder)
     if fit_line:
         say(fit_line)  # the last line, after the report: where the fit went
-    return report.to_json()
+    return fitted.to_json()
 
 
 def hydra_command(task: Callable[[Any], Any], config_name: str, args: list[str]) -> None:
@@ -291,7 +274,8 @@ def hydra_command(task: Callable[[Any], Any], config_name: str, args: list[str])
         raise
     finally:
         launch.release()
-        if not finished and not multirun and launch.created is not None:
+        kept = multirun or finished or launch.folder.resolve() in reported
+        if not kept and launch.created is not None:
             shutil.rmtree(launch.created, ignore_errors=True)
 
 
@@ -409,12 +393,15 @@ def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else list(argv)
     stdout, stderr = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = PipeSafeOutput(stdout), PipeSafeOutput(stderr)
-    handler = signal.signal(signal.SIGTERM, _terminate)
+    handler = signal.signal(signal.SIGTERM, terminate)
     shown = warnings.showwarning
     warnings.showwarning = show_warning
+    reported.clear()
     try:
         dispatch(argv)
     except KeyboardInterrupt as stop:
+        if reported:
+            return  # after a single job's results line: its work is done, its status success
         kind = "an exploration" if argv[:1] == ["explore"] else "a sweep"
         folder = getattr(stop, "__notes__", [None])[0]  # a sweep's, once it has one
         resume = (
@@ -434,6 +421,19 @@ def main(argv: list[str] | None = None) -> None:
         signal.signal(signal.SIGTERM, handler)
         warnings.showwarning = shown
         sys.stdout, sys.stderr = stdout, stderr
+
+
+def entry() -> None:
+    """The console script: `main`, then deaf to Ctrl-C and SIGTERM while Python shuts down.
+
+    Python takes about half a second to shut down after a command, and a Ctrl-C in that
+    time ended the process by the signal (status 130, no line) as if the command had failed.
+    """
+    try:
+        main()
+    finally:  # its exit status stands, whichever it is
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 def dispatch(argv: list[str]) -> None:

@@ -1,4 +1,4 @@
-"""The command line's plumbing: safe standard streams and one-line usage errors.
+"""The command line's plumbing: safe standard streams, one-line errors and warnings, reports.
 
 Standard output and error survive a reader that leaves early (`| head`, `2>&1 | head`);
 argument parsers report their usage errors in one line, like every other error of the commands.
@@ -6,7 +6,9 @@ argument parsers report their usage errors in one line, like every other error o
 
 import argparse
 import os
+import signal
 import sys
+from pathlib import Path
 from typing import Any, NoReturn
 
 
@@ -87,3 +89,57 @@ def unknown_flag(args: list[str], prog: str) -> str | None:
     if flag is None:
         return None
     return f"unrecognized argument {flag}; `{prog} --help` lists the options"
+
+
+def fail(message: str, status: int = 2) -> NoReturn:
+    """Print an error the user can act on, without a traceback, and exit (status 2)."""
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(status)
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind like Ctrl-C, so temporary files are removed on the way out."""
+
+
+def terminate(signum: int, frame: object) -> None:
+    """The SIGTERM handler of `escalation`."""
+    raise Terminated
+
+
+_warned: set[str] = set()
+
+
+def show_warning(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
+    """Warnings as one line each, ``warning: ...``, each said once (checks run twice)."""
+    if str(message) not in _warned:
+        _warned.add(str(message))
+        print(f"warning: {message}", file=sys.stderr)
+
+
+#: The folder of a single job that printed its report: the command's work is done, and an
+#: interrupt after that (Ctrl-C as the results line appears) neither removes it nor fails.
+reported: set[Path] = set()
+
+
+def report(text: str, folder: Path) -> None:
+    """Print a Hydra job's report, which ends with its ``results:`` line; a single job is done.
+
+    Ctrl-C is held back while it prints and is recorded, so that an interrupt lands either
+    before the report (the job failed, its folder is removed) or after it (the job is done).
+    """
+    from hydra.core.hydra_config import HydraConfig
+
+    single = str(HydraConfig.get().mode) != "RunMode.MULTIRUN"  # not one cell of a sweep
+    done = folder.resolve()
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        print(text, flush=True)
+        if single:
+            reported.add(done)
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def say(message: str) -> None:
+    """Progress of a long command, on standard error so it stays out of the report."""
+    print(message, file=sys.stderr, flush=True)

@@ -233,6 +233,36 @@ def test_an_interrupted_run_ends_in_one_line_and_leaves_nothing(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("delay", [0.0, 0.1, 0.3])
+def test_ctrl_c_after_the_results_line_keeps_the_run_a_success(tmp_path, delay):
+    # Python takes about half a second to shut down after the results line; a Ctrl-C in that
+    # time ended the finished run by SIGINT (-2, no line), and one landing between the line
+    # and the job's return removed the folder the line had just named.
+    import signal
+    import time
+
+    folder = tmp_path / "run"
+    running = subprocess.Popen(
+        [*ESCALATION, "run", "run.replications=4", f"hydra.run.dir={folder}"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=interruptible,
+    )
+    assert running.stdout is not None
+    for line in running.stdout:
+        if line.startswith("results:"):
+            time.sleep(delay)
+            running.send_signal(signal.SIGINT)
+            break
+    _, err = running.communicate(timeout=60)
+    assert running.returncode == 0, err
+    assert "error" not in err
+    assert (folder / "summary.json").is_file() and (folder / "tension_fan.png").is_file()
+
+
+@pytest.mark.slow
 def test_an_interrupt_during_start_up_ends_in_one_line(tmp_path):
     import signal
     import time

@@ -33,7 +33,7 @@ from sim.analysis.predictive import (
     path_check,
 )
 from sim.analysis.space import Space
-from sim.core.errors import EscalationError
+from sim.core.errors import EscalationError, EventsFileError
 from sim.core.folders import CONF_DIR
 from sim.core.moves import Move
 from sim.experiment.config import default_config
@@ -363,6 +363,21 @@ def test_train_events_in_a_copy_of_the_compared_case_are_read_as_that_copy(tmp_p
     assert trained.scenario.folder == copy.resolve()
     assert (trained.scenario.start.isoformat(), trained.weeks) == ("2019-01-07", 52)
     assert compared.weeks == 62
+
+
+def test_messages_about_the_training_file_name_the_training_span(tmp_path):
+    # A training file past its case's span was warned of as setting "the compared span".
+    shipped = Path("scenarios/gsomia_2019/events.csv").read_text().splitlines()
+    late = tmp_path / "train.csv"
+    late.write_text("\n".join([*shipped, f"2021-06-01,{shipped[-1].split(',', 1)[1]}"]) + "\n")
+    compared = load_case_events("gsomia_2019", None, "2018-10-29", "2019-12-30")
+    with pytest.warns(UserWarning, match="so the training span is the file's own") as caught:
+        load_training(config(f"train_events={late}"), compared)
+    assert not any("compared span" in str(w.message) for w in caught)
+    empty = tmp_path / "empty.csv"
+    empty.write_text(f"{HEADER}\n2019-03-05,washington,security,pressure,press,Press.,unverified\n")
+    with pytest.raises(EventsFileError, match="no move of seoul or tokyo falls in the training"):
+        load_training(config(f"train_events={empty}"), compared)
 
 
 def test_milestone_percentiles_are_mid_ranks_among_runs_where_it_happens(gsomia_case):

@@ -41,6 +41,7 @@ def load_case_events(
     start: str | None = None,
     end: str | None = None,
     initial: dict | None = None,
+    role: str = "compared",
 ) -> Case:
     """Load a scenario and an events file and put the events on the compared span.
 
@@ -48,6 +49,8 @@ def load_case_events(
     ``start`` or ``end`` is set; the state at the start is the scenario's, with ``initial``
     (side -> measure ids) on top. Raises `EventsFileError` when no event of a side falls in
     the span; warns (`UserWarning`) about move ids the measures and the file do not share.
+    ``role`` names the span in those messages: "compared", or "training" for the file that
+    fits compare's baselines.
     """
     scenario = load_scenario(name).with_initial(dict(initial or {}))
     path = Path(events) if events else scenario.events_path
@@ -60,20 +63,20 @@ def load_case_events(
     declared = scenario
     scenario = scenario.with_span(start or first.isoformat(), end or last.isoformat())
     if start is None and end is None:
-        for message in past_declared_span(declared, scenario, loaded, path):
+        for message in past_declared_span(declared, scenario, loaded, path, role):
             warnings.warn(message, UserWarning, stacklevel=2)
     inside = [e for e in loaded if 0 <= scenario.week_of(e.date) < scenario.weeks]
-    span = f"{scenario.start} to the week of {scenario.end}"
+    span = f"the {role} span ({scenario.start} to the week of {scenario.end})"
     if not inside:
         raise EventsFileError(
-            f"{path}: no event falls in the compared span ({span}); its events run from "
+            f"{path}: no event falls in {span}; its events run from "
             f"{first} to {last}: set scenario.start and scenario.end to cover them, or leave "
             "both unset"
         )
     if not any(e.actor in scenario.sides for e in inside):
         raise EventsFileError(
-            f"{path}: no move of {' or '.join(scenario.sides)} falls in the compared span "
-            f"({span}); there is nothing to score"
+            f"{path}: no move of {' or '.join(scenario.sides)} falls in {span}; there is "
+            "nothing to score"
         )
     # Warned only once the file is usable, so that an error is the one line the user sees.
     for message in event_id_warnings(scenario, loaded, str(path)):
@@ -100,9 +103,9 @@ def build_case(config: CompareJobConfig, events: str | None = None) -> Case:
 
 
 def past_declared_span(
-    declared: Scenario, compared: Scenario, events: list[Event], path: Path
+    declared: Scenario, compared: Scenario, events: list[Event], path: Path, role: str
 ) -> Iterator[str]:
-    """A message when the file's own span, the one compared, reaches past scenario.yaml's.
+    """A message when the file's own span, the one used, reaches past scenario.yaml's.
 
     A mistyped year (2021 for 2019) stretched the comparison over months without events and
     scored them as real quiet weeks; `escalation run` warns of the same rows and ignores them.
@@ -112,6 +115,6 @@ def past_declared_span(
         yield (
             f"{path}, line {outside[0].line}: {len(outside)} event(s) dated outside the span of "
             f"scenario.yaml ({declared.start} to {declared.end}), the first {outside[0].date}, "
-            f"so the compared span is the file's own, {compared.weeks} weeks from "
+            f"so the {role} span is the file's own, {compared.weeks} weeks from "
             f"{compared.start}; correct the dates, or set scenario.start and scenario.end"
         )

@@ -112,9 +112,10 @@ def load_training(config: CompareJobConfig, case: Case) -> Case:
     if beside.is_file() and (compared is None or path.parent.resolve() != compared.resolve()):
         folder = str(path.parent.resolve())  # another folder, even under the same case name
         other = load_scenario(folder)
-        return load_case_events(folder, path, other.start.isoformat(), other.end.isoformat())
+        start, end = other.start.isoformat(), other.end.isoformat()
+        return load_case_events(folder, path, start, end, role="training")
     s = config.scenario
-    return load_case_events(s.name, path, s.start, s.end)
+    return load_case_events(s.name, path, s.start, s.end, role="training")
 
 
 def training_file(config: CompareJobConfig, case: Case) -> str | None:
