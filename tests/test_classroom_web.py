@@ -20,6 +20,7 @@ from classroom_browser import (
     CHROMIUM,
     FLAGS,
     NO_CHROMIUM,
+    TIMEOUT_MS,
     Server,
     at_week,
     card,
@@ -365,12 +366,18 @@ def test_2_6_kill_9_mid_game_then_every_room_goes_on_and_limits(browser, tmp_pat
         at_week(seoul, 2, 4)
         move(seoul, "Hold")
         expect(seoul.get_by_text("You chose Hold for week 2.")).to_be_visible()  # acknowledged
-        links = {name: page.url for name, page in (("i", instructor), ("s", seoul), ("t", tokyo))}
+        pages = {"i": instructor, "s": seoul, "t": tokyo}
+        for page in pages.values():
+            page.evaluate("window.openBeforeRestart = true")  # a reload forgets it
         server.kill()
         server.start()
         assert f"room {code} (week 2 of 4)" in server.log.read_text()
-        pages = {name: open_in(browser, url) for name, url in links.items()}
+        # the pages open before the restart reload themselves into their seats (they showed
+        # "Please refresh the page" and waited for a person to)
+        for page in pages.values():
+            page.wait_for_function("window.openBeforeRestart === undefined", timeout=TIMEOUT_MS)
         at_week(pages["t"], 2, 4)
+        expect(pages["s"].get_by_text("Your team chose Hold this week")).to_be_visible()
         seats = card(pages["i"], "Seats")
         expect(seats.locator("tr", has_text="Seoul")).to_contain_text("Blue House")
         move(pages["s"], "Cooperate")

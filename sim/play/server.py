@@ -33,6 +33,9 @@ os.environ.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", "30s")
 #: Solara's "This website runs on Solara" banner is fixed over the page's last line (a phone's
 #: last timeline row, the instructor's log).
 os.environ.setdefault("SOLARA_THEME_SHOW_BANNER", "false")
+#: A page whose session the server no longer has (it was restarted) reloads itself, instead of
+#: asking its reader to: the address holds the seat, and the room is in the database.
+os.environ.setdefault("SOLARA_THEME_FORCE_REFRESH", "true")
 
 
 class ServerError(EscalationError):
