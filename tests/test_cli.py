@@ -28,6 +28,18 @@ def interruptible() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+def started(*args: str) -> subprocess.Popen:
+    """``escalation ARGS`` started in the background, interruptible, its output read as text."""
+    return subprocess.Popen(
+        [*ESCALATION, *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=interruptible,
+    )
+
+
 def escalation(*args, cwd=ROOT):
     return subprocess.run(
         [*ESCALATION, *args], cwd=cwd, capture_output=True, text=True, timeout=300
@@ -198,19 +210,11 @@ def test_an_interrupted_run_ends_in_one_line_and_leaves_nothing(
     import time
 
     folder = tmp_path / "runs" / "one"
-    running = subprocess.Popen(
-        [
-            *ESCALATION,
-            "run",
-            "run.replications=400000",
-            f"run.progress={str(progress).lower()}",
-            f"hydra.run.dir={folder}",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=interruptible,
+    running = started(
+        "run",
+        "run.replications=400000",
+        f"run.progress={str(progress).lower()}",
+        f"hydra.run.dir={folder}",
     )
     deadline = time.monotonic() + 120
     while not (folder / ".hydra").is_dir() and time.monotonic() < deadline:
@@ -242,14 +246,7 @@ def test_ctrl_c_after_the_results_line_keeps_the_run_a_success(tmp_path, delay):
     import time
 
     folder = tmp_path / "run"
-    running = subprocess.Popen(
-        [*ESCALATION, "run", "run.replications=4", f"hydra.run.dir={folder}"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=interruptible,
-    )
+    running = started("run", "run.replications=4", f"hydra.run.dir={folder}")
     assert running.stdout is not None
     for line in running.stdout:
         if line.startswith("results:"):
@@ -267,14 +264,8 @@ def test_an_interrupt_during_start_up_ends_in_one_line(tmp_path):
     import signal
     import time
 
-    running = subprocess.Popen(  # a run too long to finish before the interrupt, on any machine
-        [*ESCALATION, "run", "run.replications=400000", f"hydra.run.dir={tmp_path / 'run'}"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=interruptible,
-    )
+    # a run too long to finish before the interrupt, on any machine
+    running = started("run", "run.replications=400000", f"hydra.run.dir={tmp_path / 'run'}")
     maps = Path(f"/proc/{running.pid}/maps")
     deadline = time.monotonic() + 60
     while "numpy" not in maps.read_text() and time.monotonic() < deadline:
