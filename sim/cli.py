@@ -4,8 +4,8 @@ This is the one place that prints errors and exits: every error a command can ex
 `EscalationError` (or a Hydra composition error), printed as one line with exit status 2 (a
 Hydra task prints it and raises `SystemExit`, which passes Hydra's and joblib's machinery);
 Ctrl-C ends any command with one line and status 130 as a shell reports it, SIGTERM with
-status 143; once the command has ended, the console script (`entry`) ignores both while
-Python shuts down, so that the status the command set is the one the shell sees. Heavy modules
+status 143; once a single job has printed its report, the console script (`entry`) ignores
+both while Python shuts down, so that the job's status is the one the shell sees. Heavy modules
 are imported inside the commands, so an interrupt during start-up is handled too.
 """
 
@@ -424,16 +424,16 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def entry() -> None:
-    """The console script: `main`, then deaf to Ctrl-C and SIGTERM while Python shuts down.
+    """The console script: `main`; after a job's report, deaf to signals while Python ends.
 
-    Python takes about half a second to shut down after a command, and a Ctrl-C in that
-    time ended the process by the signal (status 130, no line) as if the command had failed.
+    A Ctrl-C in the half second Python takes to end failed a finished run (130, no line).
     """
     try:
         main()
-    finally:  # its exit status stands, whichever it is
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    finally:
+        if reported:  # not after the classroom server: a second Ctrl-C must still end it
+            for name in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(name, signal.SIG_IGN)
 
 
 def dispatch(argv: list[str]) -> None:
