@@ -18,6 +18,7 @@ def sections(text: str) -> tuple[dict[str, list[str]], dict]:
         if ": " in line and not line.startswith("Pick") and "@" not in line.split(": ")[0]
     }
     keys_part = text.split("== Keys and their defaults ==")[1].split("\nExamples:")[0]
+    keys_part = keys_part.split("== Keys read only with a switch ==")[0]
     return groups, yaml.safe_load(keys_part)
 
 
@@ -52,6 +53,30 @@ def test_calibrate_help_shows_its_own_options_and_not_the_runs():
     assert set(keys["run"]) == {"seed"}  # run.weeks and run.progress are refused
     assert "compare" not in keys and "train_events" not in keys
     assert {"walkers", "loco", "rolling"} <= set(keys["calibrate"])
+
+
+def switched(text: str) -> dict[str, str]:
+    """The help's keys read only with a switch (key -> switch), parsed back."""
+    if "== Keys read only with a switch ==" not in text:
+        return {}
+    part = text.split("== Keys read only with a switch ==")[1].split("\nExamples:")[0]
+    pairs = [line.strip().split(": only with ") for line in part.strip().splitlines()]
+    return {key: switch for keys, switch in pairs for key in keys.split(", ")}
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_marks_each_key_read_only_with_a_switch(command):
+    text = command_help(command, [])
+    _, keys = sections(text)
+    listed = switched(text)
+    expected = [key for rule in UNREAD.get(command, ()) if rule.on for key in rule.keys]
+    assert sorted(listed) == sorted(expected)
+    for key, switch in listed.items():
+        assert has(keys, key), key  # listed with its default above, and marked here
+        assert all(has(keys, part.split("=")[0]) for part in switch.split(" or ")), switch
+    if command == "calibrate":
+        assert listed["calibrate.cases"] == "calibrate.loco=true"
+        assert listed["calibrate.jobs"] == "calibrate.predictive=true"
 
 
 def test_help_follows_the_overrides_given_with_it():

@@ -72,11 +72,10 @@ def command_help(command: str, overrides: Sequence[str]) -> str:
         drop(keys, key)
     options = group_options(GROUPS[command])
     groups = "\n".join(f"{LABELS.get(g, g)}: {', '.join(options[g])}" for g in sorted(options))
+    config = OmegaConf.to_yaml(keys) + switched_section(command)
     return (
         string.Template(template)
-        .safe_substitute(
-            APP_CONFIG_GROUPS=groups, CONFIG=OmegaConf.to_yaml(keys), HYDRA_CONFIG_GROUPS=""
-        )
+        .safe_substitute(APP_CONFIG_GROUPS=groups, CONFIG=config, HYDRA_CONFIG_GROUPS="")
         .rstrip()
     )
 
@@ -92,6 +91,22 @@ def never_read(command: str) -> list[str]:
 
     unread = [key for rule in UNREAD.get(command, ()) if rule.on is None for key in rule.keys]
     return [*unread, *REFUSED.get(command, ())]
+
+
+def switched_section(command: str) -> str:
+    """The help's list of keys ``command`` reads only when a switch is on ('' if none).
+
+    Listed with the other keys but unmarked, such a key looked as if it always counted, and
+    setting it without its switch is refused (`sim.experiment.unread`): the list says which.
+    """
+    from sim.experiment.unread import UNREAD
+
+    lines = [
+        f"  {', '.join(rule.keys)}: only with {rule.switch}"
+        for rule in UNREAD.get(command, ())
+        if rule.on is not None
+    ]
+    return "\n== Keys read only with a switch ==\n" + "\n".join(lines) + "\n" if lines else ""
 
 
 def drop(keys: dict[str, Any], dotted: str) -> None:
