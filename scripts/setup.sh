@@ -37,11 +37,9 @@ if [ ! -x .venv/bin/python ]; then
     "$py" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
-# --no-compile: Python compiles each module when it is first imported; compiling every file of
-# every package up front (Ray's alone is large) took a third of the set-up's time.
 if [ -n "$extra" ]; then
-    .venv/bin/python -m pip install --quiet --no-compile -c constraints.txt -e ".[$extra]"
+    .venv/bin/python -m pip install --quiet -c constraints.txt -e ".[$extra]"
 else
-    .venv/bin/python -m pip install --quiet --no-compile -c constraints.txt -e .
+    .venv/bin/python -m pip install --quiet -c constraints.txt -e .
 fi
 touch "$stamp"
