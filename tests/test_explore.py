@@ -539,6 +539,27 @@ def test_the_pilot_times_a_batch_by_its_parts(default):
     assert cost.seconds(2000, 62) / 3 < took < 3 * cost.seconds(2000, 62)
 
 
+@pytest.mark.parametrize(
+    ("short", "long", "large", "expected"),
+    [
+        # 0.5 s to build, 0.01 s a week, 1e-5 s a replication-week: recovered exactly
+        (0.5 + 2 * 0.011, 0.5 + 20 * 0.011, 0.5 + 20 * 0.02, (0.5, 0.01, 1e-5)),
+        # the large run timed no dearer a week than the small one: its week (0.2 s over 18
+        # weeks) goes to its 1,000 replications, not nothing
+        (0.3, 0.5, 0.5, (0.3 - 0.4 / 18, 0.2 / 18 * 0.9, 0.2 / 18 / 1000)),
+        (0.3, 0.5, 0.2, (0.3 - 0.4 / 18, 0.2 / 18 * 0.9, 0.2 / 18 / 1000)),
+        # no run timed longer than the short one: the large run's whole time over its weeks
+        (0.3, 0.3, 0.3, (0.3, 0.0, 0.3 / 20 / 1000)),
+    ],
+)
+def test_the_pilots_cost_never_calls_replications_free(short, long, large, expected):
+    from sim.experiment.explore.estimate import Timing, cost_of
+
+    cost = cost_of(Timing(100, 2, short), Timing(100, 20, long), large, 1000)
+    assert (cost.build, cost.week, cost.replication) == pytest.approx(expected, rel=1e-9)
+    assert cost.seconds(10**6, 62) > cost.seconds(1000, 62)
+
+
 def test_indices_whose_top_inputs_moved_between_n_half_and_n_are_called_unsettled():
     from sim.reports.explore import unsettled
 

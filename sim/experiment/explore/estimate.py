@@ -74,11 +74,37 @@ def time_pilot(config: Config, point: dict[str, float], batch: int) -> BatchCost
     run(small, 2)  # the first run pays for imports and caches
     short = median_of_3(small, 2)
     long_small, long_large = median_of_3(small, PILOT_WEEKS), median_of_3(large, PILOT_WEEKS)
-    per_week_small = max((long_small - short) / (PILOT_WEEKS - 2), 0.0)
-    per_week_large = max((long_large - short) / (PILOT_WEEKS - 2), per_week_small)
-    replication = (per_week_large - per_week_small) / (large - small)
-    week = max(per_week_small - replication * small, 0.0)
-    return BatchCost(max(short - 2 * per_week_small, 0.0), week, replication)
+    return cost_of(
+        Timing(small, 2, short), Timing(small, PILOT_WEEKS, long_small), long_large, large
+    )
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Seconds one pilot run took, with its replications and weeks."""
+
+    replications: int
+    weeks: int
+    seconds: float
+
+
+def cost_of(short: Timing, long: Timing, large_seconds: float, large: int) -> BatchCost:
+    """The cost's three parts from three pilot runs' seconds.
+
+    ``short`` and ``long`` are runs of the same size; ``large_seconds`` is a run of ``large``
+    replications as long as ``long``. A busy machine can make the large run's weeks look no
+    dearer than the small run's; the replications are then charged the large run's whole
+    week rather than called free (an estimate that errs long, never one that says any number
+    of replications costs nothing).
+    """
+    per_week_small = max((long.seconds - short.seconds) / (long.weeks - short.weeks), 0.0)
+    build = max(short.seconds - short.weeks * per_week_small, 0.0)
+    per_week_large = max((large_seconds - build) / long.weeks, per_week_small)
+    replication = (per_week_large - per_week_small) / (large - long.replications)
+    if replication <= 0:
+        replication = (per_week_large or large_seconds / long.weeks) / large
+    week = max(per_week_small - replication * long.replications, 0.0)
+    return BatchCost(build, week, replication)
 
 
 def chunks_left(plan: Plan, folder: Path) -> list[int]:
