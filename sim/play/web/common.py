@@ -1,5 +1,6 @@
 """Pieces every classroom page uses: links, refusals, plain text, tables, live updates."""
 
+import contextlib
 import html
 import logging
 import secrets
@@ -213,6 +214,14 @@ def use_room_updates(room, token: str | None = None) -> int:
     except Exception:  # no kernel (a test rendering the component directly)
         context = None
 
+    def redraw(value: int, cancel: threading.Event) -> None:
+        # under the page's lock, which Solara holds while it handles the page's messages (and
+        # closes it): redrawn from this thread without it, a week's buttons could be taken
+        # down while a click on one of them was being handled (a KeyError in the server's log)
+        with context.lock if context is not None else contextlib.nullcontext():
+            if not cancel.is_set():  # closed while this thread waited for the lock
+                set_tick(value)
+
     def poll(cancel: threading.Event) -> None:
         if room is None:
             return
@@ -234,7 +243,7 @@ def use_room_updates(room, token: str | None = None) -> int:
                     try:
                         room.touch(token)
                     except EscalationError:  # the seat was freed: redraw with the reason
-                        set_tick(-1)
+                        redraw(-1, cancel)
                         return
                 beat = now
             version = room.wait_changed(seen, HEARTBEAT_SECONDS)
@@ -242,7 +251,7 @@ def use_room_updates(room, token: str | None = None) -> int:
                 return
             if version != seen:
                 seen = version
-                set_tick(version)
+                redraw(version, cancel)
 
     solara.use_thread(
         poll, dependencies=[room.code if room else None, id(room), token], intrusive_cancel=False
