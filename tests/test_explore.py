@@ -560,6 +560,19 @@ def test_the_pilots_cost_never_calls_replications_free(short, long, large, expec
     assert cost.seconds(10**6, 62) > cost.seconds(1000, 62)
 
 
+@given(st.lists(st.floats(1e-4, 100.0), min_size=3, max_size=3))
+@settings(max_examples=200, deadline=None)
+def test_any_pilot_timings_give_a_cost_that_never_undercuts_the_large_pilot(seconds):
+    """Whatever a noisy machine times, the parts are not negative, replications are not free,
+    and the cost of the large pilot's own run is at least what it took."""
+    from sim.experiment.explore.estimate import Timing, cost_of
+
+    short, long, large = seconds
+    cost = cost_of(Timing(100, 2, short), Timing(100, 20, long), large, 1000)
+    assert min(cost.build, cost.week) >= 0 and cost.replication > 0
+    assert cost.seconds(1000, 20) >= large * (1 - 1e-9)
+
+
 def test_indices_whose_top_inputs_moved_between_n_half_and_n_are_called_unsettled():
     from sim.reports.explore import unsettled
 

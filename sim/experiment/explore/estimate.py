@@ -100,8 +100,9 @@ def cost_of(short: Timing, long: Timing, large_seconds: float, large: int) -> Ba
     per_week_small = max((long.seconds - short.seconds) / (long.weeks - short.weeks), 0.0)
     build = max(short.seconds - short.weeks * per_week_small, 0.0)
     per_week_large = max((large_seconds - build) / long.weeks, per_week_small)
-    replication = (per_week_large - per_week_small) / (large - long.replications)
-    if replication <= 0:
+    if per_week_large > per_week_small * (1 + 1e-9):  # dearer, beyond rounding
+        replication = (per_week_large - per_week_small) / (large - long.replications)
+    else:
         replication = (per_week_large or large_seconds / long.weeks) / large
     week = max(per_week_small - replication * long.replications, 0.0)
     return BatchCost(build, week, replication)
