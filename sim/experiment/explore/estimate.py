@@ -25,9 +25,10 @@ from sim.experiment.explore.models import points_per_batch
 from sim.experiment.explore.plan import Plan, explore_hash
 from sim.experiment.factory import build_scenario
 
-#: The pilot runs: the small one's replications, the large one's at most (near a batch's, so
-#: the cost per replication is not extrapolated far), and the weeks of both.
-PILOT_SMALL, PILOT_LARGE = 100, 10_000
+#: The pilot runs: the small one's replications, the large one's at least and at most (near a
+#: batch's, so the cost per replication is not extrapolated far, and at least large enough that
+#: its replications take longer a week than the whole small run's week), and the weeks of both.
+PILOT_SMALL, PILOT_LARGE_MIN, PILOT_LARGE = 100, 5_000, 10_000
 PILOT_WEEKS = 20
 
 
@@ -49,7 +50,8 @@ def time_pilot(config: Config, point: dict[str, float], batch: int) -> BatchCost
 
     Each pilot run does what a chunk's batch does: every replication takes ``point``'s values
     as arrays (as the design's points do), and the run ends in its replication table. The
-    large run has ``batch`` replications (a chunk's batch), within `PILOT_LARGE`.
+    large run has ``batch`` replications (a chunk's batch), within `PILOT_LARGE_MIN` and
+    `PILOT_LARGE`.
     """
     scenario = build_scenario(config.scenario)
 
@@ -70,7 +72,7 @@ def time_pilot(config: Config, point: dict[str, float], batch: int) -> BatchCost
     def median_of_3(replications: int, weeks: int) -> float:  # a busy machine is noisy
         return float(np.median([run(replications, weeks) for _ in range(3)]))
 
-    small, large = PILOT_SMALL, min(max(batch, 10 * PILOT_SMALL), PILOT_LARGE)
+    small, large = PILOT_SMALL, min(max(batch, PILOT_LARGE_MIN), PILOT_LARGE)
     run(small, 2)  # the first run pays for imports and caches
     short = median_of_3(small, 2)
     long_small, long_large = median_of_3(small, PILOT_WEEKS), median_of_3(large, PILOT_WEEKS)
@@ -92,18 +94,19 @@ def cost_of(short: Timing, long: Timing, large_seconds: float, large: int) -> Ba
     """The cost's three parts from three pilot runs' seconds.
 
     ``short`` and ``long`` are runs of the same size; ``large_seconds`` is a run of ``large``
-    replications as long as ``long``. A busy machine can make the large run's weeks look no
-    dearer than the small run's; the replications are then charged the large run's whole
-    week rather than called free (an estimate that errs long, never one that says any number
-    of replications costs nothing).
+    replications as long as ``long``. A replication-week costs at least the small run's week
+    spread over the large run's replications: a floor that keeps a busy machine (whose large
+    run can look no dearer a week than the small one) from calling replications free, that
+    rises with the timings rather than jumping, and that exact timings clear whenever the large
+    run's replications take longer a week than the whole small run's week (`PILOT_LARGE_MIN`
+    is chosen for that). With no week measured at all, the floor is the large run's whole time
+    over its weeks and replications.
     """
     per_week_small = max((long.seconds - short.seconds) / (long.weeks - short.weeks), 0.0)
     build = max(short.seconds - short.weeks * per_week_small, 0.0)
     per_week_large = max((large_seconds - build) / long.weeks, per_week_small)
-    if per_week_large > per_week_small * (1 + 1e-9):  # dearer, beyond rounding
-        replication = (per_week_large - per_week_small) / (large - long.replications)
-    else:
-        replication = (per_week_large or large_seconds / long.weeks) / large
+    floor = (per_week_small or large_seconds / long.weeks) / large
+    replication = max((per_week_large - per_week_small) / (large - long.replications), floor)
     week = max(per_week_small - replication * long.replications, 0.0)
     return BatchCost(build, week, replication)
 
