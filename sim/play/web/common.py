@@ -253,7 +253,12 @@ def use_room_updates(room, token: str | None = None) -> int:
                 seen = version
                 redraw(version, cancel)
 
-    solara.use_thread(
-        poll, dependencies=[room.code if room else None, id(room), token], intrusive_cancel=False
-    )
+    def start():
+        # a plain thread, not solara.use_thread, whose own state changes (running, finished)
+        # would redraw the page from this thread without the lock
+        cancel = threading.Event()
+        threading.Thread(target=poll, args=(cancel,), daemon=True).start()
+        return cancel.set
+
+    solara.use_effect(start, [room.code if room else None, id(room), token])
     return tick
