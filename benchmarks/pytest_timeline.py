@@ -60,6 +60,8 @@ def main() -> int:
     totals: Counter[str] = Counter()
     for path in files:
         tests = spans(path)
+        if not tests:
+            continue
         busy = sum(end - start for _, start, end in tests)
         span = max(end for *_, end in tests) - min(start for _, start, _ in tests)
         print(f"{path.name}: {len(tests)} tests, busy {busy:.1f} s of {span:.1f} s")
