@@ -288,6 +288,37 @@ def test_expected_after_by_hand():
     np.testing.assert_allclose(after[1], [1.4 - lift * lifted, 1.4, 1.4])
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    masks=st.lists(st.integers(0, 15), min_size=1, max_size=6),
+    burst=st.one_of(st.floats(0.0, 1.0), st.lists(st.floats(0.0, 1.0), min_size=6, max_size=6)),
+    order=st.one_of(st.floats(0.0, 5.0), st.lists(st.floats(0.0, 5.0), min_size=6, max_size=6)),
+)
+def test_the_cached_tables_give_the_direct_computation_exactly(masks, burst, order):
+    """The expected picks read from a run's table, the state totals worked out once and a row's
+    enactment weights equal, to the last bit, what the week's own arithmetic gives."""
+    masks = states(*masks)
+    n = len(masks)
+    burst = np.asarray(burst)[:n] if np.ndim(burst) else burst
+    order = np.asarray(order)[:n] if np.ndim(order) else order
+    for possible in (SMALL.available_by_state[masks], SMALL.liftable_by_state[masks]):
+        direct = conduct._expected_count(conduct.vector(burst, n), possible)
+        assert np.array_equal(conduct._picks(burst, possible, SMALL.size), direct)
+    options = conduct.Options.of(SMALL, masks, order)
+    by_profile = conduct.expected_after(SMALL, masks, options, 0.5, 0.3, burst)
+    assert np.array_equal(
+        by_profile, conduct.expected_after(SMALL, masks, options, 0.5, 0.3, burst, SMALL.profile)
+    )
+    factors = conduct.decay(order, SMALL.size)
+    weights = conduct.enact_weights(SMALL, masks, order)
+    free = SMALL.free_by_state[masks]
+    rank = SMALL.rank_by_state[masks]
+    by_rank = factors[rank] if factors.ndim == 1 else np.take_along_axis(factors, rank, axis=1)
+    raw = np.where(free, by_rank, 0.0)
+    total = raw.sum(axis=1, keepdims=True)
+    assert np.array_equal(weights, np.divide(raw, total, out=np.zeros_like(raw), where=total > 0))
+
+
 def producible(scenario_name: str) -> list[tuple[str, int, Act, float]]:
     """Each side-week of a real case with the log-probability of its act given its move."""
     scenario = load_scenario(scenario_name)

@@ -132,10 +132,9 @@ class Capital(mesa.Agent):
             rule.signal,
             rule.lift,
             self.model.params.conduct.burst,
-            self.repertoire.profile,
         )
         enact_weight = conduct.weigh(self.options.enact, per_measure)
-        signal = np.broadcast_to(np.asarray(rule.signal, dtype=float), self.mask.shape)
+        signal = conduct.vector(rule.signal, self.mask.shape[0])
         weight = np.where(
             self.options.can_enact,
             signal * signal_weight + (1 - signal) * enact_weight,

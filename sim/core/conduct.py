@@ -34,8 +34,10 @@ from sim.core.moves import Act, Move
 C, H, R = Move.COOPERATE, Move.HOLD, Move.RETALIATE
 
 
-def _vector(value: Any, n: int) -> np.ndarray:
-    return np.broadcast_to(np.asarray(value, dtype=float), (n,))
+def vector(value: Any, n: int) -> np.ndarray:
+    """``value`` as a float array of shape (n,): itself when it is one already (the fits' case)."""
+    array = np.asarray(value, dtype=float)
+    return array if array.shape == (n,) else np.broadcast_to(array, (n,))
 
 
 def decay(order: Any, size: int) -> np.ndarray:
@@ -63,11 +65,11 @@ def enact_weights(
     rank = repertoire.rank_by_state[masks]
     if factors.ndim == 1:
         by_rank = factors[rank]
-    else:
-        by_rank = np.take_along_axis(factors, rank, axis=1)
+    else:  # each row's factors at that row's ranks
+        by_rank = factors[np.arange(rank.shape[0])[:, None], rank]
     weights = np.where(available, by_rank, 0.0)
     total = weights.sum(axis=1, keepdims=True)
-    return np.divide(weights, total, out=np.zeros_like(weights), where=total > 0)
+    return weights / np.where(total > 0, total, 1.0)  # a row of zeros stays zeros
 
 
 def lift_weights(repertoire: Repertoire, masks: np.ndarray) -> np.ndarray:
@@ -174,7 +176,7 @@ def draw(
     """
     n = masks.shape[0]
     u = rng.random((uniforms(repertoire), n))
-    signal, lift, burst = _vector(signal, n), _vector(lift, n), _vector(burst, n)
+    signal, lift, burst = vector(signal, n), vector(lift, n), vector(burst, n)
     act = np.full(n, Act.NOTHING, dtype=np.int8)
     hostile = moves == R
     enacts = hostile & options.can_enact & (u[0] >= signal)
@@ -228,7 +230,9 @@ def log_probability(
     not in force or irreversible) gets -inf; the likelihood floors it.
     """
     n = masks.shape[0]
-    signal, lift, burst = _vector(signal, n), _vector(lift, n), _vector(burst, n)
+    if act == Act.NOTHING:  # the commonest week, answered before any other work
+        return np.zeros(n)
+    signal, lift, burst = vector(signal, n), vector(lift, n), vector(burst, n)
 
     def enact(state: np.ndarray) -> np.ndarray:
         return enact_weights(repertoire, state, order)
@@ -238,8 +242,6 @@ def log_probability(
 
     with np.errstate(divide="ignore"):
         match Act(act):
-            case Act.NOTHING:
-                return np.zeros(n)
             case Act.HOSTILE_SIGNAL:
                 return np.where(options.can_enact, np.log(signal), 0.0)
             case Act.CONCILIATORY_SIGNAL:
@@ -293,29 +295,56 @@ def expected_after(
     signal: Any,
     lift: Any,
     burst: Any,
-    per_measure: np.ndarray,
+    per_measure: np.ndarray | None = None,
 ) -> np.ndarray:
     """Expected total of per-measure quantities in force after each move.
 
     ``per_measure`` (size,) gives shape (R, 3); (size, q), several quantities at once, gives
-    (R, 3, q). It is, e.g., each measure's economic intensity. Used by the payoffs: a rule that
-    weighs payoffs expects what its move will most likely do. The expected number of picks
-    counts the burst; each pick is valued like the first (an approximation the docs state).
+    (R, 3, q). It is, e.g., each measure's economic intensity; None is the repertoire's
+    `Repertoire.profile`, whose totals in every state are worked out once. Used by the payoffs:
+    a rule that weighs payoffs expects what its move will most likely do. The expected number
+    of picks counts the burst; each pick is valued like the first (an approximation the docs
+    state).
     """
     n = masks.shape[0]
-    matrix = np.asarray(per_measure, dtype=float)
-    single = matrix.ndim == 1
-    matrix = matrix[:, None] if single else matrix
-    signal, lift, burst = _vector(signal, n), _vector(lift, n), _vector(burst, n)
-    now = (repertoire.in_force_by_state @ matrix)[masks]
-    growth = (1 - signal) * _expected_count(burst, repertoire.available_by_state[masks])
-    shrink = lift * _expected_count(burst, repertoire.liftable_by_state[masks])
+    if per_measure is None:
+        matrix, by_state = repertoire.profile, repertoire.profile_by_state
+    else:
+        matrix = np.asarray(per_measure, dtype=float)
+        matrix = matrix[:, None] if matrix.ndim == 1 else matrix
+        by_state = repertoire.in_force_by_state @ matrix
+    single = per_measure is not None and np.ndim(per_measure) == 1
+    signal, lift = vector(signal, n), vector(lift, n)
+    now = by_state[masks]
+    growth = (1 - signal) * _picks(burst, repertoire.available_by_state[masks], repertoire.size)
+    shrink = lift * _picks(burst, repertoire.liftable_by_state[masks], repertoire.size)
     # Stored quantity-major, so that each quantity's (3, R) block is contiguous for the payoffs.
     after = np.empty((matrix.shape[1], 3, n)).transpose(2, 1, 0)
     after[:, H] = now
     after[:, R] = now + growth[:, None] * (options.enact @ matrix)
     after[:, C] = now - shrink[:, None] * (options.lift @ matrix)
     return after[..., 0] if single else after
+
+
+def _picks(burst: Any, possible: np.ndarray, size: int) -> np.ndarray:
+    """`_expected_count` of each replication's ``possible`` picks, (R,), from a cached table.
+
+    ``burst`` is a number or one per replication, (R,); ``size`` the most picks possible.
+    """
+    burst = np.asarray(burst, dtype=float)
+    table = _count_table(burst.tobytes(), burst.shape, size)
+    return table[possible] if burst.ndim == 0 else table[possible, np.arange(possible.shape[0])]
+
+
+@functools.lru_cache(maxsize=16)
+def _count_table(burst: bytes, shape: tuple[int, ...], size: int) -> np.ndarray:
+    """`_expected_count` for every number of possible picks 0 .. size: (size + 1,) + shape.
+
+    ``burst`` is the array's bytes. Cached: the burst is fixed for a run, so every week of it
+    reads one table instead of working out powers.
+    """
+    values = np.frombuffer(burst).reshape(shape)
+    return np.stack([_expected_count(values, np.full(shape, k)) for k in range(size + 1)])
 
 
 def _expected_count(burst: np.ndarray, possible: np.ndarray) -> np.ndarray:

@@ -175,6 +175,11 @@ class Repertoire:
         return self.in_force(np.arange(self.states)).astype(float)
 
     @cached_property
+    def profile_by_state(self) -> np.ndarray:
+        """Total, economic and security intensity in force in every state, (states, 3)."""
+        return self.in_force_by_state @ self.profile
+
+    @cached_property
     def free_by_state(self) -> np.ndarray:
         """Which measures are not in force in every state, booleans of shape (states, size)."""
         return ~self.in_force(np.arange(self.states))

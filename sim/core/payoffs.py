@@ -74,6 +74,7 @@ class Payoffs:
         self.params = params
         self.stage = {slot: stage_game(matrix) for slot, matrix in params.stage.items()}
         self.domain_weight = params.domains.array()
+        self.deadline = bool(np.any(params.deadline))  # whether the deadline term counts at all
 
     def utility(self, slot: str, own: Any, other: Any, pressure: np.ndarray) -> np.ndarray:
         """This week's payoff of each own move against each of the other's, shape (R, 3, 3).
@@ -98,6 +99,6 @@ class Payoffs:
         push = pressure * p.pressure[slot]
         u[R] -= push * own.weight
         u[C] += push * p.cooperation_reward
-        if np.any(p.deadline):
+        if self.deadline:
             u[C] += row(p.deadline) * own.rescue
         return u.transpose(2, 0, 1)
