@@ -9,9 +9,14 @@ It measures, on the 2019 events file (61 weeks) with the default model (fictitio
 (a) single evaluations: one teacher-forced model run per parameter vector (R = 1);
 (b) batched evaluations: one run scores 64 parameter vectors (R = 64), as the fits do, and
     checks that every batched score equals its single evaluation;
-(c) the wall time of the ML fit (differential evolution + L-BFGS-B) and of the posterior
+(c) a posterior's call: half the ensemble of conf/calibrate.yaml's walkers scored in one run
+    over the joint space (the fitted keys and the conduct, a value of each per walker), as
+    emcee's differential-evolution move scores them (its snooker move, a quarter); in
+    milliseconds, since a call costs mostly the run's fixed work per week, whatever the number
+    of walkers;
+(d) the wall time of the ML fit (differential evolution + L-BFGS-B) and of the posterior
     (emcee, the joint posterior of the keys and the conduct with the calibration's own
-    settings, conf/calibrate.yaml), each in this process.
+    settings, conf/calibrate.yaml), each in this process (not with ``--skip-fits``).
 
 Medians over the repeats; the machine is shared and noisy, so ratios to (a) are reported too.
 Results go to results/benchmarks/bench_likelihood.json.
@@ -28,7 +33,7 @@ import numpy as np
 
 from sim.analysis.case import load_case_events
 from sim.analysis.fit import MovesObjective, fit_ml
-from sim.analysis.posterior import sample_posterior
+from sim.analysis.posterior import joint_space, sample_posterior
 from sim.analysis.space import Space
 from sim.experiment.config import default_config
 
@@ -40,6 +45,18 @@ def timed(function) -> float:
     start = time.perf_counter()
     function()
     return time.perf_counter() - start
+
+
+def posterior_call(config, case, repeats: int) -> float:
+    """Median seconds of one posterior call: half the walkers, random points of the joint space."""
+    space = joint_space(Space.of(config.model_params, list(config.params)))
+    objective = MovesObjective(space, (case.episode(),), acts=True)
+    rng = np.random.default_rng(1)
+    walkers = config.calibrate.walkers // 2
+    width = (space.high - space.low)[:, None]
+    points = space.low[:, None] + rng.random((len(space), walkers)) * width
+    objective.loglik(points)  # the first run builds the repertoires' cached tables
+    return statistics.median(timed(lambda: objective.loglik(points)) for _ in range(4 * repeats))
 
 
 def main() -> None:
@@ -72,6 +89,7 @@ def main() -> None:
         "batched_equals_single_max_difference": float(np.abs(together - apart).max()),
     }
     results["batched_over_single"] = results["batched_per_second"] / results["single_per_second"]
+    results["posterior_call_ms"] = 1000 * posterior_call(config, case, options.repeats)
     if not options.skip_fits:
         start = time.perf_counter()
         ml = fit_ml(space, (case.episode(),), 2019)
