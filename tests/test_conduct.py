@@ -317,6 +317,9 @@ def test_the_cached_tables_give_the_direct_computation_exactly(masks, burst, ord
     raw = np.where(free, by_rank, 0.0)
     total = raw.sum(axis=1, keepdims=True)
     assert np.array_equal(weights, np.divide(raw, total, out=np.zeros_like(raw), where=total > 0))
+    possible = SMALL.available_by_state[masks]
+    direct = conduct._expected_count(conduct.vector(0.3, n), possible)
+    assert np.array_equal(conduct._picks(np.array([0.3]), possible, SMALL.size), direct)
 
 
 def producible(scenario_name: str) -> list[tuple[str, int, Act, float]]:

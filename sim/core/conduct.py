@@ -35,7 +35,10 @@ C, H, R = Move.COOPERATE, Move.HOLD, Move.RETALIATE
 
 
 def vector(value: Any, n: int) -> np.ndarray:
-    """``value`` as a float array of shape (n,): itself when it is one already (the fits' case)."""
+    """``value`` as a float array of shape (n,), to read, not to write.
+
+    Itself when it is one already (the fits' case), otherwise a read-only broadcast.
+    """
     array = np.asarray(value, dtype=float)
     return array if array.shape == (n,) else np.broadcast_to(array, (n,))
 
@@ -332,6 +335,8 @@ def _picks(burst: Any, possible: np.ndarray, size: int) -> np.ndarray:
     ``burst`` is a number or one per replication, (R,); ``size`` the most picks possible.
     """
     burst = np.asarray(burst, dtype=float)
+    if burst.size == 1:  # one value, however it is shaped, serves every replication
+        burst = burst.reshape(())
     table = _count_table(burst.tobytes(), burst.shape, size)
     return table[possible] if burst.ndim == 0 else table[possible, np.arange(possible.shape[0])]
 
