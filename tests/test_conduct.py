@@ -9,7 +9,7 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sim.core import conduct
@@ -288,12 +288,23 @@ def test_expected_after_by_hand():
     np.testing.assert_allclose(after[1], [1.4 - lift * lifted, 1.4, 1.4])
 
 
-@settings(max_examples=60, deadline=None)
+def one_or_each(low: float, high: float):
+    """A number, one value in an array, or one value per replication (sliced to their number)."""
+    value = st.floats(low, high)
+    return st.one_of(
+        value, st.lists(value, min_size=1, max_size=1), st.lists(value, min_size=6, max_size=6)
+    )
+
+
+@settings(max_examples=80, deadline=None)
 @given(
     masks=st.lists(st.integers(0, 15), min_size=1, max_size=6),
-    burst=st.one_of(st.floats(0.0, 1.0), st.lists(st.floats(0.0, 1.0), min_size=6, max_size=6)),
-    order=st.one_of(st.floats(0.0, 5.0), st.lists(st.floats(0.0, 5.0), min_size=6, max_size=6)),
+    burst=one_or_each(0.0, 1.0),
+    order=one_or_each(0.0, 5.0),
 )
+# bursts whose square numpy rounds differently, in the last bit, for a 0-d array than in an array
+@example(masks=[3], burst=0.5118869253857486, order=1.0)
+@example(masks=[3, 5, 0], burst=[0.23869105620533715], order=[1.0])
 def test_the_cached_tables_give_the_direct_computation_exactly(masks, burst, order):
     """The expected picks read from a run's table, the state totals worked out once and a row's
     enactment weights equal, to the last bit, what the week's own arithmetic gives."""
@@ -317,9 +328,25 @@ def test_the_cached_tables_give_the_direct_computation_exactly(masks, burst, ord
     raw = np.where(free, by_rank, 0.0)
     total = raw.sum(axis=1, keepdims=True)
     assert np.array_equal(weights, np.divide(raw, total, out=np.zeros_like(raw), where=total > 0))
-    possible = SMALL.available_by_state[masks]
-    direct = conduct._expected_count(conduct.vector(0.3, n), possible)
-    assert np.array_equal(conduct._picks(np.array([0.3]), possible, SMALL.size), direct)
+
+
+def test_the_cached_paths_guard_the_parameters_and_refuse_a_wrong_length():
+    """A parameter handed out as it is cannot be written through; a cached table cannot be
+    changed; a burst with neither one value nor one per replication is refused; a burst of a
+    large run is worked out directly, with the same numbers."""
+    burst = np.array([0.2, 0.7])
+    with pytest.raises(ValueError, match="read-only"):
+        conduct.vector(burst, 2)[0] = 0.9
+    table = conduct._count_table(burst.tobytes(), SMALL.size)
+    with pytest.raises(ValueError, match="read-only"):
+        table[0, 0] = 1.0
+    with pytest.raises(ValueError, match="3 values of burst for 2 replications"):
+        conduct._picks(np.array([0.1, 0.2, 0.3]), np.array([1, 2]), SMALL.size)
+    n = conduct.CACHED_BURST_VALUES + 1
+    many = np.random.default_rng(0).random(n)
+    possible = np.arange(n) % (SMALL.size + 1)
+    direct = conduct._expected_count(many, possible)
+    assert np.array_equal(conduct._picks(many, possible, SMALL.size), direct)
 
 
 def producible(scenario_name: str) -> list[tuple[str, int, Act, float]]:

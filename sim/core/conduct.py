@@ -37,10 +37,15 @@ C, H, R = Move.COOPERATE, Move.HOLD, Move.RETALIATE
 def vector(value: Any, n: int) -> np.ndarray:
     """``value`` as a float array of shape (n,), to read, not to write.
 
-    Itself when it is one already (the fits' case), otherwise a read-only broadcast.
+    A read-only view of it when it is one already (the fits' case), otherwise a read-only
+    broadcast.
     """
     array = np.asarray(value, dtype=float)
-    return array if array.shape == (n,) else np.broadcast_to(array, (n,))
+    if array.shape != (n,):
+        return np.broadcast_to(array, (n,))
+    view = array.view()  # the parameter's own values, guarded
+    view.flags.writeable = False
+    return view
 
 
 def decay(order: Any, size: int) -> np.ndarray:
@@ -68,8 +73,9 @@ def enact_weights(
     rank = repertoire.rank_by_state[masks]
     if factors.ndim == 1:
         by_rank = factors[rank]
-    else:  # each row's factors at that row's ranks
-        by_rank = factors[np.arange(rank.shape[0])[:, None], rank]
+    else:  # each row's factors at that row's ranks (one row of factors serves every row)
+        rows = np.arange(rank.shape[0])[:, None] if factors.shape[0] > 1 else 0
+        by_rank = factors[rows, rank]
     weights = np.where(available, by_rank, 0.0)
     total = weights.sum(axis=1, keepdims=True)
     return weights / np.where(total > 0, total, 1.0)  # a row of zeros stays zeros
@@ -329,27 +335,45 @@ def expected_after(
     return after[..., 0] if single else after
 
 
+#: Bursts of more values than this (one per replication of a large run) are not cached:
+#: hashing them each week costs about what the table saves, and the table would be large.
+CACHED_BURST_VALUES = 4096
+
+
 def _picks(burst: Any, possible: np.ndarray, size: int) -> np.ndarray:
     """`_expected_count` of each replication's ``possible`` picks, (R,), from a cached table.
 
     ``burst`` is a number or one per replication, (R,); ``size`` the most picks possible.
     """
     burst = np.asarray(burst, dtype=float)
-    if burst.size == 1:  # one value, however it is shaped, serves every replication
-        burst = burst.reshape(())
-    table = _count_table(burst.tobytes(), burst.shape, size)
-    return table[possible] if burst.ndim == 0 else table[possible, np.arange(possible.shape[0])]
+    if burst.size not in (1, possible.shape[0]):
+        raise ValueError(f"{burst.size} values of burst for {possible.shape[0]} replications")
+    if burst.size > CACHED_BURST_VALUES:
+        return _expected_count(vector(burst, possible.shape[0]), possible)
+    table = _count_table(burst.tobytes(), size)
+    # one value, however it is shaped, serves every replication
+    return table[possible, 0 if burst.size == 1 else np.arange(possible.shape[0])]
 
 
 @functools.lru_cache(maxsize=16)
-def _count_table(burst: bytes, shape: tuple[int, ...], size: int) -> np.ndarray:
-    """`_expected_count` for every number of possible picks 0 .. size: (size + 1,) + shape.
+def _count_table(burst: bytes, size: int) -> np.ndarray:
+    """`_expected_count` for every number of possible picks 0 .. size, (size + 1, values).
 
-    ``burst`` is the array's bytes. Cached: the burst is fixed for a run, so every week of it
-    reads one table instead of working out powers.
+    ``burst`` is the bytes of its values (one, or one per replication). Cached and read-only:
+    the burst is fixed for a run, so every week of it reads one table instead of working out
+    powers. The powers are worked out over arrays, never on a lone number: numpy may round
+    ``x**k`` of a 0-d array differently, in the last bit, from the same power in an array.
     """
-    values = np.frombuffer(burst).reshape(shape)
-    return np.stack([_expected_count(values, np.full(shape, k)) for k in range(size + 1)])
+    values = np.frombuffer(burst)
+    if values.size == 1:
+        counts = np.arange(size + 1)
+        table = _expected_count(np.full(size + 1, values[0]), counts)[:, None]
+    else:
+        table = np.stack(
+            [_expected_count(values, np.full(values.shape, k)) for k in range(size + 1)]
+        )
+    table.flags.writeable = False
+    return table
 
 
 def _expected_count(burst: np.ndarray, possible: np.ndarray) -> np.ndarray:
