@@ -316,13 +316,13 @@ def expected_after(
     state).
     """
     n = masks.shape[0]
+    single = per_measure is not None and np.ndim(per_measure) == 1
     if per_measure is None:
         matrix, by_state = repertoire.profile, repertoire.profile_by_state
     else:
         matrix = np.asarray(per_measure, dtype=float)
-        matrix = matrix[:, None] if matrix.ndim == 1 else matrix
+        matrix = matrix[:, None] if single else matrix
         by_state = repertoire.in_force_by_state @ matrix
-    single = per_measure is not None and np.ndim(per_measure) == 1
     signal, lift = vector(signal, n), vector(lift, n)
     now = by_state[masks]
     growth = (1 - signal) * _picks(burst, repertoire.available_by_state[masks], repertoire.size)
@@ -366,8 +366,7 @@ def _count_table(burst: bytes, size: int) -> np.ndarray:
     """
     values = np.frombuffer(burst)
     if values.size == 1:
-        counts = np.arange(size + 1)
-        table = _expected_count(np.full(size + 1, values[0]), counts)[:, None]
+        table = _expected_count(np.full(size + 1, values[0]), np.arange(size + 1))[:, None]
     else:
         table = np.stack(
             [_expected_count(values, np.full(values.shape, k)) for k in range(size + 1)]
