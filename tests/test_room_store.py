@@ -100,6 +100,12 @@ def test_undo_after_every_team_moved_reopens_the_week_for_every_team(registry, s
     assert room.status().waiting_for == ["seoul", "tokyo"]
     assert room.notes == [] and room.game.moves_log == []
     assert "every team moves again" in room.log[-1].text
+    # what was taken back stays in the log, marked so (the undo used to erase it)
+    assert [e.text for e in room.log[-4:-1]] == [
+        "Seoul had moved (taken back)",
+        "Tokyo had moved (taken back)",
+        "week 1 played: every team has moved (taken back)",
+    ]
     room.submit(seats["seoul"], "hold")  # a new choice for the same week
     room.submit(seats["tokyo"], "cooperate")
     assert room.game.timeline[0].moves["seoul"] == "hold"

@@ -1,3 +1,4 @@
+import json
 import re
 import threading
 import time
@@ -7,8 +8,10 @@ import yaml
 
 from sim.core.errors import ScenarioError
 from sim.core.scenario_yaml import load_scenario
+from sim.play.game import DEBRIEF_REPLICATIONS
 from sim.play.materials import load_materials
 from sim.play.ratelimit import Limit
+from sim.play.record import record, replay
 from sim.play.registry import CODE_LENGTH, CODE_LETTERS, Limits, RoomRegistry
 from sim.play.room import Room
 from sim.play.settings import RoomError, RoomSettings
@@ -270,6 +273,23 @@ def test_the_instructor_ends_early_and_the_debrief_opens(room, seats):
         room.end(room.instructor_key)
 
 
+def test_a_rooms_record_replays_to_the_debrief_the_room_showed(room, seats):
+    """The downloaded record held the room's config with run.replications=1 (the game is one
+    run), so `escalation play --replay` set the replayed game beside one model run where the
+    room had shown 1,000: "100.0% of its 1 runs end this way"."""
+    room.submit(seats["seoul"], "retaliate")
+    room.advance(room.instructor_key)
+    room.submit(seats["tokyo"], "retaliate")
+    room.advance(room.instructor_key)
+    room.end(room.instructor_key)
+    shown = room.debrief()
+    assert shown.replications == DEBRIEF_REPLICATIONS
+    data = json.loads(json.dumps(record(room.game)))  # as the room's record.json holds it
+    assert data["config"]["run"]["replications"] == DEBRIEF_REPLICATIONS
+    game = replay(data)
+    assert game.debrief(game.config.run.replications) == shown  # what --replay shows
+
+
 def test_a_single_player_may_end_their_own_game(registry):
     room = registry.create(RoomSettings(humans=("tokyo",), solo=True, weeks=5))
     token = room.claim("tokyo")
@@ -420,6 +440,18 @@ def test_a_broadcast_shows_the_week_it_is_sent_and_the_next_then_leaves(room, se
         time.sleep(0.01)
     assert shown == [["ten minutes left in this phase"]] * 2 + [[]]
     assert [m.text for m in room.status().broadcasts] == ["ten minutes left in this phase"]
+
+
+def test_a_broadcast_after_the_end_is_dated_by_the_last_week_played(room, seats):
+    """It was dated week 5 of a game of 4 weeks (and to 2018-11-26 in messages.csv)."""
+    from sim.play.web.widgets import recent_broadcasts
+
+    room.advance(room.instructor_key)
+    room.advance(room.instructor_key)
+    room.end(room.instructor_key)  # after 2 of 4 weeks
+    room.broadcast(room.instructor_key, "debrief now")
+    assert [(m.text, m.week) for m in room.status().broadcasts] == [("debrief now", 1)]
+    assert [m.text for m in recent_broadcasts(room.status())] == ["debrief now"]
 
 
 def test_every_screen_of_a_seat_says_which_move_its_team_sent(room, seats):

@@ -15,7 +15,7 @@ import secrets
 import threading
 import time
 
-from sim.play.game import DEBRIEF_REPLICATIONS, Game
+from sim.play.game import Game
 from sim.play.settings import RoomError, RoomSettings, new_game
 from sim.play.status import (
     InjectedEvent,
@@ -182,10 +182,24 @@ class RoomState:
                 self.seats[role].seen = when
             skipped = undone(actions)
             for action in actions:
-                if action["seq"] not in skipped:
+                if action["seq"] in skipped:
+                    self._log_taken_back(action)
+                else:
                     self._apply(action)
             self.actions = list(actions)
             self._bump(chart=True)
+
+    def _log_taken_back(self, action: dict) -> None:
+        """Log an action an undo took back where it stood: the log keeps what the class saw."""
+        match action["kind"]:
+            case "move":
+                kind, text = "moved", f"{role_name(action['role'])} had moved"
+            case "advance":
+                kind, text = "advanced", f"week {self.game.week + 1} played: {action['why']}"
+            case _:
+                said = f"{role_name(action['actor'])}, {action['direction']}: {action['text']}"
+                kind, text = "injected", f"event ({said})"
+        self._log(epoch_time(action["time"]), kind, f"{text} (taken back)")
 
     def _act(self, kind: str, **data) -> dict:
         """Apply a live action, store it, and wake the pages; refused actions change nothing."""
@@ -282,10 +296,12 @@ class RoomState:
                 said = f"{role_name(action['actor'])}, {action['direction']}: {action['text']}"
                 self._log(now, "injected", f"event ({said})")
             case "broadcast" | "message":
+                # after the end, the game's week is one it never had: date it by the last one
+                week = max(len(game.timeline) - 1, 0) if self.ended else game.week
                 self.messages.append(
                     Message(
                         action["time"],
-                        game.week,
+                        week,
                         action["sender"],
                         action.get("to"),
                         action["text"],
@@ -419,13 +435,18 @@ class RoomState:
                 pages=len(self.pages),
             )
 
-    def debrief(self, replications: int = DEBRIEF_REPLICATIONS) -> Debrief:
-        """The debrief (once the game is over), computed once and shared by every page."""
+    def debrief(self, replications: int | None = None) -> Debrief:
+        """The debrief (once the game is over), computed once and shared by every page.
+
+        Against the config's ``run.replications`` model runs (a room's settings set
+        `sim.play.game.DEBRIEF_REPLICATIONS`) unless told otherwise.
+        """
         with self.lock:
             if not self.ended:
                 raise RoomError("the debrief opens when the game is over")
             if self._debrief is None:
-                self._debrief = self.game.debrief(replications)
+                runs = self.game.config.run.replications if replications is None else replications
+                self._debrief = self.game.debrief(runs)
             return self._debrief
 
     def wait_changed(self, version: int, timeout: float) -> int:

@@ -13,7 +13,7 @@ from sim.core.folders import CONF_DIR
 from sim.core.moves import ACTORS, ALLIES
 from sim.core.params import US_POLICIES
 from sim.experiment.config import MAX_SEED, Config, default_config
-from sim.play.game import Game, GameError
+from sim.play.game import DEBRIEF_REPLICATIONS, Game, GameError
 
 #: Longest round an instructor may set (seconds); 0 means no timer.
 MAX_ROUND_SECONDS = 3600
@@ -128,7 +128,9 @@ class RoomSettings:
             "run.weeks": self.weeks,
         }
         given = tuple(f"{key}={value}" for key, value in chosen.items() if value is not None)
-        return (*given, "run.replications=1", "run.progress=false")
+        # the game itself is one run; run.replications is what its debrief compares it with,
+        # kept in the config so that a room's record replays to the same debrief
+        return (*given, f"run.replications={DEBRIEF_REPLICATIONS}", "run.progress=false")
 
 
 def bad_seed(seed: object) -> str:
