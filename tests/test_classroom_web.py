@@ -599,26 +599,56 @@ def overflowing(page, selector: str) -> list[int]:
     )
 
 
+def split_words(page, selector: str) -> list[str]:
+    """The words of 12 letters or fewer in the cells matching ``selector`` that are broken
+    across two lines (a longer one, such as a 30-letter name, may have to be)."""
+    return page.eval_on_selector_all(
+        selector,
+        """cells => cells.flatMap(cell => {
+            const text = cell.firstChild;
+            if (!text || text.nodeType !== Node.TEXT_NODE) return [];
+            const range = document.createRange();
+            let at = 0;
+            return text.textContent.split(" ").filter(word => {
+                range.setStart(text, at);
+                range.setEnd(text, at + word.length);
+                at += word.length + 1;
+                const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+                return word.length <= 12 && lines.size > 1;
+            });
+        })""",
+    )
+
+
 def test_long_words_wrap_in_every_table_and_whole_names_show(open_page, server):
     """A 150-letter event and a 200-letter note ran off the timeline and the why table; a
-    30-letter team name clipped the projector's last column; the Scenario box cut its entry."""
+    30-letter team name clipped the projector's last column; the Scenario box cut its entry.
+    On a 1280 x 720 projector the table's last column was cut and short team names broke
+    inside their words ("Fogg y Bott om")."""
     instructor = open_page("/", width=1280)
     scenario = instructor.locator(".v-select__selection").filter(has_text="Japan").first
     assert scenario.evaluate("e => e.scrollWidth <= e.clientWidth"), "the scenario is cut"
-    code = open_room(instructor, 3, humans=("Seoul",))
-    seoul = open_page("/")
+    code = open_room(instructor, 3, humans=("Seoul", "Tokyo"))
+    seoul, tokyo = open_page("/"), open_page("/")
     join(seoul, code, "Seoul", team="S" * 30)
+    join(tokyo, code, "Tokyo", team="Foggy Bottom Kantei Hawks")
     inject = card(instructor, "Inject a scenario event")
     choose(instructor, inject, "Event", "Write my own event")
     inject.get_by_label("What happens").fill("A" * 150)
     inject.get_by_role("button", name="Inject event").click()
     expect(seoul.get_by_text("A" * 150)).to_be_visible()
     move(seoul, "Hold", note="N" * 200)
+    move(tokyo, "Retaliate")
     at_week(seoul, 2, 3)
     projector = open_page(f"/projector?room={code}", width=1920)
     projector.set_viewport_size({"width": 1920, "height": 1080})
     expect(projector.get_by_text("S" * 30)).to_be_visible()
     assert overflowing(projector, ".ec-scroll") == [0]
+    projector.set_viewport_size({"width": 1280, "height": 720})
+    table = projector.locator(".ec-projector table")
+    expect(table.locator("tr", has_text="Washington")).to_be_in_viewport(ratio=1)
+    assert overflowing(projector, ".ec-scroll") == [0]
+    assert split_words(projector, ".ec-projector td") == []
     confirm(instructor, "End game…", "End game")
     expect(instructor.get_by_text("Why teams moved as they did")).to_be_visible()
     assert overflowing(instructor, ".ec-scroll") == [0, 0]  # the why table, the timeline

@@ -76,12 +76,16 @@ CSS = """
 .ec-projector { font-size: 1.5rem; }
 .ec-projector-body { display: grid; gap: 16px; grid-template-columns: minmax(0, 1fr); }
 @media (min-width: 1000px) {  /* a 1280 x 720 projector: the chart beside the table */
+  .ec-projector-body { grid-template-columns: minmax(0, 1.4fr) minmax(0, 1fr); } }
+@media (min-width: 1600px) {  /* a 1920 x 1080 one: room for a larger chart */
   .ec-projector-body { grid-template-columns: minmax(0, 1fr) minmax(0, 1.2fr); } }
 .ec-projector .ec-status { font-size: 2rem; }
 .ec-projector .ec-chart { max-width: 1600px; }
 .ec-projector .ec-big { font-size: 2rem; font-weight: 600; }
 .ec-projector .ec-code { font-size: 3.5rem; }
-.ec-projector table { font-size: 1.4rem; }
+.ec-projector table { font-size: 1.15rem; }
+@media (min-width: 1600px) { .ec-projector table { font-size: 1.4rem; } }
+.ec-projector td.ec-typed { min-width: 6.5em; }  /* a team's name breaks between its words */
 @media (max-width: 600px) { .ec-code { font-size: 1.8rem; } .v-card__title { font-size: 1.05rem; } }
 """
 
