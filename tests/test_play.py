@@ -83,7 +83,7 @@ def test_briefing_shows_what_a_player_needs(seoul_game):
     out = seoul_game[1].stdout
     assert "Week 1/12, Monday 2018-10-29: you play Seoul" in out
     assert "Week 12/12, Monday 2019-01-14" in out
-    assert "Tension     [" in out and "US pressure [" in out and "Your payoff" in out
+    assert "Tension     [" in out and "US pressure [" in out and "Your score" in out
     assert "alone)" not in out  # in 2019 Washington pressed both sides
     assert "In force    Seoul  1/7  court rulings" in out
     # options name the concrete ladder move

@@ -62,9 +62,9 @@ def format_briefing(brief: Briefing, scenario: Scenario) -> str:
     alone = pressed_alone([role_name(a) for a in scenario.pressed], map(role_name, scenario.sides))
     aimed = f"  (on {alone})" if alone else ""
     lines.append(f"{'US pressure':<12}{gauge(brief.pressure)}{aimed}")
-    score = "Your score" if brief.role == "washington" else "Your payoff"
     last = "" if brief.last_payoff is None else f" ({signed(brief.last_payoff, 2)} last week)"
-    lines.append(f"{score:<12}{signed(brief.payoff or 0.0)} so far{last}")
+    summed = "" if brief.role == "washington" else ", your weekly payoffs summed"
+    lines.append(f"{'Your score':<12}{signed(brief.payoff or 0.0)} so far{summed}{last}")
     lines += ["Your options this week:", format_options(brief.options, brief.previews)]
     return "\n".join(lines)
 

@@ -61,9 +61,13 @@ def preview_text(brief: Briefing, move: str) -> str:
 
 
 def score_text(brief: Briefing, pressure_cost: float) -> str:
-    """The role's total and last week's payoff (or Washington's score)."""
-    what = "score" if brief.role == "washington" else "payoff"
-    text = f"Your {what}: {signed(brief.payoff or 0.0)} so far"
+    """The role's score so far and last week's part of it, named as the debrief names it.
+
+    A side's score is the sum of its weekly payoffs; Washington's is its own (docs/model.md).
+    """
+    text = f"Your score: {signed(brief.payoff or 0.0)} so far"
+    if brief.role != "washington":
+        text += ", the sum of your weekly payoffs"
     if brief.last_payoff is not None:
         text += f" ({signed(brief.last_payoff, 2)} last week)"
     if brief.role == "washington":
