@@ -65,6 +65,10 @@ def empty(tmp_path, monkeypatch):
             ["run.posterior=true", "fit=none"],
             "run.posterior=true draws from a fit's posterior, and fit=none runs the hand-set",
         ),
+        (  # the draws replaced the value, while the saved config showed it
+            ["run.posterior=true", "seoul.activity=0.0"],
+            "so seoul.activity=0.0 would not be used: drop run.posterior=true",
+        ),
     ],
 )
 def test_bad_overrides_end_in_one_line_and_leave_no_folder(empty, capsys, overrides, message):

@@ -1,5 +1,6 @@
 """`escalation compare`: the command end to end, its JSON, its baselines and its checks."""
 
+import dataclasses
 import itertools
 import json
 import re
@@ -33,10 +34,10 @@ from sim.analysis.predictive import (
     path_check,
 )
 from sim.analysis.space import Space
-from sim.core.errors import EscalationError, EventsFileError
+from sim.core.errors import ConfigError, EscalationError, EventsFileError
 from sim.core.folders import CONF_DIR
 from sim.core.moves import Move
-from sim.experiment.config import default_config
+from sim.experiment.config import default_config, parameter_source
 from sim.reports.comparison import comparison_markdown, fan_caption, format_comparison
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -143,12 +144,31 @@ def test_the_model_row_counts_the_fits_parameters(command):
 
 def test_a_hand_set_model_has_no_fitted_parameters(compare_default):
     record = json.loads((CONF_DIR / "fit" / "gsomia_2019.json").read_text())
-    assert model_parameters(compare_default.model_params) == record["parameters"]
+    assert model_parameters(compare_default) == record["parameters"]
     hand_set = config("fit=none", *SUMMER)
-    assert model_parameters(hand_set.model_params) == 0
+    assert model_parameters(hand_set) == 0
     table, _, _ = score_in_sample(hand_set, build_case(hand_set))
     assert table.model.parameters == 0
     assert table.model.aic == pytest.approx(-2 * table.model.loglik)
+
+
+def test_a_fit_counts_its_parameters_with_a_value_set_by_hand_and_under_any_name(
+    compare_default, tmp_path, monkeypatch
+):
+    """k fell to 0 when a fitted value was set by hand (compare seoul.activity=0.38: AIC 226.0
+    where the fit's own is 250.0) and for any fit but gsomia_2019, which flattered the model."""
+    from sim.core import fitted
+
+    record = json.loads((CONF_DIR / "fit" / "gsomia_2019.json").read_text())
+    tweaked = config("seoul.activity=0.38", *SUMMER)
+    assert model_parameters(tweaked) == record["parameters"]
+    assert parameter_source(tweaked) == "point estimate, seoul.activity=0.38 set by hand"
+    assert parameter_source(compare_default) == "point estimate"
+    (tmp_path / "other.json").write_text(json.dumps({**record, "parameters": 7}))
+    monkeypatch.setattr(fitted, "fit_folder", lambda: tmp_path)
+    assert model_parameters(dataclasses.replace(compare_default, fit="other")) == 7
+    with pytest.raises(ConfigError, match="the fit 'gone' has no record"):
+        model_parameters(dataclasses.replace(compare_default, fit="gone"))
 
 
 def test_rolling_refits_search_the_committed_fits_box_and_scale(compare_default):

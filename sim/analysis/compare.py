@@ -32,15 +32,15 @@ from sim.analysis.predictive import (
 )
 from sim.analysis.results import ComparisonReport
 from sim.analysis.space import Space
-from sim.core.errors import EventsFileError
-from sim.core.fitted import fit_record, fitted_params
+from sim.core.errors import ConfigError, EventsFileError
+from sim.core.fitted import fit_record
 from sim.core.folders import display_path
 from sim.core.metrics import replication_table
 from sim.core.model import EscalationModel
 from sim.core.moves import ALLIES
 from sim.core.params import ModelParams
 from sim.core.scenario_yaml import load_scenario
-from sim.experiment.config import CompareJobConfig, parameter_source
+from sim.experiment.config import CompareJobConfig, job_folders, parameter_source
 from sim.experiment.factory import build_model
 
 
@@ -76,17 +76,23 @@ def model_acts(params: ModelParams, case: Case) -> float:
     return total
 
 
-def model_parameters(params: ModelParams) -> int:
-    """The model's parameter count: the default fit's when ``params`` carries it, else 0.
+def model_parameters(config: CompareJobConfig) -> int:
+    """The model's parameter count: the count the fit ``fit=NAME`` records; 0 for fit=none.
 
-    A hand-set configuration has no fitted parameter; a configuration that carries the fit of
-    `sim.core.fitted` has the count its record states.
+    A value of the fit set by hand on the command line leaves the count as it is: the other
+    values were still chosen on the data (and that one with them in view). The count once
+    fell to 0 for any such value and for any fit but the default, which flattered the model
+    (AIC 226.0 where the fit's own is 250.0).
     """
-    record = fit_record()
-    if record is None:
+    if config.fit == "none":
         return 0
-    fitted = fitted_params(base=params)
-    return int(record["parameters"]) if fitted == params else 0
+    record = fit_record(config.fit, job_folders())
+    if record is None:
+        raise ConfigError(
+            f"the fit {config.fit!r} has no record ({config.fit}.json beside its preset) that "
+            "counts its parameters: run `escalation calibrate` again to write it"
+        )
+    return int(record["parameters"])
 
 
 #: Fewer training weeks than this for ``train_events`` draw a warning.
@@ -174,7 +180,7 @@ def score_in_sample(config: CompareJobConfig, case: Case) -> tuple:
         "model",
         model_moves,
         model_acts(params, case),
-        model_parameters(params),
+        model_parameters(config),
         case.scenario.sides,
         split_when(scored.hold[:, 0], data),
     )
@@ -222,7 +228,7 @@ def compare(config: CompareJobConfig) -> Comparison:
     fan = model.recorder.fan_table(model.dates)
     t2 = time.perf_counter()
     forecasts = None
-    record = fit_record()
+    record = fit_record(config.fit, job_folders()) if config.fit != "none" else None
     if origin is not None and record is not None:
         space = fitted_space(config.model_params, record)
         forecasts = rolling_origin(space, case.episode(), origin, config.run.seed)
@@ -240,7 +246,7 @@ def compare(config: CompareJobConfig) -> Comparison:
         sides=sides,
         pressed=case.scenario.pressed,
         notice=case.scenario.notice.label if case.scenario.notice else None,
-        fitted_on=record["scenario"] if record and model_parameters(config.model_params) else None,
+        fitted_on=record["scenario"] if record else None,
         parameters=parameter_source(config),
         us_policy=config.us.policy,
         us_pressure=float(config.us.pressure),

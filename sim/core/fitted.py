@@ -76,9 +76,14 @@ def fitted_params(name: str = DEFAULT_FIT, base: ModelParams | None = None) -> M
     return with_values(base or ModelParams(), fit_values(name))
 
 
-def fit_record(name: str = DEFAULT_FIT) -> dict[str, Any] | None:
-    """What a fit recorded about itself (``<name>.json``), or None without one."""
-    path = fit_folder() / f"{name}.json"
+def fit_record(
+    name: str = DEFAULT_FIT, config_folders: Sequence[str | Path] = ()
+) -> dict[str, Any] | None:
+    """What a fit recorded about itself, or None without a record.
+
+    The record is ``<name>.json`` beside the fit's preset (`fit_file`).
+    """
+    path = fit_file(name, config_folders).with_suffix(".json")
     return json.loads(path.read_text()) if path.is_file() else None
 
 

@@ -243,10 +243,10 @@ def to_config(cfg: DictConfig, folders: Sequence[str] | None = None) -> Config:
         raise composition_error(problem) from None
     if not isinstance(config, Config):
         raise ConfigError(f"the configuration is a {type(config).__name__}, not a job's config")
-    return validate(config, _job_folders() if folders is None else folders)
+    return validate(config, job_folders() if folders is None else folders)
 
 
-def _job_folders() -> list[str]:
+def job_folders() -> list[str]:
     """`config_folders` of the running Hydra job, or none outside one."""
     from hydra.core.hydra_config import HydraConfig
 
@@ -346,8 +346,23 @@ def config_from_dict(data: Any) -> Config:
     return to_config(merged)
 
 
+def set_by_hand(config: Config) -> list[str]:
+    """The fit's keys that ``config`` gives another value than the fit's, as ``key=value``."""
+    if config.fit == "none":
+        return []
+    try:
+        fitted = fit_values(config.fit, fit_file(config.fit, job_folders()))
+    except ConfigError:  # no such file: nothing to set apart from
+        return []
+    given = {key: lookup(config, key)[1] for key in sorted(fitted)}
+    return [f"{key}={value}" for key, value in given.items() if float(value) != fitted[key]]
+
+
 def parameter_source(config: Config) -> str:
     """Where the simulated runs' parameters come from, in words (a run's or a comparison's)."""
     if config.run.posterior:
         return "posterior draws, one per replication"
-    return "point estimate" if config.fit != "none" else "hand-set"
+    if config.fit == "none":
+        return "hand-set"
+    changed = set_by_hand(config)
+    return f"point estimate, {', '.join(changed)} set by hand" if changed else "point estimate"

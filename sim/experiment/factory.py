@@ -21,7 +21,7 @@ from sim.core.params import with_values
 from sim.core.scenario import Scenario
 from sim.core.scenario_yaml import load_case, load_scenario
 from sim.experiment.budget import check_memory
-from sim.experiment.config import MAX_WEEKS, Config, ScenarioConfig, check_seed
+from sim.experiment.config import MAX_WEEKS, Config, ScenarioConfig, check_seed, set_by_hand
 from sim.history import Event, RealPath, encode, load_events
 from sim.history.event_ids import event_id_warnings
 
@@ -205,8 +205,9 @@ def posterior_config(config: Config) -> Config:
 
     Draws are taken with replacement out of ``conf/fit/<fit>.posterior.parquet``, from a stream
     of ``run.seed``, once for the whole run (so blocks of a large run share one set of draws);
-    keys not in the posterior keep the config's values. The result has ``run.posterior`` off:
-    its parameters are already the draws.
+    keys not in the posterior keep the config's values. A fitted key given another value is
+    refused (the draws would replace it while the saved config showed it). The result has
+    ``run.posterior`` off: its parameters are already the draws.
     """
     if config.fit == "none":
         raise ConfigError(
@@ -227,6 +228,13 @@ def posterior_config(config: Config) -> Config:
             f"{config.fit!r}: it samples {', '.join(sorted(draws.columns))}, the fit sets "
             f"{', '.join(sorted(fitted))}",
             advice="run `escalation calibrate` again with calibrate.posterior=true",
+        )
+    overridden = set_by_hand(config)
+    if overridden:  # the draws would replace the value given, and the config misdescribe the run
+        raise ConfigError(
+            f"run.posterior=true draws every value of the fit {config.fit!r} from its "
+            f"posterior, so {', '.join(overridden)} would not be used: drop run.posterior=true "
+            "to run the value given, or drop the value to run the posterior"
         )
     stream = np.random.SeedSequence(config.run.seed, spawn_key=(POSTERIOR_STREAM,))
     rows = np.random.default_rng(stream).integers(len(draws), size=config.run.replications)
