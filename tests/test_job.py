@@ -200,6 +200,17 @@ def test_following_settles_the_pending_runs_and_changes_nothing_else():
     assert "pending runs followed" not in format_summary(plain.summary)
 
 
+def test_run_weeks_cuts_the_real_values_as_scenario_end_does():
+    """A 10-week run was set beside the whole of 2019: notice given, then kept, peak 1.0."""
+    short = simulate(config("run.replications=20", "run.weeks=10")).summary
+    cut = simulate(config("run.replications=20", "scenario.end=2018-12-31")).summary
+    assert short.weeks == cut.weeks == 10
+    assert short.real == cut.real
+    assert short.real.outcome == "never_noticed" and not short.real.noticed
+    whole = simulate(config("run.replications=20")).summary.real
+    assert whole.noticed and short.real.peak_tension < whole.peak_tension
+
+
 def test_blocks_number_replications_and_merge_the_fan_exactly(monkeypatch):
     monkeypatch.setattr(blocks, "BLOCK", 100)
     result = simulate(config("run.replications=250"))

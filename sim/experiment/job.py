@@ -99,6 +99,18 @@ def real_outcomes(real: RealPath | None) -> RealOutcomes | None:
     )
 
 
+def run_real(config: Config, scenario: Scenario) -> RealPath | None:
+    """The real path over the weeks a run lasts: ``run.weeks`` cuts it as ``scenario.end`` does.
+
+    Uncut, a 10-week run's summary set its runs beside the whole of 2019 (the notice of week
+    42, the peak of the year) while its fan chart showed the 10 weeks.
+    """
+    weeks = horizon(config, scenario)
+    if weeks == scenario.weeks:
+        return load_real(scenario)
+    return load_real(replace(scenario, end=scenario.week_start(weeks - 1)))
+
+
 def summarize(
     config: Config,
     scenario: Scenario,
@@ -157,7 +169,7 @@ def simulate(config: Config) -> RunResult:
     t0 = time.perf_counter()
     scenario = build_scenario(config.scenario)
     fan = TensionFan(horizon(config, scenario))  # a bad run.weeks: one line, before warnings
-    real = load_real(scenario)
+    real = run_real(config, scenario)
     t1 = time.perf_counter()
     blocks = list(simulate_blocks(config, scenario, fan))
     tables = [numbered(replication_table(b.model), b.start) for b in blocks]
@@ -261,7 +273,7 @@ def run_into(
     folder = Path(folder)
     scenario = scenario or build_scenario(config.scenario)
     weeks = horizon(config, scenario)  # a bad run.weeks: one line, before warnings
-    real = load_real(scenario)
+    real = run_real(config, scenario)
     identity = run_identity(config, scenario)
     clear(folder)
     fan = TensionFan(weeks)
