@@ -270,7 +270,8 @@ def hydra_command(task: Callable[[Any], Any], config_name: str, args: list[str])
         if multirun and launch.manifest is not None:
             aggregate(launch.folder)  # still holding the sweep folder's lock
     except KeyboardInterrupt as stop:
-        stop.add_note(str(launch.folder))  # `main` names it: where a sweep resumes
+        if multirun:
+            stop.add_note(str(launch.folder))  # `main` names it: where a sweep resumes
         raise
     finally:
         launch.release()

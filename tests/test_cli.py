@@ -233,6 +233,7 @@ def test_an_interrupted_run_ends_in_one_line_and_leaves_nothing(
         err = shown[-1]
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"error: {word}; temporary files were removed")
+    assert "sweep" not in lines[0], lines[0]  # a single run was told how a sweep resumes
     assert not (tmp_path / "runs").exists(), "the unfinished run's folder was left behind"
 
 
