@@ -114,6 +114,32 @@ def test_undo_after_every_team_moved_reopens_the_week_for_every_team(registry, s
     assert back.game.week == 0 and back.game.pending == {} and back.game.timeline == []
 
 
+def test_two_undos_log_what_they_took_back_in_the_weeks_it_came(registry):
+    """The taken-back lines were dated by the rebuilt game, which skips the weeks taken back:
+    two undos read "took back week 1" twice, and a move of week 3 showed in week 1."""
+    room = registry.create(RoomSettings(humans=("seoul", "tokyo"), weeks=5))
+    seats = {r: room.claim(r) for r in ("seoul", "tokyo")}
+    key = room.instructor_key
+    room.submit(seats["tokyo"], "hold")
+    room.advance(key)
+    room.submit(seats["seoul"], "retaliate")
+    room.advance(key)
+    room.submit(seats["seoul"], "hold")  # a move of week 3
+    room.undo(key)
+    room.undo(key)
+    lines = [(e.week, e.text.split(":")[0]) for e in room.log if e.kind != "joined"][1:]
+    assert lines == [
+        (0, "Tokyo had moved (taken back)"),
+        (1, "week 1 played"),
+        (1, "Seoul had moved (taken back)"),
+        (2, "week 2 played"),
+        (2, "Seoul had moved (taken back)"),
+        (1, "the instructor took back week 2"),
+        (0, "the instructor took back week 1"),
+    ]
+    assert room.game.week == 0
+
+
 def test_a_room_saved_before_undo_reopened_the_week_replays_as_it_was_played(registry, store):
     """An undo stored without ``reopen`` kept the week's moves: replayed so, the room resumes
     with the game the class saw, not with that week's moves gone."""

@@ -156,6 +156,9 @@ class RoomState:
         self.round_seconds = int(self.settings.round_seconds)
         self.week_started = self.created
         self.log: list[LogEntry] = []
+        # the week the class was in when each action came, taken-back weeks included (the
+        # game's own week skips them): what the log dates its lines by
+        self.live_week = 0
         self.messages: list[Message] = []
         self.notes: list[Note] = []
         self.teams: list[list[str]] = []  # every team that took a seat: [role, its last name]
@@ -170,7 +173,7 @@ class RoomState:
 
     def _log(self, now: float, kind: str, text: str) -> None:
         stamp = dt.datetime.fromtimestamp(now, dt.UTC).strftime("%H:%M:%S")
-        self.log.append(LogEntry(stamp, self.game.week, kind, text))
+        self.log.append(LogEntry(stamp, self.live_week, kind, text))
         del self.log[:-LOG_LENGTH]
 
     def replay(self, actions: list[dict]) -> None:
@@ -195,7 +198,8 @@ class RoomState:
             case "move":
                 kind, text = "moved", f"{role_name(action['role'])} had moved"
             case "advance":
-                kind, text = "advanced", f"week {self.game.week + 1} played: {action['why']}"
+                self.live_week += 1
+                kind, text = "advanced", f"week {self.live_week} played: {action['why']}"
             case _:
                 said = f"{role_name(action['actor'])}, {action['direction']}: {action['text']}"
                 kind, text = "injected", f"event ({said})"
@@ -266,13 +270,16 @@ class RoomState:
                     self.moved_as.setdefault((game.week, role), (seat.team, seat.name))
                 report = game.advance(at=action["time"])
                 self.week_started = now
+                self.live_week += 1
                 self._log(now, "advanced", f"week {report.week + 1} played: {action['why']}")
                 if game.finished:
                     self._finish(now, "every week has been played")
             case "undo":
                 self.week_started = now
                 then = "every team moves again" if action.get("reopen") else "its moves stand"
-                self._log(now, "undone", f"the instructor took back week {game.week + 1}: {then}")
+                self.live_week = max(self.live_week - 1, 0)
+                took = f"the instructor took back week {self.live_week + 1}: {then}"
+                self._log(now, "undone", took)
             case "pause":
                 self.paused = True
                 self._log(now, "paused", "the instructor paused the game")
