@@ -66,8 +66,8 @@ def empty(tmp_path, monkeypatch):
             "run.posterior=true draws from a fit's posterior, and fit=none runs the hand-set",
         ),
         (  # the draws replaced the value, while the saved config showed it
-            ["run.posterior=true", "seoul.activity=0.0"],
-            "so seoul.activity=0.0 would not be used: drop run.posterior=true",
+            ["run.posterior=true", "seoul.activity=0.5"],
+            "so seoul.activity=0.5 would not be used: drop run.posterior=true",
         ),
     ],
 )

@@ -22,6 +22,7 @@ from sim.analysis.compare import (
     load_training,
     model_acts,
     model_parameters,
+    rolling_space,
     score_in_sample,
 )
 from sim.analysis.conduct_fit import fit_conduct
@@ -169,6 +170,12 @@ def test_a_fit_counts_its_parameters_with_a_value_set_by_hand_and_under_any_name
     assert model_parameters(dataclasses.replace(compare_default, fit="other")) == 7
     with pytest.raises(ConfigError, match="the fit 'gone' has no record"):
         model_parameters(dataclasses.replace(compare_default, fit="gone"))
+    extra = tmp_path / "extra"  # a folder hydra.searchpath adds: the record beside its preset
+    (extra / "fit").mkdir(parents=True)
+    (extra / "fit" / "mine.yaml").write_text("fit: mine\n")
+    (extra / "fit" / "mine.json").write_text(json.dumps({**record, "parameters": 9}))
+    assert fitted.fit_record("mine", [extra])["parameters"] == 9
+    assert fitted.fit_record("mine") is None
 
 
 def test_rolling_refits_search_the_committed_fits_box_and_scale(compare_default):
@@ -179,6 +186,10 @@ def test_rolling_refits_search_the_committed_fits_box_and_scale(compare_default)
     shipped = yaml.safe_load((CONF_DIR / "calibrate.yaml").read_text())["params"]
     params = compare_default.model_params
     assert fitted_space(params, record).parameters == Space.of(params, shipped).parameters
+    assert rolling_space(compare_default).parameters == Space.of(params, shipped).parameters
+    # the hand-set model refits the same keys (it had no space, and no rolling scores)
+    hand_set = dataclasses.replace(compare_default, fit="none")
+    assert rolling_space(hand_set).parameters == Space.of(params, shipped).parameters
     assert any(p.log for p in fitted_space(params, record).parameters)
     older = {k: v for k, v in record.items() if k != "params"}  # a record without entries
     fallback = fitted_space(params, older).parameters

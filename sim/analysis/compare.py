@@ -197,6 +197,17 @@ def simulate_case(config: CompareJobConfig, case: Case) -> EscalationModel:
     return model.run().follow_notices()
 
 
+def rolling_space(config: CompareJobConfig) -> Space | None:
+    """What ``compare.rolling`` refits at each origin: the keys and boxes of the chosen fit.
+
+    The hand-set model (fit=none) refits the default fit's keys from its own values (for a
+    while it had no space, and its rolling forecasts were left out without a word); None when
+    there is no fit record to take them from.
+    """
+    record = fit_record(config.fit, job_folders()) if config.fit != "none" else fit_record()
+    return None if record is None else fitted_space(config.model_params, record)
+
+
 def fitted_space(params: ModelParams, record: dict) -> Space:
     """The search space the fit of ``record`` was made in, for refitting at rolling origins.
 
@@ -229,8 +240,8 @@ def compare(config: CompareJobConfig) -> Comparison:
     t2 = time.perf_counter()
     forecasts = None
     record = fit_record(config.fit, job_folders()) if config.fit != "none" else None
-    if origin is not None and record is not None:
-        space = fitted_space(config.model_params, record)
+    space = rolling_space(config)
+    if origin is not None and space is not None:
         forecasts = rolling_origin(space, case.episode(), origin, config.run.seed)
     probability, shares = outcome_probability(table, case.real.outcome)
     settled, settled_shares = outcome_probability(table, case.real.outcome, "outcome_settled")

@@ -355,7 +355,7 @@ def set_by_hand(config: Config) -> list[str]:
     except ConfigError:  # no such file: nothing to set apart from
         return []
     given = {key: lookup(config, key)[1] for key in sorted(fitted)}
-    return [f"{key}={value}" for key, value in given.items() if float(value) != fitted[key]]
+    return [f"{key}={value:.12g}" for key, value in given.items() if float(value) != fitted[key]]
 
 
 def parameter_source(config: Config) -> str:
