@@ -69,8 +69,8 @@ def settings_section(role: str, config: Config, scenario: Scenario, cost: float,
     the patron's weekly cost of full pressure in its score.
     """
     intro = (
-        f"These are {whose} settings. Each week adds a score to your payoff; the briefing "
-        "shows the total so far and, beside each move, what it would pay this week, term by "
+        f"These are {whose} settings. Each week's payoff adds to your score; the briefing "
+        "shows the score so far and, beside each move, what it would pay this week, term by "
         "term."
     )
     if role not in scenario.sides:
