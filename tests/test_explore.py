@@ -41,6 +41,7 @@ from sim.figures.explore import (
     plot_index_bars,
     plot_prim_box,
     plot_surface,
+    surface_bins,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -241,6 +242,9 @@ def test_an_integer_inputs_limits_are_the_whole_values_the_box_keeps():
     assert k.low == int(k.low) and k.high == int(k.high)
     assert k.high == pytest.approx(6, abs=1)
     assert ((x["k"] >= k.low) & (x["k"] <= k.high) & interesting).sum() > 0
+    # its kept share counts whole values (0 to 10: 11): the real span's share called a cut
+    # of 0 to 8 to 0 to 7 weak in the report while its figure, in whole values, did not
+    assert k.kept == pytest.approx((k.high - k.low + 1) / 11)
 
 
 def test_figure_data_are_the_table_values():
@@ -265,13 +269,25 @@ def test_figure_data_are_the_table_values():
     )
     assert surface.mean.tolist() == [[1.0, 3.0], [2.0, 5.0]]
     assert isinstance(plot_surface(surface), Figure)
-    limits = [BoxLimit("a", 2.0, 4.0, None, 0.01), BoxLimit("b", 0.5, 7.9, None, 0.2)]
+    # the grid follows the distinct pairs: a small Sobol design gave a 12 x 12 checkerboard
+    repeated = pd.concat([design] * 50, ignore_index=True)  # 200 points, 4 pairs
+    coarse = make_surface_data(repeated, pd.DataFrame({"y": np.arange(200.0)}), "y", "a", "b")
+    assert (coarse.points, coarse.pairs, coarse.mean.shape) == (200, 4, (3, 3))
+    assert [surface_bins(n) for n in (4, 256, 1440, 4096)] == [3, 5, 12, 12]
+    limits = [
+        BoxLimit("a", 2.0, 4.0, None, 0.01, kept=0.25),
+        BoxLimit("b", 0.5, 7.9, None, 0.2, kept=0.925),
+    ]
     box = make_prim_box_data(limits, {"a": (0.0, 8.0), "b": (0.0, 8.0)})
     assert box.loc[0, ["low", "high"]].tolist() == [0.25, 0.5]
     figure = plot_prim_box(box, "rule")
     # the weak restriction (keeps 92% of b's range, quasi-p 0.2) is drawn apart, and said so
     labels = [t.get_text() for t in figure.axes[0].get_legend().get_texts()]
     assert labels[0] == "restriction" and labels[1].startswith("weak")
+    # weak or not is judged by the report's kept share, not by the bar's length
+    one = make_prim_box_data([BoxLimit("c", 1.0, 8.0, None, 0.01, kept=0.95)], {"c": (0, 8)})
+    shown = plot_prim_box(one, "rule").axes[0].get_legend().get_texts()
+    assert [t.get_text()[:4] for t in shown] == ["weak"]
     # each kept interval, in the input's units, lies inside the figure (it was cut at its edge)
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 

@@ -84,17 +84,20 @@ def _limits(box, chosen: int, x: pd.DataFrame) -> list[BoxLimit]:
     return sorted(limits, key=lambda limit: limit.kept)
 
 
-def _whole(limit: BoxLimit) -> BoxLimit:
+def _whole(limit: BoxLimit, values: pd.Series) -> BoxLimit:
     """An integer input's limits as the whole values the box keeps (PRIM peels it as a real).
 
     The box holds the points with ``low <= x <= high``, so its integers run from ``ceil(low)``
-    to ``floor(high)``: "us.delay 0 to 7" rather than "0 to 7.5", the same points.
+    to ``floor(high)``: "us.delay 0 to 7" rather than "0 to 7.5", the same points. ``kept`` is
+    then the share of the whole values observed (``values``) that the box keeps: 8 of 9 for
+    0 to 7 of 0 to 8, where the share of the real span (7.5 of 8) called the restriction weak
+    in the report while its figure, drawn in whole values, did not.
     """
     if limit.low is None or limit.high is None:
         return limit
-    return dataclasses.replace(
-        limit, low=float(np.ceil(limit.low)), high=float(np.floor(limit.high))
-    )
+    low, high = float(np.ceil(limit.low)), float(np.floor(limit.high))
+    levels = float(values.max() - values.min() + 1)
+    return dataclasses.replace(limit, low=low, high=high, kept=(high - low + 1) / levels)
 
 
 def _p(p_values: dict, name: str) -> float | None:
@@ -153,7 +156,8 @@ def prim_box(
         mass=float(steps.loc[chosen, "mass"]),
         res_dim=int(steps.loc[chosen, "res_dim"]),
         limits=[
-            _whole(limit) if limit.input in integers else limit for limit in _limits(box, chosen, x)
+            _whole(limit, x[limit.input]) if limit.input in integers else limit
+            for limit in _limits(box, chosen, x)
         ],
         trajectory=trajectory,
     )

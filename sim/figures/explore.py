@@ -173,10 +173,11 @@ def make_prim_box_data(limits: list, ranges: dict[str, tuple[float, float]]) -> 
                 "low_value": limit.low,
                 "high_value": limit.high,
                 "quasi_p": limit.quasi_p,
+                "kept": limit.kept,  # as the report gives it: what "weak" is judged by
             }
         )
     return pd.DataFrame(
-        rows, columns=["input", "low", "high", "low_value", "high_value", "quasi_p"]
+        rows, columns=["input", "low", "high", "low_value", "high_value", "quasi_p", "kept"]
     )
 
 
@@ -190,7 +191,7 @@ def plot_prim_box(data: pd.DataFrame, rule: str, ax=None) -> Figure:
     y = np.arange(len(data))
     ax.barh(y, [1.0] * len(data), color="lightgrey", height=0.5)
     kept = data["high"] - data["low"]
-    weak = (kept > WEAK_KEPT) | (data["quasi_p"].astype(float) > WEAK_P)
+    weak = (data["kept"] > WEAK_KEPT) | (data["quasi_p"].astype(float) > WEAK_P)
     for is_weak, colour, label in ((False, "tab:red", "restriction"), (True, "#f4b6b0", "weak")):
         rows = weak == is_weak
         if rows.any():
@@ -228,31 +229,68 @@ class Surface:
     x_edges: np.ndarray
     y_edges: np.ndarray
     mean: np.ndarray  # shape (y bins, x bins); NaN where a bin holds no point
+    points: int = 0  # design points binned
+    pairs: int = 0  # distinct (x, y) pairs among them
+
+
+#: Distinct (x, y) pairs a bin holds on average, at least, before the grid gets finer.
+PAIRS_PER_BIN = 10
+
+
+def surface_bins(pairs: int) -> int:
+    """Bins per axis for ``pairs`` distinct (x, y) pairs: 12 at most, 3 at the least.
+
+    Pairs, not points: a Sobol design repeats each base point's pair in all but two of its
+    rows, so 2,752 points held about 250 pairs, and a 12 x 12 grid over them left most bins
+    with one pair or none (a checkerboard of 0 and 1, not a surface).
+    """
+    return int(np.clip(np.sqrt(pairs / PAIRS_PER_BIN), 3, 12))
 
 
 def make_surface_data(
-    design: pd.DataFrame, outcomes: pd.DataFrame, outcome: str, x: str, y: str, bins: int = 12
+    design: pd.DataFrame,
+    outcomes: pd.DataFrame,
+    outcome: str,
+    x: str,
+    y: str,
+    bins: int | None = None,
 ) -> Surface:
-    """Bin the design points on inputs ``x`` and ``y`` and average ``outcome`` in each bin."""
+    """Bin the design points on inputs ``x`` and ``y`` and average ``outcome`` in each bin.
+
+    ``bins`` per axis; by default `surface_bins` of the distinct pairs.
+    """
     xs, ys = design[x].to_numpy(float), design[y].to_numpy(float)
     z = outcomes[outcome].to_numpy(float)
+    pairs = len(np.unique(np.column_stack([xs, ys]), axis=0))
+    bins = surface_bins(pairs) if bins is None else bins
     x_edges = np.linspace(xs.min(), xs.max(), bins + 1)
     y_edges = np.linspace(ys.min(), ys.max(), bins + 1)
     total, _, _ = np.histogram2d(ys, xs, bins=[y_edges, x_edges], weights=z)
     count, _, _ = np.histogram2d(ys, xs, bins=[y_edges, x_edges])
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(count > 0, total / count, np.nan)
-    return Surface(outcome, x, y, x_edges, y_edges, mean)
+    return Surface(outcome, x, y, x_edges, y_edges, mean, len(xs), pairs)
 
 
 def plot_surface(data: Surface, ax=None) -> Figure:
-    """The binned response surface as a heat map."""
+    """The binned response surface as a heat map.
+
+    A bin with no design point is hatched grey: left white, it read as the colour scale's top.
+    """
     figure, ax = figure_and_axes(ax, size=(7, 5.5))
+    ax.set_facecolor("0.85")
+    ax.patch.set_hatch("//")
     mesh = ax.pcolormesh(data.x_edges, data.y_edges, data.mean, cmap="magma", shading="flat")
     figure.colorbar(mesh, ax=ax, label=f"mean {data.outcome}")
     ax.set_xlabel(data.x)
     ax.set_ylabel(data.y)
-    ax.set_title(f"{data.outcome} over the two most influential inputs")
+    bins = len(data.x_edges) - 1
+    ax.set_title(
+        f"{data.outcome} over the two most influential inputs\n"
+        f"{data.points:,} design points ({data.pairs:,} distinct pairs), mean in each of "
+        f"{bins} x {bins} bins; hatched grey: none",
+        fontsize=10,
+    )
     return figure
 
 
