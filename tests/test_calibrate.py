@@ -114,6 +114,9 @@ def test_calibrate_writes_its_report_figure_and_the_three_fit_files(calibrated):
         "warning: the ML fit did not converge (Maximum number of iterations has been exceeded)"
     )
     assert done.stdout.count(warning) == 1 and warning not in done.stderr
+    # calibration.md, the methods appendix, said it only as scipy's message in passing
+    report = (out / "calibration.md").read_text()
+    assert "## Estimates\n\n**Warning:** the ML fit did not converge" in report
     assert "the ML fit stopped before converging; going on from it" in done.stderr
     # the posterior's 30 steps said at each tenth, with the time taken and left
     steps = [line for line in done.stderr.splitlines() if line.startswith("  step ")]
@@ -128,7 +131,9 @@ def test_the_report_holds_estimates_posterior_and_baselines(calibrated):
     for row in report["estimates"]:
         assert row["low"] <= row["estimate"] <= row["high"]
         assert row["posterior_q05"] <= row["posterior_q50"] <= row["posterior_q95"]
-        assert {"posterior_r_hat", "posterior_ess_bulk"} <= set(row)
+        # 4 kept steps a walker: too few for R-hat and ESS, null as the report's dashes (the
+        # JSON gave R-hat 1.45 and ESS 71 where the report said they could not be estimated)
+        assert row["posterior_r_hat"] is None and row["posterior_ess_bulk"] is None
     assert report["parameters"] == 3 + 6 and set(report["conduct"]) == {
         "seoul.signal",
         "tokyo.signal",

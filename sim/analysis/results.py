@@ -209,6 +209,8 @@ class CalibrationReport:
         if self.posterior is not None and key in self.posterior.keys:
             summary = self.posterior.summary.loc[key]
             row |= {f"posterior_{k}": float(v) for k, v in summary.items()}
+            if not self.posterior.long_enough:  # as the report's dashes: too few to estimate
+                row |= {"posterior_r_hat": None, "posterior_ess_bulk": None}
         return row
 
     def to_json(self) -> dict[str, Any]:

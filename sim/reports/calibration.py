@@ -191,6 +191,7 @@ def calibration_markdown(report: CalibrationReport) -> str:
             f"![posterior draws]({POSTERIOR_FIGURE})"
         )
     left_out = f"\n\nNote: {left_out_note(report)}." if report.left_out else ""
+    unconverged = "" if ml.warning is None else f"**Warning:** {ml.warning}.\n\n"
     slots = f"\n\nNote: {slot_note(report)}." if slot_note(report) else ""
     extra = ""
     if report.forecasts is not None:
@@ -222,7 +223,7 @@ box (log-uniform for a key searched on a log scale). docs/comparison.md explains
 
 ## Estimates
 
-{markdown_table(estimate_rows(report))}{left_out}{slots}
+{unconverged}{markdown_table(estimate_rows(report))}{left_out}{slots}
 
 ## Posterior
 
