@@ -573,6 +573,8 @@ def test_the_gain_and_posterior_figures_draw_their_numbers():
 @pytest.mark.parametrize("weeks", [20, 62])
 def test_date_ticks_stay_distinct_on_short_and_long_cases(weeks):
     # A fixed year-month format labelled a 20-week case "2010-09, 2010-09, 2010-10, ...".
+    import matplotlib.dates as mdates
+
     from sim.figures.comparison import make_gain_data, plot_cumulative_gain
 
     dates = pd.date_range("2010-09-06", periods=weeks, freq="7D").strftime("%Y-%m-%d")
@@ -583,6 +585,14 @@ def test_date_ticks_stay_distinct_on_short_and_long_cases(weeks):
     labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
     assert len(labels) >= 4 and all(a != b for a, b in itertools.pairwise(labels)), labels
     assert "gain on the x baseline, week by week" in ax.get_title()  # its one baseline, named
+    # the years are said (the corner said "2011-Jan" alone), and the last week has its step
+    assert ax.get_xlabel() == f"week starting: 06 Sep 2010 to {dates[-1][8:]} " + (
+        pd.Timestamp(dates[-1]).strftime("%b %Y")
+    )
+    last = pd.Timestamp(dates[-1]) + pd.Timedelta(weeks=1)
+    assert mdates.date2num(ax.lines[0].get_xdata()[-1]) == mdates.date2num(last)
+    named = make_gain_data(list(dates), ("a", "b"), zeros, {"x": zeros}, case="Senkaku")
+    assert plot_cumulative_gain(named).axes[0].get_title().startswith("Senkaku: the model's")
 
 
 def test_the_models_when_to_move_is_its_chance_of_holding_against_the_real_moves(
@@ -669,6 +679,9 @@ def test_the_fan_draws_its_quantiles_and_the_real_path_where_they_are():
     held = np.append(level, level[-1]) + 0.2  # the last week is held over its own width
     np.testing.assert_array_equal(lines["simulated median"], held)
     np.testing.assert_array_equal(lines["real 2018"][:-1], real.tension[:weeks])
+    # both axes say what they hold (neither had a label), the dates with their years
+    assert ax.get_ylabel().startswith("tension (0: no measure in force")
+    assert ax.get_xlabel() == "week starting: 29 Oct 2018 to 31 Dec 2018"
 
 
 @pytest.mark.parametrize("scenario_name", ["gsomia_2019", "thaad_2016"])

@@ -1,17 +1,24 @@
 """Figures: `make_*_data` functions that compute, `plot_*` functions that only draw."""
 
 
-def concise_dates(ax) -> None:
+def concise_dates(ax, first=None, last=None) -> None:
     """Date ticks that stay distinct over any span, from weeks to years.
 
     A fixed year-month format repeated the month on a 20-week case (two ticks a month);
-    matplotlib's concise formatter labels each tick by what changed since the last.
+    matplotlib's concise formatter labels each tick by what changed since the last. Given the
+    span's ``first`` and ``last`` weeks, the axis is labelled with both dates, years included,
+    instead of the formatter's corner offset: a span of September 2010 to January 2011 showed
+    only "2011-Jan" in the corner, and no 2010 anywhere.
     """
     import matplotlib.dates as mdates
 
     locator = mdates.AutoDateLocator()
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.xaxis.set_major_formatter(
+        mdates.ConciseDateFormatter(locator, show_offset=first is None or last is None)
+    )
+    if first is not None and last is not None:
+        ax.set_xlabel(f"week starting: {first:%d %b %Y} to {last:%d %b %Y}", fontsize=8)
 
 
 def week_ticks(ax, weeks: int) -> None:

@@ -211,6 +211,7 @@ class GainData:
     gains: dict[str, dict[str, np.ndarray]]  # baseline -> side -> cumulative gain
     cutoff: int | None
     acts: float = 0.0  # the model's acts term minus the baseline's: in the headline, not drawn
+    case: str = ""  # the case's title, heading the figure
 
 
 def make_gain_data(
@@ -220,6 +221,7 @@ def make_gain_data(
     baselines: dict[str, np.ndarray],
     cutoff: int | None = None,
     acts: float = 0.0,
+    case: str = "",
 ) -> GainData:
     """Numbers for the gain plot from (weeks, sides) log-probability arrays of the moves.
 
@@ -230,7 +232,7 @@ def make_gain_data(
         name: {a: np.cumsum(model[:, i] - scores[:, i]) for i, a in enumerate(sides)}
         for name, scores in baselines.items()
     }
-    return GainData(pd.DatetimeIndex(dates), gains, cutoff, acts)
+    return GainData(pd.DatetimeIndex(dates), gains, cutoff, acts, case)
 
 
 def plot_cumulative_gain(data: GainData, ax=None) -> Figure:
@@ -238,11 +240,13 @@ def plot_cumulative_gain(data: GainData, ax=None) -> Figure:
     figure, ax = figure_and_axes(ax, (10, 4))
     styles = ("-", "--", ":", "-.")
     colours = ("tab:blue", "tab:red")
+    # each week's step runs to the next Monday: the last week's was a stroke at the edge
+    edges = data.dates.append(pd.DatetimeIndex([data.dates[-1] + pd.Timedelta(weeks=1)]))
     for n, (name, per_actor) in enumerate(data.gains.items()):
         for i, (actor, gain) in enumerate(per_actor.items()):
             ax.step(
-                data.dates,
-                gain,
+                edges,
+                np.append(gain, gain[-1]),
                 where="post",
                 ls=styles[n % len(styles)],
                 color=colours[i % 2],
@@ -257,9 +261,10 @@ def plot_cumulative_gain(data: GainData, ax=None) -> Figure:
     ax.set_ylabel("cumulative log-likelihood gain (nats)")
     names = [name.replace("_", " ") for name in data.gains]
     on = f"the {names[0]} baseline" if len(names) == 1 else "each baseline"
+    heading = f"{data.case}: the" if data.case else "The"
     ax.set_title(
-        f"The model's cumulative log-likelihood gain on {on}, week by week, on the moves\n"
-        "(rising: the model scores that week's real move better)",
+        f"{heading} model's cumulative log-likelihood gain on {on}, week by week, on the "
+        "moves\n(rising: the model scores that week's real move better)",
         fontsize=9,
     )
     if round(data.acts, 2) != 0:
@@ -273,7 +278,8 @@ def plot_cumulative_gain(data: GainData, ax=None) -> Figure:
             fontsize=7,
             color="0.3",
         )
-    concise_dates(ax)
+    ax.set_xlim(edges[0], edges[-1])
+    concise_dates(ax, data.dates[0], data.dates[-1])
     ax.legend(fontsize=7, frameon=False, ncol=2)
     ax.grid(alpha=0.3)
     return figure
@@ -330,7 +336,7 @@ def plot_forecast_gain(data: ForecastGainData) -> Figure:
         ax.axhline(0, color="black", lw=0.6)
         ax.set_title(f"{h}-week-ahead, the model's {MODEL_FORECASTS[m]}", fontsize=9)
         ax.set_ylabel("cumulative log score (nats)", fontsize=8)
-        concise_dates(ax)
+        concise_dates(ax, data.dates[h][0], data.dates[h][-1])
         ax.tick_params(labelsize=7)
         ax.legend(fontsize=7, frameon=False, ncol=2)
         ax.grid(alpha=0.3)

@@ -202,9 +202,10 @@ def plot_tension_fan(data: FanData, ax=None) -> Figure:
         ax.step(x, _held(data.real), where="post", color="black", lw=2, label=label)
     ax.set_xlim(x[0], x[-1])
     _milestone_labels(ax, data)
-    concise_dates(ax)
+    concise_dates(ax, data.dates[0], data.dates[-1])
+    ax.set_ylabel("tension (0: no measure in force, 1: every one)", fontsize=8)
     ax.set_title(data.title, fontsize=10)
     # below the axes, where it cannot hide a milestone's label or the paths
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=4, fontsize=8, frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=4, fontsize=8, frameon=False)
     ax.grid(alpha=0.3)
     return figure

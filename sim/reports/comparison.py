@@ -357,6 +357,7 @@ def write_comparison(result, folder: Path, samples: int) -> Path:
         result.model_moves,
         {best.name: result.baseline_moves[best.name]},
         acts=report.in_sample.model.acts - best.acts,
+        case=case.scenario.title,
     )
     write_figure(plot_cumulative_gain(gain), folder / GAIN_FIGURE)
     if report.forecasts is not None:
