@@ -352,7 +352,7 @@ def test_the_report_says_where_the_runs_parameters_come_from(overrides, source, 
     assert (flatter in markdown) == (source == "hand-set")
     # the fan said none of it: a fan from a posterior and a hand-set one looked the same
     us = f"US {settings.us.policy}, pressure {settings.us.pressure:g}"
-    assert fan_caption(report).endswith(f"; {us}; {shown}")
+    assert fan_caption(report).endswith(f"; {us}; {shown}; seed {settings.run.seed}")
     assert fan_caption(report).startswith("5 runs; Seoul ")
 
 

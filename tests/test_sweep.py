@@ -88,7 +88,7 @@ def test_each_cells_fan_names_its_runs(small_sweep):
         summary = RunSummary.from_dict(json.loads((cell / "summary.json").read_text()))
         assert summary.caption() == (
             "400 runs; Seoul fictitious play, Tokyo fictitious play; US reactive, pressure "
-            f"{pressure}; parameters: point estimate"
+            f"{pressure}; parameters: the fit gsomia_2019 (point estimate); seed 2019"
         )
         titles.append(make_fan_data(fan, scenario, None, summary.caption()).title)
     assert titles[0] != titles[1] and titles[0].startswith(scenario.title + "\n")
@@ -513,6 +513,16 @@ def test_milestone_figure_says_how_often_each_cell_never_reaches_it():
     figure = plot_milestone_violins(data)
     panel = next(ax for ax in figure.axes if ax.get_title() == "Seoul: GSOMIA notice")
     assert [t.get_text() for t in panel.texts] == [" never 25%", " never 100%"]
+    # the sweep's figures name the case and seed the cells share (none said either), and
+    # leave out what the cells differ in
+    from sim.figures.sweep import shared_context
+
+    title = load_scenario("gsomia_2019").title
+    for cell, seed in zip(cells, (7, 7), strict=True):
+        cell["summary"]["seed"] = seed
+    assert shared_context(cells) == f"{title}, seed 7"
+    cells[1]["summary"]["seed"] = 8
+    assert shared_context(cells) == title
     # A cell where one run reaches it has no violin, but that run is drawn; every panel spans
     # the runs' weeks and says when week 0 is; the row of an empty cell stays inside the frame.
     one = pd.DataFrame({c: [None, None, 12.0, None] for c in columns})

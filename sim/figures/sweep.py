@@ -422,15 +422,29 @@ def draw_sweep_figures(
     numeric = [k for k in keys if is_numeric(table[k])]
     milestones = {m.id: m.label for m in cells_scenario(cells).milestones}
     curves = keys if len(keys) == 1 else numeric[:1] if len(numeric) == 1 else []
+    context = shared_context(cells)
     for key in curves if noticed or milestones else []:
         stem = key.replace("@", "_").replace(".", "_") + ".png"
         if noticed:
             figure = plot_outcome_curve(make_outcome_curve_data(table, key, real_outcome))
         else:
             figure = plot_reach_curve(make_reach_curve_data(table, key, milestones))
+        figure.axes[0].set_title(f"{figure.axes[0].get_title()}\n{context}", fontsize=10)
         name = ("outcomes_by_" if noticed else "reached_by_") + stem
         written.append(write_figure(figure, folder / name))
     if len(cells) <= MAX_VIOLIN_CELLS:
         data = make_milestone_data(cells, cell_names(table, keys), ", ".join(keys))
-        written.append(write_figure(plot_milestone_violins(data), folder / "milestones.png"))
+        figure = plot_milestone_violins(data)
+        figure.suptitle(f"{context}: {figure.get_suptitle()}", fontsize=8, wrap=True)
+        written.append(write_figure(figure, folder / "milestones.png"))
     return written
+
+
+def shared_context(cells: list[dict]) -> str:
+    """The case and the seed the cells share, heading the figures (a swept one is left out)."""
+    summaries = [c["summary"] for c in cells]
+    one_case = len({s.get("scenario") for s in summaries}) == 1
+    parts = [cells_scenario(cells).title] if one_case else []
+    if len({s.get("seed") for s in summaries}) == 1:
+        parts.append(f"seed {summaries[0].get('seed')}")
+    return ", ".join(parts)

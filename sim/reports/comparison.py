@@ -191,7 +191,9 @@ def fan_caption(report: ComparisonReport) -> str:
     """The simulated runs in one line, under the fan's title (as a run's fan has)."""
     rules = dict(zip(report.sides, report.rules.values(), strict=True))
     source = _parameters(report).removeprefix("parameters: ")
-    return runs_caption(report.replications, rules, report.us_policy, report.us_pressure, source)
+    return runs_caption(
+        report.replications, rules, report.us_policy, report.us_pressure, source, report.seed
+    )
 
 
 def _likelihood_note(report: ComparisonReport) -> str:

@@ -50,14 +50,19 @@ def outcome_words(outcome: str, has_notice: bool) -> str:
 
 
 def runs_caption(
-    replications: int, rules: dict[str, str], us_policy: str, us_pressure: float, parameters: str
+    replications: int,
+    rules: dict[str, str],
+    us_policy: str,
+    us_pressure: float,
+    parameters: str,
+    seed: int,
 ) -> str:
-    """Simulated runs in one line (count, rules by side, US policy, parameters), for figures."""
+    """Simulated runs in one line for figures: count, rules, US policy, parameters, seed."""
     by_side = ", ".join(f"{role_name(side)} {plain(rule)}" for side, rule in rules.items())
     us = f"US {us_policy}"
     if us_policy != "absent":
         us += f", pressure {us_pressure:g}"
-    return f"{replications:,} runs; {by_side}; {us}; parameters: {parameters}"
+    return f"{replications:,} runs; {by_side}; {us}; parameters: {parameters}; seed {seed}"
 
 
 def payoff_name(name: str) -> str:

@@ -97,8 +97,10 @@ class RunSummary:
 
     def caption(self) -> str:
         """The runs in one line, under the fan's title: a sweep's cells differ by it."""
+        fitted = self.fit != "none" and self.parameters != "hand-set"
+        source = f"the fit {self.fit} ({self.parameters})" if fitted else self.parameters
         return runs_caption(
-            self.replications, self.rules, self.us_policy, self.us_pressure, self.parameters
+            self.replications, self.rules, self.us_policy, self.us_pressure, source, self.seed
         )
 
     def to_dict(self) -> dict[str, Any]:
