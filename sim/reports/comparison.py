@@ -59,9 +59,11 @@ def _milestones_intro(report: ComparisonReport) -> str:
     if not any(m.unscored == SET_BY_START for m in report.milestones):
         return MILESTONES_INTRO
     return MILESTONES_INTRO + (
-        "\n\nA milestone reached in the real week 0 is set by the start: the case begins in its "
-        "week and runs start from the measures in force then, so its percentile would say "
-        "nothing of the model's timing; it has none and counts as neither a pass nor a miss."
+        "\n\nA milestone reached in the real week 0 is set by the start: either a measure in "
+        "force when the case begins, which every run has too, or an event of the first week, "
+        "whose week the start was chosen by and the earliest a run can give (runs play week 0 "
+        "freely, the real week's events not replayed). Its percentile would say nothing of the "
+        "model's timing; it has none and counts as neither a pass nor a miss."
     )
 
 
