@@ -568,6 +568,11 @@ def test_the_gain_and_posterior_figures_draw_their_numbers():
     assert (linear.get_xscale(), logarithmic.get_xscale()) == ("linear", "log")
     assert logarithmic.get_xlim() == pytest.approx((0.01, 100.0))
     assert sum(p.get_height() for p in logarithmic.patches) == 3  # every draw in a bin
+    # an estimate on its box's bound drew its line under the frame, unseen: it is said
+    edge = make_posterior_data(["a"], draws[:, :1], [0.0], [0.0], [1.0], [False], {})
+    (said,) = plot_posterior(edge).axes[0].texts
+    assert said.get_text() == "ML estimate\non its bound"
+    assert not linear.texts and not logarithmic.texts  # 0.3 and 3.0 lie inside
 
 
 @pytest.mark.parametrize("weeks", [20, 62])

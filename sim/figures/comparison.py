@@ -185,6 +185,18 @@ def plot_posterior(data: PosteriorData) -> Figure:
         bins = np.geomspace(low, high, 41) if data.log[i] else np.linspace(low, high, 41)
         ax.hist(data.draws[:, i], bins=bins, color="tab:blue", alpha=0.6)
         ax.axvline(data.estimates[i], color="black", lw=1.2, label="ML estimate")
+        if np.isclose(data.estimates[i], [low, high], rtol=1e-3, atol=0).any():
+            # its line lies under the frame: say so where it stands
+            at_low = abs(data.estimates[i] - low) < abs(data.estimates[i] - high)
+            ax.text(
+                0.02 if at_low else 0.98,
+                0.95,
+                "ML estimate\non its bound",
+                transform=ax.transAxes,
+                ha="left" if at_low else "right",
+                va="top",
+                fontsize=7,
+            )
         if data.log[i]:
             ax.set_xscale("log")
         ax.set_xlim(low, high)
@@ -192,8 +204,8 @@ def plot_posterior(data: PosteriorData) -> Figure:
         ax.tick_params(labelsize=7)
         ax.set_yticks([])
     title = (
-        "posterior draws and ML estimates (uniform priors on the boxes shown; "
-        "log-uniform on a log axis)"
+        "posterior draws (histograms) and ML estimates (black lines), each on its prior's box "
+        "(uniform; log-uniform on a log axis)"
     )
     if data.note is None:
         figure.suptitle(title, fontsize=9)
