@@ -336,6 +336,14 @@ def test_the_debrief_chart_ticks_the_mondays_its_steps_change_on(config):
     assert ax.get_ylim()[0] < 0
     [label] = [t for t in ax.texts if t.get_text() == "E1"]
     assert label.get_bbox_patch() is not None
+    # the bands, the median and 2019 ran one week past the game's line (held twice)
+    ends = {
+        line.get_label(): mdates.date2num(line.get_xdata()[-1])
+        for line in ax.get_lines()
+        if len(line.get_xdata())  # the legend's stand-ins have none
+    }
+    assert ends["this game (Seoul)"] == ends["simulated median"] == ends["real 2018"]
+    assert mdates.num2date(ends["simulated median"]).date() == game.scenario.week_start(5)
 
 
 def test_a_case_without_a_notice_names_no_outcome_and_still_prompts():

@@ -18,7 +18,13 @@ from sim.core.metrics import OUTCOMES
 from sim.core.recorder import FAN_QUANTILES
 from sim.core.scenario import Scenario
 from sim.figures import week_ticks
-from sim.figures.fan import FanData, figure_and_axes, make_fan_data, plot_tension_fan
+from sim.figures.fan import (
+    FanData,
+    figure_and_axes,
+    make_fan_data,
+    plot_tension_fan,
+    weeks_edges,
+)
 from sim.history import RealPath
 from sim.reports.game_results import Debrief
 from sim.reports.labels import NO_NOTICE, outcome_meanings, role_name
@@ -136,16 +142,10 @@ def plot_debrief(data: DebriefData, ax=None) -> Figure:
     """Draw the debrief: the game, the model's bands, 2019, the events."""
     figure, ax = figure_and_axes(ax)
     fan = data.fan
-    dates = fan.dates.append(fan.dates[-1:] + pd.Timedelta(weeks=1))
-    drawn = dataclasses.replace(
-        fan,
-        dates=dates,
-        median=with_last_week(fan.median),
-        band50=tuple(with_last_week(b) for b in fan.band50),
-        band90=tuple(with_last_week(b) for b in fan.band90),
-        real=with_last_week(fan.real),
-    )
-    plot_tension_fan(drawn, ax=ax)
+    # the fan holds its own last week; the game's line gets the same one (extended here too,
+    # the bands and 2019 ran a week past the game, and 62 weeks read "real 2018-2020")
+    dates = weeks_edges(fan.dates)
+    plot_tension_fan(fan, ax=ax)
     week_ticks(ax, data.weeks)
     ax.set_ylim(-0.03, ax.get_ylim()[1])  # a line at 0 (a median that never rises) shows
     ax.step(
