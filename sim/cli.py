@@ -405,12 +405,8 @@ def main(argv: list[str] | None = None) -> None:
             return  # after a single job's results line: its work is done, its status success
         kind = "an exploration" if argv[:1] == ["explore"] else "a sweep"
         folder = getattr(stop, "__notes__", [None])[0]  # a sweep's, once it has one
-        resume = (
-            f" ({kind} resumes where it stopped when run again with hydra.sweep.dir={folder})"
-            if folder
-            else ""
-        )
-        fail(f"interrupted; temporary files were removed{resume}", 130)
+        again = f" ({kind} resumes where it stopped when run again with hydra.sweep.dir={folder})"
+        fail(f"interrupted; temporary files were removed{again if folder else ''}", 130)
     except Terminated:
         fail("terminated; temporary files were removed", 143)
     except Exception as problem:

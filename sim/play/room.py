@@ -205,7 +205,7 @@ class Room(RoomState):
     def undo(self, key: str) -> None:
         """Instructor: take back the last week played; every team chooses its move again.
 
-        The moves made in that week are cleared (see `sim.play.room_state.undone`).
+        The moves made in that week are cleared (see `sim.play.undo.undone`).
         """
         with self.lock:
             self._instructor(key)

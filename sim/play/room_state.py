@@ -5,7 +5,7 @@ data): joining, naming a team, a move with its "why" note, an advance, an undo, 
 injected event, a broadcast, a private message, the end. `Room._apply` is the one place an
 action changes the room; a live action is applied, then stored (`sim.play.store`), then
 acknowledged, and a restarted server rebuilds the room by applying its stored actions again.
-An undo rebuilds the game without the last advance and the moves of that week (`undone`).
+An undo rebuilds the game without the last advance and the moves of that week (`sim.play.undo`).
 Every live action names who acts (the instructor's key or a team's seat token) and is refused
 with a reason (`RoomError`).
 """
@@ -28,6 +28,7 @@ from sim.play.status import (
     TeamView,
 )
 from sim.play.store import RoomStore
+from sim.play.undo import undone
 from sim.reports.game_results import Briefing, Debrief
 from sim.reports.labels import role_name
 from sim.reports.text import week_count
@@ -41,7 +42,6 @@ NOTE_LENGTH = 200
 NAME_LENGTH = 30
 #: What a seat link or instructor link that opens nothing is told, whether the room exists or not.
 BAD_LINK = "this link does not open a seat or a room: check it, or ask the instructor for yours"
-GAME_KINDS = ("move", "inject")
 
 
 def iso_time(now: float) -> str:
@@ -84,37 +84,6 @@ class Seat:
         self.name = ""
         self.seen = 0.0
         self.team: int | None = None
-
-
-def undone(actions: list[dict]) -> set[int]:
-    """Sequence numbers an undo takes back: the last week played, reopened for every team.
-
-    That is the week's advance, the moves made in it before the advance (its teams choose
-    again: left in, a week in which every team had moved would wait for nobody, stuck until the
-    instructor advanced it with the same moves), and what was played after the advance (moves
-    and events of the next week). Events injected during the undone week stay.
-
-    Rooms saved before undo reopened the week hold undos without ``reopen``: those took back
-    only the advance and what came after it, the week's moves standing, and they replay so,
-    as the class saw them.
-    """
-    skipped: set[int] = set()
-    for i, action in enumerate(actions):
-        if action["kind"] != "undo":
-            continue
-        earlier = [a for a in actions[:i] if a["seq"] not in skipped]
-        advances = [a["seq"] for a in earlier if a["kind"] == "advance"]
-        if not advances:
-            continue
-        last, before = advances[-1], (advances[-2] if len(advances) > 1 else -1)
-        skipped.add(last)
-        skipped |= {
-            a["seq"]
-            for a in earlier
-            if (a["seq"] > last and a["kind"] in GAME_KINDS)
-            or (action.get("reopen") and before < a["seq"] < last and a["kind"] == "move")
-        }
-    return skipped
 
 
 class RoomState:
