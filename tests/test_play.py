@@ -282,6 +282,15 @@ def test_bad_override_is_one_clear_error(tmp_path, capsys):
     assert not (tmp_path / "game.json").exists()
 
 
+@pytest.mark.parametrize("setting", ["us.pressure=0.8", "us=constant", "+us.delay=2"])
+def test_us_settings_are_refused_when_a_person_plays_washington(tmp_path, capsys, setting):
+    """us.pressure=0.8 was taken and did nothing (press is pressure 1), as the README showed."""
+    args = ("play", "--as", "washington", "--record", str(tmp_path), setting)
+    line = refused(capsys, *args)
+    assert line.startswith(f"error: {setting} sets the model's Washington, and a person plays")
+    assert not (tmp_path / "game.json").exists()
+
+
 @pytest.fixture(scope="module")
 def finished_game():
     game = Game(default_config(["run.seed=3", "run.weeks=12", "run.replications=200"]), ["seoul"])

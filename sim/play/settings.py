@@ -154,3 +154,20 @@ def new_game(settings: RoomSettings) -> Game:
         return Game(config, settings.humans, config.run.seed)
     except EscalationError as problem:  # e.g. more weeks than the scenario's span
         raise RoomError(str(problem)) from None
+
+
+def check_patron_settings(roles: list[str], overrides: list[str]) -> None:
+    """Refuse ``us.*`` settings when a person plays Washington: the person sets the pressure.
+
+    They were accepted and did nothing (press is always pressure 1), while the README's
+    example set us.pressure=0.8 for a game played as Washington.
+    """
+    if "washington" not in roles:
+        return
+    for override in overrides:
+        key = override.lstrip("+~").split("=", 1)[0]
+        if key.split(".", 1)[0] == "us":
+            raise GameError(
+                f"{override} sets the model's Washington, and a person plays Washington here "
+                "(press is pressure 1, engage 0.3, abstain 0): drop it, or play another role"
+            )

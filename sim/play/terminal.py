@@ -26,6 +26,7 @@ from sim.experiment.factory import build_scenario
 from sim.play.game import Game
 from sim.play.record import RecordError, check_record, save
 from sim.play.record import replay as replay_record
+from sim.play.settings import check_patron_settings
 from sim.play.transcript import format_header
 from sim.reports.briefing import format_briefing, format_options, format_report
 from sim.reports.labels import outcome_words, role_name
@@ -53,7 +54,7 @@ run.seed=3 payoffs=chicken, anywhere on the line.
 examples:
   escalation play --as seoul
   escalation play --as seoul --as tokyo --weeks 20 run.seed=3
-  escalation play --as washington us.pressure=0.8 --record my_game.json
+  escalation play --as washington strategy@tokyo=tit_for_tat --record my_game.json
   escalation play --as beijing scenario=thaad_2016      # the sides of another case
   escalation play --as beijing --weeks 4 scenario=thaad_2016 run.seed=1
   escalation play --replay results/games/2026-01-05-101500/game.json
@@ -284,6 +285,7 @@ def play(args: argparse.Namespace, read: Callable[[str], str], out: TextIO) -> i
             "choose a role to play: a side of the case (--as seoul or --as tokyo in 2019) or "
             "--as washington (repeat --as to play several)"
         )
+    check_patron_settings(args.roles, args.overrides)
     config = compose(args.overrides, args.weeks)
     try:
         game = Game(config, args.roles)
