@@ -324,7 +324,13 @@ def test_settings_are_taken_anywhere_on_the_line():
     assert args.overrides == ["scenario=thaad_2016", "run.seed=1", "payoffs=chicken"]
 
 
-def test_record_and_debrief_paths(tmp_path):
+def test_record_and_debrief_paths(tmp_path, monkeypatch):
+    from sim.play import terminal
+
+    # two games begun in the same second were given one folder, and one game was lost
+    monkeypatch.setattr(terminal, "GAMES_DIR", tmp_path / "games")
+    first, second = record_path(None), record_path(None)
+    assert first != second and first.parent.is_dir() and second.parent.is_dir()
     assert record_path(str(tmp_path)) == tmp_path / "game.json"
     assert record_path(str(tmp_path / "a.json")) == tmp_path / "a.json"
     assert debrief_paths(tmp_path / "game.json")["png"] == tmp_path / "debrief.png"
@@ -560,6 +566,11 @@ def edited(record: dict, how: str) -> object:
         seoul[0]["move"] = "cooperate" if seoul[0]["move"] != "cooperate" else "hold"
     elif how == "pressure out of range":
         data["config"]["us"]["pressure"] = 7.0
+    elif how == "another move, no version":  # passed with a warning naming "version unknown"
+        seoul[0]["move"] = "cooperate" if seoul[0]["move"] != "cooperate" else "hold"
+        del data["version"]
+    elif how == "another outcome":  # was accepted without a word
+        data["outcome"] = "terminated" if data["outcome"] != "terminated" else "never_noticed"
     elif how == "a role the game lacks":
         data["humans"] = ["pyongyang"]
         for move in data["moves"]:
@@ -579,6 +590,8 @@ def edited(record: dict, how: str) -> object:
         ("no timeline", "is not a whole game record: 'timeline' must be a list of objects"),
         ("a seed as text", "'seed' must be a whole number of at least 0"),
         ("another move", "its moves give another game than its timeline from week 1: the file "),
+        ("another move, no version", "its moves give another game than its timeline from week 1"),
+        ("another outcome", "its moves give another game than its outcome: the file was edited"),
         (  # blamed the moves: "moves[0]: 'actor' must be one of ['pyongyang']"
             "a role the game lacks",
             "'humans' names pyongyang, no role of this game (its roles: seoul, tokyo, washington)",
@@ -614,8 +627,9 @@ def test_another_versions_record_that_differs_replays_with_both_versions_named(
     assert status == 0
     assert not (tmp_path / "debrief.png").exists()  # the new debrief.md does not show it
     assert capsys.readouterr().err.strip() == (
-        "warning: the replay differs from the record from week 1: the record was made by "
-        f"version 0.0.1 of escalation-sim, this is {load(short_game / 'game.json')['version']}"
+        "warning: the replay differs from the record (its timeline from week 1): the record "
+        "was made by version 0.0.1 of escalation-sim, this is "
+        f"{load(short_game / 'game.json')['version']}"
     )
     assert "the same timeline" not in shown and (tmp_path / "debrief.md").is_file()
 

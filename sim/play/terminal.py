@@ -10,6 +10,7 @@ anything, and writes the same debrief.
 
 import argparse
 import datetime as dt
+import itertools
 import json
 import os
 import sys
@@ -238,10 +239,15 @@ def record_path(arg: str | None) -> Path:
         path = Path(arg)
         return path if path.suffix == ".json" else path / RECORD
     stamp = dt.datetime.now().strftime("%Y-%m-%d-%H%M%S")
-    folder = GAMES_DIR / stamp
-    n = 2
-    while folder.exists():
-        folder, n = GAMES_DIR / f"{stamp}-{n}", n + 1
+    for n in itertools.count(1):
+        folder = GAMES_DIR / (stamp if n == 1 else f"{stamp}-{n}")
+        try:  # claimed at once: two games begun in one second were given one folder
+            folder.mkdir(parents=True)
+        except FileExistsError:
+            continue
+        except OSError:
+            break  # it cannot be made: saving the record says why
+        break
     return folder / RECORD
 
 
@@ -367,21 +373,22 @@ def replayed_game(path: Path, record: object) -> tuple[Game, bool]:
         raise PlayError(f"{path}: {problem}") from None
     replayed = played([asdict(r) for r in game.timeline])
     recorded = played(record["timeline"])
-    if replayed == recorded:
+    if replayed == recorded and record.get("outcome", game.outcome()) == game.outcome():
         return game, True
     week = next(
         (i for i, (a, b) in enumerate(zip(replayed, recorded, strict=False)) if a != b),
         min(len(replayed), len(recorded)),
     )
     made_by = record.get("version")
-    if made_by == __version__:
+    where = f"its timeline from week {week + 1}" if replayed != recorded else "its outcome"
+    if made_by in (__version__, None):  # every record names its version: none, it was cut
         raise PlayError(
-            f"{path}: its moves give another game than its timeline from week {week + 1}: the "
-            "file was edited after the game; replay the file as it was saved"
+            f"{path}: its moves give another game than {where}: the file was edited after the "
+            "game; replay the file as it was saved"
         )
     print(
-        f"warning: the replay differs from the record from week {week + 1}: the record was "
-        f"made by version {made_by or 'unknown'} of escalation-sim, this is {__version__}",
+        f"warning: the replay differs from the record ({where}): the record was made by "
+        f"version {made_by} of escalation-sim, this is {__version__}",
         file=sys.stderr,
     )
     return game, False
