@@ -186,10 +186,10 @@ def test_rolling_refits_search_the_committed_fits_box_and_scale(compare_default)
     shipped = yaml.safe_load((CONF_DIR / "calibrate.yaml").read_text())["params"]
     params = compare_default.model_params
     assert fitted_space(params, record).parameters == Space.of(params, shipped).parameters
-    assert rolling_space(compare_default).parameters == Space.of(params, shipped).parameters
+    assert rolling_space(compare_default, record).parameters == Space.of(params, shipped).parameters
     # the hand-set model refits the same keys (it had no space, and no rolling scores)
     hand_set = dataclasses.replace(compare_default, fit="none")
-    assert rolling_space(hand_set).parameters == Space.of(params, shipped).parameters
+    assert rolling_space(hand_set, None).parameters == Space.of(params, shipped).parameters
     assert any(p.log for p in fitted_space(params, record).parameters)
     older = {k: v for k, v in record.items() if k != "params"}  # a record without entries
     fallback = fitted_space(params, older).parameters

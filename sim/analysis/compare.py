@@ -197,15 +197,16 @@ def simulate_case(config: CompareJobConfig, case: Case) -> EscalationModel:
     return model.run().follow_notices()
 
 
-def rolling_space(config: CompareJobConfig) -> Space | None:
+def rolling_space(config: CompareJobConfig, record: dict | None) -> Space | None:
     """What ``compare.rolling`` refits at each origin: the keys and boxes of the chosen fit.
 
-    The hand-set model (fit=none) refits the default fit's keys from its own values (for a
-    while it had no space, and its rolling forecasts were left out without a word); None when
-    there is no fit record to take them from.
+    ``record`` is that fit's, as `compare` read it for its report (None for fit=none). The
+    hand-set model refits the default fit's keys from its own values (for a while it had
+    no space, and its rolling forecasts were left out without a word); None when there is no
+    fit record to take them from.
     """
-    record = fit_record(config.fit, job_folders()) if config.fit != "none" else fit_record()
-    return None if record is None else fitted_space(config.model_params, record)
+    searched = record if config.fit != "none" else fit_record()
+    return None if searched is None else fitted_space(config.model_params, searched)
 
 
 def fitted_space(params: ModelParams, record: dict) -> Space:
@@ -240,7 +241,7 @@ def compare(config: CompareJobConfig) -> Comparison:
     t2 = time.perf_counter()
     forecasts = None
     record = fit_record(config.fit, job_folders()) if config.fit != "none" else None
-    space = rolling_space(config)
+    space = rolling_space(config, record)
     if origin is not None and space is not None:
         forecasts = rolling_origin(space, case.episode(), origin, config.run.seed)
     probability, shares = outcome_probability(table, case.real.outcome)
