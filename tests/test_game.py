@@ -350,7 +350,7 @@ def test_a_case_without_a_notice_names_no_outcome_and_still_prompts():
     # THAAD's debrief chart said "your game: never noticed, as in 100% of the model's runs",
     # and its debrief had no prompt to discuss (the case has no classroom.yaml).
     from sim.figures.debrief import plot_debrief
-    from sim.play.debrief import debrief_data
+    from sim.play.debrief import debrief_data, debrief_text
     from sim.reports.labels import NO_NOTICE, outcome_words
 
     game = Game(default_config(["scenario=thaad_2016", "run.weeks=3"]), ["beijing"])
@@ -361,6 +361,9 @@ def test_a_case_without_a_notice_names_no_outcome_and_still_prompts():
     title = plot_debrief(data).axes[0].get_title()
     assert "never noticed" not in title and NO_NOTICE in title
     assert any("90% band, if it does" in p for p in data.prompts)
+    # it sent the reader to "Washington's role brief" for the pressure cost; THAAD has none
+    text = debrief_text(data)
+    assert "role brief" not in text and "less 0.25 times its pressure" in text
     assert outcome_words(game.outcome(), False) == f"none ({NO_NOTICE})"
     assert outcome_words("noticed_then_kept", True) == "noticed then kept"
 

@@ -345,7 +345,9 @@ def test_signed_numbers_never_read_minus_zero():
 def test_the_debrief_names_the_notice_by_the_scenario_and_counts_one_week(default):
     game = Game(default_config(["run.seed=3", "run.weeks=1"]), ["seoul"])
     game.advance()
-    data = make_debrief_data(game.debrief(50), game.scenario, game.real, "seoul")
+    data = make_debrief_data(
+        game.debrief(50), game.scenario, game.real, "seoul", pressure_cost=0.25
+    )
     text = debrief_markdown(data)
     assert "the same 1 week:" in text and "1 weeks" not in text
     meanings = " ".join(data.outcome_meaning.values())
@@ -375,7 +377,9 @@ def test_the_peak_tension_line_says_ties_apart(default, percentile, ties, said):
     """A peak most runs share reads as "the same as", not as a mid-rank "higher than 43%"."""
     game = Game(default, ["seoul"])
     game.advance()
-    data = make_debrief_data(game.debrief(50), game.scenario, game.real, "seoul")
+    data = make_debrief_data(
+        game.debrief(50), game.scenario, game.real, "seoul", pressure_cost=0.25
+    )
     data = dataclasses.replace(data, peak_percentile=percentile, peak_ties=ties)
     assert f"Peak tension {data.peak_tension:.2f}: {said}" in debrief_markdown(data)
 
@@ -388,7 +392,9 @@ def test_previews_in_the_terminal_never_show_minus_zero(default):
 
 def test_debrief_data_holds_the_game_beside_the_model_and_2019(finished_game):
     debrief = finished_game.debrief(200)
-    data = make_debrief_data(debrief, finished_game.scenario, finished_game.real, "seoul")
+    data = make_debrief_data(
+        debrief, finished_game.scenario, finished_game.real, "seoul", pressure_cost=0.25
+    )
     assert data.weeks == 12 and data.who == "Seoul"
     np.testing.assert_array_equal(data.played, [r.tension for r in finished_game.timeline])
     fan = np.array(debrief.model_fan)

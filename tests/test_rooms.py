@@ -535,7 +535,7 @@ def test_prompts_about_a_measure_follow_the_game_and_the_class_gets_its_own(defa
         texts[enacted] = " ".join(data.prompts)
         whole = debrief_data(game, game.debrief(20), None)
         assert whole is not None
-        assert "What did each team do that week" in " ".join(whole.prompts)
+        assert "What did each side do that week" in " ".join(whole.prompts)
         assert "What did your side do" not in " ".join(whole.prompts)
         text = debrief_text(whole)
         assert "- The game: **" in text and "(this game) |" in text and "Your game" not in text

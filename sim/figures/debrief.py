@@ -56,6 +56,7 @@ class DebriefData:
     injected: list[tuple[pd.Timestamp, str]]
     prompts: tuple[str, ...]
     replications: int
+    pressure_cost: float
 
     @property
     def weeks(self) -> int:
@@ -85,8 +86,14 @@ def make_debrief_data(
     real: RealPath | None = None,
     role: str | None = None,
     prompts: Sequence[str] = (),
+    *,
+    pressure_cost: float,
 ) -> DebriefData:
-    """Numbers for a debrief of at least one week; ``real`` adds 2019's milestones."""
+    """Numbers for a debrief of at least one week; ``real`` adds 2019's milestones.
+
+    ``pressure_cost``: what a week's pressure costs Washington's score (the scenario's
+    classroom material sets it), for the debrief's account of that score.
+    """
     weeks = debrief.weeks_played
     if weeks < 1:
         raise ValueError("a debrief needs at least one week played")
@@ -130,6 +137,7 @@ def make_debrief_data(
         injected=injected,
         prompts=tuple(prompts),
         replications=debrief.replications,
+        pressure_cost=pressure_cost,
     )
 
 

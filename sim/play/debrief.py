@@ -28,7 +28,8 @@ def debrief_data(game: Game, debrief: Debrief, role: str | None) -> DebriefData 
     shown = any(i["week"] < debrief.weeks_played for i in game.injections)  # E1, E2, ... marked
     taken = measures_taken(game, debrief.weeks_played)
     prompts = game.materials.prompts_for(role, shown, debrief.outcome, taken)
-    return make_debrief_data(debrief, game.scenario, game.real, role, prompts)
+    cost = game.materials.pressure_cost
+    return make_debrief_data(debrief, game.scenario, game.real, role, prompts, pressure_cost=cost)
 
 
 def measures_taken(game: Game, weeks: int) -> frozenset[str]:

@@ -111,8 +111,8 @@ def _score_lines(data) -> list[str]:
             for a in data.payoffs
         ),
         "",
-        "Washington's score adds, each week, 1 less the tension less a cost for its pressure "
-        "(Washington's role brief gives the cost).",
+        "Washington's score adds, each week, 1 less the tension less "
+        f"{data.pressure_cost:g} times its pressure (0 to 1).",
     ]
     return lines
 
