@@ -334,6 +334,12 @@ def test_the_other_cases_compare_too(scenario):
             "parameters: the fit on gsomia_2019 (posterior draws, one per replication)",
         ),
         (["fit=none"], "hand-set", "parameters: hand-set"),
+        (  # values fitted under fictitious play, run under another rule: nothing said it
+            ["strategy@seoul=tit_for_tat"],
+            "point estimate, fitted under other rules: fictitious_play/fictitious_play",
+            "parameters: the fit on gsomia_2019 (point estimate, fitted under other rules: "
+            "fictitious_play/fictitious_play)",
+        ),
     ],
 )
 def test_the_report_says_where_the_runs_parameters_come_from(overrides, source, shown):

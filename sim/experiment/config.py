@@ -19,7 +19,7 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
 
 from sim.core.errors import ConfigError
-from sim.core.fitted import fit_file, fit_values
+from sim.core.fitted import fit_file, fit_record, fit_values
 from sim.core.folders import display_path
 from sim.core.params import (
     ConductParams,
@@ -358,11 +358,33 @@ def set_by_hand(config: Config) -> list[str]:
     return [f"{key}={value:.12g}" for key, value in given.items() if float(value) != fitted[key]]
 
 
+def fitted_under(config: Config) -> str | None:
+    """The fit's rules (``first/second``) when ``config`` runs it under others, else None.
+
+    Values fitted under one decision rule mean something else under another (a tournament
+    sweep, a `seoul.rule` override): the runs' parameters then say so.
+    """
+    if config.fit == "none":
+        return None
+    try:
+        record = fit_record(config.fit, job_folders())
+    except ConfigError:  # no such fit: nothing to compare with
+        return None
+    fitted = (record or {}).get("rules") or {}
+    ours = {"seoul": config.seoul.rule, "tokyo": config.tokyo.rule}
+    if all(fitted.get(side, rule) == rule for side, rule in ours.items()):
+        return None
+    return "/".join(str(fitted.get(side, rule)) for side, rule in ours.items())
+
+
 def parameter_source(config: Config) -> str:
     """Where the simulated runs' parameters come from, in words (a run's or a comparison's)."""
-    if config.run.posterior:
-        return "posterior draws, one per replication"
     if config.fit == "none":
         return "hand-set"
-    changed = set_by_hand(config)
-    return f"point estimate, {', '.join(changed)} set by hand" if changed else "point estimate"
+    if config.run.posterior:
+        source = "posterior draws, one per replication"
+    else:
+        changed = ", ".join(set_by_hand(config))
+        source = f"point estimate, {changed} set by hand" if changed else "point estimate"
+    rules = fitted_under(config)
+    return f"{source}, fitted under other rules: {rules}" if rules else source
