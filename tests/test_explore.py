@@ -16,6 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.figure import Figure
+from matplotlib.text import Text
+from matplotlib.transforms import Bbox
 from one_line import refused
 from SALib.sample import morris as morris_sample
 
@@ -637,6 +639,45 @@ def test_long_morris_labels_side_by_side_are_set_apart():
     figure.canvas.draw()
     boxes = {t.get_text(): t.get_window_extent() for t in figure.axes[0].texts}
     assert not boxes[names[0]].overlaps(boxes[names[1]])
+
+
+def test_a_morris_label_covers_no_other_points_dot_and_a_moved_one_points_to_its_own():
+    # conduct.order's name sat on tokyo.rationality's dot in morris_peak_tension.png, and
+    # read as that dot's name
+    from sim.figures.explore import plot_morris
+
+    rows = {  # the nine largest mu* of that figure (its exploration: explore.design.n=6)
+        "us.baseline": (0.270875, 0.357274),
+        "seoul.signal": (0.2435, 0.293701),
+        "payoffs.audience.seoul": (0.190125, 0.263353),
+        "tokyo.rationality": (0.1385, 0.217694),
+        "payoffs.audience.tokyo": (0.136125, 0.151096),
+        "conduct.order": (0.13225, 0.213186),
+        "payoffs.economic.seoul": (0.119125, 0.17929),
+        "seoul.rationality": (0.0935, 0.134491),
+        "payoffs.pressure.tokyo": (0.092875, 0.085932),
+    }
+    names = list(rows)
+    data = pd.DataFrame({"input": names, "mu_star": [v[0] for v in rows.values()]}).assign(
+        sigma=[v[1] for v in rows.values()]
+    )
+    figure = plot_morris(data, "y")
+    figure.canvas.draw()
+    ax = figure.axes[0]
+    dots = ax.transData.transform(data[["mu_star", "sigma"]].to_numpy())
+    r = 3 * figure.dpi / 72  # a default dot is 6 points across
+    for label in ax.texts:
+        box = Text.get_window_extent(label)  # the name, without its line
+        own = names.index(label.get_text())
+        for k, (x, y) in enumerate(dots):
+            if k != own:
+                dot = Bbox([[x - r, y - r], [x + r, y + r]])
+                assert not box.overlaps(dot), (label.get_text(), names[k])
+    boxes = [Text.get_window_extent(t) for t in ax.texts]
+    assert not any(a.overlaps(b) for a, b in itertools.combinations(boxes, 2))
+    moved = [t for t in ax.texts if t.xyann[1] > 2]
+    assert moved and all(t.arrow_patch is not None for t in moved)
+    assert all(t.arrow_patch is None for t in ax.texts if t.xyann[1] == 2)
 
 
 def test_a_case_without_an_outcome_rule_leaves_the_notices_outcomes_out(tmp_path):

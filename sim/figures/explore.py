@@ -8,9 +8,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from matplotlib.collections import PathCollection
 from matplotlib.colors import BoundaryNorm
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
+from matplotlib.transforms import Bbox
 
 from sim.figures.fan import figure_and_axes
 
@@ -85,45 +88,89 @@ def plot_morris(data: pd.DataFrame, outcome: str, labels: int = 8, ax=None) -> F
 
 
 def _label_points(ax, points: pd.DataFrame, columns: tuple[str, str]) -> None:
-    """Name each of ``points`` (its ``input``) beside it, names that would touch set apart.
+    """Name each of ``points`` (its ``input``) beside it, clear of other names and dots.
 
-    Call it once the axes hold everything else, so their limits are final.
+    Call it once the axes hold everything else. The names take room in the figure's
+    constrained layout, which moves the axes: they are placed again on the moved axes until
+    the axes stay put (two passes, as a rule).
     """
+    figure = ax.figure
+    figure.draw_without_rendering()
+    names: list = []
+    for _ in range(3):
+        placed = _place_names(ax, points, columns)
+        for old in names:
+            old.remove()
+        names = placed
+        where = ax.get_position().bounds
+        figure.draw_without_rendering()
+        if ax.get_position().bounds == where:
+            return
+
+
+def _place_names(ax, points: pd.DataFrame, columns: tuple[str, str]) -> list:
+    """One pass of `_label_points` on the axes as last drawn; the names it added.
+
+    From the lowest point up, a name that would cover a name already placed, or a dot of the
+    axes other than its own, moves up past it and gets a thin line to its point. (Names set
+    apart by estimated widths still sat on a neighbour's dot, which then read as its name.)
+    """
+    to_pixels = ax.figure.dpi / 72
     across, up = columns
-    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
-    width, height = (size * 72 / ax.figure.dpi for size in (ax.bbox.width, ax.bbox.height))
-    xs = (points[across].to_numpy() - x0) / (x1 - x0) * width
-    ys = (points[up].to_numpy() - y0) / (y1 - y0) * height
-    names = [str(name) for name in points["input"]]
-    lifts = _label_lifts(xs, ys, names)
-    for name, x, y, lift in zip(names, points[across], points[up], lifts, strict=True):
-        ax.annotate(name, (x, y), xytext=(4, 2 + lift), textcoords="offset points", fontsize=8)
+    where = ax.transData.transform(points[[across, up]].to_numpy(dtype=float))
+    scatters = [c.get_offsets() for c in ax.collections if isinstance(c, PathCollection)]
+    dots = ax.transData.transform(np.vstack([np.empty((0, 2)), *scatters]).astype(float))
+    blocked = [_dot_box(x, y, to_pixels) for x, y in dots]
+    names = []
+    for i in np.argsort(where[:, 1], kind="stable"):
+        x, y = points[across].iloc[i], points[up].iloc[i]
+        name = str(points["input"].iloc[i])
+        label = ax.annotate(name, (x, y), xytext=(4, 2), textcoords="offset points", fontsize=8)
+        lift = _clear_lift(label.get_window_extent(), blocked, _dot_box(*where[i], to_pixels))
+        if lift > 0:  # moved off its dot: a line says whose name it is
+            label.remove()
+            label = ax.annotate(
+                name,
+                (x, y),
+                xytext=(4, 2 + lift / to_pixels),
+                textcoords="offset points",
+                fontsize=8,
+                arrowprops={"arrowstyle": "-", "color": "grey", "linewidth": 0.5},
+            )
+        blocked.append(_name_box(label))
+        names.append(label)
+    return names
 
 
-#: An 8-point label's character width and line height, in points, about.
-CHAR_POINTS, LINE_POINTS = 4.9, 11.0
+def _name_box(label) -> Bbox:
+    """A name's box in pixels, without its line (an annotation's own box holds the line)."""
+    label.get_window_extent()  # places the name where its offset says (update_positions)
+    return Text.get_window_extent(label)
 
 
-def _label_lifts(xs: np.ndarray, ys: np.ndarray, names: list[str]) -> list[float]:
-    """Upward offsets, in points, that keep the labels of points at ``xs``, ``ys`` apart.
+#: A scatter dot's half width in points (matplotlib's default marker, 6 points across).
+DOT_POINTS = 3.0
 
-    Each label runs rightwards from its point (4 points off, `CHAR_POINTS` a character) and is
-    `LINE_POINTS` high. From the lowest point up, a label that would sit within a line of one
-    already placed whose run it overlaps moves up above it; the others stay by their point.
-    (Only points close across were set apart, by where the points were rather than their
-    labels, so two long names side by side could print over each other.)
-    """
-    lifts = [0.0] * len(names)
-    placed: list[tuple[float, float, float]] = []  # each label's start, end and height
-    for i in np.argsort(ys, kind="stable"):
-        start, end = xs[i], xs[i] + 4 + CHAR_POINTS * len(names[i])
-        level = ys[i]
-        for other_start, other_end, other in sorted(placed, key=lambda p: p[2]):
-            if start < other_end and other_start < end and abs(other - level) < LINE_POINTS:
-                level = other + LINE_POINTS
-        placed.append((start, end, level))
-        lifts[i] = float(level - ys[i])
-    return lifts
+
+def _dot_box(x: float, y: float, to_pixels: float) -> Bbox:
+    """The box, in pixels, of a dot centred at ``x``, ``y`` (pixels)."""
+    half = DOT_POINTS * to_pixels
+    return Bbox([[x - half, y - half], [x + half, y + half]])
+
+
+def _clear_lift(box: Bbox, blocked: list[Bbox], own: Bbox) -> float:
+    """How far up (pixels) ``box`` must move to overlap none of ``blocked`` but ``own``."""
+    lift = 0.0
+    moved = True
+    while moved:
+        moved = False
+        here = box.translated(0, lift)
+        for other in blocked:
+            if other.bounds != own.bounds and here.overlaps(other):
+                lift = other.y1 - box.y0 + 1
+                moved = True
+                break
+    return lift
 
 
 def make_prim_tradeoff_data(trajectory: list[dict]) -> pd.DataFrame:
