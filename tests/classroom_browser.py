@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "results" / "screenshots"
@@ -123,6 +124,26 @@ def open_in(browser, url: str, width: int = 1280, height: int = 1000) -> Page:
     page.goto(url)
     expect(page.get_by_text("Escalation classroom").first).to_be_visible()
     return page
+
+
+def reloads_after_restart(page: Page) -> None:
+    """Wait until ``page``, marked ``window.openBeforeRestart``, has reloaded itself.
+
+    The browser retries a lost connection after random waits that double each time (Solara's
+    client: up to 1, 3, 7, 15 and 31 s), so a page could sit half a minute after the server is
+    back. The page's clock, installed before the restart (``page.clock.install()``, it flows as
+    the real one), is moved past each wait instead: the retries, the server's answer and the
+    reload are the real ones.
+    """
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while time.monotonic() < deadline:
+        page.clock.fast_forward(32_000)
+        try:
+            page.wait_for_function("window.openBeforeRestart === undefined", timeout=1000)
+            return
+        except PlaywrightTimeout:
+            continue
+    pytest.fail("a page open before the restart did not reload itself")
 
 
 def card(page: Page, title: str):

@@ -20,7 +20,6 @@ from classroom_browser import (
     CHROMIUM,
     FLAGS,
     NO_CHROMIUM,
-    TIMEOUT_MS,
     Server,
     at_week,
     card,
@@ -32,6 +31,7 @@ from classroom_browser import (
     open_in,
     open_room,
     page_width,
+    reloads_after_restart,
     screenshot,
     shows_debrief,
     start_solo,
@@ -369,13 +369,14 @@ def test_2_6_kill_9_mid_game_then_every_room_goes_on_and_limits(browser, tmp_pat
         pages = {"i": instructor, "s": seoul, "t": tokyo}
         for page in pages.values():
             page.evaluate("window.openBeforeRestart = true")  # a reload forgets it
+            page.clock.install()  # flows as the real one: `reloads_after_restart`
         server.kill()
         server.start()
         assert f"room {code} (week 2 of 4)" in server.log.read_text()
         # the pages open before the restart reload themselves into their seats (they showed
         # "Please refresh the page" and waited for a person to)
         for page in pages.values():
-            page.wait_for_function("window.openBeforeRestart === undefined", timeout=TIMEOUT_MS)
+            reloads_after_restart(page)
         at_week(pages["t"], 2, 4)
         expect(pages["s"].get_by_text("Your team chose Hold this week")).to_be_visible()
         seats = card(pages["i"], "Seats")
