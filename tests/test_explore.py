@@ -610,6 +610,26 @@ def test_indices_whose_top_inputs_moved_between_n_half_and_n_are_called_unsettle
     )
 
 
+def test_plot_finishes_an_exploration_whose_analysis_was_cut_short(ishigami, tmp_path, capsys):
+    # Ctrl-C during the analysis left the indices and some figures; plot took the indices for
+    # a finished analysis and wrote explore.md without its convergence table, and the
+    # manifest never said the exploration had finished
+    from sim.cli import main
+
+    folder = tmp_path / "cut"
+    shutil.copytree(ishigami[0], folder)
+    manifest = json.loads((folder / "explore.json").read_text())
+    report = (folder / "explore.md").read_text()
+    assert manifest["finished"] and "## Convergence" in report
+    cut = {k: v for k, v in manifest.items() if k not in ("finished", "convergence")}
+    (folder / "explore.json").write_text(json.dumps(cut))
+    (folder / "explore.md").unlink()
+    main(["plot", str(folder)])
+    capsys.readouterr()
+    assert json.loads((folder / "explore.json").read_text()) == manifest
+    assert (folder / "explore.md").read_text() == report
+
+
 @pytest.mark.slow
 def test_an_exploration_run_again_with_another_config_says_it_replaces_the_first(tmp_path, capsys):
     from sim.cli import main

@@ -130,10 +130,14 @@ def finish_exploration(folder: Path) -> tuple[ExploreResult, list[Path]]:
 
 
 def redraw_exploration(folder: Path) -> list[Path]:
-    """Redraw the figures and explore.md from the stored tables (no recomputation)."""
+    """Redraw the figures and explore.md from the stored tables (no recomputation).
+
+    An exploration whose analysis did not finish (its manifest is written last) is analysed
+    first: `finish_exploration`.
+    """
     folder = Path(folder)
     manifest = _manifest(folder)
-    if not (folder / INDICES).is_file():
+    if not manifest.get("finished"):  # its analysis was cut short: tables may be there, not all
         return finish_exploration(folder)[1]
     result = ExploreResult(
         manifest,
