@@ -269,7 +269,7 @@ def hydra_command(task: Callable[[Any], Any], config_name: str, args: list[str])
             launch.manifest = launch.search.manifest(launch.folder)
         if multirun and launch.manifest is not None:
             aggregate(launch.folder)  # still holding the sweep folder's lock
-    except KeyboardInterrupt as stop:
+    except (KeyboardInterrupt, Terminated) as stop:
         if multirun:
             stop.add_note(str(launch.folder))  # `main` names it: where a sweep resumes
         raise
@@ -400,15 +400,15 @@ def main(argv: list[str] | None = None) -> None:
     reported.clear()
     try:
         dispatch(argv)
-    except KeyboardInterrupt as stop:
-        if reported:
+    except (KeyboardInterrupt, Terminated) as stop:
+        ctrl_c = isinstance(stop, KeyboardInterrupt)
+        if reported and ctrl_c:
             return  # after a single job's results line: its work is done, its status success
         kind = "an exploration" if argv[:1] == ["explore"] else "a sweep"
         folder = getattr(stop, "__notes__", [None])[0]  # a sweep's, once it has one
         again = f" ({kind} resumes where it stopped when run again with hydra.sweep.dir={folder})"
-        fail(f"interrupted; temporary files were removed{again if folder else ''}", 130)
-    except Terminated:
-        fail("terminated; temporary files were removed", 143)
+        said, status = ("interrupted", 130) if ctrl_c else ("terminated", 143)
+        fail(f"{said}; temporary files were removed{again if folder else ''}", status)
     except Exception as problem:
         message = one_line(problem)
         if message is None:

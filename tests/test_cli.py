@@ -352,13 +352,22 @@ def test_errors_piped_into_a_closed_reader_keep_the_finished_calibration(tmp_pat
     assert (folder / "calibration.json").is_file() and (folder / "calibration.md").is_file()
 
 
-def test_an_interrupted_sweep_names_its_folder_to_resume_in(monkeypatch, capsys, tmp_path):
+STOPS = pytest.mark.parametrize(
+    ("stop", "status"), [("KeyboardInterrupt", 130), ("Terminated", 143)]
+)  # Ctrl-C, and SIGTERM (a scheduler's or `timeout`'s stop), which named no folder
+
+
+@STOPS
+def test_an_interrupted_sweep_names_its_folder_to_resume_in(
+    monkeypatch, capsys, tmp_path, stop, status
+):
     # it said "run again with hydra.sweep.dir=ITS_FOLDER"; an ad hoc sweep's folder is named
     # by the time, so the line gives it
     import sim.cli
+    import sim.console
 
     def interrupted(*args):
-        raise KeyboardInterrupt
+        raise getattr(sim.console, stop, KeyboardInterrupt)
 
     monkeypatch.setattr(sim.cli, "hydra_app", interrupted)
     folder = tmp_path / "sweep"
@@ -366,24 +375,28 @@ def test_an_interrupted_sweep_names_its_folder_to_resume_in(monkeypatch, capsys,
         sim.cli.main(
             ["run", "-m", "us.pressure=0,1", "run.replications=5", f"hydra.sweep.dir={folder}"]
         )
-    assert ended.value.code == 130
+    assert ended.value.code == status
     err = capsys.readouterr().err
     assert f"(a sweep resumes where it stopped when run again with hydra.sweep.dir={folder})" in err
 
 
-def test_an_interrupted_exploration_names_its_folder_to_resume_in(monkeypatch, capsys, tmp_path):
+@STOPS
+def test_an_interrupted_exploration_names_its_folder_to_resume_in(
+    monkeypatch, capsys, tmp_path, stop, status
+):
     # it said "run again with hydra.sweep.dir=ITS_FOLDER": the folder is known once planned
     import sim.cli
+    import sim.console
     import sim.experiment.explore.app
 
     def interrupted(*args):
-        raise KeyboardInterrupt
+        raise getattr(sim.console, stop, KeyboardInterrupt)
 
     monkeypatch.setattr(sim.experiment.explore.app, "run_chunk", interrupted)
     folder = tmp_path / "explore"
     with pytest.raises(SystemExit) as ended:
         sim.cli.main(["explore", "explore=ishigami", f"hydra.sweep.dir={folder}"])
-    assert ended.value.code == 130
+    assert ended.value.code == status
     err = capsys.readouterr().err
     line = f"(an exploration resumes where it stopped when run again with hydra.sweep.dir={folder})"
     assert line in err

@@ -15,7 +15,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from sim.console import unknown_flag
+from sim.console import Terminated, unknown_flag
 from sim.core.errors import ConfigError
 from sim.core.folders import CONF_DIR
 from sim.experiment.config import register
@@ -58,7 +58,7 @@ def main(args: list[str]) -> None:
     ExploreCallback.planned = None
     try:
         explore_job()
-    except KeyboardInterrupt as stop:
+    except (KeyboardInterrupt, Terminated) as stop:
         if ExploreCallback.planned is not None:  # `sim.cli.main` says where it resumes
             stop.add_note(str(ExploreCallback.planned))
         raise
