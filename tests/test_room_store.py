@@ -345,6 +345,8 @@ def test_the_json_exports_say_their_weeks_count_from_0_and_still_replay(registry
     before) and say so in a key; moves.csv counts from 1 like the pages."""
     import json
 
+    from sim.experiment.store import json_text
+    from sim.play.debrief import debrief_json
     from sim.play.record import WEEK_NUMBERING, replay
 
     room = registry.create(RoomSettings(humans=("seoul", "tokyo"), weeks=3))
@@ -362,6 +364,12 @@ def test_the_json_exports_say_their_weeks_count_from_0_and_still_replay(registry
         assert [r.tension for r in replay(data).timeline] == [
             w["tension"] for w in saved["timeline"]
         ]
+    # the export's debrief.json is the file `play --replay` writes for its record (it kept 17
+    # digits, unindented, where every other JSON file keeps 15)
+    again = replay(saved)
+    written = json_text(debrief_json(again.debrief(again.config.run.replications)))
+    assert files["debrief.json"].decode() == written
+    assert files["record.json"].decode() == json_text(saved, exact=True)
 
 
 def test_a_move_in_the_week_the_game_was_ended_in_counts_nowhere_as_played(registry, store):

@@ -11,12 +11,12 @@ one row per team to grade from (a seat freed and taken again: one row per team t
 
 import csv
 import io
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from sim.console import OneLineParser
 from sim.core.errors import EscalationError
+from sim.experiment.store import json_text
 from sim.play.debrief import debrief_data, debrief_json, debrief_text
 from sim.play.record import record
 from sim.play.room import Room, epoch_time
@@ -129,15 +129,15 @@ def room_files(room: Room, figure: bool = True) -> list[ExportFile]:
     code = room.code
     files = [
         ExportFile(f"{code}_moves.csv", _csv(rows, MOVE_COLUMNS)),
-        ExportFile(f"{code}_moves.json", json.dumps(rows, indent=2).encode()),
-        ExportFile(f"{code}_record.json", json.dumps(record(room.game), indent=2).encode()),
+        ExportFile(f"{code}_moves.json", json_text(rows).encode()),
+        ExportFile(f"{code}_record.json", json_text(record(room.game), exact=True).encode()),
         ExportFile(f"{code}_messages.csv", _csv(message_rows(room), MESSAGE_COLUMNS)),
     ]
     if room.ended:
         debrief = room.debrief()
         role = room.game.humans[0] if room.settings.solo else None  # a single player's own
         data = debrief_data(room.game, debrief, role)
-        files.append(ExportFile(f"{code}_debrief.json", json.dumps(debrief_json(debrief)).encode()))
+        files.append(ExportFile(f"{code}_debrief.json", json_text(debrief_json(debrief)).encode()))
         png = f"{code}_debrief.png" if figure and data else None
         text = debrief_text(data, png, room.played_notes())
         files.append(ExportFile(f"{code}_debrief.md", text.encode()))
