@@ -398,6 +398,9 @@ def main(argv: list[str] | None = None) -> None:
     shown = warnings.showwarning
     warnings.showwarning = show_warning
     reported.clear()
+    # Ray folds lines its workers print alike within seconds into one ("[repeated 2x across
+    # cluster]"): cells' reports lost their lines, and one cell's showed another's numbers
+    os.environ.setdefault("RAY_DEDUP_LOGS", "0")
     try:
         dispatch(argv)
     except (KeyboardInterrupt, Terminated) as stop:
