@@ -25,6 +25,7 @@ from sim.analysis.discovery import BoxLimit, feature_scores, prim_box
 from sim.analysis.sensitivity import morris_indices
 from sim.core.errors import ConfigError
 from sim.core.params import ModelParams
+from sim.core.scenario_yaml import load_scenario
 from sim.experiment.config import default_config
 from sim.experiment.explore.chunk import chunk_slice
 from sim.experiment.explore.design import draw_design, sobol_points
@@ -454,6 +455,7 @@ def test_a_morris_screening_ranks_every_input(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     manifest = json.loads((tmp_path / "explore.json").read_text())
     assert manifest["points"] == 4 * (len(manifest["inputs"]) + 1)
+    assert manifest["fit"] == "gsomia_2019"  # the values the inputs leave: the figures say it
     indices = pd.read_parquet(tmp_path / "indices.parquet")
     morris = indices[(indices["method"] == "morris") & (indices["index"] == "mu_star")]
     assert len(morris) == 2 * len(manifest["inputs"])
@@ -608,6 +610,21 @@ def test_indices_whose_top_inputs_moved_between_n_half_and_n_are_called_unsettle
     assert said is not None and said.startswith(
         "the Sobol indices have not settled for peak_tension:"
     )
+
+
+def test_every_exploration_figure_says_what_was_explored(ishigami):
+    # indices_*.png, surface.png and the rest named no case, seed or parameters
+    from sim.reports.explore_folder import explore_context
+
+    manifest = json.loads((ishigami[0] / "explore.json").read_text())
+    assert explore_context(manifest) == f"the ishigami test function, {manifest['points']:,} points"
+    title = load_scenario("thaad_2016").title
+    case = {"model": "escalation", "scenario": "thaad_2016", "replications": 1000, "seed": 7}
+    said = f"{title}, other values the fit gsomia_2019, 1,000 runs a point, seed 7"
+    assert explore_context(case | {"fit": "gsomia_2019"}) == said
+    said = f"{title}, other values hand-set, 1,000 runs a point, seed 7"
+    assert explore_context(case | {"fit": "none"}) == said
+    assert explore_context(case) == f"{title}, 1,000 runs a point, seed 7"  # before the key
 
 
 def test_plot_finishes_an_exploration_whose_analysis_was_cut_short(ishigami, tmp_path, capsys):

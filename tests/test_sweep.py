@@ -520,13 +520,24 @@ def test_milestone_figure_says_how_often_each_cell_never_reaches_it():
     assert [t.get_text() for t in panel.texts] == [" never 25%", " never 100%"]
     # the sweep's figures name the case and seed the cells share (none said either), and
     # leave out what the cells differ in
-    from sim.figures.sweep import shared_context
+    from sim.figures.sweep_context import shared_context
 
     title = load_scenario("gsomia_2019").title
     for cell, seed in zip(cells, (7, 7), strict=True):
         cell["summary"]["seed"] = seed
     assert shared_context(cells) == f"{title}, seed 7"
     cells[1]["summary"]["seed"] = 8
+    assert shared_context(cells) == title
+    # nor which parameters: a sweep of the hand-set values looked like one of the fit
+    for cell in cells:
+        cell["summary"] |= {"fit": "none", "parameters": "hand-set"}
+    assert shared_context(cells) == f"{title}, hand-set parameters"
+    for cell in cells:
+        cell["summary"] |= {"fit": "gsomia_2019", "parameters": "point estimate"}
+    assert shared_context(cells) == f"{title}, the fit gsomia_2019"
+    cells[0]["summary"]["parameters"] = cells[1]["summary"]["parameters"] = "posterior draws"
+    assert shared_context(cells) == f"{title}, the fit gsomia_2019 (posterior draws)"
+    cells[1]["summary"]["fit"] = "thaad_2016"
     assert shared_context(cells) == title
     # A cell where one run reaches it has no violin, but that run is drawn; every panel spans
     # the runs' weeks and says when week 0 is; the row of an empty cell stays inside the frame.

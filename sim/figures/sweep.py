@@ -15,10 +15,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.core.metrics import OUTCOMES, wilson_interval
-from sim.core.scenario import Scenario
-from sim.core.scenario_yaml import load_scenario
 from sim.experiment.store import write_figure
 from sim.figures.fan import figure_and_axes
+from sim.figures.sweep_context import cells_scenario, shared_context
 from sim.reports.labels import plain
 
 TOURNAMENT_KEYS = ("strategy@seoul", "strategy@tokyo")
@@ -209,11 +208,6 @@ class MilestoneViolins:
     never: dict[str, list[float]] = field(default_factory=dict)  # share of runs without it
     start: str | None = None  # the date of week 0
     span: int | None = None  # the runs' weeks: every panel's axis runs over them
-
-
-def cells_scenario(cells: list[dict]) -> Scenario:
-    """The case the cells ran: the folder they were given, else the name in their summary."""
-    return load_scenario(cells[0].get("scenario") or cells[0]["summary"]["scenario"])
 
 
 def make_milestone_data(cells: list[dict], labels: list[str], axis: str) -> MilestoneViolins:
@@ -417,12 +411,14 @@ def draw_sweep_figures(
     """
     noticed = cells[0]["summary"].get("notice_label") is not None
     real_outcome = (cells[0]["summary"].get("real") or {}).get("outcome")
+    context = shared_context(cells)
     maps = map_figures(table, keys, real_outcome) if noticed else {}
+    for figure in maps.values():
+        figure.suptitle(context, fontsize=9)
     written = [write_figure(figure, folder / name) for name, figure in maps.items()]
     numeric = [k for k in keys if is_numeric(table[k])]
     milestones = {m.id: m.label for m in cells_scenario(cells).milestones}
     curves = keys if len(keys) == 1 else numeric[:1] if len(numeric) == 1 else []
-    context = shared_context(cells)
     for key in curves if noticed or milestones else []:
         stem = key.replace("@", "_").replace(".", "_") + ".png"
         if noticed:
@@ -438,13 +434,3 @@ def draw_sweep_figures(
         figure.suptitle(f"{context}: {figure.get_suptitle()}", fontsize=8, wrap=True)
         written.append(write_figure(figure, folder / "milestones.png"))
     return written
-
-
-def shared_context(cells: list[dict]) -> str:
-    """The case and the seed the cells share, heading the figures (a swept one is left out)."""
-    summaries = [c["summary"] for c in cells]
-    one_case = len({s.get("scenario") for s in summaries}) == 1
-    parts = [cells_scenario(cells).title] if one_case else []
-    if len({s.get("seed") for s in summaries}) == 1:
-        parts.append(f"seed {summaries[0].get('seed')}")
-    return ", ".join(parts)

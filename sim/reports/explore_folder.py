@@ -23,6 +23,7 @@ from omegaconf import DictConfig, OmegaConf
 from sim.analysis.discovery import BoxLimit, PrimBox
 from sim.analysis.exploration import ExploreResult, analyse, gather_chunks, ranking
 from sim.core.errors import ConfigError, EscalationError
+from sim.core.scenario_yaml import load_scenario
 from sim.experiment.budget import duration
 from sim.experiment.explore.plan import (
     DESIGN,
@@ -63,34 +64,56 @@ REPORT = "explore.md"
 def draw_explore_figures(result: ExploreResult, folder: Path) -> list[Path]:
     """Draw every figure of an exploration into ``folder``; return their paths."""
     manifest, folder = result.manifest, Path(folder)
+    context = explore_context(manifest)
+
+    def save(figure, name: str) -> Path:
+        figure.suptitle(context, fontsize=8)
+        return write_figure(figure, folder / name)
+
     method, n = manifest["method"], manifest["n"]
     kind = {"latin": "feature_scoring"}.get(method, method)
     at = len(result.design) if method == "latin" else n
     paths = []
     for outcome in result.varying:  # a constant outcome has no indices to draw
         bars = make_index_bar_data(result.indices, outcome, kind, at)
-        paths.append(write_figure(plot_index_bars(bars), folder / f"indices_{outcome}.png"))
+        paths.append(save(plot_index_bars(bars), f"indices_{outcome}.png"))
         if method == "morris":
             data = make_morris_data(result.indices, outcome)
-            paths.append(write_figure(plot_morris(data, outcome), folder / f"morris_{outcome}.png"))
+            paths.append(save(plot_morris(data, outcome), f"morris_{outcome}.png"))
     focus = manifest["prim"]["outcome"]
     if method == "sobol" and result.convergence:
         data = make_convergence_data(result.indices, focus, n)
-        paths.append(write_figure(plot_convergence(data, focus, n), folder / "convergence.png"))
+        paths.append(save(plot_convergence(data, focus, n), "convergence.png"))
     if result.box is not None:
         trade = make_prim_tradeoff_data(result.box.trajectory)
         figure = plot_prim_tradeoff(trade, result.box.chosen, result.box.rule)
-        paths.append(write_figure(figure, folder / "prim_tradeoff.png"))
+        paths.append(save(figure, "prim_tradeoff.png"))
         ranges = {i["input"]: (i["low"], i["high"]) for i in manifest["inputs"]}
         box = make_prim_box_data(result.box.limits, ranges)
         if len(box):
-            paths.append(write_figure(plot_prim_box(box, result.box.rule), folder / "prim_box.png"))
+            paths.append(save(plot_prim_box(box, result.box.rule), "prim_box.png"))
     numeric = [i["input"] for i in manifest["inputs"] if i["kind"] != "categorical"]
     top = [k for k in ranking(result, focus).index if k in numeric][:2]
     if len(top) == 2 and focus_gone(result) is None:
         data = make_surface_data(result.design, result.outcomes, focus, top[0], top[1])
-        paths.append(write_figure(plot_surface(data), folder / "surface.png"))
+        paths.append(save(plot_surface(data), "surface.png"))
     return paths
+
+
+def explore_context(manifest: dict[str, Any]) -> str:
+    """What every figure of an exploration shares, heading each one.
+
+    The case, where the values the inputs leave come from, the runs and the seed: a figure
+    copied out of its folder still says what it explored.
+    """
+    if manifest["model"] != "escalation":
+        return f"the {manifest['model']} test function, {manifest['points']:,} points"
+    fit = manifest.get("fit")
+    rest = {None: "", "none": ", other values hand-set"}.get(fit, f", other values the fit {fit}")
+    return (
+        f"{load_scenario(manifest['scenario']).title}{rest}, "
+        f"{manifest['replications']:,} runs a point, seed {manifest['seed']}"
+    )
 
 
 def write_result(result: ExploreResult, folder: Path) -> list[Path]:

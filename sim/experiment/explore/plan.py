@@ -182,6 +182,7 @@ def manifest(plan: Plan, command: str) -> dict[str, Any]:
         "config_hash": explore_hash(plan.config),
         "model": options.model,
         "scenario": plan.config.scenario.name,
+        "fit": plan.config.fit if options.model == "escalation" else None,
         "method": plan.design.method.value,
         "n": plan.design.n,
         "second_order": plan.design.second_order,

@@ -1,0 +1,34 @@
+"""What a sweep's figures say of their cells: the case they ran, and what they all share.
+
+A sweep's figures compare cells; what every cell shares (the case, the parameters, the seed)
+heads them, so two sweeps' figures can be told apart (one of the fitted model, one of the
+hand-set values, say); what the cells differ in is on the axes instead.
+"""
+
+from sim.core.scenario import Scenario
+from sim.core.scenario_yaml import load_scenario
+
+
+def cells_scenario(cells: list[dict]) -> Scenario:
+    """The case the cells ran: the folder they were given, else the name in their summary."""
+    return load_scenario(cells[0].get("scenario") or cells[0]["summary"]["scenario"])
+
+
+def shared_context(cells: list[dict]) -> str:
+    """The case, the parameters and the seed the cells share (a swept one is left out)."""
+    summaries = [c["summary"] for c in cells]
+
+    def shared(key: str) -> object:
+        values = {str(s.get(key)) for s in summaries}
+        return summaries[0].get(key) if len(values) == 1 else None
+
+    parts = [cells_scenario(cells).title] if shared("scenario") is not None else []
+    fit = shared("fit")
+    if fit == "none":
+        parts.append("hand-set parameters")
+    elif fit is not None:
+        drawn = str(shared("parameters") or "").startswith("posterior")
+        parts.append(f"the fit {fit}" + (" (posterior draws)" if drawn else ""))
+    if (seed := shared("seed")) is not None:
+        parts.append(f"seed {seed}")
+    return ", ".join(parts)
