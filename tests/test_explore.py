@@ -161,6 +161,24 @@ def test_sobol_design_size_and_power_of_two_check():
         draw_design(space, DesignOptions(method="sobol", n=1000), seed=1)
 
 
+def test_one_input_is_refused_and_two_have_a_convergence_check_json_can_hold():
+    # one input ended in a scikit-learn traceback after every chunk had run; two in "Out of
+    # range float values are not JSON compliant: nan" (the rank correlation of two indices),
+    # and their top inputs were "the same" whatever the indices, being all of them
+    from sim.analysis.sensitivity import sobol_convergence
+    from sim.experiment.store import json_text
+
+    with pytest.raises(ConfigError, match=r"x1 is the only input; .* escalation run -m x1="):
+        build_space(IshigamiInputs(), ["x1"], [], {}, {}, {})
+    space = build_space(IshigamiInputs(), ["x1", "x2"], [], {}, {}, {})
+    design = draw_design(space, DesignOptions(method="sobol", n=64), seed=1).table()
+    y = design["x1"].to_numpy() + 0.1 * design["x2"].to_numpy()
+    _, summary = sobol_convergence(space.problem(), y, "y", 64, False, 20, 0.95, 1)
+    assert summary["rank_correlation_st"] is None and summary["top_inputs"] == 1
+    assert summary["top_inputs_same"]  # x1 leads at both sizes
+    assert '"rank_correlation_st": null' in json_text(summary)
+
+
 @settings(max_examples=50, deadline=None)
 @given(points=st.integers(1, 500), chunks=st.integers(1, 40))
 def test_chunks_cover_the_design_once(points, chunks):

@@ -107,8 +107,9 @@ def sobol_convergence(
 
     A Saltelli design's first ``n/2`` base rows are a design of base size ``n/2``, so the
     indices at n/2 and n come from one set of runs. Returns the half-sample indices and a
-    summary: Spearman's rank correlation of ST at n/2 and n, whether the top inputs (up to
-    five) are the same, and the largest change of an index.
+    summary: Spearman's rank correlation of ST at n/2 and n (None for two inputs or fewer),
+    whether the top inputs (up to five, and fewer than all) are the same, and the largest
+    change of an index.
     """
     half = n // 2
     rows = sobol_rows(half, problem["num_vars"], second_order)
@@ -118,13 +119,11 @@ def sobol_convergence(
     full = sobol_indices(problem, y, outcome, n, second_order, resamples, confidence, seed)
     st_small = small[small["index"] == "ST"].set_index("input")["value"]
     st_full = full[full["index"] == "ST"].set_index("input")["value"].reindex(st_small.index)
-    top = min(5, len(st_full))
+    top = min(5, max(1, len(st_full) - 1))  # fewer than all: all are always the same set
     same_top = set(st_small.nlargest(top).index) == set(st_full.nlargest(top).index)
     finite = np.isfinite(st_small.to_numpy()) & np.isfinite(st_full.to_numpy())
-    rho = (
-        float(spearmanr(st_small[finite], st_full[finite]).statistic)
-        if finite.sum() > 2
-        else float("nan")
+    rho = (  # None (null in explore.json) where it means nothing: two values or fewer
+        float(spearmanr(st_small[finite], st_full[finite]).statistic) if finite.sum() > 2 else None
     )
     change = (
         small.set_index(["index", "input"])["value"] - full.set_index(["index", "input"])["value"]
@@ -136,6 +135,6 @@ def sobol_convergence(
         "rank_correlation_st": rho,
         "top_inputs": top,
         "top_inputs_same": bool(same_top),
-        "max_index_change": float(change.max()),
+        "max_index_change": float(change.max()) if change.notna().any() else None,
     }
     return small, summary

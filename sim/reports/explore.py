@@ -75,6 +75,8 @@ def _table(frame: pd.DataFrame) -> list[str]:
 
 
 def _cell(value: object) -> str:
+    if value is None:
+        return ""
     if isinstance(value, float):
         if pd.isna(value):
             return ""
@@ -166,7 +168,8 @@ def render_explore(result: "ExploreResult", figures: list[str]) -> str:
         lines += [
             "`rank_correlation_st` is Spearman's correlation of the total indices computed on "
             "the first half of the base sample and on all of it; `top_inputs_same` says whether "
-            "the most influential inputs are the same set at both sizes.",
+            "the most influential inputs are the same set at both sizes; a blank correlation "
+            "had fewer than three total indices to rank.",
             "",
         ]
         if warning := unsettled(result.convergence):

@@ -225,7 +225,8 @@ def build_space(
 
     Raises:
         ConfigError: naming the first unknown key, range outside the schema's bounds,
-            categorical key given a range, numeric key given levels, or empty space.
+            categorical key given a range, numeric key given levels, or a space of fewer
+            than two inputs.
     """
     fields = schema_fields(schema)
     known = list(fields)
@@ -278,4 +279,10 @@ def build_space(
             raise ConfigError(f"explore.inputs: {key} is not a number or a choice; it cannot vary")
     if not chosen:
         raise ConfigError("explore: the input space is empty; name inputs in explore.inputs")
+    if len(chosen) == 1:  # the feature scores, PRIM and the surface need two
+        key = chosen[0].key
+        raise ConfigError(
+            f"explore: {key} is the only input; an exploration varies two or more. For one key "
+            f"sweep it instead: escalation run -m {key}=..."
+        )
     return InputSpace(tuple(chosen))
