@@ -575,6 +575,10 @@ def edited(record: dict, how: str) -> object:
     elif how == "another move, no version":  # passed with a warning naming "version unknown"
         seoul[0]["move"] = "cooperate" if seoul[0]["move"] != "cooperate" else "hold"
         del data["version"]
+    elif how == "no version":  # replayed, where the instructor guide says it is refused
+        del data["version"]
+    elif how == "a move after the last week":  # replayed, the move never reached
+        data["moves"].append(dict(seoul[1], week=2))
     elif how == "another outcome":  # was accepted without a word
         data["outcome"] = "terminated" if data["outcome"] != "terminated" else "never_noticed"
     elif how == "a role the game lacks":
@@ -596,7 +600,12 @@ def edited(record: dict, how: str) -> object:
         ("no timeline", "is not a whole game record: 'timeline' must be a list of objects"),
         ("a seed as text", "'seed' must be a whole number of at least 0"),
         ("another move", "its moves give another game than its timeline from week 1: the file "),
-        ("another move, no version", "its moves give another game than its timeline from week 1"),
+        ("another move, no version", "is not a whole game record: it has no 'version'"),
+        ("no version", "is not a whole game record: it has no 'version'"),
+        (
+            "a move after the last week",
+            "is not a whole game record: moves[2] is for week 2, after the game's last (week 1)",
+        ),
         ("another outcome", "its moves give another game than its outcome: the file was edited"),
         (  # blamed the moves: "moves[0]: 'actor' must be one of ['pyongyang']"
             "a role the game lacks",

@@ -52,6 +52,7 @@ class RecordError(EscalationError):
 
 #: A record's fields: what each must hold, and its test.
 FIELDS = {
+    "version": ("the version of escalation-sim that saved it", lambda v: _text(v)),
     "config": ("an object", lambda v: isinstance(v, dict)),
     "humans": ("a list of roles", lambda v: isinstance(v, list) and all(map(_text, v))),
     "seed": ("a whole number of at least 0", lambda v: _whole(v) and v >= 0),
@@ -128,6 +129,21 @@ def check_record(data: object) -> None:
                 raise RecordError(f"injections[{i}]: {key!r} must be text")
         if "measure" in injection and not _text(injection["measure"]):
             raise RecordError(f"injections[{i}]: 'measure' must be text when given")
+
+
+def check_none_after(data: dict, game: Game) -> None:
+    """Raise `RecordError` if the record of a finished ``game`` holds a move after its end.
+
+    A game left mid-week keeps the moves of the week it was left in; a finished one has no
+    week after its last, so such a move was added by hand (the replay never reaches it).
+    """
+    weeks = len(game.timeline)
+    after = [i for i, m in enumerate(data["moves"]) if m["week"] >= weeks]
+    if game.finished and after:
+        raise RecordError(
+            f"moves[{after[0]}] is for week {data['moves'][after[0]]['week']}, after the "
+            f"game's last (week {weeks - 1}): it was edited"
+        )
 
 
 def replay(data: dict) -> Game:

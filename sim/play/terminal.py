@@ -25,7 +25,7 @@ from sim.core.errors import ConfigError, EscalationError
 from sim.experiment.config import Config
 from sim.experiment.factory import build_scenario
 from sim.play.game import Game
-from sim.play.record import RecordError, check_record, save
+from sim.play.record import RecordError, check_none_after, check_record, save
 from sim.play.record import replay as replay_record
 from sim.play.settings import check_patron_settings
 from sim.play.transcript import format_header
@@ -362,6 +362,7 @@ def replayed_game(path: Path, record: object) -> tuple[Game, bool]:
         check_record(record)
         assert isinstance(record, dict)  # check_record refuses anything else
         game = replay_record(record)
+        check_none_after(record, game)
     except RecordError as problem:
         raise PlayError(f"{path} is not a whole game record: {problem}") from None
     except ConfigError as problem:
@@ -381,7 +382,7 @@ def replayed_game(path: Path, record: object) -> tuple[Game, bool]:
     )
     made_by = record.get("version")
     where = f"its timeline from week {week + 1}" if replayed != recorded else "its outcome"
-    if made_by in (__version__, None):  # every record names its version: none, it was cut
+    if made_by == __version__:
         raise PlayError(
             f"{path}: its moves give another game than {where}: the file was edited after the "
             "game; replay the file as it was saved"
