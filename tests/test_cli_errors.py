@@ -287,7 +287,7 @@ HEADER = EVENTS.split(b"\n", 1)[0] + b"\n"
             None,
             "end 2018-10-01 is before start 2018-10-29",
         ),
-        (None, bytes(range(256)) * 4, "events.csv: not UTF-8 text"),
+        (None, bytes(range(256)) * 4, "events.csv, line 2: not UTF-8 text (byte 128 of the file)"),
         (None, EVENTS.replace(b"Tokyo protests", "Tokyo protest\xe9".encode("latin-1")), "UTF-8"),
         (None, HEADER + b"2019-01-01,seoul,legal,pressure,x," + b"a" * 131_073 + b",u\n", "field"),
         (None, HEADER, "no events"),

@@ -161,8 +161,23 @@ def test_error_is_an_escalation_error():
 
 def test_a_file_that_is_not_utf8_is_named(tmp_path):
     path = tmp_path / "events.csv"
-    path.write_bytes((HEADER + "\n" + R1 + "\n").encode("utf-8") + b"\xff\xfe,\n")
-    with pytest.raises(EventsFileError, match=re.escape(f"{path}: not UTF-8 text")):
+    text = (HEADER + "\n" + R1 + "\n").encode("utf-8")
+    path.write_bytes(text + b"\xff\xfe,\n")
+    said = f"{path}, line 3: not UTF-8 text (byte {len(text)} of the file)"
+    with pytest.raises(EventsFileError, match=re.escape(said)):
+        load_events(path)
+
+
+def test_a_byte_not_utf8_deep_in_a_long_file_is_found_where_it_is(tmp_path):
+    # a byte at 12,233 was reported at "byte 4041", one at 18,388 at "byte 0": the decoder's
+    # offset counts from the chunk it was reading
+    path = tmp_path / "events.csv"
+    rows = (HEADER + "\n" + (R1 + "\n") * 200).encode("utf-8")
+    cut = rows.index(b"\n", 12_000) + 1
+    path.write_bytes(rows[:cut] + b"\xe9" + rows[cut:])
+    line = rows[:cut].count(b"\n") + 1
+    said = f"{path}, line {line}: not UTF-8 text (byte {cut} of the file)"
+    with pytest.raises(EventsFileError, match=re.escape(said)):
         load_events(path)
 
 

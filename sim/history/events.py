@@ -85,12 +85,27 @@ def load_events(path: str | Path, actors: tuple[str, ...] = ACTORS) -> list[Even
         raise EventsFileError(f"no events file at {path}")
     try:
         return _read_events(path, actors)
-    except UnicodeDecodeError as problem:
+    except UnicodeDecodeError:
+        line, byte = _first_bad_byte(path.read_bytes())
         raise EventsFileError(
-            f"{path}: not UTF-8 text (byte {problem.start}); save the file as UTF-8 CSV"
+            f"{path}, line {line}: not UTF-8 text (byte {byte} of the file); save the file as "
+            "UTF-8 CSV"
         ) from None
     except csv.Error as problem:
         raise EventsFileError(f"{path}: not a readable CSV file ({problem})") from None
+
+
+def _first_bad_byte(data: bytes) -> tuple[int, int]:
+    """The line (from 1) and the offset in the file (from 0) of the first byte not UTF-8.
+
+    The decoder's own offset counts from the start of the chunk it was reading, which in a
+    file of more than a few kilobytes is not the file's start.
+    """
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as problem:
+        return data.count(b"\n", 0, problem.start) + 1, problem.start
+    return 1, 0  # not reached: the file failed to decode as it was read
 
 
 def _first_line(lines: list[str], after: int) -> int:
