@@ -187,3 +187,25 @@ def test_optuna_finds_the_least_pressure_with_its_bracket(tmp_path):
     met = trials[trials["pressure"] == threshold["meets"]].iloc[0]
     assert met["hi"] < 0.60
     assert (tmp_path / "threshold.png").is_file() and (tmp_path / "sweep.parquet").is_file()
+
+
+@pytest.mark.parametrize(
+    "swept",
+    [
+        ["us.pressure=interval(0,1)"],  # the ad hoc search of docs/sweeps.md
+        ["+experiment=least_pressure"],  # the preset's, under hydra.sweeper.params
+    ],
+)
+def test_an_optuna_search_tabulates_the_keys_it_searches(tmp_path, swept):
+    # a key given on the command line had no column in sweep.parquet and no curve: only the
+    # preset's keys, under hydra.sweeper.params, were read
+    from sim.experiment.launch import prepare_sweep
+
+    optuna = ["hydra/sweeper=optuna"] if swept[0].startswith("us.") else []
+    launch = prepare_sweep(
+        [*optuna, *swept, "run.objective=p_terminated", f"hydra.sweep.dir={tmp_path}"]
+    )
+    try:
+        assert launch.search is not None and launch.search.keys == ["us.pressure"]
+    finally:
+        launch.release()

@@ -240,6 +240,14 @@ def split_overrides(overrides: Sequence[str]) -> tuple[list[str], list[str]]:
     return task, fixed
 
 
+def swept_keys(task: Sequence[str]) -> list[str]:
+    """The keys the task's overrides sweep (``KEY=a,b``, ``KEY=interval(0,1)``, ...)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parsed = OverridesParser.create().parse_overrides(list(task))
+    return [str(o.key_or_group) for o in parsed if o.is_sweep_override()]
+
+
 def basic_plan(cfg: DictConfig, task: Sequence[str]) -> SweepPlan:
     """The cells Hydra's basic sweeper runs for ``task`` and ``hydra.sweeper.params``."""
     node = OmegaConf.select(cfg, "hydra.sweeper.params")
@@ -266,6 +274,7 @@ def prepare_sweep(overrides: Sequence[str], config_name: str = RUN_CONFIG) -> La
         (folder / MANIFEST).unlink(missing_ok=True)  # an earlier launch's cells are not these
         node = OmegaConf.select(cfg, "hydra.sweeper.params")
         keys = [str(k) for k in node.keys()] if isinstance(node, DictConfig) else []
+        keys += [k for k in swept_keys(task) if k not in keys]  # `KEY=interval(0,1)` too
         trials = int(OmegaConf.select(cfg, "hydra.sweeper.n_trials", default=0) or 0)
         command = " ".join(["escalation run --multirun", *overrides])
         search = Search(command, keys, trials)
