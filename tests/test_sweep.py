@@ -279,6 +279,10 @@ def test_an_unfinished_cell_fails_the_aggregation_in_one_line(small_sweep, tmp_p
         ),
         (["strategy@seoul=tit_for_tat,chaos"], "chaos"),
         (["us.pressure=range(0,0)"], r"us.pressure=range\(0,0\) gives no values"),  # a traceback
+        (  # refused only by the first cell's job, after the folder and its manifest were made
+            ["us.pressure=0,1", "run.objective=p_bogus"],
+            r"sweep cell 0 \(.*\): run.objective='p_bogus' is not an objective",
+        ),
     ],
 )
 def test_bad_sweep_fails_before_any_job_starts(tmp_path, capsys, overrides, message):
@@ -286,7 +290,7 @@ def test_bad_sweep_fails_before_any_job_starts(tmp_path, capsys, overrides, mess
         capsys, "run", "-m", f"hydra.sweep.dir={tmp_path}", *overrides, "run.replications=50"
     )
     assert re.search(message, line), line
-    assert cells(tmp_path) == []
+    assert cells(tmp_path) == [] and not (tmp_path / "manifest.json").exists()
 
 
 @pytest.mark.slow

@@ -41,6 +41,7 @@ from sim.experiment.config import (
 )
 from sim.experiment.factory import build_scenario, horizon, load_real, posterior_config
 from sim.experiment.identity import run_identity
+from sim.experiment.objective import parse_objective
 from sim.experiment.redraw import EXPLORATION
 from sim.experiment.store import SUMMARY, FolderLock
 
@@ -96,6 +97,8 @@ def check_job(config: Config, config_name: str, scenarios: dict[Any, Scenario]) 
         check_analysis(config)
     budget = None
     if config_name == RUN_CONFIG:
+        if config.run.objective is not None:  # a sweep's cells: before its first job
+            parse_objective(config.run.objective, follow=config.run.follow)
         weeks = horizon(config, scenario)
         budget = run_budget(config.run.replications, weeks, config.run.trajectories, BLOCK)
     return CheckedJob(config, scenario, run_identity(config, scenario).cell, budget)
