@@ -480,6 +480,12 @@ def test_an_empty_config_node_says_how_to_add_a_key(empty, capsys):
             ["calibrate.rolling=true", "calibrate.origin=2030-01-07"],
             "calibrate.origin=2030-01-07 leaves no week to forecast",
         ),
+        (  # was moved to week 4 without a word
+            "compare",
+            ["compare.rolling=true", "compare.origin=2017-01-02"],
+            "compare.origin=2017-01-02 is before the scored weeks, which start 2018-10-29; "
+            "choose an origin from 2018-11-26 (week 5)",
+        ),
         (
             "calibrate",
             ["calibrate.loco=true", "calibrate.cases=[gsomia_2019]"],
@@ -493,7 +499,7 @@ def test_an_empty_config_node_says_how_to_add_a_key(empty, capsys):
         (
             "calibrate",
             ["calibrate.loco=true", "calibrate.cases=[gsomia_2019,atlantis]"],
-            "no scenario 'atlantis'",
+            "calibrate.cases: no scenario 'atlantis'",
         ),
         ("calibrate", ["calibrate.fit=../../evil"], "calibrate.fit=../../evil is not a plain name"),
         (  # unused without writing, and still a wrong value

@@ -378,6 +378,10 @@ def test_an_exploration_folder_holds_every_result(ishigami):
     ("overrides", "message"),
     [
         (["explore.inputs=[us.pressure,payoffs.audence.seoul]"], "payoffs.audence.seoul is not"),
+        (  # said OmegaConf's "Invalid value assigned: str is not a ListConfig, list or tuple."
+            ["explore.outcomes=p_terminated"],
+            "explore.outcomes: it takes a list, in brackets: 'explore.outcomes=[A,B]'",
+        ),
         (["+explore.ranges.payoffs.audence.seoul=[0,1]"], "payoffs.audence.seoul is not"),
         (["explore.ranges.us.pressure=[0,2]"], "us.pressure=[0, 2] is outside the schema's bounds"),
         (["+explore.ranges.us.policy=[0,1]"], "us.policy is categorical"),

@@ -15,7 +15,7 @@ from sim.analysis.forecast import first_origin
 from sim.analysis.likelihood import Episode
 from sim.analysis.posterior import MIN_KEPT_STEPS, dimensions
 from sim.analysis.space import Space
-from sim.core.errors import ConfigError
+from sim.core.errors import ConfigError, ScenarioError
 from sim.core.scenario import Scenario
 from sim.core.scenario_yaml import load_scenario
 from sim.experiment.config import CalibrateJobConfig, CompareJobConfig
@@ -128,6 +128,11 @@ def loco_episodes(c) -> dict[str, Episode]:
         )
     episodes = {}
     for name in names:
-        scenario = load_scenario(name)
+        try:
+            scenario = load_scenario(name)
+        except ScenarioError as problem:  # which option named it
+            if not str(problem).startswith("no scenario"):
+                raise
+            raise ScenarioError(f"calibrate.cases: {problem}") from None
         episodes[name] = Episode(scenario, real_path(scenario))
     return episodes

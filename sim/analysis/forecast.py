@@ -169,12 +169,19 @@ EARLIEST_ORIGIN = 4
 def first_origin(scenario, text: object, key: str) -> int:
     """The week the rolling forecasts start from, read from ``key``'s date and checked.
 
-    The origin is at least week 4 and must leave at least one scored week to forecast; a
-    date outside that is a config error naming ``key``, raised before anything is fitted.
+    An origin in the first four weeks is moved to week 4 (a fit needs weeks before it); one
+    before the scored weeks, or that leaves none of them to forecast, is a config error naming
+    ``key``, raised before anything is fitted.
     """
     from sim.core.scenario import parse_date
 
-    week = max(scenario.week_of(parse_date(text, key)), EARLIEST_ORIGIN)
+    asked = scenario.week_of(parse_date(text, key))
+    week = max(asked, EARLIEST_ORIGIN)
+    if asked < 0:  # it was moved to week 4 without a word
+        raise ConfigError(
+            f"{key}={text} is before the scored weeks, which start {scenario.start}; choose "
+            f"an origin from {scenario.week_start(EARLIEST_ORIGIN)} (week {EARLIEST_ORIGIN + 1})"
+        )
     if scenario.weeks <= EARLIEST_ORIGIN:
         raise ConfigError(
             f"{key}={text}: the events file scores {scenario.weeks} week(s) from "

@@ -191,6 +191,8 @@ def composition_error(problem: Exception) -> ConfigError:
         advice = f"; {key} takes {takes}" if takes else ""
         if "does not support deletion" in first:  # `~run.seed` on the line
             advice = f"; every job has {key}: set it instead ({key}=VALUE)"
+        if "is not a ListConfig, list or tuple" in first:  # `params=seoul.activity`
+            first, advice = "it takes a list", f", in brackets: '{key}=[A,B]'"
         return ConfigError(f"{within}{key}: {first}{advice}")
     slot = re.match(r"Could not override '(strategy@[^']*|strategy)'", _first_line(problem))
     if slot:  # rules go by slot, whatever the case's sides are called
