@@ -378,6 +378,10 @@ def test_an_exploration_folder_holds_every_result(ishigami):
     ("overrides", "message"),
     [
         (["explore.inputs=[us.pressure,payoffs.audence.seoul]"], "payoffs.audence.seoul is not"),
+        (  # ran the whole design, then said "No box: no design point (or every one) meets"
+            ["explore.prim.threshold=1.5"],
+            "explore.prim.threshold=1.5: p_terminated runs from 0 to 1, so no design point",
+        ),
         (  # said OmegaConf's "Invalid value assigned: str is not a ListConfig, list or tuple."
             ["explore.outcomes=p_terminated"],
             "explore.outcomes: it takes a list, in brackets: 'explore.outcomes=[A,B]'",

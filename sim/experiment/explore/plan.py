@@ -109,6 +109,14 @@ def check_outcomes(
             f"explore.prim.outcome={config.explore.prim.outcome!r} is not among the outcomes "
             f"measured ({', '.join(chosen)})"
         )
+    prim = config.explore.prim
+    if (prim.outcome.startswith("p_") or prim.outcome == "peak_tension") and not (
+        0.0 < prim.threshold < 1.0
+    ):  # a 22-minute exploration that cannot find a box
+        raise ConfigError(
+            f"explore.prim.threshold={prim.threshold:g}: {prim.outcome} runs from 0 to 1, so no "
+            "design point (or every one) would be of interest; give a threshold between 0 and 1"
+        )
     return chosen
 
 
