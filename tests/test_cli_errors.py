@@ -7,6 +7,7 @@ left-behind folder before.
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -286,6 +287,16 @@ HEADER = EVENTS.split(b"\n", 1)[0] + b"\n"
             lambda t: t.replace(b"end: 2019-12-30", b"end: 2018-10-01"),
             None,
             "end 2018-10-01 is before start 2018-10-29",
+        ),
+        (  # drew "['a', 'b']" as the figures' title
+            lambda t: re.sub(rb"(?m)^title: .*$", b"title: [a, b]", t, count=1),
+            None,
+            "title is a list, not text; write it as text (in quotes if need be)",
+        ),
+        (
+            lambda t: t.replace(b"gesture: Tokyo offers working-level talks", b"gesture: 5"),
+            None,
+            "measures.tokyo: gesture is a number, not text",
         ),
         (None, bytes(range(256)) * 4, "events.csv, line 2: not UTF-8 text (byte 128 of the file)"),
         (None, EVENTS.replace(b"Tokyo protests", "Tokyo protest\xe9".encode("latin-1")), "UTF-8"),

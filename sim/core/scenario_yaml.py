@@ -58,11 +58,11 @@ def _measure(raw: Any, where: str) -> Measure:
     try:
         measure = Measure(
             id=str(raw["id"]),
-            name=str(raw["name"]),
+            name=_text(raw["name"], f"{place}: name"),
             domain=str(raw["domain"]),
             intensity=_intensity(raw["intensity"]),
             reversible=reversible,
-            undo=str(raw.get("undo", "")),
+            undo=_text(raw.get("undo", ""), f"{place}: undo"),
             events=_move_ids(raw, "events"),
             lifted_by=_move_ids(raw, "lifted_by"),
         )
@@ -113,6 +113,18 @@ def _intensity(value: Any) -> float:
     return float(value)
 
 
+#: How an error names a YAML value that is not text.
+YAML_KINDS = {bool: "true or false", int: "a number", float: "a number", list: "a list"}
+
+
+def _text(value: object, where: str) -> str:
+    """A text field's value; `ScenarioError` naming ``where`` if YAML read something else."""
+    if isinstance(value, str):
+        return value
+    kind = YAML_KINDS.get(type(value), "a mapping" if isinstance(value, dict) else "empty")
+    raise ScenarioError(f"{where} is {kind}, not text; write it as text (in quotes if need be)")
+
+
 def _repertoire(actor: str, raw: Any, where: str) -> Repertoire:
     if not isinstance(raw, dict) or not isinstance(raw.get("list"), list):
         raise ScenarioError(f"{where}: measures.{actor} needs a `list` of measures")
@@ -121,8 +133,8 @@ def _repertoire(actor: str, raw: Any, where: str) -> Repertoire:
         return Repertoire(
             actor=actor,
             measures=tuple(_measure(m, f"{where}: measures.{actor}") for m in raw["list"]),
-            gesture=str(raw.get("gesture", f"{actor.title()} proposes talks")),
-            signal=str(raw.get("signal", f"{actor.title()} protests")),
+            gesture=_text(raw.get("gesture", f"{actor.title()} proposes talks"), "gesture"),
+            signal=_text(raw.get("signal", f"{actor.title()} protests"), "signal"),
         )
     except ScenarioError as problem:
         if str(problem).startswith(where):
@@ -142,7 +154,7 @@ def _milestone(raw: Any, where: str) -> Milestone:
             raise ScenarioError(f"{place} lacks the key {key!r}")
     return Milestone(
         id=str(raw["id"]),
-        label=str(raw["label"]),
+        label=_text(raw["label"], f"{place}: label"),
         kind=MilestoneKind(raw["kind"]),
         actor=str(raw["actor"]),
         measure=str(raw.get("measure") or ""),
@@ -228,7 +240,7 @@ def _scenario(raw: dict, folder: Path, where: str) -> Scenario:
             actor=str(outcome["actor"]),
             measure=str(outcome["measure"]),
             lapse_weeks=_whole(outcome.get("lapse_weeks"), f"{where}: outcome.lapse_weeks"),
-            label=str(outcome.get("label", "the agreement")),
+            label=_text(outcome.get("label", "the agreement"), f"{where}: outcome.label"),
         )
         if notice.actor in measures:  # while the notice runs, a lifting lifts it first
             side = measures[notice.actor]  # (load_scenario checks the actor and the measure)
@@ -239,7 +251,7 @@ def _scenario(raw: dict, folder: Path, where: str) -> Scenario:
         raise ScenarioError(f"{where}: end {end} is before start {start}")
     return Scenario(
         name=_name(raw.get("name"), folder, where),
-        title=str(raw.get("title", folder.name)),
+        title=_text(raw.get("title", folder.name), f"{where}: title"),
         start=monday(start),
         end=monday(end),
         sides=(sides[0], sides[1]),
