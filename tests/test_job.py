@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from sim.core.errors import ConfigError
+from sim.core.fitted import fit_values
 from sim.core.metrics import OUTCOMES, replication_table
 from sim.core.params import lookup
 from sim.core.scenario_yaml import load_scenario
@@ -284,6 +285,24 @@ def test_posterior_draws_are_made_once_per_run_and_shared_by_its_blocks(monkeypa
     monkeypatch.setattr(blocks, "build_model", spy)
     simulate(base)
     np.testing.assert_array_equal(np.concatenate(seen), drawn.payoffs.deadline)
+
+
+def test_a_posterior_run_keeps_the_values_each_replication_drew(tmp_path):
+    # the folder said only which fit the run drew from: once calibrate rewrote the posterior,
+    # the same command drew other values and nothing in the folder told which ones it had
+    from sim.experiment.factory import posterior_config
+    from sim.experiment.job import DRAWS
+
+    base = config("run.replications=30", "run.posterior=true")
+    summary = run_into(base, tmp_path)
+    kept = pd.read_parquet(tmp_path / DRAWS)
+    drawn = posterior_config(base)
+    assert list(kept["replication"]) == list(range(30)) and DRAWS in summary.files
+    for key in kept.columns.drop("replication"):
+        np.testing.assert_array_equal(kept[key], np.asarray(lookup(drawn, key)[1]), key)
+    assert set(kept.columns) == {"replication", *fit_values(base.fit)}
+    run_into(config("run.replications=30"), tmp_path)  # the point estimate: no draws
+    assert not (tmp_path / DRAWS).exists()
 
 
 def test_the_summary_round_trips_through_json_and_rejects_junk(tmp_path):

@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import yaml
 
 from sim.core.errors import ConfigError, EscalationError, EventsFileError, ScenarioError
 from sim.core.fitted import fit_values, posterior_draws
 from sim.core.model import EscalationModel
-from sim.core.params import with_values
+from sim.core.params import lookup, with_values
 from sim.core.scenario import Scenario
 from sim.core.scenario_yaml import load_case, load_scenario
 from sim.experiment.budget import check_memory
@@ -240,3 +241,18 @@ def posterior_config(config: Config) -> Config:
     rows = np.random.default_rng(stream).integers(len(draws), size=config.run.replications)
     drawn = with_values(config, {k: draws[k].to_numpy()[rows] for k in draws.columns})
     return replace(drawn, run=replace(drawn.run, posterior=False))
+
+
+def drawn_values(config: Config) -> pd.DataFrame:
+    """The fitted values each replication of a ``run.posterior`` run draws, one row each.
+
+    A run's folder keeps them (`sim.experiment.job.DRAWS`): rewriting the fit's posterior file
+    changes what the same command draws, and the run's config says only which fit it drew from.
+    """
+    drawn = posterior_config(config)
+    size = config.run.replications
+    values = {
+        key: np.broadcast_to(np.asarray(lookup(drawn, key)[1]), size)
+        for key in sorted(fit_values(config.fit))
+    }
+    return pd.DataFrame({"replication": np.arange(size), **values})

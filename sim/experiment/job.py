@@ -28,7 +28,7 @@ from sim.core.scenario import Scenario
 from sim.core.scenario_yaml import load_scenario
 from sim.experiment.blocks import Block, TensionFan, block_spans, simulate_blocks
 from sim.experiment.config import Config, parameter_source
-from sim.experiment.factory import build_scenario, horizon, load_real
+from sim.experiment.factory import build_scenario, drawn_values, horizon, load_real
 from sim.experiment.identity import config_hash, run_identity
 from sim.experiment.store import (
     SUMMARY,
@@ -47,7 +47,8 @@ TRAJECTORIES = "trajectories.parquet"
 FAN = "tension_fan.parquet"
 FAN_FIGURE = "tension_fan.png"
 #: Every file a job writes (a rerun removes them all before it starts).
-OUTPUTS = (SUMMARY, REPLICATIONS, TRAJECTORIES, FAN, FAN_FIGURE)
+DRAWS = "posterior_draws.parquet"  # with run.posterior=true: each replication's fitted values
+OUTPUTS = (SUMMARY, REPLICATIONS, TRAJECTORIES, FAN, FAN_FIGURE, DRAWS)
 
 
 def summary_columns(scenario: Scenario, follow: bool) -> list[str]:
@@ -309,6 +310,9 @@ def run_into(
         "write": round(time.perf_counter() - t2, 4),
     }
     written = [REPLICATIONS, FAN, FAN_FIGURE] + ([TRAJECTORIES] if config.run.trajectories else [])
+    if config.run.posterior:
+        written.append(DRAWS)
+        write_parquet(drawn_values(config), folder / DRAWS)
     summary.files = {name: (folder / name).stat().st_size for name in sorted(written)}
     write_json(summary.to_dict(), folder / SUMMARY)
     return summary
