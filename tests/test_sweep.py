@@ -2,6 +2,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -579,7 +580,10 @@ def alive(pid):
 
 
 @pytest.mark.slow
-def test_joblib_workers_end_with_a_killed_sweep(tmp_path):
+@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGTERM])
+def test_joblib_workers_end_with_a_killed_sweep(tmp_path, stop):
+    # SIGTERM (a scheduler's stop) left the two cells' temporary files, while the last line
+    # said "temporary files were removed"
     args = [sys.executable, "-m", "sim", "run", "-m", f"hydra.sweep.dir={tmp_path}"]
     args += ["us.pressure=0.0,1.0", "run.replications=400000", "run.trajectories=false"]
     args += ["run.progress=false", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2"]
@@ -598,8 +602,13 @@ def test_joblib_workers_end_with_a_killed_sweep(tmp_path):
         time.sleep(0.5)
     writing = list(tmp_path.glob("[01]/.replications.parquet.*.tmp"))
     assert writing, "no cell began writing: the kill would test nothing"  # else vacuous below
-    parent.kill()
-    parent.wait(timeout=10)
+    parent.send_signal(stop)
+    parent.wait(timeout=30)
+    if stop == signal.SIGTERM:
+        assert parent.returncode == 143
+        said = parent.stderr.read().decode() if parent.stderr else ""
+        assert said.startswith("error: terminated; temporary files were removed (a sweep resumes")
+        assert said.count("\n") == 1, said
     deadline = time.monotonic() + 30
     while any(alive(p) for p in workers) and time.monotonic() < deadline:
         time.sleep(0.5)
