@@ -28,6 +28,7 @@ from sim.console import (
     report,
     reported,
     say,
+    set_worker_environment,
     show_warning,
     terminate,
     unknown_flag,
@@ -401,9 +402,7 @@ def main(argv: list[str] | None = None) -> None:
     shown = warnings.showwarning
     warnings.showwarning = show_warning
     reported.clear()
-    # Ray folds lines its workers print alike within seconds into one ("[repeated 2x across
-    # cluster]"): cells' reports lost their lines, and one cell's showed another's numbers
-    os.environ.setdefault("RAY_DEDUP_LOGS", "0")
+    set_worker_environment()
     try:
         dispatch(argv)
     except (KeyboardInterrupt, Terminated) as stop:

@@ -143,3 +143,19 @@ def report(text: str, folder: Path) -> None:
 def say(message: str) -> None:
     """Progress of a long command, on standard error so it stays out of the report."""
     print(message, file=sys.stderr, flush=True)
+
+
+#: The resource trackers' "leaked semaphore objects to clean up" warnings, left unsaid.
+QUIET_TRACKERS = "ignore:resource_tracker:UserWarning"
+
+
+def set_worker_environment() -> None:
+    """What the processes a command starts inherit, unless the user set it otherwise.
+
+    Ray folds lines its workers print alike within seconds into one ("[repeated 2x across
+    cluster]"): a sweep cell's report lost lines, and showed another's numbers. A parallel
+    launcher's workers killed at an interrupt leave semaphores that the resource trackers
+    (interpreters of their own) clean up, and say so in two lines after the command's one.
+    """
+    os.environ.setdefault("RAY_DEDUP_LOGS", "0")
+    os.environ.setdefault("PYTHONWARNINGS", QUIET_TRACKERS)

@@ -1,5 +1,6 @@
 import importlib.metadata
 import json
+import os
 import re
 import subprocess
 import sys
@@ -400,3 +401,21 @@ def test_an_interrupted_exploration_names_its_folder_to_resume_in(
     err = capsys.readouterr().err
     line = f"(an exploration resumes where it stopped when run again with hydra.sweep.dir={folder})"
     assert line in err
+
+
+def test_the_resource_trackers_warning_is_left_unsaid_in_the_processes_a_command_starts(
+    monkeypatch,
+):
+    # a joblib sweep stopped by Ctrl-C ended in our one line, then two of the resource
+    # tracker's ("There appear to be 2 leaked semaphore objects to clean up at shutdown")
+    from sim.console import QUIET_TRACKERS, set_worker_environment
+
+    for key in ("PYTHONWARNINGS", "RAY_DEDUP_LOGS"):
+        monkeypatch.delenv(key, raising=False)  # set back as it was when the test ends
+    set_worker_environment()
+    environ = os.environ
+    assert environ["PYTHONWARNINGS"] == QUIET_TRACKERS and environ["RAY_DEDUP_LOGS"] == "0"
+    for source, said in (("resource_tracker", False), ("elsewhere", True)):
+        code = f"import warnings; warnings.warn('{source}: there appear to be 2 leaked')"
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert ("leaked" in done.stderr) == said, done.stderr
