@@ -158,7 +158,7 @@ def run_job(cfg: Any) -> Any:
         else:
             for reason in state.reasons:
                 print(f"{context.label}recomputing {folder}: {reason}", flush=True)
-            bar = progress_bar if show_progress(config) else None
+            bar = partial(progress_bar, label=context.label) if show_progress(config) else None
             summary = run_into(config, folder, scenario, bar)
             report(context.label + format_summary(summary, folder), folder)
         if objective is not None:

@@ -483,3 +483,15 @@ def test_a_later_start_names_the_measures_earlier_events_put_in_force():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         load_real(build_scenario(given.scenario))
+
+
+def test_a_sweep_cells_progress_bar_names_its_cell():
+    # a joblib sweep's cells drew their bars on one line by turns, unnamed: one bar seemed to
+    # jump from 50% to 11% to 60%
+    from sim.experiment.job import progress_bar
+
+    for parts, desc in ((1, "[cell 2/3] weeks"), (5, "[cell 2/3] weeks of 5 blocks")):
+        bar = progress_bar(62 * parts, parts, "[cell 2/3] ")
+        assert bar.desc == desc
+        bar.close()
+    assert progress_bar(62).desc == "weeks"

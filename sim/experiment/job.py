@@ -318,11 +318,14 @@ def run_into(
     return summary
 
 
-def progress_bar(total: int, blocks: int = 1) -> object:
-    """A tqdm bar over ``total`` weeks, summed over the run's ``blocks`` of replications."""
-    return tqdm(
-        total=total, desc="weeks" if blocks == 1 else f"weeks of {blocks} blocks", unit="wk"
-    )
+def progress_bar(total: int, blocks: int = 1, label: str = "") -> object:
+    """A tqdm bar over ``total`` weeks, summed over the run's ``blocks`` of replications.
+
+    ``label`` (a sweep cell's ``[cell k/N] ``) heads it: a parallel launcher's cells draw
+    their bars on one terminal line by turns, which read as one bar jumping back and forth.
+    """
+    weeks = "weeks" if blocks == 1 else f"weeks of {blocks} blocks"
+    return tqdm(total=total, desc=label + weeks, unit="wk")
 
 
 def redraw_run(folder: Path) -> Path:
