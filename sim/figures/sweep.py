@@ -414,7 +414,7 @@ def draw_sweep_figures(
     context = shared_context(cells)
     maps = map_figures(table, keys, real_outcome) if noticed else {}
     for figure in maps.values():
-        figure.suptitle(context, fontsize=9)
+        figure.suptitle(context, fontsize=9, wrap=True)
     written = [write_figure(figure, folder / name) for name, figure in maps.items()]
     numeric = [k for k in keys if is_numeric(table[k])]
     milestones = {m.id: m.label for m in cells_scenario(cells).milestones}

@@ -67,7 +67,7 @@ def draw_explore_figures(result: ExploreResult, folder: Path) -> list[Path]:
     context = explore_context(manifest)
 
     def save(figure, name: str) -> Path:
-        figure.suptitle(context, fontsize=8)
+        figure.suptitle(context, fontsize=8, wrap=True)
         return write_figure(figure, folder / name)
 
     method, n = manifest["method"], manifest["n"]
