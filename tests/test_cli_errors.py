@@ -715,3 +715,13 @@ def test_a_bad_run_weeks_is_the_one_line_even_when_the_case_warns(tmp_path, caps
     (case / "scenario.yaml").write_text(text.replace("events: [", "events: [never_used, ", 1))
     line = refused(capsys, "run", f"scenario.name={case}", "run.weeks=1000")
     assert "run.weeks=1000 is beyond the scenario's span" in line
+
+
+def test_a_saved_config_given_as_the_config_path_says_how_to_repeat_the_run(tmp_path, capsys):
+    # Hydra's usual rerun said only "the configuration is a dict, not a job's config"
+    (tmp_path / "config.yaml").write_text("run:\n  seed: 3\n  replications: 20\n")
+    line = refused(capsys, "run", "--config-path", str(tmp_path), "--config-name", "config")
+    assert line == (
+        "error: the configuration is a dict, not one of escalation's own configs; to repeat a "
+        "run, give its overrides again (its .hydra/overrides.yaml lists them)"
+    )

@@ -242,7 +242,10 @@ def to_config(cfg: DictConfig, folders: Sequence[str] | None = None) -> Config:
     except OmegaConfBaseException as problem:  # missing values and bad types
         raise composition_error(problem) from None
     if not isinstance(config, Config):
-        raise ConfigError(f"the configuration is a {type(config).__name__}, not a job's config")
+        raise ConfigError(  # e.g. a result folder's .hydra/config.yaml given as --config-path
+            f"the configuration is a {type(config).__name__}, not one of escalation's own configs; "
+            "to repeat a run, give its overrides again (its .hydra/overrides.yaml lists them)"
+        )
     return validate(config, job_folders() if folders is None else folders)
 
 
