@@ -203,14 +203,18 @@ def write_events(path: Path, lines: list[str]) -> Path:
 
 def test_train_events_fit_the_baselines_and_their_conduct_on_another_file(tmp_path, gsomia_case):
     lines = gsomia_case.events_path.read_text().splitlines()
-    # The training file: the real events without Tokyo's rows of July and August 2019.
-    kept = [
-        line
-        for line in lines
-        if not (line.startswith(("2019-07", "2019-08")) and ",tokyo," in line[:20])
-    ]
+    # The training file: 2019's case cut before the compared weeks (24 June to 1 September
+    # 2019), as a case folder of its own; with any of their rows the baselines would not be
+    # out of sample (a file of the same weeks without Tokyo's summer rows was used here)
+    copy = tmp_path / "gsomia_2019"
+    copy.mkdir()
+    shipped = gsomia_case.events_path.parent / "scenario.yaml"
+    (copy / "scenario.yaml").write_text(
+        shipped.read_text().replace("end: 2019-12-30", "end: 2019-06-17")
+    )
+    kept = [lines[0], *(line for line in lines[1:] if line[:10] < "2019-06-24")]
     assert len(kept) < len(lines)
-    train = write_events(tmp_path / "train.csv", kept)
+    train = write_events(copy / "events.csv", kept)
     compared = config(*SUMMER, f"train_events={train}")
     # The training file lacks Tokyo's two measures of the summer: one warning names both.
     lacking = re.escape(
@@ -232,7 +236,7 @@ def test_train_events_fit_the_baselines_and_their_conduct_on_another_file(tmp_pa
     assert note in text
     case = result.case
     with pytest.warns(UserWarning, match=lacking):
-        training = load_case_events("gsomia_2019", train, "2019-06-24", "2019-08-26")
+        training = load_training(compared, case)
     rates = report.in_sample.baselines[0]
     assert rates.name == "base_rates"
     moves = MoveData.of(case.real, case.scenario).moves
@@ -811,6 +815,31 @@ def test_the_gain_figures_title_fits_in_the_figure():
     frame = figure.get_window_extent(renderer)
     title = figure.axes[0].title.get_window_extent(renderer)
     assert frame.x0 <= title.x0 and title.x1 <= frame.x1, (title, frame)
+
+
+def test_train_events_holding_rows_compared_are_refused_and_a_copy_is_the_compared_file(
+    tmp_path,
+):
+    # a copy of the case's file, or the case a shorter variant was cut from, was reported as
+    # baselines "fitted on" it, out of sample: they had seen every row they were scored on
+    from sim.analysis.compare import training_file
+
+    shipped = Path("scenarios/gsomia_2019/events.csv")
+    compared = load_case_events("gsomia_2019", None, "2018-10-29", "2019-12-30")
+    copy = tmp_path / "copy.csv"
+    copy.write_bytes(shipped.read_bytes())
+    with pytest.warns(UserWarning, match="is the compared file: the baselines are fitted on it"):
+        assert training_file(config(f"train_events={copy}"), compared) is None
+    lines = shipped.read_text().splitlines()
+    most = write_events(tmp_path / "most.csv", lines[:-1])  # all but the last row
+    rows = len(lines) - 1
+    refusal = (
+        f"train_events={most} holds {rows - 1} of the {rows} rows compared (the first: "
+        "2018-10-30 seoul sc_ruling_nippon_steel), so baselines fitted on it are not out of"
+    )
+    with pytest.raises(ConfigError, match=re.escape(refusal)):
+        training_file(config(f"train_events={most}"), compared)
+    assert training_file(config("train_events=scenarios/thaad_2016/events.csv"), compared)
 
 
 def test_train_events_naming_the_compared_file_fits_the_baselines_in_sample():

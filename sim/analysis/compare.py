@@ -13,6 +13,7 @@ import dataclasses
 import time
 import warnings
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -127,12 +128,19 @@ def load_training(config: CompareJobConfig, case: Case) -> Case:
 def training_file(config: CompareJobConfig, case: Case) -> str | None:
     """``train_events``, or None when it is unset or names the compared file itself.
 
-    The compared file as ``train_events`` fitted the baselines as if trained elsewhere
-    (smoothed), scored them unlike the default in-sample fit, and dropped the report's note
-    that the baselines are in sample; it now means the default, and says so.
+    A file holding any row compared (a copy of the case, the case it was cut from) is refused:
+    baselines fitted on it have seen what they are scored on, and the report would call them
+    out of sample. The compared file itself (by path or by content) fitted the baselines as if
+    trained elsewhere (smoothed), scored them unlike the default in-sample fit, and dropped
+    the report's note that the baselines are in sample; it now means the default, and says so.
     """
     train = config.train_events
-    if train and Path(train).resolve() == Path(case.events_path).resolve():
+    if not train:
+        return None
+    training, whole = event_rows(train), event_rows(case.events_path)
+    first, last = case.scenario.start, case.scenario.week_start(case.scenario.weeks - 1)
+    compared = {row for row in whole if first <= row[0] < last + WEEK}  # the span's rows
+    if Path(train).resolve() == Path(case.events_path).resolve() or training == whole:
         warnings.warn(
             f"train_events={train} is the compared file: the baselines are fitted on it in "
             "sample, as without train_events",
@@ -140,7 +148,34 @@ def training_file(config: CompareJobConfig, case: Case) -> str | None:
             stacklevel=2,
         )
         return None
-    return train or None
+    shared = sorted(compared & training)
+    if shared:  # a copy of the case, its parent case, ...: the baselines saw what they score
+        day, actor, move = shared[0]
+        raise ConfigError(
+            f"train_events={train} holds {len(shared)} of the {len(compared)} rows compared "
+            f"(the first: {day} {actor} {move}), so baselines fitted on it are not out of "
+            "sample; give the events of another case, or drop train_events to fit them on "
+            "the compared events, in sample"
+        )
+    return train
+
+
+WEEK = timedelta(days=7)
+
+
+def event_rows(path: str | Path) -> set[tuple[date, str, str]]:
+    """The ``(date, actor, move)`` of each row of an events file; none if it cannot be read.
+
+    A file that cannot be read is refused later, with its own line, by whatever reads it.
+    """
+    import csv
+
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as file:
+            rows = list(csv.DictReader(file))
+        return {(date.fromisoformat(r["date"]), r["actor"], r["move"]) for r in rows}
+    except (OSError, UnicodeDecodeError, csv.Error, KeyError, TypeError, ValueError):
+        return set()
 
 
 def score_in_sample(config: CompareJobConfig, case: Case) -> tuple:
