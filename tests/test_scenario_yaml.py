@@ -315,3 +315,26 @@ def test_without_a_name_the_case_is_called_after_its_folder(copy, monkeypatch):
     monkeypatch.chdir(copy)
     assert load_scenario("./").name == "gsomia_2019"  # a folder given as "./" has a name too
     assert load_scenario(str(copy) + "/").name == "gsomia_2019"
+
+
+def test_measures_listed_out_of_their_escalation_order_are_warned_of(copy):
+    # the list is the side's escalation order; one out of order changed 2019's fit until
+    # 2026-12-06, and a new case's list out of order loaded without a word
+    assert not out_of_order_warnings(copy)  # the shipped lists are in order
+    edit(copy, "intensity: 0.15", "intensity: 0.35")  # consultations above arbitration's 0.25
+    said = out_of_order_warnings(copy)
+    assert said == [
+        f"{copy / 'scenario.yaml'}: measures.tokyo are not listed from mildest to harshest "
+        "(consultations 0.35 before arbitration 0.25); the list is the side's escalation order"
+    ]
+
+
+def out_of_order_warnings(folder: Path) -> list[str]:
+    import warnings
+
+    from sim.experiment.factory import load_real
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        load_real(load_scenario(str(folder)))
+    return [str(w.message) for w in caught if "mildest" in str(w.message)]

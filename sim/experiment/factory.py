@@ -6,6 +6,7 @@ memory. Every failure is a one-line `EscalationError` naming the file or the key
 """
 
 import csv
+import itertools
 import warnings
 from dataclasses import replace
 from pathlib import Path
@@ -17,6 +18,7 @@ import yaml
 
 from sim.core.errors import ConfigError, EscalationError, EventsFileError, ScenarioError
 from sim.core.fitted import fit_values, posterior_draws
+from sim.core.folders import display_path
 from sim.core.model import EscalationModel
 from sim.core.params import lookup, with_values
 from sim.core.scenario import Scenario
@@ -98,9 +100,31 @@ def load_real(scenario: Scenario, events_path: str | Path | None = None) -> Real
     if events_path is None:  # the scenario's own file: it should lie inside the scenario
         messages += outside_span(scenario, events, str(path))
         messages += in_force_before(scenario, events)
+        messages += out_of_order(scenario)
     for message in messages:
         warnings.warn(message, UserWarning, stacklevel=2)
     return encode(events, scenario)
+
+
+def out_of_order(scenario: Scenario) -> list[str]:
+    """A message for each side whose measures are not listed from mildest to harshest.
+
+    The list is the side's escalation order (docs/model.md): a list out of order in 2019's
+    case changed its fit until 2026-12-06 (docs/coding.md), without a word from the loader.
+    """
+    messages = []
+    where = display_path(scenario.folder / "scenario.yaml") if scenario.folder else "scenario.yaml"
+    for side, repertoire in scenario.measures.items():
+        pairs = itertools.pairwise(repertoire.measures)
+        first = next(((a, b) for a, b in pairs if b.intensity < a.intensity), None)
+        if first is not None:
+            a, b = first
+            messages.append(
+                f"{where}: measures.{side} are not "
+                f"listed from mildest to harshest ({a.id} {a.intensity:g} before {b.id} "
+                f"{b.intensity:g}); the list is the side's escalation order"
+            )
+    return messages
 
 
 def outside_span(scenario: Scenario, events: list[Event], source: str) -> list[str]:
