@@ -4,6 +4,7 @@ import dataclasses
 import datetime as dt
 import io
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -679,3 +680,31 @@ def test_the_header_names_the_agents_rules_in_words(default, tmp_path):
 
     header = format_header(Game(default, ["seoul"]), tmp_path / "game.json")
     assert "agents play Tokyo (fictitious play) and Washington (reactive policy)" in header
+
+
+def test_a_replay_after_the_case_changed_blames_the_case_not_the_record(tmp_path, capsys):
+    # after an intensity in the case's scenario.yaml changed, the untouched record was refused
+    # as "edited after the game"
+    case = tmp_path / "thaad_2016"
+    shutil.copytree(Path("scenarios/thaad_2016"), case)
+    record = tmp_path / "game"
+    status, _ = play_here(
+        "--as",
+        "beijing",
+        "--weeks",
+        "3",
+        f"scenario.name={case}",
+        "--record",
+        str(record),
+        "--no-figure",
+        script=["r", "r", "r"],
+    )
+    assert status == 0 and "case" in load(record / "game.json")
+    yaml_file = case / "scenario.yaml"
+    yaml_file.write_text(yaml_file.read_text().replace("intensity: 0.2\n", "intensity: 0.22\n", 1))
+    line = refused(capsys, "play", "--replay", str(record / "game.json"), "--no-figure")
+    assert line == (
+        f"error: {record / 'game.json'}: the case {case} has changed since the game was played "
+        "(its scenario.yaml or events file differ), so the same moves give another game; "
+        "replay it with the case as it was"
+    )

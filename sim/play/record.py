@@ -36,7 +36,31 @@ def record(game: Game) -> dict:
         "injections": game.injections,
         "timeline": [dataclasses.asdict(r) for r in game.timeline],
         "outcome": game.outcome(),  # over the weeks played, as the debrief counts it
+        "case": case_digests(game),
     }
+
+
+def case_digests(game: Game) -> dict[str, str]:
+    """Digests of the case's data files and events file, as a run's identity has them."""
+    from sim.experiment.identity import events_digest, scenario_digest
+
+    return {"scenario": scenario_digest(game.scenario), "events": events_digest(game.scenario)}
+
+
+def case_changed(data: dict, game: Game) -> str | None:
+    """Why a replay that differs from its record may not be the record's fault, or None.
+
+    A record names its case, not its data: after the case's scenario.yaml or events file
+    changed, its moves give another game, and the record was blamed as edited by hand.
+    """
+    recorded = data.get("case")
+    if not isinstance(recorded, dict) or recorded == case_digests(game):
+        return None
+    name = data["config"].get("scenario", {}).get("name", "its case")
+    return (
+        f"the case {name} has changed since the game was played (its scenario.yaml or events "
+        "file differ), so the same moves give another game; replay it with the case as it was"
+    )
 
 
 def save(game: Game, path: Path) -> Path:
@@ -146,6 +170,18 @@ def check_none_after(data: dict, game: Game) -> None:
         )
 
 
+def checked_replay(data: object) -> Game:
+    """`replay` of a record `check_record` passes, with no move after a finished game's end.
+
+    Raises `RecordError` for a record that is not whole (and what `replay` raises).
+    """
+    check_record(data)
+    assert isinstance(data, dict)  # check_record refuses anything else
+    game = replay(data)
+    check_none_after(data, game)
+    return game
+
+
 def replay(data: dict) -> Game:
     """Play a recorded game again, move for move; the result is the same game."""
     game = Game(config_from_dict(data["config"]), data["humans"], data["seed"])
@@ -174,3 +210,12 @@ def replay(data: dict) -> Game:
 def load(path: Path) -> Game:
     """Replay the game recorded in a JSON file."""
     return replay(json.loads(Path(path).read_text()))
+
+
+def played(timeline: list[dict]) -> list[dict]:
+    """A timeline's weeks without their wording (``described``), for comparing two plays.
+
+    The wording of a move may change between versions (e.g. "Washington presses Beijing" where
+    records of thaad_2016 made before said "presses its allies"); the play itself may not.
+    """
+    return [{k: v for k, v in week.items() if k != "described"} for week in timeline]

@@ -25,8 +25,7 @@ from sim.core.errors import ConfigError, EscalationError
 from sim.experiment.config import Config
 from sim.experiment.factory import build_scenario
 from sim.play.game import Game
-from sim.play.record import RecordError, check_none_after, check_record, save
-from sim.play.record import replay as replay_record
+from sim.play.record import RecordError, case_changed, checked_replay, played, save
 from sim.play.settings import check_patron_settings
 from sim.play.transcript import format_header
 from sim.reports.briefing import format_briefing, format_options, format_report
@@ -341,15 +340,6 @@ def play(args: argparse.Namespace, read: Callable[[str], str], out: TextIO) -> i
     return 0
 
 
-def played(timeline: list[dict]) -> list[dict]:
-    """A timeline's weeks without their wording (``described``), for comparing two plays.
-
-    The wording of a move may change between versions (e.g. "Washington presses Beijing" where
-    records of thaad_2016 made before said "presses its allies"); the play itself may not.
-    """
-    return [{k: v for k, v in week.items() if k != "described"} for week in timeline]
-
-
 def replayed_game(path: Path, record: object) -> tuple[Game, bool]:
     """Play ``record`` again and check it gives the recorded timeline; refuse it if not whole.
 
@@ -359,10 +349,8 @@ def replayed_game(path: Path, record: object) -> tuple[Game, bool]:
     Returns the game and whether its timeline is the recorded one.
     """
     try:
-        check_record(record)
-        assert isinstance(record, dict)  # check_record refuses anything else
-        game = replay_record(record)
-        check_none_after(record, game)
+        game = checked_replay(record)
+        assert isinstance(record, dict)  # checked_replay refuses anything else
     except RecordError as problem:
         raise PlayError(f"{path} is not a whole game record: {problem}") from None
     except ConfigError as problem:
@@ -382,6 +370,8 @@ def replayed_game(path: Path, record: object) -> tuple[Game, bool]:
     )
     made_by = record.get("version")
     where = f"its timeline from week {week + 1}" if replayed != recorded else "its outcome"
+    if changed := case_changed(record, game):
+        raise PlayError(f"{path}: {changed}")
     if made_by == __version__:
         raise PlayError(
             f"{path}: its moves give another game than {where}: the file was edited after the "
