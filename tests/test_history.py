@@ -602,3 +602,40 @@ def test_initial_measures_are_in_force_from_week_0(tmp_path):
     tokyo = SCENARIO.measures["tokyo"]
     assert path.masks["tokyo"][0] == tokyo.mask(["consultations", "arbitration", "export_controls"])
     assert path.tension[0] == pytest.approx((0.15 + 0.25 + 0.60 + 0.35) / 5.0)
+
+
+def test_the_coding_table_script_checks_a_case_outside_scenarios(tmp_path):
+    # it printed the table of a case whose coding.csv lacked a row, and ended a missing
+    # coding.csv or a misspelt case in a traceback; test_coding_csv_agrees... covers only the
+    # shipped cases
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    case = tmp_path / "thaad_2016"
+    shutil.copytree(root / "scenarios" / "thaad_2016", case)
+
+    def script(name: str) -> subprocess.CompletedProcess:
+        args = [sys.executable, str(root / "scripts" / "coding_table.py"), name]
+        return subprocess.run(args, capture_output=True, text=True, cwd=root)
+
+    done = script(str(case))
+    assert done.returncode == 0 and done.stdout.startswith("| date | actor | move | coded as")
+    coding = case / "coding.csv"
+    lines = coding.read_text(encoding="utf-8").splitlines()
+    swapped = [*lines[:5], lines[6], lines[5], *lines[7:]]  # two rows out of order
+    coding.write_text("\n".join(swapped) + "\n", encoding="utf-8")
+    done = script(str(case))
+    assert done.returncode == 2 and not done.stdout
+    assert re.fullmatch(
+        rf"error: {re.escape(str(coding))}, line 6: [^\n]*; the protocol codes events line 6 "
+        r"as [^\n]*\n",
+        done.stderr,
+    ), done.stderr
+    coding.write_text("\n".join(lines[:5] + lines[6:]) + "\n", encoding="utf-8")  # one row out
+    assert ": 52 rows for the 53 rows of the events file; keep one row" in script(str(case)).stderr
+    coding.unlink()
+    said = script(str(case)).stderr
+    assert said == f"error: {coding}: no coding.csv; write it as scenarios/README.md says\n"
