@@ -161,6 +161,17 @@ def test_sobol_design_size_and_power_of_two_check():
         draw_design(space, DesignOptions(method="sobol", n=1000), seed=1)
 
 
+def test_the_ishigami_function_of_two_inputs_holds_the_third_at_zero():
+    # explore=ishigami 'explore.inputs=[x1,x2]' ended in a traceback after its plan: the
+    # input left out was a scalar that could not be stacked with the others
+    from sim.experiment.explore.models import IshigamiEvaluator
+
+    values = pd.DataFrame({"x1": [0.5, -1.0], "x2": [1.0, 2.0]})
+    model = IshigamiEvaluator(ExploreOptions(model="ishigami"))
+    y = model.evaluate(None, values, np.random.SeedSequence(1))["y"]
+    np.testing.assert_allclose(y, np.sin(values["x1"]) + 7 * np.sin(values["x2"]) ** 2)
+
+
 def test_one_input_is_refused_and_two_have_a_convergence_check_json_can_hold():
     # one input ended in a scikit-learn traceback after every chunk had run; two in "Out of
     # range float values are not JSON compliant: nan" (the rank correlation of two indices),

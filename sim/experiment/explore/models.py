@@ -210,6 +210,10 @@ class IshigamiInputs:
     x3: float = bounded(0.0, -math.pi, math.pi)
 
 
+#: The Ishigami function's inputs, in its argument order.
+ISHIGAMI_X = ("x1", "x2", "x3")
+
+
 ISHIGAMI_S1 = {"x1": 0.3139, "x2": 0.4424, "x3": 0.0}
 ISHIGAMI_ST = {"x1": 0.5576, "x2": 0.4424, "x3": 0.2437}
 """Analytic indices for a = 7, b = 0.1 (Ishigami & Homma 1990; Saltelli et al. 2008, ch. 4)."""
@@ -249,8 +253,12 @@ class IshigamiEvaluator:
     def evaluate(
         self, config: Config, values: pd.DataFrame, seed: np.random.SeedSequence
     ) -> pd.DataFrame:
-        """f(x) = sin x1 + 7 sin^2 x2 + 0.1 x3^4 sin x1, with every input at its design value."""
-        x = np.column_stack([values.get(k, 0.0) for k in ("x1", "x2", "x3")])
+        """f(x) = sin x1 + 7 sin^2 x2 + 0.1 x3^4 sin x1, with every input at its design value.
+
+        An input left out of the exploration (``explore.inputs``) stays at 0.
+        """
+        rows = len(values)
+        x = np.column_stack([values[k] if k in values else np.zeros(rows) for k in ISHIGAMI_X])
         return pd.DataFrame({"y": Ishigami.evaluate(x)})
 
 
