@@ -190,13 +190,17 @@ def test_optuna_finds_the_least_pressure_with_its_bracket(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "swept",
+    ("swept", "keys"),
     [
-        ["us.pressure=interval(0,1)"],  # the ad hoc search of docs/sweeps.md
-        ["+experiment=least_pressure"],  # the preset's, under hydra.sweeper.params
+        (["us.pressure=interval(0,1)"], ["us.pressure"]),  # the ad hoc search of docs/sweeps.md
+        (["+experiment=least_pressure"], ["us.pressure"]),  # the preset's, in sweeper.params
+        (  # a rule searched: its column was "strategy", all None
+            ["us.pressure=interval(0,1)", "strategy@seoul=choice(tit_for_tat,grim_trigger)"],
+            ["us.pressure", "strategy@seoul"],
+        ),
     ],
 )
-def test_an_optuna_search_tabulates_the_keys_it_searches(tmp_path, swept):
+def test_an_optuna_search_tabulates_the_keys_it_searches(tmp_path, swept, keys):
     # a key given on the command line had no column in sweep.parquet and no curve: only the
     # preset's keys, under hydra.sweeper.params, were read
     from sim.experiment.launch import prepare_sweep
@@ -206,6 +210,6 @@ def test_an_optuna_search_tabulates_the_keys_it_searches(tmp_path, swept):
         [*optuna, *swept, "run.objective=p_terminated", f"hydra.sweep.dir={tmp_path}"]
     )
     try:
-        assert launch.search is not None and launch.search.keys == ["us.pressure"]
+        assert launch.search is not None and launch.search.keys == keys
     finally:
         launch.release()

@@ -540,7 +540,11 @@ def test_milestone_figure_says_how_often_each_cell_never_reaches_it():
     for cell in cells:
         cell["summary"] |= {"fit": "gsomia_2019", "parameters": "point estimate"}
     assert shared_context(cells) == f"{title}, the fit gsomia_2019"
-    cells[0]["summary"]["parameters"] = cells[1]["summary"]["parameters"] = "posterior draws"
+    cells[0]["summary"]["parameters"] = "posterior draws, one per replication"
+    cells[1]["summary"]["parameters"] = (  # a tournament's cell under another rule
+        "posterior draws, one per replication, fitted under other rules: "
+        "fictitious_play/fictitious_play"
+    )
     assert shared_context(cells) == f"{title}, the fit gsomia_2019 (posterior draws)"
     cells[1]["summary"]["fit"] = "thaad_2016"
     assert shared_context(cells) == title

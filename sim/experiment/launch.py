@@ -248,7 +248,7 @@ def swept_keys(task: Sequence[str]) -> list[str]:
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     parsed = OverridesParser.create().parse_overrides(list(task))
-    return [str(o.key_or_group) for o in parsed if o.is_sweep_override()]
+    return [str(o.get_key_element()) for o in parsed if o.is_sweep_override()]  # strategy@seoul
 
 
 def basic_plan(cfg: DictConfig, task: Sequence[str]) -> SweepPlan:

@@ -425,7 +425,7 @@ def draw_sweep_figures(
             figure = plot_outcome_curve(make_outcome_curve_data(table, key, real_outcome))
         else:
             figure = plot_reach_curve(make_reach_curve_data(table, key, milestones))
-        figure.axes[0].set_title(f"{figure.axes[0].get_title()}\n{context}", fontsize=10)
+        figure.axes[0].set_title(f"{figure.axes[0].get_title()}\n{context}", fontsize=10, wrap=True)
         name = ("outcomes_by_" if noticed else "reached_by_") + stem
         written.append(write_figure(figure, folder / name))
     if len(cells) <= MAX_VIOLIN_CELLS:

@@ -26,8 +26,8 @@ def shared_context(cells: list[dict]) -> str:
     fit = shared("fit")
     if fit == "none":
         parts.append("hand-set parameters")
-    elif fit is not None:
-        drawn = str(shared("parameters") or "").startswith("posterior")
+    elif fit is not None:  # cells under other rules say so after the same first words
+        drawn = all(str(s.get("parameters", "")).startswith("posterior") for s in summaries)
         parts.append(f"the fit {fit}" + (" (posterior draws)" if drawn else ""))
     if (seed := shared("seed")) is not None:
         parts.append(f"seed {seed}")

@@ -111,11 +111,12 @@ def check_outcomes(
         )
     prim = config.explore.prim
     if (prim.outcome.startswith("p_") or prim.outcome == "peak_tension") and not (
-        0.0 < prim.threshold < 1.0
-    ):  # a 22-minute exploration that cannot find a box
+        0.0 < prim.threshold <= 1.0
+    ):  # a 22-minute exploration that cannot find a box: of interest is y >= t (above), y < t
         raise ConfigError(
             f"explore.prim.threshold={prim.threshold:g}: {prim.outcome} runs from 0 to 1, so no "
-            "design point (or every one) would be of interest; give a threshold between 0 and 1"
+            "design point (or every one) would be of interest; give a threshold above 0, at "
+            "most 1"
         )
     return chosen
 
