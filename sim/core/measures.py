@@ -1,8 +1,8 @@
 """Measures: the lasting steps of coercion a side has in force, as a set.
 
 Each side of a case has a `Repertoire`: its measures in their documented escalation order,
-mildest first (for Seoul in 2019: court rulings, asset seizure, boycott, white-list removal,
-GSOMIA notice, Dokdo drills, WTO case). Each measure is in force or not, so the state of a
+mildest first (for Seoul in 2019: court rulings, asset seizure, boycott, WTO case, Dokdo
+drills, white-list removal, GSOMIA notice). Each measure is in force or not, so the state of a
 side is a set, held as a bit mask per replication (bit k: the k-th measure in force). Any
 reversible measure can be lifted on its own: in 2019 Seoul suspended its GSOMIA notice while
 its drills and WTO case stayed.

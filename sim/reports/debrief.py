@@ -172,5 +172,5 @@ def debrief_markdown(
     if why:
         lines += ["", *_why_lines(why)]
     if figure:
-        lines += ["", f"![your path, 2019's and the model's bands]({figure})"]
+        lines += ["", f"![this game's path, the real one and the model's bands]({figure})"]
     return "\n".join(lines) + "\n"
