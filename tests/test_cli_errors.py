@@ -155,6 +155,13 @@ def test_where_scenarios_are_looked_for_is_named_when_none_is_found(capsys, monk
         f"error: no scenario 'gsomia_2019': ESCALATION_SCENARIOS={tmp_path / 'nowhere'} is not "
         "a folder; point it at a folder of scenario folders, or unset it for the shipped ones"
     )
+    (tmp_path / "mine").mkdir()  # a folder of one's own cases: the shipped ones are not in it
+    monkeypatch.setenv("ESCALATION_SCENARIOS", str(tmp_path / "mine"))
+    line = refused(capsys, "run", "run.replications=5")  # did not say why 2019's was missing
+    assert line.endswith(
+        f"; ESCALATION_SCENARIOS={tmp_path / 'mine'} stands in for the shipped cases: unset it "
+        "for them"
+    )
 
 
 @pytest.mark.parametrize("override", ["strategy@beijing=tit_for_tat", "strategy=random"])

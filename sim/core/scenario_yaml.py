@@ -341,9 +341,14 @@ def load_scenario(name: str) -> Scenario:
                 f"no scenario {name!r}: ESCALATION_SCENARIOS={root} is not a folder; point it "
                 "at a folder of scenario folders, or unset it for the shipped ones"
             )
+        hidden = (  # a case of one's own, given by the variable, hides the shipped ones
+            f"; ESCALATION_SCENARIOS={root} stands in for the shipped cases: unset it for them"
+            if root and folder.parent == scenarios_root()
+            else ""
+        )
         raise ScenarioError(
             f"no scenario {name!r}: {path} does not exist (known scenarios: "
-            f"{', '.join(known_scenarios()) or 'none'})"
+            f"{', '.join(known_scenarios()) or 'none'}){hidden}"
         )
     where = str(path)
     raw = read_mapping(path, "name, start, measures, ...")
