@@ -154,3 +154,21 @@ def test_play_asks_a_case_of_other_sides_its_own_prompts(tmp_path, monkeypatch):
     assert status == 0
     debrief = (tmp_path / "rec" / "debrief.md").read_text()
     assert "What did your side gain?" in debrief and "Did the tour ban pay?" in debrief
+
+
+def test_a_brief_named_for_no_role_of_the_case_is_refused(tmp_path):
+    # briefs/tokyo.md in a case of Seoul and Beijing was left unread without a word
+    case = tmp_path / "thaad_2016"
+    shutil.copytree(ROOT / "scenarios" / "thaad_2016", case)
+    (case / "briefs").mkdir()
+    (case / "briefs" / "beijing.md").write_text("# Beijing\n")
+    assert set(load_materials(case).briefs) == {"beijing"}
+    stray = tmp_path / "stray" / "thaad_2016"
+    shutil.copytree(case, stray)
+    (stray / "briefs" / "tokyo.md").write_text("# Tokyo\n")
+    with pytest.raises(ScenarioError) as problem:
+        load_materials(stray)
+    assert str(problem.value) == (
+        f"{stray / 'briefs'}: tokyo.md names no role of this case; a brief is ROLE.md, for "
+        "seoul, beijing, washington"
+    )

@@ -229,6 +229,17 @@ def _case(folder: Path) -> Scenario | None:
 
 
 def _briefs(folder: Path, roles: tuple[str, ...]) -> dict[str, str]:
+    """The role briefs, ``briefs/ROLE.md``; a file named for no role of the case is refused.
+
+    (One named for another case's role, briefs/tokyo.md in a case of Seoul and Beijing, was
+    left unread without a word, and its role's players got no brief.)
+    """
+    stray = sorted(p.name for p in (folder / "briefs").glob("*.md") if p.stem not in roles)
+    if stray:
+        raise ScenarioError(
+            f"{folder / 'briefs'}: {', '.join(stray)} names no role of this case; a brief is "
+            f"ROLE.md, for {', '.join(roles)}"
+        )
     briefs = {}
     for role in roles:
         path = folder / "briefs" / f"{role}.md"
