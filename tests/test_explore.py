@@ -688,7 +688,7 @@ def test_plot_finishes_an_exploration_whose_analysis_was_cut_short(ishigami, tmp
 def test_an_exploration_run_again_with_another_config_says_it_replaces_the_first(tmp_path, capsys):
     from sim.cli import main
 
-    tiny = ["explore=morris", "explore.replications=2", "explore.chunks=1"]
+    tiny = ["explore=morris", "explore.replications=2", "explore.chunks=1", SMALL[-1]]
     where = f"hydra.sweep.dir={tmp_path}"
     main(["explore", *tiny, "explore.design.n=2", where])
     first = capsys.readouterr().out

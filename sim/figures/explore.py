@@ -11,7 +11,6 @@ import pandas as pd
 from matplotlib.collections import PathCollection
 from matplotlib.colors import BoundaryNorm
 from matplotlib.figure import Figure
-from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import Bbox
 
@@ -91,21 +90,18 @@ def _label_points(ax, points: pd.DataFrame, columns: tuple[str, str]) -> None:
     """Name each of ``points`` (its ``input``) beside it, clear of other names and dots.
 
     Call it once the axes hold everything else. The names take room in the figure's
-    constrained layout, which moves the axes: they are placed again on the moved axes until
-    the axes stay put (two passes, as a rule).
+    constrained layout, which moves the axes: when it did, they are placed once more on the
+    moved axes (the same names take the same room, so the axes stay there).
     """
     figure = ax.figure
     figure.draw_without_rendering()
-    names: list = []
-    for _ in range(3):
-        placed = _place_names(ax, points, columns)
+    names = _place_names(ax, points, columns)
+    where = ax.get_position().bounds
+    figure.draw_without_rendering()
+    if ax.get_position().bounds != where:
         for old in names:
             old.remove()
-        names = placed
-        where = ax.get_position().bounds
-        figure.draw_without_rendering()
-        if ax.get_position().bounds == where:
-            return
+        _place_names(ax, points, columns)
 
 
 def _place_names(ax, points: pd.DataFrame, columns: tuple[str, str]) -> list:
@@ -126,7 +122,8 @@ def _place_names(ax, points: pd.DataFrame, columns: tuple[str, str]) -> list:
         x, y = points[across].iloc[i], points[up].iloc[i]
         name = str(points["input"].iloc[i])
         label = ax.annotate(name, (x, y), xytext=(4, 2), textcoords="offset points", fontsize=8)
-        lift = _clear_lift(label.get_window_extent(), blocked, _dot_box(*where[i], to_pixels))
+        box = label.get_window_extent()  # the name alone: no line yet
+        lift = _clear_lift(box, blocked, _dot_box(*where[i], to_pixels))
         if lift > 0:  # moved off its dot: a line says whose name it is
             label.remove()
             label = ax.annotate(
@@ -135,17 +132,11 @@ def _place_names(ax, points: pd.DataFrame, columns: tuple[str, str]) -> list:
                 xytext=(4, 2 + lift / to_pixels),
                 textcoords="offset points",
                 fontsize=8,
-                arrowprops={"arrowstyle": "-", "color": "grey", "linewidth": 0.5},
+                arrowprops={"arrowstyle": "-", "color": "grey", "linewidth": 0.5, "patchA": None},
             )
-        blocked.append(_name_box(label))
+        blocked.append(box.translated(0, lift))  # where the name went (not its line)
         names.append(label)
     return names
-
-
-def _name_box(label) -> Bbox:
-    """A name's box in pixels, without its line (an annotation's own box holds the line)."""
-    label.get_window_extent()  # places the name where its offset says (update_positions)
-    return Text.get_window_extent(label)
 
 
 #: A scatter dot's half width in points (matplotlib's default marker, 6 points across).
