@@ -330,11 +330,20 @@ def test_measures_listed_out_of_their_escalation_order_are_warned_of(copy):
 
 
 def out_of_order_warnings(folder: Path) -> list[str]:
+    """What a run says of the order, which compare and calibrate must say too (they did not)."""
     import warnings
 
+    from sim.analysis.case import load_case_events
     from sim.experiment.factory import load_real
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        load_real(load_scenario(str(folder)))
-    return [str(w.message) for w in caught if "mildest" in str(w.message)]
+    said = []
+    for load in (
+        lambda: load_real(load_scenario(str(folder))),
+        lambda: load_case_events(str(folder)),
+    ):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            load()
+        said.append([str(w.message) for w in caught if "mildest" in str(w.message)])
+    assert said[0] == said[1], said
+    return said[0]

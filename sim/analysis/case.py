@@ -10,7 +10,7 @@ from sim.core.errors import ConfigError, EventsFileError
 from sim.core.scenario import Scenario
 from sim.core.scenario_yaml import load_scenario
 from sim.experiment.config import CompareJobConfig
-from sim.experiment.factory import in_force_before, read_events
+from sim.experiment.factory import in_force_before, out_of_order, read_events
 from sim.history import Event, RealPath, encode
 from sim.history.event_ids import event_id_warnings
 
@@ -79,7 +79,7 @@ def load_case_events(
             "nothing to score"
         )
     # Warned only once the file is usable, so that an error is the one line the user sees.
-    for message in event_id_warnings(scenario, loaded, str(path)):
+    for message in [*event_id_warnings(scenario, loaded, str(path)), *out_of_order(scenario)]:
         warnings.warn(message, UserWarning, stacklevel=2)
     for message in in_force_before(scenario, loaded) if start else []:
         warnings.warn(message, UserWarning, stacklevel=2)

@@ -93,6 +93,8 @@ def load_real(scenario: Scenario, events_path: str | Path | None = None) -> Real
     Warns (`UserWarning`) about event ids the measures and the events file do not share.
     """
     path = events_path or scenario.events_path
+    for message in out_of_order(scenario):  # scenario.yaml's own, with or without events
+        warnings.warn(message, UserWarning, stacklevel=2)
     if path is None:
         return None
     events = read_events(path, scenario.actors)
@@ -100,7 +102,6 @@ def load_real(scenario: Scenario, events_path: str | Path | None = None) -> Real
     if events_path is None:  # the scenario's own file: it should lie inside the scenario
         messages += outside_span(scenario, events, str(path))
         messages += in_force_before(scenario, events)
-        messages += out_of_order(scenario)
     for message in messages:
         warnings.warn(message, UserWarning, stacklevel=2)
     return encode(events, scenario)
