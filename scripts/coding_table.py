@@ -27,7 +27,9 @@ def coding_rows(scenario: Scenario) -> list[dict[str, str]]:
     path = scenario.folder / "coding.csv" if scenario.folder else None
     if path is None or not path.is_file():
         raise EscalationError(f"{path}: no coding.csv; write it as scenarios/README.md says")
-    with path.open(newline="", encoding="utf-8") as handle:
+    if scenario.events_path is None:
+        raise EscalationError(f"{path}: the case names no events file for it to code")
+    with path.open(newline="", encoding="utf-8-sig") as handle:  # Excel's BOM too
         reader = csv.DictReader(handle)
         if tuple(reader.fieldnames or ()) != HEADER:
             raise EscalationError(f"{path}: the header must be {','.join(HEADER)}")
@@ -41,13 +43,13 @@ def coding_rows(scenario: Scenario) -> list[dict[str, str]]:
     for number, (row, c) in enumerate(zip(rows, coded, strict=True), start=2):
         event = c.event
         want = (event.date.isoformat(), event.actor, event.move, c.code.value, c.measure)
-        have = tuple(row[k] for k in HEADER[:5])
+        have = tuple(row.get(k) or "" for k in HEADER[:5])  # a short row lacks some
         if have != want:
             raise EscalationError(
                 f"{path}, line {number}: {','.join(have)}; the protocol codes events line "
                 f"{event.line} as {','.join(want)}"
             )
-        if not row["reason"].strip():
+        if not (row.get("reason") or "").strip():
             raise EscalationError(f"{path}, line {number}: the reason is empty; say why")
     return rows
 

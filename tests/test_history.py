@@ -636,6 +636,13 @@ def test_the_coding_table_script_checks_a_case_outside_scenarios(tmp_path):
     ), done.stderr
     coding.write_text("\n".join(lines[:5] + lines[6:]) + "\n", encoding="utf-8")  # one row out
     assert ": 52 rows for the 53 rows of the events file; keep one row" in script(str(case)).stderr
+    short = [*lines[:2], "2016-07-08,seoul", *lines[3:]]  # a row cut short: a traceback
+    coding.write_text("\n".join(short) + "\n", encoding="utf-8")
+    said = script(str(case)).stderr
+    assert said.startswith(f"error: {coding}, line 3: 2016-07-08,seoul,,,;")
+    assert said.count("\n") == 1
+    coding.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")  # as Excel saves it
+    assert script(str(case)).returncode == 0  # its header was "not date,actor,move,..."
     coding.unlink()
     said = script(str(case)).stderr
     assert said == f"error: {coding}: no coding.csv; write it as scenarios/README.md says\n"
