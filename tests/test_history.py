@@ -643,6 +643,10 @@ def test_the_coding_table_script_checks_a_case_outside_scenarios(tmp_path):
     assert said.count("\n") == 1
     coding.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")  # as Excel saves it
     assert script(str(case)).returncode == 0  # its header was "not date,actor,move,..."
+    yaml_file = case / "scenario.yaml"
+    yaml_file.write_text(yaml_file.read_text().replace("events: events.csv\n", ""))
+    said = script(str(case)).stderr  # a traceback: the events file's path was None
+    assert said == f"error: {coding}: the case names no events file for it to code\n"
     coding.unlink()
     said = script(str(case)).stderr
     assert said == f"error: {coding}: no coding.csv; write it as scenarios/README.md says\n"
