@@ -703,8 +703,29 @@ def test_a_replay_after_the_case_changed_blames_the_case_not_the_record(tmp_path
     yaml_file = case / "scenario.yaml"
     yaml_file.write_text(yaml_file.read_text().replace("intensity: 0.2\n", "intensity: 0.22\n", 1))
     line = refused(capsys, "play", "--replay", str(record / "game.json"), "--no-figure")
-    assert line == (
+    said = (
         f"error: {record / 'game.json'}: the case {case} has changed since the game was played "
-        "(its scenario.yaml or events file differ), so the same moves give another game; "
-        "replay it with the case as it was"
+        "(its scenario.yaml, events file or classroom.yaml differ), so the same moves give "
+        "another game; replay it with the case as it was"
     )
+    assert line == said
+    # classroom.yaml too: Washington's pressure cost is in the game's scores
+    yaml_file.write_text(yaml_file.read_text().replace("intensity: 0.22\n", "intensity: 0.2\n", 1))
+    status, _ = play_here(
+        "--as",
+        "washington",
+        "--weeks",
+        "2",
+        f"scenario.name={case}",
+        "--record",
+        str(tmp_path / "us"),
+        "--no-figure",
+        script=["p", "p"],
+    )
+    assert status == 0
+    (case / "classroom.yaml").write_text("washington_score:\n  pressure_cost: 0.9\n")
+    from sim.play.materials import load_materials
+
+    load_materials.cache_clear()  # read once a process; a replay is a process of its own
+    line = refused(capsys, "play", "--replay", str(tmp_path / "us" / "game.json"), "--no-figure")
+    assert line == said.replace(str(record), str(tmp_path / "us"))

@@ -41,10 +41,25 @@ def record(game: Game) -> dict:
 
 
 def case_digests(game: Game) -> dict[str, str]:
-    """Digests of the case's data files and events file, as a run's identity has them."""
-    from sim.experiment.identity import events_digest, scenario_digest
+    """Digests of the case's files a game reads.
 
-    return {"scenario": scenario_digest(game.scenario), "events": events_digest(game.scenario)}
+    Its data and events files, as a run's identity has them, and classroom.yaml, which a run
+    does not read but a game does (Washington's pressure cost is in its scores).
+    """
+    import hashlib
+
+    from sim.experiment.identity import events_digest, scenario_digest
+    from sim.play.materials import FILE
+
+    folder = game.scenario.folder
+    classroom = folder / FILE if folder else None
+    return {
+        "scenario": scenario_digest(game.scenario),
+        "events": events_digest(game.scenario),
+        "classroom": hashlib.sha256(classroom.read_bytes()).hexdigest()[:16]
+        if classroom and classroom.is_file()
+        else "none",
+    }
 
 
 def case_changed(data: dict, game: Game) -> str | None:
@@ -58,8 +73,9 @@ def case_changed(data: dict, game: Game) -> str | None:
         return None
     name = data["config"].get("scenario", {}).get("name", "its case")
     return (
-        f"the case {name} has changed since the game was played (its scenario.yaml or events "
-        "file differ), so the same moves give another game; replay it with the case as it was"
+        f"the case {name} has changed since the game was played (its scenario.yaml, events "
+        "file or classroom.yaml differ), so the same moves give another game; replay it with "
+        "the case as it was"
     )
 
 
