@@ -162,6 +162,7 @@ def test_a_brief_named_for_no_role_of_the_case_is_refused(tmp_path):
     shutil.copytree(ROOT / "scenarios" / "thaad_2016", case)
     (case / "briefs").mkdir()
     (case / "briefs" / "beijing.md").write_text("# Beijing\n")
+    (case / "briefs" / "README.md").write_text("Notes on the briefs.\n")  # no role, and kept
     assert set(load_materials(case).briefs) == {"beijing"}
     stray = tmp_path / "stray" / "thaad_2016"
     shutil.copytree(case, stray)

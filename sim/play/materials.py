@@ -234,7 +234,11 @@ def _briefs(folder: Path, roles: tuple[str, ...]) -> dict[str, str]:
     (One named for another case's role, briefs/tokyo.md in a case of Seoul and Beijing, was
     left unread without a word, and its role's players got no brief.)
     """
-    stray = sorted(p.name for p in (folder / "briefs").glob("*.md") if p.stem not in roles)
+    stray = sorted(
+        p.name
+        for p in (folder / "briefs").glob("*.md")
+        if p.stem not in roles and p.stem.lower() != "readme"  # notes on the briefs may stay
+    )
     if stray:
         raise ScenarioError(
             f"{folder / 'briefs'}: {', '.join(stray)} names no role of this case; a brief is "
