@@ -244,7 +244,6 @@ def hydra_command(task: Callable[[Any], Any], config_name: str, args: list[str])
     Other arguments than overrides and ``-m`` (``--help``, ``--cfg job``) go to Hydra as given.
     """
     from sim.experiment.launch import check_sweep, prepare_run, prepare_sweep
-    from sim.experiment.store import remove_leftovers
 
     multirun = any(a in MULTIRUN for a in args)
     overrides = [a for a in args if a not in MULTIRUN]
@@ -274,8 +273,7 @@ def hydra_command(task: Callable[[Any], Any], config_name: str, args: list[str])
     except (KeyboardInterrupt, Terminated) as stop:
         if multirun:
             stop.add_note(str(launch.folder))  # `main` names it: where a sweep resumes
-            for cell in launch.folder.iterdir():  # a parallel launcher's killed workers'
-                remove_leftovers(cell)  # (Ctrl-C reaches them; SIGTERM to this process does not)
+            launch.remove_leftovers()
         raise
     finally:
         launch.release()

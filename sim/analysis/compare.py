@@ -9,6 +9,7 @@ coverage; the real counts and burstiness of the moves beside the runs'; optional
 origin forecasts (`compare.rolling=true`: the model refitted at every origin, minutes).
 """
 
+import csv
 import dataclasses
 import time
 import warnings
@@ -168,8 +169,6 @@ def event_rows(path: str | Path) -> set[tuple[date, str, str]]:
 
     A file that cannot be read is refused later, with its own line, by whatever reads it.
     """
-    import csv
-
     try:
         with open(path, newline="", encoding="utf-8-sig") as file:
             rows = list(csv.DictReader(file))

@@ -43,7 +43,7 @@ from sim.experiment.factory import build_scenario, horizon, load_real, posterior
 from sim.experiment.identity import run_identity
 from sim.experiment.objective import parse_objective
 from sim.experiment.redraw import EXPLORATION
-from sim.experiment.store import SUMMARY, FolderLock
+from sim.experiment.store import SUMMARY, FolderLock, remove_leftovers
 
 BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
 #: Commands whose jobs simulate and write a run (and so get the run checks and budget).
@@ -126,6 +126,15 @@ class Launch:
     manifest: Manifest | None = None
     notes: list[str] = field(default_factory=list)
     search: "Search | None" = None  # an optimising sweeper's search (its cells come as it runs)
+
+    def remove_leftovers(self) -> None:
+        """Remove the temporary files a sweep's killed workers left in its cells.
+
+        Ctrl-C reaches a parallel launcher's workers, which remove their own; SIGTERM to the
+        sweep's process does not, and the launcher then kills them mid-write.
+        """
+        for cell in self.folder.iterdir() if self.folder.is_dir() else ():
+            remove_leftovers(cell)
 
     def release(self) -> None:
         """Give the folder's lock back."""

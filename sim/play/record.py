@@ -46,19 +46,15 @@ def case_digests(game: Game) -> dict[str, str]:
     Its data and events files, as a run's identity has them, and classroom.yaml, which a run
     does not read but a game does (Washington's pressure cost is in its scores).
     """
-    import hashlib
-
-    from sim.experiment.identity import events_digest, scenario_digest
+    from sim.experiment.identity import events_digest, files_digest, scenario_digest
     from sim.play.materials import FILE
 
     folder = game.scenario.folder
-    classroom = folder / FILE if folder else None
+    classroom = [folder / FILE] if folder and (folder / FILE).is_file() else []
     return {
         "scenario": scenario_digest(game.scenario),
         "events": events_digest(game.scenario),
-        "classroom": hashlib.sha256(classroom.read_bytes()).hexdigest()[:16]
-        if classroom and classroom.is_file()
-        else "none",
+        "classroom": files_digest(classroom, folder) if folder and classroom else "none",
     }
 
 
