@@ -198,6 +198,7 @@ def test_optuna_finds_the_least_pressure_with_its_bracket(tmp_path):
             ["us.pressure=interval(0,1)", "strategy@seoul=choice(tit_for_tat,grim_trigger)"],
             ["us.pressure", "strategy@seoul"],
         ),
+        (["++us.pressure=interval(0,1)"], ["us.pressure"]),  # its column was "++us.pressure"
     ],
 )
 def test_an_optuna_search_tabulates_the_keys_it_searches(tmp_path, swept, keys):
@@ -205,7 +206,7 @@ def test_an_optuna_search_tabulates_the_keys_it_searches(tmp_path, swept, keys):
     # preset's keys, under hydra.sweeper.params, were read
     from sim.experiment.launch import prepare_sweep
 
-    optuna = ["hydra/sweeper=optuna"] if swept[0].startswith("us.") else []
+    optuna = ["hydra/sweeper=optuna"] if "us." in swept[0] else []
     launch = prepare_sweep(
         [*optuna, *swept, "run.objective=p_terminated", f"hydra.sweep.dir={tmp_path}"]
     )

@@ -286,7 +286,8 @@ def prepare_sweep(overrides: Sequence[str], config_name: str = RUN_CONFIG) -> La
         (folder / MANIFEST).unlink(missing_ok=True)  # an earlier launch's cells are not these
         node = OmegaConf.select(cfg, "hydra.sweeper.params")
         keys = [str(k) for k in node.keys()] if isinstance(node, DictConfig) else []
-        keys += [k for k in swept_keys(task) if k not in keys]  # `KEY=interval(0,1)` too
+        keys += swept_keys(task)  # `KEY=interval(0,1)` too
+        keys = list(dict.fromkeys(k.lstrip("+~") for k in keys))  # `++KEY` names KEY's column
         trials = int(OmegaConf.select(cfg, "hydra.sweeper.n_trials", default=0) or 0)
         command = " ".join(["escalation run --multirun", *overrides])
         search = Search(command, keys, trials)
