@@ -248,7 +248,8 @@ def test_persistence_keeps_pressure_felt_after_the_patron_stops(gsomia):
 
 
 def test_a_running_notice_ages_and_its_rescue_grows_toward_the_lapse(gsomia):
-    """Seoul gives notice: each week in force raises the urgency by 1/13, up to 1."""
+    """Seoul gives notice: each week in force raises the urgency by 1/13, up to 1 in the week it
+    would lapse; once it has lapsed there is nothing left to rescue."""
     model = model_with(gsomia, replications=2)
     seoul, tokyo, repertoire = (
         model.capitals["seoul"],
@@ -263,7 +264,7 @@ def test_a_running_notice_ages_and_its_rescue_grows_toward_the_lapse(gsomia):
     seoul.enacted[:] = 0
     for week in range(1, lapse + 3):
         seoul.prepare()
-        urgency = min(week / lapse, 1.0)
+        urgency = week / lapse if week <= lapse else 0.0
         # the notice is the one a lifting lifts while it runs (lifted_first)
         assert seoul.outlook.rescue[0] == pytest.approx(urgency * seoul.rule.lift)
         assert seoul.outlook.rescue[1] == 0.0  # no notice in force

@@ -403,3 +403,34 @@ def test_the_2019_transitions_the_ladder_could_not_make(gsomia_real):
     # week 55: Seoul lifts the notice while its drills and WTO case stay
     assert found["seoul", 55][0] == Act.LIFT
     assert np.isfinite(found["seoul", 55][1])
+
+
+def test_a_locked_measure_cannot_be_lifted():
+    """A lapsed notice is locked in force: the lifts fall on the others, drawn and scored alike."""
+    masks = np.full(DRAWS, TARIFF | DRILLS, dtype=np.int16)
+    locked = np.full(DRAWS, DRILLS, dtype=np.int16)
+    options = conduct.Options.of(SMALL, masks, 1.0, locked=locked)
+    np.testing.assert_array_equal(options.lift[0], [0, 0, 1, 0])  # the tariff only
+    moves = np.full(DRAWS, C, dtype=np.int8)
+    rng = np.random.default_rng(3)
+    act, _, lifted = conduct.draw(
+        SMALL, masks, options, moves, 0.5, 0.6, 1.0, 0.5, rng, None, locked
+    )
+    assert set(lifted[act == Act.LIFT].tolist()) == {TARIFF}
+    assert abs((act == Act.LIFT).mean() - 0.6) < 5 * np.sqrt(0.24 / DRAWS)
+
+    one = options.take(np.array([0]))
+
+    def logp(lifted: int) -> float:
+        args = (Act.LIFT, 0, lifted, 0.5, 0.6, 1.0, 0.5, locked[:1])
+        return conduct.log_probability(SMALL, masks[:1], one, *args)[0]
+
+    assert logp(DRILLS) == -np.inf and logp(TARIFF | DRILLS) == -np.inf
+    assert logp(TARIFF) == pytest.approx(np.log(0.6))  # the one liftable: no second pick
+    after = conduct.expected_after(SMALL, masks[:1], one, 0.5, 0.6, 0.5, locked=locked[:1])
+    tariff = states(TARIFF)
+    alone = conduct.expected_after(
+        SMALL, tariff, conduct.Options.of(SMALL, tariff, 1.0), 0.5, 0.6, 0.5
+    )
+    # cooperating leaves what it would from the tariff alone, plus the drills it cannot lift
+    np.testing.assert_allclose(after[0, C], alone[0, C] + SMALL.profile[3])

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sim.analysis.conduct_fit import notice_locks
 from sim.analysis.likelihood import score
 from sim.core import fitted
 from sim.core.agents import Choice
@@ -432,3 +433,36 @@ def test_a_week_logs_nothing_to_a_console_set_to_info():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "''", done.stdout
+
+
+def test_a_lapsed_notice_can_no_longer_be_lifted_or_rescued(gsomia):
+    # The notice was liftable and paid its deadline bonus after GSOMIA had lapsed: a game let
+    # Seoul "suspend its notice" on an agreement already ended, with the bonus in its payoff.
+    lapse = gsomia.notice.lapse_weeks
+    model = EscalationModel(gsomia, replications=500, weeks=lapse + 6, rng=5)
+    repertoire = gsomia.measures["seoul"]
+    notice = repertoire.bit("gsomia_notice")
+    seoul = model.capitals["seoul"]
+    before, locks = [], []
+
+    def step(choice) -> None:
+        before.append(int(seoul.mask[0]))
+        model.impose({"seoul": choice})
+        model.step()
+        locks.append(int(seoul.locked[0]))
+
+    step(Choice(Act.ENACT, enacted=notice))
+    for _ in range(lapse - 1):
+        step(H)
+    seoul.prepare()  # the week it would lapse: the last in which lifting it saves it
+    assert (seoul.options.lift[:, seoul.notice_index] > 0).all() and (seoul.rescue() > 0).all()
+    step(H)
+    assert (model.notice.status == OUTCOMES.index("terminated")).all()
+    for _ in range(5):
+        step(C)
+        assert (seoul.mask & notice).all()  # in force for good
+        assert (seoul.act_code != Act.LIFT).all()  # nothing else is in force to lift
+        assert np.all(seoul.rescue() == 0) and (seoul.options.lift == 0).all()
+    # scoring a real sequence locks the notice in the same weeks as the model
+    scored = notice_locks(repertoire, np.array(before, dtype=np.int16), "seoul", gsomia.notice)
+    assert scored.tolist() == locks and locks.count(notice) == 5

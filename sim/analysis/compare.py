@@ -73,6 +73,7 @@ def model_acts(params: ModelParams, case: Case) -> float:
             rule.lift,
             params.conduct.order,
             params.conduct.burst,
+            notice=case.scenario.notice,
         )
         total += float(np.maximum(values, np.log(np.finfo(float).tiny)).sum())
     return total

@@ -18,6 +18,7 @@ from sim.core import conduct
 from sim.core.measures import Repertoire
 from sim.core.moves import ALLIES
 from sim.core.params import ModelParams, with_values
+from sim.core.scenario import NoticeRule
 from sim.history import RealPath
 
 BOUNDS = {
@@ -65,14 +66,20 @@ def act_log_probabilities(
     order: float,
     burst: float,
     weeks: slice = slice(None),
+    notice: NoticeRule | None = None,
 ) -> np.ndarray:
-    """Log-probability of each week's real act given its move, for one side, shape (weeks,)."""
+    """Log-probability of each week's real act given its move, for one side, shape (weeks,).
+
+    ``notice``: the case's notice rule, whose lapsed notice the side cannot lift (as the
+    model's `Capital.spent`).
+    """
     acts, enacted, lifted = real.acts[side], real.enacted[side], real.lifted[side]
     before = np.concatenate([[initial], real.masks[side][:-1]]).astype(np.int16)
+    locks = notice_locks(repertoire, before, side, notice)
     out = np.empty(len(acts))
     for week in range(len(acts))[weeks]:
-        mask = before[week : week + 1]
-        options = conduct.Options.of(repertoire, mask, order)
+        mask, locked = before[week : week + 1], locks[week : week + 1]
+        options = conduct.Options.of(repertoire, mask, order, locked=locked)
         out[week] = conduct.log_probability(
             repertoire,
             mask,
@@ -84,8 +91,27 @@ def act_log_probabilities(
             lift,
             order,
             burst,
+            locked,
         )[0]
     return out[weeks]
+
+
+def notice_locks(
+    repertoire: Repertoire, before: np.ndarray, side: str, notice: NoticeRule | None
+) -> np.ndarray:
+    """Each week's ``locked`` mask (`conduct.spent_notice`) from the masks before each week.
+
+    The notice's age before week w counts the weeks up to w - 1 that ended with it in force,
+    as `Capital.act` counts them (a notice in force from the start is 0 weeks old in week 0).
+    """
+    locks = np.zeros(len(before), dtype=np.int16)
+    if notice is None or notice.actor != side:
+        return locks
+    bit = repertoire.bit(notice.measure)
+    ages = np.zeros(len(before), dtype=np.int64)
+    for week in range(1, len(before)):
+        ages[week] = ages[week - 1] + 1 if before[week] & bit else 0
+    return conduct.spent_notice(ages, notice.lapse_weeks, bit)
 
 
 def _slot_loglik(episodes: tuple[Episode, ...], i: int, theta: tuple) -> float:
@@ -104,6 +130,7 @@ def _slot_loglik(episodes: tuple[Episode, ...], i: int, theta: tuple) -> float:
             order,
             burst,
             slice(0, e.weeks),
+            e.scenario.notice,
         )
         total += float(np.maximum(values, np.log(np.finfo(float).tiny)).sum())
     return total

@@ -113,6 +113,7 @@ class Capital(mesa.Agent):
         # `outlook` by `prepare`, `utility` by `observe`, `observation` by `choose`, each week.
         self.other: Capital = cast("Capital", None)
         self.options: conduct.Options = cast(conduct.Options, None)
+        self.locked: np.ndarray | None = None  # measures that cannot be lifted, by `prepare`
         self.outlook: Outlook = cast(Outlook, None)
         self.utility: np.ndarray = cast(np.ndarray, None)
         self.observation: Observation = cast(Observation, None)
@@ -121,7 +122,10 @@ class Capital(mesa.Agent):
     def prepare(self) -> None:
         """Work out what each move can do from the measures in force, and what it would leave."""
         rule, order = self.rule, self.model.params.conduct.order
-        self.options = conduct.Options.of(self.repertoire, self.mask, order, self.decay)
+        self.locked = self.spent()
+        self.options = conduct.Options.of(
+            self.repertoire, self.mask, order, self.decay, self.locked
+        )
         weights = self.model.payoffs.domain_weight
         per_measure = weights[..., self.repertoire.domain]
         signal_weight = weights[..., self.model.payoffs.signal_domain]
@@ -132,6 +136,7 @@ class Capital(mesa.Agent):
             rule.signal,
             rule.lift,
             self.model.params.conduct.burst,
+            locked=self.locked,
         )
         enact_weight = conduct.weigh(self.options.enact, per_measure)
         signal = conduct.vector(rule.signal, self.mask.shape[0])
@@ -144,12 +149,19 @@ class Capital(mesa.Agent):
             after[..., 0], after[..., 1], after[..., 2], weight=weight, rescue=self.rescue()
         )
 
+    def spent(self) -> np.ndarray | None:
+        """The notice's bit in the replications where it has lapsed (it cannot be lifted)."""
+        if self.notice_index is None:
+            return None
+        return conduct.spent_notice(self.notice_age, self.lapse_weeks, 1 << self.notice_index)
+
     def rescue(self) -> np.ndarray | float:
         """Urgency of a running notice times the chance that a cooperation lifts it, (R,).
 
         The urgency is the weeks the notice has been in force before this week over its lapse
         (at most 1): a side that has given notice weighs saving the agreement more as the lapse
-        nears (`Payoffs.utility`, the deadline term). 0 for a side without a notice measure.
+        nears (`Payoffs.utility`, the deadline term). 0 for a side without a notice measure,
+        and once the notice has lapsed (it can no longer be lifted: `spent`).
         """
         if self.notice_index is None:
             return 0.0
@@ -209,6 +221,7 @@ class Capital(mesa.Agent):
             rule.lift,
             params.order,
             params.burst,
+            self.locked,
         )
 
     def _draw_act(self) -> None:
@@ -224,6 +237,7 @@ class Capital(mesa.Agent):
             params.burst,
             self.model.rng,
             self.decay,
+            self.locked,
         )
 
     def act(self) -> None:

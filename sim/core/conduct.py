@@ -14,6 +14,10 @@ A decision rule chooses the move; conduct turns it into what the events coding r
   otherwise, or when none can be lifted, a conciliatory signal;
 - **hold**: nothing.
 
+A measure can be ``locked`` in force in some replications: a notice that has lapsed (the
+agreement it threatened has ended, `spent_notice`) can no longer be lifted, so every lifting
+is worked out from the measures in force less the locked ones.
+
 The same functions draw acts in a free run and give the probability of a real act when the
 real sequence is scored, so what is scored is what is simulated. Every draw takes a fixed
 number of uniforms per replication whatever the move, so two runs from one seed share their
@@ -106,23 +110,31 @@ class Options:
         masks: np.ndarray,
         order: Any,
         factors: np.ndarray | None = None,
+        locked: np.ndarray | None = None,
     ) -> "Options":
         """The options of every replication in the states ``masks``.
 
         With one ``order`` for all replications the options depend on the state alone, so they
         are worked out once for every state and looked up (a side has at most 2^size states);
         with an order per replication, row by row. ``factors``: `decay` of ``order``, if known.
+        ``locked``: measures in force that cannot be lifted (`spent_notice`), per replication.
         """
         if factors is None:
             factors = decay(order, repertoire.size)
         if factors.ndim == 1:
-            return state_options(repertoire, factors.tobytes()).take(masks)
-        return cls(
-            enact=enact_weights(repertoire, masks, order, factors),
-            lift=lift_weights(repertoire, masks),
-            can_enact=repertoire.available_by_state[masks] > 0,
-            can_lift=repertoire.can_lift_by_state[masks],
-        )
+            options = state_options(repertoire, factors.tobytes()).take(masks)
+        else:
+            options = cls(
+                enact=enact_weights(repertoire, masks, order, factors),
+                lift=lift_weights(repertoire, masks),
+                can_enact=repertoire.available_by_state[masks] > 0,
+                can_lift=repertoire.can_lift_by_state[masks],
+            )
+        if locked is not None and locked.any():
+            free = _free(masks, locked)
+            options.lift = lift_weights(repertoire, free)
+            options.can_lift = repertoire.can_lift_by_state[free]
+        return options
 
     def take(self, rows: np.ndarray) -> "Options":
         """The options of the given rows."""
@@ -142,6 +154,21 @@ def state_options(repertoire: Repertoire, factors: bytes) -> Options:
         can_enact=repertoire.available_by_state > 0,
         can_lift=repertoire.can_lift_by_state,
     )
+
+
+def spent_notice(age: np.ndarray, lapse_weeks: int, bit: int) -> np.ndarray:
+    """The notice's bit where it has lapsed, else 0, (R,): ``locked`` for the functions here.
+
+    ``age`` is the weeks the notice has been in force before this week. It can still be lifted
+    in its ``lapse_weeks``-th week (the week it would lapse); from the next, the agreement has
+    ended and lifting the notice would save nothing.
+    """
+    return np.where(age > lapse_weeks, bit, 0).astype(np.int16)
+
+
+def _free(masks: np.ndarray, locked: np.ndarray | None) -> np.ndarray:
+    """The measures in force that may be lifted: ``masks`` less the ``locked`` ones."""
+    return masks if locked is None else (masks & ~locked).astype(np.int16)
 
 
 def _pick(weights: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -177,13 +204,15 @@ def draw(
     burst: Any,
     rng: np.random.Generator,
     factors: np.ndarray | None = None,
+    locked: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Turn each replication's move into an act: returns (act, enacted mask, lifted mask).
 
     Takes `uniforms` uniforms per replication, whatever the moves. ``factors``: `decay` of
-    ``order``, if known.
+    ``order``, if known; ``locked``: measures that cannot be lifted (`Options.of`).
     """
     n = masks.shape[0]
+    free = _free(masks, locked)
     u = rng.random((uniforms(repertoire), n))
     signal, lift, burst = vector(signal, n), vector(lift, n), vector(burst, n)
     act = np.full(n, Act.NOTHING, dtype=np.int8)
@@ -213,9 +242,9 @@ def draw(
             still = _available(repertoire, masks[up] | enacted[up]) > 0
             up = up[still & (more[up] < burst[up])]
         if down.size:
-            left = lift_weights(repertoire, masks[down] & ~lifted[down])
+            left = lift_weights(repertoire, free[down] & ~lifted[down])
             lifted[down] |= repertoire.bits[_pick(left, pick[down])]
-            still = repertoire.can_lift_by_state[masks[down] & ~lifted[down]]
+            still = repertoire.can_lift_by_state[free[down] & ~lifted[down]]
             down = down[still & (more[down] < burst[down])]
     return act, enacted, lifted
 
@@ -231,12 +260,13 @@ def log_probability(
     lift: Any,
     order: Any,
     burst: Any,
+    locked: np.ndarray | None = None,
 ) -> np.ndarray:
     """Log-probability of a real act given its move, in each replication's state, shape (R,).
 
     ``enacted`` and ``lifted`` are the masks of the measures the act brought into force or
     lifted. An act the conduct cannot produce (enacting a measure already in force, lifting one
-    not in force or irreversible) gets -inf; the likelihood floors it.
+    not in force, irreversible or ``locked``) gets -inf; the likelihood floors it.
     """
     n = masks.shape[0]
     if act == Act.NOTHING:  # the commonest week, answered before any other work
@@ -259,7 +289,9 @@ def log_probability(
                 chosen = _sequence(repertoire, masks, enacted, burst, enact, up=True)
                 return np.log1p(-signal) + np.log(chosen)
             case Act.LIFT:
-                chosen = _sequence(repertoire, masks, lifted, burst, unlift, up=False)
+                chosen = _sequence(
+                    repertoire, _free(masks, locked), lifted, burst, unlift, up=False
+                )
                 return np.log(lift) + np.log(chosen)
             case other:
                 raise ValueError(f"unknown act {other!r}")
@@ -305,6 +337,7 @@ def expected_after(
     lift: Any,
     burst: Any,
     per_measure: np.ndarray | None = None,
+    locked: np.ndarray | None = None,
 ) -> np.ndarray:
     """Expected total of per-measure quantities in force after each move.
 
@@ -313,7 +346,7 @@ def expected_after(
     `Repertoire.profile`, whose totals in every state are worked out once. Used by the payoffs:
     a rule that weighs payoffs expects what its move will most likely do. The expected number
     of picks counts the burst; each pick is valued like the first (an approximation the docs
-    state).
+    state). ``locked``: measures that cannot be lifted (`Options.of`).
     """
     n = masks.shape[0]
     single = per_measure is not None and np.ndim(per_measure) == 1
@@ -326,7 +359,8 @@ def expected_after(
     signal, lift = vector(signal, n), vector(lift, n)
     now = by_state[masks]
     growth = (1 - signal) * _picks(burst, repertoire.available_by_state[masks], repertoire.size)
-    shrink = lift * _picks(burst, repertoire.liftable_by_state[masks], repertoire.size)
+    liftable = repertoire.liftable_by_state[_free(masks, locked)]
+    shrink = lift * _picks(burst, liftable, repertoire.size)
     # Stored quantity-major, so that each quantity's (3, R) block is contiguous for the payoffs.
     after = np.empty((matrix.shape[1], 3, n)).transpose(2, 1, 0)
     after[:, H] = now

@@ -310,18 +310,19 @@ class Repertoire:
             return self.gesture
         return f"{self.actor.title()} holds its position"
 
-    def describe(self, mask: int, move: int) -> str:
+    def describe(self, mask: int, move: int, locked: int = 0) -> str:
         """The concrete step a move is most likely to be from state ``mask``, in words.
 
         Retaliating enacts the mildest measure not yet in force (a hostile signal when all
         are); cooperating lifts a running notice, or else the last reversible measure in force
-        (`to_lift`; a gesture when none is); holding changes nothing.
+        (`to_lift`, leaving out the ``locked`` ones; a gesture when none is); holding changes
+        nothing.
         """
         if move == 2:  # retaliate
             k = self.next_available(mask)
             return self.signal if k is None else self.measures[k].name
         if move == 0:  # cooperate
-            k = self.to_lift(mask)
+            k = self.to_lift(mask & ~locked)
             if k is None:
                 return self.gesture
             measure = self.measures[k]

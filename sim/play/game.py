@@ -13,7 +13,7 @@ import threading
 
 import numpy as np
 
-from sim.core.agents import Choice, feel
+from sim.core.agents import Capital, Choice, feel
 from sim.core.errors import EscalationError, InvalidMoveError, ScenarioError
 from sim.core.metrics import OUTCOMES, midrank_percentile, outcome_shares, replication_table
 from sim.core.moves import MOVE_NAMES, US_MOVES, Act, Move, UsMove
@@ -145,7 +145,8 @@ class Game:
                 m.label: f"Washington {m.verb_on(whom)} (pressure {m.value:g})" for m in US_MOVES
             }
         side = self.model.capitals[actor]
-        return {m.name.lower(): side.repertoire.describe(int(side.mask[0]), m) for m in Move}
+        mask, locked = int(side.mask[0]), locked_now(side)
+        return {m.name.lower(): side.repertoire.describe(mask, m, locked) for m in Move}
 
     def total_score(self, actor: str) -> float:
         """Summed payoff of an ally, or Washington's score, over the weeks played."""
@@ -198,11 +199,15 @@ class Game:
         """The notice now running (GSOMIA's), with the weeks left before it lapses, or None.
 
         A notice an event brought in this week runs from this week, as the week's end counts it.
+        Once the notice has lapsed, the clock says in which week the agreement ended.
         """
         notice, rule = self.model.notice, self.scenario.notice
-        status = int(notice.status[0])
-        if rule is None or status == OUTCOMES.index("terminated"):
+        if rule is None:
             return None
+        status = int(notice.status[0])
+        if status == OUTCOMES.index("terminated"):
+            given, ended = int(notice.notice_week[0]), int(notice.termination_week[0])
+            return NoticeClock(rule.actor, rule.label, given, 0, ended_week=ended)
         if status == OUTCOMES.index("pending"):
             week, age = int(notice.notice_week[0]), int(notice.age[0])
         else:  # not running: given by an event this week, or not at all
@@ -338,7 +343,7 @@ class Game:
                 k = side.repertoire.next_available(mask)
                 return Choice(Act.HOSTILE_SIGNAL) if k is None else Choice(Act.ENACT, 1 << k)
             case Move.COOPERATE:
-                k = side.repertoire.to_lift(mask)
+                k = side.repertoire.to_lift(mask & ~locked_now(side))
                 if k is None:
                     return Choice(Act.CONCILIATORY_SIGNAL)
                 return Choice(Act.LIFT, lifted=1 << k)
@@ -448,3 +453,9 @@ class Game:
             },
             model_fan=recorder.fan[:played].tolist(),
         )
+
+
+def locked_now(side: Capital) -> int:
+    """The measures ``side`` cannot lift this week (a lapsed notice: `Capital.spent`)."""
+    spent = side.spent()
+    return 0 if spent is None else int(spent[0])

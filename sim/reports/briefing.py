@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 
 from sim.core.scenario import Scenario
-from sim.reports.game_results import Briefing, MovePreview, WeekReport
+from sim.reports.game_results import Briefing, MovePreview, NoticeClock, WeekReport
 from sim.reports.labels import pressed_alone, role_name
 from sim.reports.text import signed, week_count
 
@@ -14,6 +14,16 @@ def gauge(value: float, width: int = GAUGE_WIDTH) -> str:
     """A bar gauge for a value in [0, 1], e.g. ``[#####-----] 0.52``."""
     filled = round(min(max(value, 0.0), 1.0) * width)
     return f"[{'#' * filled}{'-' * (width - filled)}] {value:.2f}"
+
+
+def notice_text(clock: NoticeClock) -> str:
+    """The notice's state in words: the weeks to its lapse, or the week the agreement ended."""
+    who = role_name(clock.actor)
+    if clock.ended_week is not None:
+        return (
+            f"{clock.label} ended in week {clock.ended_week + 1}: {who} kept its notice to the end"
+        )
+    return f"{clock.label} lapses in {week_count(clock.weeks_left)} unless {who} withdraws it"
 
 
 def format_options(options: dict[str, str], previews: Sequence[MovePreview] = ()) -> str:
@@ -43,11 +53,7 @@ def format_briefing(brief: Briefing, scenario: Scenario) -> str:
     lines += [f"{'Event':<12}{text}" for text in brief.injected]
     lines.append(f"{'Tension':<12}{gauge(brief.tension)}")
     if brief.notice is not None:
-        clock = brief.notice
-        lines.append(
-            f"{'Notice':<12}{clock.label} lapses in {week_count(clock.weeks_left)} unless "
-            f"{role_name(clock.actor)} withdraws it"
-        )
+        lines.append(f"{'Notice':<12}{notice_text(brief.notice)}")
     label = "In force"
     width = max(len(role_name(a)) for a in scenario.sides) + 1
     for ally in scenario.sides:

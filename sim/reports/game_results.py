@@ -58,12 +58,17 @@ class MovePreview:
 
 @dataclass(frozen=True)
 class NoticeClock:
-    """A notice that is running: who gave it, in which week, and the weeks until it lapses."""
+    """A notice that is running: who gave it, in which week, and the weeks until it lapses.
+
+    ``ended_week``: the week the notice lapsed and the agreement ended (``weeks_left`` is then
+    0), or None while it runs.
+    """
 
     actor: str
     label: str
     given_week: int
     weeks_left: int
+    ended_week: int | None = None
 
 
 @dataclass(frozen=True)

@@ -26,9 +26,10 @@ from sim.play.web.widgets import (
     StatusLine,
     Timeline,
 )
+from sim.reports.briefing import notice_text
 from sim.reports.game_results import Briefing
 from sim.reports.labels import MOVE_NAMES, role_name
-from sim.reports.text import signed, week_count
+from sim.reports.text import signed
 
 TERM_NAMES = {
     "stage": "stage game",
@@ -92,8 +93,7 @@ def Briefing_(brief: Briefing, pressure_cost: float):
         clock = brief.notice
         solara.Warning(
             f"{clock.label} notice given by {role_name(clock.actor)} in week "
-            f"{clock.given_week + 1}: it lapses in {week_count(clock.weeks_left)} unless "
-            "withdrawn.",
+            f"{clock.given_week + 1}: {notice_text(clock)}.",
             classes=["ec-countdown"],
         )
     solara.Text(score_text(brief, pressure_cost), classes=["ec-strong"])
