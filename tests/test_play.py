@@ -283,6 +283,53 @@ def test_bad_override_is_one_clear_error(tmp_path, capsys):
     assert not (tmp_path / "game.json").exists()
 
 
+def test_posterior_draws_are_refused_in_a_game(tmp_path, capsys):
+    # A game is one run: run.posterior=true crashed it with a broadcasting traceback after its
+    # header, and left a record of 0 weeks behind.
+    line = refused(capsys, "play", "--as", "seoul", "--record", str(tmp_path), "run.posterior=true")
+    assert line.startswith("error: run.posterior=true draws each model run's values")
+    assert line.endswith("drop run.posterior (use it with escalation run or compare)")
+    assert not (tmp_path / "game.json").exists()
+
+
+def test_a_debrief_cut_short_leaves_no_files_that_look_whole(tmp_path, monkeypatch, finished_game):
+    # Ctrl-C while the debrief was written left debrief.md pointing at a debrief.png never made.
+    from sim.experiment import store
+    from sim.play.debrief import debrief_paths
+    from sim.play.terminal import show_debrief
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(store, "write_figure", interrupted)  # after the JSON and the Markdown
+    record, out = tmp_path / "game.json", io.StringIO()
+    with pytest.raises(KeyboardInterrupt):
+        show_debrief(finished_game, record, out)
+    assert not any(path.exists() for path in debrief_paths(record).values())
+    assert f"Write them with: escalation play --replay {record}" in out.getvalue()
+
+
+def test_a_game_stopped_by_sigterm_says_where_its_record_is(tmp_path):
+    # SIGTERM mid-game printed only "error: terminated" where Ctrl-C says how to replay.
+    from sim.console import Terminated
+    from sim.play.terminal import main as play_main
+
+    answers = iter(["h"])
+
+    def read(prompt: str) -> str:
+        answer = next(answers, None)
+        if answer is None:
+            raise Terminated
+        return answer
+
+    out = io.StringIO()
+    argv = ["--as", "seoul", "--weeks", "3", "--record", str(tmp_path)]
+    assert play_main(argv, read=read, out=out) == 143
+    assert "Game left after 1 of 3 weeks (terminated)" in out.getvalue()
+    assert f"Replay it with: escalation play --replay {tmp_path / 'game.json'}" in out.getvalue()
+    assert len(load(tmp_path / "game.json")["timeline"]) == 1
+
+
 @pytest.mark.parametrize("setting", ["us.pressure=0.8", "us=constant", "+us.delay=2"])
 def test_us_settings_are_refused_when_a_person_plays_washington(tmp_path, capsys, setting):
     """us.pressure=0.8 was taken and did nothing (press is pressure 1), as the README showed."""
@@ -455,19 +502,23 @@ def test_several_players_get_a_cleared_screen_between_turns(handover):
     from sim.play.terminal import CLEAR, compose, play_weeks
 
     game = Game(compose(["run.seed=1"], 1), ["seoul", "tokyo"])
-    answers = iter(["", "h", "", "r"] if handover else ["h", "r"])
+    answers = iter(["", "", "h", "", "r"] if handover else ["h", "r"])
     prompts: list[str] = []
+    out = io.StringIO()
 
     def read(prompt: str) -> str:
         prompts.append(prompt)
+        cleared.append(out.getvalue().count(CLEAR))
         return next(answers)
 
-    out = io.StringIO()
+    cleared: list[int] = []
     assert play_weeks(game, read, out, lambda: None, handover=handover) == "finished"
     assert game.timeline[0].moves["tokyo"] == "retaliate"
     if handover:
-        assert prompts[0].startswith("Pass the keyboard to Seoul")
-        assert prompts[2].startswith("Pass the keyboard to Tokyo")
+        # the header (briefs, the record's place) stays until the players say they read it
+        assert prompts[0].startswith("Read the above") and cleared[0] == 0
+        assert prompts[1].startswith("Pass the keyboard to Seoul")
+        assert prompts[3].startswith("Pass the keyboard to Tokyo")
         assert out.getvalue().count(CLEAR) == 4  # before and after each hand-over
     else:
         assert CLEAR not in out.getvalue() and len(prompts) == 2

@@ -14,8 +14,8 @@ import threading
 import numpy as np
 
 from sim.core.agents import Capital, Choice, feel
-from sim.core.errors import EscalationError, InvalidMoveError, ScenarioError
-from sim.core.metrics import OUTCOMES, midrank_percentile, outcome_shares, replication_table
+from sim.core.errors import ConfigError, EscalationError, InvalidMoveError, ScenarioError
+from sim.core.metrics import OUTCOMES
 from sim.core.moves import MOVE_NAMES, US_MOVES, Act, Move, UsMove
 from sim.core.params import PerAlly
 from sim.core.payoffs import Payoffs
@@ -23,11 +23,9 @@ from sim.experiment.config import Config
 from sim.experiment.factory import build_model, build_scenario
 from sim.history import RealPath, real_path
 from sim.play.materials import load_materials
-from sim.play.real import real_outcome_after
 from sim.reports.game_results import (
     Briefing,
     Debrief,
-    Injection,
     MovePreview,
     NoticeClock,
     WeekReport,
@@ -89,6 +87,12 @@ class Game:
                 f"roles are {', '.join(self.roles)}"
             )
         self.humans = tuple(a for a in self.roles if a in set(humans))
+        if config.run.posterior:  # it crashed the game: one run cannot take a draw per run
+            raise ConfigError(
+                "run.posterior=true draws each model run's values from the posterior, and a "
+                "game is one run played with the fit's values",
+                "drop run.posterior (use it with escalation run or compare)",
+            )
         self.seed = config.run.seed if seed is None else seed
         weeks = config.run.weeks or self.scenario.weeks
         self.model = build_model(
@@ -390,69 +394,9 @@ class Game:
 
     def debrief(self, replications: int = DEBRIEF_REPLICATIONS) -> Debrief:
         """The game beside 2019 and beside model runs of exactly the weeks played."""
-        played = len(self.timeline)
-        tension = [r.tension for r in self.timeline]
-        scores = {a: self.total_score(a) for a in self.roles}
-        real = self.real
-        common = {
-            "weeks_played": played,
-            "replications": replications,
-            "humans": list(self.humans),
-            "seed": self.seed,
-            "outcome": self.outcome(),
-            "real_outcome": real.outcome if real else None,
-            "real_outcome_by_end": (
-                real_outcome_after(real, self.scenario, played)
-                if real is not None and played < len(real.tension)
-                else None
-            ),
-            "peak_tension": max(tension, default=0.0),
-            "payoffs": scores,
-            "tension": tension,
-            "real_tension": real.tension[:played].tolist() if real else None,
-            "dates": [r.date for r in self.timeline],
-            "injections": [
-                Injection(i["week"], i["actor"], i["direction"], i["text"]) for i in self.injections
-            ],
-        }
-        if played == 0:
-            return Debrief(
-                **common,
-                outcome_share_in_model=0.0,
-                model_outcome_shares=dict.fromkeys(OUTCOMES, 0.0),
-                peak_tension_percentile=0.0,
-                model_median_payoffs=dict.fromkeys(self.roles, 0.0),
-                payoff_percentiles=dict.fromkeys(self.roles, 0.0),
-                model_fan=[],
-            )
-        model = build_model(
-            self.config,
-            self.scenario,
-            replications=replications,
-            weeks=played,
-            keep_trajectories=True,
-            rng=self.seed,
-        ).run()
-        table = replication_table(model)
-        shares = outcome_shares(table["outcome"])
-        peaks = table["peak_tension"].to_numpy()
-        model_scores = {a: table[f"payoff_{a}"].to_numpy() for a in self.sides}
-        recorder = model.recorder
-        model_scores["washington"] = self.washington_week(recorder.tension, recorder.pressure).sum(
-            axis=0
-        )
-        return Debrief(
-            **common,
-            outcome_share_in_model=shares[self.outcome()],
-            model_outcome_shares=shares,
-            peak_tension_percentile=midrank_percentile(peaks, common["peak_tension"]),
-            peak_tension_ties=float(np.mean(peaks == common["peak_tension"])),
-            model_median_payoffs={a: float(np.median(v)) for a, v in model_scores.items()},
-            payoff_percentiles={
-                a: midrank_percentile(model_scores[a], scores[a]) for a in self.roles
-            },
-            model_fan=recorder.fan[:played].tolist(),
-        )
+        from sim.play.debrief import compute_debrief  # that module reads a Game
+
+        return compute_debrief(self, replications)
 
 
 def locked_now(side: Capital) -> int:

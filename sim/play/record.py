@@ -7,10 +7,12 @@ classroom room comes back after a restart (`sim.play.room_state`).
 
 import dataclasses
 import json
+import sys
+from dataclasses import asdict
 from pathlib import Path
 
 from sim import __version__
-from sim.core.errors import EscalationError
+from sim.core.errors import ConfigError, EscalationError
 from sim.experiment.config import config_from_dict
 from sim.play.game import Game
 
@@ -231,3 +233,52 @@ def played(timeline: list[dict]) -> list[dict]:
     records of thaad_2016 made before said "presses its allies"); the play itself may not.
     """
     return [{k: v for k, v in week.items() if k != "described"} for week in timeline]
+
+
+class PlayError(EscalationError):
+    """``escalation play`` cannot go on: the message says what to change."""
+
+
+def replayed_game(path: Path, record: object) -> tuple[Game, bool]:
+    """Play ``record`` again and check it gives the recorded timeline; refuse it if not whole.
+
+    The same version of the model gives the same game from the same moves, so a timeline that
+    differs then means the file was edited, and it is refused; a record of another version
+    may differ where the model changed, and is replayed with a warning naming both versions.
+    Returns the game and whether its timeline is the recorded one.
+    """
+    try:
+        game = checked_replay(record)
+        assert isinstance(record, dict)  # checked_replay refuses anything else
+    except RecordError as problem:
+        raise PlayError(f"{path} is not a whole game record: {problem}") from None
+    except ConfigError as problem:
+        raise PlayError(
+            f"{path}: in the record's configuration, {problem.problem}; a record replays as it "
+            "was saved: put the value back in the file, or play a new game"
+        ) from None
+    except EscalationError as problem:
+        raise PlayError(f"{path}: {problem}") from None
+    replayed = played([asdict(r) for r in game.timeline])
+    recorded = played(record["timeline"])
+    if replayed == recorded and record.get("outcome", game.outcome()) == game.outcome():
+        return game, True
+    week = next(
+        (i for i, (a, b) in enumerate(zip(replayed, recorded, strict=False)) if a != b),
+        min(len(replayed), len(recorded)),
+    )
+    made_by = record.get("version")
+    where = f"its timeline from week {week + 1}" if replayed != recorded else "its outcome"
+    if changed := case_changed(record, game):
+        raise PlayError(f"{path}: {changed}")
+    if made_by == __version__:
+        raise PlayError(
+            f"{path}: its moves give another game than {where}: the file was edited after the "
+            "game; replay the file as it was saved"
+        )
+    print(
+        f"warning: the replay differs from the record ({where}): the record was made by "
+        f"version {made_by} of escalation-sim, this is {__version__}",
+        file=sys.stderr,
+    )
+    return game, False

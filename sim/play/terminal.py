@@ -15,17 +15,15 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import asdict
 from pathlib import Path
 from typing import TextIO
 
-from sim import __version__
-from sim.console import OneLineParser
+from sim.console import OneLineParser, Terminated
 from sim.core.errors import ConfigError, EscalationError
 from sim.experiment.config import Config
 from sim.experiment.factory import build_scenario
 from sim.play.game import Game
-from sim.play.record import RecordError, case_changed, checked_replay, played, save
+from sim.play.record import PlayError, replayed_game, save
 from sim.play.settings import check_patron_settings
 from sim.play.transcript import format_header
 from sim.reports.briefing import format_briefing, format_options, format_report
@@ -207,12 +205,15 @@ def play_weeks(
 ) -> str:
     """Play until the end or until people stop; returns how the game ended.
 
-    ``finished``, ``quit``, ``eof`` (the input ended), ``interrupted`` (Ctrl-C) or ``closed``
-    (the output was closed). ``save`` is called after every week, so the record on disk is
-    always a complete one. With ``handover`` (several players at a terminal) the screen is
-    cleared before each player's turn.
+    ``finished``, ``quit``, ``eof`` (the input ended), ``interrupted`` (Ctrl-C),
+    ``terminated`` (SIGTERM) or ``closed`` (the output was closed). ``save`` is called after
+    every week, so the record on disk is always a complete one. With ``handover`` (several
+    players at a terminal) the screen is cleared before each player's turn, so the players
+    first say when they have read the header it would wipe.
     """
     try:
+        if handover and not game.timeline:
+            read("Read the above (the briefs, where the record goes), then press Enter ")
         while not game.finished:
             for actor in game.waiting_for():
                 if handover:
@@ -227,6 +228,8 @@ def play_weeks(
         return "eof"
     except KeyboardInterrupt:
         return "interrupted"
+    except Terminated:
+        return "terminated"
     except BrokenPipeError:  # the output was closed, e.g. piped into `head`
         return "closed"
     return "finished"
@@ -250,10 +253,6 @@ def record_path(arg: str | None) -> Path:
     return folder / RECORD
 
 
-class PlayError(EscalationError):
-    """``escalation play`` cannot go on: the message says what to change."""
-
-
 def new_record(arg: str | None) -> Path:
     """`record_path`, refused where a record already is: a game is never written over."""
     path = record_path(arg)
@@ -267,17 +266,29 @@ def new_record(arg: str | None) -> Path:
 
 def show_debrief(game: Game, record: Path, out: TextIO, figure: bool = True) -> dict[str, Path]:
     """Print the debrief of each role played by a person and write their files beside the record."""
-    from sim.play.debrief import debrief_data, debrief_text, write_debrief
+    from sim.play.debrief import debrief_data, debrief_paths, debrief_text, write_debrief
 
-    result = game.debrief(game.config.run.replications)
-    shown = game.humans[0] if len(game.humans) == 1 else None
-    print("\n" + debrief_text(debrief_data(game, result, shown)), file=out)
     several = len(game.humans) > 1
     paths: dict[str, Path] = {}
-    for role in game.humans:
-        suffix = role if several else None
-        written = write_debrief(game, result, record, role, figure=figure, suffix=suffix)
-        paths |= {f"{kind}_{role}": path for kind, path in written.items()}
+    try:
+        result = game.debrief(game.config.run.replications)
+        shown = game.humans[0] if len(game.humans) == 1 else None
+        print("\n" + debrief_text(debrief_data(game, result, shown)), file=out)
+        for role in game.humans:
+            suffix = role if several else None
+            written = write_debrief(game, result, record, role, figure=figure, suffix=suffix)
+            paths |= {f"{kind}_{role}": path for kind, path in written.items()}
+    except (KeyboardInterrupt, Terminated):  # no debrief that looks whole but is not
+        for role in game.humans:
+            for path in debrief_paths(record, role if several else None).values():
+                path.unlink(missing_ok=True)
+        print(
+            f"\nThe debrief was cut short (its files removed); the record is whole. "
+            f"Write them with: escalation play --replay {record}",
+            file=out,
+            flush=True,
+        )
+        raise
     for path in paths.values():
         print(f"debrief: {path}", file=out)
     return paths
@@ -321,14 +332,19 @@ def play(args: argparse.Namespace, read: Callable[[str], str], out: TextIO) -> i
         silence_stdout()
         return 1
     if status != "finished":
-        why = {"quit": "you quit", "eof": "the input ended", "interrupted": "interrupted"}[status]
+        why = {
+            "quit": "you quit",
+            "eof": "the input ended",
+            "interrupted": "interrupted",
+            "terminated": "terminated",
+        }[status]
         print(
             f"\nGame left after {len(game.timeline)} of {game.weeks} weeks ({why}). "
             f"Record saved: {record}\nReplay it with: escalation play --replay {record}",
             file=out,
         )
-        if status == "interrupted":
-            return 130
+        if status in ("interrupted", "terminated"):
+            return 130 if status == "interrupted" else 143
         if game.timeline:  # a debrief of the weeks played, beside model runs as long
             show_debrief(game, record, out, figure=not args.no_figure)
         return 0
@@ -338,51 +354,6 @@ def play(args: argparse.Namespace, read: Callable[[str], str], out: TextIO) -> i
     print(f"\nThe game is over. Record saved: {record}", file=out)
     show_debrief(game, record, out, figure=not args.no_figure)
     return 0
-
-
-def replayed_game(path: Path, record: object) -> tuple[Game, bool]:
-    """Play ``record`` again and check it gives the recorded timeline; refuse it if not whole.
-
-    The same version of the model gives the same game from the same moves, so a timeline that
-    differs then means the file was edited, and it is refused; a record of another version
-    may differ where the model changed, and is replayed with a warning naming both versions.
-    Returns the game and whether its timeline is the recorded one.
-    """
-    try:
-        game = checked_replay(record)
-        assert isinstance(record, dict)  # checked_replay refuses anything else
-    except RecordError as problem:
-        raise PlayError(f"{path} is not a whole game record: {problem}") from None
-    except ConfigError as problem:
-        raise PlayError(
-            f"{path}: in the record's configuration, {problem.problem}; a record replays as it "
-            "was saved: put the value back in the file, or play a new game"
-        ) from None
-    except EscalationError as problem:
-        raise PlayError(f"{path}: {problem}") from None
-    replayed = played([asdict(r) for r in game.timeline])
-    recorded = played(record["timeline"])
-    if replayed == recorded and record.get("outcome", game.outcome()) == game.outcome():
-        return game, True
-    week = next(
-        (i for i, (a, b) in enumerate(zip(replayed, recorded, strict=False)) if a != b),
-        min(len(replayed), len(recorded)),
-    )
-    made_by = record.get("version")
-    where = f"its timeline from week {week + 1}" if replayed != recorded else "its outcome"
-    if changed := case_changed(record, game):
-        raise PlayError(f"{path}: {changed}")
-    if made_by == __version__:
-        raise PlayError(
-            f"{path}: its moves give another game than {where}: the file was edited after the "
-            "game; replay the file as it was saved"
-        )
-    print(
-        f"warning: the replay differs from the record ({where}): the record was made by "
-        f"version {made_by} of escalation-sim, this is {__version__}",
-        file=sys.stderr,
-    )
-    return game, False
 
 
 def replay(args: argparse.Namespace, out: TextIO) -> int:
