@@ -162,6 +162,17 @@ def test_parameter_counts_are_the_free_parameters_over_both_sides(gsomia_case):
     assert Logit().fit(real).parameters == 28
 
 
+def test_a_move_never_made_has_no_slopes_in_the_logits_count():
+    # Beijing never cooperates in 2020-2021: its logit fits 1 + 6 coefficients, counted as 14.
+    moves, covariates = simulated_logit(300, seed=2)
+    never = np.where(moves == C, H, moves)  # the first side never cooperates
+    data = MoveData(np.stack([never, moves], axis=1), np.stack([covariates, covariates], axis=1))
+    logit = Logit().fit(data)
+    present, result, kept = logit.fitted[0]
+    assert present.tolist() == [H, R] and np.asarray(result.params).size == 1 + 6
+    assert logit.parameters == (1 + 6) + 1 + 14  # its zero share counts once, as in base rates
+
+
 def test_smoothing_gives_an_unseen_move_a_probability():
     train = data_of([H, R, H, H, R, H, R, H, H, R], [H, H, C, H, H, R, H, H, C, H])
     test = data_of([C, H, R, H], [R, C, H, H])  # Seoul's cooperation was never seen

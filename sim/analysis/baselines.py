@@ -226,7 +226,9 @@ class Logit(Baseline):
 
     A covariate that never varies in the fitting weeks (the pressure of a side its patron does
     not press) says nothing the intercept does not: it is left out of that side's design, and
-    out of its parameter count.
+    out of its parameter count. So are the slopes of a move the side never made in them
+    (Beijing never cooperates in 2020-2021): no data bear on them and none is estimated; its
+    share, 0, counts once, as the base rates count theirs.
     """
 
     name: str = "logit"
@@ -234,8 +236,14 @@ class Logit(Baseline):
 
     @property
     def parameters(self) -> int:
-        """Coefficients over both sides: (1 + covariates that vary) per non-baseline move."""
-        return sum((1 + int(kept.sum())) * (N_MOVES - 1) for _, _, kept in self.fitted)
+        """Over both sides: (1 + covariates that vary) per move made but the first, 1 per other.
+
+        With every move made that is (1 + covariates) x 2, the coefficients statsmodels fits.
+        """
+        return sum(
+            (1 + int(kept.sum())) * (len(present) - 1) + N_MOVES - len(present)
+            for present, _, kept in self.fitted
+        )
 
     def _design(self, covariates: np.ndarray, kept: np.ndarray) -> np.ndarray:
         return np.column_stack([np.ones(len(covariates)), covariates[:, kept]])
