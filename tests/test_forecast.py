@@ -12,6 +12,7 @@ from sim.analysis.fit import fit_ml, plug_in
 from sim.analysis.forecast import (
     PredictiveSettings,
     diebold_mariano,
+    dm_p_value,
     forecast_parts,
     forecast_summary,
     rolling_origin,
@@ -486,14 +487,17 @@ def test_leave_one_case_out_scores_the_left_out_case_from_the_posterior(compare_
     pd.testing.assert_frame_equal(together, table)
 
 
-def newey_west_p(gain: np.ndarray, lags: int) -> float:
-    """The Diebold-Mariano p-value by hand: Newey-West variance of the mean, Bartlett weights."""
-    from scipy.stats import norm
+def hln_p(gain: np.ndarray, h: int, bartlett: bool = False) -> float:
+    """The Diebold-Mariano p-value by hand: the variance of the mean from the autocovariances
+    of h - 1 lags, weighted equally (Bartlett's weights if told), Harvey-Leybourne-Newbold's
+    factor, Student's t with n - 1 degrees of freedom."""
+    from scipy.stats import t as student
 
     n, e = len(gain), gain - gain.mean()
-    s = e @ e + 2 * sum((1 - lag / (lags + 1)) * (e[lag:] @ e[:-lag]) for lag in range(1, lags + 1))
-    se = np.sqrt(s / n**2)
-    return float(2 * norm.sf(abs(gain.mean()) / se))
+    weights = [1 - lag / h if bartlett else 1.0 for lag in range(1, h)]
+    s = e @ e + 2 * sum(w * (e[lag:] @ e[:-lag]) for lag, w in enumerate(weights, start=1))
+    statistic = gain.mean() / np.sqrt(s / n**2) * np.sqrt((n + 1 - 2 * h + h * (h - 1) / n) / n)
+    return float(2 * student.sf(abs(statistic), n - 1))
 
 
 def test_diebold_mariano_tests_the_gain_per_origin_with_overlap_lags():
@@ -524,8 +528,26 @@ def test_diebold_mariano_tests_the_gain_per_origin_with_overlap_lags():
         block = table[table["horizon"] == h].groupby("origin")[["model", "base_rates"]].sum()
         gain = (block["model"] - block["base_rates"]).to_numpy()
         assert tests.at[(h, "base_rates"), "gain_nats"] == pytest.approx(gain.sum())
-        assert tests.at[(h, "base_rates"), "p"] == pytest.approx(newey_west_p(gain, h - 1))
+        assert tests.at[(h, "base_rates"), "p"] == pytest.approx(hln_p(gain, h))
         assert tests.at[(h, "logit"), "gain_nats"] == 0.0 and np.isnan(tests.at[(h, "logit"), "p"])
+    # 9 origins, 4 weeks ahead: the normal reference with Bartlett weights, as before, rejected
+    # too readily
+    from scipy.stats import norm
+
+    gain = np.array([0.9, -0.3, 1.4, 0.2, -0.5, 1.1, 0.8, -0.2, 0.6])
+    e, n = gain - gain.mean(), len(gain)
+    bartlett = e @ e + 2 * sum((1 - lag / 4) * (e[lag:] @ e[:-lag]) for lag in (1, 2, 3))
+    before = 2 * norm.sf(gain.mean() / np.sqrt(bartlett / n**2))
+    assert dm_p_value(gain, 4) == pytest.approx(hln_p(gain, 4))
+    assert before < 0.05 < dm_p_value(gain, 4)
+
+
+def test_diebold_mariano_falls_back_on_bartlett_weights_when_equal_ones_fail():
+    # a gain that swings from origin to origin: equal weights give a negative variance
+    gain = np.array([1.0, -0.6, 1.1, -0.5, 0.9, -0.7, 1.2, -0.4, 1.0, -0.6, 0.8, -0.5]) + 0.2
+    e = gain - gain.mean()
+    assert e @ e + 2 * sum(e[lag:] @ e[:-lag] for lag in (1, 2, 3)) < 0
+    assert dm_p_value(gain, 4) == pytest.approx(hln_p(gain, 4, bartlett=True))
 
 
 def test_the_reports_carry_the_tests_of_the_real_forecasts(table):
