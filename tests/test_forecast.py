@@ -349,6 +349,8 @@ def test_leave_one_case_out_has_one_row_per_case_and_side(loco):
         "base_rates",
         "markov",
         "logit",
+        "base_rates_posterior",
+        "markov_posterior",
         *WHEN,
         "uninformed",
     ]
@@ -377,6 +379,15 @@ def test_a_left_out_case_is_scored_with_the_deadline_at_its_prior_when_no_other_
     np.testing.assert_allclose(table[table.case == "gsomia_2019"].model, expected, rtol=1e-12)
 
 
+def polya(prior: np.ndarray, moves: np.ndarray) -> float:
+    """log p(moves) with Dirichlet(``prior``) shares integrated out, in closed form."""
+    from scipy.special import gammaln
+
+    seen = np.bincount(moves, minlength=3)
+    total = gammaln(prior.sum()) - gammaln(prior.sum() + seen.sum())
+    return float(total + (gammaln(prior + seen) - gammaln(prior)).sum())
+
+
 def test_leave_one_case_out_fits_the_baselines_on_the_other_cases(loco):
     cases, table = loco
     data = {n: MoveData.of(c.real, c.scenario) for n, c in cases.items()}
@@ -394,6 +405,12 @@ def test_leave_one_case_out_fits_the_baselines_on_the_other_cases(loco):
         matrix = pairs / pairs.sum(axis=1, keepdims=True)
         chain = np.log(rates[left_out[0]]) + np.log(matrix[left_out[:-1], left_out[1:]]).sum()
         assert row.markov == pytest.approx(chain)
+        # Scored from their posterior, as the model's posterior column is: the Dirichlet's
+        # marginal likelihood of the whole left-out sequence (Polya urns, one per matrix row).
+        assert row.base_rates_posterior == pytest.approx(polya(counts, left_out))
+        first = np.log(rates[left_out[0]])
+        rows = sum(polya(pairs[k], left_out[1:][left_out[:-1] == k]) for k in range(3))
+        assert row.markov_posterior == pytest.approx(first + rows)
         pooled = MoveData(
             np.concatenate([d.moves for d in others]),
             np.concatenate([d.covariates for d in others]),
@@ -464,6 +481,8 @@ def test_leave_one_case_out_scores_the_left_out_case_from_the_posterior(compare_
         "base_rates",
         "markov",
         "logit",
+        "base_rates_posterior",
+        "markov_posterior",
         *WHEN,
         "uninformed",
     ]

@@ -10,8 +10,13 @@ transitions separately (`_pooled`), so no transition runs across two cases.
 
 With ``predictive`` settings the model also scores the left-out case from its posterior on the
 others (column ``model_posterior``): the log of the mean, over the draws, of each side's
-probability of the whole left-out sequence of moves, the Bayesian counterpart of the baselines'
-smoothed counts (`sim.analysis.forecast`). Column ``r_hat``: that posterior's largest R-hat.
+probability of the whole left-out sequence of moves. That is the sequence's posterior
+predictive, which learns from the case's own earlier weeks as it goes; the baselines' columns
+hold their smoothed counts fixed over the case, so they are not its counterpart. Theirs are
+``base_rates_posterior`` and ``markov_posterior`` (`bayes_scores`): the counts' Dirichlet(1/2)
+posterior on the other cases, updated week by week on the case's own moves (a Polya urn), as
+the model's posterior is by its draws' likelihoods. The logit has no such column: it has no
+posterior here. Column ``r_hat``: the model's posterior's largest R-hat.
 
 Each plug-in score is also split in two (columns ``<scorer>_when``,
 `sim.analysis.likelihood.when_to_move`): whether the side moved at all in each week (the
@@ -67,6 +72,35 @@ class _Pooled:
         return np.where(totals > 0, counts / np.where(totals > 0, totals, 1.0), rates), rates
 
 
+def bayes_scores(
+    parts: tuple[MoveData, ...], data: MoveData, prior: float = 0.5
+) -> dict[str, np.ndarray]:
+    """Each side's log predictive of ``data``'s whole sequence under the count baselines.
+
+    Dirichlet(``prior``) counts of the ``parts``' moves (base rates) and transitions (Markov:
+    its first week by the base rates, no transition across two cases), each week's move scored
+    by the counts so far and then added to them. Returns ``{"base_rates_posterior": (sides,),
+    "markov_posterior": (sides,)}``.
+    """
+    sides = data.moves.shape[1]
+    rates_out, markov_out = np.zeros(sides), np.zeros(sides)
+    for i in range(sides):
+        rates = prior + sum(np.bincount(p.moves[:, i], minlength=3) for p in parts)
+        first = rates.astype(float).copy()
+        transitions = np.full((3, 3), prior)
+        for part in parts:
+            np.add.at(transitions, (part.moves[:-1, i], part.moves[1:, i]), 1.0)
+        moves = data.moves[:, i]
+        for week, move in enumerate(moves):
+            rates_out[i] += np.log(rates[move] / rates.sum())
+            rates[move] += 1
+            row = first if week == 0 else transitions[moves[week - 1]]
+            markov_out[i] += np.log(row[move] / row.sum())
+            if week:
+                row[move] += 1
+    return {"base_rates_posterior": rates_out, "markov_posterior": markov_out}
+
+
 def _posterior_scores(
     space: Space,
     training: tuple[Episode, ...],
@@ -103,7 +137,8 @@ def leave_one_case_out(
     """One row per case left out and side: the log-likelihood of its moves, model and baselines.
 
     Columns: case, side, weeks, model, with ``predictive`` model_posterior and r_hat, then
-    base_rates, markov, logit; then each plug-in scorer's ``_when`` part (`when_to_move`);
+    base_rates, markov, logit, base_rates_posterior, markov_posterior (`bayes_scores`); then
+    each plug-in scorer's ``_when`` part (`when_to_move`);
     then ``uninformed``, the keys the plug-in did not take from the fit (comma-separated).
     With ``predictive``, ``predictive.jobs`` folds run at once (each fold's fit and posterior
     depend only on its cases and the seed, so the table is the same for any number of jobs).
@@ -148,6 +183,7 @@ def _fold(
     weeks = np.arange(data.weeks)
     forecasts = {cls().name: pooled.fit(cls, 0.5).scored(data, weeks) for cls in LOCO_BASELINES}
     scored = {k: moves.sum(axis=0) for k, (moves, _) in forecasts.items()}
+    scored |= bayes_scores(pooled.parts, data)
     when = {"model": when_to_move(scores.hold[:, 0], data.moves)} | {
         k: when_to_move(hold, data.moves) for k, (_, hold) in forecasts.items()
     }
