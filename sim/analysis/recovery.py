@@ -133,12 +133,21 @@ def highest_density(
     """The narrowest interval holding ``level`` of the draws (ArviZ's HDI), as values.
 
     Found in the search coordinate (log10 for a key on a log scale, where its prior is flat),
-    since a highest-density interval depends on the scale; unlike a central interval it runs
-    out to the draws nearest a bound of the box where the posterior piles up against it.
+    since a highest-density interval depends on the scale. Unlike a central interval it runs
+    out to where the posterior piles up against a bound of the box, and there on to the bound
+    itself: an interval that begins (or ends) at the lowest (highest) draw has its density
+    highest at that end, and the region of highest density reaches the bound, which draws
+    approach but never reach. (Until 2026-12-07 it stopped at the draw, so a true value on a
+    bound was never counted as covered.)
     """
     import arviz as az
 
-    low, high = az.hdi(np.asarray(parameter.coordinate(draws), dtype=float), prob=level)
+    coordinates = np.asarray(parameter.coordinate(draws), dtype=float)
+    low, high = az.hdi(coordinates, prob=level)
+    if low <= coordinates.min():
+        low = float(parameter.coordinate(parameter.low))
+    if high >= coordinates.max():
+        high = float(parameter.coordinate(parameter.high))
     return float(parameter.value(low)), float(parameter.value(high))
 
 
