@@ -171,6 +171,8 @@ def test_replay_gives_the_same_game(config, moves):
     assert [r.tension for r in again.timeline] == [r.tension for r in game.timeline]
     assert again.outcome() == game.outcome()
     assert again.total_score("seoul") == game.total_score("seoul")
+    # every move with the time it was made, the default holds' too (stamped at the replay)
+    assert again.moves_log == game.moves_log
 
 
 def test_the_debrief_covers_exactly_the_weeks_played(config):

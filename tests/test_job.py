@@ -234,6 +234,19 @@ def test_blocks_draw_independent_streams(monkeypatch):
     assert not first.drop(columns="replication").equals(second.drop(columns="replication"))
 
 
+def test_no_block_of_one_seed_shares_its_stream_with_a_block_of_another():
+    # Seeding block i with seed + i would give seed 7's second block seed 8's first: a sweep
+    # over seeds of runs larger than a block would repeat its random numbers.
+    from sim.experiment.blocks import block_rng
+
+    streams = {
+        (seed, index): tuple(block_rng(seed, index, 3).random(4))
+        for seed in range(5)
+        for index in range(3)
+    }
+    assert len(set(streams.values())) == len(streams)
+
+
 @pytest.mark.slow
 def test_streamed_results_are_the_same_bytes_every_time(tmp_path, monkeypatch):
     monkeypatch.setattr(blocks, "BLOCK", 100)
@@ -268,6 +281,11 @@ def test_posterior_draws_are_made_once_per_run_and_shared_by_its_blocks(monkeypa
     again = posterior_config(base)
     assert not drawn.run.posterior
     np.testing.assert_array_equal(drawn.payoffs.deadline, again.payoffs.deadline)
+    # The draws come from a stream of their own, not the one the model's runs use (the
+    # README: "one more stream of the same seed").
+    rows = np.random.default_rng(base.run.seed).integers(len(posterior_draws(base.fit)), size=250)
+    own = posterior_draws(base.fit)["payoffs.deadline"].to_numpy()[rows]
+    assert not np.array_equal(drawn.payoffs.deadline, own)
     np.testing.assert_array_equal(drawn.payoffs.audience.tokyo, again.payoffs.audience.tokyo)
     draws = posterior_draws(base.fit)
     assert set(np.unique(drawn.payoffs.deadline)) <= set(draws["payoffs.deadline"])

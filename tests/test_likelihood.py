@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from sim.analysis.conduct_fit import BOUNDS, act_log_probabilities, fit_conduct
-from sim.analysis.likelihood import LOG_FLOOR, Episode, real_moves, score
+from sim.analysis.likelihood import LOG_FLOOR, Episode, real_moves, score, when_to_move
 from sim.core.moves import ALLIES, STANCE_OF_ACT, Act, Move
 from sim.core.params import ModelParams, with_values
 from sim.core.rules import RULES
@@ -149,6 +149,13 @@ def test_acts_the_model_rules_out_cost_the_floor_not_minus_infinity(gsomia_case)
     assert np.all(scores.acts[~enacts, 0, 1] > LOG_FLOOR)
     assert LOG_FLOOR == pytest.approx(np.log(np.finfo(float).tiny)) and LOG_FLOOR < -700
     assert np.isfinite(scores.per_replication()).all()
+    # The "when to move" part floors them too: Seoul never holds here, and its real holds gave
+    # `compare` a when_to_move of -Infinity in its JSON.
+    moves = real_moves(gsomia_case.real, gsomia_case.scenario.sides)
+    when = when_to_move(scores.hold[:, 0], moves)
+    assert np.isfinite(when).all()
+    held = (seoul == H).sum()
+    assert held > 0 and when[0] == pytest.approx(held * LOG_FLOOR)
 
 
 def test_the_conduct_log_likelihood_equals_the_models_act_log_probabilities(

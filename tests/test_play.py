@@ -633,6 +633,10 @@ def edited(record: dict, how: str) -> object:
         data["moves"].append(dict(seoul[1], week=2))
     elif how == "another outcome":  # was accepted without a word
         data["outcome"] = "terminated" if data["outcome"] != "terminated" else "never_noticed"
+    elif how == "an injection beyond the game":  # was replayed, the event never reached
+        data["injections"] = [dict(week=50, actor="tokyo", direction="escalate", text="x")]
+    elif how == "an injection's text not text":
+        data["injections"] = [dict(week=1, actor="tokyo", direction="escalate", text=3)]
     elif how == "a role the game lacks":
         data["humans"] = ["pyongyang"]
         for move in data["moves"]:
@@ -659,6 +663,11 @@ def edited(record: dict, how: str) -> object:
             "is not a whole game record: moves[2] is for week 2, after the game's last (week 1)",
         ),
         ("another outcome", "its moves give another game than its outcome: the file was edited"),
+        (
+            "an injection beyond the game",
+            "injections[0]: 'week' must be a whole number from 0 to 2",
+        ),
+        ("an injection's text not text", "injections[0]: 'text' must be text"),
         (  # blamed the moves: "moves[0]: 'actor' must be one of ['pyongyang']"
             "a role the game lacks",
             "'humans' names pyongyang, no role of this game (its roles: seoul, tokyo, washington)",

@@ -255,6 +255,42 @@ def test_finished_rooms_do_not_count_toward_the_cap_and_expire(store):
     registry.tick()
     assert first.code not in registry.codes()
     assert store.room(first.code).closed is not None  # kept on disk for the exports
+    again = RoomRegistry(store=RoomStore(store.path), limits=LOOSE)
+    assert [room.code for room in again.restore()] == [registry.codes()[0]]  # not the expired
+
+
+def test_a_restored_room_keeps_its_seed_and_the_models_moves(registry, store):
+    # A room played with seed 7 must come back with it: with another seed the model's side
+    # would have made other moves in the weeks already played.
+    room = registry.create(RoomSettings(humans=("seoul",), weeks=12, seed=7))
+    seat = room.claim("seoul", name="team seoul")
+    for move in ["hold", "retaliate", "hold", "hold", "cooperate", "hold", "retaliate", "hold"]:
+        room.submit(seat, move)
+    [back] = RoomRegistry(store=RoomStore(store.path), limits=LOOSE).restore()
+    assert back.game.seed == 7
+    assert [w.moves for w in back.game.timeline] == [w.moves for w in room.game.timeline]
+    assert [w.tension for w in back.game.timeline] == [w.tension for w in room.game.timeline]
+
+
+def test_a_move_the_database_could_not_save_is_taken_back(registry, store):
+    # The class was told "try again" while the move stayed applied: a restart would drop it.
+    room = registry.create(RoomSettings(humans=("seoul", "tokyo"), weeks=5))
+    seat = room.claim("seoul", name="team seoul")
+    actions = list(room.actions)
+    store._db.close()
+    with pytest.raises(RoomError, match="could not save this, try again"):
+        room.submit(seat, "retaliate")
+    assert room.game.pending == {} and room.actions == actions
+
+
+def test_an_undo_keeps_every_team_connected(registry):
+    room = registry.create(RoomSettings(humans=("seoul", "tokyo"), weeks=5))
+    play_some(room)
+    room.advance(room.instructor_key)
+    connected = {role: seat.connected for role, seat in room.status().seats.items()}
+    room.undo(room.instructor_key)
+    assert {role: seat.connected for role, seat in room.status().seats.items()} == connected
+    assert all(connected.values())
 
 
 def test_opening_and_joining_are_limited_per_client():
