@@ -264,10 +264,32 @@ def test_in_a_case_where_the_patron_presses_beijing_the_ally_previews_no_pressur
     game.submit("washington", "press")
     game.submit("seoul", "hold")
     game.advance()  # Washington pressed in week 0: felt in week 1
-    seoul = {p.move: p.terms["pressure"] for p in game.previews("seoul")}
-    beijing = {p.move: p.terms["pressure"] for p in game.previews("beijing")}
-    assert seoul == {"cooperate": 0.0, "hold": 0.0, "retaliate": 0.0}
+    # The ally has no pressure term at all (the guide says so; it showed "pressure +0.00"), and
+    # neither side a deadline term: no notice can be given in this case.
+    assert all(list(p.terms) == list(TERMS[:4]) for p in game.previews("seoul"))
+    previews = game.previews("beijing")
+    assert all(list(p.terms) == list(TERMS[:5]) for p in previews)
+    for p in previews:  # the terms add up to what the move pays
+        assert sum(p.terms.values()) == pytest.approx(p.total)
+    beijing = {p.move: p.terms["pressure"] for p in previews}
     assert beijing["retaliate"] < 0 < beijing["cooperate"]  # the pressure reaches Beijing
+
+
+def test_the_notices_deadline_is_a_term_of_its_own_in_the_preview(config):
+    # It was folded into the stage game's term ("stage +7.03"), which the brief lists apart.
+    game = Game(config, ["seoul"])
+    game.inject("seoul", "escalate", "Seoul gives notice", measure="gsomia_notice")
+    for _ in range(5):
+        game.submit("seoul", "hold")
+        game.advance()
+    previews = {p.move: p for p in game.previews("seoul")}
+    assert list(previews["hold"].terms) == list(TERMS)
+    assert previews["cooperate"].terms["deadline"] > 0 == previews["hold"].terms["deadline"]
+    for p in previews.values():
+        assert sum(p.terms.values()) == pytest.approx(p.total)
+    fresh = Game(config, ["seoul"])
+    stage = {p.move: p.terms["stage"] for p in fresh.previews("seoul")}
+    assert {m: p.terms["stage"] for m, p in previews.items()} == stage  # the 2x2 game alone
 
 
 def test_an_injected_notice_shows_its_clock_at_once_and_the_week_keeps_it(config):

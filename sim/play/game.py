@@ -34,7 +34,7 @@ from sim.reports.labels import patron_target
 
 DEBRIEF_REPLICATIONS = 1000
 #: The payoff equation's terms, in the order pages show them (docs/model.md).
-TERMS = ("stage", "audience", "economic", "security", "pressure")
+TERMS = ("stage", "audience", "economic", "security", "pressure", "deadline")
 
 
 #: The third role of every game: the patron whose pressure the sides feel.
@@ -62,7 +62,7 @@ def _now() -> str:
 def _without(params, term: str):
     """Payoff parameters with every term but ``term`` switched off (``stage`` keeps none)."""
     zero = PerAlly(0.0, 0.0)
-    off = {"audience": zero, "economic": zero, "security": zero, "pressure": zero}
+    off = {"audience": zero, "economic": zero, "security": zero, "pressure": zero, "deadline": 0.0}
     off.pop(term, None)
     return dataclasses.replace(params, **off)
 
@@ -168,7 +168,8 @@ class Game:
         The payoff object is the model's own (``model.payoffs``); each term is its utility with
         only that term switched on, less the stage game, so the terms add up to the total.
         Pressure is what the side will feel this week: Washington's last pressure, or the memory
-        of earlier pressure (`sim.core.agents.feel`).
+        of earlier pressure (`sim.core.agents.feel`). A side the patron does not press has no
+        pressure term, and one that cannot give the case's notice no deadline term.
         """
         if actor not in self.sides:
             return []
@@ -186,12 +187,16 @@ class Game:
         parts = {term: p.utility(*args)[0] for term, p in self._term_payoffs.items()}
         stage = parts["stage"]
         terms = {t: (stage if t == "stage" else parts[t] - stage) for t in TERMS}
+        if not own.pressed:
+            del terms["pressure"]
+        if own.notice_index is None:
+            del terms["deadline"]
         options = self.options(actor)
         return [
             MovePreview(
                 move=m.name.lower(),
                 described=options[m.name.lower()],
-                terms={t: float(terms[t][m, Move.HOLD]) for t in TERMS},
+                terms={t: float(v[m, Move.HOLD]) for t, v in terms.items()},
                 total=float(total[m, Move.HOLD]),
                 low=float(total[m].min()),
                 high=float(total[m].max()),

@@ -37,6 +37,7 @@ TERM_NAMES = {
     "economic": "economic",
     "security": "security",
     "pressure": "US pressure",
+    "deadline": "deadline",
 }
 
 
