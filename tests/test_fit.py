@@ -195,6 +195,10 @@ def test_the_ml_estimate_lands_near_the_truth(recovery):
     moves = episodes[0].score(at).moves.sum()
     assert moves == pytest.approx(fit.moves_loglik, rel=1e-9)
     assert fit.moves_loglik >= episodes[0].score(truth).moves.sum() - 1e-6
+    # The tolerances above would pass the box's centre (0.5, 0.5, 1) itself; the fit must have
+    # learnt: it beats the centre by more than 4 nats (by about 8 with this seed).
+    centre = fit.conduct.apply(space.apply(space.coordinates(np.array([0.5, 0.5, 1.0]))))
+    assert fit.moves_loglik > episodes[0].score(centre).moves.sum() + 4.0
 
 
 def test_the_fit_counts_and_reports_what_it_fitted(recovery):
