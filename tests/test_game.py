@@ -443,3 +443,26 @@ def test_length_limits_and_the_notice_clock_say_what_is_allowed_in_words():
     game.inject("seoul", "escalate", "notice", measure="gsomia_notice")
     shown = format_briefing(game.briefing("seoul"), game.scenario)
     assert "lapses in 13 weeks" in shown and "week(s)" not in shown
+
+
+def test_after_the_lapse_the_notice_stays_and_the_briefing_says_so():
+    # The game offered, paid and recorded "Seoul suspends its notice to end GSOMIA" after the
+    # pact had lapsed, and its briefing said nothing of the lapse.
+    game = Game(default_config(["run.seed=5", "run.weeks=20", "run.replications=10"]), ["seoul"])
+    game.inject("seoul", "escalate", "Seoul gives notice", measure="gsomia_notice")
+    game.inject("seoul", "escalate", "Seoul drills", measure="dokdo_drills")
+    lapse = game.scenario.notice.lapse_weeks
+    for _ in range(lapse + 1):
+        game.submit("seoul", "hold")
+        game.advance()
+    assert game.outcome() == "terminated"
+    clock = game.notice_clock()
+    assert clock is not None and clock.ended_week == lapse and clock.weeks_left == 0
+    assert "gsomia" not in game.options("seoul")["cooperate"].lower()
+    with pytest.raises(GameError, match="the agreement has lapsed: gsomia_notice stays in force"):
+        game.inject("seoul", "deescalate", "Seoul withdraws", measure="gsomia_notice")
+    game.submit("seoul", "cooperate")
+    game.advance()
+    seoul = game.scenario.measures["seoul"]
+    assert game.in_force("seoul") == [seoul.measures[seoul.index("gsomia_notice")].name]
+    assert "drills" in game.timeline[-1].described["seoul"]  # the drills were lifted instead

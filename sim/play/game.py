@@ -296,8 +296,11 @@ class Game:
             if direction not in ("escalate", "deescalate"):
                 raise GameError(f"direction {direction!r}: choose escalate or deescalate")
             side, up = self.model.capitals[actor], direction == "escalate"
+            locked = 0 if up else locked_now(side)  # a lapsed notice stays in force
             try:
-                k = side.repertoire.event_step(int(side.mask[0]), up, measure)
+                if measure is not None and locked & side.repertoire.bit(measure):
+                    raise ScenarioError(f"the agreement has lapsed: {measure} stays in force")
+                k = side.repertoire.event_step(int(side.mask[0]) & ~locked, up, measure)
             except ScenarioError as problem:  # a measure the side lacks, or no change
                 raise GameError(str(problem)) from None
             bit = 0 if k is None else 1 << k
