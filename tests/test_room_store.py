@@ -234,8 +234,22 @@ def test_advance_for_a_week_already_played_does_nothing(registry):
     assert room.game.week == 1
 
 
+def test_the_round_timer_waits_for_the_first_team(registry):
+    # A room opened before the class played a week a minute with nobody in it, and ended empty.
+    room = registry.create(RoomSettings(humans=("seoul", "tokyo"), weeks=3, round_seconds=30))
+    assert room.deadline() is None and not room.tick(now=room.week_started + 3600)
+    assert room.game.week == 0
+    room.claim("seoul", name="late")
+    assert room.deadline() == pytest.approx(room.first_joined + 30)
+    assert room.first_joined > room.week_started  # the round runs from the join
+    room.claim("tokyo", name="later")  # a second team does not restart it
+    assert room.deadline() == pytest.approx(room.first_joined + 30)
+
+
 def test_the_round_timer_plays_the_week_when_it_runs_out(registry):
     room = registry.create(RoomSettings(humans=("seoul",), weeks=5, round_seconds=30))
+    room.claim("seoul", name="team")
+    room.week_started = room.first_joined  # as if the team had joined as the room opened
     assert room.deadline() == pytest.approx(room.week_started + 30)
     assert not room.tick(now=room.week_started + 29)
     assert room.tick(now=room.week_started + 31)

@@ -197,10 +197,16 @@ class Room(RoomState):
             return True
 
     def deadline(self) -> float | None:
-        """When this week's round ends (seconds since the epoch), or None without a timer."""
+        """When this week's round ends (seconds since the epoch), or None without a timer.
+
+        The clock waits for the first team: a room opened before the class would otherwise play
+        its weeks, or end, before anyone joined (the first claim starts the round).
+        """
         if not self.round_seconds or self.paused or self.ended:
             return None
-        return self.week_started + self.round_seconds
+        if self.first_joined is None:
+            return None
+        return max(self.week_started, self.first_joined) + self.round_seconds
 
     def undo(self, key: str) -> None:
         """Instructor: take back the last week played; every team chooses its move again.

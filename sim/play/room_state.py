@@ -124,6 +124,7 @@ class RoomState:
         self.ended = False
         self.round_seconds = int(self.settings.round_seconds)
         self.week_started = self.created
+        self.first_joined: float | None = None  # when the first team joined (`Room.deadline`)
         self.log: list[LogEntry] = []
         # the week the class was in when each action came, taken-back weeks included (the
         # game's own week skips them): what the log dates its lines by
@@ -202,6 +203,8 @@ class RoomState:
         now, game = epoch_time(action["time"]), self.game
         match action["kind"]:
             case "claim":
+                if self.first_joined is None:  # the round timer starts with the first team
+                    self.first_joined = now
                 seat = self.seats[action["role"]]
                 seat.token, seat.name = action["token"], action.get("name", "")
                 seat.team = len(self.teams)
