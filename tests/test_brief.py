@@ -67,3 +67,26 @@ def test_the_voters_and_pressure_terms_are_those_the_preview_pays():
     assert brief is not None
     assert f"`{first.id}` +{num(payoffs.audience['tokyo'] * first.intensity)}" in brief
     assert f"{num(payoffs.pressure['tokyo'] * weight)} × *p* for a {first.domain}" in brief
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"), [(0.0, "0%"), (0.004, "under 1%"), (0.005, "under 1%"), (0.25, "25%")]
+)
+def test_a_share_that_rounds_to_nothing_reads_under_one_percent(value, shown):
+    # Tokyo's fitted lifting share, 0.005 at its floor, read "0%" in its brief.
+    from sim.play.brief import share
+
+    assert share(value) == shown
+
+
+def test_the_briefs_lists_render_as_lists_on_the_page():
+    # Nested two spaces deep, the measures' numbered list and Tokyo's bullets ran together on
+    # the classroom page, whose Markdown (Python-Markdown) wants four.
+    import markdown
+
+    from sim.play.materials import load_materials
+
+    for role, text in load_materials("gsomia_2019").briefs.items():
+        html = markdown.markdown(text, extensions=["tables"])
+        assert "<ol>" in html or role == "washington", role
+        assert "- <strong>" not in html and "\n- " not in html.replace("\n-->", ""), role

@@ -34,8 +34,8 @@ def num(x: float) -> str:
 
 
 def share(x: float) -> str:
-    """A probability in words: 69%, under 1%."""
-    return "under 1%" if 0 < x < 0.005 else f"{x:.0%}"
+    """A probability in words: 69%, under 1% (what would round to 0% but is not 0)."""
+    return "under 1%" if 0 < x and f"{x:.0%}" == "0%" else f"{x:.0%}"
 
 
 def wrap(markdown: str) -> str:
@@ -115,12 +115,12 @@ def ally_terms(role: str, config: Config, scenario: Scenario) -> list[str]:
             "lifts it."
         )
     terms.append(
-        "- **How a move is valued.** Like the model's own side, a move is paid for what it "
-        "would do on average: your side's retaliations are "
-        f"{share(rule.signal)} of the time a protest that brings nothing into force, and its "
-        f"cooperations lift a measure {share(rule.lift)} of the time. So the terms in the "
-        "preview are smaller than the figures above, and a move pays what its preview says, "
-        "whatever it brings into force."
+        "- **How a move is valued.** A move is paid for what the model's own side would do "
+        "with it on average: its retaliations are a protest that brings nothing into force "
+        f"{share(rule.signal)} of the time, and its cooperations lift a measure "
+        f"{share(rule.lift)} of the time. Your own move does what your options say (a "
+        "cooperation lifts the measure named there), but it pays what its preview says, so the "
+        "terms in the preview are smaller than the figures above."
     )
     return terms
 
