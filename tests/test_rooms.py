@@ -144,6 +144,11 @@ def test_a_team_moves_only_for_its_own_role_and_once_a_week(room, seats):
     with refused("'attack' is not a move for tokyo"):
         room.submit(seats["tokyo"], "attack")
     assert room.status().seats["seoul"].moved
+    # a double click sends the same move twice: it counts once and is not refused (the team's
+    # screen showed "Refused" in red where it had just said the move was sent)
+    sent = len(room.actions)
+    assert room.submit(seats["seoul"], "retaliate", week=room.game.week) == "retaliate"
+    assert len(room.actions) == sent
     assert room.status().waiting_for == ["tokyo", "washington"]
 
 
@@ -588,3 +593,15 @@ def test_a_why_note_keeps_the_team_name_it_was_written_under(room, seats):
     assert (note.team, note.text) == ("Blue House", "the court has ruled")
     room.replay(room.actions)  # as a restarted server rebuilds it
     assert room.notes[0].team == "Blue House"
+
+
+def test_a_double_clicked_move_that_ended_the_week_is_not_refused(registry):
+    # With one team, its move plays the week: the second click came for a week already over.
+    room = registry.create(RoomSettings(humans=("seoul",), weeks=4))
+    seat = room.claim("seoul", name="solo")
+    assert room.submit(seat, "hold", week=0) == "hold"
+    assert room.game.week == 1
+    assert room.submit(seat, "hold", week=0) == "hold"  # the second click of the same move
+    assert room.game.week == 1 and len(room.game.timeline) == 1
+    with refused("too late: week 1 is over, it is now week 2"):
+        room.submit(seat, "retaliate", week=0)  # another move for that week is still refused

@@ -143,6 +143,8 @@ class Room(RoomState):
                 raise RoomError(
                     f"your team plays {role_name(own)}: you cannot move for {role_name(role)}"
                 )
+            if (again := self._sent_already(own, choice, week)) is not None:
+                return again  # a double click: the move counted once, and is not refused
             self._open()
             if week is not None and week != self.game.week:
                 raise RoomError(
@@ -161,6 +163,16 @@ class Room(RoomState):
             if self.game.ready:
                 self._act("advance", why="every team has moved")
             return move
+
+    def _sent_already(self, role: str, choice: str, week: int | None) -> str | None:
+        """The move itself when ``role`` already sent this very move for ``week``, else None."""
+        try:
+            move = parse_choice(role, choice)
+        except EscalationError:
+            return None
+        week = self.game.week if week is None else week
+        sent = [m for m in self.game.moves_log if m["actor"] == role and m["week"] == week]
+        return move if sent and not sent[-1].get("default") and sent[-1]["move"] == move else None
 
     def advance(self, key: str, week: int | None = None) -> WeekReport | None:
         """Instructor: play this week now (a team that has not moved holds).
