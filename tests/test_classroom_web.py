@@ -505,11 +505,25 @@ def test_links_print_the_port_the_server_runs_on(open_page, server, capsys):
 
 def test_the_timer_menu_shows_the_running_timer_after_a_reload(open_page):
     instructor = open_page("/")
-    open_room(instructor, 3, humans=("Seoul",))
+    code = open_room(instructor, 3, humans=("Seoul",))
+    # on a phone the instructor page fits too ("Open another room for this class (same
+    # settings)" did not wrap, and the page scrolled sideways)
+    instructor.set_viewport_size({"width": 390, "height": 844})
+    another = instructor.get_by_role("button", name="Open another room for this class")
+    expect(another).to_be_visible()
+    instructor.wait_for_timeout(300)  # the layout settles on the new width
+    assert page_width(instructor) <= 390
+    instructor.set_viewport_size({"width": 1280, "height": 900})
     timer = instructor.locator(".v-input", has_text="Round timer")
     expect(timer).to_contain_text("no timer")
     choose(instructor, instructor, "Round timer", "2 minutes")
     instructor.get_by_role("button", name="Set timer").click()
+    # the clock waits for the first team (a room opened before the class played its weeks)
+    expect(
+        instructor.get_by_text("The round timer starts when the first team joins.")
+    ).to_be_visible()
+    expect(instructor.locator(".ec-timer-count")).to_have_count(0)
+    join(open_page("/"), code, "Seoul")
     expect(instructor.locator(".ec-timer-count")).to_be_visible()
     instructor.reload()
     expect(instructor.locator(".ec-timer-count")).to_be_visible()

@@ -37,6 +37,8 @@ CSS = """
 .ec-page:has(.ec-dashboard) { max-width: none; }  /* a projected dashboard: the whole width */
 .ec-dashboard { display: grid; gap: 12px;
   grid-template-columns: repeat(auto-fit, minmax(min(560px, 100%), 1fr)); }
+.ec-wrap.v-btn { height: auto !important; min-height: 36px; max-width: 100%; }  /* a long label */
+.ec-wrap .v-btn__content { white-space: normal; flex: 1 1 auto; line-height: 1.3; }
 .ec-move { margin: 6px 0 10px 0; }
 .ec-move .v-btn { min-width: 8rem; margin-right: 8px; }
 .ec-described { display: inline; }

@@ -321,6 +321,7 @@ def InstructorPage():
         "Open another room for this class (same settings)",
         text=True,
         on_click=lambda: attempt(another, set_notice),
+        classes=["ec-wrap"],  # a phone cut its label, and the page scrolled sideways
     )
     StatusLine(status)
     with solara.Div(classes=["ec-notice-area"]):  # always there: buttons below never jump

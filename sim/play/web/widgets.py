@@ -36,6 +36,10 @@ def StatusLine(status: RoomStatus):
     """
     solara.Text(status_line(status), classes=["ec-status"])
     if status.deadline is None:
+        if status.round_seconds and not status.paused and not status.ended:
+            solara.Text(  # a room opened before the class waits for it
+                "The round timer starts when the first team joins.", classes=["ec-timer-wait"]
+            )
         return
     solara.HTML(tag="div", unsafe_innerHTML=timer_html(status.deadline - time.time(), status))
 
