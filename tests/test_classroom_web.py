@@ -250,6 +250,13 @@ def test_5_7_11_instructor_controls_projector_dashboard_and_wrong_links(open_pag
     projector.goto(projector.url.split("/projector")[0] + dashboard_path)
     expect(projector.get_by_text(f"Room {code}").first).to_be_visible()
     expect(projector.get_by_text(f"Room {second}").first).to_be_visible()
+    # a room opened while the dashboard is shown joins it, with no reload (it showed only once
+    # another room changed)
+    instructor.get_by_role("button", name="Open another room for this class").click()
+    expect(instructor.locator(".ec-code")).not_to_have_text(second)
+    third = instructor.locator(".ec-code").inner_text()
+    expect(projector.get_by_text(f"Room {third}").first).to_be_visible(timeout=10_000)
+    expect(projector.get_by_text("Class dashboard: 3 rooms")).to_be_visible()
     # the charts' text reads at 12 px or more in the dashboard's cards (it was about 10), at
     # their narrowest: two to a row on a screen just too narrow for two of 600 px
     projector.set_viewport_size({"width": 1180, "height": 800})

@@ -605,3 +605,12 @@ def test_a_double_clicked_move_that_ended_the_week_is_not_refused(registry):
     assert room.game.week == 1 and len(room.game.timeline) == 1
     with refused("too late: week 1 is over, it is now week 2"):
         room.submit(seat, "retaliate", week=0)  # another move for that week is still refused
+
+
+def test_the_dashboard_names_a_running_notice_in_plain_words():
+    # It read "outcome so far: pending", the model's word for a notice still running.
+    from sim.core.metrics import OUTCOMES
+    from sim.reports.labels import standing
+
+    assert standing("pending") == "notice running"
+    assert all("_" not in standing(o) and o not in standing(o) for o in OUTCOMES)

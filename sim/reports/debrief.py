@@ -4,7 +4,7 @@ import numpy as np
 
 from sim.figures.debrief import DebriefData
 from sim.reports.labels import NO_NOTICE, plain, role_name
-from sim.reports.text import listing, markdown_text, signed, week_count
+from sim.reports.text import listing, markdown_text, share, signed, week_count
 
 
 def _outcome_lines(data) -> list[str]:
@@ -96,7 +96,7 @@ def _score_lines(data) -> list[str]:
             "",
             f"- {signed(data.payoffs[own])}, against a median of "
             f"{signed(data.median_payoffs[own])} in the model's runs: higher than "
-            f"{data.payoff_percentiles[own]:.0%} of them.",
+            f"{share(data.payoff_percentiles[own])} of them.",  # 0.5% read "0%"
             "",
         ]
     lines += [

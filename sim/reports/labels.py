@@ -44,6 +44,20 @@ def plain(identifier: str) -> str:
     return str(identifier).replace("_", " ")
 
 
+#: A live game's notice in a teacher's words ("pending" was the model's word for a running one).
+STANDING = {
+    "never_noticed": "no notice given",
+    "pending": "notice running",
+    "noticed_then_kept": "notice given, then withdrawn",
+    "terminated": "ended: the notice ran out",
+}
+
+
+def standing(outcome: str) -> str:
+    """Where a game's agreement stands so far, in a teacher's words (`STANDING`)."""
+    return STANDING[outcome]
+
+
 def outcome_words(outcome: str, has_notice: bool) -> str:
     """A game's outcome in words; in a case without a notice there is none to name."""
     return plain(outcome) if has_notice else f"none ({NO_NOTICE})"

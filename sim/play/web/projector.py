@@ -11,7 +11,7 @@ from sim.play.web.common import Table, query, use_room_updates
 from sim.play.web.state import REGISTRY
 from sim.play.web.team import RoomMissing
 from sim.play.web.widgets import Broadcasts, Chart, Debrief, News, StatusLine, status_line
-from sim.reports.labels import MOVE_NAMES, outcome_words, role_name
+from sim.reports.labels import MOVE_NAMES, outcome_words, role_name, standing
 
 
 def last_moves(status) -> list[list[str]]:
@@ -74,12 +74,14 @@ def DashboardPage():
     tick, set_tick = solara.use_state(0)
 
     def poll(cancel) -> None:
-        versions = [r.version for r in rooms]
+        # the class's rooms themselves too: a room opened after the page was drawn showed only
+        # once another room changed
+        seen = [(r.code, r.version) for r in rooms]
         while not cancel.wait(2.0):
-            now = [r.version for r in rooms]
-            if now != versions:
-                versions = now
-                set_tick(sum(now))
+            now = [(r.code, r.version) for r in REGISTRY.of_class(class_id)]
+            if now != seen:
+                seen = now
+                set_tick(hash(tuple(now)))
 
     solara.use_thread(poll, dependencies=[class_id, len(rooms)], intrusive_cancel=False)
     solara.Title("Class dashboard")
@@ -93,9 +95,13 @@ def DashboardPage():
             status = room.status()
             with solara.Card(f"Room {room.code}", classes=["ec-dash-card"]):
                 solara.Text(status_line(status), classes=["ec-line"])  # each on its own line
-                solara.Text(
-                    f"Tension {status.tension:.2f}; outcome so far: "
-                    f"{outcome_words(room.game.outcome(), room.game.scenario.notice is not None)}",
-                    classes=["ec-line"],
-                )
+                solara.Text(f"Tension {status.tension:.2f}; {so_far(room)}", classes=["ec-line"])
                 Chart(status, False)
+
+
+def so_far(room) -> str:
+    """Where the room's agreement stands: ``GSOMIA: notice running``, or the case's lack of one."""
+    notice = room.game.scenario.notice
+    if notice is None:
+        return f"outcome: {outcome_words(room.game.outcome(), False)}"
+    return f"{notice.label or notice.measure}: {standing(room.game.outcome())}"
