@@ -499,3 +499,12 @@ def test_the_docs_name_every_key_of_record_json(registry):
     [row] = [line for line in docs.read_text().splitlines() if line.startswith("| `CODE_record")]
     named = {key.strip() for quoted in re.findall(r"`([^`]*)`", row) for key in quoted.split(",")}
     assert set(record(room.game)) <= named and "roles" not in named
+
+
+def test_the_log_of_a_finished_game_names_no_week_it_never_had(registry):
+    room = registry.create(RoomSettings(humans=("seoul",), weeks=2))
+    seat = room.claim("seoul", name="solo")
+    room.submit(seat, "hold")
+    room.submit(seat, "hold")
+    assert room.game.finished
+    assert max(entry.week for entry in room.log) == 1  # week 2 of 2, where it read week 3

@@ -143,7 +143,9 @@ class RoomState:
 
     def _log(self, now: float, kind: str, text: str) -> None:
         stamp = dt.datetime.fromtimestamp(now, dt.UTC).strftime("%H:%M:%S")
-        self.log.append(LogEntry(stamp, self.live_week, kind, text))
+        # once every week is played there is no next week: date the line by the last one
+        week = self.live_week - 1 if self.game.finished else self.live_week
+        self.log.append(LogEntry(stamp, max(week, 0), kind, text))
         del self.log[:-LOG_LENGTH]
 
     def replay(self, actions: list[dict]) -> None:
