@@ -700,6 +700,24 @@ def test_an_exploration_run_again_with_another_config_says_it_replaces_the_first
     assert f"explore: replacing the earlier exploration in {tmp_path} (another config)" in said
 
 
+@pytest.mark.slow
+def test_a_replaced_exploration_gathers_none_of_the_earlier_ones_chunks(tmp_path, capsys):
+    # With 12 chunks, then 3 and another seed in the same folder, "chunks/10" and "chunks/11"
+    # of the first run sorted before "chunks/2" and filled 53 of the new design's 320 points.
+    from sim.cli import main
+
+    ishigami = ["explore=ishigami", "explore.design.n=64", f"hydra.sweep.dir={tmp_path}"]
+    main(["explore", *ishigami, "explore.chunks=12", "run.seed=1"])
+    main(["explore", *ishigami, "explore.chunks=3", "run.seed=2"])
+    assert "replacing the earlier exploration" in capsys.readouterr().out
+    assert sorted(p.name for p in (tmp_path / "chunks").iterdir()) == ["0", "1", "2"]
+    design = pd.read_parquet(tmp_path / "design.parquet")
+    outcomes = pd.read_parquet(tmp_path / "outcomes.parquet")
+    x1, x2, x3 = (design[name].to_numpy() for name in ("x1", "x2", "x3"))
+    ishigami_y = np.sin(x1) + 7 * np.sin(x2) ** 2 + 0.1 * x3**4 * np.sin(x1)
+    np.testing.assert_allclose(outcomes["y"], ishigami_y)  # every row its own design's
+
+
 def test_long_morris_labels_side_by_side_are_set_apart():
     # payoffs.security.seoul and payoffs.pressure.seoul printed over each other: their points
     # were too far apart across to count as near, their long names were not

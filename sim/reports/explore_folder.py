@@ -25,6 +25,7 @@ from sim.analysis.exploration import ExploreResult, analyse, gather_chunks, rank
 from sim.core.errors import ConfigError, EscalationError
 from sim.core.scenario_yaml import load_scenario
 from sim.experiment.budget import duration
+from sim.experiment.explore.chunk import CHUNKS
 from sim.experiment.explore.plan import (
     DESIGN,
     DESIGN_UNIT,
@@ -129,6 +130,22 @@ def write_result(result: ExploreResult, folder: Path) -> list[Path]:
     result.manifest["finished"] = True
     write_json(result.manifest, folder / MANIFEST)
     return figures
+
+
+def remove_earlier(folder: Path) -> None:
+    """Remove an earlier exploration's chunks and results from ``folder`` before a new one.
+
+    Its chunks were gathered as the new one's (a chunk of another design, say ``chunks/10``
+    where the new run has three, filled points the new design had not run), and its report
+    and figures would stand beside a run that stops before its own.
+    """
+    import shutil
+
+    shutil.rmtree(folder / CHUNKS, ignore_errors=True)
+    for name in (OUTCOMES_FILE, INDICES, PRIM_BOXES, REPORT):
+        (folder / name).unlink(missing_ok=True)
+    for figure in folder.glob("*.png"):
+        figure.unlink()
 
 
 def load_box(folder: Path) -> PrimBox | None:
@@ -271,6 +288,7 @@ class ExploreCallback(Callback):
             sys.exit(2)
         if earlier and not kept:  # replaced without a word before
             print(f"explore: replacing the earlier exploration in {folder} (another config)")
+            remove_earlier(folder)
         options = plan.config.explore
         chunks = min(options.chunks, plan.design.points)
         reps = options.replications if options.model == "escalation" else 1
