@@ -50,7 +50,9 @@ def sobol_indices(
         calc_second_order=second_order,
         num_resamples=resamples,
         conf_level=confidence,
-        seed=seed,
+        # a generator, not the int: SALib tests `if seed:`, so seed 0 drew its resamples from
+        # numpy's global state and the intervals changed from run to run
+        seed=np.random.default_rng(seed),
     )
     keys = [("S1", "S1_conf"), ("ST", "ST_conf")]
     return pd.DataFrame(_rows(outcome, "sobol", problem["names"], result, keys, n))
