@@ -466,3 +466,22 @@ def test_after_the_lapse_the_notice_stays_and_the_briefing_says_so():
     seoul = game.scenario.measures["seoul"]
     assert game.in_force("seoul") == [seoul.measures[seoul.index("gsomia_notice")].name]
     assert "drills" in game.timeline[-1].described["seoul"]  # the drills were lifted instead
+
+
+def test_a_second_notice_is_clocked_from_its_own_week():
+    # The clock named the first notice's week for a second one ("given in week 7" for a notice
+    # of week 9), and then the week it lapsed from that.
+    game = Game(default_config(["run.seed=5", "run.weeks=20", "run.replications=10"]), ["seoul"])
+    game.inject("seoul", "escalate", "Seoul gives notice", measure="gsomia_notice")
+    game.submit("seoul", "hold")
+    game.advance()
+    game.inject("seoul", "deescalate", "Seoul withdraws it", measure="gsomia_notice")
+    for _ in range(2):
+        game.submit("seoul", "hold")
+        game.advance()
+    game.inject("seoul", "escalate", "Seoul gives notice again", measure="gsomia_notice")
+    game.submit("seoul", "hold")
+    game.advance()
+    clock = game.notice_clock()
+    assert clock is not None and clock.given_week == 3
+    assert clock.weeks_left == game.scenario.notice.lapse_weeks  # counted from week 3 too

@@ -508,3 +508,26 @@ def test_the_log_of_a_finished_game_names_no_week_it_never_had(registry):
     room.submit(seat, "hold")
     assert room.game.finished
     assert max(entry.week for entry in room.log) == 1  # week 2 of 2, where it read week 3
+
+
+def test_a_room_the_model_no_longer_replays_is_named_and_the_others_come_back(
+    registry, store, capsys
+):
+    # A room of an earlier version whose instructor withdrew GSOMIA's notice after its lapse,
+    # which the model now refuses, stopped the server from starting, and every export.
+    kept = registry.create(RoomSettings(humans=("seoul",), weeks=3))
+    old = registry.create(RoomSettings(humans=("seoul",), weeks=3))
+    action = {"kind": "inject", "time": "2026-12-01T10:00:00+00:00", "seq": len(old.actions)}
+    store.append(
+        old.code,
+        action["seq"],
+        action
+        | dict(actor="seoul", direction="deescalate", text="Seoul withdraws", measure="embargo"),
+    )
+    back = RoomRegistry(store=RoomStore(store.path), limits=LOOSE).restore()
+    assert [room.code for room in back] == [kept.code]
+    said = capsys.readouterr().err.strip()
+    assert said.startswith(f"warning: room {old.code} was not brought back: ")
+    assert "seoul has no measure 'embargo'" in said and said.endswith(f"stay in {store.path})")
+    with pytest.raises(RoomError, match=f"^room {old.code} cannot be replayed: seoul has no"):
+        room_from_stored(store.room(old.code))

@@ -47,7 +47,9 @@ class PrimBox:
     """The chosen box on a PRIM peeling trajectory, and the whole trajectory.
 
     ``trajectory`` has one entry per peeling step: ``coverage``, ``density``, ``mass`` (share
-    of all points inside) and ``res_dim`` (inputs restricted).
+    of all points inside) and ``res_dim`` (inputs restricted). ``coverage``, ``density`` and
+    ``mass`` are those of the points the box was peeled on; ``held_out_*`` those of the design's
+    other independent points (`held_out`), None when there were none.
     """
 
     outcome: str
@@ -61,6 +63,38 @@ class PrimBox:
     res_dim: int
     limits: list[BoxLimit] = field(default_factory=list)
     trajectory: list[dict] = field(default_factory=list)
+    held_out_points: int | None = None
+    held_out_coverage: float | None = None
+    held_out_density: float | None = None
+
+
+def inside(box: PrimBox, x: pd.DataFrame) -> np.ndarray:
+    """Which rows of ``x`` lie in ``box`` (within every restricted input's limits or levels)."""
+    keep = np.ones(len(x), dtype=bool)
+    for limit in box.limits:
+        values = x[limit.input]
+        if limit.levels is not None:
+            keep &= values.astype(str).isin(limit.levels).to_numpy()
+        else:
+            keep &= ((values >= limit.low) & (values <= limit.high)).to_numpy()
+    return keep
+
+
+def held_out(box: PrimBox, x: pd.DataFrame, of_interest: np.ndarray) -> PrimBox:
+    """``box`` with its coverage and density on points it was not peeled on.
+
+    A box peeled on a sample fits that sample's noise (Friedman & Fisher's own caution); the
+    share of another sample's cases it holds, and their density in it, say what it finds.
+    """
+    of_interest = np.asarray(of_interest, dtype=bool)
+    within = inside(box, x)
+    hits = int((within & of_interest).sum())
+    return dataclasses.replace(
+        box,
+        held_out_points=len(x),
+        held_out_coverage=hits / of_interest.sum() if of_interest.any() else None,
+        held_out_density=hits / within.sum() if within.any() else None,
+    )
 
 
 def _limits(box, chosen: int, x: pd.DataFrame) -> list[BoxLimit]:

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.analysis.discovery import PrimBox, feature_scores, prim_box
+from sim.analysis.discovery import PrimBox, feature_scores, held_out, prim_box
 from sim.analysis.sensitivity import morris_indices, sobol_convergence, sobol_indices
 from sim.core.errors import ConfigError
 from sim.experiment.explore.chunk import CHUNK_OUTCOMES, CHUNKS
@@ -162,15 +162,43 @@ def analyse(manifest: dict, design: pd.DataFrame, unit: pd.DataFrame, outcomes: 
     y = outcomes[prim["outcome"]].to_numpy(float)
     of_interest = y >= prim["threshold"] if prim["above"] else y < prim["threshold"]
     sign = ">=" if prim["above"] else "<"
+    peel, test = prim_rows(manifest, len(design))
     box = prim_box(
-        x,
-        of_interest,
+        x.iloc[peel],
+        of_interest[peel],
         prim["outcome"],
         f"{prim['outcome']} {sign} {prim['threshold']:g}",
         prim["peel_alpha"],
         prim["min_coverage"],
     )
+    if box is not None and len(test):
+        box = held_out(box, x.iloc[test].reset_index(drop=True), of_interest[test])
     return ExploreResult(manifest, design, outcomes, indices, convergence, box)
+
+
+def prim_rows(manifest: dict, points: int) -> tuple[np.ndarray, np.ndarray]:
+    """The design rows PRIM peels on, and the rows its box is then checked on.
+
+    Only rows drawn independently of each other: in a Saltelli design each base point gives
+    D + 2 rows (2D + 2 with second order) that share all but one input, and in a Morris design
+    each trajectory D + 1 rows one step apart, so peeling on every row cuts through blocks of
+    near copies, and the quasi-p values, which assume independent cases, come out absurdly small.
+    The Saltelli design's A and B rows and each Morris trajectory's first row are independent
+    draws, a Latin hypercube's rows all are. The first half of them (in design order) is peeled
+    on, the second half held out.
+    """
+    inputs = len(manifest["inputs"])
+    match manifest["method"]:
+        case "sobol":
+            block = (2 if manifest["second_order"] else 1) * inputs + 2
+            starts = np.arange(0, points, block)
+            rows = np.column_stack([starts, starts + block - 1]).ravel()
+        case "morris":
+            rows = np.arange(0, points, inputs + 1)
+        case _:
+            rows = np.arange(points)
+    half = (len(rows) + 1) // 2
+    return rows[:half], rows[half:]
 
 
 RANKING = {"sobol": "ST", "morris": "mu_star", "latin": "score"}

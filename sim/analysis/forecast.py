@@ -357,10 +357,12 @@ def dm_p_value(gain: np.ndarray, horizon: int) -> float:
         return float("nan")
     lags = horizon - 1
     for kernel in ("uniform", "bartlett"):
-        fit = OLS(gain, np.ones_like(gain)).fit(
-            cov_type="HAC", cov_kwds={"maxlags": lags, "kernel": kernel}
-        )
-        if np.isfinite(fit.bse[0]) and fit.bse[0] > 0:
+        with np.errstate(invalid="ignore"):  # a negative variance is what the fallback is for
+            fit = OLS(gain, np.ones_like(gain)).fit(
+                cov_type="HAC", cov_kwds={"maxlags": lags, "kernel": kernel}
+            )
+            error = float(fit.bse[0])
+        if np.isfinite(error) and error > 0:
             break
     statistic = float(fit.tvalues[0]) * np.sqrt((n + 1 - 2 * horizon + horizon * lags / n) / n)
     return float(2 * student.sf(abs(statistic), n - 1))

@@ -111,7 +111,8 @@ class NoticeTracker:
         self.lapse_weeks = rule.lapse_weeks if rule is not None else 0
         self.status = np.full(replications, _NEVER, dtype=np.int8)
         self.age = np.zeros(replications, dtype=np.int16)
-        self.notice_week = np.full(replications, -1, dtype=np.int16)
+        self.notice_week = np.full(replications, -1, dtype=np.int16)  # the first notice's
+        self.given_week = np.full(replications, -1, dtype=np.int16)  # the latest notice's
         self.withdrawal_week = np.full(replications, -1, dtype=np.int16)
         self.termination_week = np.full(replications, -1, dtype=np.int16)
         self.settled: np.ndarray | None = None  # from `end_span` on: outcomes, no censoring
@@ -128,6 +129,7 @@ class NoticeTracker:
         self.status[withdrawn] = _KEPT
         self.status[lapsed] = _TERMINATED
         self.notice_week[new & (self.notice_week < 0)] = week
+        self.given_week[new] = week
         self.withdrawal_week[withdrawn & (self.withdrawal_week < 0)] = week
         self.termination_week[lapsed] = week
 

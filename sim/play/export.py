@@ -19,8 +19,9 @@ from sim.core.errors import EscalationError
 from sim.experiment.store import json_text
 from sim.play.debrief import debrief_data, debrief_json, debrief_text
 from sim.play.record import record
-from sim.play.room import Room, epoch_time
-from sim.play.settings import RoomSettings
+from sim.play.registry import rebuilt
+from sim.play.room import Room
+from sim.play.settings import RoomError
 from sim.play.store import DEFAULT_DB, RoomStore, StoredRoom
 from sim.reports.labels import role_name
 
@@ -56,17 +57,18 @@ class ExportFile:
 
 
 def room_from_stored(stored: StoredRoom) -> Room:
-    """A stored room rebuilt in memory (for reading only: it writes nothing back)."""
-    settings = RoomSettings.from_dict(stored.settings)
-    room = Room(
-        stored.code,
-        settings,
-        stored.class_id,
-        stored.instructor_key,
-        created=epoch_time(stored.created),
-    )
-    room.replay(stored.actions)
-    return room
+    """A stored room rebuilt in memory (for reading only: it writes nothing back).
+
+    A room the model no longer plays as it was stored (one of an earlier version) is refused
+    with its code, rather than in the words of the step that failed.
+    """
+    try:
+        return rebuilt(stored)
+    except EscalationError as problem:
+        raise RoomError(
+            f"room {stored.code} cannot be replayed: {problem}; it was played with another "
+            "version of escalation-sim, which exports it"
+        ) from None
 
 
 def move_rows(room: Room) -> list[dict]:

@@ -215,10 +215,10 @@ class Game:
             return None
         status = int(notice.status[0])
         if status == OUTCOMES.index("terminated"):
-            given, ended = int(notice.notice_week[0]), int(notice.termination_week[0])
+            given, ended = int(notice.given_week[0]), int(notice.termination_week[0])
             return NoticeClock(rule.actor, rule.label, given, 0, ended_week=ended)
         if status == OUTCOMES.index("pending"):
-            week, age = int(notice.notice_week[0]), int(notice.age[0])
+            week, age = int(notice.given_week[0]), int(notice.age[0])  # a second notice's
         else:  # not running: given by an event this week, or not at all
             side = self.model.capitals[rule.actor]
             if not int(side.mask[0]) >> side.repertoire.index(rule.measure) & 1:

@@ -8,15 +8,17 @@ after ``idle_hours``), limits how often one client may open or join rooms, and, 
 """
 
 import secrets
+import sys
 import threading
 import time
 from dataclasses import dataclass
 
+from sim.core.errors import EscalationError
 from sim.core.moves import ACTORS
 from sim.play.ratelimit import Limit, RateLimiter
 from sim.play.room import BAD_LINK, Room, epoch_time, iso_time
 from sim.play.settings import RoomError, RoomSettings
-from sim.play.store import RoomStore
+from sim.play.store import RoomStore, StoredRoom
 
 #: Letters for room codes: no I or O, so a code read aloud or off a projector is unambiguous.
 CODE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -179,21 +181,26 @@ class RoomRegistry:
         return sorted(rooms, key=lambda r: r.created)
 
     def restore(self) -> list[Room]:
-        """Bring back every open room of the store, where it was (at a server's start)."""
+        """Bring back every open room of the store, where it was (at a server's start).
+
+        A room whose stored actions the model no longer plays (a room of an earlier version:
+        say, an event that withdrew a notice after its lapse) stays in the database and is
+        named in a warning; the others come back. It stopped the server before.
+        """
         if self.store is None:
             return []
         restored = []
         for stored in self.store.rooms(open_only=True):
-            settings = RoomSettings.from_dict(stored.settings)
-            room = Room(
-                stored.code,
-                settings,
-                stored.class_id,
-                stored.instructor_key,
-                self.store,
-                created=epoch_time(stored.created),
-            )
-            room.replay(stored.actions)
+            try:
+                room = rebuilt(stored, self.store)
+            except EscalationError as problem:
+                print(
+                    f"warning: room {stored.code} was not brought back: {problem} (it was "
+                    f"played with another version of escalation-sim; its actions stay in "
+                    f"{self.store.path})",
+                    file=sys.stderr,
+                )
+                continue
             with self._lock:
                 self._rooms[stored.code] = room
             restored.append(room)
@@ -224,3 +231,18 @@ class RoomRegistry:
 
         threading.Thread(target=run, name="classroom-clock", daemon=True).start()
         return stop
+
+
+def rebuilt(stored: StoredRoom, store: RoomStore | None = None) -> Room:
+    """A stored room rebuilt in memory by replaying its actions (``store``: it goes on there)."""
+    settings = RoomSettings.from_dict(stored.settings)
+    room = Room(
+        stored.code,
+        settings,
+        stored.class_id,
+        stored.instructor_key,
+        store,
+        created=epoch_time(stored.created),
+    )
+    room.replay(stored.actions)
+    return room

@@ -7,6 +7,7 @@ indices with their intervals, the convergence check, the PRIM box and the featur
 
 import pandas as pd
 
+from sim.analysis.discovery import PrimBox
 from sim.analysis.exploration import ExploreResult
 from sim.core.errors import EscalationError
 from sim.core.scenario_yaml import load_scenario
@@ -111,6 +112,27 @@ def _ranked(result: "ExploreResult", outcome: str, top: int = 10) -> pd.DataFram
     return table.head(top).reset_index()
 
 
+def peeled_on(method: str) -> str:
+    """Which design rows PRIM peels on (`sim.analysis.exploration.prim_rows`), in words."""
+    rows = {
+        "sobol": "the first half of the Saltelli design's A and B rows, drawn independently",
+        "morris": "the first half of the Morris trajectories' first rows",
+    }
+    return rows.get(method, "the first half of the design's rows")
+
+
+def held_out_text(box: PrimBox) -> str:
+    """The box's coverage and density on the independent points it was not peeled on."""
+    if box.held_out_points is None:
+        return ""
+    coverage, density = box.held_out_coverage, box.held_out_density
+    shown = [
+        f"coverage {coverage:.1%}" if coverage is not None else "no case of interest",
+        f"density {density:.1%}" if density is not None else "no point in the box",
+    ]
+    return f" On the {box.held_out_points:,} points held out: {', '.join(shown)}."
+
+
 def unsettled(convergence: list[dict]) -> str | None:
     """A warning when some outcome's most influential inputs differ between n/2 and n, or None.
 
@@ -182,11 +204,11 @@ def render_explore(result: "ExploreResult", figures: list[str]) -> str:
         lines += [f"No box: no design point (or every one) meets {m['prim']['outcome']}.", ""]
     else:
         lines += [
-            f"Cases of interest: {box.rule}, {box.cases:,} of {box.points:,} points. "
-            f"Chosen box (step {box.chosen} of the peeling trajectory, the densest with coverage "
-            f">= {m['prim']['min_coverage']:.0%}): coverage {box.coverage:.1%}, density "
-            f"{box.density:.1%}, mass {box.mass:.1%}, {box.res_dim} "
-            f"input{'s' * (box.res_dim != 1)} restricted.",
+            f"Cases of interest: {box.rule}, {box.cases:,} of the {box.points:,} points peeled "
+            f"on ({peeled_on(m['method'])}). Chosen box (step {box.chosen} of the peeling "
+            f"trajectory, the densest with coverage >= {m['prim']['min_coverage']:.0%}): "
+            f"coverage {box.coverage:.1%}, density {box.density:.1%}, mass {box.mass:.1%}, "
+            f"{box.res_dim} input{'s' * (box.res_dim != 1)} restricted.{held_out_text(box)}",
             "",
         ]
         rows = [
