@@ -90,6 +90,12 @@ def morris_indices(
     return pd.DataFrame(_rows(outcome, "morris", problem["names"], result, keys, trajectories))
 
 
+def _spearman(a: pd.Series, b: pd.Series) -> float | None:
+    """Spearman's correlation of two index series; None (null in JSON) for two values or fewer."""
+    finite = np.isfinite(a.to_numpy()) & np.isfinite(b.to_numpy())
+    return float(spearmanr(a[finite], b[finite]).statistic) if finite.sum() > 2 else None
+
+
 def sobol_rows(n: int, inputs: int, second_order: bool) -> int:
     """Design rows that belong to a Saltelli base sample of size ``n``."""
     return n * (2 * inputs + 2 if second_order else inputs + 2)
@@ -111,7 +117,10 @@ def sobol_convergence(
     indices at n/2 and n come from one set of runs. Returns the half-sample indices and a
     summary: Spearman's rank correlation of ST at n/2 and n (None for two inputs or fewer),
     whether the top inputs (up to five, and fewer than all) are the same, and the largest
-    change of an index.
+    change of an index. The n/2 sample is half of the n one, so the two rankings agree in part
+    by construction, even for an outcome that is pure noise; ``rank_correlation_st_halves``
+    compares the two disjoint halves of the base sample, which share no run, and is the one
+    that says whether another sample would rank the inputs alike.
     """
     half = n // 2
     rows = sobol_rows(half, problem["num_vars"], second_order)
@@ -123,10 +132,10 @@ def sobol_convergence(
     st_full = full[full["index"] == "ST"].set_index("input")["value"].reindex(st_small.index)
     top = min(5, max(1, len(st_full) - 1))  # fewer than all: all are always the same set
     same_top = set(st_small.nlargest(top).index) == set(st_full.nlargest(top).index)
-    finite = np.isfinite(st_small.to_numpy()) & np.isfinite(st_full.to_numpy())
-    rho = (  # None (null in explore.json) where it means nothing: two values or fewer
-        float(spearmanr(st_small[finite], st_full[finite]).statistic) if finite.sum() > 2 else None
+    other = sobol_indices(
+        problem, y[rows : 2 * rows], outcome, half, second_order, resamples, confidence, seed
     )
+    st_other = other[other["index"] == "ST"].set_index("input")["value"].reindex(st_small.index)
     change = (
         small.set_index(["index", "input"])["value"] - full.set_index(["index", "input"])["value"]
     ).abs()
@@ -134,7 +143,8 @@ def sobol_convergence(
         "outcome": outcome,
         "n_small": half,
         "n": n,
-        "rank_correlation_st": rho,
+        "rank_correlation_st": _spearman(st_small, st_full),
+        "rank_correlation_st_halves": _spearman(st_small, st_other),
         "top_inputs": top,
         "top_inputs_same": bool(same_top),
         "max_index_change": float(change.max()) if change.notna().any() else None,

@@ -189,9 +189,11 @@ def render_explore(result: "ExploreResult", figures: list[str]) -> str:
         lines += _table(conv) + [""]
         lines += [
             "`rank_correlation_st` is Spearman's correlation of the total indices computed on "
-            "the first half of the base sample and on all of it; `top_inputs_same` says whether "
-            "the most influential inputs are the same set at both sizes; a blank correlation "
-            "had fewer than three total indices to rank.",
+            "the first half of the base sample and on all of it, which contains it (so they "
+            "agree in part whatever the model, even on pure noise); "
+            "`rank_correlation_st_halves` compares the two halves, which share no run; "
+            "`top_inputs_same` says whether the most influential inputs are the same set at "
+            "both sizes; a blank correlation had fewer than three total indices to rank.",
             "",
         ]
         if warning := unsettled(result.convergence):
