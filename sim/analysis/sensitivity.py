@@ -43,7 +43,10 @@ def sobol_indices(
     confidence: float,
     seed: int,
 ) -> pd.DataFrame:
-    """S1 and ST with bootstrap intervals from a Saltelli design's outputs ``y`` (in order)."""
+    """S1 and ST with bootstrap intervals from a Saltelli design's outputs ``y`` (in order).
+
+    With ``second_order``, S2 too: one row per pair of inputs, named ``a × b``.
+    """
     result = sobol.analyze(
         problem,
         np.asarray(y, dtype=float),
@@ -55,7 +58,22 @@ def sobol_indices(
         seed=np.random.default_rng(seed),
     )
     keys = [("S1", "S1_conf"), ("ST", "ST_conf")]
-    return pd.DataFrame(_rows(outcome, "sobol", problem["names"], result, keys, n))
+    rows = _rows(outcome, "sobol", problem["names"], result, keys, n)
+    if second_order:
+        names = problem["names"]
+        for i, j in zip(*np.triu_indices(len(names), k=1), strict=True):
+            rows.append(
+                {
+                    "outcome": outcome,
+                    "method": "sobol",
+                    "input": f"{names[i]} × {names[j]}",
+                    "index": "S2",
+                    "value": float(result["S2"][i, j]),
+                    "conf": float(result["S2_conf"][i, j]),
+                    "n": n,
+                }
+            )
+    return pd.DataFrame(rows)
 
 
 def morris_indices(

@@ -30,7 +30,10 @@ class IndexBars:
 def make_index_bar_data(indices: pd.DataFrame, outcome: str, method: str, n: int) -> IndexBars:
     """The ``method`` indices of ``outcome`` at base size ``n``, ranked (ST, mu* or score)."""
     rows = indices[
-        (indices["outcome"] == outcome) & (indices["method"] == method) & (indices["n"] == n)
+        (indices["outcome"] == outcome)
+        & (indices["method"] == method)
+        & (indices["n"] == n)
+        & (indices["index"] != "S2")  # pairs of inputs, not drawn as bars
     ]
     names = {"sobol": ("S1", "ST"), "morris": ("mu_star",), "feature_scoring": ("score",)}[method]
     value = rows.pivot(index="input", columns="index", values="value")

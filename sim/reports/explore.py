@@ -98,6 +98,7 @@ def _ranked(result: "ExploreResult", outcome: str, top: int = 10) -> pd.DataFram
     at = len(result.design) if method == "latin" else m["n"]
     kind = {"latin": "feature_scoring"}.get(method, method)
     rows = idx[(idx["outcome"] == outcome) & (idx["method"] == kind) & (idx["n"] == at)]
+    rows = rows[rows["index"] != "S2"]  # pairs of inputs: `_pairs`
     value = rows.pivot(index="input", columns="index", values="value")
     conf = rows.pivot(index="input", columns="index", values="conf")
     names = {"sobol": ["S1", "ST"], "morris": ["mu_star", "sigma"], "feature_scoring": ["score"]}
@@ -110,6 +111,14 @@ def _ranked(result: "ExploreResult", outcome: str, top: int = 10) -> pd.DataFram
         names[kind][-1 if kind == "sobol" else 0], ascending=False
     )
     return table.head(top).reset_index()
+
+
+def _pairs(result: "ExploreResult", outcome: str, top: int = 10) -> pd.DataFrame:
+    """The largest second-order Sobol indices of ``outcome`` (none without second order)."""
+    idx, n = result.indices, result.manifest["n"]
+    rows = idx[(idx["outcome"] == outcome) & (idx["index"] == "S2") & (idx["n"] == n)]
+    table = rows.rename(columns={"input": "inputs", "value": "S2", "conf": "S2 ±"})
+    return table.nlargest(top, "S2")[["inputs", "S2", "S2 ±"]]
 
 
 def peeled_on(method: str) -> str:
@@ -183,6 +192,8 @@ def render_explore(result: "ExploreResult", figures: list[str]) -> str:
             lines += [f"No indices: {constant_line(outcome, result.constant[outcome])}.", ""]
             continue
         lines += _table(_ranked(result, outcome)) + [""]
+        if len(pairs := _pairs(result, outcome)):
+            lines += ["Second-order indices, the largest pairs:", "", *_table(pairs), ""]
     if result.convergence:
         lines += ["## Convergence: indices at n/2 and n", ""]
         conv = pd.DataFrame(result.convergence)
