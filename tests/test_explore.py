@@ -896,3 +896,34 @@ def test_second_order_indices_are_reported_and_match_ishigamis():
     assert list(pairs.index) == ["x1 × x2", "x1 × x3", "x2 × x3"]
     for pair, truth in (("x1 × x2", 0.0), ("x1 × x3", 0.2437), ("x2 × x3", 0.0)):
         assert abs(pairs.loc[pair, "value"] - truth) <= pairs.loc[pair, "conf"], pair
+
+
+def test_prim_peels_on_independent_rows_and_checks_its_box_on_the_others():
+    # PRIM peeled on every row of a Saltelli design, blocks of D + 2 near copies, so its boxes
+    # fitted the design's noise and its quasi-p values assumed independence they did not have.
+    from SALib.sample import sobol as saltelli
+
+    from sim.analysis.discovery import BoxLimit, PrimBox, held_out, inside
+    from sim.analysis.exploration import prim_rows
+
+    names = ["a", "b", "c"]
+    problem = {"num_vars": 3, "names": names, "bounds": [[0, 1]] * 3}
+    x = saltelli.sample(problem, 8, calc_second_order=False, seed=1)
+    manifest = {"inputs": [{"input": n} for n in names], "method": "sobol", "second_order": False}
+    peel, test = prim_rows(manifest, len(x))
+    # the A and B rows of each base point: 2 of every 5, the first four base points peeled on
+    assert peel.tolist() == [0, 4, 5, 9, 10, 14, 15, 19] and test[0] == 20 and len(test) == 8
+    a, b = x[0::5], x[4::5]
+    np.testing.assert_array_equal(x[np.r_[peel, test]][0::2], a)
+    np.testing.assert_array_equal(x[np.r_[peel, test]][1::2], b)
+    morris = {"inputs": manifest["inputs"], "method": "morris"}
+    assert prim_rows(morris, 40)[0].tolist() == [0, 4, 8, 12, 16]  # each trajectory's first
+    # held out: the box's share of the other points' cases, and their share in it
+    box = PrimBox("y", "y >= 1", 4, 8, 0, 1.0, 1.0, 0.5, 1, [BoxLimit("a", 0.0, 0.5, None, 0.01)])
+    points = pd.DataFrame({"a": [0.1, 0.2, 0.4, 0.6, 0.9], "b": [0, 0, 0, 0, 0]})
+    interest = np.array([True, False, True, True, False])
+    assert inside(box, points).tolist() == [True, True, True, False, False]
+    checked = held_out(box, points, interest)
+    assert checked.held_out_points == 5
+    assert checked.held_out_coverage == pytest.approx(2 / 3)
+    assert checked.held_out_density == pytest.approx(2 / 3)
