@@ -6,7 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.experiment.config import default_config
-from sim.play.game import TERMS, Game, GameError
+from sim.play.game import Game, GameError
+from sim.play.preview import TERMS
 from sim.play.record import record, replay
 from sim.reports.game_results import NoticeClock
 

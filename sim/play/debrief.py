@@ -1,7 +1,7 @@
 """A game's debrief, per role: its numbers, its text and its chart, and the files they go to.
 
-`compute_debrief` (called as `Game.debrief`) computes the typed `Debrief` once per game (the
-model's runs over the weeks played); `debrief_data` turns it into one role's view (its score,
+`Game.debrief` computes the typed `Debrief` once per game (the model's runs over the weeks
+played); `debrief_data` turns it into one role's view (its score,
 its discussion prompts) or the class's (``role=None``); the terminal, the classroom pages and
 the exports all go through `debrief_data`, `debrief_text` and `write_debrief`.
 """
@@ -10,15 +10,12 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.core.metrics import OUTCOMES, midrank_percentile, outcome_shares, replication_table
-from sim.experiment.factory import build_model
 from sim.figures.debrief import DebriefData, make_debrief_data, plot_debrief
 from sim.play.game import Game
-from sim.play.real import real_outcome_after
 from sim.play.record import WEEK_NUMBERING
 from sim.play.status import Note
 from sim.reports.debrief import debrief_markdown
-from sim.reports.game_results import Debrief, Injection, to_json
+from sim.reports.game_results import Debrief, to_json
 from sim.reports.labels import MOVE_NAMES, role_name
 
 NOTHING_PLAYED = "# Debrief\n\nThe game ended before any week was played: nothing to compare.\n"
@@ -108,68 +105,3 @@ def write_debrief(
     else:
         paths.pop("png").unlink(missing_ok=True)
     return paths
-
-
-def compute_debrief(game: Game, replications: int) -> Debrief:
-    """The game beside 2019 and beside model runs of exactly the weeks played (`Game.debrief`)."""
-    played = len(game.timeline)
-    tension = [r.tension for r in game.timeline]
-    scores = {a: game.total_score(a) for a in game.roles}
-    real = game.real
-    common = {
-        "weeks_played": played,
-        "replications": replications,
-        "humans": list(game.humans),
-        "seed": game.seed,
-        "outcome": game.outcome(),
-        "real_outcome": real.outcome if real else None,
-        "real_outcome_by_end": (
-            real_outcome_after(real, game.scenario, played)
-            if real is not None and played < len(real.tension)
-            else None
-        ),
-        "peak_tension": max(tension, default=0.0),
-        "payoffs": scores,
-        "tension": tension,
-        "real_tension": real.tension[:played].tolist() if real else None,
-        "dates": [r.date for r in game.timeline],
-        "injections": [
-            Injection(i["week"], i["actor"], i["direction"], i["text"]) for i in game.injections
-        ],
-    }
-    if played == 0:
-        return Debrief(
-            **common,
-            outcome_share_in_model=0.0,
-            model_outcome_shares=dict.fromkeys(OUTCOMES, 0.0),
-            peak_tension_percentile=0.0,
-            model_median_payoffs=dict.fromkeys(game.roles, 0.0),
-            payoff_percentiles=dict.fromkeys(game.roles, 0.0),
-            model_fan=[],
-        )
-    model = build_model(
-        game.config,
-        game.scenario,
-        replications=replications,
-        weeks=played,
-        keep_trajectories=True,
-        rng=game.seed,
-    ).run()
-    table = replication_table(model)
-    shares = outcome_shares(table["outcome"])
-    peaks = table["peak_tension"].to_numpy()
-    model_scores = {a: table[f"payoff_{a}"].to_numpy() for a in game.sides}
-    recorder = model.recorder
-    model_scores["washington"] = game.washington_week(recorder.tension, recorder.pressure).sum(
-        axis=0
-    )
-    return Debrief(
-        **common,
-        outcome_share_in_model=shares[game.outcome()],
-        model_outcome_shares=shares,
-        peak_tension_percentile=midrank_percentile(peaks, common["peak_tension"]),
-        peak_tension_ties=float(np.mean(peaks == common["peak_tension"])),
-        model_median_payoffs={a: float(np.median(v)) for a, v in model_scores.items()},
-        payoff_percentiles={a: midrank_percentile(model_scores[a], scores[a]) for a in game.roles},
-        model_fan=recorder.fan[:played].tolist(),
-    )

@@ -7,25 +7,26 @@ weeks; `sim.play.record` writes and replays it. It is the one module of the apps
 the model, and everything it hands out is typed (`sim.reports.game_results`).
 """
 
-import dataclasses
 import datetime as dt
 import threading
 
 import numpy as np
 
-from sim.core.agents import Capital, Choice, feel
+from sim.core.agents import Capital, Choice
 from sim.core.errors import ConfigError, EscalationError, InvalidMoveError, ScenarioError
-from sim.core.metrics import OUTCOMES
+from sim.core.metrics import OUTCOMES, midrank_percentile, outcome_shares, replication_table
 from sim.core.moves import MOVE_NAMES, US_MOVES, Act, Move, UsMove
-from sim.core.params import PerAlly
 from sim.core.payoffs import Payoffs
 from sim.experiment.config import Config
 from sim.experiment.factory import build_model, build_scenario
 from sim.history import RealPath, real_path
 from sim.play.materials import load_materials
+from sim.play.preview import move_previews, term_payoffs
+from sim.play.real import real_outcome_after
 from sim.reports.game_results import (
     Briefing,
     Debrief,
+    Injection,
     MovePreview,
     NoticeClock,
     WeekReport,
@@ -33,8 +34,6 @@ from sim.reports.game_results import (
 from sim.reports.labels import patron_target
 
 DEBRIEF_REPLICATIONS = 1000
-#: The payoff equation's terms, in the order pages show them (docs/model.md).
-TERMS = ("stage", "audience", "economic", "security", "pressure", "deadline")
 
 
 #: The third role of every game: the patron whose pressure the sides feel.
@@ -57,14 +56,6 @@ def parse_choice(actor: str, text: str) -> str:
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat()
-
-
-def _without(params, term: str):
-    """Payoff parameters with every term but ``term`` switched off (``stage`` keeps none)."""
-    zero = PerAlly(0.0, 0.0)
-    off = {"audience": zero, "economic": zero, "security": zero, "pressure": zero, "deadline": 0.0}
-    off.pop(term, None)
-    return dataclasses.replace(params, **off)
 
 
 class Game:
@@ -163,46 +154,12 @@ class Game:
         return 1.0 - tension - self.materials.pressure_cost * pressure
 
     def previews(self, actor: str) -> list[MovePreview]:
-        """What each move would pay ``actor`` this week, by term, from the model's payoffs.
-
-        The payoff object is the model's own (``model.payoffs``); each term is its utility with
-        only that term switched on, less the stage game, so the terms add up to the total.
-        Pressure is what the side will feel this week: Washington's last pressure, or the memory
-        of earlier pressure (`sim.core.agents.feel`). A side the patron does not press has no
-        pressure term, and one that cannot give the case's notice no deadline term.
-        """
+        """What each move would pay ``actor`` this week, by term (`sim.play.preview`)."""
         if actor not in self.sides:
             return []
-        model = self.model
         if self._term_payoffs is None:
-            params = model.payoffs.params
-            self._term_payoffs = {term: Payoffs(_without(params, term)) for term in TERMS}
-        for side in model.capitals.values():
-            side.prepare()  # the outlooks of this week's moves, from the measures in force
-        own = model.capitals[actor]
-        washington = model.washington
-        felt = feel(washington.felt, washington.pressure, model.params.payoffs.persistence)
-        args = (own.slot, own.outlook, own.other.outlook, felt if own.pressed else 0 * felt)
-        total = model.payoffs.utility(*args)[0]
-        parts = {term: p.utility(*args)[0] for term, p in self._term_payoffs.items()}
-        stage = parts["stage"]
-        terms = {t: (stage if t == "stage" else parts[t] - stage) for t in TERMS}
-        if not own.pressed:
-            del terms["pressure"]
-        if own.notice_index is None:
-            del terms["deadline"]
-        options = self.options(actor)
-        return [
-            MovePreview(
-                move=m.name.lower(),
-                described=options[m.name.lower()],
-                terms={t: float(v[m, Move.HOLD]) for t, v in terms.items()},
-                total=float(total[m, Move.HOLD]),
-                low=float(total[m].min()),
-                high=float(total[m].max()),
-            )
-            for m in Move
-        ]
+            self._term_payoffs = term_payoffs(self.model.payoffs.params)
+        return move_previews(self.model, actor, self.options(actor), self._term_payoffs)
 
     def notice_clock(self) -> NoticeClock | None:
         """The notice now running (GSOMIA's), with the weeks left before it lapses, or None.
@@ -402,9 +359,69 @@ class Game:
 
     def debrief(self, replications: int = DEBRIEF_REPLICATIONS) -> Debrief:
         """The game beside 2019 and beside model runs of exactly the weeks played."""
-        from sim.play.debrief import compute_debrief  # that module reads a Game
-
-        return compute_debrief(self, replications)
+        played = len(self.timeline)
+        tension = [r.tension for r in self.timeline]
+        scores = {a: self.total_score(a) for a in self.roles}
+        real = self.real
+        common = {
+            "weeks_played": played,
+            "replications": replications,
+            "humans": list(self.humans),
+            "seed": self.seed,
+            "outcome": self.outcome(),
+            "real_outcome": real.outcome if real else None,
+            "real_outcome_by_end": (
+                real_outcome_after(real, self.scenario, played)
+                if real is not None and played < len(real.tension)
+                else None
+            ),
+            "peak_tension": max(tension, default=0.0),
+            "payoffs": scores,
+            "tension": tension,
+            "real_tension": real.tension[:played].tolist() if real else None,
+            "dates": [r.date for r in self.timeline],
+            "injections": [
+                Injection(i["week"], i["actor"], i["direction"], i["text"]) for i in self.injections
+            ],
+        }
+        if played == 0:
+            return Debrief(
+                **common,
+                outcome_share_in_model=0.0,
+                model_outcome_shares=dict.fromkeys(OUTCOMES, 0.0),
+                peak_tension_percentile=0.0,
+                model_median_payoffs=dict.fromkeys(self.roles, 0.0),
+                payoff_percentiles=dict.fromkeys(self.roles, 0.0),
+                model_fan=[],
+            )
+        model = build_model(
+            self.config,
+            self.scenario,
+            replications=replications,
+            weeks=played,
+            keep_trajectories=True,
+            rng=self.seed,
+        ).run()
+        table = replication_table(model)
+        shares = outcome_shares(table["outcome"])
+        peaks = table["peak_tension"].to_numpy()
+        model_scores = {a: table[f"payoff_{a}"].to_numpy() for a in self.sides}
+        recorder = model.recorder
+        model_scores["washington"] = self.washington_week(recorder.tension, recorder.pressure).sum(
+            axis=0
+        )
+        return Debrief(
+            **common,
+            outcome_share_in_model=shares[self.outcome()],
+            model_outcome_shares=shares,
+            peak_tension_percentile=midrank_percentile(peaks, common["peak_tension"]),
+            peak_tension_ties=float(np.mean(peaks == common["peak_tension"])),
+            model_median_payoffs={a: float(np.median(v)) for a, v in model_scores.items()},
+            payoff_percentiles={
+                a: midrank_percentile(model_scores[a], scores[a]) for a in self.roles
+            },
+            model_fan=recorder.fan[:played].tolist(),
+        )
 
 
 def locked_now(side: Capital) -> int:
