@@ -449,7 +449,7 @@ def test_a_lapsed_notice_can_no_longer_be_lifted_or_rescued(gsomia):
         before.append(int(seoul.mask[0]))
         model.impose({"seoul": choice})
         model.step()
-        locks.append(int(seoul.locked[0]))
+        locks.append(0 if seoul.locked is None else int(seoul.locked[0]))
 
     step(Choice(Act.ENACT, enacted=notice))
     for _ in range(lapse - 1):

@@ -150,8 +150,12 @@ class Capital(mesa.Agent):
         )
 
     def spent(self) -> np.ndarray | None:
-        """The notice's bit in the replications where it has lapsed (it cannot be lifted)."""
-        if self.notice_index is None:
+        """The notice's bit in the replications where it has lapsed (it cannot be lifted).
+
+        None while no replication's notice has lapsed, the usual week, which spares the
+        conduct its masking on the per-week path.
+        """
+        if self.notice_index is None or not (self.notice_age > self.lapse_weeks).any():
             return None
         return conduct.spent_notice(self.notice_age, self.lapse_weeks, 1 << self.notice_index)
 
