@@ -104,6 +104,30 @@ def test_bad_explore_overrides_end_in_one_line_and_leave_no_folder(
     assert list(empty.iterdir()) == [], "a folder was left behind"
 
 
+@pytest.mark.parametrize(
+    ("train", "message"),
+    [
+        ("shipped", "holds 67 of the 67 rows compared (the earliest: 2018-10-30 seoul"),
+        ("missing.csv", "train_events: no events file at missing.csv"),
+        ("bad.csv", "bad.csv, line 2: date '28/12/2018' is not valid (expected YYYY-MM-DD)"),
+    ],
+)
+def test_a_bad_training_file_is_the_one_line_before_the_compared_files_warnings(
+    empty, capsys, train, message
+):
+    """A warning about the compared file (here a move id it lacks) came first, and the
+    training file's error after it."""
+    shipped = (ROOT / "scenarios/gsomia_2019/events.csv").read_text().splitlines()
+    edited = [line for line in shipped if "conditionally_suspend" not in line]  # no suspension
+    (empty / "edited.csv").write_text("\n".join(edited) + "\n")
+    (empty / "bad.csv").write_text(f"{shipped[0]}\n28/12/2018{shipped[1][10:]}\n")
+    train = ROOT / "scenarios/gsomia_2019/events.csv" if train == "shipped" else train
+    # the folder in the warning's text keeps it from being shown once per process only
+    line = refused(capsys, "compare", f"events={empty / 'edited.csv'}", f"train_events={train}")
+    assert message in line
+    assert sorted(p.name for p in empty.iterdir()) == ["bad.csv", "edited.csv"]
+
+
 @pytest.mark.parametrize(("port", "message"), [("99999", "choose a port from 1 to 65535")])
 def test_a_bad_classroom_port_ends_in_one_line(capsys, port, message):
     assert message in refused(capsys, "classroom", "--port", port)

@@ -282,6 +282,15 @@ HEADER = "date,actor,domain,direction,move,description,source"
             "no move of seoul or tokyo falls in the compared span",
         ),
         ([], [HEADER, "2019-03-05,seoul,nowhere,pressure,x,X.,unverified"], "line 2: domain"),
+        (
+            [],  # a year mistyped by a century: 10,496 weeks, scored for minutes
+            [
+                HEADER,
+                "2019-03-05,seoul,diplomatic,pressure,protest,Protest.,unverified",
+                "2219-12-24,tokyo,diplomatic,pressure,protest,Protest.,unverified",
+            ],
+            "line 3: the event dated 2219-12-24 makes the compared span 10478 weeks from 2019-",
+        ),
         (["+scenario.initial_measures.osaka=[x]"], None, "'osaka' is not a side"),
         (["events=scenarios"], None, "scenarios is a folder; give the events file in it"),
         (["train_events=scenarios"], None, "train_events: scenarios is a folder; give the"),
@@ -606,8 +615,15 @@ def test_date_ticks_stay_distinct_on_short_and_long_cases(weeks):
     )
     last = pd.Timestamp(dates[-1]) + pd.Timedelta(weeks=1)
     assert mdates.date2num(ax.lines[0].get_xdata()[-1]) == mdates.date2num(last)
-    named = make_gain_data(list(dates), ("a", "b"), zeros, {"x": zeros}, case="Senkaku")
-    assert plot_cumulative_gain(named).axes[0].get_title().startswith("Senkaku: the model's")
+    # the case's title on a line of its own: 2019's, beside the rest, ran off both edges
+    title = "Japan-South Korea dispute, 2018-2019 (wartime labour, export controls, GSOMIA)"
+    named = make_gain_data(list(dates), ("a", "b"), zeros, {"x": zeros}, case=title)
+    figure = plot_cumulative_gain(named)
+    figure.canvas.draw()
+    heading = figure.axes[0].title
+    assert heading.get_text().startswith(f"{title}\nThe model's")
+    frame, box = figure.bbox, heading.get_window_extent()
+    assert frame.x0 <= box.x0 and box.x1 <= frame.x1, (box, frame)
 
 
 def test_the_models_when_to_move_is_its_chance_of_holding_against_the_real_moves(
@@ -834,7 +850,7 @@ def test_train_events_holding_rows_compared_are_refused_and_a_copy_is_the_compar
     most = write_events(tmp_path / "most.csv", lines[:-1])  # all but the last row
     rows = len(lines) - 1
     refusal = (
-        f"train_events={most} holds {rows - 1} of the {rows} rows compared (the first: "
+        f"train_events={most} holds {rows - 1} of the {rows} rows compared (the earliest: "
         "2018-10-30 seoul sc_ruling_nippon_steel), so baselines fitted on it are not out of"
     )
     with pytest.raises(ConfigError, match=re.escape(refusal)):
@@ -861,3 +877,27 @@ def test_a_file_of_a_few_weeks_is_compared_with_a_warning(tmp_path):
     )
     with pytest.warns(UserWarning, match=r"covers 1 week\(s\) from 2019-07-01: the model is"):
         compare(config(f"events={one}"))
+
+
+def test_an_edited_copy_of_the_fits_events_is_said_to_be_other_data(tmp_path):
+    """An edited copy of 2019's file was compared without a word, its model fitted on the
+    shipped file and its baselines on the copy; with train_events the note called the model
+    "in sample here". A copy that differs only in its line endings is the same data."""
+    shipped = Path("scenarios/gsomia_2019/events.csv").read_text().splitlines()
+    same = tmp_path / "crlf.csv"
+    same.write_bytes(("\r\n".join(shipped) + "\r\n").encode())
+    kept = [line for line in shipped if "conditionally_suspend" not in line]
+    edited = write_events(tmp_path / "edited.csv", kept)  # no suspension of the notice
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the move id the copy no longer has
+        copies = {path: compare(config(f"events={path}")).report for path in (same, edited)}
+    assert copies[same].own_events and "note:" not in format_comparison(copies[same])
+    report = copies[edited]
+    assert not report.own_events and report.to_json()["own_events"] is False
+    note = (
+        f"note: {edited} is not the events file the fit on gsomia_2019 was made on: the model "
+        f"and its conduct come from that file, the baselines and theirs from {edited}"
+    )
+    assert note in format_comparison(report)
+    assert "in sample here" not in format_comparison(dataclasses.replace(report, train_events="x"))
+    assert f"**Note:** {note.removeprefix('note: ')}" in comparison_markdown(report)

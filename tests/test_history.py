@@ -86,8 +86,13 @@ BAD_FILES = [
         4,
         "duplicates line 3",
     ),
-    ("too few fields", [HEADER, R1, R2.rsplit(",", 1)[0], R3], 3, "expected 7 fields"),
-    ("too many fields", [HEADER, R1, R2 + ",extra", R3], 3, "expected 7 fields"),
+    ("too few fields", [HEADER, R1, R2.rsplit(",", 1)[0], R3], 3, "expected 7 fields, found 6$"),
+    (  # the usual cause, a comma in an unquoted description, is said
+        "too many fields",
+        [HEADER, R1, R2 + ",extra", R3],
+        3,
+        "expected 7 fields, found 8; a description or source with a comma in it goes in double",
+    ),
     ("empty file", [], 1, r"the header is \(empty\)"),
 ]
 

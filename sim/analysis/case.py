@@ -9,7 +9,7 @@ from sim.analysis.likelihood import Episode
 from sim.core.errors import ConfigError, EventsFileError
 from sim.core.scenario import Scenario
 from sim.core.scenario_yaml import load_scenario
-from sim.experiment.config import CompareJobConfig
+from sim.experiment.config import MAX_WEEKS, CompareJobConfig
 from sim.experiment.factory import in_force_before, out_of_order, read_events
 from sim.history import Event, RealPath, encode
 from sim.history.event_ids import event_id_warnings
@@ -30,9 +30,23 @@ class Case:
         """Number of weeks compared."""
         return self.scenario.weeks
 
+    @property
+    def own_events(self) -> bool:
+        """Whether the events compared are the scenario's own file.
+
+        A byte-order mark and line endings aside: a fit on the scenario was made on that file,
+        not on an edited copy.
+        """
+        own = self.scenario.events_path
+        return own is not None and _text(own) == _text(self.events_path)
+
     def episode(self, weeks: int | None = None) -> Episode:
         """The case as an episode to fit or score (its first ``weeks`` weeks, default all)."""
         return Episode(self.scenario, self.real, weeks)
+
+
+def _text(path: Path) -> str:
+    return path.read_text(encoding="utf-8-sig").replace("\r\n", "\n").strip()
 
 
 def load_case_events(
@@ -62,6 +76,7 @@ def load_case_events(
     first, last = loaded[0].date, loaded[-1].date
     declared = scenario
     scenario = scenario.with_span(start or first.isoformat(), end or last.isoformat())
+    check_span_length(declared, scenario, loaded, path, role)
     if start is None and end is None:
         for message in past_declared_span(declared, scenario, loaded, path, role):
             warnings.warn(message, UserWarning, stacklevel=2)
@@ -99,6 +114,27 @@ def build_case(config: CompareJobConfig, events: str | None = None) -> Case:
     s = config.scenario
     return load_case_events(
         s.name, events or config.events, s.start, s.end, dict(s.initial_measures)
+    )
+
+
+def check_span_length(
+    declared: Scenario, compared: Scenario, events: list[Event], path: Path, role: str
+) -> None:
+    """Raise `EventsFileError` when the span reaches past what a run may span (`MAX_WEEKS`).
+
+    A year mistyped by a century (2219 for 2019) made a comparison of 10,000 weeks that ran
+    for minutes without a word, and a larger one overflowed the week counters.
+    """
+    if compared.weeks <= MAX_WEEKS:
+        return
+    early, late = events[0], events[-1]
+    past_end = (late.date - declared.end).days
+    before_start = (declared.start - early.date).days
+    row = late if past_end >= before_start else early
+    raise EventsFileError(
+        f"{path}, line {row.line}: the event dated {row.date} makes the {role} span "
+        f"{compared.weeks} weeks from {compared.start}; a span may be at most "
+        f"{MAX_WEEKS} weeks: correct the date, or set scenario.start and scenario.end"
     )
 
 

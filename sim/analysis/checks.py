@@ -28,12 +28,19 @@ FIT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 def check_analysis(config: CompareJobConfig) -> None:
     """Every check of a compare or calibrate job that needs no fit, on the span it scores."""
     from sim.analysis.case import build_case
+    from sim.analysis.compare import load_training, training_file
 
-    scenario = build_case(config).scenario
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the job warns when it loads the files: said once
+        case = build_case(config)
+        # the training file too, so that its error is not found after the compared file's
+        # warnings have been printed
+        if not isinstance(config, CalibrateJobConfig) and training_file(config, case):
+            load_training(config, case)
     if isinstance(config, CalibrateJobConfig):
-        check_calibration(config, scenario)
+        check_calibration(config, case.scenario)
     elif config.compare.rolling:
-        first_origin(scenario, config.compare.origin, "compare.origin")
+        first_origin(case.scenario, config.compare.origin, "compare.origin")
 
 
 def check_calibration(config: CalibrateJobConfig, scenario: Scenario) -> None:

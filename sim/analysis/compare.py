@@ -155,7 +155,7 @@ def training_file(config: CompareJobConfig, case: Case) -> str | None:
         day, actor, move = shared[0]
         raise ConfigError(
             f"train_events={train} holds {len(shared)} of the {len(compared)} rows compared "
-            f"(the first: {day} {actor} {move}), so baselines fitted on it are not out of "
+            f"(the earliest: {day} {actor} {move}), so baselines fitted on it are not out of "
             "sample; give the events of another case, or drop train_events to fit them on "
             "the compared events, in sample"
         )
@@ -260,11 +260,25 @@ def fitted_space(params: ModelParams, record: dict) -> Space:
     )
 
 
+def checked_case(config: CompareJobConfig) -> tuple[Case, CompareJobConfig]:
+    """The compared case, and the config with its checked ``train_events``.
+
+    The compared file's warnings are held until the training file has passed its checks, so
+    that an error in either is the one line the user sees.
+    """
+    with warnings.catch_warnings(record=True) as held:
+        warnings.simplefilter("always")
+        case = build_case(config)
+        config = dataclasses.replace(config, train_events=training_file(config, case))
+    for caught in held:
+        warnings.warn_explicit(caught.message, caught.category, caught.filename, caught.lineno)
+    return case, config
+
+
 def compare(config: CompareJobConfig) -> Comparison:
     """Score ``config`` against the real sequence and simulate it over the same span."""
     t0 = time.perf_counter()
-    case = build_case(config)
-    config = dataclasses.replace(config, train_events=training_file(config, case))
+    case, config = checked_case(config)
     origin = None
     if config.compare.rolling:
         origin = first_origin(case.scenario, config.compare.origin, "compare.origin")
@@ -294,6 +308,7 @@ def compare(config: CompareJobConfig) -> Comparison:
         pressed=case.scenario.pressed,
         notice=case.scenario.notice.label if case.scenario.notice else None,
         fitted_on=record["scenario"] if record else None,
+        own_events=case.own_events,
         parameters=parameter_source(config),
         us_policy=config.us.policy,
         us_pressure=float(config.us.pressure),

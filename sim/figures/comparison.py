@@ -273,9 +273,9 @@ def plot_cumulative_gain(data: GainData, ax=None) -> Figure:
     ax.set_ylabel("cumulative log-likelihood gain (nats)")
     names = [name.replace("_", " ") for name in data.gains]
     on = f"the {names[0]} baseline" if len(names) == 1 else "each baseline"
-    heading = f"{data.case}: the" if data.case else "The"
+    case = f"{data.case}\n" if data.case else ""  # a line of its own: a long one cut the rest
     ax.set_title(
-        f"{heading} model's cumulative log-likelihood gain on {on}, week by week, on the "
+        f"{case}The model's cumulative log-likelihood gain on {on}, week by week, on the "
         "moves\n(rising: the model scores that week's real move better)",
         fontsize=9,
     )

@@ -119,6 +119,15 @@ def _first_line(lines: list[str], after: int) -> int:
     return line
 
 
+def _field_count(row: dict, line: int, end: int) -> str:
+    """Why a row has too many or too few fields, and what usually causes it."""
+    if end > line:
+        return f"expected {len(COLUMNS)} fields (the row runs to line {end}: is a quote left open?)"
+    found = sum(v is not None for k, v in row.items() if k is not None) + len(row.get(None) or [])
+    hint = "; a description or source with a comma in it goes in double quotes"
+    return f"expected {len(COLUMNS)} fields, found {found}{hint if found > len(COLUMNS) else ''}"
+
+
 def _blank(row: dict[str, str | None]) -> bool:
     """Whether a row is a line of spaces or tabs only: one blank field and no others."""
     first, *rest = row.values()
@@ -144,10 +153,7 @@ def _read_events(path: Path, actors: tuple[str, ...]) -> list[Event]:
             if _blank(row):  # spaces or tabs only: skipped like an empty line, which csv skips
                 continue
             if None in row or any(v is None for v in row.values()):
-                spans = (
-                    f" (the row runs to line {end}: is a quote left open?)" if end > line else ""
-                )
-                raise EventsFileError(f"{path}, line {line}: expected {len(COLUMNS)} fields{spans}")
+                raise EventsFileError(f"{path}, line {line}: {_field_count(row, line, end)}")
             event = _event(row, line, str(path), actors)
             if events and event.date < events[-1].date:
                 raise EventsFileError(
