@@ -17,7 +17,7 @@ from one_line import refused
 from PIL import Image
 
 import sim
-from sim.core.metrics import wilson_interval
+from sim.core.metrics import OUTCOMES, wilson_interval
 from sim.core.scenario_yaml import load_scenario
 from sim.figures.sweep import make_heatmap_data, make_outcome_curve_data, make_tournament_data
 
@@ -505,6 +505,37 @@ def test_outcome_curve_and_heatmap_data_are_the_table_values():
         "heatmap_never_noticed.png": "Share of runs never noticed at the window's end",
     }
     assert figure.axes[1].get_ylabel() == "share of runs"  # the colour bar
+
+
+def test_a_rule_swept_beside_a_number_gets_a_curve_of_its_own_and_maps_name_what_they_average():
+    """Both rules' cells were drawn on one curve against us.pressure, zig-zagging between them,
+    and a third swept key was averaged into the heatmaps without a word."""
+    from sim.figures.sweep import map_figures
+    from sim.figures.sweep_context import other_groups
+
+    p = {f"p_{o}{s}": 0.1 for o in OUTCOMES for s in ("", "_lo", "_hi")}
+    rules = ["tit_for_tat", "fictitious_play"] * 3
+    table = pd.DataFrame(
+        {"us.pressure": [0.0, 0.0, 0.5, 0.5, 1.0, 1.0], "strategy@seoul": rules, **p}
+    )
+    table["p_terminated"] = [0.1, 0.6, 0.2, 0.7, 0.3, 0.8]
+    groups = other_groups(table, ["us.pressure", "strategy@seoul"], "us.pressure")
+    assert [name for name, _ in groups] == [
+        "strategy@seoul=tit_for_tat",
+        "strategy@seoul=fictitious_play",
+    ]
+    curves = [make_outcome_curve_data(part, "us.pressure", None) for _, part in groups]
+    assert [c.p["terminated"].tolist() for c in curves] == [[0.1, 0.2, 0.3], [0.6, 0.7, 0.8]]
+    assert other_groups(table, ["us.pressure"], "us.pressure")[0][0] == ""
+    table["seoul.activity"] = [0.2, 0.4] * 3
+    maps = map_figures(table, ["us.pressure", "seoul.activity", "strategy@seoul"], None)
+    title = maps["heatmap_terminated.png"].axes[0].get_title()
+    assert title.endswith("\neach square the mean of its cells over strategy@seoul"), title
+    # seven or more combinations would be as many figures: none, the cells are in the table
+    many = pd.concat([table.assign(**{"strategy@seoul": f"r{i}"}) for i in range(4)])
+    assert (
+        other_groups(many, ["us.pressure", "strategy@seoul", "seoul.activity"], "us.pressure") == []
+    )
 
 
 def test_milestone_figure_says_how_often_each_cell_never_reaches_it():

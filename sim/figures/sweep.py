@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from sim.core.metrics import OUTCOMES, wilson_interval
 from sim.experiment.store import write_figure
 from sim.figures.fan import figure_and_axes
-from sim.figures.sweep_context import cells_scenario, shared_context
+from sim.figures.sweep_context import cells_scenario, other_groups, shared_context, slug
 from sim.reports.labels import plain
 
 TOURNAMENT_KEYS = ("strategy@seoul", "strategy@tokyo")
@@ -304,26 +304,33 @@ class Heatmap:
     value: np.ndarray  # shape (len(y), len(x))
     outcome: str
     settled: bool = False  # shares once the pending runs settled, not at the window's end
+    averaged: tuple[str, ...] = ()  # the other swept keys, whose cells each square averages
 
     @property
     def title(self) -> str:
-        """What the colours are a share of, and when the runs were counted."""
+        """What the colours are a share of, when the runs were counted, what is averaged."""
         when = "once the pending runs settled" if self.settled else "at the window's end"
-        return f"Share of runs {plain(self.outcome)} {when}"
+        mean = f"\neach square the mean of its cells over {', '.join(self.averaged)}"
+        return f"Share of runs {plain(self.outcome)} {when}{mean if self.averaged else ''}"
 
 
 def make_heatmap_data(
-    table: pd.DataFrame, x_key: str, y_key: str, outcome: str, settled: bool = False
+    table: pd.DataFrame,
+    x_key: str,
+    y_key: str,
+    outcome: str,
+    settled: bool = False,
+    averaged: tuple[str, ...] = (),
 ) -> Heatmap:
     """Pivot one outcome's probability onto the grid of two swept keys (mean over the rest).
 
-    With ``settled``, the share once the runs pending at the window's end were followed until
-    their notice was lifted or lapsed (``p_settled_*``), the share the sweep's docs call P.
+    ``averaged`` names the rest for the title. With ``settled``, the share once the pending
+    runs were followed until their notice was lifted or lapsed (``p_settled_*``).
     """
     column = f"p_settled_{outcome}" if settled else f"p_{outcome}"
     grid = table.pivot_table(index=y_key, columns=x_key, values=column, aggfunc="mean")
-    values = grid.to_numpy()
-    return Heatmap(x_key, y_key, list(grid.columns), list(grid.index), values, outcome, settled)
+    x, y = list(grid.columns), list(grid.index)
+    return Heatmap(x_key, y_key, x, y, grid.to_numpy(), outcome, settled, averaged)
 
 
 def plot_heatmap(data: Heatmap, ax=None) -> Figure:
@@ -391,10 +398,11 @@ def map_figures(
     if len(numeric) < 2:
         return {}
     outcomes = ["terminated", *([real_outcome] if real_outcome else [])]
+    rest = tuple(k for k in keys if k not in numeric[:2])
     return {
         f"heatmap_{outcome}.png": plot_heatmap(
             make_heatmap_data(
-                table, numeric[0], numeric[1], outcome, followed and outcome in SETTLED
+                table, numeric[0], numeric[1], outcome, followed and outcome in SETTLED, rest
             )
         )
         for outcome in outcomes
@@ -420,14 +428,19 @@ def draw_sweep_figures(
     milestones = {m.id: m.label for m in cells_scenario(cells).milestones}
     curves = keys if len(keys) == 1 else numeric[:1] if len(numeric) == 1 else []
     for key in curves if noticed or milestones else []:
-        stem = key.replace("@", "_").replace(".", "_") + ".png"
-        if noticed:
-            figure = plot_outcome_curve(make_outcome_curve_data(table, key, real_outcome))
-        else:
-            figure = plot_reach_curve(make_reach_curve_data(table, key, milestones))
-        figure.axes[0].set_title(f"{figure.axes[0].get_title()}\n{context}", fontsize=10, wrap=True)
-        name = ("outcomes_by_" if noticed else "reached_by_") + stem
-        written.append(write_figure(figure, folder / name))
+        for group, part in other_groups(table, keys, key):  # another rule: another figure
+            if noticed:
+                figure = plot_outcome_curve(make_outcome_curve_data(part, key, real_outcome))
+            else:
+                figure = plot_reach_curve(make_reach_curve_data(part, key, milestones))
+            said = f"{context}; {group}" if group else context
+            figure.axes[0].set_title(
+                f"{figure.axes[0].get_title()}\n{said}", fontsize=10, wrap=True
+            )
+            name = ("outcomes_by_" if noticed else "reached_by_") + slug(key)
+            written.append(
+                write_figure(figure, folder / f"{name}{'_with_' * bool(group)}{slug(group)}.png")
+            )
     if len(cells) <= MAX_VIOLIN_CELLS:
         data = make_milestone_data(cells, cell_names(table, keys), ", ".join(keys))
         figure = plot_milestone_violins(data)

@@ -5,8 +5,16 @@ heads them, so two sweeps' figures can be told apart (one of the fitted model, o
 hand-set values, say); what the cells differ in is on the axes instead.
 """
 
+import re
+
+import pandas as pd
+
 from sim.core.scenario import Scenario
 from sim.core.scenario_yaml import load_scenario
+
+#: Curves against one key are drawn for each combination of the other swept keys, up to this
+#: many; a sweep with more gets none (its cells are in sweep.parquet).
+MAX_GROUPS = 6
 
 
 def cells_scenario(cells: list[dict]) -> Scenario:
@@ -32,3 +40,28 @@ def shared_context(cells: list[dict]) -> str:
     if (seed := shared("seed")) is not None:
         parts.append(f"seed {seed}")
     return ", ".join(parts)
+
+
+def other_groups(table: pd.DataFrame, keys: list[str], key: str) -> list[tuple[str, pd.DataFrame]]:
+    """The cells of each combination of the swept keys other than ``key``, named ``k=v, ...``.
+
+    A curve against ``key`` is drawn for each, so that cells of two rules, say, are not joined
+    on one line; a single unnamed group when ``key`` is the only swept key, none when there are
+    more than `MAX_GROUPS`.
+    """
+    others = [k for k in keys if k != key]
+    if not others:
+        return [("", table)]
+    parts = list(table.groupby(others, sort=False, dropna=False))
+    if len(parts) > MAX_GROUPS:
+        return []
+    named = []
+    for values, part in parts:
+        values = values if isinstance(values, tuple) else (values,)
+        named.append((", ".join(f"{k}={v}" for k, v in zip(others, values, strict=True)), part))
+    return named
+
+
+def slug(text: str) -> str:
+    """``text`` as part of a file name: runs of other characters become one underscore."""
+    return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_")
