@@ -23,7 +23,10 @@ from sim import __version__
 from sim.console import (
     PipeSafeOutput,
     Terminated,
+    end_interrupted,
     fail,
+    interruption,
+    lost_interrupts_raised,
     plain_when_piped,
     report,
     reported,
@@ -402,17 +405,14 @@ def main(argv: list[str] | None = None) -> None:
     reported.clear()
     set_worker_environment()
     try:
-        dispatch(argv)
+        with lost_interrupts_raised():
+            dispatch(argv)
     except (KeyboardInterrupt, Terminated) as stop:
-        ctrl_c = isinstance(stop, KeyboardInterrupt)
-        if reported and ctrl_c:
-            return  # after a single job's results line: its work is done, its status success
-        kind = "an exploration" if argv[:1] == ["explore"] else "a sweep"
-        folder = getattr(stop, "__notes__", [None])[0]  # a sweep's, once it has one
-        again = f" ({kind} resumes where it stopped when run again with hydra.sweep.dir={folder})"
-        said, status = ("interrupted", 130) if ctrl_c else ("terminated", 143)
-        fail(f"{said}; temporary files were removed{again if folder else ''}", status)
+        if not (reported and isinstance(stop, KeyboardInterrupt)):  # else: after a single
+            end_interrupted(stop, argv[:1])  # job's results line, its work done: success
     except Exception as problem:
+        if (cause := interruption(problem)) is not None:  # an error Ctrl-C caused on its way
+            end_interrupted(cause, argv[:1])
         message = one_line(problem)
         if message is None:
             raise

@@ -4,10 +4,14 @@ Standard output and error survive a reader that leaves early (`| head`, `2>&1 | 
 argument parsers report their usage errors in one line, like every other error of the commands.
 """
 
+import _thread
 import argparse
+import contextlib
 import os
 import signal
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -104,6 +108,58 @@ class Terminated(BaseException):
 def terminate(signum: int, frame: object) -> None:
     """The SIGTERM handler of `escalation`."""
     raise Terminated
+
+
+def end_interrupted(stop: BaseException, command: list[str]) -> NoReturn:
+    """End an interrupted ``command`` in one line: 130 for Ctrl-C, 143 for SIGTERM."""
+    kind = "an exploration" if command == ["explore"] else "a sweep"
+    folder = getattr(stop, "__notes__", [None])[0]  # a sweep's, once it has one
+    again = f" ({kind} resumes where it stopped when run again with hydra.sweep.dir={folder})"
+    ctrl_c = isinstance(stop, KeyboardInterrupt)
+    said, status = ("interrupted", 130) if ctrl_c else ("terminated", 143)
+    fail(f"{said}; temporary files were removed{again if folder else ''}", status)
+
+
+def interruption(problem: BaseException) -> BaseException | None:
+    """The Ctrl-C or SIGTERM among the causes of ``problem``, if any.
+
+    An interrupt while Hydra composed a sweep's config was once reported as a wrong key.
+    """
+    seen: set[int] = set()
+    cause: BaseException | None = problem
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, (KeyboardInterrupt, Terminated)):
+            return cause
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
+@contextlib.contextmanager
+def lost_interrupts_raised() -> Iterator[None]:
+    """Raise again a Ctrl-C or SIGTERM that landed where Python cannot raise it.
+
+    A signal that arrives while the garbage collector runs a weakref callback (a sweep frees
+    each block's Mesa model) raises there; Python prints "Exception ignored" and drops it, and
+    the sweep went on to its end with status 0. The hook sends the same signal again a moment
+    later, from a thread (sent at once, it would be raised in the hook itself, and dropped
+    again), to be raised in the code that runs then.
+    """
+    previous = sys.unraisablehook
+
+    def hook(unraisable: Any) -> None:
+        lost = unraisable.exc_type
+        if lost is not None and issubclass(lost, (KeyboardInterrupt, Terminated)):
+            signum = signal.SIGINT if lost is KeyboardInterrupt else signal.SIGTERM
+            threading.Timer(0.01, _thread.interrupt_main, args=(signum,)).start()
+        else:
+            previous(unraisable)
+
+    sys.unraisablehook = hook
+    try:
+        yield
+    finally:
+        sys.unraisablehook = previous
 
 
 _warned: set[str] = set()
