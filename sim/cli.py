@@ -259,8 +259,7 @@ def hydra_command(task: Callable[[Any], Any], config_name: str, args: list[str])
         hydra_app(task, config_name, args)
         return
     if multirun:
-        launch = prepare_sweep(overrides, config_name)
-        start_sweep(launch)
+        start_sweep(launch := prepare_sweep(overrides, config_name))
     else:
         launch = prepare_run(overrides, config_name)
     for note in launch.notes:
@@ -292,12 +291,13 @@ def start_sweep(launch: Any) -> None:
 
     for stale in [launch.folder / SWEEP_TABLE, *launch.folder.glob("*.png")]:
         stale.unlink(missing_ok=True)
-    replications = launch.jobs[0].config.run.replications
+    counts = sorted({job.config.run.replications for job in launch.jobs})  # not the first's
+    replications = f"{counts[0]} to {counts[-1]}" if len(counts) > 1 else counts[0]
     cells = cell_count(len(launch.manifest.cells)) if launch.manifest else "cells chosen as it runs"
     print(f"sweep: {cells} of {replications} replications -> {launch.folder}", flush=True)
-    for job in launch.jobs[:1]:
-        if job.budget is not None and job.budget.large:
-            launch.notes.append(f"large cells: each needs {job.budget.describe()}")
+    if large := [job.budget for job in launch.jobs if job.budget and job.budget.large]:
+        most = max(large, key=lambda b: b.seconds).describe()  # the first cell may be small
+        launch.notes.append(f"large cells: {len(large)}, the largest needing {most}")
 
 
 def aggregate(folder: Path) -> None:

@@ -513,3 +513,38 @@ def test_a_sweep_cells_progress_bar_names_its_cell():
         assert bar.desc == desc
         bar.close()
     assert progress_bar(62).desc == "weeks"
+
+
+def test_a_sweep_whose_cells_fit_one_by_one_but_not_together_is_refused(tmp_path):
+    """20 cells of 4.1 GB each passed the check with 71 GB free, each cell on its own."""
+    import shutil as disks
+
+    from sim.core.errors import ConfigError
+    from sim.experiment.budget import RunBudget, sweep_budget
+    from sim.experiment.launch import claim
+
+    free = disks.disk_usage(tmp_path).free
+    cell = RunBudget(memory=1e6, disk=0.6 * free, seconds=60.0)
+    assert sweep_budget([cell, cell]) == RunBudget(1e6, 1.2 * free, 120.0)
+    with pytest.raises(ConfigError, match=r"^the sweep's 2 cells need about 1 MB of memory, "):
+        claim(tmp_path / "sweep", [cell, cell])
+    assert not (tmp_path / "sweep").exists()
+    _, lock = claim(tmp_path / "one", [cell])  # one such cell fits
+    lock.release()
+
+
+def test_a_sweeps_banner_and_size_note_read_every_cell(tmp_path, capsys):
+    """Said "2 cells of 50 replications" and nothing of the second cell's 10,000,000."""
+    from sim.cli import start_sweep
+    from sim.experiment.launch import prepare_sweep
+
+    overrides = ["run.replications=50,10000000", f"hydra.sweep.dir={tmp_path}"]
+    launch = prepare_sweep(overrides, "config")
+    try:
+        start_sweep(launch)
+    finally:
+        launch.release()
+    assert capsys.readouterr().out.startswith("sweep: 2 cells of 50 to 10000000 replications")
+    assert launch.notes == [
+        f"large cells: 1, the largest needing {launch.jobs[1].budget.describe()}"
+    ]

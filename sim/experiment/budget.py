@@ -115,12 +115,21 @@ def duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} hours"
 
 
-def check_budget(budget: RunBudget, folder: Path) -> None:
+def sweep_budget(budgets: list[RunBudget]) -> RunBudget:
+    """What a sweep's cells need together: their disk and time added up, one cell's memory.
+
+    Each cell's memory is checked on its own (cells running at once each check theirs).
+    """
+    memory = max(b.memory for b in budgets)
+    return RunBudget(memory, sum(b.disk for b in budgets), sum(b.seconds for b in budgets))
+
+
+def check_budget(budget: RunBudget, folder: Path, what: str = "this run needs") -> None:
     """Raise `ConfigError` when the run would not fit in memory or on the folder's disk."""
     have = available_memory()
     if budget.memory > have:
         raise ConfigError(
-            f"this run needs {budget.describe()}, and {gigabytes(have)} of memory is "
+            f"{what} {budget.describe()}, and {gigabytes(have)} of memory is "
             "available; lower run.replications"
         )
     existing = Path(folder)
@@ -129,7 +138,7 @@ def check_budget(budget: RunBudget, folder: Path) -> None:
     free = shutil.disk_usage(existing).free
     if budget.disk > free:
         raise ConfigError(
-            f"this run needs {budget.describe()}, and {gigabytes(free)} of disk is free under "
+            f"{what} {budget.describe()}, and {gigabytes(free)} of disk is free under "
             f"{existing}; lower run.replications, set run.trajectories=false or choose "
             "another folder"
         )

@@ -22,7 +22,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 from sim.core.errors import ConfigError, EscalationError
 from sim.core.scenario import Scenario
 from sim.experiment.blocks import BLOCK
-from sim.experiment.budget import RunBudget, check_budget, run_budget
+from sim.experiment.budget import RunBudget, check_budget, run_budget, sweep_budget
 from sim.experiment.cells import (
     MANIFEST,
     Manifest,
@@ -215,6 +215,8 @@ def claim(folder: Path, budgets: list[RunBudget]) -> tuple[Path | None, FolderLo
     check_folder(folder)
     for budget in budgets:
         check_budget(budget, folder)
+    if len(budgets) > 1:  # 20 cells of 4 GB each fit; together they did not
+        check_budget(sweep_budget(budgets), folder, f"the sweep's {len(budgets)} cells need")
     created = first_new_folder(folder)
     lock = FolderLock(folder).acquire()
     return created, lock
@@ -302,7 +304,8 @@ def prepare_sweep(overrides: Sequence[str], config_name: str = RUN_CONFIG) -> La
             raise ConfigError(
                 f"sweep cell {number} ({' '.join(cell)}): {problem}; no job was started"
             ) from None
-    budgets = [j.budget for j in jobs if j.budget]
+    to_run = [j for n, j in enumerate(jobs) if not (folder / str(n) / SUMMARY).is_file()]
+    budgets = [j.budget for j in to_run if j.budget]  # a finished cell's disk is spent
     created, lock = claim(folder, budgets)
     entries = [
         ManifestCell(number, cell, job.identity, job.config.run.seed)
