@@ -548,3 +548,29 @@ def test_a_sweeps_banner_and_size_note_read_every_cell(tmp_path, capsys):
     assert launch.notes == [
         f"large cells: 1, the largest needing {launch.jobs[1].budget.describe()}"
     ]
+
+
+def test_the_printed_shares_carry_their_intervals_and_a_median_week_its_never_share():
+    """Shares were printed bare (a sweep gives their intervals), and "median week of Seoul's
+    first retaliation 27" hid that 75% of the runs never retaliated."""
+    from sim.core.metrics import wilson_interval
+
+    summary = simulate(
+        config(
+            "run.replications=400",
+            "strategy@seoul=tit_for_tat",
+            "strategy@tokyo=grim_trigger",
+            "us=absent",
+        )
+    ).summary
+    text = format_summary(summary)
+    sim = summary.simulated
+    kept = sim.outcome_shares["noticed_then_kept"]
+    low, high = wilson_interval(round(kept * 400), 400)
+    assert "  noticed_then_kept" in text
+    assert f"{kept:.1%} [{float(low):.1%}, {float(high):.1%}]  <- real" in text
+    never = sim.share_never_retaliating["seoul"]
+    assert 0.5 < never < 1  # tit for tat waits for a retaliation that mostly never comes
+    week = sim.median_first_retaliation_week["seoul"]
+    assert "median week of seoul's first retaliation" in text
+    assert f"{week:g}; {round(100 * never)}% never" in text

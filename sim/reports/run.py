@@ -12,7 +12,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sim.core.metrics import wilson_interval
 from sim.reports.labels import pressed_alone, runs_caption
+from sim.reports.text import share
 
 SCHEMA = 3  # 1: before identities, notice labels and blocks; 2: before fits were recorded
 
@@ -156,7 +158,7 @@ def summary_rows(summary: RunSummary) -> list[tuple[str, str, str]]:
         header = ("(no outcome rule: nothing is put on notice)", "simulated", "real")
         return [header, *_retaliation_rows(summary), _peak_row(summary)]
     return [
-        ("outcome", "simulated share", "real"),
+        ("outcome", "simulated share [95% interval]", "real"),
         *_outcome_rows(summary),
         *_retaliation_rows(summary),
         *_notice_rows(summary),
@@ -168,14 +170,20 @@ def _outcome_rows(summary: RunSummary) -> list[tuple[str, str, str]]:
     """Each outcome's share, then (when runs were pending) the shares once settled."""
     sim, real = summary.simulated, summary.real
     actual = real.outcome if real is not None else None
+    n = summary.replications
+
+    def cell(p: float) -> str:  # the runs' own (Monte Carlo) uncertainty, Wilson's interval
+        low, high = wilson_interval(round(p * n), n)
+        return f"{p:.1%} [{float(low):.1%}, {float(high):.1%}]"
+
     rows = [
-        (f"  {o}", f"{share:.1%}", "<- real" if o == actual else "")
+        (f"  {o}", cell(share), "<- real" if o == actual else "")
         for o, share in sim.outcome_shares.items()
     ]
     if sim.outcome_shares_settled is not None and sim.outcome_shares.get("pending", 0.0) > 0:
         rows.append(("outcome, pending runs followed until settled", "", ""))
         rows += [
-            (f"  {o}", f"{share:.1%}", "<- real" if o == actual else "")
+            (f"  {o}", cell(share), "<- real" if o == actual else "")
             for o, share in sim.outcome_shares_settled.items()
             if o != "pending"
         ]
@@ -183,12 +191,17 @@ def _outcome_rows(summary: RunSummary) -> list[tuple[str, str, str]]:
 
 
 def _retaliation_rows(summary: RunSummary) -> list[tuple[str, str, str]]:
-    """Each side's median week of first retaliation."""
+    """Each side's median week of first retaliation, among the runs where it retaliates.
+
+    The share of runs where it never does is said beside it: a median of week 30 read as
+    typical when 77% of the runs never retaliated.
+    """
     sim, real = summary.simulated, summary.real
+    never = sim.share_never_retaliating
     return [
         (
             f"median week of {ally}'s first retaliation",
-            _fmt(week),
+            _fmt(week) + (f"; {share(never[ally])} never" if never.get(ally) else ""),
             _fmt(real.first_retaliation_week.get(ally)) if real else "",
         )
         for ally, week in sim.median_first_retaliation_week.items()
@@ -242,7 +255,8 @@ def format_summary(summary: RunSummary, folder: Path | None = None) -> str:
         f"{_pressing(summary)})",
         f"parameters: {summary.parameters} (fit {summary.fit})",
     ]
-    lines += [f"{a:<{width}}  {b:>15}  {c}".rstrip() for a, b, c in rows]
+    middle = max(15, *(len(r[1]) for r in rows))
+    lines += [f"{a:<{width}}  {b:>{middle}}  {c}".rstrip() for a, b, c in rows]
     if folder is not None:
         lines.append(f"results: {folder}")
     return "\n".join(lines)
