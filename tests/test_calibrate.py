@@ -395,7 +395,7 @@ def test_a_calibrate_sweep_runs_the_fits_own_checks_for_every_cell_first(cells, 
     the cells before it ran a calibration each before the last one was refused."""
     from sim.experiment.launch import check_sweep
 
-    with pytest.raises(ConfigError, match=r"^sweep cell 1 \(") as refusal:
+    with pytest.raises(ConfigError, match=r"^sweep cell 2 of \d+ \(") as refusal:
         check_sweep([*cells, "calibrate.write=false"], "calibrate")
     assert said in str(refusal.value) and str(refusal.value).endswith("no job was started")
 

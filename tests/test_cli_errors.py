@@ -49,8 +49,8 @@ def empty(tmp_path, monkeypatch):
         (["strategy@seoul=chaos"], "Could not find 'strategy/chaos'; choose one of"),
         (["scenario.start=0001-01-01"], "is 105347 weeks; a run may span at most 5200 weeks"),
         (["scenario.name=atlantis"], "no scenario 'atlantis'"),
-        (["-m", "us.pressure=0.5,1.5"], "sweep cell 1 (us.pressure=1.5): us.pressure=1.5 is"),
-        (["-m", "run.seed=1,-1"], "sweep cell 1 (run.seed=-1): run.seed=-1 is outside"),
+        (["-m", "us.pressure=0.5,1.5"], "sweep cell 2 of 2 (us.pressure=1.5): us.pressure=1.5 is"),
+        (["-m", "run.seed=1,-1"], "sweep cell 2 of 2 (run.seed=-1): run.seed=-1 is outside"),
         (["run.replications=abc"], "; run.replications takes a whole number (e.g. 1000)"),
         (["us.pressure=high"], "; us.pressure takes a number (e.g. 0.5)"),
         (["run.trajectories=maybe"], "; run.trajectories takes true or false"),
@@ -756,3 +756,13 @@ def test_a_saved_config_given_as_the_config_path_says_how_to_repeat_the_run(tmp_
         "error: the configuration is a dict, not one of escalation's own configs; to repeat a "
         "run, give its overrides again (its .hydra/overrides.yaml lists them)"
     )
+
+
+def test_a_file_where_a_sweep_cells_folder_goes_is_one_line_before_any_cell(empty, capsys):
+    """The sweep ran its first cell, then stopped in a 40-line traceback (FileExistsError)."""
+    (empty / "sweep").mkdir()
+    (empty / "sweep" / "1").write_text("not a folder")
+    argv = ["run", "-m", "us.pressure=0,0.5", "run.replications=20", "hydra.sweep.dir=sweep"]
+    line = refused(capsys, *argv)
+    assert "sweep/1 is a file; choose another" in line
+    assert sorted(p.name for p in (empty / "sweep").iterdir()) == ["1"]

@@ -276,13 +276,13 @@ def test_an_unfinished_cell_fails_the_aggregation_in_one_line(small_sweep, tmp_p
         (["us.presure=0,1"], "presure"),
         (
             ["us.pressure=0.5,1.5"],
-            r"sweep cell 1 \(.*us.pressure=1.5.*\).*outside the allowed range",
+            r"sweep cell 2 of \d+ \(.*us.pressure=1.5.*\).*outside the allowed range",
         ),
         (["strategy@seoul=tit_for_tat,chaos"], "chaos"),
         (["us.pressure=range(0,0)"], r"us.pressure=range\(0,0\) gives no values"),  # a traceback
         (  # refused only by the first cell's job, after the folder and its manifest were made
             ["us.pressure=0,1", "run.objective=p_bogus"],
-            r"sweep cell 0 \(.*\): run.objective='p_bogus' is not an objective",
+            r"sweep cell 1 of \d+ \(.*\): run.objective='p_bogus' is not an objective",
         ),
     ],
 )

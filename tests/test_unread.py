@@ -120,12 +120,13 @@ def test_a_compare_sweep_checks_every_cell_before_its_first_job(tmp_path, capsys
         f"hydra.sweep.dir={out}",
     )
     assert line == (
-        "error: sweep cell 1 (run.replications=20 seoul.noise=1.5): seoul.noise=1.5 is outside "
-        "the allowed range [0.0, 1.0]; set it on the command line, e.g. seoul.noise=0.0; no job "
-        "was started"
+        "error: sweep cell 2 of 2 (run.replications=20 seoul.noise=1.5): seoul.noise=1.5 is "
+        "outside the allowed range [0.0, 1.0]; set it on the command line, e.g. seoul.noise=0.0; "
+        "no job was started"
     )
     assert not out.exists()
-    with pytest.raises(ConfigError, match=r"sweep cell 0 \(.*calibrate.cases is read only with"):
+    refusal = r"sweep cell 1 of \d+ \(.*calibrate.cases is read only with"
+    with pytest.raises(ConfigError, match=refusal):
         check_sweep(["calibrate.cases=[gsomia_2019,thaad_2016]", "seoul.noise=0,1"], "calibrate")
     check_sweep(["compare.rolling=true,false", "compare.origin=2019-06-03"], "compare")  # passes
 

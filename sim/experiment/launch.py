@@ -301,9 +301,9 @@ def prepare_sweep(overrides: Sequence[str], config_name: str = RUN_CONFIG) -> La
         try:
             jobs.append(check_job(task_config(compose(cell, config_name)), config_name, scenarios))
         except EscalationError as problem:
-            raise ConfigError(
-                f"sweep cell {number} ({' '.join(cell)}): {problem}; no job was started"
-            ) from None
+            raise refused_cell(number, plan.cells, problem) from None
+    for number in range(len(jobs)):  # a file where a cell's folder goes stopped it mid-sweep
+        check_folder(folder / str(number))
     to_run = [j for n, j in enumerate(jobs) if not (folder / str(n) / SUMMARY).is_file()]
     budgets = [j.budget for j in to_run if j.budget]  # a finished cell's disk is spent
     created, lock = claim(folder, budgets)
@@ -332,15 +332,20 @@ def check_sweep(overrides: Sequence[str], config_name: str) -> None:
     if str(cfg.hydra.sweeper._target_) != BASIC_SWEEPER:  # an optimiser picks its own cells
         check_job(task_config(cfg), config_name, {})
         return
-    for number, cell in enumerate(basic_plan(cfg, task).cells):
+    cells = basic_plan(cfg, task).cells
+    for number, cell in enumerate(cells):
         try:
             config = task_config(compose(cell, config_name))
             check_read(config, cell, config_name, sweep=True)
             check_job(config, config_name, {})
         except EscalationError as problem:
-            raise ConfigError(
-                f"sweep cell {number} ({' '.join(cell)}): {problem}; no job was started"
-            ) from None
+            raise refused_cell(number, cells, problem) from None
+
+
+def refused_cell(number: int, cells: list, problem: EscalationError) -> ConfigError:
+    """A cell's error, the cell counted from 1 as the progress lines count it ([cell 2/3])."""
+    where = f"sweep cell {number + 1} of {len(cells)} ({' '.join(cells[number])})"
+    return ConfigError(f"{where}: {problem}; no job was started")
 
 
 @dataclass(frozen=True)
