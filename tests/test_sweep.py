@@ -527,6 +527,15 @@ def test_a_rule_swept_beside_a_number_gets_a_curve_of_its_own_and_maps_name_what
     curves = [make_outcome_curve_data(part, "us.pressure", None) for _, part in groups]
     assert [c.p["terminated"].tolist() for c in curves] == [[0.1, 0.2, 0.3], [0.6, 0.7, 0.8]]
     assert other_groups(table, ["us.pressure"], "us.pressure")[0][0] == ""
+    # unordered values (rules, presets) get bars: a band joined them as if they were a scale
+    from matplotlib.collections import PolyCollection
+
+    from sim.figures.sweep import plot_outcome_curve
+
+    rules_axes = plot_outcome_curve(make_outcome_curve_data(table, "strategy@seoul", None)).axes
+    assert not any(isinstance(c, PolyCollection) for c in rules_axes[0].collections)
+    numbers = plot_outcome_curve(make_outcome_curve_data(table, "us.pressure", None)).axes[0]
+    assert sum(isinstance(c, PolyCollection) for c in numbers.collections) == len(OUTCOMES)
     table["seoul.activity"] = [0.2, 0.4] * 3
     maps = map_figures(table, ["us.pressure", "seoul.activity", "strategy@seoul"], None)
     title = maps["heatmap_terminated.png"].axes[0].get_title()

@@ -70,6 +70,10 @@ def make_outcome_curve_data(
     ordered = table.sort_values(key, kind="stable") if numeric else table
     x = ordered[key].to_numpy(dtype=float) if numeric else np.arange(len(ordered), dtype=float)
     followed = f"p_settled_{SETTLED[0]}" in ordered
+
+    def settled(end: str) -> dict[str, np.ndarray] | None:
+        return {o: ordered[f"p_settled_{o}{end}"].to_numpy() for o in SETTLED} if followed else None
+
     return OutcomeCurve(
         key=key,
         x=x,
@@ -79,13 +83,9 @@ def make_outcome_curve_data(
         lo={o: ordered[f"p_{o}_lo"].to_numpy() for o in OUTCOMES},
         hi={o: ordered[f"p_{o}_hi"].to_numpy() for o in OUTCOMES},
         real_outcome=real_outcome,
-        settled={o: ordered[f"p_settled_{o}"].to_numpy() for o in SETTLED} if followed else None,
-        settled_lo={o: ordered[f"p_settled_{o}_lo"].to_numpy() for o in SETTLED}
-        if followed
-        else None,
-        settled_hi={o: ordered[f"p_settled_{o}_hi"].to_numpy() for o in SETTLED}
-        if followed
-        else None,
+        settled=settled(""),
+        settled_lo=settled("_lo"),
+        settled_hi=settled("_hi"),
         runs=int(ordered["replications"].iloc[0])
         if "replications" in ordered and ordered["replications"].nunique() == 1
         else None,
@@ -98,18 +98,15 @@ def plot_outcome_curve(data: OutcomeCurve, ax=None) -> Figure:
     for outcome in OUTCOMES:
         real = outcome == data.real_outcome
         label = f"{plain(outcome)} (the real outcome)" if real else plain(outcome)
-        ax.fill_between(
-            data.x, data.lo[outcome], data.hi[outcome], color=COLOURS[outcome], alpha=0.15
-        )
-        ax.plot(
-            data.x,
-            data.p[outcome],
-            marker="o",
-            color=COLOURS[outcome],
-            lw=3 if real else 1.5,
-            label=label,
-            ls="-" if data.numeric else "none",
-        )
+        low, high, p = data.lo[outcome], data.hi[outcome], data.p[outcome]
+        colour = COLOURS[outcome]
+        if data.numeric:
+            ax.fill_between(data.x, low, high, color=colour, alpha=0.15)
+        else:  # unordered values (presets): bars, not a band joining them
+            bars = np.clip([p - low, high - p], 0, None)
+            ax.errorbar(data.x, p, yerr=bars, ls="none", color=colour, alpha=0.5, capsize=2)
+        width, ls = (3 if real else 1.5), ("-" if data.numeric else "none")
+        ax.plot(data.x, p, marker="o", color=colour, lw=width, ls=ls, label=label)
     for outcome, p in (data.settled or {}).items():
         low, high = (data.settled_lo or {})[outcome], (data.settled_hi or {})[outcome]
         ax.errorbar(  # intervals as bars, apart from the shaded within-window ones
