@@ -17,7 +17,14 @@ from matplotlib.figure import Figure
 from sim.core.metrics import OUTCOMES, wilson_interval
 from sim.experiment.store import write_figure
 from sim.figures.fan import figure_and_axes
-from sim.figures.sweep_context import cells_scenario, other_groups, shared_context, slug
+from sim.figures.sweep_context import (
+    cell_names,
+    cells_scenario,
+    is_numeric,
+    other_groups,
+    shared_context,
+    slug,
+)
 from sim.reports.labels import plain
 
 TOURNAMENT_KEYS = ("strategy@seoul", "strategy@tokyo")
@@ -29,18 +36,6 @@ COLOURS = {
     "pending": "tab:gray",
 }
 SETTLED = ("noticed_then_kept", "terminated")  # the classes a pending run settles into
-
-
-def is_numeric(values: pd.Series) -> bool:
-    """Whether every value of a swept key is a number."""
-    return all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
-
-
-def cell_names(table: pd.DataFrame, keys: list[str]) -> list[str]:
-    """A short label per cell: the swept values, joined."""
-    if not keys:
-        return [f"cell {c}" for c in table["cell"]]
-    return [", ".join(str(row[k]) for k in keys) for _, row in table.iterrows()]
 
 
 @dataclass(frozen=True)
@@ -93,24 +88,30 @@ def make_outcome_curve_data(
 
 
 def plot_outcome_curve(data: OutcomeCurve, ax=None) -> Figure:
-    """Each outcome's probability with its interval; the real outcome drawn thick."""
+    """Each outcome's probability with its interval; the real outcome drawn thick.
+
+    Over unordered values (presets, rules) each outcome's marks stand a little apart, with
+    bars for their intervals, so that equal shares do not hide each other.
+    """
     figure, ax = figure_and_axes(ax, (8, 4.5))
+    shift = {o: 0.0 if data.numeric else (i - 1.5) * 0.06 for i, o in enumerate(OUTCOMES)}
     for outcome in OUTCOMES:
         real = outcome == data.real_outcome
         label = f"{plain(outcome)} (the real outcome)" if real else plain(outcome)
         low, high, p = data.lo[outcome], data.hi[outcome], data.p[outcome]
+        x = data.x + shift[outcome]
         colour = COLOURS[outcome]
         if data.numeric:
             ax.fill_between(data.x, low, high, color=colour, alpha=0.15)
         else:  # unordered values (presets): bars, not a band joining them
             bars = np.clip([p - low, high - p], 0, None)
-            ax.errorbar(data.x, p, yerr=bars, ls="none", color=colour, alpha=0.5, capsize=2)
+            ax.errorbar(x, p, yerr=bars, ls="none", color=colour, alpha=0.5, capsize=2)
         width, ls = (3 if real else 1.5), ("-" if data.numeric else "none")
-        ax.plot(data.x, p, marker="o", color=colour, lw=width, ls=ls, label=label)
+        ax.plot(x, p, marker="o", color=colour, lw=width, ls=ls, label=label)
     for outcome, p in (data.settled or {}).items():
         low, high = (data.settled_lo or {})[outcome], (data.settled_hi or {})[outcome]
         ax.errorbar(  # intervals as bars, apart from the shaded within-window ones
-            data.x,
+            data.x + shift[outcome] * 1.5,
             p,
             yerr=np.clip(np.vstack([p - low, high - p]), 0, None),  # a bound off by 1e-19
             color=COLOURS[outcome],
@@ -423,7 +424,9 @@ def draw_sweep_figures(
     written = [write_figure(figure, folder / name) for name, figure in maps.items()]
     numeric = [k for k in keys if is_numeric(table[k])]
     milestones = {m.id: m.label for m in cells_scenario(cells).milestones}
-    curves = keys if len(keys) == 1 else numeric[:1] if len(numeric) == 1 else []
+    # against the one numeric key, else (no map drawn) the first key, for each value of the rest
+    curves = keys[:1] if len(keys) == 1 or not (numeric or maps) else numeric[:1]
+    curves = curves if len(numeric) <= 1 else []
     for key in curves if noticed or milestones else []:
         for group, part in other_groups(table, keys, key):  # another rule: another figure
             if noticed:

@@ -1,4 +1,4 @@
-"""What a sweep's figures say of their cells: the case they ran, and what they all share.
+"""What a sweep's figures say of their cells: names, groups, the case, what they all share.
 
 A sweep's figures compare cells; what every cell shares (the case, the parameters, the seed)
 heads them, so two sweeps' figures can be told apart (one of the fitted model, one of the
@@ -15,6 +15,18 @@ from sim.core.scenario_yaml import load_scenario
 #: Curves against one key are drawn for each combination of the other swept keys, up to this
 #: many; a sweep with more gets none (its cells are in sweep.parquet).
 MAX_GROUPS = 6
+
+
+def is_numeric(values: pd.Series) -> bool:
+    """Whether every value of a swept key is a number."""
+    return all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+
+
+def cell_names(table: pd.DataFrame, keys: list[str]) -> list[str]:
+    """A short label per cell: the swept values, joined."""
+    if not keys:
+        return [f"cell {c}" for c in table["cell"]]
+    return [", ".join(str(row[k]) for k in keys) for _, row in table.iterrows()]
 
 
 def cells_scenario(cells: list[dict]) -> Scenario:
