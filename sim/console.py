@@ -4,7 +4,6 @@ Standard output and error survive a reader that leaves early (`| head`, `2>&1 | 
 argument parsers report their usage errors in one line, like every other error of the commands.
 """
 
-import _thread
 import argparse
 import contextlib
 import os
@@ -141,17 +140,19 @@ def lost_interrupts_raised() -> Iterator[None]:
 
     A signal that arrives while the garbage collector runs a weakref callback (a sweep frees
     each block's Mesa model) raises there; Python prints "Exception ignored" and drops it, and
-    the sweep went on to its end with status 0. The hook sends the same signal again a moment
-    later, from a thread (sent at once, it would be raised in the hook itself, and dropped
-    again), to be raised in the code that runs then.
+    the sweep went on to its end with status 0. The hook sends the same signal to this thread
+    again a moment later, from a timer (sent at once, it would be raised in the hook itself and
+    dropped again), to be raised in the code that runs then. It is a real signal, so that
+    `report` holds it back while a job prints its results, as it holds back a Ctrl-C.
     """
-    previous = sys.unraisablehook
+    previous, here, timers = sys.unraisablehook, threading.get_ident(), []
 
     def hook(unraisable: Any) -> None:
         lost = unraisable.exc_type
         if lost is not None and issubclass(lost, (KeyboardInterrupt, Terminated)):
             signum = signal.SIGINT if lost is KeyboardInterrupt else signal.SIGTERM
-            threading.Timer(0.01, _thread.interrupt_main, args=(signum,)).start()
+            timers.append(threading.Timer(0.01, signal.pthread_kill, args=(here, signum)))
+            timers[-1].start()
         else:
             previous(unraisable)
 
@@ -160,6 +161,8 @@ def lost_interrupts_raised() -> Iterator[None]:
         yield
     finally:
         sys.unraisablehook = previous
+        for timer in timers:
+            timer.cancel()
 
 
 _warned: set[str] = set()

@@ -467,3 +467,31 @@ def test_an_error_an_interrupt_caused_ends_as_the_interrupt():
     wrapped = ValueError("composition")
     wrapped.__cause__ = stop
     assert interruption(wrapped) is stop and interruption(ValueError("plain")) is None
+
+
+def test_an_interrupt_sent_again_waits_while_a_job_prints_its_report():
+    """The interrupt sent again passed `report`'s block on SIGINT and turned a finished job
+    into status 130 with no report; as a real signal it waits until the block is lifted."""
+    import time
+    import weakref
+
+    from sim.console import lost_interrupts_raised
+
+    def callback(ref: object) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt), lost_interrupts_raised():
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            freed = Freed()
+            kept = weakref.ref(freed, callback)
+            del freed
+            end = time.monotonic() + 0.3
+            while time.monotonic() < end:  # the report prints: nothing is raised here
+                pass
+            printed = True
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        for _ in range(10_000_000):
+            pass
+    assert printed and kept() is None

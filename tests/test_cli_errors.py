@@ -758,11 +758,12 @@ def test_a_saved_config_given_as_the_config_path_says_how_to_repeat_the_run(tmp_
     )
 
 
-def test_a_file_where_a_sweep_cells_folder_goes_is_one_line_before_any_cell(empty, capsys):
+@pytest.mark.parametrize("command", ["run", "compare"])
+def test_a_file_where_a_sweep_cells_folder_goes_is_one_line_before_any_cell(empty, capsys, command):
     """The sweep ran its first cell, then stopped in a 40-line traceback (FileExistsError)."""
     (empty / "sweep").mkdir()
     (empty / "sweep" / "1").write_text("not a folder")
-    argv = ["run", "-m", "us.pressure=0,0.5", "run.replications=20", "hydra.sweep.dir=sweep"]
+    argv = [command, "-m", "us.pressure=0,0.5", "run.replications=20", "hydra.sweep.dir=sweep"]
     line = refused(capsys, *argv)
     assert "sweep/1 is a file; choose another" in line
     assert sorted(p.name for p in (empty / "sweep").iterdir()) == ["1"]

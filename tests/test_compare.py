@@ -883,7 +883,8 @@ def test_an_edited_copy_of_the_fits_events_is_said_to_be_other_data(tmp_path):
     """An edited copy of 2019's file was compared without a word, its model fitted on the
     shipped file and its baselines on the copy; with train_events the note called the model
     "in sample here". A copy that differs only in its line endings is the same data."""
-    shipped = Path("scenarios/gsomia_2019/events.csv").read_text().splitlines()
+    shipped_path = Path("scenarios/gsomia_2019/events.csv")
+    shipped = shipped_path.read_text().splitlines()
     same = tmp_path / "crlf.csv"
     same.write_bytes(("\r\n".join(shipped) + "\r\n").encode())
     kept = [line for line in shipped if "conditionally_suspend" not in line]
@@ -894,10 +895,20 @@ def test_an_edited_copy_of_the_fits_events_is_said_to_be_other_data(tmp_path):
     assert copies[same].own_events and "note:" not in format_comparison(copies[same])
     report = copies[edited]
     assert not report.own_events and report.to_json()["own_events"] is False
+    assert report.fitted_events == "scenarios/gsomia_2019/events.csv"
     note = (
-        f"note: {edited} is not the events file the fit on gsomia_2019 was made on: the model "
-        f"and its conduct come from that file, the baselines and theirs from {edited}"
+        "note: the events compared are not those the model's fit was made on "
+        f"(scenarios/gsomia_2019/events.csv): the model and its conduct come from that file, the "
+        f"baselines and theirs from {edited}"
     )
     assert note in format_comparison(report)
     assert "in sample here" not in format_comparison(dataclasses.replace(report, train_events="x"))
-    assert f"**Note:** {note.removeprefix('note: ')}" in comparison_markdown(report)
+    assert "**Note:** The events compared are not those" in comparison_markdown(report)
+    # the file is the one the fit's record names, so a fit made on a copy is held to the copy
+    from sim.analysis.compare import fitted_events
+
+    assert fitted_events({"scenario": "gsomia_2019", "events": str(edited)}) == edited
+    assert fitted_events({"scenario": "gsomia_2019"}) == CONF_DIR.parent / shipped_path
+    # another case: the fit's file is not its own, and the note of an out-of-sample model says so
+    thaad = compare(config("scenario=thaad_2016")).report
+    assert not thaad.own_events and "out of sample here" in format_comparison(thaad)

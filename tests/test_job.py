@@ -569,8 +569,28 @@ def test_the_printed_shares_carry_their_intervals_and_a_median_week_its_never_sh
     low, high = wilson_interval(round(kept * 400), 400)
     assert "  noticed_then_kept" in text
     assert f"{kept:.1%} [{float(low):.1%}, {float(high):.1%}]  <- real" in text
+    low, high = wilson_interval(round(sim.share_noticed * 400), 400)
+    assert (
+        f"put on notice {sim.share_noticed:.1%} [{float(low):.1%}, {float(high):.1%}]"
+        in " ".join(text.split())
+    )
     never = sim.share_never_retaliating["seoul"]
     assert 0.5 < never < 1  # tit for tat waits for a retaliation that mostly never comes
     week = sim.median_first_retaliation_week["seoul"]
     assert "median week of seoul's first retaliation" in text
     assert f"{week:g}; {round(100 * never)}% never" in text
+
+
+def test_a_cell_left_by_another_launch_counts_as_still_to_run(tmp_path):
+    """A resumed sweep's disk check skipped every cell with a summary, also one of other
+    settings, which the sweep then ran again unchecked (20 cells of 4.1 GB accepted)."""
+    from sim.experiment.identity import holds_run
+    from sim.experiment.launch import check_job
+
+    done = config("run.replications=20")
+    run_into(done, tmp_path / "0")
+    same = check_job(done, "config", {})
+    other = check_job(config("run.replications=20", "run.seed=7"), "config", {})
+    assert holds_run(tmp_path / "0", same.run)
+    assert not holds_run(tmp_path / "0", other.run)
+    assert not holds_run(tmp_path / "1", same.run)  # nothing there yet

@@ -134,6 +134,8 @@ def test_plot_command_redraws_from_disk(small_sweep, tmp_path):
     before = pd.read_parquet(folder / "sweep.parquet")
     (folder / "sweep.parquet").unlink()
     (folder / "milestones.png").unlink()
+    stale = folder / "outcomes_by_us_pressure_as_drawn_before.png"  # an earlier version's figure
+    stale.write_bytes(b"an old figure")
     done = subprocess.run(
         [sys.executable, "-m", "sim", "plot", str(folder)],
         cwd=ROOT,
@@ -144,6 +146,7 @@ def test_plot_command_redraws_from_disk(small_sweep, tmp_path):
     assert done.returncode == 0, done.stderr
     pd.testing.assert_frame_equal(before, pd.read_parquet(folder / "sweep.parquet"))
     assert (folder / "milestones.png").stat().st_size > 10_000
+    assert not stale.exists()  # it would sit beside the figures drawn now, unexplained
 
 
 @pytest.fixture(scope="module")
@@ -527,6 +530,11 @@ def test_a_rule_swept_beside_a_number_gets_a_curve_of_its_own_and_maps_name_what
     curves = [make_outcome_curve_data(part, "us.pressure", None) for _, part in groups]
     assert [c.p["terminated"].tolist() for c in curves] == [[0.1, 0.2, 0.3], [0.6, 0.7, 0.8]]
     assert other_groups(table, ["us.pressure"], "us.pressure")[0][0] == ""
+    # a group of run.follow=false cells has the settled columns, empty: nothing to draw or list
+    unfollowed = table.assign(
+        **{f"p_settled_{o}{e}": np.nan for o in OUTCOMES for e in ("", "_lo", "_hi")}
+    )
+    assert make_outcome_curve_data(unfollowed, "us.pressure", None).settled is None
     # unordered values (rules, presets) get bars: a band joined them as if they were a scale
     from matplotlib.collections import PolyCollection
 

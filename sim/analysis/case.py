@@ -30,15 +30,12 @@ class Case:
         """Number of weeks compared."""
         return self.scenario.weeks
 
-    @property
-    def own_events(self) -> bool:
-        """Whether the events compared are the scenario's own file.
+    def holds_events_of(self, path: Path) -> bool:
+        """Whether the events compared are the file at ``path``'s (the file a fit was made on).
 
-        A byte-order mark and line endings aside: a fit on the scenario was made on that file,
-        not on an edited copy.
+        The same text, a byte-order mark and line endings aside.
         """
-        own = self.scenario.events_path
-        return own is not None and _text(own) == _text(self.events_path)
+        return path.is_file() and _text(path) == _text(self.events_path)
 
     def episode(self, weeks: int | None = None) -> Episode:
         """The case as an episode to fit or score (its first ``weeks`` weeks, default all)."""

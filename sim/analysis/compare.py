@@ -36,7 +36,7 @@ from sim.analysis.results import ComparisonReport
 from sim.analysis.space import Space
 from sim.core.errors import ConfigError, EventsFileError
 from sim.core.fitted import fit_record
-from sim.core.folders import display_path
+from sim.core.folders import CONF_DIR, display_path
 from sim.core.metrics import replication_table
 from sim.core.model import EscalationModel
 from sim.core.moves import ALLIES
@@ -260,6 +260,15 @@ def fitted_space(params: ModelParams, record: dict) -> Space:
     )
 
 
+def fitted_events(record: dict) -> Path:
+    """The events file a fit was made on, as its record names it (else its case's own)."""
+    named = record.get("events")
+    if named is None:
+        return load_scenario(record["scenario"]).events_path or Path()
+    path = Path(named)
+    return path if path.is_absolute() else CONF_DIR.parent / path
+
+
 def checked_case(config: CompareJobConfig) -> tuple[Case, CompareJobConfig]:
     """The compared case, and the config with its checked ``train_events``.
 
@@ -308,7 +317,8 @@ def compare(config: CompareJobConfig) -> Comparison:
         pressed=case.scenario.pressed,
         notice=case.scenario.notice.label if case.scenario.notice else None,
         fitted_on=record["scenario"] if record else None,
-        own_events=case.own_events,
+        own_events=record is None or case.holds_events_of(fitted_events(record)),
+        fitted_events=None if record is None else display_path(fitted_events(record)),
         parameters=parameter_source(config),
         us_policy=config.us.policy,
         us_pressure=float(config.us.pressure),

@@ -120,3 +120,16 @@ def run_identity(config: Config, scenario: Scenario) -> RunIdentity:
     }
     cell = _digest(json.dumps(parts, sort_keys=True).encode())
     return RunIdentity(cell=cell, **parts)
+
+
+def holds_run(folder: Path, identity: RunIdentity) -> bool:
+    """Whether ``folder``'s summary names this very run, so a resumed sweep will skip it.
+
+    A cell left by another launch (other settings, code or version) runs again, so its disk
+    and memory must be counted like a new cell's.
+    """
+    try:
+        said = json.loads((Path(folder) / "summary.json").read_text())["identity"]
+        return not identity.differences(RunIdentity(**said))
+    except (OSError, ValueError, KeyError, TypeError):
+        return False

@@ -40,10 +40,11 @@ from sim.experiment.config import (
     to_config,
 )
 from sim.experiment.factory import build_scenario, horizon, load_real, posterior_config
-from sim.experiment.identity import run_identity
+from sim.experiment.identity import holds_run, run_identity
 from sim.experiment.objective import parse_objective
 from sim.experiment.redraw import EXPLORATION
 from sim.experiment.store import SUMMARY, FolderLock, remove_leftovers
+from sim.reports.run import RunIdentity
 
 BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
 #: Commands whose jobs simulate and write a run (and so get the run checks and budget).
@@ -77,6 +78,7 @@ class CheckedJob:
     scenario: Scenario
     identity: str
     budget: RunBudget | None
+    run: RunIdentity | None = None  # the whole identity (the cell's is its digest)
 
 
 def check_job(config: Config, config_name: str, scenarios: dict[Any, Scenario]) -> CheckedJob:
@@ -101,7 +103,8 @@ def check_job(config: Config, config_name: str, scenarios: dict[Any, Scenario]) 
             parse_objective(config.run.objective, follow=config.run.follow)
         weeks = horizon(config, scenario)
         budget = run_budget(config.run.replications, weeks, config.run.trajectories, BLOCK)
-    return CheckedJob(config, scenario, run_identity(config, scenario).cell, budget)
+    run = run_identity(config, scenario)
+    return CheckedJob(config, scenario, run.cell, budget, run)
 
 
 def quoted(value: str) -> str:
@@ -304,7 +307,7 @@ def prepare_sweep(overrides: Sequence[str], config_name: str = RUN_CONFIG) -> La
             raise refused_cell(number, plan.cells, problem) from None
     for number in range(len(jobs)):  # a file where a cell's folder goes stopped it mid-sweep
         check_folder(folder / str(number))
-    to_run = [j for n, j in enumerate(jobs) if not (folder / str(n) / SUMMARY).is_file()]
+    to_run = [j for n, j in enumerate(jobs) if not (j.run and holds_run(folder / str(n), j.run))]
     budgets = [j.budget for j in to_run if j.budget]  # a finished cell's disk is spent
     created, lock = claim(folder, budgets)
     entries = [
@@ -340,6 +343,7 @@ def check_sweep(overrides: Sequence[str], config_name: str) -> None:
             check_job(config, config_name, {})
         except EscalationError as problem:
             raise refused_cell(number, cells, problem) from None
+        check_folder(Path(str(cfg.hydra.sweep.dir)) / str(number))  # a file in a cell's place
 
 
 def refused_cell(number: int, cells: list, problem: EscalationError) -> ConfigError:

@@ -171,6 +171,8 @@ def aggregate_sweep(sweep_dir: Path) -> SweepResult:
     table = pd.DataFrame(rows)
     write_parquet(table, sweep_dir / SWEEP_TABLE)
     figure_cells = [c.figure_input() for c in cells]
+    for stale in sweep_dir.glob("*.png"):  # drawn by an earlier version, as `plot` redraws
+        stale.unlink()
     figures = draw_sweep_figures(table, manifest.keys, figure_cells, sweep_dir)
     named = {str(c.cell) for c in manifest.cells}
     ignored = sorted(

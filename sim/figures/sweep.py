@@ -64,7 +64,8 @@ def make_outcome_curve_data(
     numeric = is_numeric(table[key])
     ordered = table.sort_values(key, kind="stable") if numeric else table
     x = ordered[key].to_numpy(dtype=float) if numeric else np.arange(len(ordered), dtype=float)
-    followed = f"p_settled_{SETTLED[0]}" in ordered
+    column = f"p_settled_{SETTLED[0]}"  # absent, or empty in cells of run.follow=false
+    followed = column in ordered and bool(ordered[column].notna().any())
 
     def settled(end: str) -> dict[str, np.ndarray] | None:
         return {o: ordered[f"p_settled_{o}{end}"].to_numpy() for o in SETTLED} if followed else None

@@ -136,10 +136,11 @@ def _unequal(report: ComparisonReport) -> str:
     """
     if report.fitted_on == report.scenario and not report.own_events:
         return (
-            f"{report.events} is not the events file the fit on {report.scenario} was made "
-            "on: the model and its conduct come from that file, the baselines and theirs "
-            f"from {report.train_events or report.events}, so the rows are not fitted on the "
-            "same data (the acts row, where each side's conduct is scored, shows it first)"
+            f"the events compared are not those the model's fit was made on "
+            f"({report.fitted_events}): the model and its conduct come from that file, the "
+            f"baselines and theirs from {report.train_events or report.events}, so the rows are "
+            "not fitted on the same data (the acts row, where each side's conduct is scored, "
+            "shows it first)"
         )
     if report.train_events and report.fitted_on == report.scenario:
         if Path(report.train_events).resolve() == Path(report.events).resolve():

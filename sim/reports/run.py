@@ -171,23 +171,24 @@ def _outcome_rows(summary: RunSummary) -> list[tuple[str, str, str]]:
     sim, real = summary.simulated, summary.real
     actual = real.outcome if real is not None else None
     n = summary.replications
-
-    def cell(p: float) -> str:  # the runs' own (Monte Carlo) uncertainty, Wilson's interval
-        low, high = wilson_interval(round(p * n), n)
-        return f"{p:.1%} [{float(low):.1%}, {float(high):.1%}]"
-
     rows = [
-        (f"  {o}", cell(share), "<- real" if o == actual else "")
+        (f"  {o}", _with_interval(share, n), "<- real" if o == actual else "")
         for o, share in sim.outcome_shares.items()
     ]
     if sim.outcome_shares_settled is not None and sim.outcome_shares.get("pending", 0.0) > 0:
         rows.append(("outcome, pending runs followed until settled", "", ""))
         rows += [
-            (f"  {o}", cell(share), "<- real" if o == actual else "")
+            (f"  {o}", _with_interval(share, n), "<- real" if o == actual else "")
             for o, share in sim.outcome_shares_settled.items()
             if o != "pending"
         ]
     return rows
+
+
+def _with_interval(p: float, n: int) -> str:
+    """A share of ``n`` runs with its 95% Wilson interval (the runs' own uncertainty)."""
+    low, high = wilson_interval(round(p * n), n)
+    return f"{p:.1%} [{float(low):.1%}, {float(high):.1%}]"
 
 
 def _retaliation_rows(summary: RunSummary) -> list[tuple[str, str, str]]:
@@ -211,11 +212,16 @@ def _retaliation_rows(summary: RunSummary) -> list[tuple[str, str, str]]:
 def _notice_rows(summary: RunSummary) -> list[tuple[str, str, str]]:
     """How often the agreement was put on notice, and terminated."""
     sim, real, label = summary.simulated, summary.real, summary.notice_label
+    n = summary.replications
     return [
-        (f"{label} put on notice", f"{sim.share_noticed:.1%}", _fmt(real.noticed) if real else ""),
+        (
+            f"{label} put on notice",
+            _with_interval(sim.share_noticed, n),
+            _fmt(real.noticed) if real else "",
+        ),
         (
             f"{label} terminated",
-            f"{sim.share_terminated:.1%}",
+            _with_interval(sim.share_terminated, n),
             _fmt(real.terminated) if real else "",
         ),
     ]
