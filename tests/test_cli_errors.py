@@ -544,6 +544,11 @@ def test_an_empty_config_node_says_how_to_add_a_key(empty, capsys):
             "calibrate.cases: no scenario 'atlantis'",
         ),
         ("calibrate", ["calibrate.fit=../../evil"], "calibrate.fit=../../evil is not a plain name"),
+        (  # it replaced the hand-set values, and fit=none runs still said "hand-set"
+            "calibrate",
+            ["calibrate.fit=none"],
+            "calibrate.fit=none would overwrite conf/fit/none.yaml, the hand-set values",
+        ),
         (  # unused without writing, and still a wrong value
             "calibrate",
             ["calibrate.fit=../evil", "calibrate.write=false"],

@@ -365,6 +365,11 @@ def test_the_report_says_where_the_runs_parameters_come_from(overrides, source, 
     assert f"; {shown}." in markdown
     note = "The likelihood scores the point estimate; the simulated runs below draw their own."
     assert (note in markdown) == (source == "posterior draws, one per replication")
+    # a fit of another name on the same case: the report said "the fit on gsomia_2019" alike
+    if source == "point estimate":
+        assert report.fit == "gsomia_2019" and report.to_json()["fit"] == "gsomia_2019"
+        mine = format_comparison(dataclasses.replace(report, fit="mine"))
+        assert "; parameters: the fit mine, made on gsomia_2019 (point estimate))" in mine
     # k = 0 for values set with 2019 in view flattered them by AIC and BIC without a word
     flatter = "their AIC and BIC flatter them"
     assert (flatter in format_comparison(report)) == (source == "hand-set")

@@ -594,3 +594,28 @@ def test_a_cell_left_by_another_launch_counts_as_still_to_run(tmp_path):
     assert holds_run(tmp_path / "0", same.run)
     assert not holds_run(tmp_path / "0", other.run)
     assert not holds_run(tmp_path / "1", same.run)  # nothing there yet
+
+
+def test_a_damaged_fit_record_or_posterior_is_one_line_naming_the_file(tmp_path, monkeypatch):
+    """A broken conf/fit/NAME.json ended run and compare in a JSONDecodeError traceback (run
+    after simulating every replication), a truncated posterior file in an ArrowInvalid one."""
+    from sim.core import fitted
+    from sim.core.errors import ConfigError
+
+    (tmp_path / "fit").mkdir()
+    for path in fitted.fit_folder().glob("gsomia_2019.*"):
+        shutil.copy(path, tmp_path / "fit" / path.name.replace("gsomia_2019", "bk"))
+    record = tmp_path / "fit" / "bk.json"
+    assert fitted.fit_record("bk", [tmp_path])["scenario"] == "gsomia_2019"
+    record.write_text("{ broken")
+    with pytest.raises(ConfigError, match=r"bk.json: cannot be read \(Expecting property name"):
+        fitted.fit_record("bk", [tmp_path])
+    record.write_text("[1, 2]")
+    with pytest.raises(ConfigError, match=r"bk.json: cannot be read \(not a JSON object\)"):
+        fitted.fit_record("bk", [tmp_path])
+    monkeypatch.setattr(fitted, "fit_folder", lambda: tmp_path / "fit")
+    draws = tmp_path / "fit" / "bk.posterior.parquet"
+    assert len(fitted.posterior_draws("bk")) > 0
+    draws.write_bytes(draws.read_bytes()[:1000])
+    with pytest.raises(ConfigError, match=r"bk.posterior.parquet: cannot be read .*calibrate"):
+        fitted.posterior_draws("bk")

@@ -101,6 +101,12 @@ def _check_fit_name(c) -> None:
             f"calibrate.fit={c.fit} is not a plain name: the fit is written as "
             f"conf/fit/NAME.yaml; use letters, digits, '_', '-' and '.' (e.g. calibrate.fit=mine)"
         )
+    if str(c.fit) == "none":  # it replaced the hand-set preset, and runs said "hand-set"
+        raise ConfigError(
+            "calibrate.fit=none would overwrite conf/fit/none.yaml, the hand-set values that "
+            "fit=none runs and every calibration starts from; choose another name (e.g. "
+            "calibrate.fit=mine)"
+        )
 
 
 def _check_fit_folder(c) -> None:

@@ -317,6 +317,7 @@ def compare(config: CompareJobConfig) -> Comparison:
         pressed=case.scenario.pressed,
         notice=case.scenario.notice.label if case.scenario.notice else None,
         fitted_on=record["scenario"] if record else None,
+        fit=config.fit if record else None,
         own_events=record is None or case.holds_events_of(fitted_events(record)),
         fitted_events=None if record is None else display_path(fitted_events(record)),
         parameters=parameter_source(config),

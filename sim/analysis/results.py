@@ -99,6 +99,7 @@ class ComparisonReport:
     pressed: tuple[str, ...] = ()  # the sides the patron presses (the case's patron_presses)
     notice: str | None = "the agreement"  # what the outcome rule follows; None: no rule
     fitted_on: str | None = None  # the case the model's fit was made on (None: hand-set)
+    fit: str | None = None  # the fit's name (fit=NAME), when it is not the hand-set model
     own_events: bool = True  # the events compared are those the model's fit was made on
     fitted_events: str | None = None  # the file the fit was made on (None: hand-set)
     us_policy: str = "reactive"  # the simulated runs' US policy and pressure (the fan's caption)
@@ -127,6 +128,7 @@ class ComparisonReport:
             "weeks": self.weeks,
             "sides": list(self.sides),
             "patron_presses": list(self.pressed or self.sides),
+            "fit": self.fit,
             "model_fitted_on": self.fitted_on,
             "model_fitted_on_events": self.fitted_events,
             "own_events": self.own_events,

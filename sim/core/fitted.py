@@ -84,10 +84,29 @@ def fit_record(
     The record is ``<name>.json`` beside the fit's preset (`fit_file`).
     """
     path = fit_file(name, config_folders).with_suffix(".json")
-    return json.loads(path.read_text()) if path.is_file() else None
+    if not path.is_file():
+        return None
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, ValueError) as problem:  # JSONDecodeError too
+        raise ConfigError(f"{path}: {_damaged(problem)}") from None
+    if not isinstance(record, dict):
+        raise ConfigError(f"{path}: {_damaged(ValueError('not a JSON object'))}")
+    return record
 
 
 def posterior_draws(name: str = DEFAULT_FIT) -> pd.DataFrame | None:
     """A fit's posterior draws (one column per key), or None without them."""
     path = fit_folder() / f"{name}.posterior.parquet"
-    return pd.read_parquet(path) if path.is_file() else None
+    if not path.is_file():
+        return None
+    try:
+        return pd.read_parquet(path)
+    except (OSError, ValueError) as problem:  # pyarrow's ArrowInvalid is a ValueError
+        raise ConfigError(f"{path}: {_damaged(problem)}") from None
+
+
+def _damaged(problem: BaseException) -> str:
+    """Why a fit's file cannot be read, and what to do: write the fit again."""
+    reason = (str(problem).strip().splitlines() or [type(problem).__name__])[0]
+    return f"cannot be read ({reason}); restore it, or run `escalation calibrate` again"

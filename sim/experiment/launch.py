@@ -20,6 +20,7 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
 from sim.core.errors import ConfigError, EscalationError
+from sim.core.fitted import fit_record
 from sim.core.scenario import Scenario
 from sim.experiment.blocks import BLOCK
 from sim.experiment.budget import RunBudget, check_budget, run_budget, sweep_budget
@@ -91,6 +92,7 @@ def check_job(config: Config, config_name: str, scenarios: dict[Any, Scenario]) 
             horizon(config, scenarios[key])  # a bad run.weeks: its one line, before warnings
             load_real(scenarios[key])
     scenario = scenarios[key]
+    fit_record(config.fit)  # a damaged record: its one line now, not after the runs
     if config.run.posterior and config_name != "calibrate":  # calibrate draws no runs
         posterior_config(config)  # the fit has draws, and they are its own: before any folder
     if isinstance(config, CompareJobConfig):  # their origins, walkers, chains, fit folder

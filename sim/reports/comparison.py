@@ -194,7 +194,8 @@ def _parameters(report: ComparisonReport) -> str:
     """Where the runs' parameters come from: the fit's point estimate, its posterior, hand-set."""
     if report.fitted_on is None:
         return f"parameters: {report.parameters}"
-    return f"parameters: the fit on {report.fitted_on} ({report.parameters})"
+    named = "" if report.fit in (None, report.fitted_on) else f" {report.fit}, made"
+    return f"parameters: the fit{named} on {report.fitted_on} ({report.parameters})"
 
 
 def fan_caption(report: ComparisonReport) -> str:
