@@ -169,6 +169,9 @@ def test_the_fit_files_say_what_was_fitted(calibrated):
     assert record["margin_aic"] == pytest.approx(report["margin_aic"])
     assert record["conduct_keys"] == sorted(report["conduct"])
     assert record["tied"] == TIED
+    # whether the fit and its chains converged, as the report said, for the runs to warn of
+    assert record["posterior_converged"] == report["posterior"]["converged"]
+    assert isinstance(record["ml_converged"], bool)
     # The entries keep each key's box and scale, so a refit searches what this fit searched.
     fitted = Space.of(default_config().model_params, record["params"]).parameters
     assert [(p.key, p.low, p.high, p.log, p.twins) for p in fitted] == [

@@ -619,3 +619,29 @@ def test_a_damaged_fit_record_or_posterior_is_one_line_naming_the_file(tmp_path,
     draws.write_bytes(draws.read_bytes()[:1000])
     with pytest.raises(ConfigError, match=r"bk.posterior.parquet: cannot be read .*calibrate"):
         fitted.posterior_draws("bk")
+
+
+def test_runs_drawing_from_a_posterior_that_did_not_converge_are_warned(tmp_path, monkeypatch):
+    """A calibration reported its chains "NOT converged"; runs drew from them without a word."""
+    import json
+
+    from sim.core import fitted
+    from sim.experiment.factory import posterior_config
+
+    for path in fitted.fit_folder().glob("gsomia_2019.*"):
+        shutil.copy(path, tmp_path / path.name)
+    monkeypatch.setattr(fitted, "fit_folder", lambda: tmp_path)
+    base = config("run.replications=10", "run.posterior=true")
+    record = tmp_path / "gsomia_2019.json"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a record without the field (the shipped one): silent
+        posterior_config(base)
+    for converged, said in ((True, False), (False, True)):
+        record.write_text(
+            json.dumps(json.loads(record.read_text()) | {"posterior_converged": converged})
+        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            posterior_config(base)
+        warned = [str(w.message) for w in caught if "did not converge" in str(w.message)]
+        assert bool(warned) is said, warned

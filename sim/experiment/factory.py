@@ -17,7 +17,7 @@ import pandas as pd
 import yaml
 
 from sim.core.errors import ConfigError, EscalationError, EventsFileError, ScenarioError
-from sim.core.fitted import fit_values, posterior_draws
+from sim.core.fitted import fit_record, fit_values, posterior_draws
 from sim.core.folders import display_path
 from sim.core.model import EscalationModel
 from sim.core.params import lookup, with_values
@@ -246,6 +246,14 @@ def posterior_config(config: Config) -> Config:
             f"run.posterior=true needs posterior draws of the fit {config.fit!r} "
             f"(conf/fit/{config.fit}.posterior.parquet); run `escalation calibrate` with "
             "calibrate.posterior=true (the default) first"
+        )
+    if (fit_record(config.fit) or {}).get("posterior_converged") is False:
+        warnings.warn(
+            f"the posterior of the fit {config.fit!r} did not converge (its calibration said "
+            "so): the runs draw from chains that may not be a posterior; run `escalation "
+            "calibrate` again with longer chains (calibrate.steps)",
+            UserWarning,
+            stacklevel=2,
         )
     fitted = set(fit_values(config.fit))
     if set(draws.columns) != fitted:

@@ -78,6 +78,9 @@ def record(report: CalibrationReport) -> dict:
         "command": report.command,
         "margin_aic": report.in_sample.margin("aic"),
         "margin_bic": report.in_sample.margin("bic"),
+        "ml_converged": bool(report.ml.converged),
+        # null without a posterior; runs drawing from one that did not converge are warned
+        "posterior_converged": None if report.posterior is None else report.posterior.converged,
     }
 
 
