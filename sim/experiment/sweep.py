@@ -157,6 +157,16 @@ class SweepResult:
     ignored: list[Path]
 
 
+#: The figures `draw_sweep_figures` may draw (an optimising search's threshold.png is not one).
+SWEEP_FIGURES = (
+    "outcomes_by_*.png",
+    "reached_by_*.png",
+    "heatmap_*.png",
+    "tournament.png",
+    "milestones.png",
+)
+
+
 def aggregate_sweep(sweep_dir: Path) -> SweepResult:
     """Write sweep.parquet and the figures of the launch the manifest names."""
     from sim.figures.sweep import draw_sweep_figures
@@ -171,8 +181,9 @@ def aggregate_sweep(sweep_dir: Path) -> SweepResult:
     table = pd.DataFrame(rows)
     write_parquet(table, sweep_dir / SWEEP_TABLE)
     figure_cells = [c.figure_input() for c in cells]
-    for stale in sweep_dir.glob("*.png"):  # drawn by an earlier version, as `plot` redraws
-        stale.unlink()
+    for pattern in SWEEP_FIGURES:  # drawn by an earlier version, as `plot` redraws
+        for stale in sweep_dir.glob(pattern):
+            stale.unlink()
     figures = draw_sweep_figures(table, manifest.keys, figure_cells, sweep_dir)
     named = {str(c.cell) for c in manifest.cells}
     ignored = sorted(
