@@ -530,6 +530,14 @@ def test_a_rule_swept_beside_a_number_gets_a_curve_of_its_own_and_maps_name_what
     curves = [make_outcome_curve_data(part, "us.pressure", None) for _, part in groups]
     assert [c.p["terminated"].tolist() for c in curves] == [[0.1, 0.2, 0.3], [0.6, 0.7, 0.8]]
     assert other_groups(table, ["us.pressure"], "us.pressure")[0][0] == ""
+    # which key the curves run against: payoffs x us drew no outcome figure at all
+    from sim.figures.sweep_context import curve_keys
+
+    assert curve_keys(["us.pressure", "strategy@seoul"], ["us.pressure"], False) == ["us.pressure"]
+    assert curve_keys(["payoffs", "us"], [], False) == ["payoffs"]
+    assert curve_keys(["strategy@seoul", "strategy@tokyo"], [], True) == []  # the tournament
+    assert curve_keys(["x", "y", "z"], ["x", "y"], True) == []  # the heatmaps
+    assert curve_keys(["us"], [], False) == ["us"]
     # a group of run.follow=false cells has the settled columns, empty: nothing to draw or list
     unfollowed = table.assign(
         **{f"p_settled_{o}{e}": np.nan for o in OUTCOMES for e in ("", "_lo", "_hi")}

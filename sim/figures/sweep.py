@@ -20,6 +20,7 @@ from sim.figures.fan import figure_and_axes
 from sim.figures.sweep_context import (
     cell_names,
     cells_scenario,
+    curve_keys,
     is_numeric,
     other_groups,
     shared_context,
@@ -425,9 +426,7 @@ def draw_sweep_figures(
     written = [write_figure(figure, folder / name) for name, figure in maps.items()]
     numeric = [k for k in keys if is_numeric(table[k])]
     milestones = {m.id: m.label for m in cells_scenario(cells).milestones}
-    # against the one numeric key, else (no map drawn) the first key, for each value of the rest
-    curves = keys[:1] if len(keys) == 1 or not (numeric or maps) else numeric[:1]
-    curves = curves if len(numeric) <= 1 else []
+    curves = curve_keys(keys, numeric, bool(maps))
     for key in curves if noticed or milestones else []:
         for group, part in other_groups(table, keys, key):  # another rule: another figure
             if noticed:

@@ -54,6 +54,17 @@ def shared_context(cells: list[dict]) -> str:
     return ", ".join(parts)
 
 
+def curve_keys(keys: list[str], numeric: list[str], mapped: bool) -> list[str]:
+    """The key the outcome curves run against, drawn for each value of the others.
+
+    The one numeric key; else the first key when no map (heatmap, tournament) shows the cells;
+    none beside two numeric keys' heatmaps.
+    """
+    if len(numeric) == 1:
+        return numeric
+    return [] if numeric or mapped else keys[:1]
+
+
 def other_groups(table: pd.DataFrame, keys: list[str], key: str) -> list[tuple[str, pd.DataFrame]]:
     """The cells of each combination of the swept keys other than ``key``, named ``k=v, ...``.
 
