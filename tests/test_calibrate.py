@@ -106,7 +106,11 @@ def test_calibrate_writes_its_report_figure_and_the_three_fit_files(calibrated):
     assert f"results: {out}" in done.stdout
     # where the fit went, and that runs do not pick it up from a copy of conf/
     preset = conf / "fit" / "gsomia_2019.yaml"
-    line = f"fit written to {preset}: outside the shipped conf/, so runs do not pick it up"
+    line = (
+        f"fit written to {preset}: outside the shipped conf/, where a fit 'gsomia_2019' comes "
+        "first, so runs do not pick it up; write it under another name (calibrate.fit=NAME) "
+        "to run it"
+    )
     assert done.stderr.splitlines()[-1] == line
     # two generations (TINY) cannot converge: noted as it happens (the posterior follows),
     # with the warning itself once, in the summary
@@ -222,6 +226,12 @@ def test_the_fit_says_where_it_went_and_which_runs_use_it():
     options = dataclasses.replace(options, fit="mine")
     assert installed(shipped / "mine.yaml", options) == (
         "fit written to conf/fit/mine.yaml: runs use it with fit=mine"
+    )
+    # written with calibrate.conf_dir: the run's search path said too (a fit of one's own)
+    elsewhere = Path("/tmp/mine/conf")
+    assert installed(elsewhere / "fit" / "mine.yaml", options) == (
+        "fit written to /tmp/mine/conf/fit/mine.yaml: runs use it with fit=mine "
+        "'hydra.searchpath=[file:///tmp/mine/conf]'"
     )
 
 

@@ -585,12 +585,15 @@ def test_a_cell_left_by_another_launch_counts_as_still_to_run(tmp_path):
     """A resumed sweep's disk check skipped every cell with a summary, also one of other
     settings, which the sweep then ran again unchecked (20 cells of 4.1 GB accepted)."""
     from sim.experiment.identity import holds_run
-    from sim.experiment.launch import check_job
+    from sim.experiment.launch import check_job, compose
 
     done = config("run.replications=20")
     run_into(done, tmp_path / "0")
-    same = check_job(done, "config", {})
-    other = check_job(config("run.replications=20", "run.seed=7"), "config", {})
+    same = check_job(compose(["run.progress=false", "run.replications=20"], "config"), "config", {})
+    other = check_job(
+        compose(["run.progress=false", "run.replications=20", "run.seed=7"], "config"), "config", {}
+    )
+    assert same.config == done
     assert holds_run(tmp_path / "0", same.run)
     assert not holds_run(tmp_path / "0", other.run)
     assert not holds_run(tmp_path / "1", same.run)  # nothing there yet
@@ -645,3 +648,41 @@ def test_runs_drawing_from_a_posterior_that_did_not_converge_are_warned(tmp_path
             posterior_config(base)
         warned = [str(w.message) for w in caught if "did not converge" in str(w.message)]
         assert bool(warned) is said, warned
+
+
+def test_a_fit_of_ones_own_gives_its_posterior_draws_and_resumes(tmp_path, capsys):
+    """A fit written with calibrate.conf_dir and found through hydra.searchpath ran its point
+    estimate, but run.posterior=true looked for its draws in the shipped conf/fit only:
+    "needs posterior draws of the fit 'mine'", although they were beside its preset."""
+    from sim.cli import main
+    from sim.core.folders import CONF_DIR
+    from sim.experiment.job import DRAWS
+
+    extra = tmp_path / "extra" / "fit"
+    extra.mkdir(parents=True)
+    shipped = CONF_DIR / "fit" / "gsomia_2019"
+    text = shipped.with_suffix(".yaml").read_text().replace("fit: gsomia_2019", "fit: mine")
+    (extra / "mine.yaml").write_text(text)
+    shutil.copy(shipped.with_suffix(".json"), extra / "mine.json")
+    draws = pd.read_parquet(shipped.with_suffix(".posterior.parquet"))
+    draws.iloc[[7] * 5].to_parquet(extra / "mine.posterior.parquet")  # one draw, five times
+    command = [
+        "run",
+        "-m",
+        "run.seed=1,2",
+        "fit=mine",
+        "run.posterior=true",
+        "run.replications=6",
+        "run.progress=false",
+        f"hydra.searchpath=[file://{tmp_path / 'extra'}]",
+        f"hydra.sweep.dir={tmp_path / 'out'}",
+    ]
+    main(command)
+    for cell in ("0", "1"):
+        drawn = pd.read_parquet(tmp_path / "out" / cell / DRAWS)
+        assert len(drawn) == 6
+        for key in draws.columns:  # every replication got the one draw of mine's file
+            assert (drawn[key] == draws[key].iloc[7]).all(), key
+    capsys.readouterr()
+    main(command)  # the launch's identity of each cell is the job's: both are kept
+    assert capsys.readouterr().out.count("already complete") == 2

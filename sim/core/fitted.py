@@ -95,9 +95,16 @@ def fit_record(
     return record
 
 
-def posterior_draws(name: str = DEFAULT_FIT) -> pd.DataFrame | None:
-    """A fit's posterior draws (one column per key), or None without them."""
-    path = fit_folder() / f"{name}.posterior.parquet"
+def posterior_file(name: str = DEFAULT_FIT, config_folders: Sequence[str | Path] = ()) -> Path:
+    """Where a fit's posterior draws are: ``<name>.posterior.parquet`` beside its preset."""
+    return fit_file(name, config_folders).with_suffix(".posterior.parquet")
+
+
+def posterior_draws(
+    name: str = DEFAULT_FIT, config_folders: Sequence[str | Path] = ()
+) -> pd.DataFrame | None:
+    """A fit's posterior draws (one column per key), or None without them (`posterior_file`)."""
+    path = posterior_file(name, config_folders)
     if not path.is_file():
         return None
     try:

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 from hydra.core.override_parser.overrides_parser import OverridesParser
+from omegaconf import DictConfig, OmegaConf
 
 from sim import __version__
 from sim.core.errors import ConfigError
@@ -68,6 +69,40 @@ def override_values(overrides: Sequence[str]) -> dict[str, Any]:
         key, _, value = text.partition("=")
         values[key.lstrip("+~")] = yaml.safe_load(value) if value else None
     return values
+
+
+def split_overrides(overrides: Sequence[str]) -> tuple[list[str], list[str]]:
+    """(the task's overrides, every override that is not a list to sweep)."""
+    parsed = OverridesParser.create().parse_overrides(list(overrides))
+    task = [str(o.input_line) for o in parsed if not o.is_hydra_override()]
+    fixed = [str(o.input_line) for o in parsed if not o.is_sweep_override()]
+    return task, fixed
+
+
+def hydra_settings(overrides: Sequence[str]) -> list[str]:
+    """The overrides of Hydra's own node (``hydra.searchpath=...``) that are not sweeps.
+
+    A cell's task overrides leave them out, but composing a cell needs them: a preset found
+    through ``hydra.searchpath`` is not found without it.
+    """
+    parsed = OverridesParser.create().parse_overrides(list(overrides))
+    return [
+        str(o.input_line) for o in parsed if o.is_hydra_override() and not o.is_sweep_override()
+    ]
+
+
+def swept_keys(task: Sequence[str]) -> list[str]:
+    """The keys the task's overrides sweep (``KEY=a,b``, ``KEY=interval(0,1)``, ...)."""
+    parsed = OverridesParser.create().parse_overrides(list(task))
+    return [str(o.get_key_element()) for o in parsed if o.is_sweep_override()]  # strategy@seoul
+
+
+def basic_plan(cfg: DictConfig, task: Sequence[str]) -> SweepPlan:
+    """The cells Hydra's basic sweeper runs for ``task`` and ``hydra.sweeper.params``."""
+    node = OmegaConf.select(cfg, "hydra.sweeper.params")
+    container = OmegaConf.to_container(node, resolve=True) if isinstance(node, DictConfig) else {}
+    params = container if isinstance(container, dict) else {}
+    return sweep_cells({str(k): v for k, v in params.items()}, task)
 
 
 @dataclass(frozen=True)

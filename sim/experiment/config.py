@@ -349,12 +349,16 @@ def config_from_dict(data: Any) -> Config:
     return to_config(merged)
 
 
-def set_by_hand(config: Config) -> list[str]:
-    """The fit's keys that ``config`` gives another value than the fit's, as ``key=value``."""
+def set_by_hand(config: Config, folders: Sequence[str] | None = None) -> list[str]:
+    """The fit's keys that ``config`` gives another value than the fit's, as ``key=value``.
+
+    The fit is looked up in ``folders`` (default: the Hydra job's config folders).
+    """
     if config.fit == "none":
         return []
+    folders = job_folders() if folders is None else folders
     try:
-        fitted = fit_values(config.fit, fit_file(config.fit, job_folders()))
+        fitted = fit_values(config.fit, fit_file(config.fit, folders))
     except ConfigError:  # no such file: nothing to set apart from
         return []
     given = {key: lookup(config, key)[1] for key in sorted(fitted)}

@@ -8,6 +8,7 @@ memory. Every failure is a one-line `EscalationError` naming the file or the key
 import csv
 import itertools
 import warnings
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -17,14 +18,21 @@ import pandas as pd
 import yaml
 
 from sim.core.errors import ConfigError, EscalationError, EventsFileError, ScenarioError
-from sim.core.fitted import fit_record, fit_values, posterior_draws
+from sim.core.fitted import fit_file, fit_record, fit_values, posterior_draws, posterior_file
 from sim.core.folders import display_path
 from sim.core.model import EscalationModel
 from sim.core.params import lookup, with_values
 from sim.core.scenario import Scenario
 from sim.core.scenario_yaml import load_case, load_scenario
 from sim.experiment.budget import check_memory
-from sim.experiment.config import MAX_WEEKS, Config, ScenarioConfig, check_seed, set_by_hand
+from sim.experiment.config import (
+    MAX_WEEKS,
+    Config,
+    ScenarioConfig,
+    check_seed,
+    job_folders,
+    set_by_hand,
+)
 from sim.history import Event, RealPath, encode, load_events
 from sim.history.event_ids import event_id_warnings
 
@@ -223,13 +231,15 @@ def build_model(
 POSTERIOR_STREAM = 1 << 31
 
 
-def posterior_config(config: Config) -> Config:
+def posterior_config(config: Config, folders: Sequence[str] | None = None) -> Config:
     """``config`` with each replication's fitted values drawn from the fit's posterior.
 
     The posterior holds every value the fit estimated, the conduct's included
     (`sim.analysis.posterior`), so each replication gets a whole draw.
 
-    Draws are taken with replacement out of ``conf/fit/<fit>.posterior.parquet``, from a stream
+    Draws are taken with replacement out of ``<fit>.posterior.parquet`` beside the fit's preset
+    (in ``conf/fit`` or a ``hydra.searchpath`` folder: ``folders``, default the Hydra job's,
+    as `sim.experiment.config.config_folders` gives them), from a stream
     of ``run.seed``, once for the whole run (so blocks of a large run share one set of draws);
     keys not in the posterior keep the config's values. A fitted key given another value is
     refused (the draws would replace it while the saved config showed it). The result has
@@ -240,14 +250,15 @@ def posterior_config(config: Config) -> Config:
             "run.posterior=true draws from a fit's posterior, and fit=none runs the hand-set "
             "values, which have none; drop one of the two"
         )
-    draws = posterior_draws(config.fit)
+    folders = job_folders() if folders is None else folders
+    draws = posterior_draws(config.fit, folders)
     if draws is None:
         raise ConfigError(
             f"run.posterior=true needs posterior draws of the fit {config.fit!r} "
-            f"(conf/fit/{config.fit}.posterior.parquet); run `escalation calibrate` with "
-            "calibrate.posterior=true (the default) first"
+            f"({display_path(posterior_file(config.fit, folders))}); run `escalation calibrate` "
+            "with calibrate.posterior=true (the default) first"
         )
-    if (fit_record(config.fit) or {}).get("posterior_converged") is False:
+    if (fit_record(config.fit, folders) or {}).get("posterior_converged") is False:
         warnings.warn(
             f"the posterior of the fit {config.fit!r} did not converge (its calibration said "
             "so): the runs draw from chains that may not be a posterior; run `escalation "
@@ -255,15 +266,15 @@ def posterior_config(config: Config) -> Config:
             UserWarning,
             stacklevel=2,
         )
-    fitted = set(fit_values(config.fit))
+    fitted = set(fit_values(config.fit, fit_file(config.fit, folders)))
     if set(draws.columns) != fitted:
         raise ConfigError(
-            f"conf/fit/{config.fit}.posterior.parquet is not the posterior of the fit "
+            f"{display_path(posterior_file(config.fit, folders))} is not the posterior of the fit "
             f"{config.fit!r}: it samples {', '.join(sorted(draws.columns))}, the fit sets "
             f"{', '.join(sorted(fitted))}",
             advice="run `escalation calibrate` again with calibrate.posterior=true",
         )
-    overridden = set_by_hand(config)
+    overridden = set_by_hand(config, folders)
     if overridden:  # the draws would replace the value given, and the config misdescribe the run
         raise ConfigError(
             f"run.posterior=true draws every value of the fit {config.fit!r} from its "
@@ -286,6 +297,6 @@ def drawn_values(config: Config) -> pd.DataFrame:
     size = config.run.replications
     values = {
         key: np.broadcast_to(np.asarray(lookup(drawn, key)[1]), size)
-        for key in sorted(fit_values(config.fit))
+        for key in sorted(fit_values(config.fit, fit_file(config.fit, job_folders())))
     }
     return pd.DataFrame({"replication": np.arange(size), **values})

@@ -8,6 +8,7 @@ package, recomputes the cells it affects instead of keeping stale numbers.
 import dataclasses
 import hashlib
 import json
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -15,9 +16,9 @@ from typing import Any
 import numpy as np
 
 from sim import __version__
-from sim.core.fitted import fit_folder
+from sim.core.fitted import posterior_file
 from sim.core.scenario import Scenario
-from sim.experiment.config import Config
+from sim.experiment.config import Config, job_folders
 from sim.reports.run import RunIdentity
 
 #: Config keys that change no number a run writes (they are left out of the config digest).
@@ -100,19 +101,24 @@ def code_digest() -> str:
     return files_digest(files, package)
 
 
-def config_digest(config: Config) -> str:
-    """`config_hash`, and with ``run.posterior`` the posterior draws file it samples from."""
+def config_digest(config: Config, folders: Sequence[str] | None = None) -> str:
+    """`config_hash`, and with ``run.posterior`` the posterior draws file it samples from.
+
+    ``folders`` are the config folders the fit is looked up in (default: the Hydra job's).
+    """
     if not config.run.posterior:
         return config_hash(config)
-    path = fit_folder() / f"{config.fit}.posterior.parquet"
+    path = posterior_file(config.fit, job_folders() if folders is None else folders)
     draws = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "none"
     return _digest(f"{config_hash(config)}:{draws}".encode())
 
 
-def run_identity(config: Config, scenario: Scenario) -> RunIdentity:
+def run_identity(
+    config: Config, scenario: Scenario, folders: Sequence[str] | None = None
+) -> RunIdentity:
     """The identity of a run of ``config`` on ``scenario`` with this package."""
     parts = {
-        "config": config_digest(config),
+        "config": config_digest(config, folders),
         "scenario": scenario_digest(scenario),
         "events": events_digest(scenario),
         "code": code_digest(),

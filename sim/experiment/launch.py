@@ -28,9 +28,11 @@ from sim.experiment.cells import (
     MANIFEST,
     Manifest,
     ManifestCell,
-    SweepPlan,
+    basic_plan,
+    hydra_settings,
     read_manifest,
-    sweep_cells,
+    split_overrides,
+    swept_keys,
 )
 from sim.experiment.checks import check_overrides, composition_error
 from sim.experiment.config import (
@@ -82,8 +84,9 @@ class CheckedJob:
     run: RunIdentity | None = None  # the whole identity (the cell's is its digest)
 
 
-def check_job(config: Config, config_name: str, scenarios: dict[Any, Scenario]) -> CheckedJob:
-    """Build what a job will build (scenario, real path, horizon) and check its budget."""
+def check_job(cfg: DictConfig, config_name: str, scenarios: dict[Any, Scenario]) -> CheckedJob:
+    """Build what ``cfg``'s job builds (scenario, real path, horizon); check its budget and fit."""
+    config, folders = task_config(cfg), config_folders(cfg.hydra)  # the fit's: searchpath too
     spec = config.scenario
     key = (spec.name, spec.start, spec.end, repr(sorted(spec.initial_measures.items())))
     if key not in scenarios:
@@ -92,9 +95,9 @@ def check_job(config: Config, config_name: str, scenarios: dict[Any, Scenario]) 
             horizon(config, scenarios[key])  # a bad run.weeks: its one line, before warnings
             load_real(scenarios[key])
     scenario = scenarios[key]
-    fit_record(config.fit)  # a damaged record: its one line now, not after the runs
+    fit_record(config.fit, folders)  # a damaged record: its one line now, not after the runs
     if config.run.posterior and config_name != "calibrate":  # calibrate draws no runs
-        posterior_config(config)  # the fit has draws, and they are its own: before any folder
+        posterior_config(config, folders)  # the fit has draws, and they are its own: first
     if isinstance(config, CompareJobConfig):  # their origins, walkers, chains, fit folder
         from sim.analysis.checks import check_analysis
 
@@ -105,7 +108,7 @@ def check_job(config: Config, config_name: str, scenarios: dict[Any, Scenario]) 
             parse_objective(config.run.objective, follow=config.run.follow)
         weeks = horizon(config, scenario)
         budget = run_budget(config.run.replications, weeks, config.run.trajectories, BLOCK)
-    run = run_identity(config, scenario)
+    run = run_identity(config, scenario, folders)
     return CheckedJob(config, scenario, run.cell, budget, run)
 
 
@@ -233,9 +236,8 @@ def prepare_run(overrides: Sequence[str], config_name: str = RUN_CONFIG) -> Laun
 
     check_overrides(overrides)
     cfg = compose(overrides, config_name)
-    config = task_config(cfg)
-    check_read(config, overrides, config_name)  # the job checks again; here the folder is intact
-    job = check_job(config, config_name, {})
+    check_read(task_config(cfg), overrides, config_name)  # the job checks again, the folder intact
+    job = check_job(cfg, config_name, {})
     folder = Path(str(cfg.hydra.run.dir))
     check_not_taken(folder, "run")
     created, lock = claim(folder, [job.budget] if job.budget else [])
@@ -247,32 +249,6 @@ def prepare_run(overrides: Sequence[str], config_name: str = RUN_CONFIG) -> Laun
             "with -m (escalation run -m +experiment=NAME)"
         )
     return Launch(folder, created, lock, arguments, [job], notes=notes)
-
-
-def split_overrides(overrides: Sequence[str]) -> tuple[list[str], list[str]]:
-    """(the task's overrides, every override that is not a list to sweep)."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    parsed = OverridesParser.create().parse_overrides(list(overrides))
-    task = [str(o.input_line) for o in parsed if not o.is_hydra_override()]
-    fixed = [str(o.input_line) for o in parsed if not o.is_sweep_override()]
-    return task, fixed
-
-
-def swept_keys(task: Sequence[str]) -> list[str]:
-    """The keys the task's overrides sweep (``KEY=a,b``, ``KEY=interval(0,1)``, ...)."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    parsed = OverridesParser.create().parse_overrides(list(task))
-    return [str(o.get_key_element()) for o in parsed if o.is_sweep_override()]  # strategy@seoul
-
-
-def basic_plan(cfg: DictConfig, task: Sequence[str]) -> SweepPlan:
-    """The cells Hydra's basic sweeper runs for ``task`` and ``hydra.sweeper.params``."""
-    node = OmegaConf.select(cfg, "hydra.sweeper.params")
-    container = OmegaConf.to_container(node, resolve=True) if isinstance(node, DictConfig) else {}
-    params = container if isinstance(container, dict) else {}
-    return sweep_cells({str(k): v for k, v in params.items()}, task)
 
 
 def prepare_sweep(overrides: Sequence[str], config_name: str = RUN_CONFIG) -> Launch:
@@ -288,7 +264,7 @@ def prepare_sweep(overrides: Sequence[str], config_name: str = RUN_CONFIG) -> La
         f"hydra.sweep.dir={quoted(str(folder))}",
     ]
     if str(cfg.hydra.sweeper._target_) != BASIC_SWEEPER:  # an optimising sweeper picks cells
-        job = check_job(task_config(cfg), config_name, {})
+        job = check_job(cfg, config_name, {})
         created, lock = claim(folder, [])
         (folder / MANIFEST).unlink(missing_ok=True)  # an earlier launch's cells are not these
         node = OmegaConf.select(cfg, "hydra.sweeper.params")
@@ -299,12 +275,13 @@ def prepare_sweep(overrides: Sequence[str], config_name: str = RUN_CONFIG) -> La
         command = " ".join(["escalation run --multirun", *overrides])
         search = Search(command, keys, trials)
         return Launch(folder, created, lock, arguments, [job], search=search)
-    plan = basic_plan(cfg, task)
+    plan, settings = basic_plan(cfg, task), hydra_settings(overrides)
     scenarios: dict[Any, Scenario] = {}
     jobs = []
     for number, cell in enumerate(plan.cells):
         try:
-            jobs.append(check_job(task_config(compose(cell, config_name)), config_name, scenarios))
+            composed = compose([*settings, *cell], config_name)
+            jobs.append(check_job(composed, config_name, scenarios))
         except EscalationError as problem:
             raise refused_cell(number, plan.cells, problem) from None
     for number in range(len(jobs)):  # a file where a cell's folder goes stopped it mid-sweep
@@ -335,14 +312,14 @@ def check_sweep(overrides: Sequence[str], config_name: str) -> None:
     task, fixed = split_overrides(overrides)
     cfg = compose(fixed, config_name)
     if str(cfg.hydra.sweeper._target_) != BASIC_SWEEPER:  # an optimiser picks its own cells
-        check_job(task_config(cfg), config_name, {})
+        check_job(cfg, config_name, {})
         return
-    cells = basic_plan(cfg, task).cells
+    cells, settings = basic_plan(cfg, task).cells, hydra_settings(overrides)
     for number, cell in enumerate(cells):
         try:
-            config = task_config(compose(cell, config_name))
-            check_read(config, cell, config_name, sweep=True)
-            check_job(config, config_name, {})
+            composed = compose([*settings, *cell], config_name)
+            check_read(task_config(composed), cell, config_name, sweep=True)
+            check_job(composed, config_name, {})
         except EscalationError as problem:
             raise refused_cell(number, cells, problem) from None
         check_folder(Path(str(cfg.hydra.sweep.dir)) / str(number))  # a file in a cell's place

@@ -232,8 +232,14 @@ def run_calibration(
 
 def installed(preset: Path, c) -> str:
     """The line that says where the fit went and which runs now use it."""
-    if preset.parent.parent.resolve() != CONF_DIR.resolve():
-        use = "outside the shipped conf/, so runs do not pick it up"
+    folder = preset.parent.parent.resolve()
+    if folder != CONF_DIR.resolve() and (CONF_DIR / "fit" / preset.name).is_file():
+        use = (  # conf/ comes first on Hydra's search path: the shipped fit of that name wins
+            f"outside the shipped conf/, where a fit {c.fit!r} comes first, so runs do not "
+            "pick it up; write it under another name (calibrate.fit=NAME) to run it"
+        )
+    elif folder != CONF_DIR.resolve():
+        use = f"runs use it with fit={c.fit} 'hydra.searchpath=[file://{folder}]'"
     elif c.fit == DEFAULT_FIT:
         use = "every run now uses it (fit=none runs the hand-set values)"
     else:
