@@ -39,7 +39,12 @@ from sim.core.errors import ConfigError, EscalationError, EventsFileError
 from sim.core.folders import CONF_DIR
 from sim.core.moves import Move
 from sim.experiment.config import default_config, parameter_source
-from sim.reports.comparison import comparison_markdown, fan_caption, format_comparison
+from sim.reports.comparison import (
+    comparison_markdown,
+    events_name,
+    fan_caption,
+    format_comparison,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 C, H, R = Move.COOPERATE, Move.HOLD, Move.RETALIATE
@@ -715,6 +720,8 @@ def test_the_fan_draws_its_quantiles_and_the_real_path_where_they_are():
     held = np.append(level, level[-1]) + 0.2  # the last week is held over its own width
     np.testing.assert_array_equal(lines["simulated median"], held)
     np.testing.assert_array_equal(lines["real 2018"][:-1], real.tension[:weeks])
+    named = plot_tension_fan(make_fan_data(fan, scenario, real, events_name="mine.csv"))
+    assert "mine.csv 2018" in [line.get_label() for line in named.axes[0].get_lines()]
     # both axes say what they hold (neither had a label), the dates with their years
     assert ax.get_ylabel().startswith("tension (0: no measure in force")
     assert ax.get_xlabel() == "week starting: 29 Oct 2018 to 31 Dec 2018"
@@ -896,7 +903,10 @@ def test_an_edited_copy_of_the_fits_events_is_said_to_be_other_data(tmp_path):
     edited = write_events(tmp_path / "edited.csv", kept)  # no suspension of the notice
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # the move id the copy no longer has
-        copies = {path: compare(config(f"events={path}")).report for path in (same, edited)}
+        results = {path: compare(config(f"events={path}")) for path in (same, edited)}
+    copies = {path: result.report for path, result in results.items()}
+    # the fan's legend names the copy's file, where it called any file's path "real"
+    assert [events_name(results[p].case) for p in (same, edited)] == [None, "edited.csv"]
     assert copies[same].own_events and "note:" not in format_comparison(copies[same])
     report = copies[edited]
     assert not report.own_events and report.to_json()["own_events"] is False

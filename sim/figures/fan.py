@@ -27,15 +27,22 @@ class FanData:
     real: np.ndarray | None
     milestones: list[tuple[pd.Timestamp, str]]
     title: str
+    real_name: str = "real"  # the path's legend: an events file of one's own is named, not "real"
 
 
 def make_fan_data(
-    fan: pd.DataFrame, scenario: Scenario, real: RealPath | None, caption: str = ""
+    fan: pd.DataFrame,
+    scenario: Scenario,
+    real: RealPath | None,
+    caption: str = "",
+    events_name: str | None = None,
 ) -> FanData:
     """Numbers for the fan chart, from the per-week quantile table of a run.
 
     ``caption`` (a line under the title) says which runs these are: a run's count, rules,
-    US policy and parameters (`sim.reports.run.RunSummary.caption`).
+    US policy and parameters (`sim.reports.run.RunSummary.caption`). ``events_name`` names the
+    events file ``real`` comes from when it is not the scenario's own (`escalation compare
+    events=PATH`): the legend then says that file, not "real".
     """
     by_week: dict[int, list[str]] = {}
     if real is not None:
@@ -54,6 +61,7 @@ def make_fan_data(
         real=None if real is None else real.tension[: len(fan)],
         milestones=sorted(milestones),
         title=f"{scenario.title}\n{caption}" if caption else scenario.title,
+        real_name=events_name or "real",
     )
 
 
@@ -198,7 +206,7 @@ def plot_tension_fan(data: FanData, ax=None) -> Figure:
     ax.step(x, median, where="post", color="tab:blue", lw=2, label="simulated median")
     if data.real is not None:
         years = sorted({data.dates[0].year, data.dates[-1].year})
-        label = "real " + "-".join(str(y) for y in years)
+        label = f"{data.real_name} " + "-".join(str(y) for y in years)
         ax.step(x, _held(data.real), where="post", color="black", lw=2, label=label)
     ax.set_xlim(x[0], x[-1])
     _milestone_labels(ax, data)

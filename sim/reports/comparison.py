@@ -348,6 +348,15 @@ def raster_data(result, samples: int):
     )
 
 
+def events_name(case) -> str | None:
+    """The name of the events file ``case`` compares when it is not its scenario's own, else None.
+
+    The fan's legend calls the scenario's own path "real"; an analyst's file is named instead.
+    """
+    own = case.scenario.events_path
+    return None if own is not None and case.holds_events_of(own) else case.events_path.name
+
+
 def write_comparison(result, folder: Path, samples: int) -> Path:
     """Write the figures, ``comparison.md`` and (last) ``comparison.json`` into ``folder``.
 
@@ -359,7 +368,8 @@ def write_comparison(result, folder: Path, samples: int) -> Path:
 
     folder = Path(folder)
     case, report = result.case, result.report
-    fan = make_fan_data(result.fan, case.scenario, case.real, fan_caption(report))
+    caption, name = fan_caption(report), events_name(case)
+    fan = make_fan_data(result.fan, case.scenario, case.real, caption, name)
     write_figure(plot_tension_fan(fan), folder / FAN_FIGURE)
     write_figure(plot_event_raster(raster_data(result, samples)), folder / RASTER_FIGURE)
     best = report.in_sample.best("aic")
