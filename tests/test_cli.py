@@ -422,6 +422,20 @@ def test_the_resource_trackers_warning_is_left_unsaid_in_the_processes_a_command
         assert ("leaked" in done.stderr) == said, done.stderr
 
 
+def busy_until_interrupted(seconds: float = 20.0) -> None:
+    """Run Python code until a signal is raised in it, or for ``seconds`` (then the test fails).
+
+    A fixed count of loops (10 million) ended before the timer's 10 ms signal on a loaded
+    machine; a deadline waits for it as long as a slow machine needs, and no longer on a fast
+    one, since the signal ends the loop.
+    """
+    import time
+
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        pass
+
+
 class Freed:
     """An object whose weakref callback raises what it is given, as the garbage collector
     runs such callbacks while a sweep frees a block's Mesa model."""
@@ -446,8 +460,7 @@ def test_an_interrupt_lost_in_a_weakref_callback_is_raised_again(signum):
             freed = Freed()
             kept = weakref.ref(freed, callback)
             del freed  # the callback raises here, where Python cannot raise it
-            for _ in range(10_000_000):  # the signal sent again is raised in this loop
-                pass
+            busy_until_interrupted()  # the signal sent again is raised in this loop
         assert kept() is None
     finally:
         signal.signal(signal.SIGTERM, handler)
@@ -492,6 +505,5 @@ def test_an_interrupt_sent_again_waits_while_a_job_prints_its_report():
             printed = True
         finally:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-        for _ in range(10_000_000):
-            pass
+        busy_until_interrupted()
     assert printed and kept() is None
