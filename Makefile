@@ -22,9 +22,12 @@ lint: setup-dev
 	$(VENV)/ruff format --check .
 	$(VENV)/mypy
 
+# Bytecode caches are written during the tests even where PYTHONDONTWRITEBYTECODE is set: the
+# suite starts many Python processes, and each would compile the package (and each worker
+# rewrite the tests) from source again. They go to __pycache__/, which git ignores.
 test: lint
 	scripts/install-browser.sh
-	$(VENV)/python -m pytest -n 2 --dist loadgroup $(ARGS)
+	PYTHONDONTWRITEBYTECODE= $(VENV)/python -m pytest -n 2 --dist loadgroup $(ARGS)
 
 bench: setup-dev
 	$(VENV)/python benchmarks/bench_model.py
