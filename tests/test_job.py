@@ -466,12 +466,12 @@ def test_a_fitted_value_out_of_range_names_the_fits_file(monkeypatch):
 
 
 def test_a_posterior_run_is_identified_by_its_draws_file_too(tmp_path, monkeypatch):
-    from sim.core.fitted import fit_folder
+    from sim.core import fitted
     from sim.experiment import identity
 
-    for path in fit_folder().glob("gsomia_2019.*"):
+    for path in fitted.fit_folder().glob("gsomia_2019.*"):
         shutil.copy(path, tmp_path / path.name)
-    monkeypatch.setattr(identity, "fit_folder", lambda: tmp_path)
+    monkeypatch.setattr(fitted, "fit_folder", lambda: tmp_path)
     base = config("run.replications=10", "run.posterior=true")
     point = config("run.replications=10")
     before = identity.config_digest(base)
