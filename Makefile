@@ -2,7 +2,7 @@
 VENV := .venv/bin
 ARGS ?=
 
-.PHONY: setup setup-dev run classroom test lint bench clean
+.PHONY: setup setup-dev run classroom test test-launchers lint bench clean
 
 setup:
 	scripts/setup.sh
@@ -27,7 +27,12 @@ lint: setup-dev
 # rewrite the tests) from source again. They go to __pycache__/, which git ignores.
 test: lint
 	scripts/install-browser.sh
-	PYTHONDONTWRITEBYTECODE= $(VENV)/python -m pytest -n 2 --dist loadgroup $(ARGS)
+	PYTHONDONTWRITEBYTECODE= $(VENV)/python -m pytest -n 2 --dist loadgroup -m "not launchers" $(ARGS)
+
+# The two launcher comparisons (a job on the basic, joblib and Ray launchers gives the same
+# numbers), about a minute of Ray and joblib start-up: CI runs them after `make test`.
+test-launchers: setup-dev
+	PYTHONDONTWRITEBYTECODE= $(VENV)/python -m pytest -m launchers $(ARGS)
 
 bench: setup-dev
 	$(VENV)/python benchmarks/bench_model.py

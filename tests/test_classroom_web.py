@@ -42,7 +42,8 @@ from sim.figures.classroom import FONT_PT
 from sim.play.charts import DPI
 from sim.play.server import seat_export_path
 
-pytestmark = pytest.mark.slow
+# One xdist group: the server and the browser start once, on one worker.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
 
 def assert_terms_add_up(lines: list[str]) -> None:
