@@ -932,3 +932,34 @@ def test_prim_peels_on_independent_rows_and_checks_its_box_on_the_others():
     assert checked.held_out_points == 5
     assert checked.held_out_coverage == pytest.approx(2 / 3)
     assert checked.held_out_density == pytest.approx(2 / 3)
+
+
+@pytest.mark.slow
+def test_a_fit_of_ones_own_explores_with_levels_and_its_command_repeats(tmp_path):
+    """A fit found through hydra.searchpath with a categorical input: composing the levels
+    lost the search path ("Could not find 'fit/mine'"), every chunk then died in a traceback
+    and left its folder; and the recorded command, without the search path, failed again."""
+    from sim.core.folders import CONF_DIR
+
+    mine = tmp_path / "mine" / "fit"
+    mine.mkdir(parents=True)
+    shipped = CONF_DIR / "fit" / "gsomia_2019"
+    text = shipped.with_suffix(".yaml").read_text().replace("fit: gsomia_2019", "fit: mine")
+    (mine / "mine.yaml").write_text(text)
+    shutil.copy(shipped.with_suffix(".json"), mine / "mine.json")
+    search = f"hydra.searchpath=[file://{tmp_path / 'mine'}]"
+    done = explore(
+        tmp_path / "out",
+        "fit=mine",
+        search,
+        "explore=latin",
+        "explore.design.n=4",
+        "explore.replications=5",
+        "explore.chunks=1",
+        "explore.inputs=[us.pressure]",
+        "+explore.levels.us.policy=[reactive,constant]",
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    manifest = json.loads((tmp_path / "out" / "explore.json").read_text())
+    assert manifest["fit"] == "mine"
+    assert manifest["command"].endswith(f"'{search}'")

@@ -9,6 +9,7 @@ with one line before any job starts; when it ends it gathers the chunks into
 
 import json
 import os
+import shlex
 import sys
 import time
 import traceback
@@ -34,6 +35,7 @@ from sim.experiment.explore.plan import (
     left_out_line,
     overrides_of,
     plan_exploration,
+    search_path_of,
     write_plan,
 )
 from sim.experiment.factory import build_scenario
@@ -266,11 +268,12 @@ class ExploreCallback(Callback):
 
         config_name = kwargs.get("config_name") or "explore"
         base = overrides_of(config)
+        searched = search_path_of(config)  # a fit of one's own is found through it
 
         def with_levels(extra: list[str]) -> DictConfig:
             keys = {e.split("=")[0] for e in extra}
             kept = [o for o in base if o.lstrip("+~").split("=")[0] not in keys]
-            return compose(config_name, overrides=kept + extra)
+            return compose(config_name, overrides=searched + kept + extra)
 
         folder = Path(config.hydra.sweep.dir)
         try:
@@ -279,7 +282,7 @@ class ExploreCallback(Callback):
             check_folder(folder)  # one line, before Hydra's callback warning and a traceback
             check_not_taken(folder, "exploration")
             plan = plan_exploration(config, with_levels)
-            command = " ".join(["escalation explore", *base])
+            command = " ".join(["escalation explore", *base, *map(shlex.quote, searched)])
             earlier = (folder / MANIFEST).is_file()
             kept = write_plan(plan, folder, command)
             ExploreCallback.planned = folder

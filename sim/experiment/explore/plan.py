@@ -236,6 +236,16 @@ def read_groups(folder: Path) -> dict[int, Config]:
     return {g["group"]: config_from_dict(g["config"]) for g in data["groups"]}
 
 
+def search_path_of(cfg: DictConfig) -> list[str]:
+    """The ``hydra.searchpath=...`` override of a multirun, if the user gave one.
+
+    Composing the config again (a level of a categorical input) needs it: without it a preset
+    found through the search path (a fit of one's own) is not found.
+    """
+    given = list(OmegaConf.select(cfg, "hydra.overrides.hydra") or [])
+    return [o for o in given if o.lstrip("+~").split("=")[0] == "hydra.searchpath"]
+
+
 def overrides_of(cfg: DictConfig) -> list[str]:
     """The user's command-line overrides of a multirun (the sweeper's own keys left out)."""
     task = list(OmegaConf.select(cfg, "hydra.overrides.task") or [])
