@@ -448,3 +448,24 @@ def test_a_key_the_case_does_not_bear_on_is_left_out_of_the_fit_and_of_k():
     kept = calibrate(gsomia, "escalation calibrate", "2026-01-01", said.append)
     assert "the keys seoul.* set" not in format_calibration(kept)
     assert kept.left_out == () and list(kept.ml.keys) == ["seoul.activity", "payoffs.deadline"]
+
+
+def test_a_relative_events_path_is_recorded_so_that_any_folder_finds_it(tmp_path, monkeypatch):
+    """Calibrated from another folder with events=data/events.csv, the record kept the path
+    as typed; compare, reading it against the checkout, then called the fit's own events
+    "not those the model's fit was made on"."""
+    (tmp_path / "data").mkdir()
+    shutil.copy(ROOT / "scenarios" / "gsomia_2019" / "events.csv", tmp_path / "data")
+    monkeypatch.chdir(tmp_path)
+    config = default_config(
+        ["run.progress=false", "params=[seoul.activity]", *TINY, "calibrate.posterior=false"]
+        + ["calibrate.write=false", "events=data/events.csv"]
+        + ["scenario.start=2019-06-24", "scenario.end=2019-08-26"],
+        "calibrate",
+    )
+    report, _ = run_calibration(config, "escalation calibrate", "2026-01-01", [].append, [].append)
+    assert report.events == str(tmp_path / "data" / "events.csv")
+    monkeypatch.chdir(ROOT)  # compare, elsewhere, finds the same file
+    from sim.analysis.compare import fitted_events
+
+    assert fitted_events({"scenario": "gsomia_2019", "events": report.events}).is_file()

@@ -686,3 +686,65 @@ def test_a_fit_of_ones_own_gives_its_posterior_draws_and_resumes(tmp_path, capsy
     capsys.readouterr()
     main(command)  # the launch's identity of each cell is the job's: both are kept
     assert capsys.readouterr().out.count("already complete") == 2
+    # without its draws, the advice writes mine's again, not the shipped default's
+    (extra / "mine.posterior.parquet").unlink()
+    with pytest.raises(SystemExit):
+        main([*command[:-1], f"hydra.sweep.dir={tmp_path / 'again'}"])
+    advice = f"run `escalation calibrate calibrate.fit=mine calibrate.conf_dir={extra.parent}` with"
+    assert advice in capsys.readouterr().err
+
+
+def test_a_record_or_draws_readable_but_wrong_inside_are_one_line_naming_the_file(
+    tmp_path, monkeypatch
+):
+    """A record without its count of parameters ended compare in KeyError: 'parameters'; one
+    holding "no" for posterior_converged passed unwarned. An empty draws file ended run in
+    ValueError: high <= 0, a column of text in a traceback, a draw out of range in a line that
+    printed the whole array, without the file, and only once the runs were drawn."""
+    from sim.core import fitted
+    from sim.experiment.factory import posterior_config
+
+    for path in fitted.fit_folder().glob("gsomia_2019.*"):
+        shutil.copy(path, tmp_path / path.name)
+    monkeypatch.setattr(fitted, "fit_folder", lambda: tmp_path)
+    record = tmp_path / "gsomia_2019.json"
+    shipped = json.loads(record.read_text())
+    assert fitted.record_problem(shipped) is None
+    wrong = [
+        ({"parameters": "twelve"}, "its 'parameters' is \"twelve\", not a count of parameters"),
+        ({"parameters": True}, "its 'parameters' is true, not a count of parameters"),
+        ({"keys": "seoul.activity"}, "its 'keys' is \"seoul.activity\", not a list of fitted"),
+        ({"posterior_converged": "no"}, "its 'posterior_converged' is \"no\", not true or false"),
+        ({"tied": ["a"]}, "its 'tied' is [\"a\"], not a mapping of keys to keys"),
+    ]
+    for change, said in wrong:
+        record.write_text(json.dumps(shipped | change))
+        with pytest.raises(
+            ConfigError, match=re.escape(f"gsomia_2019.json: cannot be read ({said}")
+        ):
+            fitted.fit_record()
+    record.write_text(json.dumps({k: v for k, v in shipped.items() if k != "parameters"}))
+    with pytest.raises(ConfigError, match=re.escape("(it has no 'parameters'); restore it")):
+        fitted.fit_record()
+    record.write_text(json.dumps(shipped))
+    base = config("run.replications=10", "run.posterior=true")
+    path = tmp_path / "gsomia_2019.posterior.parquet"
+    draws = pd.read_parquet(path)
+    posterior_config(base)  # the shipped draws pass
+    text = draws.astype({"seoul.activity": str})
+    nan = draws.copy()
+    nan.loc[3, "seoul.lift"] = np.nan
+    high = draws.copy()
+    high.loc[5, "seoul.activity"] = 1.5
+    cases = [
+        (draws.iloc[:0], "holds no posterior draws"),
+        (text, "the draws of seoul.activity are not numbers"),
+        (nan, "a draw of seoul.lift is missing or not finite"),
+        (high, "draws of seoul.activity from "),
+    ]
+    for table, said in cases:
+        table.to_parquet(path)
+        with pytest.raises(ConfigError, match=re.escape(said)) as caught:
+            posterior_config(base)
+        assert str(caught.value).startswith(str(path)) and "\n" not in str(caught.value)
+    assert "to 1.5 leave its allowed range [0.0, 1.0]" in str(caught.value)

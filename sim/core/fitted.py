@@ -92,7 +92,52 @@ def fit_record(
         raise ConfigError(f"{path}: {_damaged(problem)}") from None
     if not isinstance(record, dict):
         raise ConfigError(f"{path}: {_damaged(ValueError('not a JSON object'))}")
+    if wrong := record_problem(record):
+        raise ConfigError(f"{path}: {_damaged(ValueError(wrong))}")
     return record
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _are_names(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _names_to_names(value: Any) -> bool:
+    return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
+
+
+#: What the fields of a fit's record must hold, as `escalation calibrate` writes them, and
+#: whether a record may lack them (older records have no convergence flags).
+RECORD_FIELDS: dict[str, tuple[str, Any, bool]] = {
+    "parameters": ("a count of parameters", lambda v: _is_int(v) and v >= 0, True),
+    "keys": ("a list of fitted keys", _are_names, True),
+    "scenario": ("a scenario's name", lambda v: isinstance(v, str) and v != "", True),
+    "params": ("a list of search entries", _are_names, False),
+    "conduct_keys": ("a list of keys", _are_names, False),
+    "tied": ("a mapping of keys to keys", _names_to_names, False),
+    "rules": ("a mapping of sides to rules", _names_to_names, False),
+    "events": ("an events file's path", lambda v: v is None or isinstance(v, str), False),
+    "ml_converged": ("true or false", lambda v: v is None or isinstance(v, bool), False),
+    "posterior_converged": ("true or false", lambda v: v is None or isinstance(v, bool), False),
+}
+
+
+def record_problem(record: dict[str, Any]) -> str | None:
+    """What is wrong with a fit's record (a field missing or of the wrong kind), or None.
+
+    A record that is valid JSON but lacks its count of parameters, or holds "no" where true or
+    false belongs, ended `compare` in a KeyError or passed a check unseen.
+    """
+    for field, (kind, holds, required) in RECORD_FIELDS.items():
+        if field not in record:
+            if required:
+                return f"it has no {field!r}"
+        elif not holds(record[field]):
+            return f"its {field!r} is {json.dumps(record[field])[:40]}, not {kind}"
+    return None
 
 
 def posterior_file(name: str = DEFAULT_FIT, config_folders: Sequence[str | Path] = ()) -> Path:

@@ -18,8 +18,15 @@ import pandas as pd
 import yaml
 
 from sim.core.errors import ConfigError, EscalationError, EventsFileError, ScenarioError
-from sim.core.fitted import fit_file, fit_record, fit_values, posterior_draws, posterior_file
-from sim.core.folders import display_path
+from sim.core.fitted import (
+    DEFAULT_FIT,
+    fit_file,
+    fit_record,
+    fit_values,
+    posterior_draws,
+    posterior_file,
+)
+from sim.core.folders import CONF_DIR, display_path
 from sim.core.model import EscalationModel
 from sim.core.params import lookup, with_values
 from sim.core.scenario import Scenario
@@ -253,10 +260,16 @@ def posterior_config(config: Config, folders: Sequence[str] | None = None) -> Co
     folders = job_folders() if folders is None else folders
     draws = posterior_draws(config.fit, folders)
     if draws is None:
+        where = posterior_file(config.fit, folders)
+        how = "escalation calibrate"
+        if config.fit != DEFAULT_FIT:
+            how += f" calibrate.fit={config.fit}"
+        if where.parent.parent.resolve() != CONF_DIR.resolve():  # a fit of one's own
+            how += f" calibrate.conf_dir={where.parent.parent}"
         raise ConfigError(
             f"run.posterior=true needs posterior draws of the fit {config.fit!r} "
-            f"({display_path(posterior_file(config.fit, folders))}); run `escalation calibrate` "
-            "with calibrate.posterior=true (the default) first"
+            f"({display_path(where)}); run `{how}` with calibrate.posterior=true (the default) "
+            "and the options the fit was made with first"
         )
     if (fit_record(config.fit, folders) or {}).get("posterior_converged") is False:
         warnings.warn(
@@ -274,6 +287,7 @@ def posterior_config(config: Config, folders: Sequence[str] | None = None) -> Co
             f"{', '.join(sorted(fitted))}",
             advice="run `escalation calibrate` again with calibrate.posterior=true",
         )
+    check_draws(draws, config, posterior_file(config.fit, folders))
     overridden = set_by_hand(config, folders)
     if overridden:  # the draws would replace the value given, and the config misdescribe the run
         raise ConfigError(
@@ -285,6 +299,32 @@ def posterior_config(config: Config, folders: Sequence[str] | None = None) -> Co
     rows = np.random.default_rng(stream).integers(len(draws), size=config.run.replications)
     drawn = with_values(config, {k: draws[k].to_numpy()[rows] for k in draws.columns})
     return replace(drawn, run=replace(drawn.run, posterior=False))
+
+
+def check_draws(draws: pd.DataFrame, config: Config, path: Path) -> None:
+    """Raise `ConfigError` naming ``path`` unless every draw is a number in its key's range.
+
+    Checked whole, before any run: an empty file, a column of text or a draw out of range
+    had ended in a traceback, or only when a seed happened to draw the bad row.
+    """
+    where = display_path(path)
+    advice = "restore it, or run `escalation calibrate` again"
+    if draws.empty:
+        raise ConfigError(f"{where} holds no posterior draws", advice=advice)
+    for key in draws.columns:
+        column = draws[key]
+        if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+            raise ConfigError(f"{where}: the draws of {key} are not numbers", advice=advice)
+        values = column.to_numpy(dtype=float)
+        if not np.isfinite(values).all():
+            raise ConfigError(f"{where}: a draw of {key} is missing or not finite", advice=advice)
+        low, high = lookup(config, key)[0].metadata.get("range", (-np.inf, np.inf))
+        if values.min() < low or values.max() > high:
+            raise ConfigError(
+                f"{where}: draws of {key} from {values.min():.6g} to {values.max():.6g} leave "
+                f"its allowed range [{low}, {high}]",
+                advice=advice,
+            )
 
 
 def drawn_values(config: Config) -> pd.DataFrame:

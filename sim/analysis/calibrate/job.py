@@ -176,7 +176,7 @@ def calibrate(config: CalibrateJobConfig, command: str, date: str, say: Say) -> 
         timings["loco"] = time.perf_counter() - t
     return CalibrationReport(
         scenario=case.scenario.name,
-        events=display_path(case.events_path),
+        events=display_path(case.events_path.resolve()),  # a record read from any folder
         start=case.scenario.start.isoformat(),
         weeks=case.weeks,
         seed=config.run.seed,
