@@ -748,3 +748,41 @@ def test_a_record_or_draws_readable_but_wrong_inside_are_one_line_naming_the_fil
             posterior_config(base)
         assert str(caught.value).startswith(str(path)) and "\n" not in str(caught.value)
     assert "to 1.5 leave its allowed range [0.0, 1.0]" in str(caught.value)
+
+
+def test_a_fit_of_ones_own_with_a_shipped_fits_name_is_said_to_be_hidden(tmp_path):
+    """A copy named gsomia_2019 on the search path lost to conf/fit without a word: the run
+    said "point estimate (fit gsomia_2019)" and ran the shipped values."""
+    from sim.core.fitted import fit_folder, hidden_fits
+    from sim.experiment.launch import check_job, compose
+
+    (tmp_path / "fit").mkdir()
+    shutil.copy(fit_folder() / "gsomia_2019.yaml", tmp_path / "fit")
+    mine = tmp_path / "fit" / "gsomia_2019.yaml"
+    assert hidden_fits("gsomia_2019", [fit_folder().parent, tmp_path]) == [mine]
+    assert hidden_fits("none", [tmp_path]) == []  # nothing of that name there
+    composed = compose(["run.progress=false", f"hydra.searchpath=[file://{tmp_path}]"], "config")
+    with pytest.warns(UserWarning, match=f"{mine} is not used: the shipped fit 'gsomia_2019'"):
+        check_job(composed, "config", {})
+
+
+def test_a_relative_search_path_holds_in_a_job_that_changes_its_folder(tmp_path, monkeypatch):
+    """With hydra.job.chdir=true a relative search path was read from the job's folder: the
+    sweep's cells "differ from the one the launch checked", a run with a value set by hand
+    said "point estimate" without it."""
+    from sim.cli import main
+    from sim.core.folders import CONF_DIR
+
+    (tmp_path / "extra" / "fit").mkdir(parents=True)
+    shipped = CONF_DIR / "fit" / "gsomia_2019"
+    text = shipped.with_suffix(".yaml").read_text().replace("fit: gsomia_2019", "fit: mine")
+    (tmp_path / "extra" / "fit" / "mine.yaml").write_text(text)
+    shutil.copy(shipped.with_suffix(".json"), tmp_path / "extra" / "fit" / "mine.json")
+    monkeypatch.chdir(tmp_path)
+    common = ["fit=mine", "hydra.searchpath=[file://extra]", "hydra.job.chdir=true"]
+    common += ["run.replications=5", "run.weeks=3", "run.progress=false"]
+    main(["run", "-m", "run.seed=1,2", *common, f"hydra.sweep.dir={tmp_path / 'sweep'}"])
+    assert (tmp_path / "sweep" / "sweep.parquet").is_file()
+    main(["run", "seoul.activity=0.3", *common, f"hydra.run.dir={tmp_path / 'one'}"])
+    summary = json.loads((tmp_path / "one" / "summary.json").read_text())
+    assert "seoul.activity=0.3 set by hand" in json.dumps(summary)

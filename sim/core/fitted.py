@@ -55,6 +55,19 @@ def fit_file(name: str, config_folders: Sequence[str | Path] = ()) -> Path:
     return shipped
 
 
+def hidden_fits(name: str, config_folders: Sequence[str | Path]) -> list[Path]:
+    """Presets ``<folder>/fit/<name>.yaml`` of ``config_folders`` that a shipped fit hides.
+
+    ``conf/`` comes first on Hydra's search path, so a fit of one's own given a shipped fit's
+    name is never run, and nothing else would say so.
+    """
+    shipped = fit_folder() / f"{name}.yaml"
+    if not shipped.is_file():
+        return []
+    found = (Path(f) / "fit" / f"{name}.yaml" for f in config_folders)
+    return [p for p in found if p.is_file() and p.resolve() != shipped.resolve()]
+
+
 def fit_values(name: str = DEFAULT_FIT, path: Path | None = None) -> dict[str, float]:
     """The fitted keys and values of ``conf/fit/<name>.yaml``, or of ``path`` when given."""
     path = path or fit_folder() / f"{name}.yaml"

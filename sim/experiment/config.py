@@ -13,6 +13,7 @@ its span) is checked where the scenario is built (`sim.experiment.factory`).
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Optional
 
 from hydra.core.config_store import ConfigStore
@@ -223,9 +224,14 @@ def _from_the_fit(
 
 
 def config_folders(hydra_node: Any) -> list[str]:
-    """The folders Hydra composed from (``conf/`` and any ``hydra.searchpath`` entry)."""
+    """The folders Hydra composed from (``conf/`` and any ``hydra.searchpath`` entry).
+
+    A relative entry is taken from the folder the command started in (``hydra.runtime.cwd``),
+    as Hydra took it: a job with ``hydra.job.chdir=true`` runs elsewhere.
+    """
     sources = OmegaConf.select(hydra_node, "runtime.config_sources", default=None) or []
-    return [str(s.path) for s in sources if s.schema == "file"]
+    started = OmegaConf.select(hydra_node, "runtime.cwd", default=None) or ""
+    return [str(Path(started, s.path)) for s in sources if s.schema == "file"]
 
 
 def to_config(cfg: DictConfig, folders: Sequence[str] | None = None) -> Config:

@@ -12,6 +12,7 @@ import os
 import signal
 import threading
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
 from sim.core.errors import ConfigError, EscalationError
-from sim.core.fitted import fit_record
+from sim.core.fitted import fit_record, hidden_fits
 from sim.core.scenario import Scenario
 from sim.experiment.blocks import BLOCK
 from sim.experiment.budget import RunBudget, check_budget, run_budget, sweep_budget
@@ -96,6 +97,13 @@ def check_job(cfg: DictConfig, config_name: str, scenarios: dict[Any, Scenario])
             load_real(scenarios[key])
     scenario = scenarios[key]
     fit_record(config.fit, folders)  # a damaged record: its one line now, not after the runs
+    for hidden in hidden_fits(config.fit, folders):
+        warnings.warn(
+            f"{hidden} is not used: the shipped fit {config.fit!r} (conf/fit) comes first on "
+            "the search path; give yours another name (calibrate.fit=NAME) to run it",
+            UserWarning,
+            stacklevel=2,
+        )
     if config.run.posterior and config_name != "calibrate":  # calibrate draws no runs
         posterior_config(config, folders)  # the fit has draws, and they are its own: first
     if isinstance(config, CompareJobConfig):  # their origins, walkers, chains, fit folder
