@@ -744,6 +744,10 @@ def test_the_header_names_the_agents_rules_in_words(default, tmp_path):
 
     header = format_header(Game(default, ["seoul"]), tmp_path / "game.json")
     assert "agents play Tokyo (fictitious play) and Washington (reactive policy)" in header
+    # and with which values: a fit of one's own was played without a word of it
+    assert "(seed 2019, the values of the fit gsomia_2019)." in header
+    hand_set = dataclasses.replace(default, fit="none")
+    assert "(seed 2019, the hand-set values)." in format_header(Game(hand_set, ["seoul"]), tmp_path)
 
 
 def test_a_replay_after_the_case_changed_blames_the_case_not_the_record(tmp_path, capsys):

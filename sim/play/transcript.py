@@ -21,6 +21,11 @@ def brief_file(game: Game, actor: str) -> str | None:
         return str(path)
 
 
+def values_played(fit: str) -> str:
+    """Which parameter values the agents play with, in words: the fit's or the hand-set ones."""
+    return "the hand-set values" if fit == "none" else f"the values of the fit {fit}"
+
+
 def format_header(game: Game, record: Path) -> str:
     """Who plays what, for how long, and where the record goes."""
     config = game.config
@@ -37,7 +42,7 @@ def format_header(game: Game, record: Path) -> str:
         f"You play {people}"
         + (f"; agents play {listing(agents)}" if agents else "")
         + f". {week_count(game.weeks)} from Monday {game.scenario.week_start(0)} "
-        f"(seed {game.seed}).",
+        f"(seed {game.seed}, {values_played(config.fit)}).",
         "Each week: c cooperate, h hold, r retaliate (Washington: a abstain, e engage, p press);",
         "full words work too; ? repeats the options; q saves the game and quits.",
     ]
