@@ -772,3 +772,12 @@ def test_a_file_where_a_sweep_cells_folder_goes_is_one_line_before_any_cell(empt
     line = refused(capsys, *argv)
     assert "sweep/1 is a file; choose another" in line
     assert sorted(p.name for p in (empty / "sweep").iterdir()) == ["1"]
+
+
+@pytest.mark.parametrize("command", ["run", "compare"])
+def test_a_list_given_to_hydras_own_keys_is_one_line_before_any_folder(empty, capsys, command):
+    # Hydra refused it only after the launch had announced the sweep and written its manifest
+    swept = "hydra.sweeper.params.us.pressure=0,0.5"
+    line = refused(capsys, command, "-m", swept, f"hydra.sweep.dir={empty / 'out'}")
+    assert line.startswith(f"error: {swept}: Hydra's own settings cannot be swept; sweep a model")
+    assert not (empty / "out").exists()

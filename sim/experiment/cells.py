@@ -72,8 +72,19 @@ def override_values(overrides: Sequence[str]) -> dict[str, Any]:
 
 
 def split_overrides(overrides: Sequence[str]) -> tuple[list[str], list[str]]:
-    """(the task's overrides, every override that is not a list to sweep)."""
+    """(the task's overrides, every override that is not a list to sweep).
+
+    A list given to one of Hydra's own keys is refused here, before the sweep's folder and
+    manifest: Hydra refuses it only after they are written.
+    """
     parsed = OverridesParser.create().parse_overrides(list(overrides))
+    for o in parsed:
+        if o.is_hydra_override() and o.is_sweep_override():
+            raise ConfigError(
+                f"{o.input_line}: Hydra's own settings cannot be swept",
+                advice="sweep a model key on the command line (us.pressure=0,0.5), or list "
+                "the values under hydra.sweeper.params in an experiment preset (docs/sweeps.md)",
+            )
     task = [str(o.input_line) for o in parsed if not o.is_hydra_override()]
     fixed = [str(o.input_line) for o in parsed if not o.is_sweep_override()]
     return task, fixed
