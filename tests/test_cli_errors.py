@@ -781,3 +781,13 @@ def test_a_list_given_to_hydras_own_keys_is_one_line_before_any_folder(empty, ca
     line = refused(capsys, command, "-m", swept, f"hydra.sweep.dir={empty / 'out'}")
     assert line.startswith(f"error: {swept}: Hydra's own settings cannot be swept; sweep a model")
     assert not (empty / "out").exists()
+
+
+def test_a_search_path_to_no_folder_is_named(empty, capsys):
+    # Hydra only warned "is not available" and then could not find the fit looked for there,
+    # in an error naming the fit: "Could not find 'fit/mine'; choose one of gsomia_2019, none"
+    nowhere = empty / "nosuch"
+    search = f"hydra.searchpath=[file://{nowhere}]"
+    line = refused(capsys, "run", "fit=mine", search, f"hydra.run.dir={empty / 'out'}")
+    assert line.startswith(f"error: hydra.searchpath: {nowhere} is not a folder; give the folder")
+    assert not (empty / "out").exists()

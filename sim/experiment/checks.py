@@ -11,6 +11,7 @@ import difflib
 import math
 import re
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -252,9 +253,27 @@ def check_overrides(overrides: Sequence[str]) -> None:
     parser = OverridesParser.create()
     for text in overrides:
         try:
-            parser.parse_override(text)
+            parsed = parser.parse_override(text)
         except HydraException as problem:  # the parser raises HydraException itself
             raise ConfigError(
                 f"cannot read the override {text!r} ({_first_line(problem)}); "
                 "write key=value, e.g. us.pressure=0.8"
             ) from None
+        if parsed.key_or_group == "hydra.searchpath" and not parsed.is_sweep_override():
+            check_search_path(parsed.value())
+
+
+def check_search_path(entries: object) -> None:
+    """Raise `ConfigError` for a ``hydra.searchpath`` folder that does not exist.
+
+    Hydra only warns ("is not available") and then cannot find the preset looked for there,
+    an error that names the preset, not the folder.
+    """
+    for entry in entries if isinstance(entries, list) else [entries]:
+        text = str(entry)
+        if text.startswith("file://") and not Path(text.removeprefix("file://")).is_dir():
+            raise ConfigError(
+                f"hydra.searchpath: {text.removeprefix('file://')} is not a folder",
+                advice="give the folder that holds fit/ (the calibrate.conf_dir a fit was "
+                "written with), as file://FOLDER",
+            )
