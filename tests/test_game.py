@@ -486,3 +486,31 @@ def test_a_second_notice_is_clocked_from_its_own_week():
     clock = game.notice_clock()
     assert clock is not None and clock.given_week == 3
     assert clock.weeks_left == game.scenario.notice.lapse_weeks  # counted from week 3 too
+
+
+def test_a_notice_an_event_lifts_stops_its_clock_and_a_new_one_starts_afresh():
+    """An instructor's de-escalating event lifted Seoul's running notice; the page still
+    counted it down, and a notice given again that week lapsed on the first one's clock."""
+
+    def play(regive: bool) -> Game:
+        game = Game(default_config(["run.weeks=30", "run.progress=false"]), ["seoul", "tokyo"])
+        for week in range(9):
+            if week == 8:
+                game.inject("seoul", "deescalate", "Seoul floats a joint fund")
+                assert game.notice_clock() is None  # withdrawn now, not at the week's end
+            retaliate = week < 7 or (week == 8 and regive)
+            game.submit("seoul", "retaliate" if retaliate else "hold")
+            game.submit("tokyo", "hold")
+            game.advance()
+        return game
+
+    kept = play(regive=False)
+    assert kept.outcome() == "noticed_then_kept" and kept.notice_clock() is None
+    again = play(regive=True)
+    clock = again.notice_clock()
+    assert (clock.given_week, clock.weeks_left) == (8, 13)  # the new notice's own 13 weeks
+    for _ in range(12):
+        again.submit("seoul", "hold")
+        again.submit("tokyo", "hold")
+        again.advance()
+    assert again.outcome() == "pending" and again.notice_clock().weeks_left == 1

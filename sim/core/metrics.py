@@ -133,6 +133,17 @@ class NoticeTracker:
         self.withdrawal_week[withdrawn & (self.withdrawal_week < 0)] = week
         self.termination_week[lapsed] = week
 
+    def withdraw_lifted(self, week: int, on_notice: np.ndarray) -> None:
+        """A running notice lifted within ``week`` by an event is withdrawn now.
+
+        `update` sees the notice only at the week's end: a notice an instructor's event lifts
+        and the side's move gives again the same week would read as one notice running on,
+        its clock not restarted, and the withdrawal lost.
+        """
+        withdrawn = (self.status == _PENDING) & ~on_notice
+        self.status[withdrawn] = _KEPT
+        self.withdrawal_week[withdrawn & (self.withdrawal_week < 0)] = week
+
     def outcome_codes(self) -> np.ndarray:
         """Index into `OUTCOMES` per replication."""
         return self.status.copy()

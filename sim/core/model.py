@@ -210,6 +210,8 @@ class EscalationModel(mesa.Model):
         """An event outside the weekly choice (an instructor's injection) changes measures now."""
         self.capitals[actor].apply(choice)
         self.tension = self.measure_tension()
+        if self.track:  # a notice the event lifts is withdrawn at once (its clock stops)
+            self.notice.withdraw_lifted(self.week, self.on_notice())
 
     def forced_choice(self, actor: str) -> Choice | Move | None:
         """This week's forced or imposed act (or move) of ``actor``, or None when it is free."""
