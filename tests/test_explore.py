@@ -809,6 +809,34 @@ def test_a_case_without_an_outcome_rule_leaves_the_notices_outcomes_out(tmp_path
     assert "explore.prim.outcome=peak_tension" in report
     pictures = {p.name for p in tmp_path.glob("*.png")}
     assert pictures == {"indices_peak_tension.png", "morris_peak_tension.png"}
+    # which real side each slot is, and the fit the other values come from (neither was said)
+    assert "Model: escalation (scenario thaad_2016, fit gsomia_2019); seed" in report
+    sides = "**Sides:** inputs are named by slot: `seoul.*` (and `payoffs.*.seoul`) are Seoul's"
+    assert sides in report and "`tokyo.*` (and `payoffs.*.tokyo`) are Beijing's" in report
+
+
+@pytest.mark.slow
+def test_a_sobol_design_on_a_case_without_a_notice_draws_the_convergence_it_measured(tmp_path):
+    # convergence.png drew the left-out p_terminated: a title over an empty plot
+    done = explore(
+        tmp_path,
+        "scenario=thaad_2016",
+        "explore.inputs=[us.pressure,seoul.signal]",
+        "explore.design.n=4",
+        "explore.replications=5",
+        "explore.chunks=1",
+        "explore.bootstrap=20",
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "convergence.png" in {p.name for p in tmp_path.glob("*.png")}
+    from sim.analysis.exploration import ExploreResult
+    from sim.reports.explore_folder import convergence_outcome
+
+    manifest = json.loads((tmp_path / "explore.json").read_text())
+    tables = [pd.read_parquet(tmp_path / f"{n}.parquet") for n in ("design", "outcomes")]
+    indices = pd.read_parquet(tmp_path / "indices.parquet")
+    result = ExploreResult(manifest, *tables, indices, manifest["convergence"], None)
+    assert convergence_outcome(result) == "peak_tension"
 
 
 def test_the_notice_is_named_by_its_case_and_a_constant_outcome_gets_no_indices(tmp_path):
@@ -963,3 +991,29 @@ def test_a_fit_of_ones_own_explores_with_levels_and_its_command_repeats(tmp_path
     manifest = json.loads((tmp_path / "out" / "explore.json").read_text())
     assert manifest["fit"] == "mine"
     assert manifest["command"].endswith(f"'{search}'")
+
+
+@pytest.mark.xdist_group("ishigami")  # its fixture built once
+@pytest.mark.parametrize(
+    ("damage", "says"),
+    [
+        (("explore.json", "{bad"), "explore.json cannot be read (Expecting property name"),
+        (("explore.json", "{}"), "explore.json cannot be read (it has no 'command')"),
+        (("design.parquet", None), "design.parquet cannot be read ("),
+        (("outcomes.parquet", "junk"), "outcomes.parquet cannot be read ("),
+    ],
+)
+def test_plot_of_a_damaged_exploration_is_one_line(ishigami, tmp_path, capsys, damage, says):
+    # each ended `escalation plot` in a traceback (JSONDecodeError, FileNotFoundError,
+    # ArrowInvalid, KeyError: 'points'), where a damaged run folder got one line
+    from one_line import refused
+
+    folder = tmp_path / "copy"
+    shutil.copytree(ishigami[0], folder)
+    name, text = damage
+    if text is None:
+        (folder / name).unlink()
+    else:
+        (folder / name).write_text(text)
+    line = refused(capsys, "plot", str(folder))
+    assert says in line and "run the exploration's command again" in line

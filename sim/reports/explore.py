@@ -75,9 +75,43 @@ def _table(frame: pd.DataFrame) -> list[str]:
     return [header, rule, *body]
 
 
+def fit_words(manifest: dict) -> str:
+    """Which values the inputs left alone take: ``, fit NAME`` or the hand-set ones."""
+    fit = manifest.get("fit")
+    if fit is None:  # a test model's exploration
+        return ""
+    return ", the hand-set values" if fit == "none" else f", fit {fit}"
+
+
+def slot_words(manifest: dict) -> str | None:
+    """Which real side each slot of the inputs' names stands for, in a case other than 2019's.
+
+    Inputs are named by slot (``seoul.*`` for a case's first side, ``tokyo.*`` for its second):
+    in thaad_2016, tokyo.signal is Beijing's, which the names alone do not say.
+    """
+    from sim.core.errors import EscalationError
+    from sim.core.scenario_yaml import load_scenario
+    from sim.reports.labels import role_name
+
+    if manifest.get("model") != "escalation":
+        return None
+    try:
+        first, second = load_scenario(manifest["scenario"]).sides
+    except (EscalationError, KeyError, ValueError):
+        return None
+    if (first, second) == ("seoul", "tokyo"):
+        return None
+    return (
+        f"inputs are named by slot: `seoul.*` (and `payoffs.*.seoul`) are {role_name(first)}'s, "
+        f"`tokyo.*` (and `payoffs.*.tokyo`) are {role_name(second)}'s"
+    )
+
+
 def _cell(value: object) -> str:
     if value is None:
         return ""
+    if isinstance(value, str):  # a categorical input's levels, "a | b": not a column rule
+        return value.replace("|", "\\|")
     if isinstance(value, float):
         if pd.isna(value):
             return ""
@@ -164,9 +198,10 @@ def render_explore(result: "ExploreResult", figures: list[str]) -> str:
         f"# Exploration: {m['method']} design over {len(m['inputs'])} inputs",
         "",
         f"Command: `{m['command']}`  ",
-        f"Model: {m['model']} (scenario {m['scenario']}); seed {m['seed']}; "
+        f"Model: {m['model']} (scenario {m['scenario']}{fit_words(m)}); seed {m['seed']}; "
         f"escalation-sim {m['version']}; config hash {m['config_hash']}.",
         "",
+        *([f"**Sides:** {slots}.", ""] if (slots := slot_words(m)) else []),
         "## Design",
         "",
         f"{m['method']} design, base size n = {m['n']}: {m['points']:,} design points, "

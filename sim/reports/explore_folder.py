@@ -84,9 +84,10 @@ def draw_explore_figures(result: ExploreResult, folder: Path) -> list[Path]:
             data = make_morris_data(result.indices, outcome)
             paths.append(save(plot_morris(data, outcome), f"morris_{outcome}.png"))
     focus = manifest["prim"]["outcome"]
-    if method == "sobol" and result.convergence:
-        data = make_convergence_data(result.indices, focus, n)
-        paths.append(save(plot_convergence(data, focus, n), "convergence.png"))
+    shown = convergence_outcome(result)
+    if method == "sobol" and result.convergence and shown is not None:
+        data = make_convergence_data(result.indices, shown, n)
+        paths.append(save(plot_convergence(data, shown, n), "convergence.png"))
     if result.box is not None:
         trade = make_prim_tradeoff_data(result.box.trajectory)
         figure = plot_prim_tradeoff(trade, result.box.chosen, result.box.rule)
@@ -101,6 +102,16 @@ def draw_explore_figures(result: ExploreResult, folder: Path) -> list[Path]:
         data = make_surface_data(result.design, result.outcomes, focus, top[0], top[1])
         paths.append(save(plot_surface(data), "surface.png"))
     return paths
+
+
+def convergence_outcome(result: ExploreResult) -> str | None:
+    """The outcome whose convergence the figure draws: PRIM's, or the first one measured.
+
+    A case without an outcome rule leaves PRIM's default (p_terminated) out: its figure was
+    a title over an empty plot.
+    """
+    focus = result.manifest["prim"]["outcome"]
+    return focus if focus_gone(result) is None else next(iter(result.varying), None)
 
 
 def explore_context(manifest: dict[str, Any]) -> str:
@@ -164,8 +175,7 @@ def finish_exploration(folder: Path) -> tuple[ExploreResult, list[Path]]:
     """Gather the chunks of ``folder``, analyse them and write every result file."""
     folder = Path(folder)
     manifest = _manifest(folder)
-    design = pd.read_parquet(folder / DESIGN)
-    unit = pd.read_parquet(folder / DESIGN_UNIT)
+    design, unit = _table(folder, DESIGN), _table(folder, DESIGN_UNIT)
     outcomes = gather_chunks(folder, manifest["points"])
     result = analyse(manifest, design, unit, outcomes)
     return result, write_result(result, folder)
@@ -181,14 +191,8 @@ def redraw_exploration(folder: Path) -> list[Path]:
     manifest = _manifest(folder)
     if not manifest.get("finished"):  # its analysis was cut short: tables may be there, not all
         return finish_exploration(folder)[1]
-    result = ExploreResult(
-        manifest,
-        pd.read_parquet(folder / DESIGN),
-        pd.read_parquet(folder / OUTCOMES_FILE),
-        pd.read_parquet(folder / INDICES),
-        manifest.get("convergence", []),
-        load_box(folder),
-    )
+    tables = [_table(folder, name) for name in (DESIGN, OUTCOMES_FILE, INDICES)]
+    result = ExploreResult(manifest, *tables, manifest.get("convergence", []), load_box(folder))
     figures = draw_explore_figures(result, folder)
     write_text(render_explore(result, [p.name for p in figures]), folder / REPORT)
     return figures
@@ -198,7 +202,35 @@ def _manifest(folder: Path) -> dict[str, Any]:
     path = Path(folder) / MANIFEST
     if not path.is_file():
         raise ConfigError(f"{folder} is not an exploration folder (no {MANIFEST})")
-    return json.loads(path.read_text())
+    try:
+        manifest = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, ValueError) as problem:
+        raise _damaged(path, problem) from None
+    if not isinstance(manifest, dict):
+        raise _damaged(path, ValueError("not a JSON object"))
+    if missing := [k for k in MANIFEST_KEYS if k not in manifest]:
+        raise _damaged(path, ValueError(f"it has no {missing[0]!r}"))
+    return manifest
+
+
+#: What `escalation plot` reads of an exploration's manifest.
+MANIFEST_KEYS = ("command", "method", "n", "points", "inputs", "outcomes", "prim")
+
+
+def _table(folder: Path, name: str) -> pd.DataFrame:
+    """One of an exploration's tables; a missing or damaged one is one `ConfigError` line."""
+    try:
+        return pd.read_parquet(Path(folder) / name)
+    except (OSError, ValueError) as problem:  # pyarrow's ArrowInvalid is a ValueError
+        raise _damaged(Path(folder) / name, problem) from None
+
+
+def _damaged(path: Path, problem: BaseException) -> ConfigError:
+    reason = (str(problem).strip().splitlines() or [type(problem).__name__])[0]
+    return ConfigError(
+        f"{path} cannot be read ({reason})",
+        advice="run the exploration's command again (explore.md names it) to remake it",
+    )
 
 
 def is_exploration(folder: Path) -> bool:

@@ -161,8 +161,17 @@ def flatten(node: Any, prefix: str = "") -> dict[str, Any]:
 
 
 def _unknown(key: str, where: str, known: list[str]) -> ConfigError:
+    from sim.experiment.checks import _side_names
+
     close = difflib.get_close_matches(key, known, n=1)
     hint = f" (did you mean {close[0]}?)" if close else ""
+    if key.split(".")[0] in _side_names() - {"seoul", "tokyo"} or any(
+        part in _side_names() - {"seoul", "tokyo"} for part in key.split(".")[1:]
+    ):
+        hint = (
+            " (a side's inputs are named by slot: seoul for the case's first side, tokyo for "
+            "its second, e.g. tokyo.signal for Beijing in thaad_2016)"
+        )
     return ConfigError(f"{where}: {key} is not a parameter of this model{hint}")
 
 
