@@ -191,8 +191,9 @@ def redraw_exploration(folder: Path) -> list[Path]:
     manifest = _manifest(folder)
     if not manifest.get("finished"):  # its analysis was cut short: tables may be there, not all
         return finish_exploration(folder)[1]
-    tables = [_table(folder, name) for name in (DESIGN, OUTCOMES_FILE, INDICES)]
-    result = ExploreResult(manifest, *tables, manifest.get("convergence", []), load_box(folder))
+    design, outcomes = _table(folder, DESIGN), _table(folder, OUTCOMES_FILE)
+    indices, convergence = _table(folder, INDICES), manifest.get("convergence", [])
+    result = ExploreResult(manifest, design, outcomes, indices, convergence, load_box(folder))
     figures = draw_explore_figures(result, folder)
     write_text(render_explore(result, [p.name for p in figures]), folder / REPORT)
     return figures
