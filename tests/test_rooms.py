@@ -384,6 +384,15 @@ def test_two_teams_cannot_take_the_same_name(room):
     assert room.rename(seoul, "Blue House") == "Blue House"  # its own name again is fine
 
 
+def test_typed_text_keeps_no_control_or_invisible_format_characters(room):
+    # a right-to-left override turned a team's name, and its page's heading, backwards; a
+    # bell and a zero-width space went into moves.csv
+    seoul = room.claim("seoul", "\u202eoykoT <i>x</i> \U0001f1ef\U0001f1f5")
+    assert room.seats["seoul"].name == "oykoT <i>x</i> \U0001f1ef\U0001f1f5"
+    family = "\U0001f468\u200d\U0001f469"  # the joiner of an emoji sequence stays
+    assert room.rename(seoul, f"Blue\tHouse\u200b\x07 {family}") == f"Blue House {family}"
+
+
 def test_the_prompt_about_injected_events_comes_only_after_an_injection():
     materials = load_materials("gsomia_2019")
     about = [p for p in materials.prompts_for("seoul", injected=True) if "injected" in p]

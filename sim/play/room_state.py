@@ -14,6 +14,7 @@ import datetime as dt
 import secrets
 import threading
 import time
+from unicodedata import category
 
 from sim.play.game import Game
 from sim.play.settings import RoomError, RoomSettings, new_game
@@ -65,8 +66,13 @@ def speaker(role: str | None) -> str:
 
 
 def clean(text: object, limit: int, what: str) -> str:
-    """Text someone typed, on one line, refused when too long."""
-    flat = " ".join(str(text or "").split())
+    """Text someone typed, on one line, refused when too long.
+
+    Control and invisible format characters are dropped (a right-to-left override turned a
+    team's name, and its page's heading, backwards); the joiner of emoji sequences stays.
+    """
+    spaced = " ".join(str(text or "").split())  # a newline or tab is a space, not dropped
+    flat = "".join(c for c in spaced if c == "\u200d" or category(c) not in ("Cc", "Cf"))
     if len(flat) > limit:
         raise RoomError(f"keep the {what} to at most {limit} characters (it has {len(flat)})")
     return flat
