@@ -403,6 +403,18 @@ def test_an_exploration_folder_holds_every_result(ishigami):
         (["explore.ranges.us.pressure=[0,2]"], "us.pressure=[0, 2] is outside the schema's bounds"),
         (["+explore.ranges.us.policy=[0,1]"], "us.policy is categorical"),
         (["explore.design.n=1000"], "explore.design.n=1000 is not a power of two"),
+        (  # 100 chunks announced as 20, then 100 Hydra jobs, 80 of them empty folders
+            ["explore=latin", "explore.design.n=4", "explore.chunks=100"],
+            "explore.chunks=100 is more than the design's 4 points; give at most explore.chunks=4",
+        ),
+        (  # said what was wrong, not what to do
+            ["explore.outcomes=[peak_tension]"],
+            "measured (peak_tension); set explore.prim.outcome=peak_tension (with a threshold",
+        ),
+        (  # "did you mean seoul.signal?": the wrong side
+            ["scenario=thaad_2016", "explore.inputs=[beijing.signal]"],
+            "beijing.signal is not a parameter of this model (a side's inputs are named by slot",
+        ),
     ],
 )
 def test_bad_input_fails_in_one_line_before_any_job(tmp_path, capsys, overrides, message):
@@ -703,6 +715,20 @@ def test_an_exploration_run_again_with_another_config_says_it_replaces_the_first
     main(["explore", *tiny, "explore.design.n=4", where])
     said = capsys.readouterr().out
     assert f"explore: replacing the earlier exploration in {tmp_path} (another config)" in said
+
+
+def test_a_sobol_design_too_small_to_check_convergence_says_so(tmp_path, capsys):
+    # n = 2 skipped the check of n/2 against n without a word, its ranking read as settled
+    from sim.cli import main
+
+    inputs = ["explore.inputs=[us.pressure,seoul.signal]", "explore.replications=2"]
+    main(
+        ["explore", *inputs, "explore.design.n=2", "explore.chunks=1", SMALL[-1]]
+        + [f"hydra.sweep.dir={tmp_path}"]
+    )
+    said = "no convergence check: with n = 2 the indices cannot be compared at n/2"
+    assert said in capsys.readouterr().out
+    assert f"**Note:** {said}" in (tmp_path / "explore.md").read_text()
 
 
 @pytest.mark.slow

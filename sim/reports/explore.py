@@ -60,9 +60,19 @@ def focus_gone(result: ExploreResult) -> str | None:
 
 
 def analysis_notes(result: ExploreResult) -> list[str]:
-    """One line per outcome constant over the design, and one on a missing surface and box."""
+    """Notes on what the analysis could not do.
+
+    One line per outcome constant over the design, one on a missing surface and box, and one
+    on a Sobol design too small to check that its indices have settled.
+    """
     lines = [constant_line(o, v) for o, v in result.constant.items()]
     gone = focus_gone(result)
+    m = result.manifest
+    if m["method"] == "sobol" and m["n"] < 4:  # n/2 = 1 base point: nothing to compare
+        lines.append(
+            f"no convergence check: with n = {m['n']} the indices cannot be compared at n/2; "
+            "raise explore.design.n to 4 or more before reading the ranking"
+        )
     return lines + ([f"no surface and no PRIM box: {gone}"] if gone else [])
 
 

@@ -107,7 +107,9 @@ def check_outcomes(
     if config.explore.prim.outcome not in chosen and config.explore.prim.outcome not in left_out:
         raise ConfigError(
             f"explore.prim.outcome={config.explore.prim.outcome!r} is not among the outcomes "
-            f"measured ({', '.join(chosen)})"
+            f"measured ({', '.join(chosen)})",
+            advice=f"set explore.prim.outcome={chosen[0]} (with a threshold on its scale), or "
+            f"add {config.explore.prim.outcome} to explore.outcomes",
         )
     prim = config.explore.prim
     if (prim.outcome.startswith("p_") or prim.outcome == "peak_tension") and not (
@@ -176,6 +178,11 @@ def plan_exploration(cfg: DictConfig, compose: Callable[[list[str]], DictConfig]
         model.optional(),
     )
     design = draw_design(space, options.design, config.run.seed)
+    if options.chunks > design.points:  # Hydra would start the empty chunks as jobs too
+        raise ConfigError(
+            f"explore.chunks={options.chunks} is more than the design's {design.points} points",
+            advice=f"give at most explore.chunks={design.points}",
+        )
     table = design.table()
     groups = group_configs(config, table, space.categorical, space.numeric, model, compose)
     return Plan(config, model, design, table, groups, outcomes, left_out, model.notice(config))
