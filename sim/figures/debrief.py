@@ -57,6 +57,7 @@ class DebriefData:
     prompts: tuple[str, ...]
     replications: int
     pressure_cost: float
+    values: str = ""  # the parameter values agents and model runs use, in words
 
     @property
     def weeks(self) -> int:
@@ -88,6 +89,7 @@ def make_debrief_data(
     prompts: Sequence[str] = (),
     *,
     pressure_cost: float,
+    values: str = "",
 ) -> DebriefData:
     """Numbers for a debrief of at least one week; ``real`` adds 2019's milestones.
 
@@ -138,6 +140,7 @@ def make_debrief_data(
         prompts=tuple(prompts),
         replications=debrief.replications,
         pressure_cost=pressure_cost,
+        values=values,
     )
 
 

@@ -16,7 +16,7 @@ from sim.play.record import WEEK_NUMBERING
 from sim.play.status import Note
 from sim.reports.debrief import debrief_markdown
 from sim.reports.game_results import Debrief, to_json
-from sim.reports.labels import MOVE_NAMES, role_name
+from sim.reports.labels import MOVE_NAMES, role_name, values_played
 
 NOTHING_PLAYED = "# Debrief\n\nThe game ended before any week was played: nothing to compare.\n"
 
@@ -29,7 +29,15 @@ def debrief_data(game: Game, debrief: Debrief, role: str | None) -> DebriefData 
     taken = measures_taken(game, debrief.weeks_played)
     prompts = game.materials.prompts_for(role, shown, debrief.outcome, taken)
     cost = game.materials.pressure_cost
-    return make_debrief_data(debrief, game.scenario, game.real, role, prompts, pressure_cost=cost)
+    return make_debrief_data(
+        debrief,
+        game.scenario,
+        game.real,
+        role,
+        prompts,
+        pressure_cost=cost,
+        values=values_played(game.config.fit),
+    )
 
 
 def measures_taken(game: Game, weeks: int) -> frozenset[str]:

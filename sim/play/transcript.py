@@ -4,7 +4,7 @@ from pathlib import Path
 
 from sim.core.moves import ALLIES
 from sim.play.game import Game
-from sim.reports.labels import role_name
+from sim.reports.labels import role_name, values_played
 from sim.reports.text import listing, week_count
 
 
@@ -19,11 +19,6 @@ def brief_file(game: Game, actor: str) -> str | None:
         return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:
         return str(path)
-
-
-def values_played(fit: str) -> str:
-    """Which parameter values the agents play with, in words: the fit's or the hand-set ones."""
-    return "the hand-set values" if fit == "none" else f"the values of the fit {fit}"
 
 
 def format_header(game: Game, record: Path) -> str:

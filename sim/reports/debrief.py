@@ -152,7 +152,8 @@ def debrief_markdown(
         "",
         f"Played by people: {data.who}"
         + (f"; agents played {listing(agents)}" if agents else "")
-        + f". Weeks played: {data.weeks} ({span}).",
+        + f". Weeks played: {data.weeks} ({span})."
+        + (f" The agents and the model's runs use {data.values}." if data.values else ""),
         "",
         *_outcome_lines(data),
         "",

@@ -34,6 +34,11 @@ def role_name(role: str) -> str:
     return role.replace("_", " ").title()
 
 
+def values_played(fit: str) -> str:
+    """Which parameter values agents and model runs use, in words: the fit's or hand-set ones."""
+    return "the hand-set values" if fit == "none" else f"the values of the fit {fit}"
+
+
 def role_of_name(name: str) -> str:
     """The role a display name stands for (``Seoul`` -> ``seoul``)."""
     return str(name).strip().lower()
