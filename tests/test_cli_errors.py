@@ -791,3 +791,21 @@ def test_a_search_path_to_no_folder_is_named(empty, capsys):
     line = refused(capsys, "run", "fit=mine", search, f"hydra.run.dir={empty / 'out'}")
     assert line.startswith(f"error: hydra.searchpath: {nowhere} is not a folder; give the folder")
     assert not (empty / "out").exists()
+
+
+@pytest.mark.parametrize("command", ["run", "explore"])
+def test_a_fitted_value_that_is_no_number_or_out_of_range_names_the_fit_in_any_command(
+    empty, capsys, command
+):
+    # explore said "set it on the command line" without the file, and a fit's .nan said only
+    # "give a finite value", in every command
+    (empty / "extra" / "fit").mkdir(parents=True)
+    mine = empty / "extra" / "fit" / "mine.yaml"
+    search = f"hydra.searchpath=[file://{empty / 'extra'}]"
+    out = f"hydra.{'sweep' if command == 'explore' else 'run'}.dir={empty / 'out'}"
+    for value, says in ((".nan", "nan is not a finite number"), ("1.5", "1.5 is outside")):
+        mine.write_text(f"# @package _global_\nfit: mine\nseoul:\n  lift: {value}\n")
+        line = refused(capsys, command, search, "fit=mine", out)
+        assert line.startswith(f"error: seoul.lift={says}")
+        assert f", as the fit 'mine' sets it ({mine}); correct that file" in line
+    assert not (empty / "out").exists()

@@ -11,6 +11,7 @@ at the boundary, raising `ConfigError` naming the key. What needs the scenario (
 its span) is checked where the scenario is built (`sim.experiment.factory`).
 """
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -191,9 +192,9 @@ def validate[C: Config](config: C, config_folders: Sequence[str] = ()) -> C:
     ``config_folders`` are the folders ``hydra.searchpath`` adds, where a fit preset of the
     user's own may be found: a value out of range that the fit sets names the fit's file.
     """
-    check_finite(config)
-    check_stage_shape(config.payoffs.stage)
     try:
+        check_finite(config)
+        check_stage_shape(config.payoffs.stage)
         check_ranges(config)
     except ConfigError as problem:
         raise _from_the_fit(config, problem, config_folders) from None
@@ -212,14 +213,20 @@ def _from_the_fit(
     except ConfigError:  # no such file: the preset is not one we can read
         fitted = {}
     try:
-        if key not in fitted or fitted[key] != float(value):
-            return problem
+        given = float(value)
+        same = key in fitted and (
+            fitted[key] == given or (math.isnan(fitted[key]) and math.isnan(given))
+        )
     except ValueError:  # not a single number
         return problem
+    if not same:
+        return problem
+    bounds = lookup(config, key)[0].metadata.get("range")
     return ConfigError(
-        f"{problem.problem}, as the fit {config.fit!r} sets it ({display_path(path)})",
+        f"{problem.problem.split(';')[0]}, as the fit {config.fit!r} sets it "
+        f"({display_path(path)})",
         advice="correct that file or run `escalation calibrate` again, or set it on the "
-        f"command line, e.g. {key}={lookup(config, key)[0].metadata['range'][0]}",
+        "command line" + (f", e.g. {key}={bounds[0]}" if bounds else ""),
     )
 
 

@@ -20,7 +20,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 from sim import __version__
 from sim.core.errors import ConfigError
 from sim.core.params import lookup
-from sim.experiment.config import Config, config_from_dict, to_config
+from sim.experiment.config import Config, config_folders, config_from_dict, to_config
 from sim.experiment.explore.design import Design, draw_design
 from sim.experiment.explore.models import Evaluator, evaluator
 from sim.experiment.explore.options import OUTCOMES, ExploreJobConfig
@@ -36,10 +36,11 @@ MANIFEST = "explore.json"
 
 def explore_config(cfg: DictConfig) -> ExploreJobConfig:
     """The validated config of `escalation explore` (the ``hydra`` node, if any, left out)."""
+    folders = config_folders(cfg.hydra) if "hydra" in cfg else None  # a fit of one's own
     cfg = cfg.copy()
     with open_dict(cfg):
         cfg.pop("hydra", None)
-    config = to_config(cfg)
+    config = to_config(cfg, folders)
     if not isinstance(config, ExploreJobConfig):
         raise ConfigError("this is not an `escalation explore` configuration (no explore node)")
     return config
