@@ -1043,3 +1043,16 @@ def test_plot_of_a_damaged_exploration_is_one_line(ishigami, tmp_path, capsys, d
         (folder / name).write_text(text)
     line = refused(capsys, "plot", str(folder))
     assert says in line and "run the exploration's command again" in line
+
+
+def test_a_malformed_events_file_is_one_line_before_the_design(tmp_path, capsys):
+    # a duplicated row was found only inside the chunks' jobs: Hydra's job lines and error
+    # header, then the line, and design.parquet, explore.json and chunk folders left behind
+    case = tmp_path / "gsomia_2019"
+    shutil.copytree(ROOT / "scenarios" / "gsomia_2019", case)
+    rows = (case / "events.csv").read_text().splitlines()
+    (case / "events.csv").write_text("\n".join([*rows[:6], rows[5], *rows[6:]]) + "\n")
+    out = tmp_path / "out"
+    line = refused(capsys, "explore", f"scenario.name={case}", f"hydra.sweep.dir={out}", *SMALL[1:])
+    assert line.startswith(f"error: {case / 'events.csv'}, line 7: duplicates line 6")
+    assert not out.exists()

@@ -18,7 +18,7 @@ from PIL import Image
 from sim.experiment.config import config_from_dict, default_config
 from sim.figures.debrief import make_debrief_data, plot_debrief
 from sim.play.debrief import debrief_paths
-from sim.play.game import Game
+from sim.play.game import Game, GameError
 from sim.play.real import real_outcome_after
 from sim.play.record import load as load_game
 from sim.play.terminal import ask_move, parse_args, record_path
@@ -405,6 +405,11 @@ def test_the_debrief_names_the_notice_by_the_scenario_and_counts_one_week(defaul
     meanings = " ".join(data.outcome_meaning.values())
     assert "gsomia" not in meanings and "Seoul withdrew the GSOMIA notice" in meanings
     assert "Seoul never gave the GSOMIA notice" in meanings
+    # a label with its article (the default "the agreement"): "never gave the the agreement"
+    from sim.reports.labels import outcome_meanings
+
+    words = " ".join(outcome_meanings("athens", 8, "the ferry pact").values())
+    assert "Athens never gave the ferry pact notice" in words and "the the" not in words
 
 
 @pytest.mark.parametrize(
@@ -797,3 +802,20 @@ def test_a_replay_after_the_case_changed_blames_the_case_not_the_record(tmp_path
     load_materials.cache_clear()  # read once a process; a replay is a process of its own
     line = refused(capsys, "play", "--replay", str(tmp_path / "us" / "game.json"), "--no-figure")
     assert line == said.replace(str(record), str(tmp_path / "us"))
+
+
+def test_a_case_with_another_patron_is_refused_with_what_to_do(tmp_path):
+    # the refusal said only to use run or compare, while the docs gave every case's roles
+    case = tmp_path / "gsomia_2019"
+    shutil.copytree(Path("scenarios/gsomia_2019"), case)
+    for name in ("scenario.yaml", "events.csv"):
+        path = case / name
+        path.write_text(path.read_text().replace("washington", "brussels"))
+    config = default_config([f"scenario.name={case}", "run.progress=false"])
+    with pytest.raises(GameError) as refused:
+        Game(config, ["seoul"])
+    assert str(refused.value) == (
+        "the game plays only a patron named washington; scenario gsomia_2019 has brussels: use "
+        "`escalation run` or `compare` for this case, or name its patron washington in its "
+        "scenario.yaml to play it"
+    )

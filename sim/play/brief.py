@@ -19,6 +19,7 @@ from sim.core.measures import Measure
 from sim.core.moves import ALLIES, DOMAINS, ECONOMIC_DOMAINS, UsMove
 from sim.core.scenario import Scenario
 from sim.experiment.config import Config
+from sim.reports.labels import without_article
 
 if TYPE_CHECKING:
     from sim.play.game import Game
@@ -109,7 +110,8 @@ def ally_terms(role: str, config: Config, scenario: Scenario) -> list[str]:
     notice = scenario.notice
     if notice is not None and notice.actor == role and p.deadline > 0:
         terms.append(
-            f"- **The deadline.** While your {notice.label or notice.measure} notice runs, a "
+            f"- **The deadline.** While your {without_article(notice.label or notice.measure)} "
+            "notice runs, a "
             f"cooperation that could lift it earns up to {num(p.deadline)}, more the nearer "
             f"the notice is to its lapse ({notice.lapse_weeks} weeks), times the chance it "
             "lifts it."

@@ -68,8 +68,9 @@ class Game:
         self.roles: tuple[str, ...] = (*self.sides, PATRON)
         if self.scenario.patron != PATRON:
             raise GameError(
-                f"the game's patron is {PATRON}; scenario {self.scenario.name} has "
-                f"{self.scenario.patron}: use `escalation run` or `compare` for this case"
+                f"the game plays only a patron named {PATRON}; scenario {self.scenario.name} "
+                f"has {self.scenario.patron}: use `escalation run` or `compare` for this case, "
+                f"or name its patron {PATRON} in its scenario.yaml to play it"
             )
         unknown = set(humans) - set(self.roles)
         if unknown:

@@ -107,18 +107,27 @@ def scenario_title(name: str) -> str:
 NO_NOTICE = "this case has no notice to give or keep"
 
 
+def without_article(label: str) -> str:
+    """A notice's label without a leading "the", for "the LABEL notice" and "your LABEL notice".
+
+    Labels such as the default "the agreement" or an author's "the ferry pact" read "the the
+    agreement notice" in a debrief otherwise.
+    """
+    return label[4:] if label.lower().startswith("the ") else label
+
+
 def outcome_meanings(actor: str, lapse_weeks: int, label: str) -> dict[str, str]:
     """Each outcome class in plain words, for a notice rule (``label`` names the agreement).
 
     The step is named by the scenario's label ("the GSOMIA notice"), not by the measure's
     identifier ("gsomia_notice"), which readers of a debrief never see elsewhere.
     """
-    who = role_name(actor)
+    who, bare = role_name(actor), without_article(label)
     return {
-        "never_noticed": f"{label} never put on notice ({who} never gave the {label} notice)",
-        "noticed_then_kept": f"{label} put on notice, then kept ({who} withdrew the {label} "
+        "never_noticed": f"{label} never put on notice ({who} never gave the {bare} notice)",
+        "noticed_then_kept": f"{label} put on notice, then kept ({who} withdrew the {bare} "
         f"notice within {lapse_weeks} weeks)",
-        "terminated": f"{label} terminated ({who} kept the {label} notice in force for "
+        "terminated": f"{label} terminated ({who} kept the {bare} notice in force for "
         f"{lapse_weeks} weeks)",
         "pending": f"{label} on notice when the game ended",
     }

@@ -25,8 +25,10 @@ from sim.experiment.explore.design import Design, draw_design
 from sim.experiment.explore.models import Evaluator, evaluator
 from sim.experiment.explore.options import OUTCOMES, ExploreJobConfig
 from sim.experiment.explore.space import build_space
+from sim.experiment.factory import build_scenario
 from sim.experiment.identity import config_hash
 from sim.experiment.store import write_json, write_parquet
+from sim.history import real_path
 
 DESIGN = "design.parquet"
 DESIGN_UNIT = "design_unit.parquet"
@@ -167,6 +169,10 @@ def plan_exploration(cfg: DictConfig, compose: Callable[[list[str]], DictConfig]
     config = explore_config(cfg)
     options = config.explore
     model = evaluator(options)
+    if options.model == "escalation":  # a malformed events file: its one line before any chunk
+        scenario = build_scenario(config.scenario)
+        if scenario.events_path is not None:
+            real_path(scenario)
     left_out = {o: why for o, why in model.left_out(config).items() if o in options.outcomes}
     outcomes = check_outcomes(config, model.outcomes(config), left_out)
     space = build_space(
