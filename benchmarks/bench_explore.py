@@ -59,6 +59,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def check_launchers(launchers: list[str]) -> None:
+    """Stop at once on a launcher that is unknown or not installed (before minutes of runs)."""
+    import importlib.util
+
+    for name in launchers:
+        if name not in LAUNCHERS:
+            known = ", ".join(LAUNCHERS)
+            sys.exit(f"bench_explore: unknown launcher {name!r}; choose among {known}")
+        if name == "ray" and importlib.util.find_spec("hydra_plugins.hydra_ray_launcher") is None:
+            sys.exit(
+                "bench_explore: the ray launcher is not installed; run `make setup-dev` (or "
+                "`pip install -e .[ray]`), or give --launchers joblib"
+            )
+
+
 def run_explore(launcher: str, folder: Path, n: int, replications: int) -> float:
     """Wall time of one whole `escalation explore` command."""
     extra = list(LAUNCHERS[launcher])
@@ -79,8 +94,11 @@ def run_explore(launcher: str, folder: Path, n: int, replications: int) -> float
         *extra,
     ]
     t0 = time.perf_counter()
-    subprocess.run(command, check=True, capture_output=True, cwd=ROOT, env=env)
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=env)
     seconds = time.perf_counter() - t0
+    if done.returncode != 0:  # the command's own one-line error, not a CalledProcessError
+        said = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
+        sys.exit(f"bench_explore: the {launcher} launcher's run failed: {said}")
     if temp:
         subprocess.run(["rm", "-rf", temp], check=False)
     return seconds
@@ -103,6 +121,7 @@ def design_baseline(folder: Path, points: int, replications: int) -> tuple[float
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     launchers = [name for name in args.launchers.split(",") if name]
+    check_launchers(launchers)
     timings, cpu = {}, {}
     with tempfile.TemporaryDirectory() as scratch:
         indices = {}

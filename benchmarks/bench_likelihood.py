@@ -102,6 +102,7 @@ def main() -> None:
         print(f"{key}: {value:.4g}" if isinstance(value, float) else f"{key}: {value}")
     Path(options.output).parent.mkdir(parents=True, exist_ok=True)
     Path(options.output).write_text(json.dumps(results, indent=2) + "\n")
+    print(f"results: {options.output}")
 
 
 if __name__ == "__main__":

@@ -5,8 +5,8 @@ Run from the project root (``make bench`` does this)::
     .venv/bin/python benchmarks/bench_model.py [--replications 10000] [--baseline-runs 300]
                                                [--repeats 5] [--baseline-repeats 3]
 
-On the default scenario with the default config (quantal_response for both allies, Washington
-reactive), it measures:
+On the default scenario with the default config (fictitious_play, once called
+quantal_response, for both allies; Washington reactive), it measures:
 
 (a) lockstep: one EscalationModel holding all replications (trajectories kept), timed twice:
     the simulation alone (build + run), and the whole job (simulate, which includes the
