@@ -27,7 +27,7 @@ lint: setup-dev
 # rewrite the tests) from source again. They go to __pycache__/, which git ignores.
 test: lint
 	scripts/install-browser.sh
-	PYTHONDONTWRITEBYTECODE= $(VENV)/python -m pytest -n 2 --dist loadgroup -m "not launchers" $(ARGS)
+	PYTHONDONTWRITEBYTECODE= $(VENV)/python -m pytest -n 2 --dist load -m "not launchers" $(ARGS)
 
 # The two launcher comparisons (a job on the basic, joblib and Ray launchers gives the same
 # numbers), about a minute of Ray and joblib start-up: CI runs them after `make test`.

@@ -30,10 +30,6 @@ from sim.core.params import ModelParams, lookup
 from sim.experiment.config import CalibrateOptions, default_config
 from sim.reports.calibration import format_calibration
 
-# One xdist group: its calibrated fixture (a calibration) is built once, on one worker.
-pytestmark = pytest.mark.xdist_group("calibrate")
-
-
 ROOT = Path(__file__).resolve().parents[1]
 KEYS = ["seoul.activity", "tokyo.activity", "payoffs.audience.seoul"]
 #: Three fitted keys; the third sets Tokyo's audience weight too (tied: one value for both).

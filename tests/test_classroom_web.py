@@ -42,8 +42,7 @@ from sim.figures.classroom import FONT_PT
 from sim.play.charts import DPI
 from sim.play.server import seat_export_path
 
-# One xdist group: the server and the browser start once, on one worker.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.slow
 
 
 def assert_terms_add_up(lines: list[str]) -> None:

@@ -14,10 +14,6 @@ from PIL import Image
 
 from sim.core.metrics import OUTCOMES
 
-# One xdist group: its module fixture (a finished run) is built once, on one worker.
-pytestmark = pytest.mark.xdist_group("cli")
-
-
 ROOT = Path(__file__).resolve().parents[1]
 ESCALATION = [sys.executable, "-m", "sim"]
 

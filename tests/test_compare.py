@@ -46,10 +46,6 @@ from sim.reports.comparison import (
     format_comparison,
 )
 
-# One xdist group: its module fixture (a comparison) is built once, on one worker.
-pytestmark = pytest.mark.xdist_group("compare")
-
-
 ROOT = Path(__file__).resolve().parents[1]
 C, H, R = Move.COOPERATE, Move.HOLD, Move.RETALIATE
 ROWS = ["model", "base_rates", "markov", "regime_break", "logit"]

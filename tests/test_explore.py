@@ -340,7 +340,6 @@ def ishigami(tmp_path_factory):
     return folder, done
 
 
-@pytest.mark.xdist_group("ishigami")  # its fixture built once
 def test_ishigami_indices_match_the_analytic_values_within_their_intervals(ishigami):
     folder, _ = ishigami
     indices = pd.read_parquet(folder / "indices.parquet")
@@ -351,7 +350,6 @@ def test_ishigami_indices_match_the_analytic_values_within_their_intervals(ishig
             assert abs(rows.loc[name, "value"] - value) <= rows.loc[name, "conf"], (index, name)
 
 
-@pytest.mark.xdist_group("ishigami")  # its fixture built once
 def test_an_exploration_folder_holds_every_result(ishigami):
     folder, done = ishigami
     for name in (
@@ -446,7 +444,6 @@ def test_bad_input_in_a_process_of_its_own_prints_only_its_error(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.launchers  # `make test-launchers` runs it, `make test` does not
-@pytest.mark.xdist_group("ray")  # one Ray cluster at a time: two starting at once time out
 def test_launchers_give_identical_indices_and_resume_keeps_finished_chunks(tmp_path):
     ray_temp = tempfile.mkdtemp(prefix="ray", dir="/tmp")
     runs = {
@@ -664,7 +661,6 @@ def test_indices_whose_top_inputs_moved_between_n_half_and_n_are_called_unsettle
     )
 
 
-@pytest.mark.xdist_group("ishigami")  # its fixture built once
 def test_every_exploration_figure_says_what_was_explored(ishigami):
     # indices_*.png, surface.png and the rest named no case, seed or parameters
     from sim.reports.explore_folder import explore_context
@@ -680,7 +676,6 @@ def test_every_exploration_figure_says_what_was_explored(ishigami):
     assert explore_context(case) == f"{title}, 1,000 runs a point, seed 7"  # before the key
 
 
-@pytest.mark.xdist_group("ishigami")  # its fixture built once
 def test_plot_finishes_an_exploration_whose_analysis_was_cut_short(ishigami, tmp_path, capsys):
     # Ctrl-C during the analysis left the indices and some figures; plot took the indices for
     # a finished analysis and wrote explore.md without its convergence table, and the
@@ -1019,7 +1014,6 @@ def test_a_fit_of_ones_own_explores_with_levels_and_its_command_repeats(tmp_path
     assert manifest["command"].endswith(f"'{search}'")
 
 
-@pytest.mark.xdist_group("ishigami")  # its fixture built once
 @pytest.mark.parametrize(
     ("damage", "says"),
     [

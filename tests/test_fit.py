@@ -34,9 +34,6 @@ from sim.core.params import ModelParams, lookup, with_values
 from sim.core.rules import RULES
 from sim.history import Event, encode
 
-# One xdist group: its module fixtures (fits) are built once, on one worker.
-pytestmark = pytest.mark.xdist_group("fit")
-
 
 @pytest.mark.parametrize(
     ("entries", "key", "fragment"),

@@ -27,10 +27,6 @@ from sim.figures.comparison import make_forecast_gain_data, make_loco_gain_data,
 from sim.reports.calibration import loco_part_rows
 from sim.reports.forecasts import FORECAST_FIGURE, FORECAST_TABLE, write_forecasts
 
-# One xdist group: its module fixtures (forecasts) are built once, on one worker.
-pytestmark = pytest.mark.xdist_group("forecast")
-
-
 #: Eight weeks of summer 2019 (export controls, white lists); origins 4 to 7.
 START, END, FIRST = "2019-06-17", "2019-08-05", 4
 TINY = {"seed": 3, "replications": 200, "popsize": 5, "maxiter": 1}

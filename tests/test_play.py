@@ -26,10 +26,6 @@ from sim.reports.briefing import format_options, gauge
 from sim.reports.debrief import debrief_markdown
 from sim.reports.text import share, signed
 
-# One xdist group: its module fixtures (played games) are built once, on one worker.
-pytestmark = pytest.mark.xdist_group("play")
-
-
 ROOT = Path(__file__).resolve().parents[1]
 
 # Seoul's script for 12 weeks, with a refused answer ("x"), a help request and an empty line.

@@ -75,7 +75,6 @@ def small_sweep(tmp_path_factory):
     return folder, done
 
 
-@pytest.mark.xdist_group("small_sweep")  # its fixture built once
 @pytest.mark.slow
 def test_each_cells_fan_names_its_runs(small_sweep):
     # Every cell's tension_fan.png had the same title, so two cells could not be told apart.
@@ -96,7 +95,6 @@ def test_each_cells_fan_names_its_runs(small_sweep):
     assert titles[0] != titles[1] and titles[0].startswith(scenario.title + "\n")
 
 
-@pytest.mark.xdist_group("small_sweep")  # its fixture built once
 @pytest.mark.slow
 def test_aggregation_matches_the_per_cell_tables(small_sweep):
     folder, done = small_sweep
@@ -121,7 +119,6 @@ def test_aggregation_matches_the_per_cell_tables(small_sweep):
     assert "[cell 2/2]" in done.stdout and "sweep: 2 cells" in done.stdout
 
 
-@pytest.mark.xdist_group("small_sweep")  # its fixture built once
 @pytest.mark.slow
 def test_sweep_figures_are_real_pictures(small_sweep):
     folder, _ = small_sweep
@@ -131,7 +128,6 @@ def test_sweep_figures_are_real_pictures(small_sweep):
         assert len(image.convert("L").getcolors(maxcolors=100_000)) > 20, name
 
 
-@pytest.mark.xdist_group("small_sweep")  # its fixture built once
 @pytest.mark.slow
 def test_plot_command_redraws_from_disk(small_sweep, tmp_path):
     folder, _ = small_sweep
@@ -262,7 +258,6 @@ def test_a_sweep_folder_in_use_is_refused_before_any_cell(tmp_path, capsys):
     assert cells(tmp_path) == [] and not (tmp_path / "manifest.json").exists()
 
 
-@pytest.mark.xdist_group("small_sweep")  # its fixture built once
 @pytest.mark.slow
 def test_an_unfinished_cell_fails_the_aggregation_in_one_line(small_sweep, tmp_path, capsys):
     from sim.cli import main
@@ -304,7 +299,6 @@ def test_bad_sweep_fails_before_any_job_starts(tmp_path, capsys, overrides, mess
 
 @pytest.mark.slow
 @pytest.mark.launchers  # `make test-launchers` runs it, `make test` does not
-@pytest.mark.xdist_group("ray")  # one Ray cluster at a time: two starting at once time out
 def test_launchers_give_identical_sweeps(tmp_path):
     args = ("us.pressure=0.0,0.6", "run.replications=300", "run.trajectories=false")
     ray = {"RAY_AUTH_MODE": "disabled"}
