@@ -988,14 +988,9 @@ def test_a_fit_of_ones_own_explores_with_levels_and_its_command_repeats(tmp_path
     """A fit found through hydra.searchpath with a categorical input: composing the levels
     lost the search path ("Could not find 'fit/mine'"), every chunk then died in a traceback
     and left its folder; and the recorded command, without the search path, failed again."""
-    from sim.core.folders import CONF_DIR
+    from own_fit import own_fit
 
-    mine = tmp_path / "mine" / "fit"
-    mine.mkdir(parents=True)
-    shipped = CONF_DIR / "fit" / "gsomia_2019"
-    text = shipped.with_suffix(".yaml").read_text().replace("fit: gsomia_2019", "fit: mine")
-    (mine / "mine.yaml").write_text(text)
-    shutil.copy(shipped.with_suffix(".json"), mine / "mine.json")
+    own_fit(tmp_path / "mine")
     search = f"hydra.searchpath=[file://{tmp_path / 'mine'}]"
     done = explore(
         tmp_path / "out",

@@ -654,17 +654,13 @@ def test_a_fit_of_ones_own_gives_its_posterior_draws_and_resumes(tmp_path, capsy
     """A fit written with calibrate.conf_dir and found through hydra.searchpath ran its point
     estimate, but run.posterior=true looked for its draws in the shipped conf/fit only:
     "needs posterior draws of the fit 'mine'", although they were beside its preset."""
+    from own_fit import SHIPPED, own_fit
+
     from sim.cli import main
-    from sim.core.folders import CONF_DIR
     from sim.experiment.job import DRAWS
 
-    extra = tmp_path / "extra" / "fit"
-    extra.mkdir(parents=True)
-    shipped = CONF_DIR / "fit" / "gsomia_2019"
-    text = shipped.with_suffix(".yaml").read_text().replace("fit: gsomia_2019", "fit: mine")
-    (extra / "mine.yaml").write_text(text)
-    shutil.copy(shipped.with_suffix(".json"), extra / "mine.json")
-    draws = pd.read_parquet(shipped.with_suffix(".posterior.parquet"))
+    extra = own_fit(tmp_path / "extra")
+    draws = pd.read_parquet(SHIPPED.with_suffix(".posterior.parquet"))
     draws.iloc[[7] * 5].to_parquet(extra / "mine.posterior.parquet")  # one draw, five times
     command = [
         "run",
@@ -770,14 +766,11 @@ def test_a_relative_search_path_holds_in_a_job_that_changes_its_folder(tmp_path,
     """With hydra.job.chdir=true a relative search path was read from the job's folder: the
     sweep's cells "differ from the one the launch checked", a run with a value set by hand
     said "point estimate" without it."""
-    from sim.cli import main
-    from sim.core.folders import CONF_DIR
+    from own_fit import own_fit
 
-    (tmp_path / "extra" / "fit").mkdir(parents=True)
-    shipped = CONF_DIR / "fit" / "gsomia_2019"
-    text = shipped.with_suffix(".yaml").read_text().replace("fit: gsomia_2019", "fit: mine")
-    (tmp_path / "extra" / "fit" / "mine.yaml").write_text(text)
-    shutil.copy(shipped.with_suffix(".json"), tmp_path / "extra" / "fit" / "mine.json")
+    from sim.cli import main
+
+    own_fit(tmp_path / "extra")
     monkeypatch.chdir(tmp_path)
     common = ["fit=mine", "hydra.searchpath=[file://extra]", "hydra.job.chdir=true"]
     common += ["run.replications=5", "run.weeks=3", "run.progress=false"]
