@@ -2,7 +2,7 @@
 VENV := .venv/bin
 ARGS ?=
 
-.PHONY: setup setup-dev run classroom test test-launchers lint bench clean
+.PHONY: setup setup-dev run classroom test test-slow lint bench clean
 
 setup:
 	scripts/setup.sh
@@ -25,14 +25,20 @@ lint: setup-dev
 # Bytecode caches are written during the tests even where PYTHONDONTWRITEBYTECODE is set: the
 # suite starts many Python processes, and each would compile the package (and each worker
 # rewrite the tests) from source again. They go to __pycache__/, which git ignores.
+PYTEST := PYTHONDONTWRITEBYTECODE= $(VENV)/python -m pytest
+
+# The README's test command: the linters and every test but the slow end-to-end ones.
 test: lint
 	scripts/install-browser.sh
-	PYTHONDONTWRITEBYTECODE= $(VENV)/python -m pytest -n 2 --dist load -m "not launchers" $(ARGS)
+	$(PYTEST) -n 2 --dist load -m "not slow and not launchers" $(ARGS)
 
-# The two launcher comparisons (a job on the basic, joblib and Ray launchers gives the same
-# numbers), about a minute of Ray and joblib start-up: CI runs them after `make test`.
-test-launchers: setup-dev
-	PYTHONDONTWRITEBYTECODE= $(VENV)/python -m pytest -m launchers $(ARGS)
+# The slow end-to-end tests (the browser, sweeps, explorations, long runs), then the two
+# launcher comparisons one after the other (two Ray clusters at once time out): CI runs this
+# after `make test`, so every test runs on every change.
+test-slow: setup-dev
+	scripts/install-browser.sh
+	$(PYTEST) -n 2 --dist load -m "slow and not launchers" $(ARGS)
+	$(PYTEST) -m launchers
 
 bench: setup-dev
 	$(VENV)/python benchmarks/bench_model.py

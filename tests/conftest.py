@@ -54,14 +54,15 @@ def gsomia_case(compare_default):
     return build_case(compare_default)
 
 
-@pytest.hookimpl(trylast=True)
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Run the files that hold slow tests first, each file kept whole and in its order.
 
-    `make test` spreads the tests over two workers; a minute-long test collected last would
-    run alone while the other worker idles. Started first, the long tests overlap each other
-    and the many short ones fill the gaps at the end. Files stay whole so that their shared
-    fixtures are built once per worker.
+    The tests are spread over two workers; a long test collected last would run alone while
+    the other worker idles. Started first, the long tests overlap each other and the many
+    short ones fill the gaps at the end. Files stay whole so that their shared fixtures are
+    built once per worker. This runs before `-m` deselects, so a file's end-to-end tests that
+    `make test` keeps start first too, beside the slow ones it leaves out.
     """
     heavy = {item.path for item in items if item.get_closest_marker("slow")}
     items.sort(key=lambda item: item.path not in heavy)

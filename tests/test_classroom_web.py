@@ -42,8 +42,6 @@ from sim.figures.classroom import FONT_PT
 from sim.play.charts import DPI
 from sim.play.server import seat_export_path
 
-pytestmark = pytest.mark.slow
-
 
 def assert_terms_add_up(lines: list[str]) -> None:
     """Each move's preview: its terms add up to what it pays, and a retaliation pleases the
@@ -108,6 +106,7 @@ def fetch(url: str) -> tuple[int, bytes]:
         return refused.code, refused.read()
 
 
+@pytest.mark.slow
 def test_1_a_game_ended_early_is_compared_with_the_weeks_played(open_page, server):
     page = open_page("/")
     start_solo(page, "Washington", 62)
@@ -174,6 +173,7 @@ def test_4_10_a_move_shows_quickly_one_chart_per_week_and_the_gsomia_countdown(o
     expect(countdown).to_contain_text("lapses in 12 weeks")
 
 
+@pytest.mark.slow
 def test_3_a_killed_browser_shows_disconnected_and_its_page_is_reaped(open_page, server, browser):
     instructor = open_page("/")
     code = open_room(instructor, 3, humans=("Seoul",))
@@ -200,6 +200,7 @@ def test_3_a_killed_browser_shows_disconnected_and_its_page_is_reaped(open_page,
     assert server.health()["page_threads"] <= before
 
 
+@pytest.mark.slow
 def test_5_7_11_instructor_controls_projector_dashboard_and_wrong_links(open_page):
     instructor = open_page("/")
     code = open_room(instructor, 4, humans=("Seoul", "Tokyo"))
@@ -281,6 +282,7 @@ def test_5_7_11_instructor_controls_projector_dashboard_and_wrong_links(open_pag
     expect(instructor.get_by_text("Game over after 0 weeks.")).to_be_visible()
 
 
+@pytest.mark.slow
 def test_8_9_10_plain_text_phones_names_previews_notes_messages_and_debriefs(open_page, server):
     instructor = open_page("/")
     form = card(instructor, "Open a class room")
@@ -360,6 +362,7 @@ def test_8_9_10_plain_text_phones_names_previews_notes_messages_and_debriefs(ope
     assert fetch(server.url + link) == (404, b"a class's files are on the instructor's page")
 
 
+@pytest.mark.slow
 def test_2_6_kill_9_mid_game_then_every_room_goes_on_and_limits(browser, tmp_path):
     server = Server(tmp_path, limits="2,10,10").start()
     try:
@@ -407,6 +410,7 @@ def test_2_6_kill_9_mid_game_then_every_room_goes_on_and_limits(browser, tmp_pat
         assert "Traceback" not in server.log.read_text()
 
 
+@pytest.mark.slow
 def test_a_class_of_four_pages_reaches_the_next_week_together(open_page, server):
     """Load over loopback: three teams and the instructor (the bar's class of 4 pages).
 
@@ -442,6 +446,7 @@ def test_a_class_of_four_pages_reaches_the_next_week_together(open_page, server)
     assert server.process.poll() is None
 
 
+@pytest.mark.slow
 def test_the_role_boxes_show_the_roles_the_room_gives_to_teams(open_page):
     """Toggling a role (which adds or removes Washington's model settings above the boxes)
     leaves every box showing what the room will do: Washington once, twice, then Tokyo."""
@@ -461,6 +466,7 @@ def test_the_role_boxes_show_the_roles_the_room_gives_to_teams(open_page):
     expect(page.get_by_text(f"pick their role ({people};")).to_be_visible()
 
 
+@pytest.mark.slow
 def test_the_sliders_are_wide_enough_to_use_with_a_mouse(open_page):
     """The pressure and weeks sliders take the card's width; a click on the track moves them.
 
@@ -499,6 +505,7 @@ def test_the_sliders_are_wide_enough_to_use_with_a_mouse(open_page):
         screenshot(page, f"sliders_{width}.png")
 
 
+@pytest.mark.slow
 def test_links_print_the_port_the_server_runs_on(open_page, server, capsys):
     """`escalation classroom links --db` gives links to the server's own port (not 8765)."""
     from sim.play.server import links_main
@@ -510,6 +517,7 @@ def test_links_print_the_port_the_server_runs_on(open_page, server, capsys):
     assert f"http://127.0.0.1:{server.port}/instructor?room={code}&key=" in printed, printed
 
 
+@pytest.mark.slow
 def test_the_timer_menu_shows_the_running_timer_after_a_reload(open_page):
     instructor = open_page("/")
     code = open_room(instructor, 3, humans=("Seoul",))
@@ -537,6 +545,7 @@ def test_the_timer_menu_shows_the_running_timer_after_a_reload(open_page):
     expect(instructor.locator(".v-input", has_text="Round timer")).to_contain_text("2 minutes")
 
 
+@pytest.mark.slow
 def test_old_refusals_and_confirmations_leave_when_the_room_moves_on(open_page):
     """A refusal during a pause goes at Resume; "You chose Hold for week 1." and "Team renamed."
     are not shown in week 2, even when that move completed week 1; the instructor keeps the
@@ -584,6 +593,7 @@ def late_sends(page, ms: int) -> None:
     )
 
 
+@pytest.mark.slow
 def test_a_click_that_arrives_after_its_week_was_played_moves_nothing_later(open_page, server):
     """A second screen of Seoul clicked Retaliate in week 1, but its click reached the server
     after week 1 was played: it became Seoul's move for week 2. A second instructor tab's late
@@ -642,6 +652,7 @@ def split_words(page, selector: str) -> list[str]:
     )
 
 
+@pytest.mark.slow
 def test_long_words_wrap_in_every_table_and_whole_names_show(open_page, server):
     """A 150-letter event and a 200-letter note ran off the timeline and the why table; a
     30-letter team name clipped the projector's last column; the Scenario box cut its entry.

@@ -56,7 +56,6 @@ def default_run(tmp_path_factory):
     return folder, done
 
 
-@pytest.mark.slow
 def test_default_command_writes_every_file(default_run):
     folder, _ = default_run
     for name in (
@@ -71,7 +70,6 @@ def test_default_command_writes_every_file(default_run):
     assert not list(folder.glob(".*.tmp")), "a temporary file was left behind"
 
 
-@pytest.mark.slow
 def test_replications_table_has_one_row_per_replication(default_run):
     table = pd.read_parquet(default_run[0] / "replications.parquet")
     assert len(table) == 300
@@ -89,7 +87,6 @@ def test_replications_table_has_one_row_per_replication(default_run):
     assert table["peak_tension"].between(0, 1).all()
 
 
-@pytest.mark.slow
 def test_trajectories_are_long_and_consistent(default_run):
     folder, _ = default_run
     table = pd.read_parquet(folder / "trajectories.parquet")
@@ -130,7 +127,6 @@ def test_trajectories_are_long_and_consistent(default_run):
     assert counted.tolist() == replications["retaliations_seoul"].tolist()
 
 
-@pytest.mark.slow
 def test_summary_has_provenance_and_the_real_values(default_run):
     folder, done = default_run
     summary = json.loads((folder / "summary.json").read_text())
@@ -156,14 +152,12 @@ def test_summary_has_provenance_and_the_real_values(default_run):
     assert "noticed_then_kept" in done.stdout and "GSOMIA terminated" in done.stdout
 
 
-@pytest.mark.slow
 def test_fan_figure_is_a_real_picture(default_run):
     image = Image.open(default_run[0] / "tension_fan.png")
     assert image.size[0] > 600 and image.size[1] > 300
     assert len(image.convert("L").getcolors(maxcolors=100_000)) > 20  # not a blank canvas
 
 
-@pytest.mark.slow
 def test_bad_value_prints_one_clear_error_and_writes_no_result(tmp_path):
     done = escalation("run", "seoul.noise=1.5", f"hydra.run.dir={tmp_path}")
     assert done.returncode == 2
@@ -173,7 +167,6 @@ def test_bad_value_prints_one_clear_error_and_writes_no_result(tmp_path):
     assert not (tmp_path / "replications.parquet").exists()
 
 
-@pytest.mark.slow
 def test_help_lists_the_config_groups():
     done = escalation("run", "--help")
     assert done.returncode == 0

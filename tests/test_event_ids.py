@@ -76,7 +76,6 @@ def test_the_ids_a_part_of_the_sequence_lacks_are_one_message(typo_copy):
     assert "seoul measure" not in message and "\n" not in message
 
 
-@pytest.mark.slow
 def test_the_run_command_prints_the_warning_on_one_line(typo_copy, tmp_path):
     events = typo_copy / "events.csv"
     events.write_text(events.read_text().replace("file_wto_complaint", "file_wto_complaimt"))

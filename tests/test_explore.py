@@ -443,7 +443,7 @@ def test_bad_input_in_a_process_of_its_own_prints_only_its_error(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.launchers  # `make test-launchers` runs it, `make test` does not
+@pytest.mark.launchers  # `make test-slow` runs it on its own, `make test` does not
 def test_launchers_give_identical_indices_and_resume_keeps_finished_chunks(tmp_path):
     ray_temp = tempfile.mkdtemp(prefix="ray", dir="/tmp")
     runs = {

@@ -293,7 +293,6 @@ def test_the_posterior_forecast_averages_the_draws_probabilities(summer, table, 
     )
 
 
-@pytest.mark.slow
 def test_the_posterior_forecast_does_not_see_the_weeks_after_its_origin(summer, predictive):
     case, space = summer
     with_posterior, _ = predictive

@@ -43,7 +43,6 @@ def installed(tmp_path_factory):
     return wheel, venv
 
 
-@pytest.mark.slow
 def test_the_wheel_ships_the_config_tree_and_the_scenarios(installed):
     wheel, _ = installed
     names = set(zipfile.ZipFile(wheel).namelist())
@@ -55,7 +54,6 @@ def test_the_wheel_ships_the_config_tree_and_the_scenarios(installed):
             assert f"sim/_data/scenarios/{relative}" in names
 
 
-@pytest.mark.slow
 def test_escalation_run_works_from_a_folder_outside_the_checkout(installed, tmp_path):
     _, venv = installed
     where = quiet(

@@ -247,7 +247,6 @@ def test_no_block_of_one_seed_shares_its_stream_with_a_block_of_another():
     assert len(set(streams.values())) == len(streams)
 
 
-@pytest.mark.slow
 def test_streamed_results_are_the_same_bytes_every_time(tmp_path, monkeypatch):
     monkeypatch.setattr(blocks, "BLOCK", 100)
     base = config("run.replications=250")

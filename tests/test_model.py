@@ -56,7 +56,6 @@ def test_different_seeds_give_different_runs(gsomia):
     assert (a["enactments_seoul"].to_numpy() != b["enactments_seoul"].to_numpy()).any()
 
 
-@pytest.mark.slow
 def test_lockstep_replications_match_separate_single_runs(gsomia):
     """600 replications in one model are distributed like 80 separate one-replication models
     (20 weeks each). Both samples are seeded, so the test is deterministic; the tolerance is 4
@@ -351,7 +350,6 @@ def lookahead_params(name: str) -> ModelParams:
     )
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("name", ALL_RULES)
 def test_no_look_ahead(gsomia, name):
     """Removing or changing the events of week t, of any actor, leaves the probabilities of

@@ -75,7 +75,6 @@ def small_sweep(tmp_path_factory):
     return folder, done
 
 
-@pytest.mark.slow
 def test_each_cells_fan_names_its_runs(small_sweep):
     # Every cell's tension_fan.png had the same title, so two cells could not be told apart.
     from sim.figures.fan import make_fan_data
@@ -95,7 +94,6 @@ def test_each_cells_fan_names_its_runs(small_sweep):
     assert titles[0] != titles[1] and titles[0].startswith(scenario.title + "\n")
 
 
-@pytest.mark.slow
 def test_aggregation_matches_the_per_cell_tables(small_sweep):
     folder, done = small_sweep
     table = pd.read_parquet(folder / "sweep.parquet")
@@ -119,7 +117,6 @@ def test_aggregation_matches_the_per_cell_tables(small_sweep):
     assert "[cell 2/2]" in done.stdout and "sweep: 2 cells" in done.stdout
 
 
-@pytest.mark.slow
 def test_sweep_figures_are_real_pictures(small_sweep):
     folder, _ = small_sweep
     for name in ("outcomes_by_us_pressure.png", "milestones.png"):
@@ -128,7 +125,6 @@ def test_sweep_figures_are_real_pictures(small_sweep):
         assert len(image.convert("L").getcolors(maxcolors=100_000)) > 20, name
 
 
-@pytest.mark.slow
 def test_plot_command_redraws_from_disk(small_sweep, tmp_path):
     folder, _ = small_sweep
     before = pd.read_parquet(folder / "sweep.parquet")
@@ -298,7 +294,7 @@ def test_bad_sweep_fails_before_any_job_starts(tmp_path, capsys, overrides, mess
 
 
 @pytest.mark.slow
-@pytest.mark.launchers  # `make test-launchers` runs it, `make test` does not
+@pytest.mark.launchers  # `make test-slow` runs it on its own, `make test` does not
 def test_launchers_give_identical_sweeps(tmp_path):
     args = ("us.pressure=0.0,0.6", "run.replications=300", "run.trajectories=false")
     ray = {"RAY_AUTH_MODE": "disabled"}
