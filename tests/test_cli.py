@@ -334,13 +334,14 @@ def test_errors_piped_into_a_closed_reader_keep_the_finished_calibration(tmp_pat
             "calibrate.write=false",
             "calibrate.posterior=false",
             "calibrate.maxiter=3",
+            "params=[seoul.activity]",  # one parameter is enough, and said so
             f"hydra.run.dir={folder}",
         ],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    assert running.stderr.readline().startswith(b"fitting ")
+    assert running.stderr.readline().startswith(b"fitting 1 parameter to 61 weeks ")
     running.stderr.close()
     running.wait(timeout=300)
     assert running.returncode == 0

@@ -15,7 +15,7 @@ from sim.reports.forecasts import (
     forecasts_markdown,
     write_forecasts,
 )
-from sim.reports.labels import role_name
+from sim.reports.labels import plural, role_name
 from sim.reports.likelihood import likelihood_markdown, likelihood_text
 from sim.reports.tables import (
     diebold_mariano_rows,
@@ -136,7 +136,7 @@ def format_calibration(report: CalibrationReport, folder: Path | None = None) ->
     """The plain-text summary `escalation calibrate` prints."""
     ml = report.ml
     lines = [
-        f"{report.scenario}: fitted {len(ml.keys)} parameters and the conduct "
+        f"{report.scenario}: fitted {plural(len(ml.keys), 'parameter')} and the conduct "
         f"({ml.parameters} in all) to {report.events} ({report.weeks} weeks from {report.start}; "
         f"rules {report.rules['seoul']}/{report.rules['tokyo']}; seed {report.seed})",
         "",

@@ -57,6 +57,7 @@ from sim.figures.explore import (
     plot_surface,
 )
 from sim.reports.explore import analysis_notes, focus_gone, render_explore, unsettled
+from sim.reports.labels import plural
 
 OUTCOMES_FILE = "outcomes.parquet"
 INDICES = "indices.parquet"
@@ -278,11 +279,6 @@ def time_estimate(plan: Plan, config: DictConfig, folder: Path) -> str:
         f"{plural(chunks, 'chunk')} to run, {weeks} weeks a run: {about} with {spread}{start}, "
         f"timed on this machine now, then the analysis{hint}"
     )
-
-
-def plural(count: int, noun: str) -> str:
-    """``1 chunk``, ``8 chunks``."""
-    return f"{count} {noun}{'s' * (count != 1)}"
 
 
 class ExploreCallback(Callback):

@@ -112,7 +112,8 @@ def calibrate(config: CalibrateJobConfig, command: str, date: str, say: Say) -> 
     check_calibration(config, case.scenario)
     origin = first_origin(case.scenario, c.origin, "calibrate.origin") if c.rolling else None
     episodes = loco_episodes(c) if c.loco else None
-    say(f"fitting {len(space)} parameters to {case.weeks} weeks by differential evolution")
+    noun = "parameter" if len(space) == 1 else "parameters"
+    say(f"fitting {len(space)} {noun} to {case.weeks} weeks by differential evolution")
     t = time.perf_counter()
     ml = fit_ml(
         space,
