@@ -169,8 +169,12 @@ def test_4_10_a_move_shows_quickly_one_chart_per_week_and_the_gsomia_countdown(o
     expect(projector.locator("img.ec-chart").first).to_have_attribute(
         "src", chart.get_attribute("src")
     )
+    on_screen = projector.locator(".ec-countdown")  # the class sees the clock too
+    expect(on_screen).to_contain_text("GSOMIA notice given by Seoul in week 7")
+    expect(on_screen).to_contain_text("lapses in 13 weeks")
     move(page, "Hold")
     expect(countdown).to_contain_text("lapses in 12 weeks")
+    expect(on_screen).to_contain_text("lapses in 12 weeks")
 
 
 @pytest.mark.slow

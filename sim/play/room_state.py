@@ -378,6 +378,7 @@ class RoomState:
                 real_tension=None if real is None else real.tension[: game.weeks].tolist(),
                 deadline=self.deadline(),
                 round_seconds=self.round_seconds,
+                notice=game.notice_clock(),
                 notes=self.played_notes() if self.ended else [],
             )
 

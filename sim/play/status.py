@@ -8,7 +8,7 @@
 
 from dataclasses import dataclass, field
 
-from sim.reports.game_results import Briefing, WeekReport
+from sim.reports.game_results import Briefing, NoticeClock, WeekReport
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,7 @@ class RoomStatus:
     deadline: float | None
     round_seconds: int
     notes: list[Note] = field(default_factory=list)
+    notice: NoticeClock | None = None  # the agreement's notice while it runs, or once it ended
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,15 @@ from sim.core.errors import EscalationError
 from sim.play.web.common import Table, query, use_room_updates
 from sim.play.web.state import REGISTRY
 from sim.play.web.team import RoomMissing
-from sim.play.web.widgets import Broadcasts, Chart, Debrief, News, StatusLine, status_line
+from sim.play.web.widgets import (
+    Broadcasts,
+    Chart,
+    Debrief,
+    News,
+    NoticeCountdown,
+    StatusLine,
+    status_line,
+)
 from sim.reports.labels import MOVE_NAMES, outcome_words, role_name, standing
 
 
@@ -59,6 +67,7 @@ def ProjectorPage():
             Debrief(room, None)
             return
         News(status)
+        NoticeCountdown(status.notice)
         with solara.Div(classes=["ec-projector-body"]):
             head = ["capital", "team", "last week", "what it did", "this week"]
             Table(head, last_moves(status), typed=(1,))

@@ -23,10 +23,10 @@ from sim.play.web.widgets import (
     Debrief,
     Downloads,
     News,
+    NoticeCountdown,
     StatusLine,
     Timeline,
 )
-from sim.reports.briefing import notice_text
 from sim.reports.game_results import Briefing
 from sim.reports.labels import MOVE_NAMES, role_name
 from sim.reports.text import signed
@@ -90,13 +90,7 @@ def Briefing_(brief: Briefing, pressure_cost: float):
         held = "; ".join(measures) if measures else "none"
         solara.Text(f"{role_name(ally)}'s measures in force: {held}")
     solara.Text(f"Tension {brief.tension:.2f}; US pressure {brief.pressure:.2f}")
-    if brief.notice is not None:
-        clock = brief.notice
-        solara.Warning(
-            f"{clock.label} notice given by {role_name(clock.actor)} in week "
-            f"{clock.given_week + 1}: {notice_text(clock)}.",
-            classes=["ec-countdown"],
-        )
+    NoticeCountdown(brief.notice)
     solara.Text(score_text(brief, pressure_cost), classes=["ec-strong"])
 
 

@@ -10,7 +10,9 @@ from sim.play.room import Room
 from sim.play.server import chart_path, debrief_path
 from sim.play.status import Message, RoomStatus
 from sim.play.web.common import Markdown, Plain, Table
+from sim.reports.briefing import notice_text
 from sim.reports.debrief import WHY_HEAD
+from sim.reports.game_results import NoticeClock
 from sim.reports.labels import role_name
 from sim.reports.text import week_count
 
@@ -176,3 +178,18 @@ def Downloads(links: dict[str, str]):
 def escape(text: str) -> str:
     """Text made safe for HTML."""
     return html.escape(str(text))
+
+
+@solara.component
+def NoticeCountdown(clock: NoticeClock | None):
+    """The agreement's notice: who gave it, when, and the weeks to its lapse (or its end).
+
+    On the team pages and the projector alike: the clock the whole class plays against.
+    """
+    if clock is None:
+        return
+    solara.Warning(
+        f"{clock.label} notice given by {role_name(clock.actor)} in week "
+        f"{clock.given_week + 1}: {notice_text(clock)}.",
+        classes=["ec-countdown"],
+    )
