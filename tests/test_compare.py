@@ -383,6 +383,9 @@ def test_the_report_says_where_the_runs_parameters_come_from(overrides, source, 
     us = f"US {settings.us.policy}, pressure {settings.us.pressure:g}"
     assert fan_caption(report).endswith(f"; {us}; {shown}; seed {settings.run.seed}")
     assert fan_caption(report).startswith("5 runs; Seoul ")
+    assert report.patron == "washington"  # a case's other patron is named by its capital
+    brussels = fan_caption(dataclasses.replace(report, patron="brussels"))
+    assert f"; Brussels {settings.us.policy}, pressure " in brussels and "US" not in brussels
 
 
 def test_train_events_of_another_case_fit_the_baselines_on_that_case():

@@ -778,3 +778,20 @@ def test_a_relative_search_path_holds_in_a_job_that_changes_its_folder(tmp_path,
     main(["run", "seoul.activity=0.3", *common, f"hydra.run.dir={tmp_path / 'one'}"])
     summary = json.loads((tmp_path / "one" / "summary.json").read_text())
     assert "seoul.activity=0.3 set by hand" in json.dumps(summary)
+
+
+def test_a_case_with_another_patron_names_it_in_the_header_and_the_caption(tmp_path):
+    # the header read "US reactive" and the fan's caption "US reactive, pressure 0.5" whoever
+    # the case's patron was
+    case = tmp_path / "gsomia_2019"
+    shutil.copytree(Path("scenarios/gsomia_2019"), case)
+    for name in ("scenario.yaml", "events.csv"):
+        path = case / name
+        path.write_text(path.read_text().replace("washington", "brussels"))
+    summary = simulate(config(f"scenario.name={case}", "run.replications=20")).summary
+    assert summary.patron == "brussels"
+    assert ", Brussels reactive)" in format_summary(summary)
+    assert "; Brussels reactive, pressure " in summary.caption()
+    assert RunSummary.from_dict(json.loads(json.dumps(summary.to_dict()))) == summary
+    shipped = simulate(config("run.replications=20")).summary
+    assert ", US reactive)" in format_summary(shipped) and "; US reactive, " in shipped.caption()

@@ -315,6 +315,7 @@ def compare(config: CompareJobConfig) -> Comparison:
         weeks=case.weeks,
         sides=sides,
         pressed=case.scenario.pressed,
+        patron=case.scenario.patron,
         notice=case.scenario.notice.label if case.scenario.notice else None,
         fitted_on=record["scenario"] if record else None,
         fit=config.fit if record else None,

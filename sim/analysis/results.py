@@ -104,6 +104,7 @@ class ComparisonReport:
     fitted_events: str | None = None  # the file the fit was made on (None: hand-set)
     us_policy: str = "reactive"  # the simulated runs' US policy and pressure (the fan's caption)
     us_pressure: float = 0.0
+    patron: str = "washington"  # the case's patron, as the fan's caption names it
 
     @property
     def gain_nats_per_actor_week(self) -> float:

@@ -139,6 +139,7 @@ def summarize(
         us_policy=config.us.policy,
         us_pressure=float(config.us.pressure),
         patron_presses=list(scenario.pressed),
+        patron=scenario.patron,
         notice_label=scenario.notice.label if scenario.notice else None,
         simulated=simulated_outcomes(table, scenario.sides),
         real=real_outcomes(real),

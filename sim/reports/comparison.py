@@ -203,7 +203,13 @@ def fan_caption(report: ComparisonReport) -> str:
     rules = dict(zip(report.sides, report.rules.values(), strict=True))
     source = _parameters(report).removeprefix("parameters: ")
     return runs_caption(
-        report.replications, rules, report.us_policy, report.us_pressure, source, report.seed
+        report.replications,
+        rules,
+        report.us_policy,
+        report.us_pressure,
+        source,
+        report.seed,
+        report.patron,
     )
 
 

@@ -73,6 +73,11 @@ def outcome_words(outcome: str, has_notice: bool) -> str:
     return plain(outcome) if has_notice else f"none ({NO_NOTICE})"
 
 
+def patron_label(patron: str) -> str:
+    """How runs' headers name the patron: ``US`` for Washington, else its capital's name."""
+    return "US" if patron == "washington" else role_name(patron)
+
+
 def runs_caption(
     replications: int,
     rules: dict[str, str],
@@ -80,10 +85,11 @@ def runs_caption(
     us_pressure: float,
     parameters: str,
     seed: int,
+    patron: str = "washington",
 ) -> str:
-    """Simulated runs in one line for figures: count, rules, US policy, parameters, seed."""
+    """Simulated runs in one line for figures: count, rules, patron's policy, parameters, seed."""
     by_side = ", ".join(f"{role_name(side)} {plain(rule)}" for side, rule in rules.items())
-    us = f"US {us_policy}"
+    us = f"{patron_label(patron)} {us_policy}"
     if us_policy != "absent":
         us += f", pressure {us_pressure:g}"
     return f"{replications:,} runs; {by_side}; {us}; parameters: {parameters}; seed {seed}"

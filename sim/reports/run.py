@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.core.metrics import wilson_interval
-from sim.reports.labels import pressed_alone, runs_caption
+from sim.reports.labels import patron_label, pressed_alone, runs_caption
 from sim.reports.text import share
 
 SCHEMA = 3  # 1: before identities, notice labels and blocks; 2: before fits were recorded
@@ -96,13 +96,20 @@ class RunSummary:
     timings_s: dict[str, float] = field(default_factory=dict)
     files: dict[str, int] = field(default_factory=dict)
     patron_presses: list[str] = field(default_factory=list)  # empty: both sides
+    patron: str = "washington"  # the case's patron (summaries written before it held none)
 
     def caption(self) -> str:
         """The runs in one line, under the fan's title: a sweep's cells differ by it."""
         fitted = self.fit != "none" and self.parameters != "hand-set"
         source = f"the fit {self.fit} ({self.parameters})" if fitted else self.parameters
         return runs_caption(
-            self.replications, self.rules, self.us_policy, self.us_pressure, source, self.seed
+            self.replications,
+            self.rules,
+            self.us_policy,
+            self.us_pressure,
+            source,
+            self.seed,
+            self.patron,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -257,7 +264,8 @@ def format_summary(summary: RunSummary, folder: Path | None = None) -> str:
     rules = "/".join(f"{side} {rule}" for side, rule in summary.rules.items())
     lines = [
         f"{summary.scenario}: {summary.replications} replications x {summary.weeks} weeks"
-        f" from {summary.start} (seed {summary.seed}, rules {rules}, US {summary.us_policy}"
+        f" from {summary.start} (seed {summary.seed}, rules {rules}, "
+        f"{patron_label(summary.patron)} {summary.us_policy}"
         f"{_pressing(summary)})",
         f"parameters: {summary.parameters} (fit {summary.fit})",
     ]
