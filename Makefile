@@ -34,11 +34,12 @@ test: lint
 
 # The slow end-to-end tests (the browser, sweeps, explorations, long runs), then the two
 # launcher comparisons one after the other (two Ray clusters at once time out): CI runs this
-# after `make test`, so every test runs on every change.
+# after `make test`, so every test runs on every change. ARGS reaches both runs; a run that
+# ARGS leaves without a test (pytest's status 5) is not a failure.
 test-slow: setup-dev
 	scripts/install-browser.sh
-	$(PYTEST) -n 2 --dist load -m "slow and not launchers" $(ARGS)
-	$(PYTEST) -m launchers
+	$(PYTEST) -n 2 --dist load -m "slow and not launchers" $(ARGS) || [ $$? -eq 5 ]
+	$(PYTEST) -m launchers $(ARGS) || [ $$? -eq 5 ]
 
 bench: setup-dev
 	$(VENV)/python benchmarks/bench_model.py
