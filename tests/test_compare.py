@@ -941,4 +941,3 @@ def test_a_case_with_another_patron_is_named_in_the_fans_caption(tmp_path):
     assert report.patron == "brussels"
     assert "; Brussels reactive, pressure " in fan_caption(report)
     assert "US" not in fan_caption(report)
-
