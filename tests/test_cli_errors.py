@@ -43,6 +43,11 @@ def empty(tmp_path, monkeypatch):
         (["us.presure=0.5"], "us.presure is not a config key; did you mean us.pressure?"),
         (  # said only "beijing is not a config key; the config has scenario, ..."
             ["scenario=thaad_2016", "beijing.noise=0.05"],
+            "beijing is not a config key; a side's options are set by slot: beijing is this "
+            "case's second side, so use tokyo.KEY",
+        ),
+        (  # a side of another case than the one composed: the slots in general
+            ["beijing.noise=0.05"],
             "beijing is not a config key; a side's options are set by slot, seoul.KEY for the "
             "case's first side and tokyo.KEY for its second (in thaad_2016, Seoul and Beijing)",
         ),
@@ -192,8 +197,44 @@ def test_where_scenarios_are_looked_for_is_named_when_none_is_found(capsys, monk
 def test_a_rule_set_by_side_name_is_told_the_slots(capsys, override):
     # "Could not override 'strategy@beijing'." and nothing more
     line = refused(capsys, "run", "scenario=thaad_2016", override, "run.replications=5")
-    slot = override.split("=")[0]
-    assert line.startswith(f"error: {slot}: a rule is set by slot, strategy@seoul=RULE for ")
+    if override.startswith("strategy@beijing"):  # a side of the case composed: its own slot
+        assert line == (
+            "error: strategy@beijing: a rule is set by slot: beijing is this case's second side, "
+            "so use strategy@tokyo=RULE"
+        )
+    else:
+        assert line.startswith("error: strategy: a rule is set by slot, strategy@seoul=RULE for ")
+
+
+@pytest.mark.parametrize(
+    ("override", "said"),
+    [
+        (
+            "strategy@athens=tit_for_tat",
+            "strategy@athens: a rule is set by slot: athens is this case's first side, so use "
+            "strategy@seoul=RULE",
+        ),
+        (
+            "athens.signal=0.5",
+            "athens is not a config key; a side's options are set by slot: athens is this "
+            "case's first side, so use seoul.KEY",
+        ),
+        (
+            "+ankara.signal=0.5",
+            "ankara is not a config key; a side's options are set by slot: ankara is this "
+            "case's second side, so use tokyo.KEY",
+        ),
+    ],
+)
+def test_a_case_of_ones_own_is_told_its_own_slots(capsys, tmp_path, override, said):
+    # the answer was 2016's example (Seoul and Beijing), or the config's top-level keys
+    case = tmp_path / "gsomia_2019"
+    shutil.copytree(ROOT / "scenarios" / "gsomia_2019", case)
+    for name in ("scenario.yaml", "events.csv"):
+        path = case / name
+        path.write_text(path.read_text().replace("seoul", "athens").replace("tokyo", "ankara"))
+    line = refused(capsys, "run", f"scenario.name={case}", override, "run.replications=5")
+    assert line == f"error: {said}"
 
 
 def test_a_full_disk_is_one_line_and_other_system_errors_stay_tracebacks():

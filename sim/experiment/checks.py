@@ -40,12 +40,18 @@ def unknown_keys(node: DictConfig, path: str = "") -> Iterator[tuple[str, list[s
             yield from unknown_keys(child, f"{name}.")
 
 
-def unknown_key_message(key: str, known: Sequence[str]) -> str:
-    """One line: ``key`` is not a config key, with the closest real key or the node's keys."""
+def unknown_key_message(key: str, known: Sequence[str], sides: Sequence[str] | None = None) -> str:
+    """One line: ``key`` is not a config key, with the closest real key or the node's keys.
+
+    ``sides``: the composed case's sides, when known, so that a side's name used as a key is
+    answered with that case's own slot.
+    """
     parent, _, last = key.rpartition(".")
     close = difflib.get_close_matches(last, known, n=1)
     prefix = f"{parent}." if parent else ""
-    if not parent and "seoul" in known and last in _side_names():
+    if not parent and "seoul" in known and sides and last in sides:
+        hint = f"a side's options are set by slot: {slot_words(last, sides, '{slot}.KEY')}"
+    elif not parent and "seoul" in known and last in _side_names():
         hint = (
             "a side's options are set by slot, seoul.KEY for the case's first side and "
             "tokyo.KEY for its second (in thaad_2016, Seoul and Beijing)"
@@ -58,6 +64,36 @@ def unknown_key_message(key: str, known: Sequence[str]) -> str:
         hint = f"{parent} is empty; add the key with +{key}=..."
     shown = key if key.isprintable() else repr(key)  # a key from a file may hold a newline
     return f"{shown} is not a config key; {hint}"
+
+
+def slot_words(side: str, sides: Sequence[str], form: str) -> str:
+    """``athens is this case's first side, so use seoul.KEY``: the slot a side's name is in.
+
+    ``form`` is the setting with ``{slot}`` where the slot goes (``{slot}.KEY``,
+    ``strategy@{slot}=RULE``).
+    """
+    index = list(sides).index(side)
+    slot = ("seoul", "tokyo")[index]
+    which = ("first", "second")[index]
+    return f"{side} is this case's {which} side, so use {form.format(slot=slot)}"
+
+
+def case_sides(overrides: Sequence[str] = (), name: str | None = None) -> tuple[str, ...] | None:
+    """The sides of the case that ``name`` or the overrides name (the default case if none).
+
+    None when it does not load: its own error is said where it is used, not here.
+    """
+    from sim.core.errors import EscalationError
+    from sim.core.scenario_yaml import DEFAULT_SCENARIO, load_scenario
+
+    for override in overrides:
+        key, _, value = override.lstrip("+").partition("=")
+        if key in ("scenario", "scenario.name") and value:
+            name = value
+    try:
+        return tuple(load_scenario(name or DEFAULT_SCENARIO).sides)
+    except (EscalationError, OSError):
+        return None
 
 
 def _side_names() -> set[str]:
@@ -77,7 +113,8 @@ def _side_names() -> set[str]:
 def check_keys(cfg: DictConfig) -> None:
     """Raise `ConfigError` for the first key the schema does not have (e.g. ``+run.foo=1``)."""
     for key, known in unknown_keys(cfg):
-        raise ConfigError(unknown_key_message(key, known))
+        name = OmegaConf.select(cfg, "scenario.name", default=None)
+        raise ConfigError(unknown_key_message(key, known, case_sides(name=name)))
 
 
 def _not_finite(value: Any) -> bool:
@@ -151,8 +188,12 @@ def _known_keys(cause: Any) -> list[str]:
     return [str(k) for k in node.keys()] if isinstance(node, DictConfig) else []
 
 
-def composition_error(problem: Exception) -> ConfigError:
-    """One line for an error Hydra or OmegaConf raised while composing or merging a config."""
+def composition_error(problem: Exception, overrides: Sequence[str] = ()) -> ConfigError:
+    """One line for an error Hydra or OmegaConf raised while composing or merging a config.
+
+    ``overrides``: the command's, when it composed them, so that a side's name used where a
+    slot goes is answered with the case they name.
+    """
     from hydra.errors import MissingConfigException
     from omegaconf.errors import (
         ConfigAttributeError,
@@ -178,7 +219,8 @@ def composition_error(problem: Exception) -> ConfigError:
         return ConfigError(f"{detail}{choose}")
     if isinstance(cause, ConfigKeyError | ConfigAttributeError) and cause.full_key:
         key = str(cause.full_key)
-        return ConfigError(within + unknown_key_message(key, _known_keys(cause)))
+        sides = case_sides(overrides) if overrides else None
+        return ConfigError(within + unknown_key_message(key, _known_keys(cause), sides))
     if isinstance(cause, MissingMandatoryValue) and cause.full_key:  # e.g. `~us` on the line
         key = str(cause.full_key)
         return ConfigError(
@@ -196,6 +238,13 @@ def composition_error(problem: Exception) -> ConfigError:
             first, advice = "it takes a list", f", in brackets: '{key}=[A,B]'"
         return ConfigError(f"{within}{key}: {first}{advice}")
     slot = re.match(r"Could not override '(strategy@[^']*|strategy)'", _first_line(problem))
+    side = slot.group(1).removeprefix("strategy@") if slot else ""
+    sides = case_sides(overrides) if slot and overrides else None
+    if slot and sides and side in sides:
+        return ConfigError(
+            f"{slot.group(1)}: a rule is set by slot: "
+            + slot_words(side, sides, "strategy@{slot}=RULE")
+        )
     if slot:  # rules go by slot, whatever the case's sides are called
         return ConfigError(
             f"{slot.group(1)}: a rule is set by slot, strategy@seoul=RULE for the case's first "

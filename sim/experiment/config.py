@@ -313,7 +313,7 @@ def load_config(overrides: Sequence[str] = (), config_name: str = "config") -> C
     try:
         cfg = compose_config(overrides, config_name)
     except (HydraException, OmegaConfBaseException) as problem:
-        raise composition_error(problem) from None
+        raise composition_error(problem, overrides) from None
     return to_config(cfg)
 
 

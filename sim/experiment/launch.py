@@ -63,7 +63,7 @@ def compose(overrides: Sequence[str], config_name: str) -> DictConfig:
     try:
         return compose_config(overrides, config_name, with_hydra=True)
     except (HydraException, OmegaConfBaseException) as problem:
-        raise composition_error(problem) from None
+        raise composition_error(problem, overrides) from None
 
 
 def task_config(cfg: DictConfig) -> Config:
