@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from one_line import refused
+from renamed_case import renamed_case
 
 from sim.cli import main
 from sim.experiment.store import FolderLock
@@ -228,11 +229,7 @@ def test_a_rule_set_by_side_name_is_told_the_slots(capsys, override):
 )
 def test_a_case_of_ones_own_is_told_its_own_slots(capsys, tmp_path, override, said):
     # the answer was 2016's example (Seoul and Beijing), or the config's top-level keys
-    case = tmp_path / "gsomia_2019"
-    shutil.copytree(ROOT / "scenarios" / "gsomia_2019", case)
-    for name in ("scenario.yaml", "events.csv"):
-        path = case / name
-        path.write_text(path.read_text().replace("seoul", "athens").replace("tokyo", "ankara"))
+    case = renamed_case(tmp_path, {"seoul": "athens", "tokyo": "ankara"})
     line = refused(capsys, "run", f"scenario.name={case}", override, "run.replications=5")
     assert line == f"error: {said}"
 

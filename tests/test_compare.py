@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from renamed_case import renamed_case
 
 from sim.analysis.baselines import Logit, MoveData, fit_baselines
 from sim.analysis.case import build_case, load_case_events
@@ -808,7 +809,6 @@ def test_the_fans_labels_sit_by_their_own_lines_above_the_paths(scenario_name):
 
 def test_a_file_reaching_past_the_declared_span_is_warned_of(tmp_path):
     """A mistyped year stretched the compared span over empty weeks without a word."""
-    import shutil
 
     from sim.core.folders import scenarios_root
 
@@ -932,11 +932,7 @@ def test_an_edited_copy_of_the_fits_events_is_said_to_be_other_data(tmp_path):
 
 def test_a_case_with_another_patron_is_named_in_the_fans_caption(tmp_path):
     # the caption said "US reactive, pressure 0.5" whoever the case's patron was
-    case = tmp_path / "gsomia_2019"
-    shutil.copytree(ROOT / "scenarios" / "gsomia_2019", case)
-    for name in ("scenario.yaml", "events.csv"):
-        path = case / name
-        path.write_text(path.read_text().replace("washington", "brussels"))
+    case = renamed_case(tmp_path, {"washington": "brussels"})
     report = compare(config(f"scenario.name={case}", replications=5)).report
     assert report.patron == "brussels"
     assert "; Brussels reactive, pressure " in fan_caption(report)

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from renamed_case import renamed_case
 
 from sim.core.errors import ConfigError
 from sim.core.fitted import fit_values
@@ -783,11 +784,7 @@ def test_a_relative_search_path_holds_in_a_job_that_changes_its_folder(tmp_path,
 def test_a_case_with_another_patron_names_it_in_the_header_and_the_caption(tmp_path):
     # the header read "US reactive" and the fan's caption "US reactive, pressure 0.5" whoever
     # the case's patron was
-    case = tmp_path / "gsomia_2019"
-    shutil.copytree(Path("scenarios/gsomia_2019"), case)
-    for name in ("scenario.yaml", "events.csv"):
-        path = case / name
-        path.write_text(path.read_text().replace("washington", "brussels"))
+    case = renamed_case(tmp_path, {"washington": "brussels"})
     summary = simulate(config(f"scenario.name={case}", "run.replications=20")).summary
     assert summary.patron == "brussels"
     assert ", Brussels reactive)" in format_summary(summary)

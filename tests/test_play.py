@@ -14,6 +14,7 @@ import pytest
 from matplotlib.figure import Figure
 from one_line import refused
 from PIL import Image
+from renamed_case import renamed_case
 
 from sim.experiment.config import config_from_dict, default_config
 from sim.figures.debrief import make_debrief_data, plot_debrief
@@ -802,11 +803,7 @@ def test_a_replay_after_the_case_changed_blames_the_case_not_the_record(tmp_path
 
 def test_a_case_with_another_patron_is_refused_with_what_to_do(tmp_path):
     # the refusal said only to use run or compare, while the docs gave every case's roles
-    case = tmp_path / "gsomia_2019"
-    shutil.copytree(Path("scenarios/gsomia_2019"), case)
-    for name in ("scenario.yaml", "events.csv"):
-        path = case / name
-        path.write_text(path.read_text().replace("washington", "brussels"))
+    case = renamed_case(tmp_path, {"washington": "brussels"})
     config = default_config([f"scenario.name={case}", "run.progress=false"])
     with pytest.raises(GameError) as refused:
         Game(config, ["seoul"])
