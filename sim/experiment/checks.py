@@ -18,6 +18,7 @@ import numpy as np
 from omegaconf import DictConfig, OmegaConf
 
 from sim.core.errors import ConfigError
+from sim.core.moves import ALLIES
 
 
 def unknown_keys(node: DictConfig, path: str = "") -> Iterator[tuple[str, list[str]]]:
@@ -73,9 +74,8 @@ def slot_words(side: str, sides: Sequence[str], form: str) -> str:
     ``strategy@{slot}=RULE``).
     """
     index = list(sides).index(side)
-    slot = ("seoul", "tokyo")[index]
     which = ("first", "second")[index]
-    return f"{side} is this case's {which} side, so use {form.format(slot=slot)}"
+    return f"{side} is this case's {which} side, so use {form.format(slot=ALLIES[index])}"
 
 
 def case_sides(overrides: Sequence[str] = (), name: str | None = None) -> tuple[str, ...] | None:
