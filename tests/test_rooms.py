@@ -623,3 +623,19 @@ def test_the_dashboard_names_a_running_notice_in_plain_words():
 
     assert standing("pending") == "notice running"
     assert all("_" not in standing(o) and o not in standing(o) for o in OUTCOMES)
+
+
+def test_the_status_and_the_dashboard_count_a_running_notice_down(registry):
+    # the projector and the dashboard showed no clock: "GSOMIA: notice running" and no weeks
+    from sim.play.web.projector import so_far
+
+    room = registry.create(RoomSettings(humans=("seoul",), weeks=20))
+    seat = room.claim("seoul", name="solo")
+    assert room.status().notice is None and so_far(room, None) == "GSOMIA: no notice given"
+    for week in range(7):  # rulings, seizure, boycott, WTO case, drills, white list, notice
+        room.submit(seat, "retaliate", week=week)
+    clock = room.status().notice
+    assert (clock.actor, clock.given_week, clock.weeks_left) == ("seoul", 6, 13)
+    assert so_far(room, clock) == "GSOMIA: notice running, 13 weeks to its lapse"
+    room.submit(seat, "hold", week=7)
+    assert so_far(room, room.status().notice) == "GSOMIA: notice running, 12 weeks to its lapse"

@@ -19,7 +19,9 @@ from sim.play.web.widgets import (
     StatusLine,
     status_line,
 )
+from sim.reports.game_results import NoticeClock
 from sim.reports.labels import MOVE_NAMES, outcome_words, role_name, standing
+from sim.reports.text import week_count
 
 
 def last_moves(status) -> list[list[str]]:
@@ -104,13 +106,21 @@ def DashboardPage():
             status = room.status()
             with solara.Card(f"Room {room.code}", classes=["ec-dash-card"]):
                 solara.Text(status_line(status), classes=["ec-line"])  # each on its own line
-                solara.Text(f"Tension {status.tension:.2f}; {so_far(room)}", classes=["ec-line"])
+                line = f"Tension {status.tension:.2f}; {so_far(room, status.notice)}"
+                solara.Text(line, classes=["ec-line"])
                 Chart(status, False)
 
 
-def so_far(room) -> str:
-    """Where the room's agreement stands: ``GSOMIA: notice running``, or the case's lack of one."""
-    notice = room.game.scenario.notice
+def so_far(room, clock: NoticeClock | None = None) -> str:
+    """Where the room's agreement stands, or the case's lack of one.
+
+    ``GSOMIA: notice running, 12 weeks to its lapse``: ``clock`` is the room's notice clock
+    (`RoomStatus.notice`), which gives the weeks left while the notice runs.
+    """
+    notice, outcome = room.game.scenario.notice, room.game.outcome()
     if notice is None:
-        return f"outcome: {outcome_words(room.game.outcome(), False)}"
-    return f"{notice.label or notice.measure}: {standing(room.game.outcome())}"
+        return f"outcome: {outcome_words(outcome, False)}"
+    said = f"{notice.label or notice.measure}: {standing(outcome)}"
+    if outcome == "pending" and clock is not None and clock.ended_week is None:
+        said += f", {week_count(clock.weeks_left)} to its lapse"
+    return said
