@@ -15,7 +15,7 @@ from sim.reports.forecasts import (
     forecasts_markdown,
     write_forecasts,
 )
-from sim.reports.labels import plural, role_name
+from sim.reports.labels import role_name
 from sim.reports.likelihood import likelihood_markdown, likelihood_text
 from sim.reports.tables import (
     diebold_mariano_rows,
@@ -25,6 +25,7 @@ from sim.reports.tables import (
     uninformed_lines,
     uninformed_paragraph,
 )
+from sim.reports.text import plural
 
 if TYPE_CHECKING:  # matplotlib loads only when a figure is drawn
     from sim.figures.comparison import PosteriorData

@@ -57,7 +57,7 @@ from sim.figures.explore import (
     plot_surface,
 )
 from sim.reports.explore import analysis_notes, focus_gone, render_explore, unsettled
-from sim.reports.labels import plural
+from sim.reports.text import plural
 
 OUTCOMES_FILE = "outcomes.parquet"
 INDICES = "indices.parquet"

@@ -29,11 +29,6 @@ MOVE_NAMES = {
 }
 
 
-def plural(count: int, noun: str) -> str:
-    """``1 chunk``, ``8 chunks``."""
-    return f"{count} {noun}{'s' * (count != 1)}"
-
-
 def role_name(role: str) -> str:
     """A role's display name (``seoul`` -> ``Seoul``): any case's side, capitalised."""
     return role.replace("_", " ").title()

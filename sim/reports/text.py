@@ -21,9 +21,14 @@ def signed(value: float, digits: int = 1) -> str:
     return f"{rounded:+.{digits}f}"
 
 
+def plural(count: int, noun: str) -> str:
+    """``1 chunk``, ``8 chunks``: a count and its noun as a sentence says them."""
+    return f"{count} {noun}{'s' * (count != 1)}"
+
+
 def week_count(count: int) -> str:
-    """``1 week``, ``2 weeks``: a number of weeks as a sentence says it."""
-    return f"{count} week" if count == 1 else f"{count} weeks"
+    """``1 week``, ``2 weeks``."""
+    return plural(count, "week")
 
 
 def listing(names: list[str]) -> str:
