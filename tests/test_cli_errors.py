@@ -232,6 +232,21 @@ def test_a_case_of_ones_own_is_told_its_own_slots(capsys, tmp_path, override, sa
     case = renamed_case(tmp_path, {"seoul": "athens", "tokyo": "ankara"})
     line = refused(capsys, "run", f"scenario.name={case}", override, "run.replications=5")
     assert line == f"error: {said}"
+    # read as Hydra reads the line: the path wins over a preset given after it, quoted or not
+    for case_given in (f"scenario.name={case}", f"scenario.name='{case}'"):
+        line = refused(capsys, "run", case_given, "scenario=thaad_2016", override)
+        assert line == f"error: {said}"
+    if not override.startswith("strategy@"):  # explore's own command line, and its inputs
+        line = refused(capsys, "explore", f"scenario.name={case}", override)
+        assert line == f"error: {said}"
+        key = override.lstrip("+").split("=")[0]
+        side, slot = key.split(".")[0], {"athens": "seoul", "ankara": "tokyo"}[key.split(".")[0]]
+        which = "first" if slot == "seoul" else "second"
+        line = refused(capsys, "explore", f"scenario.name={case}", f"explore.inputs=[{key}]")
+        assert line == (
+            f"error: explore: {key} is not a parameter of this model (a side's inputs are named "
+            f"by slot: {side} is this case's {which} side, so use {key.replace(side, slot)})"
+        )
 
 
 def test_a_full_disk_is_one_line_and_other_system_errors_stay_tracebacks():

@@ -386,6 +386,14 @@ def test_record_and_debrief_paths(tmp_path, monkeypatch):
     assert debrief_paths(tmp_path / "a.json")["md"] == tmp_path / "a_debrief.md"
 
 
+def test_counts_take_the_singular_for_one_only():
+    from sim.reports.text import cell_count, plural, week_count
+
+    assert [week_count(n) for n in (0, 1, 2)] == ["0 weeks", "1 week", "2 weeks"]
+    assert cell_count(1) == "1 cell" and cell_count(11) == "11 cells"
+    assert plural(1, "parameter") == "1 parameter" and plural(6, "parameter") == "6 parameters"
+
+
 def test_signed_numbers_never_read_minus_zero():
     assert signed(-0.001, 2) == "+0.00" and signed(-0.04) == "+0.0"
     assert signed(-0.006, 2) == "-0.01" and signed(0.25, 2) == "+0.25" and signed(3.21) == "+3.2"

@@ -86,14 +86,34 @@ def case_sides(overrides: Sequence[str] = (), name: str | None = None) -> tuple[
     from sim.core.errors import EscalationError
     from sim.core.scenario_yaml import DEFAULT_SCENARIO, load_scenario
 
-    for override in overrides:
-        key, _, value = override.lstrip("+").partition("=")
-        if key in ("scenario", "scenario.name") and value:
-            name = value
+    name = _case_named(overrides) or name
     try:
         return tuple(load_scenario(name or DEFAULT_SCENARIO).sides)
     except (EscalationError, OSError):
         return None
+
+
+def _case_named(overrides: Sequence[str]) -> str | None:
+    """The case the overrides choose, read as Hydra reads them.
+
+    ``scenario.name=PATH`` wins over ``scenario=PRESET`` (the preset is composed first); a
+    sweep's values are left out.
+    """
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+
+    parser = OverridesParser.create()
+    chosen: dict[str, str] = {}
+    for text in overrides:
+        try:
+            parsed = parser.parse_override(text)
+        except HydraException:  # said where the override is read
+            continue
+        key = parsed.key_or_group
+        if key in ("scenario", "scenario.name") and not parsed.is_sweep_override():
+            if not parsed.is_delete():
+                chosen[key] = str(parsed.value())
+    return chosen.get("scenario.name") or chosen.get("scenario")
 
 
 def _side_names() -> set[str]:

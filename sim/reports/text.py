@@ -39,8 +39,8 @@ def listing(names: list[str]) -> str:
 
 
 def cell_count(count: int) -> str:
-    """``1 cell``, ``11 cells``: a number of sweep cells as a sentence says it."""
-    return f"{count} cell" if count == 1 else f"{count} cells"
+    """``1 cell``, ``11 cells``: a number of sweep cells."""
+    return plural(count, "cell")
 
 
 def share(value: float) -> str:

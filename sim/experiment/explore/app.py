@@ -13,11 +13,14 @@ from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.errors import HydraException
 from omegaconf import DictConfig
+from omegaconf.errors import OmegaConfBaseException
 
 from sim.console import Terminated, unknown_flag
 from sim.core.errors import ConfigError
 from sim.core.folders import CONF_DIR
+from sim.experiment.checks import composition_error
 from sim.experiment.config import register
 from sim.experiment.explore.chunk import chunk_folder, run_chunk
 from sim.experiment.explore.options import register_explore
@@ -58,6 +61,8 @@ def main(args: list[str]) -> None:
     ExploreCallback.planned = None
     try:
         explore_job()
+    except (HydraException, OmegaConfBaseException) as problem:  # named with this case's sides
+        raise composition_error(problem, args) from None
     except (KeyboardInterrupt, Terminated) as stop:
         if ExploreCallback.planned is not None:  # `sim.cli.main` says where it resumes
             stop.add_note(str(ExploreCallback.planned))

@@ -169,8 +169,10 @@ def plan_exploration(cfg: DictConfig, compose: Callable[[list[str]], DictConfig]
     config = explore_config(cfg)
     options = config.explore
     model = evaluator(options)
+    sides: tuple[str, ...] = ()
     if options.model == "escalation":  # a malformed events file: its one line before any chunk
         scenario = build_scenario(config.scenario)
+        sides = scenario.sides
         if scenario.events_path is not None:
             real_path(scenario)
     left_out = {o: why for o, why in model.left_out(config).items() if o in options.outcomes}
@@ -183,6 +185,7 @@ def plan_exploration(cfg: DictConfig, compose: Callable[[list[str]], DictConfig]
         options.levels,
         model.levels(),
         model.optional(),
+        sides,
     )
     design = draw_design(space, options.design, config.run.seed)
     if options.chunks > design.points:  # Hydra would start the empty chunks as jobs too

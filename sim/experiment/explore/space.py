@@ -10,6 +10,7 @@ adds choice keys (a decision rule, a payoff preset) as categorical inputs. Every
 import dataclasses
 import difflib
 import math
+from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from enum import StrEnum
@@ -19,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sim.core.errors import ConfigError
+from sim.core.moves import ALLIES
 
 
 class InputKind(StrEnum):
@@ -160,12 +162,18 @@ def flatten(node: Any, prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def _unknown(key: str, where: str, known: list[str]) -> ConfigError:
-    from sim.experiment.checks import _side_names
+def _unknown(key: str, where: str, known: list[str], sides: Sequence[str] = ()) -> ConfigError:
+    from sim.experiment.checks import _side_names, slot_words
 
     close = difflib.get_close_matches(key, known, n=1)
     hint = f" (did you mean {close[0]}?)" if close else ""
-    if key.split(".")[0] in _side_names() - {"seoul", "tokyo"} or any(
+    parts = key.split(".")
+    named = [p for p in parts if p in sides and p not in ALLIES]  # the case's side, not a slot
+    if named:
+        slot = ALLIES[list(sides).index(named[0])]
+        suggested = ".".join(slot if p == named[0] else p for p in parts)
+        hint = f" (a side's inputs are named by slot: {slot_words(named[0], sides, suggested)})"
+    elif key.split(".")[0] in _side_names() - {"seoul", "tokyo"} or any(
         part in _side_names() - {"seoul", "tokyo"} for part in key.split(".")[1:]
     ):
         hint = (
@@ -220,6 +228,7 @@ def build_space(
     levels: dict[str, Any],
     choices: dict[str, list[str]],
     optional: AbstractSet[str] = frozenset(),
+    sides: Sequence[str] = (),
 ) -> InputSpace:
     """The input space of a parameter object ``schema`` under a preset's options.
 
@@ -230,7 +239,8 @@ def build_space(
     ``choices`` maps each key that names a choice (a config group) to its levels; only those
     keys can be categorical inputs. ``optional`` holds keys that exist under other choices
     (another decision rule's parameters): a preset's range for one of them is left unused
-    rather than refused, so one preset serves every rule.
+    rather than refused, so one preset serves every rule. ``sides``: the case's two sides,
+    so that a side's name given for its slot is answered with the slot it has.
 
     Raises:
         ConfigError: naming the first unknown key, range outside the schema's bounds,
@@ -243,7 +253,7 @@ def build_space(
     levels = flatten(levels)
     for key in [*(inputs or []), *exclude, *ranges, *levels]:
         if key not in fields:
-            raise _unknown(key, "explore", known)
+            raise _unknown(key, "explore", known, sides)
     for key in ranges:
         if fields[key].kind == InputKind.CATEGORICAL or key in choices:
             shown = ", ".join(choices.get(key, [])) or "named values"

@@ -21,7 +21,7 @@ from sim.play.web.widgets import (
 )
 from sim.reports.game_results import NoticeClock
 from sim.reports.labels import MOVE_NAMES, outcome_words, role_name, standing
-from sim.reports.text import week_count
+from sim.reports.text import plural, week_count
 
 
 def last_moves(status) -> list[list[str]]:
@@ -99,8 +99,7 @@ def DashboardPage():
     if not rooms:
         RoomMissing("this link does not open a class on this server: check it")
         return
-    count = f"{len(rooms)} room" if len(rooms) == 1 else f"{len(rooms)} rooms"
-    solara.Text(f"Class dashboard: {count}", classes=["ec-header"])
+    solara.Text(f"Class dashboard: {plural(len(rooms), 'room')}", classes=["ec-header"])
     with solara.Div(classes=["ec-dashboard"]):
         for room in rooms:
             status = room.status()
