@@ -51,7 +51,7 @@ def unknown_key_message(key: str, known: Sequence[str], sides: Sequence[str] | N
     close = difflib.get_close_matches(last, known, n=1)
     prefix = f"{parent}." if parent else ""
     if not parent and "seoul" in known and sides and last in sides:
-        hint = f"a side's options are set by slot: {slot_words(last, sides, '{slot}.KEY')}"
+        hint = f"a side's options are set by slot: {slot_words(last, sides, 'SLOT.KEY')}"
     elif not parent and "seoul" in known and last in _side_names():
         hint = (
             "a side's options are set by slot, seoul.KEY for the case's first side and "
@@ -67,15 +67,17 @@ def unknown_key_message(key: str, known: Sequence[str], sides: Sequence[str] | N
     return f"{shown} is not a config key; {hint}"
 
 
-def slot_words(side: str, sides: Sequence[str], form: str) -> str:
+def slot_words(side: str, sides: Sequence[str], setting: str) -> str:
     """``athens is this case's first side, so use seoul.KEY``: the slot a side's name is in.
 
-    ``form`` is the setting with ``{slot}`` where the slot goes (``{slot}.KEY``,
-    ``strategy@{slot}=RULE``).
+    ``setting`` is what to write instead, ``SLOT`` standing for the slot (``SLOT.KEY``,
+    ``strategy@SLOT=RULE``, ``payoffs.audience.SLOT``); only that word is replaced, so a key
+    the user typed is never read as a format string.
     """
     index = list(sides).index(side)
     which = ("first", "second")[index]
-    return f"{side} is this case's {which} side, so use {form.format(slot=ALLIES[index])}"
+    use = re.sub(r"\bSLOT\b", ALLIES[index], setting)
+    return f"{side} is this case's {which} side, so use {use}"
 
 
 def case_sides(overrides: Sequence[str] = (), name: str | None = None) -> tuple[str, ...] | None:
@@ -263,7 +265,7 @@ def composition_error(problem: Exception, overrides: Sequence[str] = ()) -> Conf
     if slot and sides and side in sides:
         return ConfigError(
             f"{slot.group(1)}: a rule is set by slot: "
-            + slot_words(side, sides, "strategy@{slot}=RULE")
+            + slot_words(side, sides, "strategy@SLOT=RULE")
         )
     if slot:  # rules go by slot, whatever the case's sides are called
         return ConfigError(

@@ -170,8 +170,7 @@ def _unknown(key: str, where: str, known: list[str], sides: Sequence[str] = ()) 
     parts = key.split(".")
     named = [p for p in parts if p in sides and p not in ALLIES]  # the case's side, not a slot
     if named:
-        slot = ALLIES[list(sides).index(named[0])]
-        suggested = ".".join(slot if p == named[0] else p for p in parts)
+        suggested = ".".join("SLOT" if p == named[0] else p for p in parts)
         hint = f" (a side's inputs are named by slot: {slot_words(named[0], sides, suggested)})"
     elif key.split(".")[0] in _side_names() - {"seoul", "tokyo"} or any(
         part in _side_names() - {"seoul", "tokyo"} for part in key.split(".")[1:]
