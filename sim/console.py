@@ -190,13 +190,34 @@ def report(text: str, folder: Path) -> None:
 
     single = str(HydraConfig.get().mode) != "RunMode.MULTIRUN"  # not one cell of a sweep
     done = folder.resolve()
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
+    with interrupt_held():
         print(text, flush=True)
         if single:
             reported.add(done)
+
+
+@contextlib.contextmanager
+def interrupt_held() -> Iterator[None]:
+    """Run the block whole: a Ctrl-C that lands in it is raised once it has ended.
+
+    The handler is swapped rather than the signal masked: a mask holds the signal back from
+    this thread only, and the kernel gave it to another (a progress bar's, a library's), whose
+    flag Python then raised here between the results line and its record, failing a finished run.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # Python runs its signal handlers in the main thread only
+        return
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        yield  # started in the background: there is no Ctrl-C to hold
+        return
+    held: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
+    try:
+        yield
     finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        signal.signal(signal.SIGINT, signal.default_int_handler if previous is None else previous)
+    if held:
+        raise KeyboardInterrupt
 
 
 def say(message: str) -> None:
