@@ -169,11 +169,19 @@ def set_weeks(scope, weeks: int) -> None:
     expect(scope.get_by_text(f"{weeks} weeks to play")).to_be_visible()
 
 
-def open_room(page: Page, weeks: int, humans=("Seoul", "Tokyo", "Washington")) -> str:
-    """As the instructor: set the weeks and the roles people play, open the room, read its code."""
+def open_room(
+    page: Page,
+    weeks: int,
+    humans=("Seoul", "Tokyo", "Washington"),
+    roles=("Seoul", "Tokyo", "Washington"),
+) -> str:
+    """As the instructor: set the weeks and the roles people play, open the room, read its code.
+
+    ``roles``: every role of the case the form has chosen (2019's by default).
+    """
     form = card(page, "Open a class room")
     set_weeks(form, weeks)
-    for role in ("Seoul", "Tokyo", "Washington"):
+    for role in roles:
         if role not in humans:
             form.get_by_text(f"{role} is played by a team").click()
             expect(form.get_by_role("checkbox", name=f"{role} is played")).not_to_be_checked()

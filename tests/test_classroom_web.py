@@ -657,6 +657,38 @@ def split_words(page, selector: str) -> list[str]:
 
 
 @pytest.mark.slow
+def test_a_class_plays_another_case_with_its_own_sides(open_page):
+    """The classroom offered only 2019: THAAD's room gives Seoul, Beijing and Washington to
+    teams, and every page names Beijing where 2019's named Tokyo."""
+    instructor = open_page("/")
+    form = card(instructor, "Open a class room")
+    choose(instructor, form, "Scenario", "China-South Korea dispute over THAAD, 2016-2017")
+    expect(form.get_by_role("checkbox", name="Beijing is played by a team")).to_be_checked()
+    expect(form.get_by_text("Tokyo is played by a team")).to_have_count(0)
+    roles = ("Seoul", "Beijing", "Washington")
+    code = open_room(instructor, 3, humans=("Seoul", "Beijing"), roles=roles)
+    seoul, beijing = open_page("/"), open_page("/")
+    join(seoul, code, "Seoul")
+    join(beijing, code, "Beijing")
+    inject = card(instructor, "Inject a scenario event")
+    choose(instructor, inject, "Event", "Write my own event")  # THAAD has no ready-made ones
+    choose(instructor, inject, "Whose measures", "Beijing")
+    inject.get_by_label("What happens").fill("Beijing halts group tours to Korea")
+    inject.get_by_role("button", name="Inject event").click()
+    expect(seoul.get_by_text("Beijing halts group tours to Korea")).to_be_visible()
+    expect(seoul.get_by_text(re.compile(r"this week if Beijing holds"))).not_to_have_count(0)
+    move(seoul, "Hold")
+    move(beijing, "Retaliate")
+    at_week(seoul, 2, 3)
+    projector = open_page(f"/projector?room={code}", width=1920)
+    table = projector.locator(".ec-projector table")
+    expect(table.get_by_role("row", name=re.compile("^Beijing a team Retaliate"))).to_be_visible()
+    expect(table.get_by_role("row", name=re.compile("^Tokyo"))).to_have_count(0)
+    timeline = seoul.locator("table", has_text="tension").last
+    expect(timeline.locator("th")).to_contain_text(["Seoul", "Beijing", "Washington"])
+
+
+@pytest.mark.slow
 def test_long_words_wrap_in_every_table_and_whole_names_show(open_page, server):
     """A 150-letter event and a 200-letter note ran off the timeline and the why table; a
     30-letter team name clipped the projector's last column; the Scenario box cut its entry.

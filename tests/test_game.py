@@ -245,12 +245,29 @@ def test_the_game_and_the_terminal_load_neither_matplotlib_nor_the_cli():
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-@pytest.mark.parametrize("case", ["thaad_2016", "senkaku_2010"])
-def test_a_class_plays_only_the_2019_case(case):
-    from sim.play.settings import RoomError, RoomSettings
+@pytest.mark.parametrize(
+    ("case", "roles"),
+    [
+        ("gsomia_2019", ("seoul", "tokyo", "washington")),
+        ("thaad_2016", ("seoul", "beijing", "washington")),
+        ("senkaku_2010", ("tokyo", "beijing", "washington")),
+    ],
+)
+def test_a_class_plays_every_case_with_its_own_roles(case, roles):
+    # A class could play only 2019: the other cases' sides were refused as roles.
+    from sim.play.settings import RoomError, RoomSettings, case_roles, scenario_names
 
-    with pytest.raises(RoomError, match="choose one of gsomia_2019"):
-        RoomSettings(humans=("seoul",), scenario=case).validated()
+    assert case in scenario_names() and case_roles(case) == roles
+    every = RoomSettings(scenario=case).validated()  # no roles given: every role of the case
+    assert every.humans == roles
+    assert (
+        RoomSettings(humans=tuple(reversed(roles[:2])), scenario=case).validated().humans
+        == (roles[:2])
+    )  # in the case's order
+    stranger = next(r for r in ("seoul", "tokyo", "beijing") if r not in roles)
+    listed = ", ".join(roles)
+    with pytest.raises(RoomError, match=f"no such role {stranger} in {case}: roles are {listed}$"):
+        RoomSettings(humans=(roles[0], stranger), scenario=case).validated()
 
 
 def test_the_game_takes_the_case_s_sides_as_roles():

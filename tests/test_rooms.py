@@ -236,7 +236,7 @@ def test_an_injected_event_moves_a_ladder_and_every_team_sees_it(room, seats):
 @pytest.mark.parametrize(
     ("actor", "direction", "text", "reason"),
     [
-        ("washington", "escalate", "a summit", "events move an ally's measures"),
+        ("washington", "escalate", "a summit", "events move a side's measures"),
         ("seoul", "explode", "a summit", "direction 'explode'"),
         ("seoul", "escalate", "   ", "needs a description"),
         ("seoul", "escalate", "x" * 281, "at most 280 characters"),
@@ -246,6 +246,48 @@ def test_a_bad_event_is_refused(room, actor, direction, text, reason):
     with refused(reason):
         room.inject(room.instructor_key, actor, direction, text)
     assert room.game.injections == []
+
+
+def test_a_class_room_plays_another_case_with_its_sides(registry):
+    # The classroom played 2019 only; THAAD's room has Seoul, Beijing and Washington as roles
+    # everywhere a role shows: seats, the status, the timeline, the projector and the events.
+    from sim.play.web.projector import last_moves
+    from sim.play.web.team import preview_text
+    from sim.play.web.widgets import timeline_rows
+
+    room = registry.create(RoomSettings(scenario="thaad_2016", weeks=3))
+    seats = {role: room.claim(role) for role in ("seoul", "beijing", "washington")}
+    with refused(f"no such role 'tokyo' in room {room.code}: roles are seoul, beijing, washington"):
+        room.claim("tokyo")
+    with refused("events move a side's measures: choose seoul or beijing"):
+        room.inject(room.instructor_key, "tokyo", "escalate", "a summit")
+    room.inject(room.instructor_key, "beijing", "escalate", "Beijing bans group tours")
+    room.submit(seats["seoul"], "hold")
+    room.submit(seats["beijing"], "retaliate")
+    room.submit(seats["washington"], "press")
+    status = room.status()
+    assert status.roles == ["seoul", "beijing", "washington"] and status.week == 1
+    week = status.timeline[0]
+    assert week.moves["beijing"] == "retaliate" and week.injected == ["Beijing bans group tours"]
+    row = timeline_rows(status)[0]
+    assert row[2:5] == [week.described[r] for r in ("seoul", "beijing", "washington")]
+    assert row[3].startswith("Beijing ")
+    assert [r[0] for r in last_moves(status)] == ["Seoul", "Beijing", "Washington"]
+    briefing = room.team_view(seats["seoul"]).briefing
+    assert set(briefing.in_force) == {"seoul", "beijing"}
+    assert " this week if Beijing holds (" in preview_text(briefing, "hold")
+
+
+def test_the_settings_form_offers_the_chosen_case_s_roles():
+    from sim.play.web.forms import default_values, humans_of, settings_from
+
+    values = {**default_values(), "scenario": "senkaku_2010", "role": "Seoul", "weeks": 5}
+    assert humans_of(values, solo=False) == ("tokyo", "beijing", "washington")
+    assert humans_of({**values, "human_beijing": False}, solo=False) == ("tokyo", "washington")
+    assert humans_of(values, solo=True) == ("tokyo",)  # Seoul is not a side of this case
+    assert humans_of({**values, "role": "Beijing"}, solo=True) == ("beijing",)
+    settings = settings_from({**values, "human_washington": False}, solo=False).validated()
+    assert settings.scenario == "senkaku_2010" and settings.humans == ("tokyo", "beijing")
 
 
 def test_the_game_ends_after_its_last_week_and_refuses_more(room, seats):

@@ -9,7 +9,6 @@ import secrets
 import time
 
 from sim.core.errors import EscalationError
-from sim.core.moves import ACTORS, ALLIES
 from sim.play.game import parse_choice
 from sim.play.materials import ScenarioEvent
 from sim.play.room_state import (
@@ -46,8 +45,9 @@ class Room(RoomState):
                     f"the game is over: room {self.code} takes no more teams; its debrief is on "
                     f"the projector view, /projector?room={self.code}"
                 )
-            if role not in ACTORS:
-                raise RoomError(f"no such role {role!r}: roles are {', '.join(ACTORS)}")
+            if role not in self.game.roles:
+                roles = ", ".join(self.game.roles)
+                raise RoomError(f"no such role {role!r} in room {self.code}: roles are {roles}")
             if role not in self.seats:
                 raise RoomError(
                     f"{role_name(role)} is played by the model in room {self.code}; "
@@ -289,8 +289,9 @@ class Room(RoomState):
             text = clean(text, INJECTION_TEXT_LENGTH, "event")
             if not text:
                 raise RoomError("write what happens: the event needs a description")
-            if actor not in ALLIES:
-                raise RoomError(f"events move an ally's measures: choose {' or '.join(ALLIES)}")
+            if actor not in self.game.sides:
+                sides = " or ".join(self.game.sides)
+                raise RoomError(f"events move a side's measures: choose {sides}")
             if direction not in ("escalate", "deescalate"):
                 raise RoomError(f"direction {direction!r}: choose escalate or deescalate")
             named = {"measure": measure} if measure is not None else {}

@@ -357,6 +357,7 @@ class RoomState:
                 paused=self.paused,
                 ended=self.ended,
                 solo=self.settings.solo,
+                roles=list(game.roles),
                 humans=list(game.humans),
                 seats={
                     role: SeatStatus(

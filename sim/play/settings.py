@@ -10,10 +10,9 @@ from dataclasses import asdict, dataclass, fields
 
 from sim.core.errors import EscalationError
 from sim.core.folders import CONF_DIR
-from sim.core.moves import ACTORS, ALLIES
 from sim.core.params import US_POLICIES
 from sim.experiment.config import MAX_SEED, Config, default_config
-from sim.play.game import DEBRIEF_REPLICATIONS, Game, GameError
+from sim.play.game import DEBRIEF_REPLICATIONS, PATRON, Game, GameError
 
 #: Longest round an instructor may set (seconds); 0 means no timer.
 MAX_ROUND_SECONDS = 3600
@@ -34,13 +33,28 @@ def payoff_presets() -> tuple[str, ...]:
 
 @functools.cache
 def scenario_names() -> tuple[str, ...]:
-    """Names of the scenarios a class can play (``conf/scenario``).
+    """Names of the scenarios a class can play (``conf/scenario``): those the game plays.
 
-    Those whose sides are the game's roles: Seoul and Tokyo, with Washington.
+    Every case whose patron is the game's (`PATRON`): 2019's Seoul and Tokyo, and the other
+    cases' sides (THAAD's Seoul and Beijing, ...), each with Washington.
     """
     from sim.core.scenario_yaml import load_scenario
 
-    return tuple(n for n in _names("scenario") if tuple(load_scenario(n).sides) == ALLIES)
+    return tuple(n for n in _names("scenario") if load_scenario(n).patron == PATRON)
+
+
+@functools.cache
+def case_roles(scenario: str | None) -> tuple[str, ...]:
+    """The roles of a scenario's game, in the game's order: its two sides, then the patron.
+
+    None is the default scenario's. A scenario a class cannot play has none.
+    """
+    from sim.core.scenario_yaml import load_scenario
+
+    name = defaults().scenario.name if scenario is None else scenario
+    if name not in scenario_names():
+        return ()
+    return (*load_scenario(name).sides, PATRON)
 
 
 _COMPOSE = threading.Lock()  # Hydra's composition uses process-wide state
@@ -65,7 +79,7 @@ class RoomSettings:
     payoffs: str | None = None
     us_policy: str | None = None
     us_pressure: float | None = None
-    humans: tuple[str, ...] = ACTORS
+    humans: tuple[str, ...] | None = None  # the roles people play; None: every role of the case
     seed: int | None = None
     weeks: int | None = None
     solo: bool = False
@@ -77,25 +91,30 @@ class RoomSettings:
         names = {f.name for f in fields(cls)}
         if unknown := sorted(set(data) - names):
             raise RoomError(f"unknown room settings {unknown}")
-        return cls(**{**data, "humans": tuple(data.get("humans", ACTORS))})
+        humans = data.get("humans")
+        return cls(**{**data, "humans": None if humans is None else tuple(humans)})
 
     def to_dict(self) -> dict:
         """The settings as JSON-ready data."""
-        return {**asdict(self), "humans": list(self.humans)}
+        return {**asdict(self), "humans": None if self.humans is None else list(self.humans)}
 
     def validated(self) -> "RoomSettings":
         """Return the settings with roles in order; raise `RoomError` naming a bad one."""
-        humans = tuple(a for a in ACTORS if a in set(self.humans))
-        if unknown := sorted(set(self.humans) - set(ACTORS)):
-            raise RoomError(f"no such role {', '.join(unknown)}: roles are {', '.join(ACTORS)}")
-        if not humans:
-            raise RoomError("choose at least one role played by people")
-        if self.solo and len(humans) != 1:
-            raise RoomError("a single-player game has exactly one role played by a person")
         if self.scenario is not None and self.scenario not in scenario_names():
             raise RoomError(
                 f"scenario {self.scenario!r}: choose one of {', '.join(scenario_names())}"
             )
+        roles = case_roles(self.scenario)
+        given = roles if self.humans is None else self.humans
+        humans = tuple(a for a in roles if a in set(given))
+        if unknown := sorted(set(given) - set(roles)):
+            case = f" in {self.scenario}" if self.scenario is not None else ""
+            listed = ", ".join(roles)
+            raise RoomError(f"no such role {', '.join(unknown)}{case}: roles are {listed}")
+        if not humans:
+            raise RoomError("choose at least one role played by people")
+        if self.solo and len(humans) != 1:
+            raise RoomError("a single-player game has exactly one role played by a person")
         if self.payoffs is not None and self.payoffs not in payoff_presets():
             presets = ", ".join(payoff_presets())
             raise RoomError(f"payoffs {self.payoffs!r}: choose one of {presets}")
@@ -151,7 +170,7 @@ def new_game(settings: RoomSettings) -> Game:
     settings = settings.validated()
     config = room_config(settings)
     try:
-        return Game(config, settings.humans, config.run.seed)
+        return Game(config, settings.humans or (), config.run.seed)
     except EscalationError as problem:  # e.g. more weeks than the scenario's span
         raise RoomError(str(problem)) from None
 
@@ -162,7 +181,7 @@ def check_patron_settings(roles: list[str], overrides: list[str]) -> None:
     They were accepted and did nothing (press is always pressure 1), while the README's
     example set us.pressure=0.8 for a game played as Washington.
     """
-    if "washington" not in roles:
+    if PATRON not in roles:
         return
     for override in overrides:
         key = override.lstrip("+~").split("=", 1)[0]

@@ -78,6 +78,7 @@ class RoomStatus:
     paused: bool
     ended: bool
     solo: bool
+    roles: list[str]  # the case's sides, then the patron
     humans: list[str]
     seats: dict[str, SeatStatus]
     waiting_for: list[str]

@@ -4,10 +4,15 @@ import functools
 
 import solara
 
-from sim.core.moves import ACTORS
 from sim.core.params import US_POLICIES
 from sim.core.scenario_yaml import load_scenario
-from sim.play.settings import RoomSettings, defaults, payoff_presets, scenario_names
+from sim.play.settings import (
+    RoomSettings,
+    case_roles,
+    defaults,
+    payoff_presets,
+    scenario_names,
+)
 from sim.play.web.common import Notice, attempt
 from sim.reports.labels import payoff_name, policy_name, role_name, role_of_name, scenario_title
 from sim.reports.text import week_count
@@ -34,15 +39,31 @@ def default_values() -> dict:
         "weeks": scenario_weeks(config.scenario.name),
         "seed": str(config.run.seed),
         "timer": "no timer",
-        **{f"human_{role}": True for role in ACTORS},
     }
+
+
+def roles_of(values: dict) -> tuple[str, ...]:
+    """The roles of the scenario the form has chosen: its two sides, then Washington."""
+    return case_roles(values["scenario"])
+
+
+def solo_role(values: dict) -> str:
+    """The single player's role: the one chosen, or the scenario's first if it has no such."""
+    roles = roles_of(values)
+    chosen = role_of_name(values["role"])
+    return chosen if chosen in roles else roles[0]
+
+
+def played(values: dict, role: str) -> bool:
+    """Whether the form gives ``role`` to a team (every role is, until its box is cleared)."""
+    return bool(values.get(f"human_{role}", True))
 
 
 def humans_of(values: dict, solo: bool) -> tuple[str, ...]:
     """The roles people play, from the form."""
     if solo:
-        return (role_of_name(values["role"]),)
-    return tuple(a for a in ACTORS if values[f"human_{a}"])
+        return (solo_role(values),)
+    return tuple(a for a in roles_of(values) if played(values, a))
 
 
 def settings_from(values: dict, solo: bool) -> RoomSettings:
@@ -114,10 +135,10 @@ def RoleBoxes(values: dict, change):
     widget to another, so the boxes showed other roles than the room then gave to teams.
     """
     with solara.Column(gap="0px"):
-        for role in ACTORS:
+        for role in roles_of(values):
             solara.Checkbox(
                 label=f"{role_name(role)} is played by a team",
-                value=values[f"human_{role}"],
+                value=played(values, role),
                 on_value=change(f"human_{role}"),
             ).key(f"human_{role}")
 
@@ -135,8 +156,8 @@ def SettingsForm(solo: bool, on_create, button: str):
     if solo:
         solara.Select(
             "Your role",
-            values=[role_name(a) for a in ACTORS],
-            value=values["role"],
+            values=[role_name(a) for a in roles_of(values)],
+            value=role_name(solo_role(values)),
             on_value=change("role"),
         )
     Choice(

@@ -28,7 +28,7 @@ def Home():
 
     def start_solo(settings: RoomSettings) -> None:
         room = REGISTRY.create(settings, client_address())
-        seat = room.claim(settings.humans[0])
+        seat = room.claim(room.game.humans[0])
         router.push(link("/team", room=room.code, seat=seat))
 
     def open_room(settings: RoomSettings) -> None:
@@ -45,7 +45,8 @@ def Home():
     Markdown(
         "Play the 2018-2019 dispute between **Seoul**, **Tokyo** and **Washington** week by "
         "week, alone against the model or as teams in a class, and compare your path with "
-        "what really happened."
+        "what really happened. The Scenario box offers other disputes between two states "
+        "with Washington as the patron (THAAD, 2016-2017: Seoul and Beijing; and more)."
     )
     with solara.Div(classes=["ec-grid"]):
         with solara.Card("Join a room (team)"):

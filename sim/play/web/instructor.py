@@ -176,7 +176,9 @@ def Inject(room, key: str, set_notice):
     picked, set_event = solara.use_state(events[0])
     event = picked if picked in events else events[0]  # one just injected leaves the menu
     custom = use_typed("")
-    actor, set_actor = solara.use_state("Seoul")
+    sides = {role_name(s): s for s in room.game.sides}  # shown name -> side
+    chosen, set_actor = solara.use_state(next(iter(sides)))
+    actor = chosen if chosen in sides else next(iter(sides))
     direction, set_direction = solara.use_state("escalate")
     with solara.Card("Inject a scenario event"):
         solara.Select("Event", values=events, value=event, on_value=set_event)
@@ -185,9 +187,7 @@ def Inject(room, key: str, set_notice):
                 "What happens", value=custom.value, on_value=custom.set, continuous_update=True
             )
             with solara.Div(classes=["ec-row"]):
-                solara.Select(
-                    "Whose measures", values=["Seoul", "Tokyo"], value=actor, on_value=set_actor
-                )
+                solara.Select("Whose measures", values=list(sides), value=actor, on_value=set_actor)
                 solara.Select(
                     "Direction",
                     values=["escalate", "deescalate"],
@@ -197,7 +197,7 @@ def Inject(room, key: str, set_notice):
 
         def inject() -> None:
             if event == events[-1]:
-                room.inject(key, actor.lower(), direction, custom.current)
+                room.inject(key, sides[actor], direction, custom.current)
                 custom.set("")
             else:
                 chosen = next(e for e in ready if e.text == event)

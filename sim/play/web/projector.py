@@ -28,7 +28,7 @@ def last_moves(status) -> list[list[str]]:
     """Each capital's move last week, the team's name and whether it has moved this week."""
     last = status.timeline[-1] if status.timeline else None
     rows = []
-    for role in ("seoul", "tokyo", "washington"):
+    for role in status.roles:
         seat = status.seats.get(role)
         team = (seat.name or "a team") if seat is not None else "the model"
         moved = "" if seat is None else ("moved" if seat.moved else "thinking")

@@ -54,7 +54,7 @@ def preview_text(brief: Briefing, move: str) -> str:
     preview = next((p for p in brief.previews if p.move == move), None)
     if preview is None:
         return ""
-    other = next(role_name(a) for a in ("seoul", "tokyo") if a != brief.role)
+    other = next(role_name(a) for a in brief.in_force if a != brief.role)
     terms = ", ".join(f"{TERM_NAMES[t]} {signed(v, 2)}" for t, v in preview.terms.items())
     return (
         f"pays {signed(preview.total, 2)} this week if {other} holds "

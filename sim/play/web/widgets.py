@@ -123,7 +123,7 @@ def timeline_rows(status: RoomStatus, names: bool = True) -> list[list[str]]:
         events = "; ".join(report.injected)
         rows.append(
             [str(report.week + 1), report.date]
-            + [report.described[a] for a in ("seoul", "tokyo", "washington")]
+            + [report.described[a] for a in status.roles]
             + [f"{report.tension:.2f}", events]
         )
     return rows
@@ -136,7 +136,7 @@ def Timeline(status: RoomStatus):
     if not status.timeline:
         solara.Text("No week has been played yet.")
         return
-    columns = ["week", "date", "Seoul", "Tokyo", "Washington", "tension", "events"]
+    columns = ["week", "date", *(role_name(r) for r in status.roles), "tension", "events"]
     Table(columns, timeline_rows(status), wide=True, typed=(6,))  # the events
 
 
