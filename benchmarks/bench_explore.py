@@ -15,7 +15,9 @@ still shows what it costs.
 The design baseline runs a sample of the same design points the plain way, one model (of
 100 replications, and its two pressure-effect runs) per point, and extrapolates to the whole
 design. Target: under 600 s on a 2-core machine. Results go to
-results/benchmarks/bench_explore.json.
+results/benchmarks/bench_explore.json, written after each launcher with ``"complete": false``
+and the launchers timed so far (a run stopped later keeps them), and whole at the end
+(``"complete": true``).
 """
 
 import argparse
@@ -118,6 +120,28 @@ def design_baseline(folder: Path, points: int, replications: int) -> tuple[float
     return (time.perf_counter() - t0) / points, (time.process_time() - cpu0) / points
 
 
+def write(output: Path, result: dict) -> None:
+    """Write ``result`` whole or not at all (a file beside it, then renamed over it)."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    partial = output.with_name(output.name + ".part")
+    partial.write_text(json.dumps(result, indent=2) + "\n")
+    partial.replace(output)
+
+
+def so_far(args: argparse.Namespace, timings: dict, cpu: dict) -> dict:
+    """What a run stopped after these launchers leaves: their times, marked incomplete."""
+    return {
+        "complete": False,
+        "date": dt.date.today().isoformat(),
+        "n": args.n,
+        "replications_per_point": args.replications,
+        "launchers_timed": {
+            name: {"seconds": round(s, 1), "chunk_cpu_s": round(cpu[name], 1)}
+            for name, s in timings.items()
+        },
+    }
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     launchers = [name for name in args.launchers.split(",") if name]
@@ -132,6 +156,7 @@ def main(argv: list[str] | None = None) -> None:
             chunks = [json.loads(p.read_text()) for p in folder.glob("chunks/*/chunk.json")]
             cpu[launcher] = sum(c.get("cpu_seconds", np.nan) for c in chunks)
             print(f"{launcher}: {timings[launcher]:.1f} s", flush=True)
+            write(args.output, so_far(args, timings, cpu))
         first = Path(scratch) / launchers[0]
         manifest = json.loads((first / "explore.json").read_text())
         per_point, cpu_per_point = design_baseline(first, args.baseline_points, args.replications)
@@ -161,6 +186,7 @@ def main(argv: list[str] | None = None) -> None:
         }
     )
     result = {
+        "complete": True,
         "date": dt.date.today().isoformat(),
         "machine": {
             "cpus": os.cpu_count(),
@@ -182,8 +208,7 @@ def main(argv: list[str] | None = None) -> None:
         "target_met": best < TARGET_S if full_size else None,
         "baseline_points_timed": args.baseline_points,
     }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(result, indent=2) + "\n")
+    write(args.output, result)
     print(pd.DataFrame(rows).to_string(index=False))
     verdict = {True: "met", False: "NOT met", None: "applies at n >= 1024 only"}
     print(
