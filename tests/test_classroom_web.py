@@ -671,7 +671,7 @@ def test_a_class_plays_another_case_with_its_own_sides(open_page):
     join(seoul, code, "Seoul")
     join(beijing, code, "Beijing")
     inject = card(instructor, "Inject a scenario event")
-    choose(instructor, inject, "Event", "Write my own event")  # THAAD has no ready-made ones
+    choose(instructor, inject, "Event", "Write my own event")  # after THAAD's ready-made ones
     choose(instructor, inject, "Whose measures", "Beijing")
     inject.get_by_label("What happens").fill("Beijing halts group tours to Korea")
     inject.get_by_role("button", name="Inject event").click()

@@ -278,6 +278,26 @@ def test_a_class_room_plays_another_case_with_its_sides(registry):
     assert " this week if Beijing holds (" in preview_text(briefing, "hold")
 
 
+def test_thaad_s_ready_made_events_move_beijing_s_measures_and_its_prompts_follow(registry):
+    room = registry.create(RoomSettings(scenario="thaad_2016", humans=("beijing",), weeks=2))
+    token = room.claim("beijing")
+    offered = [e.text for e in room.ready_events()]
+    what_if = "What if: Beijing lets travel agencies sell group tours to South Korea again"
+    assert len(offered) == 3 and what_if not in offered  # nothing to lift yet
+    tours = next(e for e in room.ready_events() if "group tours" in e.text)
+    room.inject(room.instructor_key, tours.actor, tours.direction, tours.text, tours.measure)
+    room.submit(token, "hold")
+    in_force = room.game.in_force("beijing")
+    assert in_force == ["Beijing bans group tours to South Korea"], in_force
+    assert what_if in [e.text for e in room.ready_events()]
+    assert tours.text not in [e.text for e in room.ready_events()]  # would change nothing now
+    materials = room.game.materials
+    taken = frozenset({"beijing.group_tour_ban"})
+    asked = materials.prompts_for("beijing", injected=True, taken=taken)
+    assert any("Lotte Mart or banning group tours" in p for p in asked)
+    assert not any("Lotte Mart" in p for p in materials.prompts_for("beijing", taken=frozenset()))
+
+
 def test_the_settings_form_offers_the_chosen_case_s_roles():
     from sim.play.web.forms import default_values, humans_of, settings_from
 
