@@ -660,16 +660,32 @@ def split_words(page, selector: str) -> list[str]:
 def test_a_class_plays_another_case_with_its_own_sides(open_page):
     """The classroom offered only 2019: THAAD's room gives Seoul, Beijing and Washington to
     teams, and every page names Beijing where 2019's named Tokyo."""
+    thaad = "China-South Korea dispute over THAAD, 2016-2017"
     instructor = open_page("/")
     form = card(instructor, "Open a class room")
-    choose(instructor, form, "Scenario", "China-South Korea dispute over THAAD, 2016-2017")
+    # a new case is offered whole: the form kept 2019's 62 weeks for Senkaku's 20, and refused
+    choose(instructor, form, "Scenario", "China-Japan dispute after the Senkaku boat collision")
+    expect(form.get_by_text("20 weeks to play")).to_be_visible()
+    choose(instructor, form, "Scenario", thaad)
+    expect(form.get_by_text("78 weeks to play")).to_be_visible()
     expect(form.get_by_role("checkbox", name="Beijing is played by a team")).to_be_checked()
     expect(form.get_by_text("Tokyo is played by a team")).to_have_count(0)
     roles = ("Seoul", "Beijing", "Washington")
     code = open_room(instructor, 3, humans=("Seoul", "Beijing"), roles=roles)
     seoul, beijing = open_page("/"), open_page("/")
+    joining = card(seoul, "Join a room")
+    choose(seoul, joining, "Role", "Tokyo")  # chosen before the code, among 2019's roles
+    joining.get_by_label("Room code").fill(code)
+    expect(joining.locator(".v-input", has_text="Role")).not_to_contain_text("Tokyo")
+    joining.get_by_role("button", name="Join").click()
+    expect(joining.get_by_text("choose your team's role in the Role box first")).to_be_visible()
     join(seoul, code, "Seoul")
     join(beijing, code, "Beijing")
+    expect(seoul.locator(".ec-case")).to_have_text(thaad)  # the case, named on its pages
+    expect(seoul.get_by_text("Show the real 2016-2017 path")).to_be_visible()
+    expect(
+        seoul.get_by_text(re.compile(r"US pressure 0\.\d\d \(on Beijing alone\)$"))
+    ).to_be_visible()
     inject = card(instructor, "Inject a scenario event")
     choose(instructor, inject, "Event", "Write my own event")  # after THAAD's ready-made ones
     choose(instructor, inject, "Whose measures", "Beijing")

@@ -1,5 +1,7 @@
 """The game in-process: what each week does, the payoff preview, the notice clock, record/replay."""
 
+import datetime as dt
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -354,6 +356,25 @@ def test_a_saved_record_keeps_every_digit_of_its_config(tmp_path):
     again = load(save(game, tmp_path / "game.json"))
     assert again.config.model_params.seoul.noise == 0.12345678901234567
     assert again.config.us.pressure == 0.30000000000000004
+
+
+def test_two_events_of_one_week_share_one_label_on_both_charts(config):
+    # The live chart and the debrief drew E2 over E1 when two events fell in one week.
+    from sim.figures.classroom import event_labels
+    from sim.figures.debrief import plot_debrief
+    from sim.play.debrief import debrief_data
+
+    monday, next_monday = dt.date(2019, 1, 7), dt.date(2019, 1, 14)
+    assert event_labels([monday, monday, next_monday]) == {monday: "E1, E2", next_monday: "E3"}
+    game = Game(config, ["seoul"])
+    game.inject("tokyo", "escalate", "Tokyo hardens")
+    game.inject("seoul", "escalate", "Seoul answers")
+    for _ in range(3):
+        game.advance()
+    data = debrief_data(game, game.debrief(50), "seoul")
+    assert data is not None
+    labels = [t.get_text() for t in plot_debrief(data).axes[0].texts if t.get_text()[:1] == "E"]
+    assert labels == ["E1, E2"]
 
 
 def test_the_debrief_chart_ticks_the_mondays_its_steps_change_on(config):

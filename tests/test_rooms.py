@@ -115,7 +115,7 @@ def test_a_taken_role_or_a_role_the_model_plays_cannot_be_claimed(registry):
         room.claim("seoul")
     with refused("Washington is played by the model"):
         room.claim("washington")
-    with refused("no such role 'beijing'"):
+    with refused(f"Beijing is no role in room {room.code} \\(Japan-South Korea dispute, 2018-2019"):
         room.claim("beijing")
 
 
@@ -251,13 +251,18 @@ def test_a_bad_event_is_refused(room, actor, direction, text, reason):
 def test_a_class_room_plays_another_case_with_its_sides(registry):
     # The classroom played 2019 only; THAAD's room has Seoul, Beijing and Washington as roles
     # everywhere a role shows: seats, the status, the timeline, the projector and the events.
+    from sim.figures.classroom import make_tension_chart_data, plot_tension_chart
+    from sim.play.export import result_rows
     from sim.play.web.projector import last_moves
-    from sim.play.web.team import preview_text
+    from sim.play.web.team import pressure_aimed, preview_text
     from sim.play.web.widgets import timeline_rows
 
     room = registry.create(RoomSettings(scenario="thaad_2016", weeks=3))
     seats = {role: room.claim(role) for role in ("seoul", "beijing", "washington")}
-    with refused(f"no such role 'tokyo' in room {room.code}: roles are seoul, beijing, washington"):
+    with refused(
+        f"Tokyo is no role in room {room.code} \\(China-South Korea dispute over THAAD, "
+        "2016-2017\\): teams play Seoul, Beijing, Washington$"
+    ):
         room.claim("tokyo")
     with refused("events move a side's measures: choose seoul or beijing"):
         room.inject(room.instructor_key, "tokyo", "escalate", "a summit")
@@ -276,6 +281,15 @@ def test_a_class_room_plays_another_case_with_its_sides(registry):
     briefing = room.team_view(seats["seoul"]).briefing
     assert set(briefing.in_force) == {"seoul", "beijing"}
     assert " this week if Beijing holds (" in preview_text(briefing, "hold")
+    # the case and its years, where every page said 2018-2019
+    assert status.title == "China-South Korea dispute over THAAD, 2016-2017"
+    assert status.years == "2016-2017"
+    chart = make_tension_chart_data(status, show_real=True)
+    legend = plot_tension_chart(chart).axes[0].get_legend_handles_labels()[1]
+    assert "2016-2017 as it happened" in legend
+    assert pressure_aimed(room.game.scenario) == "Beijing alone"  # the patron presses Beijing
+    room.end(room.instructor_key)
+    assert {row["outcome"] for row in result_rows([room])} == {""}  # no notice, no outcome
 
 
 def test_thaad_s_ready_made_events_move_beijing_s_measures_and_its_prompts_follow(registry):
@@ -308,6 +322,9 @@ def test_the_settings_form_offers_the_chosen_case_s_roles():
     assert humans_of({**values, "role": "Beijing"}, solo=True) == ("beijing",)
     settings = settings_from({**values, "human_washington": False}, solo=False).validated()
     assert settings.scenario == "senkaku_2010" and settings.humans == ("tokyo", "beijing")
+    # the slider reads at most the case's weeks, and so do the settings: 62 were sent for a
+    # case of 20 and refused while the slider read 20
+    assert settings_from({**values, "weeks": 62}, solo=False).weeks == 20
 
 
 def test_the_game_ends_after_its_last_week_and_refuses_more(room, seats):

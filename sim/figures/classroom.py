@@ -22,6 +22,7 @@ class TensionChartData:
     real: list[float] | None
     injected: list[dt.date]
     now: tuple[dt.date, float] | None
+    years: str = "2018-2019"  # the real path's, in its legend
 
 
 def make_tension_chart_data(status, show_real: bool) -> TensionChartData:
@@ -36,6 +37,7 @@ def make_tension_chart_data(status, show_real: bool) -> TensionChartData:
         real=None if real is None else [float(v) for v in real[:shown]],
         injected=[dates[min(i.week, len(dates) - 1)] for i in status.injections],
         now=None if status.ended else (dates[status.week], float(status.tension)),
+        years=status.years,
     )
 
 
@@ -47,6 +49,17 @@ def _through_last_week(dates: list[dt.date], values: list[float]) -> tuple[list,
     """
     shown = list(dates[: len(values)])
     return [*shown, shown[-1] + dt.timedelta(weeks=1)], [*values, values[-1]]
+
+
+def event_labels(injected: list[dt.date]) -> dict[dt.date, str]:
+    """One label per week with injected events, numbered in order: ``E1``, or ``E2, E3``.
+
+    Two events of one week were drawn as two labels on one line, the second over the first.
+    """
+    labels: dict[dt.date, list[str]] = {}
+    for number, date in enumerate(injected, start=1):
+        labels.setdefault(date, []).append(f"E{number}")
+    return {date: ", ".join(names) for date, names in labels.items()}
 
 
 def plot_tension_chart(data: TensionChartData, ax=None) -> Figure:
@@ -69,7 +82,7 @@ def plot_tension_chart(data: TensionChartData, ax=None) -> Figure:
             where="post",
             color="black",
             lw=1.8,
-            label="2018-2019 as it happened",
+            label=f"{data.years} as it happened",
         )
     if data.now is not None:
         ax.plot(
@@ -82,10 +95,10 @@ def plot_tension_chart(data: TensionChartData, ax=None) -> Figure:
             ls="none",
             label="now, before this week's moves",
         )
-    for number, date in enumerate(data.injected, start=1):
+    for date, numbers in event_labels(data.injected).items():
         ax.axvline(date, color="tab:purple", lw=1.2, ls=":")
         ax.annotate(  # above the frame: inside, the legend covered it
-            f"E{number}",
+            numbers,
             (date, 1.0),
             xycoords=("data", "axes fraction"),
             xytext=(0, 2),

@@ -18,6 +18,7 @@ from sim.core.metrics import OUTCOMES
 from sim.core.recorder import FAN_QUANTILES
 from sim.core.scenario import Scenario
 from sim.figures import week_ticks
+from sim.figures.classroom import event_labels
 from sim.figures.fan import (
     FanData,
     figure_and_axes,
@@ -167,10 +168,10 @@ def plot_debrief(data: DebriefData, ax=None) -> Figure:
         lw=2.5,
         label=f"this game ({data.who})",  # one chart for every team and the class
     )
-    for number, (date, _text) in enumerate(data.injected, start=1):
+    for date, numbers in event_labels([date for date, _text in data.injected]).items():
         ax.axvline(date, color="tab:purple", lw=1.2, ls=":")
         ax.annotate(  # boxed, so it reads over the bands and the lines
-            f"E{number}",
+            numbers,
             (date, 0.03),
             xycoords=("data", "axes fraction"),
             color="tab:purple",

@@ -189,7 +189,8 @@ def result_rows(rooms: list[Room]) -> list[dict]:
                     "team_weeks": " ".join(str(w + 1) for w in weeks),
                     "weeks_played": len(room.game.timeline),
                     "ended": room.ended,
-                    "outcome": room.game.outcome(),
+                    # a case without a notice has no outcome class (its debrief says "none")
+                    "outcome": room.game.outcome() if room.game.scenario.notice is not None else "",
                     "score": round(room.game.total_score(role), 3),
                     "model_median_score": (
                         round(debrief.model_median_payoffs[role], 3) if debrief else ""

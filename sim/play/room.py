@@ -46,8 +46,10 @@ class Room(RoomState):
                     f"the projector view, /projector?room={self.code}"
                 )
             if role not in self.game.roles:
-                roles = ", ".join(self.game.roles)
-                raise RoomError(f"no such role {role!r} in room {self.code}: roles are {roles}")
+                raise RoomError(
+                    f"{role_name(role)} is no role in room {self.code} "
+                    f"({self.game.scenario.title}): teams play {self._people()}"
+                )
             if role not in self.seats:
                 raise RoomError(
                     f"{role_name(role)} is played by the model in room {self.code}; "

@@ -31,7 +31,7 @@ from sim.play.status import (
 from sim.play.store import RoomStore
 from sim.play.undo import undone
 from sim.reports.game_results import Briefing, Debrief
-from sim.reports.labels import role_name
+from sim.reports.labels import case_years, role_name
 from sim.reports.text import week_count
 
 #: A seat counts as connected when its page sent a heartbeat this recently (seconds).
@@ -357,6 +357,8 @@ class RoomState:
                 paused=self.paused,
                 ended=self.ended,
                 solo=self.settings.solo,
+                title=game.scenario.title,
+                years=case_years(game.scenario.start, game.scenario.end),
                 roles=list(game.roles),
                 humans=list(game.humans),
                 seats={

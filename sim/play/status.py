@@ -78,6 +78,8 @@ class RoomStatus:
     paused: bool
     ended: bool
     solo: bool
+    title: str  # the case's
+    years: str  # the years the case spans, "2018-2019"
     roles: list[str]  # the case's sides, then the patron
     humans: list[str]
     seats: dict[str, SeatStatus]

@@ -1,5 +1,6 @@
 """Readable names for what the model calls by identifiers (roles, presets, policies, outcomes)."""
 
+import datetime as dt
 import functools
 from collections.abc import Iterable
 
@@ -101,6 +102,11 @@ def policy_name(name: str) -> str:
 
 
 @functools.cache
+def case_years(start: dt.date, end: dt.date) -> str:
+    """The years a case spans, as its title gives them: ``2018-2019``, or ``2010``."""
+    return str(start.year) if start.year == end.year else f"{start.year}-{end.year}"
+
+
 def scenario_title(name: str) -> str:
     """A scenario's title from its folder (its name in words if it cannot be read)."""
     try:

@@ -99,7 +99,7 @@ def Layout(children=()):
     with solara.Column(classes=["ec-page"]):
         with solara.Div(classes=["ec-row"]):
             solara.Text("Escalation classroom", classes=["ec-header"])
-            solara.Text("Seoul, Tokyo and Washington, 2018-2019, and other disputes")
+            solara.Text("two states and their patron, week by week")
         solara.Column(children=list(children))
 
 

@@ -80,7 +80,7 @@ def settings_from(values: dict, solo: bool) -> RoomSettings:
         us_pressure=float(values["us_pressure"]),
         humans=humans_of(values, solo),
         seed=int(seed),
-        weeks=int(values["weeks"]),
+        weeks=min(int(values["weeks"]), scenario_weeks(values["scenario"])),  # as the slider shows
         solo=solo,
         round_seconds=0 if solo else TIMERS[values["timer"]],
     )
@@ -153,6 +153,11 @@ def SettingsForm(solo: bool, on_create, button: str):
     def change(name):
         return lambda value: set_values({**values, name: value})
 
+    def change_case(name: str) -> None:
+        # a new case is played whole until the slider says otherwise: the form kept the old
+        # case's weeks, 62 for a case of 20, and the room was refused while the slider read 20
+        set_values({**values, "scenario": name, "weeks": scenario_weeks(name)})
+
     if solo:
         solara.Select(
             "Your role",
@@ -164,7 +169,7 @@ def SettingsForm(solo: bool, on_create, button: str):
         "Scenario",
         {n: scenario_title(n) for n in scenario_names()},
         values["scenario"],
-        change("scenario"),
+        change_case,
     )
     Choice(
         "Payoffs",
@@ -195,7 +200,7 @@ def SettingsForm(solo: bool, on_create, button: str):
             on_value=change("timer"),
         )
         RoleBoxes(values, change)
-    summary = f"{week_count(int(values['weeks']))} to play"
+    summary = f"{week_count(min(int(values['weeks']), weeks))} to play"
     if not washington_played:
         summary += f"; US pressure {float(values['us_pressure']):.2f}"
     solara.Text(summary, classes=["ec-summary"])

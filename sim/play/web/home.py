@@ -35,10 +35,15 @@ def Home():
         room = REGISTRY.create(settings, client_address())
         router.push(link("/instructor", room=room.code, key=room.instructor_key))
 
+    offered = [role_name(a) for a in REGISTRY.roles_to_join(code.value)]
+    chosen = role if role in offered else None  # a role of another case, chosen before the code
+
     def join() -> None:
-        if role is None:
+        if chosen is None:
             raise RoomError("choose your team's role in the Role box first")
-        room, seat = REGISTRY.join(code.current, role_of_name(role), client_address(), team.current)
+        room, seat = REGISTRY.join(
+            code.current, role_of_name(chosen), client_address(), team.current
+        )
         router.push(link("/team", room=room.code, seat=seat))
 
     solara.Title("Escalation classroom")
@@ -56,8 +61,8 @@ def Home():
             )
             solara.Select(
                 "Role",
-                values=[role_name(a) for a in REGISTRY.roles_to_join(code.value)],
-                value=role,
+                values=offered,
+                value=chosen,
                 on_value=set_role,
             )
             solara.InputText(

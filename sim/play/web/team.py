@@ -28,7 +28,7 @@ from sim.play.web.widgets import (
     Timeline,
 )
 from sim.reports.game_results import Briefing
-from sim.reports.labels import MOVE_NAMES, role_name
+from sim.reports.labels import MOVE_NAMES, pressed_alone, role_name
 from sim.reports.text import signed
 
 TERM_NAMES = {
@@ -78,8 +78,11 @@ def score_text(brief: Briefing, pressure_cost: float) -> str:
 
 
 @solara.component
-def Briefing_(brief: Briefing, pressure_cost: float):
-    """What the team knows at the start of the week."""
+def Briefing_(brief: Briefing, pressure_cost: float, aimed: str = ""):
+    """What the team knows at the start of the week.
+
+    ``aimed``: the sides the patron's pressure reaches when it is not both ("Beijing alone").
+    """
     if brief.last_week:
         solara.Text("Last week:", classes=["ec-strong"])
         for text in brief.last_week.values():
@@ -89,9 +92,16 @@ def Briefing_(brief: Briefing, pressure_cost: float):
     for ally, measures in brief.in_force.items():
         held = "; ".join(measures) if measures else "none"
         solara.Text(f"{role_name(ally)}'s measures in force: {held}")
-    solara.Text(f"Tension {brief.tension:.2f}; US pressure {brief.pressure:.2f}")
+    on = f" (on {aimed})" if aimed else ""
+    solara.Text(f"Tension {brief.tension:.2f}; US pressure {brief.pressure:.2f}{on}")
     NoticeCountdown(brief.notice)
     solara.Text(score_text(brief, pressure_cost), classes=["ec-strong"])
+
+
+def pressure_aimed(scenario) -> str:
+    """The sides the patron presses, when not both ("Beijing alone"), else empty."""
+    sides = [role_name(s) for s in scenario.sides]
+    return pressed_alone([role_name(a) for a in scenario.pressed], sides) or ""
 
 
 def moved_line(brief: Briefing) -> str:
@@ -270,7 +280,7 @@ def TeamPage():
         with solara.Card("Briefing"):
             Broadcasts(status)
             News(status)
-            Briefing_(brief, room.game.materials.pressure_cost)
+            Briefing_(brief, room.game.materials.pressure_cost, pressure_aimed(room.game.scenario))
     with solara.Card("Tension"):
         ChartWithReal(status)
     Timeline(status)

@@ -30,12 +30,13 @@ def status_line(status: RoomStatus) -> str:
 
 @solara.component
 def StatusLine(status: RoomStatus):
-    """The status line and, with a round timer, the seconds left and a bar.
+    """The case played, the status line and, with a round timer, the seconds left and a bar.
 
-    Both run down in the browser itself (CSS animations), so the page need not be redrawn every
-    second; no clock time is shown, which the server's time zone could put hours off the
-    students' clocks.
+    The timer and its bar run down in the browser itself (CSS animations), so the page need
+    not be redrawn every second; no clock time is shown, which the server's time zone could
+    put hours off the students' clocks.
     """
+    solara.Text(status.title, classes=["ec-case"])  # no page of a room named it before
     solara.Text(status_line(status), classes=["ec-status"])
     if status.deadline is None:
         if status.round_seconds and not status.paused and not status.ended:
@@ -107,11 +108,11 @@ def Chart(status: RoomStatus, show_real: bool = False, classes: list[str] | None
 
 @solara.component
 def ChartWithReal(status: RoomStatus):
-    """The live chart with 2019's path behind a checkbox."""
+    """The live chart with the case's real path behind a checkbox."""
     show_real, set_show_real = solara.use_state(False)
     if status.real_tension is not None:
         solara.Checkbox(
-            label="Show the real 2018-2019 path", value=show_real, on_value=set_show_real
+            label=f"Show the real {status.years} path", value=show_real, on_value=set_show_real
         )
     Chart(status, show_real)
 
