@@ -329,8 +329,8 @@ def test_too_few_walkers_stop_before_the_fit_with_one_line(tmp_path):
     ("overrides", "message"),
     [
         (
-            ["calibrate.burn=9000"],
-            "calibrate.burn=9000 discards every one of the calibrate.steps=9000 steps: set "
+            ["calibrate.burn=4500"],
+            "calibrate.burn=4500 discards every one of the calibrate.steps=4500 steps: set "
             "calibrate.burn below calibrate.steps",
         ),
         (
@@ -392,7 +392,7 @@ def test_the_shipped_fit_is_what_runs_by_default():
     [
         (["calibrate.walkers=40,8"], "calibrate.walkers=8 is too few for the posterior of 12"),
         (["calibrate.fit=ok,bad/name"], "calibrate.fit=bad/name is not a plain name"),
-        (["calibrate.steps=9000,3000"], "calibrate.burn=3000 discards every one of the"),
+        (["calibrate.steps=4500,1500"], "calibrate.burn=1500 discards every one of the"),
         (
             ["calibrate.loco=true", "calibrate.cases=[gsomia_2019,thaad_2016],[gsomia_2019]"],
             "leaving one case out needs at least two cases",

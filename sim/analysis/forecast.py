@@ -60,7 +60,7 @@ Forecast = tuple[np.ndarray, np.ndarray]
 class PredictiveSettings:
     """The posterior sampled at each origin for the model's posterior-predictive forecasts.
 
-    Shorter than `escalation calibrate`'s (24 x 9000): an origin's forecast averages over the
+    Shorter than `escalation calibrate`'s (48 x 4500): an origin's forecast averages over the
     draws, and the chains' R-hat is kept beside it. ``walkers`` is raised to twice the sampled
     parameters where that is more (emcee's minimum). ``jobs`` origins are sampled at once.
     """
