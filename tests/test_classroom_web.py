@@ -692,6 +692,17 @@ def test_a_class_plays_another_case_with_its_own_sides(open_page):
     inject.get_by_label("What happens").fill("Beijing halts group tours to Korea")
     inject.get_by_role("button", name="Inject event").click()
     expect(seoul.get_by_text("Beijing halts group tours to Korea")).to_be_visible()
+    # a ready-made event leaves the menu once injected, and its lifting joins it, at once: the
+    # menu kept the old events until the page was reloaded
+    tours = "Beijing orders travel agencies to stop selling group tours to South Korea"
+    choose(instructor, inject, "Event", tours)
+    inject.get_by_role("button", name="Inject event").click()
+    expect(seoul.get_by_text(tours)).to_be_visible()
+    inject.locator(".v-input", has_text="Event").locator(".v-select__slot").click()
+    offered = instructor.locator(".menuable__content__active .v-list-item")
+    expect(offered.filter(has_text="What if: Beijing lets travel agencies")).to_have_count(1)
+    expect(offered.filter(has_text=tours)).to_have_count(0)
+    instructor.keyboard.press("Escape")
     expect(seoul.get_by_text(re.compile(r"this week if Beijing holds"))).not_to_have_count(0)
     move(seoul, "Hold")
     move(beijing, "Retaliate")

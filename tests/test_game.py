@@ -377,6 +377,36 @@ def test_two_events_of_one_week_share_one_label_on_both_charts(config):
     assert labels == ["E1, E2"]
 
 
+def test_event_labels_of_neighbouring_weeks_take_separate_rows_on_the_live_chart():
+    # In a 78-week case "E1, E2" in week 1 and "E3" in week 2 were drawn on one line, E3 over
+    # ", E2"; labels far apart share the first row.
+    from types import SimpleNamespace
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.transforms import Bbox
+
+    from sim.figures.classroom import label_rows, make_tension_chart_data, plot_tension_chart
+
+    assert label_rows([7.0, 14.0, 70.0], ["E1, E2", "E3", "E4"], 1.0) == [0, 1, 0]
+    assert label_rows([7.0, 14.0], ["E1", "E2"], 50.0) == [0, 0]  # room enough on one line
+    start = dt.date(2016, 7, 4)
+    status = SimpleNamespace(
+        dates=[(start + dt.timedelta(weeks=w)).isoformat() for w in range(78)],
+        timeline=[SimpleNamespace(tension=0.1)] * 3,
+        real_tension=None,
+        injections=[SimpleNamespace(week=w) for w in (1, 1, 2)],
+        ended=False,
+        week=3,
+        tension=0.1,
+        years="2016-2017",
+    )
+    figure = plot_tension_chart(make_tension_chart_data(status, show_real=False))
+    FigureCanvasAgg(figure).draw()
+    boxes = [t.get_window_extent() for t in figure.axes[0].texts]
+    assert [t.get_text() for t in figure.axes[0].texts] == ["E1, E2", "E3"]
+    assert not Bbox.intersection(*boxes), boxes
+
+
 def test_the_debrief_chart_ticks_the_mondays_its_steps_change_on(config):
     # Matplotlib put a tick every four days, so no step met a tick; a median at 0 hid under
     # the axis, and the E1 label sat on the bands.

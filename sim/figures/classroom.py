@@ -3,6 +3,7 @@
 import datetime as dt
 from dataclasses import dataclass
 
+import matplotlib.dates as mdates
 from matplotlib.figure import Figure
 
 from sim.figures import week_ticks
@@ -62,6 +63,26 @@ def event_labels(injected: list[dt.date]) -> dict[dt.date, str]:
     return {date: ", ".join(names) for date, names in labels.items()}
 
 
+def label_rows(days: list[float], texts: list[str], points_per_day: float) -> list[int]:
+    """The row of each label, in date order, so that no two labels in one row overlap.
+
+    A label takes about 0.62 of the font size per character, centred on its day; each goes to
+    the lowest row whose last label ends before it starts. Events in neighbouring weeks of a
+    long case drew "E3" over ", E2" on one line.
+    """
+    ends: list[float] = []  # the right edge, in points, of each row's last label
+    rows = []
+    for day, text in zip(days, texts, strict=True):
+        half = 0.31 * FONT_PT * len(text)
+        centre = day * points_per_day
+        row = next((r for r, end in enumerate(ends) if end + 2 <= centre - half), len(ends))
+        if row == len(ends):
+            ends.append(0.0)
+        ends[row] = centre + half
+        rows.append(row)
+    return rows
+
+
 def plot_tension_chart(data: TensionChartData, ax=None) -> Figure:
     """Tension week by week in this game (and 2019's path over the same weeks, if asked)."""
     figure, ax = figure_and_axes(ax, (7.5, 3.2))
@@ -95,13 +116,19 @@ def plot_tension_chart(data: TensionChartData, ax=None) -> Figure:
             ls="none",
             label="now, before this week's moves",
         )
-    for date, numbers in event_labels(data.injected).items():
+    ax.set_xlim(data.dates[0] - dt.timedelta(days=3), data.dates[-1] + dt.timedelta(weeks=1))
+    labels = event_labels(data.injected)
+    low, high = ax.get_xlim()  # days
+    width = ax.get_position().width * figure.get_figwidth() * 72  # points
+    days = [mdates.date2num(d) - low for d in labels]
+    rows = label_rows(days, list(labels.values()), width / (high - low))
+    for (date, numbers), row in zip(labels.items(), rows, strict=True):
         ax.axvline(date, color="tab:purple", lw=1.2, ls=":")
         ax.annotate(  # above the frame: inside, the legend covered it
             numbers,
             (date, 1.0),
             xycoords=("data", "axes fraction"),
-            xytext=(0, 2),
+            xytext=(0, 2 + row * (FONT_PT + 2)),
             textcoords="offset points",
             ha="center",
             va="bottom",
@@ -110,7 +137,6 @@ def plot_tension_chart(data: TensionChartData, ax=None) -> Figure:
             fontweight="bold",
             annotation_clip=False,
         )
-    ax.set_xlim(data.dates[0] - dt.timedelta(days=3), data.dates[-1] + dt.timedelta(weeks=1))
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("tension", fontsize=FONT_PT)
     ax.tick_params(labelsize=FONT_PT)

@@ -101,12 +101,12 @@ def policy_name(name: str) -> str:
     return POLICY_NAMES.get(name, plain(name))
 
 
-@functools.cache
 def case_years(start: dt.date, end: dt.date) -> str:
     """The years a case spans, as its title gives them: ``2018-2019``, or ``2010``."""
     return str(start.year) if start.year == end.year else f"{start.year}-{end.year}"
 
 
+@functools.cache
 def scenario_title(name: str) -> str:
     """A scenario's title from its folder (its name in words if it cannot be read)."""
     try:

@@ -169,8 +169,13 @@ def RunGame(room, key: str, view, set_notice):
 
 
 @solara.component
-def Inject(room, key: str, set_notice):
-    """Inject a ready-made event of the scenario, or one written here."""
+def Inject(room, key: str, set_notice, version: int):
+    """Inject a ready-made event of the scenario, or one written here.
+
+    ``version``, the room's, is what redraws the menu when the room moves on: with the same
+    room, key and setter as before Solara kept the old menu, which offered an event just
+    injected (refused, "would change nothing") and not a lifting that had become possible.
+    """
     ready = room.ready_events()  # those that would change something now
     events = [e.text for e in ready] + ["Write my own event"]
     picked, set_event = solara.use_state(events[0])
@@ -338,7 +343,7 @@ def InstructorPage():
     RunGame(room, key, view, set_notice)
     News(status)
     Broadcasts(status)
-    Inject(room, key, set_notice)
+    Inject(room, key, set_notice, status.version)
     Talk(room, key, view, set_notice)
     with solara.Card("Tension"):
         ChartWithReal(status)

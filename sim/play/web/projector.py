@@ -104,6 +104,7 @@ def DashboardPage():
         for room in rooms:
             status = room.status()
             with solara.Card(f"Room {room.code}", classes=["ec-dash-card"]):
+                solara.Text(status.title, classes=["ec-line", "ec-case"])  # rooms may differ
                 solara.Text(status_line(status), classes=["ec-line"])  # each on its own line
                 line = f"Tension {status.tension:.2f}; {so_far(room, status.notice)}"
                 solara.Text(line, classes=["ec-line"])
