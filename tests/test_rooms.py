@@ -254,8 +254,9 @@ def test_a_class_room_plays_another_case_with_its_sides(registry):
     from sim.figures.classroom import make_tension_chart_data, plot_tension_chart
     from sim.play.export import result_rows
     from sim.play.web.projector import last_moves
-    from sim.play.web.team import pressure_aimed, preview_text
+    from sim.play.web.team import preview_text
     from sim.play.web.widgets import timeline_rows
+    from sim.reports.labels import pressure_aimed
 
     room = registry.create(RoomSettings(scenario="thaad_2016", weeks=3))
     seats = {role: room.claim(role) for role in ("seoul", "beijing", "washington")}

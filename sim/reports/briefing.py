@@ -4,7 +4,7 @@ from collections.abc import Sequence
 
 from sim.core.scenario import Scenario
 from sim.reports.game_results import Briefing, MovePreview, NoticeClock, WeekReport
-from sim.reports.labels import pressed_alone, role_name
+from sim.reports.labels import pressure_aimed, role_name
 from sim.reports.text import signed, week_count
 
 GAUGE_WIDTH = 10
@@ -65,7 +65,7 @@ def format_briefing(brief: Briefing, scenario: Scenario) -> str:
             f"{label:<12}{role_name(ally):<{width}} {len(ids)}/{repertoire.size}  {measures}"
         )
         label = ""
-    alone = pressed_alone([role_name(a) for a in scenario.pressed], map(role_name, scenario.sides))
+    alone = pressure_aimed(scenario)
     aimed = f"  (on {alone})" if alone else ""
     lines.append(f"{'US pressure':<12}{gauge(brief.pressure)}{aimed}")
     last = "" if brief.last_payoff is None else f" ({signed(brief.last_payoff, 2)} last week)"

@@ -5,6 +5,7 @@ import functools
 from collections.abc import Iterable
 
 from sim.core.errors import EscalationError
+from sim.core.scenario import Scenario
 from sim.core.scenario_yaml import load_scenario
 
 PAYOFF_NAMES = {
@@ -165,3 +166,12 @@ def pressed_alone(pressed: Iterable[str], sides: Iterable[str]) -> str | None:
     if not pressed or set(pressed) >= set(sides):
         return None
     return f"{' and '.join(pressed)} alone"
+
+
+def pressure_aimed(scenario: Scenario) -> str:
+    """``"Beijing alone"`` for a case whose patron presses one side only, else empty.
+
+    `pressed_alone` of the scenario's sides by their display names, as briefings print it.
+    """
+    names = [role_name(side) for side in scenario.sides]
+    return pressed_alone([role_name(side) for side in scenario.pressed], names) or ""

@@ -28,7 +28,7 @@ from sim.play.web.widgets import (
     Timeline,
 )
 from sim.reports.game_results import Briefing
-from sim.reports.labels import MOVE_NAMES, pressed_alone, role_name
+from sim.reports.labels import MOVE_NAMES, pressure_aimed, role_name
 from sim.reports.text import signed
 
 TERM_NAMES = {
@@ -96,12 +96,6 @@ def Briefing_(brief: Briefing, pressure_cost: float, aimed: str = ""):
     solara.Text(f"Tension {brief.tension:.2f}; US pressure {brief.pressure:.2f}{on}")
     NoticeCountdown(brief.notice)
     solara.Text(score_text(brief, pressure_cost), classes=["ec-strong"])
-
-
-def pressure_aimed(scenario) -> str:
-    """The sides the patron presses, when not both ("Beijing alone"), else empty."""
-    sides = [role_name(s) for s in scenario.sides]
-    return pressed_alone([role_name(a) for a in scenario.pressed], sides) or ""
 
 
 def moved_line(brief: Briefing) -> str:
