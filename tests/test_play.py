@@ -545,7 +545,9 @@ def test_the_live_chart_draws_the_last_week_played_as_a_line():
     from sim.figures.classroom import TensionChartData, plot_tension_chart
 
     dates = [dt.date(2019, 1, 7) + dt.timedelta(weeks=w) for w in range(6)]
-    data = TensionChartData(dates, [0.1, 0.3, 0.3], [0.1, 0.2, 0.4], [], (dates[3], 0.3))
+    data = TensionChartData(
+        dates, [0.1, 0.3, 0.3], [0.1, 0.2, 0.4], [], (dates[3], 0.3), "2018-2019"
+    )
     ax = plot_tension_chart(data).axes[0]
     game, real = ax.lines[0], ax.lines[1]
     assert list(game.get_xdata())[-1] == dates[3] and list(game.get_ydata())[-1] == 0.3
@@ -564,7 +566,9 @@ def test_chart_labels_clear_the_legend_and_every_date_names_its_year():
     from sim.figures.classroom import TensionChartData, plot_tension_chart
 
     dates = [dt.date(2018, 10, 29) + dt.timedelta(weeks=w) for w in range(10)]
-    data = TensionChartData(dates, [0.1, 0.3], None, [dates[0], dates[1]], (dates[2], 0.3))
+    data = TensionChartData(
+        dates, [0.1, 0.3], None, [dates[0], dates[1]], (dates[2], 0.3), "2018-2019"
+    )
     figure = plot_tension_chart(data)
     canvas = FigureCanvasAgg(figure)
     canvas.draw()  # lays the figure out, as the PNG does

@@ -23,7 +23,7 @@ class TensionChartData:
     real: list[float] | None
     injected: list[dt.date]
     now: tuple[dt.date, float] | None
-    years: str = "2018-2019"  # the real path's, in its legend
+    years: str  # the case's, for the real path's legend ("2016-2017")
 
 
 def make_tension_chart_data(status, show_real: bool) -> TensionChartData:
