@@ -6,18 +6,25 @@ from sim.experiment.config import default_config
 from sim.play.brief import BEGIN, END, brief_for, num, settings_section, with_settings
 from sim.play.game import Game
 
-ROLES = ("seoul", "tokyo", "washington")
+#: The cases that ship briefs, and their roles.
+BRIEFED = {
+    "gsomia_2019": ("seoul", "tokyo", "washington"),
+    "thaad_2016": ("seoul", "beijing", "washington"),
+}
 
 
 @pytest.fixture(scope="module")
-def default_game():
-    return Game(default_config(["run.weeks=4"]), ["seoul"])
+def default_games():
+    return {
+        case: Game(default_config([f"scenario={case}", "run.weeks=4"]), [roles[0]])
+        for case, roles in BRIEFED.items()
+    }
 
 
-@pytest.mark.parametrize("role", ROLES)
-def test_the_shipped_briefs_hold_the_default_games_numbers(default_game, role):
-    # A new fit changes them: `python -m sim.play.brief` writes them again.
-    game = default_game
+@pytest.mark.parametrize(("case", "role"), [(c, r) for c, roles in BRIEFED.items() for r in roles])
+def test_the_shipped_briefs_hold_the_default_games_numbers(default_games, case, role):
+    # A new fit changes them: `python -m sim.play.brief [scenario=CASE]` writes them again.
+    game = default_games[case]
     text = game.materials.briefs[role]
     shipped = text.split(BEGIN)[1].split(END)[0].strip()
     cost = game.materials.pressure_cost
@@ -86,7 +93,39 @@ def test_the_briefs_lists_render_as_lists_on_the_page():
 
     from sim.play.materials import load_materials
 
-    for role, text in load_materials("gsomia_2019").briefs.items():
-        html = markdown.markdown(text, extensions=["tables"])
-        assert "<ol>" in html or role == "washington", role
-        assert "- <strong>" not in html and "\n- " not in html.replace("\n-->", ""), role
+    for case, roles in BRIEFED.items():
+        briefs = load_materials(case).briefs
+        assert set(briefs) == set(roles), case
+        for role, text in briefs.items():
+            assert_renders_as_lists(markdown.markdown(text, extensions=["tables"]), role)
+
+
+def assert_renders_as_lists(html: str, role: str) -> None:
+    """The measures' numbered list and the bullets are lists on the page, not run-on text."""
+    assert "<ol>" in html or role == "washington", role
+    assert "- <strong>" not in html and "\n- " not in html.replace("\n-->", ""), role
+
+
+def test_writing_the_briefs_again_covers_every_case_that_has_them(tmp_path, monkeypatch, capsys):
+    # After a new fit, `python -m sim.play.brief` wrote 2019's briefs alone; THAAD's went stale.
+    import shutil
+
+    from sim.core.folders import scenarios_root
+    from sim.play.brief import main
+
+    shipped = {}
+    for case in BRIEFED:
+        shutil.copytree(scenarios_root() / case, tmp_path / case)
+        for path in (tmp_path / case / "briefs").glob("*.md"):
+            shipped[path] = path.read_text()
+            path.write_text(with_settings(shipped[path], "stale"))
+    monkeypatch.setenv("ESCALATION_SCENARIOS", str(tmp_path))
+    assert main([]) == 0
+    assert {path: path.read_text() for path in shipped} == shipped
+    assert capsys.readouterr().out.count("wrote the settings of") == len(shipped) == 6
+    for path in shipped:
+        path.write_text(with_settings(shipped[path], "stale"))
+    assert main(["scenario=thaad_2016"]) == 0  # one case, the others left as they are
+    assert [p.parent.parent.name for p in shipped if p.read_text() == shipped[p]] == [
+        "thaad_2016"
+    ] * 3

@@ -160,6 +160,7 @@ def test_a_brief_named_for_no_role_of_the_case_is_refused(tmp_path):
     # briefs/tokyo.md in a case of Seoul and Beijing was left unread without a word
     case = tmp_path / "thaad_2016"
     shutil.copytree(ROOT / "scenarios" / "thaad_2016", case)
+    shutil.rmtree(case / "briefs")
     (case / "briefs").mkdir()
     (case / "briefs" / "beijing.md").write_text("# Beijing\n")
     (case / "briefs" / "README.md").write_text("Notes on the briefs.\n")  # no role, and kept

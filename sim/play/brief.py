@@ -5,7 +5,7 @@ be what the game pays. They quoted the hand-set values while every game ran the 
 so Tokyo's brief promised +1.2 from voters for a retaliation whose preview showed +23. The part
 between `BEGIN` and `END` is therefore written here from a config: the team page shows it for
 the room's settings, and the files hold it for the default game (a test keeps them equal;
-``python -m sim.play.brief`` writes them again after a new fit).
+``python -m sim.play.brief`` writes those of every case again after a new fit).
 """
 
 import re
@@ -172,10 +172,11 @@ def patron_section(config: Config, scenario: Scenario, cost: float, whose: str) 
             lines.append(f"- **{side.title()}** does not feel your pressure in this case.")
             continue
         k = p.pressure[slot]
+        kinds = [m.domain for m in scenario.measures[side].measures]
+        listed = [f"{d} {num(getattr(p.domains, d))}" for d in DOMAINS if d in kinds]
         lines.append(
             f"- **{side.title()}** pays {num(k)} × *p* × the weight of what a retaliation does "
-            f"(security {num(p.domains.security)}, trade {num(p.domains.trade)}, legal "
-            f"{num(p.domains.legal)}, a protest {num(p.domains.diplomatic)}) and earns "
+            f"({', '.join(listed)}, a protest {num(p.domains.diplomatic)}) and earns "
             f"{num(k * p.cooperation_reward)} × *p* for every cooperation."
         )
     lines += [
@@ -187,13 +188,28 @@ def patron_section(config: Config, scenario: Scenario, cost: float, whose: str) 
 
 
 def main(argv: list[str]) -> int:
-    """``python -m sim.play.brief``: write the default game's numbers into the shipped briefs."""
+    """``python -m sim.play.brief [KEY=VALUE ...]``: write the shipped briefs' numbers.
+
+    The default game's numbers go into the briefs of every case that has them, or of the one
+    case a ``scenario=`` override names.
+    """
+    from sim.core.folders import scenarios_root
+
+    named = any(a.split("=", 1)[0].lstrip("+") in ("scenario", "scenario.name") for a in argv)
+    cases = [None] if named else sorted(p.parent.name for p in scenarios_root().glob("*/briefs"))
+    for case in cases:
+        write_briefs([*argv, f"scenario={case}"] if case else list(argv))
+    return 0
+
+
+def write_briefs(overrides: list[str]) -> None:
+    """Write the numbers of the game ``overrides`` make into its case's briefs."""
     from sim.core.folders import scenarios_root
     from sim.experiment.config import default_config
     from sim.experiment.factory import build_scenario
     from sim.play.materials import load_materials
 
-    config = default_config(list(argv))
+    config = default_config(overrides)
     scenario = build_scenario(config.scenario)
     folder = Path(scenario.folder or scenarios_root() / scenario.name)
     cost = load_materials(folder).pressure_cost
@@ -202,8 +218,13 @@ def main(argv: list[str]) -> int:
         section = settings_section(path.stem, config, scenario, cost, "the default game's")
         path.write_text(with_settings(text, section))
         print(f"wrote the settings of {path}")
-    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    from sim.console import fail
+    from sim.core.errors import EscalationError
+
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except EscalationError as problem:
+        fail(f"python -m sim.play.brief: {problem}")
