@@ -161,9 +161,11 @@ def patron_section(config: Config, scenario: Scenario, cost: float, whose: str) 
     """Washington's numbers: what its pressure does to each ally, and its own score."""
     p = config.model_params.payoffs
     levels = ", ".join(f"{m.label} *p* = {num(m.value)}" for m in UsMove)
+    pressed = [s.title() for s in scenario.sides if s in scenario.pressed]
+    whom = "the two sides'" if len(pressed) == 2 else f"{' and '.join(pressed)}'s"
     lines = [
-        f"These are {whose} settings. Your pressure *p* ({levels}) works only through the "
-        "allies' payoffs, the week after you choose it:",
+        f"These are {whose} settings. Your pressure *p* ({levels}) works only through "
+        f"{whom} payoffs, the week after you choose it:",
         "",
     ]
     for side in scenario.sides:
@@ -182,7 +184,8 @@ def patron_section(config: Config, scenario: Scenario, cost: float, whose: str) 
     lines += [
         "",
         f"Your score each week is 1 − the tension after the week − {num(cost)} × *p*: calm "
-        "allies count, and so does every week of pressure. The briefing shows the total.",
+        "between the two sides counts, and so does every week of pressure. The briefing "
+        "shows the total.",
     ]
     return "\n".join(lines)
 
