@@ -10,6 +10,7 @@ from sim.play.game import Game
 BRIEFED = {
     "gsomia_2019": ("seoul", "tokyo", "washington"),
     "thaad_2016": ("seoul", "beijing", "washington"),
+    "senkaku_2010": ("tokyo", "beijing", "washington"),
 }
 
 
@@ -122,7 +123,7 @@ def test_writing_the_briefs_again_covers_every_case_that_has_them(tmp_path, monk
     monkeypatch.setenv("ESCALATION_SCENARIOS", str(tmp_path))
     assert main([]) == 0
     assert {path: path.read_text() for path in shipped} == shipped
-    assert capsys.readouterr().out.count("wrote the settings of") == len(shipped) == 6
+    assert capsys.readouterr().out.count("wrote the settings of") == len(shipped) == 9
     for path in shipped:
         path.write_text(with_settings(shipped[path], "stale"))
     assert main(["scenario=thaad_2016"]) == 0  # one case, the others left as they are

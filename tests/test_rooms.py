@@ -719,3 +719,24 @@ def test_the_status_and_the_dashboard_count_a_running_notice_down(registry):
     assert so_far(room, clock) == "GSOMIA: notice running, 13 weeks to its lapse"
     room.submit(seat, "hold", week=7)
     assert so_far(room, room.status().notice) == "GSOMIA: notice running, 12 weeks to its lapse"
+
+
+def test_senkaku_s_ready_made_events_hold_and_free_the_captain_and_its_prompts_follow(registry):
+    room = registry.create(RoomSettings(scenario="senkaku_2010", humans=("tokyo",), weeks=3))
+    token = room.claim("tokyo")
+    release = "Okinawa prosecutors release the captain, citing relations with China"
+    offered = [e.text for e in room.ready_events()]
+    assert len(offered) == 3 and release not in offered  # no captain held yet, no halt to lift
+    arrest = next(e for e in room.ready_events() if "arrests the trawler's captain" in e.text)
+    room.inject(room.instructor_key, arrest.actor, arrest.direction, arrest.text, arrest.measure)
+    room.submit(token, "hold")
+    assert room.game.in_force("tokyo") == ["Tokyo keeps the Chinese captain in custody"]
+    assert release in [e.text for e in room.ready_events()]
+    freed = next(e for e in room.ready_events() if e.text == release)
+    room.inject(room.instructor_key, freed.actor, freed.direction, freed.text, freed.measure)
+    room.submit(token, "hold")
+    assert room.game.in_force("tokyo") == []
+    materials = room.game.materials
+    held = materials.prompts_for("tokyo", taken=frozenset({"tokyo.captain_custody"}))
+    assert any("released the captain 16 days after his arrest" in p for p in held)
+    assert not any("16 days" in p for p in materials.prompts_for("tokyo", taken=frozenset()))
