@@ -11,6 +11,9 @@ BRIEFED = {
     "gsomia_2019": ("seoul", "tokyo", "washington"),
     "thaad_2016": ("seoul", "beijing", "washington"),
     "senkaku_2010": ("tokyo", "beijing", "washington"),
+    "australia_2020": ("canberra", "beijing", "washington"),
+    "scarborough_2012": ("manila", "beijing", "washington"),
+    "lithuania_2021": ("vilnius", "beijing", "washington"),
 }
 
 
@@ -123,7 +126,7 @@ def test_writing_the_briefs_again_covers_every_case_that_has_them(tmp_path, monk
     monkeypatch.setenv("ESCALATION_SCENARIOS", str(tmp_path))
     assert main([]) == 0
     assert {path: path.read_text() for path in shipped} == shipped
-    assert capsys.readouterr().out.count("wrote the settings of") == len(shipped) == 9
+    assert capsys.readouterr().out.count("wrote the settings of") == len(shipped) == 18
     for path in shipped:
         path.write_text(with_settings(shipped[path], "stale"))
     assert main(["scenario=thaad_2016"]) == 0  # one case, the others left as they are

@@ -174,3 +174,33 @@ def test_a_brief_named_for_no_role_of_the_case_is_refused(tmp_path):
         f"{stray / 'briefs'}: tokyo.md names no role of this case; a brief is ROLE.md, for "
         "seoul, beijing, washington"
     )
+
+
+KITS = sorted(p.parent.name for p in (ROOT / "scenarios").glob("*/classroom.yaml"))
+
+
+@pytest.mark.parametrize("name", KITS)
+def test_a_shipped_kit_has_a_brief_per_role_and_its_events_move_their_measures(name):
+    # A kit is briefs for every role and ready-made events an instructor can inject: each
+    # event must move the measure it names in a game of its case.
+    from sim.experiment.config import default_config
+    from sim.play.game import Game
+
+    game = Game(default_config([f"scenario={name}", "run.weeks=2"]), [])
+    materials = game.materials
+    assert set(materials.briefs) == {*game.scenario.sides, game.scenario.patron}, name
+    assert materials.injections, name
+    for event in materials.injections:
+        fresh = Game(default_config([f"scenario={name}", "run.weeks=2"]), [])
+        side = fresh.scenario.measures[event.actor]
+        if event.direction == "deescalate":  # something to lift: the measure, or any that can be
+            liftable = next(m.id for m in side.measures if m.reversible)
+            fresh.inject(event.actor, "escalate", "set up", measure=event.measure or liftable)
+        before = fresh.in_force(event.actor)
+        fresh.inject(event.actor, event.direction, event.text, measure=event.measure)
+        after = fresh.in_force(event.actor)
+        moved = set(after) ^ set(before)
+        assert len(moved) == 1, event.text  # one measure in or out, as the event says
+        if event.measure is not None:
+            assert moved == {side.measures[side.index(event.measure)].name}, event.text
+        assert (len(after) > len(before)) == (event.direction == "escalate"), event.text
