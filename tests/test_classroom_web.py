@@ -126,6 +126,12 @@ def test_1_a_game_ended_early_is_compared_with_the_weeks_played(open_page, serve
     expect(page.get_by_text("Weeks played: 4")).to_be_visible()
     expect(page.get_by_text("Your score (Washington)")).to_be_visible()
     expect(page.get_by_text("When did you press")).to_be_visible()  # Washington's prompts
+    # the brief stays after the end (the prompts send players back to their goals), its
+    # lead-ins bold: Solara's style sheet had unset the weight of every <strong>
+    page.get_by_text("Your role brief (Washington)").click()
+    lead = page.get_by_text("How to judge your game.", exact=True)
+    expect(lead).to_be_visible()
+    assert int(lead.evaluate("e => getComputedStyle(e).fontWeight")) >= 700
     chart = page.locator("img.ec-chart-big")  # the debrief's chart, read closely: full width
     expect(chart).to_be_visible()
     assert chart.bounding_box()["width"] > 900  # the live chart stops at 760 pixels

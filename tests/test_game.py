@@ -473,7 +473,8 @@ def test_the_debrief_names_the_weeks_played(config, weeks, span):
     assert f"Weeks played: {weeks} ({span}" in text
     assert "2018-10-29 to 2018-10-29" not in text
     # which values agents and model runs used: only the record's config said it
-    assert "The agents and the model's runs use the values of the fit gsomia_2019." in text
+    used = "the values fitted to 2018-2019 (the fit gsomia_2019)"
+    assert f"The agents and the model's runs use {used}." in text
 
 
 def test_the_class_debrief_speaks_of_the_game_and_lists_the_players_as_a_sentence(config):

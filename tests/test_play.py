@@ -215,6 +215,9 @@ def test_another_case_is_played_with_its_own_sides(tmp_path, case, role, other):
     text = (tmp_path / "debrief.md").read_text()
     assert f"Your score ({role.title()})" in text
     assert "This case has no notice to give or keep" in text and "| outcome |" not in text
+    # whose values the runs use, in years a student reads, not the fit's name alone
+    assert "use the values fitted to 2018-2019 (the fit gsomia_2019)" in text
+    assert f"{role.title()}'s brief: scenarios/{case}/briefs/{role}.md" in shown
 
 
 def test_washington_names_whom_it_presses_in_each_case():
@@ -759,7 +762,7 @@ def test_the_header_names_the_agents_rules_in_words(default, tmp_path):
     header = format_header(Game(default, ["seoul"]), tmp_path / "game.json")
     assert "agents play Tokyo (fictitious play) and Washington (reactive policy)" in header
     # and with which values: a fit of one's own was played without a word of it
-    assert "(seed 2019, the values of the fit gsomia_2019)." in header
+    assert "(seed 2019, the values fitted to 2018-2019 (the fit gsomia_2019))." in header
     hand_set = dataclasses.replace(default, fit="none")
     assert "(seed 2019, the hand-set values)." in format_header(Game(hand_set, ["seoul"]), tmp_path)
 

@@ -142,6 +142,7 @@ def plot_tension_chart(data: TensionChartData, ax=None) -> Figure:
     ax.tick_params(labelsize=FONT_PT)
     ax.grid(alpha=0.3)
     if data.played or data.real or data.now:
-        ax.legend(loc="upper left", fontsize=FONT_PT, frameon=False)  # read on a projector too
+        # framed: alone in week 1, the "now" marker read as a point of the chart
+        ax.legend(loc="upper left", fontsize=FONT_PT, framealpha=0.9)  # read on a projector too
     week_ticks(ax, len(data.dates))
     return figure

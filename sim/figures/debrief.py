@@ -184,7 +184,8 @@ def plot_debrief(data: DebriefData, ax=None) -> Figure:
         )
     if data.injected:
         ax.plot([], [], color="tab:purple", lw=1.2, ls=":", label="injected event (E1, E2, ...)")
-    ax.legend(loc="upper left", fontsize=10, frameon=False)  # read on a projector too
+    # below the frame, as the fan chart's: in its upper left it covered the events' labels
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize=10, frameon=False)
     if set(data.outcome_meaning.values()) == {NO_NOTICE}:
         outcome = f"this game, {week_count(data.weeks)}: {NO_NOTICE}"
     else:

@@ -98,7 +98,7 @@ def ally_terms(role: str, config: Config, scenario: Scenario) -> list[str]:
         f"- **Your voters** reward each measure you bring into force by {num(p.audience[slot])} "
         f"× its intensity, and resent each you lift as much: {voters}.",
         f"- **Trade hurts both sides.** Each week you pay {num(p.economic[slot])} for every unit "
-        f"of trade and consumer measures in force, yours and {name}'s: "
+        f"of trade and society measures in force, yours and {name}'s: "
         f"{weights(own, theirs, name, ECONOMIC_DOMAINS)}.",
         f"- **Security hurts.** Each week you pay {num(p.security[slot])} for every unit of "
         f"security measures in force, yours and {name}'s "

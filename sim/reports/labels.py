@@ -37,8 +37,18 @@ def role_name(role: str) -> str:
 
 
 def values_played(fit: str) -> str:
-    """Which parameter values agents and model runs use, in words: the fit's or hand-set ones."""
-    return "the hand-set values" if fit == "none" else f"the values of the fit {fit}"
+    """Which parameter values agents and model runs use, in words: the fit's or hand-set ones.
+
+    A fit is named for the case it was fitted to (``conf/fit/CASE.yaml``), so its years are
+    said too: a THAAD debrief that read "the fit gsomia_2019" left students guessing.
+    """
+    if fit == "none":
+        return "the hand-set values"
+    try:
+        case = load_scenario(fit)
+    except EscalationError:  # a fit named for no case
+        return f"the values of the fit {fit}"
+    return f"the values fitted to {case_years(case.start, case.end)} (the fit {fit})"
 
 
 def role_of_name(name: str) -> str:

@@ -61,6 +61,7 @@ CSS = """
 }
 .ec-notice-area { min-height: 64px; }
 .ec-moved { display: block; font-style: italic; margin-bottom: 4px; }
+strong, b { font-weight: 700; }  /* Solara's style.css unsets it: the briefs' lead-ins read plain */
 .ec-md table { border-collapse: collapse; margin: 6px 0; }
 .ec-md th, .ec-md td { padding: 2px 8px; border-bottom: 1px solid #ddd; text-align: left;
   vertical-align: top; word-break: normal; overflow-wrap: break-word; }

@@ -194,6 +194,15 @@ def Messages(room, seat: str, view):
 
 
 @solara.component
+def RoleBrief(room, role: str):
+    """The role's brief, folded, with the numbers of this room's settings (none: no brief)."""
+    text = brief_for(room.game, role)
+    if text:
+        with solara.Details(summary=f"Your role brief ({role_name(role)})"):
+            Markdown(text)
+
+
+@solara.component
 def TeamName(room, seat: str, name: str, at: tuple | None):
     """The team's name, and a field to change it.
 
@@ -265,6 +274,7 @@ def TeamPage():
         Notice(notice)
         Debrief(room, view.role)
         Timeline(status)
+        RoleBrief(room, view.role)  # the prompts send students back to their goals
         if room.settings.solo:  # a class's files are the instructor's to share
             names = ("debrief.md", "debrief.png", "debrief.json", "record.json", "moves.csv")
             Downloads({n: seat_export_path(room.code, n, seat) for n in names})
@@ -279,10 +289,7 @@ def TeamPage():
         ChartWithReal(status)
     Timeline(status)
     Messages(room, seat, view)
-    brief_text = brief_for(room.game, view.role)  # its numbers are this room's settings
-    if brief_text:
-        with solara.Details(summary=f"Your role brief ({role_name(view.role)})"):
-            Markdown(brief_text)
+    RoleBrief(room, view.role)
     TeamName(room, seat, view.name, situation(room))
     if room.settings.solo:
         Leave(room, seat, set_notice)
