@@ -116,7 +116,9 @@ def stacked_rows(
 
     Each line rises from the axis to its label's row, so a label must not span a line that
     rises above it, nor sit below a label its own line would cross. Labels are written the way
-    that spans fewer other lines, those spanning fewest placed first, each in the lowest row
+    that spans fewer other lines, those spanning fewest placed first (of those, first the ones
+    whose lines most labels span, then those furthest along the way labels are written, as the
+    labels spanning them must sit above them), each in the lowest row
     that keeps every line clear of every other label; failing that, the first free row.
     """
     spans = []
@@ -125,8 +127,11 @@ def stacked_rows(
         ways = [_span(x, width), _span(x, width, leftwards=True)]
         spans.append(min(ways, key=lambda s: sum(s[0] < p < s[1] for p in places)))
     crossed = [sum(lo < p < hi for p in places) for lo, hi, _ in spans]
+    spanned = [sum(lo < p < hi for lo, hi, _ in spans) for p in places]
     rows: dict[int, int] = {}
-    for i in sorted(range(len(places)), key=lambda i: (crossed[i], i)):
+    # ties: the lines a label is written towards first, since it must sit above their labels
+    toward = [-x if not spans[i][2] else x for i, x in enumerate(places)]
+    for i in sorted(range(len(places)), key=lambda i: (crossed[i], -spanned[i], toward[i], i)):
         free = [r for r in range(len(places)) if _free(i, r, rows, spans, places, clear=False)]
         clear = [r for r in free if _free(i, r, rows, spans, places, clear=True)]
         rows[i] = (clear or free)[0]
