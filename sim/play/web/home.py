@@ -50,8 +50,9 @@ def Home():
     Markdown(
         "Play the 2018-2019 dispute between **Seoul**, **Tokyo** and **Washington** week by "
         "week, alone against the model or as teams in a class, and compare your path with "
-        "what really happened. The Scenario box offers other disputes between two states "
-        "with Washington as the patron (THAAD, 2016-2017: Seoul and Beijing; and more)."
+        "what really happened. The Scenario box offers five other disputes between two "
+        "states with Washington as the patron (THAAD, 2016-2017: Seoul and Beijing; and "
+        "more), each with role briefs, events to inject and discussion prompts."
     )
     with solara.Div(classes=["ec-grid"]):
         with solara.Card("Join a room (team)"):
