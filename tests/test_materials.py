@@ -179,6 +179,12 @@ def test_a_brief_named_for_no_role_of_the_case_is_refused(tmp_path):
 KITS = sorted(p.parent.name for p in (ROOT / "scenarios").glob("*/classroom.yaml"))
 
 
+def test_every_shipped_case_has_a_kit():
+    # the home page promises briefs, events and prompts for every case in the Scenario box
+    cases = sorted(p.parent.name for p in (ROOT / "scenarios").glob("*/scenario.yaml"))
+    assert KITS == cases
+
+
 @pytest.mark.parametrize("name", KITS)
 def test_a_shipped_kit_has_a_brief_per_role_and_its_events_move_their_measures(name):
     # A kit is briefs for every role and ready-made events an instructor can inject: each

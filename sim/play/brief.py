@@ -162,7 +162,7 @@ def patron_section(config: Config, scenario: Scenario, cost: float, whose: str) 
     p = config.model_params.payoffs
     levels = ", ".join(f"{m.label} *p* = {num(m.value)}" for m in UsMove)
     pressed = [s.title() for s in scenario.sides if s in scenario.pressed]
-    whom = "the two sides'" if len(pressed) == 2 else f"{' and '.join(pressed)}'s"
+    whom = {0: "no side's", 2: "the two sides'"}.get(len(pressed), f"{pressed[0]}'s")
     lines = [
         f"These are {whose} settings. Your pressure *p* ({levels}) works only through "
         f"{whom} payoffs, the week after you choose it:",

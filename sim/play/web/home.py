@@ -2,7 +2,7 @@
 
 import solara
 
-from sim.play.settings import RoomError, RoomSettings
+from sim.play.settings import RoomError, RoomSettings, scenario_names
 from sim.play.web.common import (
     Markdown,
     Notice,
@@ -47,10 +47,11 @@ def Home():
         router.push(link("/team", room=room.code, seat=seat))
 
     solara.Title("Escalation classroom")
+    others = len(scenario_names()) - 1
     Markdown(
         "Play the 2018-2019 dispute between **Seoul**, **Tokyo** and **Washington** week by "
         "week, alone against the model or as teams in a class, and compare your path with "
-        "what really happened. The Scenario box offers five other disputes between two "
+        f"what really happened. The Scenario box offers {others} other disputes between two "
         "states with Washington as the patron (THAAD, 2016-2017: Seoul and Beijing; and "
         "more), each with role briefs, events to inject and discussion prompts."
     )
