@@ -585,3 +585,34 @@ def test_a_notice_an_event_lifts_stops_its_clock_and_a_new_one_starts_afresh():
         again.submit("tokyo", "hold")
         again.advance()
     assert again.outcome() == "pending" and again.notice_clock().weeks_left == 1
+
+
+def lithuania(people: set[str]) -> Game:
+    """A Lithuania 2021 game with the model's reactive Washington (us.delay 1)."""
+    return Game(default_config(["scenario=lithuania_2021", "run.seed=4"]), people)
+
+
+def play(game: Game, moves: dict[str, str], weeks: int) -> list[str]:
+    """Advance ``weeks`` weeks with ``moves`` each week (then holds); Washington's lines."""
+    for week in range(weeks):
+        for actor in game.humans:
+            game.submit(actor, moves.get(actor, "hold") if week == 0 else "hold")
+        game.advance()
+    return [report.described["washington"] for report in game.timeline]
+
+
+def test_in_lithuania_beijings_lasting_countermeasure_brings_the_models_patron_to_press():
+    # Neither side has a security measure there, so the default alarm never rang: the model's
+    # Washington read "engages Beijing (pressure 0.1)" in every week whatever happened.
+    lines = play(lithuania({"vilnius", "beijing"}), {"beijing": "retaliate"}, 4)
+    calm = "Washington abstains (its calm level, pressure 0.1)"
+    assert lines == [calm, calm, "Washington presses Beijing (pressure 0.6)"] + lines[3:]
+    assert lines[3] == "Washington presses Beijing (pressure 0.6)"
+
+
+def test_in_lithuania_vilniuss_own_measures_do_not_alarm_the_patron():
+    game = lithuania({"vilnius", "beijing"})
+    lines = play(game, {"vilnius": "retaliate"}, 4)
+    assert game.in_force("vilnius") and not game.in_force("beijing")
+    assert lines == ["Washington abstains (its calm level, pressure 0.1)"] * 4
+    assert [r.moves["washington"] for r in game.timeline] == ["abstain"] * 4

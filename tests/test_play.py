@@ -449,6 +449,32 @@ def test_the_peak_tension_line_says_ties_apart(default, percentile, ties, said):
     assert f"Peak tension {data.peak_tension:.2f}: {said}" in debrief_markdown(data)
 
 
+def test_the_debrief_says_what_the_real_case_did_to_its_measures_in_the_weeks_played(gsomia):
+    """It showed the real line and one peak: students had to open the README for the story."""
+    game = Game(default_config(["run.seed=3"]), ["seoul"])
+    game.play_agents_to_end()
+    data = make_debrief_data(
+        game.debrief(50), game.scenario, game.real, "seoul", pressure_cost=0.25
+    )
+    steps = {(f"{date:%Y-%m-%d}", side): what for date, side, what in data.real_steps}
+    notice = steps[("2019-08-19", "seoul")]  # the notice of 2019-08-22, suspended 2019-11-22
+    assert notice == "Seoul gives notice to end the GSOMIA intelligence-sharing pact with Japan"
+    assert steps[("2019-11-18", "seoul")] == "Seoul suspends its notice to end GSOMIA"
+    enacted = sum(bin(int(m)).count("1") for s in gsomia.sides for m in game.real.enacted[s])
+    lifted = sum(bin(int(m)).count("1") for s in gsomia.sides for m in game.real.lifted[s])
+    assert len(data.real_steps) == enacted + lifted
+    assert [d for d, _, _ in data.real_steps] == sorted(d for d, _, _ in data.real_steps)
+    pressed = int((game.real.pressure > 0).sum())
+    assert len(data.real_pressed) == pressed > 0
+    text = debrief_markdown(data)
+    assert f"## What really happened in these {data.weeks} weeks" in text
+    assert "- Week of 2019-11-18 (Seoul): Seoul suspends its notice to end GSOMIA." in text
+    assert f"- Washington engaged or pressed in {pressed} of these weeks, the first" in text
+    quiet = debrief_markdown(dataclasses.replace(data, real_steps=(), real_pressed=()))
+    assert "- No measure came into force or was lifted in the real case." in quiet
+    assert "- Washington neither engaged nor pressed in these weeks." in quiet
+
+
 def test_previews_in_the_terminal_never_show_minus_zero(default):
     game = Game(default, ["seoul"])
     text = format_options(game.options("seoul"), game.previews("seoul"))

@@ -246,6 +246,24 @@ def test_the_round_timer_waits_for_the_first_team(registry):
     assert room.deadline() == pytest.approx(room.first_joined + 30)
 
 
+def test_a_room_whose_every_seat_is_freed_waits_for_a_team_again(registry):
+    # Freeing the only team's seat left its clock running: the empty room played a week a
+    # minute of holds until a team joined again.
+    room = registry.create(RoomSettings(humans=("seoul", "tokyo"), weeks=5, round_seconds=30))
+    room.claim("seoul", name="wrong room")
+    room.claim("tokyo", name="right room")
+    room.release(room.instructor_key, "seoul")
+    assert room.deadline() == pytest.approx(room.first_joined + 30)  # a team is still seated
+    room.release(room.instructor_key, "tokyo")
+    assert room.deadline() is None and not room.tick(now=room.week_started + 3600)
+    assert room.game.week == 0
+    room.claim("seoul", name="back")
+    assert room.deadline() == pytest.approx(room.first_joined + 30)
+    restored = RoomRegistry(store=RoomStore(registry.store.path), limits=LOOSE).restore()
+    again = next(r for r in restored if r.code == room.code)
+    assert again.first_joined == pytest.approx(room.first_joined)  # replayed from the store
+
+
 def test_the_round_timer_plays_the_week_when_it_runs_out(registry):
     room = registry.create(RoomSettings(humans=("seoul",), weeks=5, round_seconds=30))
     room.claim("seoul", name="team")

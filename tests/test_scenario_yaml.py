@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from sim.core.errors import ScenarioError
+from sim.core.scenario import PatronAlarm
 from sim.core.scenario_yaml import known_scenarios, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,6 +80,32 @@ def test_a_patron_target_that_is_not_a_side_is_refused(copy, value, fragment):
     assert fragment in refused(copy)
 
 
+def test_a_security_measure_of_either_side_alarms_the_patron_unless_the_case_says(copy):
+    assert load_scenario("gsomia_2019").alarm == PatronAlarm(("security",), ())
+    assert load_scenario("lithuania_2021").alarm == PatronAlarm(
+        ("trade", "diplomatic"), ("beijing",)
+    )
+    edit(copy, "patron_presses: [seoul, tokyo]", "patron_alarm: {domains: [trade]}")
+    assert load_scenario(str(copy)).alarm == PatronAlarm(("trade",), ())
+    edit(copy, "patron_alarm: {domains: [trade]}", "patron_alarm: {sides: tokyo}")
+    assert load_scenario(str(copy)).alarm == PatronAlarm(("security",), ("tokyo",))
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [
+        ("{domains: [military]}", "patron_alarm.domains names military, not a domain (choose from"),
+        ("{domains: []}", "patron_alarm.domains must list one or more of legal, trade"),
+        ("{sides: [beijing]}", "patron_alarm.sides names beijing, not a side"),
+        ("[security]", "patron_alarm must be a mapping of domains, sides, got ['security']"),
+        ("{domain: [trade]}", "patron_alarm has an unknown key 'domain' (did you mean 'domains'?)"),
+    ],
+)
+def test_a_patron_alarm_that_names_no_domain_or_side_is_refused(copy, value, fragment):
+    edit(copy, "patron_presses: [seoul, tokyo]", f"patron_alarm: {value}")
+    assert fragment in refused(copy)
+
+
 def test_reversible_reads_yaml_booleans(gsomia):
     seoul = {m.id: m.reversible for m in gsomia.measures["seoul"].measures}
     assert seoul["court_rulings"] is False and seoul["gsomia_notice"] is True
@@ -106,7 +133,7 @@ def test_the_reserved_measure_id_none_is_refused(copy):
             "strat: 2018-10-29",
             "scenario.yaml: the top level has an unknown key 'strat' (did you mean 'start'?); "
             "allowed keys: name, title, start, end, events, sides, patron, patron_presses, "
-            "outcome, milestones, measures, initial_measures",
+            "patron_alarm, outcome, milestones, measures, initial_measures",
             id="top level",
         ),
         pytest.param(

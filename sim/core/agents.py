@@ -300,7 +300,13 @@ class Washington(mesa.Agent):
         self.kind = UsPolicyKind(policy.policy)
         self.pressure = np.zeros(n)
         self.felt = np.zeros(n)
-        self.security_weeks = np.zeros(n, dtype=np.int16)
+        self.alarm_weeks = np.zeros(n, dtype=np.int16)
+        alarm = model.case.alarm
+        self.alarming = {  # each watched side: whether each of its states alarms the patron
+            name: model.case.measures[name].in_domains_by_state(alarm.domains)
+            for name in model.case.sides
+            if not alarm.sides or name in alarm.sides
+        }
 
     def press(self) -> None:
         """Set this week's pressure from what Washington saw up to last week."""
@@ -316,15 +322,19 @@ class Washington(mesa.Agent):
             case UsPolicyKind.CONSTANT:
                 self.pressure = np.broadcast_to(np.asarray(self.policy.pressure, float), shape)
             case UsPolicyKind.REACTIVE:
-                alarmed = self.security_weeks > self.policy.delay
+                alarmed = self.alarm_weeks > self.policy.delay
                 pressure = np.where(alarmed, self.policy.pressure, self.policy.baseline)
                 self.pressure = np.broadcast_to(pressure, shape).astype(float)
             case other:
                 raise ValueError(f"unknown US policy {other!r}")
 
     def watch(self, sides: list[Capital]) -> None:
-        """Count the weeks a security measure has been in force, after this week's acts."""
-        alarm = np.zeros_like(self.security_weeks, dtype=bool)
+        """Count the weeks an alarming measure has been in force, after this week's acts.
+
+        By default a security measure of either side alarms the patron (`PatronAlarm`).
+        """
+        alarm = np.zeros_like(self.alarm_weeks, dtype=bool)
         for side in sides:
-            alarm |= side.repertoire.security_by_state[side.mask] > 0
-        self.security_weeks = np.where(alarm, self.security_weeks + 1, 0).astype(np.int16)
+            if side.name in self.alarming:
+                alarm |= self.alarming[side.name][side.mask]
+        self.alarm_weeks = np.where(alarm, self.alarm_weeks + 1, 0).astype(np.int16)

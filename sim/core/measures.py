@@ -238,6 +238,11 @@ class Repertoire:
         """Security intensity in force in every state, shape (states,)."""
         return self.in_force(np.arange(self.states)) @ self.security
 
+    def in_domains_by_state(self, domains: tuple[str, ...]) -> np.ndarray:
+        """Whether a measure of one of ``domains`` is in force in every state, shape (states,)."""
+        chosen = np.isin(self.domain, [DOMAINS.index(d) for d in domains]).astype(float)
+        return self.in_force(np.arange(self.states)) @ chosen > 0
+
     @property
     def full(self) -> float:
         """Total intensity of every measure in force."""

@@ -49,6 +49,18 @@ class NoticeRule:
     label: str = "the agreement"  # what the notice threatens, as reports name it (GSOMIA)
 
 
+@dataclass(frozen=True)
+class PatronAlarm:
+    """What alarms a reactive patron (docs/model.md, section 5).
+
+    A measure of one of ``domains`` in force on a side of ``sides`` (empty: either side) for
+    more than ``us.delay`` weeks.
+    """
+
+    domains: tuple[str, ...] = ("security",)
+    sides: tuple[str, ...] = ()
+
+
 class MilestoneKind(StrEnum):
     """What a milestone looks for: a measure first in force, the notice withdrawn, peak pressure."""
 
@@ -93,7 +105,9 @@ class Scenario:
     ``seoul`` and ``tokyo``), ``patron`` the third actor who presses them; ``measures`` holds
     each side's repertoire and ``initial`` each side's measures in force at the start (a mask).
     ``pressed`` names the sides the patron's pressure is aimed at (empty: both), so that a
-    patron backing its ally against the other side presses that side alone.
+    patron backing its ally against the other side presses that side alone. ``alarm`` says
+    what makes a reactive patron press (a security measure of either side, unless the case
+    says otherwise).
     """
 
     name: str
@@ -109,6 +123,7 @@ class Scenario:
     events_path: Path | None = None
     folder: Path | None = None
     pressed: tuple[str, ...] = ()
+    alarm: PatronAlarm = field(default_factory=PatronAlarm)
 
     def feels_pressure(self, side: str) -> bool:
         """Whether the patron's pressure is aimed at ``side`` (and enters its payoffs)."""

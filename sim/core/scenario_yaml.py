@@ -15,7 +15,16 @@ from typing import Any
 from sim.core.errors import ScenarioError
 from sim.core.folders import scenarios_root
 from sim.core.measures import Measure, Repertoire
-from sim.core.scenario import Milestone, MilestoneKind, NoticeRule, Scenario, monday, parse_date
+from sim.core.moves import DOMAINS
+from sim.core.scenario import (
+    Milestone,
+    MilestoneKind,
+    NoticeRule,
+    PatronAlarm,
+    Scenario,
+    monday,
+    parse_date,
+)
 from sim.core.yaml_files import check_keys, read_mapping
 
 #: The case a bare model and `escalation run` without overrides are set in.
@@ -31,12 +40,14 @@ SCENARIO_KEYS = (
     "sides",
     "patron",
     "patron_presses",
+    "patron_alarm",
     "outcome",
     "milestones",
     "measures",
     "initial_measures",
 )
 OUTCOME_KEYS = ("actor", "measure", "lapse_weeks", "label")
+ALARM_KEYS = ("domains", "sides")
 REPERTOIRE_KEYS = ("list", "gesture", "signal")
 MEASURE_KEYS = ("id", "name", "domain", "intensity", "reversible", "undo", "events", "lifted_by")
 MILESTONE_KEYS = ("id", "label", "kind", "actor", "measure")
@@ -227,6 +238,7 @@ def _scenario(raw: dict, folder: Path, where: str) -> Scenario:
         raise ScenarioError(f"{where}: patron {patron!r} is also a side; name a third actor")
     _check_measure_sides(raw.get("measures"), sides, where)  # before the keys that name sides
     pressed = _pressed(raw.get("patron_presses"), sides, where)
+    alarm = _alarm(raw.get("patron_alarm"), sides, where)
     measures = {a: _repertoire(a, raw["measures"][a], where) for a in sides}
     outcome = raw.get("outcome")
     notice = None
@@ -262,6 +274,7 @@ def _scenario(raw: dict, folder: Path, where: str) -> Scenario:
         events_path=_events_path(folder, raw.get("events"), where),
         folder=folder,
         pressed=pressed,
+        alarm=alarm,
     )
 
 
@@ -305,24 +318,53 @@ def _repeated(values: list) -> list[str]:
     return sorted({str(v) for v in values if values.count(v) > 1})
 
 
-def _pressed(raw: object, sides: tuple[str, ...], where: str) -> tuple[str, ...]:
-    """The sides the patron presses: one side, a list of them, or absent (both)."""
+def _pressed(
+    raw: object, sides: tuple[str, ...], where: str, key: str = "patron_presses"
+) -> tuple[str, ...]:
+    """The sides the patron presses (or, as ``key``, watches): one, a list, or absent (both)."""
     if raw is None:
         return sides
     names = [raw] if isinstance(raw, str) else raw
     if not isinstance(names, list) or not names:
-        raise ScenarioError(f"{where}: patron_presses must name one or both sides, got {raw!r}")
+        raise ScenarioError(f"{where}: {key} must name one or both sides, got {raw!r}")
     unknown = [str(n) for n in names if n not in sides]
     if unknown:
         raise ScenarioError(
-            f"{where}: patron_presses names {', '.join(unknown)}, not a side "
+            f"{where}: {key} names {', '.join(unknown)}, not a side "
             f"(choose from {', '.join(sides)})"
         )
     if twice := _repeated(names):  # [seoul, seoul] is likely a typo for both sides: refuse
         raise ScenarioError(
-            f"{where}: patron_presses names {', '.join(twice)} more than once; name each side once"
+            f"{where}: {key} names {', '.join(twice)} more than once; name each side once"
         )
     return tuple(s for s in sides if s in names)
+
+
+def _alarm(raw: object, sides: tuple[str, ...], where: str) -> PatronAlarm:
+    """What alarms a reactive patron: ``{domains: [...], sides: [...]}``.
+
+    Absent: the default, a security measure of either side.
+    """
+    if raw is None:
+        return PatronAlarm()
+    key = f"{where}: patron_alarm"
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"{key} must be a mapping of {', '.join(ALARM_KEYS)}, got {raw!r}")
+    check_keys(raw, ALARM_KEYS, key)
+    domains = raw.get("domains", ["security"])
+    if not isinstance(domains, list) or not domains:
+        raise ScenarioError(f"{key}.domains must list one or more of {', '.join(DOMAINS)}")
+    unknown = [str(d) for d in domains if d not in DOMAINS]
+    if unknown:
+        raise ScenarioError(
+            f"{key}.domains names {', '.join(unknown)}, not a domain "
+            f"(choose from {', '.join(DOMAINS)})"
+        )
+    watched = _pressed(raw.get("sides"), sides, where, "patron_alarm.sides")
+    return PatronAlarm(
+        domains=tuple(d for d in DOMAINS if d in domains),
+        sides=() if set(watched) == set(sides) else watched,
+    )
 
 
 def known_scenarios() -> list[str]:

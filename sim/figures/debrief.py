@@ -26,7 +26,7 @@ from sim.figures.fan import (
     plot_tension_fan,
     weeks_edges,
 )
-from sim.history import RealPath
+from sim.history import RealPath, measure_changes
 from sim.reports.game_results import Debrief
 from sim.reports.labels import NO_NOTICE, outcome_meanings, role_name
 from sim.reports.text import listing, share, week_count
@@ -59,6 +59,10 @@ class DebriefData:
     replications: int
     pressure_cost: float
     values: str = ""  # the parameter values agents and model runs use, in words
+    # what the real case did to its measures in the weeks played: (week's Monday, side, what)
+    real_steps: tuple[tuple[pd.Timestamp, str, str], ...] = ()
+    patron: str = "washington"
+    real_pressed: tuple[pd.Timestamp, ...] = ()  # the weeks the real patron engaged or pressed
 
     @property
     def weeks(self) -> int:
@@ -142,6 +146,15 @@ def make_debrief_data(
         replications=debrief.replications,
         pressure_cost=pressure_cost,
         values=values,
+        real_steps=tuple(
+            (pd.Timestamp(scenario.week_start(week)), side, what)
+            for week, side, what in (measure_changes(real, scenario, weeks) if real else ())
+        ),
+        patron=scenario.patron,
+        real_pressed=tuple(
+            pd.Timestamp(scenario.week_start(int(w)))
+            for w in (np.flatnonzero(real.pressure[:weeks] > 0) if real else ())
+        ),
     )
 
 

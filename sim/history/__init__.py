@@ -2,7 +2,7 @@
 
 from sim.history.coding import Code, CodedEvent, code_events
 from sim.history.events import COLUMNS, DIRECTIONS, US_PRESSURE, Event, load_events
-from sim.history.path import RealPath, encode, real_path
+from sim.history.path import RealPath, encode, measure_changes, real_path
 
 __all__ = [
     "COLUMNS",
@@ -15,5 +15,6 @@ __all__ = [
     "code_events",
     "encode",
     "load_events",
+    "measure_changes",
     "real_path",
 ]

@@ -47,6 +47,26 @@ class RealPath:
         return len(self.pressure)
 
 
+def measure_changes(real: RealPath, scenario: Scenario, weeks: int) -> list[tuple[int, str, str]]:
+    """Each measure the real case brought into force or lifted in its first ``weeks`` weeks.
+
+    ``(week, side, what)``, in week order and within a week side by side: ``what`` is the
+    measure's name when it came into force, its ``undo`` when it was lifted, as the scenario
+    words them.
+    """
+    changes = []
+    for week in range(min(weeks, real.weeks)):
+        for side in scenario.sides:
+            measures = scenario.measures[side].measures
+            enacted, lifted = int(real.enacted[side][week]), int(real.lifted[side][week])
+            for k, measure in enumerate(measures):
+                if enacted >> k & 1:
+                    changes.append((week, side, measure.name))
+                if lifted >> k & 1:
+                    changes.append((week, side, measure.undo or f"{measure.name}: lifted"))
+    return changes
+
+
 def _first(flags: np.ndarray) -> int | None:
     hits = np.flatnonzero(flags)
     return int(hits[0]) if hits.size else None

@@ -121,8 +121,10 @@ def ally_terms(role: str, config: Config, scenario: Scenario) -> list[str]:
         "with it on average: its retaliations are a protest that brings nothing into force "
         f"{share(rule.signal)} of the time, and its cooperations lift a measure "
         f"{share(rule.lift)} of the time. Your own move does what your options say (a "
-        "cooperation lifts the measure named there), but it pays what its preview says, so the "
-        "terms in the preview are smaller than the figures above."
+        "cooperation lifts the measure named there), but it pays what its preview says. The "
+        "preview's terms are those averages: mostly smaller than the figures above, and a "
+        "pressure term weighs every measure the model's side might enact, so it can be larger "
+        "than the figure for the measure your options name."
     )
     return terms
 

@@ -214,7 +214,8 @@ class Room(RoomState):
         """When this week's round ends (seconds since the epoch), or None without a timer.
 
         The clock waits for the first team: a room opened before the class would otherwise play
-        its weeks, or end, before anyone joined (the first claim starts the round).
+        its weeks, or end, before anyone joined (the first claim starts the round). A room whose
+        every seat the instructor has freed waits again, for the next team to join.
         """
         if not self.round_seconds or self.paused or self.ended:
             return None

@@ -229,6 +229,8 @@ class RoomState:
                 if old := self.seats[action["role"]].token:
                     self.freed[old] = action["role"]
                 self.seats[action["role"]] = Seat(action["role"])
+                if not any(seat.token for seat in self.seats.values()):
+                    self.first_joined = None  # an empty room's clock waits for a team again
                 self._log(now, "released", f"the instructor freed {role_name(action['role'])}")
             case "move":
                 seat = self.seats[action["role"]]

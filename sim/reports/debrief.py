@@ -87,6 +87,23 @@ def _tension_lines(data) -> list[str]:
     return lines
 
 
+def _real_lines(data) -> list[str]:
+    """What the real case did to its measures over the weeks played (none: said so)."""
+    lines = [f"## What really happened in these {week_count(data.weeks)}", ""]
+    lines += [
+        f"- Week of {date:%Y-%m-%d} ({role_name(side)}): {what}."
+        for date, side, what in data.real_steps
+    ] or ["- No measure came into force or was lifted in the real case."]
+    patron, pressed = role_name(data.patron), data.real_pressed
+    lines.append(
+        f"- {patron} engaged or pressed in {len(pressed)} of these weeks, the first the week "
+        f"of {pressed[0]:%Y-%m-%d}."
+        if pressed
+        else f"- {patron} neither engaged nor pressed in these weeks."
+    )
+    return lines
+
+
 def _score_lines(data) -> list[str]:
     lines = []
     if data.role is not None:
@@ -159,6 +176,7 @@ def debrief_markdown(
         "",
         *_tension_lines(data),
         "",
+        *(_real_lines(data) + [""] if data.fan.real is not None else []),
         *_score_lines(data),
     ]
     if data.injected:

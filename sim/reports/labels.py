@@ -5,7 +5,7 @@ import functools
 from collections.abc import Iterable
 
 from sim.core.errors import EscalationError
-from sim.core.scenario import Scenario
+from sim.core.scenario import PatronAlarm, Scenario
 from sim.core.scenario_yaml import load_scenario
 
 PAYOFF_NAMES = {
@@ -17,7 +17,7 @@ PAYOFF_NAMES = {
     "deadlock": "deadlock",
 }
 POLICY_NAMES = {
-    "reactive": "presses once a security measure lasts",
+    "reactive": "presses once {alarm} lasts",  # `alarm_words`
     "constant": "presses at a constant level",
     "absent": "stays out",
 }
@@ -107,9 +107,18 @@ def payoff_name(name: str) -> str:
     return PAYOFF_NAMES.get(name, plain(name))
 
 
-def policy_name(name: str) -> str:
-    """A US policy's display name."""
-    return POLICY_NAMES.get(name, plain(name))
+def policy_name(name: str, alarm: PatronAlarm | None = None) -> str:
+    """A US policy's display name; ``alarm``: what alarms the reactive patron (the case's)."""
+    return POLICY_NAMES.get(name, plain(name)).format(alarm=alarm_words(alarm or PatronAlarm()))
+
+
+def alarm_words(alarm: PatronAlarm) -> str:
+    """What alarms a reactive patron, in words (`PatronAlarm`).
+
+    "a security measure", or "a diplomatic or trade measure of Beijing's".
+    """
+    whose = " or ".join(f"{role_name(side)}'s" for side in alarm.sides)
+    return f"a {' or '.join(alarm.domains)} measure" + (f" of {whose}" if whose else "")
 
 
 def case_years(start: dt.date, end: dt.date) -> str:

@@ -89,6 +89,10 @@ strong, b { font-weight: 700; }  /* Solara's style.css unsets it: the briefs' le
 .ec-projector table { font-size: 1.15rem; }
 @media (min-width: 1600px) { .ec-projector table { font-size: 1.4rem; } }
 .ec-projector td.ec-typed { min-width: 6.5em; }  /* a team's name breaks between its words */
+@media (max-height: 800px) {  /* a 720-line projector: events and the header take less height */
+  .ec-projector { font-size: 1.15rem; } .ec-projector .ec-code { font-size: 2.5rem; }
+  .ec-projector .ec-status, .ec-projector .ec-big { font-size: 1.5rem; }
+  .ec-projector .ec-event, .ec-projector .ec-broadcast { padding: 2px 8px; margin: 2px 0; } }
 @media (max-width: 600px) { .ec-code { font-size: 1.8rem; } .v-card__title { font-size: 1.05rem; } }
 """
 

@@ -5,6 +5,7 @@ import functools
 import solara
 
 from sim.core.params import US_POLICIES
+from sim.core.scenario import PatronAlarm
 from sim.core.scenario_yaml import load_scenario
 from sim.play.settings import (
     RoomSettings,
@@ -22,6 +23,12 @@ from sim.reports.text import week_count
 def scenario_weeks(name: str) -> int:
     """Number of weeks of a scenario (read once per server)."""
     return load_scenario(name).weeks
+
+
+@functools.cache
+def scenario_alarm(name: str) -> PatronAlarm:
+    """What alarms a scenario's reactive patron (read once per server)."""
+    return load_scenario(name).alarm
 
 
 TIMERS = {"no timer": 0, "1 minute": 60, "2 minutes": 120, "3 minutes": 180, "5 minutes": 300}
@@ -109,7 +116,7 @@ def WashingtonSettings(washington_played: bool, values: dict, change):
         return
     Choice(
         "Washington (the model)",
-        {p: policy_name(p) for p in US_POLICIES},
+        {p: policy_name(p, scenario_alarm(values["scenario"])) for p in US_POLICIES},
         values["us_policy"],
         change("us_policy"),
     )
