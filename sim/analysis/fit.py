@@ -201,7 +201,15 @@ def plug_in(
     stopped on a flat ridge, and it uses nothing the episodes do not hold (a base value from a
     fit on more weeks would be look-ahead at a rolling origin).
     """
+    coordinates, flat = plug_in_coordinates(space, episodes, fit)
+    return fit.conduct.apply(space.apply(coordinates)), flat
+
+
+def plug_in_coordinates(
+    space: Space, episodes: tuple[Episode, ...], fit: MLFit
+) -> tuple[np.ndarray, tuple[str, ...]]:
+    """`plug_in`'s keys in search coordinates, and the keys set aside from the fit."""
     flat = uninformed_keys(space, episodes, fit)
     middle = (space.low + space.high) / 2
     coordinates = np.where([p.name in flat for p in space.parameters], middle, fit.coordinates)
-    return fit.conduct.apply(space.apply(coordinates)), flat
+    return coordinates, flat
