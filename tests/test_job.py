@@ -354,6 +354,14 @@ def test_the_run_summary_names_the_scenarios_agreement_not_gsomia(tmp_path):
     assert "the 1965 treaty put on notice" in text and "GSOMIA" not in text
 
 
+def test_the_summary_says_what_alarms_a_reactive_patron():
+    summary = simulate(config("scenario=lithuania_2021", "run.replications=20")).summary
+    assert summary.patron_alarm == {"domains": ["trade", "diplomatic"], "sides": ["beijing"]}
+    assert RunSummary.from_dict(json.loads(json.dumps(summary.to_dict()))) == summary
+    older = {k: v for k, v in summary.to_dict().items() if k != "patron_alarm"}
+    assert RunSummary.from_dict(older).patron_alarm == {"domains": ["security"], "sides": []}
+
+
 def test_the_summary_keys_rules_by_the_scenarios_side_names():
     # thaad_2016's sides are seoul and beijing: strategy@tokyo configures Beijing's rule.
     summary = simulate(
@@ -364,6 +372,7 @@ def test_the_summary_keys_rules_by_the_scenarios_side_names():
     assert "rules seoul fictitious_play/beijing tit_for_tat," in format_summary(summary)
     # Washington backed Seoul against Beijing: the summary says whom it pressed
     assert summary.patron_presses == ["beijing"]
+    assert summary.patron_alarm == {"domains": ["security"], "sides": []}  # the default
     assert "US reactive, pressing beijing alone)" in format_summary(summary)
     assert RunSummary.from_dict(json.loads(json.dumps(summary.to_dict()))) == summary
     # No agreement is put on notice in this case: no outcome rows (they read "never_noticed

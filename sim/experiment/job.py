@@ -140,6 +140,10 @@ def summarize(
         us_pressure=float(config.us.pressure),
         patron_presses=list(scenario.pressed),
         patron=scenario.patron,
+        patron_alarm={
+            "domains": list(scenario.alarm.domains),
+            "sides": list(scenario.alarm.sides),
+        },
         notice_label=scenario.notice.label if scenario.notice else None,
         simulated=simulated_outcomes(table, scenario.sides),
         real=real_outcomes(real),

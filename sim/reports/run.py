@@ -97,6 +97,11 @@ class RunSummary:
     files: dict[str, int] = field(default_factory=dict)
     patron_presses: list[str] = field(default_factory=list)  # empty: both sides
     patron: str = "washington"  # the case's patron (summaries written before it held none)
+    # what alarms a reactive patron (the case's patron_alarm): its domains, and its sides (empty:
+    # both); summaries written before it held none, and their cases' patrons watched security
+    patron_alarm: dict[str, list[str]] = field(
+        default_factory=lambda: {"domains": ["security"], "sides": []}
+    )
 
     def caption(self) -> str:
         """The runs in one line, under the fan's title: a sweep's cells differ by it."""
