@@ -70,6 +70,12 @@ def test_every_draw_lies_in_the_keys_box(space, where, scale, cases, seed):
     assert (draws >= space.low[:, None]).all() and (draws <= space.high[:, None]).all()
 
 
+def test_a_key_whose_cases_agree_exactly_is_drawn_at_their_value(space):
+    same = Population(np.array([0.5, 1.0, 1.0]), np.array([0.1, 0.0, 0.0]), np.array([4, 3, 1]))
+    draws = same.draw(space, 100, np.random.default_rng(2))
+    assert (draws[1] == 1.0).all() and np.isfinite(draws).all()
+
+
 def test_draws_near_a_bound_follow_the_truncated_t_and_pile_no_mass_on_the_bound(space):
     """Clipping the t to the box would put the mass beyond the bound on the bound itself."""
     high = space.high[1]  # the audience weight's box: log10 from -2 to 2

@@ -61,8 +61,8 @@ class CaseFit:
 class Population:
     """The predictive of a new case's keys: a Student's t per key, or a fixed value.
 
-    ``cases[j]`` training cases bear on key ``j``; with fewer than two its scale is zero and
-    every draw is ``centre[j]``.
+    ``cases[j]`` training cases bear on key ``j``; with fewer than two its scale is zero, and
+    with a zero scale (fewer than two, or estimates all alike) every draw is ``centre[j]``.
     """
 
     centre: np.ndarray  # (k,) coordinates
@@ -76,14 +76,16 @@ class Population:
         the box's bounds (the centre lies in the box: it is a mean of estimates inside it).
         """
         out = np.tile(self.centre[:, None], (1, draws))
-        for j in np.flatnonzero(self.cases >= 2):
+        for j in np.flatnonzero((self.cases >= 2) & (self.scale > 0)):  # else fixed
             t = stats.t(self.cases[j] - 1, loc=self.centre[j], scale=self.scale[j])
             u = rng.uniform(t.cdf(space.low[j]), t.cdf(space.high[j]), size=draws)
             out[j] = np.clip(t.ppf(u), space.low[j], space.high[j])  # rounding at the ends only
         return out
 
 
-def fit_case(space: Space, name: str, episode: Episode, seed: int, popsize: int, maxiter: int):
+def fit_case(
+    space: Space, name: str, episode: Episode, seed: int, popsize: int, maxiter: int
+) -> CaseFit:
     """One case fitted on its own, with the keys its moves do not bear on marked."""
     fit = fit_ml(space, (episode,), seed, popsize, maxiter)
     flat = uninformed_keys(space, (episode,), fit)
