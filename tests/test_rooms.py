@@ -248,6 +248,18 @@ def test_a_bad_event_is_refused(room, actor, direction, text, reason):
     assert room.game.injections == []
 
 
+def test_the_projector_says_a_seat_no_team_has_joined_waits_for_one(registry):
+    # It showed "a team ... thinking" for a seat nobody had taken, and the instructor's page "-".
+    from sim.play.web.projector import last_moves
+
+    room = registry.create(RoomSettings(humans=("seoul", "tokyo"), weeks=3))
+    room.claim("seoul", name="Blue House")
+    rows = {row[0]: row[1:] for row in last_moves(room.status())}
+    assert rows["Seoul"] == ["Blue House", "-", "-", "thinking"]
+    assert rows["Tokyo"] == ["-", "-", "-", "waiting for a team"]
+    assert rows["Washington"] == ["the model", "-", "-", ""]
+
+
 def test_a_class_room_plays_another_case_with_its_sides(registry):
     # The classroom played 2019 only; THAAD's room has Seoul, Beijing and Washington as roles
     # everywhere a role shows: seats, the status, the timeline, the projector and the events.

@@ -30,8 +30,12 @@ def last_moves(status) -> list[list[str]]:
     rows = []
     for role in status.roles:
         seat = status.seats.get(role)
-        team = (seat.name or "a team") if seat is not None else "the model"
-        moved = "" if seat is None else ("moved" if seat.moved else "thinking")
+        if seat is None:
+            team, moved = "the model", ""
+        elif not seat.taken:  # as the instructor's page says it: no team has joined yet
+            team, moved = "-", "waiting for a team"
+        else:
+            team, moved = seat.name or "a team", "moved" if seat.moved else "thinking"
         rows.append(
             [
                 role_name(role),
