@@ -126,6 +126,13 @@ def test_1_a_game_ended_early_is_compared_with_the_weeks_played(open_page, serve
     expect(page.get_by_text("Weeks played: 4")).to_be_visible()
     expect(page.get_by_text("Your score (Washington)")).to_be_visible()
     expect(page.get_by_text("When did you press")).to_be_visible()  # Washington's prompts
+    # what really happened in those weeks: students had to open the case's README for it
+    expect(page.get_by_text("What really happened in these 4 weeks")).to_be_visible()
+    ruling = "Korea's Supreme Court orders Japanese firms to compensate wartime labourers."
+    expect(page.get_by_text(f"Week of 2018-10-29 (Seoul): {ruling}")).to_be_visible()
+    expect(
+        page.get_by_text("Washington neither engaged nor pressed in these weeks.")
+    ).to_be_visible()
     # the brief stays after the end (the prompts send players back to their goals), its
     # lead-ins bold: Solara's style sheet had unset the weight of every <strong>
     page.get_by_text("Your role brief (Washington)").click()
@@ -142,7 +149,7 @@ def test_1_a_game_ended_early_is_compared_with_the_weeks_played(open_page, serve
     hrefs = {a.inner_text(): a.get_attribute("href") for a in links.all()}
     status, text = fetch(server.url + hrefs["debrief.md"])
     assert status == 200 and b"# Debrief for Washington" in text, text[:200]
-    assert b"When did you press" in text
+    assert b"When did you press" in text and b"What really happened in these 4 weeks" in text
     status, saved = fetch(server.url + hrefs["record.json"])
     assert status == 200 and len(json.loads(saved)["timeline"]) == 4
     status, png = fetch(server.url + hrefs["debrief.png"])
