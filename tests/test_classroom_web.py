@@ -142,6 +142,7 @@ def test_1_a_game_ended_early_is_compared_with_the_weeks_played(open_page, serve
     chart = page.locator("img.ec-chart-big")  # the debrief's chart, read closely: full width
     expect(chart).to_be_visible()
     assert chart.bounding_box()["width"] > 900  # the live chart stops at 760 pixels
+    assert chart.get_attribute("alt") == "the game beside the real 2018-2019 path and the model"
     screenshot(page, "debrief_after_4_weeks.png")
     # a single player downloads the game: its own debrief and a record that replays
     links = card(page, "Downloads").locator("a[download]")

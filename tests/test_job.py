@@ -356,7 +356,7 @@ def test_the_run_summary_names_the_scenarios_agreement_not_gsomia(tmp_path):
 
 def test_the_summary_says_what_alarms_a_reactive_patron():
     summary = simulate(config("scenario=lithuania_2021", "run.replications=20")).summary
-    assert summary.patron_alarm == {"domains": ["trade", "diplomatic"], "sides": ["beijing"]}
+    assert summary.patron_alarm == {"domains": ["diplomatic", "trade"], "sides": ["beijing"]}
     assert RunSummary.from_dict(json.loads(json.dumps(summary.to_dict()))) == summary
     older = {k: v for k, v in summary.to_dict().items() if k != "patron_alarm"}
     assert RunSummary.from_dict(older).patron_alarm == {"domains": ["security"], "sides": []}

@@ -12,6 +12,7 @@ import pytest
 from sim.core.errors import ScenarioError
 from sim.core.scenario import PatronAlarm
 from sim.core.scenario_yaml import known_scenarios, load_scenario
+from sim.reports.labels import policy_name
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = tuple(known_scenarios())  # every shipped case (test_calibrate checks the six are there)
@@ -83,8 +84,14 @@ def test_a_patron_target_that_is_not_a_side_is_refused(copy, value, fragment):
 def test_a_security_measure_of_either_side_alarms_the_patron_unless_the_case_says(copy):
     assert load_scenario("gsomia_2019").alarm == PatronAlarm(("security",), ())
     assert load_scenario("lithuania_2021").alarm == PatronAlarm(
-        ("trade", "diplomatic"), ("beijing",)
+        ("diplomatic", "trade"), ("beijing",)
     )
+    # the settings form words it as the file lists it (it read "trade or diplomatic")
+    lithuania = load_scenario("lithuania_2021").alarm
+    assert policy_name("reactive", lithuania) == (
+        "presses once a diplomatic or trade measure of Beijing's lasts"
+    )
+    assert policy_name("reactive") == "presses once a security measure lasts"
     edit(copy, "patron_presses: [seoul, tokyo]", "patron_alarm: {domains: [trade]}")
     assert load_scenario(str(copy)).alarm == PatronAlarm(("trade",), ())
     edit(copy, "patron_alarm: {domains: [trade]}", "patron_alarm: {sides: tokyo}")

@@ -362,7 +362,7 @@ def _alarm(raw: object, sides: tuple[str, ...], where: str) -> PatronAlarm:
         )
     watched = _pressed(raw.get("sides"), sides, where, "patron_alarm.sides")
     return PatronAlarm(
-        domains=tuple(d for d in DOMAINS if d in domains),
+        domains=tuple(dict.fromkeys(str(d) for d in domains)),  # the file's order, once each
         sides=() if set(watched) == set(sides) else watched,
     )
 

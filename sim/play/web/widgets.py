@@ -154,7 +154,7 @@ def Debrief(room: Room, role: str | None):
             tag="img",
             attributes={
                 "src": debrief_path(room.code, room.chart_version),
-                "alt": "the game beside 2019 and the model",
+                "alt": f"the game beside the real {room.status().years} path and the model",
             },
             classes=["ec-chart", "ec-chart-big"],  # read closely at the end: full width
         )
