@@ -327,17 +327,21 @@ def _pressed(
     names = [raw] if isinstance(raw, str) else raw
     if not isinstance(names, list) or not names:
         raise ScenarioError(f"{where}: {key} must name one or both sides, got {raw!r}")
-    unknown = [str(n) for n in names if n not in sides]
-    if unknown:
-        raise ScenarioError(
-            f"{where}: {key} names {', '.join(unknown)}, not a side "
-            f"(choose from {', '.join(sides)})"
-        )
+    _refuse_unknown(names, sides, f"{where}: {key}", "a side")
     if twice := _repeated(names):  # [seoul, seoul] is likely a typo for both sides: refuse
         raise ScenarioError(
             f"{where}: {key} names {', '.join(twice)} more than once; name each side once"
         )
     return tuple(s for s in sides if s in names)
+
+
+def _refuse_unknown(names: list, allowed: tuple[str, ...], key: str, what: str) -> None:
+    """Refuse ``names`` that are not in ``allowed``, naming them and what to choose from."""
+    unknown = [str(n) for n in names if n not in allowed]
+    if unknown:
+        raise ScenarioError(
+            f"{key} names {', '.join(unknown)}, not {what} (choose from {', '.join(allowed)})"
+        )
 
 
 def _alarm(raw: object, sides: tuple[str, ...], where: str) -> PatronAlarm:
@@ -354,12 +358,7 @@ def _alarm(raw: object, sides: tuple[str, ...], where: str) -> PatronAlarm:
     domains = raw.get("domains", ["security"])
     if not isinstance(domains, list) or not domains:
         raise ScenarioError(f"{key}.domains must list one or more of {', '.join(DOMAINS)}")
-    unknown = [str(d) for d in domains if d not in DOMAINS]
-    if unknown:
-        raise ScenarioError(
-            f"{key}.domains names {', '.join(unknown)}, not a domain "
-            f"(choose from {', '.join(DOMAINS)})"
-        )
+    _refuse_unknown(domains, DOMAINS, f"{key}.domains", "a domain")
     watched = _pressed(raw.get("sides"), sides, where, "patron_alarm.sides")
     return PatronAlarm(
         domains=tuple(dict.fromkeys(str(d) for d in domains)),  # the file's order, once each
