@@ -552,9 +552,7 @@ def test_the_timer_menu_shows_the_running_timer_after_a_reload(open_page):
     choose(instructor, instructor, "Round timer", "2 minutes")
     instructor.get_by_role("button", name="Set timer").click()
     # the clock waits for the first team (a room opened before the class played its weeks)
-    expect(
-        instructor.get_by_text("The round timer starts when the first team joins.")
-    ).to_be_visible()
+    expect(instructor.get_by_text("The round timer starts when a team joins.")).to_be_visible()
     expect(instructor.locator(".ec-timer-count")).to_have_count(0)
     join(open_page("/"), code, "Seoul")
     expect(instructor.locator(".ec-timer-count")).to_be_visible()
@@ -755,6 +753,11 @@ def test_long_words_wrap_in_every_table_and_whole_names_show(open_page, server):
     inject.get_by_label("What happens").fill("Tokyo's trade ministry tightens export checks " * 3)
     inject.get_by_role("button", name="Inject event").click()
     expect(seoul.get_by_text("tightens export checks", exact=False).first).to_be_visible()
+    # A third: banners stay up into the next week, and four of them pushed the row off again
+    choose(instructor, inject, "Event", "Write my own event")
+    inject.get_by_label("What happens").fill("Seoul summons Tokyo's ambassador")
+    inject.get_by_role("button", name="Inject event").click()
+    expect(seoul.get_by_text("Seoul summons Tokyo's ambassador").first).to_be_visible()
     move(seoul, "Hold", note="N" * 200)
     move(tokyo, "Retaliate")
     at_week(seoul, 2, 3)
@@ -765,6 +768,8 @@ def test_long_words_wrap_in_every_table_and_whole_names_show(open_page, server):
     projector.set_viewport_size({"width": 1280, "height": 720})
     table = projector.locator(".ec-projector table")
     expect(table.locator("tr", has_text="Washington")).to_be_in_viewport(ratio=1)
+    expect(projector.locator(".ec-event")).to_have_count(2)  # the newest two, and a count
+    expect(projector.get_by_text("… and 1 earlier event this week and last")).to_be_visible()
     assert overflowing(projector, ".ec-scroll") == [0]
     assert split_words(projector, ".ec-projector td") == []
     confirm(instructor, "End game…", "End game")

@@ -610,6 +610,18 @@ def test_in_lithuania_beijings_lasting_countermeasure_brings_the_models_patron_t
     assert lines[3] == "Washington presses Beijing (pressure 0.6)"
 
 
+def test_a_patron_pressing_below_its_calm_level_does_not_read_as_calm():
+    # With the slider under the baseline (0.05 < 0.1) the pressing weeks read "abstains (its
+    # calm level, pressure 0.05)": any pressure up to the baseline had counted as calm.
+    game = Game(
+        default_config(["scenario=lithuania_2021", "run.seed=4", "us.pressure=0.05"]),
+        {"vilnius", "beijing"},
+    )
+    lines = play(game, {"beijing": "retaliate"}, 3)
+    assert lines[:2] == ["Washington abstains (its calm level, pressure 0.1)"] * 2
+    assert lines[2] == "Washington engages Beijing (pressure 0.05)"
+
+
 def test_in_lithuania_vilniuss_own_measures_do_not_alarm_the_patron():
     game = lithuania({"vilnius", "beijing"})
     lines = play(game, {"vilnius": "retaliate"}, 4)

@@ -456,14 +456,20 @@ def test_the_debrief_says_what_the_real_case_did_to_its_measures_in_the_weeks_pl
     data = make_debrief_data(
         game.debrief(50), game.scenario, game.real, "seoul", pressure_cost=0.25
     )
-    steps = {(f"{date:%Y-%m-%d}", side): what for date, side, what in data.real_steps}
-    notice = steps[("2019-08-19", "seoul")]  # the notice of 2019-08-22, suspended 2019-11-22
-    assert notice == "Seoul gives notice to end the GSOMIA intelligence-sharing pact with Japan"
-    assert steps[("2019-11-18", "seoul")] == "Seoul suspends its notice to end GSOMIA"
+    steps = [(f"{date:%Y-%m-%d}", side, what) for date, side, what in data.real_steps]
+    notice = "Seoul gives notice to end the GSOMIA intelligence-sharing pact with Japan"
+    drills = "Seoul stages military drills around the Dokdo/Takeshima islets"
+    august = [what for day, side, what in steps if day == "2019-08-19"]
+    assert august == [notice, drills]  # the notice of 08-22 before the drills of 08-25
+    assert ("2019-11-18", "seoul", "Seoul suspends its notice to end GSOMIA") in steps
     enacted = sum(bin(int(m)).count("1") for s in gsomia.sides for m in game.real.enacted[s])
     lifted = sum(bin(int(m)).count("1") for s in gsomia.sides for m in game.real.lifted[s])
     assert len(data.real_steps) == enacted + lifted
     assert [d for d, _, _ in data.real_steps] == sorted(d for d, _, _ in data.real_steps)
+    # within a week in the order of the events: Tokyo's export controls (07-01) before the
+    # boycott that answered them (07-05), which the sides' order had put first
+    july = [side for date, side, _ in data.real_steps if f"{date:%Y-%m-%d}" == "2019-07-01"]
+    assert july == ["tokyo", "seoul"]
     pressed = int((game.real.pressure > 0).sum())
     assert len(data.real_pressed) == pressed > 0
     text = debrief_markdown(data)
@@ -473,6 +479,10 @@ def test_the_debrief_says_what_the_real_case_did_to_its_measures_in_the_weeks_pl
     quiet = debrief_markdown(dataclasses.replace(data, real_steps=(), real_pressed=()))
     assert "- No measure came into force or was lifted in the real case." in quiet
     assert "- Washington neither engaged nor pressed in these weeks." in quiet
+    one = dataclasses.replace(data, played=data.played[:1], real_pressed=data.real_pressed[:1])
+    text = debrief_markdown(one)  # it read "in these 1 week"
+    assert "## What really happened in this week" in text
+    assert "- Washington engaged or pressed that week." in text
 
 
 def test_previews_in_the_terminal_never_show_minus_zero(default):

@@ -50,21 +50,28 @@ class RealPath:
 def measure_changes(real: RealPath, scenario: Scenario, weeks: int) -> list[tuple[int, str, str]]:
     """Each measure the real case brought into force or lifted in its first ``weeks`` weeks.
 
-    ``(week, side, what)``, in week order and within a week side by side: ``what`` is the
-    measure's name when it came into force, its ``undo`` when it was lifted, as the scenario
-    words them.
+    ``(week, side, what)``, in the order of the events that made them (within a week too, so
+    an answer follows what it answered): ``what`` is the measure's name when it came into
+    force, its ``undo`` when it was lifted, as the scenario words them.
     """
+    first = {}  # (side, measure, code) -> the first event's date that made the change
+    for coded in real.coded:
+        key = (coded.event.actor, coded.measure, coded.code)
+        first.setdefault(key, []).append(coded.event.date)
     changes = []
     for week in range(min(weeks, real.weeks)):
+        monday = scenario.week_start(week)
         for side in scenario.sides:
-            measures = scenario.measures[side].measures
             enacted, lifted = int(real.enacted[side][week]), int(real.lifted[side][week])
-            for k, measure in enumerate(measures):
-                if enacted >> k & 1:
-                    changes.append((week, side, measure.name))
-                if lifted >> k & 1:
-                    changes.append((week, side, measure.undo or f"{measure.name}: lifted"))
-    return changes
+            for k, measure in enumerate(scenario.measures[side].measures):
+                for mask, code, what in (
+                    (enacted, Code.ENACT, measure.name),
+                    (lifted, Code.LIFT, measure.undo or f"{measure.name}: lifted"),
+                ):
+                    if mask >> k & 1:
+                        dates = [d for d in first.get((side, measure.id, code), []) if d >= monday]
+                        changes.append((week, min(dates, default=monday), side, what))
+    return [(week, side, what) for week, _, side, what in sorted(changes, key=lambda c: c[:2])]
 
 
 def _first(flags: np.ndarray) -> int | None:

@@ -116,15 +116,19 @@ def ally_terms(role: str, config: Config, scenario: Scenario) -> list[str]:
             f"the notice is to its lapse ({notice.lapse_weeks} weeks), times the chance it "
             "lifts it."
         )
+    pressure = (  # only a side the patron presses has a pressure term (`pressure_term`)
+        ", and the pressure term weighs every measure the model's side might enact, so it can "
+        "be larger than the figure for the measure your options name"
+        if role in scenario.pressed
+        else ""
+    )
     terms.append(
         "- **How a move is valued.** A move is paid for what the model's own side would do "
         "with it on average: its retaliations are a protest that brings nothing into force "
         f"{share(rule.signal)} of the time, and its cooperations lift a measure "
         f"{share(rule.lift)} of the time. Your own move does what your options say (a "
         "cooperation lifts the measure named there), but it pays what its preview says. The "
-        "preview's terms are those averages: mostly smaller than the figures above, and a "
-        "pressure term weighs every measure the model's side might enact, so it can be larger "
-        "than the figure for the measure your options name."
+        f"preview's terms are those averages: mostly smaller than the figures above{pressure}."
     )
     return terms
 

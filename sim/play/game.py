@@ -336,12 +336,13 @@ class Game:
         pressure = float(self.model.washington.pressure[0])
         tension = float(self.model.tension[0])
         level = US_MOVES[int(UsMove.of(np.array(pressure)))]
-        if "washington" not in self.humans and pressure <= self.model.params.us.calm_level():
+        calm = self.model.params.us.calm_level()
+        if "washington" not in self.humans and calm > 0 and np.isclose(pressure, calm):
             level = US_MOVES[0]  # the model's calm baseline reads as abstaining, as in the figures
         moves["washington"] = level.label
         verb = level.verb_on(patron_target(self.scenario.pressed, self.scenario.sides))
-        calm = "its calm level, " if level is US_MOVES[0] and pressure > 0 else ""
-        described["washington"] = f"Washington {verb} ({calm}pressure {pressure:.2g})"
+        quiet = "its calm level, " if level is US_MOVES[0] and pressure > 0 else ""
+        described["washington"] = f"Washington {verb} ({quiet}pressure {pressure:.2g})"
         payoffs["washington"] = self.washington_week(tension, pressure)
         injected = [i["text"] for i in self.injections if i["week"] == week]
         date = self.scenario.week_start(week).isoformat()

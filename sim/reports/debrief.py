@@ -89,19 +89,23 @@ def _tension_lines(data) -> list[str]:
 
 def _real_lines(data) -> list[str]:
     """What the real case did to its measures over the weeks played (none: said so)."""
-    lines = [f"## What really happened in these {week_count(data.weeks)}", ""]
+    these = "this week" if data.weeks == 1 else f"these {week_count(data.weeks)}"
+    lines = [f"## What really happened in {these}", ""]
     lines += [
         f"- Week of {date:%Y-%m-%d} ({role_name(side)}): {what}."
         for date, side, what in data.real_steps
     ] or ["- No measure came into force or was lifted in the real case."]
-    patron, pressed = role_name(data.patron), data.real_pressed
-    lines.append(
-        f"- {patron} engaged or pressed in {len(pressed)} of these weeks, the first the week "
-        f"of {pressed[0]:%Y-%m-%d}."
-        if pressed
-        else f"- {patron} neither engaged nor pressed in these weeks."
-    )
-    return lines
+    pressed, one = data.real_pressed, data.weeks == 1
+    if not pressed:
+        said = "neither engaged nor pressed " + ("that week" if one else "in these weeks")
+    elif one:
+        said = "engaged or pressed that week"
+    else:
+        said = (
+            f"engaged or pressed in {len(pressed)} of these weeks, the first the week of "
+            f"{pressed[0]:%Y-%m-%d}"
+        )
+    return [*lines, f"- {role_name(data.patron)} {said}."]
 
 
 def _score_lines(data) -> list[str]:

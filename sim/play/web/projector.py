@@ -72,7 +72,7 @@ def ProjectorPage():
         if status.ended:
             Debrief(room, None)
             return
-        News(status)
+        News(status, latest=2)  # more would push a 720-line screen's rows off it
         NoticeCountdown(status.notice)
         with solara.Div(classes=["ec-projector-body"]):
             head = ["capital", "team", "last week", "what it did", "this week"]

@@ -14,7 +14,7 @@ from sim.reports.briefing import notice_text
 from sim.reports.debrief import WHY_HEAD
 from sim.reports.game_results import NoticeClock
 from sim.reports.labels import role_name
-from sim.reports.text import week_count
+from sim.reports.text import plural, week_count
 
 
 def status_line(status: RoomStatus) -> str:
@@ -41,7 +41,7 @@ def StatusLine(status: RoomStatus):
     if status.deadline is None:
         if status.round_seconds and not status.paused and not status.ended:
             solara.Text(  # a room opened before the class waits for it
-                "The round timer starts when the first team joins.", classes=["ec-timer-wait"]
+                "The round timer starts when a team joins.", classes=["ec-timer-wait"]
             )
         return
     solara.HTML(tag="div", unsafe_innerHTML=timer_html(status.deadline - time.time(), status))
@@ -83,16 +83,28 @@ def Broadcasts(status: RoomStatus, last: int = 3):
 
 
 @solara.component
-def News(status: RoomStatus):
-    """Scenario events the instructor injected this week or last week."""
-    for number, event in enumerate(status.injections, start=1):
-        if event.week >= status.week - 1:
-            with solara.Div(classes=["ec-event"]):
-                solara.Text(
-                    f"Scenario event E{number} (week {event.week + 1}, "
-                    f"{role_name(event.actor)} {event.direction}s): "
-                )
-                Plain(event.text, classes=["ec-plain", "ec-inline"])
+def News(status: RoomStatus, latest: int | None = None):
+    """Scenario events the instructor injected this week or last week.
+
+    ``latest``: the newest so many only, and a line counting the rest (the projector's screen
+    has room for two).
+    """
+    recent = [
+        (number, event)
+        for number, event in enumerate(status.injections, start=1)
+        if event.week >= status.week - 1
+    ]
+    shown = recent if latest is None else recent[-latest:]
+    for number, event in shown:
+        with solara.Div(classes=["ec-event"]):
+            solara.Text(
+                f"Scenario event E{number} (week {event.week + 1}, "
+                f"{role_name(event.actor)} {event.direction}s): "
+            )
+            Plain(event.text, classes=["ec-plain", "ec-inline"])
+    if len(shown) < len(recent):
+        earlier = plural(len(recent) - len(shown), "earlier event")
+        solara.Text(f"… and {earlier} this week and last", classes=["ec-line"])
 
 
 @solara.component
