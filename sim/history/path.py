@@ -54,10 +54,10 @@ def measure_changes(real: RealPath, scenario: Scenario, weeks: int) -> list[tupl
     an answer follows what it answered): ``what`` is the measure's name when it came into
     force, its ``undo`` when it was lifted, as the scenario words them.
     """
-    first = {}  # (side, measure, code) -> the first event's date that made the change
+    dates_of = {}  # (side, measure, code) -> the dates of the events that made that change
     for coded in real.coded:
         key = (coded.event.actor, coded.measure, coded.code)
-        first.setdefault(key, []).append(coded.event.date)
+        dates_of.setdefault(key, []).append(coded.event.date)
     changes = []
     for week in range(min(weeks, real.weeks)):
         monday = scenario.week_start(week)
@@ -69,8 +69,9 @@ def measure_changes(real: RealPath, scenario: Scenario, weeks: int) -> list[tupl
                     (lifted, Code.LIFT, measure.undo or f"{measure.name}: lifted"),
                 ):
                     if mask >> k & 1:
-                        dates = [d for d in first.get((side, measure.id, code), []) if d >= monday]
-                        changes.append((week, min(dates, default=monday), side, what))
+                        made = dates_of.get((side, measure.id, code), [])
+                        when = min((d for d in made if d >= monday), default=monday)
+                        changes.append((week, when, side, what))
     return [(week, side, what) for week, _, side, what in sorted(changes, key=lambda c: c[:2])]
 
 
